@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# wrapmon build. Every product goes under $(OUT); `make V=1` shows commands.
+
+OUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+SANITIZE ?=
+CFLAGS ?= -g -O2
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+INCLUDES := -Iinclude -Isrc -I$(OUT)
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+# libbpf is linked statically so the binary runs wherever the kernel does;
+# libelf/libdw/zlib are the system's shared libraries.
+LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
+LIBS := $(LIBBPF_A) -lelf -ldw -lz
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+MAIN_OBJ := $(OUT)/obj/main.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
+TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+
+.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets
+all: $(OUT)/wrapmon-trace
+
+$(OUT)/vmlinux.h: | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c include/wrapmon.h $(OUT)/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -MMD -MP -c $< -o $@
+
+$(OUT)/bpf/%.bpf.o: $(OUT)/bpf/%.tmp.bpf.o
+	$(call msg,GENOBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+# Userspace objects may include skeletons: build those first.
+$(OUT)/obj/%.o: src/%.c $(SKELS) | $(OUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/wrapmon-trace: $(MAIN_OBJ) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# Unit tests: each tests/unit/test_X.c links against every module but main.
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -lcmocka -o $@
+
+# ELF fixtures for the unit tests and target programs for the end-to-end tests.
+-include tests/fixtures/fixtures.mk
+-include tests/e2e/targets/targets.mk
+
+$(OUT) $(OUT)/obj $(OUT)/bpf $(OUT)/tests $(OUT)/targets $(OUT)/fixtures:
+	$(Q)mkdir -p $@
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+test-unit: $(UNIT_BINS) fixtures
+	$(Q)fail=0; for t in $(UNIT_BINS); do \
+		WM_FIXTURES=$(OUT)/fixtures $$t || fail=1; \
+	done; exit $$fail
+
+test-e2e: all targets
+	$(Q)OUT=$(OUT) sh tests/e2e/run.sh
+
+# `check` and `demo` install what is missing first, so both work on a fresh machine.
+check:
+	$(Q)sh tools/install-deps.sh
+	$(Q)$(MAKE) all
+	$(Q)$(MAKE) test-unit
+	$(Q)$(MAKE) test-e2e
+
+demo:
+	$(Q)sh tools/install-deps.sh
+	$(Q)$(MAKE) all $(OUT)/demo-search
+	$(Q)OUT=$(OUT) sh tools/demo.sh
+
+$(OUT)/demo-search: tools/demo-search.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -pthread -Wall $< -o $@
+
+install: $(OUT)/wrapmon-trace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/wrapmon-trace)
+	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
+
+format:
+	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tools/*.c)
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Record layout shared by the BPF programs and the userspace daemon.
+ * Only fixed-width __u types here: this header is included on both sides.
+ */
+#ifndef WRAPMON_H
+#define WRAPMON_H
+
+/* Integer argument registers on x86_64 SysV: rdi, rsi, rdx, rcx, r8, r9. */
+#define WM_MAX_ARGS 6
+/* String slots: one per argument register, plus the return value. */
+#define WM_RET_SLOT WM_MAX_ARGS
+#define WM_NR_SLOTS (WM_MAX_ARGS + 1)
+/* Nesting depth of traced calls kept per thread. */
+#define WM_MAX_DEPTH 32
+/* Per-thread byte stack holding the strings of calls in flight. */
+#define WM_HEAP_SIZE 8192
+/* Largest --string-size accepted. */
+#define WM_STR_MAX 1024
+
+enum wm_rec_kind {
+	WM_REC_CALL = 1,	/* a call that returned */
+	WM_REC_UNFINISHED = 2,	/* an entry whose return never came */
+};
+
+/* Why a call has no return: in wm_call.flags for WM_REC_UNFINISHED. */
+enum wm_call_flags {
+	WM_F_THREAD_EXIT = 1 << 0, /* thread exited inside the call */
+	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp / exception unwinding */
+};
+
+/*
+ * String slot status (str_len[]): >= 0 bytes stored (without NUL),
+ * WM_STR_FAULT when the user memory could not be read, WM_STR_NONE when the
+ * slot is not a string.
+ */
+#define WM_STR_NONE (-1)
+#define WM_STR_FAULT (-2)
+
+/* What BPF does with each argument register: set per function by userspace. */
+struct wm_func_cfg {
+	__u8 str_mask;	/* bit i: arg register i is a C string; bit 6: result */
+	__u8 nr_args;	/* argument registers worth saving */
+	__u8 pad[6];
+};
+
+/* Per function, per CPU counters kept in BPF. */
+struct wm_func_stats {
+	__u64 dropped;	  /* ring buffer full: the record was lost */
+	__u64 unfinished; /* entries whose return never came */
+	__u64 overflow;	  /* entries deeper than WM_MAX_DEPTH (also dropped) */
+};
+
+/*
+ * One record per call. Strings of the slots whose str_len >= 0 follow the
+ * header back to back, in slot order, without NUL terminators.
+ */
+struct wm_call {
+	__u64 entry_ns;	  /* CLOCK_MONOTONIC at entry */
+	__u64 latency_ns; /* 0 for WM_REC_UNFINISHED */
+	__u64 args[WM_MAX_ARGS];
+	__u64 ret;
+	__u32 func_id;
+	__u32 pid;
+	__u32 tid;
+	__u16 kind;	/* enum wm_rec_kind */
+	__u16 data_len; /* bytes of string data after the header */
+	__s16 str_len[WM_NR_SLOTS];
+	__u8 str_trunc; /* bit per slot: string longer than --string-size */
+	__u8 depth;	/* nesting depth of traced calls, 0 = outermost */
+	__u16 flags;	/* enum wm_call_flags */
+	__u16 pad;
+	__u32 pad2;
+	char data[];
+};
+
+#endif /* WRAPMON_H */
