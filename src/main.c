@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * wrapmon-trace: attach to a running process and stream every call of the
+ * named functions, keeping them in the monitor store.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include "dwarf.h"
+#include "format.h"
+#include "proto.h"
+#include "record.h"
+#include "resolve.h"
+#include "store.h"
+#include "tracer.h"
+
+#define MAX_SPECS 256
+#define POLL_MS 25
+
+/* The CLI environment: the only global state. */
+static struct env {
+	pid_t pid;
+	const char *specs[MAX_SPECS];
+	int nr_specs;
+	bool json;
+	bool utc;
+	bool no_multi;
+	int verbose;
+	long string_size;
+	long ring_size;
+	double duration;
+} env = {
+	.string_size = 64,
+	.ring_size = 4 << 20,
+};
+
+const char *argp_program_version = "wrapmon-trace 0.1";
+static const char doc[] =
+	"Trace every call of functions in a running process, with typed arguments, result and "
+	"latency.\n"
+	"\v"
+	"FUNC is NAME, a shell pattern (e.g. 'sqlite3_*'), LIB:NAME (e.g. libc:strlen), "
+	"/path/to/obj:NAME, or a C prototype, optionally after LIB: "
+	"('int search(const char *pat, const char *s)').\n\n"
+	"Examples:\n"
+	"  wrapmon-trace -p 4242 -f search\n"
+	"  wrapmon-trace -p 4242 -f 'int sqlite3_prepare_v2(void *db, const char *sql, int n, "
+	"void **stmt, const char **tail)'\n"
+	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n";
+
+enum { OPT_JSON = 1000, OPT_STRSZ, OPT_RING, OPT_UTC, OPT_NO_MULTI };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Process to trace", 0 },
+	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per call on stdout", 0 },
+	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
+	  0 },
+	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
+	  0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds", 0 },
+	{ "utc", OPT_UTC, NULL, 0, "Print times in UTC rather than local time", 0 },
+	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
+	{},
+};
+
+#define elog(fmt, ...) fprintf(stderr, "wrapmon-trace: " fmt "\n", ##__VA_ARGS__)
+/* Bad usage: one line naming the problem and the fix, exit 2; nothing is attached yet. */
+#define usage_error(state, fmt, ...)            \
+	do {                                    \
+		elog(fmt, ##__VA_ARGS__);       \
+		exit(2);                        \
+	} while (0)
+
+static int parse_size(const char *s, long *out)
+{
+	char *end;
+	long v = 0;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > INT_MAX)
+			usage_error(state, "invalid PID '%s': give a process id such as 4242", arg);
+		env.pid = v;
+		break;
+	case 'f':
+		if (env.nr_specs >= MAX_SPECS)
+			usage_error(state, "too many -f options (max %d): use a pattern", MAX_SPECS);
+		env.specs[env.nr_specs++] = arg;
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case OPT_STRSZ:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1 || v > WM_STR_MAX)
+			usage_error(state, "--string-size %s is out of range: use 1 to %d", arg,
+				   WM_STR_MAX);
+		env.string_size = v;
+		break;
+	case OPT_RING:
+		if (parse_size(arg, &v) || v < 4096 || v > (1L << 30))
+			usage_error(state, "--ring-size %s is out of range: use 4K to 1G, e.g. 16M",
+				   arg);
+		/* The kernel wants a power of two. */
+		while (v & (v - 1))
+			v += v & -v;
+		env.ring_size = v;
+		break;
+	case 'd':
+		env.duration = strtod(arg, &end);
+		if (*end || !(env.duration > 0))
+			usage_error(state, "invalid duration '%s': give seconds, e.g. -d 5", arg);
+		break;
+	case OPT_UTC:
+		env.utc = true;
+		break;
+	case OPT_NO_MULTI:
+		env.no_multi = true;
+		break;
+	case 'v':
+		env.verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		usage_error(state, "unexpected argument '%s': functions go after -f", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!env.pid)
+			usage_error(state, "no process given: add -p PID (e.g. -p $(pidof app))");
+		if (!env.nr_specs)
+			usage_error(state, "no function given: add -f NAME (e.g. -f search)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && env.verbose < 2)
+		return 0;
+	if (!env.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Root, or both CAP_BPF and CAP_PERFMON in the effective set. */
+static bool have_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (data[1].effective & (1u << (39 - 32))) && (data[1].effective & (1u << (38 - 32)));
+}
+
+static int check_kernel(void)
+{
+	if (access("/sys/bus/event_source/devices/uprobe/type", F_OK)) {
+		elog("this kernel has no uprobes: wrapmon needs a kernel built with "
+		     "CONFIG_UPROBE_EVENTS");
+		return -EOPNOTSUPP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		elog("this kernel exposes no BTF (/sys/kernel/btf/vmlinux): wrapmon needs "
+		     "CONFIG_DEBUG_INFO_BTF");
+		return -EOPNOTSUPP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
+		elog("this kernel has no BPF ring buffer: wrapmon needs Linux 5.8 or later");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* One -f argument split into its object selector, name or pattern, and prototype. */
+struct spec {
+	char selector[512];
+	bool has_proto;
+	struct wm_sig sig;
+};
+
+static int parse_spec(const char *text, struct spec *sp)
+{
+	const char *colon = NULL, *body = text;
+	char msg[256];
+	size_t plen = 0;
+	int col = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	/* An object prefix ends at the first ':' that is not C++'s '::', before any '(' or blank. */
+	for (const char *p = text; *p && *p != '(' && *p != ' ' && *p != '\t'; p++) {
+		if (*p == ':' && p[1] == ':') {
+			p++;
+			continue;
+		}
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+	}
+	if (colon) {
+		plen = colon - text;
+		body = colon + 1;
+	}
+	if (!proto__is_prototype(body)) {
+		if (!*body) {
+			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen", text);
+			return -EINVAL;
+		}
+		snprintf(sp->selector, sizeof(sp->selector), "%s", text);
+		return 0;
+	}
+	if (proto__parse(body, &sp->sig, &col, msg, sizeof(msg))) {
+		elog("malformed prototype in -f at column %d: %s", (int)(col + (body - text)), msg);
+		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(col - 1 + (body - text)), "");
+		return -EINVAL;
+	}
+	sp->has_proto = true;
+	snprintf(sp->selector, sizeof(sp->selector), "%.*s%s%s", (int)plen, text, colon ? ":" : "",
+		 sp->sig.name);
+	return 0;
+}
+
+struct session {
+	struct wm_resolver *res;
+	struct wm_dwarf **dwarf;	/* per object, opened lazily */
+	bool *dwarf_tried;
+	struct wm_func *funcs;
+	struct wm_probe *probes;
+	int nr_funcs;
+	struct tracer *tracer;
+	struct wm_store *store;
+	struct ring_buffer *rb;
+	struct wm_buf line;
+	__u64 mono_to_real;
+	__u64 *dropped_seen;
+	int stdout_err;
+	__u64 bad_records;
+};
+
+static int func_sig(struct session *s, int obj, const struct wm_match *m, struct wm_sig *sig)
+{
+	if (!s->dwarf_tried[obj]) {
+		s->dwarf_tried[obj] = true;
+		dwarf__open(resolver__obj_fd(s->res, obj), &s->dwarf[obj]);
+	}
+	if (s->dwarf[obj] && !dwarf__func_sig(s->dwarf[obj], m->sym, m->vaddr, sig))
+		return 0;
+	sig__init_raw(sig, m->sym);
+	return -ENOENT;
+}
+
+static int add_funcs(struct session *s, const struct spec *sp, const struct wm_match *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct wm_func *f, *nf;
+		struct wm_probe *p, *np;
+		bool dup = false;
+
+		for (int j = 0; j < s->nr_funcs && !dup; j++)
+			dup = s->probes[j].obj_fd == resolver__obj_fd(s->res, m[i].obj) &&
+			      s->probes[j].file_off == m[i].file_off;
+		if (dup)
+			continue;
+		nf = realloc(s->funcs, (s->nr_funcs + 1) * sizeof(*nf));
+		if (!nf)
+			return -ENOMEM;
+		s->funcs = nf;
+		np = realloc(s->probes, (s->nr_funcs + 1) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		s->probes = np;
+		f = &s->funcs[s->nr_funcs];
+		p = &s->probes[s->nr_funcs];
+		memset(f, 0, sizeof(*f));
+		memset(p, 0, sizeof(*p));
+		f->id = s->nr_funcs;
+		snprintf(f->name, sizeof(f->name), "%s", m[i].sym);
+		snprintf(f->obj, sizeof(f->obj), "%s", resolver__obj_path(s->res, m[i].obj));
+		if (sp->has_proto) {
+			f->sig = sp->sig;
+			snprintf(f->sig.name, sizeof(f->sig.name), "%s", m[i].sym);
+		} else if (func_sig(s, m[i].obj, &m[i], &f->sig)) {
+			const char *base = strrchr(f->obj, '/');
+
+			fprintf(stderr,
+				"hint: no debug info for %s in %s: showing raw registers; give a "
+				"prototype for typed output, e.g. -f 'int %s(const char *s)'\n",
+				f->name, base ? base + 1 : f->obj, f->name);
+		}
+		p->func_id = f->id;
+		p->obj_fd = resolver__obj_fd(s->res, m[i].obj);
+		p->file_off = m[i].file_off;
+		for (int k = 0; k < f->sig.nr_params; k++) {
+			const struct wm_param *prm = &f->sig.params[k];
+
+			if (prm->reg < 0)
+				continue;
+			if (prm->type.kind == WM_T_STR)
+				p->cfg.str_mask |= 1 << prm->reg;
+			if (prm->reg + 1 > p->cfg.nr_args)
+				p->cfg.nr_args = prm->reg + 1;
+		}
+		if (f->sig.ret.kind == WM_T_STR)
+			p->cfg.str_mask |= 1 << WM_RET_SLOT;
+		s->nr_funcs++;
+	}
+	return 0;
+}
+
+static void flush_stdout(struct session *s)
+{
+	if (fflush(stdout) && !s->stdout_err)
+		s->stdout_err = errno ? errno : EIO;
+}
+
+static void sink_text(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
+{
+	struct session *s = ctx;
+	struct wm_fmt_opts o = { .utc = env.utc };
+
+	buf__reset(&s->line);
+	format__call_text(&s->line, f, c, &o);
+	fwrite(s->line.p, 1, s->line.len, stdout);
+}
+
+static void sink_json(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
+{
+	struct session *s = ctx;
+
+	buf__reset(&s->line);
+	format__call_json(&s->line, f, c);
+	fwrite(s->line.p, 1, s->line.len, stdout);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct wm_call_view v;
+
+	if (record__decode(data, size, &v) || v.hdr.func_id >= (__u32)s->nr_funcs) {
+		s->bad_records++;
+		return 0;
+	}
+	v.ts_real_ns = v.hdr.entry_ns + s->mono_to_real;
+	store__add(s->store, &v);
+	return 0;
+}
+
+/* Fold the BPF drop counters into the store; warn about new drops. */
+static void poll_drops(struct session *s, bool warn)
+{
+	for (int i = 0; i < s->nr_funcs; i++) {
+		struct wm_func_stats st;
+
+		if (tracer__func_stats(s->tracer, i, &st))
+			continue;
+		if (st.dropped > s->dropped_seen[i]) {
+			if (warn)
+				elog("warning: %llu calls of %s dropped%s: raise --ring-size or "
+				     "lower --string-size",
+				     (unsigned long long)(st.dropped - s->dropped_seen[i]),
+				     s->funcs[i].name,
+				     st.overflow ? " (some nested deeper than 32)" : " (ring buffer full)");
+			s->dropped_seen[i] = st.dropped;
+		}
+		store__set_dropped(s->store, i, st.dropped);
+	}
+}
+
+static void session__free(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	tracer__free(s->tracer);
+	store__free(s->store);
+	for (int i = 0; s->dwarf && i < resolver__nr_objs(s->res); i++)
+		dwarf__free(s->dwarf[i]);
+	free(s->dwarf);
+	free(s->dwarf_tried);
+	resolver__free(s->res);
+	free(s->funcs);
+	free(s->probes);
+	free(s->dropped_seen);
+	buf__free(&s->line);
+}
+
+static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
+	__u64 deadline = env.duration > 0 ? t_start + (__u64)(env.duration * 1e9) : 0;
+	__u64 last_stats = t_start;
+	int ep, ret = 0;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	ev.data.u32 = 0;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
+	ev.data.u32 = 1;
+	if (pidfd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &ev);
+	ev.data.u32 = 2;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
+
+	for (;;) {
+		bool stop = false;
+		__u64 now;
+		int n;
+
+		n = epoll_wait(ep, evs, 4, POLL_MS);
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == 1) {
+				stop = true;
+			} else if (evs[i].data.u32 == 2) {
+				struct signalfd_siginfo si;
+				sigset_t set;
+
+				if (read(sigfd, &si, sizeof(si)) < 0)
+					continue;
+				/* A second Ctrl-C now ends us at once; fd links detach themselves. */
+				sigemptyset(&set);
+				sigaddset(&set, SIGINT);
+				sigaddset(&set, SIGTERM);
+				sigprocmask(SIG_UNBLOCK, &set, NULL);
+				stop = true;
+			}
+		}
+		if (pidfd < 0 && kill(env.pid, 0) && errno == ESRCH)
+			stop = true;
+		ring_buffer__consume(s->rb);
+		flush_stdout(s);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last_stats >= 1000000000ULL) {
+			poll_drops(s, true);
+			last_stats = now;
+		}
+		if (deadline && now >= deadline)
+			stop = true;
+		if (s->stdout_err)
+			stop = true;
+		if (stop)
+			break;
+	}
+	close(ep);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct wm_store_opts sopts = { .sz = sizeof(sopts), .recent = 1024 };
+	struct tracer_opts topts = { .sz = sizeof(topts) };
+	struct spec *specs = NULL;
+	struct session s = {};
+	struct wm_sink sink;
+	char err[WM_ERR_MAX];
+	int pidfd = -1, sigfd = -1, ret;
+	__u64 t_start, t_attached;
+	sigset_t set;
+
+	ret = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (ret)
+		return 2;
+	libbpf_set_print(libbpf_print);
+
+	/* Syntax first: a typo needs no privileges to be reported. */
+	specs = calloc(env.nr_specs, sizeof(*specs));
+	if (!specs)
+		return 1;
+	for (int i = 0; i < env.nr_specs; i++) {
+		if (parse_spec(env.specs[i], &specs[i])) {
+			ret = 2;
+			goto cleanup;
+		}
+	}
+	if (!have_privileges()) {
+		elog("tracing needs root, or CAP_BPF and CAP_PERFMON: run it with sudo");
+		ret = 1;
+		goto cleanup;
+	}
+	if (check_kernel()) {
+		ret = 1;
+		goto cleanup;
+	}
+
+	t_start = now_ns(CLOCK_MONOTONIC);
+	ret = resolver__new_pid(env.pid, &s.res, err, sizeof(err));
+	if (ret) {
+		elog("%s", err);
+		ret = 1;
+		goto cleanup;
+	}
+	s.dwarf = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf));
+	s.dwarf_tried = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf_tried));
+	if (!s.dwarf || !s.dwarf_tried) {
+		ret = 1;
+		goto cleanup;
+	}
+	for (int i = 0; i < env.nr_specs; i++) {
+		struct wm_match *m = NULL;
+		int n;
+
+		n = resolver__resolve(s.res, specs[i].selector, &m, err, sizeof(err));
+		if (n < 0) {
+			elog("%s", err);
+			ret = 1;
+			goto cleanup;
+		}
+		ret = add_funcs(&s, &specs[i], m, n);
+		free(m);
+		if (ret) {
+			elog("out of memory");
+			ret = 1;
+			goto cleanup;
+		}
+	}
+
+	/* Before attaching, so that no signal can leave a half-made session. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN);
+	pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+
+	topts.pid = env.pid;
+	topts.str_cap = env.string_size;
+	topts.ring_size = env.ring_size;
+	topts.no_multi = env.no_multi;
+	ret = tracer__new(&topts, s.probes, s.nr_funcs, &s.tracer, err, sizeof(err));
+	if (ret) {
+		elog("%s", err);
+		ret = 1;
+		goto cleanup;
+	}
+	t_attached = now_ns(CLOCK_MONOTONIC);
+	if (!tracer__multi(s.tracer) && !env.no_multi)
+		elog("note: this kernel has no uprobe_multi links; attached one link per function");
+
+	s.dropped_seen = calloc(s.nr_funcs, sizeof(*s.dropped_seen));
+	ret = store__new(s.funcs, s.nr_funcs, &sopts, &s.store);
+	if (ret || !s.dropped_seen) {
+		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
+		ret = 1;
+		goto cleanup;
+	}
+	sink.on_call = env.json ? sink_json : sink_text;
+	sink.ctx = &s;
+	store__add_sink(s.store, &sink);
+	s.rb = ring_buffer__new(tracer__ringbuf_fd(s.tracer), on_record, &s, NULL);
+	if (!s.rb) {
+		elog("cannot open the ring buffer (%s)", strerror(errno));
+		ret = 1;
+		goto cleanup;
+	}
+	s.mono_to_real = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+
+	/* Whole chunks to the file, flushed after every batch: live, but not a write per line. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	fprintf(stderr, "wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
+			"Ctrl-C to end\n",
+		s.nr_funcs, s.nr_funcs == 1 ? "" : "s", env.pid, resolver__obj_path(s.res, 0),
+		(t_attached - t_start) / 1e6);
+	if (!env.json)
+		printf("%-15s %-7s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
+	flush_stdout(&s);
+
+	ret = run_loop(&s, pidfd, sigfd, t_start);
+	/* Whatever is still in the ring is part of the session. */
+	ring_buffer__consume(s.rb);
+	poll_drops(&s, false);
+	if (s.bad_records)
+		elog("warning: %llu malformed records ignored", (unsigned long long)s.bad_records);
+	if (env.json) {
+		store__print_summary(s.store, stdout, true, now_ns(CLOCK_MONOTONIC) - t_start);
+		flush_stdout(&s);
+		store__print_summary(s.store, stderr, false, now_ns(CLOCK_MONOTONIC) - t_start);
+	} else {
+		putchar('\n');
+		store__print_summary(s.store, stdout, false, now_ns(CLOCK_MONOTONIC) - t_start);
+		flush_stdout(&s);
+	}
+	ret = ret ? 1 : 0;
+cleanup:
+	session__free(&s);
+	free(specs);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	return ret;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "tracer.h"
+#include "wrapmon.skel.h"
+
+struct tracer {
+	struct wrapmon *skel;
+	struct bpf_link **links;
+	int nr_links;
+	bool multi;
+	int nr_cpus;
+};
+
+bool tracer__kernel_has_uprobe_multi(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!btf)
+		return false;
+	has = btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return has;
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nr_links; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	wrapmon__destroy(t->skel);
+	free(t);
+}
+
+static int add_link(struct tracer *t, struct bpf_link *link)
+{
+	struct bpf_link **l;
+
+	l = realloc(t->links, (t->nr_links + 1) * sizeof(*l));
+	if (!l) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	t->links = l;
+	t->links[t->nr_links++] = link;
+	return 0;
+}
+
+static int cmp_probe_fd(const void *a, const void *b)
+{
+	const struct wm_probe *pa = *(const struct wm_probe *const *)a;
+	const struct wm_probe *pb = *(const struct wm_probe *const *)b;
+
+	return pa->obj_fd - pb->obj_fd;
+}
+
+/* One entry link and one return link per object, each carrying every offset. */
+static int attach_multi(struct tracer *t, const struct tracer_opts *opts,
+			const struct wm_probe *probes, int n, char *err, size_t errsz)
+{
+	const struct wm_probe **sorted;
+	unsigned long *offs = NULL;
+	__u64 *cookies = NULL;
+	int i, j, ret = 0;
+
+	sorted = calloc(n, sizeof(*sorted));
+	offs = calloc(n, sizeof(*offs));
+	cookies = calloc(n, sizeof(*cookies));
+	if (!sorted || !offs || !cookies) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = &probes[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_probe_fd);
+
+	for (i = 0; i < n; i = j) {
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts);
+		char path[64];
+		int cnt = 0;
+
+		for (j = i; j < n && sorted[j]->obj_fd == sorted[i]->obj_fd; j++) {
+			offs[cnt] = sorted[j]->file_off;
+			cookies[cnt] = sorted[j]->func_id;
+			cnt++;
+		}
+		/* The fd's magic link: the kernel probes exactly the inode we resolved. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", sorted[i]->obj_fd);
+		uopts.offsets = offs;
+		uopts.cookies = cookies;
+		uopts.cnt = cnt;
+		for (int ret_probe = 0; ret_probe < 2; ret_probe++) {
+			struct bpf_program *prog = ret_probe ? t->skel->progs.wm_return_multi :
+							       t->skel->progs.wm_entry_multi;
+			struct bpf_link *link;
+
+			uopts.retprobe = ret_probe;
+			link = bpf_program__attach_uprobe_multi(prog, opts->pid, path, NULL, &uopts);
+			if (!link) {
+				ret = -errno;
+				snprintf(err, errsz,
+					 "cannot attach %s probes (%s): the kernel refused them",
+					 ret_probe ? "return" : "entry", strerror(-ret));
+				goto cleanup;
+			}
+			ret = add_link(t, link);
+			if (ret)
+				goto cleanup;
+		}
+	}
+cleanup:
+	free(sorted);
+	free(offs);
+	free(cookies);
+	return ret;
+}
+
+static int attach_single(struct tracer *t, const struct tracer_opts *opts,
+			 const struct wm_probe *probes, int n, char *err, size_t errsz)
+{
+	for (int i = 0; i < n; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", probes[i].obj_fd);
+		for (int ret_probe = 0; ret_probe < 2; ret_probe++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = ret_probe,
+				    .bpf_cookie = probes[i].func_id);
+			struct bpf_program *prog = ret_probe ? t->skel->progs.wm_return_single :
+							       t->skel->progs.wm_entry_single;
+			struct bpf_link *link;
+			int ret;
+
+			link = bpf_program__attach_uprobe_opts(prog, opts->pid, path,
+							       probes[i].file_off, &uopts);
+			if (!link) {
+				ret = -errno;
+				snprintf(err, errsz, "cannot attach a %s probe at offset 0x%lx (%s)",
+					 ret_probe ? "return" : "entry", probes[i].file_off,
+					 strerror(-ret));
+				return ret;
+			}
+			ret = add_link(t, link);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
+		struct tracer **out, char *err, size_t errsz)
+{
+	__u32 max_slots = 1, rec_data_max;
+	struct tracer *t;
+	int ret;
+
+	*out = NULL;
+	if (n <= 0)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->nr_cpus = libbpf_num_possible_cpus();
+	if (t->nr_cpus <= 0) {
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
+
+	t->skel = wrapmon__open();
+	if (!t->skel) {
+		ret = -errno;
+		snprintf(err, errsz, "cannot open the BPF object (%s)", strerror(-ret));
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		__u32 slots = __builtin_popcount(probes[i].cfg.str_mask);
+
+		if (slots > max_slots)
+			max_slots = slots;
+	}
+	rec_data_max = max_slots * (opts->str_cap + 2);
+	t->skel->rodata->targ_tgid = opts->pid;
+	t->skel->rodata->str_cap = opts->str_cap;
+	t->skel->rodata->rec_data_max = rec_data_max;
+	/* Wake the consumer once an eighth of the ring is waiting. */
+	t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
+
+	bpf_map__set_max_entries(t->skel->maps.rb, opts->ring_size);
+	bpf_map__set_max_entries(t->skel->maps.funcs, n);
+	bpf_map__set_max_entries(t->skel->maps.stats, n);
+	bpf_program__set_autoload(t->skel->progs.wm_entry_multi, t->multi);
+	bpf_program__set_autoload(t->skel->progs.wm_return_multi, t->multi);
+	bpf_program__set_autoload(t->skel->progs.wm_entry_single, !t->multi);
+	bpf_program__set_autoload(t->skel->progs.wm_return_single, !t->multi);
+
+	ret = wrapmon__load(t->skel);
+	if (ret) {
+		snprintf(err, errsz,
+			 "cannot load the BPF programs (%s): the kernel needs BPF ring buffers, "
+			 "task storage and BTF (Linux >= 5.11); run with -v for the verifier log",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		__u32 key = probes[i].func_id;
+
+		ret = bpf_map__update_elem(t->skel->maps.funcs, &key, sizeof(key), &probes[i].cfg,
+					   sizeof(probes[i].cfg), BPF_ANY);
+		if (ret) {
+			snprintf(err, errsz, "cannot configure function %u (%s)", key,
+				 strerror(-ret));
+			goto cleanup;
+		}
+	}
+	/* Thread exits first, so an unfinished call is never missed. */
+	ret = wrapmon__attach(t->skel);
+	if (ret) {
+		snprintf(err, errsz, "cannot attach the thread-exit tracepoint (%s)",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	if (t->multi)
+		ret = attach_multi(t, opts, probes, n, err, errsz);
+	else
+		ret = attach_single(t, opts, probes, n, err, errsz);
+	if (ret)
+		goto cleanup;
+	*out = t;
+	return 0;
+cleanup:
+	tracer__free(t);
+	return ret;
+}
+
+int tracer__ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.rb);
+}
+
+bool tracer__multi(const struct tracer *t)
+{
+	return t->multi;
+}
+
+int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum)
+{
+	struct wm_func_stats vals[t->nr_cpus];
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	ret = bpf_map__lookup_elem(t->skel->maps.stats, &func_id, sizeof(func_id), vals,
+				   sizeof(vals), 0);
+	if (ret)
+		return ret;
+	for (int i = 0; i < t->nr_cpus; i++) {
+		sum->dropped += vals[i].dropped;
+		sum->unfinished += vals[i].unfinished;
+		sum->overflow += vals[i].overflow;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The BPF side's lifecycle: open, size, load, attach, read counters, free. */
+#ifndef WM_TRACER_H
+#define WM_TRACER_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "wrapmon.h"
+
+struct wm_probe {
+	__u32 func_id;		/* cookie: index into the function table */
+	int obj_fd;		/* open fd of the object (attached via /proc/self/fd/N) */
+	unsigned long file_off;
+	struct wm_func_cfg cfg;
+};
+
+struct tracer_opts {
+	size_t sz;
+	pid_t pid;
+	__u32 str_cap;		/* --string-size */
+	size_t ring_size;	/* bytes, power of two */
+	bool no_multi;		/* force one link per function (the fallback path) */
+};
+#define tracer_opts__last_field no_multi
+
+struct tracer;
+
+/*
+ * Load the BPF programs and attach entry and return probes to every probe.
+ * Nothing stays attached on failure. err gets one line naming the fix.
+ */
+int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int nr_probes,
+		struct tracer **out, char *err, size_t errsz);
+void tracer__free(struct tracer *t);
+int tracer__ringbuf_fd(const struct tracer *t);
+bool tracer__multi(const struct tracer *t);
+/* Sum of the per-CPU counters of one function. */
+int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum);
+/* Whether this kernel has uprobe_multi links (probed through its BTF). */
+bool tracer__kernel_has_uprobe_multi(void);
+
+#endif
