@@ -1,0 +1,470 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""End-to-end tests for wrapmon-trace.
+
+Each target logs what it really did; the tracer's output must match it exactly.
+Closes with "N passed, N failed".
+"""
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+OUT = "build"
+TRACER = None
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def eq(a, b, what):
+    if a != b:
+        raise Fail(f"{what}: expected {b!r}, got {a!r}")
+
+
+def our_links():
+    """IDs of BPF links held by programs of ours (wm_* names)."""
+    out = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
+    if out.returncode != 0:
+        return []
+    links = json.loads(out.stdout or "[]")
+    progs = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+    names = {p["id"]: p.get("name", "") for p in json.loads(progs.stdout or "[]")}
+    return [l["id"] for l in links if names.get(l.get("prog_id"), "").startswith("wm_")]
+
+
+class Target:
+    """A target program waiting for 'go' on stdin; logs to a temp file."""
+
+    def __init__(self, name, *args):
+        self.dir = tempfile.mkdtemp(prefix="wm-e2e-")
+        self.log = os.path.join(self.dir, "log")
+        self.p = subprocess.Popen([os.path.join(OUT, "targets", name), self.log, *args],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        check(line.startswith("ready "), f"target {name} did not start: {line!r}")
+        self.pid = self.p.pid
+
+    def go(self):
+        self.p.stdin.write("go\n")
+        self.p.stdin.flush()
+
+    def finish(self, timeout=20):
+        try:
+            self.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        return self.p.wait(timeout)
+
+    def lines(self):
+        with open(self.log, "rb") as f:
+            return [l.decode("ascii").split() for l in f.read().splitlines()]
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+class Tracer:
+    def __init__(self, *args):
+        self.p = subprocess.Popen([TRACER, *args], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.err = b""
+        self.t_ready = None
+
+    def wait_ready(self, timeout=15):
+        """Wait for the 'tracing ...' line on stderr: the probes are attached."""
+        end = time.time() + timeout
+        fd = self.p.stderr.fileno()
+        while time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if r:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                self.err += chunk
+                if b"Ctrl-C to end" in self.err:
+                    self.t_ready = time.time()
+                    return
+            elif self.p.poll() is not None:
+                break
+        raise Fail(f"tracer not ready: rc={self.p.poll()} stderr={self.err.decode(errors='replace')!r}")
+
+    def wait(self, timeout=20):
+        out, err = self.p.communicate(timeout=timeout)
+        self.err += err
+        return self.p.returncode, out, self.err.decode("utf-8", "replace")
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def trace(target, *args, timeout=20):
+    """Attach, let the target run to its end, return (rc, stdout bytes, stderr)."""
+    tr = Tracer("-p", str(target.pid), *args)
+    try:
+        tr.wait_ready()
+        target.go()
+        target.finish(timeout)
+        t_exit = time.time()
+        rc, out, err = tr.wait(timeout)
+        tr.exit_latency = time.time() - t_exit
+        return rc, out, err
+    finally:
+        tr.kill()
+        target.kill()
+
+
+def json_records(out):
+    recs, summary = [], None
+    for line in out.decode("utf-8").splitlines():
+        obj = json.loads(line)
+        if "summary" in obj:
+            summary = obj["summary"]
+        else:
+            recs.append(obj)
+    return recs, summary
+
+
+def unhex(h):
+    return "" if h == "x" else bytes.fromhex(h[1:]).decode("utf-8")
+
+
+def func_summary(summary, name):
+    for f in summary["functions"]:
+        if f["function"] == name:
+            return f
+    raise Fail(f"{name} not in summary")
+
+
+# ----------------------------------------------------------------- tests
+
+
+@test
+def search_two_threads_dwarf_json():
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "search", "--json")
+    eq(rc, 0, "exit code")
+    recs, summary = json_records(out)
+    want = sorted((int(l[0]), unhex(l[2]), unhex(l[3]), int(l[4])) for l in t.lines())
+    eq(len(want), 120, "calls logged")
+    got = []
+    for r in recs:
+        eq(r["function"], "search", "function")
+        eq(r["pid"], t.pid, "pid")
+        eq([a["name"] for a in r["args"]], ["pat", "s"], "parameter names from DWARF")
+        eq([a["type"] for a in r["args"]], ["const char *", "const char *"], "types")
+        eq(r["result"]["type"], "int", "result type")
+        check(r["latency_ns"] > 0, "latency")
+        pat, s = r["args"][0], r["args"][1]
+        got.append((r["tid"], pat["value"], s["value"], r["result"]["value"], s.get("truncated", False)))
+    # Strings longer than --string-size (64) are cut there and flagged.
+    exp = sorted((tid, p, s[:64], ret, len(s.encode()) > 64) for tid, p, s, ret in want)
+    eq(sorted(got), exp, "calls (tid, pat, s, result)")
+    eq(len({g[0] for g in got}), 2, "distinct threads")
+    f = func_summary(summary, "search")
+    eq((f["calls"], f["dropped"], f["unfinished"]), (120, 0, 0), "summary counts")
+    lat = f["latency_ns"]
+    check(lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"], f"latency order {lat}")
+
+
+def c_escape(s):
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\n\t\r\a\b\f\v":
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
+                        "\f": "\\f", "\v": "\\v"}[ch])
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\x%02x" % o)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+LINE_RE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{6}) (\d+) (.*)  <\d+(\.\d)? (ns|us|ms|s)>$")
+
+
+@test
+def search_text_output_exact_and_safe():
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "search", "--string-size", "16")
+    eq(rc, 0, "exit code")
+    check(b"\x1b" not in out and b"\x07" not in out and b"\x7f" not in out,
+          "raw control bytes reached the output")
+    text = out.decode("utf-8")
+    lines = text.splitlines()
+    eq(lines[0].split(), ["TIME", "TID", "CALL", "=", "RESULT", "<LATENCY>"], "header line")
+    got = []
+    for line in lines[1:]:
+        if not line:
+            break  # the summary follows a blank line
+        m = LINE_RE.match(line)
+        check(m, f"line format: {line!r}")
+        got.append((int(m.group(2)), m.group(3)))
+
+    def fmt(s):
+        b = s.encode()
+        cut = b[:16].decode("utf-8", "ignore") if len(b) > 16 else s
+        return '"' + c_escape(cut) + '"' + ("..." if len(b) > 16 else "")
+
+    want = sorted((int(l[0]), f"search(pat={fmt(unhex(l[2]))}, s={fmt(unhex(l[3]))}) = {l[4]}")
+                  for l in t.lines())
+    eq(sorted(got), want, "text lines")
+    check(re.search(r"^search\s+120\s+0\s+0\s", text, re.M), "summary row for search")
+
+
+@test
+def stripped_binary_prototype_and_raw():
+    t = Target("t_search_stripped")
+    rc, out, err = trace(t, "-f", "int search(const char *needle, const char *hay)", "--json")
+    eq(rc, 0, "exit code")
+    recs, _ = json_records(out)
+    want = sorted((unhex(l[2]), unhex(l[3])[:64], int(l[4])) for l in t.lines())
+    got = sorted((r["args"][0]["value"], r["args"][1]["value"], r["result"]["value"]) for r in recs)
+    eq([a["name"] for a in recs[0]["args"]], ["needle", "hay"], "names from the prototype")
+    eq(got, want, "calls typed by the prototype")
+
+    t = Target("t_search_stripped")
+    rc, out, err = trace(t, "-f", "search", "--json")
+    eq(rc, 0, "exit code")
+    check("hint: no debug info for search" in err, f"raw-mode hint: {err!r}")
+    recs, _ = json_records(out)
+    want = sorted(("0x" + l[5], "0x" + l[6], int(l[4]) & 0xffffffffffffffff) for l in t.lines())
+    got = sorted((r["args"][0]["value"], r["args"][1]["value"],
+                  int(r["result"]["value"], 16) & 0xffffffff) for r in recs)
+    want = sorted((a, b, r & 0xffffffff) for a, b, r in want)
+    eq(len(recs[0]["args"]), 6, "six raw registers")
+    eq(got, want, "raw registers and result")
+
+
+@test
+def recursion_nesting_and_float():
+    t = Target("t_nest")
+    rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix", "--json")
+    eq(rc, 0, "exit code")
+    recs, summary = json_records(out)
+    log = t.lines()
+    vals = lambda r: [a.get("value") for a in r["args"]]
+    got = [(r["function"], vals(r)[0], r["result"]["value"]) for r in recs if r["function"] != "mix"]
+    # fact(40) recurses 40 deep: the 32 outermost calls are kept, 8 are dropped.
+    want = [(l[1], int(l[2]), int(l[3])) for l in log if l[1] != "mix"]
+    want = [w for w in want if not (w[0] == "fact" and 1 <= w[1] <= 8)]
+    # The last fact() results overflow a long the same way in C and in the record.
+    eq(sorted(got), sorted(want), "calls")
+    # Returns come innermost first: inner before its outer, fact(1) before fact(2).
+    order = [(r["function"], vals(r)[0]) for r in recs]
+    check(order.index(("inner", 0)) < order.index(("outer", 0)), "nesting order")
+    eq([r["depth"] for r in recs if r["function"] == "fact"][:12], list(range(11, -1, -1)),
+       "recursion depth of fact(12)")
+    mix = [r for r in recs if r["function"] == "mix"][0]
+    eq([a.get("name") for a in mix["args"]], ["a", "f", "b"], "mix names")
+    eq(mix["args"][0]["value"], 7, "int before a double")
+    eq(mix["args"][1].get("value"), None, "a double cannot be read")
+    check(mix["args"][1].get("unavailable"), "double marked unavailable")
+    eq(mix["args"][2]["value"], -9, "int after a double keeps its register")
+    eq(mix["result"]["value"], 0, "mix result")
+    f = func_summary(summary, "fact")
+    eq(f["dropped"], 8, "calls nested deeper than 32 are counted as dropped")
+
+
+@test
+def shared_library_function():
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "libwmt:lib_add", "--json")
+    eq(rc, 0, "exit code")
+    recs, _ = json_records(out)
+    want = sorted((int(l[2]), int(l[3]), int(l[4])) for l in t.lines())
+    got = sorted((r["args"][0]["value"], r["args"][1]["value"], r["result"]["value"]) for r in recs)
+    eq(got, want, "lib_add calls")
+    check(recs[0]["object"].endswith("/libwmt.so"), f"object {recs[0]['object']}")
+    eq([a["name"] for a in recs[0]["args"]], ["a", "b"], "names from the library's DWARF")
+
+
+@test
+def unfinished_calls_thread_exit_and_longjmp():
+    t = Target("t_unfinished")
+    rc, out, err = trace(t, "-f", "doomed", "-f", "jumper", "-f", "after", "--json")
+    eq(rc, 0, "exit code")
+    recs, summary = json_records(out)
+    by = {r["function"]: r for r in recs}
+    eq(by["doomed"].get("unfinished"), "thread_exit", "doomed")
+    eq(by["doomed"]["args"][0]["value"], 5, "doomed arg")
+    eq(by["jumper"].get("unfinished"), "abandoned", "jumper")
+    eq((by["after"]["args"][0]["value"], by["after"]["result"]["value"]), (21, 42),
+       "after() pairs with its own return, not jumper's")
+    eq(len(recs), 3, "records")
+    eq(func_summary(summary, "doomed")["unfinished"], 1, "unfinished in summary")
+    eq(func_summary(summary, "doomed")["calls"], 0, "unfinished is not a completed call")
+
+
+@test
+def fallback_without_uprobe_multi():
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "lib_add", "--json", "--no-multi")
+    eq(rc, 0, "exit code")
+    recs, _ = json_records(out)
+    eq(len(recs), 20, "calls via single links")
+
+
+@test
+def target_exit_ends_the_tracer_quickly():
+    t = Target("t_lib")
+    tr = Tracer("-p", str(t.pid), "-f", "lib_add")
+    try:
+        tr.wait_ready()
+        t.go()
+        t.finish()
+        t0 = time.time()
+        rc, out, err = tr.wait(10)
+        dt = time.time() - t0
+    finally:
+        tr.kill()
+    eq(rc, 0, "exit code")
+    check("lib_add" in out.decode() and "CALLS" in out.decode(), "summary printed")
+    # Generous bound for a noisy machine; pidfd makes it a few ms in practice.
+    check(dt < 1.0, f"tracer took {dt:.3f}s to notice the exit")
+
+
+@test
+def sigint_and_sigterm_end_cleanly_without_leftovers():
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        t = Target("t_spin")
+        tr = Tracer("-p", str(t.pid), "-f", "work")
+        try:
+            tr.wait_ready()
+            t.go()
+            check(our_links(), "links exist while tracing")
+            time.sleep(0.3)
+            tr.p.send_signal(sig)
+            rc, out, err = tr.wait(10)
+        finally:
+            tr.kill()
+            t.finish()
+            t.kill()
+        eq(rc, 0, f"exit code after {sig.name}")
+        check(re.search(r"^work\s+\d{3,}", out.decode(), re.M), f"summary after {sig.name}")
+        eq(our_links(), [], f"links left after {sig.name}")
+
+
+@test
+def kill9_leaves_nothing_attached():
+    t = Target("t_spin")
+    tr = Tracer("-p", str(t.pid), "-f", "work")
+    try:
+        tr.wait_ready()
+        t.go()
+        time.sleep(0.2)
+        tr.p.kill()
+        tr.p.wait()
+        time.sleep(0.2)
+        eq(our_links(), [], "links after kill -9")
+        check(t.p.poll() is None, "target survives")
+    finally:
+        eq(t.finish(), 0, "target exit code")
+        t.kill()
+
+
+def bad(args, pattern, target=None):
+    p = subprocess.run([TRACER, *args], capture_output=True, text=True, timeout=20)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode != 0, f"{args}: exit code 0")
+    eq(len(lines), 1, f"{args}: stderr lines {lines}")
+    check(re.search(pattern, lines[0]), f"{args}: {lines[0]!r} !~ {pattern!r}")
+    eq(p.stdout, "", f"{args}: stdout")
+    eq(our_links(), [], f"{args}: links left")
+    return lines[0]
+
+
+@test
+def bad_inputs_one_clear_line():
+    bad([], r"no process given: add -p PID")
+    bad(["-p", "1"], r"no function given: add -f NAME")
+    bad(["-p", "abc", "-f", "x"], r"invalid PID 'abc'")
+    bad(["-p", "999999999", "-f", "x"], r"process 999999999 does not exist")
+    bad(["-p", "2", "-f", "x"], r"kernel thread")
+    bad(["-p", "1", "-f", "x", "--string-size", "0"], r"--string-size 0 is out of range: use 1 to 1024")
+    bad(["-p", "1", "-f", "x", "--string-size", "5000"], r"out of range")
+    bad(["-p", "1", "-f", "int f(const char *s"], r"malformed prototype.*column")
+    # A zombie: a child that exited and was not reaped.
+    z = subprocess.Popen(["true"])
+    time.sleep(0.3)
+    bad(["-p", str(z.pid), "-f", "x"], r"zombie")
+    z.wait()
+    t = Target("t_search")
+    try:
+        msg = bad(["-p", str(t.pid), "-f", "serch"], r"symbol 'serch' not found")
+        check("search" in msg, f"closest name offered: {msg}")
+        bad(["-p", str(t.pid), "-f", "libnothere:search"], r"libnothere")
+    finally:
+        t.finish()
+        t.kill()
+    t = Target("t_lib2")
+    try:
+        msg = bad(["-p", str(t.pid), "-f", "dup_fn"], r"dup_fn")
+        check("libwmt.so" in msg and "libwmt2.so" in msg, f"both objects listed: {msg}")
+    finally:
+        t.finish()
+        t.kill()
+    # Not root: drop to nobody without capabilities.
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", TRACER, "-p", "1", "-f", "x"],
+                       capture_output=True, text=True, timeout=20)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode != 0 and len(lines) == 1 and "sudo" in lines[0], f"not root: {lines}")
+
+
+def main():
+    global OUT, TRACER
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="build")
+    ap.add_argument("-k", default="")
+    a = ap.parse_args()
+    OUT = a.out
+    TRACER = os.path.abspath(os.path.join(OUT, "wrapmon-trace"))
+    passed = failed = 0
+    for fn in TESTS:
+        if a.k and a.k not in fn.__name__:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {fn.__name__}: {e}", flush=True)
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+    print(f"e2e: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

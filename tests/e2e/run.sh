@@ -1,0 +1,9 @@
+#!/bin/sh
+# End-to-end tests: real targets, the real binary, real BPF. Needs root.
+set -eu
+OUT=${OUT:-build}
+if [ "$(id -u)" != 0 ]; then
+	echo "test-e2e: the end-to-end tests load BPF programs: run them as root (sudo make check)" >&2
+	exit 1
+fi
+exec python3 tests/e2e/run.py --out "$OUT" "$@"

@@ -1,0 +1,34 @@
+# End-to-end test targets, built with and without debug info.
+TGT_CFLAGS := -O2 -pthread -fno-omit-frame-pointer -Wall
+TGT_DIR := tests/e2e/targets
+
+targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets/t_nest \
+	 $(OUT)/targets/t_lib $(OUT)/targets/t_lib2 $(OUT)/targets/t_unfinished \
+	 $(OUT)/targets/t_spin
+
+$(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< -o $@
+
+# No .symtab and no DWARF: search is found through .dynsym only.
+$(OUT)/targets/t_search_stripped: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g0 -rdynamic $(TGT_CFLAGS) $< -o $@ && strip --strip-all $@
+
+$(OUT)/targets/libwmt.so: $(TGT_DIR)/libwmt.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -O2 -shared -fPIC $< -o $@
+
+$(OUT)/targets/libwmt2.so: $(TGT_DIR)/libwmt2.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -O2 -shared -fPIC $< -o $@
+
+$(OUT)/targets/t_lib: $(TGT_DIR)/t_lib.c $(OUT)/targets/libwmt.so
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< -L$(OUT)/targets -lwmt -Wl,-rpath,'$$ORIGIN' -o $@
+
+# Links both libraries: dup_fn is defined in two objects and not in the executable.
+$(OUT)/targets/t_lib2: $(TGT_DIR)/t_lib.c $(OUT)/targets/libwmt.so $(OUT)/targets/libwmt2.so
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< -L$(OUT)/targets -Wl,--no-as-needed -lwmt -lwmt2 \
+		-Wl,-rpath,'$$ORIGIN' -o $@

@@ -1,0 +1,18 @@
+#!/bin/sh
+# `make demo`: start the demo target, trace search() in it for a few seconds,
+# end with the summary. Only the demo's own PID is ever signalled.
+set -eu
+OUT=${OUT:-build}
+SECS=${DEMO_SECONDS:-4}
+
+"$OUT/demo-search" >"$OUT/demo.pid" &
+demo=$!
+trap 'kill "$demo" 2>/dev/null || true' EXIT INT TERM
+# Wait until the target runs its main() before tracing it.
+i=0
+while [ ! -s "$OUT/demo.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+echo "demo: tracing search() in process $demo for $SECS s:"
+echo "      $OUT/wrapmon-trace -p $demo -f search -d $SECS"
+echo
+"$OUT/wrapmon-trace" -p "$demo" -f search -d "$SECS"
