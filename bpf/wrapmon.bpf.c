@@ -41,6 +41,7 @@ struct {
 
 struct frame {
 	__u64 sp;	/* stack pointer at entry: where the return address is */
+	__u64 ret_addr;	/* the return address found there at entry */
 	__u64 entry_ns;
 	__u64 args[WM_MAX_ARGS];
 	__u32 func_id;
@@ -106,65 +107,6 @@ static __always_inline void read_str(struct tstate *ts, __u32 *top, __u64 ptr, _
 	}
 	*len = n;
 	*top = off + n;
-}
-
-static __always_inline int on_entry(struct pt_regs *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct wm_func_stats *st;
-	struct wm_func_cfg *cfg;
-	struct tstate *ts;
-	struct frame *fr;
-	__u32 id, d, top;
-
-	if ((pid_tgid >> 32) != targ_tgid)
-		return 0;
-	id = bpf_get_attach_cookie(ctx);
-	cfg = bpf_map_lookup_elem(&funcs, &id);
-	if (!cfg)
-		return 0;
-	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts) {
-		st = func_stats(id);
-		if (st)
-			st->dropped++;
-		return 0;
-	}
-	d = ts->depth;
-	if (d >= WM_MAX_DEPTH) {
-		st = func_stats(id);
-		if (st) {
-			st->overflow++;
-			st->dropped++;
-		}
-		return 0;
-	}
-	fr = &ts->f[d];
-	fr->sp = PT_REGS_SP(ctx);
-	fr->func_id = id;
-	fr->args[0] = PT_REGS_PARM1(ctx);
-	fr->args[1] = PT_REGS_PARM2(ctx);
-	fr->args[2] = PT_REGS_PARM3(ctx);
-	fr->args[3] = PT_REGS_PARM4(ctx);
-	fr->args[4] = PT_REGS_PARM5(ctx);
-	fr->args[5] = PT_REGS_PARM6(ctx);
-	fr->str_trunc = 0;
-	top = ts->heap_top;
-	fr->heap_off = top;
-#pragma unroll
-	for (int i = 0; i < WM_MAX_ARGS; i++) {
-		if (cfg->str_mask & (1 << i))
-			read_str(ts, &top, fr->args[i], &fr->str_len[i], &fr->str_trunc, i);
-		else
-			fr->str_len[i] = WM_STR_NONE;
-	}
-	fr->heap_len = top - fr->heap_off;
-	ts->heap_top = top;
-	ts->depth = d + 1;
-	/* Last, so our own string copies do not count in the call's latency. */
-	fr->entry_ns = bpf_ktime_get_ns();
-	return 0;
 }
 
 static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 depth, __u16 kind,
@@ -249,6 +191,88 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
 									   BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(rec, wake);
+}
+
+static __always_inline int on_entry(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wm_func_stats *st;
+	struct wm_func_cfg *cfg;
+	struct tstate *ts;
+	struct frame *fr;
+	__u32 id, d, top;
+	__u64 sp, ra = 0;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	id = bpf_get_attach_cookie(ctx);
+	cfg = bpf_map_lookup_elem(&funcs, &id);
+	if (!cfg)
+		return 0;
+	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		st = func_stats(id);
+		if (st)
+			st->dropped++;
+		return 0;
+	}
+	sp = PT_REGS_SP(ctx);
+	bpf_probe_read_user(&ra, sizeof(ra), (const void *)sp);
+	d = ts->depth;
+	if (d > WM_MAX_DEPTH)
+		d = WM_MAX_DEPTH;
+	/*
+	 * A live caller's return slot is strictly above a new call's. Frames at
+	 * or below it were left by longjmp; the one exception is a tail call
+	 * from the top frame, whose return address the kernel has already
+	 * redirected, so it no longer matches the one saved at its entry.
+	 */
+	for (int i = 0; i < WM_MAX_DEPTH; i++) {
+		if (d == 0)
+			break;
+		fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
+		if (fr->sp > sp || (fr->sp == sp && fr->ret_addr != ra))
+			break;
+		emit(ts, fr, d - 1, WM_REC_UNFINISHED, WM_F_ABANDONED, 0, 0, false);
+		ts->heap_top = fr->heap_off;
+		d--;
+	}
+	ts->depth = d;
+	if (d >= WM_MAX_DEPTH) {
+		st = func_stats(id);
+		if (st) {
+			st->overflow++;
+			st->dropped++;
+		}
+		return 0;
+	}
+	fr = &ts->f[d];
+	fr->sp = sp;
+	fr->ret_addr = ra;
+	fr->func_id = id;
+	fr->args[0] = PT_REGS_PARM1(ctx);
+	fr->args[1] = PT_REGS_PARM2(ctx);
+	fr->args[2] = PT_REGS_PARM3(ctx);
+	fr->args[3] = PT_REGS_PARM4(ctx);
+	fr->args[4] = PT_REGS_PARM5(ctx);
+	fr->args[5] = PT_REGS_PARM6(ctx);
+	fr->str_trunc = 0;
+	top = ts->heap_top;
+	fr->heap_off = top;
+#pragma unroll
+	for (int i = 0; i < WM_MAX_ARGS; i++) {
+		if (cfg->str_mask & (1 << i))
+			read_str(ts, &top, fr->args[i], &fr->str_len[i], &fr->str_trunc, i);
+		else
+			fr->str_len[i] = WM_STR_NONE;
+	}
+	fr->heap_len = top - fr->heap_off;
+	ts->heap_top = top;
+	ts->depth = d + 1;
+	/* Last, so our own string copies do not count in the call's latency. */
+	fr->entry_ns = bpf_ktime_get_ns();
+	return 0;
 }
 
 static __always_inline int on_return(struct pt_regs *ctx)
