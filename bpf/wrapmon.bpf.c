@@ -247,7 +247,9 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		}
 		return 0;
 	}
-	fr = &ts->f[d];
+	/* Keep the mask: clang drops it otherwise, and the verifier loses the bound. */
+	barrier_var(d);
+	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
 	fr->sp = sp;
 	fr->ret_addr = ra;
 	fr->func_id = id;
