@@ -193,6 +193,65 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	bpf_ringbuf_submit(rec, wake);
 }
 
+/*
+ * Popping frames whose return never came, one per bpf_loop() step: the
+ * verifier checks the callback once instead of every unrolled iteration,
+ * which keeps load time (and so start-up) short.
+ */
+enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL };
+
+struct pop_ctx {
+	struct tstate *ts;
+	__u64 sp;
+	__u64 ra;
+	__u64 now;
+	__u32 d;
+	__u32 mode;
+};
+
+static long pop_one(__u64 i, void *arg)
+{
+	struct pop_ctx *c = arg;
+	struct tstate *ts = c->ts;
+	struct frame *fr;
+	__u32 d = c->d;
+
+	if (d == 0 || d > WM_MAX_DEPTH)
+		return 1;
+	fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
+	if (c->mode == POP_AT_ENTRY) {
+		/*
+		 * A live caller's return slot is strictly above a new call's.
+		 * Frames at or below it were left by longjmp; the exception is
+		 * a tail call from the top frame, whose return address the
+		 * kernel has already redirected, so it no longer matches the
+		 * one saved at its entry.
+		 */
+		if (fr->sp > c->sp || (fr->sp == c->sp && fr->ret_addr != c->ra))
+			return 1;
+	} else if (c->mode == POP_AT_RETURN) {
+		/* Frames below the returning one on the stack were skipped. */
+		if (fr->sp >= c->sp)
+			return 1;
+	}
+	emit(ts, fr, d - 1, WM_REC_UNFINISHED,
+	     c->mode == POP_ALL ? WM_F_THREAD_EXIT : WM_F_ABANDONED, 0, c->now, false);
+	ts->heap_top = fr->heap_off;
+	c->d = d - 1;
+	return 0;
+}
+
+static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 ra, __u64 now,
+					 enum pop_mode mode)
+{
+	struct pop_ctx c = { .ts = ts, .sp = sp, .ra = ra, .now = now, .d = ts->depth,
+			     .mode = mode };
+
+	bpf_loop(WM_MAX_DEPTH, pop_one, &c, 0);
+	ts->depth = c.d;
+	return c.d;
+}
+
 static __always_inline int on_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -219,26 +278,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	}
 	sp = PT_REGS_SP(ctx);
 	bpf_probe_read_user(&ra, sizeof(ra), (const void *)sp);
-	d = ts->depth;
-	if (d > WM_MAX_DEPTH)
-		d = WM_MAX_DEPTH;
-	/*
-	 * A live caller's return slot is strictly above a new call's. Frames at
-	 * or below it were left by longjmp; the one exception is a tail call
-	 * from the top frame, whose return address the kernel has already
-	 * redirected, so it no longer matches the one saved at its entry.
-	 */
-	for (int i = 0; i < WM_MAX_DEPTH; i++) {
-		if (d == 0)
-			break;
-		fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
-		if (fr->sp > sp || (fr->sp == sp && fr->ret_addr != ra))
-			break;
-		emit(ts, fr, d - 1, WM_REC_UNFINISHED, WM_F_ABANDONED, 0, 0, false);
-		ts->heap_top = fr->heap_off;
-		d--;
-	}
-	ts->depth = d;
+	d = pop_frames(ts, sp, ra, 0, POP_AT_ENTRY);
 	if (d >= WM_MAX_DEPTH) {
 		st = func_stats(id);
 		if (st) {
@@ -298,24 +338,7 @@ static __always_inline int on_return(struct pt_regs *ctx)
 		return 0;
 	/* `ret` has popped the return address that sat at the entry's sp. */
 	sp = PT_REGS_SP(ctx) - 8;
-	d = ts->depth;
-	if (d > WM_MAX_DEPTH)
-		d = WM_MAX_DEPTH;
-	/*
-	 * Frames below this one on the stack were left without a return
-	 * (longjmp, exception unwinding): report them, never pair them.
-	 */
-	for (int i = 0; i < WM_MAX_DEPTH; i++) {
-		if (d == 0)
-			break;
-		fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
-		if (fr->sp >= sp)
-			break;
-		emit(ts, fr, d - 1, WM_REC_UNFINISHED, WM_F_ABANDONED, 0, now, false);
-		ts->heap_top = fr->heap_off;
-		d--;
-	}
-	ts->depth = d;
+	d = pop_frames(ts, sp, 0, now, POP_AT_RETURN);
 	if (d == 0) {
 		ts->heap_top = 0;
 		return 0;
@@ -362,27 +385,13 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tstate *ts;
-	struct frame *fr;
-	__u64 now;
-	__u32 d;
 
 	if ((pid_tgid >> 32) != targ_tgid)
 		return 0;
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;
-	now = bpf_ktime_get_ns();
-	d = ts->depth;
-	if (d > WM_MAX_DEPTH)
-		d = WM_MAX_DEPTH;
-	for (int i = 0; i < WM_MAX_DEPTH; i++) {
-		if (d == 0)
-			break;
-		fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
-		emit(ts, fr, d - 1, WM_REC_UNFINISHED, WM_F_THREAD_EXIT, 0, now, false);
-		d--;
-	}
-	ts->depth = 0;
+	pop_frames(ts, 0, 0, bpf_ktime_get_ns(), POP_ALL);
 	ts->heap_top = 0;
 	bpf_task_storage_delete(&tstates, bpf_get_current_task_btf());
 	return 0;
