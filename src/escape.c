@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Escaping of untrusted bytes. Both escapers walk the input as UTF-8 and
+ * treat every byte that does not start a valid, shortest-form sequence as a
+ * lone byte, so a truncated or forged sequence can never swallow the bytes
+ * that follow it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "escape.h"
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t v, min;
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		v = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		v = s[0] & 0x0f;
+		min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		v = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Code points a terminal would act on even though they are valid UTF-8. */
+static bool cp_is_dangerous(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static const char *c_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	case '\a':
+		return "\\a";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\v':
+		return "\\v";
+	case '\0':
+		return "\\0";
+	default:
+		return NULL;
+	}
+}
+
+void esc__c(struct wm_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+	const char *e;
+	uint32_t cp;
+
+	while (i < n) {
+		len = 0;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		if (p[i] >= 0x80) {
+			len = utf8_seq(p + i, n - i, &cp);
+			if (len && !cp_is_dangerous(cp)) {
+				i += len;
+				run += len;
+				continue;
+			}
+		}
+		/* Flush the safe bytes seen so far in one go. */
+		buf__put(b, s + i - run, run);
+		run = 0;
+		if (len) {
+			buf__printf(b, "\\u{%04X}", (unsigned int)cp);
+			i += len;
+			continue;
+		}
+		e = c_short_escape(p[i]);
+		if (e)
+			buf__puts(b, e);
+		else
+			buf__printf(b, "\\x%02x", p[i]);
+		i++;
+	}
+	buf__put(b, s + n - run, run);
+}
+
+static const char *json_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	default:
+		return NULL;
+	}
+}
+
+void esc__json(struct wm_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+	const char *e;
+	uint32_t cp;
+
+	while (i < n) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		if (p[i] >= 0x80) {
+			len = utf8_seq(p + i, n - i, &cp);
+			if (len) {
+				i += len;
+				run += len;
+				continue;
+			}
+		}
+		buf__put(b, s + i - run, run);
+		run = 0;
+		e = json_short_escape(p[i]);
+		if (e)
+			buf__puts(b, e);
+		else
+			buf__printf(b, "\\u%04x", p[i]);
+		i++;
+	}
+	buf__put(b, s + n - run, run);
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The monitor store. Aggregates are fixed-size per function; the only memory
+ * that grows with traffic is the recent ring, and that is bounded by its
+ * number of entries times the largest record.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "buf.h"
+#include "escape.h"
+#include "store.h"
+
+#define WM_STORE_MAX_SINKS 8
+/* Width of the function column in the summary unless a name is longer. */
+#define SUMMARY_NAME_WIDTH 16
+
+struct wm_recent {
+	struct wm_call_view v; /* str[] point into data */
+	char *data;
+	size_t data_cap;
+};
+
+struct wm_store {
+	const struct wm_func *funcs;
+	int nr_funcs;
+	struct wm_agg *aggs;
+	struct wm_sink sinks[WM_STORE_MAX_SINKS];
+	int nr_sinks;
+	struct wm_recent *recent;
+	size_t recent_cap;
+	size_t recent_len;
+	size_t recent_head; /* slot the next call goes into */
+};
+
+int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_opts *opts,
+	       struct wm_store **out)
+{
+	size_t known = offsetof(struct wm_store_opts, recent) + sizeof(opts->recent);
+	struct wm_store *s = NULL;
+	size_t recent = 0, i;
+	int err;
+
+	if (!out || nr_funcs < 0 || (nr_funcs && !funcs))
+		return -EINVAL;
+	*out = NULL;
+	if (opts) {
+		if (opts->sz < sizeof(opts->sz))
+			return -EINVAL;
+		/* A newer caller's fields we do not know must be left zero. */
+		for (i = sizeof(*opts); i < opts->sz; i++)
+			if (((const char *)opts)[i])
+				return -EINVAL;
+		if (opts->sz >= known)
+			recent = opts->recent;
+	}
+
+	err = -ENOMEM;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto cleanup;
+	s->funcs = funcs;
+	s->nr_funcs = nr_funcs;
+	s->aggs = calloc(nr_funcs ? nr_funcs : 1, sizeof(*s->aggs));
+	if (!s->aggs)
+		goto cleanup;
+	if (recent) {
+		s->recent = calloc(recent, sizeof(*s->recent));
+		if (!s->recent)
+			goto cleanup;
+		s->recent_cap = recent;
+	}
+	*out = s;
+	return 0;
+cleanup:
+	store__free(s);
+	return err;
+}
+
+void store__free(struct wm_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->recent_cap; i++)
+		free(s->recent[i].data);
+	free(s->recent);
+	free(s->aggs);
+	free(s);
+}
+
+int store__add_sink(struct wm_store *s, const struct wm_sink *sink)
+{
+	if (!s || !sink || !sink->on_call)
+		return -EINVAL;
+	if (s->nr_sinks >= WM_STORE_MAX_SINKS)
+		return -E2BIG;
+	s->sinks[s->nr_sinks++] = *sink;
+	return 0;
+}
+
+/*
+ * Log-linear bucket: values below 16 are exact; above, the exponent picks a
+ * group of 16 and the 4 bits under the top bit pick the step, so a bucket is
+ * never wider than 1/16 of its lower bound. 2^63..2^64-1 lands in 975.
+ */
+static unsigned int hist_bucket(__u64 v)
+{
+	unsigned int e;
+
+	if (v < WM_HIST_SUB)
+		return v;
+	e = 63 - __builtin_clzll(v);
+	return (e - 3) * WM_HIST_SUB + ((v >> (e - 4)) & (WM_HIST_SUB - 1));
+}
+
+/* Lower bound and width of bucket i (the inverse of hist_bucket). */
+static __u64 hist_low(unsigned int i, __u64 *width)
+{
+	unsigned int e, sub;
+
+	if (i < WM_HIST_SUB) {
+		*width = 1;
+		return i;
+	}
+	e = i / WM_HIST_SUB + 3;
+	sub = i % WM_HIST_SUB;
+	*width = 1ULL << (e - 4);
+	return (__u64)(WM_HIST_SUB + sub) << (e - 4);
+}
+
+static void agg_add_latency(struct wm_agg *a, __u64 ns)
+{
+	if (!a->calls || ns < a->lat_min)
+		a->lat_min = ns;
+	if (!a->calls || ns > a->lat_max)
+		a->lat_max = ns;
+	a->calls++;
+	a->lat_sum += ns;
+	a->hist[hist_bucket(ns)]++;
+}
+
+/* Deep-copy c into the oldest slot of the ring. */
+static int store__keep(struct wm_store *s, const struct wm_call_view *c)
+{
+	struct wm_recent *r = &s->recent[s->recent_head];
+	size_t need = 0, off = 0;
+	char *data;
+	int i;
+
+	for (i = 0; i < WM_NR_SLOTS; i++)
+		if (c->str_len[i] > 0 && c->str[i])
+			need += c->str_len[i];
+	/* Keep one byte so an empty string still has a non-NULL address. */
+	if (need + 1 > r->data_cap) {
+		data = realloc(r->data, need + 1);
+		if (!data)
+			return -ENOMEM;
+		r->data = data;
+		r->data_cap = need + 1;
+	}
+	r->v = *c;
+	for (i = 0; i < WM_NR_SLOTS; i++) {
+		if (c->str_len[i] < 0 || !c->str[i]) {
+			r->v.str[i] = NULL;
+			continue;
+		}
+		memcpy(r->data + off, c->str[i], c->str_len[i]);
+		r->v.str[i] = r->data + off;
+		off += c->str_len[i];
+	}
+	s->recent_head = (s->recent_head + 1) % s->recent_cap;
+	if (s->recent_len < s->recent_cap)
+		s->recent_len++;
+	return 0;
+}
+
+int store__add(struct wm_store *s, const struct wm_call_view *c)
+{
+	const struct wm_func *f;
+	struct wm_agg *a;
+	int err = 0, i;
+
+	if (!s || !c || c->hdr.func_id >= (__u32)s->nr_funcs)
+		return -EINVAL;
+	f = &s->funcs[c->hdr.func_id];
+	a = &s->aggs[c->hdr.func_id];
+	if (c->hdr.kind == WM_REC_CALL)
+		agg_add_latency(a, c->hdr.latency_ns);
+	else if (c->hdr.kind == WM_REC_UNFINISHED)
+		a->unfinished++;
+	else
+		return -EINVAL;
+	if (s->recent_cap)
+		err = store__keep(s, c);
+	/* A call the ring could not keep is still shown. */
+	for (i = 0; i < s->nr_sinks; i++)
+		s->sinks[i].on_call(s->sinks[i].ctx, f, c);
+	return err;
+}
+
+void store__set_dropped(struct wm_store *s, __u32 func_id, __u64 dropped)
+{
+	if (!s || func_id >= (__u32)s->nr_funcs)
+		return;
+	s->aggs[func_id].dropped = dropped;
+}
+
+const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id)
+{
+	if (!s || func_id >= (__u32)s->nr_funcs)
+		return NULL;
+	return &s->aggs[func_id];
+}
+
+__u64 store__percentile(const struct wm_store *s, __u32 func_id, double p)
+{
+	const struct wm_agg *a = store__agg(s, func_id);
+	__u64 rank, cum = 0, low, width, mid;
+	double r;
+	unsigned int i;
+
+	if (!a || !a->calls)
+		return 0;
+	if (!(p > 0))
+		return a->lat_min;
+	if (p >= 100)
+		return a->lat_max;
+	/* rank = ceil(p% of calls), in 1..calls; no libm for one ceil(). */
+	r = p * (double)a->calls / 100.0;
+	rank = (__u64)r;
+	if ((double)rank < r)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	if (rank > a->calls)
+		rank = a->calls;
+	for (i = 0; i < WM_HIST_BUCKETS; i++) {
+		cum += a->hist[i];
+		if (cum >= rank)
+			break;
+	}
+	if (i == WM_HIST_BUCKETS)
+		return a->lat_max;
+	low = hist_low(i, &width);
+	mid = low + width / 2;
+	if (mid < a->lat_min)
+		mid = a->lat_min;
+	if (mid > a->lat_max)
+		mid = a->lat_max;
+	return mid;
+}
+
+size_t store__nr_recent(const struct wm_store *s)
+{
+	return s ? s->recent_len : 0;
+}
+
+const struct wm_call_view *store__recent(const struct wm_store *s, size_t i)
+{
+	size_t oldest;
+
+	if (!s || i >= s->recent_len)
+		return NULL;
+	oldest = (s->recent_head + s->recent_cap - s->recent_len) % s->recent_cap;
+	return &s->recent[(oldest + i) % s->recent_cap].v;
+}
+
+static void put_duration_col(struct wm_buf *line, struct wm_buf *tmp, bool have, __u64 ns)
+{
+	buf__reset(tmp);
+	if (have)
+		format__duration(tmp, ns);
+	else
+		buf__putc(tmp, '-');
+	buf__printf(line, "%10s", tmp->err ? "?" : tmp->p);
+}
+
+static void summary_text(const struct wm_store *s, struct wm_buf *b)
+{
+	struct wm_buf name = {}, tmp = {};
+	const struct wm_agg *a;
+	const struct wm_func *f;
+	int width = SUMMARY_NAME_WIDTH;
+	bool have;
+	int i;
+
+	for (i = 0; i < s->nr_funcs; i++) {
+		buf__reset(&name);
+		f = &s->funcs[i];
+		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
+		if ((int)name.len > width)
+			width = name.len;
+	}
+	buf__printf(b, "%-*s %6s%12s%9s%10s%10s%10s%10s%10s\n", width, "FUNCTION", "CALLS",
+		    "UNFINISHED", "DROPPED", "MIN", "AVG", "P50", "P99", "MAX");
+	for (i = 0; i < s->nr_funcs; i++) {
+		f = &s->funcs[i];
+		a = &s->aggs[i];
+		have = a->calls > 0;
+		buf__reset(&name);
+		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
+		buf__printf(b, "%-*s %6llu%12llu%9llu", width, name.len ? name.p : "",
+			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
+			    (unsigned long long)a->dropped);
+		put_duration_col(b, &tmp, have, a->lat_min);
+		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
+		put_duration_col(b, &tmp, have, store__percentile(s, i, 50));
+		put_duration_col(b, &tmp, have, store__percentile(s, i, 99));
+		put_duration_col(b, &tmp, have, a->lat_max);
+		buf__putc(b, '\n');
+	}
+	if (name.err || tmp.err)
+		b->err = b->err ? b->err : -ENOMEM;
+	buf__free(&name);
+	buf__free(&tmp);
+}
+
+static void summary_json(const struct wm_store *s, struct wm_buf *b, __u64 duration_ns)
+{
+	const struct wm_agg *a;
+	const struct wm_func *f;
+	int i;
+
+	buf__printf(b, "{\"summary\":{\"duration_ns\":%llu,\"functions\":[",
+		    (unsigned long long)duration_ns);
+	for (i = 0; i < s->nr_funcs; i++) {
+		f = &s->funcs[i];
+		a = &s->aggs[i];
+		buf__puts(b, i ? ",{\"function\":\"" : "{\"function\":\"");
+		esc__json(b, f->name, strnlen(f->name, sizeof(f->name)));
+		buf__puts(b, "\",\"object\":\"");
+		esc__json(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		buf__printf(
+			b, "\",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"latency_ns\":",
+			(unsigned long long)a->calls, (unsigned long long)a->unfinished,
+			(unsigned long long)a->dropped);
+		if (!a->calls) {
+			buf__puts(b, "null}");
+			continue;
+		}
+		buf__printf(
+			b, "{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}}",
+			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->calls),
+			(unsigned long long)store__percentile(s, i, 50),
+			(unsigned long long)store__percentile(s, i, 99),
+			(unsigned long long)a->lat_max);
+	}
+	buf__puts(b, "]}}\n");
+}
+
+void store__print_summary(const struct wm_store *s, FILE *out, bool json, __u64 duration_ns)
+{
+	struct wm_buf b = {};
+
+	if (!s || !out)
+		return;
+	if (json)
+		summary_json(s, &b, duration_ns);
+	else
+		summary_text(s, &b);
+	if (!b.err && b.len)
+		fwrite(b.p, 1, b.len, out);
+	buf__free(&b);
+}
