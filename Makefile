@@ -47,7 +47,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets
+.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench
 all: $(OUT)/wrapmon-trace
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -113,6 +113,20 @@ demo:
 $(OUT)/demo-search: tools/demo-search.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -pthread -Wall $< -o $@
+
+# Benchmarks: report, never assert (the machine is shared and noisy).
+$(OUT)/bench-hot: tools/bench/hot.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall $< -o $@
+
+$(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
+
+bench:
+	$(Q)sh tools/install-deps.sh
+	$(Q)$(MAKE) all $(OUT)/bench-hot $(OUT)/bench-floor
+	$(Q)python3 tools/bench/run.py --out $(OUT)
 
 install: $(OUT)/wrapmon-trace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/wrapmon-trace)
