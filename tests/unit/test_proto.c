@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The C prototype parser and the signature helpers it relies on. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "sig.h"
+
+static void parse_ok(const char *text, struct wm_sig *sig)
+{
+	char err[128] = "";
+	int col = -1;
+	int ret;
+
+	ret = proto__parse(text, sig, &col, err, sizeof(err));
+	if (ret)
+		print_error("parse of '%s' failed at column %d: %s\n", text, col, err);
+	assert_int_equal(ret, 0);
+	assert_int_equal(sig->source, WM_SIG_PROTO);
+}
+
+static void parse_err(const char *text, int want_col, const char *want_msg)
+{
+	struct wm_sig sig;
+	char err[128] = "";
+	int col = -1;
+
+	assert_int_equal(proto__parse(text, &sig, &col, err, sizeof(err)), -EINVAL);
+	if (col != want_col || strcmp(err, want_msg))
+		print_error("'%s': got column %d '%s'\n", text, col, err);
+	assert_int_equal(col, want_col);
+	assert_string_equal(err, want_msg);
+}
+
+static void check_param(const struct wm_param *p, const char *name, enum wm_type_kind kind,
+			int size, bool is_signed, const char *type_name, int reg)
+{
+	assert_string_equal(p->name, name);
+	assert_int_equal(p->type.kind, kind);
+	assert_int_equal(p->type.size, size);
+	assert_int_equal(p->type.is_signed, is_signed);
+	assert_string_equal(p->type.name, type_name);
+	assert_int_equal(p->reg, reg);
+}
+
+static void test_sqlite(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("int sqlite3_prepare_v2(void *db, const char *sql, int n, void **stmt, "
+		 "const char **tail)",
+		 &sig);
+	assert_string_equal(sig.name, "sqlite3_prepare_v2");
+	assert_int_equal(sig.ret.kind, WM_T_INT);
+	assert_int_equal(sig.ret.size, 4);
+	assert_true(sig.ret.is_signed);
+	assert_string_equal(sig.ret.name, "int");
+	assert_int_equal(sig.nr_params, 5);
+	assert_false(sig.variadic);
+	check_param(&sig.params[0], "db", WM_T_PTR, 8, false, "void *", 0);
+	check_param(&sig.params[1], "sql", WM_T_STR, 8, false, "const char *", 1);
+	check_param(&sig.params[2], "n", WM_T_INT, 4, true, "int", 2);
+	check_param(&sig.params[3], "stmt", WM_T_PTR, 8, false, "void **", 3);
+	check_param(&sig.params[4], "tail", WM_T_PTR, 8, false, "const char **", 4);
+}
+
+static void test_trailing_semicolon_and_storage(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("extern int close(int fd);", &sig);
+	assert_string_equal(sig.name, "close");
+	assert_int_equal(sig.nr_params, 1);
+	check_param(&sig.params[0], "fd", WM_T_INT, 4, true, "int", 0);
+
+	parse_ok("static inline unsigned f(int x) ;", &sig);
+	assert_string_equal(sig.ret.name, "unsigned int");
+	assert_false(sig.ret.is_signed);
+}
+
+struct int_case {
+	const char *spelling;
+	int size;
+	bool is_signed;
+	const char *name;
+};
+
+static void test_integer_spellings(void **state)
+{
+	static const struct int_case cases[] = {
+		{ "int", 4, true, "int" },
+		{ "signed", 4, true, "int" },
+		{ "signed int", 4, true, "int" },
+		{ "unsigned", 4, false, "unsigned int" },
+		{ "unsigned int", 4, false, "unsigned int" },
+		{ "int unsigned", 4, false, "unsigned int" },
+		{ "short", 2, true, "short" },
+		{ "short int", 2, true, "short" },
+		{ "signed short", 2, true, "short" },
+		{ "unsigned short", 2, false, "unsigned short" },
+		{ "unsigned short int", 2, false, "unsigned short" },
+		{ "long", 8, true, "long" },
+		{ "long int", 8, true, "long" },
+		{ "signed long", 8, true, "long" },
+		{ "unsigned long", 8, false, "unsigned long" },
+		{ "long unsigned int", 8, false, "unsigned long" },
+		{ "long long", 8, true, "long long" },
+		{ "long long int", 8, true, "long long" },
+		{ "unsigned long long", 8, false, "unsigned long long" },
+		{ "unsigned long long int", 8, false, "unsigned long long" },
+		{ "size_t", 8, false, "size_t" },
+		{ "ssize_t", 8, true, "ssize_t" },
+		{ "off_t", 8, true, "off_t" },
+		{ "pid_t", 4, true, "pid_t" },
+		{ "int8_t", 1, true, "int8_t" },
+		{ "uint8_t", 1, false, "uint8_t" },
+		{ "int16_t", 2, true, "int16_t" },
+		{ "uint16_t", 2, false, "uint16_t" },
+		{ "int32_t", 4, true, "int32_t" },
+		{ "uint32_t", 4, false, "uint32_t" },
+		{ "int64_t", 8, true, "int64_t" },
+		{ "uint64_t", 8, false, "uint64_t" },
+		{ "intptr_t", 8, true, "intptr_t" },
+		{ "uintptr_t", 8, false, "uintptr_t" },
+		{ "enum color", 4, true, "enum color" },
+		{ "const int", 4, true, "const int" },
+		{ "const size_t", 8, false, "const size_t" },
+	};
+	char text[128];
+	struct wm_sig sig;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "void f(%s v)", cases[i].spelling);
+		parse_ok(text, &sig);
+		assert_int_equal(sig.nr_params, 1);
+		check_param(&sig.params[0], "v", WM_T_INT, cases[i].size, cases[i].is_signed,
+			    cases[i].name, 0);
+
+		/* The same spelling works as a result type. */
+		snprintf(text, sizeof(text), "%s g(void)", cases[i].spelling);
+		parse_ok(text, &sig);
+		assert_int_equal(sig.ret.kind, WM_T_INT);
+		assert_int_equal(sig.ret.size, cases[i].size);
+		assert_int_equal(sig.ret.is_signed, cases[i].is_signed);
+		assert_string_equal(sig.ret.name, cases[i].name);
+	}
+}
+
+static void test_chars_and_bools(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("void f(char a, signed char b, unsigned char c, bool d, _Bool e)", &sig);
+	check_param(&sig.params[0], "a", WM_T_CHAR, 1, true, "char", 0);
+	check_param(&sig.params[1], "b", WM_T_CHAR, 1, true, "signed char", 1);
+	check_param(&sig.params[2], "c", WM_T_CHAR, 1, false, "unsigned char", 2);
+	check_param(&sig.params[3], "d", WM_T_BOOL, 1, false, "bool", 3);
+	check_param(&sig.params[4], "e", WM_T_BOOL, 1, false, "_Bool", 4);
+}
+
+static void test_strings_and_pointers(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("char *f(char *a, const char *b, char const *c, signed char *d, "
+		 "unsigned char *e, char **g, const char *const h, struct foo *i, "
+		 "union u *j, enum e *k, foo_t *l, int ***m)",
+		 &sig);
+	assert_int_equal(sig.ret.kind, WM_T_STR);
+	assert_string_equal(sig.ret.name, "char *");
+	assert_int_equal(sig.nr_params, 12);
+	check_param(&sig.params[0], "a", WM_T_STR, 8, false, "char *", 0);
+	check_param(&sig.params[1], "b", WM_T_STR, 8, false, "const char *", 1);
+	check_param(&sig.params[2], "c", WM_T_STR, 8, false, "const char *", 2);
+	check_param(&sig.params[3], "d", WM_T_STR, 8, false, "signed char *", 3);
+	check_param(&sig.params[4], "e", WM_T_PTR, 8, false, "unsigned char *", 4);
+	check_param(&sig.params[5], "g", WM_T_PTR, 8, false, "char **", 5);
+	check_param(&sig.params[6], "h", WM_T_STR, 8, false, "const char *", -1);
+	check_param(&sig.params[7], "i", WM_T_PTR, 8, false, "struct foo *", -1);
+	check_param(&sig.params[8], "j", WM_T_PTR, 8, false, "union u *", -1);
+	check_param(&sig.params[9], "k", WM_T_PTR, 8, false, "enum e *", -1);
+	check_param(&sig.params[10], "l", WM_T_PTR, 8, false, "foo_t *", -1);
+	check_param(&sig.params[11], "m", WM_T_PTR, 8, false, "int ***", -1);
+}
+
+static void test_star_placement(void **state)
+{
+	static const char *const texts[] = {
+		"char *strdup(const char *s)",
+		"char* strdup(const char* s)",
+		"char * strdup ( const char * s ) ;",
+		"char*strdup(const char*s)",
+	};
+	struct wm_sig sig;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		parse_ok(texts[i], &sig);
+		assert_string_equal(sig.name, "strdup");
+		assert_int_equal(sig.ret.kind, WM_T_STR);
+		assert_string_equal(sig.ret.name, "char *");
+		assert_int_equal(sig.nr_params, 1);
+		check_param(&sig.params[0], "s", WM_T_STR, 8, false, "const char *", 0);
+	}
+}
+
+static void test_floats_take_no_register(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("int f(double a, int b, float c, long d)", &sig);
+	check_param(&sig.params[0], "a", WM_T_FLOAT, 8, false, "double", -1);
+	check_param(&sig.params[1], "b", WM_T_INT, 4, true, "int", 0);
+	check_param(&sig.params[2], "c", WM_T_FLOAT, 4, false, "float", -1);
+	check_param(&sig.params[3], "d", WM_T_INT, 8, true, "long", 1);
+
+	parse_ok("long double g(long double x, int y)", &sig);
+	assert_int_equal(sig.ret.kind, WM_T_FLOAT);
+	assert_int_equal(sig.ret.size, 16);
+	check_param(&sig.params[0], "x", WM_T_FLOAT, 16, false, "long double", -1);
+	check_param(&sig.params[1], "y", WM_T_INT, 4, true, "int", 0);
+}
+
+static void test_registers_run_out(void **state)
+{
+	struct wm_sig sig;
+	int i;
+
+	parse_ok("void f(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8)", &sig);
+	assert_int_equal(sig.nr_params, 8);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(sig.params[i].reg, i);
+	assert_int_equal(sig.params[6].reg, -1);
+	assert_int_equal(sig.params[7].reg, -1);
+
+	/* A float past the sixth integer still leaves the others' numbering alone. */
+	parse_ok("void f(double x, long a, long b, long c, double y, long d, long e, long f, "
+		 "long g)",
+		 &sig);
+	assert_int_equal(sig.params[0].reg, -1);
+	assert_int_equal(sig.params[3].reg, 2);
+	assert_int_equal(sig.params[4].reg, -1);
+	assert_int_equal(sig.params[7].reg, 5);
+	assert_int_equal(sig.params[8].reg, -1);
+}
+
+static void test_no_params(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("void f(void)", &sig);
+	assert_int_equal(sig.ret.kind, WM_T_VOID);
+	assert_int_equal(sig.ret.size, 0);
+	assert_string_equal(sig.ret.name, "void");
+	assert_int_equal(sig.nr_params, 0);
+	assert_false(sig.variadic);
+
+	parse_ok("int getpid()", &sig);
+	assert_int_equal(sig.nr_params, 0);
+	assert_false(sig.variadic);
+
+	parse_ok("void *malloc_stats(void);", &sig);
+	assert_int_equal(sig.ret.kind, WM_T_PTR);
+	assert_string_equal(sig.ret.name, "void *");
+}
+
+static void test_variadic(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("int printf(const char *restrict fmt, ...)", &sig);
+	assert_true(sig.variadic);
+	assert_int_equal(sig.nr_params, 1);
+	check_param(&sig.params[0], "fmt", WM_T_STR, 8, false, "const char *", 0);
+
+	parse_ok("int open(const char *path, int flags, ...);", &sig);
+	assert_true(sig.variadic);
+	assert_int_equal(sig.nr_params, 2);
+}
+
+static void test_unnamed_params(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("int f(int, const char *, struct foo *, unsigned long)", &sig);
+	assert_int_equal(sig.nr_params, 4);
+	check_param(&sig.params[0], "", WM_T_INT, 4, true, "int", 0);
+	check_param(&sig.params[1], "", WM_T_STR, 8, false, "const char *", 1);
+	check_param(&sig.params[2], "", WM_T_PTR, 8, false, "struct foo *", 2);
+	check_param(&sig.params[3], "", WM_T_INT, 8, false, "unsigned long", 3);
+}
+
+static void test_qualifiers(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("const volatile int *f(volatile int v, int *restrict p, "
+		 "const void *__restrict q, char *const r, int const c, void *volatile w)",
+		 &sig);
+	assert_string_equal(sig.ret.name, "const volatile int *");
+	check_param(&sig.params[0], "v", WM_T_INT, 4, true, "volatile int", 0);
+	check_param(&sig.params[1], "p", WM_T_PTR, 8, false, "int *", 1);
+	check_param(&sig.params[2], "q", WM_T_PTR, 8, false, "const void *", 2);
+	check_param(&sig.params[3], "r", WM_T_STR, 8, false, "char *", 3);
+	check_param(&sig.params[4], "c", WM_T_INT, 4, true, "const int", 4);
+	check_param(&sig.params[5], "w", WM_T_PTR, 8, false, "void *", 5);
+}
+
+static void test_arrays_decay(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("void f(int a[], char s[16], const char name[static 8], int m[3][4], "
+		 "char *argv[])",
+		 &sig);
+	check_param(&sig.params[0], "a", WM_T_PTR, 8, false, "int *", 0);
+	check_param(&sig.params[1], "s", WM_T_STR, 8, false, "char *", 1);
+	check_param(&sig.params[2], "name", WM_T_STR, 8, false, "const char *", 2);
+	check_param(&sig.params[3], "m", WM_T_PTR, 8, false, "int *", 3);
+	check_param(&sig.params[4], "argv", WM_T_PTR, 8, false, "char **", 4);
+}
+
+static void test_header_noise(void **state)
+{
+	struct wm_sig sig;
+
+	/* As glibc's headers spell it. */
+	parse_ok("extern void qsort (void *__base, size_t __nmemb, size_t __size, "
+		 "int (*__compar)(const void *, const void *)) __nonnull ((1, 4));",
+		 &sig);
+	assert_string_equal(sig.name, "qsort");
+	assert_int_equal(sig.nr_params, 4);
+	check_param(&sig.params[3], "__compar", WM_T_PTR, 8, false,
+		    "int (*)(const void *, const void *)", 3);
+
+	parse_ok("int sqlite3_open(\n  const char *filename,   /* Database filename (UTF-8) */\n"
+		 "  sqlite3 **ppDb          // OUT: SQLite db handle\n)",
+		 &sig);
+	assert_int_equal(sig.nr_params, 2);
+	check_param(&sig.params[0], "filename", WM_T_STR, 8, false, "const char *", 0);
+	check_param(&sig.params[1], "ppDb", WM_T_PTR, 8, false, "sqlite3 **", 1);
+
+	parse_ok("extern int printf (const char *__restrict __format, ...) "
+		 "__attribute__ ((__format__ (__printf__, 1, 2)));",
+		 &sig);
+	assert_true(sig.variadic);
+	assert_string_equal(sig.params[0].name, "__format");
+}
+
+static void test_max_params(void **state)
+{
+	char text[512] = "void f(";
+	struct wm_sig sig;
+	int i;
+
+	for (i = 0; i < WM_SIG_MAX_PARAMS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%sint p%d",
+			 i ? ", " : "", i);
+	strcat(text, ")");
+	parse_ok(text, &sig);
+	assert_int_equal(sig.nr_params, WM_SIG_MAX_PARAMS);
+	assert_string_equal(sig.params[15].name, "p15");
+	assert_int_equal(sig.params[15].reg, -1);
+}
+
+static void test_errors(void **state)
+{
+	char text[512] = "void f(";
+	int i;
+
+	parse_err("int f(int a int b)", 13, "expected ')' or ','");
+	parse_err("int f(int a, int b", 19, "expected ')' or ','");
+	parse_err("int f(strnig s)", 7,
+		  "unknown type 'strnig': use a pointer or a standard integer type");
+	parse_err("int f(int a, foo_t x)", 14,
+		  "unknown type 'foo_t': use a pointer or a standard integer type");
+	parse_err("foo_t make(void)", 1,
+		  "unknown type 'foo_t': use a pointer or a standard integer type");
+	parse_err("", 1, "empty prototype");
+	parse_err("   ", 4, "empty prototype");
+	parse_err("strlen(const char *s)", 1, "expected the return type before 'strlen'");
+	parse_err("int (int a)", 5, "expected the function name");
+	parse_err("int f int a)", 7, "expected '(' after the function name");
+	parse_err("int f(int a,)", 13, "expected a parameter type");
+	parse_err("int f(unsigned double x)", 16, "'double' cannot be combined with 'unsigned'");
+	parse_err("int f(long long long x)", 17, "too many 'long'");
+	parse_err("int f(short char c)", 13, "'char' cannot be combined with 'short'");
+	parse_err("int f(struct foo x)", 7, "cannot pass 'struct foo' by value: use a pointer");
+	parse_err("int f(int a, void)", 14, "'void' must be the only parameter");
+	parse_err("int f(int a) extra", 14, "unexpected 'extra' after the prototype");
+	parse_err("int f(int a);;", 14, "unexpected ';' after the prototype");
+	parse_err("int f(int &a)", 11, "unexpected character '&'");
+	parse_err("int f(int x[)", 13, "expected ']' to match '[' at 12");
+	parse_err("int f(..., int a)", 10, "expected ')' after '...'");
+	parse_err("int f(int a /* unterminated", 13, "unterminated comment");
+
+	for (i = 0; i <= WM_SIG_MAX_PARAMS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%sint p%d",
+			 i ? "," : "", i);
+	strcat(text, ")");
+	/* "void f(" is 7 columns, then "int pN," per parameter: 7 or 8 wide. */
+	parse_err(text, 8 + 10 * 7 + 6 * 8, "too many parameters (max 16)");
+}
+
+static void test_error_outputs_optional(void **state)
+{
+	struct wm_sig sig;
+
+	assert_int_equal(proto__parse("int f(", &sig, NULL, NULL, 0), -EINVAL);
+	assert_int_equal(proto__parse(NULL, &sig, NULL, NULL, 0), -EINVAL);
+}
+
+static void test_is_prototype(void **state)
+{
+	assert_true(proto__is_prototype("int f(void)"));
+	assert_true(proto__is_prototype("f("));
+	assert_false(proto__is_prototype("malloc"));
+	assert_false(proto__is_prototype("libc:str*"));
+	assert_false(proto__is_prototype(NULL));
+}
+
+static void test_snprint(void **state)
+{
+	struct wm_sig sig;
+	char buf[256];
+	int n;
+
+	parse_ok("int search(const char *pat, const char *s)", &sig);
+	n = sig__snprint(&sig, buf, sizeof(buf));
+	assert_string_equal(buf, "int search(const char *pat, const char *s)");
+	assert_int_equal(n, (int)strlen(buf));
+
+	parse_ok("char* f(int, ...)", &sig);
+	sig__snprint(&sig, buf, sizeof(buf));
+	assert_string_equal(buf, "char *f(int, ...)");
+
+	parse_ok("void f(void)", &sig);
+	sig__snprint(&sig, buf, sizeof(buf));
+	assert_string_equal(buf, "void f(void)");
+
+	parse_ok("void qsort(void *b, size_t n, size_t s, int (*cmp)(const void *, const void *))",
+		 &sig);
+	sig__snprint(&sig, buf, sizeof(buf));
+	assert_string_equal(buf, "void qsort(void *b, size_t n, size_t s, "
+				 "int (*cmp)(const void *, const void *))");
+
+	/* Truncation still reports the full length, like snprintf. */
+	parse_ok("int search(const char *pat, const char *s)", &sig);
+	n = sig__snprint(&sig, buf, 8);
+	assert_string_equal(buf, "int sea");
+	assert_int_equal(n, (int)strlen("int search(const char *pat, const char *s)"));
+}
+
+static void test_raw(void **state)
+{
+	struct wm_sig sig;
+	int i;
+
+	memset(&sig, 0x55, sizeof(sig));
+	sig__init_raw(&sig, "mystery");
+	assert_int_equal(sig.source, WM_SIG_RAW);
+	assert_string_equal(sig.name, "mystery");
+	assert_int_equal(sig.ret.kind, WM_T_UNKNOWN);
+	assert_int_equal(sig.ret.size, 8);
+	assert_int_equal(sig.nr_params, 6);
+	assert_false(sig.variadic);
+	for (i = 0; i < 6; i++) {
+		assert_string_equal(sig.params[i].name, "");
+		assert_int_equal(sig.params[i].type.kind, WM_T_UNKNOWN);
+		assert_int_equal(sig.params[i].type.size, 8);
+		assert_int_equal(sig.params[i].reg, i);
+	}
+}
+
+static void test_assign_regs_aggregates(void **state)
+{
+	struct wm_sig sig;
+
+	/* As DWARF describes them: a 16-byte struct takes two registers, a 32-byte one none. */
+	memset(&sig, 0, sizeof(sig));
+	sig.nr_params = 4;
+	sig.params[0].type = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 16 };
+	sig.params[1].type = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 32 };
+	sig.params[2].type = (struct wm_type){ .kind = WM_T_INT, .size = 4 };
+	sig.params[3].type = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 8 };
+	sig__assign_regs(&sig);
+	assert_int_equal(sig.params[0].reg, 0);
+	assert_int_equal(sig.params[1].reg, -1);
+	assert_int_equal(sig.params[2].reg, 2);
+	assert_int_equal(sig.params[3].reg, 3);
+
+	/* A large result is returned through a hidden pointer in rdi. */
+	sig.ret = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 24 };
+	sig__assign_regs(&sig);
+	assert_int_equal(sig.params[0].reg, 1);
+	assert_int_equal(sig.params[2].reg, 3);
+	assert_int_equal(sig.params[3].reg, 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sqlite),
+		cmocka_unit_test(test_trailing_semicolon_and_storage),
+		cmocka_unit_test(test_integer_spellings),
+		cmocka_unit_test(test_chars_and_bools),
+		cmocka_unit_test(test_strings_and_pointers),
+		cmocka_unit_test(test_star_placement),
+		cmocka_unit_test(test_floats_take_no_register),
+		cmocka_unit_test(test_registers_run_out),
+		cmocka_unit_test(test_no_params),
+		cmocka_unit_test(test_variadic),
+		cmocka_unit_test(test_unnamed_params),
+		cmocka_unit_test(test_qualifiers),
+		cmocka_unit_test(test_arrays_decay),
+		cmocka_unit_test(test_header_noise),
+		cmocka_unit_test(test_max_params),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_outputs_optional),
+		cmocka_unit_test(test_is_prototype),
+		cmocka_unit_test(test_snprint),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_assign_regs_aggregates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
