@@ -22,7 +22,7 @@ endif
 SANITIZE ?=
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-INCLUDES := -Iinclude -Isrc -I$(OUT)
+INCLUDES := -iquote include -iquote src -I$(OUT)
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer

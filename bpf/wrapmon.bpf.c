@@ -41,7 +41,6 @@ struct {
 
 struct frame {
 	__u64 sp;	/* stack pointer at entry: where the return address is */
-	__u64 ret_addr;	/* the return address found there at entry */
 	__u64 entry_ns;
 	__u64 args[WM_MAX_ARGS];
 	__u32 func_id;
@@ -209,6 +208,14 @@ struct pop_ctx {
 	__u32 mode;
 };
 
+/* Where the kernel's uretprobes return to: slot 0 of the process's XOL area. */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
 static long pop_one(__u64 i, void *arg)
 {
 	struct pop_ctx *c = arg;
@@ -223,11 +230,12 @@ static long pop_one(__u64 i, void *arg)
 		/*
 		 * A live caller's return slot is strictly above a new call's.
 		 * Frames at or below it were left by longjmp; the exception is
-		 * a tail call from the top frame, whose return address the
-		 * kernel has already redirected, so it no longer matches the
-		 * one saved at its entry.
+		 * a tail call from the top frame: the slot they share then
+		 * holds the kernel's uretprobe trampoline, not a code address.
 		 */
-		if (fr->sp > c->sp || (fr->sp == c->sp && fr->ret_addr != c->ra))
+		if (fr->sp > c->sp)
+			return 1;
+		if (fr->sp == c->sp && c->ra == uretprobe_trampoline())
 			return 1;
 	} else if (c->mode == POP_AT_RETURN) {
 		/* Frames below the returning one on the stack were skipped. */
@@ -291,7 +299,6 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	barrier_var(d);
 	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
 	fr->sp = sp;
-	fr->ret_addr = ra;
 	fr->func_id = id;
 	fr->args[0] = PT_REGS_PARM1(ctx);
 	fr->args[1] = PT_REGS_PARM2(ctx);

@@ -9,7 +9,7 @@
  * The DW_* constants, from elfutils' <dwarf.h>: spelled through elfutils/
  * because -Isrc makes a plain <dwarf.h> find our own header.
  */
-#include <elfutils/../dwarf.h>
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>

@@ -259,8 +259,8 @@ static int parse_spec(const char *text, struct spec *sp)
 		return 0;
 	}
 	if (proto__parse(body, &sp->sig, &col, msg, sizeof(msg))) {
-		elog("malformed prototype in -f at column %d: %s", (int)(col + (body - text)), msg);
-		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(col - 1 + (body - text)), "");
+		elog("malformed prototype at column %d of -f '%s': %s", (int)(col + (body - text)),
+		     text, msg);
 		return -EINVAL;
 	}
 	sp->has_proto = true;
@@ -513,6 +513,8 @@ int main(int argc, char **argv)
 	ret = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (ret)
 		return 2;
+	/* Debug info comes from local files only: no network lookups at start-up. */
+	unsetenv("DEBUGINFOD_URLS");
 	libbpf_set_print(libbpf_print);
 
 	/* Syntax first: a typo needs no privileges to be reported. */
