@@ -267,7 +267,8 @@ def stripped_binary_prototype_and_raw():
 @test
 def recursion_nesting_and_float():
     t = Target("t_nest")
-    rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix", "--json")
+    rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix",
+                         "-f", "tail_*", "--json")
     eq(rc, 0, "exit code")
     recs, summary = json_records(out)
     log = t.lines()
@@ -294,6 +295,9 @@ def recursion_nesting_and_float():
     check(mix["args"][1].get("unavailable"), "double marked unavailable")
     eq(mix["args"][2]["value"], -9, "int after a double keeps its register")
     eq(mix["result"]["value"], 0, "mix result")
+    # A tail call shares its caller's return slot: both calls still pair.
+    eq(sorted(r.get("unfinished", "-") for r in recs if r["function"].startswith("tail_")),
+       ["-"] * 6, "tail calls completed")
     f = func_summary(summary, "fact")
     eq(f["dropped"], 8, "calls nested deeper than 32 are counted as dropped")
 

@@ -44,6 +44,19 @@ __attribute__((noinline)) int mix(int a, double f, int b)
 	return r;
 }
 
+__attribute__((noinline)) int tail_b(int x)
+{
+	asm volatile("");
+	return x * 10;
+}
+
+/* Compiled at -O2 into a jump: tail_b returns straight to our caller. */
+__attribute__((noinline)) int tail_a(int x)
+{
+	asm volatile("");
+	return tail_b(x + 1);
+}
+
 int main(int argc, char **argv)
 {
 	target_start(argc, argv);
@@ -51,6 +64,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		outer(i);
 	mix(7, 2.5, -9);
+	for (int i = 0; i < 3; i++) {
+		int r = tail_a(i);
+
+		TLOG_BEGIN();
+		fprintf(tlog, "%d tail_a %d %d\n", gettid_(), i, r);
+		fprintf(tlog, "%d tail_b %d %d\n", gettid_(), i + 1, r);
+		TLOG_END();
+	}
 	fact(40); /* deeper than 32: the innermost calls cannot be kept */
 	return 0;
 }
