@@ -202,7 +202,6 @@ enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL };
 struct pop_ctx {
 	struct tstate *ts;
 	__u64 sp;
-	__u64 ra;
 	__u64 now;
 	__u32 d;
 	__u32 mode;
@@ -235,8 +234,13 @@ static long pop_one(__u64 i, void *arg)
 		 */
 		if (fr->sp > c->sp)
 			return 1;
-		if (fr->sp == c->sp && c->ra == uretprobe_trampoline())
-			return 1;
+		if (fr->sp == c->sp) {
+			__u64 ra = 0;
+
+			bpf_probe_read_user(&ra, sizeof(ra), (const void *)c->sp);
+			if (ra == uretprobe_trampoline())
+				return 1;
+		}
 	} else if (c->mode == POP_AT_RETURN) {
 		/* Frames below the returning one on the stack were skipped. */
 		if (fr->sp >= c->sp)
@@ -249,12 +253,22 @@ static long pop_one(__u64 i, void *arg)
 	return 0;
 }
 
-static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 ra, __u64 now,
+static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now,
 					 enum pop_mode mode)
 {
-	struct pop_ctx c = { .ts = ts, .sp = sp, .ra = ra, .now = now, .d = ts->depth,
-			     .mode = mode };
+	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .d = ts->depth, .mode = mode };
+	__u32 d = c.d;
 
+	if (d == 0)
+		return 0;
+	/* The common case, every frame alive, without the cost of a loop. */
+	if (mode != POP_ALL && d <= WM_MAX_DEPTH) {
+		barrier_var(d);
+		__u64 top_sp = ts->f[(d - 1) & (WM_MAX_DEPTH - 1)].sp;
+
+		if (top_sp > sp || (mode == POP_AT_RETURN && top_sp == sp))
+			return d;
+	}
 	bpf_loop(WM_MAX_DEPTH, pop_one, &c, 0);
 	ts->depth = c.d;
 	return c.d;
@@ -268,7 +282,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	struct tstate *ts;
 	struct frame *fr;
 	__u32 id, d, top;
-	__u64 sp, ra = 0;
+	__u64 sp;
 
 	if ((pid_tgid >> 32) != targ_tgid)
 		return 0;
@@ -285,8 +299,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		return 0;
 	}
 	sp = PT_REGS_SP(ctx);
-	bpf_probe_read_user(&ra, sizeof(ra), (const void *)sp);
-	d = pop_frames(ts, sp, ra, 0, POP_AT_ENTRY);
+	d = pop_frames(ts, sp, 0, POP_AT_ENTRY);
 	if (d >= WM_MAX_DEPTH) {
 		st = func_stats(id);
 		if (st) {
@@ -345,7 +358,7 @@ static __always_inline int on_return(struct pt_regs *ctx)
 		return 0;
 	/* `ret` has popped the return address that sat at the entry's sp. */
 	sp = PT_REGS_SP(ctx) - 8;
-	d = pop_frames(ts, sp, 0, now, POP_AT_RETURN);
+	d = pop_frames(ts, sp, now, POP_AT_RETURN);
 	if (d == 0) {
 		ts->heap_top = 0;
 		return 0;
@@ -398,7 +411,7 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;
-	pop_frames(ts, 0, 0, bpf_ktime_get_ns(), POP_ALL);
+	pop_frames(ts, 0, bpf_ktime_get_ns(), POP_ALL);
 	ts->heap_top = 0;
 	bpf_task_storage_delete(&tstates, bpf_get_current_task_btf());
 	return 0;
