@@ -92,7 +92,7 @@ deps:
 
 test-unit: $(UNIT_BINS) fixtures
 	$(Q)fail=0; for t in $(UNIT_BINS); do \
-		WM_FIXTURES=$(OUT)/fixtures $$t || fail=1; \
+		WM_FIXTURES=$(abspath $(OUT))/fixtures $$t || fail=1; \
 	done; exit $$fail
 
 test-e2e: all targets
