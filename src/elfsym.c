@@ -40,7 +40,7 @@ struct elf_obj {
 struct sym_tmp {
 	size_t name_off;
 	unsigned long vaddr, size, file_off;
-	bool global, from_dynsym, hidden;
+	bool global, from_dynsym, hidden, ifunc;
 };
 
 struct collect {
@@ -234,6 +234,7 @@ static int add_table(Elf *elf, struct elf_obj *obj, Elf_Scn *scn, const GElf_Shd
 		t.global = GELF_ST_BIND(sym.st_info) == STB_GLOBAL ||
 			   GELF_ST_BIND(sym.st_info) == STB_WEAK;
 		t.from_dynsym = dynsym;
+		t.ifunc = type == STT_GNU_IFUNC;
 		if (dynsym && i < nver && gelf_getversym(versym, i, &ver))
 			t.hidden = ver & VERSYM_HIDDEN;
 		err = collect__add(c, name, &t);
@@ -332,6 +333,7 @@ static int read_symbols(Elf *elf, struct elf_obj *obj)
 		s->file_off = c.syms[i].file_off;
 		s->global = c.syms[i].global;
 		s->from_dynsym = c.syms[i].from_dynsym;
+		s->ifunc = c.syms[i].ifunc;
 	}
 	obj->nr_syms = c.nr;
 	obj->strs = c.strs;

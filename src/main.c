@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "dwarf.h"
 #include "format.h"
+#include "ifunc.h"
 #include "proto.h"
 #include "record.h"
 #include "resolve.h"
@@ -298,13 +299,55 @@ static int func_sig(struct session *s, int obj, const struct wm_match *m, struct
 	return -ENOENT;
 }
 
-static int add_funcs(struct session *s, const struct spec *sp, const struct wm_match *m, int n)
+/*
+ * An IFUNC's symbol is its resolver: probe the implementation the resolver
+ * picks instead. A named IFUNC we cannot resolve is an error; one that came
+ * from a pattern is skipped with a note.
+ */
+static int resolve_ifunc(struct session *s, struct wm_match *m, bool from_pattern)
+{
+	const char *obj = resolver__obj_path(s->res, m->obj);
+	const char *base = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
+	unsigned long vaddr, off;
+
+	if (!ifunc__resolve(resolver__obj_fd(s->res, m->obj), m->sym, &vaddr) &&
+	    !resolver__vaddr_to_off(s->res, m->obj, vaddr, &off)) {
+		m->vaddr = vaddr;
+		m->file_off = off;
+		return 0;
+	}
+	if (from_pattern) {
+		if (env.verbose)
+			elog("note: skipping %s in %s: an IFUNC whose implementation is unknown",
+			     m->sym, base);
+		return -ENOENT;
+	}
+	elog("%s in %s is an IFUNC chosen at run time, and wrapmon cannot tell which "
+	     "implementation: trace the implementations by name, e.g. -f '%s:*%s*'",
+	     m->sym, base, base, m->sym);
+	return -EINVAL;
+}
+
+static bool is_pattern(const char *sel)
+{
+	return strpbrk(sel, "*?[") != NULL;
+}
+
+static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *m, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct wm_func *f, *nf;
 		struct wm_probe *p, *np;
 		bool dup = false;
+		int err;
 
+		if (m[i].ifunc) {
+			err = resolve_ifunc(s, &m[i], is_pattern(sp->selector));
+			if (err == -ENOENT)
+				continue;
+			if (err)
+				return err;
+		}
 		for (int j = 0; j < s->nr_funcs && !dup; j++)
 			dup = s->probes[j].obj_fd == resolver__obj_fd(s->res, m[i].obj) &&
 			      s->probes[j].file_off == m[i].file_off;
@@ -563,7 +606,8 @@ int main(int argc, char **argv)
 		ret = add_funcs(&s, &specs[i], m, n);
 		free(m);
 		if (ret) {
-			elog("out of memory");
+			if (ret == -ENOMEM)
+				elog("out of memory");
 			ret = 1;
 			goto cleanup;
 		}

@@ -985,6 +985,7 @@ static int matches__add(struct matches *ms, int obj, const struct wm_sym *s)
 	snprintf(m->sym, sizeof(m->sym), "%s", s->name);
 	m->vaddr = s->vaddr;
 	m->file_off = s->file_off;
+	m->ifunc = s->ifunc;
 	return 0;
 }
 
@@ -1196,4 +1197,12 @@ cleanup:
 	free(scope);
 	free(sel);
 	return ret;
+}
+
+int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,
+			   unsigned long *off)
+{
+	if (!r || idx < 0 || idx >= r->nr_objs)
+		return -EINVAL;
+	return elf_obj__vaddr_to_off(r->objs[idx].elf, vaddr, off);
 }

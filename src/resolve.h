@@ -41,6 +41,7 @@ struct wm_sym {
 	unsigned long file_off;	 /* where the uprobe goes */
 	bool global;		 /* STB_GLOBAL or STB_WEAK */
 	bool from_dynsym;
+	bool ifunc;		 /* STT_GNU_IFUNC: the address is the resolver's */
 };
 
 /* Takes ownership of fd on success. */
@@ -84,12 +85,16 @@ int resolver__nr_objs(const struct wm_resolver *r);
 const char *resolver__obj_path(const struct wm_resolver *r, int idx);
 /* An fd open on the object, for uprobe attach through /proc/self/fd/N and for DWARF. */
 int resolver__obj_fd(const struct wm_resolver *r, int idx);
+/* File offset of a link-time address in object idx; -ENOENT outside its PT_LOADs. */
+int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,
+			   unsigned long *off);
 
 struct wm_match {
 	int obj;		/* index into the resolver's objects */
 	char sym[256];
 	unsigned long vaddr;
 	unsigned long file_off;
+	bool ifunc;		/* the symbol is an IFUNC: see ifunc.h */
 };
 
 /*

@@ -265,6 +265,25 @@ def stripped_binary_prototype_and_raw():
 
 
 @test
+def libc_ifunc_resolved_to_its_implementation():
+    # glibc's strstr is an IFUNC: the probe must sit on the implementation
+    # the target really calls, and a char * result is read at return.
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "libc:char *strstr(const char *hay, const char *needle)",
+                         "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    want = []
+    for l in t.lines():
+        pat, s, r = unhex(l[2]), unhex(l[3]), int(l[4])
+        res = None if r < 0 else s.encode()[r:][:64].decode("utf-8", "ignore")
+        want.append((s.encode()[:64].decode("utf-8", "ignore"), pat, res))
+    got = [(r["args"][0]["value"], r["args"][1]["value"], r["result"]["value"]) for r in recs]
+    eq(len(got), 120, "strstr calls")
+    eq(sorted(got, key=repr), sorted(want, key=repr), "strstr(hay, needle) = result")
+
+
+@test
 def recursion_nesting_and_float():
     t = Target("t_nest")
     rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix",
