@@ -20,6 +20,7 @@
 #include "dwarf.h"
 #include "format.h"
 #include "ifunc.h"
+#include "insn.h"
 #include "proto.h"
 #include "record.h"
 #include "resolve.h"
@@ -78,6 +79,11 @@ static const struct argp_option opts[] = {
 };
 
 #define elog(fmt, ...) fprintf(stderr, "wrapmon-trace: " fmt "\n", ##__VA_ARGS__)
+#define vlog(fmt, ...)                                                           \
+	do {                                                                     \
+		if (env.verbose)                                                 \
+			fprintf(stderr, "wrapmon-trace: " fmt "\n", ##__VA_ARGS__); \
+	} while (0)
 /* Bad usage: one line naming the problem and the fix, exit 2; nothing is attached yet. */
 #define usage_error(state, fmt, ...)            \
 	do {                                    \
@@ -276,6 +282,7 @@ struct session {
 	bool *dwarf_tried;
 	struct wm_func *funcs;
 	struct wm_probe *probes;
+	bool *from_pattern;	/* per function: matched a pattern, not a name */
 	int nr_funcs;
 	struct tracer *tracer;
 	struct wm_store *store;
@@ -328,6 +335,14 @@ static int resolve_ifunc(struct session *s, struct wm_match *m, bool from_patter
 	return -EINVAL;
 }
 
+static bool refused(struct session *s, const struct wm_match *m)
+{
+	unsigned char code[16];
+	ssize_t n = pread(resolver__obj_fd(s->res, m->obj), code, sizeof(code), m->file_off);
+
+	return n > 0 && insn__uprobe_refused(code, n);
+}
+
 static bool is_pattern(const char *sel)
 {
 	return strpbrk(sel, "*?[") != NULL;
@@ -335,10 +350,14 @@ static bool is_pattern(const char *sel)
 
 static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *m, int n)
 {
+	char raw_name[256] = "", raw_obj[4096] = "", refused_names[300] = "";
+	int nr_raw = 0, nr_refused = 0;
+	size_t len = 0;
+
 	for (int i = 0; i < n; i++) {
 		struct wm_func *f, *nf;
 		struct wm_probe *p, *np;
-		bool dup = false;
+		bool dup = false, *nb;
 		int err;
 
 		if (m[i].ifunc) {
@@ -347,6 +366,18 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 				continue;
 			if (err)
 				return err;
+		}
+		if (refused(s, &m[i])) {
+			if (!is_pattern(sp->selector)) {
+				elog("the kernel cannot put a uprobe on %s (its first instruction has "
+				     "a lock or segment prefix): trace its callers or callees instead",
+				     m[i].sym);
+				return -ENOTSUP;
+			}
+			if (nr_refused++ < 5)
+				len += snprintf(refused_names + len, sizeof(refused_names) - len,
+						"%s%s", len ? ", " : "", m[i].sym);
+			continue;
 		}
 		for (int j = 0; j < s->nr_funcs && !dup; j++)
 			dup = s->probes[j].obj_fd == resolver__obj_fd(s->res, m[i].obj) &&
@@ -361,6 +392,11 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		if (!np)
 			return -ENOMEM;
 		s->probes = np;
+		nb = realloc(s->from_pattern, (s->nr_funcs + 1) * sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		s->from_pattern = nb;
+		s->from_pattern[s->nr_funcs] = is_pattern(sp->selector);
 		f = &s->funcs[s->nr_funcs];
 		p = &s->probes[s->nr_funcs];
 		memset(f, 0, sizeof(*f));
@@ -372,12 +408,11 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			f->sig = sp->sig;
 			snprintf(f->sig.name, sizeof(f->sig.name), "%s", m[i].sym);
 		} else if (func_sig(s, m[i].obj, &m[i], &f->sig)) {
-			const char *base = strrchr(f->obj, '/');
-
-			fprintf(stderr,
-				"hint: no debug info for %s in %s: showing raw registers; give a "
-				"prototype for typed output, e.g. -f 'int %s(const char *s)'\n",
-				f->name, base ? base + 1 : f->obj, f->name);
+			if (!nr_raw++) {
+				snprintf(raw_name, sizeof(raw_name), "%s", f->name);
+				snprintf(raw_obj, sizeof(raw_obj), "%s",
+					 strrchr(f->obj, '/') ? strrchr(f->obj, '/') + 1 : f->obj);
+			}
 		}
 		p->func_id = f->id;
 		p->obj_fd = resolver__obj_fd(s->res, m[i].obj);
@@ -396,6 +431,52 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			p->cfg.str_mask |= 1 << WM_RET_SLOT;
 		s->nr_funcs++;
 	}
+	if (nr_refused)
+		elog("note: %d function%s of '%s' left out: the kernel cannot probe their first "
+		     "instruction (%s%s)",
+		     nr_refused, nr_refused == 1 ? "" : "s", sp->selector, refused_names,
+		     nr_refused > 5 ? ", ..." : "");
+	if (nr_raw == 1)
+		fprintf(stderr,
+			"hint: no debug info for %s in %s: showing raw registers; give its C "
+			"prototype for typed output, e.g. -f 'int %s(const char *s, long n)'\n",
+			raw_name, raw_obj, raw_name);
+	else if (nr_raw > 1)
+		fprintf(stderr,
+			"hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
+			"registers; a C prototype in -f gives typed output\n",
+			nr_raw, sp->selector, raw_name, raw_obj);
+	return 0;
+}
+
+/* Functions the kernel would not probe: fatal when named, a note when from a pattern. */
+static int report_skipped(struct session *s)
+{
+	const __u32 *ids;
+	int n = tracer__skipped(s->tracer, &ids);
+	char names[256] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct wm_func *f = &s->funcs[ids[i]];
+
+		if (!s->from_pattern[f->id]) {
+			elog("the kernel cannot put a uprobe on %s in %s (its first instruction "
+			     "is not supported): trace its callers or callees instead",
+			     f->name, f->obj);
+			return -ENOTSUP;
+		}
+		if (i < 5)
+			len += snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					f->name);
+	}
+	if (n == s->nr_funcs) {
+		elog("the kernel cannot put a uprobe on any of the matching functions");
+		return -ENOTSUP;
+	}
+	if (n)
+		elog("note: %d function%s the kernel cannot probe left out: %s%s", n,
+		     n == 1 ? "" : "s", names, n > 5 ? ", ..." : "");
 	return 0;
 }
 
@@ -471,6 +552,7 @@ static void session__free(struct session *s)
 	resolver__free(s->res);
 	free(s->funcs);
 	free(s->probes);
+	free(s->from_pattern);
 	free(s->dropped_seen);
 	buf__free(&s->line);
 }
@@ -550,7 +632,7 @@ int main(int argc, char **argv)
 	struct wm_sink sink;
 	char err[WM_ERR_MAX];
 	int pidfd = -1, sigfd = -1, ret;
-	__u64 t_start, t_attached;
+	__u64 t_start, t_resolved, t_attached;
 	sigset_t set;
 
 	ret = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -613,6 +695,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	vlog("resolved %d functions in %.1f ms", s.nr_funcs,
+	     (now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
 	/* Before attaching, so that no signal can leave a half-made session. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -622,6 +706,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pidfd = syscall(SYS_pidfd_open, env.pid, 0);
 
+	t_resolved = now_ns(CLOCK_MONOTONIC);
 	topts.pid = env.pid;
 	topts.str_cap = env.string_size;
 	topts.ring_size = env.ring_size;
@@ -633,6 +718,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	t_attached = now_ns(CLOCK_MONOTONIC);
+	vlog("loaded and attached in %.1f ms (%s)", (t_attached - t_resolved) / 1e6,
+	     tracer__multi(s.tracer) ? "uprobe_multi" : "one link per function");
+	ret = report_skipped(&s);
+	if (ret) {
+		ret = 1;
+		goto cleanup;
+	}
 	if (!tracer__multi(s.tracer) && !env.no_multi)
 		elog("note: this kernel has no uprobe_multi links; attached one link per function");
 

@@ -277,16 +277,28 @@ static void put_duration_col(struct wm_buf *line, struct wm_buf *tmp, bool have,
 	buf__printf(line, "%10s", tmp->err ? "?" : tmp->p);
 }
 
+/* Past this many functions (a pattern), rows with nothing to say are folded into one line. */
+#define SUMMARY_ALL_ROWS 20
+
+static bool row_shown(const struct wm_store *s, int i)
+{
+	const struct wm_agg *a = &s->aggs[i];
+
+	return s->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped;
+}
+
 static void summary_text(const struct wm_store *s, struct wm_buf *b)
 {
 	struct wm_buf name = {}, tmp = {};
 	const struct wm_agg *a;
 	const struct wm_func *f;
 	int width = SUMMARY_NAME_WIDTH;
+	int i, hidden = 0;
 	bool have;
-	int i;
 
 	for (i = 0; i < s->nr_funcs; i++) {
+		if (!row_shown(s, i))
+			continue;
 		buf__reset(&name);
 		f = &s->funcs[i];
 		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
@@ -296,6 +308,10 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 	buf__printf(b, "%-*s %6s%12s%9s%10s%10s%10s%10s%10s\n", width, "FUNCTION", "CALLS",
 		    "UNFINISHED", "DROPPED", "MIN", "AVG", "P50", "P99", "MAX");
 	for (i = 0; i < s->nr_funcs; i++) {
+		if (!row_shown(s, i)) {
+			hidden++;
+			continue;
+		}
 		f = &s->funcs[i];
 		a = &s->aggs[i];
 		have = a->calls > 0;
@@ -311,6 +327,9 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 		put_duration_col(b, &tmp, have, a->lat_max);
 		buf__putc(b, '\n');
 	}
+	if (hidden)
+		buf__printf(b, "(%d more function%s traced, with no calls)\n", hidden,
+			    hidden == 1 ? "" : "s");
 	if (name.err || tmp.err)
 		b->err = b->err ? b->err : -ENOMEM;
 	buf__free(&name);

@@ -10,12 +10,19 @@
 #include "tracer.h"
 #include "wrapmon.skel.h"
 
+/* The kernel's own "operation not supported" (not in userspace errno.h). */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
 struct tracer {
 	struct wrapmon *skel;
 	struct bpf_link **links;
 	int nr_links;
 	bool multi;
 	int nr_cpus;
+	__u32 *skipped;
+	int nr_skipped;
 };
 
 bool tracer__kernel_has_uprobe_multi(void)
@@ -37,6 +44,7 @@ void tracer__free(struct tracer *t)
 	for (int i = 0; i < t->nr_links; i++)
 		bpf_link__destroy(t->links[i]);
 	free(t->links);
+	free(t->skipped);
 	wrapmon__destroy(t->skel);
 	free(t);
 }
@@ -53,6 +61,63 @@ static int add_link(struct tracer *t, struct bpf_link *link)
 	t->links = l;
 	t->links[t->nr_links++] = link;
 	return 0;
+}
+
+static int skip(struct tracer *t, __u32 id)
+{
+	__u32 *s = realloc(t->skipped, (t->nr_skipped + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	t->skipped = s;
+	t->skipped[t->nr_skipped++] = id;
+	return 0;
+}
+
+/*
+ * Entry and return links for offs[0..cnt). The kernel takes a multi-link
+ * whole or not at all, and refuses it if any one function cannot carry a
+ * uprobe: then halve the set until the culprits stand alone, and skip them.
+ */
+static int attach_range(struct tracer *t, const struct tracer_opts *opts, const char *path,
+			unsigned long *offs, __u64 *cookies, int cnt, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies,
+		    .cnt = cnt);
+	struct bpf_link *entry, *ret_link;
+	int ret, half;
+
+	entry = bpf_program__attach_uprobe_multi(t->skel->progs.wm_entry_multi, opts->pid, path,
+						 NULL, &uopts);
+	if (entry) {
+		uopts.retprobe = true;
+		ret_link = bpf_program__attach_uprobe_multi(t->skel->progs.wm_return_multi,
+							    opts->pid, path, NULL, &uopts);
+		if (ret_link) {
+			ret = add_link(t, entry);
+			if (ret) {
+				bpf_link__destroy(ret_link);
+				return ret;
+			}
+			return add_link(t, ret_link);
+		}
+		ret = -errno;
+		bpf_link__destroy(entry);
+	} else {
+		ret = -errno;
+	}
+	if (ret != -ENOTSUPP && ret != -EINVAL && ret != -EOPNOTSUPP) {
+		snprintf(err, errsz, "cannot attach probes (%s): the kernel refused them",
+			 strerror(-ret));
+		return ret;
+	}
+	if (cnt == 1)
+		return skip(t, cookies[0]);
+	half = cnt / 2;
+	ret = attach_range(t, opts, path, offs, cookies, half, err, errsz);
+	if (ret)
+		return ret;
+	return attach_range(t, opts, path, offs + half, cookies + half, cnt - half, err, errsz);
 }
 
 static int cmp_probe_fd(const void *a, const void *b)
@@ -84,7 +149,6 @@ static int attach_multi(struct tracer *t, const struct tracer_opts *opts,
 	qsort(sorted, n, sizeof(*sorted), cmp_probe_fd);
 
 	for (i = 0; i < n; i = j) {
-		LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts);
 		char path[64];
 		int cnt = 0;
 
@@ -95,27 +159,9 @@ static int attach_multi(struct tracer *t, const struct tracer_opts *opts,
 		}
 		/* The fd's magic link: the kernel probes exactly the inode we resolved. */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", sorted[i]->obj_fd);
-		uopts.offsets = offs;
-		uopts.cookies = cookies;
-		uopts.cnt = cnt;
-		for (int ret_probe = 0; ret_probe < 2; ret_probe++) {
-			struct bpf_program *prog = ret_probe ? t->skel->progs.wm_return_multi :
-							       t->skel->progs.wm_entry_multi;
-			struct bpf_link *link;
-
-			uopts.retprobe = ret_probe;
-			link = bpf_program__attach_uprobe_multi(prog, opts->pid, path, NULL, &uopts);
-			if (!link) {
-				ret = -errno;
-				snprintf(err, errsz,
-					 "cannot attach %s probes (%s): the kernel refused them",
-					 ret_probe ? "return" : "entry", strerror(-ret));
-				goto cleanup;
-			}
-			ret = add_link(t, link);
-			if (ret)
-				goto cleanup;
-		}
+		ret = attach_range(t, opts, path, offs, cookies, cnt, err, errsz);
+		if (ret)
+			goto cleanup;
 	}
 cleanup:
 	free(sorted);
@@ -141,6 +187,12 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 
 			link = bpf_program__attach_uprobe_opts(prog, opts->pid, path,
 							       probes[i].file_off, &uopts);
+			if (!link && !ret_probe && (errno == ENOTSUPP || errno == EINVAL)) {
+				ret = skip(t, probes[i].func_id);
+				if (ret)
+					return ret;
+				break;
+			}
 			if (!link) {
 				ret = -errno;
 				snprintf(err, errsz, "cannot attach a %s probe at offset 0x%lx (%s)",
@@ -240,6 +292,12 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 cleanup:
 	tracer__free(t);
 	return ret;
+}
+
+int tracer__skipped(const struct tracer *t, const __u32 **ids)
+{
+	*ids = t->skipped;
+	return t->nr_skipped;
 }
 
 int tracer__ringbuf_fd(const struct tracer *t)

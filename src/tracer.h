@@ -38,6 +38,11 @@ int tracer__ringbuf_fd(const struct tracer *t);
 bool tracer__multi(const struct tracer *t);
 /* Sum of the per-CPU counters of one function. */
 int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum);
+/*
+ * Functions the kernel refused a probe on (e.g. a first instruction uprobes
+ * cannot handle), left out so that the others could attach.
+ */
+int tracer__skipped(const struct tracer *t, const __u32 **ids);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */
 bool tracer__kernel_has_uprobe_multi(void);
 

@@ -455,6 +455,32 @@ static void test_summary_text(void **state)
 	fixture_free(fx);
 }
 
+/* A pattern's many idle functions fold into one line; active ones stay. */
+static void test_summary_many_functions(void **state)
+{
+	struct wm_func funcs[30];
+	struct wm_store *st;
+	char name[16], *out;
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		func_init(&funcs[i], i, name, "/lib/libz.so");
+	}
+	assert_int_equal(store__new(funcs, 30, NULL, &st), 0);
+	add_call(st, 7, 900);
+	store__set_dropped(st, 21, 3);
+	out = summary(st, false, 0);
+	/* clang-format off */
+	assert_string_equal(out,
+		"FUNCTION          CALLS  UNFINISHED  DROPPED       MIN       AVG       P50       P99       MAX\n"
+		"f07                   1           0        0    900 ns    900 ns    900 ns    900 ns    900 ns\n"
+		"f21                   0           0        3         -         -         -         -         -\n"
+		"(28 more functions traced, with no calls)\n");
+	/* clang-format on */
+	free(out);
+	store__free(st);
+}
+
 static void test_summary_json(void **state)
 {
 	struct fixture *fx = fixture_new(0);
@@ -497,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_recent_ring),
 		cmocka_unit_test(test_sinks),
 		cmocka_unit_test(test_summary_text),
+		cmocka_unit_test(test_summary_many_functions),
 		cmocka_unit_test(test_summary_json),
 	};
 

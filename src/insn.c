@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "insn.h"
+
+bool insn__uprobe_refused(const unsigned char *code, size_t n)
+{
+	/* At most 4 legacy prefixes in a valid instruction; 14 bytes is plenty. */
+	for (size_t i = 0; i < n && i < 14; i++) {
+		switch (code[i]) {
+		case 0xf0: /* lock */
+		case 0x26: /* es */
+		case 0x2e: /* cs */
+		case 0x36: /* ss */
+		case 0x3e: /* ds, notrack */
+			return true;
+		case 0x66: case 0x67: case 0xf2: case 0xf3: case 0x64: case 0x65:
+			continue; /* other legacy prefixes: keep looking */
+		case 0xcc: /* int3: someone else's breakpoint */
+			return i == 0;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
