@@ -385,6 +385,26 @@ def fallback_without_uprobe_multi():
 
 
 @test
+def ring_overflow_is_counted_exactly():
+    # A ring far too small for the call rate: every call is either reported
+    # or counted as dropped, a warning says so while running, and the
+    # summary has the column.
+    t = Target("t_flood")
+    rc, out, err = trace(t, "-f", "int work(const char *s, int x)", "--ring-size", "16K")
+    eq(rc, 0, "exit code")
+    made = int(t.lines()[0][0])
+    text = out.decode()
+    reported = sum(1 for l in text.splitlines() if " work(s=" in l)
+    row = re.search(r"^work\s+(\d+)\s+(\d+)\s+(\d+)\s", text, re.M)
+    check(row, "summary row")
+    calls, unfinished, dropped = map(int, row.groups())
+    eq(calls, reported, "summary calls = lines printed")
+    check(dropped > 0, f"a 16K ring must overflow ({made} calls)")
+    eq(calls + dropped, made, "reported + dropped = calls made")
+    check("dropped (ring buffer full): raise --ring-size" in err, f"warning: {err[-300:]!r}")
+
+
+@test
 def target_exit_ends_the_tracer_quickly():
     t = Target("t_lib")
     tr = Tracer("-p", str(t.pid), "-f", "lib_add")
