@@ -753,7 +753,7 @@ int main(int argc, char **argv)
 		s.nr_funcs, s.nr_funcs == 1 ? "" : "s", env.pid, resolver__obj_path(s.res, 0),
 		(t_attached - t_start) / 1e6);
 	if (!env.json)
-		printf("%-15s %-7s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
+		printf("%-15s %s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
 	flush_stdout(&s);
 
 	ret = run_loop(&s, pidfd, sigfd, t_start);
