@@ -298,23 +298,13 @@ static const char *base_name__normalize(const char *name)
 	return name;
 }
 
-static void str__append(char *buf, size_t size, const char *s)
-{
-	size_t len = strlen(buf);
-	size_t n = strlen(s);
-
-	if (len + n >= size)
-		n = size - len - 1;
-	memcpy(buf + len, s, n);
-	buf[len + n] = '\0';
-}
 
 /* Append the pointer star the C way: "int *", "int **", "char *const *". */
 static void str__append_star(char *buf, size_t size)
 {
 	size_t len = strlen(buf);
 
-	str__append(buf, size, len && buf[len - 1] == '*' ? "*" : " *");
+	sig__append(buf, size, len && buf[len - 1] == '*' ? "*" : " *");
 }
 
 static void type__name(Dwarf_Die *die, char *buf, size_t size, int hops, int *budget);
@@ -329,7 +319,7 @@ static void type__func_ptr_name(Dwarf_Die *fn, char *buf, size_t size, int hops,
 
 	type__name(die__ref(fn, DW_AT_type, &type), buf, size, hops + 1, budget);
 	len = strlen(buf);
-	str__append(buf, size, len && buf[len - 1] == '*' ? "(*)(" : " (*)(");
+	sig__append(buf, size, len && buf[len - 1] == '*' ? "(*)(" : " (*)(");
 	if (dwarf_child(fn, &child) == 0) {
 		do {
 			int tag = dwarf_tag(&child);
@@ -337,20 +327,20 @@ static void type__func_ptr_name(Dwarf_Die *fn, char *buf, size_t size, int hops,
 			if (tag != DW_TAG_formal_parameter && tag != DW_TAG_unspecified_parameters)
 				continue;
 			if (!first)
-				str__append(buf, size, ", ");
+				sig__append(buf, size, ", ");
 			first = false;
 			if (tag == DW_TAG_unspecified_parameters) {
-				str__append(buf, size, "...");
+				sig__append(buf, size, "...");
 				continue;
 			}
 			type__name(die__ref(&child, DW_AT_type, &type), part, sizeof(part),
 				   hops + 1, budget);
-			str__append(buf, size, part);
+			sig__append(buf, size, part);
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	if (first && die__flag(fn, DW_AT_prototyped))
-		str__append(buf, size, "void");
-	str__append(buf, size, ")");
+		sig__append(buf, size, "void");
+	sig__append(buf, size, ")");
 }
 
 /* The C spelling of a type DIE; NULL stands for void. */
@@ -363,21 +353,21 @@ static void type__name(Dwarf_Die *die, char *buf, size_t size, int hops, int *bu
 
 	buf[0] = '\0';
 	if (hops > MAX_HOPS || --*budget < 0) {
-		str__append(buf, size, "?");
+		sig__append(buf, size, "?");
 		return;
 	}
 	if (!die) {
-		str__append(buf, size, "void");
+		sig__append(buf, size, "void");
 		return;
 	}
 	name = dwarf_diename(die);
 	nd = die__ref(die, DW_AT_type, &next);
 	switch (dwarf_tag(die)) {
 	case DW_TAG_base_type:
-		str__append(buf, size, name ? base_name__normalize(name) : "?");
+		sig__append(buf, size, name ? base_name__normalize(name) : "?");
 		return;
 	case DW_TAG_typedef:
-		str__append(buf, size, name ? name : "?");
+		sig__append(buf, size, name ? name : "?");
 		return;
 	case DW_TAG_const_type:
 	case DW_TAG_volatile_type:
@@ -385,13 +375,13 @@ static void type__name(Dwarf_Die *die, char *buf, size_t size, int hops, int *bu
 		type__name(nd, inner, sizeof(inner), hops + 1, budget);
 		/* The pointer itself is qualified: "char *const". */
 		if (nd && dwarf_tag(nd) == DW_TAG_pointer_type) {
-			str__append(buf, size, inner);
-			str__append(buf, size, kw);
+			sig__append(buf, size, inner);
+			sig__append(buf, size, kw);
 			return;
 		}
-		str__append(buf, size, kw);
-		str__append(buf, size, " ");
-		str__append(buf, size, inner);
+		sig__append(buf, size, kw);
+		sig__append(buf, size, " ");
+		sig__append(buf, size, inner);
 		return;
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
@@ -408,11 +398,11 @@ static void type__name(Dwarf_Die *die, char *buf, size_t size, int hops, int *bu
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
 		type__name(nd, buf, size, hops + 1, budget);
-		str__append(buf, size, dwarf_tag(die) == DW_TAG_reference_type ? " &" : " &&");
+		sig__append(buf, size, dwarf_tag(die) == DW_TAG_reference_type ? " &" : " &&");
 		return;
 	case DW_TAG_array_type:
 		type__name(nd, buf, size, hops + 1, budget);
-		str__append(buf, size, "[]");
+		sig__append(buf, size, "[]");
 		return;
 	case DW_TAG_structure_type:
 		kw = "struct ";
@@ -427,14 +417,14 @@ static void type__name(Dwarf_Die *die, char *buf, size_t size, int hops, int *bu
 		kw = "class ";
 		break;
 	case DW_TAG_subroutine_type:
-		str__append(buf, size, "function");
+		sig__append(buf, size, "function");
 		return;
 	default:
-		str__append(buf, size, name ? name : "?");
+		sig__append(buf, size, name ? name : "?");
 		return;
 	}
-	str__append(buf, size, kw);
-	str__append(buf, size, name ? name : "<anonymous>");
+	sig__append(buf, size, kw);
+	sig__append(buf, size, name ? name : "<anonymous>");
 }
 
 /* Skip typedefs and qualifiers; NULL for void or a chain too long. */

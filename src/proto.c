@@ -463,17 +463,6 @@ static int parser__pointers(struct parser *p)
 	return depth;
 }
 
-/* Overlong names are cut: they are only for display. */
-static void str__append(char *buf, size_t size, const char *s)
-{
-	size_t len = strlen(buf);
-	size_t n = strlen(s);
-
-	if (len + n >= size)
-		n = size - len - 1;
-	memcpy(buf + len, s, n);
-	buf[len + n] = '\0';
-}
 
 /* The C spelling of the specifiers alone, e.g. "const unsigned long". */
 static void spec__name(const struct parser *p, const struct spec *s, char *buf, size_t size)
@@ -518,10 +507,10 @@ static void spec__name(const struct parser *p, const struct spec *s, char *buf, 
 		break;
 	}
 	buf[0] = '\0';
-	str__append(buf, size, s->is_const ? "const " : "");
-	str__append(buf, size, s->is_volatile ? "volatile " : "");
-	str__append(buf, size, sign);
-	str__append(buf, size, base);
+	sig__append(buf, size, s->is_const ? "const " : "");
+	sig__append(buf, size, s->is_volatile ? "volatile " : "");
+	sig__append(buf, size, sign);
+	sig__append(buf, size, base);
 }
 
 /*
@@ -663,7 +652,7 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 	memset(&param->type, 0, sizeof(param->type));
 	param->type.kind = WM_T_PTR;
 	param->type.size = 8;
-	str__append(param->type.name, sizeof(param->type.name), buf);
+	sig__append(param->type.name, sizeof(param->type.name), buf);
 cleanup:
 	free(inner);
 	return err;

@@ -140,3 +140,16 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 	sbuf__add(buf, size, &len, ")");
 	return (int)len;
 }
+
+void sig__append(char *buf, size_t size, const char *s)
+{
+	size_t len = strnlen(buf, size);
+	size_t n = strlen(s);
+
+	if (!size || len >= size)
+		return;
+	if (len + n >= size)
+		n = size - len - 1;
+	memcpy(buf + len, s, n);
+	buf[len + n] = '\0';
+}

@@ -62,6 +62,8 @@ struct wm_sig {
 void sig__assign_regs(struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */
 void sig__init_raw(struct wm_sig *sig, const char *name);
+/* Append s to the C string in buf, cutting it to fit: names are only for display. */
+void sig__append(char *buf, size_t size, const char *s);
 /* Render "int search(const char *pat, const char *s)" into buf. */
 int sig__snprint(const struct wm_sig *sig, char *buf, size_t size);
 
