@@ -119,13 +119,17 @@ $(OUT)/bench-hot: tools/bench/hot.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall $< -o $@
 
+$(OUT)/bench-hot-cet: tools/bench/hot.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -fcf-protection=full $< -o $@
+
 $(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
 
 bench:
 	$(Q)sh tools/install-deps.sh
-	$(Q)$(MAKE) all $(OUT)/bench-hot $(OUT)/bench-floor
+	$(Q)$(MAKE) all $(OUT)/bench-hot $(OUT)/bench-hot-cet $(OUT)/bench-floor
 	$(Q)python3 tools/bench/run.py --out $(OUT)
 
 install: $(OUT)/wrapmon-trace

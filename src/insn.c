@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
 #include "insn.h"
 
 bool insn__uprobe_refused(const unsigned char *code, size_t n)
@@ -21,4 +22,13 @@ bool insn__uprobe_refused(const unsigned char *code, size_t n)
 		}
 	}
 	return false;
+}
+
+size_t insn__probe_skip(const unsigned char *code, size_t n)
+{
+	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+	if (n >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
+		return sizeof(endbr64);
+	return 0;
 }

@@ -335,12 +335,21 @@ static int resolve_ifunc(struct session *s, struct wm_match *m, bool from_patter
 	return -EINVAL;
 }
 
-static bool refused(struct session *s, const struct wm_match *m)
+/*
+ * Look at the function's first instructions: move the probe past an
+ * endbr64, and tell whether the kernel would refuse a probe there at all.
+ */
+static bool place_probe(struct session *s, struct wm_match *m)
 {
-	unsigned char code[16];
+	unsigned char code[32];
 	ssize_t n = pread(resolver__obj_fd(s->res, m->obj), code, sizeof(code), m->file_off);
+	size_t skip;
 
-	return n > 0 && insn__uprobe_refused(code, n);
+	if (n <= 0)
+		return false;
+	skip = insn__probe_skip(code, n);
+	m->file_off += skip;
+	return insn__uprobe_refused(code + skip, n - skip);
 }
 
 static bool is_pattern(const char *sel)
@@ -367,7 +376,7 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			if (err)
 				return err;
 		}
-		if (refused(s, &m[i])) {
+		if (place_probe(s, &m[i])) {
 			if (!is_pattern(sp->selector)) {
 				elog("the kernel cannot put a uprobe on %s (its first instruction has "
 				     "a lock or segment prefix): trace its callers or callees instead",

@@ -216,6 +216,27 @@ LINE_RE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{6}) (\d+) (.*)  <\d+(\.\d)? (ns|us|m
 
 
 @test
+def endbr64_functions_probed_past_it():
+    # With -fcf-protection every function starts with endbr64, which the
+    # kernel would single-step; the probe sits after it and must see the
+    # same arguments and the same return.
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
+                          os.path.join(OUT, "targets", "t_search_cet")],
+                         capture_output=True, text=True).stdout
+    first = dis.split("<search>:\n", 1)[1].splitlines()[0]
+    check("endbr64" in first, f"fixture: search starts with {first!r}")
+    t = Target("t_search_cet")
+    rc, out, err = trace(t, "-f", "search", "--json")
+    eq(rc, 0, "exit code")
+    recs, summary = json_records(out)
+    want = sorted((int(l[0]), unhex(l[2]), unhex(l[3])[:64], int(l[4])) for l in t.lines())
+    got = sorted((r["tid"], r["args"][0]["value"], r["args"][1]["value"], r["result"]["value"])
+                 for r in recs)
+    eq(got, [(a, b, c.encode()[:64].decode("utf-8", "ignore"), d) for a, b, c, d in want],
+       "calls")
+
+
+@test
 def search_text_output_exact_and_safe():
     t = Target("t_search")
     rc, out, err = trace(t, "-f", "search", "--string-size", "16")

@@ -32,10 +32,23 @@ static void test_prefixes(void **state)
 	ACCEPTED();
 }
 
+static void test_endbr64_skip(void **state)
+{
+	const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55 };
+	const unsigned char endbr32[] = { 0xf3, 0x0f, 0x1e, 0xfb, 0x55 };
+	const unsigned char push[] = { 0x55, 0x48, 0x89, 0xe5 };
+
+	assert_int_equal(insn__probe_skip(endbr, sizeof(endbr)), 4);
+	assert_int_equal(insn__probe_skip(endbr, 3), 0);
+	assert_int_equal(insn__probe_skip(endbr32, sizeof(endbr32)), 0);
+	assert_int_equal(insn__probe_skip(push, sizeof(push)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_endbr64_skip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,13 +41,14 @@ def wait_stderr(p, marker, timeout=15):
 
 
 def run(contender):
-    target = subprocess.Popen([os.path.join(OUT, "bench-hot"), str(a.calls)],
+    binary = "bench-hot-cet" if contender.endswith("-cet") else "bench-hot"
+    target = subprocess.Popen([os.path.join(OUT, binary), str(a.calls)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     target.stdout.readline()
     pid = str(target.pid)
     outfile = os.path.join(BENCH, f"out-{contender}.txt")
     tr = None
-    if contender == "floor":
+    if contender.startswith("floor"):
         tr = subprocess.Popen([os.path.join(OUT, "bench-floor"), "-p", pid, "-f", "search"],
                               stderr=subprocess.PIPE)
         wait_stderr(tr, b"attached")
@@ -80,7 +81,10 @@ def run(contender):
     return ns, rec, drop
 
 
-contenders = ["none", "floor", "wrapmon-text", "wrapmon-json"]
+# "-cet": the same target built with -fcf-protection (every function starts
+# with endbr64). The floor probes the function's first byte; wrapmon places
+# its probe past endbr64.
+contenders = ["none", "floor", "wrapmon-text", "wrapmon-json", "floor-cet", "wrapmon-text-cet"]
 res = {c: [] for c in contenders}
 lost = {c: [] for c in contenders}
 for r in range(a.rounds):

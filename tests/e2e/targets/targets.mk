@@ -4,7 +4,7 @@ TGT_DIR := tests/e2e/targets
 
 targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets/t_nest \
 	 $(OUT)/targets/t_lib $(OUT)/targets/t_lib2 $(OUT)/targets/t_unfinished \
-	 $(OUT)/targets/t_spin $(OUT)/targets/t_flood
+	 $(OUT)/targets/t_spin $(OUT)/targets/t_flood $(OUT)/targets/t_search_cet
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -32,3 +32,8 @@ $(OUT)/targets/t_lib2: $(TGT_DIR)/t_lib.c $(OUT)/targets/libwmt.so $(OUT)/target
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) -g $(TGT_CFLAGS) $< -L$(OUT)/targets -Wl,--no-as-needed -lwmt -lwmt2 \
 		-Wl,-rpath,'$$ORIGIN' -o $@
+
+# Every function starts with endbr64 (as on distributions built with CET).
+$(OUT)/targets/t_search_cet: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -fcf-protection=full $(TGT_CFLAGS) $< -o $@
