@@ -332,11 +332,18 @@ def thousands_of_functions_by_pattern():
 def recursion_nesting_and_float():
     t = Target("t_nest")
     rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix",
-                         "-f", "tail_*", "--json")
+                         "-f", "tail_*", "-f", "peek", "--json")
     eq(rc, 0, "exit code")
     recs, summary = json_records(out)
     log = t.lines()
     vals = lambda r: [a.get("value") for a in r["args"]]
+    # An unreadable string argument: the pointer and a marker, never "".
+    peek = [r for r in recs if r["function"] == "peek"][0]
+    eq((peek["args"][0].get("value"), peek["args"][0].get("pointer"), peek["args"][0].get("error")),
+       (None, "0x10", "unreadable"), "unreadable string")
+    eq((peek["args"][1]["value"], peek["result"]["value"]), (3, 3), "peek n and result")
+    recs = [r for r in recs if r["function"] != "peek"]
+    log = [l for l in log if l[1] != "peek"]
     got = [(r["function"], vals(r)[0], r["result"]["value"]) for r in recs if r["function"] != "mix"]
     # fact(40) recurses 40 deep: the 32 outermost calls are kept, 8 are dropped.
     want, after_mix = [], False

@@ -57,6 +57,13 @@ __attribute__((noinline)) int tail_a(int x)
 	return tail_b(x + 1);
 }
 
+/* Takes a string pointer it never reads: the tracer must not pretend it is empty. */
+__attribute__((noinline)) int peek(const char *s, int n)
+{
+	asm volatile("");
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	target_start(argc, argv);
@@ -72,6 +79,10 @@ int main(int argc, char **argv)
 		fprintf(tlog, "%d tail_b %d %d\n", gettid_(), i + 1, r);
 		TLOG_END();
 	}
+	peek((const char *)16, 3);
+	TLOG_BEGIN();
+	fprintf(tlog, "%d peek 16 3\n", gettid_());
+	TLOG_END();
 	fact(40); /* deeper than 32: the innermost calls cannot be kept */
 	return 0;
 }
