@@ -29,6 +29,13 @@
 
 #define MAX_SPECS 256
 #define POLL_MS 25
+/*
+ * Records handled per drain: under a flood the ring never empties, and an
+ * unbounded drain would keep signals, the target's exit and the drop
+ * warnings waiting.
+ */
+#define DRAIN_BATCH 65536
+#define DRAIN_MORE (-EAGAIN)
 
 /* The CLI environment: the only global state. */
 static struct env {
@@ -291,6 +298,7 @@ struct session {
 	__u64 mono_to_real;
 	__u64 *dropped_seen;
 	int stdout_err;
+	int batch;
 	__u64 bad_records;
 };
 
@@ -525,7 +533,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	v.ts_real_ns = v.hdr.entry_ns + s->mono_to_real;
 	store__add(s->store, &v);
-	return 0;
+	/* Negative stops the drain; libbpf has already consumed this record. */
+	return ++s->batch >= DRAIN_BATCH ? DRAIN_MORE : 0;
+}
+
+/* Drain one batch; true when records are still waiting. */
+static bool drain(struct session *s)
+{
+	s->batch = 0;
+	return ring_buffer__consume(s->rb) == DRAIN_MORE;
 }
 
 /* Fold the BPF drop counters into the store; warn about new drops. */
@@ -571,7 +587,7 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
 	__u64 deadline = env.duration > 0 ? t_start + (__u64)(env.duration * 1e9) : 0;
 	__u64 last_stats = t_start;
-	int ep, ret = 0;
+	int ep, ret = 0, timeout = POLL_MS;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -589,7 +605,7 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 		__u64 now;
 		int n;
 
-		n = epoll_wait(ep, evs, 4, POLL_MS);
+		n = epoll_wait(ep, evs, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
@@ -613,7 +629,7 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 		}
 		if (pidfd < 0 && kill(env.pid, 0) && errno == ESRCH)
 			stop = true;
-		ring_buffer__consume(s->rb);
+		timeout = drain(s) ? 0 : POLL_MS;
 		flush_stdout(s);
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now - last_stats >= 1000000000ULL) {
@@ -766,9 +782,13 @@ int main(int argc, char **argv)
 	flush_stdout(&s);
 
 	ret = run_loop(&s, pidfd, sigfd, t_start);
-	/* Whatever is still in the ring is part of the session. */
-	ring_buffer__consume(s.rb);
-	poll_drops(&s, false);
+	/*
+	 * Whatever is still in the ring is part of the session. Bounded: a
+	 * target still flooding after Ctrl-C must not keep us here.
+	 */
+	for (int i = 0; i < 64 && drain(&s); i++)
+		;
+	poll_drops(&s, true);
 	if (s.bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s.bad_records);
 	if (env.json) {

@@ -433,6 +433,30 @@ def ring_overflow_is_counted_exactly():
 
 
 @test
+def ctrl_c_during_a_flood_ends_promptly():
+    # The ring never empties under a flood: draining must still give way to
+    # signals.
+    t = Target("t_flood")
+    tr = Tracer("-p", str(t.pid), "-f", "int work(const char *s, int x)", "--ring-size", "16K")
+    try:
+        tr.wait_ready()
+        t.go()
+        time.sleep(0.4)
+        t0 = time.time()
+        tr.p.send_signal(signal.SIGINT)
+        rc, out, err = tr.wait(10)
+        dt = time.time() - t0
+    finally:
+        tr.kill()
+        t.finish()
+        t.kill()
+    eq(rc, 0, "exit code")
+    check(re.search(r"^work\s+\d+", out.decode(), re.M), "summary")
+    # Generous for a noisy machine: without bounded drains it waited for the flood's end.
+    check(dt < 1.0, f"took {dt:.2f}s to stop")
+
+
+@test
 def target_exit_ends_the_tracer_quickly():
     t = Target("t_lib")
     tr = Tracer("-p", str(t.pid), "-f", "lib_add")
