@@ -26,7 +26,7 @@ enum wm_rec_kind {
 /* Why a call has no return: in wm_call.flags for WM_REC_UNFINISHED. */
 enum wm_call_flags {
 	WM_F_THREAD_EXIT = 1 << 0, /* thread exited inside the call */
-	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp / exception unwinding */
+	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp (or a new call at its depth) */
 };
 
 /*

@@ -234,6 +234,23 @@ static int check_kernel(void)
 	return 0;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* "a, b, c, ..." of the first five names, for one-line notes. */
+static void name_list_add(struct wm_buf *b, int *count, const char *name)
+{
+	if (*count < 5)
+		buf__printf(b, "%s%s", *count ? ", " : "", name);
+	else if (*count == 5)
+		buf__puts(b, ", ...");
+	(*count)++;
+}
+
 /* One -f argument split into its object selector, name or pattern, and prototype. */
 struct spec {
 	char selector[512];
@@ -297,6 +314,7 @@ struct session {
 	struct wm_buf line;
 	__u64 mono_to_real;
 	__u64 *dropped_seen;
+	__u64 *overflow_seen;
 	int stdout_err;
 	int batch;
 	__u64 bad_records;
@@ -322,7 +340,7 @@ static int func_sig(struct session *s, int obj, const struct wm_match *m, struct
 static int resolve_ifunc(struct session *s, struct wm_match *m, bool from_pattern)
 {
 	const char *obj = resolver__obj_path(s->res, m->obj);
-	const char *base = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
+	const char *base = base_name(obj);
 	unsigned long vaddr, off;
 
 	if (!ifunc__resolve(resolver__obj_fd(s->res, m->obj), m->sym, &vaddr) &&
@@ -367,9 +385,9 @@ static bool is_pattern(const char *sel)
 
 static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *m, int n)
 {
-	char raw_name[256] = "", raw_obj[4096] = "", refused_names[300] = "";
-	int nr_raw = 0, nr_refused = 0;
-	size_t len = 0;
+	char raw_name[256] = "", raw_obj[256] = "";
+	struct wm_buf refused_names = {};
+	int nr_raw = 0, nr_refused = 0, ret = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct wm_func *f, *nf;
@@ -381,19 +399,20 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			err = resolve_ifunc(s, &m[i], is_pattern(sp->selector));
 			if (err == -ENOENT)
 				continue;
-			if (err)
-				return err;
+			if (err) {
+				ret = err;
+				goto cleanup;
+			}
 		}
 		if (place_probe(s, &m[i])) {
 			if (!is_pattern(sp->selector)) {
 				elog("the kernel cannot put a uprobe on %s (its first instruction has "
 				     "a lock or segment prefix): trace its callers or callees instead",
 				     m[i].sym);
-				return -ENOTSUP;
+				ret = -ENOTSUP;
+				goto cleanup;
 			}
-			if (nr_refused++ < 5)
-				len += snprintf(refused_names + len, sizeof(refused_names) - len,
-						"%s%s", len ? ", " : "", m[i].sym);
+			name_list_add(&refused_names, &nr_refused, m[i].sym);
 			continue;
 		}
 		for (int j = 0; j < s->nr_funcs && !dup; j++)
@@ -402,16 +421,22 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		if (dup)
 			continue;
 		nf = realloc(s->funcs, (s->nr_funcs + 1) * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
+		if (!nf) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
 		s->funcs = nf;
 		np = realloc(s->probes, (s->nr_funcs + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
+		if (!np) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
 		s->probes = np;
 		nb = realloc(s->from_pattern, (s->nr_funcs + 1) * sizeof(*nb));
-		if (!nb)
-			return -ENOMEM;
+		if (!nb) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
 		s->from_pattern = nb;
 		s->from_pattern[s->nr_funcs] = is_pattern(sp->selector);
 		f = &s->funcs[s->nr_funcs];
@@ -427,8 +452,8 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		} else if (func_sig(s, m[i].obj, &m[i], &f->sig)) {
 			if (!nr_raw++) {
 				snprintf(raw_name, sizeof(raw_name), "%s", f->name);
-				snprintf(raw_obj, sizeof(raw_obj), "%s",
-					 strrchr(f->obj, '/') ? strrchr(f->obj, '/') + 1 : f->obj);
+				snprintf(raw_obj, sizeof(raw_obj), "%.*s", (int)sizeof(raw_obj) - 1,
+					 base_name(f->obj));
 			}
 		}
 		p->func_id = f->id;
@@ -450,9 +475,9 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 	}
 	if (nr_refused)
 		elog("note: %d function%s of '%s' left out: the kernel cannot probe their first "
-		     "instruction (%s%s)",
-		     nr_refused, nr_refused == 1 ? "" : "s", sp->selector, refused_names,
-		     nr_refused > 5 ? ", ..." : "");
+		     "instruction (%s)",
+		     nr_refused, nr_refused == 1 ? "" : "s", sp->selector,
+		     refused_names.len ? refused_names.p : "");
 	if (nr_raw == 1)
 		fprintf(stderr,
 			"hint: no debug info for %s in %s: showing raw registers; give its C "
@@ -463,16 +488,17 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			"hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
 			"registers; a C prototype in -f gives typed output\n",
 			nr_raw, sp->selector, raw_name, raw_obj);
-	return 0;
+cleanup:
+	buf__free(&refused_names);
+	return ret;
 }
 
 /* Functions the kernel would not probe: fatal when named, a note when from a pattern. */
 static int report_skipped(struct session *s)
 {
+	struct wm_buf names = {};
 	const __u32 *ids;
-	int n = tracer__skipped(s->tracer, &ids);
-	char names[256] = "";
-	size_t len = 0;
+	int n = tracer__skipped(s->tracer, &ids), count = 0, ret = 0;
 
 	for (int i = 0; i < n; i++) {
 		const struct wm_func *f = &s->funcs[ids[i]];
@@ -481,20 +507,21 @@ static int report_skipped(struct session *s)
 			elog("the kernel cannot put a uprobe on %s in %s (its first instruction "
 			     "is not supported): trace its callers or callees instead",
 			     f->name, f->obj);
-			return -ENOTSUP;
+			ret = -ENOTSUP;
+			goto cleanup;
 		}
-		if (i < 5)
-			len += snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
-					f->name);
+		name_list_add(&names, &count, f->name);
 	}
 	if (n == s->nr_funcs) {
 		elog("the kernel cannot put a uprobe on any of the matching functions");
-		return -ENOTSUP;
+		ret = -ENOTSUP;
+	} else if (n) {
+		elog("note: %d function%s the kernel cannot probe left out: %s", n,
+		     n == 1 ? "" : "s", names.len ? names.p : "");
 	}
-	if (n)
-		elog("note: %d function%s the kernel cannot probe left out: %s%s", n,
-		     n == 1 ? "" : "s", names, n > 5 ? ", ..." : "");
-	return 0;
+cleanup:
+	buf__free(&names);
+	return ret;
 }
 
 static void flush_stdout(struct session *s)
@@ -544,23 +571,27 @@ static bool drain(struct session *s)
 	return ring_buffer__consume(s->rb) == DRAIN_MORE;
 }
 
-/* Fold the BPF drop counters into the store; warn about new drops. */
+/* Fold the BPF drop counters into the store; warn about new drops, by cause. */
 static void poll_drops(struct session *s, bool warn)
 {
 	for (int i = 0; i < s->nr_funcs; i++) {
 		struct wm_func_stats st;
+		__u64 deep, full;
 
 		if (tracer__func_stats(s->tracer, i, &st))
 			continue;
-		if (st.dropped > s->dropped_seen[i]) {
-			if (warn)
-				elog("warning: %llu calls of %s dropped%s: raise --ring-size or "
-				     "lower --string-size",
-				     (unsigned long long)(st.dropped - s->dropped_seen[i]),
-				     s->funcs[i].name,
-				     st.overflow ? " (some nested deeper than 32)" : " (ring buffer full)");
-			s->dropped_seen[i] = st.dropped;
-		}
+		deep = st.overflow - s->overflow_seen[i];
+		full = st.dropped - s->dropped_seen[i] - deep;
+		if (warn && full)
+			elog("warning: %llu calls of %s dropped (ring buffer full): raise --ring-size "
+			     "or lower --string-size",
+			     (unsigned long long)full, s->funcs[i].name);
+		if (warn && deep)
+			elog("warning: %llu calls of %s not recorded: nested deeper than %d traced "
+			     "calls in one thread; trace fewer of the recursive functions",
+			     (unsigned long long)deep, s->funcs[i].name, WM_MAX_DEPTH);
+		s->dropped_seen[i] = st.dropped;
+		s->overflow_seen[i] = st.overflow;
 		store__set_dropped(s->store, i, st.dropped);
 	}
 }
@@ -579,6 +610,7 @@ static void session__free(struct session *s)
 	free(s->probes);
 	free(s->from_pattern);
 	free(s->dropped_seen);
+	free(s->overflow_seen);
 	buf__free(&s->line);
 }
 
@@ -655,7 +687,7 @@ int main(int argc, char **argv)
 	struct spec *specs = NULL;
 	struct session s = {};
 	struct wm_sink sink;
-	char err[WM_ERR_MAX];
+	char err[WM_ERR_MAX] = "";
 	int pidfd = -1, sigfd = -1, ret;
 	__u64 t_start, t_resolved, t_attached;
 	sigset_t set;
@@ -669,8 +701,10 @@ int main(int argc, char **argv)
 
 	/* Syntax first: a typo needs no privileges to be reported. */
 	specs = calloc(env.nr_specs, sizeof(*specs));
-	if (!specs)
+	if (!specs) {
+		elog("out of memory");
 		return 1;
+	}
 	for (int i = 0; i < env.nr_specs; i++) {
 		if (parse_spec(env.specs[i], &specs[i])) {
 			ret = 2;
@@ -697,6 +731,7 @@ int main(int argc, char **argv)
 	s.dwarf = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf));
 	s.dwarf_tried = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf_tried));
 	if (!s.dwarf || !s.dwarf_tried) {
+		elog("out of memory");
 		ret = 1;
 		goto cleanup;
 	}
@@ -720,6 +755,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (!s.nr_funcs) {
+		elog("nothing left to trace: every match was left out (see the notes above)");
+		ret = 1;
+		goto cleanup;
+	}
 	vlog("resolved %d functions in %.1f ms", s.nr_funcs,
 	     (now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
 	/* Before attaching, so that no signal can leave a half-made session. */
@@ -728,6 +768,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		elog("cannot watch for signals (%s)", strerror(errno));
+		ret = 1;
+		goto cleanup;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	pidfd = syscall(SYS_pidfd_open, env.pid, 0);
 
@@ -754,8 +799,9 @@ int main(int argc, char **argv)
 		elog("note: this kernel has no uprobe_multi links; attached one link per function");
 
 	s.dropped_seen = calloc(s.nr_funcs, sizeof(*s.dropped_seen));
+	s.overflow_seen = calloc(s.nr_funcs, sizeof(*s.overflow_seen));
 	ret = store__new(s.funcs, s.nr_funcs, &sopts, &s.store);
-	if (ret || !s.dropped_seen) {
+	if (ret || !s.dropped_seen || !s.overflow_seen) {
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
 		ret = 1;
 		goto cleanup;
@@ -782,6 +828,8 @@ int main(int argc, char **argv)
 	flush_stdout(&s);
 
 	ret = run_loop(&s, pidfd, sigfd, t_start);
+	/* However the loop ended, Ctrl-C from now on ends us at once. */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here.

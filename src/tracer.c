@@ -87,27 +87,32 @@ static int attach_range(struct tracer *t, const struct tracer_opts *opts, const 
 	struct bpf_link *entry, *ret_link;
 	int ret, half;
 
-	entry = bpf_program__attach_uprobe_multi(t->skel->progs.wm_entry_multi, opts->pid, path,
-						 NULL, &uopts);
-	if (entry) {
-		uopts.retprobe = true;
-		ret_link = bpf_program__attach_uprobe_multi(t->skel->progs.wm_return_multi,
-							    opts->pid, path, NULL, &uopts);
-		if (ret_link) {
-			ret = add_link(t, entry);
+	/*
+	 * Returns first: an entry probe without its return probe would leave a
+	 * frame no return ever pops. A return without a frame is ignored.
+	 */
+	uopts.retprobe = true;
+	ret_link = bpf_program__attach_uprobe_multi(t->skel->progs.wm_return_multi, opts->pid,
+						    path, NULL, &uopts);
+	if (ret_link) {
+		uopts.retprobe = false;
+		entry = bpf_program__attach_uprobe_multi(t->skel->progs.wm_entry_multi, opts->pid,
+							 path, NULL, &uopts);
+		if (entry) {
+			ret = add_link(t, ret_link);
 			if (ret) {
-				bpf_link__destroy(ret_link);
+				bpf_link__destroy(entry);
 				return ret;
 			}
-			return add_link(t, ret_link);
+			return add_link(t, entry);
 		}
 		ret = -errno;
-		bpf_link__destroy(entry);
+		bpf_link__destroy(ret_link);
 	} else {
 		ret = -errno;
 	}
 	if (ret != -ENOTSUPP && ret != -EINVAL && ret != -EOPNOTSUPP) {
-		snprintf(err, errsz, "cannot attach probes (%s): the kernel refused them",
+		snprintf(err, errsz, "cannot attach probes (%s): run with -v for libbpf's reason",
 			 strerror(-ret));
 		return ret;
 	}
@@ -177,7 +182,8 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 		char path[64];
 
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", probes[i].obj_fd);
-		for (int ret_probe = 0; ret_probe < 2; ret_probe++) {
+		/* Returns first, as in attach_range(). */
+		for (int ret_probe = 1; ret_probe >= 0; ret_probe--) {
 			LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = ret_probe,
 				    .bpf_cookie = probes[i].func_id);
 			struct bpf_program *prog = ret_probe ? t->skel->progs.wm_return_single :
@@ -187,7 +193,7 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 
 			link = bpf_program__attach_uprobe_opts(prog, opts->pid, path,
 							       probes[i].file_off, &uopts);
-			if (!link && !ret_probe && (errno == ENOTSUPP || errno == EINVAL)) {
+			if (!link && ret_probe && (errno == ENOTSUPP || errno == EINVAL)) {
 				ret = skip(t, probes[i].func_id);
 				if (ret)
 					return ret;
@@ -216,14 +222,18 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	int ret;
 
 	*out = NULL;
-	if (n <= 0)
+	snprintf(err, errsz, "out of memory");
+	if (n <= 0) {
+		snprintf(err, errsz, "no function to trace");
 		return -EINVAL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->nr_cpus = libbpf_num_possible_cpus();
 	if (t->nr_cpus <= 0) {
-		ret = -EINVAL;
+		ret = t->nr_cpus ? t->nr_cpus : -EINVAL;
+		snprintf(err, errsz, "cannot count the possible CPUs (%s)", strerror(-ret));
 		goto cleanup;
 	}
 	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
@@ -258,8 +268,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	ret = wrapmon__load(t->skel);
 	if (ret) {
 		snprintf(err, errsz,
-			 "cannot load the BPF programs (%s): the kernel needs BPF ring buffers, "
-			 "task storage and BTF (Linux >= 5.11); run with -v for the verifier log",
+			 "cannot load the BPF programs (%s): the kernel needs BTF, ring buffers, "
+			 "task storage and bpf_loop (Linux >= 5.17); run with -vv for the verifier log",
 			 strerror(-ret));
 		goto cleanup;
 	}

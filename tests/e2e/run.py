@@ -514,6 +514,26 @@ def kill9_leaves_nothing_attached():
         t.kill()
 
 
+@test
+def unprobeable_pattern_matches_are_named_and_left_out():
+    t = Target("t_locked")
+    try:
+        p = subprocess.run([TRACER, "-p", str(t.pid), "-f", "a_rather_long_*"],
+                           capture_output=True, text=True, timeout=20)
+    finally:
+        t.finish()
+        t.kill()
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode != 0, "exit code")
+    eq(len(lines), 2, f"stderr lines {lines}")
+    names = ", ".join(f"a_rather_long_function_name_that_starts_with_a_locked_instruction_number_{i}"
+                      for i in range(5))
+    eq(lines[0], "wrapmon-trace: note: 6 functions of 'a_rather_long_*' left out: the kernel "
+       f"cannot probe their first instruction ({names}, ...)", "note")
+    check("nothing left to trace" in lines[1], f"error: {lines[1]!r}")
+    eq(our_links(), [], "links left")
+
+
 def bad(args, pattern, target=None):
     p = subprocess.run([TRACER, *args], capture_output=True, text=True, timeout=20)
     lines = p.stderr.strip().splitlines()
