@@ -117,11 +117,6 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	__u32 len, off;
 	__u64 wake;
 
-	if (kind == WM_REC_UNFINISHED) {
-		st = func_stats(fr->func_id);
-		if (st)
-			st->unfinished++;
-	}
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + rec_data_max, 0);
 	if (!rec) {
 		st = func_stats(fr->func_id);
@@ -412,7 +407,6 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 	if (!ts)
 		return 0;
 	pop_frames(ts, 0, bpf_ktime_get_ns(), POP_ALL);
-	ts->heap_top = 0;
 	bpf_task_storage_delete(&tstates, bpf_get_current_task_btf());
 	return 0;
 }

@@ -40,15 +40,13 @@ enum wm_call_flags {
 /* What BPF does with each argument register: set per function by userspace. */
 struct wm_func_cfg {
 	__u8 str_mask;	/* bit i: arg register i is a C string; bit 6: result */
-	__u8 nr_args;	/* argument registers worth saving */
-	__u8 pad[6];
+	__u8 pad[7];
 };
 
 /* Per function, per CPU counters kept in BPF. */
 struct wm_func_stats {
-	__u64 dropped;	  /* ring buffer full: the record was lost */
-	__u64 unfinished; /* entries whose return never came */
-	__u64 overflow;	  /* entries deeper than WM_MAX_DEPTH (also dropped) */
+	__u64 dropped;	/* ring buffer full, or too deep: the record was lost */
+	__u64 overflow;	/* entries deeper than WM_MAX_DEPTH (counted in dropped too) */
 };
 
 /*

@@ -313,8 +313,7 @@ struct session {
 	struct ring_buffer *rb;
 	struct wm_buf line;
 	__u64 mono_to_real;
-	__u64 *dropped_seen;
-	__u64 *overflow_seen;
+	struct wm_func_stats *seen;	/* BPF counters at the last poll */
 	int stdout_err;
 	int batch;
 	__u64 bad_records;
@@ -462,12 +461,8 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		for (int k = 0; k < f->sig.nr_params; k++) {
 			const struct wm_param *prm = &f->sig.params[k];
 
-			if (prm->reg < 0)
-				continue;
-			if (prm->type.kind == WM_T_STR)
+			if (prm->reg >= 0 && prm->type.kind == WM_T_STR)
 				p->cfg.str_mask |= 1 << prm->reg;
-			if (prm->reg + 1 > p->cfg.nr_args)
-				p->cfg.nr_args = prm->reg + 1;
 		}
 		if (f->sig.ret.kind == WM_T_STR)
 			p->cfg.str_mask |= 1 << WM_RET_SLOT;
@@ -580,8 +575,8 @@ static void poll_drops(struct session *s, bool warn)
 
 		if (tracer__func_stats(s->tracer, i, &st))
 			continue;
-		deep = st.overflow - s->overflow_seen[i];
-		full = st.dropped - s->dropped_seen[i] - deep;
+		deep = st.overflow - s->seen[i].overflow;
+		full = st.dropped - s->seen[i].dropped - deep;
 		if (warn && full)
 			elog("warning: %llu calls of %s dropped (ring buffer full): raise --ring-size "
 			     "or lower --string-size",
@@ -590,8 +585,7 @@ static void poll_drops(struct session *s, bool warn)
 			elog("warning: %llu calls of %s not recorded: nested deeper than %d traced "
 			     "calls in one thread; trace fewer of the recursive functions",
 			     (unsigned long long)deep, s->funcs[i].name, WM_MAX_DEPTH);
-		s->dropped_seen[i] = st.dropped;
-		s->overflow_seen[i] = st.overflow;
+		s->seen[i] = st;
 		store__set_dropped(s->store, i, st.dropped);
 	}
 }
@@ -609,8 +603,7 @@ static void session__free(struct session *s)
 	free(s->funcs);
 	free(s->probes);
 	free(s->from_pattern);
-	free(s->dropped_seen);
-	free(s->overflow_seen);
+	free(s->seen);
 	buf__free(&s->line);
 }
 
@@ -798,10 +791,9 @@ int main(int argc, char **argv)
 	if (!tracer__multi(s.tracer) && !env.no_multi)
 		elog("note: this kernel has no uprobe_multi links; attached one link per function");
 
-	s.dropped_seen = calloc(s.nr_funcs, sizeof(*s.dropped_seen));
-	s.overflow_seen = calloc(s.nr_funcs, sizeof(*s.overflow_seen));
+	s.seen = calloc(s.nr_funcs, sizeof(*s.seen));
 	ret = store__new(s.funcs, s.nr_funcs, &sopts, &s.store);
-	if (ret || !s.dropped_seen || !s.overflow_seen) {
+	if (ret || !s.seen) {
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
 		ret = 1;
 		goto cleanup;

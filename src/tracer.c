@@ -332,7 +332,6 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
 		return ret;
 	for (int i = 0; i < t->nr_cpus; i++) {
 		sum->dropped += vals[i].dropped;
-		sum->unfinished += vals[i].unfinished;
 		sum->overflow += vals[i].overflow;
 	}
 	return 0;
