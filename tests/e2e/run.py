@@ -41,15 +41,65 @@ def eq(a, b, what):
         raise Fail(f"{what}: expected {b!r}, got {a!r}")
 
 
-def our_links():
-    """IDs of BPF links held by programs of ours (wm_* names)."""
+def _link_holders():
+    """link id -> executables of the processes holding an fd to it."""
+    held = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf_link":
+                    continue
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    for line in f:
+                        if line.startswith("link_id:"):
+                            held.setdefault(int(line.split()[1]), []).append(exe)
+            except OSError:
+                continue
+    return held
+
+
+def _wm_links():
     out = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
     if out.returncode != 0:
         return []
     links = json.loads(out.stdout or "[]")
     progs = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
     names = {p["id"]: p.get("name", "") for p in json.loads(progs.stdout or "[]")}
-    return [l["id"] for l in links if names.get(l.get("prog_id"), "").startswith("wm_")]
+    return [l for l in links if names.get(l.get("prog_id"), "").startswith("wm_")]
+
+
+def our_links():
+    """IDs of BPF links held by programs of ours (wm_* names) from this build.
+
+    Other checkouts on the same machine may be tracing at the same time, so a
+    link counts as ours when it probes a file under OUT, is held by a process
+    running a binary under OUT, or is held by no process at all (pinned or
+    leaked: that is what these checks look for). A link seen unheld is looked
+    at again a moment later, as its holder may just have been exiting.
+    """
+    root = os.path.abspath(OUT) + os.sep
+    ours, unheld = [], []
+    held = _link_holders()
+    for l in _wm_links():
+        if "path" in l:
+            if l["path"].startswith(root):
+                ours.append(l["id"])
+        elif l["id"] in held:
+            if any(exe.startswith(root) for exe in held[l["id"]]):
+                ours.append(l["id"])
+        else:
+            unheld.append(l["id"])
+    if unheld:
+        time.sleep(0.2)
+        held = _link_holders()
+        still = {l["id"] for l in _wm_links()}
+        ours += [i for i in unheld if i in still and i not in held]
+    return sorted(ours)
 
 
 class Target:
