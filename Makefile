@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # wrapmon build. Every product goes under $(OUT); `make V=1` shows commands.
 
+SANITIZE ?=
+# A sanitizer build must not mix its objects with the plain ones.
+ifeq ($(SANITIZE),1)
+OUT ?= build-san
+else
 OUT ?= build
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
@@ -19,7 +25,6 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-SANITIZE ?=
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 INCLUDES := -iquote include -iquote src -I$(OUT)
@@ -47,7 +52,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench
+.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind
 all: $(OUT)/wrapmon-trace
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -83,6 +88,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 # ELF fixtures for the unit tests and target programs for the end-to-end tests.
 -include tests/fixtures/fixtures.mk
 -include tests/e2e/targets/targets.mk
+-include tests/fuzz/fuzz.mk
 
 $(OUT) $(OUT)/obj $(OUT)/bpf $(OUT)/tests $(OUT)/targets $(OUT)/fixtures:
 	$(Q)mkdir -p $@
@@ -95,15 +101,30 @@ test-unit: $(UNIT_BINS) fixtures
 		WM_FIXTURES=$(abspath $(OUT))/fixtures $$t || fail=1; \
 	done; exit $$fail
 
+# memcheck over every unit test: no invalid access and no leak, error paths included.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect
+valgrind: $(UNIT_BINS) fixtures
+	$(Q)fail=0; for t in $(UNIT_BINS); do \
+		WM_FIXTURES=$(abspath $(OUT))/fixtures $(VALGRIND) $$t >$$t.valgrind.log 2>&1 || \
+		{ echo "valgrind: $$t failed; see $$t.valgrind.log" >&2; tail -n 40 $$t.valgrind.log >&2; fail=1; }; \
+	done; [ $$fail = 0 ] && echo "  VALGRIND $(words $(UNIT_BINS)) unit test programs clean"; exit $$fail
+
 test-e2e: all targets
 	$(Q)OUT=$(OUT) sh tests/e2e/run.sh
 
 # `check` and `demo` install what is missing first, so both work on a fresh machine.
+# `make check SANITIZE=1` runs the same suite on an ASan+UBSan build (valgrind
+# cannot run sanitized binaries, so memcheck is left to the plain build).
 check:
 	$(Q)sh tools/install-deps.sh
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) test-unit
 	$(Q)$(MAKE) test-e2e
+	$(Q)$(MAKE) fuzz-smoke
+ifneq ($(SANITIZE),1)
+	$(Q)$(MAKE) valgrind
+endif
 
 demo:
 	$(Q)sh tools/install-deps.sh
@@ -137,7 +158,7 @@ install: $(OUT)/wrapmon-trace
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
 
 format:
-	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tools/*.c)
+	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

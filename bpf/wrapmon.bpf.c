@@ -60,6 +60,8 @@ struct frame {
 struct tstate {
 	__u32 depth;
 	__u32 heap_top;
+	__u32 counted; /* added to nr_tstates_created */
+	__u32 pad;
 	struct frame f[WM_MAX_DEPTH];
 	char heap[WM_HEAP_SIZE];
 };
@@ -70,6 +72,13 @@ struct {
 	__type(key, int);
 	__type(value, struct tstate);
 } tstates SEC(".maps");
+
+/*
+ * Per-thread states made and freed, so userspace can show (and the tests
+ * check) that state does not outlive the threads it belongs to.
+ */
+__u64 nr_tstates_created = 0;
+__u64 nr_tstates_freed = 0;
 
 static __always_inline struct wm_func_stats *func_stats(__u32 id)
 {
@@ -192,7 +201,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
  * verifier checks the callback once instead of every unrolled iteration,
  * which keeps load time (and so start-up) short.
  */
-enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL };
+enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL, POP_EXEC };
 
 struct pop_ctx {
 	struct tstate *ts;
@@ -242,7 +251,10 @@ static long pop_one(__u64 i, void *arg)
 			return 1;
 	}
 	emit(ts, fr, d - 1, WM_REC_UNFINISHED,
-	     c->mode == POP_ALL ? WM_F_THREAD_EXIT : WM_F_ABANDONED, 0, c->now, false);
+	     c->mode == POP_ALL	 ? WM_F_THREAD_EXIT :
+	     c->mode == POP_EXEC ? WM_F_EXEC :
+				   WM_F_ABANDONED,
+	     0, c->now, false);
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
@@ -257,7 +269,7 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now,
 	if (d == 0)
 		return 0;
 	/* The common case, every frame alive, without the cost of a loop. */
-	if (mode != POP_ALL && d <= WM_MAX_DEPTH) {
+	if ((mode == POP_AT_ENTRY || mode == POP_AT_RETURN) && d <= WM_MAX_DEPTH) {
 		barrier_var(d);
 		__u64 top_sp = ts->f[(d - 1) & (WM_MAX_DEPTH - 1)].sp;
 
@@ -292,6 +304,10 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		if (st)
 			st->dropped++;
 		return 0;
+	}
+	if (!ts->counted) {
+		ts->counted = 1;
+		__sync_fetch_and_add(&nr_tstates_created, 1);
 	}
 	sp = PT_REGS_SP(ctx);
 	d = pop_frames(ts, sp, 0, POP_AT_ENTRY);
@@ -407,6 +423,53 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 	if (!ts)
 		return 0;
 	pop_frames(ts, 0, bpf_ktime_get_ns(), POP_ALL);
-	bpf_task_storage_delete(&tstates, bpf_get_current_task_btf());
+	if (!bpf_task_storage_delete(&tstates, bpf_get_current_task_btf()))
+		__sync_fetch_and_add(&nr_tstates_freed, 1);
+	return 0;
+}
+
+/*
+ * exec replaces the image: calls in flight in it can never return. Report
+ * them, then tell userspace, which says so. The probes stay: they are on
+ * files, so the new image's calls into the same files are still traced.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wm_call *rec;
+	struct tstate *ts;
+	long n;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
+	if (ts) {
+		pop_frames(ts, 0, bpf_ktime_get_ns(), POP_EXEC);
+		ts->heap_top = 0;
+	}
+	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + WM_EXEC_PATH_MAX, 0);
+	if (!rec)
+		return 0;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->entry_ns = bpf_ktime_get_ns();
+	rec->pid = pid_tgid >> 32;
+	rec->tid = (__u32)pid_tgid;
+	rec->kind = WM_REC_EXEC;
+#pragma unroll
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		rec->str_len[i] = WM_STR_NONE;
+	/*
+	 * The new image's file name, while it is known: the process may be
+	 * gone by the time userspace reads /proc. Not bprm->filename, which is
+	 * what the caller passed (e.g. "/proc/self/exe").
+	 */
+	n = bpf_probe_read_kernel_str(rec->data, WM_EXEC_PATH_MAX,
+				      BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
+	if (n > 0) {
+		rec->str_len[0] = n - 1;
+		rec->data_len = n - 1;
+	}
+	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -21,12 +21,17 @@
 enum wm_rec_kind {
 	WM_REC_CALL = 1,	/* a call that returned */
 	WM_REC_UNFINISHED = 2,	/* an entry whose return never came */
+	WM_REC_EXEC = 3,	/* the process called exec; string slot 0: the new image's file name */
 };
+
+/* Longest file name sent with WM_REC_EXEC. */
+#define WM_EXEC_PATH_MAX 256
 
 /* Why a call has no return: in wm_call.flags for WM_REC_UNFINISHED. */
 enum wm_call_flags {
 	WM_F_THREAD_EXIT = 1 << 0, /* thread exited inside the call */
 	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp (or a new call at its depth) */
+	WM_F_EXEC = 1 << 2,	   /* the process called exec inside the call */
 };
 
 /*

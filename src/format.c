@@ -189,6 +189,8 @@ static const char *unfinished_text(__u16 flags)
 		return "<unfinished: thread exited>";
 	if (flags & WM_F_ABANDONED)
 		return "<unfinished: abandoned by longjmp>";
+	if (flags & WM_F_EXEC)
+		return "<unfinished: exec>";
 	return "<unfinished>";
 }
 
@@ -353,6 +355,8 @@ static const char *unfinished_json(__u16 flags)
 		return "thread_exit";
 	if (flags & WM_F_ABANDONED)
 		return "abandoned";
+	if (flags & WM_F_EXEC)
+		return "exec";
 	return "unknown";
 }
 

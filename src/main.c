@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "dwarf.h"
+#include "escape.h"
 #include "format.h"
 #include "ifunc.h"
 #include "insn.h"
@@ -544,12 +545,49 @@ static void sink_json(void *ctx, const struct wm_func *f, const struct wm_call_v
 	fwrite(s->line.p, 1, s->line.len, stdout);
 }
 
+/*
+ * The probes are on files, so they outlive exec: the new image's calls into
+ * files it maps again (libc, the same executable) are still traced, and
+ * its other objects are not. Say which, once per exec.
+ */
+static void note_exec(struct session *s, const struct wm_call_view *v)
+{
+	char proc[64], exe[PATH_MAX];
+	struct wm_buf name = {};
+	const char *base;
+	ssize_t n;
+
+	flush_stdout(s);
+	/* The full path when the process still runs that file; else the name BPF saw. */
+	snprintf(proc, sizeof(proc), "/proc/%d/exe", env.pid);
+	n = readlink(proc, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	base = strrchr(exe, '/');
+	if (n > 0 && base && v->str_len[0] == (int)strlen(base + 1) &&
+	    !memcmp(base + 1, v->str[0], v->str_len[0]))
+		esc__c(&name, exe, n);
+	else if (v->str_len[0] > 0)
+		esc__c(&name, v->str[0], v->str_len[0]);
+	elog("note: process %d called exec (thread %u), now running %s: calls into the objects "
+	     "it maps again are still traced, others are not",
+	     env.pid, v->hdr.tid, name.len ? name.p : "?");
+	buf__free(&name);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 	struct wm_call_view v;
 
-	if (record__decode(data, size, &v) || v.hdr.func_id >= (__u32)s->nr_funcs) {
+	if (record__decode(data, size, &v)) {
+		s->bad_records++;
+		return 0;
+	}
+	if (v.hdr.kind == WM_REC_EXEC) {
+		note_exec(s, &v);
+		return 0;
+	}
+	if (v.hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
 		return 0;
 	}
@@ -831,6 +869,14 @@ int main(int argc, char **argv)
 	poll_drops(&s, true);
 	if (s.bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s.bad_records);
+	if (env.verbose) {
+		__u64 made, freed;
+
+		tracer__tstates(s.tracer, &made, &freed);
+		vlog("per-thread states: %llu made, %llu freed with their threads, %llu live",
+		     (unsigned long long)made, (unsigned long long)freed,
+		     (unsigned long long)(made - freed));
+	}
 	if (env.json) {
 		store__print_summary(s.store, stdout, true, now_ns(CLOCK_MONOTONIC) - t_start);
 		flush_stdout(&s);

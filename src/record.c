@@ -19,7 +19,7 @@ int record__decode(const void *data, size_t size, struct wm_call_view *v)
 		return -EINVAL;
 	/* The ring buffer only promises 8-byte alignment; copy, don't cast. */
 	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.kind != WM_REC_CALL && hdr.kind != WM_REC_UNFINISHED)
+	if (hdr.kind != WM_REC_CALL && hdr.kind != WM_REC_UNFINISHED && hdr.kind != WM_REC_EXEC)
 		return -EINVAL;
 	if (hdr.data_len > size - sizeof(hdr))
 		return -EINVAL;

@@ -284,10 +284,10 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			goto cleanup;
 		}
 	}
-	/* Thread exits first, so an unfinished call is never missed. */
+	/* Thread exits and execs first, so an unfinished call is never missed. */
 	ret = wrapmon__attach(t->skel);
 	if (ret) {
-		snprintf(err, errsz, "cannot attach the thread-exit tracepoint (%s)",
+		snprintf(err, errsz, "cannot attach the thread-exit and exec tracepoints (%s)",
 			 strerror(-ret));
 		goto cleanup;
 	}
@@ -335,4 +335,11 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
 		sum->overflow += vals[i].overflow;
 	}
 	return 0;
+}
+
+void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)
+{
+	/* Written by BPF with atomic adds; a plain read is a consistent snapshot of each. */
+	*created = __atomic_load_n(&t->skel->bss->nr_tstates_created, __ATOMIC_RELAXED);
+	*freed = __atomic_load_n(&t->skel->bss->nr_tstates_freed, __ATOMIC_RELAXED);
 }

@@ -43,6 +43,8 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
  * cannot handle), left out so that the others could attach.
  */
 int tracer__skipped(const struct tracer *t, const __u32 **ids);
+/* Per-thread BPF states made so far, and freed with their threads. */
+void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */
 bool tracer__kernel_has_uprobe_multi(void);
 

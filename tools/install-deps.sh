@@ -8,7 +8,8 @@
 # no host name is ever written here.
 set -eu
 
-PKGS="clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config make python3"
+# libclang-rt-dev: libFuzzer and the sanitizer runtimes; valgrind: memcheck of the unit tests.
+PKGS="clang llvm libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config make python3 valgrind"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }

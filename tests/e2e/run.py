@@ -41,8 +41,19 @@ def eq(a, b, what):
         raise Fail(f"{what}: expected {b!r}, got {a!r}")
 
 
-def _link_holders():
-    """link id -> executables of the processes holding an fd to it."""
+# Our BPF objects, by kind: bpftool's name for the kind, the fd's anon inode
+# name, the fdinfo key of its id, and how to tell ours by name.
+_MAP_NAMES = {"rb", "funcs", "stats", "tstates", "wrapmon.bss", "wrapmon.rodata"}
+_KINDS = {
+    "link": ("anon_inode:bpf_link", "link_id:"),
+    "map": ("anon_inode:bpf-map", "map_id:"),
+    "prog": ("anon_inode:bpf-prog", "prog_id:"),
+}
+
+
+def _holders(kind):
+    """object id -> executables of the processes holding an fd to it."""
+    inode, key = _KINDS[kind]
     held = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -52,54 +63,66 @@ def _link_holders():
             continue
         for fd in fds:
             try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf_link":
+                if os.readlink(f"/proc/{pid}/fd/{fd}") != inode:
                     continue
                 with open(f"/proc/{pid}/fdinfo/{fd}") as f:
                     for line in f:
-                        if line.startswith("link_id:"):
+                        if line.startswith(key):
                             held.setdefault(int(line.split()[1]), []).append(exe)
             except OSError:
                 continue
     return held
 
 
-def _wm_links():
-    out = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
-    if out.returncode != 0:
-        return []
-    links = json.loads(out.stdout or "[]")
-    progs = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
-    names = {p["id"]: p.get("name", "") for p in json.loads(progs.stdout or "[]")}
-    return [l for l in links if names.get(l.get("prog_id"), "").startswith("wm_")]
+def _bpftool(*args):
+    out = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True)
+    return json.loads(out.stdout or "[]") if out.returncode == 0 else []
+
+
+def _wm_objects(kind):
+    if kind == "map":
+        return [m for m in _bpftool("map", "show") if m.get("name") in _MAP_NAMES]
+    names = {p["id"]: p.get("name", "") for p in _bpftool("prog", "show")}
+    if kind == "prog":
+        return [p for p in _bpftool("prog", "show") if p.get("name", "").startswith("wm_")]
+    return [l for l in _bpftool("link", "show")
+            if names.get(l.get("prog_id"), "").startswith("wm_")]
+
+
+def ours(kind):
+    """IDs of BPF links, maps or programs of ours from this build.
+
+    Other checkouts on the same machine may be tracing at the same time, so
+    an object counts as ours when it probes a file under OUT, is held by a
+    process running a binary under OUT, or is held by no process at all
+    (pinned or leaked: that is what these checks look for). One seen unheld
+    is looked at again a moment later, as its holder may just be exiting;
+    the kernel also frees a dead tracer's objects a moment after its exit.
+    """
+    root = os.path.abspath(OUT) + os.sep
+    mine, unheld = [], []
+    held = _holders(kind)
+    for o in _wm_objects(kind):
+        if "path" in o:
+            if o["path"].startswith(root):
+                mine.append(o["id"])
+        elif o["id"] in held:
+            if any(exe.startswith(root) for exe in held[o["id"]]):
+                mine.append(o["id"])
+        else:
+            unheld.append(o["id"])
+    for _ in range(10):
+        if not unheld:
+            break
+        time.sleep(0.2)
+        held = _holders(kind)
+        still = {o["id"] for o in _wm_objects(kind)}
+        unheld = [i for i in unheld if i in still and i not in held]
+    return sorted(mine + unheld)
 
 
 def our_links():
-    """IDs of BPF links held by programs of ours (wm_* names) from this build.
-
-    Other checkouts on the same machine may be tracing at the same time, so a
-    link counts as ours when it probes a file under OUT, is held by a process
-    running a binary under OUT, or is held by no process at all (pinned or
-    leaked: that is what these checks look for). A link seen unheld is looked
-    at again a moment later, as its holder may just have been exiting.
-    """
-    root = os.path.abspath(OUT) + os.sep
-    ours, unheld = [], []
-    held = _link_holders()
-    for l in _wm_links():
-        if "path" in l:
-            if l["path"].startswith(root):
-                ours.append(l["id"])
-        elif l["id"] in held:
-            if any(exe.startswith(root) for exe in held[l["id"]]):
-                ours.append(l["id"])
-        else:
-            unheld.append(l["id"])
-    if unheld:
-        time.sleep(0.2)
-        held = _link_holders()
-        still = {l["id"] for l in _wm_links()}
-        ours += [i for i in unheld if i in still and i not in held]
-    return sorted(ours)
+    return ours("link")
 
 
 class Target:
@@ -576,6 +599,101 @@ def kill9_leaves_nothing_attached():
     finally:
         eq(t.finish(), 0, "target exit code")
         t.kill()
+
+
+def work_calls(text, name="work"):
+    """(tid, x, ret) of each completed 'name(x=N) = R' line."""
+    rx = re.compile(r"^\S+ (\d+) " + name + r"\(x=(-?\d+)\) = (-?\d+)  <", re.M)
+    return sorted(tuple(map(int, m.groups())) for m in rx.finditer(text))
+
+
+@test
+def kill9_at_full_rate_leaves_target_intact_and_nothing_behind():
+    # t_flood calls work() as fast as it can for 1.5 s; the tracer is killed
+    # mid-flood. The target must go on, its results must be unchanged, and
+    # no link, program or map of ours may remain.
+    t = Target("t_flood")
+    tr = Tracer("-p", str(t.pid), "-f", "int work(const char *s, int x)")
+    try:
+        tr.wait_ready()
+        check(ours("map") and ours("prog"), "maps and programs exist while tracing")
+        t.go()
+        time.sleep(0.5)
+        tr.p.kill()
+        tr.p.wait()
+        check(t.p.poll() is None, "target survives kill -9 of the tracer")
+        eq(t.finish(), 0, "target exit code")
+    finally:
+        tr.kill()
+        t.kill()
+    n, total = map(int, t.lines()[0])
+    eq(n % 1000, 0, "calls in whole rounds")
+    eq(total, n // 1000 * sum(i + ord("a") for i in range(1000)), "target's own results")
+    for kind in ("link", "prog", "map"):
+        eq(ours(kind), [], f"{kind}s left after kill -9")
+
+
+@test
+def target_crash_inside_a_call_is_reported_unfinished():
+    t = Target("t_crash")
+    rc, out, err = trace(t, "-f", "work", "-f", "crash")
+    eq(t.p.returncode, -signal.SIGSEGV, "target died of SIGSEGV")
+    eq(rc, 0, f"tracer exit code ({err})")
+    text = out.decode()
+    lines = t.lines()
+    eq(work_calls(text), sorted(tuple(map(int, l)) for l in lines[:2]), "calls before the crash")
+    tid = int(lines[2][1])
+    check(re.search(rf"^\S+ {tid} crash\(p=NULL\) = \? <unfinished: thread exited>$", text, re.M),
+          f"crash() unfinished: {text!r}")
+    check(re.search(r"^crash\s+0\s+1\s+0\s", text, re.M), "summary: 0 calls, 1 unfinished")
+    eq(our_links(), [], "links left")
+
+
+@test
+def fork_children_are_not_traced():
+    t = Target("t_fork")
+    rc, out, err = trace(t, "-f", "work")
+    eq(rc, 0, f"exit code ({err})")
+    parent = sorted((int(l[1]), int(l[2]), int(l[3])) for l in t.lines() if l[0] == "P")
+    child = [l for l in t.lines() if l[0] == "C"]
+    eq(len(parent), 5, "parent calls logged")
+    eq(child[0][2], "5", "child made its calls")
+    eq(work_calls(out.decode()), parent, "exactly the parent's calls")
+
+
+@test
+def exec_reports_calls_in_flight_and_keeps_tracing_the_same_files():
+    t = Target("t_exec")
+    rc, out, err = trace(t, "-f", "work", "-f", "run_exec")
+    eq(rc, 0, f"exit code ({err})")
+    lines = t.lines()
+    calls = sorted(tuple(map(int, l)) for l in lines if l[0] != "exec")
+    eq(len(calls), 6, "calls logged before and after exec")
+    text = out.decode()
+    eq(work_calls(text), calls, "calls before and after exec")
+    tid = [l[1] for l in lines if l[0] == "exec"][0]
+    check(re.search(rf"^\S+ {tid} run_exec\(self=\"/proc/self/exe\", logpath=\"[^\"]+\"\) = \? "
+                    r"<unfinished: exec>$", text, re.M), f"run_exec unfinished by exec: {text!r}")
+    check(re.search(rf"note: process {t.pid} called exec \(thread {tid}\), now running "
+                    r"(\S+/)?t_exec: calls into the objects it maps again are still traced", err),
+          f"exec note: {err!r}")
+
+
+@test
+def thousand_short_lived_threads_all_reported_state_freed():
+    t = Target("t_threads")
+    rc, out, err = trace(t, "-f", "work", "-v", timeout=60)
+    eq(rc, 0, f"exit code ({err[-300:]})")
+    want = sorted(tuple(map(int, l)) for l in t.lines())
+    eq(len(want), 2000, "calls logged")
+    got = work_calls(out.decode())
+    eq(len(got), len(want), "calls reported")
+    eq(got, want, "every call, with its thread")
+    m = re.search(r"per-thread states: (\d+) made, (\d+) freed with their threads, (\d+) live", err)
+    check(m, f"state counts in -v output: {err[-300:]!r}")
+    made, freed, live = map(int, m.groups())
+    eq(made, 1000, "one state per thread that made a traced call")
+    eq(freed, made, "every state freed with its thread")
 
 
 @test

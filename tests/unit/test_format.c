@@ -294,6 +294,7 @@ static void test_unfinished(void **state)
 	} cases[] = {
 		{ WM_F_THREAD_EXIT, "<unfinished: thread exited>", "thread_exit" },
 		{ WM_F_ABANDONED, "<unfinished: abandoned by longjmp>", "abandoned" },
+		{ WM_F_EXEC, "<unfinished: exec>", "exec" },
 		{ 0, "<unfinished>", "unknown" },
 	};
 	struct wm_func *f = search_func();

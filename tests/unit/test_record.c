@@ -107,6 +107,25 @@ static void test_header_only(void **state)
 		assert_null(v.str[i]);
 }
 
+/* An exec notice: a header and the new image's name in slot 0. */
+static void test_exec_notice(void **state)
+{
+	static const char name[] = "t_exec";
+	struct wm_call_view v;
+	struct wm_call h;
+
+	init_hdr(&h);
+	h.kind = WM_REC_EXEC;
+	h.str_len[0] = 6;
+	h.data_len = 6;
+	assert_int_equal(decode(&h, name, 6, HDR + 6, &v), 0);
+	assert_int_equal(v.hdr.kind, WM_REC_EXEC);
+	assert_int_equal(v.str_len[0], 6);
+	assert_memory_equal(v.str[0], "t_exec", 6);
+	/* Cut short: the name's length is not trusted. */
+	assert_int_equal(decode(&h, name, 6, HDR + 5, &v), -EINVAL);
+}
+
 static void test_short_size(void **state)
 {
 	struct wm_call_view v;
@@ -121,7 +140,7 @@ static void test_short_size(void **state)
 
 static void test_bad_kind(void **state)
 {
-	static const unsigned short kinds[] = { 0, 3, 4, 0x100, 0xffff };
+	static const unsigned short kinds[] = { 0, 4, 5, 0x100, 0xffff };
 	struct wm_call_view v;
 	struct wm_call h;
 	size_t i;
@@ -266,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_with_strings),
 		cmocka_unit_test(test_header_only),
+		cmocka_unit_test(test_exec_notice),
 		cmocka_unit_test(test_short_size),
 		cmocka_unit_test(test_bad_kind),
 		cmocka_unit_test(test_data_len_too_big),

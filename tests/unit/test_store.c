@@ -136,6 +136,9 @@ static void test_aggregate(void **state)
 	assert_int_equal(add_call(fx->s, 3, 1), -EINVAL);
 	view_init(&v, 0, 7, 1);
 	assert_int_equal(store__add(fx->s, &v), -EINVAL);
+	/* An exec notice is not a call of any function. */
+	view_init(&v, 0, WM_REC_EXEC, 1);
+	assert_int_equal(store__add(fx->s, &v), -EINVAL);
 	assert_int_equal(store__agg(fx->s, 0)->calls, 3);
 	fixture_free(fx);
 }

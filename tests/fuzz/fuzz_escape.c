@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Bytes from the target through both escapers. Beyond not crashing, the
+ * output must be safe: no control byte or invalid UTF-8 for the terminal,
+ * and a valid JSON string body.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "escape.h"
+
+/* Length of the valid UTF-8 sequence at p (shortest form, scalar value), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n, unsigned int *cp)
+{
+	size_t len, i;
+	unsigned int c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static void check_safe(const struct wm_buf *b, int json)
+{
+	const unsigned char *p = (const unsigned char *)b->p;
+	size_t i = 0, len;
+	unsigned int cp;
+
+	while (i < b->len) {
+		len = utf8_len(p + i, b->len - i, &cp);
+		if (!len || cp < 0x20 || cp == 0x7f)
+			abort();
+		if (!json && ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+			      (cp >= 0x2066 && cp <= 0x2069)))
+			abort();
+		if (json && cp == '"')
+			abort();
+		if (json && cp == '\\') {
+			/* Every backslash starts a JSON escape. */
+			if (i + 1 >= b->len || !strchr("\"\\/bfnrtu", p[i + 1]))
+				abort();
+			i += p[i + 1] == 'u' ? 6 : 2;
+			continue;
+		}
+		i += len;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct wm_buf b = {};
+
+	esc__c(&b, (const char *)data, size);
+	if (!b.err)
+		check_safe(&b, 0);
+	buf__reset(&b);
+	esc__json(&b, (const char *)data, size);
+	if (!b.err)
+		check_safe(&b, 1);
+	buf__free(&b);
+	return 0;
+}
