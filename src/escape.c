@@ -157,9 +157,10 @@ void esc__json(struct wm_buf *b, const char *s, size_t n)
 			run++;
 			continue;
 		}
+		len = 0;
 		if (p[i] >= 0x80) {
 			len = utf8_seq(p + i, n - i, &cp);
-			if (len) {
+			if (len && !cp_is_dangerous(cp)) {
 				i += len;
 				run += len;
 				continue;
@@ -167,6 +168,12 @@ void esc__json(struct wm_buf *b, const char *s, size_t n)
 		}
 		buf__put(b, s + i - run, run);
 		run = 0;
+		/* Same string once decoded, but nothing a terminal acts on if the JSON is cat'ed. */
+		if (len) {
+			buf__printf(b, "\\u%04x", (unsigned int)cp);
+			i += len;
+			continue;
+		}
 		e = json_short_escape(p[i]);
 		if (e)
 			buf__puts(b, e);

@@ -21,7 +21,9 @@ void esc__c(struct wm_buf *b, const char *s, size_t n);
 
 /*
  * JSON string body (no quotes): \" \\ \n \t \r \b \f, \u00XX for other
- * control bytes and DEL; valid UTF-8 is kept; each invalid byte becomes
+ * control bytes and DEL, \u00XX / \u20XX for the C1 controls and bidi
+ * overrides listed above (valid JSON that decodes to the same text); other
+ * valid UTF-8 is kept; each invalid byte becomes
  * \u00XX of its value (so the output is always valid UTF-8 JSON, and the
  * original byte is recoverable by convention).
  */

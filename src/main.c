@@ -22,6 +22,7 @@
 #include "format.h"
 #include "ifunc.h"
 #include "insn.h"
+#include "outfile.h"
 #include "proto.h"
 #include "record.h"
 #include "resolve.h"
@@ -46,6 +47,8 @@ static struct env {
 	bool json;
 	bool utc;
 	bool no_multi;
+	const char *output;	/* -o: calls and summary go here instead of stdout */
+	mode_t file_mode;	/* for files wrapmon creates; 0: WM_FILE_MODE */
 	int verbose;
 	long string_size;
 	long ring_size;
@@ -69,7 +72,7 @@ static const char doc[] =
 	"void **stmt, const char **tail)'\n"
 	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n";
 
-enum { OPT_JSON = 1000, OPT_STRSZ, OPT_RING, OPT_UTC, OPT_NO_MULTI };
+enum { OPT_JSON = 1000, OPT_STRSZ, OPT_RING, OPT_UTC, OPT_NO_MULTI, OPT_FILE_MODE };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Process to trace", 0 },
@@ -80,6 +83,10 @@ static const struct argp_option opts[] = {
 	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
 	  0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds", 0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write calls and summary to FILE (created mode 0600; a symlink is refused)", 0 },
+	{ "file-mode", OPT_FILE_MODE, "MODE", 0, "Mode of files wrapmon creates (default 0600)",
+	  0 },
 	{ "utc", OPT_UTC, NULL, 0, "Print times in UTC rather than local time", 0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
@@ -165,6 +172,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UTC:
 		env.utc = true;
 		break;
+	case 'o':
+		env.output = arg;
+		break;
+	case OPT_FILE_MODE:
+		if (outfile__parse_mode(arg, &env.file_mode) || !(env.file_mode & 0200))
+			usage_error(state,
+				    "invalid --file-mode '%s': give an octal mode the owner can "
+				    "write, e.g. 0640",
+				    arg);
+		break;
 	case OPT_NO_MULTI:
 		env.no_multi = true;
 		break;
@@ -203,17 +220,22 @@ static __u64 now_ns(clockid_t clk)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Root, or both CAP_BPF and CAP_PERFMON in the effective set. */
+/*
+ * CAP_SYS_ADMIN, or both CAP_BPF and CAP_PERFMON, in the effective set. Not
+ * the uid: root in a container may well lack them, and then the first
+ * failure would be a confusing EPERM from deep inside libbpf.
+ */
 static bool have_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
 
-	if (geteuid() == 0)
-		return true;
 	if (syscall(SYS_capget, &hdr, data))
 		return false;
-	return (data[1].effective & (1u << (39 - 32))) && (data[1].effective & (1u << (38 - 32)));
+	eff = (__u64)data[1].effective << 32 | data[0].effective;
+	return (eff & (1ULL << CAP_SYS_ADMIN)) ||
+	       ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON)));
 }
 
 static int check_kernel(void)
@@ -743,7 +765,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!have_privileges()) {
-		elog("tracing needs root, or CAP_BPF and CAP_PERFMON: run it with sudo");
+		elog("tracing needs root (CAP_SYS_ADMIN), or CAP_BPF and CAP_PERFMON: run it with "
+		     "sudo, or grant both capabilities");
 		ret = 1;
 		goto cleanup;
 	}
@@ -793,6 +816,29 @@ int main(int argc, char **argv)
 	}
 	vlog("resolved %d functions in %.1f ms", s.nr_funcs,
 	     (now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
+	/*
+	 * After every check that needs no attaching, so that a typo does not
+	 * truncate the last trace, and before attaching, so that a bad path
+	 * leaves nothing attached.
+	 */
+	if (env.output) {
+		struct outfile_opts oo = { .sz = sizeof(oo), .mode = env.file_mode };
+		int fd = outfile__open(env.output, &oo, err, sizeof(err));
+
+		if (fd < 0) {
+			elog("%s", err);
+			ret = 1;
+			goto cleanup;
+		}
+		fflush(stdout);
+		if (dup2(fd, STDOUT_FILENO) < 0) {
+			elog("cannot write %s: %s", env.output, strerror(errno));
+			close(fd);
+			ret = 1;
+			goto cleanup;
+		}
+		close(fd);
+	}
 	/* Before attaching, so that no signal can leave a half-made session. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -51,7 +51,7 @@ static void check_safe(const struct wm_buf *b, int json)
 		len = utf8_len(p + i, b->len - i, &cp);
 		if (!len || cp < 0x20 || cp == 0x7f)
 			abort();
-		if (!json && ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+		if (((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
 			      (cp >= 0x2066 && cp <= 0x2069)))
 			abort();
 		if (json && cp == '"')

@@ -249,7 +249,7 @@ static void test_strings(void **state)
 		"\"error\":\"unreadable\"},"
 		"{\"name\":\"c\",\"type\":\"const char *\",\"value\":null},"
 		"{\"name\":\"d\",\"type\":\"const char *\",\"value\":"
-		"\"\\u001b[2J\\u00c0\\u00af\xe2\x80\xae\xe6\x97\xa5\\u0000z\"},"
+		"\"\\u001b[2J\\u00c0\\u00af\\u202e\xe6\x97\xa5\\u0000z\"},"
 		"{\"name\":\"e\",\"type\":\"const char *\",\"value\":\"\"}],"
 		"\"result\":{\"type\":\"const char *\",\"value\":\"\xc3\xa9\\n\"},"
 		"\"latency_ns\":3400000,\"depth\":0}\n");
