@@ -52,7 +52,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind
+.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak
 all: $(OUT)/wrapmon-trace
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -125,6 +125,13 @@ check:
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) valgrind
 endif
+
+# Ten minutes at the target's full rate: RSS and fds must stay flat (not part of check).
+SOAK_SECONDS ?= 600
+soak:
+	$(Q)sh tools/install-deps.sh
+	$(Q)$(MAKE) all targets
+	$(Q)python3 tools/soak.py --out $(OUT) --seconds $(SOAK_SECONDS)
 
 demo:
 	$(Q)sh tools/install-deps.sh
