@@ -1,0 +1,3 @@
+build-san/fuzz/obj/elfsym.o: src/elfsym.c src/resolve.h
+
+src/resolve.h:

@@ -1,0 +1,3 @@
+build-san/fuzz/obj/insn.o: src/insn.c src/insn.h
+
+src/insn.h:

@@ -1,0 +1,3 @@
+build-san/fuzz/obj/outfile.o: src/outfile.c src/outfile.h
+
+src/outfile.h:

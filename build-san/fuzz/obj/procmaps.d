@@ -1,0 +1,3 @@
+build-san/fuzz/obj/procmaps.o: src/procmaps.c src/resolve.h
+
+src/resolve.h:

@@ -1,0 +1,2 @@
+build-san/obj/buf.o: src/buf.c src/buf.h
+src/buf.h:

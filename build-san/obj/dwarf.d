@@ -1,0 +1,3 @@
+build-san/obj/dwarf.o: src/dwarf.c src/dwarf.h src/sig.h
+src/dwarf.h:
+src/sig.h:

@@ -1,0 +1,2 @@
+build-san/obj/elfsym.o: src/elfsym.c src/resolve.h
+src/resolve.h:

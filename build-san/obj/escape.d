@@ -1,0 +1,3 @@
+build-san/obj/escape.o: src/escape.c src/escape.h src/buf.h
+src/escape.h:
+src/buf.h:

@@ -1,0 +1,2 @@
+build-san/obj/ifunc.o: src/ifunc.c src/ifunc.h
+src/ifunc.h:

@@ -1,0 +1,2 @@
+build-san/obj/insn.o: src/insn.c src/insn.h
+src/insn.h:

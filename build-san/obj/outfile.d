@@ -1,0 +1,2 @@
+build-san/obj/outfile.o: src/outfile.c src/outfile.h
+src/outfile.h:

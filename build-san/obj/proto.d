@@ -1,0 +1,3 @@
+build-san/obj/proto.o: src/proto.c src/proto.h src/sig.h
+src/proto.h:
+src/sig.h:

@@ -1,0 +1,2 @@
+build-san/obj/resolve.o: src/resolve.c src/resolve.h
+src/resolve.h:

@@ -1,0 +1,2 @@
+build-san/obj/sig.o: src/sig.c src/sig.h
+src/sig.h:

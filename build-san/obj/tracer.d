@@ -1,0 +1,5 @@
+build-san/obj/tracer.o: src/tracer.c src/tracer.h include/wrapmon.h \
+ build-san/wrapmon.skel.h
+src/tracer.h:
+include/wrapmon.h:
+build-san/wrapmon.skel.h:

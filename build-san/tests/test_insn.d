@@ -1,0 +1,2 @@
+build-san/tests/test_insn: tests/unit/test_insn.c src/insn.h
+src/insn.h:

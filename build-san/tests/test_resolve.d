@@ -1,0 +1,2 @@
+build-san/tests/test_resolve: tests/unit/test_resolve.c src/resolve.h
+src/resolve.h:
