@@ -18,6 +18,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 str_cap = 64;	/* --string-size */
 const volatile __u32 rec_data_max = 8;	/* string bytes reserved per record */
 const volatile __u64 wakeup_bytes = 1;	/* wake the consumer past this backlog */
+const volatile bool summary_only = false; /* aggregate in aggs, send no call records */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -38,6 +39,14 @@ struct {
 	__type(value, struct wm_func_stats);
 	__uint(max_entries, 1);
 } stats SEC(".maps");
+
+/* --summary-only: indexed by function id; one entry unless summary_only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct wm_func_agg);
+	__uint(max_entries, 1);
+} aggs SEC(".maps");
 
 struct frame {
 	__u64 sp;	/* stack pointer at entry: where the return address is */
@@ -117,6 +126,64 @@ static __always_inline void read_str(struct tstate *ts, __u32 *top, __u64 ptr, _
 	*top = off + n;
 }
 
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	return r + (v >> 1);
+}
+
+/* --summary-only: count the call where a record would have been sent. */
+static __always_inline void aggregate(__u32 func_id, __u16 kind, __u64 lat)
+{
+	struct wm_func_agg *a = bpf_map_lookup_elem(&aggs, &func_id);
+	__u32 b, l;
+
+	if (!a)
+		return;
+	/*
+	 * Atomic even per CPU: a preemptible kernel can run this program for
+	 * another thread on the same CPU in the middle of an update.
+	 */
+	if (kind != WM_REC_CALL) {
+		__sync_fetch_and_add(&a->unfinished, 1);
+		return;
+	}
+	__sync_fetch_and_add(&a->calls, 1);
+	__sync_fetch_and_add(&a->lat_sum, lat);
+	if (!a->lat_min || lat < a->lat_min)
+		a->lat_min = lat ? lat : 1;
+	if (lat > a->lat_max)
+		a->lat_max = lat;
+	if (lat < WM_AGG_SUB) {
+		b = lat;
+	} else {
+		l = log2_u64(lat);
+		b = l * WM_AGG_SUB + ((lat >> (l - 3)) & (WM_AGG_SUB - 1));
+	}
+	__sync_fetch_and_add(&a->hist[b & (WM_AGG_BUCKETS - 1)], 1);
+}
+
 static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 depth, __u16 kind,
 				 __u16 flags, __u64 ret, __u64 now, bool ret_str)
 {
@@ -126,6 +193,10 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	__u32 len, off;
 	__u64 wake;
 
+	if (summary_only) {
+		aggregate(fr->func_id, kind, kind == WM_REC_CALL ? now - fr->entry_ns : 0);
+		return;
+	}
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + rec_data_max, 0);
 	if (!rec) {
 		st = func_stats(fr->func_id);

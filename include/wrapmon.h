@@ -55,6 +55,24 @@ struct wm_func_stats {
 };
 
 /*
+ * --summary-only: per function, per CPU aggregates kept in BPF instead of
+ * records. Latency histogram: values below 8 ns exact, then 8 linear steps
+ * per power of two (bucket = log2 * 8 + the 3 bits under the top bit), so
+ * each bucket edge is also an edge of the store's finer histogram.
+ */
+#define WM_AGG_SUB 8
+#define WM_AGG_BUCKETS (64 * WM_AGG_SUB)
+
+struct wm_func_agg {
+	__u64 calls;
+	__u64 unfinished;
+	__u64 lat_sum;
+	__u64 lat_min;	/* 0: no call yet on this CPU */
+	__u64 lat_max;
+	__u64 hist[WM_AGG_BUCKETS];
+};
+
+/*
  * One record per call. Strings of the slots whose str_len >= 0 follow the
  * header back to back, in slot order, without NUL terminators.
  */

@@ -49,6 +49,9 @@ static struct env {
 	bool no_multi;
 	const char *output;	/* -o: calls and summary go here instead of stdout */
 	mode_t file_mode;	/* for files wrapmon creates; 0: WM_FILE_MODE */
+	bool summary_only;	/* count in BPF, no per-call records */
+	bool hist;		/* log2 latency histograms after the summary */
+	double interval;	/* seconds between interval summaries; 0: none */
 	int verbose;
 	long string_size;
 	long ring_size;
@@ -72,7 +75,17 @@ static const char doc[] =
 	"void **stmt, const char **tail)'\n"
 	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n";
 
-enum { OPT_JSON = 1000, OPT_STRSZ, OPT_RING, OPT_UTC, OPT_NO_MULTI, OPT_FILE_MODE };
+enum {
+	OPT_JSON = 1000,
+	OPT_STRSZ,
+	OPT_RING,
+	OPT_UTC,
+	OPT_NO_MULTI,
+	OPT_FILE_MODE,
+	OPT_SUMMARY_ONLY,
+	OPT_INTERVAL,
+	OPT_HIST,
+};
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Process to trace", 0 },
@@ -88,6 +101,11 @@ static const struct argp_option opts[] = {
 	{ "file-mode", OPT_FILE_MODE, "MODE", 0, "Mode of files wrapmon creates (default 0600)",
 	  0 },
 	{ "utc", OPT_UTC, NULL, 0, "Print times in UTC rather than local time", 0 },
+	{ "summary-only", OPT_SUMMARY_ONLY, NULL, 0,
+	  "Count calls and latencies in the kernel; print no calls, only summaries", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0,
+	  "Print the summary of the last SECONDS every SECONDS", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Print a log2 latency histogram per function at the end", 0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
 	{},
@@ -174,6 +192,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		env.output = arg;
+		break;
+	case OPT_SUMMARY_ONLY:
+		env.summary_only = true;
+		break;
+	case OPT_HIST:
+		env.hist = true;
+		break;
+	case OPT_INTERVAL:
+		env.interval = strtod(arg, &end);
+		if (*end || !(env.interval >= 0.1) || env.interval > 86400)
+			usage_error(state,
+				    "invalid --interval '%s': give seconds from 0.1 to 86400, e.g. "
+				    "--interval 5",
+				    arg);
 		break;
 	case OPT_FILE_MODE:
 		if (outfile__parse_mode(arg, &env.file_mode) || !(env.file_mode & 0200))
@@ -337,6 +369,7 @@ struct session {
 	struct wm_buf line;
 	__u64 mono_to_real;
 	struct wm_func_stats *seen;	/* BPF counters at the last poll */
+	__u64 last_interval;		/* CLOCK_MONOTONIC of the last --interval summary */
 	int stdout_err;
 	int batch;
 	__u64 bad_records;
@@ -489,6 +522,9 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		}
 		if (f->sig.ret.kind == WM_T_STR)
 			p->cfg.str_mask |= 1 << WM_RET_SLOT;
+		/* Nobody will print them: do not copy them. */
+		if (env.summary_only)
+			p->cfg.str_mask = 0;
 		s->nr_funcs++;
 	}
 	if (nr_refused)
@@ -650,6 +686,32 @@ static void poll_drops(struct session *s, bool warn)
 	}
 }
 
+/* --summary-only: the kernel's aggregates into the store, so summaries see them. */
+static void fetch_aggs(struct session *s)
+{
+	struct wm_func_agg *a;
+
+	if (!env.summary_only)
+		return;
+	a = malloc(sizeof(*a));
+	if (!a)
+		return;
+	for (int i = 0; i < s->nr_funcs; i++)
+		if (!tracer__func_agg(s->tracer, i, a))
+			store__set_agg(s->store, i, a);
+	free(a);
+}
+
+static void print_interval(struct session *s, __u64 now, __u64 *last)
+{
+	fetch_aggs(s);
+	poll_drops(s, true);
+	store__print_interval(s->store, stdout, env.json, env.utc, now + s->mono_to_real,
+			      now - *last);
+	flush_stdout(s);
+	*last = now;
+}
+
 static void session__free(struct session *s)
 {
 	ring_buffer__free(s->rb);
@@ -672,6 +734,7 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
 	__u64 deadline = env.duration > 0 ? t_start + (__u64)(env.duration * 1e9) : 0;
 	__u64 last_stats = t_start;
+	__u64 every = (__u64)(env.interval * 1e9);
 	int ep, ret = 0, timeout = POLL_MS;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -717,6 +780,8 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 		timeout = drain(s) ? 0 : POLL_MS;
 		flush_stdout(s);
 		now = now_ns(CLOCK_MONOTONIC);
+		if (every && now - s->last_interval >= every)
+			print_interval(s, now, &s->last_interval);
 		if (now - last_stats >= 1000000000ULL) {
 			poll_drops(s, true);
 			last_stats = now;
@@ -858,6 +923,7 @@ int main(int argc, char **argv)
 	topts.str_cap = env.string_size;
 	topts.ring_size = env.ring_size;
 	topts.no_multi = env.no_multi;
+	topts.summary_only = env.summary_only;
 	ret = tracer__new(&topts, s.probes, s.nr_funcs, &s.tracer, err, sizeof(err));
 	if (ret) {
 		elog("%s", err);
@@ -884,7 +950,8 @@ int main(int argc, char **argv)
 	}
 	sink.on_call = env.json ? sink_json : sink_text;
 	sink.ctx = &s;
-	store__add_sink(s.store, &sink);
+	if (!env.summary_only)
+		store__add_sink(s.store, &sink);
 	s.rb = ring_buffer__new(tracer__ringbuf_fd(s.tracer), on_record, &s, NULL);
 	if (!s.rb) {
 		elog("cannot open the ring buffer (%s)", strerror(errno));
@@ -899,9 +966,14 @@ int main(int argc, char **argv)
 			"Ctrl-C to end\n",
 		s.nr_funcs, s.nr_funcs == 1 ? "" : "s", env.pid, resolver__obj_path(s.res, 0),
 		(t_attached - t_start) / 1e6);
-	if (!env.json)
+	if (env.summary_only)
+		elog("summary only: calls are counted in the kernel and not printed; summaries "
+		     "come %s",
+		     env.interval ? "every --interval and at the end" : "at the end");
+	else if (!env.json)
 		printf("%-15s %s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
 	flush_stdout(&s);
+	s.last_interval = now_ns(CLOCK_MONOTONIC);
 
 	ret = run_loop(&s, pidfd, sigfd, t_start);
 	/* However the loop ended, Ctrl-C from now on ends us at once. */
@@ -912,6 +984,10 @@ int main(int argc, char **argv)
 	 */
 	for (int i = 0; i < 64 && drain(&s); i++)
 		;
+	/* The last, partial interval: the intervals then add up to the whole session. */
+	if (env.interval)
+		print_interval(&s, now_ns(CLOCK_MONOTONIC), &s.last_interval);
+	fetch_aggs(&s);
 	poll_drops(&s, true);
 	if (s.bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s.bad_records);
@@ -930,6 +1006,8 @@ int main(int argc, char **argv)
 	} else {
 		putchar('\n');
 		store__print_summary(s.store, stdout, false, now_ns(CLOCK_MONOTONIC) - t_start);
+		if (env.hist)
+			store__print_hist(s.store, stdout);
 		flush_stdout(&s);
 	}
 	ret = ret ? 1 : 0;

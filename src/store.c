@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "buf.h"
 #include "escape.h"
 #include "store.h"
@@ -31,6 +32,7 @@ struct wm_store {
 	size_t recent_cap;
 	size_t recent_len;
 	size_t recent_head; /* slot the next call goes into */
+	struct wm_agg *prev; /* at the last interval, for store__print_interval() */
 };
 
 int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_opts *opts,
@@ -87,6 +89,7 @@ void store__free(struct wm_store *s)
 		free(s->recent[i].data);
 	free(s->recent);
 	free(s->aggs);
+	free(s->prev);
 	free(s);
 }
 
@@ -214,9 +217,8 @@ const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id)
 	return &s->aggs[func_id];
 }
 
-__u64 store__percentile(const struct wm_store *s, __u32 func_id, double p)
+static __u64 agg_percentile(const struct wm_agg *a, double p)
 {
-	const struct wm_agg *a = store__agg(s, func_id);
 	__u64 rank, cum = 0, low, width, mid;
 	double r;
 	unsigned int i;
@@ -252,6 +254,11 @@ __u64 store__percentile(const struct wm_store *s, __u32 func_id, double p)
 	return mid;
 }
 
+__u64 store__percentile(const struct wm_store *s, __u32 func_id, double p)
+{
+	return agg_percentile(store__agg(s, func_id), p);
+}
+
 size_t store__nr_recent(const struct wm_store *s)
 {
 	return s ? s->recent_len : 0;
@@ -280,14 +287,14 @@ static void put_duration_col(struct wm_buf *line, struct wm_buf *tmp, bool have,
 /* Past this many functions (a pattern), rows with nothing to say are folded into one line. */
 #define SUMMARY_ALL_ROWS 20
 
-static bool row_shown(const struct wm_store *s, int i)
+static bool row_shown(const struct wm_store *s, const struct wm_agg *aggs, int i)
 {
-	const struct wm_agg *a = &s->aggs[i];
+	const struct wm_agg *a = &aggs[i];
 
 	return s->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped;
 }
 
-static void summary_text(const struct wm_store *s, struct wm_buf *b)
+static void summary_text(const struct wm_store *s, const struct wm_agg *aggs, struct wm_buf *b)
 {
 	struct wm_buf name = {}, tmp = {};
 	const struct wm_agg *a;
@@ -297,7 +304,7 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 	bool have;
 
 	for (i = 0; i < s->nr_funcs; i++) {
-		if (!row_shown(s, i))
+		if (!row_shown(s, aggs, i))
 			continue;
 		buf__reset(&name);
 		f = &s->funcs[i];
@@ -308,12 +315,12 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 	buf__printf(b, "%-*s %6s%12s%9s%10s%10s%10s%10s%10s\n", width, "FUNCTION", "CALLS",
 		    "UNFINISHED", "DROPPED", "MIN", "AVG", "P50", "P99", "MAX");
 	for (i = 0; i < s->nr_funcs; i++) {
-		if (!row_shown(s, i)) {
+		if (!row_shown(s, aggs, i)) {
 			hidden++;
 			continue;
 		}
 		f = &s->funcs[i];
-		a = &s->aggs[i];
+		a = &aggs[i];
 		have = a->calls > 0;
 		buf__reset(&name);
 		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
@@ -322,8 +329,8 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 			    (unsigned long long)a->dropped);
 		put_duration_col(b, &tmp, have, a->lat_min);
 		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
-		put_duration_col(b, &tmp, have, store__percentile(s, i, 50));
-		put_duration_col(b, &tmp, have, store__percentile(s, i, 99));
+		put_duration_col(b, &tmp, have, agg_percentile(a, 50));
+		put_duration_col(b, &tmp, have, agg_percentile(a, 99));
 		put_duration_col(b, &tmp, have, a->lat_max);
 		buf__putc(b, '\n');
 	}
@@ -336,17 +343,21 @@ static void summary_text(const struct wm_store *s, struct wm_buf *b)
 	buf__free(&tmp);
 }
 
-static void summary_json(const struct wm_store *s, struct wm_buf *b, __u64 duration_ns)
+/* key: "summary" or "interval"; ts: "ts" member's value, or NULL for none. */
+static void summary_json(const struct wm_store *s, const struct wm_agg *aggs, struct wm_buf *b,
+			 const char *key, const char *ts, __u64 duration_ns)
 {
 	const struct wm_agg *a;
 	const struct wm_func *f;
 	int i;
 
-	buf__printf(b, "{\"summary\":{\"duration_ns\":%llu,\"functions\":[",
-		    (unsigned long long)duration_ns);
+	buf__printf(b, "{\"%s\":{", key);
+	if (ts)
+		buf__printf(b, "\"ts\":\"%s\",", ts);
+	buf__printf(b, "\"duration_ns\":%llu,\"functions\":[", (unsigned long long)duration_ns);
 	for (i = 0; i < s->nr_funcs; i++) {
 		f = &s->funcs[i];
-		a = &s->aggs[i];
+		a = &aggs[i];
 		buf__puts(b, i ? ",{\"function\":\"" : "{\"function\":\"");
 		esc__json(b, f->name, strnlen(f->name, sizeof(f->name)));
 		buf__puts(b, "\",\"object\":\"");
@@ -362,8 +373,8 @@ static void summary_json(const struct wm_store *s, struct wm_buf *b, __u64 durat
 		buf__printf(
 			b, "{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}}",
 			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->calls),
-			(unsigned long long)store__percentile(s, i, 50),
-			(unsigned long long)store__percentile(s, i, 99),
+			(unsigned long long)agg_percentile(a, 50),
+			(unsigned long long)agg_percentile(a, 99),
 			(unsigned long long)a->lat_max);
 	}
 	buf__puts(b, "]}}\n");
@@ -376,10 +387,164 @@ void store__print_summary(const struct wm_store *s, FILE *out, bool json, __u64 
 	if (!s || !out)
 		return;
 	if (json)
-		summary_json(s, &b, duration_ns);
+		summary_json(s, s->aggs, &b, "summary", NULL, duration_ns);
 	else
-		summary_text(s, &b);
+		summary_text(s, s->aggs, &b);
 	if (!b.err && b.len)
 		fwrite(b.p, 1, b.len, out);
 	buf__free(&b);
+}
+
+int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *b)
+{
+	struct wm_agg *a;
+	__u64 low;
+	unsigned int i, l;
+
+	if (!s || !b || func_id >= (__u32)s->nr_funcs)
+		return -EINVAL;
+	a = &s->aggs[func_id];
+	a->calls = b->calls;
+	a->unfinished = b->unfinished;
+	a->lat_sum = b->lat_sum;
+	a->lat_min = b->calls ? b->lat_min : 0;
+	a->lat_max = b->lat_max;
+	memset(a->hist, 0, sizeof(a->hist));
+	/* Each BPF bucket starts on an edge of ours: move its count to the bucket of its start. */
+	for (i = 0; i < WM_AGG_BUCKETS; i++) {
+		if (!b->hist[i])
+			continue;
+		l = i / WM_AGG_SUB;
+		low = i < WM_AGG_SUB ? i : (__u64)(WM_AGG_SUB + i % WM_AGG_SUB) << (l - 3);
+		a->hist[hist_bucket(low)] += b->hist[i];
+	}
+	return 0;
+}
+
+/*
+ * What happened since the previous interval. Counts and histograms subtract
+ * exactly; min and max do not, so they come from the interval's lowest and
+ * highest buckets, kept within the session's true min and max.
+ */
+static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struct wm_agg *d)
+{
+	unsigned int i, lo = WM_HIST_BUCKETS, hi = 0;
+	__u64 width, low;
+
+	d->calls = now->calls - prev->calls;
+	d->unfinished = now->unfinished - prev->unfinished;
+	d->dropped = now->dropped - prev->dropped;
+	d->lat_sum = now->lat_sum - prev->lat_sum;
+	for (i = 0; i < WM_HIST_BUCKETS; i++) {
+		d->hist[i] = now->hist[i] - prev->hist[i];
+		if (d->hist[i]) {
+			if (lo == WM_HIST_BUCKETS)
+				lo = i;
+			hi = i;
+		}
+	}
+	d->lat_min = d->lat_max = 0;
+	if (!d->calls || lo == WM_HIST_BUCKETS)
+		return;
+	d->lat_min = hist_low(lo, &width);
+	if (d->lat_min < now->lat_min)
+		d->lat_min = now->lat_min;
+	low = hist_low(hi, &width);
+	d->lat_max = low + width - 1;
+	if (d->lat_max > now->lat_max)
+		d->lat_max = now->lat_max;
+}
+
+int store__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, __u64 ts_real_ns,
+			  __u64 interval_ns)
+{
+	struct wm_agg *delta = NULL;
+	struct wm_buf b = {};
+	time_t sec = ts_real_ns / 1000000000ULL;
+	struct tm tm;
+	int i;
+
+	if (!s || !out)
+		return -EINVAL;
+	if (!s->prev) {
+		s->prev = calloc(s->nr_funcs ? s->nr_funcs : 1, sizeof(*s->prev));
+		if (!s->prev)
+			return -ENOMEM;
+	}
+	delta = calloc(s->nr_funcs ? s->nr_funcs : 1, sizeof(*delta));
+	if (!delta)
+		return -ENOMEM;
+	for (i = 0; i < s->nr_funcs; i++)
+		agg_delta(&s->aggs[i], &s->prev[i], &delta[i]);
+	if (!(utc ? gmtime_r(&sec, &tm) : localtime_r(&sec, &tm)))
+		memset(&tm, 0, sizeof(tm));
+	if (json) {
+		char ts[40];
+
+		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, utc ? "Z" : "");
+		summary_json(s, delta, &b, "interval", ts, interval_ns);
+	} else {
+		buf__printf(&b, "\n%02d:%02d:%02d  last %.1f s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    interval_ns / 1e9);
+		summary_text(s, delta, &b);
+	}
+	if (!b.err && b.len)
+		fwrite(b.p, 1, b.len, out);
+	memcpy(s->prev, s->aggs, s->nr_funcs * sizeof(*s->prev));
+	buf__free(&b);
+	free(delta);
+	return 0;
+}
+
+/* log2 bucket of a latency: 0 for 0 and 1, else floor(log2(v)). */
+static unsigned int log2_bucket(__u64 v)
+{
+	return v < 2 ? 0 : 63 - __builtin_clzll(v);
+}
+
+void store__print_hist(const struct wm_store *s, FILE *out)
+{
+	__u64 log2[64], max;
+	struct wm_buf b = {}, name = {};
+	const struct wm_agg *a;
+	unsigned int i, lo, hi;
+	__u64 width;
+	int f, bar;
+
+	if (!s || !out)
+		return;
+	for (f = 0; f < s->nr_funcs; f++) {
+		a = &s->aggs[f];
+		if (!a->calls)
+			continue;
+		memset(log2, 0, sizeof(log2));
+		/* Every log-linear bucket lies inside one power of two. */
+		for (i = 0; i < WM_HIST_BUCKETS; i++)
+			if (a->hist[i])
+				log2[log2_bucket(hist_low(i, &width))] += a->hist[i];
+		for (lo = 0; !log2[lo]; lo++)
+			;
+		for (hi = 63; !log2[hi]; hi--)
+			;
+		for (max = 0, i = lo; i <= hi; i++)
+			max = log2[i] > max ? log2[i] : max;
+		buf__reset(&name);
+		esc__c(&name, s->funcs[f].name, strnlen(s->funcs[f].name, sizeof(s->funcs[f].name)));
+		buf__printf(&b, "\n%s: %llu calls\n%25s : %-10s %-42s\n", name.len ? name.p : "",
+			    (unsigned long long)a->calls, "nsecs", "count", "distribution");
+		for (i = lo; i <= hi; i++) {
+			__u64 from = i ? 1ULL << i : 0, to = i == 63 ? ~0ULL : (2ULL << i) - 1;
+
+			bar = (int)(log2[i] * 40 / max);
+			buf__printf(&b, "%11llu -> %-11llu : %-10llu |%.*s%*s|\n",
+				    (unsigned long long)from, (unsigned long long)to,
+				    (unsigned long long)log2[i], bar,
+				    "****************************************", 40 - bar, "");
+		}
+	}
+	if (!b.err && b.len)
+		fwrite(b.p, 1, b.len, out);
+	buf__free(&b);
+	buf__free(&name);
 }

@@ -57,4 +57,17 @@ const struct wm_call_view *store__recent(const struct wm_store *s, size_t i);
 /* The summary table (text) or {"summary":{...}}\n (json). Functions with no calls are listed too. */
 void store__print_summary(const struct wm_store *s, FILE *out, bool json, __u64 duration_ns);
 
+/* --summary-only: set a function's aggregates (not dropped) from its BPF ones. */
+int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *b);
+/*
+ * The summary of what happened since the previous call (or the start), as
+ * a table under a time line, or {"interval":{"ts":...,"duration_ns":...,
+ * "functions":[...]}}\n. Interval MIN/MAX are histogram bucket bounds
+ * (within 1/16), kept inside the session's true min and max.
+ */
+int store__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, __u64 ts_real_ns,
+			  __u64 interval_ns);
+/* funclatency-style log2 latency histogram of every function with calls. */
+void store__print_hist(const struct wm_store *s, FILE *out);
+
 #endif

@@ -260,6 +260,9 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	bpf_map__set_max_entries(t->skel->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(t->skel->maps.funcs, n);
 	bpf_map__set_max_entries(t->skel->maps.stats, n);
+	t->skel->rodata->summary_only = opts->summary_only;
+	if (opts->summary_only)
+		bpf_map__set_max_entries(t->skel->maps.aggs, n);
 	bpf_program__set_autoload(t->skel->progs.wm_entry_multi, t->multi);
 	bpf_program__set_autoload(t->skel->progs.wm_return_multi, t->multi);
 	bpf_program__set_autoload(t->skel->progs.wm_entry_single, !t->multi);
@@ -342,4 +345,33 @@ void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)
 	/* Written by BPF with atomic adds; a plain read is a consistent snapshot of each. */
 	*created = __atomic_load_n(&t->skel->bss->nr_tstates_created, __ATOMIC_RELAXED);
 	*freed = __atomic_load_n(&t->skel->bss->nr_tstates_freed, __ATOMIC_RELAXED);
+}
+
+int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *sum)
+{
+	struct wm_func_agg *vals;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	/* 4 KB per CPU: on the heap, not the stack. */
+	vals = calloc(t->nr_cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	ret = bpf_map__lookup_elem(t->skel->maps.aggs, &func_id, sizeof(func_id), vals,
+				   t->nr_cpus * sizeof(*vals), 0);
+	for (int i = 0; !ret && i < t->nr_cpus; i++) {
+		const struct wm_func_agg *v = &vals[i];
+
+		sum->calls += v->calls;
+		sum->unfinished += v->unfinished;
+		sum->lat_sum += v->lat_sum;
+		if (v->lat_min && (!sum->lat_min || v->lat_min < sum->lat_min))
+			sum->lat_min = v->lat_min;
+		if (v->lat_max > sum->lat_max)
+			sum->lat_max = v->lat_max;
+		for (int b = 0; b < WM_AGG_BUCKETS; b++)
+			sum->hist[b] += v->hist[b];
+	}
+	free(vals);
+	return ret;
 }

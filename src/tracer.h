@@ -22,8 +22,9 @@ struct tracer_opts {
 	__u32 str_cap;		/* --string-size */
 	size_t ring_size;	/* bytes, power of two */
 	bool no_multi;		/* force one link per function (the fallback path) */
+	bool summary_only;	/* aggregate in BPF (tracer__func_agg), send no call records */
 };
-#define tracer_opts__last_field no_multi
+#define tracer_opts__last_field summary_only
 
 struct tracer;
 
@@ -43,6 +44,8 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
  * cannot handle), left out so that the others could attach.
  */
 int tracer__skipped(const struct tracer *t, const __u32 **ids);
+/* --summary-only: the per-CPU aggregates of one function, summed. */
+int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *sum);
 /* Per-thread BPF states made so far, and freed with their threads. */
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */

@@ -515,6 +515,129 @@ static void test_summary_json(void **state)
 	fixture_free(fx);
 }
 
+
+/* The BPF histogram's bucket of v, as bpf/wrapmon.bpf.c computes it. */
+static unsigned int bpf_bucket(__u64 v)
+{
+	unsigned int l;
+
+	if (v < WM_AGG_SUB)
+		return v;
+	l = 63 - __builtin_clzll(v);
+	return l * WM_AGG_SUB + ((v >> (l - 3)) & (WM_AGG_SUB - 1));
+}
+
+/* --summary-only: aggregates made in BPF give the same summary as the calls would. */
+static void test_set_agg_from_bpf(void **state)
+{
+	static const __u64 lat[] = { 3, 850, 1000, 1200, 1300, 12000, 5000000000ULL };
+	struct fixture *fx = fixture_new(0), *ref = fixture_new(0);
+	struct wm_func_agg *b = calloc(1, sizeof(*b));
+	size_t i;
+
+	assert_non_null(b);
+	for (i = 0; i < sizeof(lat) / sizeof(lat[0]); i++) {
+		b->calls++;
+		b->lat_sum += lat[i];
+		b->hist[bpf_bucket(lat[i])]++;
+		assert_int_equal(add_call(ref->s, 0, lat[i]), 0);
+	}
+	b->lat_min = 3;
+	b->lat_max = 5000000000ULL;
+	b->unfinished = 2;
+	assert_int_equal(store__set_agg(fx->s, 0, b), 0);
+	assert_int_equal(store__agg(fx->s, 0)->calls, 7);
+	assert_int_equal(store__agg(fx->s, 0)->unfinished, 2);
+	assert_int_equal(store__agg(fx->s, 0)->lat_sum, store__agg(ref->s, 0)->lat_sum);
+	/* Coarser buckets (8 steps, not 16): within 1/8 of the exact percentile. */
+	for (i = 1; i <= 99; i += 7) {
+		__u64 want = store__percentile(ref->s, 0, i), got = store__percentile(fx->s, 0, i);
+
+		assert_true(got * 8 >= want * 7 && got * 8 <= want * 9);
+	}
+	assert_int_equal(store__set_agg(fx->s, 3, b), -EINVAL);
+	free(b);
+	fixture_free(fx);
+	fixture_free(ref);
+}
+
+static char *interval(struct wm_store *s, bool json)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+
+	assert_non_null(f);
+	/* 2026-11-21T12:00:01Z */
+	assert_int_equal(store__print_interval(s, f, json, true, 1795262401ULL * 1000000000ULL,
+					       500000000),
+			 0);
+	fclose(f);
+	return p;
+}
+
+static void test_intervals_are_deltas(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+	char *out;
+
+	assert_int_equal(add_call(fx->s, 0, 1000), 0);
+	assert_int_equal(add_call(fx->s, 0, 1000), 0);
+	out = interval(fx->s, true);
+	assert_non_null(strstr(out, "{\"interval\":{\"ts\":\"2026-11-21T12:00:01Z\","
+				    "\"duration_ns\":500000000,\"functions\":[{\"function\":\"search\""));
+	assert_non_null(strstr(out, "\"calls\":2,\"unfinished\":0,\"dropped\":0,\"latency_ns\":"
+				    "{\"min\":1000,\"avg\":1000,\"p50\":1000,\"p99\":1000,\"max\":1000}"));
+	free(out);
+
+	/* Only what came since: one slower call; min/max from its bucket, within the truth. */
+	assert_int_equal(add_call(fx->s, 0, 50000), 0);
+	store__set_dropped(fx->s, 0, 3);
+	out = interval(fx->s, true);
+	assert_non_null(strstr(out, "\"calls\":1,\"unfinished\":0,\"dropped\":3,\"latency_ns\":"
+				    "{\"min\":49152,\"avg\":50000,\"p50\":50000,\"p99\":50000,\"max\":50000}"));
+	free(out);
+
+	/* Nothing since: zero calls, no latency. */
+	out = interval(fx->s, false);
+	assert_non_null(strstr(out, "\n12:00:01  last 0.5 s\nFUNCTION"));
+	assert_non_null(strstr(out, "\nsearch                           0           0        0         -"));
+	free(out);
+	/* The session's summary is still the whole of it. */
+	assert_int_equal(store__agg(fx->s, 0)->calls, 3);
+	fixture_free(fx);
+}
+
+static void test_hist_log2(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f;
+	int i;
+
+	/* 1000 ns x3 (512..1023), 1500 x1 (1024..2047), 1e6 x2 (524288..1048575). */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(add_call(fx->s, 0, 1000), 0);
+	assert_int_equal(add_call(fx->s, 0, 1500), 0);
+	assert_int_equal(add_call(fx->s, 0, 1000000), 0);
+	assert_int_equal(add_call(fx->s, 0, 1000000), 0);
+	f = open_memstream(&p, &n);
+	assert_non_null(f);
+	store__print_hist(fx->s, f);
+	fclose(f);
+	assert_non_null(strstr(p, "\nsearch: 6 calls\n"));
+	assert_non_null(strstr(p, "        512 -> 1023        : 3          |****************************************|\n"));
+	assert_non_null(strstr(p, "       1024 -> 2047        : 1          |*************                           |\n"));
+	assert_non_null(strstr(p, "       2048 -> 4095        : 0          |                                        |\n"));
+	assert_non_null(strstr(p, "     524288 -> 1048575     : 2          |**************************              |\n"));
+	/* Nothing past the last bucket with calls, and no section for idle functions. */
+	assert_null(strstr(p, "1048576 ->"));
+	assert_null(strstr(p, "idle"));
+	free(p);
+	fixture_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +651,9 @@ int main(void)
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_summary_many_functions),
 		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_set_agg_from_bpf),
+		cmocka_unit_test(test_intervals_are_deltas),
+		cmocka_unit_test(test_hist_log2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
