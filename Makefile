@@ -31,7 +31,7 @@ endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
 # libelf/libdw/zlib are the system's shared libraries.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LIBS := $(LIBBPF_A) -lelf -ldw -lz
+LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))

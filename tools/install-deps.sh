@@ -8,7 +8,7 @@
 # no host name is ever written here.
 set -eu
 
-PKGS="clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config make python3"
+PKGS="clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
