@@ -79,7 +79,8 @@ int callq__push(struct wm_callq *q, const struct wm_call_view *c)
 	int i, err = 0;
 
 	for (i = 0; i < WM_NR_SLOTS; i++) {
-		hdr.str_len[i] = c->str[i] ? c->str_len[i] : WM_STR_NONE;
+		/* A length without a string would make the copy read nothing as something. */
+		hdr.str_len[i] = c->str_len[i] >= 0 && !c->str[i] ? WM_STR_NONE : c->str_len[i];
 		if (hdr.str_len[i] > 0)
 			data_len += hdr.str_len[i];
 	}
