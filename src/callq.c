@@ -14,7 +14,7 @@
 
 struct item {
 	__u64 ts_real_ns;
-	__u32 size;	/* of the record that follows */
+	__u32 size; /* of the record that follows */
 	__u32 pad;
 };
 

@@ -14,9 +14,9 @@
 
 struct wm_callq_opts {
 	size_t sz;
-	size_t max_calls;	/* calls queued at most (0: 262144) */
-	size_t max_bytes;	/* bytes queued at most (0: 64 MiB) */
-	size_t wake_calls;	/* wake the taker once this many are queued (0: 4096) */
+	size_t max_calls;  /* calls queued at most (0: 262144) */
+	size_t max_bytes;  /* bytes queued at most (0: 64 MiB) */
+	size_t wake_calls; /* wake the taker once this many are queued (0: 4096) */
 };
 #define wm_callq_opts__last_field wake_calls
 

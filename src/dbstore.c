@@ -75,7 +75,7 @@ struct wm_dbstore {
 	const struct wm_func *funcs;
 	int nr_funcs;
 	sqlite3_int64 session_id;
-	sqlite3_int64 *func_ids;	/* functions.id per wm_func.id */
+	sqlite3_int64 *func_ids; /* functions.id per wm_func.id */
 	struct wm_callq *q;
 	struct wm_nest *nest;
 	pthread_t writer;
@@ -84,9 +84,9 @@ struct wm_dbstore {
 	__u64 seen, not_kept;
 	__u64 *func_not_kept;
 	/* The writer's; read after it is joined, except the two atomics. */
-	__u64 *func_lost;	/* calls of a batch whose write failed */
-	__u64 lost;		/* atomic */
-	int failed;		/* atomic: errmsg is set */
+	__u64 *func_lost; /* calls of a batch whose write failed */
+	__u64 lost;	  /* atomic */
+	int failed;	  /* atomic: errmsg is set */
 	char errmsg[256];
 	struct wm_buf args, result;
 };
@@ -188,8 +188,10 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	for (int i = 0; i < 2; i++) {
 		snprintf(side, sizeof(side), "%s%s", s->path, i ? "-shm" : "-wal");
 		if (!lstat(side, &pst)) {
-			set_err(err, errsz, "%s exists (left by a crashed writer?): remove it or "
-				"choose another --store file", side);
+			set_err(err, errsz,
+				"%s exists (left by a crashed writer?): remove it or "
+				"choose another --store file",
+				side);
 			return -EEXIST;
 		}
 	}
@@ -197,8 +199,10 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EEXIST)
-			set_err(err, errsz, "%s already exists: wrapmon never overwrites or adds to a "
-				"file; choose a new --store file", s->path);
+			set_err(err, errsz,
+				"%s already exists: wrapmon never overwrites or adds to a "
+				"file; choose a new --store file",
+				s->path);
 		else
 			set_err(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
 		return ret;
@@ -213,9 +217,8 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 		goto cleanup;
 	}
 	/* Make SQLite open the file now, then check it is the one we made. */
-	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) ||
-	    lstat(s->path, &pst) || fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino ||
-	    !S_ISREG(pst.st_mode)) {
+	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
+	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		set_err(err, errsz, "%s changed while it was being created: not writing to it",
 			s->path);
 		ret = -EBUSY;
@@ -241,8 +244,10 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 	snprintf(ver, sizeof(ver), "%d", WM_DB_SCHEMA_VERSION);
 	if (exec_sql(s->db, "PRAGMA synchronous=NORMAL; BEGIN") || exec_sql(s->db, schema_sql))
 		goto cleanup;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta VALUES ('format','wrapmon'),"
-				      "('schema_version',?)", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO meta VALUES ('format','wrapmon'),"
+			       "('schema_version',?)",
+			       -1, &st, NULL))
 		goto cleanup;
 	sqlite3_bind_text(st, 1, ver, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -312,8 +317,8 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	__u64 id, parent;
 	int ret;
 
-	if (nest__link(s->nest, c->hdr.tid, c->hdr.depth, c->hdr.entry_ns,
-		       c->hdr.parent_entry_ns, &id, &parent))
+	if (nest__link(s->nest, c->hdr.tid, c->hdr.depth, c->hdr.entry_ns, c->hdr.parent_entry_ns,
+		       &id, &parent))
 		return -ENOMEM;
 	buf__reset(&s->args);
 	buf__reset(&s->result);
@@ -549,8 +554,8 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 	sqlite3_stmt *st = NULL;
 	int i, ret = -EIO;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+			       &st, NULL))
 		goto cleanup;
 	for (i = 0; i < s->nr_funcs; i++) {
 		const struct wm_agg *a = store__agg(aggs, i);
@@ -607,8 +612,10 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 		goto cleanup;
 	if (aggs && write_aggregates(db, aggs))
 		goto cleanup;
-	if (sqlite3_prepare_v2(db->db, "UPDATE sessions SET end_ns = ?, calls = ?, not_kept = ?,"
-				       " dropped = ? WHERE id = ?", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE sessions SET end_ns = ?, calls = ?, not_kept = ?,"
+			       " dropped = ? WHERE id = ?",
+			       -1, &st, NULL))
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, end_ns);
 	sqlite3_bind_int64(st, 2, sts.seen);

@@ -18,18 +18,18 @@
 
 struct wm_dbstore_opts {
 	size_t sz;
-	const char *command_line;	/* the tracer's, for the sessions table */
-	pid_t pid;			/* target process */
-	const char *exe;		/* its executable */
-	const char *version;		/* wrapmon's, or NULL */
-	__u64 start_ns;			/* wall clock at start */
-	size_t queue_calls;		/* calls the queue holds at most (0: 262144) */
+	const char *command_line; /* the tracer's, for the sessions table */
+	pid_t pid;		  /* target process */
+	const char *exe;	  /* its executable */
+	const char *version;	  /* wrapmon's, or NULL */
+	__u64 start_ns;		  /* wall clock at start */
+	size_t queue_calls;	  /* calls the queue holds at most (0: 262144) */
 };
 #define wm_dbstore_opts__last_field queue_calls
 
 struct wm_dbstore_stats {
 	__u64 seen;	/* calls given to the sink */
-	__u64 not_kept;	/* of those, calls that are not written (queue full, write failed) */
+	__u64 not_kept; /* of those, calls that are not written (queue full, write failed) */
 };
 
 struct wm_dbstore;

@@ -331,7 +331,7 @@ struct session {
 	struct tracer *tracer;
 	struct wm_store *store;
 	struct wm_dbstore *db;
-	__u64 db_not_kept;	/* warned about so far */
+	__u64 db_not_kept; /* warned about so far */
 	bool db_err_shown;
 	struct ring_buffer *rb;
 	struct wm_buf line;
@@ -612,18 +612,23 @@ static void poll_db(struct session *s, bool warn)
 /* The command line as a shell would take it back, for the sessions table. */
 static void quote_args(struct wm_buf *b, int argc, char **argv)
 {
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_=+:,./@%";
+
 	for (int i = 0; i < argc; i++) {
 		if (i)
 			buf__putc(b, ' ');
-		if (argv[i][0] && !argv[i][strspn(argv[i], "abcdefghijklmnopqrstuvwxyz"
-							 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-							 "-_=+:,./@%")]) {
+		if (argv[i][0] && !argv[i][strspn(argv[i], plain)]) {
 			buf__puts(b, argv[i]);
 			continue;
 		}
 		buf__putc(b, '\'');
-		for (const char *p = argv[i]; *p; p++)
-			buf__puts(b, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
+		for (const char *p = argv[i]; *p; p++) {
+			if (*p == '\'')
+				buf__puts(b, "'\\''");
+			else
+				buf__putc(b, *p);
+		}
 		buf__putc(b, '\'');
 	}
 }

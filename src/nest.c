@@ -22,8 +22,8 @@ struct slot {
 };
 
 struct thread {
-	__u32 tid;	/* 0: free entry */
-	__u32 nr_used;	/* slots with a reservation */
+	__u32 tid;     /* 0: free entry */
+	__u32 nr_used; /* slots with a reservation */
 	struct slot slot[WM_MAX_DEPTH];
 };
 

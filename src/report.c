@@ -23,14 +23,14 @@
 #include "report.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-#define DEFAULT_TOP 10
-#define MAX_KINDS 16
+#define DEFAULT_TOP  10
+#define MAX_KINDS    16
 
 struct func_row {
 	sqlite3_int64 id;
 	char *name, *object, *signature;
 	__u64 calls, unfinished;
-	__s64 dropped, not_kept;	/* -1: unknown (the session did not end) */
+	__s64 dropped, not_kept; /* -1: unknown (the session did not end) */
 	__u64 min, max, sum, p50, p90, p99;
 };
 
@@ -47,10 +47,10 @@ struct report {
 	const struct wm_report_opts *o;
 	sqlite3 *db;
 	FILE *out;
-	struct wm_buf b;	/* output, written once at the end */
+	struct wm_buf b; /* output, written once at the end */
 	struct wm_buf tmp;
-	sqlite3_stmt *each;	/* elements of a JSON array */
-	sqlite3_stmt *val;	/* the parts of one value object */
+	sqlite3_stmt *each; /* elements of a JSON array */
+	sqlite3_stmt *val;  /* the parts of one value object */
 	struct kinds *kinds;
 	int nr_kinds;
 	char *err;
@@ -113,7 +113,7 @@ static int parse_duration(const char *s, __u64 *ns)
 	static const struct {
 		const char *unit;
 		double mult;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	} units[] = { { "ns", 1 },   { "us", 1e3 },   { "ms", 1e6 }, { "s", 1e9 },
 		      { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 } };
 	char *end;
 	double v;
@@ -240,10 +240,12 @@ static int load_kinds(struct report *r, sqlite3_int64 session)
 	struct kinds *nk;
 	int ret = -EIO;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT id, params, result_kind FROM functions"
-				      " WHERE session_id = ?", -1, &st, NULL) ||
-	    sqlite3_prepare_v2(r->db, "SELECT json_extract(value, '$.kind') FROM json_each(?)",
-			       -1, &k, NULL))
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id, params, result_kind FROM functions"
+			       " WHERE session_id = ?",
+			       -1, &st, NULL) ||
+	    sqlite3_prepare_v2(r->db, "SELECT json_extract(value, '$.kind') FROM json_each(?)", -1,
+			       &k, NULL))
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, session);
 	r->nr_kinds = 0;
@@ -338,11 +340,26 @@ static void put_duration_col(struct report *r, bool have, __u64 ns)
 }
 
 /* The columns every call query selects, in this order. */
-#define CALL_COLS                                                                              \
-	"c.id, c.start_ns, c.pid, c.tid, f.name, f.object, c.depth, c.parent_id, c.args, "    \
+#define CALL_COLS                                                                          \
+	"c.id, c.start_ns, c.pid, c.tid, f.name, f.object, c.depth, c.parent_id, c.args, " \
 	"c.result, c.latency_ns, c.unfinished, c.error, c.error_text, c.function_id"
-enum { C_ID, C_START, C_PID, C_TID, C_NAME, C_OBJ, C_DEPTH, C_PARENT, C_ARGS, C_RESULT,
-       C_LAT, C_UNF, C_ERR, C_ERRTEXT, C_FUNC };
+enum {
+	C_ID,
+	C_START,
+	C_PID,
+	C_TID,
+	C_NAME,
+	C_OBJ,
+	C_DEPTH,
+	C_PARENT,
+	C_ARGS,
+	C_RESULT,
+	C_LAT,
+	C_UNF,
+	C_ERR,
+	C_ERRTEXT,
+	C_FUNC
+};
 
 static void put_call_text(struct report *r, sqlite3_stmt *st)
 {
@@ -406,7 +423,8 @@ static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
 	put_json_str(b, col_text(st, C_NAME));
 	buf__puts(b, ",\"object\":");
 	put_json_str(b, col_text(st, C_OBJ));
-	buf__printf(b, ",\"depth\":%lld,\"parent_id\":", (long long)sqlite3_column_int64(st, C_DEPTH));
+	buf__printf(b,
+		    ",\"depth\":%lld,\"parent_id\":", (long long)sqlite3_column_int64(st, C_DEPTH));
 	if (sqlite3_column_type(st, C_PARENT) == SQLITE_NULL)
 		buf__puts(b, "null");
 	else
@@ -479,9 +497,11 @@ static __u64 kept_percentile(struct report *r, sqlite3_int64 func, __u64 n, int 
 
 	if (!rank)
 		rank = 1;
-	if (sqlite3_prepare_v2(r->db, "SELECT latency_ns FROM calls WHERE function_id = ?"
-				      " AND latency_ns IS NOT NULL ORDER BY latency_ns"
-				      " LIMIT 1 OFFSET ?", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT latency_ns FROM calls WHERE function_id = ?"
+			       " AND latency_ns IS NOT NULL ORDER BY latency_ns"
+			       " LIMIT 1 OFFSET ?",
+			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, func);
 		sqlite3_bind_int64(st, 2, rank - 1);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -631,8 +651,7 @@ static void print_funcs(struct report *r, const struct func_row *f, int n)
 	}
 }
 
-static int prepare_calls(struct report *r, const char *where, const char *order,
-			 sqlite3_stmt **st)
+static int prepare_calls(struct report *r, const char *where, const char *order, sqlite3_stmt **st)
 {
 	char sql[1024];
 
@@ -664,8 +683,10 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 	if (!ended) {
 		/* The last call kept stands for the end a crashed session never wrote. */
 		ret = -EIO;
-		if (sqlite3_prepare_v2(r->db, "SELECT max(start_ns + coalesce(latency_ns, 0))"
-					      " FROM calls WHERE session_id = ?", -1, &st, NULL))
+		if (sqlite3_prepare_v2(r->db,
+				       "SELECT max(start_ns + coalesce(latency_ns, 0))"
+				       " FROM calls WHERE session_id = ?",
+				       -1, &st, NULL))
 			goto dberr;
 		sqlite3_bind_int64(st, 1, id);
 		end = sqlite3_step(st) == SQLITE_ROW ? (__u64)sqlite3_column_int64(st, 0) : 0;
@@ -675,8 +696,10 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 		st = NULL;
 	}
 	if (o->since && report__parse_since(o->since, end, &since)) {
-		set_err(r->err, r->errsz, "invalid --since '%s': give a duration before the end "
-			"(e.g. 10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)", o->since);
+		set_err(r->err, r->errsz,
+			"invalid --since '%s': give a duration before the end "
+			"(e.g. 10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
+			o->since);
 		ret = -EINVAL;
 		goto cleanup;
 	}
@@ -703,8 +726,9 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 		if (ended) {
 			buf__putc(&r->b, '"');
 			put_time(&r->b, end);
-			buf__printf(&r->b, "\",\"end_ns\":%llu,\"calls\":%lld,\"not_kept\":%lld,"
-					   "\"dropped\":%lld,\"complete\":true",
+			buf__printf(&r->b,
+				    "\",\"end_ns\":%llu,\"calls\":%lld,\"not_kept\":%lld,"
+				    "\"dropped\":%lld,\"complete\":true",
 				    (unsigned long long)end, (long long)sqlite3_column_int64(ss, 9),
 				    (long long)sqlite3_column_int64(ss, 10),
 				    (long long)sqlite3_column_int64(ss, 11));
@@ -824,23 +848,28 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 			o.top = opts->top;
 	}
 	if (o.since && report__parse_since(o.since, NSEC_PER_SEC, &(__u64){ 0 })) {
-		set_err(err, errsz, "invalid --since '%s': give a duration before the end (e.g. "
-			"10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)", o.since);
+		set_err(err, errsz,
+			"invalid --since '%s': give a duration before the end (e.g. "
+			"10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
+			o.since);
 		return -EINVAL;
 	}
 	ret = open_db(&r);
 	if (ret)
 		goto cleanup;
 	ret = -EIO;
-	if (sqlite3_prepare_v2(r.db, "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
-				     " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
-				     " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable')",
+	if (sqlite3_prepare_v2(r.db,
+			       "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
+			       " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
+			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable')",
 			       -1, &r.val, NULL) ||
 	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
 			       NULL) ||
-	    sqlite3_prepare_v2(r.db, "SELECT id, command_line, target_pid, target_exe, host, kernel,"
-				     " wrapmon_version, start_ns, end_ns, calls, not_kept, dropped"
-				     " FROM sessions ORDER BY id", -1, &ss, NULL)) {
+	    sqlite3_prepare_v2(r.db,
+			       "SELECT id, command_line, target_pid, target_exe, host, kernel,"
+			       " wrapmon_version, start_ns, end_ns, calls, not_kept, dropped"
+			       " FROM sessions ORDER BY id",
+			       -1, &ss, NULL)) {
 		db_err(&r);
 		goto cleanup;
 	}
@@ -937,11 +966,13 @@ int report__main(int argc, char **argv)
 			fputs(report_usage, stdout);
 			return 0;
 		case ':':
-			rlog("%s needs a value: see 'wrapmon-trace report --help'", argv[optind - 1]);
+			rlog("%s needs a value: see 'wrapmon-trace report --help'",
+			     argv[optind - 1]);
 			return 2;
 		default:
 			if (optopt)
-				rlog("unknown option -%c: see 'wrapmon-trace report --help'", optopt);
+				rlog("unknown option -%c: see 'wrapmon-trace report --help'",
+				     optopt);
 			else
 				rlog("bad option '%s': see 'wrapmon-trace report --help'",
 				     argv[optind - 1]);

@@ -10,9 +10,9 @@
 
 struct wm_report_opts {
 	size_t sz;
-	int top;		/* slowest calls shown (default 10) */
-	const char *function;	/* list the calls of this function */
-	const char *since;	/* list the calls from this time: "10s" (before the end) or UTC date */
+	int top;	      /* slowest calls shown (default 10) */
+	const char *function; /* list the calls of this function */
+	const char *since; /* list the calls from this time: "10s" (before the end) or UTC date */
 	bool json;
 };
 #define wm_report_opts__last_field json

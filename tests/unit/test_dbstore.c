@@ -48,7 +48,8 @@ static struct fx *fx_new(size_t queue_calls)
 {
 	struct wm_dbstore_opts o = {
 		.sz = sizeof(o),
-		.command_line = "wrapmon-trace -p 42 -f 'int search(const char *pat, const char *s)'",
+		.command_line =
+			"wrapmon-trace -p 42 -f 'int search(const char *pat, const char *s)'",
 		.pid = 42,
 		.exe = "/usr/bin/app",
 		.version = "0.1",
@@ -241,17 +242,17 @@ static void test_schema_and_rows(void **state)
 		 "/usr/bin/app|%s|%s|0.1|%llu|%llu|5|0|3\n",
 		 u.nodename, u.release, BASE_NS, BASE_NS + 400000);
 	assert_rows(db, "SELECT * FROM sessions", want);
-	assert_rows(
-		db, "SELECT * FROM functions ORDER BY id",
-		"1|1|search|/usr/bin/app|int search(const char *pat, const char *s)|prototype|"
-		"[{\"name\":\"pat\",\"type\":\"const char *\",\"kind\":\"string\"},"
-		"{\"name\":\"s\",\"type\":\"const char *\",\"kind\":\"string\"}]|int|int\n"
-		"2|1|outer|/usr/bin/app|int outer(int x)|prototype|"
-		"[{\"name\":\"x\",\"type\":\"int\",\"kind\":\"int\"}]|int|int\n"
-		"3|1|blob|/lib/libz.so.1|long blob(long, long, long, long, long, long)|raw|"
-		"[{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"},"
-		"{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"},"
-		"{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"}]|long|raw\n");
+	assert_rows(db, "SELECT * FROM functions ORDER BY id",
+		    "1|1|search|/usr/bin/app|int search(const char *pat, const char *s)|prototype|"
+		    "[{\"name\":\"pat\",\"type\":\"const char *\",\"kind\":\"string\"},"
+		    "{\"name\":\"s\",\"type\":\"const char *\",\"kind\":\"string\"}]|int|int\n"
+		    "2|1|outer|/usr/bin/app|int outer(int x)|prototype|"
+		    "[{\"name\":\"x\",\"type\":\"int\",\"kind\":\"int\"}]|int|int\n"
+		    "3|1|blob|/lib/libz.so.1|long blob(long, long, long, long, long, long)|raw|"
+		    "[{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"},"
+		    "{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"},"
+		    "{\"type\":\"long\",\"kind\":\"raw\"},{\"type\":\"long\",\"kind\":\"raw\"}]|"
+		    "long|raw\n");
 	/* Rows in time order; search's parent is the outer call that contains it. */
 	assert_rows(
 		db,
@@ -264,12 +265,14 @@ static void test_schema_and_rows(void **state)
 		"\"value\":\"a\"},{\"name\":\"s\",\"type\":\"const char *\",\"value\":\"xxabc\"}]|"
 		"{\"type\":\"int\",\"value\":2}|-|0|-\n"
 		"3|search|42|11|3000|-|0|-|[{\"name\":\"pat\",\"type\":\"const char *\","
-		"\"value\":\"\\u001b[2J\"},{\"name\":\"s\",\"type\":\"const char *\",\"value\":null}]|"
+		"\"value\":\"\\u001b[2J\"},{\"name\":\"s\",\"type\":\"const char "
+		"*\",\"value\":null}]|"
 		"-|thread_exit|0|-\n"
 		"4|blob|42|10|4000|100|0|-|[{\"type\":\"unknown\",\"value\":\"0xabc\"},"
 		"{\"type\":\"unknown\",\"value\":\"0x0\"},{\"type\":\"unknown\",\"value\":\"0x0\"},"
 		"{\"type\":\"unknown\",\"value\":\"0x0\"},{\"type\":\"unknown\",\"value\":\"0x0\"},"
-		"{\"type\":\"unknown\",\"value\":\"0x0\"}]|{\"type\":\"unknown\",\"value\":\"0xdead\"}|-|0|-\n"
+		"{\"type\":\"unknown\",\"value\":\"0x0\"}]|{\"type\":\"unknown\",\"value\":"
+		"\"0xdead\"}|-|0|-\n"
 		"5|search|42|12|5000|300000|0|-|[{\"name\":\"pat\",\"type\":\"const char *\","
 		"\"value\":\"long\",\"truncated\":true},{\"name\":\"s\",\"type\":\"const char *\","
 		"\"value\":null,\"pointer\":\"0x10\",\"error\":\"unreadable\"}]|"
@@ -380,8 +383,7 @@ static struct fx *finished_fx(void)
 	char err[256];
 
 	add_calls(fx);
-	assert_int_equal(dbstore__finish(fx->db, fx->store, BASE_NS + 400000, err, sizeof(err)),
-			 0);
+	assert_int_equal(dbstore__finish(fx->db, fx->store, BASE_NS + 400000, err, sizeof(err)), 0);
 	dbstore__free(fx->db);
 	fx->db = NULL;
 	return fx;
@@ -430,12 +432,13 @@ static void test_report_text(void **state)
 	o.since = "2026-11-21T12:00:00.000002Z";
 	out = run_report(fx->path, &o, &ret, err);
 	assert_int_equal(ret, 0);
-	assert_non_null(strstr(out, "\nCALLS\n"
-				    "ID       TIME (UTC)                  TID CALL = RESULT  <LATENCY>\n"
-				    "3        2026-11-21T12:00:00.000003Z 11 search(pat=\"\\x1b[2J\", "
-				    "s=NULL) = ? <unfinished: thread_exit>\n"
-				    "5        2026-11-21T12:00:00.000005Z 12 search(pat=\"long\"..., "
-				    "s=0x10<unreadable>) = -1  <300.0 us>\n"));
+	assert_non_null(strstr(out,
+			       "\nCALLS\n"
+			       "ID       TIME (UTC)                  TID CALL = RESULT  <LATENCY>\n"
+			       "3        2026-11-21T12:00:00.000003Z 11 search(pat=\"\\x1b[2J\", "
+			       "s=NULL) = ? <unfinished: thread_exit>\n"
+			       "5        2026-11-21T12:00:00.000005Z 12 search(pat=\"long\"..., "
+			       "s=0x10<unreadable>) = -1  <300.0 us>\n"));
 	/* The slowest list obeys the same selection. */
 	assert_null(strstr(out, "outer(x=7)"));
 	free(out);
@@ -471,17 +474,16 @@ static void test_report_json(void **state)
 	assert_int_equal(ret, 0);
 	assert_int_equal(sqlite3_open(":memory:", &m), SQLITE_OK);
 	assert_int_equal(
-		sqlite3_prepare_v2(
-			m,
-			"SELECT json_valid(?1), json_extract(?1, '$.sessions[0].calls'),"
-			" json_extract(?1, '$.sessions[0].functions[0].latency_ns.p90'),"
-			" json_extract(?1, '$.sessions[0].slowest[0].function'),"
-			" json_extract(?1, '$.sessions[0].matches[0].args[0].value'),"
-			" json_extract(?1, '$.sessions[0].matches[0].result.value'),"
-			" json_array_length(?1, '$.sessions[0].matches'),"
-			" json_extract(?1, '$.sessions[0].complete'),"
-			" json_extract(?1, '$.sessions[0].end')",
-			-1, &st, NULL),
+		sqlite3_prepare_v2(m,
+				   "SELECT json_valid(?1), json_extract(?1, '$.sessions[0].calls'),"
+				   " json_extract(?1, '$.sessions[0].functions[0].latency_ns.p90'),"
+				   " json_extract(?1, '$.sessions[0].slowest[0].function'),"
+				   " json_extract(?1, '$.sessions[0].matches[0].args[0].value'),"
+				   " json_extract(?1, '$.sessions[0].matches[0].result.value'),"
+				   " json_array_length(?1, '$.sessions[0].matches'),"
+				   " json_extract(?1, '$.sessions[0].complete'),"
+				   " json_extract(?1, '$.sessions[0].end')",
+				   -1, &st, NULL),
 		SQLITE_OK);
 	sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -513,10 +515,12 @@ static void test_report_unfinished_session(void **state)
 	fx->db = NULL;
 	out = run_report(fx->path, &o, &ret, err);
 	assert_int_equal(ret, 0);
-	assert_non_null(strstr(out, "did not end cleanly; figures below are from the calls it kept"));
+	assert_non_null(
+		strstr(out, "did not end cleanly; figures below are from the calls it kept"));
 	/* Exact percentiles of the kept calls; dropped and not kept unknown. */
-	assert_non_null(strstr(out, "search                2           1        ?         ?    500 ns  "
-				    "150.2 us    500 ns  300.0 us  300.0 us  300.0 us\n"));
+	assert_non_null(strstr(out,
+			       "search                2           1        ?         ?    500 ns  "
+			       "150.2 us    500 ns  300.0 us  300.0 us  300.0 us\n"));
 	free(out);
 	fx_free(fx);
 }
@@ -547,8 +551,9 @@ static void test_report_bad_input(void **state)
 
 	snprintf(path, sizeof(path), "%s/other.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x); CREATE TABLE meta (key, value);"
-					  "INSERT INTO meta VALUES ('format', 'other')",
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE t (x); CREATE TABLE meta (key, value);"
+				      "INSERT INTO meta VALUES ('format', 'other')",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);

@@ -98,7 +98,7 @@ static void test_siblings_threads_and_lost_parent(void **state)
 struct call {
 	__u32 tid, depth;
 	__u64 entry, pentry;
-	int parent;	/* index of the true parent, -1 */
+	int parent; /* index of the true parent, -1 */
 	bool lost;
 	__u64 id, got_parent;
 };

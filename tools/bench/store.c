@@ -27,8 +27,11 @@ static __u64 now_ns(void)
 /* rate 0: as fast as the sink takes them. */
 static int run(const char *dir, int round, __u64 n, __u64 rate, size_t queue)
 {
-	struct wm_dbstore_opts o = { .sz = sizeof(o), .command_line = "bench-store", .pid = 1,
-				     .exe = "/bench", .queue_calls = queue };
+	struct wm_dbstore_opts o = { .sz = sizeof(o),
+				     .command_line = "bench-store",
+				     .pid = 1,
+				     .exe = "/bench",
+				     .queue_calls = queue };
 	static const char *pats[] = { "a", "fox", "needle", "zz" };
 	static const char *texts[] = { "the quick brown fox", "a string to copy into every record",
 				       "xxabcdef", "" };
@@ -50,8 +53,7 @@ static int run(const char *dir, int round, __u64 n, __u64 rate, size_t queue)
 	snprintf(f.obj, sizeof(f.obj), "/usr/bin/app");
 	snprintf(path, sizeof(path), "%s/bench-%d.db", dir, round);
 	unlink(path);
-	if (store__new(&f, 1, NULL, &ms) ||
-	    dbstore__new(path, &f, 1, &o, &db, err, sizeof(err))) {
+	if (store__new(&f, 1, NULL, &ms) || dbstore__new(path, &f, 1, &o, &db, err, sizeof(err))) {
 		fprintf(stderr, "bench-store: %s\n", err);
 		goto cleanup;
 	}
@@ -88,10 +90,9 @@ static int run(const char *dir, int round, __u64 n, __u64 rate, size_t queue)
 	}
 	t2 = now_ns();
 	dbstore__stats(db, &st);
-	printf("%-12s %9llu %12.0f %10llu %12.0f %8.2f s\n",
-	       rate ? "paced" : "unpaced", (unsigned long long)n, n * 1e9 / (t1 - t0),
-	       (unsigned long long)st.not_kept, (n - st.not_kept) * 1e9 / (t2 - t0),
-	       (t2 - t0) / 1e9);
+	printf("%-12s %9llu %12.0f %10llu %12.0f %8.2f s\n", rate ? "paced" : "unpaced",
+	       (unsigned long long)n, n * 1e9 / (t1 - t0), (unsigned long long)st.not_kept,
+	       (n - st.not_kept) * 1e9 / (t2 - t0), (t2 - t0) / 1e9);
 	ret = 0;
 cleanup:
 	dbstore__free(db);
