@@ -36,7 +36,7 @@ endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
 # libelf/libdw/zlib are the system's shared libraries.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LIBS := $(LIBBPF_A) -lelf -ldw -lz
+LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -52,7 +52,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak
+.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak bench-store
 all: $(OUT)/wrapmon-trace
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -154,6 +154,14 @@ $(OUT)/bench-hot-cet: tools/bench/hot.c | $(OUT)
 $(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
+
+# The persistent store's rate, without the kernel: `make bench-store`.
+$(OUT)/bench-store: tools/bench/store.c $(LIB_OBJS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
+
+bench-store: $(OUT)/bench-store
+	$(Q)$(OUT)/bench-store $(abspath $(OUT))
 
 bench:
 	$(Q)sh tools/install-deps.sh

@@ -222,6 +222,9 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->str_len[WM_RET_SLOT] = WM_STR_NONE;
 	rec->pad = 0;
 	rec->pad2 = 0;
+	rec->parent_entry_ns = 0;
+	if (depth > 0 && depth <= WM_MAX_DEPTH)
+		rec->parent_entry_ns = ts->f[(depth - 1) & (WM_MAX_DEPTH - 1)].entry_ns;
 
 	len = fr->heap_len;
 	if (len > rec_data_max)

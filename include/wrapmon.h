@@ -92,6 +92,12 @@ struct wm_call {
 	__u16 flags;	/* enum wm_call_flags */
 	__u16 pad;
 	__u32 pad2;
+	/*
+	 * entry_ns of the enclosing traced call in this thread (depth - 1), 0 at
+	 * depth 0: records come at return time, children before their parent,
+	 * and this names the parent exactly even when its record is lost.
+	 */
+	__u64 parent_entry_ns;
 	char data[];
 };
 

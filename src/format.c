@@ -360,25 +360,12 @@ static const char *unfinished_json(__u16 flags)
 	return "unknown";
 }
 
-void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
 	const struct wm_param *p;
-	const char *name;
-	size_t name_len;
 	int i;
 
-	buf__putc(b, '{');
-	put_json_ts(b, c->ts_real_ns);
-	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
-	name = func_name(f, &name_len);
-	put_json_str(b, name, name_len);
-	buf__puts(b, ",\"object\":");
-	if (f)
-		put_json_str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
-	else
-		buf__puts(b, "null");
-
-	buf__puts(b, ",\"args\":[");
+	buf__putc(b, '[');
 	if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			buf__puts(b, i ? ",{" : "{");
@@ -401,21 +388,51 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		}
 	}
 	buf__putc(b, ']');
+}
 
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	buf__putc(b, '{');
+	if (sig_is_raw(f)) {
+		put_json_type(b, &raw_type);
+		buf__puts(b, ",\"value\":");
+		put_json_hex(b, c->hdr.ret);
+	} else if (f->sig.ret.kind == WM_T_VOID) {
+		put_json_type(b, &f->sig.ret);
+	} else {
+		put_json_value(b, &f->sig.ret, c, WM_RET_SLOT);
+	}
+	buf__putc(b, '}');
+}
+
+const char *format__unfinished_name(__u16 flags)
+{
+	return unfinished_json(flags);
+}
+
+void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const char *name;
+	size_t name_len;
+
+	buf__putc(b, '{');
+	put_json_ts(b, c->ts_real_ns);
+	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
+	name = func_name(f, &name_len);
+	put_json_str(b, name, name_len);
+	buf__puts(b, ",\"object\":");
+	if (f)
+		put_json_str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+	else
+		buf__puts(b, "null");
+	buf__puts(b, ",\"args\":");
+	format__args_json(b, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
 		buf__printf(b, ",\"unfinished\":\"%s\"", unfinished_json(c->hdr.flags));
 	} else {
-		buf__puts(b, ",\"result\":{");
-		if (sig_is_raw(f)) {
-			put_json_type(b, &raw_type);
-			buf__puts(b, ",\"value\":");
-			put_json_hex(b, c->hdr.ret);
-		} else if (f->sig.ret.kind == WM_T_VOID) {
-			put_json_type(b, &f->sig.ret);
-		} else {
-			put_json_value(b, &f->sig.ret, c, WM_RET_SLOT);
-		}
-		buf__printf(b, "},\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
+		buf__puts(b, ",\"result\":");
+		format__result_json(b, f, c);
+		buf__printf(b, ",\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
 	}
 	buf__printf(b, ",\"depth\":%u}\n", c->hdr.depth);
 }

@@ -29,6 +29,14 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		       const struct wm_fmt_opts *o);
 /* One JSON object and '\n'. See README "JSON schema". */
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+/*
+ * The parts of that object, for stores that keep them in columns: the
+ * "args" array, the "result" object (of a call that returned), and the
+ * "unfinished" reason ("thread_exit", "abandoned").
+ */
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+const char *format__unfinished_name(__u16 flags);
 /* "850 ns", "1.2 us", "3.4 ms", "1.23 s" */
 void format__duration(struct wm_buf *b, __u64 ns);
 /* The value of one argument register / the result as text (no name). */

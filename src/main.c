@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
+#include "dbstore.h"
 #include "dwarf.h"
 #include "escape.h"
 #include "format.h"
@@ -25,6 +26,7 @@
 #include "outfile.h"
 #include "proto.h"
 #include "record.h"
+#include "report.h"
 #include "resolve.h"
 #include "store.h"
 #include "tracer.h"
@@ -56,12 +58,15 @@ static struct env {
 	long string_size;
 	long ring_size;
 	double duration;
+	const char *store;
+	long store_queue;
 } env = {
 	.string_size = 64,
 	.ring_size = 4 << 20,
 };
 
-const char *argp_program_version = "wrapmon-trace 0.1";
+#define WM_VERSION "0.1"
+const char *argp_program_version = "wrapmon-trace " WM_VERSION;
 static const char doc[] =
 	"Trace every call of functions in a running process, with typed arguments, result and "
 	"latency.\n"
@@ -73,7 +78,8 @@ static const char doc[] =
 	"  wrapmon-trace -p 4242 -f search\n"
 	"  wrapmon-trace -p 4242 -f 'int sqlite3_prepare_v2(void *db, const char *sql, int n, "
 	"void **stmt, const char **tail)'\n"
-	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n";
+	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n"
+	"  wrapmon-trace -p 4242 -f search --store calls.db; wrapmon-trace report calls.db\n";
 
 enum {
 	OPT_JSON = 1000,
@@ -85,6 +91,8 @@ enum {
 	OPT_SUMMARY_ONLY,
 	OPT_INTERVAL,
 	OPT_HIST,
+	OPT_STORE,
+	OPT_STORE_QUEUE,
 };
 
 static const struct argp_option opts[] = {
@@ -106,6 +114,10 @@ static const struct argp_option opts[] = {
 	{ "interval", OPT_INTERVAL, "SECONDS", 0,
 	  "Print the summary of the last SECONDS every SECONDS", 0 },
 	{ "hist", OPT_HIST, NULL, 0, "Print a log2 latency histogram per function at the end", 0 },
+	{ "store", OPT_STORE, "FILE", 0,
+	  "Also keep every call in a new SQLite database (see 'wrapmon-trace report --help')", 0 },
+	{ "store-queue", OPT_STORE_QUEUE, "CALLS", OPTION_HIDDEN, "Calls the store queues at most",
+	  0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
 	{},
@@ -216,6 +228,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_MULTI:
 		env.no_multi = true;
+		break;
+	case OPT_STORE:
+		env.store = arg;
+		break;
+	case OPT_STORE_QUEUE:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1)
+			usage_error(state, "--store-queue %s: give a number of calls", arg);
+		env.store_queue = v;
 		break;
 	case 'v':
 		env.verbose++;
@@ -365,6 +387,9 @@ struct session {
 	int nr_funcs;
 	struct tracer *tracer;
 	struct wm_store *store;
+	struct wm_dbstore *db;
+	__u64 db_not_kept; /* warned about so far */
+	bool db_err_shown;
 	struct ring_buffer *rb;
 	struct wm_buf line;
 	__u64 mono_to_real;
@@ -662,6 +687,80 @@ static bool drain(struct session *s)
 	return ring_buffer__consume(s->rb) == DRAIN_MORE;
 }
 
+/* The store's troubles, once a poll at most: calls it could not keep, a failed write. */
+static void poll_db(struct session *s, bool warn)
+{
+	struct wm_dbstore_stats st;
+	const char *msg = dbstore__error(s->db);
+
+	if (!s->db || !warn)
+		return;
+	if (msg && !s->db_err_shown) {
+		elog("%s", msg);
+		s->db_err_shown = true;
+	}
+	dbstore__stats(s->db, &st);
+	if (st.not_kept > s->db_not_kept && !msg)
+		elog("warning: %llu calls not kept in %s: the store cannot keep up (the summary "
+		     "still counts them)",
+		     (unsigned long long)(st.not_kept - s->db_not_kept), env.store);
+	s->db_not_kept = st.not_kept;
+}
+
+/* The command line as a shell would take it back, for the sessions table. */
+static void quote_args(struct wm_buf *b, int argc, char **argv)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_=+:,./@%";
+
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			buf__putc(b, ' ');
+		if (argv[i][0] && !argv[i][strspn(argv[i], plain)]) {
+			buf__puts(b, argv[i]);
+			continue;
+		}
+		buf__putc(b, '\'');
+		for (const char *p = argv[i]; *p; p++) {
+			if (*p == '\'')
+				buf__puts(b, "'\\''");
+			else
+				buf__putc(b, *p);
+		}
+		buf__putc(b, '\'');
+	}
+}
+
+static int open_db(struct session *s, int argc, char **argv, __u64 start_real_ns)
+{
+	struct wm_dbstore_opts o = { .sz = sizeof(o) };
+	struct wm_buf cmd = {};
+	struct wm_sink sink;
+	char err[WM_ERR_MAX] = "";
+	int ret;
+
+	quote_args(&cmd, argc, argv);
+	if (cmd.err) {
+		elog("out of memory");
+		return cmd.err;
+	}
+	o.command_line = cmd.p;
+	o.pid = env.pid;
+	o.exe = resolver__obj_path(s->res, 0);
+	o.version = WM_VERSION;
+	o.start_ns = start_real_ns;
+	o.queue_calls = env.store_queue;
+	o.mode = env.file_mode;
+	ret = dbstore__new(env.store, s->funcs, s->nr_funcs, &o, &s->db, err, sizeof(err));
+	buf__free(&cmd);
+	if (ret) {
+		elog("%s", err);
+		return ret;
+	}
+	dbstore__sink(s->db, &sink);
+	return store__add_sink(s->store, &sink);
+}
+
 /* Fold the BPF drop counters into the store; warn about new drops, by cause. */
 static void poll_drops(struct session *s, bool warn)
 {
@@ -684,6 +783,7 @@ static void poll_drops(struct session *s, bool warn)
 		s->seen[i] = st;
 		store__set_dropped(s->store, i, st.dropped);
 	}
+	poll_db(s, warn);
 }
 
 /* --summary-only: the kernel's aggregates into the store, so summaries see them. */
@@ -716,6 +816,8 @@ static void session__free(struct session *s)
 {
 	ring_buffer__free(s->rb);
 	tracer__free(s->tracer);
+	/* Before the functions it reads go: this stops its writer. */
+	dbstore__free(s->db);
 	store__free(s->store);
 	for (int i = 0; s->dwarf && i < resolver__nr_objs(s->res); i++)
 		dwarf__free(s->dwarf[i]);
@@ -727,6 +829,28 @@ static void session__free(struct session *s)
 	free(s->from_pattern);
 	free(s->seen);
 	buf__free(&s->line);
+}
+
+static int finish_db(struct session *s)
+{
+	struct wm_dbstore_stats st;
+	char err[WM_ERR_MAX] = "";
+	const char *msg;
+	int ret;
+
+	ret = dbstore__finish(s->db, s->store, now_ns(CLOCK_REALTIME), err, sizeof(err));
+	msg = dbstore__error(s->db);
+	if (msg && !s->db_err_shown)
+		elog("%s", msg);
+	if (ret)
+		elog("%s", err);
+	dbstore__stats(s->db, &st);
+	if (st.not_kept)
+		elog("warning: %llu of %llu calls not kept in %s: the store could not keep up",
+		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, env.store);
+	else if (!ret)
+		elog("stored %llu calls in %s", (unsigned long long)st.seen, env.store);
+	return ret || msg ? -EIO : 0;
 }
 
 static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
@@ -810,6 +934,8 @@ int main(int argc, char **argv)
 	__u64 t_start, t_resolved, t_attached;
 	sigset_t set;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report__main(argc - 1, argv + 1);
 	ret = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (ret)
 		return 2;
@@ -959,6 +1085,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	s.mono_to_real = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	if (env.store && open_db(&s, argc, argv, t_start + s.mono_to_real)) {
+		ret = 1;
+		goto cleanup;
+	}
 
 	/* Whole chunks to the file, flushed after every batch: live, but not a write per line. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -1011,6 +1141,8 @@ int main(int argc, char **argv)
 		flush_stdout(&s);
 	}
 	ret = ret ? 1 : 0;
+	if (s.db && finish_db(&s))
+		ret = 1;
 cleanup:
 	session__free(&s);
 	free(specs);

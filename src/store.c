@@ -133,6 +133,11 @@ static __u64 hist_low(unsigned int i, __u64 *width)
 	return (__u64)(WM_HIST_SUB + sub) << (e - 4);
 }
 
+__u64 store__bucket_low(unsigned int i, __u64 *width)
+{
+	return hist_low(i, width);
+}
+
 static void agg_add_latency(struct wm_agg *a, __u64 ns)
 {
 	if (!a->calls || ns < a->lat_min)

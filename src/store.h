@@ -51,6 +51,8 @@ void store__set_dropped(struct wm_store *s, __u32 func_id, __u64 dropped);
 const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id);
 /* Latency at percentile p (0..100) of completed calls; 0 when none. Within 1/16 of the true value. */
 __u64 store__percentile(const struct wm_store *s, __u32 func_id, double p);
+/* Bucket i of wm_agg.hist holds latencies in [low, low + *width). */
+__u64 store__bucket_low(unsigned int i, __u64 *width);
 /* Recent calls, oldest first: i in [0, store__nr_recent()). Strings are owned by the store. */
 size_t store__nr_recent(const struct wm_store *s);
 const struct wm_call_view *store__recent(const struct wm_store *s, size_t i);

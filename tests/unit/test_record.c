@@ -280,7 +280,7 @@ static void test_fuzz(void **state)
 	}
 	(void)sink;
 	/* The generator must exercise the success path too. */
-	assert_true(ok > 100);
+	assert_true(ok > 50);
 }
 
 int main(void)

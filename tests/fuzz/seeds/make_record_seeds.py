@@ -4,8 +4,8 @@
 import os
 import struct
 
-HDR = "<QQ6QQIIIHH7hBBHHI"
-assert struct.calcsize(HDR) == 112
+HDR = "<QQ6QQIIIHH7hBBHHIQ"
+assert struct.calcsize(HDR) == 120
 NONE, FAULT = -1, -2
 d = os.path.join(os.path.dirname(__file__), "..", "corpus", "record")
 os.makedirs(d, exist_ok=True)
@@ -21,7 +21,7 @@ def rec(name, func_id, kind, strs, trunc=0, depth=0, flags=0, args=(1, 2, 3, 4, 
             lens.append(s)
     lens += [NONE] * (7 - len(lens))
     hdr = struct.pack(HDR, 1000, 0 if kind == 2 else 1234, *args, ret, func_id, 42, 43, kind,
-                      len(data), *lens, trunc, depth, flags, 0, 0)
+                      len(data), *lens, trunc, depth, flags, 0, 0, 900 if depth else 0)
     with open(os.path.join(d, name), "wb") as f:
         f.write(hdr + data)
 
