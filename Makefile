@@ -34,9 +34,10 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
-# libelf/libdw/zlib are the system's shared libraries.
+# libelf/libdw/zlib and libmicrohttpd (--metrics) are the system's shared libraries.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LIBS := $(LIBBPF_A) -lelf -ldw -lz
+MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
+LIBS := $(LIBBPF_A) -lelf -ldw -lz $(MHD_LIBS) -pthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
