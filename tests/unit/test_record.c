@@ -113,15 +113,18 @@ static void test_exec_notice(void **state)
 	static const char name[] = "t_exec";
 	struct wm_call_view v;
 	struct wm_call h;
+	unsigned char *p;
 
 	init_hdr(&h);
 	h.kind = WM_REC_EXEC;
 	h.str_len[0] = 6;
 	h.data_len = 6;
-	assert_int_equal(decode(&h, name, 6, HDR + 6, &v), 0);
+	p = record_dup(&h, name, 6, HDR + 6);
+	assert_int_equal(record__decode(p, HDR + 6, &v), 0);
 	assert_int_equal(v.hdr.kind, WM_REC_EXEC);
 	assert_int_equal(v.str_len[0], 6);
 	assert_memory_equal(v.str[0], "t_exec", 6);
+	free(p);
 	/* Cut short: the name's length is not trusted. */
 	assert_int_equal(decode(&h, name, 6, HDR + 5, &v), -EINVAL);
 }
