@@ -27,17 +27,17 @@
 #define DEFAULT_TIMEOUT_S 10
 /* Per connection: the request line and headers must fit (a scrape's take ~300 bytes). */
 #define CONN_MEMORY_LIMIT (32 * 1024)
-#define LISTEN_BACKLOG 16
-#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define LISTEN_BACKLOG	  16
+#define CONTENT_TYPE	  "text/plain; version=0.0.4; charset=utf-8"
 
 struct func_snap {
 	__u64 calls, unfinished, dropped, lat_sum;
-	__u64 le[WM_METRICS_NR_LE];	/* cumulative: calls with latency <= metrics__le_ns(i) */
+	__u64 le[WM_METRICS_NR_LE]; /* cumulative: calls with latency <= metrics__le_ns(i) */
 };
 
 struct metrics_snapshot {
 	int nr_funcs;
-	char **labels;		/* function="...",object="...",pid="N" */
+	char **labels; /* function="...",object="...",pid="N" */
 	bool own_labels;
 	struct func_snap *f;
 	struct metrics_self self;
@@ -47,9 +47,9 @@ struct wm_metrics {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;
 	bool lock_ready;
-	struct metrics_snapshot *work;		/* the tracer's thread only */
-	struct metrics_snapshot *shared;	/* under lock */
-	struct metrics_snapshot *render;	/* the HTTP thread only */
+	struct metrics_snapshot *work;	 /* the tracer's thread only */
+	struct metrics_snapshot *shared; /* under lock */
+	struct metrics_snapshot *render; /* the HTTP thread only */
 	__u64 ring_size;
 	bool verbose;
 	char addr[INET6_ADDRSTRLEN + 16];
@@ -225,8 +225,9 @@ static void func_counter(struct wm_buf *b, const struct metrics_snapshot *snap, 
 	family(b, name, "counter", help);
 	for (int i = 0; i < snap->nr_funcs; i++) {
 		const struct func_snap *fs = &snap->f[i];
-		__u64 v = field == F_CALLS ? fs->calls :
-			  field == F_UNFINISHED ? fs->unfinished : fs->dropped;
+		__u64 v = field == F_CALLS	? fs->calls :
+			  field == F_UNFINISHED ? fs->unfinished :
+						  fs->dropped;
 
 		buf__printf(b, "%s{%s} %llu\n", name, snap->labels[i], (unsigned long long)v);
 	}
@@ -303,7 +304,7 @@ void metrics__render_scrape_duration(struct wm_buf *b, __u64 ns)
 /* ----------------------------------------------------------- addresses */
 
 __attribute__((format(printf, 3, 4))) static int addr_error(char *err, size_t errsz,
-							      const char *fmt, ...)
+							    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -379,10 +380,11 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(p);
 		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return addr_error(err, errsz,
-					  "--metrics '%s': '%s' is not a numeric IPv6 address, e.g. "
-					  "[::1]:9464",
-					  text, host);
+			return addr_error(
+				err, errsz,
+				"--metrics '%s': '%s' is not a numeric IPv6 address, e.g. "
+				"[::1]:9464",
+				text, host);
 		*len = sizeof(*sin6);
 		return 0;
 	}
@@ -438,9 +440,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, c
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body,
-					       must_free ? MHD_RESPMEM_MUST_FREE :
-							   MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+		len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		if (must_free)
 			free(body);
@@ -464,8 +465,8 @@ static __u64 mono_ns(void)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	static char not_allowed[] = "only GET and HEAD are served\n";
 	static char not_found[] = "not found: the metrics are at /metrics\n";
@@ -610,9 +611,9 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	m->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)CONN_MEMORY_LIMIT, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+		(unsigned int)o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->daemon) {
 		/* Whether it closed fd is not documented: leave it, we are about to exit. */

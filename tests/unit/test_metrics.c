@@ -102,8 +102,11 @@ static int count_prefix(const char *text, const char *prefix)
 
 static void test_counters_and_self(void **state)
 {
-	struct metrics_self self = { .ring_size = 4 << 20, .records = 12, .bad_records = 1,
-				     .cpu_us = 1500000, .rss_bytes = 15056896 };
+	struct metrics_self self = { .ring_size = 4 << 20,
+				     .records = 12,
+				     .bad_records = 1,
+				     .cpu_us = 1500000,
+				     .rss_bytes = 15056896 };
 	struct wm_func funcs[2];
 	struct wm_store *s;
 	char *text;
@@ -121,30 +124,35 @@ static void test_counters_and_self(void **state)
 
 	assert_has_line(text, "# HELP wrapmon_calls_total Completed calls of the traced function.");
 	assert_has_line(text, "# TYPE wrapmon_calls_total counter");
-	assert_has_line(text,
-			"wrapmon_calls_total{function=\"search\",object=\"/usr/bin/app\",pid=\"4242\"} 3");
+	assert_has_line(
+		text,
+		"wrapmon_calls_total{function=\"search\",object=\"/usr/bin/app\",pid=\"4242\"} 3");
 	assert_has_line(text, "wrapmon_calls_total{function=\"idle\",object=\"/usr/lib/libx.so.1\","
 			      "pid=\"4242\"} 0");
 	assert_has_line(text, "# TYPE wrapmon_unfinished_total counter");
-	assert_has_line(text, "wrapmon_unfinished_total{function=\"search\",object=\"/usr/bin/app\","
-			      "pid=\"4242\"} 2");
+	assert_has_line(text,
+			"wrapmon_unfinished_total{function=\"search\",object=\"/usr/bin/app\","
+			"pid=\"4242\"} 2");
 	assert_has_line(text, "# TYPE wrapmon_dropped_total counter");
 	assert_has_line(text, "wrapmon_dropped_total{function=\"search\",object=\"/usr/bin/app\","
 			      "pid=\"4242\"} 7");
-	assert_has_line(text, "wrapmon_dropped_total{function=\"idle\",object=\"/usr/lib/libx.so.1\","
-			      "pid=\"4242\"} 0");
+	assert_has_line(text,
+			"wrapmon_dropped_total{function=\"idle\",object=\"/usr/lib/libx.so.1\","
+			"pid=\"4242\"} 0");
 	/* No error classification exists yet: no errors counter rather than a misleading 0. */
 	assert_null(strstr(text, "wrapmon_errors"));
 	assert_has_line(text, "# TYPE wrapmon_call_latency_seconds histogram");
 	assert_has_line(text, "wrapmon_call_latency_seconds_sum{function=\"search\",object=\"/usr/"
 			      "bin/app\",pid=\"4242\"} 3.0000021");
-	assert_has_line(text, "wrapmon_call_latency_seconds_count{function=\"search\",object=\"/usr/"
-			      "bin/app\",pid=\"4242\"} 3");
+	assert_has_line(text,
+			"wrapmon_call_latency_seconds_count{function=\"search\",object=\"/usr/"
+			"bin/app\",pid=\"4242\"} 3");
 	/* A function without a completed call has counters but no histogram yet. */
-	assert_int_equal(count_prefix(text, "wrapmon_call_latency_seconds_bucket{function=\"idle\""),
-			 0);
-	assert_int_equal(count_prefix(text, "wrapmon_call_latency_seconds_bucket{function=\"search\""),
-			 WM_METRICS_NR_LE + 1);
+	assert_int_equal(
+		count_prefix(text, "wrapmon_call_latency_seconds_bucket{function=\"idle\""), 0);
+	assert_int_equal(
+		count_prefix(text, "wrapmon_call_latency_seconds_bucket{function=\"search\""),
+		WM_METRICS_NR_LE + 1);
 
 	assert_has_line(text, "# TYPE wrapmon_ring_buffer_size_bytes gauge");
 	assert_has_line(text, "wrapmon_ring_buffer_size_bytes 4194304");
@@ -248,16 +256,16 @@ static void test_histogram_exact(void **state)
 		__u64 le = metrics__le_ns(i);
 
 		assert_int_equal(le, (1ULL << (10 + i)) - 1);
-		lat[n++] = le;		/* on the bound: in */
-		lat[n++] = le + 1;	/* just above: out */
-		lat[n++] = le - le / 33;	/* inside the last store bucket below */
+		lat[n++] = le;		 /* on the bound: in */
+		lat[n++] = le + 1;	 /* just above: out */
+		lat[n++] = le - le / 33; /* inside the last store bucket below */
 		lat[n++] = le;
 	}
 	lat[n++] = 0;
 	lat[n++] = 1;
 	lat[n++] = 15;
 	lat[n++] = 1022;
-	lat[n++] = 1ULL << 40;		/* past the last bound: only in +Inf */
+	lat[n++] = 1ULL << 40; /* past the last bound: only in +Inf */
 	lat[n++] = ~0ULL >> 2;
 	for (int i = 0; i < n; i++) {
 		add_call(s, 0, lat[i]);
@@ -275,11 +283,14 @@ static void test_histogram_exact(void **state)
 	}
 	assert_int_equal(bucket_value(text, "h", "+Inf"), n);
 	snprintf(sumline, sizeof(sumline),
-		 "wrapmon_call_latency_seconds_count{function=\"h\",object=\"/o\",pid=\"1\"} %d", n);
+		 "wrapmon_call_latency_seconds_count{function=\"h\",object=\"/o\",pid=\"1\"} %d",
+		 n);
 	assert_has_line(text, sumline);
 	snprintf(sumline, sizeof(sumline),
-		 "wrapmon_call_latency_seconds_sum{function=\"h\",object=\"/o\",pid=\"1\"} %llu.%09llu",
-		 (unsigned long long)(sum / 1000000000ULL), (unsigned long long)(sum % 1000000000ULL));
+		 "wrapmon_call_latency_seconds_sum{function=\"h\",object=\"/o\",pid=\"1\"} "
+		 "%llu.%09llu",
+		 (unsigned long long)(sum / 1000000000ULL),
+		 (unsigned long long)(sum % 1000000000ULL));
 	/* The exact decimal of sum ns, trailing zeros dropped. */
 	while (sumline[strlen(sumline) - 1] == '0')
 		sumline[strlen(sumline) - 1] = '\0';
@@ -319,7 +330,8 @@ static void test_label_escaping(void **state)
 	char *text;
 
 	/* Quotes, backslashes and newlines as the format defines; the rest made inert. */
-	func_init(&f, 0, "op\"er\\ator\nx", "/tmp/a \"b\"\\c\x1b[31m\xff\xc2\x85\xe2\x80\xae\xc3\xa9");
+	func_init(&f, 0, "op\"er\\ator\nx",
+		  "/tmp/a \"b\"\\c\x1b[31m\xff\xc2\x85\xe2\x80\xae\xc3\xa9");
 	assert_int_equal(store__new(&f, 1, NULL, &s), 0);
 	add_call(s, 0, 10);
 	text = render(&f, 1, s, 7, &self);
@@ -413,7 +425,8 @@ static void test_parse_addr(void **state)
 	expect_bad_addr("[fe80::1%eth0]:1", "not a numeric IPv6 address");
 	expect_bad_addr("[0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef]:1",
 			"not an IPv6 address");
-	expect_bad_addr("example.org:9464", "not a numeric IPv4 address (host names are not looked up)");
+	expect_bad_addr("example.org:9464",
+			"not a numeric IPv4 address (host names are not looked up)");
 	expect_bad_addr("1.2.3:9464", "not a numeric IPv4 address");
 	expect_bad_addr("0123456789012345678901234567890123456789012345678901234567890123456789:1",
 			"give a numeric address");
@@ -457,7 +470,8 @@ static char *http(const char *addr, const char *req)
 		buf__put(&b, chunk, n);
 		/* A complete reply: headers and Content-Length bytes of body. */
 		{
-			char *end = strstr(b.p, "\r\n\r\n"), *cl = strcasestr(b.p, "Content-Length: ");
+			char *end = strstr(b.p, "\r\n\r\n"),
+			     *cl = strcasestr(b.p, "Content-Length: ");
 
 			if (end && cl && cl < end &&
 			    b.len - (end + 4 - b.p) >= strtoul(cl + 16, NULL, 10) &&
@@ -526,7 +540,8 @@ static void test_http_server(void **state)
 	r = http(metrics__addr(m), "GET /metricsx HTTP/1.1\r\nHost: x\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 404", 12));
 	free(r);
-	r = http(metrics__addr(m), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+	r = http(metrics__addr(m),
+		 "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
 	assert_true(!strncmp(r, "HTTP/1.1 405", 12));
 	assert_non_null(strstr(r, "Allow: GET, HEAD\r\n"));
 	free(r);
@@ -539,7 +554,8 @@ static void test_http_server(void **state)
 		int junk = connect_to(metrics__addr(m));
 		struct timespec t0, t1;
 
-		assert_int_equal(write(junk, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 13), 13);
+		assert_int_equal(write(junk, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 13),
+				 13);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = http(metrics__addr(m), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -557,8 +573,8 @@ static void test_http_server(void **state)
 			buf__putc(&big, 'a');
 		buf__puts(&big, "\r\n\r\n");
 		r = http(metrics__addr(m), big.p);
-		assert_true(!r[0] || !strncmp(r, "HTTP/1.1 431", 12) || !strncmp(r, "HTTP/1.1 414", 12) ||
-			    !strncmp(r, "HTTP/1.1 413", 12));
+		assert_true(!r[0] || !strncmp(r, "HTTP/1.1 431", 12) ||
+			    !strncmp(r, "HTTP/1.1 414", 12) || !strncmp(r, "HTTP/1.1 413", 12));
 		free(r);
 		buf__free(&big);
 	}
@@ -575,7 +591,8 @@ static void test_http_server(void **state)
 		m2 = (struct wm_metrics *)0x1;
 		assert_int_equal(metrics__new(&mo, &f, 1, &m2, err, sizeof(err)), -EADDRINUSE);
 		assert_null(m2);
-		assert_non_null(strstr(err, "the port is in use; pick another with --metrics ADDR:PORT"));
+		assert_non_null(
+			strstr(err, "the port is in use; pick another with --metrics ADDR:PORT"));
 		assert_non_null(strstr(err, addr));
 	}
 	close(stall);
@@ -587,12 +604,9 @@ static void test_http_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counters_and_self),
-		cmocka_unit_test(test_exposition_shape),
-		cmocka_unit_test(test_histogram_exact),
-		cmocka_unit_test(test_label_escaping),
-		cmocka_unit_test(test_parse_addr),
-		cmocka_unit_test(test_http_server),
+		cmocka_unit_test(test_counters_and_self), cmocka_unit_test(test_exposition_shape),
+		cmocka_unit_test(test_histogram_exact),	  cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_parse_addr),	  cmocka_unit_test(test_http_server),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
