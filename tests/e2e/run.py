@@ -978,6 +978,10 @@ def metrics_scrape_counts_match_the_target():
         check(sample(samples, "wrapmon_process_cpu_seconds_total") > 0, "cpu seconds")
         check(sample(samples, "wrapmon_process_resident_memory_bytes") > 1 << 20, "rss")
         check(sample(samples, "wrapmon_scrape_duration_seconds") < 1, "scrape duration")
+        # Prometheus's own linter (in the same Debian package) accepts the exposition.
+        lint = subprocess.run(["promtool", "check", "metrics"], input=scrape(addr),
+                              capture_output=True, text=True)
+        eq((lint.returncode, lint.stdout + lint.stderr), (0, ""), "promtool check metrics")
         for path, code in (("/", 404), ("/metrics/x", 404)):
             try:
                 scrape(addr, path)
