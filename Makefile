@@ -34,17 +34,21 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
-# libelf/libdw/zlib are the system's shared libraries.
+# libelf/libdw/zlib and libmicrohttpd (--metrics) are the system's shared libraries.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3
+MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd) -pthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 SRCS := $(wildcard src/*.c)
-LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+# metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
+# and test_metrics, not into every unit test and fuzz target.
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out src/main.c src/metrics.c,$(SRCS)))
 MAIN_OBJ := $(OUT)/obj/main.o
+METRICS_OBJ := $(OUT)/obj/metrics.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -76,14 +80,18 @@ $(OUT)/obj/%.o: src/%.c $(SKELS) | $(OUT)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/wrapmon-trace: $(MAIN_OBJ) $(LIB_OBJS)
+$(OUT)/wrapmon-trace: $(MAIN_OBJ) $(LIB_OBJS) $(METRICS_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
 
 # Unit tests: each tests/unit/test_X.c links against every module but main.
 $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -lcmocka -o $@
+
+$(OUT)/tests/test_metrics: tests/unit/test_metrics.c $(LIB_OBJS) $(METRICS_OBJ) | $(OUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(METRICS_OBJ) $(LIBS) $(MHD_LIBS) -lcmocka -o $@
 
 # ELF fixtures for the unit tests and target programs for the end-to-end tests.
 -include tests/fixtures/fixtures.mk

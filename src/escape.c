@@ -183,3 +183,44 @@ void esc__json(struct wm_buf *b, const char *s, size_t n)
 	}
 	buf__put(b, s + n - run, run);
 }
+
+void esc__prom(struct wm_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		len = 0;
+		if (p[i] >= 0x80) {
+			len = utf8_seq(p + i, n - i, &cp);
+			if (len && !cp_is_dangerous(cp)) {
+				i += len;
+				run += len;
+				continue;
+			}
+		}
+		buf__put(b, s + i - run, run);
+		run = 0;
+		if (len) {
+			buf__printf(b, "\\\\u{%04X}", (unsigned int)cp);
+			i += len;
+			continue;
+		}
+		if (p[i] == '"')
+			buf__puts(b, "\\\"");
+		else if (p[i] == '\\')
+			buf__puts(b, "\\\\");
+		else if (p[i] == '\n')
+			buf__puts(b, "\\n");
+		else
+			buf__printf(b, "\\\\x%02x", p[i]);
+		i++;
+	}
+	buf__put(b, s + n - run, run);
+}

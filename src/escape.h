@@ -29,4 +29,14 @@ void esc__c(struct wm_buf *b, const char *s, size_t n);
  */
 void esc__json(struct wm_buf *b, const char *s, size_t n);
 
+/*
+ * Prometheus text exposition label value body (no quotes): \\ \" and \n as
+ * the format defines them; every other control byte, DEL and byte that is not
+ * valid UTF-8 as the four characters \xHH, and the C1 controls and bidi
+ * overrides as \u{XXXX} (both written with an escaped backslash, so the
+ * value a scraper reads is that text). The output is valid UTF-8 that a
+ * terminal does not act on, and a plain name or path reads back unchanged.
+ */
+void esc__prom(struct wm_buf *b, const char *s, size_t n);
+
 #endif

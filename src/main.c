@@ -23,6 +23,7 @@
 #include "format.h"
 #include "ifunc.h"
 #include "insn.h"
+#include "metrics.h"
 #include "outfile.h"
 #include "proto.h"
 #include "record.h"
@@ -33,6 +34,8 @@
 
 #define MAX_SPECS 256
 #define POLL_MS 25
+/* The metrics snapshot is refreshed at most this often while tracing. */
+#define METRICS_REFRESH_NS (250 * 1000000ULL)
 /*
  * Records handled per drain: under a flood the ring never empties, and an
  * unbounded drain would keep signals, the target's exit and the drop
@@ -60,6 +63,9 @@ static struct env {
 	double duration;
 	const char *store;
 	long store_queue;
+	const char *metrics;	/* --metrics ADDR:PORT as given */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
 } env = {
 	.string_size = 64,
 	.ring_size = 4 << 20,
@@ -79,7 +85,8 @@ static const char doc[] =
 	"  wrapmon-trace -p 4242 -f 'int sqlite3_prepare_v2(void *db, const char *sql, int n, "
 	"void **stmt, const char **tail)'\n"
 	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n"
-	"  wrapmon-trace -p 4242 -f search --store calls.db; wrapmon-trace report calls.db\n";
+	"  wrapmon-trace -p 4242 -f search --store calls.db; wrapmon-trace report calls.db\n"
+	"  wrapmon-trace -p 4242 -f 'sqlite3_*' --metrics :9464 > /dev/null\n";
 
 enum {
 	OPT_JSON = 1000,
@@ -93,6 +100,7 @@ enum {
 	OPT_HIST,
 	OPT_STORE,
 	OPT_STORE_QUEUE,
+	OPT_METRICS,
 };
 
 static const struct argp_option opts[] = {
@@ -118,6 +126,8 @@ static const struct argp_option opts[] = {
 	  "Also keep every call in a new SQLite database (see 'wrapmon-trace report --help')", 0 },
 	{ "store-queue", OPT_STORE_QUEUE, "CALLS", OPTION_HIDDEN, "Calls the store queues at most",
 	  0 },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. :9464, loopback)", 0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
 	{},
@@ -239,6 +249,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "--store-queue %s: give a number of calls", arg);
 		env.store_queue = v;
 		break;
+	case OPT_METRICS: {
+		char msg[256];
+
+		if (metrics__parse_addr(arg, &env.metrics_addr, &env.metrics_addr_len, msg,
+					sizeof(msg)))
+			usage_error(state, "%s", msg);
+		env.metrics = arg;
+		break;
+	}
 	case 'v':
 		env.verbose++;
 		break;
@@ -390,6 +409,7 @@ struct session {
 	struct wm_dbstore *db;
 	__u64 db_not_kept; /* warned about so far */
 	bool db_err_shown;
+	struct wm_metrics *metrics;	/* --metrics, else NULL */
 	struct ring_buffer *rb;
 	struct wm_buf line;
 	__u64 mono_to_real;
@@ -397,6 +417,7 @@ struct session {
 	__u64 last_interval;		/* CLOCK_MONOTONIC of the last --interval summary */
 	int stdout_err;
 	int batch;
+	__u64 records;		/* read from the ring, malformed ones included */
 	__u64 bad_records;
 };
 
@@ -662,6 +683,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct session *s = ctx;
 	struct wm_call_view v;
 
+	s->records++;
 	if (record__decode(data, size, &v)) {
 		s->bad_records++;
 		return 0;
@@ -814,6 +836,8 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 
 static void session__free(struct session *s)
 {
+	/* First: its thread serves until stopped, from a snapshot of its own. */
+	metrics__free(s->metrics);
 	ring_buffer__free(s->rb);
 	tracer__free(s->tracer);
 	/* Before the functions it reads go: this stops its writer. */
@@ -857,7 +881,7 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
 	__u64 deadline = env.duration > 0 ? t_start + (__u64)(env.duration * 1e9) : 0;
-	__u64 last_stats = t_start;
+	__u64 last_stats = t_start, last_metrics = 0;
 	__u64 every = (__u64)(env.interval * 1e9);
 	int ep, ret = 0, timeout = POLL_MS;
 
@@ -909,6 +933,11 @@ static int run_loop(struct session *s, int pidfd, int sigfd, __u64 t_start)
 		if (now - last_stats >= 1000000000ULL) {
 			poll_drops(s, true);
 			last_stats = now;
+		}
+		if (s->metrics && now - last_metrics >= METRICS_REFRESH_NS) {
+			fetch_aggs(s);
+			metrics__update(s->metrics, s->store, s->records, s->bad_records);
+			last_metrics = now;
 		}
 		if (deadline && now >= deadline)
 			stop = true;
@@ -1007,6 +1036,23 @@ int main(int argc, char **argv)
 	}
 	vlog("resolved %d functions in %.1f ms", s.nr_funcs,
 	     (now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
+	/* Bound before -o truncates anything and before attaching: a port in use ends us here. */
+	if (env.metrics) {
+		struct metrics_opts mo = {
+			.sz = sizeof(mo),
+			.addr = &env.metrics_addr,
+			.addr_len = env.metrics_addr_len,
+			.pid = env.pid,
+			.ring_size = env.ring_size,
+			.verbose = env.verbose > 0,
+		};
+
+		if (metrics__new(&mo, s.funcs, s.nr_funcs, &s.metrics, err, sizeof(err))) {
+			elog("%s", err);
+			ret = 1;
+			goto cleanup;
+		}
+	}
 	/*
 	 * After every check that needs no attaching, so that a typo does not
 	 * truncate the last trace, and before attaching, so that a bad path
@@ -1092,6 +1138,13 @@ int main(int argc, char **argv)
 
 	/* Whole chunks to the file, flushed after every batch: live, but not a write per line. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (s.metrics) {
+		metrics__update(s.metrics, s.store, 0, 0);
+		elog("serving metrics at http://%s/metrics%s", metrics__addr(s.metrics),
+		     metrics__is_loopback(&env.metrics_addr) ?
+			     "" :
+			     " (not loopback: anyone who can reach it can read them)");
+	}
 	fprintf(stderr, "wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
 			"Ctrl-C to end\n",
 		s.nr_funcs, s.nr_funcs == 1 ? "" : "s", env.pid, resolver__obj_path(s.res, 0),
@@ -1119,6 +1172,8 @@ int main(int argc, char **argv)
 		print_interval(&s, now_ns(CLOCK_MONOTONIC), &s.last_interval);
 	fetch_aggs(&s);
 	poll_drops(&s, true);
+	/* The final figures stay served while the summary is written. */
+	metrics__update(s.metrics, s.store, s.records, s.bad_records);
 	if (s.bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s.bad_records);
 	if (env.verbose) {

@@ -6,4 +6,6 @@ if [ "$(id -u)" != 0 ]; then
 	echo "test-e2e: the end-to-end tests load BPF programs: run them as root (sudo make check)" >&2
 	exit 1
 fi
+# The metrics test scrapes wrapmon with a real Prometheus server.
+sh tests/e2e/install-prometheus.sh
 exec python3 tests/e2e/run.py --out "$OUT" "$@"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Bytes from the target through both escapers. Beyond not crashing, the
+ * Bytes from the target through the three escapers. Beyond not crashing, the
  * output must be safe: no control byte or invalid UTF-8 for the terminal,
- * and a valid JSON string body.
+ * a valid JSON string body, and a valid Prometheus label value.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,6 +67,24 @@ static void check_safe(const struct wm_buf *b, int json)
 	}
 }
 
+/*
+ * A Prometheus label value body: safe as above, no raw quote, and every
+ * backslash starts one of the format's three escapes (\\ \" \n).
+ */
+static void check_prom(const struct wm_buf *b)
+{
+	check_safe(b, 0);
+	for (size_t i = 0; i < b->len; i++) {
+		if (b->p[i] == '"')
+			abort();
+		if (b->p[i] == '\\') {
+			if (i + 1 >= b->len || !strchr("\\\"n", b->p[i + 1]))
+				abort();
+			i++;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wm_buf b = {};
@@ -78,6 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esc__json(&b, (const char *)data, size);
 	if (!b.err)
 		check_safe(&b, 1);
+	buf__reset(&b);
+	esc__prom(&b, (const char *)data, size);
+	if (!b.err)
+		check_prom(&b);
 	buf__free(&b);
 	return 0;
 }
