@@ -33,7 +33,7 @@ for t in "$@"; do
 	# shellcheck disable=SC2086
 	if "$bin" -max_total_time="$secs" -timeout=10 -print_final_stats=1 $dict \
 		-artifact_prefix="$F/artifacts/$t-" "$work" $seeds >"$F/$t.log" 2>&1; then
-		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$F/$t.log")
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$F/$t.log" | tail -n 1)
 		printf '  %-8s %s: %s runs in %s s, corpus %s\n' FUZZ "$t" "${runs:-?}" "$secs" \
 			"$(ls "$work" | wc -l)"
 		printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$secs" \
