@@ -92,3 +92,14 @@ void buf__printf(struct wm_buf *b, const char *fmt, ...)
 	}
 	b->len += n;
 }
+
+void err__set(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}

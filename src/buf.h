@@ -20,4 +20,7 @@ void buf__puts(struct wm_buf *b, const char *s);
 void buf__putc(struct wm_buf *b, char c);
 __attribute__((format(printf, 2, 3))) void buf__printf(struct wm_buf *b, const char *fmt, ...);
 
+/* One-line error message into a caller's buffer (NULL or 0 size: nothing). */
+__attribute__((format(printf, 3, 4))) void err__set(char *err, size_t errsz, const char *fmt, ...);
+
 #endif

@@ -92,20 +92,6 @@ struct wm_dbstore {
 	struct wm_buf args, result;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static int exec_sql(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
@@ -190,7 +176,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	for (int i = 0; i < 2; i++) {
 		snprintf(side, sizeof(side), "%s%s", s->path, i ? "-shm" : "-wal");
 		if (!lstat(side, &pst)) {
-			set_err(err, errsz,
+			err__set(err, errsz,
 				"%s exists (left by a crashed writer?): remove it or "
 				"choose another --store file",
 				side);
@@ -201,19 +187,19 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EEXIST)
-			set_err(err, errsz,
+			err__set(err, errsz,
 				"%s already exists: wrapmon never overwrites or adds to a "
 				"file; choose a new --store file",
 				s->path);
 		else
-			set_err(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
+			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
 		return ret;
 	}
 	ret = sqlite3_open_v2(s->path, &s->db,
 			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 			      NULL);
 	if (ret != SQLITE_OK) {
-		set_err(err, errsz, "cannot open %s: %s", s->path,
+		err__set(err, errsz, "cannot open %s: %s", s->path,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
 		ret = -EIO;
 		goto cleanup;
@@ -221,7 +207,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	/* Make SQLite open the file now, then check it is the one we made. */
 	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
 	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
-		set_err(err, errsz, "%s changed while it was being created: not writing to it",
+		err__set(err, errsz, "%s changed while it was being created: not writing to it",
 			s->path);
 		ret = -EBUSY;
 		goto cleanup;
@@ -305,7 +291,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 	ret = 0;
 cleanup:
 	if (ret)
-		set_err(err, errsz, "cannot write to %s: %s", s->path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	buf__free(&params);
 	return ret;
@@ -445,14 +431,14 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 	int ret;
 
 	if (!path || !out || nr_funcs < 0 || (nr_funcs && !funcs)) {
-		set_err(err, errsz, "invalid arguments");
+		err__set(err, errsz, "invalid arguments");
 		return -EINVAL;
 	}
 	*out = NULL;
 	if (opts) {
 		for (i = sizeof(*opts); i < opts->sz; i++) {
 			if (((const char *)opts)[i]) {
-				set_err(err, errsz, "invalid options");
+				err__set(err, errsz, "invalid options");
 				return -EINVAL;
 			}
 		}
@@ -482,20 +468,20 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		goto cleanup;
 	if (sqlite3_prepare_v3(s->db, insert_call_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
 			       NULL)) {
-		set_err(err, errsz, "cannot write to %s: %s", path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", path, sqlite3_errmsg(s->db));
 		ret = -EIO;
 		goto cleanup;
 	}
 	ret = -pthread_create(&s->writer, NULL, writer_main, s);
 	if (ret) {
-		set_err(err, errsz, "cannot start the store's writer thread: %s", strerror(-ret));
+		err__set(err, errsz, "cannot start the store's writer thread: %s", strerror(-ret));
 		goto cleanup;
 	}
 	s->writer_started = true;
 	*out = s;
 	return 0;
 nomem:
-	set_err(err, errsz, "out of memory");
+	err__set(err, errsz, "out of memory");
 cleanup:
 	/* A file we created and could not set up is of no use to anyone. */
 	if (s && s->db)
@@ -633,7 +619,7 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 	ret = 0;
 cleanup:
 	if (ret)
-		set_err(err, errsz, "cannot finish %s: %s", db->path, sqlite3_errmsg(db->db));
+		err__set(err, errsz, "cannot finish %s: %s", db->path, sqlite3_errmsg(db->db));
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -57,23 +57,9 @@ struct report {
 	size_t errsz;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static int db_err(struct report *r)
 {
-	set_err(r->err, r->errsz, "cannot read %s: %s", r->path, sqlite3_errmsg(r->db));
+	err__set(r->err, r->errsz, "cannot read %s: %s", r->path, sqlite3_errmsg(r->db));
 	return -EIO;
 }
 
@@ -193,15 +179,15 @@ static int open_db(struct report *r)
 	bool wrapmon = false;
 
 	if (stat(r->path, &sb)) {
-		set_err(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(errno));
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_err(r->err, r->errsz, "%s is not a file", r->path);
+		err__set(r->err, r->errsz, "%s is not a file", r->path);
 		return -EINVAL;
 	}
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		set_err(r->err, r->errsz, "cannot open %s: %s", r->path,
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
 			r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		return -EIO;
 	}
@@ -216,7 +202,7 @@ static int open_db(struct report *r)
 	if (!wrapmon)
 		goto cleanup;
 	if (ver != WM_DB_SCHEMA_VERSION) {
-		set_err(r->err, r->errsz, "%s has schema version %d; this wrapmon reads version %d",
+		err__set(r->err, r->errsz, "%s has schema version %d; this wrapmon reads version %d",
 			r->path, ver, WM_DB_SCHEMA_VERSION);
 		ret = -EPROTO;
 		goto done;
@@ -224,7 +210,7 @@ static int open_db(struct report *r)
 	ret = 0;
 	goto done;
 cleanup:
-	set_err(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
+	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
 		sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
 				sqlite3_errcode(r->db) == SQLITE_ROW ?
 			"no wrapmon marker" :
@@ -578,7 +564,7 @@ cleanup:
 	if (ret == -EIO)
 		db_err(r);
 	else if (ret == -ENOMEM)
-		set_err(r->err, r->errsz, "out of memory");
+		err__set(r->err, r->errsz, "out of memory");
 	sqlite3_finalize(st);
 	func_rows_free(rows, n);
 	return ret;
@@ -696,7 +682,7 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 		st = NULL;
 	}
 	if (o->since && report__parse_since(o->since, end, &since)) {
-		set_err(r->err, r->errsz,
+		err__set(r->err, r->errsz,
 			"invalid --since '%s': give a duration before the end "
 			"(e.g. 10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
 			o->since);
@@ -831,13 +817,13 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 	int ret, rc, n = 0;
 
 	if (!path || !out) {
-		set_err(err, errsz, "invalid arguments");
+		err__set(err, errsz, "invalid arguments");
 		return -EINVAL;
 	}
 	if (opts) {
 		for (size_t i = sizeof(*opts); i < opts->sz; i++) {
 			if (((const char *)opts)[i]) {
-				set_err(err, errsz, "invalid options");
+				err__set(err, errsz, "invalid options");
 				return -EINVAL;
 			}
 		}
@@ -848,7 +834,7 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 			o.top = opts->top;
 	}
 	if (o.since && report__parse_since(o.since, NSEC_PER_SEC, &(__u64){ 0 })) {
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"invalid --since '%s': give a duration before the end (e.g. "
 			"10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
 			o.since);
@@ -889,12 +875,12 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 	else if (!n)
 		buf__puts(&r.b, "no sessions\n");
 	if (r.b.err || r.tmp.err) {
-		set_err(err, errsz, "out of memory");
+		err__set(err, errsz, "out of memory");
 		ret = -ENOMEM;
 		goto cleanup;
 	}
 	if (fwrite(r.b.p, 1, r.b.len, out) != r.b.len || fflush(out)) {
-		set_err(err, errsz, "cannot write the report: %s", strerror(errno));
+		err__set(err, errsz, "cannot write the report: %s", strerror(errno));
 		ret = -EIO;
 		goto cleanup;
 	}

@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "resolve.h"
 
 /* include/linux/sched.h: not exported to user space. */
@@ -40,20 +41,6 @@ struct wm_resolver {
 	struct wm_obj *objs;
 	int nr_objs, cap_objs;
 };
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 static const char *base_name(const char *path)
 {
@@ -376,23 +363,23 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	ret = read_file(path, &stat);
 	if (ret == -ENOENT || ret == -ESRCH) {
-		set_err(err, errsz, "process %d does not exist: check the PID (ps -p %d)", pid,
+		err__set(err, errsz, "process %d does not exist: check the PID (ps -p %d)", pid,
 			pid);
 		return -ESRCH;
 	}
 	if (ret) {
-		set_err(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+		err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	/* The command name may hold spaces and parentheses: skip to the last ')'. */
 	p = strrchr(stat, ')');
 	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2) {
-		set_err(err, errsz, "cannot parse %s", path);
+		err__set(err, errsz, "cannot parse %s", path);
 		ret = -EINVAL;
 		goto cleanup;
 	}
 	if (state == 'Z' || state == 'X') {
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"process %d is a zombie: it has exited and waits for its parent to reap "
 			"it, there is no code left to trace",
 			pid);
@@ -400,7 +387,7 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 		goto cleanup;
 	}
 	if (flags & WM_PF_KTHREAD) {
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"process %d is a kernel thread: wrapmon traces user-space processes", pid);
 		ret = -ESRCH;
 	}
@@ -413,10 +400,10 @@ cleanup:
 static void set_access_err(pid_t pid, const char *what, int ret, char *err, size_t errsz)
 {
 	if (geteuid())
-		set_err(err, errsz, "cannot read %s of process %d: %s; run wrapmon as root", what,
+		err__set(err, errsz, "cannot read %s of process %d: %s; run wrapmon as root", what,
 			pid, strerror(-ret));
 	else
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"cannot read %s of process %d: %s; even root needs CAP_SYS_PTRACE over the "
 			"target (check the container's capabilities and kernel.yama.ptrace_scope)",
 			what, pid, strerror(-ret));
@@ -449,7 +436,7 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	snprintf(proc, sizeof(proc), "/proc/%d/exe", r->pid);
 	if (stat(proc, &want)) {
 		ret = -errno;
-		set_err(err, errsz, "cannot open the executable of process %d (%s): %s", r->pid,
+		err__set(err, errsz, "cannot open the executable of process %d (%s): %s", r->pid,
 			exe, strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
@@ -462,17 +449,17 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 		fd = open_elf_fd(-1, proc, &st);
 	if (fd < 0) {
 		if (fd == -ENOEXEC)
-			set_err(err, errsz, "the executable of process %d (%s) is not an ELF file",
+			err__set(err, errsz, "the executable of process %d (%s) is not an ELF file",
 				r->pid, exe);
 		else
-			set_err(err, errsz, "cannot open the executable of process %d (%s): %s",
+			err__set(err, errsz, "cannot open the executable of process %d (%s): %s",
 				r->pid, exe, strerror(-fd));
 		return fd;
 	}
 	ret = resolver__add(r, exe, fd, &st);
 	if (ret) {
 		close(fd);
-		set_err(err, errsz, "cannot read the symbols of %s (process %d): %s", exe, r->pid,
+		err__set(err, errsz, "cannot read the symbols of %s (process %d): %s", exe, r->pid,
 			strerror(-ret));
 	}
 	return ret;
@@ -515,7 +502,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		return -EINVAL;
 	*out = NULL;
 	if (pid <= 0) {
-		set_err(err, errsz, "invalid PID %d: give the positive PID of a running process",
+		err__set(err, errsz, "invalid PID %d: give the positive PID of a running process",
 			pid);
 		return -EINVAL;
 	}
@@ -525,7 +512,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 
 	r = resolver__alloc(pid);
 	if (!r) {
-		set_err(err, errsz, "out of memory");
+		err__set(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 
@@ -539,14 +526,14 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			/* Gone in the meantime, or a kernel thread with no executable. */
 			ret = check_process(pid, err, errsz);
 			if (!ret) {
-				set_err(err, errsz,
+				err__set(err, errsz,
 					"process %d is a kernel thread: wrapmon traces user-space "
 					"processes",
 					pid);
 				ret = -ESRCH;
 			}
 		} else {
-			set_err(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
 		}
 		goto cleanup;
 	}
@@ -559,9 +546,9 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		if (is_access_err(ret))
 			set_access_err(pid, "the memory map", ret, err, errsz);
 		else if (ret == -ENOENT || ret == -ESRCH)
-			set_err(err, errsz, "process %d exited while being inspected", pid);
+			err__set(err, errsz, "process %d exited while being inspected", pid);
 		else
-			set_err(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
 		if (ret == -ENOENT)
 			ret = -ESRCH;
 		goto cleanup;
@@ -570,7 +557,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		/* An exited process that still has /proc entries maps nothing either. */
 		ret = check_process(pid, err, errsz);
 		if (!ret) {
-			set_err(err, errsz,
+			err__set(err, errsz,
 				"process %d is a kernel thread: wrapmon traces user-space "
 				"processes",
 				pid);
@@ -581,7 +568,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	nr_maps = procmaps__parse(text, &maps);
 	if (nr_maps < 0) {
 		ret = nr_maps;
-		set_err(err, errsz, "cannot parse %s: %s", path, strerror(-ret));
+		err__set(err, errsz, "cannot parse %s: %s", path, strerror(-ret));
 		goto cleanup;
 	}
 
@@ -592,7 +579,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		if (is_access_err(ret))
 			set_access_err(pid, "the root directory", ret, err, errsz);
 		else
-			set_err(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot open %s: %s", path, strerror(-ret));
 		if (ret == -ENOENT)
 			ret = -ESRCH;
 		goto cleanup;
@@ -657,13 +644,13 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		const char *p;
 
 		if (opts->sz < sizeof(opts->sz)) {
-			set_err(err, errsz, "wm_resolver_opts: sz is not set");
+			err__set(err, errsz, "wm_resolver_opts: sz is not set");
 			return -EINVAL;
 		}
 		/* Newer callers may pass fields this code does not know: they must be 0. */
 		for (p = (const char *)opts + known; p < (const char *)opts + opts->sz; p++) {
 			if (*p) {
-				set_err(err, errsz, "wm_resolver_opts: unknown non-zero fields");
+				err__set(err, errsz, "wm_resolver_opts: unknown non-zero fields");
 				return -EINVAL;
 			}
 		}
@@ -671,20 +658,20 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 			root = opts->root;
 	}
 	if (!paths || n <= 0) {
-		set_err(err, errsz, "no objects given");
+		err__set(err, errsz, "no objects given");
 		return -EINVAL;
 	}
 
 	r = resolver__alloc(0);
 	if (!r) {
-		set_err(err, errsz, "out of memory");
+		err__set(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	if (root && *root) {
 		r->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->rootfd < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot open root directory %s: %s", root,
+			err__set(err, errsz, "cannot open root directory %s: %s", root,
 				strerror(-ret));
 			goto cleanup;
 		}
@@ -694,7 +681,7 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		struct stat st;
 
 		if (!paths[i] || !*paths[i]) {
-			set_err(err, errsz, "object %d has an empty path", i);
+			err__set(err, errsz, "object %d has an empty path", i);
 			ret = -EINVAL;
 			goto cleanup;
 		}
@@ -702,9 +689,9 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		if (fd < 0) {
 			ret = fd;
 			if (ret == -ENOEXEC)
-				set_err(err, errsz, "%s is not an ELF object", paths[i]);
+				err__set(err, errsz, "%s is not an ELF object", paths[i]);
 			else
-				set_err(err, errsz, "cannot open %s%s%s: %s", paths[i],
+				err__set(err, errsz, "cannot open %s%s%s: %s", paths[i],
 					r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
 					strerror(-ret));
 			goto cleanup;
@@ -712,7 +699,7 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		ret = resolver__add(r, paths[i], fd, &st);
 		if (ret) {
 			close(fd);
-			set_err(err, errsz, "cannot read the symbols of %s: %s", paths[i],
+			err__set(err, errsz, "cannot read the symbols of %s: %s", paths[i],
 				strerror(-ret));
 			goto cleanup;
 		}
@@ -933,7 +920,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 
 	if (r->pid)
 		snprintf(where, sizeof(where), " of process %d", r->pid);
-	set_err(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
+	err__set(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
 		name, pattern ? "matches no function in" : "not found in", nsel,
 		nsel == 1 ? "" : "s", where, objs.buf,
 		c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
@@ -1077,7 +1064,7 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 				sbuf__item(&list, r->objs[ms->m[i].obj].path);
 			last = ms->m[i].obj;
 		}
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
 			"LIB:%s or /path/to/obj:%s",
 			name, nobjs, list.buf, name, name);
@@ -1088,7 +1075,7 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			snprintf(addr, sizeof(addr), "0x%lx", ms->m[i].vaddr);
 			sbuf__item(&list, addr);
 		}
-		set_err(err, errsz,
+		err__set(err, errsz,
 			"symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
 			"functions in different files; the pattern '[%c]%s' traces every copy",
 			name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
@@ -1110,21 +1097,21 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		return -EINVAL;
 	*out = NULL;
 	if (!r || !selector || !*selector) {
-		set_err(err, errsz, "empty function selector: give NAME, PATTERN or LIB:NAME");
+		err__set(err, errsz, "empty function selector: give NAME, PATTERN or LIB:NAME");
 		return -EINVAL;
 	}
 
 	/* A path may hold ':' itself; a library or function name may not. */
 	colon = selector[0] == '/' ? strrchr(selector, ':') : strchr(selector, ':');
 	if (selector[0] == '/' && !colon) {
-		set_err(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
+		err__set(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
 			selector, selector);
 		return -EINVAL;
 	}
 	if (colon) {
 		name = colon + 1;
 		if (colon == selector || !*name) {
-			set_err(err, errsz,
+			err__set(err, errsz,
 				"selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
 				selector, !*name ? "function name after ':'" : "object before ':'");
 			return -EINVAL;
@@ -1163,7 +1150,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 				   scope[0] == '/' ? r->objs[i].path : base_name(r->objs[i].path));
 		if (r->pid)
 			snprintf(who, sizeof(who), "process %d", r->pid);
-		set_err(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s", scope,
+		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s", scope,
 			who, list.buf);
 		ret = -ENOENT;
 		goto cleanup;
@@ -1192,7 +1179,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 
 cleanup:
 	if (ret == -ENOMEM)
-		set_err(err, errsz, "out of memory");
+		err__set(err, errsz, "out of memory");
 	free(ms.m);
 	free(scope);
 	free(sel);
