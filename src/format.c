@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <time.h>
+#include "demangle.h"
 #include "escape.h"
 #include "format.h"
 
@@ -205,6 +206,9 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	put_time_text(b, c->ts_real_ns, o && o->utc);
 	buf__printf(b, " %u ", c->hdr.tid);
 	name = func_name(f, &name_len);
+	/* A C++ name's parameter types: the arguments that follow show them. */
+	if (memchr(name, '(', name_len))
+		name_len = demangle__name_len(name);
 	esc__c(b, name, name_len);
 	buf__putc(b, '(');
 	if (sig_is_raw(f)) {

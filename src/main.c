@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "dbstore.h"
+#include "demangle.h"
 #include "dwarf.h"
 #include "escape.h"
 #include "format.h"
@@ -377,7 +378,8 @@ static int parse_spec(const char *text, struct spec *sp)
 		plen = colon - text;
 		body = colon + 1;
 	}
-	if (!proto__is_prototype(body)) {
+	/* C++ names ("ns::Widget::draw(int)") are selectors, not C prototypes. */
+	if (!proto__is_prototype(body) || strstr(body, "::")) {
 		if (!*body) {
 			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen", text);
 			return -EINVAL;
@@ -545,7 +547,9 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		memset(f, 0, sizeof(*f));
 		memset(p, 0, sizeof(*p));
 		f->id = s->nr_funcs;
-		snprintf(f->name, sizeof(f->name), "%s", m[i].sym);
+		/* C++: shown as written in the source, "ns::Widget::draw(int)". */
+		if (demangle(m[i].sym, f->name, sizeof(f->name)) == -EINVAL)
+			snprintf(f->name, sizeof(f->name), "%s", m[i].sym);
 		snprintf(f->obj, sizeof(f->obj), "%s", resolver__obj_path(s->res, m[i].obj));
 		if (sp->has_proto) {
 			f->sig = sp->sig;

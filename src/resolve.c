@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "demangle.h"
 #include "resolve.h"
 
 /* include/linux/sched.h: not exported to user space. */
@@ -1042,7 +1043,7 @@ static int match_name(const struct wm_resolver *r, int obj, const char *name, st
  * object: static functions of the same name in different files.
  */
 static int check_ambiguous(const struct wm_resolver *r, const char *name, struct matches *ms,
-			   char *err, size_t errsz)
+			   bool copies_ok, char *err, size_t errsz)
 {
 	struct sbuf list = {};
 	int i, nobjs = 0, last = -1;
@@ -1070,7 +1071,8 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			name, nobjs, list.buf, name, name);
 		return -EEXIST;
 	}
-	if (ms->n > 1) {
+	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
+	if (ms->n > 1 && !copies_ok) {
 		for (i = 0; i < ms->n; i++) {
 			snprintf(addr, sizeof(addr), "0x%lx", ms->m[i].vaddr);
 			sbuf__item(&list, addr);
@@ -1084,13 +1086,113 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 	return 0;
 }
 
+/*
+ * The ':' ending an object prefix. C++'s "::" never is one. A path may hold
+ * ':' itself, so for a path it is the last single ':'; a library name may
+ * not, so otherwise it is the first.
+ */
+static const char *scope_colon(const char *sel)
+{
+	const char *p, *found = NULL;
+
+	for (p = sel; *p; p++) {
+		if (p[0] == ':' && p[1] == ':') {
+			p++;
+			continue;
+		}
+		if (*p != ':')
+			continue;
+		found = p;
+		if (sel[0] != '/')
+			break;
+	}
+	return found;
+}
+
+/* The demangled name of sym, or NULL when it is not C++. Static buffer: use at once. */
+static const char *cxx_name(const char *sym, char *buf, size_t size)
+{
+	int ret = demangle(sym, buf, size);
+
+	return ret == 0 || ret == -ENOSPC ? buf : NULL;
+}
+
+/*
+ * C++ selectors match demangled names: with a parameter list against the
+ * whole name ("ns::Widget::draw(int)"), without one against the name before
+ * it ("ns::Widget::draw", "ns::Widget::*"). Each address once.
+ */
+static int match_cxx(const struct wm_resolver *r, int obj, const char *sel, bool pattern,
+		     struct matches *ms)
+{
+	bool whole = strchr(sel, '(') != NULL;
+	const struct wm_sym *syms;
+	char d[1024], part[1024];
+	const char *dn;
+	int i, j, n, ret = 0, first = ms->n;
+	size_t len;
+
+	n = elf_obj__syms(r->objs[obj].elf, &syms);
+	for (i = 0; i < n && !ret; i++) {
+		dn = cxx_name(syms[i].name, d, sizeof(d));
+		if (!dn)
+			continue;
+		if (!whole) {
+			len = demangle__name_len(dn);
+			snprintf(part, sizeof(part), "%.*s", (int)len, dn);
+			dn = part;
+		}
+		if (pattern ? fnmatch(sel, dn, 0) : strcmp(sel, dn))
+			continue;
+		for (j = first; j < ms->n; j++)
+			if (ms->m[j].vaddr == syms[i].vaddr)
+				break;
+		if (j == ms->n)
+			ret = matches__add(ms, obj, &syms[i]);
+	}
+	return ret;
+}
+
+/*
+ * A plain C++ name that means several functions of different signatures
+ * (overloads): list them, so the user can pick one with its parameters.
+ * Copies of one function (constructor variants) are all kept.
+ */
+static int check_overloads(const char *name, struct matches *ms, char *err, size_t errsz)
+{
+	char d0[1024], d[1024];
+	struct sbuf list = {};
+	int i, j, distinct = 1;
+
+	if (!cxx_name(ms->m[0].sym, d0, sizeof(d0)))
+		return 0;
+	for (i = 1; i < ms->n; i++)
+		if (cxx_name(ms->m[i].sym, d, sizeof(d)) && strcmp(d, d0))
+			distinct++;
+	if (distinct == 1)
+		return 0;
+	for (i = 0; i < ms->n; i++) {
+		if (!cxx_name(ms->m[i].sym, d, sizeof(d)))
+			continue;
+		for (j = 0; j < i; j++)
+			if (cxx_name(ms->m[j].sym, d0, sizeof(d0)) && !strcmp(d0, d))
+				break;
+		if (j == i)
+			sbuf__item(&list, d);
+	}
+	err__set(err, errsz,
+		 "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name, list.buf,
+		 d);
+	return -EEXIST;
+}
+
 int resolver__resolve(const struct wm_resolver *r, const char *selector, struct wm_match **out,
 		      char *err, size_t errsz)
 {
 	struct matches ms = {};
 	const char *name = selector, *colon = NULL;
 	char *scope = NULL;
-	bool *sel = NULL, pattern;
+	bool *sel = NULL, pattern, cxx;
 	int i, nsel = 0, ret = 0;
 
 	if (!out)
@@ -1101,8 +1203,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		return -EINVAL;
 	}
 
-	/* A path may hold ':' itself; a library or function name may not. */
-	colon = selector[0] == '/' ? strrchr(selector, ':') : strchr(selector, ':');
+	colon = scope_colon(selector);
 	if (selector[0] == '/' && !colon) {
 		err__set(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
 			selector, selector);
@@ -1156,10 +1257,17 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		goto cleanup;
 	}
 
+	cxx = demangle__is_cxx_selector(name);
+	/* "operator[]" and friends: brackets in a C++ name are not a pattern. */
+	if (cxx)
+		pattern = strpbrk(name, "*?") != NULL;
 	for (i = 0; i < r->nr_objs && !ret; i++) {
 		if (!sel[i])
 			continue;
-		ret = pattern ? match_pattern(r, i, name, &ms) : match_name(r, i, name, &ms);
+		if (cxx)
+			ret = match_cxx(r, i, name, pattern, &ms);
+		else
+			ret = pattern ? match_pattern(r, i, name, &ms) : match_name(r, i, name, &ms);
 	}
 	if (ret)
 		goto cleanup;
@@ -1167,8 +1275,13 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		ret = not_found(r, sel, name, pattern, err, errsz);
 		goto cleanup;
 	}
+	if (!pattern && cxx) {
+		ret = check_overloads(name, &ms, err, errsz);
+		if (ret)
+			goto cleanup;
+	}
 	if (!pattern) {
-		ret = check_ambiguous(r, name, &ms, err, errsz);
+		ret = check_ambiguous(r, name, &ms, cxx, err, errsz);
 		if (ret)
 			goto cleanup;
 	}

@@ -10,8 +10,8 @@ set -eu
 
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes; valgrind: memcheck of the unit
 # tests; libcap2-bin (capsh): the test that runs wrapmon without its capabilities;
-# libmicrohttpd-dev: the HTTP server behind --metrics.
-PKGS="clang llvm libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev"
+# libmicrohttpd-dev: the HTTP server behind --metrics; g++: the C++ test target.
+PKGS="clang llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -904,6 +904,51 @@ def interval_summaries_add_up_to_the_session():
 
 
 @test
+def cxx_names_demangled_patterns_and_overloads():
+    t = Target("t_cxx")
+    try:
+        line = bad(["-p", str(t.pid), "-f", "ns::Widget::draw"],
+                   r"'ns::Widget::draw' is overloaded: ns::Widget::draw\(char const\*\), "
+                   r"ns::Widget::draw\(int\); give the parameter list")
+    finally:
+        t.finish()
+        t.kill()
+
+    t = Target("t_cxx")
+    rc, out, err = trace(t, "-f", "ns::Widget::*", "-f", "t_cxx:ns::detail::scale", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, summary = json_records(out)
+    got = sorted((r["tid"], r["function"], tuple(a["value"] for a in r["args"]),
+                  r["result"]["value"]) for r in recs)
+    want = []
+    for l in t.lines():
+        tid = int(l[0])
+        if l[1] == "draw_int":
+            want.append((tid, "ns::Widget::draw(int)", (l[2], int(l[3])), int(l[4])))
+        elif l[1] == "draw_str":
+            want.append((tid, "ns::Widget::draw(char const*)", (l[2], l[3]), int(l[4])))
+        elif l[1] == "count":
+            want.append((tid, "ns::Widget::count(int)", (int(l[2]),), int(l[3])))
+        else:
+            want.append((tid, "ns::detail::scale(long, int)", (int(l[2]), 3), int(l[3])))
+    eq(len(want), 12, "calls logged")
+    eq(got, sorted(want), "demangled names, this as a pointer, typed arguments")
+    eq([a["name"] for a in recs[0]["args"]][0], "this", "this is the first argument")
+    eq(sorted(f["function"] for f in summary["functions"]),
+       ["ns::Widget::count(int)", "ns::Widget::draw(char const*)", "ns::Widget::draw(int)",
+        "ns::detail::scale(long, int)"], "summary names")
+
+    # One overload by its parameter list; the call line shows the name without them.
+    t = Target("t_cxx")
+    rc, out, err = trace(t, "-f", "ns::Widget::draw(int)")
+    eq(rc, 0, f"exit code ({err})")
+    lines = [l for l in out.decode().splitlines() if " ns::Widget::draw(" in l]
+    eq(len(lines), 3, "draw(int) calls only")
+    check(all(re.search(r" ns::Widget::draw\(this=0x[0-9a-f]+, x=\d\) = 70\d  <", l) for l in lines),
+          f"call lines: {lines}")
+
+
+@test
 def unprobeable_pattern_matches_are_named_and_left_out():
     t = Target("t_locked")
     try:

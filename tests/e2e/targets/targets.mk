@@ -7,6 +7,7 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_spin $(OUT)/targets/t_flood $(OUT)/targets/t_search_cet \
 	 $(OUT)/targets/t_locked $(OUT)/targets/t_fork $(OUT)/targets/t_exec \
 	 $(OUT)/targets/t_crash $(OUT)/targets/t_threads $(OUT)/targets/t_hostile \
+	 $(OUT)/targets/t_cxx \
 	 $(OUT)/targets/t_metrics
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
@@ -40,3 +41,8 @@ $(OUT)/targets/t_lib2: $(TGT_DIR)/t_lib.c $(OUT)/targets/libwmt.so $(OUT)/target
 $(OUT)/targets/t_search_cet: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) -g -fcf-protection=full $(TGT_CFLAGS) $< -o $@
+
+CXX ?= g++
+$(OUT)/targets/t_cxx: $(TGT_DIR)/t_cxx.cpp $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
