@@ -883,6 +883,18 @@ static bool starts_operand(const struct parser *p, int ti)
 	return p->toks[ti].kind == TOK_IDENT && !is_literal_word(p, ti);
 }
 
+/* A name that parser__operand() would accept. */
+static bool is_operand_name(const struct parser *p, int ti)
+{
+	const struct tok *t = &p->toks[ti];
+
+	if (!starts_operand(p, ti))
+		return false;
+	if (tok__is(p, ti, "ret") || tok__is(p, ti, "latency") || arg_number(p, ti) >= 0)
+		return true;
+	return sig__lookup(p->sig, p->text + t->off, t->len) != NULL;
+}
+
 static int parser__comparison(struct parser *p)
 {
 	struct operand o;
@@ -906,7 +918,7 @@ static int parser__comparison(struct parser *p)
 					    tok__text(p, first, a, sizeof(a)));
 		}
 		op_tok = p->pos++;
-		if (starts_operand(p, p->pos))
+		if (is_operand_name(p, p->pos))
 			return parser__fail(p, p->pos,
 					    "'%s' %s '%s': compare an operand with a literal, not "
 					    "with another operand",
