@@ -501,6 +501,44 @@ static void test_op_limit(void **state)
 	parse_err(text, &sig, 33, "parentheses nested too deeply (more than 32)");
 }
 
+/* What README.md shows, against the prototypes it implies. */
+static void test_readme(void **state)
+{
+	static const char *const ok[] = {
+		"ret < 0",
+		"ret == -1 || ret == -2",
+		"pat == \"abc\" && n > 100",
+		"pat == \"GET *\" && latency > 1ms",
+		"!(flag || c == '\\n') && (ret < 0 || latency >= 250us)",
+		"arg2 >= 0x1000",
+		"0 > ret",
+		"!ret == 0",
+		"flag",
+		"latency > 1.5ms && latency < 2s && latency > 100ns",
+	};
+	struct wm_sig sig, two, sz;
+	struct wm_expr e;
+
+	sig_of("int f(const char *pat, const char *s, size_t n, char c, bool flag, uint16_t u)", &sig);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		parse_ok(ok[i], &sig, &e);
+	sig_of("size_t iconv(void *cd, char **in, size_t *inleft, char **out, size_t *outleft)", &sz);
+	parse_ok("ret == -1", &sz, &e);
+	assert_int_equal(e.ops[0].imm, UINT64_MAX);
+	parse_err("n < 0", &sig, 1, "'n < 0' is always false: 'n' is 'size_t', which is unsigned");
+	parse_err("u == 65536", &sig, 6, "'65536' is out of range for 'u' ('uint16_t': 0..65535)");
+
+	sig_of("int search(const char *pat, const char *s)", &two);
+	parse_err("pattern == \"a\"", &two, 1,
+		  "unknown name 'pattern': parameters are pat, s (or arg0..arg5, ret, latency)");
+	parse_err("pat < \"a\"", &two, 5,
+		  "'pat' is a string: it compares only with == and != (a trailing * matches a "
+		  "prefix: \"abc*\")");
+	parse_err("(ret == 1", &two, 1, "unbalanced '(': add the matching ')'");
+	canon("0 > ret", &two, "ret < 0");
+	canon("latency > 1000000ns", &two, "latency > 1ms");
+}
+
 /* ---- evaluation ---- */
 
 static void test_eval_widths(void **state)
@@ -1129,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_string_limits),
+		cmocka_unit_test(test_readme),
 		cmocka_unit_test(test_op_limit),
 		cmocka_unit_test(test_eval_widths),
 		cmocka_unit_test(test_eval_char_bool_ptr),
