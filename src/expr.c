@@ -57,8 +57,8 @@ struct literal {
 };
 
 struct operand {
-	int src;		  /* WM_EXPR_SRC_* or a register */
-	enum wm_type_kind kind;	  /* WM_T_INT etc; latency: WM_T_INT */
+	int src;		/* WM_EXPR_SRC_* or a register */
+	enum wm_type_kind kind; /* WM_T_INT etc; latency: WM_T_INT */
 	int size;
 	bool is_signed;
 	bool is_latency;
@@ -74,7 +74,7 @@ struct parser {
 	int nr_toks;
 	int pos;
 	int nesting;
-	int depth; /* stack depth of the program so far */
+	int depth;     /* stack depth of the program so far */
 	char *scratch; /* decoded string literal */
 	struct wm_expr *out;
 	int *err_col;
@@ -189,7 +189,8 @@ static int parser__lex(struct parser *p)
 			while (s[i] && s[i] != (char)c)
 				i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
 			if (!s[i])
-				return parser__fail(p, p->nr_toks - 1, "unterminated %s: add the closing %c",
+				return parser__fail(p, p->nr_toks - 1,
+						    "unterminated %s: add the closing %c",
 						    c == '"' ? "string" : "character", c);
 			i++;
 			t->kind = c == '"' ? TOK_STRING : TOK_CHAR;
@@ -202,14 +203,15 @@ static int parser__lex(struct parser *p)
 		} else if (c == '=') {
 			return parser__fail(p, p->nr_toks - 1, "'=' is not a comparison: use '=='");
 		} else if (c == '&' || c == '|') {
-			return parser__fail(p, p->nr_toks - 1, "'%c' is not an operator: use '%c%c'", c,
-					    c, c);
+			return parser__fail(p, p->nr_toks - 1,
+					    "'%c' is not an operator: use '%c%c'", c, c, c);
 		} else if (strchr("<>!()-", c)) {
 			i++;
 			t->kind = TOK_OP;
 		} else {
 			if (isprint(c))
-				return parser__fail(p, p->nr_toks - 1, "unexpected character '%c'", c);
+				return parser__fail(p, p->nr_toks - 1, "unexpected character '%c'",
+						    c);
 			return parser__fail(p, p->nr_toks - 1, "unexpected byte 0x%02x", c);
 		}
 		t->len = i - start;
@@ -300,7 +302,8 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 		*byte = v;
 		return 0;
 	}
-	return parser__fail_off(p, start, "unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
+	return parser__fail_off(p, start,
+				"unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
 				isprint(c) ? c : '?');
 }
 
@@ -321,7 +324,8 @@ static int parser__string(struct parser *p, int ti, struct literal *l)
 				return err;
 			if (byte == 0)
 				return parser__fail_off(
-					p, at, "a string cannot contain a NUL byte: it would never match");
+					p, at,
+					"a string cannot contain a NUL byte: it would never match");
 		} else {
 			byte = (unsigned char)p->text[i++];
 			if (byte == '*' && i == end) {
@@ -388,7 +392,8 @@ static int parser__number(struct parser *p, int ti, struct literal *l)
 		return 0;
 	}
 	if (n > 1 && s[0] == '0' && isdigit((unsigned char)s[1]))
-		return parser__fail(p, ti, "'%s': octal is not supported; write it in decimal or 0x hex",
+		return parser__fail(p, ti,
+				    "'%s': octal is not supported; write it in decimal or 0x hex",
 				    tok__text(p, ti, buf, sizeof(buf)));
 	for (; i < n && isdigit((unsigned char)s[i]); i++) {
 		v = v * 10 + (s[i] - '0');
@@ -409,9 +414,9 @@ static int parser__number(struct parser *p, int ti, struct literal *l)
 	}
 	if (i == n) {
 		if (frac_digits)
-			return parser__fail(p, ti,
-					    "'%s' needs a unit: ns, us, ms or s (integers are whole)",
-					    tok__text(p, ti, buf, sizeof(buf)));
+			return parser__fail(
+				p, ti, "'%s' needs a unit: ns, us, ms or s (integers are whole)",
+				tok__text(p, ti, buf, sizeof(buf)));
 		l->kind = L_INT;
 		l->val = v;
 		return 0;
@@ -482,10 +487,11 @@ static int parser__literal(struct parser *p, struct literal *l)
 		l->val = tok__is(p, ti, "true");
 		err = 0;
 	} else if (t->kind == TOK_IDENT) {
-		return parser__fail(p, ti,
-				    "'%s' is not a literal: compare with a number, \"string\", 'c', "
-				    "NULL, true, false or a duration",
-				    tok__text(p, ti, buf, sizeof(buf)));
+		return parser__fail(
+			p, ti,
+			"'%s' is not a literal: compare with a number, \"string\", 'c', "
+			"NULL, true, false or a duration",
+			tok__text(p, ti, buf, sizeof(buf)));
 	} else {
 		return parser__fail(p, ti,
 				    "expected a number, \"string\", 'c', NULL, true, false or a "
@@ -507,7 +513,8 @@ static int arg_number(const struct parser *p, int ti)
 	const struct tok *t = &p->toks[ti];
 	const char *s = p->text + t->off;
 
-	if (t->kind != TOK_IDENT || t->len != 4 || memcmp(s, "arg", 3) || !isdigit((unsigned char)s[3]))
+	if (t->kind != TOK_IDENT || t->len != 4 || memcmp(s, "arg", 3) ||
+	    !isdigit((unsigned char)s[3]))
 		return -1;
 	return s[3] - '0';
 }
@@ -561,8 +568,8 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 	case WM_T_INT:
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
-			return parser__fail(p, o->tok, "'%s' is '%s' of %d bytes: not comparable", what,
-					    t->name, t->size);
+			return parser__fail(p, o->tok, "'%s' is '%s' of %d bytes: not comparable",
+					    what, t->name, t->size);
 		o->size = t->size;
 		o->is_signed = t->is_signed;
 		return 0;
@@ -577,10 +584,11 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		return 0;
 	case WM_T_UNKNOWN:
 		if (t->size > 8)
-			return parser__fail(p, o->tok,
-					    "'%s' is '%s' (%d bytes): only integers, characters, bool, "
-					    "pointers and strings compare",
-					    what, t->name, t->size);
+			return parser__fail(
+				p, o->tok,
+				"'%s' is '%s' (%d bytes): only integers, characters, bool, "
+				"pointers and strings compare",
+				what, t->name, t->size);
 		/* A raw register: compared as a long, so 'ret < 0' and 'arg1 == -1' work. */
 		o->size = 8;
 		o->is_signed = true;
@@ -705,7 +713,9 @@ static void i128__str(i128 v, char *buf, size_t size)
 /* a < b  <=>  b > a */
 static int cmp__flip(int cmp)
 {
-	static const int flip[] = { WM_CMP_EQ, WM_CMP_NE, WM_CMP_GT, WM_CMP_GE, WM_CMP_LT, WM_CMP_LE };
+	static const int flip[] = {
+		WM_CMP_EQ, WM_CMP_NE, WM_CMP_GT, WM_CMP_GE, WM_CMP_LT, WM_CMP_LE
+	};
 
 	return flip[cmp];
 }
@@ -725,10 +735,11 @@ static int parser__compile_str(struct parser *p, const struct operand *o, int cm
 				    "trailing * matches a prefix: \"abc*\")",
 				    name);
 	if (l->str_len > size)
-		return parser__fail(p, l->first,
-				    "the string is %d bytes, longer than --string-size %d: it could "
-				    "never match",
-				    l->str_len, size);
+		return parser__fail(
+			p, l->first,
+			"the string is %d bytes, longer than --string-size %d: it could "
+			"never match",
+			l->str_len, size);
 	if (e->str_used + l->str_len > WM_EXPR_STR_MAX)
 		return parser__fail(p, l->first,
 				    "too much string data: more than %d bytes of string constants, "
@@ -775,8 +786,8 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 					    "\"prefix*\" or NULL",
 					    name, tn);
 		if (!is_eq)
-			return parser__fail(p, op_tok, "'%s' compares with NULL only with == and !=",
-					    name);
+			return parser__fail(p, op_tok,
+					    "'%s' compares with NULL only with == and !=", name);
 	} else if (l->kind == L_STR) {
 		return parser__fail(p, l->first,
 				    "'%s' is '%s', not a string (only char * is read as one)", name,
@@ -786,11 +797,11 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	switch (o->kind) {
 	case WM_T_BOOL:
 		if (!is_eq)
-			return parser__fail(p, op_tok,
-					    "'%s' is 'bool': use == or != with true or false", name);
+			return parser__fail(
+				p, op_tok, "'%s' is 'bool': use == or != with true or false", name);
 		if (!(l->kind == L_BOOL || (l->kind == L_INT && (v == 0 || v == 1))))
-			return parser__fail(p, l->first, "'%s' is 'bool': compare it with true or false",
-					    name);
+			return parser__fail(p, l->first,
+					    "'%s' is 'bool': compare it with true or false", name);
 		/* b == true is b != 0: any non-zero byte is true. */
 		op.code = WM_EXPR_CMP;
 		op.src = o->src;
@@ -801,8 +812,8 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	case WM_T_PTR:
 		if (l->kind == L_CHAR || l->kind == L_BOOL)
 			return parser__fail(p, l->first,
-					    "'%s' is '%s': compare it with NULL or an address", name,
-					    tn);
+					    "'%s' is '%s': compare it with NULL or an address",
+					    name, tn);
 		op.hint = WM_HINT_PTR;
 		break;
 	case WM_T_STR:
@@ -818,11 +829,12 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 		}
 		if (l->kind == L_NULL && o->kind != WM_T_UNKNOWN)
 			return parser__fail(p, l->first,
-					    "'%s' is '%s', not a pointer: compare it with a number", name,
-					    tn);
+					    "'%s' is '%s', not a pointer: compare it with a number",
+					    name, tn);
 		if (l->kind == L_BOOL)
 			return parser__fail(p, l->first,
-					    "'%s' is '%s', not bool: compare it with a number", name, tn);
+					    "'%s' is '%s', not bool: compare it with a number",
+					    name, tn);
 		break;
 	}
 	if (l->kind == L_CHAR)
@@ -842,11 +854,10 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	if (is_eq) {
 		/* As C converts: -1 is all ones for an unsigned type, 0xffffffff is -1 for int. */
 		if (v < -((i128)1 << (bits - 1)) || v > ((i128)1 << bits) - 1)
-			return parser__fail(p, l->first,
-					    "'%.*s' is out of range for '%s' ('%s': %s..%s)",
-					    p->toks[l->last].off + p->toks[l->last].len -
-						    p->toks[l->first].off,
-					    p->text + p->toks[l->first].off, name, tn, lo, hi);
+			return parser__fail(
+				p, l->first, "'%.*s' is out of range for '%s' ('%s': %s..%s)",
+				p->toks[l->last].off + p->toks[l->last].len - p->toks[l->first].off,
+				p->text + p->toks[l->first].off, name, tn, lo, hi);
 	} else {
 		/* An ordering that cannot depend on the value is a mistake: say so. */
 		int always = -1;
@@ -865,7 +876,8 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 					    cmp_end - first_off, p->text + first_off,
 					    always ? "true" : "false", name, tn);
 		if (always >= 0)
-			return parser__fail(p, first_tok, "'%.*s' is always %s: '%s' is '%s' (%s..%s)",
+			return parser__fail(p, first_tok,
+					    "'%.*s' is always %s: '%s' is '%s' (%s..%s)",
 					    cmp_end - first_off, p->text + first_off,
 					    always ? "true" : "false", name, tn, lo, hi);
 	}
@@ -910,8 +922,9 @@ static int parser__comparison(struct parser *p)
 		if (cmp < 0) {
 			if (o.kind == WM_T_BOOL) {
 				/* A bool on its own: "done" is "done == true". */
-				l = (struct literal){ .kind = L_BOOL, .val = 1, .first = first,
-						      .last = first };
+				l = (struct literal){
+					.kind = L_BOOL, .val = 1, .first = first, .last = first
+				};
 				return parser__compile(p, &o, WM_CMP_EQ, &l, first, first);
 			}
 			return parser__fail(p, p->pos, "expected ==, !=, <, <=, > or >= after '%s'",
@@ -932,9 +945,10 @@ static int parser__comparison(struct parser *p)
 	if (!starts_literal(p, first)) {
 		if (parser__peek(p)->kind == TOK_END)
 			return parser__fail(p, first,
-					    first == 0 ? "empty expression: write a comparison such "
-							 "as 'ret < 0'" :
-							 "expected a comparison, found end of text");
+					    first == 0 ?
+						    "empty expression: write a comparison such "
+						    "as 'ret < 0'" :
+						    "expected a comparison, found end of text");
 		return parser__fail(p, first, "expected a comparison, found '%s'",
 				    tok__text(p, first, a, sizeof(a)));
 	}
@@ -1045,7 +1059,8 @@ int expr__parse(const char *text, const struct wm_sig *sig, int string_size, str
 	struct parser p = {
 		.text = text ? text : "",
 		.sig = sig,
-		.string_size = string_size > 0 && string_size < WM_STR_MAX ? string_size : WM_STR_MAX,
+		.string_size =
+			string_size > 0 && string_size < WM_STR_MAX ? string_size : WM_STR_MAX,
 		.out = out,
 		.err_col = err_col,
 		.err = err,
@@ -1109,7 +1124,8 @@ int expr__validate(const struct wm_expr *e)
 
 		switch (op->code) {
 		case WM_EXPR_CMP:
-			if (op->src > WM_EXPR_SRC_LATENCY || op->cmp > WM_CMP_GE || op->is_signed > 1 ||
+			if (op->src > WM_EXPR_SRC_LATENCY || op->cmp > WM_CMP_GE ||
+			    op->is_signed > 1 ||
 			    (op->size != 1 && op->size != 2 && op->size != 4 && op->size != 8) ||
 			    op->imm != normalize(op->imm, op->size, op->is_signed))
 				return -EINVAL;
@@ -1117,7 +1133,8 @@ int expr__validate(const struct wm_expr *e)
 			break;
 		case WM_EXPR_STR:
 		case WM_EXPR_STR_PREFIX:
-			if (op->src > WM_RET_SLOT || (op->cmp != WM_CMP_EQ && op->cmp != WM_CMP_NE) ||
+			if (op->src > WM_RET_SLOT ||
+			    (op->cmp != WM_CMP_EQ && op->cmp != WM_CMP_NE) ||
 			    op->str_off + op->str_len > e->str_used)
 				return -EINVAL;
 			depth++;
@@ -1146,21 +1163,33 @@ static bool eval_cmp(const struct wm_expr_op *op, __u64 v)
 		__s64 a = (__s64)v, b = (__s64)op->imm;
 
 		switch (op->cmp) {
-		case WM_CMP_EQ: return a == b;
-		case WM_CMP_NE: return a != b;
-		case WM_CMP_LT: return a < b;
-		case WM_CMP_LE: return a <= b;
-		case WM_CMP_GT: return a > b;
-		default: return a >= b;
+		case WM_CMP_EQ:
+			return a == b;
+		case WM_CMP_NE:
+			return a != b;
+		case WM_CMP_LT:
+			return a < b;
+		case WM_CMP_LE:
+			return a <= b;
+		case WM_CMP_GT:
+			return a > b;
+		default:
+			return a >= b;
 		}
 	}
 	switch (op->cmp) {
-	case WM_CMP_EQ: return v == op->imm;
-	case WM_CMP_NE: return v != op->imm;
-	case WM_CMP_LT: return v < op->imm;
-	case WM_CMP_LE: return v <= op->imm;
-	case WM_CMP_GT: return v > op->imm;
-	default: return v >= op->imm;
+	case WM_CMP_EQ:
+		return v == op->imm;
+	case WM_CMP_NE:
+		return v != op->imm;
+	case WM_CMP_LT:
+		return v < op->imm;
+	case WM_CMP_LE:
+		return v <= op->imm;
+	case WM_CMP_GT:
+		return v > op->imm;
+	default:
+		return v >= op->imm;
 	}
 }
 
@@ -1263,10 +1292,18 @@ static void out__printf(struct out *o, const char *fmt, ...)
 static void out__byte(struct out *o, unsigned char c, char quote)
 {
 	switch (c) {
-	case '\n': out__puts(o, "\\n"); return;
-	case '\t': out__puts(o, "\\t"); return;
-	case '\r': out__puts(o, "\\r"); return;
-	case '\\': out__puts(o, "\\\\"); return;
+	case '\n':
+		out__puts(o, "\\n");
+		return;
+	case '\t':
+		out__puts(o, "\\t");
+		return;
+	case '\r':
+		out__puts(o, "\\r");
+		return;
+	case '\\':
+		out__puts(o, "\\\\");
+		return;
 	}
 	if (c == (unsigned char)quote) {
 		out__putc(o, '\\');

@@ -24,7 +24,7 @@
  * into err; out is then zeroed.
  */
 int expr__parse(const char *text, const struct wm_sig *sig, int string_size, struct wm_expr *out,
-		 int *err_col, char *err, size_t errsz);
+		int *err_col, char *err, size_t errsz);
 
 /*
  * Is e a program an evaluator may run: known codes, operands, sizes and

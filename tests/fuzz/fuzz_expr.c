@@ -32,7 +32,9 @@ static void setup(void)
 		c->hdr.latency_ns = v == 0 ? 0 : v == 1 ? 1500000 : UINT64_MAX;
 		c->hdr.ret = v == 0 ? 0 : 0x7ffd0000;
 		for (i = 0; i < WM_MAX_ARGS; i++)
-			c->hdr.args[i] = v == 0 ? 0 : v == 1 ? 0xdeadbeef00000000ull | i : UINT64_MAX;
+			c->hdr.args[i] = v == 0 ? 0 :
+					 v == 1 ? 0xdeadbeef00000000ull | i :
+						  UINT64_MAX;
 		for (i = 0; i < WM_NR_SLOTS; i++) {
 			/* none; strings of every length, some cut; unreadable */
 			c->str_len[i] = v == 0 ? WM_STR_NONE : v == 1 ? i : WM_STR_FAULT;

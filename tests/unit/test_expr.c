@@ -57,8 +57,8 @@ static void parse_err_sz(const char *text, const struct wm_sig *sig, int string_
 
 	assert_int_equal(expr__parse(text, sig, string_size, &e, &col, err, sizeof(err)), -EINVAL);
 	if (col != want_col || strcmp(err, want))
-		fail_msg("'%s': got column %d '%s'\n   want column %d '%s'", text, col, err, want_col,
-			 want);
+		fail_msg("'%s': got column %d '%s'\n   want column %d '%s'", text, col, err,
+			 want_col, want);
 	assert_null(strchr(err, '\n'));
 	assert_int_equal(e.nr_ops, 0);
 }
@@ -330,7 +330,8 @@ static void test_errors(void **state)
 		  "'pat' is a string ('const char *'): compare it with \"text\", \"prefix*\" or "
 		  "NULL");
 	parse_err("pat > NULL", &sig, 5, "'pat' compares with NULL only with == and !=");
-	parse_err("n == \"1\"", &sig, 6, "'n' is 'size_t', not a string (only char * is read as one)");
+	parse_err("n == \"1\"", &sig, 6,
+		  "'n' is 'size_t', not a string (only char * is read as one)");
 	parse_err("ret == 1 x", &sig, 10,
 		  "expected '&&', '||' or the end of the expression, found 'x'");
 	parse_err("ret == 1)", &sig, 9, "unmatched ')'");
@@ -372,12 +373,14 @@ static void test_errors(void **state)
 	parse_err("n == 18446744073709551616", &sig, 6, "number too large for 64 bits");
 	parse_err("n == 0x10000000000000000", &sig, 6, "number too large for 64 bits");
 	parse_err("ret == - x", &sig, 10, "expected a number after '-'");
-	parse_err("ret == foo", &sig, 8,
-		  "'foo' is not a literal: compare with a number, \"string\", 'c', NULL, true, false "
-		  "or a duration");
+	parse_err(
+		"ret == foo", &sig, 8,
+		"'foo' is not a literal: compare with a number, \"string\", 'c', NULL, true, false "
+		"or a duration");
 
 	/* Types of literals. */
-	parse_err("latency > 1", &sig, 11, "latency compares with a duration: 1ms, 250us, 2s, 100ns");
+	parse_err("latency > 1", &sig, 11,
+		  "latency compares with a duration: 1ms, 250us, 2s, 100ns");
 	parse_err("latency > -1ms", &sig, 11, "a duration cannot be negative");
 	parse_err("ret > 1ms", &sig, 7, "a duration compares only with latency");
 	parse_err("latency > 1.5", &sig, 11,
@@ -385,7 +388,8 @@ static void test_errors(void **state)
 	parse_err("latency > 1.5ns", &sig, 11, "'1.5ns' is not a whole number of nanoseconds");
 	parse_err("latency > 1.ms", &sig, 11, "a digit must follow '.' in '1.ms'");
 	parse_err("latency > 0.0000000001s", &sig, 11, "more than 9 decimals in a duration");
-	parse_err("latency > 18446744074s", &sig, 11, "duration too long for 64 bits of nanoseconds");
+	parse_err("latency > 18446744074s", &sig, 11,
+		  "duration too long for 64 bits of nanoseconds");
 	parse_err("latency > 5min", &sig, 11,
 		  "bad number '5min': integers are decimal or 0x hex, durations end in ns, us, ms "
 		  "or s");
@@ -399,13 +403,15 @@ static void test_errors(void **state)
 	parse_err("0 > n", &sig, 1, "'0 > n' is always false: 'n' is 'size_t', which is unsigned");
 	parse_err("n >= 0", &sig, 1, "'n >= 0' is always true: 'n' is 'size_t', which is unsigned");
 	parse_err("n > -1", &sig, 1, "'n > -1' is always true: 'n' is 'size_t', which is unsigned");
-	parse_err("u > 65535", &sig, 1, "'u > 65535' is always false: 'u' is 'uint16_t' (0..65535)");
+	parse_err("u > 65535", &sig, 1,
+		  "'u > 65535' is always false: 'u' is 'uint16_t' (0..65535)");
 	parse_err("u <= 70000", &sig, 1,
 		  "'u <= 70000' is always true: 'u' is 'uint16_t' (0..65535)");
 	parse_err("ret < -2147483648", &sig, 1,
 		  "'ret < -2147483648' is always false: 'ret' is 'int' (-2147483648..2147483647)");
 	parse_err("u == 65536", &sig, 6, "'65536' is out of range for 'u' ('uint16_t': 0..65535)");
-	parse_err("u == -32769", &sig, 6, "'-32769' is out of range for 'u' ('uint16_t': 0..65535)");
+	parse_err("u == -32769", &sig, 6,
+		  "'-32769' is out of range for 'u' ('uint16_t': 0..65535)");
 	parse_err("c == 256", &sig, 6, "'256' is out of range for 'c' ('char': -128..127)");
 	parse_err("latency < 0ns", &sig, 1,
 		  "'latency < 0ns' is always false: 'latency' is 'latency', which is unsigned");
@@ -519,10 +525,12 @@ static void test_readme(void **state)
 	struct wm_sig sig, two, sz;
 	struct wm_expr e;
 
-	sig_of("int f(const char *pat, const char *s, size_t n, char c, bool flag, uint16_t u)", &sig);
+	sig_of("int f(const char *pat, const char *s, size_t n, char c, bool flag, uint16_t u)",
+	       &sig);
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		parse_ok(ok[i], &sig, &e);
-	sig_of("size_t iconv(void *cd, char **in, size_t *inleft, char **out, size_t *outleft)", &sz);
+	sig_of("size_t iconv(void *cd, char **in, size_t *inleft, char **out, size_t *outleft)",
+	       &sz);
 	parse_ok("ret == -1", &sz, &e);
 	assert_int_equal(e.ops[0].imm, UINT64_MAX);
 	parse_err("n < 0", &sig, 1, "'n < 0' is always false: 'n' is 'size_t', which is unsigned");
@@ -546,7 +554,8 @@ static void test_eval_widths(void **state)
 	struct wm_sig sig;
 	struct call c;
 
-	sig_of("int f(int i, unsigned int ui, short sh, unsigned char uc, long l, uint8_t b8)", &sig);
+	sig_of("int f(int i, unsigned int ui, short sh, unsigned char uc, long l, uint8_t b8)",
+	       &sig);
 	call_init(&c);
 
 	/* int -1 with garbage in the upper half of the register is -1. */
@@ -690,7 +699,8 @@ static void test_eval_latency(void **state)
 	call_init(&c);
 	c.v.hdr.latency_ns = 1500000;
 	assert_true(eval("latency > 1ms && latency < 2ms", &sig, &c));
-	assert_true(eval("latency == 1.5ms && latency == 1500us && latency == 1500000ns", &sig, &c));
+	assert_true(
+		eval("latency == 1.5ms && latency == 1500us && latency == 1500000ns", &sig, &c));
 	assert_true(eval("latency >= 0.0015s && latency <= 0.0015s", &sig, &c));
 	assert_false(eval("latency > 1500us", &sig, &c));
 	assert_true(eval("latency > 250us", &sig, &c));
@@ -787,7 +797,8 @@ static void test_snprint_truncates(void **state)
  * parentheses the grammar needs, evaluated by a tree walker written from
  * the documented rules and by expr__eval() on the compiled program.
  */
-#define PROP_SIG "char *f(const char *pat, int n, unsigned char c, size_t len, bool flag, int16_t h)"
+#define PROP_SIG \
+	"char *f(const char *pat, int n, unsigned char c, size_t len, bool flag, int16_t h)"
 
 enum node_kind { N_LEAF, N_AND, N_OR, N_NOT };
 
@@ -798,7 +809,7 @@ struct node {
 	struct node *l, *r;
 	/* leaf */
 	enum leaf_kind lk;
-	int src;	 /* register, 6 = ret, 7 = latency */
+	int src; /* register, 6 = ret, 7 = latency */
 	int size;
 	bool is_signed;
 	int cmp;	 /* enum wm_expr_cmp */
@@ -825,8 +836,9 @@ static int rnd_n(int n)
 
 static const char *const prop_strs[] = { "", "a", "ab", "abc", "b", "ba", "abcd" };
 
-static const long long int_lits[] = { 0, 1, -1, 2, 7, 100, -100, 127, -128, 255, 32767, -32768,
-				      65535, 2147483647, -2147483647 - 1 };
+static const long long int_lits[] = { 0,     1,	     -1,    2,		7,
+				      100,   -100,   127,   -128,	255,
+				      32767, -32768, 65535, 2147483647, -2147483647 - 1 };
 static const long long lat_lits[] = { 0, 1, 999, 1000, 1500, 1000000, 2000000000 };
 
 static const char *const cmp_str[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -848,11 +860,11 @@ static void random_leaf(const struct wm_sig *sig, struct node *n)
 		bool is_signed;
 		enum leaf_kind lk;
 	} ops[] = {
-		{ "n", 1, 4, true, LF_INT },	{ "c", 2, 1, false, LF_INT },
-		{ "len", 3, 8, false, LF_INT }, { "h", 5, 2, true, LF_INT },
-		{ "arg1", 1, 4, true, LF_INT }, { "flag", 4, 1, false, LF_BOOL },
-		{ "pat", 0, 8, false, LF_STR }, { "ret", 6, 8, false, LF_STR },
-		{ "pat", 0, 8, false, LF_NULL }, { "ret", 6, 8, false, LF_NULL },
+		{ "n", 1, 4, true, LF_INT },	    { "c", 2, 1, false, LF_INT },
+		{ "len", 3, 8, false, LF_INT },	    { "h", 5, 2, true, LF_INT },
+		{ "arg1", 1, 4, true, LF_INT },	    { "flag", 4, 1, false, LF_BOOL },
+		{ "pat", 0, 8, false, LF_STR },	    { "ret", 6, 8, false, LF_STR },
+		{ "pat", 0, 8, false, LF_NULL },    { "ret", 6, 8, false, LF_NULL },
 		{ "latency", 7, 8, false, LF_LAT },
 	};
 
@@ -994,8 +1006,9 @@ static void tree_text(const struct node *n, char *buf, size_t size, size_t *len,
 
 static bool leaf_eval(const struct node *n, const struct call *c)
 {
-	uint64_t reg = n->src < 6 ? c->v.hdr.args[n->src] : n->src == 6 ? c->v.hdr.ret :
-									    c->v.hdr.latency_ns;
+	uint64_t reg = n->src < 6  ? c->v.hdr.args[n->src] :
+		       n->src == 6 ? c->v.hdr.ret :
+				     c->v.hdr.latency_ns;
 	int slot = n->src;
 
 	switch (n->lk) {
@@ -1020,15 +1033,20 @@ static bool leaf_eval(const struct node *n, const struct call *c)
 	case LF_LAT: {
 		uint64_t a = reg, b = n->lit;
 
-		return n->cmp == 0 ? a == b : n->cmp == 1 ? a != b : n->cmp == 2 ? a < b :
-		       n->cmp == 3 ? a <= b : n->cmp == 4 ? a > b : a >= b;
+		return n->cmp == 0 ? a == b :
+		       n->cmp == 1 ? a != b :
+		       n->cmp == 2 ? a < b :
+		       n->cmp == 3 ? a <= b :
+		       n->cmp == 4 ? a > b :
+				     a >= b;
 	}
 	default:
 		break;
 	}
 	if (n->is_signed) {
 		long long a = n->size == 4 ? (long long)(int32_t)reg :
-			      n->size == 2 ? (long long)(int16_t)reg : (long long)(int8_t)reg;
+			      n->size == 2 ? (long long)(int16_t)reg :
+					     (long long)(int8_t)reg;
 		long long b = n->lit;
 
 		/* C converts a literal out of the type's range for == and != */
@@ -1036,8 +1054,12 @@ static bool leaf_eval(const struct node *n, const struct call *c)
 			b = (int16_t)b;
 		if (n->size == 4 && (n->cmp < 2))
 			b = (int32_t)b;
-		return n->cmp == 0 ? a == b : n->cmp == 1 ? a != b : n->cmp == 2 ? a < b :
-		       n->cmp == 3 ? a <= b : n->cmp == 4 ? a > b : a >= b;
+		return n->cmp == 0 ? a == b :
+		       n->cmp == 1 ? a != b :
+		       n->cmp == 2 ? a < b :
+		       n->cmp == 3 ? a <= b :
+		       n->cmp == 4 ? a > b :
+				     a >= b;
 	} else {
 		uint64_t a = n->size == 8 ? reg : n->size == 2 ? (uint16_t)reg : (uint8_t)reg;
 		uint64_t b = n->lit;
@@ -1046,8 +1068,12 @@ static bool leaf_eval(const struct node *n, const struct call *c)
 			b = (uint8_t)b;
 		if (n->size == 2 && n->cmp < 2)
 			b = (uint16_t)b;
-		return n->cmp == 0 ? a == b : n->cmp == 1 ? a != b : n->cmp == 2 ? a < b :
-		       n->cmp == 3 ? a <= b : n->cmp == 4 ? a > b : a >= b;
+		return n->cmp == 0 ? a == b :
+		       n->cmp == 1 ? a != b :
+		       n->cmp == 2 ? a < b :
+		       n->cmp == 3 ? a <= b :
+		       n->cmp == 4 ? a > b :
+				     a >= b;
 	}
 }
 
