@@ -134,6 +134,11 @@ static bool is_ident_char(int c)
 	return isalnum(c) || c == '_';
 }
 
+static bool tok__is_minus(const struct parser *p, int i)
+{
+	return p->toks[i].kind == TOK_OP && p->toks[i].len == 1 && p->text[p->toks[i].off] == '-';
+}
+
 /* Text of a token for messages, cut so the message stays one line. */
 static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
 {
@@ -150,6 +155,23 @@ static const char *tok__text(const struct parser *p, int i, char *buf, size_t si
 	for (int k = 0; buf[k]; k++) {
 		if (!isprint((unsigned char)buf[k]))
 			buf[k] = '?';
+	}
+	return buf;
+}
+
+/*
+ * Tokens first..last for a message, one space between them (none after a
+ * minus sign), whatever whitespace the text had: messages stay one line.
+ */
+static const char *toks__text(const struct parser *p, int first, int last, char *buf, size_t size)
+{
+	char tok[64];
+
+	buf[0] = '\0';
+	for (int i = first; i <= last; i++) {
+		if (i > first && !tok__is_minus(p, i - 1))
+			sig__append(buf, size, " ");
+		sig__append(buf, size, tok__text(p, i, tok, sizeof(tok)));
 	}
 	return buf;
 }
@@ -764,9 +786,8 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	const char *tn = o->type_name;
 	struct wm_expr_op op = { 0 };
 	char name[WM_NAME_MAX], lo[48], hi[48];
-	int first_off = p->toks[first_tok].off;
 	int last_tok = o->tok > l->last ? o->tok : l->last;
-	int cmp_end = p->toks[last_tok].off + p->toks[last_tok].len;
+	char written[160], lit[80];
 	i128 min, max, v = l->val;
 	bool is_eq = cmp == WM_CMP_EQ || cmp == WM_CMP_NE;
 
@@ -854,10 +875,10 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	if (is_eq) {
 		/* As C converts: -1 is all ones for an unsigned type, 0xffffffff is -1 for int. */
 		if (v < -((i128)1 << (bits - 1)) || v > ((i128)1 << bits) - 1)
-			return parser__fail(
-				p, l->first, "'%.*s' is out of range for '%s' ('%s': %s..%s)",
-				p->toks[l->last].off + p->toks[l->last].len - p->toks[l->first].off,
-				p->text + p->toks[l->first].off, name, tn, lo, hi);
+			return parser__fail(p, l->first,
+					    "'%s' is out of range for '%s' ('%s': %s..%s)",
+					    toks__text(p, l->first, l->last, lit, sizeof(lit)),
+					    name, tn, lo, hi);
 	} else {
 		/* An ordering that cannot depend on the value is a mistake: say so. */
 		int always = -1;
@@ -870,15 +891,15 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 			always = 0;
 		else if ((cmp == WM_CMP_GE && v == min) || (cmp == WM_CMP_LE && v == max))
 			always = 1;
+		if (always >= 0)
+			toks__text(p, first_tok, last_tok, written, sizeof(written));
 		if (always >= 0 && !o->is_signed && v <= 0)
 			return parser__fail(p, first_tok,
-					    "'%.*s' is always %s: '%s' is '%s', which is unsigned",
-					    cmp_end - first_off, p->text + first_off,
-					    always ? "true" : "false", name, tn);
+					    "'%s' is always %s: '%s' is '%s', which is unsigned",
+					    written, always ? "true" : "false", name, tn);
 		if (always >= 0)
 			return parser__fail(p, first_tok,
-					    "'%.*s' is always %s: '%s' is '%s' (%s..%s)",
-					    cmp_end - first_off, p->text + first_off,
+					    "'%s' is always %s: '%s' is '%s' (%s..%s)", written,
 					    always ? "true" : "false", name, tn, lo, hi);
 	}
 	op.code = WM_EXPR_CMP;

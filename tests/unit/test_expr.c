@@ -415,6 +415,11 @@ static void test_errors(void **state)
 	parse_err("c == 256", &sig, 6, "'256' is out of range for 'c' ('char': -128..127)");
 	parse_err("latency < 0ns", &sig, 1,
 		  "'latency < 0ns' is always false: 'latency' is 'latency', which is unsigned");
+	/* Quoted as tokens, so a message stays one line whatever the whitespace. */
+	parse_err("latency<\n\n\t0s", &sig, 1,
+		  "'latency < 0s' is always false: 'latency' is 'latency', which is unsigned");
+	parse_err("u == -\n 32769", &sig, 6,
+		  "'-32769' is out of range for 'u' ('uint16_t': 0..65535)");
 	parse_err("s == NULL && ret != 0 && s < NULL", &sig, 28,
 		  "'s' compares with NULL only with == and !=");
 
