@@ -101,4 +101,73 @@ struct wm_call {
 	char data[];
 };
 
+/*
+ * Compiled --filter / --error expressions (src/expr.c), evaluated at return
+ * time. A program is postfix (RPN): each comparison op pushes one boolean,
+ * AND/OR pop two and push one, NOT flips the top. The stack is the bits of
+ * one __u64 (bit 0 = top), so an evaluator needs no array and no recursion:
+ * a single loop over at most WM_EXPR_MAX_OPS ops. A well-formed program
+ * (expr__validate()) never needs more than WM_EXPR_MAX_OPS / 2 + 1 bits and
+ * ends with exactly one.
+ */
+#define WM_EXPR_MAX_OPS 32
+/* Bytes of string constants per expression, all ops together. */
+#define WM_EXPR_STR_MAX 256
+
+enum wm_expr_code {
+	WM_EXPR_CMP = 1,	/* push (operand cmp imm), integers */
+	WM_EXPR_STR = 2,	/* push (string slot cmp pool constant), cmp EQ or NE */
+	WM_EXPR_STR_PREFIX = 3, /* the same, the constant being a prefix */
+	WM_EXPR_AND = 4,
+	WM_EXPR_OR = 5,
+	WM_EXPR_NOT = 6,
+};
+
+/* Operand of a comparison (wm_expr_op.src): 0..5 are argument registers. */
+#define WM_EXPR_SRC_RET WM_RET_SLOT /* the result register (string slot 6) */
+#define WM_EXPR_SRC_LATENCY 7	    /* latency_ns */
+
+enum wm_expr_cmp {
+	WM_CMP_EQ = 0,
+	WM_CMP_NE = 1,
+	WM_CMP_LT = 2,
+	WM_CMP_LE = 3,
+	WM_CMP_GT = 4,
+	WM_CMP_GE = 5,
+};
+
+/* How a literal is written back (wm_expr_op.hint); evaluation ignores it. */
+enum wm_expr_hint {
+	WM_HINT_INT = 0,
+	WM_HINT_CHAR = 1,	/* 'c' */
+	WM_HINT_BOOL = 2,	/* true / false */
+	WM_HINT_PTR = 3,	/* NULL or 0x... */
+	WM_HINT_DURATION = 4,	/* 1ms */
+};
+
+struct wm_expr_op {
+	__u8 code;	/* enum wm_expr_code */
+	__u8 src;	/* 0..5 argument register, WM_EXPR_SRC_RET, WM_EXPR_SRC_LATENCY */
+	__u8 cmp;	/* enum wm_expr_cmp */
+	__u8 size;	/* WM_EXPR_CMP: bytes of the register that hold the value: 1, 2, 4, 8 */
+	__u8 is_signed; /* WM_EXPR_CMP: sign-extend from size and compare signed */
+	__u8 hint;	/* enum wm_expr_hint */
+	__u16 pad;
+	__u16 str_off;	/* WM_EXPR_STR*: constant at pool[str_off], str_len bytes */
+	__u16 str_len;
+	__u32 pad2;
+	/* WM_EXPR_CMP: the literal, already sign- or zero-extended from size to 64 bits */
+	__u64 imm;
+};
+
+struct wm_expr {
+	__u16 nr_ops;	/* 0: no expression */
+	__u16 str_used; /* bytes of pool in use */
+	__u16 max_depth;	/* deepest stack the program needs */
+	__u16 pad;
+	__u32 pad2[3];
+	struct wm_expr_op ops[WM_EXPR_MAX_OPS];
+	char pool[WM_EXPR_STR_MAX];
+};
+
 #endif /* WRAPMON_H */
