@@ -48,7 +48,7 @@ ap.add_argument("--consumer-records", type=int, help="records per consumer run (
 ap.add_argument("--only", default="1,2,3,4,5", help="sections to run, e.g. 1,5")
 a = ap.parse_args()
 FULL = dict(calls=1000000, ltrace_calls=2000, rounds=5, sustain=10.0, startup_rounds=5,
-            attach_rounds=3, bpftrace_timeout=120.0, detach_timeout=300.0,
+            attach_rounds=3, bpftrace_timeout=120.0, detach_timeout=240.0,
             consumer_records=2000000)
 QUICK = dict(calls=100000, ltrace_calls=200, rounds=1, sustain=2.0, startup_rounds=2,
              attach_rounds=1, bpftrace_timeout=30.0, detach_timeout=60.0,
@@ -322,9 +322,9 @@ def per_call(c):
             script = bt_print_script(target_bin) if c == "bpftrace-print" else \
                 bt_count_script(target_bin)
             path = write(f"{c}.bt", script)
-            with open(outfile, "wb") as f:
-                tr = spawn(["bpftrace", "-p", pid, path], tracer=True, stdout=f,
-                           stderr=errfile(c), env=BPFTRACE_ENV)
+            with open(outfile, "wb") as f, errfile(c) as e:
+                tr = spawn(["bpftrace", "-p", pid, path], tracer=True, stdout=f, stderr=e,
+                           env=BPFTRACE_ENV)
             if not wait_file(outfile, b"wrapmon-bench: attached", a.bpftrace_timeout, tr):
                 raise RuntimeError("bpftrace not ready: " + tail(c))
         elif c == "ltrace":
@@ -552,7 +552,10 @@ def section_startup():
 ATTACH_SIZES = [(1, "fn_0000"), (100, "fn_00*"), (1000, "fn_*")]
 
 
-def attach(tracer, n, pattern):
+detaching = []  # (bpftrace, time of SIGINT, its result): left to exit while the run goes on
+
+
+def attach(tracer, n, pattern, background=False):
     t = spawn([BIN["bench-funcs"]], stdout=subprocess.PIPE, text=True)
     t.stdout.readline()
     pid = str(t.pid)
@@ -574,8 +577,9 @@ def attach(tracer, n, pattern):
             script = ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
                       f"uprobe:{b}:{pattern} {{ @entries = count(); }}\n"
                       f"uretprobe:{b}:{pattern} {{ @calls = count(); }}\n")
-            tr = spawn(["bpftrace", "-p", pid, write(f"attach-{n}.bt", script)], tracer=True,
-                       stdout=subprocess.PIPE, stderr=errfile(f"attach-{n}"), env=BPFTRACE_ENV)
+            with errfile(f"attach-{n}") as e:
+                tr = spawn(["bpftrace", "-p", pid, write(f"attach-{n}.bt", script)],
+                           tracer=True, stdout=subprocess.PIPE, stderr=e, env=BPFTRACE_ENV)
             out = Reader(tr, "stdout")
             t1 = wait_for([out], lambda: b"wrapmon-bench: attached" in out.buf,
                           a.bpftrace_timeout)
@@ -587,9 +591,17 @@ def attach(tracer, n, pattern):
             else:
                 m = re.search(rb"Attaching (\d+) probes", out.buf)
                 res = {"wall_ms": (t1 - t0) * 1e3, "probes": int(m.group(1)) if m else None}
-        # bpftrace detaches its perf uprobes one by one, each waiting for an RCU grace
-        # period: minutes for 2,000. Wait until it is really gone (SIGKILL does not make the
-        # kernel's part faster), or it would slow down every measurement after it.
+        if background:
+            # Minutes to detach 2,000 probes: the run goes on without it (the consumer
+            # section needs no kernel), and waits for it at the end.
+            res["rss_kb"] = max(hwm.get(tr.pid) or 0, vm_hwm(tr.pid) or 0) or None
+            os.kill(tr.pid, signal.SIGINT)
+            detaching.append((tr, time.monotonic(), res))
+            tr = None
+            return res
+        # bpftrace detaches its perf uprobes one by one, each waiting for RCU grace periods.
+        # Wait until it is really gone (SIGKILL does not make the kernel's part faster), or
+        # it would slow down every measurement after it.
         secs, rss, _ = stop(tr, a.detach_timeout, [r] if tracer == "wrapmon" else [out],
                             kill_wait=a.detach_timeout)
         res.update(rss_kb=rss, stop_ms=secs * 1e3 if secs is not None else None)
@@ -601,29 +613,46 @@ def attach(tracer, n, pattern):
         t.wait()
 
 
+def finish_detaching():
+    """Wait for the bpftrace left detaching; its exit time, or None past --detach-timeout."""
+    for tr, t0, res in detaching:
+        rc, _, _ = reap(tr, max(0.0, t0 + a.detach_timeout - time.monotonic()))
+        res["stop_ms"] = (time.monotonic() - t0) * 1e3 if rc is not None else None
+        log(f"bpftrace on 1,000 functions: exit after Ctrl-C " +
+            (f"{res['stop_ms'] / 1e3:.1f} s" if rc is not None else
+             f"> {a.detach_timeout:.0f} s (still detaching; left to the kernel)"))
+
+
 def section_attach():
     tracers = ["wrapmon"] + (["bpftrace"] if TOOLS["bpftrace"] else [])
     runs = {(tr, n): [] for tr in ("wrapmon", "bpftrace") for n, _ in ATTACH_SIZES}
     timed_out = set()
-    for r in range(a.attach_rounds):
-        for n, pattern in ATTACH_SIZES:
-            for tr in tracers:
-                # bpftrace on 1,000 functions takes minutes to detach: one round only.
-                if (tr, n) in timed_out or (tr == "bpftrace" and n == 1000 and r > 0):
-                    continue
-                try:
-                    res = attach(tr, n, pattern)
-                except Exception as e:
-                    log(f"attach round {r + 1}: {tr} {n}: error: {e}")
-                    continue
-                runs[(tr, n)].append(res)
-                if res.get("timeout"):
-                    timed_out.add((tr, n))
-                    log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: timeout "
-                        f"(> {a.bpftrace_timeout:.0f} s)")
-                else:
-                    log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: "
-                        f"{res['wall_ms']:.1f} ms, peak RSS {res['rss_kb']} KiB")
+    # bpftrace takes most of a minute to detach 200 probes, and minutes for 2,000: one run
+    # of each, the one on 1,000 functions last, left to exit in the background.
+    plan = [(r, n, pattern, tr) for r in range(a.attach_rounds) for n, pattern in ATTACH_SIZES
+            for tr in tracers if not (tr == "bpftrace" and (n == 1000 or (n == 100 and r)))]
+    if "bpftrace" in tracers:
+        plan.append((0, 1000, ATTACH_SIZES[-1][1], "bpftrace"))
+    for r, n, pattern, tr in plan:
+        if (tr, n) in timed_out:
+            continue
+        try:
+            res = attach(tr, n, pattern, background=(tr == "bpftrace" and n == 1000))
+        except Exception as e:
+            log(f"attach round {r + 1}: {tr} {n}: error: {e}")
+            continue
+        runs[(tr, n)].append(res)
+        if res.get("timeout"):
+            timed_out.add((tr, n))
+            log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: timeout "
+                f"(> {a.bpftrace_timeout:.0f} s)")
+        else:
+            log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: "
+                f"{res['wall_ms']:.1f} ms, peak RSS {res['rss_kb']} KiB")
+    return runs, timed_out
+
+
+def attach_rows(runs, timed_out):
     rows = []
     for n, pattern in ATTACH_SIZES:
         row = {"functions": n, "pattern": pattern}
@@ -696,8 +725,13 @@ def chart(rows):
     """Per-call cost by contender, log scale, as a PNG; a note when gnuplot is missing."""
     if not TOOLS["gnuplot"]:
         return "chart: not drawn (gnuplot missing)"
+    def colour(name):
+        return next((c for k, c in (("wrapmon", 0x3a6ea5), ("floor", 0x888888),
+                                    ("none", 0xbbbbbb)) if name.startswith(k)), 0xd9822b)
+
     data = [(r["contender"], r["ns_per_call"]) for r in rows if r.get("ns_per_call")]
-    dat = write("overhead-chart.dat", "".join(f"\"{n}\" {v}\n" for n, v in data))
+    dat = write("overhead-chart.dat",
+                "".join(f"\"{n}\" {v} {colour(n)}\n" for n, v in data))
     png = os.path.join(BENCH, "overhead.png")
     gp = write("overhead.gp", f"""set terminal pngcairo size 1000,560 noenhanced font ",10"
 set output "{png}"
@@ -709,8 +743,9 @@ set style fill solid 0.7
 set boxwidth 0.6
 set grid ytics
 set xtics rotate by -30
+set rmargin 10
 unset key
-plot "{dat}" using 0:2:xtic(1) with boxes lc rgb "#3a6ea5", \\
+plot "{dat}" using 0:2:3:xtic(1) with boxes lc rgb variable, \\
      "" using 0:2:(sprintf("%.0f", $2)) with labels offset 0,0.8
 """)
     p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
@@ -740,7 +775,8 @@ def targets(report):
             worst = max(x["ratio_to_floor"] for x in w)
             add("streaming ≤ 1.15× the floor", f"{worst:.2f}× (text and JSON, worst)",
                 worst <= 1.15)
-        cet, plain = pc["wrapmon-text-cet"].get("ns_per_call"), pc["wrapmon-text"].get("ns_per_call")
+        cet = pc["wrapmon-text-cet"].get("ns_per_call")
+        plain = pc["wrapmon-text"].get("ns_per_call")
         if cet and plain:
             add("endbr64 function no costlier than the plain build",
                 f"{cet:,.0f} vs {plain:,.0f} ns/call ({cet / plain:.2f}×)", cet <= plain * 1.05)
@@ -772,7 +808,9 @@ def targets(report):
 def markdown(report):
     meta = report["meta"]
     md = [f"# wrapmon benchmark ({'quick smoke run' if a.quick else 'full run'})", "",
-          f"Kernel {meta['kernel']}, {meta['machine']}; {meta['date']}; `{meta['command']}`.",
+          f"Kernel {meta['kernel']}, {meta['machine']}; {meta['date']}; `{meta['command']}`; "
+          f"{meta['seconds']} s. Load average (1 min) {meta['load_before'][0]} before, "
+          f"{meta['load_after'][0]} after: other work on the machine shows up as noise.",
           "Contenders alternate round by round; medians shown. Reported, never asserted.", ""]
     if "per_call" in report:
         md += ["## 1. Per-call cost (and 6. `-fcf-protection`)", "",
@@ -835,8 +873,8 @@ def markdown(report):
                "A generated target with 1,000 functions `fn_0000`..`fn_0999`, each called "
                "once a millisecond. wrapmon-trace `-f PATTERN` (entry and return probes) "
                "until \"Ctrl-C to end\"; bpftrace `uprobe:` + `uretprobe:` with the same "
-               f"wildcard until BEGIN prints; {a.attach_rounds} rounds (bpftrace on 1,000 "
-               "functions: one round, as it takes minutes to detach).", "",
+               f"wildcard until BEGIN prints; {a.attach_rounds} rounds (bpftrace on 100 and "
+               "1,000 functions: one run each, as it takes minutes to detach).", "",
                "| functions | wrapmon-trace | (its own figure) | wrapmon peak RSS | "
                "bpftrace probes | bpftrace | bpftrace peak RSS | bpftrace exit after Ctrl-C |",
                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -847,7 +885,7 @@ def markdown(report):
                     f"{w['status']} | | ")
             bcol = (f"{fmt(b.get('probes'), '{:,.0f}')} | {b['wall_ms']:,.1f} ms | "
                     f"{fmt(mib(b.get('rss_kb')), '{:.1f} MiB')} | "
-                    f"{fmt(b.get('stop_ms'), '{:,.0f} ms', f'> {a.detach_timeout:.0f} s, killed')}"
+                    f"{fmt(b.get('stop_ms'), '{:,.0f} ms', f'> {a.detach_timeout:.0f} s')}"
                     if b["status"] == "ok" else f" | {b['status']} | | ")
             md.append(f"| {r['functions']:,} (`{r['pattern']}`) | {wcol} | {bcol} |")
         md += ["", "wrapmon's own figure runs from its start-up (after argument parsing) to "
@@ -891,6 +929,7 @@ def main():
         "tools": {t: (subprocess.run([p, "--version"], capture_output=True, text=True)
                       .stdout.splitlines() or [""])[0] if p else None
                   for t, p in TOOLS.items()}}}
+    report["meta"]["load_before"] = [round(x, 2) for x in os.getloadavg()]
     t0 = time.monotonic()
     steps = [(1, "per_call", section_per_call), (2, "sustained", section_sustained),
              (3, "startup", section_startup), (4, "attach", section_attach),
@@ -900,9 +939,13 @@ def main():
             if num in SECTIONS:
                 log(f"== {num}. {key} ==")
                 report[key] = fn()
+        finish_detaching()
+        if "attach" in report:
+            report["attach"] = attach_rows(*report["attach"])
     finally:
         end_all()
     report["meta"]["seconds"] = round(time.monotonic() - t0)
+    report["meta"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     if "per_call" in report:
         report["chart"] = chart(report["per_call"])
     report["targets"] = targets(report)
