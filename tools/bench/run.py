@@ -553,6 +553,7 @@ ATTACH_SIZES = [(1, "fn_0000"), (100, "fn_00*"), (1000, "fn_*")]
 
 
 detaching = []  # (bpftrace, time of SIGINT, its result): left to exit while the run goes on
+BPFTRACE_EXIT_WAIT = 60
 
 
 def attach(tracer, n, pattern, background=False):
@@ -591,19 +592,23 @@ def attach(tracer, n, pattern, background=False):
             else:
                 m = re.search(rb"Attaching (\d+) probes", out.buf)
                 res = {"wall_ms": (t1 - t0) * 1e3, "probes": int(m.group(1)) if m else None}
-        if background:
-            # Minutes to detach 2,000 probes: the run goes on without it (the consumer
-            # section needs no kernel), and waits for it at the end.
+        if tracer == "bpftrace":
+            # bpftrace detaches its perf uprobes one by one, each waiting for RCU grace
+            # periods: most of a minute for 200, minutes for 2,000, and SIGKILL does not make
+            # the kernel's part faster. Past BPFTRACE_EXIT_WAIT (at once on 1,000 functions,
+            # whose run comes last) it is left to exit while the run goes on, and waited for
+            # at the end.
             res["rss_kb"] = max(hwm.get(tr.pid) or 0, vm_hwm(tr.pid) or 0) or None
+            t_int = time.monotonic()
             os.kill(tr.pid, signal.SIGINT)
-            detaching.append((tr, time.monotonic(), res))
+            rc, _, _ = reap(tr, 0 if background else BPFTRACE_EXIT_WAIT, [out])
+            if rc is None:
+                detaching.append((tr, t_int, res))
+            else:
+                res["stop_ms"] = (time.monotonic() - t_int) * 1e3
             tr = None
             return res
-        # bpftrace detaches its perf uprobes one by one, each waiting for RCU grace periods.
-        # Wait until it is really gone (SIGKILL does not make the kernel's part faster), or
-        # it would slow down every measurement after it.
-        secs, rss, _ = stop(tr, a.detach_timeout, [r] if tracer == "wrapmon" else [out],
-                            kill_wait=a.detach_timeout)
+        secs, rss, _ = stop(tr, readers=[r])
         res.update(rss_kb=rss, stop_ms=secs * 1e3 if secs is not None else None)
         return res
     finally:
@@ -618,7 +623,7 @@ def finish_detaching():
     for tr, t0, res in detaching:
         rc, _, _ = reap(tr, max(0.0, t0 + a.detach_timeout - time.monotonic()))
         res["stop_ms"] = (time.monotonic() - t0) * 1e3 if rc is not None else None
-        log(f"bpftrace on 1,000 functions: exit after Ctrl-C " +
+        log(f"bpftrace: exit after Ctrl-C " +
             (f"{res['stop_ms'] / 1e3:.1f} s" if rc is not None else
              f"> {a.detach_timeout:.0f} s (still detaching; left to the kernel)"))
 
