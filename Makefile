@@ -171,17 +171,34 @@ $(OUT)/bench-store: tools/bench/store.c $(LIB_OBJS) | $(OUT)
 bench-store: $(OUT)/bench-store
 	$(Q)$(OUT)/bench-store $(abspath $(OUT))
 
+# The consumer alone: the tracer's own decode, store and sink code, fed synthetic records.
+$(OUT)/bench-consumer: tools/bench/consumer.c $(LIB_OBJS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
+
+# A target with 1,000 functions fn_0000..fn_0999, generated, for attach times.
+$(OUT)/bench-funcs.c: tools/bench/gen-funcs.py | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)python3 $< 1000 > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bench-funcs: $(OUT)/bench-funcs.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall $< -o $@
+
+BENCH_BINS := $(addprefix $(OUT)/,bench-hot bench-hot-cet bench-floor bench-consumer bench-funcs)
+# BENCH_ARGS=--quick for a short smoke run.
 bench:
 	$(Q)sh tools/install-deps.sh
-	$(Q)$(MAKE) all $(OUT)/bench-hot $(OUT)/bench-hot-cet $(OUT)/bench-floor
-	$(Q)python3 tools/bench/run.py --out $(OUT)
+	$(Q)sh tools/bench/install-bench-deps.sh
+	$(Q)$(MAKE) all $(BENCH_BINS)
+	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
 
 install: $(OUT)/wrapmon-trace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/wrapmon-trace)
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
 
 format:
-	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c)
+	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c tools/bench/*.c)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

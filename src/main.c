@@ -30,6 +30,7 @@
 #include "record.h"
 #include "report.h"
 #include "resolve.h"
+#include "sink.h"
 #include "store.h"
 #include "tracer.h"
 
@@ -413,7 +414,7 @@ struct session {
 	bool db_err_shown;
 	struct wm_metrics *metrics;	/* --metrics, else NULL */
 	struct ring_buffer *rb;
-	struct wm_buf line;
+	struct wm_out_sink out;
 	__u64 mono_to_real;
 	struct wm_func_stats *seen;	/* BPF counters at the last poll */
 	__u64 last_interval;		/* CLOCK_MONOTONIC of the last --interval summary */
@@ -634,25 +635,6 @@ static void flush_stdout(struct session *s)
 		s->stdout_err = errno ? errno : EIO;
 }
 
-static void sink_text(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
-{
-	struct session *s = ctx;
-	struct wm_fmt_opts o = { .utc = env.utc };
-
-	buf__reset(&s->line);
-	format__call_text(&s->line, f, c, &o);
-	fwrite(s->line.p, 1, s->line.len, stdout);
-}
-
-static void sink_json(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
-{
-	struct session *s = ctx;
-
-	buf__reset(&s->line);
-	format__call_json(&s->line, f, c);
-	fwrite(s->line.p, 1, s->line.len, stdout);
-}
-
 /*
  * The probes are on files, so they outlive exec: the new image's calls into
  * files it maps again (libc, the same executable) are still traced, and
@@ -856,7 +838,7 @@ static void session__free(struct session *s)
 	free(s->probes);
 	free(s->from_pattern);
 	free(s->seen);
-	buf__free(&s->line);
+	out_sink__free(&s->out);
 }
 
 static int finish_db(struct session *s)
@@ -1124,8 +1106,7 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto cleanup;
 	}
-	sink.on_call = env.json ? sink_json : sink_text;
-	sink.ctx = &s;
+	out_sink__init(&s.out, stdout, env.json, &(struct wm_fmt_opts){ .utc = env.utc }, &sink);
 	if (!env.summary_only)
 		store__add_sink(s.store, &sink);
 	s.rb = ring_buffer__new(tracer__ringbuf_fd(s.tracer), on_record, &s, NULL);

@@ -1,124 +1,974 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Per-call cost of tracing a hot function, against the kernel's floor.
+"""make bench: what tracing a hot function costs, wrapmon against the
+kernel's floor and against the other tracers.
 
-Contenders run alternately, round after round, on the same target binary so
-that machine drift affects all alike. Writes build/bench/overhead.{md,json}.
+Sections (issue 5):
+  1. per-call cost of int search(const char *, const char *), a loop timed by
+     the target itself: no tracing, the floor (empty uprobe + uretprobe),
+     wrapmon-trace text / --json to a file, bpftrace printing every call /
+     counting, ltrace (smaller N); the same with -fcf-protection (6);
+  2. sustained rate: the target calls as fast as it can for a while, wrapmon
+     streams to a file: calls, records, drops;
+  3. start-up: tracer start to first record, and peak RSS;
+  4. attach time for 1, 100 and 1,000 functions;
+  5. the consumer alone (bench-consumer), records per second on one core.
+
+Contenders alternate round by round on the same binaries so that drift on a
+shared machine affects all alike; medians are shown. Benchmarks report, they
+never pass or fail. Writes overhead.{md,json,png} under OUT/bench/.
 """
 import argparse
 import json
 import os
 import platform
+import re
 import select
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--out", default="build")
-ap.add_argument("--calls", type=int, default=1000000)
-ap.add_argument("--rounds", type=int, default=5)
+ap.add_argument("--quick", action="store_true", help="a short smoke run of every section")
+ap.add_argument("--calls", type=int, help="calls per run, section 1 (default 1,000,000)")
+ap.add_argument("--ltrace-calls", type=int, help="calls per ltrace run (default 2,000)")
+ap.add_argument("--rounds", type=int, help="rounds of section 1 (default 5)")
+ap.add_argument("--sustain", type=float, help="seconds of the sustained run (default 10)")
+ap.add_argument("--startup-rounds", type=int, help="rounds of section 3 (default 5)")
+ap.add_argument("--attach-rounds", type=int, help="rounds of section 4 (default 3)")
+ap.add_argument("--bpftrace-timeout", type=float, help="seconds bpftrace may take to attach")
+ap.add_argument("--detach-timeout", type=float,
+                help="seconds bpftrace may take to exit after attaching 1,000 functions")
+ap.add_argument("--consumer-records", type=int, help="records per consumer run (default 2M)")
+ap.add_argument("--only", default="1,2,3,4,5", help="sections to run, e.g. 1,5")
 a = ap.parse_args()
+FULL = dict(calls=1000000, ltrace_calls=2000, rounds=5, sustain=10.0, startup_rounds=5,
+            attach_rounds=3, bpftrace_timeout=120.0, detach_timeout=240.0,
+            consumer_records=2000000)
+QUICK = dict(calls=100000, ltrace_calls=200, rounds=1, sustain=2.0, startup_rounds=2,
+             attach_rounds=1, bpftrace_timeout=30.0, detach_timeout=60.0,
+             consumer_records=200000)
+for k, v in (QUICK if a.quick else FULL).items():
+    if getattr(a, k) is None:
+        setattr(a, k, v)
+SECTIONS = {int(s) for s in a.only.split(",") if s}
+
 OUT = a.out
 BENCH = os.path.join(OUT, "bench")
 os.makedirs(BENCH, exist_ok=True)
+BIN = {n: os.path.abspath(os.path.join(OUT, n)) for n in
+       ("wrapmon-trace", "bench-floor", "bench-hot", "bench-hot-cet", "bench-funcs",
+        "bench-consumer")}
+TOOLS = {t: shutil.which(t) for t in ("bpftrace", "ltrace", "gnuplot")}
+# bpftrace refuses more than 512 probes unless told; 1,000 functions are 2,001.
+BPFTRACE_ENV = dict(os.environ, BPFTRACE_MAX_PROBES="4096")
+STOP_WAIT = 30  # seconds a tracer may take to exit after SIGINT before SIGKILL
+
+started = []  # every process we start, so that we end them (and only them)
+hwm = {}  # tracer pid -> highest VmHWM seen, KiB
 
 
-def wait_stderr(p, marker, timeout=15):
-    buf, end = b"", time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([p.stderr], [], [], 0.1)
-        if r:
-            chunk = os.read(p.stderr.fileno(), 65536)
-            if not chunk:
-                break
-            buf += chunk
-            if marker in buf:
-                return buf
-    raise RuntimeError(f"contender not ready: {buf!r}")
+def vm_hwm(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
-def run(contender):
-    binary = "bench-hot-cet" if contender.endswith("-cet") else "bench-hot"
-    target = subprocess.Popen([os.path.join(OUT, binary), str(a.calls)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    target.stdout.readline()
-    pid = str(target.pid)
-    outfile = os.path.join(BENCH, f"out-{contender}.txt")
-    tr = None
-    if contender.startswith("floor"):
-        tr = subprocess.Popen([os.path.join(OUT, "bench-floor"), "-p", pid, "-f", "search"],
-                              stderr=subprocess.PIPE)
-        wait_stderr(tr, b"attached")
-    elif contender.startswith("wrapmon"):
-        args = [os.path.join(OUT, "wrapmon-trace"), "-p", pid, "-f", "search"]
-        if contender == "wrapmon-json":
-            args.append("--json")
-        tr = subprocess.Popen(args, stdout=open(outfile, "wb"), stderr=subprocess.PIPE)
-        wait_stderr(tr, b"Ctrl-C to end")
-    target.stdin.write("go\n")
-    target.stdin.flush()
-    ns = float(target.stdout.readline().split()[0])
-    target.wait()
-    rec = drop = None
-    if tr:
-        if contender.startswith("wrapmon"):
-            tr.wait(30)  # ends by itself when the target exits
-            with open(outfile, "rb") as f:
-                lines = f.read().splitlines()
-            if contender == "wrapmon-json":
-                summ = json.loads(lines[-1])["summary"]["functions"][0]
-                rec, drop = len(lines) - 1, summ["dropped"]
+def sample_hwm():
+    """Peak RSS of the tracers, read from /proc every 10 ms while they run. Not wait4()'s
+    ru_maxrss: exec() carries the forking process's high-water mark into it."""
+    while True:
+        for pid in list(hwm):
+            v = vm_hwm(pid)
+            if v and pid in hwm and v > (hwm[pid] or 0):
+                hwm[pid] = v
+        time.sleep(0.01)
+
+
+threading.Thread(target=sample_hwm, daemon=True).start()
+
+
+def spawn(args, tracer=False, **kw):
+    p = subprocess.Popen(args, **kw)
+    started.append(p)
+    if tracer:
+        hwm[p.pid] = None
+    return p
+
+
+def end_all():
+    for p in started:
+        if p.returncode is None and p.poll() is None:
+            p.kill()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def reap(p, timeout, readers=()):
+    """Wait for p to exit, draining its pipes; (exit status or None on timeout, peak RSS KiB
+    of a tracer, CPU seconds)."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        except ChildProcessError:
+            return p.returncode, None, None
+        if pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, hwm.pop(p.pid, None), ru.ru_utime + ru.ru_stime
+        if time.monotonic() >= end:
+            return None, None, None
+        v = vm_hwm(p.pid)
+        if v and p.pid in hwm and v > (hwm[p.pid] or 0):
+            hwm[p.pid] = v
+        pump(readers, 0.005)
+
+
+def stop(p, timeout=STOP_WAIT, readers=(), kill_wait=10):
+    """SIGINT, then SIGKILL if it does not end in time; (seconds to exit or None, RSS, CPU)."""
+    t0 = time.monotonic()
+    if p.returncode is None:
+        # Not p.send_signal(): it would reap an exited child and lose its rusage.
+        os.kill(p.pid, signal.SIGINT)
+    rc, rss, cpu = reap(p, timeout, readers)
+    if rc is None:
+        os.kill(p.pid, signal.SIGKILL)
+        _, rss, cpu = reap(p, kill_wait, readers)
+        return None, rss, cpu
+    return time.monotonic() - t0, rss, cpu
+
+
+class Reader:
+    """A child's pipe output, collected without blocking."""
+
+    def __init__(self, p, stream):
+        self.fd = getattr(p, stream).fileno()
+        self.buf = b""
+        self.eof = False
+
+
+def pump(readers, wait):
+    live = [r for r in readers if not r.eof]
+    if not live:
+        time.sleep(wait)
+        return
+    ready, _, _ = select.select([r.fd for r in live], [], [], wait)
+    for r in live:
+        if r.fd in ready:
+            chunk = os.read(r.fd, 1 << 16)
+            if chunk:
+                r.buf += chunk
             else:
-                row = [l for l in lines if l.startswith(b"search ")][-1].split()
-                rec = sum(1 for l in lines if b" search(" in l)
-                drop = int(row[3])
+                r.eof = True
+
+
+def wait_for(readers, test, timeout):
+    """Pump readers until test() is true; the monotonic time it became true, or None."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if test():
+            return time.monotonic()
+        if readers and all(r.eof for r in readers):
+            break
+        pump(readers, 0.001)
+    return time.monotonic() if test() else None
+
+
+def wait_file(path, marker, timeout, proc=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path, "rb") as f:
+                if marker in f.read(4096):
+                    return True
+        except FileNotFoundError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            return False
+        time.sleep(0.005)
+    return False
+
+
+def start_target(args):
+    t = spawn(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = t.stdout.readline()
+    if not line.startswith("ready"):
+        raise RuntimeError(f"target did not start: {line!r}")
+    return t
+
+
+def go(t):
+    t.stdin.write("go\n")
+    t.stdin.flush()
+    fields = t.stdout.readline().split()
+    t.wait(60)
+    return fields
+
+
+def bt_print_script(binary, marker=True):
+    b = binary
+    return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n" if marker else "") + (
+        f"uprobe:{b}:search {{ @t[tid] = nsecs; @pat[tid] = str(arg0); @s[tid] = str(arg1); }}\n"
+        f"uretprobe:{b}:search /@t[tid]/ {{\n"
+        "\tprintf(\"%d search(pat=\\\"%s\\\", s=\\\"%s\\\") = %d  <%d ns>\\n\", tid, @pat[tid], "
+        "@s[tid], retval, nsecs - @t[tid]);\n"
+        "\tdelete(@t[tid]); delete(@pat[tid]); delete(@s[tid]);\n}\n")
+
+
+def bt_count_script(binary):
+    return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
+            f"uprobe:{binary}:search {{ @entries = count(); }}\n"
+            f"uretprobe:{binary}:search {{ @calls = count(); }}\n")
+
+
+def errfile(name):
+    """A file for a tracer's stderr: bpftrace can print a line per probe on exit, more than a
+    pipe holds."""
+    return open(os.path.join(BENCH, f"{name}.err"), "wb")
+
+
+def tail(name):
+    with open(os.path.join(BENCH, f"{name}.err"), "rb") as f:
+        return f.read().decode(errors="replace")[-300:]
+
+
+def write(name, text):
+    path = os.path.join(BENCH, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wrapmon_counts(path, json_out):
+    """(records, dropped) from a wrapmon-trace output file, read line by line."""
+    records, last = 0, b""
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b'{"ts"') if json_out else b" search(" in line:
+                records += 1
+            elif line.startswith(b'{"summary"' if json_out else b"search "):
+                last = line
+    if json_out:
+        return records, json.loads(last)["summary"]["functions"][0]["dropped"]
+    return records, int(last.split()[3])
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------- section 1
+
+PER_CALL = [
+    # (name, label, tool needed)
+    ("none", "no tracing", None),
+    ("floor", "floor (empty uprobe + uretprobe)", None),
+    ("wrapmon-text", "wrapmon-trace, text to a file", None),
+    ("wrapmon-json", "wrapmon-trace `--json` to a file", None),
+    ("wrapmon-summary", "wrapmon-trace summary-only", None),
+    ("bpftrace-print", "bpftrace, printf of both strings and the result to a file", "bpftrace"),
+    ("bpftrace-count", "bpftrace, count() on entry and return", "bpftrace"),
+    ("ltrace", "ltrace -x search, strings to a file", "ltrace"),
+    ("floor-cet", "floor, target built with `-fcf-protection`", None),
+    ("wrapmon-text-cet", "wrapmon-trace text, same `-fcf-protection` target", None),
+]
+NOT_AVAILABLE = {}
+
+
+def per_call(c):
+    """One run of contender c: dict with ns, calls, records, reported drops, tracer RSS."""
+    cet = c.endswith("-cet")
+    target_bin = BIN["bench-hot-cet" if cet else "bench-hot"]
+    calls = a.ltrace_calls if c == "ltrace" else a.calls
+    t = start_target([target_bin, str(calls)])
+    pid = str(t.pid)
+    outfile = os.path.join(BENCH, f"out-{c}.txt")
+    res = {"calls": calls}
+    tr = None
+    try:
+        if c.startswith("floor"):
+            tr = spawn([BIN["bench-floor"], "-p", pid, "-f", "search"], tracer=True,
+                       stderr=subprocess.PIPE)
+            r = Reader(tr, "stderr")
+            if not wait_for([r], lambda: b"attached" in r.buf, 15):
+                raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+        elif c.startswith("wrapmon"):
+            args = [BIN["wrapmon-trace"], "-p", pid, "-f", "search"]
+            if c == "wrapmon-json":
+                args.append("--json")
+            elif c == "wrapmon-summary":
+                args.append("--summary-only")
+            with open(outfile, "wb") as f:
+                tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
+            r = Reader(tr, "stderr")
+            if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
+                raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+        elif c.startswith("bpftrace"):
+            script = bt_print_script(target_bin) if c == "bpftrace-print" else \
+                bt_count_script(target_bin)
+            path = write(f"{c}.bt", script)
+            with open(outfile, "wb") as f, errfile(c) as e:
+                tr = spawn(["bpftrace", "-p", pid, path], tracer=True, stdout=f, stderr=e,
+                           env=BPFTRACE_ENV)
+            if not wait_file(outfile, b"wrapmon-bench: attached", a.bpftrace_timeout, tr):
+                raise RuntimeError("bpftrace not ready: " + tail(c))
+        elif c == "ltrace":
+            conf = write("ltrace-search.conf", "int search(string, string);\n")
+            tr = spawn(["ltrace", "-p", pid, "-x", "search", "-L", "-F", conf, "-s", "64",
+                        "-o", outfile], tracer=True, stderr=subprocess.PIPE)
+            # ltrace says nothing once attached: wait until it is the tracer,
+            # then give it time to plant its breakpoint.
+            end = time.monotonic() + 15
+            while time.monotonic() < end:
+                with open(f"/proc/{pid}/status") as f:
+                    if re.search(r"^TracerPid:\s*[1-9]", f.read(), re.M):
+                        break
+                time.sleep(0.01)
+            else:
+                raise RuntimeError("ltrace did not attach")
+            time.sleep(1.0)
+        fields = go(t)
+        res["ns"] = float(fields[0])
+        if tr is None:
+            return res
+        if c.startswith("wrapmon"):
+            # wrapmon-trace ends by itself when the target exits.
+            rc, rss, cpu = reap(tr, 60)
+            if rc is None:
+                _, rss, cpu = stop(tr)
+            if c == "wrapmon-summary":
+                # No records: the calls counted in the kernel, from the summary row.
+                with open(outfile, "rb") as f:
+                    row = [l for l in f if l.startswith(b"search ")][-1].split()
+                res["records"], res["reported"] = int(row[1]), int(row[3])
+            else:
+                res["records"], res["reported"] = wrapmon_counts(outfile, c == "wrapmon-json")
+        elif c == "ltrace":
+            rc, rss, cpu = reap(tr, 60)
+            if rc is None:
+                _, rss, cpu = stop(tr)
+            with open(outfile, "rb") as f:
+                res["records"] = sum(1 for l in f if b" search(" in l)
         else:
-            tr.send_signal(signal.SIGINT)
-            tr.wait(10)
-    return ns, rec, drop
+            _, rss, cpu = stop(tr)
+            if c.startswith("bpftrace"):
+                with open(outfile, "rb") as f:
+                    data = f.read()
+                res["reported"] = sum(int(x) for x in re.findall(rb"Lost (\d+) events", data))
+                if c == "bpftrace-print":
+                    res["records"] = data.count(b" search(")
+                else:
+                    m = re.search(rb"^@calls: (\d+)", data, re.M)
+                    res["records"] = int(m.group(1)) if m else 0
+        res["rss_kb"] = rss
+        return res
+    finally:
+        if t.poll() is None:
+            t.kill()
+            t.wait()
+        if tr is not None and tr.returncode is None:
+            stop(tr, 5)
+        if os.path.exists(outfile) and not a.quick:
+            # Keep the first lines as a sample; the rest is megabytes.
+            with open(outfile, "rb") as f:
+                head = f.read(4096)
+            with open(outfile, "wb") as f:
+                f.write(head)
 
 
-# "-cet": the same target built with -fcf-protection (every function starts
-# with endbr64). The floor probes the function's first byte; wrapmon places
-# its probe past endbr64.
-contenders = ["none", "floor", "wrapmon-text", "wrapmon-json", "floor-cet", "wrapmon-text-cet"]
-res = {c: [] for c in contenders}
-lost = {c: [] for c in contenders}
-for r in range(a.rounds):
-    for c in contenders:
-        ns, rec, drop = run(c)
-        res[c].append(ns)
-        if rec is not None:
-            lost[c].append((rec, drop))
-        print(f"round {r + 1}: {c:13s} {ns:8.1f} ns/call" +
-              (f"  records {rec} dropped {drop}" if rec is not None else ""), flush=True)
+def section_per_call():
+    names = [n for n, _, tool in PER_CALL if n not in NOT_AVAILABLE and
+             (tool is None or TOOLS[tool])]
+    runs = {n: [] for n, _, _ in PER_CALL}
+    errors = {}
+    for r in range(a.rounds):
+        for c in names:
+            try:
+                res = per_call(c)
+            except Exception as e:  # one failed run is reported, not fatal
+                errors[c] = str(e)
+                log(f"round {r + 1}: {c:16s} error: {e}")
+                continue
+            runs[c].append(res)
+            extra = ""
+            if "records" in res:
+                extra = f"  records {res['records']} lost {res['calls'] - res['records']}"
+                if res.get("reported") is not None:
+                    extra += f" (tracer says {res['reported']})"
+            log(f"round {r + 1}: {c:16s} {res['ns']:10.1f} ns/call{extra}")
+    base = median([x["ns"] for x in runs["none"]]) or 0.0
+    floor = median([x["ns"] for x in runs["floor"]])
+    floor_cet = median([x["ns"] for x in runs["floor-cet"]])
+    rows = []
+    for n, label, tool in PER_CALL:
+        row = {"contender": n, "label": label, "runs": runs[n]}
+        if n in NOT_AVAILABLE:
+            row["status"] = NOT_AVAILABLE[n]
+        elif tool and not TOOLS[tool]:
+            row["status"] = f"missing ({tool} not installed)"
+        elif not runs[n]:
+            row["status"] = "error: " + errors.get(n, "no run")
+        else:
+            ns = median([x["ns"] for x in runs[n]])
+            ref = floor_cet if n.endswith("-cet") else floor
+            row.update(status="ok", calls=runs[n][0]["calls"], ns_per_call=round(ns, 1),
+                       added_ns=round(ns - base, 1),
+                       ratio_to_floor=round(ns / floor, 3) if floor else None,
+                       ratio_to_floor_same_build=round(ns / ref, 3) if ref else None)
+            if any("records" in x for x in runs[n]):
+                row["records_min"] = min(x["records"] for x in runs[n])
+                row["lost_max"] = max(x["calls"] - x["records"] for x in runs[n])
+            if any(x.get("reported") is not None for x in runs[n]):
+                row["reported_max"] = max(x.get("reported") or 0 for x in runs[n])
+            rss = median([x.get("rss_kb") for x in runs[n]])
+            row["tracer_rss_kb"] = rss
+        rows.append(row)
+    return rows
 
-base = statistics.median(res["none"])
-floor = statistics.median(res["floor"]) - base
-rows = []
-for c in contenders:
-    med = statistics.median(res[c])
-    cost = med - base
-    rows.append({"contender": c, "ns_per_call": round(med, 1), "added_ns": round(cost, 1),
-                 "ratio_to_floor": round(med / statistics.median(res["floor"]), 3),
-                 "records": [x[0] for x in lost[c]], "dropped": [x[1] for x in lost[c]]})
-meta = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpus",
-        "kernel": platform.release(), "calls": a.calls, "rounds": a.rounds,
-        "command": "sudo make bench"}
-with open(os.path.join(BENCH, "overhead.json"), "w") as f:
-    json.dump({"meta": meta, "rows": rows}, f, indent=1)
-md = ["| contender | ns/call (median) | added by tracing | ratio to floor | records | dropped |",
-      "| --- | ---: | ---: | ---: | ---: | ---: |"]
-for r in rows:
-    md.append(f"| {r['contender']} | {r['ns_per_call']} | {r['added_ns']} | {r['ratio_to_floor']} | "
-              f"{min(r['records']) if r['records'] else '-'} | "
-              f"{max(r['dropped']) if r['dropped'] else '-'} |")
-md.append("")
-md.append(f"{a.calls} calls of `int search(const char *, const char *)` per run, median of "
-          f"{a.rounds} alternating rounds; kernel {meta['kernel']}, {meta['machine']}.")
-with open(os.path.join(BENCH, "overhead.md"), "w") as f:
-    f.write("\n".join(md) + "\n")
-print("\n".join(md))
+
+# ---------------------------------------------------------------- section 2
+
+def sustained(mode):
+    t = start_target([BIN["bench-hot"], "-d", str(a.sustain)])
+    outfile = os.path.join(BENCH, f"out-sustained-{mode}.txt")
+    args = [BIN["wrapmon-trace"], "-p", str(t.pid), "-f", "search"]
+    if mode == "json":
+        args.append("--json")
+    try:
+        with open(outfile, "wb") as f:
+            tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
+        r = Reader(tr, "stderr")
+        if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
+            raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+        fields = go(t)
+        rc, rss, cpu = reap(tr, 60)
+        if rc is None:
+            _, rss, cpu = stop(tr)
+        records, dropped = wrapmon_counts(outfile, mode == "json")
+        calls = int(fields[2])
+        return {"mode": mode, "seconds": a.sustain, "calls": calls, "ns": float(fields[0]),
+                "records": records, "dropped": dropped, "lost": calls - records,
+                "rss_kb": rss, "cpu_s": cpu, "bytes": os.path.getsize(outfile)}
+    finally:
+        if t.poll() is None:
+            t.kill()
+            t.wait()
+        if os.path.exists(outfile):
+            os.unlink(outfile)
+
+
+def section_sustained():
+    runs = []
+    for mode in ("text", "json"):
+        try:
+            res = sustained(mode)
+        except Exception as e:
+            log(f"sustained {mode}: error: {e}")
+            runs.append({"mode": mode, "error": str(e)})
+            continue
+        runs.append(res)
+        log(f"sustained {mode}: {res['calls']} calls in {res['seconds']} s, records "
+            f"{res['records']}, dropped {res['dropped']}, lost {res['lost']}, "
+            f"peak RSS {res['rss_kb']} KiB")
+    return runs
+
+
+# ---------------------------------------------------------------- section 3
+
+def startup(tracer):
+    """Tracer start to attached and to its first record on a target calling every 100 us."""
+    t = spawn([BIN["bench-hot"], "-i", "100"], stdout=subprocess.PIPE, text=True)
+    t.stdout.readline()
+    pid = str(t.pid)
+    tr = None
+    try:
+        if tracer == "wrapmon":
+            args = [BIN["wrapmon-trace"], "-p", pid, "-f", "search"]
+            env, ready = None, b"Ctrl-C to end"
+        else:
+            args = ["bpftrace", "-p", pid, write("startup.bt", bt_print_script(BIN["bench-hot"]))]
+            env, ready = BPFTRACE_ENV, b"wrapmon-bench: attached"
+        t0 = time.monotonic()
+        tr = spawn(args, tracer=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        out, err = Reader(tr, "stdout"), Reader(tr, "stderr")
+        where = err if tracer == "wrapmon" else out
+        t_att = wait_for([out, err], lambda: ready in where.buf, a.bpftrace_timeout)
+        t_first = wait_for([out, err], lambda: b" search(" in out.buf, 10)
+        if t_first is None:
+            raise RuntimeError(f"no record: {err.buf[-300:]!r}")
+        # Stream for a while, then read the high-water mark before stopping.
+        end = time.monotonic() + 0.5
+        wait_for([out, err], lambda: time.monotonic() >= end, 1)
+        secs, rss, _ = stop(tr, readers=[out, err])
+        return {"attached_ms": (t_att - t0) * 1e3 if t_att else None,
+                "first_record_ms": (t_first - t0) * 1e3, "rss_kb": rss,
+                "stop_ms": secs * 1e3 if secs is not None else None}
+    finally:
+        if tr is not None and tr.returncode is None:
+            stop(tr, 5)
+        t.kill()
+        t.wait()
+
+
+def section_startup():
+    tracers = ["wrapmon"] + (["bpftrace"] if TOOLS["bpftrace"] else [])
+    runs = {"wrapmon": [], "bpftrace": []}
+    for r in range(a.startup_rounds):
+        for tr in tracers:
+            try:
+                res = startup(tr)
+            except Exception as e:
+                log(f"start-up round {r + 1}: {tr}: error: {e}")
+                continue
+            runs[tr].append(res)
+            log(f"start-up round {r + 1}: {tr:8s} first record {res['first_record_ms']:.1f} ms,"
+                f" peak RSS {res['rss_kb']} KiB")
+    rows = []
+    for tr in ("wrapmon", "bpftrace"):
+        row = {"tracer": tr, "runs": runs[tr]}
+        if tr == "bpftrace" and not TOOLS["bpftrace"]:
+            row["status"] = "missing (bpftrace not installed)"
+        elif not runs[tr]:
+            row["status"] = "error"
+        else:
+            row["status"] = "ok"
+            for k in ("attached_ms", "first_record_ms", "rss_kb", "stop_ms"):
+                row[k] = median([x[k] for x in runs[tr]])
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- section 4
+
+ATTACH_SIZES = [(1, "fn_0000"), (100, "fn_00*"), (1000, "fn_*")]
+
+
+detaching = []  # (bpftrace, time of SIGINT, its result): left to exit while the run goes on
+BPFTRACE_EXIT_WAIT = 60
+
+
+def attach(tracer, n, pattern, background=False):
+    t = spawn([BIN["bench-funcs"]], stdout=subprocess.PIPE, text=True)
+    t.stdout.readline()
+    pid = str(t.pid)
+    tr = None
+    try:
+        t0 = time.monotonic()
+        if tracer == "wrapmon":
+            tr = spawn([BIN["wrapmon-trace"], "-p", pid, "-f", pattern], tracer=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            r = Reader(tr, "stderr")
+            t1 = wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 60)
+            if t1 is None:
+                raise RuntimeError(f"not attached: {r.buf[-300:]!r}")
+            m = re.search(rb"tracing (\d+) functions? .* in ([\d.]+) ms", r.buf)
+            res = {"wall_ms": (t1 - t0) * 1e3, "functions": int(m.group(1)),
+                   "self_ms": float(m.group(2))}
+        else:
+            b = BIN["bench-funcs"]
+            script = ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
+                      f"uprobe:{b}:{pattern} {{ @entries = count(); }}\n"
+                      f"uretprobe:{b}:{pattern} {{ @calls = count(); }}\n")
+            with errfile(f"attach-{n}") as e:
+                tr = spawn(["bpftrace", "-p", pid, write(f"attach-{n}.bt", script)],
+                           tracer=True, stdout=subprocess.PIPE, stderr=e, env=BPFTRACE_ENV)
+            out = Reader(tr, "stdout")
+            t1 = wait_for([out], lambda: b"wrapmon-bench: attached" in out.buf,
+                          a.bpftrace_timeout)
+            if t1 is None:
+                if tr.poll() is None:
+                    res = {"timeout": True}
+                else:
+                    raise RuntimeError(f"bpftrace failed: {tail(f'attach-{n}')}")
+            else:
+                m = re.search(rb"Attaching (\d+) probes", out.buf)
+                res = {"wall_ms": (t1 - t0) * 1e3, "probes": int(m.group(1)) if m else None}
+        if tracer == "bpftrace":
+            # bpftrace detaches its perf uprobes one by one, each waiting for RCU grace
+            # periods: most of a minute for 200, minutes for 2,000, and SIGKILL does not make
+            # the kernel's part faster. Past BPFTRACE_EXIT_WAIT (at once on 1,000 functions,
+            # whose run comes last) it is left to exit while the run goes on, and waited for
+            # at the end.
+            res["rss_kb"] = max(hwm.get(tr.pid) or 0, vm_hwm(tr.pid) or 0) or None
+            t_int = time.monotonic()
+            os.kill(tr.pid, signal.SIGINT)
+            rc, _, _ = reap(tr, 0 if background else BPFTRACE_EXIT_WAIT, [out])
+            if rc is None:
+                detaching.append((tr, t_int, res))
+            else:
+                res["stop_ms"] = (time.monotonic() - t_int) * 1e3
+            tr = None
+            return res
+        secs, rss, _ = stop(tr, readers=[r])
+        res.update(rss_kb=rss, stop_ms=secs * 1e3 if secs is not None else None)
+        return res
+    finally:
+        if tr is not None and tr.returncode is None:
+            stop(tr, 5)
+        t.kill()
+        t.wait()
+
+
+def finish_detaching():
+    """Wait for the bpftrace left detaching; its exit time, or None past --detach-timeout."""
+    for tr, t0, res in detaching:
+        rc, _, _ = reap(tr, max(0.0, t0 + a.detach_timeout - time.monotonic()))
+        res["stop_ms"] = (time.monotonic() - t0) * 1e3 if rc is not None else None
+        log(f"bpftrace: exit after Ctrl-C " +
+            (f"{res['stop_ms'] / 1e3:.1f} s" if rc is not None else
+             f"> {a.detach_timeout:.0f} s (still detaching; left to the kernel)"))
+
+
+def section_attach():
+    tracers = ["wrapmon"] + (["bpftrace"] if TOOLS["bpftrace"] else [])
+    runs = {(tr, n): [] for tr in ("wrapmon", "bpftrace") for n, _ in ATTACH_SIZES}
+    timed_out = set()
+    # bpftrace takes most of a minute to detach 200 probes, and minutes for 2,000: one run
+    # of each, the one on 1,000 functions last, left to exit in the background.
+    plan = [(r, n, pattern, tr) for r in range(a.attach_rounds) for n, pattern in ATTACH_SIZES
+            for tr in tracers if not (tr == "bpftrace" and (n == 1000 or (n == 100 and r)))]
+    if "bpftrace" in tracers:
+        plan.append((0, 1000, ATTACH_SIZES[-1][1], "bpftrace"))
+    for r, n, pattern, tr in plan:
+        if (tr, n) in timed_out:
+            continue
+        try:
+            res = attach(tr, n, pattern, background=(tr == "bpftrace" and n == 1000))
+        except Exception as e:
+            log(f"attach round {r + 1}: {tr} {n}: error: {e}")
+            continue
+        runs[(tr, n)].append(res)
+        if res.get("timeout"):
+            timed_out.add((tr, n))
+            log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: timeout "
+                f"(> {a.bpftrace_timeout:.0f} s)")
+        else:
+            log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: "
+                f"{res['wall_ms']:.1f} ms, peak RSS {res['rss_kb']} KiB")
+    return runs, timed_out
+
+
+def attach_rows(runs, timed_out):
+    rows = []
+    for n, pattern in ATTACH_SIZES:
+        row = {"functions": n, "pattern": pattern}
+        for tr in ("wrapmon", "bpftrace"):
+            rs = runs[(tr, n)]
+            d = {"runs": rs}
+            if tr == "bpftrace" and not TOOLS["bpftrace"]:
+                d["status"] = "missing (bpftrace not installed)"
+            elif (tr, n) in timed_out:
+                d["status"] = f"timeout (> {a.bpftrace_timeout:.0f} s)"
+            elif not rs:
+                d["status"] = "error"
+            else:
+                d["status"] = "ok"
+                for k in ("wall_ms", "self_ms", "rss_kb", "stop_ms", "functions", "probes"):
+                    if any(k in x for x in rs):
+                        d[k] = median([x.get(k) for x in rs])
+            row[tr] = d
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- section 5
+
+def section_consumer():
+    runs = {"text": [], "json": []}
+    for r in range(a.rounds):
+        for mode in ("text", "json"):
+            path = os.path.join(BENCH, f"consumer-out.{mode}")
+            try:
+                p = subprocess.run([BIN["bench-consumer"], mode, str(a.consumer_records), path],
+                                   capture_output=True, text=True, timeout=300)
+                if p.returncode:
+                    raise RuntimeError(p.stderr.strip())
+                n, wall, cpu, size = p.stdout.split()
+                res = {"records": int(n), "wall_s": float(wall), "cpu_s": float(cpu),
+                       "bytes": int(size)}
+            except Exception as e:
+                log(f"consumer round {r + 1}: {mode}: error: {e}")
+                continue
+            finally:
+                if os.path.exists(path):
+                    os.unlink(path)
+            runs[mode].append(res)
+            log(f"consumer round {r + 1}: {mode:4s} {res['records'] / res['wall_s'] / 1e6:.2f} M "
+                f"records/s ({res['records'] / res['cpu_s'] / 1e6:.2f} M per CPU second)")
+    rows = []
+    for mode in ("text", "json"):
+        rs = runs[mode]
+        row = {"sink": mode, "runs": rs}
+        if rs:
+            row["records_per_s"] = median([x["records"] / x["wall_s"] for x in rs])
+            row["records_per_cpu_s"] = median([x["records"] / x["cpu_s"] for x in rs])
+            row["bytes_per_record"] = rs[0]["bytes"] / rs[0]["records"]
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(v, spec="{:,.1f}", none="-"):
+    return none if v is None else spec.format(v)
+
+
+def mib(kb):
+    return None if kb is None else kb / 1024
+
+
+def chart(rows):
+    """Per-call cost by contender, log scale, as a PNG; a note when gnuplot is missing."""
+    if not TOOLS["gnuplot"]:
+        return "chart: not drawn (gnuplot missing)"
+    def colour(name):
+        return next((c for k, c in (("wrapmon", 0x3a6ea5), ("floor", 0x888888),
+                                    ("none", 0xbbbbbb)) if name.startswith(k)), 0xd9822b)
+
+    data = [(r["contender"], r["ns_per_call"]) for r in rows if r.get("ns_per_call")]
+    dat = write("overhead-chart.dat",
+                "".join(f"\"{n}\" {v} {colour(n)}\n" for n, v in data))
+    png = os.path.join(BENCH, "overhead.png")
+    gp = write("overhead.gp", f"""set terminal pngcairo size 1000,560 noenhanced font ",10"
+set output "{png}"
+set title "ns per call of search(): median of {a.rounds} alternating rounds (log scale)"
+set logscale y
+set yrange [1:*]
+set ylabel "ns per call"
+set style fill solid 0.7
+set boxwidth 0.6
+set grid ytics
+set xtics rotate by -30
+set rmargin 10
+unset key
+plot "{dat}" using 0:2:3:xtic(1) with boxes lc rgb variable, \\
+     "" using 0:2:(sprintf("%.0f", $2)) with labels offset 0,0.8
+""")
+    p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+    if p.returncode:
+        # pngcairo may be absent from a minimal gnuplot: fall back to the plain png terminal.
+        with open(gp) as f:
+            text = f.read().replace("pngcairo size 1000,560 noenhanced font \",10\"",
+                                    "png size 1000,560")
+        with open(gp, "w") as f:
+            f.write(text)
+        p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+    return "chart: overhead.png" if p.returncode == 0 else f"chart: gnuplot failed: {p.stderr}"
+
+
+def targets(report):
+    """The issue's targets against the measurements: reported, not asserted."""
+    out = []
+    pc = {r["contender"]: r for r in report.get("per_call", [])}
+
+    def add(target, measured, met):
+        out.append({"target": target, "measured": measured,
+                    "status": "-" if met is None else ("met" if met else "not met")})
+
+    if pc:
+        w = [pc[c] for c in ("wrapmon-text", "wrapmon-json") if pc[c].get("ratio_to_floor")]
+        if w:
+            worst = max(x["ratio_to_floor"] for x in w)
+            add("streaming ≤ 1.15× the floor", f"{worst:.2f}× (text and JSON, worst)",
+                worst <= 1.15)
+        cet = pc["wrapmon-text-cet"].get("ns_per_call")
+        plain = pc["wrapmon-text"].get("ns_per_call")
+        if cet and plain:
+            add("endbr64 function no costlier than the plain build",
+                f"{cet:,.0f} vs {plain:,.0f} ns/call ({cet / plain:.2f}×)", cet <= plain * 1.05)
+    sus = [x for x in report.get("sustained", []) if "dropped" in x]
+    if sus:
+        add("zero dropped records at full rate, to a file",
+            ", ".join(f"{x['mode']}: {x['dropped']:,} dropped, {x['lost']:,} lost of "
+                      f"{x['calls']:,}" for x in sus),
+            all(x["dropped"] == 0 and x["lost"] == 0 for x in sus))
+    st = {r["tracer"]: r for r in report.get("startup", [])}
+    if st.get("wrapmon", {}).get("first_record_ms") is not None:
+        v = st["wrapmon"]["first_record_ms"]
+        add("first record within 30 ms of start", f"{v:.1f} ms", v <= 30)
+    att = report.get("attach", [])
+    if att and att[-1]["wrapmon"].get("wall_ms") is not None:
+        v = att[-1]["wrapmon"]["wall_ms"]
+        add("1,000 functions attached within 100 ms", f"{v:.1f} ms", v <= 100)
+    rss = [mib(x["rss_kb"]) for x in sus if x.get("rss_kb")]
+    if rss:
+        add("peak RSS ≤ 12 MB while streaming", f"{max(rss):.1f} MiB", max(rss) <= 12)
+    cons = report.get("consumer", [])
+    if cons and all(r.get("records_per_s") for r in cons):
+        v = min(r["records_per_s"] for r in cons)
+        add("consumer ≥ 2M records/s on one core",
+            ", ".join(f"{r['sink']} {r['records_per_s'] / 1e6:.2f} M/s" for r in cons), v >= 2e6)
+    return out
+
+
+def markdown(report):
+    meta = report["meta"]
+    md = [f"# wrapmon benchmark ({'quick smoke run' if a.quick else 'full run'})", "",
+          f"Kernel {meta['kernel']}, {meta['machine']}; {meta['date']}; `{meta['command']}`; "
+          f"{meta['seconds']} s. Load average (1 min) {meta['load_before'][0]} before, "
+          f"{meta['load_after'][0]} after: other work on the machine shows up as noise.",
+          "Contenders alternate round by round; medians shown. Reported, never asserted.", ""]
+    if "per_call" in report:
+        md += ["## 1. Per-call cost (and 6. `-fcf-protection`)", "",
+               f"`int search(const char *, const char *)` called {a.calls:,} times in a loop "
+               f"timed by the target ({a.ltrace_calls:,} under ltrace); {a.rounds} rounds.", "",
+               "| contender | ns/call | added by tracing | ratio to floor | records | lost | "
+               "tracer says lost | tracer peak RSS |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in report["per_call"]:
+            if r["status"] != "ok":
+                md.append(f"| {r['label']} | {r['status']} | | | | | | |")
+                continue
+            ratio = fmt(r.get("ratio_to_floor"), "{:.2f}") if r["contender"] != "none" else "-"
+            if r["contender"].endswith("-cet") and r.get("ratio_to_floor_same_build"):
+                ratio += f" ({r['ratio_to_floor_same_build']:.2f}× its own floor)"
+            md.append(
+                f"| {r['label']} | {r['ns_per_call']:,.1f} | "
+                f"{r['added_ns']:,.1f} | {ratio} | "
+                f"{fmt(r.get('records_min'), '{:,}')} | {fmt(r.get('lost_max'), '{:,}')} | "
+                f"{fmt(r.get('reported_max'), '{:,}')} | "
+                f"{fmt(mib(r.get('tracer_rss_kb')), '{:.1f} MiB')} |")
+        md += ["", "records: fewest written in a round; lost: most calls without a record "
+               "(calls − records); tracer says lost: wrapmon's `dropped`, bpftrace's "
+               "\"Lost N events\". bpftrace count-only counts returns (`@calls`).", ""]
+    if "sustained" in report:
+        md += ["## 2. Sustained rate", "",
+               f"The target calls `search` as fast as it can for {a.sustain:g} s while "
+               "wrapmon-trace streams every call to a file.", "",
+               "| output | calls made | calls/s | records written | dropped | lost | "
+               "tracer CPU | tracer peak RSS | bytes written |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for x in report["sustained"]:
+            if "error" in x:
+                md.append(f"| {x['mode']} | error: {x['error']} | | | | | | | |")
+                continue
+            md.append(f"| {x['mode']} | {x['calls']:,} | {x['calls'] / x['seconds']:,.0f} | "
+                      f"{x['records']:,} | {x['dropped']:,} | {x['lost']:,} | "
+                      f"{100 * x['cpu_s'] / x['seconds']:.0f}% | {mib(x['rss_kb']):.1f} MiB | "
+                      f"{x['bytes'] / 1e6:,.0f} MB |")
+        md.append("")
+    if "startup" in report:
+        md += ["## 3. Start-up", "",
+               "Wall time from starting the tracer process to its attached message and to the "
+               "first record in its output; the target calls `search` every ~100 µs. Peak RSS "
+               f"of the tracer after streaming 0.5 s; {a.startup_rounds} rounds.", "",
+               "| tracer | attached | first record | peak RSS | exit after Ctrl-C |",
+               "| --- | ---: | ---: | ---: | ---: |"]
+        for r in report["startup"]:
+            name = "wrapmon-trace" if r["tracer"] == "wrapmon" else "bpftrace (print job)"
+            if r["status"] != "ok":
+                md.append(f"| {name} | {r['status']} | | | |")
+                continue
+            md.append(f"| {name} | {fmt(r['attached_ms'], '{:.1f} ms')} | "
+                      f"{r['first_record_ms']:.1f} ms | {fmt(mib(r['rss_kb']), '{:.1f} MiB')} | "
+                      f"{fmt(r['stop_ms'], '{:.0f} ms')} |")
+        md += ["", "wrapmon is attached when it prints \"Ctrl-C to end\"; bpftrace when its "
+               "BEGIN probe prints (bpftrace 0.17 runs BEGIN after attaching every probe).", ""]
+    if "attach" in report:
+        md += ["## 4. Attach time", "",
+               "A generated target with 1,000 functions `fn_0000`..`fn_0999`, each called "
+               "once a millisecond. wrapmon-trace `-f PATTERN` (entry and return probes) "
+               "until \"Ctrl-C to end\"; bpftrace `uprobe:` + `uretprobe:` with the same "
+               f"wildcard until BEGIN prints; {a.attach_rounds} rounds (bpftrace on 100 and "
+               "1,000 functions: one run each, as it takes minutes to detach).", "",
+               "| functions | wrapmon-trace | (its own figure) | wrapmon peak RSS | "
+               "bpftrace probes | bpftrace | bpftrace peak RSS | bpftrace exit after Ctrl-C |",
+               "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in report["attach"]:
+            w, b = r["wrapmon"], r["bpftrace"]
+            wcol = (f"{w['wall_ms']:.1f} ms | {w['self_ms']:.1f} ms | "
+                    f"{mib(w['rss_kb']):.1f} MiB" if w["status"] == "ok" else
+                    f"{w['status']} | | ")
+            bcol = (f"{fmt(b.get('probes'), '{:,.0f}')} | {b['wall_ms']:,.1f} ms | "
+                    f"{fmt(mib(b.get('rss_kb')), '{:.1f} MiB')} | "
+                    f"{fmt(b.get('stop_ms'), '{:,.0f} ms', f'> {a.detach_timeout:.0f} s')}"
+                    if b["status"] == "ok" else f" | {b['status']} | | ")
+            md.append(f"| {r['functions']:,} (`{r['pattern']}`) | {wcol} | {bcol} |")
+        md += ["", "wrapmon's own figure runs from its start-up (after argument parsing) to "
+               "attached; the wall time adds exec and dynamic linking. bpftrace needs "
+               "`BPFTRACE_MAX_PROBES` raised above 512 for 1,000 functions.", ""]
+    if "consumer" in report:
+        md += ["## 5. The consumer alone", "",
+               f"`bench-consumer`: {a.consumer_records:,} synthetic records of `search` through "
+               "`record__decode()`, `store__add()` and wrapmon-trace's own output sink into a "
+               "file, pinned to one CPU; no kernel.", "",
+               "| sink | records/s | records per CPU second | bytes/record |",
+               "| --- | ---: | ---: | ---: |"]
+        for r in report["consumer"]:
+            if not r.get("records_per_s"):
+                md.append(f"| {r['sink']} | error | | |")
+                continue
+            md.append(f"| {r['sink']} | {r['records_per_s'] / 1e6:.2f} M | "
+                      f"{r['records_per_cpu_s'] / 1e6:.2f} M | {r['bytes_per_record']:.0f} |")
+        md.append("")
+    if report.get("targets"):
+        md += ["## Targets (issue 5)", "", "| target | measured | |", "| --- | --- | --- |"]
+        for t in report["targets"]:
+            md.append(f"| {t['target']} | {t['measured']} | {t['status']} |")
+        md.append("")
+    md.append(report.get("chart", ""))
+    return "\n".join(md) + "\n"
+
+
+def main():
+    for n, p in BIN.items():
+        if not os.access(p, os.X_OK):
+            sys.exit(f"run.py: {p} is missing: run it through `make bench`")
+    missing = [t for t, p in TOOLS.items() if not p]
+    if missing:
+        log(f"run.py: missing: {', '.join(missing)} (reported as missing)")
+    report = {"meta": {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "kernel": platform.release(), "date": time.strftime("%Y-%m-%d"),
+        "command": "sudo make bench" + (" BENCH_ARGS=--quick" if a.quick else ""),
+        "settings": {k: getattr(a, k) for k in FULL},
+        "tools": {t: (subprocess.run([p, "--version"], capture_output=True, text=True)
+                      .stdout.splitlines() or [""])[0] if p else None
+                  for t, p in TOOLS.items()}}}
+    report["meta"]["load_before"] = [round(x, 2) for x in os.getloadavg()]
+    t0 = time.monotonic()
+    steps = [(1, "per_call", section_per_call), (2, "sustained", section_sustained),
+             (3, "startup", section_startup), (4, "attach", section_attach),
+             (5, "consumer", section_consumer)]
+    try:
+        for num, key, fn in steps:
+            if num in SECTIONS:
+                log(f"== {num}. {key} ==")
+                report[key] = fn()
+        finish_detaching()
+        if "attach" in report:
+            report["attach"] = attach_rows(*report["attach"])
+    finally:
+        end_all()
+    report["meta"]["seconds"] = round(time.monotonic() - t0)
+    report["meta"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    if "per_call" in report:
+        report["chart"] = chart(report["per_call"])
+    report["targets"] = targets(report)
+    with open(os.path.join(BENCH, "overhead.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    md = markdown(report)
+    with open(os.path.join(BENCH, "overhead.md"), "w") as f:
+        f.write(md)
+    log(md)
+    log(f"run.py: {report['meta']['seconds']} s; written {BENCH}/overhead.{{md,json,png}}")
+
+
+main()
