@@ -82,7 +82,32 @@ static const char *c_short_escape(unsigned char c)
 	}
 }
 
-void esc__c(struct wm_buf *b, const char *s, size_t n)
+static const char *prom_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	default:
+		return NULL;
+	}
+}
+
+/* How one output format writes what may not pass raw. */
+struct esc_style {
+	const char *(*short_escape)(unsigned char c); /* its short form, or NULL */
+	const char *byte_fmt;	/* any other unsafe byte (unsigned int) */
+	const char *cp_fmt;	/* a valid but dangerous code point (unsigned int) */
+};
+
+/*
+ * Printable ASCII (but '"' and '\\') and valid UTF-8 that is not dangerous
+ * pass as they are, in runs; everything else is written the style's way.
+ */
+static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_style *st)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0, len;
@@ -108,18 +133,25 @@ void esc__c(struct wm_buf *b, const char *s, size_t n)
 		buf__put(b, s + i - run, run);
 		run = 0;
 		if (len) {
-			buf__printf(b, "\\u{%04X}", (unsigned int)cp);
+			buf__printf(b, st->cp_fmt, (unsigned int)cp);
 			i += len;
 			continue;
 		}
-		e = c_short_escape(p[i]);
+		e = st->short_escape(p[i]);
 		if (e)
 			buf__puts(b, e);
 		else
-			buf__printf(b, "\\x%02x", p[i]);
+			buf__printf(b, st->byte_fmt, (unsigned int)p[i]);
 		i++;
 	}
 	buf__put(b, s + n - run, run);
+}
+
+void esc__c(struct wm_buf *b, const char *s, size_t n)
+{
+	static const struct esc_style c = { c_short_escape, "\\x%02x", "\\u{%04X}" };
+
+	escape(b, s, n, &c);
 }
 
 static const char *json_short_escape(unsigned char c)
@@ -146,81 +178,16 @@ static const char *json_short_escape(unsigned char c)
 
 void esc__json(struct wm_buf *b, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, len;
-	const char *e;
-	uint32_t cp;
+	/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
+	static const struct esc_style json = { json_short_escape, "\\u%04x", "\\u%04x" };
 
-	while (i < n) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
-			i++;
-			run++;
-			continue;
-		}
-		len = 0;
-		if (p[i] >= 0x80) {
-			len = utf8_seq(p + i, n - i, &cp);
-			if (len && !cp_is_dangerous(cp)) {
-				i += len;
-				run += len;
-				continue;
-			}
-		}
-		buf__put(b, s + i - run, run);
-		run = 0;
-		/* Same string once decoded, but nothing a terminal acts on if the JSON is cat'ed. */
-		if (len) {
-			buf__printf(b, "\\u%04x", (unsigned int)cp);
-			i += len;
-			continue;
-		}
-		e = json_short_escape(p[i]);
-		if (e)
-			buf__puts(b, e);
-		else
-			buf__printf(b, "\\u%04x", p[i]);
-		i++;
-	}
-	buf__put(b, s + n - run, run);
+	escape(b, s, n, &json);
 }
 
 void esc__prom(struct wm_buf *b, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, len;
-	uint32_t cp;
+	/* The backslash itself escaped, so the value a scraper reads is this text. */
+	static const struct esc_style prom = { prom_short_escape, "\\\\x%02x", "\\\\u{%04X}" };
 
-	while (i < n) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
-			i++;
-			run++;
-			continue;
-		}
-		len = 0;
-		if (p[i] >= 0x80) {
-			len = utf8_seq(p + i, n - i, &cp);
-			if (len && !cp_is_dangerous(cp)) {
-				i += len;
-				run += len;
-				continue;
-			}
-		}
-		buf__put(b, s + i - run, run);
-		run = 0;
-		if (len) {
-			buf__printf(b, "\\\\u{%04X}", (unsigned int)cp);
-			i += len;
-			continue;
-		}
-		if (p[i] == '"')
-			buf__puts(b, "\\\"");
-		else if (p[i] == '\\')
-			buf__puts(b, "\\\\");
-		else if (p[i] == '\n')
-			buf__puts(b, "\\n");
-		else
-			buf__printf(b, "\\\\x%02x", p[i]);
-		i++;
-	}
-	buf__put(b, s + n - run, run);
+	escape(b, s, n, &prom);
 }
