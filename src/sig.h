@@ -12,6 +12,15 @@
 #define WM_SIG_MAX_PARAMS 16
 #define WM_NAME_MAX 64
 #define WM_TYPE_NAME_MAX 64
+/* Struct/union members, all the signature's types together. */
+#define WM_SIG_MAX_FIELDS 48
+/* Enumerators, all the signature's enum types together. */
+#define WM_SIG_MAX_ENUMS 64
+#define WM_FIELD_NAME_MAX 32
+/* Elements of a fixed-size array printed before "...". */
+#define WM_ARRAY_SHOW 8
+/* WM_T_BUF: the element count is the result, not a parameter. */
+#define WM_LEN_RET (-2)
 
 enum wm_type_kind {
 	WM_T_VOID,	/* only as a result */
@@ -22,25 +31,100 @@ enum wm_type_kind {
 	WM_T_STR,	/* char * / const char *: read as a NUL-terminated string */
 	WM_T_FLOAT,	/* float/double/long double: not readable from a uprobe */
 	WM_T_UNKNOWN,	/* raw register, printed in hex */
+	WM_T_ENUM,	/* integer printed as its enumerator's name (enums[]) */
+	WM_T_FUNCPTR,	/* pointer to a function: printed as the symbol it points to */
+	WM_T_STRUCT,	/* struct or union, by value (a parameter) or as what a pointer points to */
+	WM_T_BUF,	/* pointer to elements whose count is a parameter (len_param) or the result */
+};
+
+/*
+ * A value that is not a whole parameter: a struct member, what a pointer
+ * points to, a buffer's or array's element. Scalars only: a member that is
+ * itself a struct prints as {...}, a pointer member as an address.
+ */
+struct wm_scalar {
+	unsigned char kind;	/* enum wm_type_kind; WM_T_STRUCT: nested, shown as {...} */
+	unsigned char size;	/* bytes (a nested struct's own size is clamped to 255) */
+	bool is_signed;
+	unsigned char nr_enums; /* WM_T_ENUM: enumerators at sig->enums[first_enum] */
+	unsigned short first_enum;
+};
+
+struct wm_field {
+	char name[WM_FIELD_NAME_MAX]; /* "" for an anonymous member */
+	unsigned int offset;	      /* bytes from the start of the struct */
+	unsigned char bit_offset;     /* bitfield: bits from offset (LSB first), else 0 */
+	unsigned char bit_size;	      /* bitfield width, 0 when not a bitfield */
+	unsigned short count;	      /* fixed array: elements (0: not an array) */
+	struct wm_scalar type;	      /* the member, or the array's element */
+};
+
+struct wm_enumval {
+	long long value;
+	char name[WM_FIELD_NAME_MAX];
 };
 
 struct wm_type {
 	enum wm_type_kind kind;
-	unsigned char size;	/* bytes: 1, 2, 4, 8; 0 for void */
+	/*
+	 * Bytes of the value itself: 1, 2, 4, 8 for scalars, 8 for any
+	 * pointer (WM_T_PTR/STR/FUNCPTR/BUF), the struct's size for
+	 * WM_T_STRUCT by value, 0 for void.
+	 */
+	unsigned int size;
 	bool is_signed;
 	/* C spelling for output and JSON, e.g. "const char *", "size_t" */
 	char name[WM_TYPE_NAME_MAX];
+
+	/*
+	 * What is read through a pointer. For WM_T_PTR: target.kind is
+	 * WM_T_STRUCT (fields below), a scalar kind (int *, enum e *), or
+	 * WM_T_UNKNOWN/WM_T_VOID when nothing is known (void *, opaque struct):
+	 * then the pointer prints as an address only. For WM_T_BUF: the
+	 * element (target.size bytes each; 1 for void).
+	 */
+	struct wm_scalar target;
+	/* WM_T_PTR/WM_T_BUF: the pointee is const, so not an out-parameter. */
+	bool target_const;
+	/* WM_T_PTR to an array of known length (prototype "int *v[4]"): elements. */
+	unsigned short target_count;
+
+	/*
+	 * WM_T_STRUCT by value, or WM_T_PTR whose target is WM_T_STRUCT:
+	 * members at sig->fields[first_field .. first_field + nr_fields),
+	 * struct_size bytes in all (the pointee's size for a pointer).
+	 */
+	bool is_union;
+	unsigned short first_field;
+	unsigned short nr_fields;
+	unsigned int struct_size;
+
+	/* WM_T_ENUM: enumerators at sig->enums[first_enum .. + nr_enums). */
+	unsigned short first_enum;
+	unsigned short nr_enums;
+
+	/* WM_T_BUF: index of the parameter holding the element count, or WM_LEN_RET. */
+	int len_param;
 };
 
 struct wm_param {
 	char name[WM_NAME_MAX]; /* "" when unknown */
 	struct wm_type type;
 	/*
-	 * Integer argument register (0..5) this parameter arrives in, or -1
-	 * when it is not in one (float, or past the sixth integer argument).
-	 * Set by sig__assign_regs().
+	 * Integer argument register (0..5) this parameter arrives in (its
+	 * first eightbyte, for a struct of 9..16 bytes: nr_regs is then 2),
+	 * or -1 when it is not in one. Set by sig__assign_regs().
 	 */
 	int reg;
+	int nr_regs;
+	/*
+	 * Passed in memory (an integer argument past the sixth register, a
+	 * struct over 16 bytes, or one that no longer fits in the registers
+	 * left): byte offset from the first stack argument (the eightbyte
+	 * just above the return address). -1 when in registers, or unknown
+	 * (floats past the eighth SSE register are not tracked).
+	 */
+	int stack_off;
 };
 
 enum wm_sig_source {
@@ -56,9 +140,20 @@ struct wm_sig {
 	int nr_params;
 	struct wm_param params[WM_SIG_MAX_PARAMS];
 	bool variadic;
+	/* Pools the types above index into (see struct wm_type). */
+	int nr_fields;
+	struct wm_field fields[WM_SIG_MAX_FIELDS];
+	int nr_enums;
+	struct wm_enumval enums[WM_SIG_MAX_ENUMS];
 };
 
-/* Map parameters to x86_64 SysV integer registers; floats take none. */
+/*
+ * Map parameters to x86_64 SysV integer registers and stack offsets:
+ * floats take SSE registers (the first eight; later ones take stack
+ * eightbytes), a struct of up to 16 bytes takes one or two integer
+ * registers when both are free and the stack otherwise, larger structs
+ * always the stack.
+ */
 void sig__assign_regs(struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */
 void sig__init_raw(struct wm_sig *sig, const char *name);
