@@ -40,6 +40,14 @@ struct {
 	__uint(max_entries, 1);
 } stats SEC(".maps");
 
+/* --filter and --error programs: 2 * function id (+ 1 for --error); sized by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct wm_expr);
+	__uint(max_entries, 1);
+} exprs SEC(".maps");
+
 /* --summary-only: indexed by function id; one entry unless summary_only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -51,19 +59,24 @@ struct {
 struct frame {
 	__u64 sp;	/* stack pointer at entry: where the return address is */
 	__u64 entry_ns;
-	__u64 args[WM_MAX_ARGS];
+	__u64 args[WM_MAX_VALS];
 	__u32 func_id;
-	__u16 heap_off; /* this frame's strings start here in the heap */
+	__u16 heap_off; /* this frame's captures start here in the heap */
 	__u16 heap_len;
-	__s16 str_len[WM_MAX_ARGS];
-	__u8 str_trunc;
+	__s16 str_len[WM_NR_SLOTS];
+	__u16 slot_off[WM_NR_SLOTS]; /* where each slot's bytes are in the heap */
+	__u16 str_trunc;
+	__u8 filtered;	/* --filter decided at entry to leave the call out */
 	__u8 pad[5];
 };
+
+/* Room past the heap's end, so a read at any in-bounds offset is in the map value. */
+#define HEAP_SLACK (WM_STR_MAX + 8 > WM_MEM_MAX ? WM_STR_MAX + 8 : WM_MEM_MAX)
 
 /*
  * Task-local storage: created on a thread's first traced call and freed by
  * the kernel with the thread, so per-thread state never outgrows the live
- * threads. Strings live on a byte stack that grows and shrinks with the
+ * threads. Captures live on a byte stack that grows and shrinks with the
  * frames, so nesting costs only what the nested calls really hold.
  */
 struct tstate {
@@ -71,8 +84,14 @@ struct tstate {
 	__u32 heap_top;
 	__u32 counted; /* added to nr_tstates_created */
 	__u32 pad;
+	/*
+	 * The expression evaluator's bit stack. Here rather than on the BPF
+	 * stack: the verifier tracks stack values exactly, so every step of a
+	 * loop would look new and it would never prune; map memory it does not.
+	 */
+	__u64 estack;
 	struct frame f[WM_MAX_DEPTH];
-	char heap[WM_HEAP_SIZE];
+	char heap[WM_HEAP_SIZE + HEAP_SLACK];
 };
 
 struct {
@@ -94,36 +113,290 @@ static __always_inline struct wm_func_stats *func_stats(__u32 id)
 	return bpf_map_lookup_elem(&stats, &id);
 }
 
-static __always_inline void read_str(struct tstate *ts, __u32 *top, __u64 ptr, __s16 *len,
-				     __u8 *trunc, int slot)
-{
-	/* Room for str_cap bytes, one more to see truncation, and the NUL. */
-	__u32 size = str_cap + 2;
-	__u32 off = *top;
-	long n;
+/*
+ * Captures are taken one per bpf_loop() step: the verifier checks the
+ * callback once instead of every unrolled slot, which keeps load time short.
+ */
+struct cap_ctx {
+	struct tstate *ts;
+	struct frame *fr;
+	struct wm_func_cfg *cfg;
+	__u64 ret;
+	__u32 top;
+	__u32 at_return;
+};
 
-	if (!ptr) {
-		*len = WM_STR_NONE;
-		return;
+static __always_inline __u64 cap_value(struct frame *fr, __u64 ret, __u32 src)
+{
+	if (src < WM_MAX_VALS)
+		return fr->args[src];
+	if (src == WM_VAL_RET)
+		return ret;
+	return 0;
+}
+
+static long cap_one(__u64 i, void *arg)
+{
+	struct cap_ctx *c = arg;
+	struct frame *fr = c->fr;
+	struct wm_cap *cap;
+	__u32 off = c->top, size, slot = i;
+	__u64 ptr, n;
+	long r;
+
+	if (slot >= c->cfg->nr_caps)
+		return 1;
+	/* Its own test, after a barrier: clang would fold it into the one above. */
+	barrier_var(slot);
+	if (slot >= WM_NR_SLOTS)
+		return 1;
+	cap = &c->cfg->caps[slot];
+	if (cap->at_return != c->at_return) {
+		if (!c->at_return)
+			fr->str_len[slot] = WM_STR_NONE;
+		return 0;
 	}
-	if (off > WM_HEAP_SIZE - size) {
-		/* Heap full (very deep nesting of long strings): say so. */
-		*len = 0;
-		*trunc |= 1 << slot;
-		return;
+	if (cap->kind == WM_CAP_STACK)
+		return 0; /* taken by on_entry(), which has the context */
+	fr->str_len[slot] = WM_STR_NONE;
+	if (cap->src == WM_SRC_STACK)
+		ptr = fr->sp + 8 + cap->off;
+	else
+		ptr = cap_value(fr, c->ret, cap->src);
+	if (!ptr)
+		return 0;
+
+	if (cap->kind == WM_CAP_STR) {
+		/* Room for str_cap bytes, one more to see truncation, and the NUL. */
+		size = str_cap + 2;
+		if (off > WM_HEAP_SIZE - size) {
+			/* Heap full (very deep nesting of long strings): say so. */
+			fr->str_len[slot] = 0;
+			fr->str_trunc |= 1 << slot;
+			return 0;
+		}
+		r = bpf_probe_read_user_str(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], size,
+					    (const void *)ptr);
+		if (r <= 0) {
+			fr->str_len[slot] = WM_STR_FAULT;
+			return 0;
+		}
+		r -= 1;
+		if (r > str_cap) {
+			r = str_cap;
+			fr->str_trunc |= 1 << slot;
+		}
+		fr->str_len[slot] = r;
+		fr->slot_off[slot] = off;
+		c->top = off + r;
+		return 0;
 	}
-	n = bpf_probe_read_user_str(&ts->heap[off], size, (const void *)ptr);
-	if (n <= 0) {
-		*len = WM_STR_FAULT;
-		return;
+
+	/* WM_CAP_MEM */
+	n = cap->size;
+	if (cap->len_src != WM_LEN_FIXED) {
+		__s64 count = cap_value(fr, c->ret, cap->len_src);
+
+		/* A negative count (read() failing) holds no bytes. */
+		if (count <= 0)
+			count = 0;
+		if ((__u64)count > WM_MEM_MAX)
+			count = WM_MEM_MAX + 1;
+		count *= cap->elem_size ? cap->elem_size : 1;
+		if ((__u64)count > n)
+			fr->str_trunc |= 1 << slot;
+		else
+			n = count;
 	}
-	n -= 1;
-	if (n > str_cap) {
-		n = str_cap;
-		*trunc |= 1 << slot;
+	if (n > WM_MEM_MAX)
+		n = WM_MEM_MAX;
+	if (off > WM_HEAP_SIZE - n) {
+		fr->str_len[slot] = 0;
+		fr->str_trunc |= 1 << slot;
+		return 0;
 	}
-	*len = n;
-	*top = off + n;
+	if (n && bpf_probe_read_user(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], n & (WM_MEM_MAX * 2 - 1),
+				     (const void *)ptr)) {
+		fr->str_len[slot] = WM_STR_FAULT;
+		return 0;
+	}
+	fr->str_len[slot] = n;
+	fr->slot_off[slot] = off;
+	c->top = off + n;
+	return 0;
+}
+
+static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr,
+				       struct wm_func_cfg *cfg, __u32 top, __u64 ret, bool at_return)
+{
+	struct cap_ctx c = {
+		.ts = ts, .fr = fr, .cfg = cfg, .ret = ret, .top = top, .at_return = at_return,
+	};
+
+	bpf_loop(WM_NR_SLOTS, cap_one, &c, 0);
+	return c.top;
+}
+
+/*
+ * --filter / --error: the postfix program of include/wrapmon.h, one op per
+ * bpf_loop() step, with the same semantics as expr__eval() in userspace.
+ */
+struct expr_ctx {
+	struct wm_expr *e;
+	struct tstate *ts;
+	struct frame *fr;
+	struct wm_func_cfg *cfg;
+	__u64 ret;
+	__u64 lat;
+};
+
+static __always_inline __u64 normalize(__u64 v, __u32 size, bool is_signed)
+{
+	__u32 bits = size * 8;
+	__u64 mask;
+
+	if (size >= 8 || !size)
+		return v;
+	mask = (1ULL << bits) - 1;
+	v &= mask;
+	if (is_signed && ((v >> (bits - 1)) & 1))
+		v |= ~mask;
+	return v;
+}
+
+static __always_inline bool cmp_int(struct wm_expr_op *op, __u64 v)
+{
+	__u64 imm = op->imm;
+
+	v = normalize(v, op->size, op->is_signed);
+	if (op->is_signed) {
+		__s64 a = v, b = imm;
+
+		switch (op->cmp) {
+		case WM_CMP_EQ: return a == b;
+		case WM_CMP_NE: return a != b;
+		case WM_CMP_LT: return a < b;
+		case WM_CMP_LE: return a <= b;
+		case WM_CMP_GT: return a > b;
+		default: return a >= b;
+		}
+	}
+	switch (op->cmp) {
+	case WM_CMP_EQ: return v == imm;
+	case WM_CMP_NE: return v != imm;
+	case WM_CMP_LT: return v < imm;
+	case WM_CMP_LE: return v <= imm;
+	case WM_CMP_GT: return v > imm;
+	default: return v >= imm;
+	}
+}
+
+struct str_ctx {
+	char *heap;
+	char *pool;
+	__u32 off;
+	__u32 str_off;
+	bool match;
+};
+
+/* One byte of a string comparison, in its own loop: its state stays small. */
+static long str_byte(__u64 k, void *arg)
+{
+	struct str_ctx *sc = arg;
+
+	if (sc->heap[(sc->off + k) & (WM_HEAP_SIZE - 1)] !=
+	    sc->pool[(sc->str_off + k) & (WM_EXPR_STR_MAX - 1)]) {
+		sc->match = false;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline bool cmp_str(struct expr_ctx *c, struct wm_expr_op *op)
+{
+	struct str_ctx sc;
+	struct frame *fr = c->fr;
+	__u32 slot, off, want, k;
+	bool match = false;
+	__s32 len;
+
+	if (op->src > WM_VAL_RET)
+		goto out;
+	slot = c->cfg->val_slot[op->src];
+	if (slot >= WM_NR_SLOTS)
+		goto out;
+	len = fr->str_len[slot];
+	if (len < 0)
+		goto out;
+	off = fr->slot_off[slot];
+	want = op->str_len;
+	if (want > WM_EXPR_STR_MAX || op->str_off > WM_EXPR_STR_MAX - want)
+		goto out;
+	if (op->code == WM_EXPR_STR) {
+		if ((fr->str_trunc & (1 << slot)) || len != want)
+			goto out;
+	} else if (len < want) {
+		goto out;
+	}
+	sc.heap = c->ts->heap;
+	sc.pool = c->e->pool;
+	sc.off = off;
+	sc.str_off = op->str_off;
+	sc.match = true;
+	bpf_loop(want, str_byte, &sc, 0);
+	match = sc.match;
+out:
+	return op->cmp == WM_CMP_NE ? !match : match;
+}
+
+static long expr_op(__u64 i, void *arg)
+{
+	struct expr_ctx *c = arg;
+	struct wm_expr_op *op;
+	__u64 a, b, v, *stack = &c->ts->estack;
+
+	if (i >= WM_EXPR_MAX_OPS || i >= c->e->nr_ops)
+		return 1;
+	op = &c->e->ops[i];
+	switch (op->code) {
+	case WM_EXPR_CMP:
+		if (op->src < WM_MAX_VALS)
+			v = c->fr->args[op->src];
+		else if (op->src == WM_EXPR_SRC_RET)
+			v = c->ret;
+		else
+			v = c->lat;
+		*stack = *stack << 1 | cmp_int(op, v);
+		break;
+	case WM_EXPR_STR:
+	case WM_EXPR_STR_PREFIX:
+		*stack = *stack << 1 | cmp_str(c, op);
+		break;
+	case WM_EXPR_AND:
+	case WM_EXPR_OR:
+		b = *stack & 1;
+		a = *stack >> 1 & 1;
+		*stack = (*stack >> 2) << 1 | (op->code == WM_EXPR_AND ? a & b : a | b);
+		break;
+	case WM_EXPR_NOT:
+		*stack ^= 1;
+		break;
+	}
+	return 0;
+}
+
+/* Run exprs[idx] on the frame: true when it holds, or when there is no program. */
+static __always_inline bool expr_holds(__u32 idx, struct tstate *ts, struct frame *fr,
+				       struct wm_func_cfg *cfg, __u64 ret, __u64 lat)
+{
+	struct expr_ctx c = { .ts = ts, .fr = fr, .cfg = cfg, .ret = ret, .lat = lat };
+
+	c.e = bpf_map_lookup_elem(&exprs, &idx);
+	if (!c.e || !c.e->nr_ops)
+		return true;
+	ts->estack = 0;
+	bpf_loop(WM_EXPR_MAX_OPS, expr_op, &c, 0);
+	return ts->estack & 1;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -154,7 +427,7 @@ static __always_inline __u32 log2_u64(__u64 v)
 }
 
 /* --summary-only: count the call where a record would have been sent. */
-static __always_inline void aggregate(__u32 func_id, __u16 kind, __u64 lat)
+static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __u64 lat)
 {
 	struct wm_func_agg *a = bpf_map_lookup_elem(&aggs, &func_id);
 	__u32 b, l;
@@ -170,6 +443,8 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u64 lat)
 		return;
 	}
 	__sync_fetch_and_add(&a->calls, 1);
+	if (flags & WM_F_ERROR)
+		__sync_fetch_and_add(&a->errors, 1);
 	__sync_fetch_and_add(&a->lat_sum, lat);
 	if (!a->lat_min || lat < a->lat_min)
 		a->lat_min = lat ? lat : 1;
@@ -185,7 +460,7 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u64 lat)
 }
 
 static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 depth, __u16 kind,
-				 __u16 flags, __u64 ret, __u64 now, bool ret_str)
+				 __u16 flags, __u64 ret, __u64 now)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
@@ -194,7 +469,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	__u64 wake;
 
 	if (summary_only) {
-		aggregate(fr->func_id, kind, kind == WM_REC_CALL ? now - fr->entry_ns : 0);
+		aggregate(fr->func_id, kind, flags, kind == WM_REC_CALL ? now - fr->entry_ns : 0);
 		return;
 	}
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + rec_data_max, 0);
@@ -207,10 +482,11 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->entry_ns = fr->entry_ns;
 	rec->latency_ns = kind == WM_REC_CALL ? now - fr->entry_ns : 0;
 #pragma unroll
-	for (int i = 0; i < WM_MAX_ARGS; i++) {
+	for (int i = 0; i < WM_MAX_VALS; i++)
 		rec->args[i] = fr->args[i];
+#pragma unroll
+	for (int i = 0; i < WM_NR_SLOTS; i++)
 		rec->str_len[i] = fr->str_len[i];
-	}
 	rec->ret = ret;
 	rec->func_id = fr->func_id;
 	rec->pid = pid_tgid >> 32;
@@ -219,7 +495,6 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->flags = flags;
 	rec->depth = depth;
 	rec->str_trunc = fr->str_trunc;
-	rec->str_len[WM_RET_SLOT] = WM_STR_NONE;
 	rec->pad = 0;
 	rec->pad2 = 0;
 	rec->parent_entry_ns = 0;
@@ -233,31 +508,6 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	if (off > WM_HEAP_SIZE - 1)
 		off = 0;
 	bpf_probe_read_kernel(rec->data, len, &ts->heap[off]);
-
-	if (ret_str && kind == WM_REC_CALL) {
-		__u32 size = str_cap + 2;
-		long n;
-
-		if (!ret) {
-			/* NULL: no string */
-		} else if (len > rec_data_max - size) {
-			rec->str_len[WM_RET_SLOT] = 0;
-			rec->str_trunc |= 1 << WM_RET_SLOT;
-		} else {
-			n = bpf_probe_read_user_str(rec->data + len, size, (const void *)ret);
-			if (n <= 0) {
-				rec->str_len[WM_RET_SLOT] = WM_STR_FAULT;
-			} else {
-				n -= 1;
-				if (n > str_cap) {
-					n = str_cap;
-					rec->str_trunc |= 1 << WM_RET_SLOT;
-				}
-				rec->str_len[WM_RET_SLOT] = n;
-				len += n;
-			}
-		}
-	}
 	rec->data_len = len;
 
 	/*
@@ -324,11 +574,13 @@ static long pop_one(__u64 i, void *arg)
 		if (fr->sp >= c->sp)
 			return 1;
 	}
-	emit(ts, fr, d - 1, WM_REC_UNFINISHED,
-	     c->mode == POP_ALL	 ? WM_F_THREAD_EXIT :
-	     c->mode == POP_EXEC ? WM_F_EXEC :
-				   WM_F_ABANDONED,
-	     0, c->now, false);
+	/* Left out by --filter at entry: nothing to report. */
+	if (!fr->filtered)
+		emit(ts, fr, d - 1, WM_REC_UNFINISHED,
+		     c->mode == POP_ALL	 ? WM_F_THREAD_EXIT :
+		     c->mode == POP_EXEC ? WM_F_EXEC :
+					   WM_F_ABANDONED,
+		     0, c->now);
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
@@ -362,7 +614,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	struct wm_func_cfg *cfg;
 	struct tstate *ts;
 	struct frame *fr;
-	__u32 id, d, top;
+	__u32 id, d, top, nr_stack;
 	__u64 sp;
 
 	if ((pid_tgid >> 32) != targ_tgid)
@@ -404,19 +656,45 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	fr->args[3] = PT_REGS_PARM4(ctx);
 	fr->args[4] = PT_REGS_PARM5(ctx);
 	fr->args[5] = PT_REGS_PARM6(ctx);
+	nr_stack = cfg->nr_stack;
+	if (nr_stack) {
+		/* Arguments 7 on sit above the return address. */
+		if (nr_stack > WM_MAX_STACK_VALS)
+			nr_stack = WM_MAX_STACK_VALS;
+		if (bpf_probe_read_user(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8)))
+			nr_stack = 0;
+	}
+#pragma unroll
+	for (int i = WM_MAX_ARGS; i < WM_MAX_VALS; i++)
+		if (i - WM_MAX_ARGS >= nr_stack)
+			fr->args[i] = 0;
 	fr->str_trunc = 0;
+	fr->filtered = 0;
 	top = ts->heap_top;
 	fr->heap_off = top;
-#pragma unroll
-	for (int i = 0; i < WM_MAX_ARGS; i++) {
-		if (cfg->str_mask & (1 << i))
-			read_str(ts, &top, fr->args[i], &fr->str_len[i], &fr->str_trunc, i);
-		else
-			fr->str_len[i] = WM_STR_NONE;
+	if (cfg->flags & WM_FC_STACK) {
+		long n = -1;
+
+		if (top <= WM_HEAP_SIZE - WM_STACK_MAX * 8)
+			n = bpf_get_stack(ctx, &ts->heap[top & (WM_HEAP_SIZE - 1)], WM_STACK_MAX * 8,
+					  BPF_F_USER_STACK);
+		fr->str_len[0] = n >= 0 ? n : WM_STR_FAULT;
+		if (n > 0)
+			top += n;
 	}
+	top = take_caps(ts, fr, cfg, top, 0, false);
 	fr->heap_len = top - fr->heap_off;
 	ts->heap_top = top;
 	ts->depth = d + 1;
+	if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
+		/* Kept as a frame, so the return still matches; its captures go. */
+		fr->filtered = 1;
+		ts->heap_top = fr->heap_off;
+		fr->heap_len = 0;
+		st = func_stats(id);
+		if (st)
+			st->filtered++;
+	}
 	/* Last, so our own string copies do not count in the call's latency. */
 	fr->entry_ns = bpf_ktime_get_ns();
 	return 0;
@@ -425,11 +703,13 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 static __always_inline int on_return(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wm_func_stats *st;
 	struct wm_func_cfg *cfg;
 	struct tstate *ts;
 	struct frame *fr;
-	__u64 now, sp;
-	__u32 id, d;
+	__u64 now, sp, ret, lat;
+	__u32 id, d, top;
+	__u16 flags = 0;
 
 	if ((pid_tgid >> 32) != targ_tgid)
 		return 0;
@@ -452,9 +732,25 @@ static __always_inline int on_return(struct pt_regs *ctx)
 	/* Not ours: a call entered before we attached, or one too deep to keep. */
 	if (fr->sp != sp || fr->func_id != id)
 		return 0;
-	emit(ts, fr, d - 1, WM_REC_CALL, 0, PT_REGS_RC(ctx), now,
-	     cfg->str_mask & (1 << WM_RET_SLOT));
+	ret = PT_REGS_RC(ctx);
 	ts->depth = d - 1;
+	if (fr->filtered) {
+		ts->heap_top = fr->heap_off;
+		return 0;
+	}
+	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true);
+	fr->heap_len = top - fr->heap_off;
+	lat = now - fr->entry_ns;
+	if ((cfg->flags & (WM_FC_FILTER | WM_FC_FILTER_ENTRY)) == WM_FC_FILTER &&
+	    !expr_holds(id * 2, ts, fr, cfg, ret, lat)) {
+		st = func_stats(id);
+		if (st)
+			st->filtered++;
+	} else {
+		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
+			flags = WM_F_ERROR;
+		emit(ts, fr, d - 1, WM_REC_CALL, flags, ret, now);
+	}
 	ts->heap_top = fr->heap_off;
 	return 0;
 }

@@ -8,15 +8,30 @@
 
 /* Integer argument registers on x86_64 SysV: rdi, rsi, rdx, rcx, r8, r9. */
 #define WM_MAX_ARGS 6
-/* String slots: one per argument register, plus the return value. */
-#define WM_RET_SLOT WM_MAX_ARGS
-#define WM_NR_SLOTS (WM_MAX_ARGS + 1)
+/* Stack argument eightbytes kept as values (arguments 7 to 10). */
+#define WM_MAX_STACK_VALS 4
+/* Values of a call: the argument registers, then the stack eightbytes. */
+#define WM_MAX_VALS (WM_MAX_ARGS + WM_MAX_STACK_VALS)
+/* Source of a capture or an expression operand: the result register. */
+#define WM_VAL_RET WM_MAX_VALS
+/* Source of a capture: the stack argument area (wm_cap.off from its start). */
+#define WM_SRC_STACK (WM_MAX_VALS + 1)
+/*
+ * Captures ("slots"): bytes read from the process at entry or at return
+ * (strings, structs, buffers, out-parameters, the user stack). Each has a
+ * length in wm_call.str_len[] and its bytes in wm_call.data.
+ */
+#define WM_NR_SLOTS 12
 /* Nesting depth of traced calls kept per thread. */
 #define WM_MAX_DEPTH 32
-/* Per-thread byte stack holding the strings of calls in flight. */
+/* Per-thread byte stack holding the captures of calls in flight. */
 #define WM_HEAP_SIZE 8192
 /* Largest --string-size accepted. */
 #define WM_STR_MAX 1024
+/* Largest single memory capture (a struct, a buffer). */
+#define WM_MEM_MAX 1024
+/* User stack frames kept by --stack. */
+#define WM_STACK_MAX 32
 
 enum wm_rec_kind {
 	WM_REC_CALL = 1,	/* a call that returned */
@@ -32,6 +47,7 @@ enum wm_call_flags {
 	WM_F_THREAD_EXIT = 1 << 0, /* thread exited inside the call */
 	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp (or a new call at its depth) */
 	WM_F_EXEC = 1 << 2,	   /* the process called exec inside the call */
+	WM_F_ERROR = 1 << 3,	   /* --error matched this call */
 };
 
 /*
@@ -42,16 +58,51 @@ enum wm_call_flags {
 #define WM_STR_NONE (-1)
 #define WM_STR_FAULT (-2)
 
-/* What BPF does with each argument register: set per function by userspace. */
+enum wm_cap_kind {
+	WM_CAP_STR = 1,	  /* NUL-terminated string at the value, up to --string-size */
+	WM_CAP_MEM = 2,	  /* bytes at the value (or in the stack argument area) */
+	WM_CAP_STACK = 3, /* the user stack: return addresses, 8 bytes each */
+};
+
+/* wm_cap.len_src: the size is fixed. */
+#define WM_LEN_FIXED 0xff
+
+/* One capture; a function's captures taken at entry come before those at return. */
+struct wm_cap {
+	__u8 kind;	/* enum wm_cap_kind */
+	__u8 src;	/* value index, WM_VAL_RET, or WM_SRC_STACK */
+	__u8 at_return; /* read at return (results, out-parameters) */
+	__u8 len_src;	/* WM_CAP_MEM: value holding an element count, or WM_LEN_FIXED */
+	__u16 size;	/* WM_CAP_MEM: bytes, or at most this many with len_src; STACK: bytes */
+	__u16 elem_size; /* WM_CAP_MEM with len_src: bytes per element */
+	__u32 off;	/* WM_SRC_STACK: bytes from the first stack argument */
+	__u32 pad;
+};
+
+enum wm_func_flags {
+	WM_FC_FILTER = 1 << 0,	    /* a --filter program: exprs[2 * id] */
+	WM_FC_FILTER_ENTRY = 1 << 1, /* ... that needs only the arguments: decided at entry */
+	WM_FC_ERROR = 1 << 2,	    /* an --error program: exprs[2 * id + 1] */
+	WM_FC_STACK = 1 << 3,	    /* slot 0 is the user stack (--stack) */
+};
+
+/* What BPF does for each function: set per function by userspace. */
 struct wm_func_cfg {
-	__u8 str_mask;	/* bit i: arg register i is a C string; bit 6: result */
-	__u8 pad[7];
+	__u8 nr_caps;
+	__u8 nr_stack;	/* stack eightbytes read into values 6.. at entry */
+	__u8 flags;	/* enum wm_func_flags */
+	__u8 pad;
+	/* The string slot of value i (WM_VAL_RET: the result), for string comparisons; 0xff: none. */
+	__u8 val_slot[WM_MAX_VALS + 1];
+	__u8 pad2[1];
+	struct wm_cap caps[WM_NR_SLOTS];
 };
 
 /* Per function, per CPU counters kept in BPF. */
 struct wm_func_stats {
 	__u64 dropped;	/* ring buffer full, or too deep: the record was lost */
 	__u64 overflow;	/* entries deeper than WM_MAX_DEPTH (counted in dropped too) */
+	__u64 filtered; /* calls seen that --filter left out */
 };
 
 /*
@@ -66,6 +117,7 @@ struct wm_func_stats {
 struct wm_func_agg {
 	__u64 calls;
 	__u64 unfinished;
+	__u64 errors;	/* calls --error marked */
 	__u64 lat_sum;
 	__u64 lat_min;	/* 0: no call yet on this CPU */
 	__u64 lat_max;
@@ -73,25 +125,25 @@ struct wm_func_agg {
 };
 
 /*
- * One record per call. Strings of the slots whose str_len >= 0 follow the
+ * One record per call. The bytes of the slots whose str_len >= 0 follow the
  * header back to back, in slot order, without NUL terminators.
  */
 struct wm_call {
 	__u64 entry_ns;	  /* CLOCK_MONOTONIC at entry */
 	__u64 latency_ns; /* 0 for WM_REC_UNFINISHED */
-	__u64 args[WM_MAX_ARGS];
+	__u64 args[WM_MAX_VALS]; /* registers, then stack eightbytes (cfg nr_stack of them) */
 	__u64 ret;
 	__u32 func_id;
 	__u32 pid;
 	__u32 tid;
 	__u16 kind;	/* enum wm_rec_kind */
-	__u16 data_len; /* bytes of string data after the header */
+	__u16 data_len; /* bytes of slot data after the header */
 	__s16 str_len[WM_NR_SLOTS];
-	__u8 str_trunc; /* bit per slot: string longer than --string-size */
+	__u16 str_trunc; /* bit per slot: more bytes than were kept */
 	__u8 depth;	/* nesting depth of traced calls, 0 = outermost */
+	__u8 pad;
 	__u16 flags;	/* enum wm_call_flags */
-	__u16 pad;
-	__u32 pad2;
+	__u16 pad2;
 	/*
 	 * entry_ns of the enclosing traced call in this thread (depth - 1), 0 at
 	 * depth 0: records come at return time, children before their parent,
@@ -123,9 +175,13 @@ enum wm_expr_code {
 	WM_EXPR_NOT = 6,
 };
 
-/* Operand of a comparison (wm_expr_op.src): 0..5 are argument registers. */
-#define WM_EXPR_SRC_RET WM_RET_SLOT /* the result register (string slot 6) */
-#define WM_EXPR_SRC_LATENCY 7	    /* latency_ns */
+/*
+ * Operand of a comparison (wm_expr_op.src): a value index (0..5 argument
+ * registers, 6.. stack eightbytes), the result, or the latency. For string
+ * ops, the value whose string slot (wm_func_cfg.val_slot) is compared.
+ */
+#define WM_EXPR_SRC_RET WM_VAL_RET
+#define WM_EXPR_SRC_LATENCY (WM_VAL_RET + 1)
 
 enum wm_expr_cmp {
 	WM_CMP_EQ = 0,
@@ -147,7 +203,7 @@ enum wm_expr_hint {
 
 struct wm_expr_op {
 	__u8 code;	/* enum wm_expr_code */
-	__u8 src;	/* 0..5 argument register, WM_EXPR_SRC_RET, WM_EXPR_SRC_LATENCY */
+	__u8 src;	/* value index, WM_EXPR_SRC_RET, WM_EXPR_SRC_LATENCY */
 	__u8 cmp;	/* enum wm_expr_cmp */
 	__u8 size;	/* WM_EXPR_CMP: bytes of the register that hold the value: 1, 2, 4, 8 */
 	__u8 is_signed; /* WM_EXPR_CMP: sign-extend from size and compare signed */

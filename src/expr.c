@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "expr.h"
 
 _Static_assert(sizeof(struct wm_expr_op) == 24, "wm_expr_op is shared with BPF");
@@ -586,7 +587,12 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 {
 	o->kind = t->kind;
 	o->type_name = t->name;
-	switch (t->kind) {
+	/* Enums compare as their integers, function pointers and buffers as pointers. */
+	if (t->kind == WM_T_ENUM)
+		o->kind = WM_T_INT;
+	else if (t->kind == WM_T_FUNCPTR || t->kind == WM_T_BUF)
+		o->kind = WM_T_PTR;
+	switch (o->kind) {
 	case WM_T_INT:
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
@@ -619,6 +625,11 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		return parser__fail(p, o->tok,
 				    "'%s' is '%s': floating-point values travel in SSE registers, "
 				    "which a uprobe cannot read",
+				    what, t->name);
+	case WM_T_STRUCT:
+		return parser__fail(p, o->tok,
+				    "'%s' is '%s', a struct passed by value: only integers, "
+				    "characters, bool, pointers and strings compare",
 				    what, t->name);
 	default:
 		return parser__fail(p, o->tok, "'%s' has no value", what);
@@ -665,7 +676,7 @@ static int parser__operand(struct parser *p, struct operand *o)
 					    name);
 		o->src = reg;
 		for (int i = 0; sig && i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
-			if (sig->params[i].reg == reg)
+			if (plan__param_val(&sig->params[i]) == reg)
 				return operand__from_type(p, o, &sig->params[i].type, name);
 		}
 		return operand__from_type(p, o, &raw_type, name);
@@ -681,12 +692,12 @@ static int parser__operand(struct parser *p, struct operand *o)
 		return parser__fail(p, ti, "unknown name '%s': use arg0..arg5, ret or latency",
 				    name);
 	}
-	if (pa->reg < 0 && pa->type.kind != WM_T_FLOAT)
+	o->src = plan__param_val(pa);
+	if (o->src < 0 && pa->type.kind != WM_T_FLOAT)
 		return parser__fail(p, ti,
-				    "'%s' is not in a register (passed on the stack): it cannot be "
-				    "compared yet",
-				    name);
-	o->src = pa->reg;
+				    "'%s' is passed in memory beyond the %d stack arguments wrapmon "
+				    "reads: it cannot be compared",
+				    name, WM_MAX_STACK_VALS);
 	return operand__from_type(p, o, &pa->type, name);
 }
 
@@ -1154,7 +1165,7 @@ int expr__validate(const struct wm_expr *e)
 			break;
 		case WM_EXPR_STR:
 		case WM_EXPR_STR_PREFIX:
-			if (op->src > WM_RET_SLOT ||
+			if (op->src > WM_VAL_RET ||
 			    (op->cmp != WM_CMP_EQ && op->cmp != WM_CMP_NE) ||
 			    op->str_off + op->str_len > e->str_used)
 				return -EINVAL;
@@ -1221,24 +1232,28 @@ static bool eval_cmp(const struct wm_expr_op *op, __u64 v)
  * start with a prefix.
  */
 static bool eval_str(const struct wm_expr *e, const struct wm_expr_op *op,
-		     const struct wm_call_view *c)
+		     const struct wm_call_view *c, const __u8 *val_slot)
 {
-	int len = c->str_len[op->src];
-	bool trunc = c->hdr.str_trunc & (1u << op->src);
-	bool match;
+	unsigned int slot = val_slot ? val_slot[op->src] : op->src;
+	bool match, trunc;
+	int len;
 
-	if (len < 0 || !c->str[op->src])
+	if (slot >= WM_NR_SLOTS)
+		return op->cmp == WM_CMP_NE;
+	len = c->str_len[slot];
+	trunc = c->hdr.str_trunc & (1u << slot);
+	if (len < 0 || !c->str[slot])
 		match = false;
 	else if (op->code == WM_EXPR_STR)
 		match = !trunc && len == op->str_len &&
-			!memcmp(c->str[op->src], e->pool + op->str_off, op->str_len);
+			!memcmp(c->str[slot], e->pool + op->str_off, op->str_len);
 	else
 		match = len >= op->str_len &&
-			!memcmp(c->str[op->src], e->pool + op->str_off, op->str_len);
+			!memcmp(c->str[slot], e->pool + op->str_off, op->str_len);
 	return op->cmp == WM_CMP_NE ? !match : match;
 }
 
-bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c)
+bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c, const __u8 *val_slot)
 {
 	__u64 stack = 0, v, a, b;
 
@@ -1249,7 +1264,7 @@ bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c)
 
 		switch (op->code) {
 		case WM_EXPR_CMP:
-			if (op->src < WM_MAX_ARGS)
+			if (op->src < WM_MAX_VALS)
 				v = c->hdr.args[op->src];
 			else if (op->src == WM_EXPR_SRC_RET)
 				v = c->hdr.ret;
@@ -1259,7 +1274,7 @@ bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c)
 			break;
 		case WM_EXPR_STR:
 		case WM_EXPR_STR_PREFIX:
-			stack = stack << 1 | eval_str(e, op, c);
+			stack = stack << 1 | eval_str(e, op, c, val_slot);
 			break;
 		case WM_EXPR_AND:
 		case WM_EXPR_OR:
@@ -1349,7 +1364,7 @@ static void out__operand(struct out *o, const struct wm_expr_op *op, const struc
 	for (int i = 0; sig && i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 		const struct wm_param *pa = &sig->params[i];
 
-		if (pa->reg != op->src)
+		if (plan__param_val(pa) != op->src)
 			continue;
 		/* The name, when it leads back to this parameter. */
 		if (pa->name[0] && !is_keyword(pa->name) &&
@@ -1487,4 +1502,17 @@ int expr__snprint(const struct wm_expr *e, const struct wm_sig *sig, char *buf, 
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return o.len;
+}
+
+bool expr__needs_return(const struct wm_expr *e)
+{
+	for (int i = 0; e && i < e->nr_ops && i < WM_EXPR_MAX_OPS; i++) {
+		const struct wm_expr_op *op = &e->ops[i];
+
+		if ((op->code == WM_EXPR_CMP || op->code == WM_EXPR_STR ||
+		     op->code == WM_EXPR_STR_PREFIX) &&
+		    (op->src == WM_EXPR_SRC_RET || op->src == WM_EXPR_SRC_LATENCY))
+			return true;
+	}
+	return false;
 }

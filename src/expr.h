@@ -35,10 +35,15 @@ int expr__parse(const char *text, const struct wm_sig *sig, int string_size, str
 int expr__validate(const struct wm_expr *e);
 
 /*
- * Evaluate e on a call that returned. A program that is not valid, and the
- * empty program, give true (a filter that keeps everything).
+ * Evaluate e on a call that returned. val_slot maps a string operand's
+ * value to its slot (wm_func_cfg.val_slot); NULL: the value index is the
+ * slot. A program that is not valid, and the empty program, give true (a
+ * filter that keeps everything).
  */
-bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c);
+bool expr__eval(const struct wm_expr *e, const struct wm_call_view *c, const __u8 *val_slot);
+
+/* Does e read the result or the latency (so it can only be decided at return)? */
+bool expr__needs_return(const struct wm_expr *e);
 
 /*
  * Write e back as a canonical expression ("ret < 0 && pat == \"ab*\""),

@@ -21,6 +21,7 @@
 #include "demangle.h"
 #include "dwarf.h"
 #include "escape.h"
+#include "expr.h"
 #include "format.h"
 #include "ifunc.h"
 #include "insn.h"
@@ -50,7 +51,14 @@
 static struct env {
 	pid_t pid;
 	const char *specs[MAX_SPECS];
+	/* --filter / --error after a -f: that -f's; before any: every function's. */
+	const char *spec_filter[MAX_SPECS];
+	const char *spec_error[MAX_SPECS];
+	const char *all_filter;
+	const char *all_error;
 	int nr_specs;
+	bool no_out_params;	/* do not read pointees again at return */
+	bool stack;		/* --stack */
 	bool json;
 	bool utc;
 	bool no_multi;
@@ -103,6 +111,10 @@ enum {
 	OPT_STORE,
 	OPT_STORE_QUEUE,
 	OPT_METRICS,
+	OPT_FILTER,
+	OPT_ERROR,
+	OPT_NO_OUT,
+	OPT_STACK,
 };
 
 static const struct argp_option opts[] = {
@@ -130,6 +142,18 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
 	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. :9464, loopback)", 0 },
+	{ "filter", OPT_FILTER, "EXPR", 0,
+	  "Keep only the calls where EXPR holds, decided in the kernel (e.g. 'n > 100 && ret < 0', "
+	  "'pat == \"a*\"', 'latency > 1ms'); applies to the -f before it, or to all when given "
+	  "before any -f",
+	  0 },
+	{ "error", OPT_ERROR, "EXPR", 0,
+	  "Mark the calls where EXPR holds as errors (e.g. 'ret < 0', 'ret == NULL'); placed like "
+	  "--filter",
+	  0 },
+	{ "no-out-params", OPT_NO_OUT, NULL, 0,
+	  "Do not read non-const pointer arguments again at return", 0 },
+	{ "stack", OPT_STACK, NULL, 0, "Show the user stack of each call (frame pointers)", 0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
 	{},
@@ -185,6 +209,29 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.nr_specs >= MAX_SPECS)
 			usage_error(state, "too many -f options (max %d): use a pattern", MAX_SPECS);
 		env.specs[env.nr_specs++] = arg;
+		break;
+	case OPT_FILTER:
+	case OPT_ERROR: {
+		const char **slot;
+
+		if (env.nr_specs)
+			slot = key == OPT_FILTER ? &env.spec_filter[env.nr_specs - 1] :
+						   &env.spec_error[env.nr_specs - 1];
+		else
+			slot = key == OPT_FILTER ? &env.all_filter : &env.all_error;
+		if (*slot)
+			usage_error(state,
+				    "two --%s expressions for the same functions: join them with "
+				    "&& or ||",
+				    key == OPT_FILTER ? "filter" : "error");
+		*slot = arg;
+		break;
+	}
+	case OPT_NO_OUT:
+		env.no_out_params = true;
+		break;
+	case OPT_STACK:
+		env.stack = true;
 		break;
 	case OPT_JSON:
 		env.json = true;
@@ -354,6 +401,8 @@ struct spec {
 	char selector[512];
 	bool has_proto;
 	struct wm_sig sig;
+	const char *filter; /* --filter for these functions, NULL: none */
+	const char *error;  /* --error */
 };
 
 static int parse_spec(const char *text, struct spec *sp)
@@ -405,6 +454,7 @@ struct session {
 	bool *dwarf_tried;
 	struct wm_func *funcs;
 	struct wm_probe *probes;
+	struct wm_expr *exprs;	/* per function: --filter, then --error */
 	bool *from_pattern;	/* per function: matched a pattern, not a name */
 	int nr_funcs;
 	struct tracer *tracer;
@@ -487,6 +537,41 @@ static bool is_pattern(const char *sel)
 	return strpbrk(sel, "*?[") != NULL;
 }
 
+/* One expression of a spec, compiled against one function's signature. */
+static int compile_expr(const char *what, const char *text, const struct wm_func *f,
+			struct wm_expr *out)
+{
+	char msg[256];
+	int col = 0;
+
+	if (!text)
+		return 0;
+	if (!expr__parse(text, &f->sig, env.string_size, out, &col, msg, sizeof(msg)))
+		return 0;
+	elog("--%s '%s' for %s: %s (column %d)", what, text, f->name, msg, col);
+	return -EINVAL;
+}
+
+static int compile_exprs(const struct spec *sp, struct wm_func *f, struct wm_expr *e,
+			 struct wm_func_cfg *cfg)
+{
+	int ret;
+
+	ret = compile_expr("filter", sp->filter, f, &e[0]);
+	if (!ret)
+		ret = compile_expr("error", sp->error, f, &e[1]);
+	if (ret)
+		return ret;
+	if (e[0].nr_ops)
+		cfg->flags |= WM_FC_FILTER | (expr__needs_return(&e[0]) ? 0 : WM_FC_FILTER_ENTRY);
+	if (e[1].nr_ops) {
+		cfg->flags |= WM_FC_ERROR;
+		if (expr__snprint(&e[1], &f->sig, f->error_expr, sizeof(f->error_expr)) < 0)
+			f->error_expr[0] = '\0';
+	}
+	return 0;
+}
+
 static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *m, int n)
 {
 	char raw_name[256] = "", raw_obj[256] = "";
@@ -496,6 +581,7 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 	for (int i = 0; i < n; i++) {
 		struct wm_func *f, *nf;
 		struct wm_probe *p, *np;
+		struct wm_expr *ne;
 		bool dup = false, *nb;
 		int err;
 
@@ -542,6 +628,13 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			goto cleanup;
 		}
 		s->from_pattern = nb;
+		ne = realloc(s->exprs, 2 * (s->nr_funcs + 1) * sizeof(*ne));
+		if (!ne) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		s->exprs = ne;
+		memset(&s->exprs[2 * s->nr_funcs], 0, 2 * sizeof(*ne));
 		s->from_pattern[s->nr_funcs] = is_pattern(sp->selector);
 		f = &s->funcs[s->nr_funcs];
 		p = &s->probes[s->nr_funcs];
@@ -565,17 +658,19 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		p->func_id = f->id;
 		p->obj_fd = resolver__obj_fd(s->res, m[i].obj);
 		p->file_off = m[i].file_off;
-		for (int k = 0; k < f->sig.nr_params; k++) {
-			const struct wm_param *prm = &f->sig.params[k];
-
-			if (prm->reg >= 0 && prm->type.kind == WM_T_STR)
-				p->cfg.str_mask |= 1 << prm->reg;
-		}
-		if (f->sig.ret.kind == WM_T_STR)
-			p->cfg.str_mask |= 1 << WM_RET_SLOT;
-		/* Nobody will print them: do not copy them. */
-		if (env.summary_only)
-			p->cfg.str_mask = 0;
+		format__plan(f, &(struct wm_plan_opts){
+					.str_cap = env.string_size,
+					.out_params = !env.no_out_params && !env.summary_only,
+					.stack = env.stack && !env.summary_only,
+				});
+		p->cfg = f->plan.cfg;
+		p->data_max = f->plan.data_max;
+		ret = compile_exprs(sp, f, &s->exprs[2 * f->id], &p->cfg);
+		if (ret)
+			goto cleanup;
+		/* Nobody will print them: copy only what an expression compares. */
+		if (env.summary_only && !(p->cfg.flags & (WM_FC_FILTER | WM_FC_ERROR)))
+			p->cfg.nr_caps = 0;
 		s->nr_funcs++;
 	}
 	if (nr_refused)
@@ -835,6 +930,7 @@ static void session__free(struct session *s)
 	free(s->dwarf_tried);
 	resolver__free(s->res);
 	free(s->funcs);
+	free(s->exprs);
 	free(s->probes);
 	free(s->from_pattern);
 	free(s->seen);
@@ -969,6 +1065,8 @@ int main(int argc, char **argv)
 			ret = 2;
 			goto cleanup;
 		}
+		specs[i].filter = env.spec_filter[i] ? env.spec_filter[i] : env.all_filter;
+		specs[i].error = env.spec_error[i] ? env.spec_error[i] : env.all_error;
 	}
 	if (!have_privileges()) {
 		elog("tracing needs root (CAP_SYS_ADMIN), or CAP_BPF and CAP_PERFMON: run it with "
@@ -1010,7 +1108,7 @@ int main(int argc, char **argv)
 		if (ret) {
 			if (ret == -ENOMEM)
 				elog("out of memory");
-			ret = 1;
+			ret = ret == -EINVAL ? 2 : 1;
 			goto cleanup;
 		}
 	}
@@ -1082,6 +1180,11 @@ int main(int argc, char **argv)
 	topts.ring_size = env.ring_size;
 	topts.no_multi = env.no_multi;
 	topts.summary_only = env.summary_only;
+	/* Now that the arrays no longer move. */
+	for (int i = 0; i < s.nr_funcs; i++) {
+		s.probes[i].filter = s.exprs[2 * i].nr_ops ? &s.exprs[2 * i] : NULL;
+		s.probes[i].error = s.exprs[2 * i + 1].nr_ops ? &s.exprs[2 * i + 1] : NULL;
+	}
 	ret = tracer__new(&topts, s.probes, s.nr_funcs, &s.tracer, err, sizeof(err));
 	if (ret) {
 		elog("%s", err);

@@ -35,7 +35,7 @@ static int type__int_regs(const struct wm_type *t)
 
 void sig__assign_regs(struct wm_sig *sig)
 {
-	int next = 0;
+	int next = 0, stack = 0;
 	int i;
 
 	/* A result too big for rax:rdx is written through a hidden pointer in rdi. */
@@ -45,6 +45,15 @@ void sig__assign_regs(struct wm_sig *sig)
 	for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 		struct wm_param *p = &sig->params[i];
 		int need = type__int_regs(&p->type);
+
+		p->stack_off = -1;
+		p->nr_regs = need;
+		if (need == 1 && next + need > NR_INT_REGS) {
+			p->reg = -1;
+			p->stack_off = stack;
+			stack += 8;
+			continue;
+		}
 
 		/*
 		 * An argument that does not fit whole goes to the stack, but the

@@ -217,7 +217,8 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
 		struct tracer **out, char *err, size_t errsz)
 {
-	__u32 max_slots = 1, rec_data_max;
+	__u32 rec_data_max = 8;
+	bool has_exprs = false;
 	struct tracer *t;
 	int ret;
 
@@ -245,12 +246,12 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		goto cleanup;
 	}
 	for (int i = 0; i < n; i++) {
-		__u32 slots = __builtin_popcount(probes[i].cfg.str_mask);
-
-		if (slots > max_slots)
-			max_slots = slots;
+		if (probes[i].data_max > rec_data_max)
+			rec_data_max = probes[i].data_max;
+		has_exprs |= probes[i].filter || probes[i].error;
 	}
-	rec_data_max = max_slots * (opts->str_cap + 2);
+	/* A multiple of 8, so records stay aligned; within what one record may carry. */
+	rec_data_max = (rec_data_max + 7) & ~7u;
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->str_cap = opts->str_cap;
 	t->skel->rodata->rec_data_max = rec_data_max;
@@ -260,6 +261,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	bpf_map__set_max_entries(t->skel->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(t->skel->maps.funcs, n);
 	bpf_map__set_max_entries(t->skel->maps.stats, n);
+	if (has_exprs)
+		bpf_map__set_max_entries(t->skel->maps.exprs, 2 * n);
 	t->skel->rodata->summary_only = opts->summary_only;
 	if (opts->summary_only)
 		bpf_map__set_max_entries(t->skel->maps.aggs, n);
@@ -281,6 +284,14 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 
 		ret = bpf_map__update_elem(t->skel->maps.funcs, &key, sizeof(key), &probes[i].cfg,
 					   sizeof(probes[i].cfg), BPF_ANY);
+		for (int k = 0; k < 2 && !ret; k++) {
+			const struct wm_expr *e = k ? probes[i].error : probes[i].filter;
+			__u32 ekey = 2 * key + k;
+
+			if (e)
+				ret = bpf_map__update_elem(t->skel->maps.exprs, &ekey, sizeof(ekey),
+							   e, sizeof(*e), BPF_ANY);
+		}
 		if (ret) {
 			snprintf(err, errsz, "cannot configure function %u (%s)", key,
 				 strerror(-ret));
@@ -336,6 +347,7 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
 	for (int i = 0; i < t->nr_cpus; i++) {
 		sum->dropped += vals[i].dropped;
 		sum->overflow += vals[i].overflow;
+		sum->filtered += vals[i].filtered;
 	}
 	return 0;
 }
@@ -364,6 +376,7 @@ int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *
 
 		sum->calls += v->calls;
 		sum->unfinished += v->unfinished;
+		sum->errors += v->errors;
 		sum->lat_sum += v->lat_sum;
 		if (v->lat_min && (!sum->lat_min || v->lat_min < sum->lat_min))
 			sum->lat_min = v->lat_min;

@@ -14,6 +14,9 @@ struct wm_probe {
 	int obj_fd;		/* open fd of the object (attached via /proc/self/fd/N) */
 	unsigned long file_off;
 	struct wm_func_cfg cfg;
+	__u32 data_max;			/* slot bytes its records may carry (wm_plan.data_max) */
+	const struct wm_expr *filter;	/* --filter, NULL: none */
+	const struct wm_expr *error;	/* --error, NULL: none */
 };
 
 struct tracer_opts {

@@ -70,7 +70,7 @@ static void check(const char *text, const struct wm_sig *sig)
 	    memcmp(again.pool, e.pool, e.str_used))
 		abort();
 	for (int v = 0; v < 3; v++) {
-		if (expr__eval(&e, &views[v]) != expr__eval(&again, &views[v]))
+		if (expr__eval(&e, &views[v], NULL) != expr__eval(&again, &views[v], NULL))
 			abort();
 	}
 }

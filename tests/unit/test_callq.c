@@ -44,8 +44,8 @@ static void test_roundtrip_and_bounds(void **state)
 	v.str[0] = s;
 	v.str_len[0] = 11; /* embedded NUL kept */
 	v.str_len[1] = WM_STR_FAULT;
-	v.str[WM_RET_SLOT] = "";
-	v.str_len[WM_RET_SLOT] = 0;
+	v.str[WM_VAL_RET] = "";
+	v.str_len[WM_VAL_RET] = 0;
 	assert_int_equal(callq__push(q, &v), 0);
 	view_init(&v, 2, 6);
 	assert_int_equal(callq__push(q, &v), 0);
@@ -64,8 +64,8 @@ static void test_roundtrip_and_bounds(void **state)
 	assert_memory_equal(got.str[0], "hello\0world", 11);
 	assert_int_equal(got.str_len[1], WM_STR_FAULT);
 	assert_null(got.str[1]);
-	assert_int_equal(got.str_len[WM_RET_SLOT], 0);
-	assert_non_null(got.str[WM_RET_SLOT]);
+	assert_int_equal(got.str_len[WM_VAL_RET], 0);
+	assert_non_null(got.str[WM_VAL_RET]);
 	assert_true(callq__next(&b, &got));
 	assert_int_equal(got.hdr.latency_ns, 6);
 	assert_true(callq__next(&b, &got));

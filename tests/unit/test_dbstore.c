@@ -42,6 +42,7 @@ static void func_proto(struct wm_func *f, __u32 id, const char *proto, const cha
 	assert_int_equal(proto__parse(proto, &f->sig, &col, msg, sizeof(msg)), 0);
 	snprintf(f->name, sizeof(f->name), "%s", f->sig.name);
 	snprintf(f->obj, sizeof(f->obj), "%s", obj);
+	format__plan(f, NULL);
 }
 
 static struct fx *fx_new(size_t queue_calls)
@@ -71,6 +72,7 @@ static struct fx *fx_new(size_t queue_calls)
 	snprintf(fx->funcs[2].name, sizeof(fx->funcs[2].name), "blob");
 	snprintf(fx->funcs[2].obj, sizeof(fx->funcs[2].obj), "/lib/libz.so.1");
 	sig__init_raw(&fx->funcs[2].sig, "blob");
+	format__plan(&fx->funcs[2], NULL);
 	assert_int_equal(store__new(fx->funcs, 3, NULL, &fx->store), 0);
 	assert_int_equal(dbstore__new(fx->path, fx->funcs, 3, &o, &fx->db, err, sizeof(err)), 0);
 	dbstore__sink(fx->db, &sink);
@@ -110,10 +112,7 @@ static void view_init(struct wm_call_view *v, __u32 func, __u32 tid, __u32 depth
 
 static void set_str(struct wm_call_view *v, int slot, __u64 ptr, const char *s)
 {
-	if (slot == WM_RET_SLOT)
-		v->hdr.ret = ptr;
-	else
-		v->hdr.args[slot] = ptr;
+	v->hdr.args[slot] = ptr;
 	v->str[slot] = s;
 	v->str_len[slot] = s ? (int)strlen(s) : WM_STR_FAULT;
 }

@@ -122,7 +122,7 @@ static void call_str(struct call *c, int slot, const char *s, bool trunc)
 		c->v.hdr.str_trunc |= 1 << slot;
 	else
 		c->v.hdr.str_trunc &= ~(1 << slot);
-	if (slot == WM_RET_SLOT)
+	if (slot == WM_VAL_RET)
 		c->v.hdr.ret = 0x7ffd0000 + slot;
 	else
 		c->v.hdr.args[slot] = 0x7ffd0000 + slot;
@@ -133,7 +133,7 @@ static void call_fault(struct call *c, int slot)
 	c->v.str[slot] = NULL;
 	c->v.str_len[slot] = WM_STR_FAULT;
 	c->v.hdr.str_len[slot] = WM_STR_FAULT;
-	if (slot == WM_RET_SLOT)
+	if (slot == WM_VAL_RET)
 		c->v.hdr.ret = 0xdead0000;
 	else
 		c->v.hdr.args[slot] = 0xdead0000;
@@ -144,7 +144,7 @@ static void call_null(struct call *c, int slot)
 	c->v.str[slot] = NULL;
 	c->v.str_len[slot] = WM_STR_NONE;
 	c->v.hdr.str_len[slot] = WM_STR_NONE;
-	if (slot == WM_RET_SLOT)
+	if (slot == WM_VAL_RET)
 		c->v.hdr.ret = 0;
 	else
 		c->v.hdr.args[slot] = 0;
@@ -155,7 +155,7 @@ static bool eval(const char *text, const struct wm_sig *sig, const struct call *
 	struct wm_expr e;
 
 	parse_ok(text, sig, &e);
-	return expr__eval(&e, &c->v);
+	return expr__eval(&e, &c->v, NULL);
 }
 
 /* ---- parsing and printing ---- */
@@ -301,6 +301,7 @@ static void test_names(void **state)
 static void test_errors(void **state)
 {
 	struct wm_sig sig, vf, many, raw, sdup;
+	struct wm_expr e;
 
 	sig_of(SEARCH, &sig);
 	sig_of("void g(int a, double d, long b)", &vf);
@@ -319,8 +320,9 @@ static void test_errors(void **state)
 	parse_err("d > 1", &vf, 1,
 		  "'d' is 'double': floating-point values travel in SSE registers, which a uprobe "
 		  "cannot read");
-	parse_err("g == 1", &many, 1,
-		  "'g' is not in a register (passed on the stack): it cannot be compared yet");
+	/* The seventh integer argument is the first stack eightbyte: value 6. */
+	parse_ok("g == 1", &many, &e);
+	assert_int_equal(e.ops[0].src, WM_MAX_ARGS);
 	parse_err("arg6 == 1", &many, 1,
 		  "no register 'arg6': the six integer argument registers are arg0..arg5");
 	parse_err("pat < \"a\"", &sig, 5,
@@ -689,9 +691,9 @@ static void test_eval_strings(void **state)
 	assert_true(eval("s == \"\\xc3\\xa9\\t\\\"\" && s == \"\xc3\xa9*\"", &sig, &c));
 
 	/* The result's slot. */
-	call_str(&c, WM_RET_SLOT, "ls -l", false);
+	call_str(&c, WM_VAL_RET, "ls -l", false);
 	assert_true(eval("ret == \"ls*\" && ret != NULL", &sig, &c));
-	call_null(&c, WM_RET_SLOT);
+	call_null(&c, WM_VAL_RET);
 	assert_true(eval("ret == NULL", &sig, &c));
 }
 
@@ -747,7 +749,7 @@ static void test_eval_invalid_programs(void **state)
 	call_init(&c);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(expr__validate(&e), 0);
-	assert_true(expr__eval(&e, &c.v));
+	assert_true(expr__eval(&e, &c.v, NULL));
 
 	/* AND with one value on the stack. */
 	e.nr_ops = 2;
@@ -765,7 +767,7 @@ static void test_eval_invalid_programs(void **state)
 	e.ops[0].imm = 1ull << 40;
 	assert_int_equal(expr__validate(&e), -EINVAL);
 	e.ops[0].imm = 0;
-	e.ops[0].src = 8;
+	e.ops[0].src = WM_EXPR_SRC_LATENCY + 1;
 	assert_int_equal(expr__validate(&e), -EINVAL);
 	e.ops[0] = (struct wm_expr_op){ .code = WM_EXPR_STR, .src = 0, .str_off = 0, .str_len = 4 };
 	e.str_used = 3;
@@ -778,7 +780,7 @@ static void test_eval_invalid_programs(void **state)
 	e.nr_ops = WM_EXPR_MAX_OPS + 1;
 	assert_int_equal(expr__validate(&e), -EINVAL);
 	/* Invalid programs keep every call and do not print. */
-	assert_true(expr__eval(&e, &c.v));
+	assert_true(expr__eval(&e, &c.v, NULL));
 	assert_int_equal(expr__snprint(&e, NULL, (char[8]){ 0 }, 8), -EINVAL);
 }
 
@@ -868,9 +870,9 @@ static void random_leaf(const struct wm_sig *sig, struct node *n)
 		{ "n", 1, 4, true, LF_INT },	    { "c", 2, 1, false, LF_INT },
 		{ "len", 3, 8, false, LF_INT },	    { "h", 5, 2, true, LF_INT },
 		{ "arg1", 1, 4, true, LF_INT },	    { "flag", 4, 1, false, LF_BOOL },
-		{ "pat", 0, 8, false, LF_STR },	    { "ret", 6, 8, false, LF_STR },
-		{ "pat", 0, 8, false, LF_NULL },    { "ret", 6, 8, false, LF_NULL },
-		{ "latency", 7, 8, false, LF_LAT },
+		{ "pat", 0, 8, false, LF_STR },	    { "ret", WM_EXPR_SRC_RET, 8, false, LF_STR },
+		{ "pat", 0, 8, false, LF_NULL },    { "ret", WM_EXPR_SRC_RET, 8, false, LF_NULL },
+		{ "latency", WM_EXPR_SRC_LATENCY, 8, false, LF_LAT },
 	};
 
 	do {
@@ -1011,9 +1013,9 @@ static void tree_text(const struct node *n, char *buf, size_t size, size_t *len,
 
 static bool leaf_eval(const struct node *n, const struct call *c)
 {
-	uint64_t reg = n->src < 6  ? c->v.hdr.args[n->src] :
-		       n->src == 6 ? c->v.hdr.ret :
-				     c->v.hdr.latency_ns;
+	uint64_t reg = n->src < WM_MAX_VALS	 ? c->v.hdr.args[n->src] :
+		       n->src == WM_EXPR_SRC_RET ? c->v.hdr.ret :
+						   c->v.hdr.latency_ns;
 	int slot = n->src;
 
 	switch (n->lk) {
@@ -1137,7 +1139,7 @@ static void random_call(struct call *c)
 		c->v.hdr.args[2] = (rnd() << 8) | ('a' + rnd_n(3));
 	c->v.hdr.args[4] = rnd_n(2) ? (uint64_t)rnd_n(2) : rnd();
 	random_str(c, 0);
-	random_str(c, WM_RET_SLOT);
+	random_str(c, WM_VAL_RET);
 	c->v.hdr.latency_ns = (uint64_t)lat_lits[rnd_n(7)] + rnd_n(3) - 1;
 	if (rnd_n(2))
 		c->v.hdr.latency_ns = rnd() % 4000000000ull;
@@ -1177,9 +1179,9 @@ static void test_property(void **state)
 			random_call(&c);
 			trues += tree_eval(t, &c);
 			evals++;
-			if (tree_eval(t, &c) != expr__eval(&e, &c.v))
+			if (tree_eval(t, &c) != expr__eval(&e, &c.v, NULL))
 				fail_msg("'%s' (as '%s'): tree says %d, program %d", text, out,
-					 tree_eval(t, &c), expr__eval(&e, &c.v));
+					 tree_eval(t, &c), expr__eval(&e, &c.v, NULL));
 		}
 		tree_free(t);
 		done++;

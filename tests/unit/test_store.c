@@ -293,8 +293,8 @@ static void test_recent_ring(void **state)
 		v.str_len[1] = WM_STR_FAULT;
 		v.str[2] = "";
 		v.str_len[2] = 0;
-		v.str[WM_RET_SLOT] = ret;
-		v.str_len[WM_RET_SLOT] = strlen(ret);
+		v.str[WM_VAL_RET] = ret;
+		v.str_len[WM_VAL_RET] = strlen(ret);
 		assert_int_equal(store__add(fx->s, &v), 0);
 		/* The store must have copied: scribble over the caller's strings. */
 		memset(a, 'X', sizeof(a));
@@ -317,8 +317,8 @@ static void test_recent_ring(void **state)
 		assert_non_null(r->str[2]);
 		assert_int_equal(r->str_len[2], 0);
 		assert_null(r->str[3]);
-		assert_int_equal(r->str_len[WM_RET_SLOT], strlen(want_ret));
-		assert_memory_equal(r->str[WM_RET_SLOT], want_ret, strlen(want_ret));
+		assert_int_equal(r->str_len[WM_VAL_RET], strlen(want_ret));
+		assert_memory_equal(r->str[WM_VAL_RET], want_ret, strlen(want_ret));
 	}
 	assert_null(store__recent(fx->s, 3));
 	/* Many more calls: still the newest three, oldest first. */
