@@ -151,11 +151,8 @@ static long cap_one(__u64 i, void *arg)
 	if (slot >= WM_NR_SLOTS)
 		return 1;
 	cap = &c->cfg->caps[slot];
-	if (cap->at_return != c->at_return) {
-		if (!c->at_return)
-			fr->str_len[slot] = WM_STR_NONE;
+	if (cap->at_return != c->at_return)
 		return 0;
-	}
 	if (cap->kind == WM_CAP_STACK)
 		return 0; /* taken by on_entry(), which has the context */
 	fr->str_len[slot] = WM_STR_NONE;
@@ -670,6 +667,9 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 			fr->args[i] = 0;
 	fr->str_trunc = 0;
 	fr->filtered = 0;
+#pragma unroll
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		fr->str_len[i] = WM_STR_NONE;
 	top = ts->heap_top;
 	fr->heap_off = top;
 	if (cfg->flags & WM_FC_STACK) {
