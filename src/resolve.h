@@ -57,8 +57,19 @@ int elf_obj__syms(const struct elf_obj *obj, const struct wm_sym **syms);
 /* Virtual address to file offset through the PT_LOAD headers; -ENOENT. */
 int elf_obj__vaddr_to_off(const struct elf_obj *obj, unsigned long vaddr,
 			  unsigned long *off);
+/*
+ * File offset to virtual address, the inverse: where code mapped from that
+ * offset sits in the object's link-time layout (what the symbols use). -ENOENT
+ * outside the file part of every PT_LOAD.
+ */
+int elf_obj__off_to_vaddr(const struct elf_obj *obj, unsigned long off, unsigned long *vaddr);
 bool elf_obj__is_pie_or_dso(const struct elf_obj *obj); /* ET_DYN */
-int elf_obj__fd(const struct elf_obj *obj);
+int elf_obj__fd(const struct elf_obj *obj); /* -EBADF once closed */
+/*
+ * The symbols and segments are copies: a user that needs no fd (a symbolizer
+ * caching every object a process maps) closes it to keep its fd count low.
+ */
+void elf_obj__close_fd(struct elf_obj *obj);
 
 /* A target process's objects. */
 struct wm_resolver;
