@@ -30,6 +30,28 @@ struct wm_mapping {
  * negative errno (-EINVAL on a malformed line).
  */
 int procmaps__parse(const char *text, struct wm_mapping **out);
+/*
+ * Also keep the executable mappings the kernel names in brackets ("[vdso]",
+ * "[vsyscall]"), with that name as path: code runs there, though no file
+ * backs it, and a stack can pass through it.
+ */
+#define PROCMAPS_PSEUDO_EXEC (1U << 0)
+int procmaps__parse_flags(const char *text, unsigned int flags, struct wm_mapping **out);
+
+struct stat;
+
+/*
+ * The ELF file behind a mapping of process pid, for reading: its path is
+ * looked up as the process sees it, inside rootfd (an O_PATH fd on
+ * /proc/PID/root; -1: as is) without a symlink ever leading out of it, and
+ * the file must be the one mapped (same inode), else a deleted or replaced
+ * file is opened through /proc/PID/map_files. Returns the fd and fills *st,
+ * or a negative errno (-ENOEXEC: not a regular ELF file, -ESTALE).
+ */
+int mapping__open_elf(pid_t pid, int rootfd, const struct wm_mapping *m, struct stat *st);
+
+/* Reads a whole file; /proc files have no size, so fstat() cannot size the read. */
+int proc__read_file(const char *path, char **out);
 
 /* An ELF object opened for symbol lookup. */
 struct elf_obj;
