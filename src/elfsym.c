@@ -101,6 +101,23 @@ int elf_obj__vaddr_to_off(const struct elf_obj *obj, unsigned long vaddr, unsign
 	return -ENOENT;
 }
 
+int elf_obj__off_to_vaddr(const struct elf_obj *obj, unsigned long off, unsigned long *vaddr)
+{
+	size_t i;
+
+	if (!obj || !vaddr)
+		return -EINVAL;
+	for (i = 0; i < obj->nr_segs; i++) {
+		const struct load_seg *s = &obj->segs[i];
+
+		if (off >= s->offset && off - s->offset < s->filesz) {
+			*vaddr = off - s->offset + s->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int read_segments(Elf *elf, struct elf_obj *obj)
 {
 	size_t phnum, i;
@@ -435,5 +452,15 @@ bool elf_obj__is_pie_or_dso(const struct elf_obj *obj)
 
 int elf_obj__fd(const struct elf_obj *obj)
 {
-	return obj ? obj->fd : -EINVAL;
+	if (!obj)
+		return -EINVAL;
+	return obj->fd >= 0 ? obj->fd : -EBADF;
+}
+
+void elf_obj__close_fd(struct elf_obj *obj)
+{
+	if (!obj || obj->fd < 0)
+		return;
+	close(obj->fd);
+	obj->fd = -1;
 }

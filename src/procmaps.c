@@ -78,9 +78,10 @@ static int skip_blanks(const char **p, const char *end)
 
 /*
  * One line, without its '\n'. Returns 1 and fills *m for a file-backed
- * mapping, 0 for a line to skip, or -EINVAL.
+ * mapping (or a pseudo-file that flags keep), 0 for a line to skip, or
+ * -EINVAL.
  */
-static int parse_line(const char *s, const char *end, struct wm_mapping *m)
+static int parse_line(const char *s, const char *end, unsigned int flags, struct wm_mapping *m)
 {
 	unsigned long maj, min;
 	const char *perms;
@@ -120,13 +121,16 @@ static int parse_line(const char *s, const char *end, struct wm_mapping *m)
 	if (skip_blanks(&s, end))
 		return -EINVAL;
 	/* "[heap]", "[vdso]", "anon_inode:..." and the like are no files. */
-	if (s == end || *s != '/')
+	if (s == end)
 		return 0;
-
 	len = end - s;
-	if (len > strlen(DELETED_SUFFIX) &&
-	    !memcmp(end - strlen(DELETED_SUFFIX), DELETED_SUFFIX, strlen(DELETED_SUFFIX)))
-		len -= strlen(DELETED_SUFFIX);
+	if (*s == '/') {
+		if (len > strlen(DELETED_SUFFIX) &&
+		    !memcmp(end - strlen(DELETED_SUFFIX), DELETED_SUFFIX, strlen(DELETED_SUFFIX)))
+			len -= strlen(DELETED_SUFFIX);
+	} else if (!(flags & PROCMAPS_PSEUDO_EXEC) || !m->exec || *s != '[' || end[-1] != ']') {
+		return 0;
+	}
 	if (len >= sizeof(m->path))
 		return -ENAMETOOLONG;
 	memcpy(m->path, s, len);
@@ -138,6 +142,11 @@ static int parse_line(const char *s, const char *end, struct wm_mapping *m)
 }
 
 int procmaps__parse(const char *text, struct wm_mapping **out)
+{
+	return procmaps__parse_flags(text, 0, out);
+}
+
+int procmaps__parse_flags(const char *text, unsigned int flags, struct wm_mapping **out)
 {
 	struct wm_mapping *maps = NULL, *tmp;
 	const char *line, *nl;
@@ -154,7 +163,7 @@ int procmaps__parse(const char *text, struct wm_mapping **out)
 		if (nl == line)
 			continue;
 		memset(&m, 0, sizeof(m));
-		err = parse_line(line, nl, &m);
+		err = parse_line(line, nl, flags, &m);
 		if (err < 0)
 			goto cleanup;
 		if (err == 0)

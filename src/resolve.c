@@ -302,8 +302,7 @@ int resolver__obj_fd(const struct wm_resolver *r, int idx)
 
 /* ---- Building from a process ---------------------------------------- */
 
-/* Reads a whole (proc) file; size-less files rule out fstat(). */
-static int read_file(const char *path, char **out)
+int proc__read_file(const char *path, char **out)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = NULL, *tmp;
@@ -362,7 +361,7 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	ret = read_file(path, &stat);
+	ret = proc__read_file(path, &stat);
 	if (ret == -ENOENT || ret == -ESRCH) {
 		err__set(err, errsz, "process %d does not exist: check the PID (ps -p %d)", pid,
 			pid);
@@ -467,22 +466,23 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 }
 
 /*
- * A mapped file, checked to be the one mapped: after an upgrade, the path
- * holds a new file while the process still runs the deleted old one,
- * which only /proc/PID/map_files can still open (that needs
- * CAP_SYS_ADMIN).
+ * Checked to be the file mapped: after an upgrade, the path holds a new
+ * file while the process still runs the deleted old one, which only
+ * /proc/PID/map_files can still open (that needs CAP_SYS_ADMIN).
  */
-static int open_mapped(const struct wm_resolver *r, const struct wm_mapping *m, struct stat *st)
+int mapping__open_elf(pid_t pid, int rootfd, const struct wm_mapping *m, struct stat *st)
 {
 	char proc[96];
 	int fd;
 
-	fd = open_elf_fd(r->rootfd, m->path, st);
+	if (!m || !st)
+		return -EINVAL;
+	fd = open_elf_fd(rootfd, m->path, st);
 	if (fd >= 0 && (unsigned long)st->st_ino == m->inode)
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	snprintf(proc, sizeof(proc), "/proc/%d/map_files/%lx-%lx", r->pid, m->start, m->end);
+	snprintf(proc, sizeof(proc), "/proc/%d/map_files/%lx-%lx", pid, m->start, m->end);
 	fd = open_elf_fd(-1, proc, st);
 	if (fd >= 0 && (unsigned long)st->st_ino != m->inode) {
 		close(fd);
@@ -542,7 +542,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	strip_deleted(exe);
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	ret = read_file(path, &text);
+	ret = proc__read_file(path, &text);
 	if (ret) {
 		if (is_access_err(ret))
 			set_access_err(pid, "the memory map", ret, err, errsz);
@@ -611,7 +611,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			continue;
 
 		/* Gone or not ELF (a font, a JIT's memfd...): nothing to probe. */
-		fd = open_mapped(r, m, &st);
+		fd = mapping__open_elf(r->pid, r->rootfd, m, &st);
 		if (fd < 0)
 			continue;
 		if (resolver__add(r, m->path, fd, &st))

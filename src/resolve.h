@@ -30,6 +30,28 @@ struct wm_mapping {
  * negative errno (-EINVAL on a malformed line).
  */
 int procmaps__parse(const char *text, struct wm_mapping **out);
+/*
+ * Also keep the executable mappings the kernel names in brackets ("[vdso]",
+ * "[vsyscall]"), with that name as path: code runs there, though no file
+ * backs it, and a stack can pass through it.
+ */
+#define PROCMAPS_PSEUDO_EXEC (1U << 0)
+int procmaps__parse_flags(const char *text, unsigned int flags, struct wm_mapping **out);
+
+struct stat;
+
+/*
+ * The ELF file behind a mapping of process pid, for reading: its path is
+ * looked up as the process sees it, inside rootfd (an O_PATH fd on
+ * /proc/PID/root; -1: as is) without a symlink ever leading out of it, and
+ * the file must be the one mapped (same inode), else a deleted or replaced
+ * file is opened through /proc/PID/map_files. Returns the fd and fills *st,
+ * or a negative errno (-ENOEXEC: not a regular ELF file, -ESTALE).
+ */
+int mapping__open_elf(pid_t pid, int rootfd, const struct wm_mapping *m, struct stat *st);
+
+/* Reads a whole file; /proc files have no size, so fstat() cannot size the read. */
+int proc__read_file(const char *path, char **out);
 
 /* An ELF object opened for symbol lookup. */
 struct elf_obj;
@@ -57,8 +79,19 @@ int elf_obj__syms(const struct elf_obj *obj, const struct wm_sym **syms);
 /* Virtual address to file offset through the PT_LOAD headers; -ENOENT. */
 int elf_obj__vaddr_to_off(const struct elf_obj *obj, unsigned long vaddr,
 			  unsigned long *off);
+/*
+ * File offset to virtual address, the inverse: where code mapped from that
+ * offset sits in the object's link-time layout (what the symbols use). -ENOENT
+ * outside the file part of every PT_LOAD.
+ */
+int elf_obj__off_to_vaddr(const struct elf_obj *obj, unsigned long off, unsigned long *vaddr);
 bool elf_obj__is_pie_or_dso(const struct elf_obj *obj); /* ET_DYN */
-int elf_obj__fd(const struct elf_obj *obj);
+int elf_obj__fd(const struct elf_obj *obj); /* -EBADF once closed */
+/*
+ * The symbols and segments are copies: a user that needs no fd (a symbolizer
+ * caching every object a process maps) closes it to keep its fd count low.
+ */
+void elf_obj__close_fd(struct elf_obj *obj);
 
 /* A target process's objects. */
 struct wm_resolver;

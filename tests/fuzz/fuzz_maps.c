@@ -22,6 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	free(maps);
+	maps = NULL;
+	/* With the pseudo-files kept, a path is absolute or a bracketed name. */
+	n = procmaps__parse_flags(text, PROCMAPS_PSEUDO_EXEC, &maps);
+	for (i = 0; i < n; i++) {
+		if (!memchr(maps[i].path, 0, sizeof(maps[i].path)))
+			abort();
+		if (maps[i].path[0] != '/' &&
+		    (maps[i].path[0] != '[' || !maps[i].exec ||
+		     maps[i].path[strlen(maps[i].path) - 1] != ']'))
+			abort();
+	}
+	free(maps);
 	free(text);
 	return 0;
 }
