@@ -723,8 +723,14 @@ static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, c
 
 	if (slot < 0 || slot >= WM_NR_SLOTS || c->str_len[slot] < 8 || !c->str[slot])
 		return 0;
+	__u64 ip = 0;
+	int n = c->str_len[slot] / 8;
+
 	*ips = c->str[slot];
-	return c->str_len[slot] / 8;
+	/* The kernel ends a short stack with zeros. */
+	while (n > 0 && (memcpy(&ip, *ips + (n - 1) * 8, 8), !ip))
+		n--;
+	return n;
 }
 
 /* Name frame i; 0 when the hook found a symbol. */
@@ -753,7 +759,8 @@ void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct 
 		buf__puts(b, "    at ");
 		if (!stack_lookup(f, ip, i, &sym, &off, &obj)) {
 			put_esc_c(b, sym, 256);
-			buf__printf(b, "+0x%lx", off);
+			if (off)
+				buf__printf(b, "+0x%lx", off);
 		} else {
 			put_hex(b, ip);
 		}

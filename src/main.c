@@ -6,6 +6,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "resolve.h"
 #include "sink.h"
 #include "store.h"
+#include "symbolize.h"
 #include "tracer.h"
 
 #define MAX_SPECS 256
@@ -455,6 +457,10 @@ struct session {
 	struct wm_func *funcs;
 	struct wm_probe *probes;
 	struct wm_expr *exprs;	/* per function: --filter, then --error */
+	/* Names code addresses (function pointers, --stack) for the formatters. */
+	struct wm_symbolizer *syms;
+	pthread_mutex_t syms_lock; /* the store's writer thread formats too */
+	struct wm_sym_hook sym_hook;
 	bool *from_pattern;	/* per function: matched a pattern, not a name */
 	int nr_funcs;
 	struct tracer *tracer;
@@ -665,6 +671,8 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 				});
 		p->cfg = f->plan.cfg;
 		p->data_max = f->plan.data_max;
+		if (s->sym_hook.lookup)
+			f->syms = &s->sym_hook;
 		ret = compile_exprs(sp, f, &s->exprs[2 * f->id], &p->cfg);
 		if (ret)
 			goto cleanup;
@@ -915,8 +923,27 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 	*last = now;
 }
 
+/* wm_sym_hook.lookup over the session's symbolizer. */
+static int session__sym_lookup(void *ctx, __u64 addr, bool ret_addr, const char **sym,
+			       unsigned long *off, const char **obj)
+{
+	struct session *s = ctx;
+	struct wm_symloc loc = {};
+	int ret;
+
+	pthread_mutex_lock(&s->syms_lock);
+	ret = ret_addr ? symbolizer__lookup_ret(s->syms, addr, &loc) :
+			 symbolizer__lookup(s->syms, addr, &loc);
+	pthread_mutex_unlock(&s->syms_lock);
+	*sym = loc.sym;
+	*off = loc.sym_off;
+	*obj = loc.obj ? base_name(loc.obj) : NULL;
+	return ret;
+}
+
 static void session__free(struct session *s)
 {
+	symbolizer__free(s->syms);
 	/* First: its thread serves until stopped, from a snapshot of its own. */
 	metrics__free(s->metrics);
 	ring_buffer__free(s->rb);
@@ -1037,6 +1064,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
 	struct wm_store_opts sopts = { .sz = sizeof(sopts), .recent = 1024 };
 	struct tracer_opts topts = { .sz = sizeof(topts) };
+	struct wm_symbolizer_opts symopts = { .sz = sizeof(symopts), .demangle = true };
 	struct spec *specs = NULL;
 	struct session s = {};
 	struct wm_sink sink;
@@ -1085,6 +1113,12 @@ int main(int argc, char **argv)
 		elog("%s", err);
 		ret = 1;
 		goto cleanup;
+	}
+	pthread_mutex_init(&s.syms_lock, NULL);
+	/* Without it, addresses print as numbers: not worth failing for. */
+	if (!symbolizer__new(env.pid, &symopts, &s.syms)) {
+		s.sym_hook.lookup = session__sym_lookup;
+		s.sym_hook.ctx = &s;
 	}
 	s.dwarf = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf));
 	s.dwarf_tried = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf_tried));
