@@ -893,6 +893,7 @@ static void poll_drops(struct session *s, bool warn)
 			     (unsigned long long)deep, s->funcs[i].name, WM_MAX_DEPTH);
 		s->seen[i] = st;
 		store__set_dropped(s->store, i, st.dropped);
+		store__set_filtered(s->store, i, st.filtered);
 	}
 	poll_db(s, warn);
 }
@@ -1095,6 +1096,8 @@ int main(int argc, char **argv)
 		}
 		specs[i].filter = env.spec_filter[i] ? env.spec_filter[i] : env.all_filter;
 		specs[i].error = env.spec_error[i] ? env.spec_error[i] : env.all_error;
+		sopts.show_filtered |= specs[i].filter != NULL;
+		sopts.show_errors |= specs[i].error != NULL;
 	}
 	if (!have_privileges()) {
 		elog("tracing needs root (CAP_SYS_ADMIN), or CAP_BPF and CAP_PERFMON: run it with "

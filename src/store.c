@@ -33,6 +33,7 @@ struct wm_store {
 	size_t recent_len;
 	size_t recent_head; /* slot the next call goes into */
 	struct wm_agg *prev; /* at the last interval, for store__print_interval() */
+	bool show_errors, show_filtered;
 };
 
 int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_opts *opts,
@@ -40,6 +41,7 @@ int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_
 {
 	size_t known = offsetof(struct wm_store_opts, recent) + sizeof(opts->recent);
 	struct wm_store *s = NULL;
+	bool show_errors = false, show_filtered = false;
 	size_t recent = 0, i;
 	int err;
 
@@ -55,6 +57,10 @@ int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_
 				return -EINVAL;
 		if (opts->sz >= known)
 			recent = opts->recent;
+		if (opts->sz >= offsetof(struct wm_store_opts, show_filtered) + sizeof(bool)) {
+			show_errors = opts->show_errors;
+			show_filtered = opts->show_filtered;
+		}
 	}
 
 	err = -ENOMEM;
@@ -63,6 +69,8 @@ int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_
 		goto cleanup;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
+	s->show_errors = show_errors;
+	s->show_filtered = show_filtered;
 	s->aggs = calloc(nr_funcs ? nr_funcs : 1, sizeof(*s->aggs));
 	if (!s->aggs)
 		goto cleanup;
@@ -194,9 +202,11 @@ int store__add(struct wm_store *s, const struct wm_call_view *c)
 		return -EINVAL;
 	f = &s->funcs[c->hdr.func_id];
 	a = &s->aggs[c->hdr.func_id];
-	if (c->hdr.kind == WM_REC_CALL)
+	if (c->hdr.kind == WM_REC_CALL) {
 		agg_add_latency(a, c->hdr.latency_ns);
-	else if (c->hdr.kind == WM_REC_UNFINISHED)
+		if (c->hdr.flags & WM_F_ERROR)
+			a->errors++;
+	} else if (c->hdr.kind == WM_REC_UNFINISHED)
 		a->unfinished++;
 	else
 		return -EINVAL;
@@ -213,6 +223,13 @@ void store__set_dropped(struct wm_store *s, __u32 func_id, __u64 dropped)
 	if (!s || func_id >= (__u32)s->nr_funcs)
 		return;
 	s->aggs[func_id].dropped = dropped;
+}
+
+void store__set_filtered(struct wm_store *s, __u32 func_id, __u64 filtered)
+{
+	if (!s || func_id >= (__u32)s->nr_funcs)
+		return;
+	s->aggs[func_id].filtered = filtered;
 }
 
 const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id)
@@ -296,7 +313,8 @@ static bool row_shown(const struct wm_store *s, const struct wm_agg *aggs, int i
 {
 	const struct wm_agg *a = &aggs[i];
 
-	return s->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped;
+	return s->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped ||
+	       a->filtered;
 }
 
 static void summary_text(const struct wm_store *s, const struct wm_agg *aggs, struct wm_buf *b)
@@ -317,8 +335,12 @@ static void summary_text(const struct wm_store *s, const struct wm_agg *aggs, st
 		if ((int)name.len > width)
 			width = name.len;
 	}
-	buf__printf(b, "%-*s %6s%12s%9s%10s%10s%10s%10s%10s\n", width, "FUNCTION", "CALLS",
-		    "UNFINISHED", "DROPPED", "MIN", "AVG", "P50", "P99", "MAX");
+	buf__printf(b, "%-*s %6s%12s%9s", width, "FUNCTION", "CALLS", "UNFINISHED", "DROPPED");
+	if (s->show_errors)
+		buf__printf(b, "%8s", "ERRORS");
+	if (s->show_filtered)
+		buf__printf(b, "%10s", "FILTERED");
+	buf__printf(b, "%10s%10s%10s%10s%10s\n", "MIN", "AVG", "P50", "P99", "MAX");
 	for (i = 0; i < s->nr_funcs; i++) {
 		if (!row_shown(s, aggs, i)) {
 			hidden++;
@@ -332,6 +354,10 @@ static void summary_text(const struct wm_store *s, const struct wm_agg *aggs, st
 		buf__printf(b, "%-*s %6llu%12llu%9llu", width, name.len ? name.p : "",
 			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
 			    (unsigned long long)a->dropped);
+		if (s->show_errors)
+			buf__printf(b, "%8llu", (unsigned long long)a->errors);
+		if (s->show_filtered)
+			buf__printf(b, "%10llu", (unsigned long long)a->filtered);
 		put_duration_col(b, &tmp, have, a->lat_min);
 		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
 		put_duration_col(b, &tmp, have, agg_percentile(a, 50));
@@ -368,9 +394,12 @@ static void summary_json(const struct wm_store *s, const struct wm_agg *aggs, st
 		buf__puts(b, "\",\"object\":\"");
 		esc__json(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
 		buf__printf(
-			b, "\",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"latency_ns\":",
+			b,
+			"\",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
+			"\"filtered\":%llu,\"latency_ns\":",
 			(unsigned long long)a->calls, (unsigned long long)a->unfinished,
-			(unsigned long long)a->dropped);
+			(unsigned long long)a->dropped, (unsigned long long)a->errors,
+			(unsigned long long)a->filtered);
 		if (!a->calls) {
 			buf__puts(b, "null}");
 			continue;
@@ -411,6 +440,7 @@ int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *
 	a = &s->aggs[func_id];
 	a->calls = b->calls;
 	a->unfinished = b->unfinished;
+	a->errors = b->errors;
 	a->lat_sum = b->lat_sum;
 	a->lat_min = b->calls ? b->lat_min : 0;
 	a->lat_max = b->lat_max;
@@ -439,6 +469,8 @@ static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struc
 	d->calls = now->calls - prev->calls;
 	d->unfinished = now->unfinished - prev->unfinished;
 	d->dropped = now->dropped - prev->dropped;
+	d->errors = now->errors - prev->errors;
+	d->filtered = now->filtered - prev->filtered;
 	d->lat_sum = now->lat_sum - prev->lat_sum;
 	for (i = 0; i < WM_HIST_BUCKETS; i++) {
 		d->hist[i] = now->hist[i] - prev->hist[i];

@@ -21,6 +21,8 @@ struct wm_agg {
 	__u64 calls;		/* completed calls */
 	__u64 unfinished;	/* entries whose return never came */
 	__u64 dropped;		/* records lost in BPF (ring full, too deep) */
+	__u64 errors;		/* completed calls --error marked */
+	__u64 filtered;		/* calls seen that --filter left out (counted in BPF) */
 	__u64 lat_min, lat_max, lat_sum;
 	__u64 hist[WM_HIST_BUCKETS];
 };
@@ -33,8 +35,10 @@ struct wm_sink {
 struct wm_store_opts {
 	size_t sz;
 	size_t recent;		/* calls kept in the recent ring (0: none) */
+	bool show_errors;	/* an ERRORS column in the text summary (--error given) */
+	bool show_filtered;	/* a FILTERED column (--filter given) */
 };
-#define wm_store_opts__last_field recent
+#define wm_store_opts__last_field show_filtered
 
 struct wm_store;
 
@@ -48,6 +52,8 @@ int store__add_sink(struct wm_store *s, const struct wm_sink *sink);
 int store__add(struct wm_store *s, const struct wm_call_view *c);
 /* Drops are counted in BPF; this sets the absolute figure for a function. */
 void store__set_dropped(struct wm_store *s, __u32 func_id, __u64 dropped);
+/* The same for calls --filter left out in BPF. */
+void store__set_filtered(struct wm_store *s, __u32 func_id, __u64 filtered);
 const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id);
 /* Latency at percentile p (0..100) of completed calls; 0 when none. Within 1/16 of the true value. */
 __u64 store__percentile(const struct wm_store *s, __u32 func_id, double p);
