@@ -55,18 +55,20 @@ static const char schema_sql[] =
 	" start_ns INTEGER NOT NULL, latency_ns INTEGER,"
 	" depth INTEGER NOT NULL, parent_id INTEGER,"
 	" args TEXT NOT NULL, result TEXT, unfinished TEXT,"
-	" error INTEGER NOT NULL DEFAULT 0, error_text TEXT);"
+	" error INTEGER NOT NULL DEFAULT 0, error_text TEXT, stack TEXT);"
 	"CREATE TABLE aggregates ("
 	" function_id INTEGER PRIMARY KEY REFERENCES functions(id),"
 	" calls INTEGER NOT NULL, unfinished INTEGER NOT NULL,"
 	" dropped INTEGER NOT NULL, not_kept INTEGER NOT NULL,"
 	" min_ns INTEGER, max_ns INTEGER, sum_ns INTEGER,"
 	" p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER,"
-	" histogram TEXT NOT NULL);";
+	" histogram TEXT NOT NULL,"
+	" errors INTEGER NOT NULL DEFAULT 0, filtered INTEGER NOT NULL DEFAULT 0);";
 
 static const char insert_call_sql[] =
 	"INSERT INTO calls (id, session_id, function_id, pid, tid, start_ns, latency_ns, depth,"
-	" parent_id, args, result, unfinished) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	" parent_id, args, result, unfinished, error, error_text, stack)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 struct wm_dbstore {
 	char *path;
@@ -89,7 +91,7 @@ struct wm_dbstore {
 	__u64 lost;	  /* atomic */
 	int failed;	  /* atomic: errmsg is set */
 	char errmsg[256];
-	struct wm_buf args, result;
+	struct wm_buf args, result, error, stack;
 };
 
 static int exec_sql(sqlite3 *db, const char *sql)
@@ -338,6 +340,25 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 		sqlite3_bind_null(st, 11);
 		sqlite3_bind_text(st, 12, format__unfinished_name(c->hdr.flags), -1, SQLITE_STATIC);
 	}
+	sqlite3_bind_int(st, 13, done && (c->hdr.flags & WM_F_ERROR));
+	if (done && (c->hdr.flags & WM_F_ERROR)) {
+		buf__reset(&s->error);
+		format__error_json(&s->error, f, c);
+		sqlite3_bind_text(st, 14, s->error.p, s->error.len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 14);
+	}
+	if (f->plan.stack_slot >= 0) {
+		buf__reset(&s->stack);
+		format__stack_json(&s->stack, f, c);
+		sqlite3_bind_text(st, 15, s->stack.p, s->stack.len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 15);
+	}
+	if (s->error.err || s->stack.err) {
+		sqlite3_reset(st);
+		return -ENOMEM;
+	}
 	ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_reset(st);
 	return ret;
@@ -543,8 +564,11 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 	sqlite3_stmt *st = NULL;
 	int i, ret = -EIO;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-			       &st, NULL))
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO aggregates (function_id, calls, unfinished, dropped, "
+			       "not_kept, min_ns, max_ns, sum_ns, p50_ns, p90_ns, p99_ns, histogram, "
+			       "errors, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL))
 		goto cleanup;
 	for (i = 0; i < s->nr_funcs; i++) {
 		const struct wm_agg *a = store__agg(aggs, i);
@@ -573,6 +597,8 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 			sqlite3_bind_int64(st, 11, store__percentile(aggs, i, 99));
 		}
 		sqlite3_bind_text(st, 12, hist.p, hist.len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 13, a->errors);
+		sqlite3_bind_int64(st, 14, a->filtered);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto cleanup;
 	}
@@ -634,6 +660,8 @@ void dbstore__free(struct wm_dbstore *db)
 	callq__free(db->q);
 	nest__free(db->nest);
 	buf__free(&db->args);
+	buf__free(&db->error);
+	buf__free(&db->stack);
 	buf__free(&db->result);
 	free(db->func_ids);
 	free(db->func_not_kept);

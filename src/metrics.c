@@ -31,7 +31,7 @@
 #define CONTENT_TYPE	  "text/plain; version=0.0.4; charset=utf-8"
 
 struct func_snap {
-	__u64 calls, unfinished, dropped, lat_sum;
+	__u64 calls, unfinished, dropped, errors, lat_sum;
 	__u64 le[WM_METRICS_NR_LE]; /* cumulative: calls with latency <= metrics__le_ns(i) */
 };
 
@@ -41,6 +41,7 @@ struct metrics_snapshot {
 	bool own_labels;
 	struct func_snap *f;
 	struct metrics_self self;
+	bool has_errors; /* some function has --error: export wrapmon_errors_total */
 };
 
 struct wm_metrics {
@@ -115,6 +116,7 @@ int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
 	for (i = 0; i < nr_funcs; i++) {
 		const struct wm_func *f = &funcs[i];
 
+		snap->has_errors |= f->error_expr[0] != '\0';
 		buf__reset(&b);
 		buf__puts(&b, "function=\"");
 		esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
@@ -150,6 +152,7 @@ static void snapshot_copy(struct metrics_snapshot *dst, const struct metrics_sna
 {
 	memcpy(dst->f, src->f, src->nr_funcs * sizeof(*src->f));
 	dst->self = src->self;
+	dst->has_errors = src->has_errors;
 }
 
 /*
@@ -188,6 +191,7 @@ void metrics__snapshot_fill(struct metrics_snapshot *snap, const struct wm_store
 		fs->calls = a->calls;
 		fs->unfinished = a->unfinished;
 		fs->dropped = a->dropped;
+		fs->errors = a->errors;
 		fs->lat_sum = a->lat_sum;
 	}
 	if (self)
@@ -217,7 +221,7 @@ static void family(struct wm_buf *b, const char *name, const char *type, const c
 	buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-enum func_field { F_CALLS, F_UNFINISHED, F_DROPPED };
+enum func_field { F_CALLS, F_UNFINISHED, F_DROPPED, F_ERRORS };
 
 static void func_counter(struct wm_buf *b, const struct metrics_snapshot *snap, const char *name,
 			 const char *help, enum func_field field)
@@ -227,6 +231,7 @@ static void func_counter(struct wm_buf *b, const struct metrics_snapshot *snap, 
 		const struct func_snap *fs = &snap->f[i];
 		__u64 v = field == F_CALLS	? fs->calls :
 			  field == F_UNFINISHED ? fs->unfinished :
+			  field == F_ERRORS	? fs->errors :
 						  fs->dropped;
 
 		buf__printf(b, "%s{%s} %llu\n", name, snap->labels[i], (unsigned long long)v);
@@ -276,6 +281,9 @@ void metrics__render(const struct metrics_snapshot *snap, struct wm_buf *b)
 		     "Calls whose return never came (thread exit, longjmp, exec).", F_UNFINISHED);
 	func_counter(b, snap, "wrapmon_dropped_total",
 		     "Calls not recorded: BPF ring buffer full, or nested too deep.", F_DROPPED);
+	if (snap->has_errors)
+		func_counter(b, snap, "wrapmon_errors_total",
+			     "Completed calls that --error marked as errors.", F_ERRORS);
 	func_histogram(b, snap);
 	self_value(b, "wrapmon_ring_buffer_size_bytes", "gauge", "Size of the BPF ring buffer.",
 		   s->ring_size);

@@ -201,9 +201,10 @@ static int open_db(struct report *r)
 	}
 	if (!wrapmon)
 		goto cleanup;
-	if (ver != WM_DB_SCHEMA_VERSION) {
-		err__set(r->err, r->errsz, "%s has schema version %d; this wrapmon reads version %d",
-			r->path, ver, WM_DB_SCHEMA_VERSION);
+	if (ver < WM_DB_SCHEMA_OLDEST || ver > WM_DB_SCHEMA_VERSION) {
+		err__set(r->err, r->errsz,
+			 "%s has schema version %d; this wrapmon reads versions %d to %d", r->path,
+			 ver, WM_DB_SCHEMA_OLDEST, WM_DB_SCHEMA_VERSION);
 		ret = -EPROTO;
 		goto done;
 	}

@@ -234,7 +234,7 @@ static void test_schema_and_rows(void **state)
 	db = db_open(fx->path);
 	assert_rows(db, "PRAGMA journal_mode", "delete\n");
 	assert_rows(db, "SELECT key, value FROM meta ORDER BY key",
-		    "format|wrapmon\nschema_version|1\n");
+		    "format|wrapmon\nschema_version|2\n");
 	uname(&u);
 	snprintf(want, sizeof(want),
 		 "1|wrapmon-trace -p 42 -f 'int search(const char *pat, const char *s)'|42|"

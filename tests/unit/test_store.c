@@ -497,13 +497,13 @@ static void test_summary_json(void **state)
 		out,
 		"{\"summary\":{\"duration_ns\":1500000000,\"functions\":["
 		"{\"function\":\"search\",\"object\":\"/usr/bin/app\",\"calls\":5,\"unfinished\":1,"
-		"\"dropped\":4,\"latency_ns\":{\"min\":850,\"avg\":3270,\"p50\":1184,\"p99\":12000,"
+		"\"dropped\":4,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":850,\"avg\":3270,\"p50\":1184,\"p99\":12000,"
 		"\"max\":12000}},"
 		"{\"function\":\"a_function_with_a_long_name\",\"object\":\"/usr/lib/libx.so.1\","
-		"\"calls\":0,\"unfinished\":1,\"dropped\":0,\"latency_ns\":null},"
+		"\"calls\":0,\"unfinished\":1,\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":null},"
 		"{\"function\":\"idle\",\"object\":\"/tmp/"
 		"we\\\"ird\\n\",\"calls\":2,\"unfinished\":0,"
-		"\"dropped\":0,\"latency_ns\":{\"min\":5000000,\"avg\":5000000,\"p50\":5000000,"
+		"\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":5000000,\"avg\":5000000,\"p50\":5000000,"
 		"\"p99\":5000000,\"max\":5000000}}]}}\n");
 	p = popen("python3 -c 'import json,sys; d = json.load(sys.stdin); "
 		  "assert d[\"summary\"][\"functions\"][2][\"object\"] == \"/tmp/we\\\"ird\\n\"'",
@@ -586,7 +586,7 @@ static void test_intervals_are_deltas(void **state)
 	out = interval(fx->s, true);
 	assert_non_null(strstr(out, "{\"interval\":{\"ts\":\"2026-11-21T12:00:01Z\","
 				    "\"duration_ns\":500000000,\"functions\":[{\"function\":\"search\""));
-	assert_non_null(strstr(out, "\"calls\":2,\"unfinished\":0,\"dropped\":0,\"latency_ns\":"
+	assert_non_null(strstr(out, "\"calls\":2,\"unfinished\":0,\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":"
 				    "{\"min\":1000,\"avg\":1000,\"p50\":1000,\"p99\":1000,\"max\":1000}"));
 	free(out);
 
@@ -594,7 +594,7 @@ static void test_intervals_are_deltas(void **state)
 	assert_int_equal(add_call(fx->s, 0, 50000), 0);
 	store__set_dropped(fx->s, 0, 3);
 	out = interval(fx->s, true);
-	assert_non_null(strstr(out, "\"calls\":1,\"unfinished\":0,\"dropped\":3,\"latency_ns\":"
+	assert_non_null(strstr(out, "\"calls\":1,\"unfinished\":0,\"dropped\":3,\"errors\":0,\"filtered\":0,\"latency_ns\":"
 				    "{\"min\":49152,\"avg\":50000,\"p50\":50000,\"p99\":50000,\"max\":50000}"));
 	free(out);
 
