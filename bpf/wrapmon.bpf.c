@@ -160,6 +160,11 @@ static long cap_one(__u64 i, void *arg)
 		ptr = fr->sp + 8 + cap->off;
 	else
 		ptr = cap_value(fr, c->ret, cap->src);
+	if (ptr && cap->ind_off != WM_IND_NONE &&
+	    bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(ptr + cap->ind_off))) {
+		fr->str_len[slot] = WM_STR_FAULT;
+		return 0;
+	}
 	if (!ptr)
 		return 0;
 

@@ -76,8 +76,15 @@ struct wm_cap {
 	__u16 size;	/* WM_CAP_MEM: bytes, or at most this many with len_src; STACK: bytes */
 	__u16 elem_size; /* WM_CAP_MEM with len_src: bytes per element */
 	__u32 off;	/* WM_SRC_STACK: bytes from the first stack argument */
-	__u32 pad;
+	/*
+	 * Not WM_IND_NONE: the address read from is the pointer stored at this
+	 * offset from the source's (a struct member "char *name").
+	 */
+	__u16 ind_off;
+	__u16 pad;
 };
+
+#define WM_IND_NONE 0xffff
 
 enum wm_func_flags {
 	WM_FC_FILTER = 1 << 0,	    /* a --filter program: exprs[2 * id] */

@@ -14,6 +14,7 @@
 struct pending {
 	struct wm_cap cap;
 	int param; /* -1: the result */
+	int field; /* >= 0: a string member of the struct the param points to */
 	bool out;
 };
 
@@ -88,12 +89,37 @@ static void add(struct pending *list, int *n, int param, bool out, __u8 kind, __
 	e = &list[(*n)++];
 	memset(e, 0, sizeof(*e));
 	e->param = param;
+	e->field = -1;
 	e->out = out;
 	e->cap.kind = kind;
 	e->cap.src = src;
 	e->cap.at_return = at_return;
 	e->cap.len_src = WM_LEN_FIXED;
+	e->cap.ind_off = WM_IND_NONE;
 	e->cap.size = size > WM_MEM_MAX ? WM_MEM_MAX : size;
+}
+
+/* The strings a struct's "char *" members point to, read at entry: one slot each. */
+static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
+			       int v, struct pending *list, int *n)
+{
+	for (unsigned int k = 0; k < t->nr_fields; k++) {
+		unsigned int idx = t->first_field + k;
+		const struct wm_field *fl;
+
+		if (idx >= WM_SIG_MAX_FIELDS || (int)idx >= sig->nr_fields)
+			break;
+		fl = &sig->fields[idx];
+		if (fl->type.kind != WM_T_STR || fl->count || fl->bit_size || fl->offset > 0xfff0 ||
+		    fl->offset + 8 > t->struct_size)
+			continue;
+		add(list, n, param, false, WM_CAP_STR, v, false, 0);
+		if (*n && list[*n - 1].param == param && list[*n - 1].field < 0 &&
+		    list[*n - 1].cap.kind == WM_CAP_STR) {
+			list[*n - 1].field = idx;
+			list[*n - 1].cap.ind_off = fl->offset;
+		}
+	}
 }
 
 void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct wm_plan *plan)
@@ -108,12 +134,15 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	memset(plan->cfg.val_slot, 0xff, sizeof(plan->cfg.val_slot));
 	for (i = 0; i < WM_SIG_MAX_PARAMS; i++)
 		plan->val[i] = plan->entry_slot[i] = plan->out_slot[i] = -1;
+	for (i = 0; i < WM_SIG_MAX_FIELDS; i++)
+		plan->field_slot[i] = -1;
 	plan->ret_slot = plan->stack_slot = -1;
 
 	if (o && o->stack) {
 		plan->cfg.caps[0].kind = WM_CAP_STACK;
 		plan->cfg.caps[0].size = WM_STACK_MAX * 8;
 		plan->cfg.caps[0].len_src = WM_LEN_FIXED;
+		plan->cfg.caps[0].ind_off = WM_IND_NONE;
 		plan->cfg.flags |= WM_FC_STACK;
 		plan->stack_slot = slot++;
 		budget -= WM_STACK_MAX * 8;
@@ -152,6 +181,8 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 			if (t->target.kind == WM_T_STRUCT || t->target_count || t->target_const ||
 			    !out_params)
 				add(entry, &nr_entry, i, false, WM_CAP_MEM, v, false, n);
+			if (t->target.kind == WM_T_STRUCT)
+				add_member_strings(sig, t, i, v, entry, &nr_entry);
 			if (!t->target_const && out_params)
 				add(ret, &nr_ret, i, true, WM_CAP_MEM, v, true, n);
 			/* A const scalar pointer is an address (in an entry slot nobody prints). */
@@ -198,13 +229,15 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		}
 		budget -= bytes;
 		plan->cfg.caps[slot] = e->cap;
-		if (e->param < 0)
+		if (e->field >= 0)
+			plan->field_slot[e->field] = slot;
+		else if (e->param < 0)
 			plan->ret_slot = slot;
 		else if (e->out)
 			plan->out_slot[e->param] = slot;
 		else
 			plan->entry_slot[e->param] = slot;
-		if (e->cap.kind == WM_CAP_STR)
+		if (e->cap.kind == WM_CAP_STR && e->field < 0)
 			plan->cfg.val_slot[e->cap.src] = slot;
 		slot++;
 	}

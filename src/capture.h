@@ -26,6 +26,8 @@ struct wm_plan {
 	int out_slot[WM_SIG_MAX_PARAMS];   /* slot read again at return, -1: none */
 	int ret_slot;			   /* the result's slot, -1: none */
 	int stack_slot;			   /* --stack, -1: none */
+	/* A "char *" member of a struct an argument points to: its string's slot, -1: none. */
+	int field_slot[WM_SIG_MAX_FIELDS];
 	unsigned int data_max;		   /* slot bytes a record may carry */
 	int nr_dropped;			   /* captures left out: no slot or no room */
 };

@@ -182,6 +182,11 @@ struct val {
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
 	bool trunc;
 	unsigned char regs[16]; /* a struct passed in registers, assembled */
+	const struct wm_call_view *c;
+	/* Read again at return: the entry's bytes, to know whether a member still points to the same string. */
+	bool out;
+	const char *entry_bytes;
+	int entry_len;
 };
 
 static void slot_get(const struct wm_call_view *c, int slot, struct val *v)
@@ -203,6 +208,12 @@ static void param_get(const struct wm_func *f, const struct wm_call_view *c, int
 	int idx = f->plan.val[i];
 
 	memset(v, 0, sizeof(*v));
+	v->c = c;
+	v->out = out;
+	if (out && f->plan.entry_slot[i] >= 0 && c->str_len[f->plan.entry_slot[i]] >= 0) {
+		v->entry_bytes = c->str[f->plan.entry_slot[i]];
+		v->entry_len = c->str_len[f->plan.entry_slot[i]];
+	}
 	slot_get(c, out ? f->plan.out_slot[i] : f->plan.entry_slot[i], v);
 	if (idx < 0 || idx >= WM_MAX_VALS) {
 		/* A struct in the stack argument area: its bytes are all there is. */
@@ -230,6 +241,7 @@ static void param_get(const struct wm_func *f, const struct wm_call_view *c, int
 static void ret_get(const struct wm_func *f, const struct wm_call_view *c, struct val *v)
 {
 	memset(v, 0, sizeof(*v));
+	v->c = c;
 	v->avail = true;
 	v->raw = c->hdr.ret;
 	slot_get(c, f ? f->plan.ret_slot : -1, v);
@@ -437,10 +449,52 @@ static void put_field_name_json(struct wm_buf *b, const struct wm_field *fl)
 }
 
 /* A struct or union one level deep: "{x=1, y=2, name=\"a\"}" or a JSON object. */
-static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
-			   const unsigned char *p, unsigned int avail, bool trunc, bool json)
+/*
+ * A "char *" member: the string BPF read through it at entry (slot), or, in
+ * bytes read again at return, the same string while the pointer is unchanged.
+ */
+static bool put_member_string(struct wm_buf *b, const struct wm_func *f, const struct val *v,
+			      unsigned int idx, const struct wm_field *fl, bool json)
 {
+	int slot = f->plan.field_slot[idx];
+	const struct wm_call_view *c = v->c;
+	__u64 raw, was;
+
+	if (slot < 0 || slot >= WM_NR_SLOTS || !c || fl->offset + 8 > (unsigned int)v->len)
+		return false;
+	raw = load_le((const unsigned char *)v->bytes + fl->offset, 8);
+	if (v->out) {
+		if (!v->entry_bytes || fl->offset + 8 > (unsigned int)v->entry_len)
+			return false;
+		was = load_le((const unsigned char *)v->entry_bytes + fl->offset, 8);
+		if (was != raw)
+			return false;
+	}
+	if (!raw) {
+		buf__puts(b, json ? "null" : "NULL");
+		return true;
+	}
+	if (c->str_len[slot] < 0 || !c->str[slot])
+		return false;
+	if (json) {
+		put_json_str(b, c->str[slot], c->str_len[slot]);
+		return true;
+	}
+	buf__putc(b, '"');
+	esc__c(b, c->str[slot], c->str_len[slot]);
+	buf__putc(b, '"');
+	if (c->hdr.str_trunc >> slot & 1)
+		buf__puts(b, "...");
+	return true;
+}
+
+static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+			   const struct val *v, bool json)
+{
+	const unsigned char *p = (const unsigned char *)v->bytes;
+	unsigned int avail = v->len > 0 ? v->len : 0;
 	const struct wm_sig *sig = &f->sig;
+	bool trunc = v->trunc;
 	unsigned int i;
 
 	buf__putc(b, '{');
@@ -484,7 +538,7 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 				buf__puts(b, raw ? "true" : "false");
 			else
 				put_int(b, &bt, raw);
-		} else {
+		} else if (fl->type.kind != WM_T_STR || !put_member_string(b, f, v, idx, fl, json)) {
 			put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
 		}
 	}
@@ -504,11 +558,11 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 		return false;
 	switch (t->kind) {
 	case WM_T_STRUCT:
-		put_struct_mem(b, f, t, p, n, v->trunc, json);
+		put_struct_mem(b, f, t, v, json);
 		return true;
 	case WM_T_PTR:
 		if (t->target.kind == WM_T_STRUCT)
-			put_struct_mem(b, f, t, p, n, v->trunc, json);
+			put_struct_mem(b, f, t, v, json);
 		else if (t->target_count)
 			put_array_mem(b, f, &t->target, t->target_count, p, n, v->trunc, json);
 		else
