@@ -113,16 +113,19 @@ struct wm_param {
 	/*
 	 * Integer argument register (0..5) this parameter arrives in (its
 	 * first eightbyte, for a struct of 9..16 bytes: nr_regs is then 2),
-	 * or -1 when it is not in one. Set by sig__assign_regs().
+	 * or -1 when it is not in one (nr_regs 0). Set by sig__assign_regs().
+	 * A float, or a small struct with a float eightbyte, is in SSE
+	 * registers: reg and stack_off are both -1.
 	 */
 	int reg;
 	int nr_regs;
 	/*
 	 * Passed in memory (an integer argument past the sixth register, a
-	 * struct over 16 bytes, or one that no longer fits in the registers
-	 * left): byte offset from the first stack argument (the eightbyte
-	 * just above the return address). -1 when in registers, or unknown
-	 * (floats past the eighth SSE register are not tracked).
+	 * float past the eighth SSE register, long double, a struct over 16
+	 * bytes, or one that no longer fits in the registers left): byte
+	 * offset from the first stack argument (the eightbyte just above the
+	 * return address). -1 when in registers, or unknown (after a struct
+	 * by value whose layout is not known).
 	 */
 	int stack_off;
 };
