@@ -587,6 +587,10 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 	o->kind = t->kind;
 	o->type_name = t->name;
 	switch (t->kind) {
+	case WM_T_ENUM:
+		/* Compared by value for now: an enum's register is an integer. */
+		o->kind = WM_T_INT;
+		/* fall through */
 	case WM_T_INT:
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
@@ -599,6 +603,11 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		o->size = 1;
 		o->is_signed = false;
 		return 0;
+	case WM_T_FUNCPTR:
+	case WM_T_BUF:
+		/* Addresses like any pointer: compared with NULL or a number. */
+		o->kind = WM_T_PTR;
+		/* fall through */
 	case WM_T_PTR:
 	case WM_T_STR:
 		o->size = 8;
