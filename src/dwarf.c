@@ -1218,6 +1218,154 @@ static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 	type__map_kind(l, die, t);
 }
 
+/*
+ * The named type a prototype's spelling refers to, as proto.c spells it:
+ * "const struct foo *" is struct foo behind one pointer, "foo_t *" the
+ * typedef foo_t. False for anything else: a function pointer, a standard
+ * type, a name that may have been cut to fit.
+ */
+static bool proto_name__parse(const char *name, int *tag, char *ident, size_t size, int *stars)
+{
+	static const char *const builtin[] = {
+		"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+		"bool", "_Bool",
+	};
+	char buf[WM_TYPE_NAME_MAX], *words[3], *w, *save = NULL;
+	size_t i;
+	int n = 0;
+
+	if (strlen(name) >= sizeof(buf) - 1 || strchr(name, '('))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", name);
+	*stars = 0;
+	for (w = buf; *w; w++) {
+		if (*w == '*') {
+			(*stars)++;
+			*w = ' ';
+		}
+	}
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(w, "const") || !strcmp(w, "volatile"))
+			continue;
+		if (n == 3)
+			return false;
+		words[n++] = w;
+	}
+	if (n == 2) {
+		if (!strcmp(words[0], "struct"))
+			*tag = DW_TAG_structure_type;
+		else if (!strcmp(words[0], "union"))
+			*tag = DW_TAG_union_type;
+		else if (!strcmp(words[0], "enum"))
+			*tag = DW_TAG_enumeration_type;
+		else
+			return false;
+		snprintf(ident, size, "%s", words[1]);
+		return true;
+	}
+	if (n != 1)
+		return false;
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		if (!strcmp(words[0], builtin[i]))
+			return false;
+	}
+	*tag = DW_TAG_typedef;
+	snprintf(ident, size, "%s", words[0]);
+	return true;
+}
+
+/*
+ * Lay out one prototype type from debug info: a struct or union by value,
+ * an enum by value, or what a single pointer (or buffer) to a struct,
+ * union, enum or typedef points to. Types already complete are left
+ * alone, so completing twice changes nothing. -ENOENT only for a struct
+ * by value that stays without a size.
+ */
+static int type__complete(struct layout *l, struct wm_type *t)
+{
+	bool by_value = t->kind == WM_T_STRUCT && t->size == 0;
+	char ident[WM_TYPE_NAME_MAX];
+	struct wm_type full, keep;
+	Dwarf_Die die, *dp;
+	int tag, stars;
+
+	if (!proto_name__parse(t->name, &tag, ident, sizeof(ident), &stars))
+		return by_value ? -ENOENT : 0;
+	if (stars == 0) {
+		bool is_enum = tag == DW_TAG_enumeration_type && t->kind == WM_T_INT;
+
+		if (!by_value && !is_enum)
+			return 0;
+		dp = dwarf__find_type(l->d, tag, ident, &die);
+		memset(&full, 0, sizeof(full));
+		if (dp)
+			type__map_kind(l, dp, &full);
+		if (full.kind != (by_value ? WM_T_STRUCT : WM_T_ENUM) &&
+		    !(is_enum && full.kind == WM_T_INT))
+			return by_value ? -ENOENT : 0;
+		memcpy(full.name, t->name, sizeof(full.name));
+		*t = full;
+		return 0;
+	}
+	if (stars != 1 || (t->kind != WM_T_PTR && t->kind != WM_T_BUF))
+		return 0;
+	if (tag == DW_TAG_enumeration_type ? t->target.kind != WM_T_INT
+					   : t->target.kind != WM_T_UNKNOWN)
+		return 0;
+	dp = dwarf__find_type(l->d, tag, ident, &die);
+	if (!dp)
+		return 0;
+
+	/* The prototype's own say (const, counts, the buffer's length) stays. */
+	keep = *t;
+	memset(&t->target, 0, sizeof(t->target));
+	ptr__map_target(l, dp, t);
+	t->target_const = keep.target_const;
+	if (keep.target_count)
+		t->target_count = keep.target_count;
+	if ((t->kind == WM_T_BUF || t->target_count) && t->target.kind == WM_T_VOID) {
+		t->target.kind = WM_T_CHAR;
+		t->target.size = 1;
+	}
+	/* A typedef of char ("gchar *") is text, as when DWARF gives the signature. */
+	if (t->kind == WM_T_PTR && !t->target_count && type__is_char(dp))
+		t->kind = WM_T_STR;
+	return 0;
+}
+
+int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_t errsz)
+{
+	struct layout l = { .d = d, .sig = sig };
+	const struct wm_type *bad = NULL;
+	const char *who = NULL;
+	int i;
+
+	if (err && errsz)
+		err[0] = '\0';
+	for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
+		if (type__complete(&l, &sig->params[i].type) && !bad) {
+			bad = &sig->params[i].type;
+			who = sig->params[i].name;
+		}
+	}
+	/* The result last: parameters have the first claim on the pools. */
+	if (type__complete(&l, &sig->ret) && !bad)
+		bad = &sig->ret;
+	sig__assign_regs(sig);
+	if (!bad)
+		return 0;
+	if (err && errsz)
+		snprintf(err, errsz,
+			 "%s%s%s is '%s' by value, whose size only debug info can give, and %s: "
+			 "build the object with -g, or pass a pointer",
+			 bad == &sig->ret ? "the result" : "parameter '",
+			 bad == &sig->ret ? "" : (who && who[0] ? who : "?"),
+			 bad == &sig->ret ? "" : "'", bad->name,
+			 d ? "the object's debug info does not define it"
+			   : "the object has no debug info");
+	return -ENOENT;
+}
+
 /* Does this subprogram DIE list its parameters itself? */
 static bool die__has_params(Dwarf_Die *die)
 {

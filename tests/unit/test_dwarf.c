@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "dwarf.h"
+#include "proto.h"
 #include "sig.h"
 
 static const char fixture_a[] =
@@ -970,6 +971,156 @@ static void test_cxx(void **state)
 	dwarf__free(d);
 }
 
+/* A prototype as -f gives it, then laid out from the fixture's debug info. */
+static void proto_sig(struct wm_dwarf *d, const char *text, struct wm_sig *sig, int want)
+{
+	char err[256];
+	int col, ret;
+
+	if (proto__parse(text, sig, &col, err, sizeof(err)))
+		fail_msg("'%s' does not parse at %d: %s", text, col, err);
+	ret = dwarf__complete_sig(d, sig, err, sizeof(err));
+	if (ret != want)
+		fail_msg("dwarf__complete_sig('%s') = %d: %s", text, ret, err);
+	assert_int_equal(sig->source, WM_SIG_PROTO);
+	if (!ret)
+		assert_string_equal(err, "");
+}
+
+static void test_complete_proto(void **state)
+{
+	struct fixture *fx = *state;
+	const struct wm_type *t;
+	struct wm_sig sig;
+	int nr_fields;
+
+	/* Pointers: the same members DWARF's own signature has. */
+	proto_sig(fx->d, "long t_named(struct named *n)", &sig, 0);
+	t = &sig.params[0].type;
+	assert_string_equal(t->name, "struct named *");
+	assert_int_equal(t->kind, WM_T_PTR);
+	assert_int_equal(t->target.kind, WM_T_STRUCT);
+	assert_int_equal(t->struct_size, sizeof(struct named));
+	assert_int_equal(t->nr_fields, 5);
+	check_field(field_of(&sig, t, "grid"), 16, WM_T_INT, 2, 6);
+	assert_int_equal(field_of(&sig, t, "lv")->type.kind, WM_T_ENUM);
+
+	/* By value and through a pointer to const, bitfields and all. */
+	proto_sig(fx->d, "int t_flags(struct flags f, const struct flags *fp)", &sig, 0);
+	check_param(&sig.params[0], "f", WM_T_STRUCT, 8, false, "struct flags", 0);
+	check_loc(&sig.params[0], 0, 1, -1);
+	check_flags(&sig, &sig.params[0].type);
+	assert_true(sig.params[1].type.target_const);
+	check_flags(&sig, &sig.params[1].type);
+	check_loc(&sig.params[1], 1, 1, -1);
+	/* Again: nothing changes, nothing is added to the pools. */
+	nr_fields = sig.nr_fields;
+	assert_int_equal(dwarf__complete_sig(fx->d, &sig, NULL, 0), 0);
+	assert_int_equal(sig.nr_fields, nr_fields);
+	assert_int_equal(sig.params[0].type.size, 8);
+
+	/* Enums by value and behind a pointer; the size is the object's. */
+	proto_sig(fx->d, "long t_enum(enum level lv, enum level *lp, enum big b)", &sig, 0);
+	check_param(&sig.params[0], "lv", WM_T_ENUM, 4, true, "enum level", 0);
+	check_enum(&sig, &sig.params[0].type, (const char *[]){ "L_LOW", "L_MID", "L_HIGH" },
+		   (long long[]){ -2, 0, 7 }, 3);
+	assert_int_equal(sig.params[1].type.target.kind, WM_T_ENUM);
+	assert_int_equal(sig.params[1].type.target.first_enum, sig.params[0].type.first_enum);
+	check_param(&sig.params[2], "b", WM_T_ENUM, 8, false, "enum big", 2);
+
+	/* A union by value. */
+	proto_sig(fx->d, "double t_union(union num u)", &sig, 0);
+	check_param(&sig.params[0], "u", WM_T_STRUCT, 8, false, "union num", 0);
+	assert_true(sig.params[0].type.is_union);
+	assert_int_equal(sig.params[0].type.nr_fields, 3);
+
+	/* Typedefs behind a pointer, const from the prototype; char typedefs read as text. */
+	proto_sig(fx->d, "int f(const inner_t *cin, gchar *g, my_u32 *u, undefined_t *x)", &sig, 0);
+	t = &sig.params[0].type;
+	assert_int_equal(t->target.kind, WM_T_STRUCT);
+	assert_true(t->target_const);
+	check_field(field_of(&sig, t, "b"), offsetof(struct inner, b), WM_T_CHAR, 1, 0);
+	check_param(&sig.params[1], "g", WM_T_STR, 8, false, "gchar *", 1);
+	assert_int_equal(sig.params[2].type.target.kind, WM_T_INT);
+	assert_int_equal(sig.params[2].type.target.size, 4);
+	assert_false(sig.params[2].type.target.is_signed);
+	assert_int_equal(sig.params[3].type.target.kind, WM_T_UNKNOWN);
+
+	/* A buffer of structs, and a struct only declared where it is used. */
+	proto_sig(fx->d, "int f(const struct inner *v[n], int n, struct hidden *h)", &sig, 0);
+	t = &sig.params[0].type;
+	assert_int_equal(t->kind, WM_T_BUF);
+	assert_int_equal(t->len_param, 1);
+	assert_int_equal(t->target.kind, WM_T_STRUCT);
+	assert_int_equal(t->target.size, sizeof(struct inner));
+	assert_int_equal(t->nr_fields, 2);
+	assert_true(t->target_const);
+	assert_int_equal(sig.params[2].type.nr_fields, 2);
+}
+
+static void test_complete_proto_locations(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_sig sig;
+	char err[256];
+
+	/* Until the struct's size is known, nothing from it on has a place; then all do. */
+	assert_int_equal(proto__parse("long t_one_left(int a1, int a2, int a3, int a4, int a5, "
+				      "struct s16 s, int x, long y)",
+				      &sig, NULL, NULL, 0),
+			 0);
+	check_loc(&sig.params[5], -1, 0, -1);
+	check_loc(&sig.params[6], -1, 0, -1);
+	assert_int_equal(dwarf__complete_sig(fx->d, &sig, err, sizeof(err)), 0);
+	check_loc(&sig.params[4], 4, 1, -1);
+	check_loc(&sig.params[5], -1, 0, 0);
+	check_loc(&sig.params[6], 5, 1, -1);
+	check_loc(&sig.params[7], -1, 0, 16);
+
+	/* A 24-byte result takes rdi. */
+	proto_sig(fx->d, "struct s24 t_ret24(int x)", &sig, 0);
+	check_type(&sig.ret, WM_T_STRUCT, 24, false, "struct s24");
+	check_loc(&sig.params[0], 1, 1, -1);
+}
+
+static void test_complete_proto_errors(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_sig sig;
+	char err[256];
+
+	/* No such struct in the object: the parameter and those after it stay unplaced. */
+	assert_int_equal(proto__parse("int f(int a, struct nosuch s, int b)", &sig, NULL, NULL, 0),
+			 0);
+	assert_int_equal(dwarf__complete_sig(fx->d, &sig, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "parameter 's' is 'struct nosuch' by value, whose size only debug "
+				 "info can give, and the object's debug info does not define it: "
+				 "build the object with -g, or pass a pointer");
+	check_loc(&sig.params[0], 0, 1, -1);
+	check_loc(&sig.params[2], -1, 0, -1);
+
+	/* No debug info at all. */
+	assert_int_equal(proto__parse("struct flags f(struct flags *p)", &sig, NULL, NULL, 0), 0);
+	assert_int_equal(dwarf__complete_sig(NULL, &sig, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "the result is 'struct flags' by value, whose size only debug "
+				 "info can give, and the object has no debug info: build the "
+				 "object with -g, or pass a pointer");
+	assert_int_equal(sig.params[0].type.target.kind, WM_T_UNKNOWN);
+
+	/* Pointers and enums need no debug info: they stay as the prototype says. */
+	proto_sig(NULL, "int f(struct flags *p, enum level lv, void *buf[ret])", &sig, 0);
+	assert_int_equal(sig.params[0].type.kind, WM_T_PTR);
+	assert_int_equal(sig.params[0].type.target.kind, WM_T_UNKNOWN);
+	check_param(&sig.params[1], "lv", WM_T_INT, 4, true, "enum level", 1);
+	assert_int_equal(sig.params[2].type.kind, WM_T_BUF);
+	assert_int_equal(sig.nr_fields, 0);
+	assert_int_equal(sig.nr_enums, 0);
+
+	/* A struct by value named like an enum or a typedef is still not found. */
+	proto_sig(fx->d, "int f(struct level s)", &sig, -ENOENT);
+	proto_sig(fx->d, "int f(union inner s)", &sig, -ENOENT);
+}
+
 static void test_same_name_by_address(void **state)
 {
 	struct fixture *fx = *state;
@@ -1093,6 +1244,9 @@ int main(void)
 		cmocka_unit_test(test_declaration_elsewhere),
 		cmocka_unit_test(test_member_pool_full),
 		cmocka_unit_test(test_cxx),
+		cmocka_unit_test(test_complete_proto),
+		cmocka_unit_test(test_complete_proto_locations),
+		cmocka_unit_test(test_complete_proto_errors),
 		cmocka_unit_test(test_same_name_by_address),
 		cmocka_unit_test(test_lookup_fallbacks),
 		cmocka_unit_test(test_snprint),
