@@ -411,7 +411,6 @@ static const char *base_name__normalize(const char *name)
 	return name;
 }
 
-
 /* Append the pointer star the C way: "int *", "int **", "char *const *". */
 static void str__append_star(char *buf, size_t size)
 {
@@ -806,8 +805,7 @@ static Dwarf_Die *struct__definition(struct layout *l, Dwarf_Die *st, Dwarf_Die 
 	if (!l->d || !dwarf_diecu(st, &cu, NULL, NULL))
 		return NULL;
 	lang = dwarf_srclang(&cu);
-	if (lang != DW_LANG_C89 && lang != DW_LANG_C && lang != DW_LANG_C99 &&
-	    lang != DW_LANG_C11)
+	if (lang != DW_LANG_C89 && lang != DW_LANG_C && lang != DW_LANG_C99 && lang != DW_LANG_C11)
 		return NULL;
 	return dwarf__find_type(l->d, dwarf_tag(st), dwarf_diename(st), out);
 }
@@ -1227,8 +1225,8 @@ static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 static bool proto_name__parse(const char *name, int *tag, char *ident, size_t size, int *stars)
 {
 	static const char *const builtin[] = {
-		"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
-		"bool", "_Bool",
+		"void",	  "char",   "short",	"int",	"long",	 "float",
+		"double", "signed", "unsigned", "bool", "_Bool",
 	};
 	char buf[WM_TYPE_NAME_MAX], *words[3], *w, *save = NULL;
 	size_t i;
@@ -1309,8 +1307,8 @@ static int type__complete(struct layout *l, struct wm_type *t)
 	}
 	if (stars != 1 || (t->kind != WM_T_PTR && t->kind != WM_T_BUF))
 		return 0;
-	if (tag == DW_TAG_enumeration_type ? t->target.kind != WM_T_INT
-					   : t->target.kind != WM_T_UNKNOWN)
+	if (tag == DW_TAG_enumeration_type ? t->target.kind != WM_T_INT :
+					     t->target.kind != WM_T_UNKNOWN)
 		return 0;
 	dp = dwarf__find_type(l->d, tag, ident, &die);
 	if (!dp)
@@ -1361,8 +1359,8 @@ int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_
 			 bad == &sig->ret ? "the result" : "parameter '",
 			 bad == &sig->ret ? "" : (who && who[0] ? who : "?"),
 			 bad == &sig->ret ? "" : "'", bad->name,
-			 d ? "the object's debug info does not define it"
-			   : "the object has no debug info");
+			 d ? "the object's debug info does not define it" :
+			     "the object has no debug info");
 	return -ENOENT;
 }
 
@@ -1412,8 +1410,7 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *name,
-			  Dwarf_Die *die)
+static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *name, Dwarf_Die *die)
 {
 	struct layout l = { .d = d, .sig = sig };
 	Dwarf_Die fn = *die, origin, type;

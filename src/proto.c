@@ -470,7 +470,6 @@ static int parser__pointers(struct parser *p, unsigned int *consts)
 	return depth;
 }
 
-
 /* The C spelling of the specifiers alone, e.g. "const unsigned long". */
 static void spec__name(const struct parser *p, const struct spec *s, char *buf, size_t size)
 {
@@ -540,8 +539,8 @@ static void spec__target(const struct parser *p, const struct spec *s, int depth
 	memset(sc, 0, sizeof(*sc));
 	t->target_const = depth == 1 ? s->is_const : depth <= 33 && (consts >> (depth - 2)) & 1;
 	if (depth > 1) {
-		sc->kind = depth == 2 && s->base == B_CHAR && s->sign != S_UNSIGNED ? WM_T_STR
-										       : WM_T_PTR;
+		sc->kind = depth == 2 && s->base == B_CHAR && s->sign != S_UNSIGNED ? WM_T_STR :
+										      WM_T_PTR;
 		sc->size = 8;
 		return;
 	}
@@ -595,8 +594,8 @@ static void spec__target(const struct parser *p, const struct spec *s, int depth
  * but for structs and unions by value: debug info may still give their
  * layout, so they are kept with size 0 (see dwarf__complete_sig()).
  */
-static int parser__make_type(struct parser *p, const struct spec *s, int depth,
-			     unsigned int consts, bool is_ret, struct wm_type *t)
+static int parser__make_type(struct parser *p, const struct spec *s, int depth, unsigned int consts,
+			     bool is_ret, struct wm_type *t)
 {
 	char name[WM_TYPE_NAME_MAX];
 	int i;
@@ -949,11 +948,11 @@ static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const stru
 			if (refs[i].soft)
 				continue;
 			sig__param_names(sig, names, sizeof(names));
-			return parser__fail(p, tok,
-					    "no parameter '%s' to count the elements of '%s': "
-					    "parameters are %s, or 'ret' for the result",
-					    name, sig->params[i].name[0] ? sig->params[i].name : "?",
-					    names);
+			return parser__fail(
+				p, tok,
+				"no parameter '%s' to count the elements of '%s': "
+				"parameters are %s, or 'ret' for the result",
+				name, sig->params[i].name[0] ? sig->params[i].name : "?", names);
 		}
 		if (len->kind != WM_T_INT)
 			return parser__fail(p, tok,

@@ -64,83 +64,117 @@ static const char fixture_a[] =
  * into the fixture, so member offsets and bitfield positions are checked
  * against the compiler itself, not only against numbers written here.
  */
-#define FIXTURE_TYPES                                                                      \
-	enum level { L_LOW = -2, L_MID = 0, L_HIGH = 7 };                                  \
-	enum big { B_ONE = 1, B_HUGE = 0xffffffffffULL };                                  \
-	struct inner { int a; char b; };                                                   \
-	typedef struct inner inner_t;                                                      \
-	struct flags {                                                                     \
-		unsigned int ready : 1;                                                    \
-		unsigned int mode : 3;                                                     \
-		int delta : 5;                                                             \
-		unsigned char tag;                                                         \
-		unsigned long long wide : 40;                                              \
-	};                                                                                 \
-	union num { int i; double d; unsigned char bytes[8]; };                            \
-	struct named {                                                                     \
-		char name[16];                                                             \
-		short grid[2][3];                                                          \
-		struct inner in;                                                           \
-		enum level lv;                                                             \
-		long count;                                                                \
-		int tail[];                                                                \
-	};                                                                                 \
-	struct with_cb {                                                                   \
-		int (*fn)(int);                                                            \
-		const char *label;                                                         \
-		void *ctx;                                                                 \
-		double ratio;                                                              \
-		_Bool on;                                                                  \
-		struct inner *next;                                                        \
-		char this_member_name_is_longer_than_thirty_one;                           \
-	};                                                                                 \
-	struct s8 { int a, b; };                                                           \
-	struct s16 { long a, b; };                                                         \
-	struct s24 { long a, b, c; };                                                      \
-	struct fd { double x, y; };                                                        \
-	struct wide { int WIDE_MEMBERS; };                                                 \
-	struct wide2 { int WIDE2_MEMBERS; };                                               \
+#define FIXTURE_TYPES                                            \
+	enum level { L_LOW = -2, L_MID = 0, L_HIGH = 7 };        \
+	enum big { B_ONE = 1, B_HUGE = 0xffffffffffULL };        \
+	struct inner {                                           \
+		int a;                                           \
+		char b;                                          \
+	};                                                       \
+	typedef struct inner inner_t;                            \
+	struct flags {                                           \
+		unsigned int ready : 1;                          \
+		unsigned int mode : 3;                           \
+		int delta : 5;                                   \
+		unsigned char tag;                               \
+		unsigned long long wide : 40;                    \
+	};                                                       \
+	union num {                                              \
+		int i;                                           \
+		double d;                                        \
+		unsigned char bytes[8];                          \
+	};                                                       \
+	struct named {                                           \
+		char name[16];                                   \
+		short grid[2][3];                                \
+		struct inner in;                                 \
+		enum level lv;                                   \
+		long count;                                      \
+		int tail[];                                      \
+	};                                                       \
+	struct with_cb {                                         \
+		int (*fn)(int);                                  \
+		const char *label;                               \
+		void *ctx;                                       \
+		double ratio;                                    \
+		_Bool on;                                        \
+		struct inner *next;                              \
+		char this_member_name_is_longer_than_thirty_one; \
+	};                                                       \
+	struct s8 {                                              \
+		int a, b;                                        \
+	};                                                       \
+	struct s16 {                                             \
+		long a, b;                                       \
+	};                                                       \
+	struct s24 {                                             \
+		long a, b, c;                                    \
+	};                                                       \
+	struct fd {                                              \
+		double x, y;                                     \
+	};                                                       \
+	struct wide {                                            \
+		int WIDE_MEMBERS;                                \
+	};                                                       \
+	struct wide2 {                                           \
+		int WIDE2_MEMBERS;                               \
+	};                                                       \
 	struct hidden;
 
 #define STR_(...) #__VA_ARGS__
-#define STR(...) STR_(__VA_ARGS__)
-#define WIDE_MEMBERS w00, w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15, w16, w17, w18, w19, w20, w21, w22, w23, w24, w25, w26, w27, w28, w29, w30, w31, w32, w33, w34, w35, w36, w37, w38, w39
-#define WIDE2_MEMBERS v00, v01, v02, v03, v04, v05, v06, v07, v08, v09, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19
+#define STR(...)  STR_(__VA_ARGS__)
+#define WIDE_MEMBERS                                                                              \
+	w00, w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15, w16, w17, \
+		w18, w19, w20, w21, w22, w23, w24, w25, w26, w27, w28, w29, w30, w31, w32, w33,   \
+		w34, w35, w36, w37, w38, w39
+#define WIDE2_MEMBERS                                                                             \
+	v00, v01, v02, v03, v04, v05, v06, v07, v08, v09, v10, v11, v12, v13, v14, v15, v16, v17, \
+		v18, v19
 
 FIXTURE_TYPES
 
 static const char fixture_types[] =
 	"#include <stddef.h>\n"
-	"#include <stdbool.h>\n" STR(FIXTURE_TYPES) "\n"
-	"int t_flags(struct flags f, const struct flags *fp) { return f.mode + fp->delta; }\n"
-	"double t_union(union num u, union num *up) { return u.d + up->i; }\n"
-	"long t_named(struct named *n) { return n->count + n->tail[0]; }\n"
-	"long t_enum(enum level lv, enum level *lp, enum big b, const enum level *clp)\n"
-	"{ return lv + *lp + b + *clp; }\n"
-	"int t_cb(int (*cb)(int), struct with_cb *w) { return cb(1) + w->on; }\n"
-	"long t_sizes(struct s8 a, struct s16 b, struct s24 c, int x)\n"
-	"{ return a.a + b.b + c.c + x; }\n"
-	"long t_one_left(int a1, int a2, int a3, int a4, int a5, struct s16 s, int x, long y)\n"
-	"{ return a1 + a2 + a3 + a4 + a5 + s.b + x + y; }\n"
-	"double t_mixed(double d0, int i0, float f1, long l1, struct fd fd, int i2,\n"
-	"               long double q, int i3)\n"
-	"{ return d0 + i0 + f1 + l1 + fd.y + i2 + q + i3; }\n"
-	"int t_ptrs(int *ip, long *lp, size_t *sp, bool *bp, double *dp, void **vpp,\n"
-	"           char **cpp, const int *cip, int (*arr)[4], const inner_t *cin)\n"
-	"{ return *ip + *lp + *sp + *bp + *dp + (vpp != 0) + (cpp != 0) + *cip + (*arr)[1]\n"
-	"         + cin->a; }\n"
-	"struct s24 t_ret24(int x) { struct s24 r = { x, x, x }; return r; }\n"
-	"struct s16 t_ret16(int x) { struct s16 r = { x, x }; return r; }\n"
-	"int t_decl(struct hidden *h) { return h != 0; }\n"
-	"int t_overflow(struct wide *w, struct wide2 *w2, enum level lv)\n"
-	"{ return w->w00 + w2->v00 + lv; }\n";
+	"#include <stdbool.h>\n" STR(
+		FIXTURE_TYPES) "\n"
+			       "int t_flags(struct flags f, const struct flags *fp) { return "
+			       "f.mode + fp->delta; }\n"
+			       "double t_union(union num u, union num *up) { return u.d + up->i; "
+			       "}\n"
+			       "long t_named(struct named *n) { return n->count + n->tail[0]; }\n"
+			       "long t_enum(enum level lv, enum level *lp, enum big b, const enum "
+			       "level *clp)\n"
+			       "{ return lv + *lp + b + *clp; }\n"
+			       "int t_cb(int (*cb)(int), struct with_cb *w) { return cb(1) + "
+			       "w->on; }\n"
+			       "long t_sizes(struct s8 a, struct s16 b, struct s24 c, int x)\n"
+			       "{ return a.a + b.b + c.c + x; }\n"
+			       "long t_one_left(int a1, int a2, int a3, int a4, int a5, struct s16 "
+			       "s, int x, long y)\n"
+			       "{ return a1 + a2 + a3 + a4 + a5 + s.b + x + y; }\n"
+			       "double t_mixed(double d0, int i0, float f1, long l1, struct fd fd, "
+			       "int i2,\n"
+			       "               long double q, int i3)\n"
+			       "{ return d0 + i0 + f1 + l1 + fd.y + i2 + q + i3; }\n"
+			       "int t_ptrs(int *ip, long *lp, size_t *sp, bool *bp, double *dp, "
+			       "void **vpp,\n"
+			       "           char **cpp, const int *cip, int (*arr)[4], const "
+			       "inner_t *cin)\n"
+			       "{ return *ip + *lp + *sp + *bp + *dp + (vpp != 0) + (cpp != 0) + "
+			       "*cip + (*arr)[1]\n"
+			       "         + cin->a; }\n"
+			       "struct s24 t_ret24(int x) { struct s24 r = { x, x, x }; return r; "
+			       "}\n"
+			       "struct s16 t_ret16(int x) { struct s16 r = { x, x }; return r; }\n"
+			       "int t_decl(struct hidden *h) { return h != 0; }\n"
+			       "int t_overflow(struct wide *w, struct wide2 *w2, enum level lv)\n"
+			       "{ return w->w00 + w2->v00 + lv; }\n";
 
 /* Member functions, references and this. */
-static const char fixture_cxx[] =
-	"struct P { int x; long y; };\n"
-	"class C { int m; public: int get(int k); };\n"
-	"int C::get(int k) { return m + k; }\n"
-	"int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n";
+static const char fixture_cxx[] = "struct P { int x; long y; };\n"
+				  "class C { int m; public: int get(int k); };\n"
+				  "int C::get(int k) { return m + k; }\n"
+				  "int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n";
 
 /* The same static name in a second unit: only the address tells them apart. */
 static const char fixture_b[] =
@@ -268,8 +302,7 @@ static int open_dwarf(const char *path, struct wm_dwarf **d)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	char a[PATH_MAX + 8], b[PATH_MAX + 8], c[PATH_MAX + 8], t[PATH_MAX + 16],
-		x[PATH_MAX + 16];
+	char a[PATH_MAX + 8], b[PATH_MAX + 8], c[PATH_MAX + 8], t[PATH_MAX + 16], x[PATH_MAX + 16];
 
 	if (!fx)
 		return -1;
@@ -296,8 +329,7 @@ static int setup(void **state)
 		return -1;
 	/* Unit names a.c and b.c, as the symbol table's STT_FILE entries. */
 	if (run("cd '%s' && cc -g -O0 -fPIC -shared -o libfix.so a.c b.c types.c", fx->dir) ||
-	    run("cd '%s' && cc -gdwarf-4 -O0 -fPIC -shared -o libtypes4.so b.c types.c",
-		fx->dir) ||
+	    run("cd '%s' && cc -gdwarf-4 -O0 -fPIC -shared -o libtypes4.so b.c types.c", fx->dir) ||
 	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc", fx->dir) ||
 	    run("cd '%s' && cc -g -O0 -no-pie -o prog a.c b.c", fx->dir) ||
 	    run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libopt.so opt.c",
@@ -433,12 +465,12 @@ static void bits_set(const void *p, size_t n, int *first, int *width)
 	}
 }
 
-#define COMPILER_BITS(T, m, first, width)                                                  \
-	do {                                                                               \
-		T v_;                                                                      \
-		memset(&v_, 0, sizeof(v_));                                                \
-		v_.m = -1;                                                                 \
-		bits_set(&v_, sizeof(v_), first, width);                                   \
+#define COMPILER_BITS(T, m, first, width)                \
+	do {                                             \
+		T v_;                                    \
+		memset(&v_, 0, sizeof(v_));              \
+		v_.m = -1;                               \
+		bits_set(&v_, sizeof(v_), first, width); \
 	} while (0)
 
 /*
@@ -450,8 +482,9 @@ static void check_bits(const struct wm_field *f, int want_first, int want_width,
 		       unsigned int struct_size)
 {
 	if ((int)(f->offset * 8 + f->bit_offset) != want_first || f->bit_size != want_width)
-		print_error("bitfield %s: offset %u bit_offset %d bit_size %d, want bit %d width %d\n",
-			    f->name, f->offset, f->bit_offset, f->bit_size, want_first, want_width);
+		print_error(
+			"bitfield %s: offset %u bit_offset %d bit_size %d, want bit %d width %d\n",
+			f->name, f->offset, f->bit_offset, f->bit_size, want_first, want_width);
 	assert_int_equal(f->offset * 8 + f->bit_offset, want_first);
 	assert_int_equal(f->bit_size, want_width);
 	assert_true(f->bit_offset + f->bit_size <= f->type.size * 8);
@@ -777,8 +810,8 @@ static void test_bitfields(void **state)
 
 	/* GCC's DWARF 4 counts bit_offset from the storage unit's most significant bit. */
 	assert_int_equal(open_dwarf(fx->types4, &d), 0);
-	assert_int_equal(
-		dwarf__func_sig(d, "t_flags", sym_addr(fx->types4, NULL, "t_flags"), &sig), 0);
+	assert_int_equal(dwarf__func_sig(d, "t_flags", sym_addr(fx->types4, NULL, "t_flags"), &sig),
+			 0);
 	check_flags(&sig, &sig.params[0].type);
 	check_flags(&sig, &sig.params[1].type);
 	assert_int_equal(dwarf__func_sig(d, "t_named", sym_addr(fx->types4, NULL, "t_named"), &sig),
@@ -819,10 +852,10 @@ static void test_scalar_pointers(void **state)
 		int size;
 		bool is_signed, is_const;
 	} want[] = {
-		{ "ip", WM_T_INT, 4, true, false },	 { "lp", WM_T_INT, 8, true, false },
-		{ "sp", WM_T_INT, 8, false, false },	 { "bp", WM_T_BOOL, 1, false, false },
-		{ "dp", WM_T_FLOAT, 8, false, false },	 { "vpp", WM_T_PTR, 8, false, false },
-		{ "cpp", WM_T_STR, 8, false, false },	 { "cip", WM_T_INT, 4, true, true },
+		{ "ip", WM_T_INT, 4, true, false },    { "lp", WM_T_INT, 8, true, false },
+		{ "sp", WM_T_INT, 8, false, false },   { "bp", WM_T_BOOL, 1, false, false },
+		{ "dp", WM_T_FLOAT, 8, false, false }, { "vpp", WM_T_PTR, 8, false, false },
+		{ "cpp", WM_T_STR, 8, false, false },  { "cip", WM_T_INT, 4, true, true },
 		{ "arr", WM_T_INT, 4, true, false },
 	};
 	struct wm_sig sig;

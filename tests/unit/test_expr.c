@@ -267,7 +267,8 @@ static void test_enum_funcptr_buf(void **state)
 	assert_int_equal(sig.params[1].type.kind, WM_T_BUF);
 	parse_ok("cb != NULL && buf == NULL && n > 2", &sig, &e);
 	assert_int_equal(e.ops[0].size, 8);
-	parse_err("cb == 'a'", &sig, 7, "'cb' is 'int (*)(int)': compare it with NULL or an address");
+	parse_err("cb == 'a'", &sig, 7,
+		  "'cb' is 'int (*)(int)': compare it with NULL or an address");
 
 	/* An enum (as DWARF gives it) compares as its integer. */
 	sig.params[2].type.kind = WM_T_ENUM;

@@ -500,7 +500,8 @@ static void test_buffer_errors(void **state)
 		  "'ret' for the result");
 	parse_err("void f(void *b[ret])", 16,
 		  "'[ret]': the function returns void, so the result cannot count the elements");
-	parse_err("char *f(void *b[ret])", 17, "'ret' is 'char *': an element count must be an integer");
+	parse_err("char *f(void *b[ret])", 17,
+		  "'ret' is 'char *': an element count must be an integer");
 	parse_err("int f(void *b[p], const char *p)", 15,
 		  "'p' is 'const char *': an element count must be an integer");
 	parse_err("int f(void *b[d], double d)", 15,
