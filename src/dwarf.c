@@ -941,30 +941,33 @@ static void scalar__map(struct layout *l, Dwarf_Die *die, struct wm_scalar *sc)
  * Where a bitfield's bits are: bit is its first bit from the start of the
  * struct, LSB first (x86_64 is little endian). The member is placed so
  * that reading f->type.size bytes at f->offset, shifting right by
- * bit_offset and keeping bit_size bits gives its value: offset is the
- * start of its storage unit, or for a packed field that straddles one, the
- * byte of its first bit with the read widened to fit. False when not even
- * eight bytes hold it.
+ * bit_offset and keeping bit_size bits gives its value, and the bytes read
+ * stay inside the struct (ssize bytes; 0 when unknown): offset is the start
+ * of its storage unit, or in a packed struct the smallest window that holds
+ * it. False when not even eight bytes do.
  */
-static bool field__place_bits(struct wm_field *f, long long bit, long long bits)
+static bool field__place_bits(struct wm_field *f, long long bit, long long bits, long long ssize)
 {
-	unsigned int size = f->type.size, need;
+	long long size = f->type.size, need, off;
 
 	if (bit < 0 || bits <= 0 || bits > 64 || bit / 8 > 0xffffffffLL)
 		return false;
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		size = 8;
-	f->offset = (unsigned int)(bit / (size * 8) * size);
-	if (bit - f->offset * 8LL + bits > size * 8) {
-		f->offset = (unsigned int)(bit / 8);
-		need = (unsigned int)((bit % 8 + bits + 7) / 8);
-		if (need > 8)
-			return false;
+	off = bit / (size * 8) * size;
+	if (bit - off * 8 + bits > size * 8 || (ssize > 0 && off + size > ssize)) {
+		need = (bit % 8 + bits + 7) / 8;
 		for (size = 1; size < need; size *= 2)
 			;
+		off = bit / 8;
+		if (ssize >= size && off + size > ssize)
+			off = ssize - size;
+		if (size > 8 || bit - off * 8 + bits > size * 8)
+			return false;
 	}
-	f->type.size = size;
-	f->bit_offset = (unsigned char)(bit - f->offset * 8LL);
+	f->offset = (unsigned int)off;
+	f->type.size = (unsigned char)size;
+	f->bit_offset = (unsigned char)(bit - off * 8);
 	f->bit_size = (unsigned char)bits;
 	return true;
 }
@@ -1009,8 +1012,8 @@ static bool member__offset(Dwarf_Die *m, unsigned long long *off)
 	return false;
 }
 
-/* One DW_TAG_member into f; false to leave it out. */
-static bool field__map(struct layout *l, Dwarf_Die *m, struct wm_field *f)
+/* One DW_TAG_member of a struct of ssize bytes into f; false to leave it out. */
+static bool field__map(struct layout *l, Dwarf_Die *m, long long ssize, struct wm_field *f)
 {
 	Dwarf_Die type, elem, peeled, *t;
 	unsigned long long off, count;
@@ -1042,18 +1045,18 @@ static bool field__map(struct layout *l, Dwarf_Die *m, struct wm_field *f)
 	if (!attr__sdata(m, DW_AT_bit_size, &bits))
 		return true;
 	if (attr__sdata(m, DW_AT_data_bit_offset, &bit))
-		return field__place_bits(f, bit, bits);
+		return field__place_bits(f, bit, bits, ssize);
 	/*
 	 * DWARF 2/3 (and GCC's DWARF 4): the storage unit of byte_size bytes
 	 * starts at the member's offset, and bit_offset counts from its most
 	 * significant bit.
 	 */
 	if (!attr__sdata(m, DW_AT_bit_offset, &v))
-		return field__place_bits(f, off * 8LL, bits);
+		return field__place_bits(f, off * 8LL, bits, ssize);
 	unit = dwarf_bytesize(m);
 	if (unit <= 0)
 		unit = f->type.size;
-	return field__place_bits(f, off * 8LL + unit * 8 - v - bits, bits);
+	return field__place_bits(f, off * 8LL + unit * 8 - v - bits, bits, ssize);
 }
 
 /*
@@ -1077,7 +1080,7 @@ static void struct__fields(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 			continue;
 		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
 			return;
-		if (!field__map(l, &child, &sig->fields[sig->nr_fields]))
+		if (!field__map(l, &child, t->struct_size, &sig->fields[sig->nr_fields]))
 			continue;
 		sig->nr_fields++;
 		t->nr_fields++;

@@ -119,6 +119,15 @@ static const char fixture_a[] =
 	struct wide2 {                                           \
 		int WIDE2_MEMBERS;                               \
 	};                                                       \
+	struct __attribute__((packed)) pk {                      \
+		char c;                                          \
+		unsigned x : 30;                                 \
+		unsigned y : 2;                                  \
+	};                                                       \
+	struct __attribute__((packed)) pk2 {                     \
+		char c;                                          \
+		unsigned z : 4;                                  \
+	};                                                       \
 	struct hidden;
 
 #define STR_(...) #__VA_ARGS__
@@ -167,6 +176,8 @@ static const char fixture_types[] =
 			       "}\n"
 			       "struct s16 t_ret16(int x) { struct s16 r = { x, x }; return r; }\n"
 			       "int t_decl(struct hidden *h) { return h != 0; }\n"
+			       "int t_packed(struct pk *p, struct pk2 *q) { return p->x + p->y + "
+			       "q->z; }\n"
 			       "int t_overflow(struct wide *w, struct wide2 *w2, enum level lv)\n"
 			       "{ return w->w00 + w2->v00 + lv; }\n";
 
@@ -793,6 +804,24 @@ static void check_flags(const struct wm_sig *sig, const struct wm_type *t)
 	assert_int_equal(field_of(sig, t, "wide")->type.size, 8);
 }
 
+/* Packed: storage units straddle, and may not even fit in the struct. */
+static void check_packed(const struct wm_sig *sig)
+{
+	const struct wm_type *p = &sig->params[0].type, *q = &sig->params[1].type;
+	int first, width;
+
+	assert_int_equal(p->struct_size, 5);
+	assert_int_equal(q->struct_size, 2);
+	COMPILER_BITS(struct pk, x, &first, &width);
+	assert_int_equal(first, 8);
+	check_bits(field_of(sig, p, "x"), first, width, p->struct_size);
+	COMPILER_BITS(struct pk, y, &first, &width);
+	check_bits(field_of(sig, p, "y"), first, width, p->struct_size);
+	COMPILER_BITS(struct pk2, z, &first, &width);
+	assert_int_equal(first, 8);
+	check_bits(field_of(sig, q, "z"), first, width, q->struct_size);
+}
+
 static void test_bitfields(void **state)
 {
 	struct fixture *fx = *state;
@@ -808,12 +837,19 @@ static void test_bitfields(void **state)
 	assert_true(sig.params[1].type.target_const);
 	check_flags(&sig, &sig.params[1].type);
 
+	get_sig(fx, "t_packed", &sig);
+	check_packed(&sig);
+
 	/* GCC's DWARF 4 counts bit_offset from the storage unit's most significant bit. */
 	assert_int_equal(open_dwarf(fx->types4, &d), 0);
 	assert_int_equal(dwarf__func_sig(d, "t_flags", sym_addr(fx->types4, NULL, "t_flags"), &sig),
 			 0);
 	check_flags(&sig, &sig.params[0].type);
 	check_flags(&sig, &sig.params[1].type);
+	/* Old-style bit_offset goes negative when the field straddles its unit. */
+	assert_int_equal(
+		dwarf__func_sig(d, "t_packed", sym_addr(fx->types4, NULL, "t_packed"), &sig), 0);
+	check_packed(&sig);
 	assert_int_equal(dwarf__func_sig(d, "t_named", sym_addr(fx->types4, NULL, "t_named"), &sig),
 			 0);
 	check_field(field_of(&sig, &sig.params[0].type, "grid"), 16, WM_T_INT, 2, 6);
