@@ -154,8 +154,11 @@ struct wm_sig {
  * Map parameters to x86_64 SysV integer registers and stack offsets:
  * floats take SSE registers (the first eight; later ones take stack
  * eightbytes), a struct of up to 16 bytes takes one or two integer
- * registers when both are free and the stack otherwise, larger structs
- * always the stack.
+ * registers when both are free and the stack otherwise (SSE registers for
+ * its eightbytes made only of float/double members), larger structs and
+ * long double always the stack. After a struct by value of unknown size
+ * (a prototype's, not laid out by dwarf__complete_sig()) no location is
+ * known. Sets reg, nr_regs and stack_off of every parameter.
  */
 void sig__assign_regs(struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */
