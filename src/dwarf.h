@@ -22,4 +22,17 @@ void dwarf__free(struct wm_dwarf *d);
  */
 int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, struct wm_sig *sig);
 
+/*
+ * Lay out the named types of a prototype's signature (source
+ * WM_SIG_PROTO) from this object's debug info: structs and unions by
+ * value, enums by value with their enumerators, and what a single pointer
+ * to a struct, union, enum or typedef points to (members one level deep),
+ * found by tag and name in any unit. Registers are then assigned again.
+ * d may be NULL (no debug info): pointers then stay plain addresses.
+ * Returns -ENOENT, with a one-line message in err, when a struct passed by
+ * value is still without a layout: its parameter and every later one have
+ * no known location. Completing a signature twice changes nothing.
+ */
+int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_t errsz);
+
 #endif

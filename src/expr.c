@@ -605,6 +605,11 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		o->size = 1;
 		o->is_signed = false;
 		return 0;
+	case WM_T_FUNCPTR:
+	case WM_T_BUF:
+		/* Addresses like any pointer: compared with NULL or a number. */
+		o->kind = WM_T_PTR;
+		/* fall through */
 	case WM_T_PTR:
 	case WM_T_STR:
 		o->size = 8;

@@ -480,13 +480,18 @@ struct session {
 	__u64 bad_records;
 };
 
-static int func_sig(struct session *s, int obj, const struct wm_match *m, struct wm_sig *sig)
+static struct wm_dwarf *obj_dwarf(struct session *s, int obj)
 {
 	if (!s->dwarf_tried[obj]) {
 		s->dwarf_tried[obj] = true;
 		dwarf__open(resolver__obj_fd(s->res, obj), &s->dwarf[obj]);
 	}
-	if (s->dwarf[obj] && !dwarf__func_sig(s->dwarf[obj], m->sym, m->vaddr, sig))
+	return s->dwarf[obj];
+}
+
+static int func_sig(struct session *s, int obj, const struct wm_match *m, struct wm_sig *sig)
+{
+	if (obj_dwarf(s, obj) && !dwarf__func_sig(s->dwarf[obj], m->sym, m->vaddr, sig))
 		return 0;
 	sig__init_raw(sig, m->sym);
 	return -ENOENT;
@@ -652,8 +657,17 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			snprintf(f->name, sizeof(f->name), "%s", m[i].sym);
 		snprintf(f->obj, sizeof(f->obj), "%s", resolver__obj_path(s->res, m[i].obj));
 		if (sp->has_proto) {
+			char msg[256];
+
 			f->sig = sp->sig;
 			snprintf(f->sig.name, sizeof(f->sig.name), "%s", m[i].sym);
+			/* The prototype's structs and enums, laid out from the object's debug info. */
+			if (dwarf__complete_sig(obj_dwarf(s, m[i].obj), &f->sig, msg, sizeof(msg)) ==
+			    -ENOENT) {
+				elog("%s", msg);
+				ret = -EINVAL;
+				goto cleanup;
+			}
 		} else if (func_sig(s, m[i].obj, &m[i], &f->sig)) {
 			if (!nr_raw++) {
 				snprintf(raw_name, sizeof(raw_name), "%s", f->name);

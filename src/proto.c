@@ -445,16 +445,23 @@ static int parser__specs(struct parser *p, struct spec *s)
 	return 0;
 }
 
-/* "*", "* const", "**": how many levels of pointer. */
-static int parser__pointers(struct parser *p)
+/*
+ * "*", "* const", "**": how many levels of pointer. Bit k of *consts is
+ * set when the pointer made by star k + 1 is itself const ("char *const *").
+ */
+static int parser__pointers(struct parser *p, unsigned int *consts)
 {
 	int depth = 0;
 
+	if (consts)
+		*consts = 0;
 	for (;;) {
 		const struct tok *t = parser__peek(p, 0);
 
 		if (tok__is_punct(t, p->text, '*'))
 			depth++;
+		else if (TOK_IN(p, t, const_words) && depth > 0 && depth <= 32 && consts)
+			*consts |= 1u << (depth - 1);
 		else if (!(TOK_IN(p, t, const_words) || TOK_IN(p, t, volatile_words) ||
 			   TOK_IN(p, t, restrict_words)))
 			break;
@@ -462,7 +469,6 @@ static int parser__pointers(struct parser *p)
 	}
 	return depth;
 }
-
 
 /* The C spelling of the specifiers alone, e.g. "const unsigned long". */
 static void spec__name(const struct parser *p, const struct spec *s, char *buf, size_t size)
@@ -513,15 +519,85 @@ static void spec__name(const struct parser *p, const struct spec *s, char *buf, 
 	sig__append(buf, size, base);
 }
 
+/* Is the tag keyword of these specifiers "enum" (not struct or union)? */
+static bool spec__is_enum(const struct parser *p, const struct spec *s)
+{
+	return s->base == B_TAG && p->text[p->toks[s->tag_kw].off] == 'e';
+}
+
+/*
+ * What a pointer of this depth points to, as far as the prototype says:
+ * a scalar, another pointer, or WM_T_UNKNOWN for a struct or a typedef
+ * whose layout only debug info knows (dwarf__complete_sig()).
+ */
+static void spec__target(const struct parser *p, const struct spec *s, int depth,
+			 unsigned int consts, struct wm_type *t)
+{
+	struct wm_scalar *sc = &t->target;
+	const struct known_typedef *k;
+
+	memset(sc, 0, sizeof(*sc));
+	t->target_const = depth == 1 ? s->is_const : depth <= 33 && (consts >> (depth - 2)) & 1;
+	if (depth > 1) {
+		sc->kind = depth == 2 && s->base == B_CHAR && s->sign != S_UNSIGNED ? WM_T_STR :
+										      WM_T_PTR;
+		sc->size = 8;
+		return;
+	}
+	switch (s->base) {
+	case B_VOID:
+		sc->kind = WM_T_VOID;
+		return;
+	case B_CHAR:
+		sc->kind = WM_T_CHAR;
+		sc->size = 1;
+		sc->is_signed = s->sign != S_UNSIGNED;
+		return;
+	case B_FLOAT:
+		sc->kind = WM_T_FLOAT;
+		sc->size = 4;
+		return;
+	case B_DOUBLE:
+		sc->kind = WM_T_FLOAT;
+		sc->size = s->nr_long ? 16 : 8;
+		return;
+	case B_BOOL:
+		sc->kind = WM_T_BOOL;
+		sc->size = 1;
+		return;
+	case B_TAG:
+		if (spec__is_enum(p, s)) {
+			sc->kind = WM_T_INT;
+			sc->size = 4;
+			sc->is_signed = true;
+			return;
+		}
+		sc->kind = WM_T_UNKNOWN;
+		return;
+	case B_TYPEDEF:
+		k = known_typedef__find(p, &p->toks[s->base_tok]);
+		sc->kind = k ? WM_T_INT : WM_T_UNKNOWN;
+		sc->size = k ? k->size : 0;
+		sc->is_signed = k && k->is_signed;
+		return;
+	default:
+		sc->kind = WM_T_INT;
+		sc->is_signed = s->sign != S_UNSIGNED;
+		sc->size = s->is_short ? 2 : s->nr_long ? 8 : 4;
+		return;
+	}
+}
+
 /*
  * The wm_type of specifiers plus pointer depth. Types whose size we cannot
- * know without the headers are refused unless they sit behind a pointer.
+ * know without the headers are refused unless they sit behind a pointer,
+ * but for structs and unions by value: debug info may still give their
+ * layout, so they are kept with size 0 (see dwarf__complete_sig()).
  */
-static int parser__make_type(struct parser *p, const struct spec *s, int depth, bool is_ret,
-			     struct wm_type *t)
+static int parser__make_type(struct parser *p, const struct spec *s, int depth, unsigned int consts,
+			     bool is_ret, struct wm_type *t)
 {
 	char name[WM_TYPE_NAME_MAX];
-	struct spec tag;
 	int i;
 
 	memset(t, 0, sizeof(*t));
@@ -539,6 +615,7 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 		t->kind = WM_T_PTR;
 		if (depth == 1 && s->base == B_CHAR && s->sign != S_UNSIGNED)
 			t->kind = WM_T_STR;
+		spec__target(p, s, depth, consts, t);
 		return 0;
 	}
 
@@ -566,16 +643,15 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 		t->size = 1;
 		return 0;
 	case B_TAG:
-		if (p->text[p->toks[s->tag_kw].off] == 'e') {
+		if (spec__is_enum(p, s)) {
 			t->kind = WM_T_INT;
 			t->size = 4;
 			t->is_signed = true;
 			return 0;
 		}
-		/* Only the tag: "struct foo" even when written "const struct foo". */
-		tag = (struct spec){ .base = B_TAG, .tag_kw = s->tag_kw, .base_tok = s->base_tok };
-		spec__name(p, &tag, name, sizeof(name));
-		return parser__fail(p, s->tag_kw, "cannot pass '%s' by value: use a pointer", name);
+		t->kind = WM_T_STRUCT;
+		t->is_union = p->text[p->toks[s->tag_kw].off] == 'u';
+		return 0;
 	case B_TYPEDEF: {
 		const struct known_typedef *k = known_typedef__find(p, &p->toks[s->base_tok]);
 
@@ -609,12 +685,13 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 	struct wm_sig *inner = NULL;
 	struct wm_type ret;
 	char buf[256];
-	int err;
+	int stars, err;
 
 	if (p->depth >= MAX_NESTING)
 		return parser__fail(p, p->pos, "function pointers nested too deeply");
 	p->pos++;
-	if (parser__pointers(p) < 1)
+	stars = parser__pointers(p, NULL);
+	if (stars < 1)
 		return parser__fail(p, p->pos, "expected '*'");
 	if (parser__peek(p, 0)->kind == TOK_IDENT) {
 		tok__text(p, p->pos, param->name, sizeof(param->name));
@@ -627,19 +704,19 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 		return parser__fail(p, p->pos, "expected '('");
 	p->pos++;
 
-	err = parser__make_type(p, s, depth, true, &ret);
+	err = parser__make_type(p, s, depth, 0, true, &ret);
 	if (err)
 		return err;
 	inner = calloc(1, sizeof(*inner));
 	if (!inner)
 		return -ENOMEM;
+	inner->ret = ret;
 	p->depth++;
 	err = parser__params(p, inner);
 	p->depth--;
 	if (err)
 		goto cleanup;
 
-	inner->ret = ret;
 	/* Rendered as a declaration without a name: "int (*)(const void *)". */
 	snprintf(inner->name, sizeof(inner->name), "(*)");
 	sig__snprint(inner, buf, sizeof(buf));
@@ -650,19 +727,41 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 			 rl && ret.name[rl - 1] == '*' ? "" : " ");
 	}
 	memset(&param->type, 0, sizeof(param->type));
-	param->type.kind = WM_T_PTR;
+	param->type.kind = WM_T_FUNCPTR;
 	param->type.size = 8;
+	/* "int (**pp)(int)": a pointer to a function pointer. */
+	if (stars > 1) {
+		param->type.kind = WM_T_PTR;
+		param->type.target.kind = WM_T_FUNCPTR;
+		param->type.target.size = 8;
+	}
 	sig__append(param->type.name, sizeof(param->type.name), buf);
 cleanup:
 	free(inner);
 	return err;
 }
 
-/* "[]", "[16]", "[static N]": arrays decay to pointers as parameters. */
-static int parser__array_suffix(struct parser *p, int *depth)
-{
-	bool first = true;
+/* A parameter whose element count another parameter (or the result) holds. */
+struct len_ref {
+	int tok;   /* the name in "[n]", -1 for none */
+	bool soft; /* written as a C array, "char buf[n]": n may be a macro */
+};
 
+/* What follows a parameter's name in brackets. */
+struct suffix {
+	int nr;	 /* bracket pairs */
+	int tok; /* the one number or name inside the first pair, else -1 */
+};
+
+/*
+ * "[]", "[16]", "[static N]", "[n]": arrays decay to pointers as
+ * parameters. Only the first pair's content is kept, and only when it is
+ * a single number or name: the rest is C that changes nothing here.
+ */
+static int parser__array_suffix(struct parser *p, struct suffix *sfx)
+{
+	sfx->nr = 0;
+	sfx->tok = -1;
 	while (parser__at(p, '[')) {
 		int open = p->pos++;
 
@@ -674,28 +773,105 @@ static int parser__array_suffix(struct parser *p, int *depth)
 						    p->toks[open].off + 1);
 			p->pos++;
 		}
+		if (sfx->nr == 0 && p->pos == open + 2) {
+			const struct tok *t = &p->toks[open + 1];
+
+			if (t->kind == TOK_NUMBER ||
+			    (t->kind == TOK_IDENT && !tok__is(p, t, "static") &&
+			     !TOK_IN(p, t, const_words) && !TOK_IN(p, t, volatile_words) &&
+			     !TOK_IN(p, t, restrict_words)))
+				sfx->tok = open + 1;
+		}
 		p->pos++;
-		/* int a[3][4] is a pointer to arrays: still one pointer. */
-		if (first)
-			(*depth)++;
-		first = false;
+		sfx->nr++;
 	}
 	return 0;
 }
 
-static int parser__param(struct parser *p, struct wm_param *param)
+/* Counted elements of void are bytes. */
+static void type__bytes_if_void(struct wm_type *t)
 {
+	if (t->target.kind != WM_T_VOID)
+		return;
+	t->target.kind = WM_T_CHAR;
+	t->target.size = 1;
+	t->target.is_signed = false;
+}
+
+/* "16", "0x10", "16u": false for anything else, or a value out of 1..65535. */
+static bool tok__count(const struct parser *p, int i, unsigned short *count)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	if (p->toks[i].kind != TOK_NUMBER || p->toks[i].len >= (int)sizeof(buf))
+		return false;
+	tok__text(p, i, buf, sizeof(buf));
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+		end++;
+	if (errno || *end || v == 0 || v > 0xffff)
+		return false;
+	*count = (unsigned short)v;
+	return true;
+}
+
+/*
+ * A pointer whose elements are counted: "int *v[4]" is four ints (not, as
+ * in C, four pointers), "void *buf[n]" n bytes where n is a parameter,
+ * "[ret]" as many as the result. Without a '*' before the name it is the C
+ * array parameter it looks like: "int v[4]" is four ints too. void elements
+ * are bytes.
+ */
+static int parser__counted(struct parser *p, const struct spec *s, int depth, unsigned int consts,
+			   const struct suffix *sfx, struct wm_type *t, struct len_ref *len)
+{
+	unsigned short count;
+	int err;
+
+	err = parser__make_type(p, s, depth ? depth : 1, consts, false, t);
+	if (err)
+		return err;
+	if (p->toks[sfx->tok].kind == TOK_IDENT) {
+		/* Resolved once every parameter is known: the count may come later. */
+		len->tok = sfx->tok;
+		len->soft = depth == 0;
+		return 0;
+	}
+	if (!tok__count(p, sfx->tok, &count)) {
+		if (depth == 0)
+			return 0;
+		return parser__fail(p, sfx->tok,
+				    "an element count must be a number from 1 to 65535 or the "
+				    "name of a parameter");
+	}
+	type__bytes_if_void(t);
+	t->target_count = count;
+	/* Counted chars are read as an array, not up to a NUL. */
+	if (t->kind == WM_T_STR)
+		t->kind = WM_T_PTR;
+	return 0;
+}
+
+/* *len: the name of the element count, "[n]", for parser__resolve_lens(). */
+static int parser__param(struct parser *p, struct wm_param *param, struct len_ref *len)
+{
+	unsigned int consts;
+	struct suffix sfx;
 	struct spec s;
 	int depth, err;
 
 	memset(param, 0, sizeof(*param));
+	len->tok = -1;
+	len->soft = false;
 	err = parser__specs(p, &s);
 	if (err)
 		return err;
 	if (s.first < 0 && !spec__has_type(&s))
 		return parser__fail(p, p->pos, "expected a parameter type");
 
-	depth = parser__pointers(p);
+	depth = parser__pointers(p, &consts);
 	if (parser__at(p, '(') && tok__is_punct(parser__peek(p, 1), p->text, '*'))
 		return parser__func_ptr(p, &s, depth, param);
 	if (parser__peek(p, 0)->kind == TOK_IDENT) {
@@ -705,14 +881,91 @@ static int parser__param(struct parser *p, struct wm_param *param)
 	err = parser__skip_attributes(p);
 	if (err)
 		return err;
-	err = parser__array_suffix(p, &depth);
+	err = parser__array_suffix(p, &sfx);
 	if (err)
 		return err;
-	return parser__make_type(p, &s, depth, false, &param->type);
+	/* char s[16] stays a string, as it always read. */
+	if (sfx.nr == 1 && sfx.tok >= 0 &&
+	    !(depth == 0 && s.base == B_CHAR && p->toks[sfx.tok].kind == TOK_NUMBER))
+		return parser__counted(p, &s, depth, consts, &sfx, &param->type, len);
+	/* int a[3][4] is a pointer to arrays: still one pointer. */
+	if (sfx.nr)
+		depth++;
+	return parser__make_type(p, &s, depth, consts, false, &param->type);
+}
+
+/* "a, b, c": the names a message can suggest. */
+static void sig__param_names(const struct wm_sig *sig, char *buf, size_t size)
+{
+	int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sig->nr_params; i++) {
+		if (!sig->params[i].name[0])
+			continue;
+		sig__append(buf, size, n++ ? ", " : "");
+		sig__append(buf, size, sig->params[i].name);
+	}
+	if (!n)
+		sig__append(buf, size, "none has a name");
+}
+
+/*
+ * "[n]" names the parameter holding the element count, before or after
+ * the buffer; "[ret]" the result, unless a parameter is called ret. An
+ * array without '*' whose bound is no parameter ("char path[PATH_MAX]"
+ * pasted from a header) is only the pointer C makes of it.
+ */
+static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const struct len_ref *refs)
+{
+	char name[WM_NAME_MAX], names[160];
+	int i, j;
+
+	for (i = 0; i < sig->nr_params; i++) {
+		struct wm_type *t = &sig->params[i].type;
+		const struct wm_type *len = NULL;
+		int tok = refs[i].tok;
+
+		if (tok < 0)
+			continue;
+		tok__text(p, tok, name, sizeof(name));
+		for (j = 0; j < sig->nr_params; j++) {
+			if (j != i && !strcmp(sig->params[j].name, name)) {
+				len = &sig->params[j].type;
+				t->len_param = j;
+				break;
+			}
+		}
+		if (!len && !strcmp(name, "ret")) {
+			if (sig->ret.kind == WM_T_VOID)
+				return parser__fail(p, tok,
+						    "'[ret]': the function returns void, so the "
+						    "result cannot count the elements");
+			len = &sig->ret;
+			t->len_param = WM_LEN_RET;
+		}
+		if (!len) {
+			if (refs[i].soft)
+				continue;
+			sig__param_names(sig, names, sizeof(names));
+			return parser__fail(
+				p, tok,
+				"no parameter '%s' to count the elements of '%s': "
+				"parameters are %s, or 'ret' for the result",
+				name, sig->params[i].name[0] ? sig->params[i].name : "?", names);
+		}
+		if (len->kind != WM_T_INT)
+			return parser__fail(p, tok,
+					    "'%s' is '%s': an element count must be an integer",
+					    name, len->name);
+		t->kind = WM_T_BUF;
+		type__bytes_if_void(t);
+	}
+	return 0;
 }
 
 /* The parameter list, the cursor past '('; consumes the closing ')'. */
-static int parser__params(struct parser *p, struct wm_sig *sig)
+static int parser__param_list(struct parser *p, struct wm_sig *sig, struct len_ref *refs)
 {
 	int err;
 
@@ -740,7 +993,7 @@ static int parser__params(struct parser *p, struct wm_sig *sig)
 		if (sig->nr_params == WM_SIG_MAX_PARAMS)
 			return parser__fail(p, p->pos, "too many parameters (max %d)",
 					    WM_SIG_MAX_PARAMS);
-		err = parser__param(p, &sig->params[sig->nr_params]);
+		err = parser__param(p, &sig->params[sig->nr_params], &refs[sig->nr_params]);
 		if (err)
 			return err;
 		sig->nr_params++;
@@ -752,6 +1005,18 @@ static int parser__params(struct parser *p, struct wm_sig *sig)
 			return parser__fail(p, p->pos, "expected ')' or ','");
 		p->pos++;
 	}
+}
+
+/* The parameter list; sig->ret must be known already, for "[ret]". */
+static int parser__params(struct parser *p, struct wm_sig *sig)
+{
+	struct len_ref refs[WM_SIG_MAX_PARAMS];
+	int err;
+
+	err = parser__param_list(p, sig, refs);
+	if (err)
+		return err;
+	return parser__resolve_lens(p, sig, refs);
 }
 
 /*
@@ -778,6 +1043,7 @@ static int parser__trailer(struct parser *p)
 
 static int parser__prototype(struct parser *p, struct wm_sig *sig)
 {
+	unsigned int consts;
 	char buf[32];
 	struct spec s;
 	int depth, err;
@@ -789,7 +1055,7 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 		return err;
 	if (s.first < 0)
 		return parser__fail(p, p->pos, "expected the return type");
-	depth = parser__pointers(p);
+	depth = parser__pointers(p, &consts);
 
 	if (parser__peek(p, 0)->kind != TOK_IDENT) {
 		/* "strlen(const char *s)": the name was taken for a type. */
@@ -799,7 +1065,7 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 					    tok__text(p, s.base_tok, buf, sizeof(buf)));
 		return parser__fail(p, p->pos, "expected the function name");
 	}
-	err = parser__make_type(p, &s, depth, true, &sig->ret);
+	err = parser__make_type(p, &s, depth, consts, true, &sig->ret);
 	if (err)
 		return err;
 	tok__text(p, p->pos, sig->name, sizeof(sig->name));

@@ -113,16 +113,19 @@ struct wm_param {
 	/*
 	 * Integer argument register (0..5) this parameter arrives in (its
 	 * first eightbyte, for a struct of 9..16 bytes: nr_regs is then 2),
-	 * or -1 when it is not in one. Set by sig__assign_regs().
+	 * or -1 when it is not in one (nr_regs 0). Set by sig__assign_regs().
+	 * A float, or a small struct with a float eightbyte, is in SSE
+	 * registers: reg and stack_off are both -1.
 	 */
 	int reg;
 	int nr_regs;
 	/*
 	 * Passed in memory (an integer argument past the sixth register, a
-	 * struct over 16 bytes, or one that no longer fits in the registers
-	 * left): byte offset from the first stack argument (the eightbyte
-	 * just above the return address). -1 when in registers, or unknown
-	 * (floats past the eighth SSE register are not tracked).
+	 * float past the eighth SSE register, long double, a struct over 16
+	 * bytes, or one that no longer fits in the registers left): byte
+	 * offset from the first stack argument (the eightbyte just above the
+	 * return address). -1 when in registers, or unknown (after a struct
+	 * by value whose layout is not known).
 	 */
 	int stack_off;
 };
@@ -151,8 +154,11 @@ struct wm_sig {
  * Map parameters to x86_64 SysV integer registers and stack offsets:
  * floats take SSE registers (the first eight; later ones take stack
  * eightbytes), a struct of up to 16 bytes takes one or two integer
- * registers when both are free and the stack otherwise, larger structs
- * always the stack.
+ * registers when both are free and the stack otherwise (SSE registers for
+ * its eightbytes made only of float/double members), larger structs and
+ * long double always the stack. After a struct by value of unknown size
+ * (a prototype's, not laid out by dwarf__complete_sig()) no location is
+ * known. Sets reg, nr_regs and stack_off of every parameter.
  */
 void sig__assign_regs(struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */

@@ -21,6 +21,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == 0) {
 		if (sig.nr_params < 0 || sig.nr_params > WM_SIG_MAX_PARAMS)
 			abort();
+		/* A buffer's count is another parameter or the result; places are registers. */
+		for (int i = 0; i < sig.nr_params; i++) {
+			const struct wm_param *p = &sig.params[i];
+
+			if (p->type.kind == WM_T_BUF && p->type.len_param != WM_LEN_RET &&
+			    (p->type.len_param < 0 || p->type.len_param >= sig.nr_params ||
+			     p->type.len_param == i ||
+			     sig.params[p->type.len_param].type.kind != WM_T_INT))
+				abort();
+			if (p->reg < -1 || p->reg + p->nr_regs > 6 || p->stack_off < -1)
+				abort();
+		}
+		if (sig.nr_fields || sig.nr_enums)
+			abort();
 		sig__snprint(&sig, out, sizeof(out));
 	} else if (ret != -EINVAL || col < 1 || (size_t)col > strlen(text) + 1 || !err[0]) {
 		/* An error always names a column inside the text and says something. */

@@ -256,6 +256,29 @@ static void test_canonical(void **state)
 	canon("arg3 == 0x10", &sig, "c == '\\x10'");
 }
 
+static void test_enum_funcptr_buf(void **state)
+{
+	struct wm_sig sig;
+	struct wm_expr e;
+
+	/* A function pointer and a counted buffer are addresses. */
+	sig_of("int f(int (*cb)(int), const void *buf[n], size_t n)", &sig);
+	assert_int_equal(sig.params[0].type.kind, WM_T_FUNCPTR);
+	assert_int_equal(sig.params[1].type.kind, WM_T_BUF);
+	parse_ok("cb != NULL && buf == NULL && n > 2", &sig, &e);
+	assert_int_equal(e.ops[0].size, 8);
+	parse_err("cb == 'a'", &sig, 7,
+		  "'cb' is 'int (*)(int)': compare it with NULL or an address");
+
+	/* An enum (as DWARF gives it) compares as its integer. */
+	sig.params[2].type.kind = WM_T_ENUM;
+	sig.params[2].type.size = 4;
+	sig.params[2].type.is_signed = true;
+	parse_ok("n == -2", &sig, &e);
+	assert_int_equal(e.ops[0].size, 4);
+	assert_int_equal(e.ops[0].is_signed, 1);
+}
+
 static void test_names(void **state)
 {
 	struct wm_sig sig;
@@ -1198,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(test_compiled_form),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_enum_funcptr_buf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_readme),

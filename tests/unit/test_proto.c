@@ -328,6 +328,192 @@ static void test_arrays_decay(void **state)
 	check_param(&sig.params[4], "argv", WM_T_PTR, 8, false, "char **", 4);
 }
 
+static void check_target(const struct wm_type *t, enum wm_type_kind kind, int size, bool is_signed,
+			 bool is_const, int count)
+{
+	if (t->target.kind != kind || t->target.size != size || t->target_const != is_const)
+		print_error("'%s': target kind %d size %d const %d\n", t->name, t->target.kind,
+			    t->target.size, t->target_const);
+	assert_int_equal(t->target.kind, kind);
+	assert_int_equal(t->target.size, size);
+	assert_int_equal(t->target.is_signed, is_signed);
+	assert_int_equal(t->target_const, is_const);
+	assert_int_equal(t->target_count, count);
+}
+
+static void test_pointer_targets(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("void f(int *a, const int *b, char **c, void **d, char *const *e, "
+		 "const char **g, double *h, size_t *i, struct foo *j, enum e *k, foo_t *l, "
+		 "bool *m, const void *n, unsigned char *o)",
+		 &sig);
+	check_target(&sig.params[0].type, WM_T_INT, 4, true, false, 0);
+	check_target(&sig.params[1].type, WM_T_INT, 4, true, true, 0);
+	check_target(&sig.params[2].type, WM_T_STR, 8, false, false, 0);
+	check_target(&sig.params[3].type, WM_T_PTR, 8, false, false, 0);
+	/* The char pointer pointed to is const; what it points to does not matter here. */
+	check_target(&sig.params[4].type, WM_T_STR, 8, false, true, 0);
+	check_target(&sig.params[5].type, WM_T_STR, 8, false, false, 0);
+	check_target(&sig.params[6].type, WM_T_FLOAT, 8, false, false, 0);
+	check_target(&sig.params[7].type, WM_T_INT, 8, false, false, 0);
+	/* Layouts come from debug info (dwarf__complete_sig), if at all. */
+	check_target(&sig.params[8].type, WM_T_UNKNOWN, 0, false, false, 0);
+	check_target(&sig.params[9].type, WM_T_INT, 4, true, false, 0);
+	check_target(&sig.params[10].type, WM_T_UNKNOWN, 0, false, false, 0);
+	check_target(&sig.params[11].type, WM_T_BOOL, 1, false, false, 0);
+	check_target(&sig.params[12].type, WM_T_VOID, 0, false, true, 0);
+	check_target(&sig.params[13].type, WM_T_CHAR, 1, false, false, 0);
+	assert_int_equal(sig.params[13].type.kind, WM_T_PTR);
+
+	parse_ok("const char *getenv(const char *name)", &sig);
+	check_target(&sig.ret, WM_T_CHAR, 1, true, true, 0);
+
+	/* A pointer to a function pointer. */
+	parse_ok("void f(int (**pp)(int), int (*p)(int))", &sig);
+	check_param(&sig.params[0], "pp", WM_T_PTR, 8, false, "int (*)(int)", 0);
+	check_target(&sig.params[0].type, WM_T_FUNCPTR, 8, false, false, 0);
+	check_param(&sig.params[1], "p", WM_T_FUNCPTR, 8, false, "int (*)(int)", 1);
+}
+
+static void test_struct_by_value(void **state)
+{
+	struct wm_sig sig;
+
+	/* Accepted, size unknown until debug info gives it: nothing after it has a place. */
+	parse_ok("int f(int a, const struct foo s, union u v, int b)", &sig);
+	check_param(&sig.params[0], "a", WM_T_INT, 4, true, "int", 0);
+	check_param(&sig.params[1], "s", WM_T_STRUCT, 0, false, "const struct foo", -1);
+	assert_false(sig.params[1].type.is_union);
+	assert_int_equal(sig.params[1].stack_off, -1);
+	check_param(&sig.params[2], "v", WM_T_STRUCT, 0, false, "union u", -1);
+	assert_true(sig.params[2].type.is_union);
+	check_param(&sig.params[3], "b", WM_T_INT, 4, true, "int", -1);
+	assert_int_equal(sig.params[3].stack_off, -1);
+
+	/* A struct result may take rdi for itself: no parameter has a place either. */
+	parse_ok("struct foo f(int x)", &sig);
+	assert_int_equal(sig.ret.kind, WM_T_STRUCT);
+	assert_int_equal(sig.ret.size, 0);
+	assert_string_equal(sig.ret.name, "struct foo");
+	check_param(&sig.params[0], "x", WM_T_INT, 4, true, "int", -1);
+
+	/* An enum by value stays an int without debug info. */
+	parse_ok("int f(enum e x)", &sig);
+	check_param(&sig.params[0], "x", WM_T_INT, 4, true, "enum e", 0);
+}
+
+static void check_buf(const struct wm_param *p, const char *name, int len_param,
+		      enum wm_type_kind elem, int elem_size, bool is_signed, bool is_const)
+{
+	assert_string_equal(p->name, name);
+	assert_int_equal(p->type.kind, WM_T_BUF);
+	assert_int_equal(p->type.size, 8);
+	assert_int_equal(p->type.len_param, len_param);
+	check_target(&p->type, elem, elem_size, is_signed, is_const, 0);
+}
+
+static void test_buffers(void **state)
+{
+	struct wm_sig sig;
+	char buf[256];
+
+	parse_ok("ssize_t read(int fd, void *buf[ret], size_t count)", &sig);
+	check_buf(&sig.params[1], "buf", WM_LEN_RET, WM_T_CHAR, 1, false, false);
+	assert_string_equal(sig.params[1].type.name, "void *");
+	assert_int_equal(sig.params[1].reg, 1);
+	sig__snprint(&sig, buf, sizeof(buf));
+	assert_string_equal(buf, "ssize_t read(int fd, void *buf, size_t count)");
+
+	/* The count may come before or after the buffer. */
+	parse_ok("ssize_t write(int fd, const void *buf[count], size_t count)", &sig);
+	check_buf(&sig.params[1], "buf", 2, WM_T_CHAR, 1, false, true);
+	parse_ok("int sum(int n, const int *v[n])", &sig);
+	check_buf(&sig.params[1], "v", 0, WM_T_INT, 4, true, true);
+	parse_ok("int f(unsigned char *b[len], unsigned long len, uint8_t *c[len])", &sig);
+	check_target(&sig.params[0].type, WM_T_CHAR, 1, false, false, 0);
+	assert_int_equal(sig.params[0].type.len_param, 1);
+	check_buf(&sig.params[2], "c", 1, WM_T_INT, 1, false, false);
+
+	/* A C array parameter with a parameter as its bound is a buffer too. */
+	parse_ok("int f(char s[n], int n)", &sig);
+	assert_int_equal(sig.params[0].type.kind, WM_T_BUF);
+	assert_int_equal(sig.params[0].type.len_param, 1);
+	/* But its bound may be a macro from a header: then it is the pointer C makes. */
+	parse_ok("int f(char path[PATH_MAX], int v[N])", &sig);
+	check_param(&sig.params[0], "path", WM_T_STR, 8, false, "char *", 0);
+	check_param(&sig.params[1], "v", WM_T_PTR, 8, false, "int *", 1);
+	check_target(&sig.params[1].type, WM_T_INT, 4, true, false, 0);
+
+	/* A parameter called ret is the count, not the result. */
+	parse_ok("long f(long ret, char *b[ret])", &sig);
+	assert_int_equal(sig.params[1].type.len_param, 0);
+
+	/* Inside a function pointer's parameters. */
+	parse_ok("void f(int (*cb)(const char *s[n], int n), int k)", &sig);
+	check_param(&sig.params[0], "cb", WM_T_FUNCPTR, 8, false, "int (*)(const char *s, int n)",
+		    0);
+}
+
+static void test_fixed_counts(void **state)
+{
+	struct wm_sig sig;
+
+	parse_ok("void f(int *a[4], int b[3], char *c[16], const void *d[0x10], double *e[2u])",
+		 &sig);
+	check_param(&sig.params[0], "a", WM_T_PTR, 8, false, "int *", 0);
+	check_target(&sig.params[0].type, WM_T_INT, 4, true, false, 4);
+	check_param(&sig.params[1], "b", WM_T_PTR, 8, false, "int *", 1);
+	check_target(&sig.params[1].type, WM_T_INT, 4, true, false, 3);
+	/* Sixteen chars: an array, not a string read up to its NUL. */
+	check_param(&sig.params[2], "c", WM_T_PTR, 8, false, "char *", 2);
+	check_target(&sig.params[2].type, WM_T_CHAR, 1, true, false, 16);
+	check_target(&sig.params[3].type, WM_T_CHAR, 1, false, true, 16);
+	check_target(&sig.params[4].type, WM_T_FLOAT, 8, false, false, 2);
+
+	/* What read as C before still does. */
+	parse_ok("int main(int argc, char *argv[], char s[16], int m[3][4], int *pm[3][4], "
+		 "const char n[static 8], int big[100000])",
+		 &sig);
+	check_param(&sig.params[1], "argv", WM_T_PTR, 8, false, "char **", 1);
+	assert_int_equal(sig.params[1].type.target_count, 0);
+	check_param(&sig.params[2], "s", WM_T_STR, 8, false, "char *", 2);
+	assert_int_equal(sig.params[2].type.target_count, 0);
+	check_param(&sig.params[3], "m", WM_T_PTR, 8, false, "int *", 3);
+	check_param(&sig.params[4], "pm", WM_T_PTR, 8, false, "int **", 4);
+	check_param(&sig.params[5], "n", WM_T_STR, 8, false, "const char *", 5);
+	check_param(&sig.params[6], "big", WM_T_PTR, 8, false, "int *", -1);
+	assert_int_equal(sig.params[6].type.target_count, 0);
+}
+
+static void test_buffer_errors(void **state)
+{
+	parse_err("int f(void *b[nn], size_t n, int flags)", 15,
+		  "no parameter 'nn' to count the elements of 'b': parameters are b, n, flags, "
+		  "or 'ret' for the result");
+	parse_err("int f(void *b[n])", 15,
+		  "no parameter 'n' to count the elements of 'b': parameters are b, or 'ret' "
+		  "for the result");
+	parse_err("int f(void *b[len], int, char *ret2)", 15,
+		  "no parameter 'len' to count the elements of 'b': parameters are b, ret2, or "
+		  "'ret' for the result");
+	parse_err("void f(void *b[ret])", 16,
+		  "'[ret]': the function returns void, so the result cannot count the elements");
+	parse_err("char *f(void *b[ret])", 17,
+		  "'ret' is 'char *': an element count must be an integer");
+	parse_err("int f(void *b[p], const char *p)", 15,
+		  "'p' is 'const char *': an element count must be an integer");
+	parse_err("int f(void *b[d], double d)", 15,
+		  "'d' is 'double': an element count must be an integer");
+	parse_err("int f(int *v[0])", 14,
+		  "an element count must be a number from 1 to 65535 or the name of a parameter");
+	parse_err("int f(int *v[65536])", 14,
+		  "an element count must be a number from 1 to 65535 or the name of a parameter");
+	parse_err("int f(int *v[4x])", 14,
+		  "an element count must be a number from 1 to 65535 or the name of a parameter");
+}
+
 static void test_header_noise(void **state)
 {
 	struct wm_sig sig;
@@ -338,7 +524,7 @@ static void test_header_noise(void **state)
 		 &sig);
 	assert_string_equal(sig.name, "qsort");
 	assert_int_equal(sig.nr_params, 4);
-	check_param(&sig.params[3], "__compar", WM_T_PTR, 8, false,
+	check_param(&sig.params[3], "__compar", WM_T_FUNCPTR, 8, false,
 		    "int (*)(const void *, const void *)", 3);
 
 	parse_ok("int sqlite3_open(\n  const char *filename,   /* Database filename (UTF-8) */\n"
@@ -393,7 +579,6 @@ static void test_errors(void **state)
 	parse_err("int f(unsigned double x)", 16, "'double' cannot be combined with 'unsigned'");
 	parse_err("int f(long long long x)", 17, "too many 'long'");
 	parse_err("int f(short char c)", 13, "'char' cannot be combined with 'short'");
-	parse_err("int f(struct foo x)", 7, "cannot pass 'struct foo' by value: use a pointer");
 	parse_err("int f(int a, void)", 14, "'void' must be the only parameter");
 	parse_err("int f(int a) extra", 14, "unexpected 'extra' after the prototype");
 	parse_err("int f(int a);;", 14, "unexpected ';' after the prototype");
@@ -521,6 +706,11 @@ int main(void)
 		cmocka_unit_test(test_unnamed_params),
 		cmocka_unit_test(test_qualifiers),
 		cmocka_unit_test(test_arrays_decay),
+		cmocka_unit_test(test_pointer_targets),
+		cmocka_unit_test(test_struct_by_value),
+		cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_fixed_counts),
+		cmocka_unit_test(test_buffer_errors),
 		cmocka_unit_test(test_header_noise),
 		cmocka_unit_test(test_max_params),
 		cmocka_unit_test(test_errors),
