@@ -167,7 +167,8 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 			}
 			continue;
 		}
-		if (v < 0)
+		/* C++'s this: shown as the pointer it is, not the object. */
+		if (v < 0 || !strcmp(p->name, "this"))
 			continue;
 		switch (t->kind) {
 		case WM_T_STR:

@@ -948,6 +948,140 @@ def cxx_names_demangled_patterns_and_overloads():
           f"call lines: {lines}")
 
 
+TYPES_FUNCS = ["-f", "move_point", "-f", "paint", "-f", "sum8", "-f", "parse_int",
+               "-f", "int checksum(const unsigned char *data[n], size_t n)",
+               "-f", "long read_like(int fd, char *buf[ret], size_t count)",
+               "-f", "apply", "-f", "pair_sum", "-f", "big_sum", "-f", "arr_sum",
+               "-f", "un_get", "-f", "bits", "-f", "open_like", "--error", "ret < 0"]
+
+
+def call_part(line):
+    """A text call line without its time, thread and latency."""
+    m = re.match(r"^\d\d:\d\d:\d\d\.\d{6} \d+ (.*)  <[^>]+>$", line)
+    return m.group(1) if m else None
+
+
+@test
+def types_structs_enums_buffers_out_params_stack_args_match_the_log():
+    # t_types logs each call as the line wrapmon should print, from the values it really used.
+    t = Target("t_types")
+    rc, out, err = trace(t, *TYPES_FUNCS)
+    eq(rc, 0, f"exit code ({err})")
+    with open(t.log) as f:
+        want = f.read().splitlines()
+    got = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
+    eq(len(want), 17, "calls logged")
+    eq(got, want, "call lines")
+    summary = out.decode().split("\n\n")[-1]
+    check(re.search(r"^open_like +2 +0 +0 +1 ", summary, re.M), f"errors column: {summary}")
+
+    t = Target("t_types")
+    rc, out, err = trace(t, *TYPES_FUNCS, "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, summary = json_records(out)
+    by = {}
+    for r in recs:
+        by.setdefault(r["function"], []).append(r)
+    mp = by["move_point"][0]["args"][0]
+    eq((mp["type"], mp["deref"], mp["out"]),
+       ("struct point *", {"x": 1, "y": 2, "name": "a"}, {"x": 4, "y": 2, "name": "a"}),
+       "struct through a pointer, at entry and at return")
+    eq([(a["value"], a.get("enum")) for a in by["paint"][0]["args"][:1]] +
+       [(by["paint"][0]["result"]["value"], by["paint"][0]["result"].get("enum"))],
+       [(-4, "BLUE"), (2, "GREEN")], "enums by value and name")
+    eq(by["paint"][2]["args"][0].get("enum"), None, "a value no enumerator has")
+    eq([a["value"] for a in by["sum8"][0]["args"]], [1, 2, 3, 4, 5, 6, 7, -8], "8 arguments")
+    eq(by["parse_int"][0]["args"][1]["out"], 12, "out-parameter")
+    eq(by["apply"][0]["args"][0].get("symbol"), "twice", "function pointer")
+    eq(by["pair_sum"][0]["args"][0]["value"], {"a": 1, "b": -2}, "struct in two registers")
+    eq(by["big_sum"][0]["args"][0]["value"], {"a": 10, "b": 20, "c": 30}, "struct on the stack")
+    eq(by["arr_sum"][0]["args"][0]["deref"], {"n": 3, "v": [1, 2, 3, 0, 0, 0, 0, 0],
+                                              "tag": "hello"}, "fixed arrays")
+    eq(by["read_like"][0]["args"][1]["out"], "hello", "buffer counted by the result")
+    eq(by["checksum"][0]["args"][0]["deref"], "ab\x00c", "buffer counted by a parameter")
+    eq([r.get("error") for r in by["open_like"]],
+       [None, {"expr": "ret < 0", "errno": "ENOENT"}], "error object")
+    eq(func_summary(summary, "open_like")["errors"], 1, "errors in the summary")
+
+    # Out-parameters can be left alone.
+    t = Target("t_types")
+    rc, out, err = trace(t, "-f", "parse_int", "--no-out-params")
+    eq(rc, 0, f"exit code ({err})")
+    lines = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
+    check(lines and all(" -> " not in l for l in lines), f"no out-parameters: {lines}")
+
+
+def search_log(t):
+    return [(int(l[0]), unhex(l[2]), unhex(l[3]), int(l[4])) for l in t.lines()]
+
+
+@test
+def filter_in_the_kernel_keeps_only_matching_calls():
+    expr = 'pat == "fox" || ret > 10 && latency < 1s'
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "search", "--filter", expr, "--json", "--string-size", "200")
+    eq(rc, 0, f"exit code ({err})")
+    recs, summary = json_records(out)
+    log = search_log(t)
+    want = sorted((tid, p, s, r) for tid, p, s, r in log if p == "fox" or r > 10)
+    got = sorted((r["tid"], r["args"][0]["value"], r["args"][1]["value"], r["result"]["value"])
+                 for r in recs)
+    check(0 < len(want) < len(log), "the filter keeps some calls and not others")
+    eq(got, want, "calls kept")
+    f = func_summary(summary, "search")
+    eq((f["calls"], f["filtered"]), (len(want), len(log) - len(want)), "kept and filtered")
+
+    # Decided at entry (arguments only) and with the summary counted in the kernel.
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "search", "--filter", 'pat != "a*"', "--summary-only",
+                         "--json")
+    eq(rc, 0, f"exit code ({err})")
+    _, summary = json_records(out)
+    log = search_log(t)
+    kept = sum(1 for _, p, _, _ in log if not p.startswith("a"))
+    f = func_summary(summary, "search")
+    eq((f["calls"], f["filtered"]), (kept, len(log) - kept), "summary-only with a filter")
+
+    # A bad expression: one line with the column, nothing attached.
+    t = Target("t_search")
+    try:
+        bad(["-p", str(t.pid), "-f", "search", "--filter", "pat > 3"],
+            r"--filter 'pat > 3' for search: 'pat' is a string \('const char \*'\): compare it "
+            r"with \"text\", \"prefix\*\" or NULL \(column 7\)$")
+        bad(["-p", str(t.pid), "-f", "search", "--error", "nope == 1"],
+            r"unknown name 'nope': parameters are pat, s")
+    finally:
+        t.finish()
+        t.kill()
+
+
+@test
+def stack_traces_are_symbolized():
+    t = Target("t_nest")
+    rc, out, err = trace(t, "-f", "fact", "--stack")
+    eq(rc, 0, f"exit code ({err})")
+    text = out.decode()
+    # fact(3) from fact(4) ... from main: frames name fact at its call site, then main.
+    blocks = re.findall(r"^\S+ \d+ fact\(n=3\) = 6  <[^>]+>\n((?:    at .*\n)+)", text, re.M)
+    check(blocks, f"a stack under fact(n=3): {text[:2000]}")
+    frames = blocks[0].splitlines()
+    eq(frames[0], "    at fact (t_nest)", "the first frame is the function itself")
+    callers = 0
+    while re.fullmatch(r"    at fact\+0x[0-9a-f]+ \(t_nest\)", frames[1 + callers]):
+        callers += 1
+    eq(callers, 9, f"fact(4) .. fact(12) call it: {frames}")
+    check(re.fullmatch(r"    at main\+0x[0-9a-f]+ \(t_nest\)", frames[10]),
+          f"main called fact(12): {frames}")
+
+    t = Target("t_nest")
+    rc, out, err = trace(t, "-f", "fact", "--stack", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    st = [r for r in recs if r["args"][0]["value"] == 3][0]["stack"]
+    eq((st[0]["symbol"], st[0]["offset"], os.path.basename(st[0]["object"])), ("fact", 0, "t_nest"),
+       "first frame in JSON")
+
+
 @test
 def unprobeable_pattern_matches_are_named_and_left_out():
     t = Target("t_locked")
