@@ -135,7 +135,26 @@ static __always_inline __u64 cap_value(struct frame *fr, __u64 ret, __u32 src)
 	return 0;
 }
 
-static long cap_one(__u64 i, void *arg)
+/*
+ * Reads of user memory. A sleepable program may take a page fault, so a
+ * string on a page the process has not touched yet reads the same as any
+ * other; the non-sleepable helpers fail on it and show <unreadable>.
+ */
+static __always_inline long user_str(void *dst, __u32 size, const void *src, bool sleepable)
+{
+	if (sleepable && bpf_ksym_exists(bpf_copy_from_user_str))
+		return bpf_copy_from_user_str(dst, size, src, 0);
+	return bpf_probe_read_user_str(dst, size, src);
+}
+
+static __always_inline long user_mem(void *dst, __u32 size, const void *src, bool sleepable)
+{
+	if (sleepable)
+		return bpf_copy_from_user(dst, size, src);
+	return bpf_probe_read_user(dst, size, src);
+}
+
+static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 {
 	struct cap_ctx *c = arg;
 	struct frame *fr = c->fr;
@@ -161,7 +180,7 @@ static long cap_one(__u64 i, void *arg)
 	else
 		ptr = cap_value(fr, c->ret, cap->src);
 	if (ptr && cap->ind_off != WM_IND_NONE &&
-	    bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(ptr + cap->ind_off))) {
+	    user_mem(&ptr, sizeof(ptr), (const void *)(ptr + cap->ind_off), sleepable)) {
 		fr->str_len[slot] = WM_STR_FAULT;
 		return 0;
 	}
@@ -177,8 +196,8 @@ static long cap_one(__u64 i, void *arg)
 			fr->str_trunc |= 1 << slot;
 			return 0;
 		}
-		r = bpf_probe_read_user_str(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], size,
-					    (const void *)ptr);
+		r = user_str(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], size, (const void *)ptr,
+			     sleepable);
 		if (r <= 0) {
 			fr->str_len[slot] = WM_STR_FAULT;
 			return 0;
@@ -217,8 +236,8 @@ static long cap_one(__u64 i, void *arg)
 		fr->str_trunc |= 1 << slot;
 		return 0;
 	}
-	if (n && bpf_probe_read_user(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], n & (WM_MEM_MAX * 2 - 1),
-				     (const void *)ptr)) {
+	if (n && user_mem(&c->ts->heap[off & (WM_HEAP_SIZE - 1)], n & (WM_MEM_MAX * 2 - 1),
+			  (const void *)ptr, sleepable)) {
 		fr->str_len[slot] = WM_STR_FAULT;
 		return 0;
 	}
@@ -228,14 +247,25 @@ static long cap_one(__u64 i, void *arg)
 	return 0;
 }
 
+static long cap_one(__u64 i, void *arg)
+{
+	return cap_do(i, arg, false);
+}
+
+static long cap_one_sleepable(__u64 i, void *arg)
+{
+	return cap_do(i, arg, true);
+}
+
 static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr,
-				       struct wm_func_cfg *cfg, __u32 top, __u64 ret, bool at_return)
+				       struct wm_func_cfg *cfg, __u32 top, __u64 ret, bool at_return,
+				       bool sleepable)
 {
 	struct cap_ctx c = {
 		.ts = ts, .fr = fr, .cfg = cfg, .ret = ret, .top = top, .at_return = at_return,
 	};
 
-	bpf_loop(WM_NR_SLOTS, cap_one, &c, 0);
+	bpf_loop(WM_NR_SLOTS, sleepable ? cap_one_sleepable : cap_one, &c, 0);
 	return c.top;
 }
 
@@ -609,7 +639,7 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now,
 	return c.d;
 }
 
-static __always_inline int on_entry(struct pt_regs *ctx)
+static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
@@ -663,7 +693,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		/* Arguments 7 on sit above the return address. */
 		if (nr_stack > WM_MAX_STACK_VALS)
 			nr_stack = WM_MAX_STACK_VALS;
-		if (bpf_probe_read_user(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8)))
+		if (user_mem(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8), sleepable))
 			nr_stack = 0;
 	}
 #pragma unroll
@@ -687,7 +717,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		if (n > 0)
 			top += n;
 	}
-	top = take_caps(ts, fr, cfg, top, 0, false);
+	top = take_caps(ts, fr, cfg, top, 0, false, sleepable);
 	fr->heap_len = top - fr->heap_off;
 	ts->heap_top = top;
 	ts->depth = d + 1;
@@ -705,7 +735,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline int on_return(struct pt_regs *ctx)
+static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
@@ -743,7 +773,7 @@ static __always_inline int on_return(struct pt_regs *ctx)
 		ts->heap_top = fr->heap_off;
 		return 0;
 	}
-	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true);
+	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true, sleepable);
 	fr->heap_len = top - fr->heap_off;
 	lat = now - fr->entry_ns;
 	if ((cfg->flags & (WM_FC_FILTER | WM_FC_FILTER_ENTRY)) == WM_FC_FILTER &&
@@ -763,26 +793,51 @@ static __always_inline int on_return(struct pt_regs *ctx)
 SEC("uprobe.multi")
 int BPF_UPROBE(wm_entry_multi)
 {
-	return on_entry(ctx);
+	return on_entry(ctx, false);
 }
 
 SEC("uretprobe.multi")
 int BPF_URETPROBE(wm_return_multi)
 {
-	return on_return(ctx);
+	return on_return(ctx, false);
 }
 
 /* The same programs for kernels without uprobe_multi: one link per function. */
 SEC("uprobe")
 int BPF_UPROBE(wm_entry_single)
 {
-	return on_entry(ctx);
+	return on_entry(ctx, false);
 }
 
 SEC("uretprobe")
 int BPF_URETPROBE(wm_return_single)
 {
-	return on_return(ctx);
+	return on_return(ctx, false);
+}
+
+/* Sleepable versions, used when the kernel can load them: see user_str(). */
+SEC("uprobe.multi.s")
+int BPF_UPROBE(wm_entry_multi_s)
+{
+	return on_entry(ctx, true);
+}
+
+SEC("uretprobe.multi.s")
+int BPF_URETPROBE(wm_return_multi_s)
+{
+	return on_return(ctx, true);
+}
+
+SEC("uprobe.s")
+int BPF_UPROBE(wm_entry_single_s)
+{
+	return on_entry(ctx, true);
+}
+
+SEC("uretprobe.s")
+int BPF_URETPROBE(wm_return_single_s)
+{
+	return on_return(ctx, true);
 }
 
 /* A thread that exits inside traced calls: report each call as unfinished. */

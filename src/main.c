@@ -61,6 +61,7 @@ static struct env {
 	int nr_specs;
 	bool no_out_params;	/* do not read pointees again at return */
 	bool stack;		/* --stack */
+	bool no_sleepable;	/* --no-sleepable (hidden) */
 	bool json;
 	bool utc;
 	bool no_multi;
@@ -117,6 +118,7 @@ enum {
 	OPT_ERROR,
 	OPT_NO_OUT,
 	OPT_STACK,
+	OPT_NO_SLEEPABLE,
 };
 
 static const struct argp_option opts[] = {
@@ -157,6 +159,8 @@ static const struct argp_option opts[] = {
 	  "Do not read non-const pointer arguments again at return", 0 },
 	{ "stack", OPT_STACK, NULL, 0, "Show the user stack of each call (frame pointers)", 0 },
 	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
+	{ "no-sleepable", OPT_NO_SLEEPABLE, NULL, OPTION_HIDDEN,
+	  "Do not use sleepable probes (strings on pages not yet touched read as unreadable)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
 	{},
 };
@@ -234,6 +238,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACK:
 		env.stack = true;
+		break;
+	case OPT_NO_SLEEPABLE:
+		env.no_sleepable = true;
 		break;
 	case OPT_JSON:
 		env.json = true;
@@ -1231,6 +1238,7 @@ int main(int argc, char **argv)
 	topts.ring_size = env.ring_size;
 	topts.no_multi = env.no_multi;
 	topts.summary_only = env.summary_only;
+	topts.no_sleepable = env.no_sleepable;
 	/* Now that the arrays no longer move. */
 	for (int i = 0; i < s.nr_funcs; i++) {
 		s.probes[i].filter = s.exprs[2 * i].nr_ops ? &s.exprs[2 * i] : NULL;
@@ -1243,8 +1251,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	t_attached = now_ns(CLOCK_MONOTONIC);
-	vlog("loaded and attached in %.1f ms (%s)", (t_attached - t_resolved) / 1e6,
-	     tracer__multi(s.tracer) ? "uprobe_multi" : "one link per function");
+	vlog("loaded and attached in %.1f ms (%s, %s)", (t_attached - t_resolved) / 1e6,
+	     tracer__multi(s.tracer) ? "uprobe_multi" : "one link per function",
+	     tracer__sleepable(s.tracer) ? "sleepable" : "not sleepable");
 	ret = report_skipped(&s);
 	if (ret) {
 		ret = 1;

@@ -20,6 +20,8 @@ struct tracer {
 	struct bpf_link **links;
 	int nr_links;
 	bool multi;
+	bool sleepable;		/* the sleepable programs are loaded */
+	struct bpf_program *entry, *ret; /* the pair in use */
 	int nr_cpus;
 	__u32 *skipped;
 	int nr_skipped;
@@ -92,12 +94,10 @@ static int attach_range(struct tracer *t, const struct tracer_opts *opts, const 
 	 * frame no return ever pops. A return without a frame is ignored.
 	 */
 	uopts.retprobe = true;
-	ret_link = bpf_program__attach_uprobe_multi(t->skel->progs.wm_return_multi, opts->pid,
-						    path, NULL, &uopts);
+	ret_link = bpf_program__attach_uprobe_multi(t->ret, opts->pid, path, NULL, &uopts);
 	if (ret_link) {
 		uopts.retprobe = false;
-		entry = bpf_program__attach_uprobe_multi(t->skel->progs.wm_entry_multi, opts->pid,
-							 path, NULL, &uopts);
+		entry = bpf_program__attach_uprobe_multi(t->entry, opts->pid, path, NULL, &uopts);
 		if (entry) {
 			ret = add_link(t, ret_link);
 			if (ret) {
@@ -186,8 +186,7 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 		for (int ret_probe = 1; ret_probe >= 0; ret_probe--) {
 			LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = ret_probe,
 				    .bpf_cookie = probes[i].func_id);
-			struct bpf_program *prog = ret_probe ? t->skel->progs.wm_return_single :
-							       t->skel->progs.wm_entry_single;
+			struct bpf_program *prog = ret_probe ? t->ret : t->entry;
 			struct bpf_link *link;
 			int ret;
 
@@ -212,6 +211,54 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 		}
 	}
 	return 0;
+}
+
+/* Open, size and load the BPF object, with the sleepable programs or the others. */
+static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
+			__u32 rec_data_max, bool has_exprs, bool sleepable)
+{
+	struct bpf_program *prog;
+	struct wrapmon *sk;
+	int ret;
+
+	t->skel = sk = wrapmon__open();
+	if (!sk)
+		return -errno;
+	sk->rodata->targ_tgid = opts->pid;
+	sk->rodata->str_cap = opts->str_cap;
+	sk->rodata->rec_data_max = rec_data_max;
+	/* Wake the consumer once an eighth of the ring is waiting. */
+	sk->rodata->wakeup_bytes = opts->ring_size / 8;
+	sk->rodata->summary_only = opts->summary_only;
+
+	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
+	bpf_map__set_max_entries(sk->maps.funcs, n);
+	bpf_map__set_max_entries(sk->maps.stats, n);
+	if (has_exprs)
+		bpf_map__set_max_entries(sk->maps.exprs, 2 * n);
+	if (opts->summary_only)
+		bpf_map__set_max_entries(sk->maps.aggs, n);
+	if (t->multi) {
+		t->entry = sleepable ? sk->progs.wm_entry_multi_s : sk->progs.wm_entry_multi;
+		t->ret = sleepable ? sk->progs.wm_return_multi_s : sk->progs.wm_return_multi;
+	} else {
+		t->entry = sleepable ? sk->progs.wm_entry_single_s : sk->progs.wm_entry_single;
+		t->ret = sleepable ? sk->progs.wm_return_single_s : sk->progs.wm_return_single;
+	}
+	bpf_object__for_each_program(prog, sk->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		bool probe = !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
+
+		bpf_program__set_autoload(prog, !probe || prog == t->entry || prog == t->ret);
+	}
+	ret = wrapmon__load(sk);
+	t->sleepable = !ret && sleepable;
+	return ret;
+}
+
+bool tracer__sleepable(const struct tracer *t)
+{
+	return t->sleepable;
 }
 
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
@@ -239,12 +286,6 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	}
 	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
 
-	t->skel = wrapmon__open();
-	if (!t->skel) {
-		ret = -errno;
-		snprintf(err, errsz, "cannot open the BPF object (%s)", strerror(-ret));
-		goto cleanup;
-	}
 	for (int i = 0; i < n; i++) {
 		if (probes[i].data_max > rec_data_max)
 			rec_data_max = probes[i].data_max;
@@ -252,26 +293,14 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	}
 	/* A multiple of 8, so records stay aligned; within what one record may carry. */
 	rec_data_max = (rec_data_max + 7) & ~7u;
-	t->skel->rodata->targ_tgid = opts->pid;
-	t->skel->rodata->str_cap = opts->str_cap;
-	t->skel->rodata->rec_data_max = rec_data_max;
-	/* Wake the consumer once an eighth of the ring is waiting. */
-	t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
-
-	bpf_map__set_max_entries(t->skel->maps.rb, opts->ring_size);
-	bpf_map__set_max_entries(t->skel->maps.funcs, n);
-	bpf_map__set_max_entries(t->skel->maps.stats, n);
-	if (has_exprs)
-		bpf_map__set_max_entries(t->skel->maps.exprs, 2 * n);
-	t->skel->rodata->summary_only = opts->summary_only;
-	if (opts->summary_only)
-		bpf_map__set_max_entries(t->skel->maps.aggs, n);
-	bpf_program__set_autoload(t->skel->progs.wm_entry_multi, t->multi);
-	bpf_program__set_autoload(t->skel->progs.wm_return_multi, t->multi);
-	bpf_program__set_autoload(t->skel->progs.wm_entry_single, !t->multi);
-	bpf_program__set_autoload(t->skel->progs.wm_return_single, !t->multi);
-
-	ret = wrapmon__load(t->skel);
+	/* Sleepable programs first; a kernel that refuses them gets the others. */
+	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
+		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, sleepable);
+		if (!ret || !sleepable)
+			break;
+		wrapmon__destroy(t->skel);
+		t->skel = NULL;
+	}
 	if (ret) {
 		snprintf(err, errsz,
 			 "cannot load the BPF programs (%s): the kernel needs BTF, ring buffers, "

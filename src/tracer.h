@@ -26,8 +26,9 @@ struct tracer_opts {
 	size_t ring_size;	/* bytes, power of two */
 	bool no_multi;		/* force one link per function (the fallback path) */
 	bool summary_only;	/* aggregate in BPF (tracer__func_agg), send no call records */
+	bool no_sleepable;	/* do not try the sleepable programs */
 };
-#define tracer_opts__last_field summary_only
+#define tracer_opts__last_field no_sleepable
 
 struct tracer;
 
@@ -40,6 +41,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 void tracer__free(struct tracer *t);
 int tracer__ringbuf_fd(const struct tracer *t);
 bool tracer__multi(const struct tracer *t);
+/* Whether the sleepable programs (which may fault pages in) are the ones attached. */
+bool tracer__sleepable(const struct tracer *t);
 /* Sum of the per-CPU counters of one function. */
 int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum);
 /*

@@ -952,7 +952,8 @@ TYPES_FUNCS = ["-f", "move_point", "-f", "paint", "-f", "sum8", "-f", "parse_int
                "-f", "int checksum(const unsigned char *data[n], size_t n)",
                "-f", "long read_like(int fd, char *buf[ret], size_t count)",
                "-f", "apply", "-f", "pair_sum", "-f", "big_sum", "-f", "arr_sum",
-               "-f", "un_get", "-f", "bits", "-f", "open_like", "--error", "ret < 0"]
+               "-f", "un_get", "-f", "bits", "-f", "first_touch", "-f", "open_like",
+               "--error", "ret < 0"]
 
 
 def call_part(line):
@@ -970,8 +971,9 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     with open(t.log) as f:
         want = f.read().splitlines()
     got = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
-    eq(len(want), 17, "calls logged")
+    eq(len(want), 18, "calls logged")
     eq(got, want, "call lines")
+    check('first_touch(s="first time") = 10' in want, "a string on an untouched page")
     summary = out.decode().split("\n\n")[-1]
     check(re.search(r"^open_like +2 +0 +0 +1 ", summary, re.M), f"errors column: {summary}")
 
@@ -1002,6 +1004,14 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     eq([r.get("error") for r in by["open_like"]],
        [None, {"expr": "ret < 0", "errno": "ENOENT"}], "error object")
     eq(func_summary(summary, "open_like")["errors"], 1, "errors in the summary")
+
+    # Without sleepable probes that string cannot be read at entry: what the test above guards.
+    t = Target("t_types")
+    rc, out, err = trace(t, "-f", "first_touch", "--no-sleepable")
+    eq(rc, 0, f"exit code ({err})")
+    lines = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
+    check(len(lines) == 1 and re.fullmatch(r"first_touch\(s=0x[0-9a-f]+<unreadable>\) = 10", lines[0]),
+          f"not sleepable: {lines}")
 
     # Out-parameters can be left alone.
     t = Target("t_types")

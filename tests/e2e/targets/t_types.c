@@ -134,6 +134,29 @@ NOIPA int bits(const struct flags *f)
 	return f->a + f->b + f->c;
 }
 
+/* Its string is on a page nothing has touched yet when the call starts. */
+NOIPA int first_touch(const char *s)
+{
+	return (int)strlen(s);
+}
+
+/* A string in a fresh private file mapping: its page is not faulted in. */
+static const char *untouched_string(const char *text)
+{
+	char path[] = "/tmp/wm-t_types-XXXXXX";
+	int fd = mkstemp(path);
+	void *p;
+
+	if (fd < 0 || write(fd, text, strlen(text) + 1) < 0)
+		exit(4);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	unlink(path);
+	if (p == MAP_FAILED)
+		exit(4);
+	return p;
+}
+
 NOIPA int open_like(const char *path)
 {
 	return strcmp(path, "/missing") ? 3 : -2;
@@ -216,6 +239,13 @@ int main(int argc, char **argv)
 
 	r = bits(&fl);
 	LOG("bits(f={a=5, b=-3, c=true}) = %d", r);
+
+	{
+		const char *s = untouched_string("first time");
+
+		r = first_touch(s);
+		LOG("first_touch(s=\"%s\") = %d", s, r);
+	}
 
 	r = open_like("/etc/hosts");
 	LOG("open_like(path=\"/etc/hosts\") = %d", r);
