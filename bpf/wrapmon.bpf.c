@@ -124,6 +124,7 @@ struct cap_ctx {
 	__u64 ret;
 	__u32 top;
 	__u32 at_return;
+	__u32 first; /* slot of step 0 */
 };
 
 static __always_inline __u64 cap_value(struct frame *fr, __u64 ret, __u32 src)
@@ -159,7 +160,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	struct cap_ctx *c = arg;
 	struct frame *fr = c->fr;
 	struct wm_cap *cap;
-	__u32 off = c->top, size, slot = i;
+	__u32 off = c->top, size, slot = c->first + i;
 	__u64 ptr, n;
 	long r;
 
@@ -264,8 +265,18 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr,
 	struct cap_ctx c = {
 		.ts = ts, .fr = fr, .cfg = cfg, .ret = ret, .top = top, .at_return = at_return,
 	};
+	__u32 n;
 
-	bpf_loop(WM_NR_SLOTS, sleepable ? cap_one_sleepable : cap_one, &c, 0);
+	/* Only this phase's captures: most functions have a few, or none. */
+	if (at_return) {
+		c.first = cfg->nr_entry_caps;
+		n = cfg->nr_caps > c.first ? cfg->nr_caps - c.first : 0;
+	} else {
+		n = cfg->nr_entry_caps;
+	}
+	if (!n)
+		return top;
+	bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one, &c, 0);
 	return c.top;
 }
 

@@ -98,7 +98,7 @@ struct wm_func_cfg {
 	__u8 nr_caps;
 	__u8 nr_stack;	/* stack eightbytes read into values 6.. at entry */
 	__u8 flags;	/* enum wm_func_flags */
-	__u8 pad;
+	__u8 nr_entry_caps; /* caps[0..nr_entry_caps) are read at entry, the rest at return */
 	/* The string slot of value i (WM_VAL_RET: the result), for string comparisons; 0xff: none. */
 	__u8 val_slot[WM_MAX_VALS + 1];
 	__u8 pad2[1];

@@ -241,7 +241,11 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		if (e->cap.kind == WM_CAP_STR && e->field < 0)
 			plan->cfg.val_slot[e->cap.src] = slot;
 		slot++;
+		if (!e->cap.at_return)
+			plan->cfg.nr_entry_caps = slot;
 	}
+	if (plan->stack_slot >= 0 && !plan->cfg.nr_entry_caps)
+		plan->cfg.nr_entry_caps = 1;
 	plan->cfg.nr_caps = slot;
 	plan->data_max = DATA_BUDGET - budget;
 }

@@ -699,7 +699,7 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			goto cleanup;
 		/* Nobody will print them: copy only what an expression compares. */
 		if (env.summary_only && !(p->cfg.flags & (WM_FC_FILTER | WM_FC_ERROR)))
-			p->cfg.nr_caps = 0;
+			p->cfg.nr_caps = p->cfg.nr_entry_caps = 0;
 		s->nr_funcs++;
 	}
 	if (nr_refused)

@@ -283,6 +283,7 @@ PER_CALL = [
     ("wrapmon-text", "wrapmon-trace, text to a file", None),
     ("wrapmon-json", "wrapmon-trace `--json` to a file", None),
     ("wrapmon-summary", "wrapmon-trace summary-only", None),
+    ("wrapmon-nosleep", "wrapmon-trace text, non-sleepable probes (`--no-sleepable`)", None),
     ("bpftrace-print", "bpftrace, printf of both strings and the result to a file", "bpftrace"),
     ("bpftrace-count", "bpftrace, count() on entry and return", "bpftrace"),
     ("ltrace", "ltrace -x search, strings to a file", "ltrace"),
@@ -315,6 +316,8 @@ def per_call(c):
                 args.append("--json")
             elif c == "wrapmon-summary":
                 args.append("--summary-only")
+            elif c == "wrapmon-nosleep":
+                args.append("--no-sleepable")
             with open(outfile, "wb") as f:
                 tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
             r = Reader(tr, "stderr")
