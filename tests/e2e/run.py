@@ -1488,6 +1488,25 @@ CALLS_SQL = ("SELECT c.*, f.name AS function FROM calls c JOIN functions f ON f.
 
 
 @test
+def store_keeps_errors_filters_and_stacks():
+    t = Target("t_types")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "parse_int", "--error", "ret < 0", "-f", "open_like",
+                         "--error", "ret == -2", "--filter", "ret != 3", "--stack", "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    rows = db_rows(db, CALLS_SQL)
+    eq([(r["function"], r["error"], r["error_text"] and json.loads(r["error_text"])) for r in rows],
+       [("parse_int", 0, None), ("parse_int", 1, {"expr": "ret < 0", "errno": "EINVAL"}),
+        ("open_like", 1, {"expr": "ret == -2", "errno": "ENOENT"})], "error columns")
+    st = json.loads(rows[0]["stack"])
+    eq((st[0]["symbol"], st[1]["symbol"]), ("parse_int", "main"), "stack column")
+    aggs = {r["name"]: r for r in db_rows(db, "SELECT a.*, f.name FROM aggregates a "
+                                              "JOIN functions f ON f.id = a.function_id")}
+    eq((aggs["parse_int"]["errors"], aggs["open_like"]["errors"], aggs["open_like"]["filtered"]),
+       (1, 1, 1), "aggregates")
+
+
+@test
 def store_rows_match_the_log_with_parents():
     # Every call the target logged is a row with its arguments, result and
     # thread; nested calls point at the call that contains them.
