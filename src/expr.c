@@ -64,6 +64,7 @@ struct operand {
 	bool is_signed;
 	bool is_latency;
 	const char *type_name;
+	const struct wm_type *type; /* the parameter's or result's type, NULL for latency */
 	int tok;
 };
 
@@ -587,6 +588,7 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 {
 	o->kind = t->kind;
 	o->type_name = t->name;
+	o->type = t;
 	/* Enums compare as their integers, function pointers and buffers as pointers. */
 	if (t->kind == WM_T_ENUM)
 		o->kind = WM_T_INT;
@@ -944,6 +946,45 @@ static bool is_operand_name(const struct parser *p, int ti)
 	return sig__lookup(p->sig, p->text + t->off, t->len) != NULL;
 }
 
+static bool is_keyword_tok(struct parser *p, int ti)
+{
+	return tok__is(p, ti, "NULL") || tok__is(p, ti, "true") || tok__is(p, ti, "false");
+}
+
+/* "c == BLUE": an enumerator of the operand's enum, as its number. */
+static int parser__enumerator(struct parser *p, const struct operand *o, struct literal *l)
+{
+	const struct wm_type *t = o->type;
+	const struct tok *tk = parser__peek(p);
+	char name[WM_NAME_MAX], list[256] = "";
+	int ti = p->pos;
+
+	memset(l, 0, sizeof(*l));
+	l->first = l->last = ti;
+	for (unsigned int i = 0; i < t->nr_enums; i++) {
+		const struct wm_enumval *e;
+
+		if (t->first_enum + i >= WM_SIG_MAX_ENUMS || (int)(t->first_enum + i) >= p->sig->nr_enums)
+			break;
+		e = &p->sig->enums[t->first_enum + i];
+		if (strlen(e->name) == (size_t)tk->len && !memcmp(e->name, p->text + tk->off, tk->len)) {
+			l->kind = L_INT;
+			l->val = e->value;
+			p->pos++;
+			return 0;
+		}
+		if (i < 8) {
+			if (list[0])
+				sig__append(list, sizeof(list), ", ");
+			sig__append(list, sizeof(list), e->name);
+		} else if (i == 8) {
+			sig__append(list, sizeof(list), ", ...");
+		}
+	}
+	return parser__fail(p, ti, "'%s' is not an enumerator of '%s': use one of %s, or a number",
+			    tok__text(p, ti, name, sizeof(name)), t->name, list[0] ? list : "none");
+}
+
 static int parser__comparison(struct parser *p)
 {
 	struct operand o;
@@ -974,7 +1015,11 @@ static int parser__comparison(struct parser *p)
 					    "with another operand",
 					    tok__text(p, first, a, sizeof(a)), cmp_text[cmp],
 					    tok__text(p, p->pos, b, sizeof(b)));
-		err = parser__literal(p, &l);
+		if (o.type && o.type->kind == WM_T_ENUM && parser__peek(p)->kind == TOK_IDENT &&
+		    !is_keyword_tok(p, p->pos))
+			err = parser__enumerator(p, &o, &l);
+		else
+			err = parser__literal(p, &l);
 		if (err)
 			return err;
 		return parser__compile(p, &o, cmp, &l, first, op_tok);

@@ -1013,6 +1013,13 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     check(len(lines) == 1 and re.fullmatch(r"first_touch\(s=0x[0-9a-f]+<unreadable>\) = 10", lines[0]),
           f"not sleepable: {lines}")
 
+    # Enumerators by name in a filter.
+    t = Target("t_types")
+    rc, out, err = trace(t, "-f", "paint", "--filter", "c == BLUE && ret != GREEN")
+    eq(rc, 0, f"exit code ({err})")
+    eq([call_part(l) for l in out.decode().splitlines() if call_part(l)],
+       ["paint(c=BLUE, on=false, mark='y') = BLUE"], "filter with enumerators")
+
     # Out-parameters can be left alone.
     t = Target("t_types")
     rc, out, err = trace(t, "-f", "parse_int", "--no-out-params")

@@ -321,6 +321,44 @@ static void test_names(void **state)
 	assert_string_equal(buf, "arg2 > 1 && arg4 == true");
 }
 
+/* "c == BLUE" compiles to the enumerator's value; an unknown name lists them. */
+static void test_enumerators(void **state)
+{
+	static const struct {
+		const char *name;
+		long long value;
+	} vals[] = { { "RED", 1 }, { "GREEN", 2 }, { "BLUE", -4 } };
+	struct wm_sig sig;
+	struct wm_expr e;
+
+	(void)state;
+	sig_of("int paint(int c, int n)", &sig);
+	sig.params[0].type.kind = WM_T_ENUM;
+	snprintf(sig.params[0].type.name, sizeof(sig.params[0].type.name), "enum color");
+	sig.params[0].type.first_enum = 0;
+	sig.params[0].type.nr_enums = 3;
+	for (int i = 0; i < 3; i++) {
+		snprintf(sig.enums[i].name, sizeof(sig.enums[i].name), "%s", vals[i].name);
+		sig.enums[i].value = vals[i].value;
+	}
+	sig.nr_enums = 3;
+	parse_ok("c == BLUE", &sig, &e);
+	assert_int_equal(e.nr_ops, 1);
+	assert_int_equal((long long)e.ops[0].imm, -4);
+	assert_int_equal(e.ops[0].size, 4);
+	assert_true(e.ops[0].is_signed);
+	parse_ok("c != GREEN && c >= RED", &sig, &e);
+	assert_int_equal(e.ops[0].imm, 2);
+	assert_int_equal(e.ops[1].imm, 1);
+	parse_err("c == PURPLE", &sig, 6,
+		  "'PURPLE' is not an enumerator of 'enum color': use one of RED, GREEN, BLUE, or a "
+		  "number");
+	/* Only an enum's operand takes enumerators. */
+	parse_err("n == BLUE", &sig, 6,
+		  "'BLUE' is not a literal: compare with a number, \"string\", 'c', NULL, true, false "
+		  "or a duration");
+}
+
 static void test_errors(void **state)
 {
 	struct wm_sig sig, vf, many, raw, sdup;
@@ -1223,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_enum_funcptr_buf),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_enumerators),
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_readme),
 		cmocka_unit_test(test_op_limit),
