@@ -518,8 +518,9 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 			continue;
 		}
 		if (fl->count) {
+			/* Cut only where the bytes end: the struct's own "..." says the rest. */
 			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset, avail - fl->offset,
-				      trunc, json);
+				      false, json);
 		} else if (fl->bit_size) {
 			struct wm_type bt = { .kind = WM_T_INT, .size = 8,
 					      .is_signed = fl->type.is_signed };
