@@ -418,16 +418,15 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struc
 	}
 	buf__putc(b, '[');
 	for (i = 0; i < count; i++) {
+		bool more = i == WM_ARRAY_SHOW || !s->size || (i + 1) * s->size > avail;
+
+		/* JSON lists what there is; text says there is more. */
+		if (more && json)
+			break;
 		if (i)
 			buf__puts(b, json ? "," : ", ");
-		if (i == WM_ARRAY_SHOW || !s->size || (i + 1) * s->size > avail) {
-			/* JSON lists what there is; text says there is more. */
-			if (json) {
-				if (i)
-					b->len--, b->p[b->len] = '\0';
-			} else {
-				buf__puts(b, "...");
-			}
+		if (more) {
+			buf__puts(b, "...");
 			break;
 		}
 		put_scalar_mem(b, f, s, p + i * s->size, s->size, json);

@@ -1693,6 +1693,28 @@ static void test_hostile_members(void **state)
 	free(g);
 }
 
+/* A buffer whose allocation already failed stays empty and failed, whatever the line. */
+static void test_failed_buffer(void **state)
+{
+	unsigned char in[ITEM_SIZE];
+	struct wm_func *f = fill_func();
+	struct wm_fmt_opts o = { .utc = true };
+	struct wm_buf b = { .err = -ENOMEM };
+	struct rec r;
+
+	/* v[10] is cut at 8 in JSON, tag and name are strings, the struct is read twice. */
+	item_bytes(in, 7, -4, 0x5000);
+	fill_rec(&r, 0x7000, in, "a", in);
+	format__call_json(&b, f, &r.v);
+	format__call_text(&b, f, &r.v, &o);
+	format__args_json(&b, f, &r.v);
+	assert_int_equal(b.err, -ENOMEM);
+	assert_int_equal(b.len, 0);
+	assert_null(b.p);
+	rec_free(&r);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1719,6 +1741,7 @@ int main(void)
 		cmocka_unit_test(test_error),
 		cmocka_unit_test(test_stack),
 		cmocka_unit_test(test_hostile_members),
+		cmocka_unit_test(test_failed_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
