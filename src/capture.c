@@ -79,13 +79,16 @@ static int param_val(const struct wm_param *p, __u8 *nr_stack)
 	return v;
 }
 
-static void add(struct pending *list, int *n, int param, bool out, __u8 kind, __u8 src,
-		bool at_return, unsigned int size)
+/* The new capture, or NULL when the list is full (counted in *dropped). */
+static struct pending *add(struct pending *list, int *n, int *dropped, int param, bool out,
+			   __u8 kind, __u8 src, bool at_return, unsigned int size)
 {
 	struct pending *e;
 
-	if (*n >= WM_NR_SLOTS)
-		return;
+	if (*n >= WM_NR_SLOTS) {
+		(*dropped)++;
+		return NULL;
+	}
 	e = &list[(*n)++];
 	memset(e, 0, sizeof(*e));
 	e->param = param;
@@ -97,15 +100,17 @@ static void add(struct pending *list, int *n, int param, bool out, __u8 kind, __
 	e->cap.len_src = WM_LEN_FIXED;
 	e->cap.ind_off = WM_IND_NONE;
 	e->cap.size = size > WM_MEM_MAX ? WM_MEM_MAX : size;
+	return e;
 }
 
 /* The strings a struct's "char *" members point to, read at entry: one slot each. */
 static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
-			       int v, struct pending *list, int *n)
+			       int v, struct pending *list, int *n, int *dropped)
 {
 	for (unsigned int k = 0; k < t->nr_fields; k++) {
 		unsigned int idx = t->first_field + k;
 		const struct wm_field *fl;
+		struct pending *e;
 
 		if (idx >= WM_SIG_MAX_FIELDS || (int)idx >= sig->nr_fields)
 			break;
@@ -113,11 +118,10 @@ static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t
 		if (fl->type.kind != WM_T_STR || fl->count || fl->bit_size || fl->offset > 0xfff0 ||
 		    fl->offset + 8 > t->struct_size)
 			continue;
-		add(list, n, param, false, WM_CAP_STR, v, false, 0);
-		if (*n && list[*n - 1].param == param && list[*n - 1].field < 0 &&
-		    list[*n - 1].cap.kind == WM_CAP_STR) {
-			list[*n - 1].field = idx;
-			list[*n - 1].cap.ind_off = fl->offset;
+		e = add(list, n, dropped, param, false, WM_CAP_STR, v, false, 0);
+		if (e) {
+			e->field = idx;
+			e->cap.ind_off = fl->offset;
 		}
 	}
 }
@@ -129,6 +133,7 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	int str_cap = o && o->str_cap > 0 ? o->str_cap : 64;
 	bool out_params = !o || o->out_params;
 	unsigned int budget = DATA_BUDGET;
+	int *dropped = &plan->nr_dropped;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(plan->cfg.val_slot, 0xff, sizeof(plan->cfg.val_slot));
@@ -155,15 +160,17 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		const struct wm_param *p = &sig->params[i];
 		const struct wm_type *t = &p->type;
 		int v = param_val(p, &plan->cfg.nr_stack);
+		struct pending *e;
 		unsigned int n;
 
 		plan->val[i] = v;
 		if (t->kind == WM_T_STRUCT) {
 			/* By value in registers: the values hold it. In memory: read it. */
 			if (v < 0 && p->stack_off >= 0) {
-				add(entry, &nr_entry, i, false, WM_CAP_MEM, WM_SRC_STACK, false, t->size);
-				if (nr_entry)
-					entry[nr_entry - 1].cap.off = p->stack_off;
+				e = add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, WM_SRC_STACK,
+					false, t->size);
+				if (e)
+					e->cap.off = p->stack_off;
 			}
 			continue;
 		}
@@ -172,7 +179,7 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 			continue;
 		switch (t->kind) {
 		case WM_T_STR:
-			add(entry, &nr_entry, i, false, WM_CAP_STR, v, false, 0);
+			add(entry, &nr_entry, dropped, i, false, WM_CAP_STR, v, false, 0);
 			break;
 		case WM_T_PTR:
 			n = plan__pointee_bytes(t);
@@ -181,11 +188,11 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 			/* A struct or array is shown at entry; a lone scalar only as an out-parameter. */
 			if (t->target.kind == WM_T_STRUCT || t->target_count || t->target_const ||
 			    !out_params)
-				add(entry, &nr_entry, i, false, WM_CAP_MEM, v, false, n);
+				add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, v, false, n);
 			if (t->target.kind == WM_T_STRUCT)
-				add_member_strings(sig, t, i, v, entry, &nr_entry);
+				add_member_strings(sig, t, i, v, entry, &nr_entry, dropped);
 			if (!t->target_const && out_params)
-				add(ret, &nr_ret, i, true, WM_CAP_MEM, v, true, n);
+				add(ret, &nr_ret, dropped, i, true, WM_CAP_MEM, v, true, n);
 			/* A const scalar pointer is an address (in an entry slot nobody prints). */
 			break;
 		case WM_T_BUF: {
@@ -200,10 +207,10 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 
 			if (len_val < 0)
 				break;
-			add(list, nr, i, at_ret, WM_CAP_MEM, v, at_ret, str_cap);
-			if (*nr && list[*nr - 1].param == i) {
-				list[*nr - 1].cap.len_src = len_val;
-				list[*nr - 1].cap.elem_size = t->target.size ? t->target.size : 1;
+			e = add(list, nr, dropped, i, at_ret, WM_CAP_MEM, v, at_ret, str_cap);
+			if (e) {
+				e->cap.len_src = len_val;
+				e->cap.elem_size = t->target.size ? t->target.size : 1;
 			}
 			break;
 		}
@@ -213,9 +220,9 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	}
 	if (sig->source != WM_SIG_RAW) {
 		if (sig->ret.kind == WM_T_STR)
-			add(ret, &nr_ret, -1, false, WM_CAP_STR, WM_VAL_RET, true, 0);
+			add(ret, &nr_ret, dropped, -1, false, WM_CAP_STR, WM_VAL_RET, true, 0);
 		else if (sig->ret.kind == WM_T_PTR && plan__pointee_bytes(&sig->ret))
-			add(ret, &nr_ret, -1, false, WM_CAP_MEM, WM_VAL_RET, true,
+			add(ret, &nr_ret, dropped, -1, false, WM_CAP_MEM, WM_VAL_RET, true,
 			    plan__pointee_bytes(&sig->ret));
 	}
 

@@ -99,9 +99,9 @@ static int exec_sql(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
-static const char *kind_name(enum wm_type_kind kind)
+static const char *kind_name(const struct wm_type *t)
 {
-	switch (kind) {
+	switch (t->kind) {
 	case WM_T_VOID:
 		return "void";
 	case WM_T_INT:
@@ -116,6 +116,14 @@ static const char *kind_name(enum wm_type_kind kind)
 		return "string";
 	case WM_T_FLOAT:
 		return "float";
+	case WM_T_ENUM:
+		return "enum";
+	case WM_T_FUNCPTR:
+		return "funcptr";
+	case WM_T_STRUCT:
+		return t->is_union ? "union" : "struct";
+	case WM_T_BUF:
+		return "buffer";
 	case WM_T_UNKNOWN:
 	default:
 		return "raw";
@@ -159,7 +167,7 @@ static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 		}
 		buf__puts(b, "\"type\":");
 		put_json_str(b, p->type.name, sizeof(p->type.name));
-		buf__printf(b, ",\"kind\":\"%s\"}", kind_name(p->type.kind));
+		buf__printf(b, ",\"kind\":\"%s\"}", kind_name(&p->type));
 	}
 	buf__putc(b, ']');
 }
@@ -283,7 +291,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 		sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 7, f->sig.ret.kind == WM_T_VOID ? "void" : f->sig.ret.name,
 				  -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, kind_name(f->sig.ret.kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, kind_name(&f->sig.ret), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto cleanup;
 		s->func_ids[i] = sqlite3_last_insert_rowid(s->db);

@@ -418,16 +418,15 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struc
 	}
 	buf__putc(b, '[');
 	for (i = 0; i < count; i++) {
+		bool more = i == WM_ARRAY_SHOW || !s->size || (i + 1) * s->size > avail;
+
+		/* JSON lists what there is; text says there is more. */
+		if (more && json)
+			break;
 		if (i)
 			buf__puts(b, json ? "," : ", ");
-		if (i == WM_ARRAY_SHOW || !s->size || (i + 1) * s->size > avail) {
-			/* JSON lists what there is; text says there is more. */
-			if (json) {
-				if (i)
-					b->len--, b->p[b->len] = '\0';
-			} else {
-				buf__puts(b, "...");
-			}
+		if (more) {
+			buf__puts(b, "...");
 			break;
 		}
 		put_scalar_mem(b, f, s, p + i * s->size, s->size, json);
@@ -518,8 +517,9 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 			continue;
 		}
 		if (fl->count) {
+			/* Cut only where the bytes end: the struct's own "..." says the rest. */
 			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset, avail - fl->offset,
-				      trunc, json);
+				      false, json);
 		} else if (fl->bit_size) {
 			struct wm_type bt = { .kind = WM_T_INT, .size = 8,
 					      .is_signed = fl->type.is_signed };

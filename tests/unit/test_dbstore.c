@@ -333,6 +333,59 @@ static void test_refuses_existing_and_symlinks(void **state)
 	assert_int_equal(system(side), 0);
 }
 
+/* Each kind of parameter and result by its name in the functions table. */
+static void test_kind_names(void **state)
+{
+	static const struct {
+		const char *name, *type;
+		enum wm_type_kind kind;
+		bool is_union;
+	} params[] = {
+		{ "c", "enum color", WM_T_ENUM },    { "fn", "int (*)(int)", WM_T_FUNCPTR },
+		{ "p", "struct pair", WM_T_STRUCT }, { "u", "union num", WM_T_STRUCT, true },
+		{ "buf", "char *", WM_T_BUF },	     { "it", "struct item *", WM_T_PTR },
+		{ "x", "unknown_t", WM_T_UNKNOWN },
+	};
+	char dir[] = "/tmp/wm-dbstore-XXXXXX", path[64], cmd[96], err[256];
+	struct wm_dbstore *store = NULL;
+	struct wm_func *f = calloc(1, sizeof(*f));
+	sqlite3 *db;
+	size_t i;
+
+	assert_non_null(f);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kinds.db", dir);
+	f->sig.source = WM_SIG_DWARF;
+	snprintf(f->sig.name, sizeof(f->sig.name), "paint");
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		struct wm_param *p = &f->sig.params[f->sig.nr_params++];
+
+		snprintf(p->name, sizeof(p->name), "%s", params[i].name);
+		snprintf(p->type.name, sizeof(p->type.name), "%s", params[i].type);
+		p->type.kind = params[i].kind;
+		p->type.is_union = params[i].is_union;
+	}
+	f->sig.ret = f->sig.params[0].type;
+	snprintf(f->name, sizeof(f->name), "paint");
+	snprintf(f->obj, sizeof(f->obj), "/usr/bin/app");
+	assert_int_equal(dbstore__new(path, f, 1, NULL, &store, err, sizeof(err)), 0);
+	db = db_open(path);
+	assert_rows(db, "SELECT params, result_type, result_kind FROM functions",
+		    "[{\"name\":\"c\",\"type\":\"enum color\",\"kind\":\"enum\"},"
+		    "{\"name\":\"fn\",\"type\":\"int (*)(int)\",\"kind\":\"funcptr\"},"
+		    "{\"name\":\"p\",\"type\":\"struct pair\",\"kind\":\"struct\"},"
+		    "{\"name\":\"u\",\"type\":\"union num\",\"kind\":\"union\"},"
+		    "{\"name\":\"buf\",\"type\":\"char *\",\"kind\":\"buffer\"},"
+		    "{\"name\":\"it\",\"type\":\"struct item *\",\"kind\":\"pointer\"},"
+		    "{\"name\":\"x\",\"type\":\"unknown_t\",\"kind\":\"raw\"}]|"
+		    "enum color|enum\n");
+	sqlite3_close(db);
+	dbstore__free(store);
+	free(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A full queue: calls not kept are counted, and the aggregates still count them. */
 static void test_not_kept(void **state)
 {
@@ -598,6 +651,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_and_rows),
 		cmocka_unit_test(test_refuses_existing_and_symlinks),
+		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_not_kept),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_json),
