@@ -870,6 +870,14 @@ static const char *type_fallback_name(enum wm_type_kind kind)
 		return "char *";
 	case WM_T_FLOAT:
 		return "double";
+	case WM_T_ENUM:
+		return "enum";
+	case WM_T_FUNCPTR:
+		return "void (*)()";
+	case WM_T_STRUCT:
+		return "struct";
+	case WM_T_BUF:
+		return "void *";
 	case WM_T_UNKNOWN:
 	default:
 		return "unknown";

@@ -25,6 +25,12 @@
 #define NSEC_PER_SEC 1000000000ULL
 #define DEFAULT_TOP  10
 #define MAX_KINDS    16
+/*
+ * A damaged file can make a query return rows without end (a loop in its
+ * b-tree): no session has more functions or settings than these.
+ */
+#define MAX_FUNCS	  65536
+#define MAX_META_ROWS 1024
 
 struct func_row {
 	sqlite3_int64 id;
@@ -53,6 +59,7 @@ struct report {
 	sqlite3_stmt *val;  /* the parts of one value object */
 	struct kinds *kinds;
 	int nr_kinds;
+	int cap_kinds;
 	char *err;
 	size_t errsz;
 };
@@ -193,7 +200,7 @@ static int open_db(struct report *r)
 	}
 	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
 		goto cleanup;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (int rows = 0; rows < MAX_META_ROWS && sqlite3_step(st) == SQLITE_ROW; rows++) {
 		if (!strcmp(col_text(st, 0), "format") && !strcmp(col_text(st, 1), "wrapmon"))
 			wrapmon = true;
 		if (!strcmp(col_text(st, 0), "schema_version"))
@@ -239,12 +246,25 @@ static int load_kinds(struct report *r, sqlite3_int64 session)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct kinds *kd;
 
-		nk = realloc(r->kinds, (r->nr_kinds + 1) * sizeof(*nk));
-		if (!nk) {
-			ret = -ENOMEM;
+		if (r->nr_kinds >= MAX_FUNCS) {
+			err__set(r->err, r->errsz,
+				 "%s: more than %d functions in one session: the file is damaged",
+				 r->path, MAX_FUNCS);
+			ret = -EINVAL;
 			goto cleanup;
 		}
-		r->kinds = nk;
+		if (r->nr_kinds == r->cap_kinds) {
+			/* Doubling: one realloc per row would copy the table once per row. */
+			int cap = r->cap_kinds ? 2 * r->cap_kinds : 16;
+
+			nk = realloc(r->kinds, cap * sizeof(*nk));
+			if (!nk) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			r->kinds = nk;
+			r->cap_kinds = cap;
+		}
 		kd = &r->kinds[r->nr_kinds++];
 		memset(kd, 0, sizeof(*kd));
 		kd->id = sqlite3_column_int64(st, 0);
@@ -515,7 +535,7 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 		" WHERE f.session_id = ? GROUP BY f.id ORDER BY f.id";
 	struct func_row *rows = NULL, *nr_rows;
 	sqlite3_stmt *st = NULL;
-	int n = 0, ret = -EIO, rc;
+	int n = 0, cap = 0, ret = -EIO, rc;
 
 	if (sqlite3_prepare_v2(r->db, ended ? agg_sql : kept_sql, -1, &st, NULL))
 		goto cleanup;
@@ -523,12 +543,22 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct func_row *f;
 
-		nr_rows = realloc(rows, (n + 1) * sizeof(*rows));
-		if (!nr_rows) {
-			ret = -ENOMEM;
+		if (n >= MAX_FUNCS) {
+			err__set(r->err, r->errsz,
+				 "%s: more than %d functions in one session: the file is damaged",
+				 r->path, MAX_FUNCS);
+			ret = -EINVAL;
 			goto cleanup;
 		}
-		rows = nr_rows;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			nr_rows = realloc(rows, cap * sizeof(*rows));
+			if (!nr_rows) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			rows = nr_rows;
+		}
 		f = &rows[n++];
 		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(st, 0);
