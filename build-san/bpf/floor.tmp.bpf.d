@@ -1,3 +1,0 @@
-build-san/bpf/floor.tmp.bpf.o: bpf/floor.bpf.c build-san/vmlinux.h
-
-build-san/vmlinux.h:

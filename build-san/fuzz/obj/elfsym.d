@@ -1,3 +1,0 @@
-build-san/fuzz/obj/elfsym.o: src/elfsym.c src/resolve.h
-
-src/resolve.h:

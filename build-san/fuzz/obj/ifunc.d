@@ -1,3 +1,0 @@
-build-san/fuzz/obj/ifunc.o: src/ifunc.c src/ifunc.h
-
-src/ifunc.h:

@@ -1,3 +1,0 @@
-build-san/fuzz/obj/insn.o: src/insn.c src/insn.h
-
-src/insn.h:

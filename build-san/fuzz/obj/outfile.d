@@ -1,3 +1,0 @@
-build-san/fuzz/obj/outfile.o: src/outfile.c src/outfile.h
-
-src/outfile.h:

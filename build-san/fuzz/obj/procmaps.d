@@ -1,3 +1,0 @@
-build-san/fuzz/obj/procmaps.o: src/procmaps.c src/resolve.h
-
-src/resolve.h:

@@ -1,5 +1,0 @@
-build-san/fuzz/obj/proto.o: src/proto.c src/proto.h src/sig.h
-
-src/proto.h:
-
-src/sig.h:

@@ -1,5 +1,0 @@
-build-san/fuzz/obj/record.o: src/record.c src/record.h include/wrapmon.h
-
-src/record.h:
-
-include/wrapmon.h:

@@ -1,2 +1,0 @@
-build-san/obj/buf.o: src/buf.c src/buf.h
-src/buf.h:

@@ -1,3 +1,0 @@
-build-san/obj/dwarf.o: src/dwarf.c src/dwarf.h src/sig.h
-src/dwarf.h:
-src/sig.h:

@@ -1,3 +1,0 @@
-build-san/obj/escape.o: src/escape.c src/escape.h src/buf.h
-src/escape.h:
-src/buf.h:

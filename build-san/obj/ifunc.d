@@ -1,2 +1,0 @@
-build-san/obj/ifunc.o: src/ifunc.c src/ifunc.h
-src/ifunc.h:

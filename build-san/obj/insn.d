@@ -1,2 +1,0 @@
-build-san/obj/insn.o: src/insn.c src/insn.h
-src/insn.h:

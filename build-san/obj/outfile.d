@@ -1,2 +1,0 @@
-build-san/obj/outfile.o: src/outfile.c src/outfile.h
-src/outfile.h:

@@ -1,2 +1,0 @@
-build-san/obj/procmaps.o: src/procmaps.c src/resolve.h
-src/resolve.h:

@@ -1,3 +1,0 @@
-build-san/obj/proto.o: src/proto.c src/proto.h src/sig.h
-src/proto.h:
-src/sig.h:

@@ -1,3 +1,0 @@
-build-san/obj/record.o: src/record.c src/record.h include/wrapmon.h
-src/record.h:
-include/wrapmon.h:

@@ -1,2 +1,0 @@
-build-san/obj/resolve.o: src/resolve.c src/resolve.h
-src/resolve.h:

@@ -1,2 +1,0 @@
-build-san/obj/sig.o: src/sig.c src/sig.h
-src/sig.h:

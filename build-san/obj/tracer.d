@@ -1,5 +1,0 @@
-build-san/obj/tracer.o: src/tracer.c src/tracer.h include/wrapmon.h \
- build-san/wrapmon.skel.h
-src/tracer.h:
-include/wrapmon.h:
-build-san/wrapmon.skel.h:
