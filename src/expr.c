@@ -946,11 +946,6 @@ static bool is_operand_name(const struct parser *p, int ti)
 	return sig__lookup(p->sig, p->text + t->off, t->len) != NULL;
 }
 
-static bool is_keyword_tok(struct parser *p, int ti)
-{
-	return tok__is(p, ti, "NULL") || tok__is(p, ti, "true") || tok__is(p, ti, "false");
-}
-
 /* "c == BLUE": an enumerator of the operand's enum, as its number. */
 static int parser__enumerator(struct parser *p, const struct operand *o, struct literal *l)
 {
@@ -1016,7 +1011,7 @@ static int parser__comparison(struct parser *p)
 					    tok__text(p, first, a, sizeof(a)), cmp_text[cmp],
 					    tok__text(p, p->pos, b, sizeof(b)));
 		if (o.type && o.type->kind == WM_T_ENUM && parser__peek(p)->kind == TOK_IDENT &&
-		    !is_keyword_tok(p, p->pos))
+		    !is_literal_word(p, p->pos))
 			err = parser__enumerator(p, &o, &l);
 		else
 			err = parser__literal(p, &l);

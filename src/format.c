@@ -272,18 +272,33 @@ static const char *enum_name(const struct wm_sig *sig, unsigned int first, unsig
 	return NULL;
 }
 
+/*
+ * Name a code address through the function's symbol hook: 0 when a symbol
+ * covers it. A return address (ret_addr) is looked up inside its call.
+ */
+static int code_lookup(const struct wm_func *f, __u64 addr, bool ret_addr, const char **sym,
+		       unsigned long *off, const char **obj)
+{
+	*sym = *obj = NULL;
+	*off = 0;
+	if (!f || !f->syms || !f->syms->lookup)
+		return -ENOENT;
+	if (f->syms->lookup(f->syms->ctx, addr, ret_addr, sym, off, obj))
+		return -ENOENT;
+	return *sym && (*sym)[0] ? 0 : -ENOENT;
+}
+
 /* A code address: "name", "name+0x4", or the number when nothing names it. */
 static void put_code_text(struct wm_buf *b, const struct wm_func *f, __u64 addr)
 {
-	const char *sym = NULL, *obj = NULL;
-	unsigned long off = 0;
+	const char *sym, *obj;
+	unsigned long off;
 
 	if (!addr) {
 		buf__puts(b, "NULL");
 		return;
 	}
-	if (f && f->syms && f->syms->lookup &&
-	    !f->syms->lookup(f->syms->ctx, addr, false, &sym, &off, &obj) && sym && sym[0]) {
+	if (!code_lookup(f, addr, false, &sym, &off, &obj)) {
 		put_esc_c(b, sym, 256);
 		if (off)
 			buf__printf(b, "+0x%lx", off);
@@ -787,19 +802,6 @@ static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, c
 	return n;
 }
 
-/* Name frame i; 0 when the hook found a symbol. */
-static int stack_lookup(const struct wm_func *f, __u64 ip, int i, const char **sym,
-			unsigned long *off, const char **obj)
-{
-	*sym = *obj = NULL;
-	*off = 0;
-	if (!f->syms || !f->syms->lookup)
-		return -ENOENT;
-	/* Frames past the first are return addresses: look inside their call. */
-	if (f->syms->lookup(f->syms->ctx, ip, i > 0, sym, off, obj))
-		return -ENOENT;
-	return *sym && (*sym)[0] ? 0 : -ENOENT;
-}
 
 void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
@@ -811,7 +813,8 @@ void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct 
 	for (int i = 0; i < n; i++) {
 		memcpy(&ip, ips + i * 8, sizeof(ip));
 		buf__puts(b, "    at ");
-		if (!stack_lookup(f, ip, i, &sym, &off, &obj)) {
+		/* Frames past the first are return addresses. */
+		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
 			put_esc_c(b, sym, 256);
 			if (off)
 				buf__printf(b, "+0x%lx", off);
@@ -838,7 +841,8 @@ void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	for (int i = 0; i < n; i++) {
 		memcpy(&ip, ips + i * 8, sizeof(ip));
 		buf__printf(b, "%s{\"addr\":\"0x%llx\"", i ? "," : "", (unsigned long long)ip);
-		if (!stack_lookup(f, ip, i, &sym, &off, &obj)) {
+		/* Frames past the first are return addresses. */
+		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
 			buf__puts(b, ",\"symbol\":");
 			put_json_str(b, sym, strnlen(sym, 256));
 			buf__printf(b, ",\"offset\":%lu", off);
@@ -946,12 +950,11 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 			break;
 		}
 		put_json_hex(b, raw);
-		if (t->kind == WM_T_FUNCPTR && f->syms && f->syms->lookup) {
-			const char *sym = NULL, *obj = NULL;
-			unsigned long off = 0;
+		if (t->kind == WM_T_FUNCPTR) {
+			const char *sym, *obj;
+			unsigned long off;
 
-			if (!f->syms->lookup(f->syms->ctx, raw, false, &sym, &off, &obj) && sym &&
-			    sym[0]) {
+			if (!code_lookup(f, raw, false, &sym, &off, &obj)) {
 				buf__puts(b, ",\"symbol\":");
 				put_json_str(b, sym, strnlen(sym, 256));
 				if (off)
