@@ -228,10 +228,36 @@ done:
 	return ret;
 }
 
+/*
+ * Room for one more of a session's function rows in *arr (n in use, *cap
+ * allocated): doubling, since one realloc per row copies the table once per
+ * row, and never past MAX_FUNCS.
+ */
+static int grow_func_rows(struct report *r, void **arr, int n, int *cap, size_t size)
+{
+	int want;
+	void *p;
+
+	if (n >= MAX_FUNCS) {
+		err__set(r->err, r->errsz,
+			 "%s: more than %d functions in one session: the file is damaged", r->path,
+			 MAX_FUNCS);
+		return -EINVAL;
+	}
+	if (n < *cap)
+		return 0;
+	want = *cap ? 2 * *cap : 16;
+	p = realloc(*arr, want * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = want;
+	return 0;
+}
+
 static int load_kinds(struct report *r, sqlite3_int64 session)
 {
 	sqlite3_stmt *st = NULL, *k = NULL;
-	struct kinds *nk;
 	int ret = -EIO;
 
 	if (sqlite3_prepare_v2(r->db,
@@ -246,25 +272,11 @@ static int load_kinds(struct report *r, sqlite3_int64 session)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct kinds *kd;
 
-		if (r->nr_kinds >= MAX_FUNCS) {
-			err__set(r->err, r->errsz,
-				 "%s: more than %d functions in one session: the file is damaged",
-				 r->path, MAX_FUNCS);
-			ret = -EINVAL;
+		ret = grow_func_rows(r, (void **)&r->kinds, r->nr_kinds, &r->cap_kinds,
+				     sizeof(*r->kinds));
+		if (ret)
 			goto cleanup;
-		}
-		if (r->nr_kinds == r->cap_kinds) {
-			/* Doubling: one realloc per row would copy the table once per row. */
-			int cap = r->cap_kinds ? 2 * r->cap_kinds : 16;
-
-			nk = realloc(r->kinds, cap * sizeof(*nk));
-			if (!nk) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			r->kinds = nk;
-			r->cap_kinds = cap;
-		}
+		ret = -EIO;
 		kd = &r->kinds[r->nr_kinds++];
 		memset(kd, 0, sizeof(*kd));
 		kd->id = sqlite3_column_int64(st, 0);
@@ -533,7 +545,7 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 		" min(c.latency_ns), max(c.latency_ns), sum(c.latency_ns), 0, 0, 0"
 		" FROM functions f LEFT JOIN calls c ON c.function_id = f.id"
 		" WHERE f.session_id = ? GROUP BY f.id ORDER BY f.id";
-	struct func_row *rows = NULL, *nr_rows;
+	struct func_row *rows = NULL;
 	sqlite3_stmt *st = NULL;
 	int n = 0, cap = 0, ret = -EIO, rc;
 
@@ -543,22 +555,10 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct func_row *f;
 
-		if (n >= MAX_FUNCS) {
-			err__set(r->err, r->errsz,
-				 "%s: more than %d functions in one session: the file is damaged",
-				 r->path, MAX_FUNCS);
-			ret = -EINVAL;
+		ret = grow_func_rows(r, (void **)&rows, n, &cap, sizeof(*rows));
+		if (ret)
 			goto cleanup;
-		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			nr_rows = realloc(rows, cap * sizeof(*rows));
-			if (!nr_rows) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			rows = nr_rows;
-		}
+		ret = -EIO;
 		f = &rows[n++];
 		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(st, 0);
