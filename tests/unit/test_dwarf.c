@@ -22,6 +22,7 @@
 #include "dwarf.h"
 #include "proto.h"
 #include "sig.h"
+#include "fixture.h"
 
 static const char fixture_a[] =
 	"#include <stdarg.h>\n"
@@ -215,23 +216,6 @@ struct fixture {
 	struct wm_dwarf *d;
 	int fd;
 };
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	if (ret)
-		fprintf(stderr, "fixture command failed (%d): %s\n", ret, cmd);
-	return ret;
-}
 
 static int write_file(const char *path, const char *text)
 {

@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "resolve.h"
 #include "symbolize.h"
+#include "fixture.h"
 
 /* Same length as the name it replaces in the built object: control bytes a terminal acts on. */
 #define EVIL_PLAIN   "wm_evil_XXXXXXXX"
@@ -107,23 +108,6 @@ struct fixture {
 	char asmlib[PATH_MAX + 32]; /* asm_src */
 	char exe[PATH_MAX];
 };
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	if (ret)
-		fprintf(stderr, "fixture command failed (%d): %s\n", ret, cmd);
-	return ret;
-}
 
 /* Every occurrence of the plain name in the file becomes the evil one. */
 static int patch_name(const char *path)
