@@ -589,12 +589,11 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 	o->kind = t->kind;
 	o->type_name = t->name;
 	o->type = t;
-	/* Enums compare as their integers, function pointers and buffers as pointers. */
-	if (t->kind == WM_T_ENUM)
+	switch (t->kind) {
+	case WM_T_ENUM:
+		/* Compared as the integer it is (enumerators become numbers). */
 		o->kind = WM_T_INT;
-	else if (t->kind == WM_T_FUNCPTR || t->kind == WM_T_BUF)
-		o->kind = WM_T_PTR;
-	switch (o->kind) {
+		/* fall through */
 	case WM_T_INT:
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
