@@ -692,8 +692,6 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 				});
 		p->cfg = f->plan.cfg;
 		p->data_max = f->plan.data_max;
-		if (s->sym_hook.lookup)
-			f->syms = &s->sym_hook;
 		ret = compile_exprs(sp, f, &s->exprs[2 * f->id], &p->cfg);
 		if (ret)
 			goto cleanup;
@@ -1087,6 +1085,7 @@ int main(int argc, char **argv)
 	struct wm_store_opts sopts = { .sz = sizeof(sopts), .recent = 1024 };
 	struct tracer_opts topts = { .sz = sizeof(topts) };
 	struct wm_symbolizer_opts symopts = { .sz = sizeof(symopts), .demangle = true };
+	bool need_syms;
 	struct spec *specs = NULL;
 	struct session s = {};
 	struct wm_sink sink;
@@ -1139,11 +1138,6 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	pthread_mutex_init(&s.syms_lock, NULL);
-	/* Without it, addresses print as numbers: not worth failing for. */
-	if (!symbolizer__new(env.pid, &symopts, &s.syms)) {
-		s.sym_hook.lookup = session__sym_lookup;
-		s.sym_hook.ctx = &s;
-	}
 	s.dwarf = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf));
 	s.dwarf_tried = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf_tried));
 	if (!s.dwarf || !s.dwarf_tried) {
@@ -1175,6 +1169,20 @@ int main(int argc, char **argv)
 		elog("nothing left to trace: every match was left out (see the notes above)");
 		ret = 1;
 		goto cleanup;
+	}
+	/*
+	 * Code addresses are named only for --stack and function pointers:
+	 * no other trace reads the maps again. Without a symbolizer they print
+	 * as numbers, which is not worth failing for.
+	 */
+	need_syms = env.stack && !env.summary_only;
+	for (int i = 0; i < s.nr_funcs && !env.summary_only; i++)
+		need_syms |= sig__has_funcptr(&s.funcs[i].sig);
+	if (need_syms && !symbolizer__new(env.pid, &symopts, &s.syms)) {
+		s.sym_hook.lookup = session__sym_lookup;
+		s.sym_hook.ctx = &s;
+		for (int i = 0; i < s.nr_funcs; i++)
+			s.funcs[i].syms = &s.sym_hook;
 	}
 	vlog("resolved %d functions in %.1f ms", s.nr_funcs,
 	     (now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);

@@ -272,3 +272,19 @@ void sig__append(char *buf, size_t size, const char *s)
 	memcpy(buf + len, s, n);
 	buf[len + n] = '\0';
 }
+
+bool sig__has_funcptr(const struct wm_sig *sig)
+{
+	int i;
+
+	if (sig->ret.kind == WM_T_FUNCPTR || sig->ret.target.kind == WM_T_FUNCPTR)
+		return true;
+	for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++)
+		if (sig->params[i].type.kind == WM_T_FUNCPTR ||
+		    sig->params[i].type.target.kind == WM_T_FUNCPTR)
+			return true;
+	for (i = 0; i < sig->nr_fields && i < WM_SIG_MAX_FIELDS; i++)
+		if (sig->fields[i].type.kind == WM_T_FUNCPTR)
+			return true;
+	return false;
+}

@@ -161,6 +161,8 @@ struct wm_sig {
  * known. Sets reg, nr_regs and stack_off of every parameter.
  */
 void sig__assign_regs(struct wm_sig *sig);
+/* Does a parameter, the result, what one points to or a struct member hold a function pointer? */
+bool sig__has_funcptr(const struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */
 void sig__init_raw(struct wm_sig *sig, const char *name);
 /* Append s to the C string in buf, cutting it to fit: names are only for display. */

@@ -363,10 +363,36 @@ static void test_raw_and_reassign(void **state)
 	check_loc(&sig.params[6], -1, 0, 0);
 }
 
+/* Only signatures that can show a code address need the symbolizer. */
+static void test_has_funcptr(void **state)
+{
+	struct wm_sig sig;
+
+	(void)state;
+	memset(&sig, 0, sizeof(sig));
+	sig.nr_params = 2;
+	sig.params[0].type.kind = WM_T_PTR;
+	sig.params[1].type.kind = WM_T_INT;
+	assert_false(sig__has_funcptr(&sig));
+	sig.params[1].type.kind = WM_T_FUNCPTR;
+	assert_true(sig__has_funcptr(&sig));
+	sig.params[1].type.kind = WM_T_INT;
+	sig.params[0].type.target.kind = WM_T_FUNCPTR; /* int (**)(int) */
+	assert_true(sig__has_funcptr(&sig));
+	sig.params[0].type.target.kind = WM_T_STRUCT;
+	sig.nr_fields = 1;
+	sig.fields[0].type.kind = WM_T_FUNCPTR; /* a callback member */
+	assert_true(sig__has_funcptr(&sig));
+	sig.fields[0].type.kind = WM_T_INT;
+	sig.ret.kind = WM_T_FUNCPTR;
+	assert_true(sig__has_funcptr(&sig));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ints_then_stack),
+		cmocka_unit_test(test_has_funcptr),
 		cmocka_unit_test(test_every_integer_kind_takes_a_register),
 		cmocka_unit_test(test_floats_and_ints),
 		cmocka_unit_test(test_struct_sizes),
