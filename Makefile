@@ -39,16 +39,18 @@ LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3 -lstdc++
 MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd) -pthread
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-
-SRCS := $(wildcard src/*.c)
+# src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
+# objects mirror it under $(OUT)/obj/.
+SRCS := $(wildcard src/*.c src/*/*.c)
 # metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
-LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out src/main.c src/metrics.c,$(SRCS)))
-MAIN_OBJ := $(OUT)/obj/main.o
-METRICS_OBJ := $(OUT)/obj/metrics.o
+MAIN_SRCS := src/main.c
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out $(MAIN_SRCS) src/sinks/metrics.c,$(SRCS)))
+MAIN_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(MAIN_SRCS))
+METRICS_OBJ := $(OUT)/obj/sinks/metrics.o
+# Only the objects that include a skeleton wait for it: a change to a BPF
+# program rebuilds them and nothing else.
+SKEL_USERS := $(OUT)/obj/probe/tracer.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -63,9 +65,15 @@ $(OUT)/vmlinux.h: | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(OUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c include/wrapmon.h $(OUT)/vmlinux.h | $(OUT)/bpf
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -MMD -MP
+$(OUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -MMD -MP -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The benchmark's floor program lives with the benchmark.
+$(OUT)/bpf/floor.tmp.bpf.o: tools/bench/floor.bpf.c $(OUT)/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/bpf/%.bpf.o: $(OUT)/bpf/%.tmp.bpf.o
 	$(call msg,GENOBJ,$@)
@@ -75,12 +83,14 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
-# Userspace objects may include skeletons: build those first.
-$(OUT)/obj/%.o: src/%.c $(SKELS) | $(OUT)/obj
+$(OUT)/obj/%.o: src/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/wrapmon-trace: $(MAIN_OBJ) $(LIB_OBJS) $(METRICS_OBJ)
+$(SKEL_USERS): $(OUT)/wrapmon.skel.h
+
+$(OUT)/wrapmon-trace: $(MAIN_OBJS) $(LIB_OBJS) $(METRICS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
 
@@ -98,7 +108,7 @@ $(OUT)/tests/test_metrics: tests/unit/test_metrics.c $(LIB_OBJS) $(METRICS_OBJ) 
 -include tests/e2e/targets/targets.mk
 -include tests/fuzz/fuzz.mk
 
-$(OUT) $(OUT)/obj $(OUT)/bpf $(OUT)/tests $(OUT)/targets $(OUT)/fixtures:
+$(OUT) $(OUT)/bpf $(OUT)/tests $(OUT)/targets $(OUT)/fixtures:
 	$(Q)mkdir -p $@
 
 deps:
@@ -198,13 +208,13 @@ install: $(OUT)/wrapmon-trace
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
 
 format:
-	$(Q)clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c tools/bench/*.c)
+	$(Q)clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h include/*.h bpf/*.bpf.c tools/bench/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c tools/bench/*.c)
 
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -23,8 +23,9 @@ FUZZ_SEEDS := $(FUZZ_OUT)/seeds/elf_seed.so $(FUZZ_OUT)/seeds/elf_seed_stripped.
 .PHONY: fuzz fuzz-smoke fuzz-build
 fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDS)
 
-$(FUZZ_OUT)/obj/%.o: src/%.c $(SKELS) | $(FUZZ_OUT)/obj
+$(FUZZ_OUT)/obj/%.o: src/%.c | $(FUZZ_OUT)/obj
 	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
@@ -52,4 +53,6 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	$(Q)OUT=$(OUT) sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
--include $(wildcard $(FUZZ_OUT)/obj/*.d)
+$(patsubst $(OUT)/obj/%,$(FUZZ_OUT)/obj/%,$(SKEL_USERS)): $(OUT)/wrapmon.skel.h
+
+-include $(wildcard $(FUZZ_OUT)/obj/*.d $(FUZZ_OUT)/obj/*/*.d)

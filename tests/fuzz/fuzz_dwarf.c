@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "dwarf.h"
-#include "proto.h"
-#include "resolve.h"
+#include "types/dwarf.h"
+#include "types/proto.h"
+#include "target/resolve.h"
 
 #define MAX_FUNCS 64
 

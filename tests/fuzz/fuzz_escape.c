@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "escape.h"
+#include "util/escape.h"
 
 /* Length of the valid UTF-8 sequence at p (shortest form, scalar value), or 0. */
 static size_t utf8_len(const unsigned char *p, size_t n, unsigned int *cp)

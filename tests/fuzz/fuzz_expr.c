@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "expr.h"
-#include "proto.h"
+#include "plan/expr.h"
+#include "types/proto.h"
 
 static struct wm_sig sigs[2];
 static struct wm_call_view views[3];

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "format.h"
-#include "proto.h"
-#include "record.h"
-#include "store.h"
+#include "sinks/format.h"
+#include "types/proto.h"
+#include "probe/record.h"
+#include "store/store.h"
 
 #define NR_FUNCS 7
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "report.h"
+#include "store/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

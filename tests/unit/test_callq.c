@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "callq.h"
+#include "store/callq.h"
 
 static void view_init(struct wm_call_view *v, __u32 func_id, __u64 latency)
 {

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "capture.h"
+#include "plan/capture.h"
 
 #define STR_CAP 64
 

@@ -16,10 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
-#include "dbstore.h"
-#include "proto.h"
-#include "report.h"
-#include "store.h"
+#include "store/dbstore.h"
+#include "types/proto.h"
+#include "store/report.h"
+#include "store/store.h"
 
 /* 2026-11-21T12:00:00Z */
 #define BASE_NS 1795262400000000000ULL

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "demangle.h"
+#include "target/demangle.h"
 
 static void test_demangle(void **state)
 {

@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "dwarf.h"
-#include "proto.h"
-#include "sig.h"
+#include "types/dwarf.h"
+#include "types/proto.h"
+#include "types/sig.h"
 #include "fixture.h"
 
 static const char fixture_a[] =

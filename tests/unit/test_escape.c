@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "buf.h"
-#include "escape.h"
+#include "util/buf.h"
+#include "util/escape.h"
 
 typedef void (*esc_fn)(struct wm_buf *b, const char *s, size_t n);
 

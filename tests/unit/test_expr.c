@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "expr.h"
-#include "proto.h"
-#include "sig.h"
+#include "plan/expr.h"
+#include "types/proto.h"
+#include "types/sig.h"
 
 #define SEARCH "int search(const char *pat, const char *s, size_t n, char c, bool flag, uint16_t u)"
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
-#include "buf.h"
-#include "format.h"
-#include "record.h"
+#include "util/buf.h"
+#include "sinks/format.h"
+#include "probe/record.h"
 
 /* 2026-11-21T12:00:01.123456789Z */
 #define TS 1795262401123456789ULL

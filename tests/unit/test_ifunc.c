@@ -9,8 +9,8 @@
 #include <link.h>
 #include <string.h>
 #include <unistd.h>
-#include "ifunc.h"
-#include "resolve.h"
+#include "target/ifunc.h"
+#include "target/resolve.h"
 
 static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
 {

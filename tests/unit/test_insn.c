@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "insn.h"
+#include "target/insn.h"
 
 #define REFUSED(...)                                                   \
 	do {                                                           \

@@ -19,10 +19,10 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include "buf.h"
-#include "escape.h"
-#include "metrics.h"
-#include "store.h"
+#include "util/buf.h"
+#include "util/escape.h"
+#include "sinks/metrics.h"
+#include "store/store.h"
 
 static void func_init(struct wm_func *f, __u32 id, const char *name, const char *obj)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "nest.h"
+#include "store/nest.h"
 #include "wrapmon.h"
 
 struct got {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "outfile.h"
+#include "sinks/outfile.h"
 
 struct dir {
 	char path[64];

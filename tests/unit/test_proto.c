@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "proto.h"
-#include "sig.h"
+#include "types/proto.h"
+#include "types/sig.h"
 
 static void parse_ok(const char *text, struct wm_sig *sig)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "record.h"
+#include "probe/record.h"
 
 #define HDR sizeof(struct wm_call)
 

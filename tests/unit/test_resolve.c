@@ -34,7 +34,7 @@
 
 #include <cmocka.h>
 
-#include "resolve.h"
+#include "target/resolve.h"
 
 #define MAX_REF 512
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sig.h"
+#include "types/sig.h"
 
 static void sig__reset(struct wm_sig *sig)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "buf.h"
-#include "store.h"
+#include "util/buf.h"
+#include "store/store.h"
 
 struct fixture {
 	struct wm_func funcs[3];

@@ -33,9 +33,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "resolve.h"
-#include "symbolize.h"
+#include "util/buf.h"
+#include "target/resolve.h"
+#include "target/symbolize.h"
 #include "fixture.h"
 
 /* Same length as the name it replaces in the built object: control bytes a terminal acts on. */

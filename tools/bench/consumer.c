@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "format.h"
-#include "proto.h"
-#include "record.h"
-#include "sink.h"
-#include "store.h"
+#include "sinks/format.h"
+#include "types/proto.h"
+#include "probe/record.h"
+#include "sinks/sink.h"
+#include "store/store.h"
 
 #define STR_CAP	    64
 #define FLUSH_EVERY 65536

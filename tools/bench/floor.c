@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "resolve.h"
+#include "target/resolve.h"
 #include "floor.skel.h"
 
 static volatile sig_atomic_t stop;

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "dbstore.h"
-#include "proto.h"
-#include "store.h"
+#include "store/dbstore.h"
+#include "types/proto.h"
+#include "store/store.h"
 
 static __u64 now_ns(void)
 {

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "probe/tracer.h"
+#include "wrapmon.skel.h"
+
+/* The kernel's own "operation not supported" (not in userspace errno.h). */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+struct tracer {
+	struct wrapmon *skel;
+	struct bpf_link **links;
+	int nr_links;
+	bool multi;
+	bool sleepable;		/* the sleepable programs are loaded */
+	struct bpf_program *entry, *ret; /* the pair in use */
+	int nr_cpus;
+	__u32 *skipped;
+	int nr_skipped;
+};
+
+bool tracer__kernel_has_uprobe_multi(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!btf)
+		return false;
+	has = btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return has;
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nr_links; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	free(t->skipped);
+	wrapmon__destroy(t->skel);
+	free(t);
+}
+
+static int add_link(struct tracer *t, struct bpf_link *link)
+{
+	struct bpf_link **l;
+
+	l = realloc(t->links, (t->nr_links + 1) * sizeof(*l));
+	if (!l) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	t->links = l;
+	t->links[t->nr_links++] = link;
+	return 0;
+}
+
+static int skip(struct tracer *t, __u32 id)
+{
+	__u32 *s = realloc(t->skipped, (t->nr_skipped + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	t->skipped = s;
+	t->skipped[t->nr_skipped++] = id;
+	return 0;
+}
+
+/*
+ * Entry and return links for offs[0..cnt). The kernel takes a multi-link
+ * whole or not at all, and refuses it if any one function cannot carry a
+ * uprobe: then halve the set until the culprits stand alone, and skip them.
+ */
+static int attach_range(struct tracer *t, const struct tracer_opts *opts, const char *path,
+			unsigned long *offs, __u64 *cookies, int cnt, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies,
+		    .cnt = cnt);
+	struct bpf_link *entry, *ret_link;
+	int ret, half;
+
+	/*
+	 * Returns first: an entry probe without its return probe would leave a
+	 * frame no return ever pops. A return without a frame is ignored.
+	 */
+	uopts.retprobe = true;
+	ret_link = bpf_program__attach_uprobe_multi(t->ret, opts->pid, path, NULL, &uopts);
+	if (ret_link) {
+		uopts.retprobe = false;
+		entry = bpf_program__attach_uprobe_multi(t->entry, opts->pid, path, NULL, &uopts);
+		if (entry) {
+			ret = add_link(t, ret_link);
+			if (ret) {
+				bpf_link__destroy(entry);
+				return ret;
+			}
+			return add_link(t, entry);
+		}
+		ret = -errno;
+		bpf_link__destroy(ret_link);
+	} else {
+		ret = -errno;
+	}
+	if (ret != -ENOTSUPP && ret != -EINVAL && ret != -EOPNOTSUPP) {
+		snprintf(err, errsz, "cannot attach probes (%s): run with -v for libbpf's reason",
+			 strerror(-ret));
+		return ret;
+	}
+	if (cnt == 1)
+		return skip(t, cookies[0]);
+	half = cnt / 2;
+	ret = attach_range(t, opts, path, offs, cookies, half, err, errsz);
+	if (ret)
+		return ret;
+	return attach_range(t, opts, path, offs + half, cookies + half, cnt - half, err, errsz);
+}
+
+static int cmp_probe_fd(const void *a, const void *b)
+{
+	const struct wm_probe *pa = *(const struct wm_probe *const *)a;
+	const struct wm_probe *pb = *(const struct wm_probe *const *)b;
+
+	return pa->obj_fd - pb->obj_fd;
+}
+
+/* One entry link and one return link per object, each carrying every offset. */
+static int attach_multi(struct tracer *t, const struct tracer_opts *opts,
+			const struct wm_probe *probes, int n, char *err, size_t errsz)
+{
+	const struct wm_probe **sorted;
+	unsigned long *offs = NULL;
+	__u64 *cookies = NULL;
+	int i, j, ret = 0;
+
+	sorted = calloc(n, sizeof(*sorted));
+	offs = calloc(n, sizeof(*offs));
+	cookies = calloc(n, sizeof(*cookies));
+	if (!sorted || !offs || !cookies) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = &probes[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_probe_fd);
+
+	for (i = 0; i < n; i = j) {
+		char path[64];
+		int cnt = 0;
+
+		for (j = i; j < n && sorted[j]->obj_fd == sorted[i]->obj_fd; j++) {
+			offs[cnt] = sorted[j]->file_off;
+			cookies[cnt] = sorted[j]->func_id;
+			cnt++;
+		}
+		/* The fd's magic link: the kernel probes exactly the inode we resolved. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", sorted[i]->obj_fd);
+		ret = attach_range(t, opts, path, offs, cookies, cnt, err, errsz);
+		if (ret)
+			goto cleanup;
+	}
+cleanup:
+	free(sorted);
+	free(offs);
+	free(cookies);
+	return ret;
+}
+
+static int attach_single(struct tracer *t, const struct tracer_opts *opts,
+			 const struct wm_probe *probes, int n, char *err, size_t errsz)
+{
+	for (int i = 0; i < n; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", probes[i].obj_fd);
+		/* Returns first, as in attach_range(). */
+		for (int ret_probe = 1; ret_probe >= 0; ret_probe--) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = ret_probe,
+				    .bpf_cookie = probes[i].func_id);
+			struct bpf_program *prog = ret_probe ? t->ret : t->entry;
+			struct bpf_link *link;
+			int ret;
+
+			link = bpf_program__attach_uprobe_opts(prog, opts->pid, path,
+							       probes[i].file_off, &uopts);
+			if (!link && ret_probe && (errno == ENOTSUPP || errno == EINVAL)) {
+				ret = skip(t, probes[i].func_id);
+				if (ret)
+					return ret;
+				break;
+			}
+			if (!link) {
+				ret = -errno;
+				snprintf(err, errsz, "cannot attach a %s probe at offset 0x%lx (%s)",
+					 ret_probe ? "return" : "entry", probes[i].file_off,
+					 strerror(-ret));
+				return ret;
+			}
+			ret = add_link(t, link);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Open, size and load the BPF object, with the sleepable programs or the others. */
+static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
+			__u32 rec_data_max, bool has_exprs, bool sleepable)
+{
+	struct bpf_program *prog;
+	struct wrapmon *sk;
+	int ret;
+
+	t->skel = sk = wrapmon__open();
+	if (!sk)
+		return -errno;
+	sk->rodata->targ_tgid = opts->pid;
+	sk->rodata->str_cap = opts->str_cap;
+	sk->rodata->rec_data_max = rec_data_max;
+	/* Wake the consumer once an eighth of the ring is waiting. */
+	sk->rodata->wakeup_bytes = opts->ring_size / 8;
+	sk->rodata->summary_only = opts->summary_only;
+
+	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
+	bpf_map__set_max_entries(sk->maps.funcs, n);
+	bpf_map__set_max_entries(sk->maps.stats, n);
+	if (has_exprs)
+		bpf_map__set_max_entries(sk->maps.exprs, 2 * n);
+	if (opts->summary_only)
+		bpf_map__set_max_entries(sk->maps.aggs, n);
+	if (t->multi) {
+		t->entry = sleepable ? sk->progs.wm_entry_multi_s : sk->progs.wm_entry_multi;
+		t->ret = sleepable ? sk->progs.wm_return_multi_s : sk->progs.wm_return_multi;
+	} else {
+		t->entry = sleepable ? sk->progs.wm_entry_single_s : sk->progs.wm_entry_single;
+		t->ret = sleepable ? sk->progs.wm_return_single_s : sk->progs.wm_return_single;
+	}
+	bpf_object__for_each_program(prog, sk->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		bool probe = !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
+
+		bpf_program__set_autoload(prog, !probe || prog == t->entry || prog == t->ret);
+	}
+	ret = wrapmon__load(sk);
+	t->sleepable = !ret && sleepable;
+	return ret;
+}
+
+bool tracer__sleepable(const struct tracer *t)
+{
+	return t->sleepable;
+}
+
+int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
+		struct tracer **out, char *err, size_t errsz)
+{
+	__u32 rec_data_max = 8;
+	bool has_exprs = false;
+	struct tracer *t;
+	int ret;
+
+	*out = NULL;
+	snprintf(err, errsz, "out of memory");
+	if (n <= 0) {
+		snprintf(err, errsz, "no function to trace");
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->nr_cpus = libbpf_num_possible_cpus();
+	if (t->nr_cpus <= 0) {
+		ret = t->nr_cpus ? t->nr_cpus : -EINVAL;
+		snprintf(err, errsz, "cannot count the possible CPUs (%s)", strerror(-ret));
+		goto cleanup;
+	}
+	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
+
+	for (int i = 0; i < n; i++) {
+		if (probes[i].data_max > rec_data_max)
+			rec_data_max = probes[i].data_max;
+		has_exprs |= probes[i].filter || probes[i].error;
+	}
+	/* A multiple of 8, so records stay aligned; within what one record may carry. */
+	rec_data_max = (rec_data_max + 7) & ~7u;
+	/* Sleepable programs first; a kernel that refuses them gets the others. */
+	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
+		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, sleepable);
+		if (!ret || !sleepable)
+			break;
+		wrapmon__destroy(t->skel);
+		t->skel = NULL;
+	}
+	if (ret) {
+		snprintf(err, errsz,
+			 "cannot load the BPF programs (%s): the kernel needs BTF, ring buffers, "
+			 "task storage and bpf_loop (Linux >= 5.17); run with -vv for the verifier log",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		__u32 key = probes[i].func_id;
+
+		ret = bpf_map__update_elem(t->skel->maps.funcs, &key, sizeof(key), &probes[i].cfg,
+					   sizeof(probes[i].cfg), BPF_ANY);
+		for (int k = 0; k < 2 && !ret; k++) {
+			const struct wm_expr *e = k ? probes[i].error : probes[i].filter;
+			__u32 ekey = 2 * key + k;
+
+			if (e)
+				ret = bpf_map__update_elem(t->skel->maps.exprs, &ekey, sizeof(ekey),
+							   e, sizeof(*e), BPF_ANY);
+		}
+		if (ret) {
+			snprintf(err, errsz, "cannot configure function %u (%s)", key,
+				 strerror(-ret));
+			goto cleanup;
+		}
+	}
+	/* Thread exits and execs first, so an unfinished call is never missed. */
+	ret = wrapmon__attach(t->skel);
+	if (ret) {
+		snprintf(err, errsz, "cannot attach the thread-exit and exec tracepoints (%s)",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	if (t->multi)
+		ret = attach_multi(t, opts, probes, n, err, errsz);
+	else
+		ret = attach_single(t, opts, probes, n, err, errsz);
+	if (ret)
+		goto cleanup;
+	*out = t;
+	return 0;
+cleanup:
+	tracer__free(t);
+	return ret;
+}
+
+int tracer__skipped(const struct tracer *t, const __u32 **ids)
+{
+	*ids = t->skipped;
+	return t->nr_skipped;
+}
+
+int tracer__ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.rb);
+}
+
+bool tracer__multi(const struct tracer *t)
+{
+	return t->multi;
+}
+
+int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum)
+{
+	struct wm_func_stats vals[t->nr_cpus];
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	ret = bpf_map__lookup_elem(t->skel->maps.stats, &func_id, sizeof(func_id), vals,
+				   sizeof(vals), 0);
+	if (ret)
+		return ret;
+	for (int i = 0; i < t->nr_cpus; i++) {
+		sum->dropped += vals[i].dropped;
+		sum->overflow += vals[i].overflow;
+		sum->filtered += vals[i].filtered;
+	}
+	return 0;
+}
+
+void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)
+{
+	/* Written by BPF with atomic adds; a plain read is a consistent snapshot of each. */
+	*created = __atomic_load_n(&t->skel->bss->nr_tstates_created, __ATOMIC_RELAXED);
+	*freed = __atomic_load_n(&t->skel->bss->nr_tstates_freed, __ATOMIC_RELAXED);
+}
+
+int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *sum)
+{
+	struct wm_func_agg *vals;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	/* 4 KB per CPU: on the heap, not the stack. */
+	vals = calloc(t->nr_cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	ret = bpf_map__lookup_elem(t->skel->maps.aggs, &func_id, sizeof(func_id), vals,
+				   t->nr_cpus * sizeof(*vals), 0);
+	for (int i = 0; !ret && i < t->nr_cpus; i++) {
+		const struct wm_func_agg *v = &vals[i];
+
+		sum->calls += v->calls;
+		sum->unfinished += v->unfinished;
+		sum->errors += v->errors;
+		sum->lat_sum += v->lat_sum;
+		if (v->lat_min && (!sum->lat_min || v->lat_min < sum->lat_min))
+			sum->lat_min = v->lat_min;
+		if (v->lat_max > sum->lat_max)
+			sum->lat_max = v->lat_max;
+		for (int b = 0; b < WM_AGG_BUCKETS; b++)
+			sum->hist[b] += v->hist[b];
+	}
+	free(vals);
+	return ret;
+}

@@ -1,0 +1,1131 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One call as a terminal line or a JSON object. Every byte that comes from
+ * the traced process or its object files (strings, but also symbol, object,
+ * parameter and type names) goes through an escaper.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "target/demangle.h"
+#include "util/escape.h"
+#include "sinks/format.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+/* The six registers and the raw result of a function we know nothing of. */
+static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8 };
+
+static void put_esc_c(struct wm_buf *b, const char *s, size_t max)
+{
+	esc__c(b, s, strnlen(s, max));
+}
+
+static void put_json_str(struct wm_buf *b, const char *s, size_t n)
+{
+	buf__putc(b, '"');
+	esc__json(b, s, n);
+	buf__putc(b, '"');
+}
+
+static const char *func_name(const struct wm_func *f, size_t *len)
+{
+	if (!f) {
+		*len = 1;
+		return "?";
+	}
+	*len = strnlen(f->name, sizeof(f->name));
+	if (*len)
+		return f->name;
+	*len = strnlen(f->sig.name, sizeof(f->sig.name));
+	return f->sig.name;
+}
+
+static bool sig_is_raw(const struct wm_func *f)
+{
+	return !f || f->sig.source == WM_SIG_RAW;
+}
+
+static int sig_nr_params(const struct wm_sig *sig)
+{
+	if (sig->nr_params < 0)
+		return 0;
+	return sig->nr_params < WM_SIG_MAX_PARAMS ? sig->nr_params : WM_SIG_MAX_PARAMS;
+}
+
+/* The register truncated to the type's width and sign-extended if signed. */
+static __u64 int_value(const struct wm_type *t, __u64 raw)
+{
+	unsigned int bits = 64;
+	__u64 mask;
+
+	if (t->size == 1 || t->size == 2 || t->size == 4)
+		bits = t->size * 8;
+	if (bits == 64)
+		return raw;
+	mask = (1ULL << bits) - 1;
+	raw &= mask;
+	if (t->is_signed && (raw >> (bits - 1)) & 1)
+		raw |= ~mask;
+	return raw;
+}
+
+static void put_int(struct wm_buf *b, const struct wm_type *t, __u64 raw)
+{
+	__u64 v = int_value(t, raw);
+
+	if (t->is_signed)
+		buf__printf(b, "%lld", (long long)v);
+	else
+		buf__printf(b, "%llu", (unsigned long long)v);
+}
+
+static void put_hex(struct wm_buf *b, __u64 raw)
+{
+	buf__printf(b, "0x%llx", (unsigned long long)raw);
+}
+
+void format__duration(struct wm_buf *b, __u64 ns)
+{
+	/*
+	 * Each unit takes over where the one below would round up to 1000.0,
+	 * so 999999 ns reads "1.0 ms", not "1000.0 us".
+	 */
+	if (ns < 1000)
+		buf__printf(b, "%llu ns", (unsigned long long)ns);
+	else if (ns < 999950ULL)
+		buf__printf(b, "%.1f us", ns / 1e3);
+	else if (ns < 999950000ULL)
+		buf__printf(b, "%.1f ms", ns / 1e6);
+	else
+		buf__printf(b, "%.2f s", ns / 1e9);
+}
+
+static void put_char_text(struct wm_buf *b, unsigned char ch)
+{
+	char c = (char)ch;
+
+	buf__putc(b, '\'');
+	if (ch == '\'')
+		buf__puts(b, "\\'");
+	else if (ch == '"')
+		buf__putc(b, '"');
+	else
+		esc__c(b, &c, 1);
+	buf__putc(b, '\'');
+}
+
+void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, const char *str,
+			int str_len, bool trunc)
+{
+	switch (t->kind) {
+	case WM_T_INT:
+		put_int(b, t, raw);
+		break;
+	case WM_T_BOOL:
+		buf__puts(b, raw & 0xff ? "true" : "false");
+		break;
+	case WM_T_CHAR:
+		put_char_text(b, raw & 0xff);
+		break;
+	case WM_T_PTR:
+		if (raw)
+			put_hex(b, raw);
+		else
+			buf__puts(b, "NULL");
+		break;
+	case WM_T_STR:
+		if (!raw) {
+			buf__puts(b, "NULL");
+		} else if (str_len >= 0 && str) {
+			buf__putc(b, '"');
+			esc__c(b, str, str_len);
+			buf__putc(b, '"');
+			if (trunc)
+				buf__puts(b, "...");
+		} else {
+			put_hex(b, raw);
+			buf__puts(b, "<unreadable>");
+		}
+		break;
+	case WM_T_UNKNOWN:
+		put_hex(b, raw);
+		break;
+	case WM_T_FLOAT:
+	case WM_T_VOID:
+	default:
+		buf__putc(b, '?');
+		break;
+	}
+}
+
+void format__plan(struct wm_func *f, const struct wm_plan_opts *o)
+{
+	plan__build(&f->sig, o, &f->plan);
+}
+
+const char *format__errno_name(long long e)
+{
+	if (e <= 0 || e > 4095)
+		return NULL;
+	return strerrorname_np((int)e);
+}
+
+/*
+ * One value of a call: the register (or stack eightbyte) it arrived in, and
+ * the bytes captured through it, if any.
+ */
+struct val {
+	bool avail;	   /* raw is known */
+	__u64 raw;
+	const char *bytes; /* captured bytes, NULL when none */
+	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
+	bool trunc;
+	unsigned char regs[16]; /* a struct passed in registers, assembled */
+	const struct wm_call_view *c;
+	/* Read again at return: the entry's bytes, to know whether a member still points to the same string. */
+	bool out;
+	const char *entry_bytes;
+	int entry_len;
+};
+
+static void slot_get(const struct wm_call_view *c, int slot, struct val *v)
+{
+	v->bytes = NULL;
+	v->len = WM_STR_NONE;
+	v->trunc = false;
+	if (slot < 0 || slot >= WM_NR_SLOTS)
+		return;
+	v->len = c->str_len[slot];
+	v->bytes = v->len >= 0 ? c->str[slot] : NULL;
+	v->trunc = c->hdr.str_trunc >> slot & 1;
+}
+
+static void param_get(const struct wm_func *f, const struct wm_call_view *c, int i, bool out,
+		      struct val *v)
+{
+	const struct wm_param *p = &f->sig.params[i];
+	int idx = f->plan.val[i];
+
+	memset(v, 0, sizeof(*v));
+	v->c = c;
+	v->out = out;
+	if (out && f->plan.entry_slot[i] >= 0 && c->str_len[f->plan.entry_slot[i]] >= 0) {
+		v->entry_bytes = c->str[f->plan.entry_slot[i]];
+		v->entry_len = c->str_len[f->plan.entry_slot[i]];
+	}
+	slot_get(c, out ? f->plan.out_slot[i] : f->plan.entry_slot[i], v);
+	if (idx < 0 || idx >= WM_MAX_VALS) {
+		/* A struct in the stack argument area: its bytes are all there is. */
+		v->avail = v->bytes != NULL;
+		return;
+	}
+	v->avail = true;
+	v->raw = c->hdr.args[idx];
+	if (p->type.kind == WM_T_STRUCT && !out) {
+		/* A struct of up to 16 bytes in one or two registers: their bytes, in order. */
+		unsigned int n = p->type.size < sizeof(v->regs) ? p->type.size : sizeof(v->regs);
+
+		if (n > 8 && idx + 1 >= WM_MAX_ARGS) {
+			v->avail = false;
+			return;
+		}
+		memcpy(v->regs, &c->hdr.args[idx], 8);
+		if (n > 8)
+			memcpy(v->regs + 8, &c->hdr.args[idx + 1], 8);
+		v->bytes = (const char *)v->regs;
+		v->len = n;
+	}
+}
+
+static void ret_get(const struct wm_func *f, const struct wm_call_view *c, struct val *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->c = c;
+	v->avail = true;
+	v->raw = c->hdr.ret;
+	slot_get(c, f ? f->plan.ret_slot : -1, v);
+}
+
+/* Little-endian bytes to a number, zero-extended; size 1..8. */
+static __u64 load_le(const unsigned char *p, unsigned int size)
+{
+	__u64 v = 0;
+
+	for (unsigned int i = size > 8 ? 8 : size; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+static const char *enum_name(const struct wm_sig *sig, unsigned int first, unsigned int nr,
+			     long long value)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct wm_enumval *e;
+
+		if (first + i >= WM_SIG_MAX_ENUMS || (int)(first + i) >= sig->nr_enums)
+			break;
+		e = &sig->enums[first + i];
+		if (e->value == value && e->name[0])
+			return e->name;
+	}
+	return NULL;
+}
+
+/*
+ * Name a code address through the function's symbol hook: 0 when a symbol
+ * covers it. A return address (ret_addr) is looked up inside its call.
+ */
+static int code_lookup(const struct wm_func *f, __u64 addr, bool ret_addr, const char **sym,
+		       unsigned long *off, const char **obj)
+{
+	*sym = *obj = NULL;
+	*off = 0;
+	if (!f || !f->syms || !f->syms->lookup)
+		return -ENOENT;
+	if (f->syms->lookup(f->syms->ctx, addr, ret_addr, sym, off, obj))
+		return -ENOENT;
+	return *sym && (*sym)[0] ? 0 : -ENOENT;
+}
+
+/* A code address: "name", "name+0x4", or the number when nothing names it. */
+static void put_code_text(struct wm_buf *b, const struct wm_func *f, __u64 addr)
+{
+	const char *sym, *obj;
+	unsigned long off;
+
+	if (!addr) {
+		buf__puts(b, "NULL");
+		return;
+	}
+	if (!code_lookup(f, addr, false, &sym, &off, &obj)) {
+		put_esc_c(b, sym, 256);
+		if (off)
+			buf__printf(b, "+0x%lx", off);
+		return;
+	}
+	put_hex(b, addr);
+}
+
+static void put_double(struct wm_buf *b, double d, bool json)
+{
+	if (json && (d != d || d - d != 0)) {
+		buf__puts(b, "null");
+		return;
+	}
+	buf__printf(b, "%.17g", d);
+}
+
+/*
+ * A scalar stored in memory (a struct member, an array element, what a
+ * pointer points to). Pointers inside it print as addresses: one level deep.
+ */
+static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
+			   const unsigned char *p, unsigned int avail, bool json)
+{
+	struct wm_type t = { .kind = s->kind, .size = s->size, .is_signed = s->is_signed };
+	const char *en;
+	__u64 raw;
+
+	if (s->kind == WM_T_STRUCT) {
+		buf__puts(b, json ? "\"{...}\"" : "{...}");
+		return;
+	}
+	if (!s->size || s->size > avail) {
+		buf__puts(b, json ? "null" : "?");
+		return;
+	}
+	if (s->kind == WM_T_FLOAT) {
+		if (s->size == 4) {
+			float x;
+
+			memcpy(&x, p, 4);
+			put_double(b, x, json);
+		} else if (s->size == 8) {
+			double x;
+
+			memcpy(&x, p, 8);
+			put_double(b, x, json);
+		} else {
+			buf__puts(b, json ? "null" : "?");
+		}
+		return;
+	}
+	raw = load_le(p, s->size);
+	switch (s->kind) {
+	case WM_T_INT:
+		put_int(b, &t, raw);
+		break;
+	case WM_T_ENUM:
+		en = f ? enum_name(&f->sig, s->first_enum, s->nr_enums,
+				   (long long)int_value(&t, raw)) :
+			 NULL;
+		if (en && json)
+			put_json_str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
+		else if (en)
+			put_esc_c(b, en, WM_FIELD_NAME_MAX);
+		else
+			put_int(b, &t, raw);
+		break;
+	case WM_T_BOOL:
+		buf__puts(b, raw & 0xff ? "true" : "false");
+		break;
+	case WM_T_CHAR:
+		if (json) {
+			char ch = (char)raw;
+
+			put_json_str(b, &ch, 1);
+		} else {
+			put_char_text(b, raw & 0xff);
+		}
+		break;
+	case WM_T_FUNCPTR:
+		if (json) {
+			if (raw)
+				buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+			else
+				buf__puts(b, "null");
+		} else {
+			put_code_text(b, f, raw);
+		}
+		break;
+	case WM_T_PTR:
+	case WM_T_STR:
+	case WM_T_BUF:
+		if (!raw)
+			buf__puts(b, json ? "null" : "NULL");
+		else if (json)
+			buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+		else
+			put_hex(b, raw);
+		break;
+	default:
+		if (json)
+			buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+		else
+			put_hex(b, raw);
+		break;
+	}
+}
+
+/* count elements of s at p (avail bytes): a char array as a string, others as a list. */
+static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
+			  unsigned int count, const unsigned char *p, unsigned int avail, bool trunc,
+			  bool json)
+{
+	unsigned int i, n;
+
+	if (s->kind == WM_T_CHAR && s->size == 1) {
+		n = count < avail ? count : avail;
+		/* A C string in a char array ends at its NUL. */
+		for (i = 0; i < n && p[i]; i++)
+			;
+		if (json) {
+			put_json_str(b, (const char *)p, i);
+			return;
+		}
+		buf__putc(b, '"');
+		esc__c(b, (const char *)p, i);
+		buf__putc(b, '"');
+		if (i == n && (n < count || trunc))
+			buf__puts(b, "...");
+		return;
+	}
+	buf__putc(b, '[');
+	for (i = 0; i < count; i++) {
+		bool more = i == WM_ARRAY_SHOW || !s->size || (i + 1) * s->size > avail;
+
+		/* JSON lists what there is; text says there is more. */
+		if (more && json)
+			break;
+		if (i)
+			buf__puts(b, json ? "," : ", ");
+		if (more) {
+			buf__puts(b, "...");
+			break;
+		}
+		put_scalar_mem(b, f, s, p + i * s->size, s->size, json);
+	}
+	if (!json && i == count && trunc && count)
+		buf__puts(b, ", ...");
+	buf__putc(b, ']');
+}
+
+static void put_field_name_json(struct wm_buf *b, const struct wm_field *fl)
+{
+	size_t n = strnlen(fl->name, sizeof(fl->name));
+
+	if (n)
+		put_json_str(b, fl->name, n);
+	else
+		buf__puts(b, "\"(anonymous)\"");
+	buf__putc(b, ':');
+}
+
+/* A struct or union one level deep: "{x=1, y=2, name=\"a\"}" or a JSON object. */
+/*
+ * A "char *" member: the string BPF read through it at entry (slot), or, in
+ * bytes read again at return, the same string while the pointer is unchanged.
+ */
+static bool put_member_string(struct wm_buf *b, const struct wm_func *f, const struct val *v,
+			      unsigned int idx, const struct wm_field *fl, bool json)
+{
+	int slot = f->plan.field_slot[idx];
+	const struct wm_call_view *c = v->c;
+	__u64 raw, was;
+
+	if (slot < 0 || slot >= WM_NR_SLOTS || !c || fl->offset + 8 > (unsigned int)v->len)
+		return false;
+	raw = load_le((const unsigned char *)v->bytes + fl->offset, 8);
+	if (v->out) {
+		if (!v->entry_bytes || fl->offset + 8 > (unsigned int)v->entry_len)
+			return false;
+		was = load_le((const unsigned char *)v->entry_bytes + fl->offset, 8);
+		if (was != raw)
+			return false;
+	}
+	if (!raw) {
+		buf__puts(b, json ? "null" : "NULL");
+		return true;
+	}
+	if (c->str_len[slot] < 0 || !c->str[slot])
+		return false;
+	if (json) {
+		put_json_str(b, c->str[slot], c->str_len[slot]);
+		return true;
+	}
+	buf__putc(b, '"');
+	esc__c(b, c->str[slot], c->str_len[slot]);
+	buf__putc(b, '"');
+	if (c->hdr.str_trunc >> slot & 1)
+		buf__puts(b, "...");
+	return true;
+}
+
+static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+			   const struct val *v, bool json)
+{
+	const unsigned char *p = (const unsigned char *)v->bytes;
+	unsigned int avail = v->len > 0 ? v->len : 0;
+	const struct wm_sig *sig = &f->sig;
+	bool trunc = v->trunc;
+	unsigned int i;
+
+	buf__putc(b, '{');
+	for (i = 0; i < t->nr_fields; i++) {
+		const struct wm_field *fl;
+		unsigned int idx = t->first_field + i;
+
+		if (idx >= WM_SIG_MAX_FIELDS || (int)idx >= sig->nr_fields)
+			break;
+		fl = &sig->fields[idx];
+		if (i)
+			buf__puts(b, json ? "," : ", ");
+		if (json) {
+			put_field_name_json(b, fl);
+		} else if (fl->name[0]) {
+			put_esc_c(b, fl->name, sizeof(fl->name));
+			buf__putc(b, '=');
+		}
+		if (fl->offset >= avail) {
+			buf__puts(b, json ? "null" : "?");
+			continue;
+		}
+		if (fl->count) {
+			/* Cut only where the bytes end: the struct's own "..." says the rest. */
+			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset, avail - fl->offset,
+				      false, json);
+		} else if (fl->bit_size) {
+			struct wm_type bt = { .kind = WM_T_INT, .size = 8,
+					      .is_signed = fl->type.is_signed };
+			unsigned int nb = (fl->bit_offset + fl->bit_size + 7) / 8;
+			__u64 raw;
+
+			if (nb > 8 || fl->offset + nb > avail || fl->bit_size >= 64) {
+				buf__puts(b, json ? "null" : "?");
+				continue;
+			}
+			raw = load_le(p + fl->offset, nb) >> fl->bit_offset;
+			raw &= (1ULL << fl->bit_size) - 1;
+			if (bt.is_signed && (raw >> (fl->bit_size - 1)) & 1)
+				raw |= ~((1ULL << fl->bit_size) - 1);
+			if (fl->type.kind == WM_T_BOOL)
+				buf__puts(b, raw ? "true" : "false");
+			else
+				put_int(b, &bt, raw);
+		} else if (fl->type.kind != WM_T_STR || !put_member_string(b, f, v, idx, fl, json)) {
+			put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
+		}
+	}
+	if (!json && trunc)
+		buf__puts(b, ", ...");
+	buf__putc(b, '}');
+}
+
+/* What a pointer, buffer or struct's captured bytes show; false when they show nothing. */
+static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+		      const struct val *v, bool json)
+{
+	const unsigned char *p = (const unsigned char *)v->bytes;
+	unsigned int n = v->len > 0 ? v->len : 0;
+
+	if (!v->bytes || v->len < 0)
+		return false;
+	switch (t->kind) {
+	case WM_T_STRUCT:
+		put_struct_mem(b, f, t, v, json);
+		return true;
+	case WM_T_PTR:
+		if (t->target.kind == WM_T_STRUCT)
+			put_struct_mem(b, f, t, v, json);
+		else if (t->target_count)
+			put_array_mem(b, f, &t->target, t->target_count, p, n, v->trunc, json);
+		else
+			put_scalar_mem(b, f, &t->target, p, n, json);
+		return true;
+	case WM_T_BUF: {
+		struct wm_scalar el = t->target;
+
+		if (el.size <= 1) {
+			/* Bytes: escaped like a string, NULs and all. */
+			if (json) {
+				put_json_str(b, v->bytes, n);
+			} else {
+				buf__putc(b, '"');
+				esc__c(b, v->bytes, n);
+				buf__putc(b, '"');
+				if (v->trunc)
+					buf__puts(b, "...");
+			}
+			return true;
+		}
+		put_array_mem(b, f, &el, n / el.size + (v->trunc ? 1 : 0), p, n, v->trunc, json);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+static void put_value_text(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+			   const struct val *v)
+{
+	const char *en;
+
+	if (!v->avail) {
+		buf__putc(b, '?');
+		return;
+	}
+	switch (t->kind) {
+	case WM_T_ENUM:
+		en = enum_name(&f->sig, t->first_enum, t->nr_enums, (long long)int_value(t, v->raw));
+		if (en)
+			put_esc_c(b, en, WM_FIELD_NAME_MAX);
+		else
+			put_int(b, t, v->raw);
+		return;
+	case WM_T_FUNCPTR:
+		put_code_text(b, f, v->raw);
+		return;
+	case WM_T_STRUCT:
+		if (!put_deref(b, f, t, v, false))
+			buf__putc(b, '?');
+		return;
+	case WM_T_PTR:
+	case WM_T_BUF:
+		if (!v->raw) {
+			buf__puts(b, "NULL");
+		} else if (!put_deref(b, f, t, v, false)) {
+			put_hex(b, v->raw);
+			if (v->len == WM_STR_FAULT)
+				buf__puts(b, "<unreadable>");
+		}
+		return;
+	default:
+		format__value_text(b, t, v->raw, v->bytes, v->len, v->trunc);
+		return;
+	}
+}
+
+static void put_time_text(struct wm_buf *b, __u64 ts_ns, bool utc)
+{
+	time_t sec = ts_ns / NSEC_PER_SEC;
+	unsigned int usec = ts_ns % NSEC_PER_SEC / 1000;
+	struct tm tm;
+
+	if (!(utc ? gmtime_r(&sec, &tm) : localtime_r(&sec, &tm)))
+		memset(&tm, 0, sizeof(tm));
+	buf__printf(b, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+static const char *unfinished_text(__u16 flags)
+{
+	if (flags & WM_F_THREAD_EXIT)
+		return "<unfinished: thread exited>";
+	if (flags & WM_F_ABANDONED)
+		return "<unfinished: abandoned by longjmp>";
+	if (flags & WM_F_EXEC)
+		return "<unfinished: exec>";
+	return "<unfinished>";
+}
+
+/* The out-parameters read again at return: " -> out=12, st={...}". */
+static void put_outs_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	bool first = true;
+	struct val v;
+	int i;
+
+	for (i = 0; i < sig_nr_params(&f->sig); i++) {
+		const struct wm_param *p = &f->sig.params[i];
+
+		if (f->plan.out_slot[i] < 0)
+			continue;
+		param_get(f, c, i, true, &v);
+		if (!v.avail || !v.raw)
+			continue;
+		buf__puts(b, first ? " -> " : ", ");
+		first = false;
+		if (p->name[0]) {
+			put_esc_c(b, p->name, sizeof(p->name));
+			buf__putc(b, '=');
+		} else {
+			buf__printf(b, "arg%d=", i);
+		}
+		if (!put_deref(b, f, &p->type, &v, false))
+			buf__puts(b, "<unreadable>");
+	}
+}
+
+/*
+ * The errno a -errno style result names: -2 reads ENOENT. -1 is left alone:
+ * it is far more often "failed, see errno" than -EPERM.
+ */
+static const char *ret_errno(const struct wm_func *f, const struct wm_call_view *c)
+{
+	const struct wm_type *t = f ? &f->sig.ret : NULL;
+	long long v;
+
+	if (!t || !(c->hdr.flags & WM_F_ERROR))
+		return NULL;
+	if (t->kind == WM_T_UNKNOWN)
+		v = (long long)c->hdr.ret;
+	else if (t->kind == WM_T_INT && t->is_signed)
+		v = (long long)int_value(t, c->hdr.ret);
+	else
+		return NULL;
+	if (v > -2 || v < -4095)
+		return NULL;
+	return format__errno_name(-v);
+}
+
+void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
+		       const struct wm_fmt_opts *o)
+{
+	const struct wm_param *p;
+	const char *name, *en;
+	size_t name_len;
+	struct val v;
+	int i;
+
+	put_time_text(b, c->ts_real_ns, o && o->utc);
+	buf__printf(b, " %u ", c->hdr.tid);
+	name = func_name(f, &name_len);
+	/* A C++ name's parameter types: the arguments that follow show them. */
+	if (memchr(name, '(', name_len))
+		name_len = demangle__name_len(name);
+	esc__c(b, name, name_len);
+	buf__putc(b, '(');
+	if (sig_is_raw(f)) {
+		for (i = 0; i < WM_MAX_ARGS; i++) {
+			if (i)
+				buf__puts(b, ", ");
+			put_hex(b, c->hdr.args[i]);
+		}
+	} else {
+		for (i = 0; i < sig_nr_params(&f->sig); i++) {
+			p = &f->sig.params[i];
+			if (i)
+				buf__puts(b, ", ");
+			if (p->name[0]) {
+				put_esc_c(b, p->name, sizeof(p->name));
+				buf__putc(b, '=');
+			}
+			param_get(f, c, i, false, &v);
+			put_value_text(b, f, &p->type, &v);
+		}
+	}
+	buf__putc(b, ')');
+
+	if (c->hdr.kind == WM_REC_UNFINISHED) {
+		buf__printf(b, " = ? %s\n", unfinished_text(c->hdr.flags));
+		format__stack_text(b, f, c);
+		return;
+	}
+	if (sig_is_raw(f)) {
+		buf__puts(b, " = ");
+		put_hex(b, c->hdr.ret);
+	} else if (f->sig.ret.kind != WM_T_VOID) {
+		buf__puts(b, " = ");
+		ret_get(f, c, &v);
+		put_value_text(b, f, &f->sig.ret, &v);
+	}
+	en = ret_errno(f, c);
+	if (en) {
+		buf__putc(b, ' ');
+		buf__puts(b, en);
+	}
+	if (c->hdr.flags & WM_F_ERROR)
+		buf__puts(b, " [error]");
+	if (!sig_is_raw(f))
+		put_outs_text(b, f, c);
+	buf__puts(b, "  <");
+	format__duration(b, c->hdr.latency_ns);
+	buf__puts(b, ">\n");
+	format__stack_text(b, f, c);
+}
+
+/* The frames of the --stack slot; the first is the traced function itself. */
+static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, const char **ips)
+{
+	int slot = f ? f->plan.stack_slot : -1;
+
+	if (slot < 0 || slot >= WM_NR_SLOTS || c->str_len[slot] < 8 || !c->str[slot])
+		return 0;
+	__u64 ip = 0;
+	int n = c->str_len[slot] / 8;
+
+	*ips = c->str[slot];
+	/* The kernel ends a short stack with zeros. */
+	while (n > 0 && (memcpy(&ip, *ips + (n - 1) * 8, 8), !ip))
+		n--;
+	return n;
+}
+
+
+void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const char *sym, *obj, *ips;
+	unsigned long off;
+	__u64 ip;
+	int n = stack_frames(f, c, &ips);
+
+	for (int i = 0; i < n; i++) {
+		memcpy(&ip, ips + i * 8, sizeof(ip));
+		buf__puts(b, "    at ");
+		/* Frames past the first are return addresses. */
+		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
+			put_esc_c(b, sym, 256);
+			if (off)
+				buf__printf(b, "+0x%lx", off);
+		} else {
+			put_hex(b, ip);
+		}
+		buf__puts(b, " (");
+		if (obj && obj[0])
+			put_esc_c(b, obj, 4096);
+		else
+			buf__putc(b, '?');
+		buf__puts(b, ")\n");
+	}
+}
+
+void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const char *sym, *obj, *ips;
+	unsigned long off;
+	__u64 ip;
+	int n = stack_frames(f, c, &ips);
+
+	buf__putc(b, '[');
+	for (int i = 0; i < n; i++) {
+		memcpy(&ip, ips + i * 8, sizeof(ip));
+		buf__printf(b, "%s{\"addr\":\"0x%llx\"", i ? "," : "", (unsigned long long)ip);
+		/* Frames past the first are return addresses. */
+		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
+			buf__puts(b, ",\"symbol\":");
+			put_json_str(b, sym, strnlen(sym, 256));
+			buf__printf(b, ",\"offset\":%lu", off);
+		}
+		if (obj && obj[0]) {
+			buf__puts(b, ",\"object\":");
+			put_json_str(b, obj, strnlen(obj, 4096));
+		}
+		buf__putc(b, '}');
+	}
+	buf__putc(b, ']');
+}
+
+/* A spelling for types the signature left unnamed. */
+static const char *type_fallback_name(enum wm_type_kind kind)
+{
+	switch (kind) {
+	case WM_T_VOID:
+		return "void";
+	case WM_T_INT:
+		return "int";
+	case WM_T_BOOL:
+		return "_Bool";
+	case WM_T_CHAR:
+		return "char";
+	case WM_T_PTR:
+		return "void *";
+	case WM_T_STR:
+		return "char *";
+	case WM_T_FLOAT:
+		return "double";
+	case WM_T_ENUM:
+		return "enum";
+	case WM_T_FUNCPTR:
+		return "void (*)()";
+	case WM_T_STRUCT:
+		return "struct";
+	case WM_T_BUF:
+		return "void *";
+	case WM_T_UNKNOWN:
+	default:
+		return "unknown";
+	}
+}
+
+static void put_json_type(struct wm_buf *b, const struct wm_type *t)
+{
+	size_t n = strnlen(t->name, sizeof(t->name));
+
+	buf__puts(b, "\"type\":");
+	if (n)
+		put_json_str(b, t->name, n);
+	else
+		put_json_str(b, type_fallback_name(t->kind), strlen(type_fallback_name(t->kind)));
+}
+
+static void put_json_hex(struct wm_buf *b, __u64 raw)
+{
+	buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+}
+
+/* `"type":...,"value":...` plus the markers some values need. */
+static void put_json_value(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+			   const struct val *v)
+{
+	const char *en;
+	__u64 raw;
+	char ch;
+
+	put_json_type(b, t);
+	if (!v->avail || t->kind == WM_T_FLOAT || t->kind == WM_T_VOID) {
+		buf__puts(b, ",\"value\":null,\"unavailable\":true");
+		return;
+	}
+	raw = v->raw;
+	buf__puts(b, ",\"value\":");
+	switch (t->kind) {
+	case WM_T_INT:
+		put_int(b, t, raw);
+		break;
+	case WM_T_ENUM:
+		put_int(b, t, raw);
+		en = enum_name(&f->sig, t->first_enum, t->nr_enums, (long long)int_value(t, raw));
+		if (en) {
+			buf__puts(b, ",\"enum\":");
+			put_json_str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
+		}
+		break;
+	case WM_T_BOOL:
+		buf__puts(b, raw & 0xff ? "true" : "false");
+		break;
+	case WM_T_CHAR:
+		ch = (char)(raw & 0xff);
+		put_json_str(b, &ch, 1);
+		break;
+	case WM_T_STRUCT:
+		if (!put_deref(b, f, t, v, true))
+			buf__puts(b, "null,\"unavailable\":true");
+		break;
+	case WM_T_FUNCPTR:
+	case WM_T_PTR:
+	case WM_T_BUF:
+		if (!raw) {
+			buf__puts(b, "null");
+			break;
+		}
+		put_json_hex(b, raw);
+		if (t->kind == WM_T_FUNCPTR) {
+			const char *sym, *obj;
+			unsigned long off;
+
+			if (!code_lookup(f, raw, false, &sym, &off, &obj)) {
+				buf__puts(b, ",\"symbol\":");
+				put_json_str(b, sym, strnlen(sym, 256));
+				if (off)
+					buf__printf(b, ",\"offset\":%lu", off);
+			}
+		}
+		if (v->bytes && v->len >= 0) {
+			buf__puts(b, ",\"deref\":");
+			put_deref(b, f, t, v, true);
+			if (v->trunc)
+				buf__puts(b, ",\"truncated\":true");
+		} else if (v->len == WM_STR_FAULT) {
+			buf__puts(b, ",\"error\":\"unreadable\"");
+		}
+		break;
+	case WM_T_STR:
+		if (!raw) {
+			buf__puts(b, "null");
+		} else if (v->len >= 0 && v->bytes) {
+			put_json_str(b, v->bytes, v->len);
+			if (v->trunc)
+				buf__puts(b, ",\"truncated\":true");
+		} else {
+			buf__puts(b, "null,\"pointer\":");
+			put_json_hex(b, raw);
+			buf__puts(b, ",\"error\":\"unreadable\"");
+		}
+		break;
+	case WM_T_UNKNOWN:
+	default:
+		put_json_hex(b, raw);
+		break;
+	}
+}
+
+static void put_json_ts(struct wm_buf *b, __u64 ts_ns)
+{
+	time_t sec = ts_ns / NSEC_PER_SEC;
+	unsigned int usec = ts_ns % NSEC_PER_SEC / 1000;
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm))
+		memset(&tm, 0, sizeof(tm));
+	buf__printf(b, "\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+static const char *unfinished_json(__u16 flags)
+{
+	if (flags & WM_F_THREAD_EXIT)
+		return "thread_exit";
+	if (flags & WM_F_ABANDONED)
+		return "abandoned";
+	if (flags & WM_F_EXEC)
+		return "exec";
+	return "unknown";
+}
+
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const struct wm_param *p;
+	struct val v;
+	int i;
+
+	buf__putc(b, '[');
+	if (sig_is_raw(f)) {
+		for (i = 0; i < WM_MAX_ARGS; i++) {
+			buf__puts(b, i ? ",{" : "{");
+			put_json_type(b, &raw_type);
+			buf__puts(b, ",\"value\":");
+			put_json_hex(b, c->hdr.args[i]);
+			buf__putc(b, '}');
+		}
+	} else {
+		for (i = 0; i < sig_nr_params(&f->sig); i++) {
+			p = &f->sig.params[i];
+			buf__puts(b, i ? ",{" : "{");
+			if (p->name[0]) {
+				buf__puts(b, "\"name\":");
+				put_json_str(b, p->name, strnlen(p->name, sizeof(p->name)));
+				buf__putc(b, ',');
+			}
+			param_get(f, c, i, false, &v);
+			put_json_value(b, f, &p->type, &v);
+			/* Read again at return: what the call left there. */
+			if (c->hdr.kind == WM_REC_CALL && f->plan.out_slot[i] >= 0) {
+				param_get(f, c, i, true, &v);
+				if (v.avail && v.raw) {
+					buf__puts(b, ",\"out\":");
+					if (!put_deref(b, f, &p->type, &v, true))
+						buf__puts(b, "null,\"out_error\":\"unreadable\"");
+					else if (v.trunc)
+						buf__puts(b, ",\"out_truncated\":true");
+				}
+			}
+			buf__putc(b, '}');
+		}
+	}
+	buf__putc(b, ']');
+}
+
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	struct val v;
+
+	buf__putc(b, '{');
+	if (sig_is_raw(f)) {
+		put_json_type(b, &raw_type);
+		buf__puts(b, ",\"value\":");
+		put_json_hex(b, c->hdr.ret);
+	} else if (f->sig.ret.kind == WM_T_VOID) {
+		put_json_type(b, &f->sig.ret);
+	} else {
+		ret_get(f, c, &v);
+		put_json_value(b, f, &f->sig.ret, &v);
+	}
+	buf__putc(b, '}');
+}
+
+void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const char *en = ret_errno(f, c);
+
+	buf__puts(b, "{\"expr\":");
+	if (f && f->error_expr[0])
+		put_json_str(b, f->error_expr, strnlen(f->error_expr, sizeof(f->error_expr)));
+	else
+		buf__puts(b, "null");
+	if (en) {
+		buf__puts(b, ",\"errno\":");
+		put_json_str(b, en, strlen(en));
+	}
+	buf__putc(b, '}');
+}
+
+const char *format__unfinished_name(__u16 flags)
+{
+	return unfinished_json(flags);
+}
+
+void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	const char *name;
+	size_t name_len;
+
+	buf__putc(b, '{');
+	put_json_ts(b, c->ts_real_ns);
+	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
+	name = func_name(f, &name_len);
+	put_json_str(b, name, name_len);
+	buf__puts(b, ",\"object\":");
+	if (f)
+		put_json_str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+	else
+		buf__puts(b, "null");
+	buf__puts(b, ",\"args\":");
+	format__args_json(b, f, c);
+	if (c->hdr.kind == WM_REC_UNFINISHED) {
+		buf__printf(b, ",\"unfinished\":\"%s\"", unfinished_json(c->hdr.flags));
+	} else {
+		buf__puts(b, ",\"result\":");
+		format__result_json(b, f, c);
+		if (c->hdr.flags & WM_F_ERROR) {
+			buf__puts(b, ",\"error\":");
+			format__error_json(b, f, c);
+		}
+		buf__printf(b, ",\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
+	}
+	if (f && f->plan.stack_slot >= 0) {
+		buf__puts(b, ",\"stack\":");
+		format__stack_json(b, f, c);
+	}
+	buf__printf(b, ",\"depth\":%u}\n", c->hdr.depth);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* One call as a terminal line or as a JSON object. */
+#ifndef WM_FORMAT_H
+#define WM_FORMAT_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "util/buf.h"
+#include "plan/capture.h"
+#include "probe/record.h"
+#include "types/sig.h"
+
+/*
+ * Names code addresses of the traced process (function pointers, --stack):
+ * sym is "" when no symbol covers addr, obj "" when no mapping does. A
+ * return address (ret_addr) is looked up one byte back, inside its call.
+ */
+struct wm_sym_hook {
+	int (*lookup)(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
+		      const char **obj);
+	void *ctx;
+};
+
+/* A traced function: what the store, the formatters and the sinks know of it. */
+struct wm_func {
+	__u32 id;		/* BPF cookie, index into the function table */
+	char name[256];		/* symbol name */
+	char obj[4096];		/* object path as the process sees it */
+	struct wm_sig sig;
+	struct wm_plan plan;	/* where each parameter's captured bytes are (format__plan()) */
+	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
+	char error_expr[256];	/* --error as written back, "" when none */
+};
+
+/* Build f->plan from f->sig: call after setting the signature. */
+void format__plan(struct wm_func *f, const struct wm_plan_opts *o);
+
+struct wm_fmt_opts {
+	bool utc;		/* text timestamps in UTC instead of local time */
+};
+
+/*
+ * "12:00:01.123456 4243 search(pat=\"a\", s=\"xxabcdef\") = 2  <1.2 us>\n"
+ * See README "Output" for every rule.
+ */
+void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
+		       const struct wm_fmt_opts *o);
+/* One JSON object and '\n'. See README "JSON schema". */
+void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+/*
+ * The parts of that object, for stores that keep them in columns: the
+ * "args" array, the "result" object (of a call that returned), and the
+ * "unfinished" reason ("thread_exit", "abandoned").
+ */
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+const char *format__unfinished_name(__u16 flags);
+/* The "error" object of a call --error marked: {"expr":"ret < 0","errno":"ENOENT"}. */
+void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+/* "ENOENT" for 2, NULL when the number has no name. */
+const char *format__errno_name(long long e);
+/* --stack: the call's user stack, one "    at sym+0x1a (obj)" line per frame. */
+void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+/* The same as a JSON array of {"addr":..,"symbol":..,"offset":..,"object":..}. */
+void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
+/* "850 ns", "1.2 us", "3.4 ms", "1.23 s" */
+void format__duration(struct wm_buf *b, __u64 ns);
+/* The value of one argument register / the result as text (no name). */
+void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, const char *str,
+			int str_len, bool trunc);
+
+#endif

@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Prometheus metrics. Three snapshots of the same shape: the tracer's loop
+ * fills "work" from the store without any lock, then copies it into
+ * "shared" under the mutex; the HTTP thread copies "shared" into "render"
+ * under the mutex and renders from that copy with no lock held. Either side
+ * holds the mutex only for a memcpy of a few hundred bytes per function.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <microhttpd.h>
+#include "util/escape.h"
+#include "sinks/metrics.h"
+
+#define DEFAULT_MAX_CONNS 16
+#define DEFAULT_TIMEOUT_S 10
+/* Per connection: the request line and headers must fit (a scrape's take ~300 bytes). */
+#define CONN_MEMORY_LIMIT (32 * 1024)
+#define LISTEN_BACKLOG	  16
+#define CONTENT_TYPE	  "text/plain; version=0.0.4; charset=utf-8"
+
+struct func_snap {
+	__u64 calls, unfinished, dropped, errors, lat_sum;
+	__u64 le[WM_METRICS_NR_LE]; /* cumulative: calls with latency <= metrics__le_ns(i) */
+};
+
+struct metrics_snapshot {
+	int nr_funcs;
+	char **labels; /* function="...",object="...",pid="N" */
+	bool own_labels;
+	struct func_snap *f;
+	struct metrics_self self;
+	bool has_errors; /* some function has --error: export wrapmon_errors_total */
+};
+
+struct wm_metrics {
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock;
+	bool lock_ready;
+	struct metrics_snapshot *work;	 /* the tracer's thread only */
+	struct metrics_snapshot *shared; /* under lock */
+	struct metrics_snapshot *render; /* the HTTP thread only */
+	__u64 ring_size;
+	bool verbose;
+	char addr[INET6_ADDRSTRLEN + 16];
+};
+
+__u64 metrics__le_ns(int i)
+{
+	return (1ULL << (WM_METRICS_LE_FIRST + i)) - 1;
+}
+
+/* ----------------------------------------------------------- snapshots */
+
+static void snapshot_free_labels(struct metrics_snapshot *snap)
+{
+	if (!snap->own_labels || !snap->labels)
+		return;
+	for (int i = 0; i < snap->nr_funcs; i++)
+		free(snap->labels[i]);
+	free(snap->labels);
+}
+
+void metrics__snapshot_free(struct metrics_snapshot *snap)
+{
+	if (!snap)
+		return;
+	snapshot_free_labels(snap);
+	free(snap->f);
+	free(snap);
+}
+
+static struct metrics_snapshot *snapshot_alloc(int nr_funcs)
+{
+	struct metrics_snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (!snap)
+		return NULL;
+	snap->nr_funcs = nr_funcs;
+	snap->f = calloc(nr_funcs ? nr_funcs : 1, sizeof(*snap->f));
+	if (!snap->f) {
+		free(snap);
+		return NULL;
+	}
+	return snap;
+}
+
+int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
+			  struct metrics_snapshot **out)
+{
+	struct metrics_snapshot *snap;
+	struct wm_buf b = {};
+	int i;
+
+	if (!out || nr_funcs < 0 || (nr_funcs && !funcs))
+		return -EINVAL;
+	*out = NULL;
+	snap = snapshot_alloc(nr_funcs);
+	if (!snap)
+		return -ENOMEM;
+	snap->own_labels = true;
+	snap->labels = calloc(nr_funcs ? nr_funcs : 1, sizeof(*snap->labels));
+	if (!snap->labels)
+		goto nomem;
+	for (i = 0; i < nr_funcs; i++) {
+		const struct wm_func *f = &funcs[i];
+
+		snap->has_errors |= f->error_expr[0] != '\0';
+		buf__reset(&b);
+		buf__puts(&b, "function=\"");
+		esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
+		buf__puts(&b, "\",object=\"");
+		esc__prom(&b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		buf__printf(&b, "\",pid=\"%d\"", (int)pid);
+		if (b.err)
+			goto nomem;
+		snap->labels[i] = strdup(b.p);
+		if (!snap->labels[i])
+			goto nomem;
+	}
+	buf__free(&b);
+	*out = snap;
+	return 0;
+nomem:
+	buf__free(&b);
+	metrics__snapshot_free(snap);
+	return -ENOMEM;
+}
+
+/* Same functions and labels (borrowed from src), counts zero. */
+static struct metrics_snapshot *snapshot_twin(const struct metrics_snapshot *src)
+{
+	struct metrics_snapshot *snap = snapshot_alloc(src->nr_funcs);
+
+	if (snap)
+		snap->labels = src->labels;
+	return snap;
+}
+
+static void snapshot_copy(struct metrics_snapshot *dst, const struct metrics_snapshot *src)
+{
+	memcpy(dst->f, src->f, src->nr_funcs * sizeof(*src->f));
+	dst->self = src->self;
+	dst->has_errors = src->has_errors;
+}
+
+/*
+ * The store's histogram: values below 16 ns have a bucket each; from 16 on,
+ * each power of two [2^e, 2^(e+1)) is split into 16 equal buckets, the
+ * first of which is bucket (e - 3) * 16. So calls <= 2^k - 1 ns are exactly
+ * those in buckets 0 .. (k - 3) * 16 - 1.
+ */
+static void fill_buckets(struct func_snap *fs, const struct wm_agg *a)
+{
+	unsigned int idx = 0, end;
+	__u64 cum = 0;
+
+	for (int i = 0; i < WM_METRICS_NR_LE; i++) {
+		end = (WM_METRICS_LE_FIRST + i - 3) * WM_HIST_SUB;
+		for (; idx < end && idx < WM_HIST_BUCKETS; idx++)
+			cum += a->hist[idx];
+		fs->le[i] = cum;
+	}
+}
+
+void metrics__snapshot_fill(struct metrics_snapshot *snap, const struct wm_store *store,
+			    const struct metrics_self *self)
+{
+	if (!snap)
+		return;
+	for (int i = 0; i < snap->nr_funcs; i++) {
+		const struct wm_agg *a = store__agg(store, i);
+		struct func_snap *fs = &snap->f[i];
+
+		if (!a)
+			continue;
+		/* Only a new completed call changes the histogram: skip the walk otherwise. */
+		if (a->calls != fs->calls)
+			fill_buckets(fs, a);
+		fs->calls = a->calls;
+		fs->unfinished = a->unfinished;
+		fs->dropped = a->dropped;
+		fs->errors = a->errors;
+		fs->lat_sum = a->lat_sum;
+	}
+	if (self)
+		snap->self = *self;
+}
+
+/* ----------------------------------------------------------- rendering */
+
+/* ns as decimal seconds, exactly: "0.000001023", "2.5", "0". */
+static void put_seconds(struct wm_buf *b, __u64 ns)
+{
+	char frac[16];
+	int n;
+
+	buf__printf(b, "%llu", (unsigned long long)(ns / 1000000000ULL));
+	if (!(ns % 1000000000ULL))
+		return;
+	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % 1000000000ULL));
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	buf__putc(b, '.');
+	buf__put(b, frac, n);
+}
+
+static void family(struct wm_buf *b, const char *name, const char *type, const char *help)
+{
+	buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+enum func_field { F_CALLS, F_UNFINISHED, F_DROPPED, F_ERRORS };
+
+static void func_counter(struct wm_buf *b, const struct metrics_snapshot *snap, const char *name,
+			 const char *help, enum func_field field)
+{
+	family(b, name, "counter", help);
+	for (int i = 0; i < snap->nr_funcs; i++) {
+		const struct func_snap *fs = &snap->f[i];
+		__u64 v = field == F_CALLS	? fs->calls :
+			  field == F_UNFINISHED ? fs->unfinished :
+			  field == F_ERRORS	? fs->errors :
+						  fs->dropped;
+
+		buf__printf(b, "%s{%s} %llu\n", name, snap->labels[i], (unsigned long long)v);
+	}
+}
+
+static void func_histogram(struct wm_buf *b, const struct metrics_snapshot *snap)
+{
+	const char *name = "wrapmon_call_latency_seconds";
+
+	family(b, name, "histogram",
+	       "Latency of completed calls, entry to return. Bucket bounds are 2^k-1 ns, "
+	       "so counts are exact. Present once a function has completed a call.");
+	for (int i = 0; i < snap->nr_funcs; i++) {
+		const struct func_snap *fs = &snap->f[i];
+		const char *l = snap->labels[i];
+
+		if (!fs->calls)
+			continue;
+		for (int j = 0; j < WM_METRICS_NR_LE; j++) {
+			buf__printf(b, "%s_bucket{%s,le=\"", name, l);
+			put_seconds(b, metrics__le_ns(j));
+			buf__printf(b, "\"} %llu\n", (unsigned long long)fs->le[j]);
+		}
+		buf__printf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, l,
+			    (unsigned long long)fs->calls);
+		buf__printf(b, "%s_sum{%s} ", name, l);
+		put_seconds(b, fs->lat_sum);
+		buf__printf(b, "\n%s_count{%s} %llu\n", name, l, (unsigned long long)fs->calls);
+	}
+}
+
+static void self_value(struct wm_buf *b, const char *name, const char *type, const char *help,
+		       __u64 v)
+{
+	family(b, name, type, help);
+	buf__printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+void metrics__render(const struct metrics_snapshot *snap, struct wm_buf *b)
+{
+	const struct metrics_self *s = &snap->self;
+
+	func_counter(b, snap, "wrapmon_calls_total", "Completed calls of the traced function.",
+		     F_CALLS);
+	func_counter(b, snap, "wrapmon_unfinished_total",
+		     "Calls whose return never came (thread exit, longjmp, exec).", F_UNFINISHED);
+	func_counter(b, snap, "wrapmon_dropped_total",
+		     "Calls not recorded: BPF ring buffer full, or nested too deep.", F_DROPPED);
+	if (snap->has_errors)
+		func_counter(b, snap, "wrapmon_errors_total",
+			     "Completed calls that --error marked as errors.", F_ERRORS);
+	func_histogram(b, snap);
+	self_value(b, "wrapmon_ring_buffer_size_bytes", "gauge", "Size of the BPF ring buffer.",
+		   s->ring_size);
+	self_value(b, "wrapmon_records_total", "counter",
+		   "Records read from the BPF ring buffer, malformed ones included.", s->records);
+	self_value(b, "wrapmon_bad_records_total", "counter",
+		   "Malformed records read from the ring buffer and ignored.", s->bad_records);
+	family(b, "wrapmon_process_cpu_seconds_total", "counter",
+	       "User and system CPU time of the tracer (getrusage).");
+	buf__puts(b, "wrapmon_process_cpu_seconds_total ");
+	put_seconds(b, s->cpu_us * 1000);
+	buf__putc(b, '\n');
+	self_value(b, "wrapmon_process_resident_memory_bytes", "gauge",
+		   "Resident memory of the tracer (/proc/self/statm).", s->rss_bytes);
+}
+
+void metrics__render_scrape_duration(struct wm_buf *b, __u64 ns)
+{
+	family(b, "wrapmon_scrape_duration_seconds", "gauge",
+	       "Time this scrape took to copy the snapshot and render everything above.");
+	buf__puts(b, "wrapmon_scrape_duration_seconds ");
+	put_seconds(b, ns);
+	buf__putc(b, '\n');
+}
+
+/* ----------------------------------------------------------- addresses */
+
+__attribute__((format(printf, 3, 4))) static int addr_error(char *err, size_t errsz,
+							    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			size_t errsz)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	const char *port, *colon, *close;
+	char host[INET6_ADDRSTRLEN];
+	size_t hlen, plen;
+	bool v6 = false;
+	unsigned long p;
+	char *end;
+
+	if (!text || !ss || !len)
+		return addr_error(err, errsz, "--metrics needs ADDR:PORT, e.g. 127.0.0.1:9464");
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[') {
+		close = strchr(text, ']');
+		if (!close || close[1] != ':')
+			return addr_error(err, errsz,
+					  "--metrics '%s': write an IPv6 address as [ADDR]:PORT, "
+					  "e.g. [::1]:9464",
+					  text);
+		v6 = true;
+		hlen = close - text - 1;
+		if (hlen >= sizeof(host))
+			return addr_error(err, errsz, "--metrics '%s': not an IPv6 address", text);
+		memcpy(host, text + 1, hlen);
+		port = close + 2;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon)
+			return addr_error(err, errsz,
+					  "--metrics '%s' has no port: give ADDR:PORT, e.g. "
+					  "127.0.0.1:9464 or :9464 (loopback)",
+					  text);
+		if (memchr(text, ':', colon - text))
+			return addr_error(err, errsz,
+					  "--metrics '%s': write an IPv6 address in brackets, e.g. "
+					  "[::1]:9464",
+					  text);
+		hlen = colon - text;
+		if (hlen >= sizeof(host))
+			return addr_error(err, errsz,
+					  "--metrics '%s': give a numeric address, e.g. "
+					  "127.0.0.1:9464",
+					  text);
+		memcpy(host, text, hlen);
+		port = colon + 1;
+	}
+	host[hlen] = '\0';
+
+	plen = strlen(port);
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!plen || plen > 5 || *end || port[0] < '0' || port[0] > '9' || errno || p > 65535)
+		return addr_error(err, errsz,
+				  "--metrics '%s': the port must be a number from 0 to 65535 "
+				  "(0: any free port)",
+				  text);
+
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return addr_error(
+				err, errsz,
+				"--metrics '%s': '%s' is not a numeric IPv6 address, e.g. "
+				"[::1]:9464",
+				text, host);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(p);
+	/* No address: loopback. Listening on every interface must be asked for by name. */
+	if (!hlen || !strcmp(host, "localhost")) {
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+		return addr_error(err, errsz,
+				  "--metrics '%s': '%s' is not a numeric IPv4 address (host names "
+				  "are not looked up), e.g. 127.0.0.1:9464",
+				  text, host);
+	}
+	*len = sizeof(*sin);
+	return 0;
+}
+
+bool metrics__is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family != AF_INET6)
+		return false;
+	if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && sin6->sin6_addr.s6_addr[12] == 127;
+}
+
+static void format_addr(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(out, outsz, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(out, outsz, "%s:%u", host, ntohs(sin->sin_port));
+	}
+}
+
+/* ----------------------------------------------------------- the server */
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
+			     size_t len, bool must_free)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(
+		len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		if (must_free)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				status == MHD_HTTP_OK ? CONTENT_TYPE : "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	static char not_allowed[] = "only GET and HEAD are served\n";
+	static char not_found[] = "not found: the metrics are at /metrics\n";
+	struct wm_metrics *m = cls;
+	struct wm_buf b = {};
+	__u64 t0 = mono_ns();
+
+	/* Answered on the first call: a request body, if any, is never read. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
+			     sizeof(not_allowed) - 1, false);
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1, false);
+
+	pthread_mutex_lock(&m->lock);
+	snapshot_copy(m->render, m->shared);
+	pthread_mutex_unlock(&m->lock);
+	metrics__render(m->render, &b);
+	metrics__render_scrape_duration(&b, mono_ns() - t0);
+	if (b.err) {
+		static char oom[] = "out of memory\n";
+
+		buf__free(&b);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, oom, sizeof(oom) - 1, false);
+	}
+	return reply(conn, MHD_HTTP_OK, b.p, b.len, true);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct wm_metrics *m = cls;
+
+	if (!m->verbose)
+		return;
+	fputs("wrapmon-trace: metrics: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+static int errf(char *err, size_t errsz, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int errf(char *err, size_t errsz, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static int bind_listen(const struct metrics_opts *o, struct wm_metrics *m, char *err, size_t errsz)
+{
+	struct sockaddr_storage got;
+	socklen_t len = sizeof(got);
+	char want[sizeof(m->addr)];
+	int fd, one = 1, e;
+
+	format_addr(o->addr, want, sizeof(want));
+	fd = socket(o->addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errf(err, errsz, -errno, "cannot serve metrics on %s: %s", want,
+			    strerror(errno));
+	/* Restart at once after a previous run's connections in TIME_WAIT; never shares a port. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (o->addr->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)o->addr, o->addr_len) || listen(fd, LISTEN_BACKLOG)) {
+		e = errno;
+		close(fd);
+		if (e == EADDRINUSE)
+			return errf(err, errsz, -e,
+				    "cannot serve metrics on %s: the port is in use; pick another "
+				    "with --metrics ADDR:PORT",
+				    want);
+		if (e == EADDRNOTAVAIL)
+			return errf(err, errsz, -e,
+				    "cannot serve metrics on %s: no interface of this machine has "
+				    "that address",
+				    want);
+		if (e == EACCES)
+			return errf(err, errsz, -e,
+				    "cannot serve metrics on %s: ports below 1024 need "
+				    "CAP_NET_BIND_SERVICE; pick a port such as 9464",
+				    want);
+		return errf(err, errsz, -e, "cannot serve metrics on %s: %s", want, strerror(e));
+	}
+	if (!getsockname(fd, (struct sockaddr *)&got, &len))
+		format_addr(&got, m->addr, sizeof(m->addr));
+	else
+		snprintf(m->addr, sizeof(m->addr), "%s", want);
+	return fd;
+}
+
+int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, int nr_funcs,
+		 struct wm_metrics **out, char *err, size_t errsz)
+{
+	struct metrics_opts o = {};
+	struct wm_metrics *m;
+	sigset_t all, old;
+	unsigned int flags;
+	int fd, ret;
+
+	if (!out || !opts || opts->sz < sizeof(*opts) || !opts->addr)
+		return errf(err, errsz, -EINVAL, "metrics: bad options");
+	*out = NULL;
+	memcpy(&o, opts, sizeof(o));
+	if (!o.max_conns)
+		o.max_conns = DEFAULT_MAX_CONNS;
+	if (!o.timeout_s)
+		o.timeout_s = DEFAULT_TIMEOUT_S;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return errf(err, errsz, -ENOMEM, "out of memory");
+	m->ring_size = o.ring_size;
+	m->verbose = o.verbose;
+	ret = metrics__snapshot_new(funcs, nr_funcs, o.pid, &m->work);
+	if (ret)
+		goto nomem;
+	m->shared = snapshot_twin(m->work);
+	m->render = snapshot_twin(m->work);
+	if (!m->shared || !m->render)
+		goto nomem;
+	m->shared->self.ring_size = o.ring_size;
+	if (pthread_mutex_init(&m->lock, NULL))
+		goto nomem;
+	m->lock_ready = true;
+
+	fd = bind_listen(&o, m, err, errsz);
+	if (fd < 0) {
+		metrics__free(m);
+		return fd;
+	}
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (o.addr->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* The server's thread must take no signal: SIGINT is the tracer's loop's to read. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	m->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!m->daemon) {
+		/* Whether it closed fd is not documented: leave it, we are about to exit. */
+		errf(err, errsz, -EIO, "cannot serve metrics on %s: libmicrohttpd did not start",
+		     m->addr);
+		metrics__free(m);
+		return -EIO;
+	}
+	*out = m;
+	return 0;
+nomem:
+	metrics__free(m);
+	return errf(err, errsz, -ENOMEM, "out of memory");
+}
+
+const char *metrics__addr(const struct wm_metrics *m)
+{
+	return m ? m->addr : "";
+}
+
+/* Resident set from /proc/self/statm (its second field, in pages); 0 if unreadable. */
+static __u64 rss_bytes(void)
+{
+	char buf[128];
+	unsigned long size, res;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &res) != 2)
+		return 0;
+	return (__u64)res * sysconf(_SC_PAGESIZE);
+}
+
+void metrics__update(struct wm_metrics *m, const struct wm_store *store, __u64 records,
+		     __u64 bad_records)
+{
+	struct metrics_self self = {
+		.ring_size = m ? m->ring_size : 0,
+		.records = records,
+		.bad_records = bad_records,
+	};
+	struct rusage ru;
+
+	if (!m)
+		return;
+	if (!getrusage(RUSAGE_SELF, &ru))
+		self.cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+			      ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	self.rss_bytes = rss_bytes();
+	metrics__snapshot_fill(m->work, store, &self);
+	pthread_mutex_lock(&m->lock);
+	snapshot_copy(m->shared, m->work);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics__free(struct wm_metrics *m)
+{
+	if (!m)
+		return;
+	if (m->daemon)
+		MHD_stop_daemon(m->daemon);
+	if (m->lock_ready)
+		pthread_mutex_destroy(&m->lock);
+	metrics__snapshot_free(m->render);
+	metrics__snapshot_free(m->shared);
+	metrics__snapshot_free(m->work);
+	free(m);
+}

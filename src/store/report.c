@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The report reads a --store database read-only and depends on nothing of
+ * the machine that wrote it: times are printed in UTC, and arguments are
+ * rendered from the stored JSON and the kinds in the functions table, not
+ * from the traced objects. Everything read from the file goes through an
+ * escaper, as the tracer's own output does: the file may come from anywhere.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sqlite3.h>
+#include "util/buf.h"
+#include "store/dbstore.h"
+#include "util/escape.h"
+#include "sinks/format.h"
+#include "store/report.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define DEFAULT_TOP  10
+#define MAX_KINDS    16
+/*
+ * A damaged file can make a query return rows without end (a loop in its
+ * b-tree): no session has more functions or settings than these.
+ */
+#define MAX_FUNCS	  65536
+#define MAX_META_ROWS 1024
+
+struct func_row {
+	sqlite3_int64 id;
+	char *name, *object, *signature;
+	__u64 calls, unfinished;
+	__s64 dropped, not_kept; /* -1: unknown (the session did not end) */
+	__u64 min, max, sum, p50, p90, p99;
+};
+
+/* One function's parameter kinds, to render values from JSON. */
+struct kinds {
+	sqlite3_int64 id;
+	int nr;
+	char param[MAX_KINDS][16];
+	char result[16];
+};
+
+struct report {
+	const char *path;
+	const struct wm_report_opts *o;
+	sqlite3 *db;
+	FILE *out;
+	struct wm_buf b; /* output, written once at the end */
+	struct wm_buf tmp;
+	sqlite3_stmt *each; /* elements of a JSON array */
+	sqlite3_stmt *val;  /* the parts of one value object */
+	struct kinds *kinds;
+	int nr_kinds;
+	int cap_kinds;
+	char *err;
+	size_t errsz;
+};
+
+static int db_err(struct report *r)
+{
+	err__set(r->err, r->errsz, "cannot read %s: %s", r->path, sqlite3_errmsg(r->db));
+	return -EIO;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+static void put_c(struct wm_buf *b, const char *s)
+{
+	esc__c(b, s, strlen(s));
+}
+
+static void put_json_str(struct wm_buf *b, const char *s)
+{
+	buf__putc(b, '"');
+	esc__json(b, s, strlen(s));
+	buf__putc(b, '"');
+}
+
+static void put_time(struct wm_buf *b, __u64 ns)
+{
+	time_t sec = ns / NSEC_PER_SEC;
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm))
+		memset(&tm, 0, sizeof(tm));
+	buf__printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (unsigned int)(ns % NSEC_PER_SEC / 1000));
+}
+
+static int parse_duration(const char *s, __u64 *ns)
+{
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = { { "ns", 1 },   { "us", 1e3 },   { "ms", 1e6 }, { "s", 1e9 },
+		      { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 } };
+	char *end;
+	double v;
+
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || !(v >= 0) || v > 1e10)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			*ns = (__u64)(v * units[i].mult);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_date(const char *s, __u64 *ns)
+{
+	struct tm tm = {};
+	unsigned int frac = 0, digits = 0;
+	int n = 0;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
+		return -EINVAL;
+	s += n;
+	if (*s != 'T' && *s != ' ')
+		return -EINVAL;
+	s++;
+	if (sscanf(s, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 3 || n != 8)
+		return -EINVAL;
+	s += n;
+	if (*s == '.') {
+		for (s++; isdigit((unsigned char)*s); s++, digits++)
+			if (digits < 9)
+				frac = frac * 10 + (*s - '0');
+		if (!digits)
+			return -EINVAL;
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	if (*s == 'Z')
+		s++;
+	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*ns = (__u64)t * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+int report__parse_since(const char *s, __u64 ref_ns, __u64 *out)
+{
+	__u64 d;
+
+	if (!s || !out)
+		return -EINVAL;
+	if (!parse_date(s, out))
+		return 0;
+	if (parse_duration(s, &d))
+		return -EINVAL;
+	*out = d < ref_ns ? ref_ns - d : 0;
+	return 0;
+}
+
+static int open_db(struct report *r)
+{
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	int ret = -EINVAL, ver = 0;
+	bool wrapmon = false;
+
+	if (stat(r->path, &sb)) {
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		err__set(r->err, r->errsz, "%s is not a file", r->path);
+		return -EINVAL;
+	}
+	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
+			r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		return -EIO;
+	}
+	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
+		goto cleanup;
+	for (int rows = 0; rows < MAX_META_ROWS && sqlite3_step(st) == SQLITE_ROW; rows++) {
+		if (!strcmp(col_text(st, 0), "format") && !strcmp(col_text(st, 1), "wrapmon"))
+			wrapmon = true;
+		if (!strcmp(col_text(st, 0), "schema_version"))
+			ver = atoi(col_text(st, 1));
+	}
+	if (!wrapmon)
+		goto cleanup;
+	if (ver < WM_DB_SCHEMA_OLDEST || ver > WM_DB_SCHEMA_VERSION) {
+		err__set(r->err, r->errsz,
+			 "%s has schema version %d; this wrapmon reads versions %d to %d", r->path,
+			 ver, WM_DB_SCHEMA_OLDEST, WM_DB_SCHEMA_VERSION);
+		ret = -EPROTO;
+		goto done;
+	}
+	ret = 0;
+	goto done;
+cleanup:
+	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
+		sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
+				sqlite3_errcode(r->db) == SQLITE_ROW ?
+			"no wrapmon marker" :
+			sqlite3_errmsg(r->db));
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Room for one more of a session's function rows in *arr (n in use, *cap
+ * allocated): doubling, since one realloc per row copies the table once per
+ * row, and never past MAX_FUNCS.
+ */
+static int grow_func_rows(struct report *r, void **arr, int n, int *cap, size_t size)
+{
+	int want;
+	void *p;
+
+	if (n >= MAX_FUNCS) {
+		err__set(r->err, r->errsz,
+			 "%s: more than %d functions in one session: the file is damaged", r->path,
+			 MAX_FUNCS);
+		return -EINVAL;
+	}
+	if (n < *cap)
+		return 0;
+	want = *cap ? 2 * *cap : 16;
+	p = realloc(*arr, want * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = want;
+	return 0;
+}
+
+static int load_kinds(struct report *r, sqlite3_int64 session)
+{
+	sqlite3_stmt *st = NULL, *k = NULL;
+	int ret = -EIO;
+
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id, params, result_kind FROM functions"
+			       " WHERE session_id = ?",
+			       -1, &st, NULL) ||
+	    sqlite3_prepare_v2(r->db, "SELECT json_extract(value, '$.kind') FROM json_each(?)", -1,
+			       &k, NULL))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, session);
+	r->nr_kinds = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct kinds *kd;
+
+		ret = grow_func_rows(r, (void **)&r->kinds, r->nr_kinds, &r->cap_kinds,
+				     sizeof(*r->kinds));
+		if (ret)
+			goto cleanup;
+		ret = -EIO;
+		kd = &r->kinds[r->nr_kinds++];
+		memset(kd, 0, sizeof(*kd));
+		kd->id = sqlite3_column_int64(st, 0);
+		snprintf(kd->result, sizeof(kd->result), "%s", col_text(st, 2));
+		sqlite3_reset(k);
+		sqlite3_bind_text(k, 1, col_text(st, 1), -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(k) == SQLITE_ROW && kd->nr < MAX_KINDS)
+			snprintf(kd->param[kd->nr++], sizeof(kd->param[0]), "%s", col_text(k, 0));
+	}
+	ret = 0;
+cleanup:
+	if (ret == -EIO)
+		db_err(r);
+	sqlite3_finalize(st);
+	sqlite3_finalize(k);
+	return ret;
+}
+
+static const struct kinds *kinds_of(const struct report *r, sqlite3_int64 func_id)
+{
+	for (int i = 0; i < r->nr_kinds; i++)
+		if (r->kinds[i].id == func_id)
+			return &r->kinds[i];
+	return NULL;
+}
+
+/*
+ * One value object ({"type":..,"value":..,...}) as the tracer prints it.
+ * Only the stored kind tells a string from a pointer: both are JSON strings.
+ */
+static void put_value_text(struct report *r, const char *kind, const char *json)
+{
+	sqlite3_stmt *v = r->val;
+	const char *type, *text;
+
+	sqlite3_reset(v);
+	sqlite3_bind_text(v, 1, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(v) != SQLITE_ROW) {
+		buf__putc(&r->b, '?');
+		return;
+	}
+	if (sqlite3_column_type(v, 0) != SQLITE_NULL) {
+		put_c(&r->b, col_text(v, 0));
+		buf__putc(&r->b, '=');
+	}
+	text = col_text(v, 1);
+	type = col_text(v, 2);
+	if (!strcmp(type, "null") || !*type) {
+		if (sqlite3_column_type(v, 4) != SQLITE_NULL) {
+			put_c(&r->b, col_text(v, 4));
+			buf__puts(&r->b, "<unreadable>");
+		} else if (sqlite3_column_int(v, 5)) {
+			buf__putc(&r->b, '?');
+		} else {
+			buf__puts(&r->b, "NULL");
+		}
+	} else if (!strcmp(type, "text") && !strcmp(kind, "string")) {
+		buf__putc(&r->b, '"');
+		put_c(&r->b, text);
+		buf__putc(&r->b, '"');
+		if (sqlite3_column_int(v, 3))
+			buf__puts(&r->b, "...");
+	} else if (!strcmp(type, "text") && !strcmp(kind, "char")) {
+		buf__putc(&r->b, '\'');
+		put_c(&r->b, text);
+		buf__putc(&r->b, '\'');
+	} else {
+		put_c(&r->b, text);
+	}
+}
+
+static void put_duration_col(struct report *r, bool have, __u64 ns)
+{
+	buf__reset(&r->tmp);
+	if (have)
+		format__duration(&r->tmp, ns);
+	else
+		buf__putc(&r->tmp, '-');
+	buf__printf(&r->b, "%10s", r->tmp.err ? "?" : r->tmp.p);
+}
+
+/* The columns every call query selects, in this order. */
+#define CALL_COLS                                                                          \
+	"c.id, c.start_ns, c.pid, c.tid, f.name, f.object, c.depth, c.parent_id, c.args, " \
+	"c.result, c.latency_ns, c.unfinished, c.error, c.error_text, c.function_id"
+enum {
+	C_ID,
+	C_START,
+	C_PID,
+	C_TID,
+	C_NAME,
+	C_OBJ,
+	C_DEPTH,
+	C_PARENT,
+	C_ARGS,
+	C_RESULT,
+	C_LAT,
+	C_UNF,
+	C_ERR,
+	C_ERRTEXT,
+	C_FUNC
+};
+
+static void put_call_text(struct report *r, sqlite3_stmt *st)
+{
+	const struct kinds *k = kinds_of(r, sqlite3_column_int64(st, C_FUNC));
+	int i = 0;
+
+	buf__printf(&r->b, "%-8lld ", (long long)sqlite3_column_int64(st, C_ID));
+	put_time(&r->b, sqlite3_column_int64(st, C_START));
+	buf__printf(&r->b, " %lld ", (long long)sqlite3_column_int64(st, C_TID));
+	put_c(&r->b, col_text(st, C_NAME));
+	buf__putc(&r->b, '(');
+	sqlite3_reset(r->each);
+	sqlite3_bind_text(r->each, 1, col_text(st, C_ARGS), -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(r->each) == SQLITE_ROW) {
+		if (i)
+			buf__puts(&r->b, ", ");
+		put_value_text(r, k && i < k->nr ? k->param[i] : "raw", col_text(r->each, 0));
+		i++;
+	}
+	buf__putc(&r->b, ')');
+	if (sqlite3_column_type(st, C_UNF) != SQLITE_NULL) {
+		buf__puts(&r->b, " = ? <unfinished: ");
+		put_c(&r->b, col_text(st, C_UNF));
+		buf__putc(&r->b, '>');
+	} else {
+		if (!k || strcmp(k->result, "void")) {
+			buf__puts(&r->b, " = ");
+			put_value_text(r, k ? k->result : "raw", col_text(st, C_RESULT));
+		}
+		buf__puts(&r->b, "  <");
+		format__duration(&r->b, sqlite3_column_int64(st, C_LAT));
+		buf__putc(&r->b, '>');
+	}
+	if (sqlite3_column_int(st, C_ERR)) {
+		buf__puts(&r->b, "  error: ");
+		put_c(&r->b, col_text(st, C_ERRTEXT));
+	}
+	buf__putc(&r->b, '\n');
+}
+
+/* Stored JSON is ours, but the file may not be: pass it on only if SQLite agrees it is JSON. */
+static void put_stored_json(struct wm_buf *b, sqlite3_stmt *st, int col, bool valid)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL || !valid)
+		buf__puts(b, "null");
+	else
+		buf__puts(b, col_text(st, col));
+}
+
+static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
+{
+	struct wm_buf *b = &r->b;
+
+	buf__puts(b, first ? "{" : ",{");
+	buf__printf(b, "\"id\":%lld,\"ts\":\"", (long long)sqlite3_column_int64(st, C_ID));
+	put_time(b, sqlite3_column_int64(st, C_START));
+	buf__printf(b, "\",\"start_ns\":%lld,\"pid\":%lld,\"tid\":%lld,\"function\":",
+		    (long long)sqlite3_column_int64(st, C_START),
+		    (long long)sqlite3_column_int64(st, C_PID),
+		    (long long)sqlite3_column_int64(st, C_TID));
+	put_json_str(b, col_text(st, C_NAME));
+	buf__puts(b, ",\"object\":");
+	put_json_str(b, col_text(st, C_OBJ));
+	buf__printf(b,
+		    ",\"depth\":%lld,\"parent_id\":", (long long)sqlite3_column_int64(st, C_DEPTH));
+	if (sqlite3_column_type(st, C_PARENT) == SQLITE_NULL)
+		buf__puts(b, "null");
+	else
+		buf__printf(b, "%lld", (long long)sqlite3_column_int64(st, C_PARENT));
+	buf__puts(b, ",\"args\":");
+	put_stored_json(b, st, C_ARGS, sqlite3_column_int(st, C_FUNC + 1));
+	if (sqlite3_column_type(st, C_UNF) != SQLITE_NULL) {
+		buf__puts(b, ",\"unfinished\":");
+		put_json_str(b, col_text(st, C_UNF));
+	} else {
+		buf__puts(b, ",\"result\":");
+		put_stored_json(b, st, C_RESULT, sqlite3_column_int(st, C_FUNC + 2));
+		buf__printf(b, ",\"latency_ns\":%lld", (long long)sqlite3_column_int64(st, C_LAT));
+	}
+	buf__printf(b, ",\"error\":%s,\"error_text\":",
+		    sqlite3_column_int(st, C_ERR) ? "true" : "false");
+	if (sqlite3_column_type(st, C_ERRTEXT) == SQLITE_NULL)
+		buf__puts(b, "null");
+	else
+		put_json_str(b, col_text(st, C_ERRTEXT));
+	buf__putc(b, '}');
+}
+
+/* Run a call query (bound by the caller) and print its rows under a title. */
+static int print_calls(struct report *r, sqlite3_stmt *st, const char *title, const char *key,
+		       const char *none)
+{
+	int n = 0, rc;
+
+	if (r->o->json) {
+		buf__printf(&r->b, ",\"%s\":[", key);
+	} else {
+		buf__printf(&r->b, "\n%s\n", title);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->o->json) {
+			put_call_json(r, st, !n);
+		} else {
+			if (!n)
+				buf__printf(&r->b, "%-8s %-27s %s %s\n", "ID", "TIME (UTC)", "TID",
+					    "CALL = RESULT  <LATENCY>");
+			put_call_text(r, st);
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return db_err(r);
+	if (r->o->json)
+		buf__putc(&r->b, ']');
+	else if (!n)
+		buf__printf(&r->b, "%s\n", none);
+	return 0;
+}
+
+static void func_rows_free(struct func_row *f, int n)
+{
+	for (int i = 0; f && i < n; i++) {
+		free(f[i].name);
+		free(f[i].object);
+		free(f[i].signature);
+	}
+	free(f);
+}
+
+/* Nearest-rank percentile of the kept calls, for sessions that never wrote aggregates. */
+static __u64 kept_percentile(struct report *r, sqlite3_int64 func, __u64 n, int p)
+{
+	sqlite3_stmt *st = NULL;
+	__u64 rank = (n * p + 99) / 100, v = 0;
+
+	if (!rank)
+		rank = 1;
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT latency_ns FROM calls WHERE function_id = ?"
+			       " AND latency_ns IS NOT NULL ORDER BY latency_ns"
+			       " LIMIT 1 OFFSET ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, func);
+		sqlite3_bind_int64(st, 2, rank - 1);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struct func_row **out,
+		      int *nr)
+{
+	/* Aggregates when the session ended; else what the kept calls say. */
+	static const char agg_sql[] =
+		"SELECT f.id, f.name, f.object, f.signature, a.calls, a.unfinished, a.dropped,"
+		" a.not_kept, a.min_ns, a.max_ns, a.sum_ns, a.p50_ns, a.p90_ns, a.p99_ns"
+		" FROM functions f LEFT JOIN aggregates a ON a.function_id = f.id"
+		" WHERE f.session_id = ? ORDER BY f.id";
+	static const char kept_sql[] =
+		"SELECT f.id, f.name, f.object, f.signature,"
+		" count(c.latency_ns), count(c.id) - count(c.latency_ns), -1, -1,"
+		" min(c.latency_ns), max(c.latency_ns), sum(c.latency_ns), 0, 0, 0"
+		" FROM functions f LEFT JOIN calls c ON c.function_id = f.id"
+		" WHERE f.session_id = ? GROUP BY f.id ORDER BY f.id";
+	struct func_row *rows = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = 0, cap = 0, ret = -EIO, rc;
+
+	if (sqlite3_prepare_v2(r->db, ended ? agg_sql : kept_sql, -1, &st, NULL))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, session);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct func_row *f;
+
+		ret = grow_func_rows(r, (void **)&rows, n, &cap, sizeof(*rows));
+		if (ret)
+			goto cleanup;
+		ret = -EIO;
+		f = &rows[n++];
+		memset(f, 0, sizeof(*f));
+		f->id = sqlite3_column_int64(st, 0);
+		f->name = strdup(col_text(st, 1));
+		f->object = strdup(col_text(st, 2));
+		f->signature = strdup(col_text(st, 3));
+		if (!f->name || !f->object || !f->signature) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		f->calls = sqlite3_column_int64(st, 4);
+		f->unfinished = sqlite3_column_int64(st, 5);
+		f->dropped = sqlite3_column_int64(st, 6);
+		f->not_kept = sqlite3_column_int64(st, 7);
+		f->min = sqlite3_column_int64(st, 8);
+		f->max = sqlite3_column_int64(st, 9);
+		f->sum = sqlite3_column_int64(st, 10);
+		f->p50 = sqlite3_column_int64(st, 11);
+		f->p90 = sqlite3_column_int64(st, 12);
+		f->p99 = sqlite3_column_int64(st, 13);
+		if (!ended && f->calls) {
+			f->p50 = kept_percentile(r, f->id, f->calls, 50);
+			f->p90 = kept_percentile(r, f->id, f->calls, 90);
+			f->p99 = kept_percentile(r, f->id, f->calls, 99);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto cleanup;
+	*out = rows;
+	*nr = n;
+	rows = NULL;
+	ret = 0;
+cleanup:
+	if (ret == -EIO)
+		db_err(r);
+	else if (ret == -ENOMEM)
+		err__set(r->err, r->errsz, "out of memory");
+	sqlite3_finalize(st);
+	func_rows_free(rows, n);
+	return ret;
+}
+
+static void print_funcs(struct report *r, const struct func_row *f, int n)
+{
+	int width = 16;
+
+	if (r->o->json) {
+		buf__puts(&r->b, ",\"functions\":[");
+		for (int i = 0; i < n; i++) {
+			buf__puts(&r->b, i ? ",{\"function\":" : "{\"function\":");
+			put_json_str(&r->b, f[i].name);
+			buf__puts(&r->b, ",\"object\":");
+			put_json_str(&r->b, f[i].object);
+			buf__puts(&r->b, ",\"signature\":");
+			put_json_str(&r->b, f[i].signature);
+			buf__printf(&r->b, ",\"calls\":%llu,\"unfinished\":%llu",
+				    (unsigned long long)f[i].calls,
+				    (unsigned long long)f[i].unfinished);
+			if (f[i].dropped < 0)
+				buf__puts(&r->b, ",\"dropped\":null,\"not_kept\":null");
+			else
+				buf__printf(&r->b, ",\"dropped\":%lld,\"not_kept\":%lld",
+					    (long long)f[i].dropped, (long long)f[i].not_kept);
+			if (!f[i].calls) {
+				buf__puts(&r->b, ",\"latency_ns\":null}");
+				continue;
+			}
+			buf__printf(&r->b,
+				    ",\"latency_ns\":{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,"
+				    "\"p90\":%llu,\"p99\":%llu,\"max\":%llu}}",
+				    (unsigned long long)f[i].min,
+				    (unsigned long long)(f[i].sum / f[i].calls),
+				    (unsigned long long)f[i].p50, (unsigned long long)f[i].p90,
+				    (unsigned long long)f[i].p99, (unsigned long long)f[i].max);
+		}
+		buf__putc(&r->b, ']');
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		buf__reset(&r->tmp);
+		put_c(&r->tmp, f[i].name);
+		if ((int)r->tmp.len > width)
+			width = r->tmp.len;
+	}
+	buf__printf(&r->b, "\n%-*s %6s%12s%9s%10s%10s%10s%10s%10s%10s%10s\n", width, "FUNCTION",
+		    "CALLS", "UNFINISHED", "DROPPED", "NOT KEPT", "MIN", "AVG", "P50", "P90", "P99",
+		    "MAX");
+	for (int i = 0; i < n; i++) {
+		bool have = f[i].calls > 0;
+
+		buf__reset(&r->tmp);
+		put_c(&r->tmp, f[i].name);
+		buf__printf(&r->b, "%-*s %6llu%12llu", width, r->tmp.len ? r->tmp.p : "",
+			    (unsigned long long)f[i].calls, (unsigned long long)f[i].unfinished);
+		if (f[i].dropped < 0)
+			buf__printf(&r->b, "%9s%10s", "?", "?");
+		else
+			buf__printf(&r->b, "%9lld%10lld", (long long)f[i].dropped,
+				    (long long)f[i].not_kept);
+		put_duration_col(r, have, f[i].min);
+		put_duration_col(r, have, have ? f[i].sum / f[i].calls : 0);
+		put_duration_col(r, have, f[i].p50);
+		put_duration_col(r, have, f[i].p90);
+		put_duration_col(r, have, f[i].p99);
+		put_duration_col(r, have, f[i].max);
+		buf__putc(&r->b, '\n');
+	}
+}
+
+static int prepare_calls(struct report *r, const char *where, const char *order, sqlite3_stmt **st)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT " CALL_COLS ", json_valid(c.args), json_valid(c.result)"
+		 " FROM calls c JOIN functions f ON f.id = c.function_id"
+		 " WHERE c.session_id = ?1 AND (?2 IS NULL OR f.name = ?2)"
+		 " AND (?3 IS NULL OR c.start_ns >= ?3) AND %s ORDER BY %s LIMIT ?4",
+		 where, order);
+	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL))
+		return db_err(r);
+	return 0;
+}
+
+static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
+{
+	sqlite3_int64 id = sqlite3_column_int64(ss, 0);
+	bool ended = sqlite3_column_type(ss, 8) != SQLITE_NULL;
+	__u64 start = sqlite3_column_int64(ss, 7), end = sqlite3_column_int64(ss, 8), since = 0;
+	const struct wm_report_opts *o = r->o;
+	sqlite3_stmt *st = NULL;
+	struct func_row *funcs = NULL;
+	int nr_funcs = 0, ret;
+	bool select = o->function || o->since;
+
+	ret = load_kinds(r, id);
+	if (ret)
+		goto cleanup;
+	if (!ended) {
+		/* The last call kept stands for the end a crashed session never wrote. */
+		ret = -EIO;
+		if (sqlite3_prepare_v2(r->db,
+				       "SELECT max(start_ns + coalesce(latency_ns, 0))"
+				       " FROM calls WHERE session_id = ?",
+				       -1, &st, NULL))
+			goto dberr;
+		sqlite3_bind_int64(st, 1, id);
+		end = sqlite3_step(st) == SQLITE_ROW ? (__u64)sqlite3_column_int64(st, 0) : 0;
+		if (end < start)
+			end = start;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (o->since && report__parse_since(o->since, end, &since)) {
+		err__set(r->err, r->errsz,
+			"invalid --since '%s': give a duration before the end "
+			"(e.g. 10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
+			o->since);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	ret = load_funcs(r, id, ended, &funcs, &nr_funcs);
+	if (ret)
+		goto cleanup;
+
+	if (o->json) {
+		buf__printf(&r->b, "%s{\"id\":%lld,\"command_line\":", first ? "" : ",",
+			    (long long)id);
+		put_json_str(&r->b, col_text(ss, 1));
+		buf__printf(&r->b, ",\"target_pid\":%lld,\"target_exe\":",
+			    (long long)sqlite3_column_int64(ss, 2));
+		put_json_str(&r->b, col_text(ss, 3));
+		buf__puts(&r->b, ",\"host\":");
+		put_json_str(&r->b, col_text(ss, 4));
+		buf__puts(&r->b, ",\"kernel\":");
+		put_json_str(&r->b, col_text(ss, 5));
+		buf__puts(&r->b, ",\"wrapmon_version\":");
+		put_json_str(&r->b, col_text(ss, 6));
+		buf__puts(&r->b, ",\"start\":\"");
+		put_time(&r->b, start);
+		buf__printf(&r->b, "\",\"start_ns\":%llu,\"end\":", (unsigned long long)start);
+		if (ended) {
+			buf__putc(&r->b, '"');
+			put_time(&r->b, end);
+			buf__printf(&r->b,
+				    "\",\"end_ns\":%llu,\"calls\":%lld,\"not_kept\":%lld,"
+				    "\"dropped\":%lld,\"complete\":true",
+				    (unsigned long long)end, (long long)sqlite3_column_int64(ss, 9),
+				    (long long)sqlite3_column_int64(ss, 10),
+				    (long long)sqlite3_column_int64(ss, 11));
+		} else {
+			buf__puts(&r->b, "null,\"end_ns\":null,\"calls\":null,\"not_kept\":null,"
+					 "\"dropped\":null,\"complete\":false");
+		}
+	} else {
+		buf__printf(&r->b, "%ssession %lld: ", first ? "" : "\n", (long long)id);
+		put_c(&r->b, col_text(ss, 1));
+		buf__printf(&r->b, "\n  process %lld (", (long long)sqlite3_column_int64(ss, 2));
+		put_c(&r->b, col_text(ss, 3));
+		buf__puts(&r->b, ") on ");
+		put_c(&r->b, col_text(ss, 4));
+		buf__puts(&r->b, ", Linux ");
+		put_c(&r->b, col_text(ss, 5));
+		buf__puts(&r->b, ", wrapmon ");
+		put_c(&r->b, col_text(ss, 6));
+		buf__puts(&r->b, "\n  ");
+		put_time(&r->b, start);
+		buf__puts(&r->b, " to ");
+		put_time(&r->b, end);
+		buf__puts(&r->b, " (");
+		format__duration(&r->b, end - start);
+		if (ended)
+			buf__printf(&r->b, "): %lld calls, %lld not kept, %lld dropped\n",
+				    (long long)sqlite3_column_int64(ss, 9),
+				    (long long)sqlite3_column_int64(ss, 10),
+				    (long long)sqlite3_column_int64(ss, 11));
+		else
+			buf__puts(&r->b, "): did not end cleanly; figures below are from the "
+					 "calls it kept\n");
+	}
+	print_funcs(r, funcs, nr_funcs);
+
+	ret = prepare_calls(r, "c.latency_ns IS NOT NULL", "c.latency_ns DESC, c.id", &st);
+	if (ret)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	if (o->function)
+		sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
+	if (o->since)
+		sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int64(st, 4, o->top);
+	buf__reset(&r->tmp);
+	buf__printf(&r->tmp, "SLOWEST %d CALLS", o->top);
+	ret = print_calls(r, st, r->tmp.p, "slowest", "none");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (ret)
+		goto cleanup;
+
+	ret = prepare_calls(r, "c.error != 0", "c.start_ns, c.id", &st);
+	if (ret)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	if (o->function)
+		sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
+	if (o->since)
+		sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int64(st, 4, -1);
+	ret = print_calls(r, st, "ERRORS", "errors", "none recorded");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (ret)
+		goto cleanup;
+
+	if (select) {
+		ret = prepare_calls(r, "1", "c.start_ns, c.id", &st);
+		if (ret)
+			goto cleanup;
+		sqlite3_bind_int64(st, 1, id);
+		if (o->function)
+			sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
+		if (o->since)
+			sqlite3_bind_int64(st, 3, since);
+		sqlite3_bind_int64(st, 4, -1);
+		ret = print_calls(r, st, "CALLS", "matches", "none");
+		if (ret)
+			goto cleanup;
+	}
+	if (o->json)
+		buf__putc(&r->b, '}');
+	ret = 0;
+	goto cleanup;
+dberr:
+	db_err(r);
+cleanup:
+	sqlite3_finalize(st);
+	func_rows_free(funcs, nr_funcs);
+	return ret;
+}
+
+int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, char *err,
+		size_t errsz)
+{
+	struct wm_report_opts o = { .top = DEFAULT_TOP };
+	struct report r = { .path = path, .out = out, .err = err, .errsz = errsz, .o = &o };
+	sqlite3_stmt *ss = NULL;
+	int ret, rc, n = 0;
+
+	if (!path || !out) {
+		err__set(err, errsz, "invalid arguments");
+		return -EINVAL;
+	}
+	if (opts) {
+		for (size_t i = sizeof(*opts); i < opts->sz; i++) {
+			if (((const char *)opts)[i]) {
+				err__set(err, errsz, "invalid options");
+				return -EINVAL;
+			}
+		}
+		o.function = opts->function;
+		o.since = opts->since;
+		o.json = opts->json;
+		if (opts->top > 0)
+			o.top = opts->top;
+	}
+	if (o.since && report__parse_since(o.since, NSEC_PER_SEC, &(__u64){ 0 })) {
+		err__set(err, errsz,
+			"invalid --since '%s': give a duration before the end (e.g. "
+			"10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
+			o.since);
+		return -EINVAL;
+	}
+	ret = open_db(&r);
+	if (ret)
+		goto cleanup;
+	ret = -EIO;
+	if (sqlite3_prepare_v2(r.db,
+			       "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
+			       " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
+			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable')",
+			       -1, &r.val, NULL) ||
+	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
+			       NULL) ||
+	    sqlite3_prepare_v2(r.db,
+			       "SELECT id, command_line, target_pid, target_exe, host, kernel,"
+			       " wrapmon_version, start_ns, end_ns, calls, not_kept, dropped"
+			       " FROM sessions ORDER BY id",
+			       -1, &ss, NULL)) {
+		db_err(&r);
+		goto cleanup;
+	}
+	if (o.json)
+		buf__puts(&r.b, "{\"sessions\":[");
+	while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
+		ret = report_session(&r, ss, !n++);
+		if (ret)
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = db_err(&r);
+		goto cleanup;
+	}
+	if (o.json)
+		buf__puts(&r.b, "]}\n");
+	else if (!n)
+		buf__puts(&r.b, "no sessions\n");
+	if (r.b.err || r.tmp.err) {
+		err__set(err, errsz, "out of memory");
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	if (fwrite(r.b.p, 1, r.b.len, out) != r.b.len || fflush(out)) {
+		err__set(err, errsz, "cannot write the report: %s", strerror(errno));
+		ret = -EIO;
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	sqlite3_finalize(ss);
+	sqlite3_finalize(r.val);
+	sqlite3_finalize(r.each);
+	sqlite3_close(r.db);
+	free(r.kinds);
+	buf__free(&r.b);
+	buf__free(&r.tmp);
+	return ret;
+}
+
+static const char report_usage[] =
+	"Usage: wrapmon-trace report FILE [--top N] [--function NAME] [--since TIME] [--json]\n"
+	"Print what a --store database holds: each session, the summary per function, the\n"
+	"slowest calls, the errors, and with --function/--since the calls that match.\n\n"
+	"  --top N          slowest calls shown (default 10)\n"
+	"  --function NAME  only calls of this function (in every call list)\n"
+	"  --since TIME     only calls that started at TIME or later: a duration before the\n"
+	"                   end of the session (10s, 500ms, 5m, 2h) or a UTC time\n"
+	"                   (2026-11-21T12:00:00, fractions and a trailing Z allowed)\n"
+	"  --json           one JSON object for machines\n";
+
+#define rlog(fmt, ...) fprintf(stderr, "wrapmon-trace report: " fmt "\n", ##__VA_ARGS__)
+
+int report__main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "top", required_argument, NULL, 't' },
+		{ "function", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct wm_report_opts o = { .sz = sizeof(o), .top = DEFAULT_TOP };
+	char err[512] = "", *end;
+	const char *path = NULL;
+	long v;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":f:j", lopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > INT_MAX) {
+				rlog("invalid --top '%s': give a number of calls, e.g. --top 20",
+				     optarg);
+				return 2;
+			}
+			o.top = v;
+			break;
+		case 'f':
+			o.function = optarg;
+			break;
+		case 's':
+			o.since = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			fputs(report_usage, stdout);
+			return 0;
+		case ':':
+			rlog("%s needs a value: see 'wrapmon-trace report --help'",
+			     argv[optind - 1]);
+			return 2;
+		default:
+			if (optopt)
+				rlog("unknown option -%c: see 'wrapmon-trace report --help'",
+				     optopt);
+			else
+				rlog("bad option '%s': see 'wrapmon-trace report --help'",
+				     argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (!path) {
+		rlog("no database given: wrapmon-trace report FILE (a --store file)");
+		return 2;
+	}
+	if (optind < argc) {
+		rlog("unexpected argument '%s': one database at a time", argv[optind]);
+		return 2;
+	}
+	if (report__run(path, &o, stdout, err, sizeof(err))) {
+		rlog("%s", err);
+		return 1;
+	}
+	return 0;
+}

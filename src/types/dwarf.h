@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef WM_DWARF_H
+#define WM_DWARF_H
+
+#include "types/sig.h"
+
+struct wm_dwarf;
+
+/*
+ * Open the debug info of an ELF object (fd is not taken over; it is dup'ed).
+ * Looks in the object itself, then in a separate debug file found by
+ * build-id or .gnu_debuglink under /usr/lib/debug. -ENODATA when there is
+ * no debug info.
+ */
+int dwarf__open(int fd, struct wm_dwarf **out);
+void dwarf__free(struct wm_dwarf *d);
+
+/*
+ * The signature of the function defined at vaddr (link-time address, as in
+ * st_value) with this name. Returns 0 and fills sig (source WM_SIG_DWARF,
+ * registers assigned), or -ENOENT.
+ */
+int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, struct wm_sig *sig);
+
+/*
+ * Lay out the named types of a prototype's signature (source
+ * WM_SIG_PROTO) from this object's debug info: structs and unions by
+ * value, enums by value with their enumerators, and what a single pointer
+ * to a struct, union, enum or typedef points to (members one level deep),
+ * found by tag and name in any unit. Registers are then assigned again.
+ * d may be NULL (no debug info): pointers then stay plain addresses.
+ * Returns -ENOENT, with a one-line message in err, when a struct passed by
+ * value is still without a layout: its parameter and every later one have
+ * no known location. Completing a signature twice changes nothing.
+ */
+int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,1128 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A recursive-descent parser for one C function prototype, as users paste
+ * it from a header. It knows the standard integer types and treats any
+ * other name as a type only behind a pointer, where its layout does not
+ * matter.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "types/proto.h"
+
+/* Function pointer parameters nest; a bound keeps hostile input cheap. */
+#define MAX_NESTING 8
+
+enum tok_kind {
+	TOK_END,
+	TOK_IDENT,
+	TOK_NUMBER,
+	TOK_STRING,
+	TOK_ELLIPSIS,
+	TOK_PUNCT, /* one of ( ) , * [ ] ; */
+};
+
+struct tok {
+	enum tok_kind kind;
+	int off; /* byte offset in the text */
+	int len;
+};
+
+struct parser {
+	const char *text;
+	struct tok *toks;
+	int nr_toks;
+	int pos;
+	int depth;
+	int *err_col;
+	char *err;
+	size_t errsz;
+};
+
+enum base {
+	B_NONE,
+	B_VOID,
+	B_CHAR,
+	B_INT,
+	B_FLOAT,
+	B_DOUBLE,
+	B_BOOL,
+	B_TAG,	   /* struct / union / enum */
+	B_TYPEDEF, /* a well-known typedef, or an unknown name */
+};
+
+enum sign { S_NONE, S_SIGNED, S_UNSIGNED };
+
+/* The declaration specifiers of one parameter or of the result. */
+struct spec {
+	enum base base;
+	enum sign sign;
+	int nr_long;
+	bool is_short;
+	bool is_const;
+	bool is_volatile;
+	int first;     /* token index of the first specifier, -1 if none */
+	int base_tok;  /* token naming the base type (void, typedef, tag) */
+	int last_spec; /* last type specifier token, for error messages */
+	int tag_kw;    /* for B_TAG: the struct/union/enum keyword token */
+};
+
+/* Typedefs from the C library whose layout is fixed on x86_64. */
+static const struct known_typedef {
+	const char *name;
+	unsigned char size;
+	bool is_signed;
+} known_typedefs[] = {
+	{ "size_t", 8, false },	   { "ssize_t", 8, true },    { "off_t", 8, true },
+	{ "off64_t", 8, true },	   { "pid_t", 4, true },      { "uid_t", 4, false },
+	{ "gid_t", 4, false },	   { "mode_t", 4, false },    { "socklen_t", 4, false },
+	{ "time_t", 8, true },	   { "ptrdiff_t", 8, true },  { "intptr_t", 8, true },
+	{ "uintptr_t", 8, false }, { "int8_t", 1, true },     { "uint8_t", 1, false },
+	{ "int16_t", 2, true },	   { "uint16_t", 2, false },  { "int32_t", 4, true },
+	{ "uint32_t", 4, false },  { "int64_t", 8, true },    { "uint64_t", 8, false },
+	{ "intmax_t", 8, true },   { "uintmax_t", 8, false },
+};
+
+static const char *const ignored_words[] = {
+	"extern", "static", "inline", "__inline", "__inline__", "register", "__extension__",
+};
+
+static const char *const const_words[] = { "const", "__const", "__const__" };
+static const char *const volatile_words[] = { "volatile", "__volatile", "__volatile__" };
+static const char *const restrict_words[] = { "restrict", "__restrict", "__restrict__" };
+
+static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tok < 0)
+		tok = 0;
+	if (tok >= p->nr_toks)
+		tok = p->nr_toks - 1;
+	if (p->err_col)
+		*p->err_col = p->toks[tok].off + 1;
+	if (p->err && p->errsz) {
+		va_start(ap, fmt);
+		vsnprintf(p->err, p->errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool is_ident_start(int c)
+{
+	return isalpha(c) || c == '_';
+}
+
+static bool is_ident_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/*
+ * Split the text into tokens, dropping comments: prototypes pasted from
+ * headers often carry a comment per parameter. The array always ends with
+ * a TOK_END at the end of the text.
+ */
+static int parser__lex(struct parser *p)
+{
+	const char *s = p->text;
+	size_t n = strlen(s);
+	int i = 0;
+
+	/* No token is shorter than a character, plus the end marker. */
+	p->toks = calloc(n + 1, sizeof(*p->toks));
+	if (!p->toks)
+		return -ENOMEM;
+
+	while (s[i]) {
+		struct tok *t = &p->toks[p->nr_toks];
+		unsigned char c = s[i];
+		int start = i;
+
+		if (isspace(c)) {
+			i++;
+			continue;
+		}
+		if (c == '/' && s[i + 1] == '*') {
+			const char *end = strstr(s + i + 2, "*/");
+
+			if (!end) {
+				t->off = i;
+				p->nr_toks++;
+				return parser__fail(p, p->nr_toks - 1, "unterminated comment");
+			}
+			i = end - s + 2;
+			continue;
+		}
+		if (c == '/' && s[i + 1] == '/') {
+			while (s[i] && s[i] != '\n')
+				i++;
+			continue;
+		}
+		t->off = start;
+		if (is_ident_start(c)) {
+			while (is_ident_char((unsigned char)s[i]))
+				i++;
+			t->kind = TOK_IDENT;
+		} else if (isdigit(c)) {
+			while (is_ident_char((unsigned char)s[i]))
+				i++;
+			t->kind = TOK_NUMBER;
+		} else if (c == '"') {
+			i++;
+			while (s[i] && s[i] != '"')
+				i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
+			if (!s[i]) {
+				p->nr_toks++;
+				return parser__fail(p, p->nr_toks - 1, "unterminated string");
+			}
+			i++;
+			t->kind = TOK_STRING;
+		} else if (c == '.' && s[i + 1] == '.' && s[i + 2] == '.') {
+			i += 3;
+			t->kind = TOK_ELLIPSIS;
+		} else if (strchr("(),*[];", c)) {
+			i++;
+			t->kind = TOK_PUNCT;
+		} else {
+			p->nr_toks++;
+			return parser__fail(p, p->nr_toks - 1, "unexpected character '%c'",
+					    isprint(c) ? c : '?');
+		}
+		t->len = i - start;
+		p->nr_toks++;
+	}
+	p->toks[p->nr_toks].kind = TOK_END;
+	p->toks[p->nr_toks].off = i;
+	p->nr_toks++;
+	return 0;
+}
+
+static const struct tok *parser__peek(const struct parser *p, int ahead)
+{
+	int i = p->pos + ahead;
+
+	return &p->toks[i < p->nr_toks ? i : p->nr_toks - 1];
+}
+
+static bool tok__is(const struct parser *p, const struct tok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->kind != TOK_END && (size_t)t->len == n && !memcmp(p->text + t->off, s, n);
+}
+
+static bool tok__is_punct(const struct tok *t, const char *p_text, char c)
+{
+	return t->kind == TOK_PUNCT && p_text[t->off] == c;
+}
+
+static bool parser__at(const struct parser *p, char c)
+{
+	return tok__is_punct(parser__peek(p, 0), p->text, c);
+}
+
+static bool tok__in(const struct parser *p, const struct tok *t, const char *const *words, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (tok__is(p, t, words[i]))
+			return true;
+	}
+	return false;
+}
+
+#define TOK_IN(p, t, words) tok__in(p, t, words, sizeof(words) / sizeof(words[0]))
+
+/* Token text for messages, shortened so the message stays one line. */
+static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
+{
+	const struct tok *t = &p->toks[i];
+	int len = t->len;
+
+	if (t->kind == TOK_END)
+		return "end of text";
+	if ((size_t)len >= size)
+		len = size - 1;
+	memcpy(buf, p->text + t->off, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static const struct known_typedef *known_typedef__find(const struct parser *p, const struct tok *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_typedefs) / sizeof(known_typedefs[0]); i++) {
+		if (tok__is(p, t, known_typedefs[i].name))
+			return &known_typedefs[i];
+	}
+	return NULL;
+}
+
+/* Skip "( ... )" with nesting, the cursor on the opening parenthesis. */
+static int parser__skip_parens(struct parser *p)
+{
+	int open = p->pos;
+	int level = 0;
+
+	do {
+		const struct tok *t = parser__peek(p, 0);
+
+		if (t->kind == TOK_END)
+			return parser__fail(p, open, "unbalanced '('");
+		if (tok__is_punct(t, p->text, '('))
+			level++;
+		else if (tok__is_punct(t, p->text, ')'))
+			level--;
+		p->pos++;
+	} while (level > 0);
+	return 0;
+}
+
+/* GCC attributes carry nothing we need: "__attribute__((nonnull(1)))". */
+static int parser__skip_attributes(struct parser *p)
+{
+	int err;
+
+	while (tok__is(p, parser__peek(p, 0), "__attribute__") ||
+	       tok__is(p, parser__peek(p, 0), "__attribute")) {
+		p->pos++;
+		if (!parser__at(p, '('))
+			return parser__fail(p, p->pos, "expected '(' after '__attribute__'");
+		err = parser__skip_parens(p);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Is an identifier at this point a type specifier of its own? */
+static bool spec__has_type(const struct spec *s)
+{
+	return s->base != B_NONE || s->sign != S_NONE || s->nr_long || s->is_short;
+}
+
+static int spec__conflict(struct parser *p, const struct spec *s, int tok)
+{
+	char a[32], b[32];
+
+	return parser__fail(p, tok, "'%s' cannot be combined with '%s'",
+			    tok__text(p, tok, a, sizeof(a)),
+			    tok__text(p, s->last_spec, b, sizeof(b)));
+}
+
+/*
+ * Declaration specifiers: storage classes and qualifiers in any order with
+ * one type, spelled as C allows ("long unsigned int" too). Stops at the
+ * first token that is not part of them.
+ */
+static int parser__specs(struct parser *p, struct spec *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->first = -1;
+	s->base_tok = -1;
+	s->last_spec = -1;
+	s->tag_kw = -1;
+
+	for (;;) {
+		const struct tok *t = parser__peek(p, 0);
+		int i = p->pos;
+		enum base want = B_NONE;
+
+		err = parser__skip_attributes(p);
+		if (err)
+			return err;
+		if (p->pos != i)
+			continue;
+		if (t->kind != TOK_IDENT)
+			break;
+
+		if (TOK_IN(p, t, ignored_words) || TOK_IN(p, t, restrict_words)) {
+			p->pos++;
+			continue;
+		}
+		if (TOK_IN(p, t, const_words)) {
+			s->is_const = true;
+			p->pos++;
+			continue;
+		}
+		if (TOK_IN(p, t, volatile_words)) {
+			s->is_volatile = true;
+			p->pos++;
+			continue;
+		}
+
+		if (tok__is(p, t, "signed") || tok__is(p, t, "__signed__") ||
+		    tok__is(p, t, "unsigned")) {
+			if (s->sign != S_NONE ||
+			    (s->base != B_NONE && s->base != B_CHAR && s->base != B_INT))
+				return spec__conflict(p, s, i);
+			s->sign = tok__is(p, t, "unsigned") ? S_UNSIGNED : S_SIGNED;
+		} else if (tok__is(p, t, "short")) {
+			if (s->is_short || s->nr_long || (s->base != B_NONE && s->base != B_INT))
+				return spec__conflict(p, s, i);
+			s->is_short = true;
+		} else if (tok__is(p, t, "long")) {
+			if (s->nr_long == 2)
+				return parser__fail(p, i, "too many 'long'");
+			if (s->is_short ||
+			    (s->base != B_NONE && s->base != B_INT && s->base != B_DOUBLE) ||
+			    (s->base == B_DOUBLE && s->nr_long))
+				return spec__conflict(p, s, i);
+			s->nr_long++;
+		} else if (tok__is(p, t, "int")) {
+			want = B_INT;
+		} else if (tok__is(p, t, "char")) {
+			want = B_CHAR;
+		} else if (tok__is(p, t, "void")) {
+			want = B_VOID;
+		} else if (tok__is(p, t, "float")) {
+			want = B_FLOAT;
+		} else if (tok__is(p, t, "double")) {
+			want = B_DOUBLE;
+		} else if (tok__is(p, t, "bool") || tok__is(p, t, "_Bool")) {
+			want = B_BOOL;
+		} else if (tok__is(p, t, "struct") || tok__is(p, t, "union") ||
+			   tok__is(p, t, "enum")) {
+			want = B_TAG;
+		} else if (!spec__has_type(s)) {
+			want = B_TYPEDEF;
+		} else {
+			/* An identifier after a complete type: the declarator's name. */
+			break;
+		}
+
+		if (want != B_NONE) {
+			bool ok = s->base == B_NONE;
+
+			switch (want) {
+			case B_INT:
+				break;
+			case B_CHAR:
+				ok = ok && !s->is_short && !s->nr_long;
+				break;
+			case B_DOUBLE:
+				ok = ok && !s->is_short && s->sign == S_NONE && s->nr_long <= 1;
+				break;
+			default:
+				ok = ok && !s->is_short && !s->nr_long && s->sign == S_NONE;
+				break;
+			}
+			if (!ok)
+				return spec__conflict(p, s, i);
+			s->base = want;
+			s->base_tok = i;
+			if (want == B_TAG) {
+				s->tag_kw = i;
+				p->pos++;
+				err = parser__skip_attributes(p);
+				if (err)
+					return err;
+				if (parser__peek(p, 0)->kind != TOK_IDENT)
+					return parser__fail(p, p->pos,
+							    "expected a name after '%.*s'", t->len,
+							    p->text + t->off);
+				s->base_tok = p->pos;
+			}
+		}
+		if (s->first < 0)
+			s->first = i;
+		s->last_spec = p->pos;
+		p->pos++;
+	}
+	return 0;
+}
+
+/*
+ * "*", "* const", "**": how many levels of pointer. Bit k of *consts is
+ * set when the pointer made by star k + 1 is itself const ("char *const *").
+ */
+static int parser__pointers(struct parser *p, unsigned int *consts)
+{
+	int depth = 0;
+
+	if (consts)
+		*consts = 0;
+	for (;;) {
+		const struct tok *t = parser__peek(p, 0);
+
+		if (tok__is_punct(t, p->text, '*'))
+			depth++;
+		else if (TOK_IN(p, t, const_words) && depth > 0 && depth <= 32 && consts)
+			*consts |= 1u << (depth - 1);
+		else if (!(TOK_IN(p, t, const_words) || TOK_IN(p, t, volatile_words) ||
+			   TOK_IN(p, t, restrict_words)))
+			break;
+		p->pos++;
+	}
+	return depth;
+}
+
+/* The C spelling of the specifiers alone, e.g. "const unsigned long". */
+static void spec__name(const struct parser *p, const struct spec *s, char *buf, size_t size)
+{
+	const char *base = "int";
+	const char *sign = s->sign == S_UNSIGNED ? "unsigned " : "";
+	char word[WM_TYPE_NAME_MAX];
+	char tag[WM_TYPE_NAME_MAX];
+
+	switch (s->base) {
+	case B_VOID:
+		base = "void";
+		break;
+	case B_CHAR:
+		base = "char";
+		if (s->sign == S_SIGNED)
+			sign = "signed ";
+		break;
+	case B_FLOAT:
+		base = "float";
+		break;
+	case B_DOUBLE:
+		base = s->nr_long ? "long double" : "double";
+		break;
+	case B_BOOL:
+	case B_TYPEDEF:
+		base = tok__text(p, s->base_tok, word, sizeof(word));
+		break;
+	case B_TAG:
+		snprintf(tag, sizeof(tag), "%.*s %.*s", p->toks[s->tag_kw].len,
+			 p->text + p->toks[s->tag_kw].off, p->toks[s->base_tok].len,
+			 p->text + p->toks[s->base_tok].off);
+		base = tag;
+		break;
+	default:
+		if (s->is_short)
+			base = "short";
+		else if (s->nr_long == 2)
+			base = "long long";
+		else if (s->nr_long == 1)
+			base = "long";
+		break;
+	}
+	buf[0] = '\0';
+	sig__append(buf, size, s->is_const ? "const " : "");
+	sig__append(buf, size, s->is_volatile ? "volatile " : "");
+	sig__append(buf, size, sign);
+	sig__append(buf, size, base);
+}
+
+/* Is the tag keyword of these specifiers "enum" (not struct or union)? */
+static bool spec__is_enum(const struct parser *p, const struct spec *s)
+{
+	return s->base == B_TAG && p->text[p->toks[s->tag_kw].off] == 'e';
+}
+
+/*
+ * What a pointer of this depth points to, as far as the prototype says:
+ * a scalar, another pointer, or WM_T_UNKNOWN for a struct or a typedef
+ * whose layout only debug info knows (dwarf__complete_sig()).
+ */
+static void spec__target(const struct parser *p, const struct spec *s, int depth,
+			 unsigned int consts, struct wm_type *t)
+{
+	struct wm_scalar *sc = &t->target;
+	const struct known_typedef *k;
+
+	memset(sc, 0, sizeof(*sc));
+	t->target_const = depth == 1 ? s->is_const : depth <= 33 && (consts >> (depth - 2)) & 1;
+	if (depth > 1) {
+		sc->kind = depth == 2 && s->base == B_CHAR && s->sign != S_UNSIGNED ? WM_T_STR :
+										      WM_T_PTR;
+		sc->size = 8;
+		return;
+	}
+	switch (s->base) {
+	case B_VOID:
+		sc->kind = WM_T_VOID;
+		return;
+	case B_CHAR:
+		sc->kind = WM_T_CHAR;
+		sc->size = 1;
+		sc->is_signed = s->sign != S_UNSIGNED;
+		return;
+	case B_FLOAT:
+		sc->kind = WM_T_FLOAT;
+		sc->size = 4;
+		return;
+	case B_DOUBLE:
+		sc->kind = WM_T_FLOAT;
+		sc->size = s->nr_long ? 16 : 8;
+		return;
+	case B_BOOL:
+		sc->kind = WM_T_BOOL;
+		sc->size = 1;
+		return;
+	case B_TAG:
+		if (spec__is_enum(p, s)) {
+			sc->kind = WM_T_INT;
+			sc->size = 4;
+			sc->is_signed = true;
+			return;
+		}
+		sc->kind = WM_T_UNKNOWN;
+		return;
+	case B_TYPEDEF:
+		k = known_typedef__find(p, &p->toks[s->base_tok]);
+		sc->kind = k ? WM_T_INT : WM_T_UNKNOWN;
+		sc->size = k ? k->size : 0;
+		sc->is_signed = k && k->is_signed;
+		return;
+	default:
+		sc->kind = WM_T_INT;
+		sc->is_signed = s->sign != S_UNSIGNED;
+		sc->size = s->is_short ? 2 : s->nr_long ? 8 : 4;
+		return;
+	}
+}
+
+/*
+ * The wm_type of specifiers plus pointer depth. Types whose size we cannot
+ * know without the headers are refused unless they sit behind a pointer,
+ * but for structs and unions by value: debug info may still give their
+ * layout, so they are kept with size 0 (see dwarf__complete_sig()).
+ */
+static int parser__make_type(struct parser *p, const struct spec *s, int depth, unsigned int consts,
+			     bool is_ret, struct wm_type *t)
+{
+	char name[WM_TYPE_NAME_MAX];
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	spec__name(p, s, t->name, sizeof(t->name));
+	if (depth > 0) {
+		size_t len = strlen(t->name);
+
+		for (i = 0; i < depth && len + 2 < sizeof(t->name); i++) {
+			if (i == 0)
+				t->name[len++] = ' ';
+			t->name[len++] = '*';
+		}
+		t->name[len] = '\0';
+		t->size = 8;
+		t->kind = WM_T_PTR;
+		if (depth == 1 && s->base == B_CHAR && s->sign != S_UNSIGNED)
+			t->kind = WM_T_STR;
+		spec__target(p, s, depth, consts, t);
+		return 0;
+	}
+
+	switch (s->base) {
+	case B_VOID:
+		if (!is_ret)
+			return parser__fail(p, s->base_tok, "'void' must be the only parameter");
+		t->kind = WM_T_VOID;
+		return 0;
+	case B_CHAR:
+		t->kind = WM_T_CHAR;
+		t->size = 1;
+		t->is_signed = s->sign != S_UNSIGNED;
+		return 0;
+	case B_FLOAT:
+		t->kind = WM_T_FLOAT;
+		t->size = 4;
+		return 0;
+	case B_DOUBLE:
+		t->kind = WM_T_FLOAT;
+		t->size = s->nr_long ? 16 : 8;
+		return 0;
+	case B_BOOL:
+		t->kind = WM_T_BOOL;
+		t->size = 1;
+		return 0;
+	case B_TAG:
+		if (spec__is_enum(p, s)) {
+			t->kind = WM_T_INT;
+			t->size = 4;
+			t->is_signed = true;
+			return 0;
+		}
+		t->kind = WM_T_STRUCT;
+		t->is_union = p->text[p->toks[s->tag_kw].off] == 'u';
+		return 0;
+	case B_TYPEDEF: {
+		const struct known_typedef *k = known_typedef__find(p, &p->toks[s->base_tok]);
+
+		if (!k)
+			return parser__fail(
+				p, s->base_tok,
+				"unknown type '%s': use a pointer or a standard integer type",
+				tok__text(p, s->base_tok, name, sizeof(name)));
+		t->kind = WM_T_INT;
+		t->size = k->size;
+		t->is_signed = k->is_signed;
+		return 0;
+	}
+	default:
+		t->kind = WM_T_INT;
+		t->is_signed = s->sign != S_UNSIGNED;
+		t->size = s->is_short ? 2 : s->nr_long ? 8 : 4;
+		return 0;
+	}
+}
+
+static int parser__params(struct parser *p, struct wm_sig *sig);
+
+/*
+ * "(*name)(params)": a function pointer parameter, the cursor on '('. Its
+ * own parameters are parsed for real, so mistakes in them are reported.
+ */
+static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
+			    struct wm_param *param)
+{
+	struct wm_sig *inner = NULL;
+	struct wm_type ret;
+	char buf[256];
+	int stars, err;
+
+	if (p->depth >= MAX_NESTING)
+		return parser__fail(p, p->pos, "function pointers nested too deeply");
+	p->pos++;
+	stars = parser__pointers(p, NULL);
+	if (stars < 1)
+		return parser__fail(p, p->pos, "expected '*'");
+	if (parser__peek(p, 0)->kind == TOK_IDENT) {
+		tok__text(p, p->pos, param->name, sizeof(param->name));
+		p->pos++;
+	}
+	if (!parser__at(p, ')'))
+		return parser__fail(p, p->pos, "expected ')'");
+	p->pos++;
+	if (!parser__at(p, '('))
+		return parser__fail(p, p->pos, "expected '('");
+	p->pos++;
+
+	err = parser__make_type(p, s, depth, 0, true, &ret);
+	if (err)
+		return err;
+	inner = calloc(1, sizeof(*inner));
+	if (!inner)
+		return -ENOMEM;
+	inner->ret = ret;
+	p->depth++;
+	err = parser__params(p, inner);
+	p->depth--;
+	if (err)
+		goto cleanup;
+
+	/* Rendered as a declaration without a name: "int (*)(const void *)". */
+	snprintf(inner->name, sizeof(inner->name), "(*)");
+	sig__snprint(inner, buf, sizeof(buf));
+	if (strlen(buf) >= sizeof(param->type.name)) {
+		size_t rl = strlen(ret.name);
+
+		snprintf(buf, sizeof(buf), "%s%s(*)()", ret.name,
+			 rl && ret.name[rl - 1] == '*' ? "" : " ");
+	}
+	memset(&param->type, 0, sizeof(param->type));
+	param->type.kind = WM_T_FUNCPTR;
+	param->type.size = 8;
+	/* "int (**pp)(int)": a pointer to a function pointer. */
+	if (stars > 1) {
+		param->type.kind = WM_T_PTR;
+		param->type.target.kind = WM_T_FUNCPTR;
+		param->type.target.size = 8;
+	}
+	sig__append(param->type.name, sizeof(param->type.name), buf);
+cleanup:
+	free(inner);
+	return err;
+}
+
+/* A parameter whose element count another parameter (or the result) holds. */
+struct len_ref {
+	int tok;   /* the name in "[n]", -1 for none */
+	bool soft; /* written as a C array, "char buf[n]": n may be a macro */
+};
+
+/* What follows a parameter's name in brackets. */
+struct suffix {
+	int nr;	 /* bracket pairs */
+	int tok; /* the one number or name inside the first pair, else -1 */
+};
+
+/*
+ * "[]", "[16]", "[static N]", "[n]": arrays decay to pointers as
+ * parameters. Only the first pair's content is kept, and only when it is
+ * a single number or name: the rest is C that changes nothing here.
+ */
+static int parser__array_suffix(struct parser *p, struct suffix *sfx)
+{
+	sfx->nr = 0;
+	sfx->tok = -1;
+	while (parser__at(p, '[')) {
+		int open = p->pos++;
+
+		while (!parser__at(p, ']')) {
+			const struct tok *t = parser__peek(p, 0);
+
+			if (t->kind == TOK_END || t->kind == TOK_PUNCT)
+				return parser__fail(p, p->pos, "expected ']' to match '[' at %d",
+						    p->toks[open].off + 1);
+			p->pos++;
+		}
+		if (sfx->nr == 0 && p->pos == open + 2) {
+			const struct tok *t = &p->toks[open + 1];
+
+			if (t->kind == TOK_NUMBER ||
+			    (t->kind == TOK_IDENT && !tok__is(p, t, "static") &&
+			     !TOK_IN(p, t, const_words) && !TOK_IN(p, t, volatile_words) &&
+			     !TOK_IN(p, t, restrict_words)))
+				sfx->tok = open + 1;
+		}
+		p->pos++;
+		sfx->nr++;
+	}
+	return 0;
+}
+
+/* Counted elements of void are bytes. */
+static void type__bytes_if_void(struct wm_type *t)
+{
+	if (t->target.kind != WM_T_VOID)
+		return;
+	t->target.kind = WM_T_CHAR;
+	t->target.size = 1;
+	t->target.is_signed = false;
+}
+
+/* "16", "0x10", "16u": false for anything else, or a value out of 1..65535. */
+static bool tok__count(const struct parser *p, int i, unsigned short *count)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	if (p->toks[i].kind != TOK_NUMBER || p->toks[i].len >= (int)sizeof(buf))
+		return false;
+	tok__text(p, i, buf, sizeof(buf));
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+		end++;
+	if (errno || *end || v == 0 || v > 0xffff)
+		return false;
+	*count = (unsigned short)v;
+	return true;
+}
+
+/*
+ * A pointer whose elements are counted: "int *v[4]" is four ints (not, as
+ * in C, four pointers), "void *buf[n]" n bytes where n is a parameter,
+ * "[ret]" as many as the result. Without a '*' before the name it is the C
+ * array parameter it looks like: "int v[4]" is four ints too. void elements
+ * are bytes.
+ */
+static int parser__counted(struct parser *p, const struct spec *s, int depth, unsigned int consts,
+			   const struct suffix *sfx, struct wm_type *t, struct len_ref *len)
+{
+	unsigned short count;
+	int err;
+
+	err = parser__make_type(p, s, depth ? depth : 1, consts, false, t);
+	if (err)
+		return err;
+	if (p->toks[sfx->tok].kind == TOK_IDENT) {
+		/* Resolved once every parameter is known: the count may come later. */
+		len->tok = sfx->tok;
+		len->soft = depth == 0;
+		return 0;
+	}
+	if (!tok__count(p, sfx->tok, &count)) {
+		if (depth == 0)
+			return 0;
+		return parser__fail(p, sfx->tok,
+				    "an element count must be a number from 1 to 65535 or the "
+				    "name of a parameter");
+	}
+	type__bytes_if_void(t);
+	t->target_count = count;
+	/* Counted chars are read as an array, not up to a NUL. */
+	if (t->kind == WM_T_STR)
+		t->kind = WM_T_PTR;
+	return 0;
+}
+
+/* *len: the name of the element count, "[n]", for parser__resolve_lens(). */
+static int parser__param(struct parser *p, struct wm_param *param, struct len_ref *len)
+{
+	unsigned int consts;
+	struct suffix sfx;
+	struct spec s;
+	int depth, err;
+
+	memset(param, 0, sizeof(*param));
+	len->tok = -1;
+	len->soft = false;
+	err = parser__specs(p, &s);
+	if (err)
+		return err;
+	if (s.first < 0 && !spec__has_type(&s))
+		return parser__fail(p, p->pos, "expected a parameter type");
+
+	depth = parser__pointers(p, &consts);
+	if (parser__at(p, '(') && tok__is_punct(parser__peek(p, 1), p->text, '*'))
+		return parser__func_ptr(p, &s, depth, param);
+	if (parser__peek(p, 0)->kind == TOK_IDENT) {
+		tok__text(p, p->pos, param->name, sizeof(param->name));
+		p->pos++;
+	}
+	err = parser__skip_attributes(p);
+	if (err)
+		return err;
+	err = parser__array_suffix(p, &sfx);
+	if (err)
+		return err;
+	/* char s[16] stays a string, as it always read. */
+	if (sfx.nr == 1 && sfx.tok >= 0 &&
+	    !(depth == 0 && s.base == B_CHAR && p->toks[sfx.tok].kind == TOK_NUMBER))
+		return parser__counted(p, &s, depth, consts, &sfx, &param->type, len);
+	/* int a[3][4] is a pointer to arrays: still one pointer. */
+	if (sfx.nr)
+		depth++;
+	return parser__make_type(p, &s, depth, consts, false, &param->type);
+}
+
+/* "a, b, c": the names a message can suggest. */
+static void sig__param_names(const struct wm_sig *sig, char *buf, size_t size)
+{
+	int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sig->nr_params; i++) {
+		if (!sig->params[i].name[0])
+			continue;
+		sig__append(buf, size, n++ ? ", " : "");
+		sig__append(buf, size, sig->params[i].name);
+	}
+	if (!n)
+		sig__append(buf, size, "none has a name");
+}
+
+/*
+ * "[n]" names the parameter holding the element count, before or after
+ * the buffer; "[ret]" the result, unless a parameter is called ret. An
+ * array without '*' whose bound is no parameter ("char path[PATH_MAX]"
+ * pasted from a header) is only the pointer C makes of it.
+ */
+static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const struct len_ref *refs)
+{
+	char name[WM_NAME_MAX], names[160];
+	int i, j;
+
+	for (i = 0; i < sig->nr_params; i++) {
+		struct wm_type *t = &sig->params[i].type;
+		const struct wm_type *len = NULL;
+		int tok = refs[i].tok;
+
+		if (tok < 0)
+			continue;
+		tok__text(p, tok, name, sizeof(name));
+		for (j = 0; j < sig->nr_params; j++) {
+			if (j != i && !strcmp(sig->params[j].name, name)) {
+				len = &sig->params[j].type;
+				t->len_param = j;
+				break;
+			}
+		}
+		if (!len && !strcmp(name, "ret")) {
+			if (sig->ret.kind == WM_T_VOID)
+				return parser__fail(p, tok,
+						    "'[ret]': the function returns void, so the "
+						    "result cannot count the elements");
+			len = &sig->ret;
+			t->len_param = WM_LEN_RET;
+		}
+		if (!len) {
+			if (refs[i].soft)
+				continue;
+			sig__param_names(sig, names, sizeof(names));
+			return parser__fail(
+				p, tok,
+				"no parameter '%s' to count the elements of '%s': "
+				"parameters are %s, or 'ret' for the result",
+				name, sig->params[i].name[0] ? sig->params[i].name : "?", names);
+		}
+		if (len->kind != WM_T_INT)
+			return parser__fail(p, tok,
+					    "'%s' is '%s': an element count must be an integer",
+					    name, len->name);
+		t->kind = WM_T_BUF;
+		type__bytes_if_void(t);
+	}
+	return 0;
+}
+
+/* The parameter list, the cursor past '('; consumes the closing ')'. */
+static int parser__param_list(struct parser *p, struct wm_sig *sig, struct len_ref *refs)
+{
+	int err;
+
+	sig->nr_params = 0;
+	sig->variadic = false;
+	if (parser__at(p, ')')) {
+		p->pos++;
+		return 0;
+	}
+	if (tok__is(p, parser__peek(p, 0), "void") &&
+	    tok__is_punct(parser__peek(p, 1), p->text, ')')) {
+		p->pos += 2;
+		return 0;
+	}
+
+	for (;;) {
+		if (parser__peek(p, 0)->kind == TOK_ELLIPSIS) {
+			sig->variadic = true;
+			p->pos++;
+			if (!parser__at(p, ')'))
+				return parser__fail(p, p->pos, "expected ')' after '...'");
+			p->pos++;
+			return 0;
+		}
+		if (sig->nr_params == WM_SIG_MAX_PARAMS)
+			return parser__fail(p, p->pos, "too many parameters (max %d)",
+					    WM_SIG_MAX_PARAMS);
+		err = parser__param(p, &sig->params[sig->nr_params], &refs[sig->nr_params]);
+		if (err)
+			return err;
+		sig->nr_params++;
+		if (parser__at(p, ')')) {
+			p->pos++;
+			return 0;
+		}
+		if (!parser__at(p, ','))
+			return parser__fail(p, p->pos, "expected ')' or ','");
+		p->pos++;
+	}
+}
+
+/* The parameter list; sig->ret must be known already, for "[ret]". */
+static int parser__params(struct parser *p, struct wm_sig *sig)
+{
+	struct len_ref refs[WM_SIG_MAX_PARAMS];
+	int err;
+
+	err = parser__param_list(p, sig, refs);
+	if (err)
+		return err;
+	return parser__resolve_lens(p, sig, refs);
+}
+
+/*
+ * What headers put after the parameter list: attributes and the glibc
+ * macros that wrap them ("__THROW", "__nonnull ((1))", "__wur").
+ */
+static int parser__trailer(struct parser *p)
+{
+	int err;
+
+	for (;;) {
+		const struct tok *t = parser__peek(p, 0);
+
+		if (t->kind != TOK_IDENT || t->len < 2 || memcmp(p->text + t->off, "__", 2))
+			return 0;
+		p->pos++;
+		if (parser__at(p, '(')) {
+			err = parser__skip_parens(p);
+			if (err)
+				return err;
+		}
+	}
+}
+
+static int parser__prototype(struct parser *p, struct wm_sig *sig)
+{
+	unsigned int consts;
+	char buf[32];
+	struct spec s;
+	int depth, err;
+
+	if (parser__peek(p, 0)->kind == TOK_END)
+		return parser__fail(p, p->pos, "empty prototype");
+	err = parser__specs(p, &s);
+	if (err)
+		return err;
+	if (s.first < 0)
+		return parser__fail(p, p->pos, "expected the return type");
+	depth = parser__pointers(p, &consts);
+
+	if (parser__peek(p, 0)->kind != TOK_IDENT) {
+		/* "strlen(const char *s)": the name was taken for a type. */
+		if (s.base == B_TYPEDEF && depth == 0 && parser__at(p, '(') &&
+		    s.first == s.base_tok)
+			return parser__fail(p, s.base_tok, "expected the return type before '%s'",
+					    tok__text(p, s.base_tok, buf, sizeof(buf)));
+		return parser__fail(p, p->pos, "expected the function name");
+	}
+	err = parser__make_type(p, &s, depth, consts, true, &sig->ret);
+	if (err)
+		return err;
+	tok__text(p, p->pos, sig->name, sizeof(sig->name));
+	p->pos++;
+	err = parser__skip_attributes(p);
+	if (err)
+		return err;
+	if (!parser__at(p, '('))
+		return parser__fail(p, p->pos, "expected '(' after the function name");
+	p->pos++;
+	err = parser__params(p, sig);
+	if (err)
+		return err;
+
+	err = parser__trailer(p);
+	if (err)
+		return err;
+	if (parser__at(p, ';'))
+		p->pos++;
+	if (parser__peek(p, 0)->kind != TOK_END)
+		return parser__fail(p, p->pos, "unexpected '%s' after the prototype",
+				    tok__text(p, p->pos, buf, sizeof(buf)));
+	return 0;
+}
+
+bool proto__is_prototype(const char *text)
+{
+	return text && strchr(text, '(') != NULL;
+}
+
+int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, size_t errsz)
+{
+	struct parser p = {
+		.text = text ? text : "",
+		.err_col = err_col,
+		.err = err,
+		.errsz = errsz,
+	};
+	int ret;
+
+	if (err_col)
+		*err_col = 0;
+	if (err && errsz)
+		err[0] = '\0';
+	memset(sig, 0, sizeof(*sig));
+
+	ret = parser__lex(&p);
+	if (ret)
+		goto cleanup;
+	ret = parser__prototype(&p, sig);
+	if (ret)
+		goto cleanup;
+	sig->source = WM_SIG_PROTO;
+	sig__assign_regs(sig);
+cleanup:
+	if (ret)
+		memset(sig, 0, sizeof(*sig));
+	free(p.toks);
+	return ret;
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Growable output buffer. Errors are sticky so callers check once, at the end. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/buf.h"
+
+void buf__free(struct wm_buf *b)
+{
+	if (!b)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->err = 0;
+}
+
+/* Make room for extra more bytes plus the terminating NUL. */
+static int buf__reserve(struct wm_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->err)
+		return b->err;
+	if (extra > SIZE_MAX / 2 - b->len - 1)
+		goto nomem;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 128;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		goto nomem;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+nomem:
+	b->err = -ENOMEM;
+	return b->err;
+}
+
+void buf__put(struct wm_buf *b, const char *s, size_t n)
+{
+	if (buf__reserve(b, n))
+		return;
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void buf__puts(struct wm_buf *b, const char *s)
+{
+	buf__put(b, s, strlen(s));
+}
+
+void buf__putc(struct wm_buf *b, char c)
+{
+	buf__put(b, &c, 1);
+}
+
+void buf__printf(struct wm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (buf__reserve(b, 64))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		/* Not an allocation failure, but the line is just as unusable. */
+		b->p[b->len] = '\0';
+		b->err = -EINVAL;
+		return;
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		if (buf__reserve(b, n)) {
+			b->p[b->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+}
+
+void err__set(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Escaping of untrusted bytes. Both escapers walk the input as UTF-8 and
+ * treat every byte that does not start a valid, shortest-form sequence as a
+ * lone byte, so a truncated or forged sequence can never swallow the bytes
+ * that follow it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "util/escape.h"
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t v, min;
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		v = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		v = s[0] & 0x0f;
+		min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		v = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Code points a terminal would act on even though they are valid UTF-8. */
+static bool cp_is_dangerous(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static const char *c_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	case '\a':
+		return "\\a";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\v':
+		return "\\v";
+	case '\0':
+		return "\\0";
+	default:
+		return NULL;
+	}
+}
+
+static const char *prom_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	default:
+		return NULL;
+	}
+}
+
+/* How one output format writes what may not pass raw. */
+struct esc_style {
+	const char *(*short_escape)(unsigned char c); /* its short form, or NULL */
+	const char *byte_fmt;	/* any other unsafe byte (unsigned int) */
+	const char *cp_fmt;	/* a valid but dangerous code point (unsigned int) */
+};
+
+/*
+ * Printable ASCII (but '"' and '\\') and valid UTF-8 that is not dangerous
+ * pass as they are, in runs; everything else is written the style's way.
+ */
+static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_style *st)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+	const char *e;
+	uint32_t cp;
+
+	while (i < n) {
+		len = 0;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		if (p[i] >= 0x80) {
+			len = utf8_seq(p + i, n - i, &cp);
+			if (len && !cp_is_dangerous(cp)) {
+				i += len;
+				run += len;
+				continue;
+			}
+		}
+		/* Flush the safe bytes seen so far in one go. */
+		buf__put(b, s + i - run, run);
+		run = 0;
+		if (len) {
+			buf__printf(b, st->cp_fmt, (unsigned int)cp);
+			i += len;
+			continue;
+		}
+		e = st->short_escape(p[i]);
+		if (e)
+			buf__puts(b, e);
+		else
+			buf__printf(b, st->byte_fmt, (unsigned int)p[i]);
+		i++;
+	}
+	buf__put(b, s + n - run, run);
+}
+
+void esc__c(struct wm_buf *b, const char *s, size_t n)
+{
+	static const struct esc_style c = { c_short_escape, "\\x%02x", "\\u{%04X}" };
+
+	escape(b, s, n, &c);
+}
+
+static const char *json_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	default:
+		return NULL;
+	}
+}
+
+void esc__json(struct wm_buf *b, const char *s, size_t n)
+{
+	/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
+	static const struct esc_style json = { json_short_escape, "\\u%04x", "\\u%04x" };
+
+	escape(b, s, n, &json);
+}
+
+void esc__prom(struct wm_buf *b, const char *s, size_t n)
+{
+	/* The backslash itself escaped, so the value a scraper reads is this text. */
+	static const struct esc_style prom = { prom_short_escape, "\\\\x%02x", "\\\\u{%04X}" };
+
+	escape(b, s, n, &prom);
+}
