@@ -203,9 +203,12 @@ bench:
 	$(Q)$(MAKE) all $(BENCH_BINS)
 	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
 
-install: $(OUT)/wrapmon-trace
+MANDIR ?= $(PREFIX)/share/man
+install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/wrapmon-trace)
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8)
+	$(Q)install -D -m 0644 docs/wrapmon-trace.8 $(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8
 
 format:
 	$(Q)clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h include/*.h bpf/*.bpf.c tools/bench/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c tools/bench/*.c)
