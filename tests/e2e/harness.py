@@ -274,6 +274,11 @@ def main(areas):
                     help=f"only the tests of tests/e2e/test_AREA.py; one of: {', '.join(areas)}")
     ap.add_argument("--list", action="store_true", help="list the tests as AREA: NAME and exit")
     a = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = {f[len("test_"):-len(".py")] for f in os.listdir(here)
+             if f.startswith("test_") and f.endswith(".py")}
+    if files != set(areas):
+        ap.error(f"run.py's areas {sorted(areas)} are not the test_*.py files {sorted(files)}")
     want = {x.removesuffix(".py").rsplit("/", 1)[-1].removeprefix("test_") for x in a.area}
     if want - set(areas):
         ap.error(f"no area {', '.join(sorted(want - set(areas)))}: the areas are {', '.join(areas)}")
