@@ -7,7 +7,10 @@ harness (targets, tracer, checks) is tests/e2e/harness.py.
 """
 import sys
 
-from harness import main
+# No __pycache__ in the source tree (the suite runs as root).
+sys.dont_write_bytecode = True
+
+from harness import main  # noqa: E402
 
 AREAS = ["basics", "probe", "lifecycle", "safety", "summary", "types", "filters", "symbols",
          "metrics", "cli", "store"]
