@@ -114,19 +114,58 @@ $(OUT) $(OUT)/bpf $(OUT)/tests $(OUT)/targets $(OUT)/fixtures:
 deps:
 	$(Q)sh tools/install-deps.sh
 
+# Unit tests print a line per program and the log of a failing one; each
+# program's whole output is in its log under $(OUT)/tests/. cmocka's counts
+# are summed over the programs into a closing "unit: N passed, N failed".
+# unit_counts: "passed failed skipped" of one log, from cmocka's closing
+# counts, or from its per-test lines when the program died before them.
+unit_counts = awk '/^\[==========\] Running [0-9]+ test/ { s++; n += $$3 } \
+	/^\[==========\] [0-9]+ test\(s\) run\./ { d++ } \
+	/^\[  PASSED  \] [0-9]+ test/ { p += $$4 } \
+	/^\[  FAILED  \] [0-9]+ test/ { f += $$4 } \
+	/^\[  SKIPPED \] [0-9]+ test/ { k += $$4 } \
+	/^\[       OK \] / { ok++ } \
+	END { if (!s || d < s) { p = ok; f = n > ok ? n - ok : 1 } print p + 0, f + 0, k + 0 }'
+# unit_failures: a log without the tests that passed.
+unit_failures = awk '/^\[ RUN      \] / { if (run != "") print run; run = $$0; next } \
+	/^\[       OK \] / { run = ""; next } \
+	{ if (run != "") print run; run = ""; print } \
+	END { if (run != "") print run }'
+# $(call unit_run,PREFIX,NAME,LABEL,QUIET): every unit test program run under
+# PREFIX (e.g. valgrind), its output in $(OUT)/tests/test_X.NAME.log, closing
+# with "NAME: N passed, N failed"; QUIET=1 prints only the programs that
+# failed or skipped a test.
+# A program that exits non-zero with no test failed (a valgrind error) counts
+# as one failure, so the closing line never says 0 failed on a failing run.
+define unit_run
+pass=0; fail=0; for t in $(UNIT_BINS); do \
+	log=$$t.$(2).log; \
+	WM_FIXTURES=$(abspath $(OUT))/fixtures CMOCKA_MESSAGE_OUTPUT=STDOUT $(1) $$t >$$log 2>&1; \
+	rc=$$?; set -- $$($(unit_counts) $$log); p=$$1; f=$$2; k=$$3; \
+	pass=$$((pass + p)); fail=$$((fail + f)); \
+	if [ $$f != 0 ]; then \
+		printf '  %-8s %s: %d passed, %d failed (exit %d); %s:\n' $(3) $${t##*/} $$p $$f $$rc $$log; \
+	elif [ $$rc != 0 ]; then \
+		fail=$$((fail + 1)); \
+		printf '  %-8s %s: %d passed, then exit %d (one failure); %s:\n' $(3) $${t##*/} $$p $$rc $$log; \
+	elif [ $$k != 0 ]; then \
+		printf '  %-8s %s: %d passed, %d skipped\n' $(3) $${t##*/} $$p $$k; \
+	elif [ "$(4)" != 1 ]; then \
+		printf '  %-8s %s: %d passed\n' $(3) $${t##*/} $$p; \
+	fi; \
+	[ $$f = 0 ] && [ $$rc = 0 ] || $(unit_failures) $$log | sed 's/^/    /'; \
+done; \
+echo "$(2): $$pass passed, $$fail failed"; [ $$fail = 0 ]
+endef
+
 test-unit: $(UNIT_BINS) fixtures
-	$(Q)fail=0; for t in $(UNIT_BINS); do \
-		WM_FIXTURES=$(abspath $(OUT))/fixtures $$t || fail=1; \
-	done; exit $$fail
+	$(Q)$(call unit_run,,unit,UNIT)
 
 # memcheck over every unit test: no invalid access and no leak, error paths included.
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect
 valgrind: $(UNIT_BINS) fixtures
-	$(Q)fail=0; for t in $(UNIT_BINS); do \
-		WM_FIXTURES=$(abspath $(OUT))/fixtures $(VALGRIND) $$t >$$t.valgrind.log 2>&1 || \
-		{ echo "valgrind: $$t failed; see $$t.valgrind.log" >&2; tail -n 40 $$t.valgrind.log >&2; fail=1; }; \
-	done; [ $$fail = 0 ] && echo "  VALGRIND $(words $(UNIT_BINS)) unit test programs clean"; exit $$fail
+	$(Q)$(call unit_run,$(VALGRIND),valgrind,VALGRIND,1)
 
 test-e2e: all targets
 	$(Q)OUT=$(OUT) sh tests/e2e/run.sh

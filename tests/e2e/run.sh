@@ -1,5 +1,7 @@
 #!/bin/sh
 # End-to-end tests: real targets, the real binary, real BPF. Needs root.
+# Arguments go to run.py: -k NAME (a part of a test's name), --area AREA
+# (one file, tests/e2e/test_AREA.py), --list.
 set -eu
 OUT=${OUT:-build}
 if [ "$(id -u)" != 0 ]; then

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""The tracer's and the target's lifetimes: signals, the target's exit, kill -9,
+a crash, fork, exec and a thousand short-lived threads."""
+import re
+import signal
+import time
+
+from harness import test, check, eq, Target, Tracer, trace, ours, our_links
+
+
+@test
+def ctrl_c_during_a_flood_ends_promptly():
+    # The ring never empties under a flood: draining must still give way to
+    # signals.
+    t = Target("t_flood")
+    tr = Tracer("-p", str(t.pid), "-f", "int work(const char *s, int x)", "--ring-size", "16K")
+    try:
+        tr.wait_ready()
+        t.go()
+        time.sleep(0.4)
+        t0 = time.time()
+        tr.p.send_signal(signal.SIGINT)
+        rc, out, err = tr.wait(10)
+        dt = time.time() - t0
+    finally:
+        tr.kill()
+        t.finish()
+        t.kill()
+    eq(rc, 0, "exit code")
+    check(re.search(r"^work\s+\d+", out.decode(), re.M), "summary")
+    # Generous for a noisy machine: without bounded drains it waited for the flood's end.
+    check(dt < 1.0, f"took {dt:.2f}s to stop")
+
+
+@test
+def target_exit_ends_the_tracer_quickly():
+    t = Target("t_lib")
+    tr = Tracer("-p", str(t.pid), "-f", "lib_add")
+    try:
+        tr.wait_ready()
+        t.go()
+        t.finish()
+        t0 = time.time()
+        rc, out, err = tr.wait(10)
+        dt = time.time() - t0
+    finally:
+        tr.kill()
+    eq(rc, 0, "exit code")
+    check("lib_add" in out.decode() and "CALLS" in out.decode(), "summary printed")
+    # Generous bound for a noisy machine; pidfd makes it a few ms in practice.
+    check(dt < 1.0, f"tracer took {dt:.3f}s to notice the exit")
+
+
+@test
+def sigint_and_sigterm_end_cleanly_without_leftovers():
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        t = Target("t_spin")
+        tr = Tracer("-p", str(t.pid), "-f", "work")
+        try:
+            tr.wait_ready()
+            t.go()
+            check(our_links(), "links exist while tracing")
+            time.sleep(0.3)
+            tr.p.send_signal(sig)
+            rc, out, err = tr.wait(10)
+        finally:
+            tr.kill()
+            t.finish()
+            t.kill()
+        eq(rc, 0, f"exit code after {sig.name}")
+        check(re.search(r"^work\s+\d{3,}", out.decode(), re.M), f"summary after {sig.name}")
+        eq(our_links(), [], f"links left after {sig.name}")
+
+
+@test
+def kill9_leaves_nothing_attached():
+    t = Target("t_spin")
+    tr = Tracer("-p", str(t.pid), "-f", "work")
+    try:
+        tr.wait_ready()
+        t.go()
+        time.sleep(0.2)
+        tr.p.kill()
+        tr.p.wait()
+        time.sleep(0.2)
+        eq(our_links(), [], "links after kill -9")
+        check(t.p.poll() is None, "target survives")
+    finally:
+        eq(t.finish(), 0, "target exit code")
+        t.kill()
+
+
+def work_calls(text, name="work"):
+    """(tid, x, ret) of each completed 'name(x=N) = R' line."""
+    rx = re.compile(r"^\S+ (\d+) " + name + r"\(x=(-?\d+)\) = (-?\d+)  <", re.M)
+    return sorted(tuple(map(int, m.groups())) for m in rx.finditer(text))
+
+
+@test
+def kill9_at_full_rate_leaves_target_intact_and_nothing_behind():
+    # t_flood calls work() as fast as it can for 1.5 s; the tracer is killed
+    # mid-flood. The target must go on, its results must be unchanged, and
+    # no link, program or map of ours may remain.
+    t = Target("t_flood")
+    tr = Tracer("-p", str(t.pid), "-f", "int work(const char *s, int x)")
+    try:
+        tr.wait_ready()
+        check(ours("map") and ours("prog"), "maps and programs exist while tracing")
+        t.go()
+        time.sleep(0.5)
+        tr.p.kill()
+        tr.p.wait()
+        check(t.p.poll() is None, "target survives kill -9 of the tracer")
+        eq(t.finish(), 0, "target exit code")
+    finally:
+        tr.kill()
+        t.kill()
+    n, total = map(int, t.lines()[0])
+    eq(n % 1000, 0, "calls in whole rounds")
+    eq(total, n // 1000 * sum(i + ord("a") for i in range(1000)), "target's own results")
+    for kind in ("link", "prog", "map"):
+        eq(ours(kind), [], f"{kind}s left after kill -9")
+
+
+@test
+def target_crash_inside_a_call_is_reported_unfinished():
+    t = Target("t_crash")
+    rc, out, err = trace(t, "-f", "work", "-f", "crash")
+    eq(t.p.returncode, -signal.SIGSEGV, "target died of SIGSEGV")
+    eq(rc, 0, f"tracer exit code ({err})")
+    text = out.decode()
+    lines = t.lines()
+    eq(work_calls(text), sorted(tuple(map(int, l)) for l in lines[:2]), "calls before the crash")
+    tid = int(lines[2][1])
+    check(re.search(rf"^\S+ {tid} crash\(p=NULL\) = \? <unfinished: thread exited>$", text, re.M),
+          f"crash() unfinished: {text!r}")
+    check(re.search(r"^crash\s+0\s+1\s+0\s", text, re.M), "summary: 0 calls, 1 unfinished")
+    eq(our_links(), [], "links left")
+
+
+@test
+def fork_children_are_not_traced():
+    t = Target("t_fork")
+    rc, out, err = trace(t, "-f", "work")
+    eq(rc, 0, f"exit code ({err})")
+    parent = sorted((int(l[1]), int(l[2]), int(l[3])) for l in t.lines() if l[0] == "P")
+    child = [l for l in t.lines() if l[0] == "C"]
+    eq(len(parent), 5, "parent calls logged")
+    eq(child[0][2], "5", "child made its calls")
+    eq(work_calls(out.decode()), parent, "exactly the parent's calls")
+
+
+@test
+def exec_reports_calls_in_flight_and_keeps_tracing_the_same_files():
+    t = Target("t_exec")
+    rc, out, err = trace(t, "-f", "work", "-f", "run_exec")
+    eq(rc, 0, f"exit code ({err})")
+    lines = t.lines()
+    calls = sorted(tuple(map(int, l)) for l in lines if l[0] != "exec")
+    eq(len(calls), 6, "calls logged before and after exec")
+    text = out.decode()
+    eq(work_calls(text), calls, "calls before and after exec")
+    tid = [l[1] for l in lines if l[0] == "exec"][0]
+    check(re.search(rf"^\S+ {tid} run_exec\(self=\"/proc/self/exe\", logpath=\"[^\"]+\"\) = \? "
+                    r"<unfinished: exec>$", text, re.M), f"run_exec unfinished by exec: {text!r}")
+    check(re.search(rf"note: process {t.pid} called exec \(thread {tid}\), now running "
+                    r"(\S+/)?t_exec: calls into the objects it maps again are still traced", err),
+          f"exec note: {err!r}")
+
+
+@test
+def thousand_short_lived_threads_all_reported_state_freed():
+    t = Target("t_threads")
+    rc, out, err = trace(t, "-f", "work", "-v", timeout=60)
+    eq(rc, 0, f"exit code ({err[-300:]})")
+    want = sorted(tuple(map(int, l)) for l in t.lines())
+    eq(len(want), 2000, "calls logged")
+    got = work_calls(out.decode())
+    eq(len(got), len(want), "calls reported")
+    eq(got, want, "every call, with its thread")
+    m = re.search(r"per-thread states: (\d+) made, (\d+) freed with their threads, (\d+) live", err)
+    check(m, f"state counts in -v output: {err[-300:]!r}")
+    made, freed, live = map(int, m.groups())
+    eq(made, 1000, "one state per thread that made a traced call")
+    eq(freed, made, "every state freed with its thread")

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Hostile strings never reach the terminal raw, the output file is private
+and never written through a symlink, and no privileges means one line."""
+import os
+import re
+import subprocess
+import tempfile
+
+from harness import test, check, eq, Target, trace, json_records, our_links, bad, TRACER
+
+
+def _utf8_len(b, i):
+    """Length of the valid, shortest-form UTF-8 sequence of a scalar at b[i], or 0."""
+    c = b[i]
+    if c < 0x80:
+        return 1
+    n = 2 if 0xc2 <= c <= 0xdf else 3 if 0xe0 <= c <= 0xef else 4 if 0xf0 <= c <= 0xf4 else 0
+    if not n or i + n > len(b):
+        return 0
+    try:
+        ch = b[i:i + n].decode("utf-8")
+    except UnicodeDecodeError:
+        return 0
+    return n if len(ch) == 1 else 0
+
+
+def json_value_of(b):
+    """What --json gives for target bytes b: valid UTF-8 kept, each invalid byte as U+00XX."""
+    out, i = [], 0
+    while i < len(b):
+        n = _utf8_len(b, i)
+        out.append(b[i:i + n].decode("utf-8") if n else chr(b[i]))
+        i += n or 1
+    return "".join(out)
+
+
+def assert_terminal_safe(data, what):
+    text = data.decode("utf-8")  # raises on invalid UTF-8
+    for ch in text:
+        o = ord(ch)
+        check(ch == "\n" or not (o < 0x20 or o == 0x7f or 0x80 <= o <= 0x9f or
+                                 0x202a <= o <= 0x202e or 0x2066 <= o <= 0x2069),
+              f"{what}: U+{o:04X} reached the output")
+
+
+@test
+def hostile_strings_never_reach_the_terminal_raw():
+    t = Target("t_hostile")
+    rc, out, err = trace(t, "-f", "take", "--string-size", "1024")
+    eq(rc, 0, f"exit code ({err})")
+    assert_terminal_safe(out, "text output")
+    assert_terminal_safe(err.encode(), "stderr")
+    log = t.lines()
+    text = out.decode()
+    calls = dict(re.findall(r"^\S+ \d+ take\(i=(\d+), s=(.*)\) = \d+  <", text, re.M))
+    eq(len(calls), len(log), "one line per call")
+    for l in log:
+        v = calls[l[0]]
+        if l[2] == "long":
+            eq(v, '"' + "A" * 1024 + '"...', "100 KB string cut at --string-size")
+        elif l[2] == "fault":
+            eq(v, f"0x{l[1]}<unreadable>", "string running into an unmapped page")
+    eq(calls["0"], '"\\x1b]52;c;ZWNobyBwd25lZA==\\a clipboard"', "OSC 52 clipboard write")
+    eq(calls["2"], '"\\xff\\xfe bad \\xc0\\xaf overlong \\xed\\xa0\\x80 surrogate '
+       '\\xf4\\x90\\x80\\x80 big"', "invalid UTF-8")
+    eq(calls["1"], '"\\x1b[2J\\x1b[H\\x1b[31mred\\x1b[0m"', "CSI sequences")
+    eq(calls["3"], '"c1 \\u{009B}31m csi \\u{0085} nel"', "C1 controls")
+    eq(calls["4"], '"bidi \\u{202E}evil\\u{202C} \\u{2066}iso\\u{2069}"', "bidi controls")
+    eq(calls["5"], '"nul"', "a string ends at its NUL")
+    eq(calls["6"], '"\\r\\b\\t\\v\\f\\x01\\x7f"', "C0 controls and DEL")
+
+    t = Target("t_hostile")
+    rc, out, err = trace(t, "-f", "take", "--string-size", "1024", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    assert_terminal_safe(out, "JSON output")
+    recs, _ = json_records(out)
+    eq(len(recs), len(t.lines()), "one record per call")
+    for r, l in zip(sorted(recs, key=lambda r: r["args"][0]["value"]), t.lines()):
+        a = r["args"][1]
+        if l[2] == "long":
+            eq((a["value"], a.get("truncated")), ("A" * 1024, True), "long string")
+        elif l[2] == "fault":
+            eq((a["value"], a.get("error"), a.get("pointer")), (None, "unreadable", "0x" + l[1]),
+               "unreadable string")
+        else:
+            eq(a["value"], json_value_of(bytes.fromhex(l[2][1:])), f"string {l[0]}")
+
+
+@test
+def output_file_is_private_and_never_written_through_a_symlink():
+    d = tempfile.mkdtemp(prefix="wm-e2e-out-")
+    old = os.umask(0o022)
+    try:
+        out = os.path.join(d, "calls.txt")
+        t = Target("t_search")
+        rc, stdout, err = trace(t, "-f", "search", "-o", out)
+        eq(rc, 0, f"exit code ({err})")
+        eq(stdout, b"", "nothing on stdout with -o")
+        eq(os.stat(out).st_mode & 0o777, 0o600, "mode of a new output file")
+        text = open(out, "rb").read().decode()
+        eq(sum(1 for l in text.splitlines() if " search(" in l), 120, "calls in the file")
+        check(re.search(r"^search\s+120\s", text, re.M), "summary in the file")
+
+        out2 = os.path.join(d, "shared.txt")
+        t = Target("t_search")
+        rc, _, err = trace(t, "-f", "search", "-o", out2, "--file-mode", "0640")
+        eq(rc, 0, f"exit code ({err})")
+        eq(os.stat(out2).st_mode & 0o777, 0o640, "--file-mode")
+
+        # A symlink planted where the output goes: refused, its target untouched.
+        victim = os.path.join(d, "victim")
+        with open(victim, "w") as f:
+            f.write("keep me\n")
+        link = os.path.join(d, "link")
+        os.symlink(victim, link)
+        t = Target("t_search")
+        try:
+            line = bad(["-p", str(t.pid), "-f", "search", "-o", link],
+                       r"is a symbolic link: wrapmon does not write through links")
+        finally:
+            t.finish()
+            t.kill()
+        eq(open(victim).read(), "keep me\n", "symlink target untouched")
+        # A bad -f must not truncate the last trace.
+        bad(["-p", str(os.getpid()), "-f", "no_such_function_here", "-o", out],
+            r"not found")
+        eq(open(out, "rb").read().decode(), text, "earlier output kept after a bad -f")
+        bad(["-p", "1", "-f", "x", "--file-mode", "0400"], r"invalid --file-mode '0400'")
+    finally:
+        os.umask(old)
+        subprocess.run(["rm", "-rf", d])
+
+
+@test
+def without_privileges_one_line_and_nothing_attached():
+    t = Target("t_spin")
+    try:
+        for prefix in (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+                       ["capsh", "--drop=cap_sys_admin,cap_bpf,cap_perfmon", "--"]):
+            args = [TRACER, "-p", str(t.pid), "-f", "work"]
+            cmd = prefix + (["-c", " ".join(args)] if prefix[0] == "capsh" else args)
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            lines = p.stderr.strip().splitlines()
+            check(p.returncode != 0, f"{prefix[0]}: exit code 0")
+            eq(lines, ["wrapmon-trace: tracing needs root (CAP_SYS_ADMIN), or CAP_BPF and "
+                       "CAP_PERFMON: run it with sudo, or grant both capabilities"],
+               f"{prefix[0]}: stderr")
+            eq(our_links(), [], f"{prefix[0]}: links left")
+        check(t.p.poll() is None, "target untouched")
+    finally:
+        t.finish()
+        t.kill()

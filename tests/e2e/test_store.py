@@ -1,0 +1,262 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""--store (the SQLite database) and the report subcommand."""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+from harness import test, at_end, check, eq, Target, Tracer, trace, unhex, bad, TRACER
+
+
+STORE_DIRS = []
+
+
+def store_path():
+    d = tempfile.mkdtemp(prefix="wm-e2e-db-")
+    STORE_DIRS.append(d)
+    return os.path.join(d, "calls.db")
+
+
+@at_end
+def remove_store_dirs():
+    for d in STORE_DIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def db_rows(path, sql, *args):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute(sql, args)]
+    finally:
+        db.close()
+
+
+CALLS_SQL = ("SELECT c.*, f.name AS function FROM calls c JOIN functions f ON f.id = c.function_id "
+             "ORDER BY c.start_ns")
+
+
+@test
+def store_keeps_errors_filters_and_stacks():
+    t = Target("t_types")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "parse_int", "--error", "ret < 0", "-f", "open_like",
+                         "--error", "ret == -2", "--filter", "ret != 3", "--stack", "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    rows = db_rows(db, CALLS_SQL)
+    eq([(r["function"], r["error"], r["error_text"] and json.loads(r["error_text"])) for r in rows],
+       [("parse_int", 0, None), ("parse_int", 1, {"expr": "ret < 0", "errno": "EINVAL"}),
+        ("open_like", 1, {"expr": "ret == -2", "errno": "ENOENT"})], "error columns")
+    st = json.loads(rows[0]["stack"])
+    eq((st[0]["symbol"], st[1]["symbol"]), ("parse_int", "main"), "stack column")
+    aggs = {r["name"]: r for r in db_rows(db, "SELECT a.*, f.name FROM aggregates a "
+                                              "JOIN functions f ON f.id = a.function_id")}
+    eq((aggs["parse_int"]["errors"], aggs["open_like"]["errors"], aggs["open_like"]["filtered"]),
+       (1, 1, 1), "aggregates")
+
+
+@test
+def store_rows_match_the_log_with_parents():
+    # Every call the target logged is a row with its arguments, result and
+    # thread; nested calls point at the call that contains them.
+    t = Target("t_nest")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "fact", "-f", "outer", "-f", "inner", "-f", "mix", "-f", "peek",
+                         "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    check(f"stored 56 calls in {db}" in err, f"stored line: {err[-300:]!r}")
+    eq(os.stat(db).st_mode & 0o777, 0o600, "file mode")
+    eq(db_rows(db, "PRAGMA integrity_check")[0]["integrity_check"], "ok", "integrity")
+    check(not os.path.exists(db + "-wal"), "one file at the end")
+    rows = db_rows(db, CALLS_SQL)
+    by_id = {r["id"]: r for r in rows}
+    val = lambda r, i: json.loads(r["args"])[i].get("value")
+    res = lambda r: json.loads(r["result"])["value"]
+    # The log, as (function, first argument, result), in order; fact(8..1)
+    # of fact(40) are deeper than 32 and not recorded.
+    want, after_mix = [], False
+    for l in t.lines():
+        after_mix = after_mix or l[1] == "mix"
+        if l[1] in ("tail_a", "tail_b") or (after_mix and l[1] == "fact" and int(l[2]) <= 8):
+            continue
+        if l[1] == "peek":
+            want.append((int(l[0]), "peek", None, 3))
+        elif l[1] == "mix":
+            want.append((int(l[0]), "mix", int(l[2]), int(l[4])))
+        else:
+            want.append((int(l[0]), l[1], int(l[2]), int(l[3])))
+    got = [(r["tid"], r["function"], val(r, 0), res(r)) for r in rows]
+    eq(sorted(got, key=repr), sorted(want, key=repr), "rows")
+    eq({r["pid"] for r in rows}, {t.pid}, "pid")
+    check(all(r["latency_ns"] > 0 and r["unfinished"] is None and r["error"] == 0
+              and r["error_text"] is None for r in rows), "latency, no error columns set")
+    # Parents: inner(2x) inside outer(x); fact(n) inside fact(n + 1); the rest at the top.
+    for r in rows:
+        p = by_id.get(r["parent_id"]) if r["parent_id"] is not None else None
+        if r["function"] == "inner":
+            check(p and p["function"] == "outer" and val(p, 0) * 2 == val(r, 0),
+                  f"inner({val(r, 0)}) parent {p}")
+        elif r["function"] == "fact" and r["depth"] > 0:
+            check(p and p["function"] == "fact" and val(p, 0) == val(r, 0) + 1,
+                  f"fact({val(r, 0)}) parent {p}")
+        else:
+            check(r["function"] != "fact" or val(r, 0) in (12, 40), f"fact({val(r, 0)}) at the top")
+            eq(r["parent_id"], None, f"{r['function']}({val(r, 0)}) parent")
+        if p:
+            eq(r["depth"], p["depth"] + 1, "depth below the parent")
+            check(p["start_ns"] <= r["start_ns"] and
+                  r["start_ns"] + r["latency_ns"] <= p["start_ns"] + p["latency_ns"],
+                  "child within its parent's time")
+    sess = db_rows(db, "SELECT * FROM sessions")
+    eq(len(sess), 1, "sessions")
+    s = sess[0]
+    eq((s["target_pid"], s["calls"], s["not_kept"], s["dropped"]), (t.pid, 56, 0, 8), "session")
+    check(s["target_exe"].endswith("/targets/t_nest") and "--store" in s["command_line"]
+          and s["end_ns"] > s["start_ns"] and s["kernel"] == os.uname().release, f"session {s}")
+    aggs = {a["name"]: a for a in db_rows(db, "SELECT a.*, f.name, f.signature FROM aggregates a "
+                                              "JOIN functions f ON f.id = a.function_id")}
+    for name in ("fact", "outer", "inner", "mix", "peek"):
+        eq(aggs[name]["calls"], sum(1 for r in rows if r["function"] == name), f"{name} calls")
+        eq(aggs[name]["max_ns"], max(r["latency_ns"] for r in rows if r["function"] == name),
+           f"{name} max")
+    eq(aggs["fact"]["dropped"], 8, "fact dropped")
+    eq(aggs["mix"]["signature"], "int mix(int a, double f, int b)", "signature from DWARF")
+    return db, t
+
+
+@test
+def store_two_threads_strings():
+    t = Target("t_search")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "search", "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    rows = db_rows(db, CALLS_SQL)
+    got = sorted((r["tid"], json.loads(r["args"])[0]["value"], json.loads(r["args"])[1]["value"],
+                  json.loads(r["result"])["value"]) for r in rows)
+    want = sorted((int(l[0]), unhex(l[2]), unhex(l[3])[:64], int(l[4])) for l in t.lines())
+    eq(got, want, "search rows")
+    eq(len({r["tid"] for r in rows}), 2, "two threads")
+
+
+@test
+def store_survives_kill9():
+    # The tracer dies mid-run: the database opens, is intact, and every row
+    # that made it is a whole, right call.
+    t = Target("t_spin")
+    db = store_path()
+    tr = Tracer("-p", str(t.pid), "-f", "work", "--store", db)
+    try:
+        tr.wait_ready()
+        t.go()
+        time.sleep(0.6)
+        tr.p.kill()
+        tr.p.wait()
+    finally:
+        tr.kill()
+        t.finish()
+        t.kill()
+    eq(db_rows(db, "PRAGMA integrity_check")[0]["integrity_check"], "ok", "integrity")
+    rows = db_rows(db, CALLS_SQL)
+    check(len(rows) > 100, f"rows committed before the kill: {len(rows)}")
+    for r in rows:
+        x = json.loads(r["args"])[0]["value"]
+        eq(json.loads(r["result"])["value"], x ^ 0x5A, f"work({x})")
+        eq((r["tid"], r["function"], r["depth"], r["parent_id"]), (t.pid, "work", 0, None), "row")
+    eq(len({r["id"] for r in rows}), len(rows), "unique ids")
+    s = db_rows(db, "SELECT * FROM sessions")[0]
+    eq(s["end_ns"], None, "no end after kill -9")
+    p = subprocess.run([TRACER, "report", db], capture_output=True, text=True, timeout=20)
+    eq(p.returncode, 0, f"report after kill -9: {p.stderr}")
+    check("did not end cleanly" in p.stdout, f"report says so: {p.stdout[:300]!r}")
+    m = re.search(r"^work\s+(\d+)\s+0\s", p.stdout, re.M)
+    check(m and int(m.group(1)) == len(rows), f"report counts the kept rows: {p.stdout[:600]!r}")
+
+
+@test
+def store_not_kept_is_counted_and_said():
+    # A queue of 64 calls cannot hold a flood: calls not kept are counted,
+    # warned about, and the aggregates still count every call.
+    t = Target("t_flood")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "int work(const char *s, int x)", "--store", db,
+                         "--store-queue", "64")
+    eq(rc, 0, f"exit code ({err})")
+    made = int(t.lines()[0][0])
+    s = db_rows(db, "SELECT * FROM sessions")[0]
+    kept = db_rows(db, "SELECT count(*) AS n FROM calls")[0]["n"]
+    a = db_rows(db, "SELECT * FROM aggregates")[0]
+    check(s["not_kept"] > 0, f"a 64-call queue must overflow ({made} calls)")
+    eq(kept + s["not_kept"], s["calls"], "kept + not kept = calls")
+    eq(a["calls"], s["calls"], "aggregates count every call")
+    eq(a["not_kept"], s["not_kept"], "per function not kept")
+    eq(a["calls"] + a["dropped"], made, "calls + dropped = calls made")
+    check(re.search(rf"warning: {s['not_kept']} of {s['calls']} calls not kept in .*: the store "
+                    "could not keep up", err), f"warning at the end: {err[-400:]!r}")
+
+
+@test
+def report_matches_the_log():
+    db, t = store_rows_match_the_log_with_parents()
+    log = t.lines()
+    p = subprocess.run([TRACER, "report", db, "--function", "inner"], capture_output=True,
+                       text=True, timeout=20)
+    eq(p.returncode, 0, f"report: {p.stderr}")
+    calls = p.stdout.split("\nCALLS\n")[1].splitlines()[1:]
+    got = [re.sub(r"  <.*", "", l.split(None, 3)[3]) for l in calls]
+    want = [f"inner(y={l[2]}) = {l[3]}" for l in log if l[1] == "inner"]
+    eq(got, want, "inner calls listed")
+    for name in ("outer", "inner", "mix", "peek"):
+        m = re.search(rf"^{name}\s+(\d+)\s+0\s+0\s+0\s", p.stdout, re.M)
+        check(m, f"{name} summary row")
+        eq(int(m.group(1)), sum(1 for l in log if l[1] == name), f"{name} calls")
+    check(re.search(r'peek\(s=0x10<unreadable>, n=3\) = 3', subprocess.run(
+        [TRACER, "report", db, "--function", "peek"], capture_output=True, text=True).stdout),
+        "an unreadable string in the report")
+    p = subprocess.run([TRACER, "report", db, "--json", "--top", "5"], capture_output=True,
+                       text=True, timeout=20)
+    eq(p.returncode, 0, f"report --json: {p.stderr}")
+    r = json.loads(p.stdout)["sessions"][0]
+    slow = db_rows(db, "SELECT id FROM calls ORDER BY latency_ns DESC, id LIMIT 5")
+    eq([c["id"] for c in r["slowest"]], [x["id"] for x in slow], "slowest five")
+    eq({f["function"]: f["calls"] for f in r["functions"]}["fact"],
+       sum(1 for l in log if l[1] == "fact") - 8, "fact calls in --json")
+    eq(r["errors"], [], "no errors")
+    check("matches" not in r, "no call list without --function/--since")
+
+
+@test
+def store_and_report_bad_inputs_one_clear_line():
+    d = os.path.dirname(store_path())
+    junk = os.path.join(d, "junk.db")
+    with open(junk, "w") as f:
+        f.write("not a database at all, " * 20)
+    for args, pat in (([], r"no database given"),
+                      ([os.path.join(d, "nope.db")], r"nope.db: No such file or directory"),
+                      ([junk], r"is not a wrapmon database"),
+                      ([junk, "--bogus"], r"bad option '--bogus'"),
+                      ([junk, "--top", "0"], r"invalid --top '0'"),
+                      ([junk, "--since"], r"--since needs a value"),
+                      ([junk, "--since", "soon"], r"invalid --since 'soon'")):
+        p = subprocess.run([TRACER, "report", *args], capture_output=True, text=True, timeout=20)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode != 0, f"{args}: exit code 0")
+        eq(len(lines), 1, f"{args}: stderr lines {lines}")
+        check(re.search(pat, lines[0]), f"{args}: {lines[0]!r} !~ {pat!r}")
+        eq(p.stdout, "", f"{args}: stdout")
+    # An existing file is never overwritten, and a symlink never followed.
+    os.symlink(os.path.join(d, "elsewhere.db"), os.path.join(d, "link.db"))
+    t = Target("t_search")
+    try:
+        bad(["-p", str(t.pid), "-f", "search", "--store", junk], r"junk.db already exists")
+        bad(["-p", str(t.pid), "-f", "search", "--store", os.path.join(d, "link.db")],
+            r"link.db already exists")
+    finally:
+        t.finish()
+        t.kill()
+    check(not os.path.exists(os.path.join(d, "elsewhere.db")), "symlink not followed")
+    with open(junk) as f:
+        check(f.read().startswith("not a database"), "existing file untouched")
