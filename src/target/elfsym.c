@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "target/resolve.h"
+#include "target/elfsym.h"
 
 #ifndef VERSYM_HIDDEN
 #define VERSYM_HIDDEN 0x8000

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/resolve.h"
+#include "target/procmaps.h"
 
 #define DELETED_SUFFIX " (deleted)"
 

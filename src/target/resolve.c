@@ -18,6 +18,8 @@
 
 #include "util/buf.h"
 #include "target/demangle.h"
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/resolve.h"
 
 /* include/linux/sched.h: not exported to user space. */

@@ -19,6 +19,8 @@
 
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/resolve.h"
 #include "target/symbolize.h"
 
