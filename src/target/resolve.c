@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/opts.h"
 #include "target/demangle.h"
 #include "target/elfsym.h"
 #include "target/procmaps.h"
@@ -366,7 +367,7 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	ret = proc__read_file(path, &stat);
 	if (ret == -ENOENT || ret == -ESRCH) {
 		err__set(err, errsz, "process %d does not exist: check the PID (ps -p %d)", pid,
-			pid);
+			 pid);
 		return -ESRCH;
 	}
 	if (ret) {
@@ -382,15 +383,15 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	}
 	if (state == 'Z' || state == 'X') {
 		err__set(err, errsz,
-			"process %d is a zombie: it has exited and waits for its parent to reap "
-			"it, there is no code left to trace",
-			pid);
+			 "process %d is a zombie: it has exited and waits for its parent to reap "
+			 "it, there is no code left to trace",
+			 pid);
 		ret = -ESRCH;
 		goto cleanup;
 	}
 	if (flags & WM_PF_KTHREAD) {
 		err__set(err, errsz,
-			"process %d is a kernel thread: wrapmon traces user-space processes", pid);
+			 "process %d is a kernel thread: wrapmon traces user-space processes", pid);
 		ret = -ESRCH;
 	}
 
@@ -403,9 +404,10 @@ static void set_access_err(pid_t pid, const char *what, int ret, char *err, size
 {
 	if (geteuid())
 		err__set(err, errsz, "cannot read %s of process %d: %s; run wrapmon as root", what,
-			pid, strerror(-ret));
+			 pid, strerror(-ret));
 	else
-		err__set(err, errsz,
+		err__set(
+			err, errsz,
 			"cannot read %s of process %d: %s; even root needs CAP_SYS_PTRACE over the "
 			"target (check the container's capabilities and kernel.yama.ptrace_scope)",
 			what, pid, strerror(-ret));
@@ -439,7 +441,7 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (stat(proc, &want)) {
 		ret = -errno;
 		err__set(err, errsz, "cannot open the executable of process %d (%s): %s", r->pid,
-			exe, strerror(-ret));
+			 exe, strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	fd = open_elf_fd(r->rootfd, exe, &st);
@@ -452,17 +454,17 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (fd < 0) {
 		if (fd == -ENOEXEC)
 			err__set(err, errsz, "the executable of process %d (%s) is not an ELF file",
-				r->pid, exe);
+				 r->pid, exe);
 		else
 			err__set(err, errsz, "cannot open the executable of process %d (%s): %s",
-				r->pid, exe, strerror(-fd));
+				 r->pid, exe, strerror(-fd));
 		return fd;
 	}
 	ret = resolver__add(r, exe, fd, &st);
 	if (ret) {
 		close(fd);
 		err__set(err, errsz, "cannot read the symbols of %s (process %d): %s", exe, r->pid,
-			strerror(-ret));
+			 strerror(-ret));
 	}
 	return ret;
 }
@@ -506,7 +508,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	*out = NULL;
 	if (pid <= 0) {
 		err__set(err, errsz, "invalid PID %d: give the positive PID of a running process",
-			pid);
+			 pid);
 		return -EINVAL;
 	}
 	ret = check_process(pid, err, errsz);
@@ -530,9 +532,9 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			ret = check_process(pid, err, errsz);
 			if (!ret) {
 				err__set(err, errsz,
-					"process %d is a kernel thread: wrapmon traces user-space "
-					"processes",
-					pid);
+					 "process %d is a kernel thread: wrapmon traces user-space "
+					 "processes",
+					 pid);
 				ret = -ESRCH;
 			}
 		} else {
@@ -561,9 +563,9 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		ret = check_process(pid, err, errsz);
 		if (!ret) {
 			err__set(err, errsz,
-				"process %d is a kernel thread: wrapmon traces user-space "
-				"processes",
-				pid);
+				 "process %d is a kernel thread: wrapmon traces user-space "
+				 "processes",
+				 pid);
 			ret = -ESRCH;
 		}
 		goto cleanup;
@@ -635,31 +637,18 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 			struct wm_resolver **out, char *err, size_t errsz)
 {
 	struct wm_resolver *r = NULL;
-	const char *root = NULL;
+	const char *root;
 	int i, fd, ret = 0;
 
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (opts) {
-		size_t known = offsetof(struct wm_resolver_opts, wm_resolver_opts__last_field) +
-			       sizeof(opts->wm_resolver_opts__last_field);
-		const char *p;
-
-		if (opts->sz < sizeof(opts->sz)) {
-			err__set(err, errsz, "wm_resolver_opts: sz is not set");
-			return -EINVAL;
-		}
-		/* Newer callers may pass fields this code does not know: they must be 0. */
-		for (p = (const char *)opts + known; p < (const char *)opts + opts->sz; p++) {
-			if (*p) {
-				err__set(err, errsz, "wm_resolver_opts: unknown non-zero fields");
-				return -EINVAL;
-			}
-		}
-		if (opts->sz >= known)
-			root = opts->root;
+	if (!OPTS_VALID(opts)) {
+		err__set(err, errsz,
+			 "wm_resolver_opts: sz is not set, or unknown fields are non-zero");
+		return -EINVAL;
 	}
+	root = OPTS_GET(opts, root, NULL);
 	if (!paths || n <= 0) {
 		err__set(err, errsz, "no objects given");
 		return -EINVAL;
@@ -675,7 +664,7 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		if (r->rootfd < 0) {
 			ret = -errno;
 			err__set(err, errsz, "cannot open root directory %s: %s", root,
-				strerror(-ret));
+				 strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -695,15 +684,15 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 				err__set(err, errsz, "%s is not an ELF object", paths[i]);
 			else
 				err__set(err, errsz, "cannot open %s%s%s: %s", paths[i],
-					r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
-					strerror(-ret));
+					 r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
+					 strerror(-ret));
 			goto cleanup;
 		}
 		ret = resolver__add(r, paths[i], fd, &st);
 		if (ret) {
 			close(fd);
 			err__set(err, errsz, "cannot read the symbols of %s: %s", paths[i],
-				strerror(-ret));
+				 strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -924,10 +913,10 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 	if (r->pid)
 		snprintf(where, sizeof(where), " of process %d", r->pid);
 	err__set(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
-		name, pattern ? "matches no function in" : "not found in", nsel,
-		nsel == 1 ? "" : "s", where, objs.buf,
-		c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
-		c.n ? names.buf : "");
+		 name, pattern ? "matches no function in" : "not found in", nsel,
+		 nsel == 1 ? "" : "s", where, objs.buf,
+		 c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
+		 c.n ? names.buf : "");
 	return -ENOENT;
 }
 
@@ -1068,9 +1057,9 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			last = ms->m[i].obj;
 		}
 		err__set(err, errsz,
-			"symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
-			"LIB:%s or /path/to/obj:%s",
-			name, nobjs, list.buf, name, name);
+			 "symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
+			 "LIB:%s or /path/to/obj:%s",
+			 name, nobjs, list.buf, name, name);
 		return -EEXIST;
 	}
 	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
@@ -1080,9 +1069,9 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			sbuf__item(&list, addr);
 		}
 		err__set(err, errsz,
-			"symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
-			"functions in different files; the pattern '[%c]%s' traces every copy",
-			name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
+			 "symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
+			 "functions in different files; the pattern '[%c]%s' traces every copy",
+			 name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
 		return -EEXIST;
 	}
 	return 0;
@@ -1182,9 +1171,8 @@ static int check_overloads(const char *name, struct matches *ms, char *err, size
 		if (j == i)
 			sbuf__item(&list, d);
 	}
-	err__set(err, errsz,
-		 "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name, list.buf,
-		 d);
+	err__set(err, errsz, "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name,
+		 list.buf, d);
 	return -EEXIST;
 }
 
@@ -1208,15 +1196,16 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 	colon = scope_colon(selector);
 	if (selector[0] == '/' && !colon) {
 		err__set(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
-			selector, selector);
+			 selector, selector);
 		return -EINVAL;
 	}
 	if (colon) {
 		name = colon + 1;
 		if (colon == selector || !*name) {
 			err__set(err, errsz,
-				"selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
-				selector, !*name ? "function name after ':'" : "object before ':'");
+				 "selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
+				 selector,
+				 !*name ? "function name after ':'" : "object before ':'");
 			return -EINVAL;
 		}
 		scope = strndup(selector, colon - selector);
@@ -1254,7 +1243,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		if (r->pid)
 			snprintf(who, sizeof(who), "process %d", r->pid);
 		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s", scope,
-			who, list.buf);
+			 who, list.buf);
 		ret = -ENOENT;
 		goto cleanup;
 	}
@@ -1269,7 +1258,8 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		if (cxx)
 			ret = match_cxx(r, i, name, pattern, &ms);
 		else
-			ret = pattern ? match_pattern(r, i, name, &ms) : match_name(r, i, name, &ms);
+			ret = pattern ? match_pattern(r, i, name, &ms) :
+					match_name(r, i, name, &ms);
 	}
 	if (ret)
 		goto cleanup;

@@ -42,7 +42,6 @@ struct wm_resolver_opts {
 	 */
 	const char *root;
 };
-#define wm_resolver_opts__last_field root
 
 /* The process's executable first, then each mapped ELF object once. */
 int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t errsz);

@@ -19,6 +19,7 @@
 
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/opts.h"
 #include "target/elfsym.h"
 #include "target/procmaps.h"
 #include "target/resolve.h"
@@ -521,13 +522,9 @@ void symbolizer__format_ret(struct wm_symbolizer *s, unsigned long addr, struct 
 
 int symbolizer__new(pid_t pid, const struct wm_symbolizer_opts *opts, struct wm_symbolizer **out)
 {
-	size_t known = offsetof(struct wm_symbolizer_opts, wm_symbolizer_opts__last_field) +
-		       sizeof(opts->wm_symbolizer_opts__last_field);
-	unsigned int refresh_ms = 0;
 	struct wm_symbolizer *s = NULL;
-	bool dem = false;
+	unsigned int refresh_ms;
 	char path[64];
-	size_t i;
 	int err;
 
 	if (!out)
@@ -535,26 +532,16 @@ int symbolizer__new(pid_t pid, const struct wm_symbolizer_opts *opts, struct wm_
 	*out = NULL;
 	if (pid <= 0)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < sizeof(opts->sz))
-			return -EINVAL;
-		/* A newer caller's fields we do not know must be left zero. */
-		for (i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -EINVAL;
-		if (opts->sz >=
-		    offsetof(struct wm_symbolizer_opts, demangle) + sizeof(opts->demangle))
-			dem = opts->demangle;
-		if (opts->sz >= known)
-			refresh_ms = opts->refresh_ms;
-	}
+	if (!OPTS_VALID(opts))
+		return -EINVAL;
+	refresh_ms = OPTS_GET(opts, refresh_ms, 0);
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->pid = pid;
 	s->rootfd = -1;
-	s->demangle = dem;
+	s->demangle = OPTS_GET(opts, demangle, false);
 	s->refresh_ns =
 		(unsigned long long)(refresh_ms ? refresh_ms : REFRESH_MS_DEFAULT) * 1000000ULL;
 
