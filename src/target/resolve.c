@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/grow.h"
 #include "util/opts.h"
 #include "target/demangle.h"
 #include "target/elfsym.h"
@@ -137,16 +138,9 @@ static int walk_in_root(int rootfd, const char *path)
 			ret = -ENOTDIR;
 			goto cleanup;
 		}
-		if (depth == cap) {
-			int *s = realloc(stack, (cap ? cap * 2 : 16) * sizeof(*s));
-
-			if (!s) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			stack = s;
-			cap = cap ? cap * 2 : 16;
-		}
+		ret = grow__array_int(&stack, &cap, depth + 1, sizeof(*stack));
+		if (ret)
+			goto cleanup;
 		stack[depth++] = fd;
 		fd = -1;
 	}
@@ -232,15 +226,8 @@ static int resolver__add(struct wm_resolver *r, const char *path, int fd, const 
 	char *copy;
 	int err;
 
-	if (r->nr_objs == r->cap_objs) {
-		int cap = r->cap_objs ? r->cap_objs * 2 : 16;
-
-		o = realloc(r->objs, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		r->objs = o;
-		r->cap_objs = cap;
-	}
+	if (grow__array_int(&r->objs, &r->cap_objs, r->nr_objs + 1, sizeof(*r->objs)))
+		return -ENOMEM;
 	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
@@ -308,7 +295,7 @@ int resolver__obj_fd(const struct wm_resolver *r, int idx)
 int proc__read_file(const char *path, char **out)
 {
 	size_t len = 0, cap = 4096;
-	char *buf = NULL, *tmp;
+	char *buf = NULL;
 	int fd, err = 0;
 	ssize_t n;
 
@@ -321,15 +308,10 @@ int proc__read_file(const char *path, char **out)
 		goto cleanup;
 	}
 	for (;;) {
-		if (cap - len < 2) {
-			tmp = realloc(buf, cap * 2);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			buf = tmp;
-			cap *= 2;
-		}
+		/* Room to read a byte more and the NUL. */
+		err = grow__array(&buf, &cap, len + 2, 1);
+		if (err)
+			goto cleanup;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -948,15 +930,8 @@ static int matches__add(struct matches *ms, int obj, const struct wm_sym *s)
 {
 	struct wm_match *m;
 
-	if (ms->n == ms->cap) {
-		int cap = ms->cap ? ms->cap * 2 : 16;
-
-		m = realloc(ms->m, cap * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		ms->m = m;
-		ms->cap = cap;
-	}
+	if (grow__array_int(&ms->m, &ms->cap, ms->n + 1, sizeof(*ms->m)))
+		return -ENOMEM;
 	m = &ms->m[ms->n++];
 	memset(m, 0, sizeof(*m));
 	m->obj = obj;

@@ -19,6 +19,7 @@
 
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/grow.h"
 #include "util/opts.h"
 #include "target/elfsym.h"
 #include "target/procmaps.h"
@@ -112,15 +113,8 @@ static int obj_index(struct wm_symbolizer *s, const struct wm_mapping *m)
 	}
 	if (s->nr_objs == MAX_OBJS)
 		return -1;
-	if (s->nr_objs == s->cap_objs) {
-		int cap = s->cap_objs ? s->cap_objs * 2 : 32;
-
-		o = realloc(s->objs, cap * sizeof(*o));
-		if (!o)
-			return -1;
-		s->objs = o;
-		s->cap_objs = cap;
-	}
+	if (grow__array_int(&s->objs, &s->cap_objs, s->nr_objs + 1, sizeof(*s->objs)))
+		return -1;
 	o = &s->objs[s->nr_objs];
 	memset(o, 0, sizeof(*o));
 	o->path = strdup(m->path);
