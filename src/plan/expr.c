@@ -1009,12 +1009,6 @@ int expr__parse(const char *text, const struct wm_sig *sig, int string_size, str
 		int *err_col, char *err, size_t errsz)
 {
 	struct parser p = {
-		.lex = {
-			.text = text ? text : "",
-			.err_col = err_col,
-			.err = err,
-			.errsz = errsz,
-		},
 		.sig = sig,
 		.string_size =
 			string_size > 0 && string_size < WM_STR_MAX ? string_size : WM_STR_MAX,
@@ -1023,10 +1017,7 @@ int expr__parse(const char *text, const struct wm_sig *sig, int string_size, str
 	char buf[40];
 	int ret;
 
-	if (err_col)
-		*err_col = 0;
-	if (err && errsz)
-		err[0] = '\0';
+	lex__init(&p.lex, text, err_col, err, errsz);
 	memset(out, 0, sizeof(*out));
 
 	p.scratch = malloc(strlen(p.lex.text) + 1);

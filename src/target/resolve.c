@@ -382,6 +382,21 @@ cleanup:
 	return ret;
 }
 
+/*
+ * A process that shows no executable or no mappings: gone (check_process()
+ * says so), or else a kernel thread. Always an error.
+ */
+static int no_user_code(pid_t pid, char *err, size_t errsz)
+{
+	int ret = check_process(pid, err, errsz);
+
+	if (ret)
+		return ret;
+	err__set(err, errsz, "process %d is a kernel thread: wrapmon traces user-space processes",
+		 pid);
+	return -ESRCH;
+}
+
 static void set_access_err(pid_t pid, const char *what, int ret, char *err, size_t errsz)
 {
 	if (geteuid())
@@ -511,14 +526,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			set_access_err(pid, "the executable", ret, err, errsz);
 		} else if (ret == -ENOENT) {
 			/* Gone in the meantime, or a kernel thread with no executable. */
-			ret = check_process(pid, err, errsz);
-			if (!ret) {
-				err__set(err, errsz,
-					 "process %d is a kernel thread: wrapmon traces user-space "
-					 "processes",
-					 pid);
-				ret = -ESRCH;
-			}
+			ret = no_user_code(pid, err, errsz);
 		} else {
 			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
 		}
@@ -542,14 +550,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	}
 	if (!*text) {
 		/* An exited process that still has /proc entries maps nothing either. */
-		ret = check_process(pid, err, errsz);
-		if (!ret) {
-			err__set(err, errsz,
-				 "process %d is a kernel thread: wrapmon traces user-space "
-				 "processes",
-				 pid);
-			ret = -ESRCH;
-		}
+		ret = no_user_code(pid, err, errsz);
 		goto cleanup;
 	}
 	nr_maps = procmaps__parse(text, &maps);

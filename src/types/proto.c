@@ -945,20 +945,10 @@ bool proto__is_prototype(const char *text)
 
 int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, size_t errsz)
 {
-	struct parser p = {
-		.lex = {
-			.text = text ? text : "",
-			.err_col = err_col,
-			.err = err,
-			.errsz = errsz,
-		},
-	};
+	struct parser p = {};
 	int ret;
 
-	if (err_col)
-		*err_col = 0;
-	if (err && errsz)
-		err[0] = '\0';
+	lex__init(&p.lex, text, err_col, err, errsz);
 	memset(sig, 0, sizeof(*sig));
 
 	ret = lex__split(&p.lex, &proto_syntax);

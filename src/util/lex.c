@@ -131,6 +131,19 @@ static int lex__skip_comment(const char *s, int i)
 	return end ? end - s + 2 : -1;
 }
 
+void lex__init(struct lex *lx, const char *text, int *err_col, char *err, size_t errsz)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->text = text ? text : "";
+	lx->err_col = err_col;
+	lx->err = err;
+	lx->errsz = errsz;
+	if (err_col)
+		*err_col = 0;
+	if (err && errsz)
+		err[0] = '\0';
+}
+
 int lex__split(struct lex *lx, const struct lex_syntax *syn)
 {
 	const char *s = lx->text;

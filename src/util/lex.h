@@ -28,10 +28,7 @@ struct lex_tok {
 	int len;
 };
 
-/*
- * One text and its tokens. Set text and the error outputs (err_col and err
- * may be NULL), then lex__split(); lex__free() releases the tokens.
- */
+/* One text and its tokens: lex__init(), lex__split(), lex__free(). */
 struct lex {
 	const char *text;
 	struct lex_tok *toks;
@@ -56,6 +53,12 @@ struct lex_syntax {
 	 */
 	int (*fail)(struct lex *lx, int tok);
 };
+
+/*
+ * Start on text (NULL: ""), errors to go to *err_col (the 1-based column)
+ * and err (a one-line message); either may be NULL. Both are cleared.
+ */
+void lex__init(struct lex *lx, const char *text, int *err_col, char *err, size_t errsz);
 
 /*
  * Split lx->text into lx->toks, dropping white space (and comments if the
