@@ -76,10 +76,7 @@ static int lex__op_len(const struct lex_syntax *syn, const char *s)
 	return 0;
 }
 
-/*
- * Past the token starting at s[i], or -1 if none can start there (or a
- * quote or comment does not end). Sets t->kind.
- */
+/* Past the token starting at s[i], or -1 if none starts there or its quote does not end. */
 static int lex__scan(const struct lex_syntax *syn, const char *s, int i, struct lex_tok *t)
 {
 	unsigned char c = s[i];
@@ -93,7 +90,7 @@ static int lex__scan(const struct lex_syntax *syn, const char *s, int i, struct 
 		while (is_ident_char((unsigned char)s[i]) || (syn->dotted_numbers && s[i] == '.'))
 			i++;
 		t->kind = LEX_NUMBER;
-	} else if (syn->quotes && strchr(syn->quotes, c) && c) {
+	} else if (syn->quotes && strchr(syn->quotes, c)) {
 		i++;
 		while (s[i] && s[i] != (char)c)
 			i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
