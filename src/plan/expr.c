@@ -22,6 +22,7 @@
 
 #include "plan/capture.h"
 #include "plan/expr.h"
+#include "util/lex.h"
 
 _Static_assert(sizeof(struct wm_expr_op) == 24, "wm_expr_op is shared with BPF");
 _Static_assert(WM_EXPR_STR_MAX <= 0xffff, "str_off and str_len are 16 bits");
@@ -31,21 +32,6 @@ _Static_assert(WM_EXPR_MAX_OPS <= 64, "the stack is the bits of one __u64");
 #define MAX_NESTING 32
 
 typedef __int128 i128;
-
-enum tok_kind {
-	TOK_END,
-	TOK_IDENT,
-	TOK_NUMBER, /* digits, and what sticks to them: 0x1f, 250us, 1.5ms, 10UL */
-	TOK_STRING,
-	TOK_CHAR,
-	TOK_OP, /* == != < <= > >= && || ! ( ) - */
-};
-
-struct tok {
-	enum tok_kind kind;
-	int off; /* byte offset in the text */
-	int len;
-};
 
 enum lit_kind { L_INT, L_DUR, L_STR, L_CHAR, L_NULL, L_BOOL };
 
@@ -69,96 +55,29 @@ struct operand {
 };
 
 struct parser {
-	const char *text;
+	struct lex lex;
 	const struct wm_sig *sig;
 	int string_size;
-	struct tok *toks;
-	int nr_toks;
 	int pos;
 	int nesting;
 	int depth;     /* stack depth of the program so far */
 	char *scratch; /* decoded string literal */
 	struct wm_expr *out;
-	int *err_col;
-	char *err;
-	size_t errsz;
 };
 
-static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct parser *p, int off, const char *fmt, va_list ap)
-{
-	if (p->err_col)
-		*p->err_col = off + 1;
-	if (p->err && p->errsz)
-		vsnprintf(p->err, p->errsz, fmt, ap);
-	return -EINVAL;
-}
-
-static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	if (tok < 0)
-		tok = 0;
-	if (tok >= p->nr_toks)
-		tok = p->nr_toks - 1;
-	va_start(ap, fmt);
-	ret = fail_at(p, p->toks[tok].off, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* An error inside a token (a bad escape in a string): column of that byte. */
-static int parser__fail_off(struct parser *p, int off, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int parser__fail_off(struct parser *p, int off, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = fail_at(p, off, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-static bool is_ident_start(int c)
-{
-	return isalpha(c) || c == '_';
-}
-
-static bool is_ident_char(int c)
-{
-	return isalnum(c) || c == '_';
-}
-
-static bool tok__is_minus(const struct parser *p, int i)
-{
-	return p->toks[i].kind == TOK_OP && p->toks[i].len == 1 && p->text[p->toks[i].off] == '-';
-}
-
-/* Text of a token for messages, cut so the message stays one line. */
+/*
+ * Text of a token for messages, cut so the message stays one line. Strings
+ * may hold anything: keep the message printable too.
+ */
 static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
 {
-	const struct tok *t = &p->toks[i];
-	int len = t->len;
+	const char *text = lex__text(&p->lex, i, buf, size);
 
-	if (t->kind == TOK_END)
-		return "end of text";
-	if ((size_t)len >= size)
-		len = size - 1;
-	memcpy(buf, p->text + t->off, len);
-	buf[len] = '\0';
-	/* Strings may hold anything: keep the message printable and one line. */
-	for (int k = 0; buf[k]; k++) {
+	for (int k = 0; text == buf && buf[k]; k++) {
 		if (!isprint((unsigned char)buf[k]))
 			buf[k] = '?';
 	}
-	return buf;
+	return text;
 }
 
 /*
@@ -171,98 +90,48 @@ static const char *toks__text(const struct parser *p, int first, int last, char 
 
 	buf[0] = '\0';
 	for (int i = first; i <= last; i++) {
-		if (i > first && !tok__is_minus(p, i - 1))
+		if (i > first && !lex__is(&p->lex, i - 1, "-"))
 			sig__append(buf, size, " ");
 		sig__append(buf, size, tok__text(p, i, tok, sizeof(tok)));
 	}
 	return buf;
 }
 
-static int parser__lex(struct parser *p)
+/* What a token that cannot be read was meant to be, in this language's words. */
+static int expr__lex_fail(struct lex *lx, int tok)
 {
-	const char *s = p->text;
-	size_t n = strlen(s);
-	int i = 0;
+	unsigned char c = lx->text[lx->toks[tok].off];
 
-	p->toks = calloc(n + 1, sizeof(*p->toks));
-	p->scratch = malloc(n + 1);
-	if (!p->toks || !p->scratch)
-		return -ENOMEM;
-
-	while (s[i]) {
-		struct tok *t = &p->toks[p->nr_toks];
-		unsigned char c = s[i];
-		int start = i;
-
-		if (isspace(c)) {
-			i++;
-			continue;
-		}
-		t->off = start;
-		p->nr_toks++;
-		if (is_ident_start(c)) {
-			while (is_ident_char((unsigned char)s[i]))
-				i++;
-			t->kind = TOK_IDENT;
-		} else if (isdigit(c)) {
-			while (is_ident_char((unsigned char)s[i]) || s[i] == '.')
-				i++;
-			t->kind = TOK_NUMBER;
-		} else if (c == '"' || c == '\'') {
-			i++;
-			while (s[i] && s[i] != (char)c)
-				i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
-			if (!s[i])
-				return parser__fail(p, p->nr_toks - 1,
-						    "unterminated %s: add the closing %c",
-						    c == '"' ? "string" : "character", c);
-			i++;
-			t->kind = c == '"' ? TOK_STRING : TOK_CHAR;
-		} else if ((c == '=' || c == '!' || c == '<' || c == '>') && s[i + 1] == '=') {
-			i += 2;
-			t->kind = TOK_OP;
-		} else if ((c == '&' || c == '|') && s[i + 1] == c) {
-			i += 2;
-			t->kind = TOK_OP;
-		} else if (c == '=') {
-			return parser__fail(p, p->nr_toks - 1, "'=' is not a comparison: use '=='");
-		} else if (c == '&' || c == '|') {
-			return parser__fail(p, p->nr_toks - 1,
-					    "'%c' is not an operator: use '%c%c'", c, c, c);
-		} else if (strchr("<>!()-", c)) {
-			i++;
-			t->kind = TOK_OP;
-		} else {
-			if (isprint(c))
-				return parser__fail(p, p->nr_toks - 1, "unexpected character '%c'",
-						    c);
-			return parser__fail(p, p->nr_toks - 1, "unexpected byte 0x%02x", c);
-		}
-		t->len = i - start;
-	}
-	p->toks[p->nr_toks].kind = TOK_END;
-	p->toks[p->nr_toks].off = i;
-	p->nr_toks++;
-	return 0;
+	if (c == '"' || c == '\'')
+		return lex__fail(lx, tok, "unterminated %s: add the closing %c",
+				 c == '"' ? "string" : "character", c);
+	if (c == '=')
+		return lex__fail(lx, tok, "'=' is not a comparison: use '=='");
+	if (c == '&' || c == '|')
+		return lex__fail(lx, tok, "'%c' is not an operator: use '%c%c'", c, c, c);
+	if (isprint(c))
+		return lex__fail(lx, tok, "unexpected character '%c'", c);
+	return lex__fail(lx, tok, "unexpected byte 0x%02x", c);
 }
 
-static const struct tok *parser__peek(const struct parser *p)
-{
-	return &p->toks[p->pos < p->nr_toks ? p->pos : p->nr_toks - 1];
-}
+static const char *const expr_ops[] = { "==", "!=", "<=", ">=", "&&", "||", NULL };
 
-static bool tok__is(const struct parser *p, int i, const char *s)
-{
-	const struct tok *t = &p->toks[i];
-	size_t n = strlen(s);
+static const struct lex_syntax expr_syntax = {
+	.quotes = "\"'",
+	.ops = expr_ops,
+	.punct = "<>!()-",
+	.dotted_numbers = true, /* 1.5ms */
+	.fail = expr__lex_fail,
+};
 
-	return t->kind != TOK_END && t->kind != TOK_STRING && t->kind != TOK_CHAR &&
-	       (size_t)t->len == n && !memcmp(p->text + t->off, s, n);
+static const struct lex_tok *parser__peek(const struct parser *p)
+{
+	return lex__tok(&p->lex, p->pos);
 }
 
 static bool parser__at(const struct parser *p, const char *op)
 {
-	return parser__peek(p)->kind == TOK_OP && tok__is(p, p->pos, op);
+	return lex__is(&p->lex, p->pos, op);
 }
 
 static const char *const cmp_text[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -298,7 +167,7 @@ static int hexval(int c)
 static int parser__escape(struct parser *p, int *i, int *byte)
 {
 	static const char simple[] = "n\nt\tr\ra\ab\bf\fv\v\\\\''\"\"??**";
-	const char *s = p->text;
+	const char *s = p->lex.text;
 	int start = *i, c = (unsigned char)s[*i + 1], v, k;
 
 	for (k = 0; simple[k]; k += 2) {
@@ -313,7 +182,7 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 		for (v = 0, k = 0; k < 2 && hexval(s[*i]) >= 0; k++, (*i)++)
 			v = v * 16 + hexval(s[*i]);
 		if (!k)
-			return parser__fail_off(p, start, "'\\x' needs one or two hex digits");
+			return lex__fail_off(&p->lex, start, "'\\x' needs one or two hex digits");
 		*byte = v;
 		return 0;
 	}
@@ -322,18 +191,18 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 		for (v = 0, k = 0; k < 3 && s[*i] >= '0' && s[*i] <= '7'; k++, (*i)++)
 			v = v * 8 + (s[*i] - '0');
 		if (v > 255)
-			return parser__fail_off(p, start, "octal escape larger than \\377");
+			return lex__fail_off(&p->lex, start, "octal escape larger than \\377");
 		*byte = v;
 		return 0;
 	}
-	return parser__fail_off(p, start,
-				"unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
-				isprint(c) ? c : '?');
+	return lex__fail_off(&p->lex, start,
+			     "unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
+			     isprint(c) ? c : '?');
 }
 
 static int parser__string(struct parser *p, int ti, struct literal *l)
 {
-	const struct tok *t = &p->toks[ti];
+	const struct lex_tok *t = &p->lex.toks[ti];
 	int i = t->off + 1, end = t->off + t->len - 1, byte, err;
 
 	l->kind = L_STR;
@@ -342,16 +211,16 @@ static int parser__string(struct parser *p, int ti, struct literal *l)
 	while (i < end) {
 		int at = i;
 
-		if (p->text[i] == '\\') {
+		if (p->lex.text[i] == '\\') {
 			err = parser__escape(p, &i, &byte);
 			if (err)
 				return err;
 			if (byte == 0)
-				return parser__fail_off(
-					p, at,
+				return lex__fail_off(
+					&p->lex, at,
 					"a string cannot contain a NUL byte: it would never match");
 		} else {
-			byte = (unsigned char)p->text[i++];
+			byte = (unsigned char)p->lex.text[i++];
 			if (byte == '*' && i == end) {
 				l->prefix = true;
 				break;
@@ -364,20 +233,21 @@ static int parser__string(struct parser *p, int ti, struct literal *l)
 
 static int parser__char(struct parser *p, int ti, struct literal *l)
 {
-	const struct tok *t = &p->toks[ti];
+	const struct lex_tok *t = &p->lex.toks[ti];
 	int i = t->off + 1, end = t->off + t->len - 1, byte, err;
 
 	if (i == end)
-		return parser__fail(p, ti, "empty character literal");
-	if (p->text[i] == '\\') {
+		return lex__fail(&p->lex, ti, "empty character literal");
+	if (p->lex.text[i] == '\\') {
 		err = parser__escape(p, &i, &byte);
 		if (err)
 			return err;
 	} else {
-		byte = (unsigned char)p->text[i++];
+		byte = (unsigned char)p->lex.text[i++];
 	}
 	if (i != end)
-		return parser__fail(p, ti, "a character literal holds one character: use a string");
+		return lex__fail(&p->lex, ti,
+				 "a character literal holds one character: use a string");
 	l->kind = L_CHAR;
 	l->val = byte;
 	return 0;
@@ -396,8 +266,8 @@ static const struct {
 /* 42, 0x2a, and durations: 100ns, 250us, 1.5ms, 2s. */
 static int parser__number(struct parser *p, int ti, struct literal *l)
 {
-	const struct tok *t = &p->toks[ti];
-	const char *s = p->text + t->off;
+	const struct lex_tok *t = &p->lex.toks[ti];
+	const char *s = p->lex.text + t->off;
 	unsigned __int128 v = 0, scale = 1;
 	int i = 0, n = t->len, frac_digits = 0;
 	char buf[40];
@@ -406,41 +276,41 @@ static int parser__number(struct parser *p, int ti, struct literal *l)
 		for (i = 2; i < n && hexval(s[i]) >= 0; i++) {
 			v = v * 16 + hexval(s[i]);
 			if (v > UINT64_MAX)
-				return parser__fail(p, ti, "number too large for 64 bits");
+				return lex__fail(&p->lex, ti, "number too large for 64 bits");
 		}
 		if (i == 2 || i < n)
-			return parser__fail(p, ti, "bad hex number '%s'",
-					    tok__text(p, ti, buf, sizeof(buf)));
+			return lex__fail(&p->lex, ti, "bad hex number '%s'",
+					 tok__text(p, ti, buf, sizeof(buf)));
 		l->kind = L_INT;
 		l->val = v;
 		return 0;
 	}
 	if (n > 1 && s[0] == '0' && isdigit((unsigned char)s[1]))
-		return parser__fail(p, ti,
-				    "'%s': octal is not supported; write it in decimal or 0x hex",
-				    tok__text(p, ti, buf, sizeof(buf)));
+		return lex__fail(&p->lex, ti,
+				 "'%s': octal is not supported; write it in decimal or 0x hex",
+				 tok__text(p, ti, buf, sizeof(buf)));
 	for (; i < n && isdigit((unsigned char)s[i]); i++) {
 		v = v * 10 + (s[i] - '0');
 		if (v > UINT64_MAX)
-			return parser__fail(p, ti, "number too large for 64 bits");
+			return lex__fail(&p->lex, ti, "number too large for 64 bits");
 	}
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && isdigit((unsigned char)s[i]); i++) {
 			if (frac_digits == 9)
-				return parser__fail(p, ti, "more than 9 decimals in a duration");
+				return lex__fail(&p->lex, ti, "more than 9 decimals in a duration");
 			v = v * 10 + (s[i] - '0');
 			scale *= 10;
 			frac_digits++;
 		}
 		if (!frac_digits)
-			return parser__fail(p, ti, "a digit must follow '.' in '%s'",
-					    tok__text(p, ti, buf, sizeof(buf)));
+			return lex__fail(&p->lex, ti, "a digit must follow '.' in '%s'",
+					 tok__text(p, ti, buf, sizeof(buf)));
 	}
 	if (i == n) {
 		if (frac_digits)
-			return parser__fail(
-				p, ti, "'%s' needs a unit: ns, us, ms or s (integers are whole)",
-				tok__text(p, ti, buf, sizeof(buf)));
+			return lex__fail(&p->lex, ti,
+					 "'%s' needs a unit: ns, us, ms or s (integers are whole)",
+					 tok__text(p, ti, buf, sizeof(buf)));
 		l->kind = L_INT;
 		l->val = v;
 		return 0;
@@ -450,77 +320,78 @@ static int parser__number(struct parser *p, int ti, struct literal *l)
 			continue;
 		v *= units[u].ns;
 		if (v % scale)
-			return parser__fail(p, ti, "'%s' is not a whole number of nanoseconds",
-					    tok__text(p, ti, buf, sizeof(buf)));
+			return lex__fail(&p->lex, ti, "'%s' is not a whole number of nanoseconds",
+					 tok__text(p, ti, buf, sizeof(buf)));
 		v /= scale;
 		if (v > UINT64_MAX)
-			return parser__fail(p, ti, "duration too long for 64 bits of nanoseconds");
+			return lex__fail(&p->lex, ti,
+					 "duration too long for 64 bits of nanoseconds");
 		l->kind = L_DUR;
 		l->val = v;
 		return 0;
 	}
-	return parser__fail(p, ti,
-			    "bad number '%s': integers are decimal or 0x hex, durations end in ns, "
-			    "us, ms or s",
-			    tok__text(p, ti, buf, sizeof(buf)));
+	return lex__fail(&p->lex, ti,
+			 "bad number '%s': integers are decimal or 0x hex, durations end in ns, "
+			 "us, ms or s",
+			 tok__text(p, ti, buf, sizeof(buf)));
 }
 
 static bool is_literal_word(const struct parser *p, int ti)
 {
-	return p->toks[ti].kind == TOK_IDENT &&
-	       (tok__is(p, ti, "NULL") || tok__is(p, ti, "true") || tok__is(p, ti, "false"));
+	return p->lex.toks[ti].kind == LEX_IDENT &&
+	       (lex__is(&p->lex, ti, "NULL") || lex__is(&p->lex, ti, "true") ||
+		lex__is(&p->lex, ti, "false"));
 }
 
 static bool starts_literal(const struct parser *p, int ti)
 {
-	enum tok_kind k = p->toks[ti].kind;
+	enum lex_kind k = p->lex.toks[ti].kind;
 
-	return k == TOK_NUMBER || k == TOK_STRING || k == TOK_CHAR || is_literal_word(p, ti) ||
-	       (k == TOK_OP && tok__is(p, ti, "-"));
+	return k == LEX_NUMBER || k == LEX_STRING || k == LEX_CHAR || is_literal_word(p, ti) ||
+	       (k == LEX_OP && lex__is(&p->lex, ti, "-"));
 }
 
 static int parser__literal(struct parser *p, struct literal *l)
 {
-	const struct tok *t = parser__peek(p);
+	const struct lex_tok *t = parser__peek(p);
 	int ti = p->pos, err;
 	char buf[40];
 
 	memset(l, 0, sizeof(*l));
 	l->first = ti;
-	if (t->kind == TOK_OP && tok__is(p, ti, "-")) {
+	if (t->kind == LEX_OP && lex__is(&p->lex, ti, "-")) {
 		ti++;
-		if (p->toks[ti].kind != TOK_NUMBER)
-			return parser__fail(p, ti, "expected a number after '-'");
+		if (p->lex.toks[ti].kind != LEX_NUMBER)
+			return lex__fail(&p->lex, ti, "expected a number after '-'");
 		err = parser__number(p, ti, l);
 		if (err)
 			return err;
 		if (l->kind == L_DUR)
-			return parser__fail(p, l->first, "a duration cannot be negative");
+			return lex__fail(&p->lex, l->first, "a duration cannot be negative");
 		l->val = -l->val;
-	} else if (t->kind == TOK_NUMBER) {
+	} else if (t->kind == LEX_NUMBER) {
 		err = parser__number(p, ti, l);
-	} else if (t->kind == TOK_STRING) {
+	} else if (t->kind == LEX_STRING) {
 		err = parser__string(p, ti, l);
-	} else if (t->kind == TOK_CHAR) {
+	} else if (t->kind == LEX_CHAR) {
 		err = parser__char(p, ti, l);
-	} else if (tok__is(p, ti, "NULL")) {
+	} else if (lex__is(&p->lex, ti, "NULL")) {
 		l->kind = L_NULL;
 		err = 0;
-	} else if (tok__is(p, ti, "true") || tok__is(p, ti, "false")) {
+	} else if (lex__is(&p->lex, ti, "true") || lex__is(&p->lex, ti, "false")) {
 		l->kind = L_BOOL;
-		l->val = tok__is(p, ti, "true");
+		l->val = lex__is(&p->lex, ti, "true");
 		err = 0;
-	} else if (t->kind == TOK_IDENT) {
-		return parser__fail(
-			p, ti,
-			"'%s' is not a literal: compare with a number, \"string\", 'c', "
-			"NULL, true, false or a duration",
-			tok__text(p, ti, buf, sizeof(buf)));
+	} else if (t->kind == LEX_IDENT) {
+		return lex__fail(&p->lex, ti,
+				 "'%s' is not a literal: compare with a number, \"string\", 'c', "
+				 "NULL, true, false or a duration",
+				 tok__text(p, ti, buf, sizeof(buf)));
 	} else {
-		return parser__fail(p, ti,
-				    "expected a number, \"string\", 'c', NULL, true, false or a "
-				    "duration, found '%s'",
-				    tok__text(p, ti, buf, sizeof(buf)));
+		return lex__fail(&p->lex, ti,
+				 "expected a number, \"string\", 'c', NULL, true, false or a "
+				 "duration, found '%s'",
+				 tok__text(p, ti, buf, sizeof(buf)));
 	}
 	if (err)
 		return err;
@@ -534,10 +405,10 @@ static int parser__literal(struct parser *p, struct literal *l)
 /* "arg0".."arg9": the register number, or -1. */
 static int arg_number(const struct parser *p, int ti)
 {
-	const struct tok *t = &p->toks[ti];
-	const char *s = p->text + t->off;
+	const struct lex_tok *t = &p->lex.toks[ti];
+	const char *s = p->lex.text + t->off;
 
-	if (t->kind != TOK_IDENT || t->len != 4 || memcmp(s, "arg", 3) ||
+	if (t->kind != LEX_IDENT || t->len != 4 || memcmp(s, "arg", 3) ||
 	    !isdigit((unsigned char)s[3]))
 		return -1;
 	return s[3] - '0';
@@ -597,8 +468,9 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 	case WM_T_INT:
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
-			return parser__fail(p, o->tok, "'%s' is '%s' of %d bytes: not comparable",
-					    what, t->name, t->size);
+			return lex__fail(&p->lex, o->tok,
+					 "'%s' is '%s' of %d bytes: not comparable", what, t->name,
+					 t->size);
 		o->size = t->size;
 		o->is_signed = t->is_signed;
 		return 0;
@@ -618,8 +490,8 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		return 0;
 	case WM_T_UNKNOWN:
 		if (t->size > 8)
-			return parser__fail(
-				p, o->tok,
+			return lex__fail(
+				&p->lex, o->tok,
 				"'%s' is '%s' (%d bytes): only integers, characters, bool, "
 				"pointers and strings compare",
 				what, t->name, t->size);
@@ -628,17 +500,17 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		o->is_signed = true;
 		return 0;
 	case WM_T_FLOAT:
-		return parser__fail(p, o->tok,
-				    "'%s' is '%s': floating-point values travel in SSE registers, "
-				    "which a uprobe cannot read",
-				    what, t->name);
+		return lex__fail(&p->lex, o->tok,
+				 "'%s' is '%s': floating-point values travel in SSE registers, "
+				 "which a uprobe cannot read",
+				 what, t->name);
 	case WM_T_STRUCT:
-		return parser__fail(p, o->tok,
-				    "'%s' is '%s', a struct passed by value: only integers, "
-				    "characters, bool, pointers and strings compare",
-				    what, t->name);
+		return lex__fail(&p->lex, o->tok,
+				 "'%s' is '%s', a struct passed by value: only integers, "
+				 "characters, bool, pointers and strings compare",
+				 what, t->name);
 	default:
-		return parser__fail(p, o->tok, "'%s' has no value", what);
+		return lex__fail(&p->lex, o->tok, "'%s' has no value", what);
 	}
 }
 
@@ -647,7 +519,7 @@ static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8, .name 
 static int parser__operand(struct parser *p, struct operand *o)
 {
 	const struct wm_sig *sig = p->sig;
-	const struct tok *t = parser__peek(p);
+	const struct lex_tok *t = parser__peek(p);
 	const struct wm_param *pa;
 	char name[WM_NAME_MAX], list[256];
 	int ti = p->pos, reg;
@@ -656,7 +528,7 @@ static int parser__operand(struct parser *p, struct operand *o)
 	o->tok = ti;
 	tok__text(p, ti, name, sizeof(name));
 	p->pos++;
-	if (tok__is(p, ti, "latency")) {
+	if (lex__is(&p->lex, ti, "latency")) {
 		o->src = WM_EXPR_SRC_LATENCY;
 		o->kind = WM_T_INT;
 		o->size = 8;
@@ -664,22 +536,22 @@ static int parser__operand(struct parser *p, struct operand *o)
 		o->type_name = "latency";
 		return 0;
 	}
-	if (tok__is(p, ti, "ret")) {
+	if (lex__is(&p->lex, ti, "ret")) {
 		o->src = WM_EXPR_SRC_RET;
 		if (sig && sig->ret.kind == WM_T_VOID)
-			return parser__fail(p, ti,
-					    "'ret' of a void function: %s returns nothing; compare "
-					    "its arguments or latency",
-					    sig->name[0] ? sig->name : "it");
+			return lex__fail(&p->lex, ti,
+					 "'ret' of a void function: %s returns nothing; compare "
+					 "its arguments or latency",
+					 sig->name[0] ? sig->name : "it");
 		return operand__from_type(p, o, sig ? &sig->ret : &raw_type, "ret");
 	}
 	reg = arg_number(p, ti);
 	if (reg >= 0) {
 		if (reg >= WM_MAX_ARGS)
-			return parser__fail(p, ti,
-					    "no register '%s': the six integer argument registers "
-					    "are arg0..arg5",
-					    name);
+			return lex__fail(&p->lex, ti,
+					 "no register '%s': the six integer argument registers "
+					 "are arg0..arg5",
+					 name);
 		o->src = reg;
 		for (int i = 0; sig && i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 			if (plan__param_val(&sig->params[i]) == reg)
@@ -687,23 +559,23 @@ static int parser__operand(struct parser *p, struct operand *o)
 		}
 		return operand__from_type(p, o, &raw_type, name);
 	}
-	pa = sig__lookup(sig, p->text + t->off, t->len);
+	pa = sig__lookup(sig, p->lex.text + t->off, t->len);
 	if (!pa || is_keyword(pa->name)) {
 		list_params(sig, list, sizeof(list));
 		if (list[0])
-			return parser__fail(p, ti,
-					    "unknown name '%s': parameters are %s (or arg0..arg5, "
-					    "ret, latency)",
-					    name, list);
-		return parser__fail(p, ti, "unknown name '%s': use arg0..arg5, ret or latency",
-				    name);
+			return lex__fail(&p->lex, ti,
+					 "unknown name '%s': parameters are %s (or arg0..arg5, "
+					 "ret, latency)",
+					 name, list);
+		return lex__fail(&p->lex, ti, "unknown name '%s': use arg0..arg5, ret or latency",
+				 name);
 	}
 	o->src = plan__param_val(pa);
 	if (o->src < 0 && pa->type.kind != WM_T_FLOAT)
-		return parser__fail(p, ti,
-				    "'%s' is passed in memory beyond the %d stack arguments wrapmon "
-				    "reads: it cannot be compared",
-				    name, WM_MAX_STACK_VALS);
+		return lex__fail(&p->lex, ti,
+				 "'%s' is passed in memory beyond the %d stack arguments wrapmon "
+				 "reads: it cannot be compared",
+				 name, WM_MAX_STACK_VALS);
 	return operand__from_type(p, o, &pa->type, name);
 }
 
@@ -714,10 +586,10 @@ static int parser__emit(struct parser *p, int tok, const struct wm_expr_op *op)
 	struct wm_expr *e = p->out;
 
 	if (e->nr_ops >= WM_EXPR_MAX_OPS)
-		return parser__fail(p, tok,
-				    "expression too large: more than %d operations, the limit of "
-				    "the BPF evaluator; split it or simplify it",
-				    WM_EXPR_MAX_OPS);
+		return lex__fail(&p->lex, tok,
+				 "expression too large: more than %d operations, the limit of "
+				 "the BPF evaluator; split it or simplify it",
+				 WM_EXPR_MAX_OPS);
 	e->ops[e->nr_ops++] = *op;
 	if (op->code == WM_EXPR_AND || op->code == WM_EXPR_OR)
 		p->depth--;
@@ -769,21 +641,20 @@ static int parser__compile_str(struct parser *p, const struct operand *o, int cm
 
 	tok__text(p, o->tok, name, sizeof(name));
 	if (cmp != WM_CMP_EQ && cmp != WM_CMP_NE)
-		return parser__fail(p, op_tok,
-				    "'%s' is a string: it compares only with == and != (a "
-				    "trailing * matches a prefix: \"abc*\")",
-				    name);
+		return lex__fail(&p->lex, op_tok,
+				 "'%s' is a string: it compares only with == and != (a "
+				 "trailing * matches a prefix: \"abc*\")",
+				 name);
 	if (l->str_len > size)
-		return parser__fail(
-			p, l->first,
-			"the string is %d bytes, longer than --string-size %d: it could "
-			"never match",
-			l->str_len, size);
+		return lex__fail(&p->lex, l->first,
+				 "the string is %d bytes, longer than --string-size %d: it could "
+				 "never match",
+				 l->str_len, size);
 	if (e->str_used + l->str_len > WM_EXPR_STR_MAX)
-		return parser__fail(p, l->first,
-				    "too much string data: more than %d bytes of string constants, "
-				    "the limit of the BPF evaluator",
-				    WM_EXPR_STR_MAX);
+		return lex__fail(&p->lex, l->first,
+				 "too much string data: more than %d bytes of string constants, "
+				 "the limit of the BPF evaluator",
+				 WM_EXPR_STR_MAX);
 	op.code = l->prefix ? WM_EXPR_STR_PREFIX : WM_EXPR_STR;
 	op.src = o->src;
 	op.cmp = cmp;
@@ -811,35 +682,35 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	tok__text(p, o->tok, name, sizeof(name));
 
 	if (l->kind == L_DUR && !o->is_latency)
-		return parser__fail(p, l->first, "a duration compares only with latency");
+		return lex__fail(&p->lex, l->first, "a duration compares only with latency");
 	if (o->is_latency && l->kind != L_DUR)
-		return parser__fail(p, l->first,
-				    "latency compares with a duration: 1ms, 250us, 2s, 100ns");
+		return lex__fail(&p->lex, l->first,
+				 "latency compares with a duration: 1ms, 250us, 2s, 100ns");
 	if (o->kind == WM_T_STR) {
 		if (l->kind == L_STR)
 			return parser__compile_str(p, o, cmp, l, op_tok);
 		if (l->kind != L_NULL)
-			return parser__fail(p, l->first,
-					    "'%s' is a string ('%s'): compare it with \"text\", "
-					    "\"prefix*\" or NULL",
-					    name, tn);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is a string ('%s'): compare it with \"text\", "
+					 "\"prefix*\" or NULL",
+					 name, tn);
 		if (!is_eq)
-			return parser__fail(p, op_tok,
-					    "'%s' compares with NULL only with == and !=", name);
+			return lex__fail(&p->lex, op_tok,
+					 "'%s' compares with NULL only with == and !=", name);
 	} else if (l->kind == L_STR) {
-		return parser__fail(p, l->first,
-				    "'%s' is '%s', not a string (only char * is read as one)", name,
-				    tn);
+		return lex__fail(&p->lex, l->first,
+				 "'%s' is '%s', not a string (only char * is read as one)", name,
+				 tn);
 	}
 
 	switch (o->kind) {
 	case WM_T_BOOL:
 		if (!is_eq)
-			return parser__fail(
-				p, op_tok, "'%s' is 'bool': use == or != with true or false", name);
+			return lex__fail(&p->lex, op_tok,
+					 "'%s' is 'bool': use == or != with true or false", name);
 		if (!(l->kind == L_BOOL || (l->kind == L_INT && (v == 0 || v == 1))))
-			return parser__fail(p, l->first,
-					    "'%s' is 'bool': compare it with true or false", name);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is 'bool': compare it with true or false", name);
 		/* b == true is b != 0: any non-zero byte is true. */
 		op.code = WM_EXPR_CMP;
 		op.src = o->src;
@@ -849,9 +720,9 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 		return parser__emit(p, first_tok, &op);
 	case WM_T_PTR:
 		if (l->kind == L_CHAR || l->kind == L_BOOL)
-			return parser__fail(p, l->first,
-					    "'%s' is '%s': compare it with NULL or an address",
-					    name, tn);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is '%s': compare it with NULL or an address", name,
+					 tn);
 		op.hint = WM_HINT_PTR;
 		break;
 	case WM_T_STR:
@@ -866,13 +737,13 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 			break;
 		}
 		if (l->kind == L_NULL && o->kind != WM_T_UNKNOWN)
-			return parser__fail(p, l->first,
-					    "'%s' is '%s', not a pointer: compare it with a number",
-					    name, tn);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is '%s', not a pointer: compare it with a number",
+					 name, tn);
 		if (l->kind == L_BOOL)
-			return parser__fail(p, l->first,
-					    "'%s' is '%s', not bool: compare it with a number",
-					    name, tn);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is '%s', not bool: compare it with a number", name,
+					 tn);
 		break;
 	}
 	if (l->kind == L_CHAR)
@@ -892,10 +763,10 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 	if (is_eq) {
 		/* As C converts: -1 is all ones for an unsigned type, 0xffffffff is -1 for int. */
 		if (v < -((i128)1 << (bits - 1)) || v > ((i128)1 << bits) - 1)
-			return parser__fail(p, l->first,
-					    "'%s' is out of range for '%s' ('%s': %s..%s)",
-					    toks__text(p, l->first, l->last, lit, sizeof(lit)),
-					    name, tn, lo, hi);
+			return lex__fail(&p->lex, l->first,
+					 "'%s' is out of range for '%s' ('%s': %s..%s)",
+					 toks__text(p, l->first, l->last, lit, sizeof(lit)), name,
+					 tn, lo, hi);
 	} else {
 		/* An ordering that cannot depend on the value is a mistake: say so. */
 		int always = -1;
@@ -911,13 +782,13 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 		if (always >= 0)
 			toks__text(p, first_tok, last_tok, written, sizeof(written));
 		if (always >= 0 && !o->is_signed && v <= 0)
-			return parser__fail(p, first_tok,
-					    "'%s' is always %s: '%s' is '%s', which is unsigned",
-					    written, always ? "true" : "false", name, tn);
+			return lex__fail(&p->lex, first_tok,
+					 "'%s' is always %s: '%s' is '%s', which is unsigned",
+					 written, always ? "true" : "false", name, tn);
 		if (always >= 0)
-			return parser__fail(p, first_tok,
-					    "'%s' is always %s: '%s' is '%s' (%s..%s)", written,
-					    always ? "true" : "false", name, tn, lo, hi);
+			return lex__fail(&p->lex, first_tok,
+					 "'%s' is always %s: '%s' is '%s' (%s..%s)", written,
+					 always ? "true" : "false", name, tn, lo, hi);
 	}
 	op.code = WM_EXPR_CMP;
 	op.src = o->src;
@@ -930,26 +801,27 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 
 static bool starts_operand(const struct parser *p, int ti)
 {
-	return p->toks[ti].kind == TOK_IDENT && !is_literal_word(p, ti);
+	return p->lex.toks[ti].kind == LEX_IDENT && !is_literal_word(p, ti);
 }
 
 /* A name that parser__operand() would accept. */
 static bool is_operand_name(const struct parser *p, int ti)
 {
-	const struct tok *t = &p->toks[ti];
+	const struct lex_tok *t = &p->lex.toks[ti];
 
 	if (!starts_operand(p, ti))
 		return false;
-	if (tok__is(p, ti, "ret") || tok__is(p, ti, "latency") || arg_number(p, ti) >= 0)
+	if (lex__is(&p->lex, ti, "ret") || lex__is(&p->lex, ti, "latency") ||
+	    arg_number(p, ti) >= 0)
 		return true;
-	return sig__lookup(p->sig, p->text + t->off, t->len) != NULL;
+	return sig__lookup(p->sig, p->lex.text + t->off, t->len) != NULL;
 }
 
 /* "c == BLUE": an enumerator of the operand's enum, as its number. */
 static int parser__enumerator(struct parser *p, const struct operand *o, struct literal *l)
 {
 	const struct wm_type *t = o->type;
-	const struct tok *tk = parser__peek(p);
+	const struct lex_tok *tk = parser__peek(p);
 	char name[WM_NAME_MAX], list[256] = "";
 	int ti = p->pos;
 
@@ -958,10 +830,12 @@ static int parser__enumerator(struct parser *p, const struct operand *o, struct 
 	for (unsigned int i = 0; i < t->nr_enums; i++) {
 		const struct wm_enumval *e;
 
-		if (t->first_enum + i >= WM_SIG_MAX_ENUMS || (int)(t->first_enum + i) >= p->sig->nr_enums)
+		if (t->first_enum + i >= WM_SIG_MAX_ENUMS ||
+		    (int)(t->first_enum + i) >= p->sig->nr_enums)
 			break;
 		e = &p->sig->enums[t->first_enum + i];
-		if (strlen(e->name) == (size_t)tk->len && !memcmp(e->name, p->text + tk->off, tk->len)) {
+		if (strlen(e->name) == (size_t)tk->len &&
+		    !memcmp(e->name, p->lex.text + tk->off, tk->len)) {
 			l->kind = L_INT;
 			l->val = e->value;
 			p->pos++;
@@ -975,8 +849,9 @@ static int parser__enumerator(struct parser *p, const struct operand *o, struct 
 			sig__append(list, sizeof(list), ", ...");
 		}
 	}
-	return parser__fail(p, ti, "'%s' is not an enumerator of '%s': use one of %s, or a number",
-			    tok__text(p, ti, name, sizeof(name)), t->name, list[0] ? list : "none");
+	return lex__fail(&p->lex, ti,
+			 "'%s' is not an enumerator of '%s': use one of %s, or a number",
+			 tok__text(p, ti, name, sizeof(name)), t->name, list[0] ? list : "none");
 }
 
 static int parser__comparison(struct parser *p)
@@ -999,17 +874,18 @@ static int parser__comparison(struct parser *p)
 				};
 				return parser__compile(p, &o, WM_CMP_EQ, &l, first, first);
 			}
-			return parser__fail(p, p->pos, "expected ==, !=, <, <=, > or >= after '%s'",
-					    tok__text(p, first, a, sizeof(a)));
+			return lex__fail(&p->lex, p->pos,
+					 "expected ==, !=, <, <=, > or >= after '%s'",
+					 tok__text(p, first, a, sizeof(a)));
 		}
 		op_tok = p->pos++;
 		if (is_operand_name(p, p->pos))
-			return parser__fail(p, p->pos,
-					    "'%s' %s '%s': compare an operand with a literal, not "
-					    "with another operand",
-					    tok__text(p, first, a, sizeof(a)), cmp_text[cmp],
-					    tok__text(p, p->pos, b, sizeof(b)));
-		if (o.type && o.type->kind == WM_T_ENUM && parser__peek(p)->kind == TOK_IDENT &&
+			return lex__fail(&p->lex, p->pos,
+					 "'%s' %s '%s': compare an operand with a literal, not "
+					 "with another operand",
+					 tok__text(p, first, a, sizeof(a)), cmp_text[cmp],
+					 tok__text(p, p->pos, b, sizeof(b)));
+		if (o.type && o.type->kind == WM_T_ENUM && parser__peek(p)->kind == LEX_IDENT &&
 		    !is_literal_word(p, p->pos))
 			err = parser__enumerator(p, &o, &l);
 		else
@@ -1019,31 +895,31 @@ static int parser__comparison(struct parser *p)
 		return parser__compile(p, &o, cmp, &l, first, op_tok);
 	}
 	if (!starts_literal(p, first)) {
-		if (parser__peek(p)->kind == TOK_END)
-			return parser__fail(p, first,
-					    first == 0 ?
-						    "empty expression: write a comparison such "
-						    "as 'ret < 0'" :
-						    "expected a comparison, found end of text");
-		return parser__fail(p, first, "expected a comparison, found '%s'",
-				    tok__text(p, first, a, sizeof(a)));
+		if (parser__peek(p)->kind == LEX_END)
+			return lex__fail(&p->lex, first,
+					 first == 0 ? "empty expression: write a comparison such "
+						      "as 'ret < 0'" :
+						      "expected a comparison, found end of text");
+		return lex__fail(&p->lex, first, "expected a comparison, found '%s'",
+				 tok__text(p, first, a, sizeof(a)));
 	}
 	err = parser__literal(p, &l);
 	if (err)
 		return err;
 	cmp = parser__cmp(p);
 	if (cmp < 0)
-		return parser__fail(p, p->pos,
-				    "expected ==, !=, <, <=, > or >= after the literal, then an "
-				    "operand");
+		return lex__fail(&p->lex, p->pos,
+				 "expected ==, !=, <, <=, > or >= after the literal, then an "
+				 "operand");
 	op_tok = p->pos++;
 	if (!starts_operand(p, p->pos)) {
 		if (starts_literal(p, p->pos))
-			return parser__fail(p, p->pos,
-					    "two literals: one side must be a parameter, ret or "
-					    "latency");
-		return parser__fail(p, p->pos, "expected a parameter, ret or latency, found '%s'",
-				    tok__text(p, p->pos, a, sizeof(a)));
+			return lex__fail(&p->lex, p->pos,
+					 "two literals: one side must be a parameter, ret or "
+					 "latency");
+		return lex__fail(&p->lex, p->pos,
+				 "expected a parameter, ret or latency, found '%s'",
+				 tok__text(p, p->pos, a, sizeof(a)));
 	}
 	err = parser__operand(p, &o);
 	if (err)
@@ -1061,8 +937,8 @@ static int parser__primary(struct parser *p)
 	if (!parser__at(p, "("))
 		return parser__comparison(p);
 	if (p->nesting >= MAX_NESTING)
-		return parser__fail(p, open, "parentheses nested too deeply (more than %d)",
-				    MAX_NESTING);
+		return lex__fail(&p->lex, open, "parentheses nested too deeply (more than %d)",
+				 MAX_NESTING);
 	p->pos++;
 	p->nesting++;
 	err = parser__or(p);
@@ -1073,10 +949,10 @@ static int parser__primary(struct parser *p)
 		p->pos++;
 		return 0;
 	}
-	if (parser__peek(p)->kind == TOK_END)
-		return parser__fail(p, open, "unbalanced '(': add the matching ')'");
-	return parser__fail(p, p->pos, "expected ')', '&&' or '||', found '%s'",
-			    tok__text(p, p->pos, buf, sizeof(buf)));
+	if (parser__peek(p)->kind == LEX_END)
+		return lex__fail(&p->lex, open, "unbalanced '(': add the matching ')'");
+	return lex__fail(&p->lex, p->pos, "expected ')', '&&' or '||', found '%s'",
+			 tok__text(p, p->pos, buf, sizeof(buf)));
 }
 
 static int parser__unary(struct parser *p)
@@ -1087,10 +963,10 @@ static int parser__unary(struct parser *p)
 	/* Iterative, so a long run of '!' costs no C stack: the op limit ends it. */
 	while (parser__at(p, "!")) {
 		if (n > WM_EXPR_MAX_OPS)
-			return parser__fail(p, p->pos,
-					    "expression too large: more than %d operations, the "
-					    "limit of the BPF evaluator; split it or simplify it",
-					    WM_EXPR_MAX_OPS);
+			return lex__fail(&p->lex, p->pos,
+					 "expression too large: more than %d operations, the "
+					 "limit of the BPF evaluator; split it or simplify it",
+					 WM_EXPR_MAX_OPS);
 		nots[n++] = p->pos++;
 	}
 	err = parser__primary(p);
@@ -1133,43 +1009,41 @@ int expr__parse(const char *text, const struct wm_sig *sig, int string_size, str
 		int *err_col, char *err, size_t errsz)
 {
 	struct parser p = {
-		.text = text ? text : "",
 		.sig = sig,
 		.string_size =
 			string_size > 0 && string_size < WM_STR_MAX ? string_size : WM_STR_MAX,
 		.out = out,
-		.err_col = err_col,
-		.err = err,
-		.errsz = errsz,
 	};
 	char buf[40];
 	int ret;
 
-	if (err_col)
-		*err_col = 0;
-	if (err && errsz)
-		err[0] = '\0';
+	lex__init(&p.lex, text, err_col, err, errsz);
 	memset(out, 0, sizeof(*out));
 
-	ret = parser__lex(&p);
+	p.scratch = malloc(strlen(p.lex.text) + 1);
+	if (!p.scratch) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	ret = lex__split(&p.lex, &expr_syntax);
 	if (ret)
 		goto cleanup;
 	ret = parser__or(&p);
 	if (ret)
 		goto cleanup;
-	if (parser__peek(&p)->kind != TOK_END) {
+	if (parser__peek(&p)->kind != LEX_END) {
 		if (parser__at(&p, ")"))
-			ret = parser__fail(&p, p.pos, "unmatched ')'");
+			ret = lex__fail(&p.lex, p.pos, "unmatched ')'");
 		else
-			ret = parser__fail(&p, p.pos,
-					   "expected '&&', '||' or the end of the expression, "
-					   "found '%s'",
-					   tok__text(&p, p.pos, buf, sizeof(buf)));
+			ret = lex__fail(&p.lex, p.pos,
+					"expected '&&', '||' or the end of the expression, "
+					"found '%s'",
+					tok__text(&p, p.pos, buf, sizeof(buf)));
 	}
 cleanup:
 	if (ret)
 		memset(out, 0, sizeof(*out));
-	free(p.toks);
+	lex__free(&p.lex);
 	free(p.scratch);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe/tracer.h"
+#include "util/grow.h"
 #include "wrapmon.skel.h"
 
 /* The kernel's own "operation not supported" (not in userspace errno.h). */
@@ -18,13 +19,13 @@
 struct tracer {
 	struct wrapmon *skel;
 	struct bpf_link **links;
-	int nr_links;
+	int nr_links, cap_links;
 	bool multi;
-	bool sleepable;		/* the sleepable programs are loaded */
+	bool sleepable;			 /* the sleepable programs are loaded */
 	struct bpf_program *entry, *ret; /* the pair in use */
 	int nr_cpus;
 	__u32 *skipped;
-	int nr_skipped;
+	int nr_skipped, cap_skipped;
 };
 
 bool tracer__kernel_has_uprobe_multi(void)
@@ -53,25 +54,18 @@ void tracer__free(struct tracer *t)
 
 static int add_link(struct tracer *t, struct bpf_link *link)
 {
-	struct bpf_link **l;
-
-	l = realloc(t->links, (t->nr_links + 1) * sizeof(*l));
-	if (!l) {
+	if (grow__array_int(&t->links, &t->cap_links, t->nr_links + 1, sizeof(*t->links))) {
 		bpf_link__destroy(link);
 		return -ENOMEM;
 	}
-	t->links = l;
 	t->links[t->nr_links++] = link;
 	return 0;
 }
 
 static int skip(struct tracer *t, __u32 id)
 {
-	__u32 *s = realloc(t->skipped, (t->nr_skipped + 1) * sizeof(*s));
-
-	if (!s)
+	if (grow__array_int(&t->skipped, &t->cap_skipped, t->nr_skipped + 1, sizeof(*t->skipped)))
 		return -ENOMEM;
-	t->skipped = s;
 	t->skipped[t->nr_skipped++] = id;
 	return 0;
 }
@@ -84,8 +78,7 @@ static int skip(struct tracer *t, __u32 id)
 static int attach_range(struct tracer *t, const struct tracer_opts *opts, const char *path,
 			unsigned long *offs, __u64 *cookies, int cnt, char *err, size_t errsz)
 {
-	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies,
-		    .cnt = cnt);
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies, .cnt = cnt);
 	struct bpf_link *entry, *ret_link;
 	int ret, half;
 
@@ -200,7 +193,8 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 			}
 			if (!link) {
 				ret = -errno;
-				snprintf(err, errsz, "cannot attach a %s probe at offset 0x%lx (%s)",
+				snprintf(err, errsz,
+					 "cannot attach a %s probe at offset 0x%lx (%s)",
 					 ret_probe ? "return" : "entry", probes[i].file_off,
 					 strerror(-ret));
 				return ret;
@@ -214,8 +208,8 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 }
 
 /* Open, size and load the BPF object, with the sleepable programs or the others. */
-static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
-			__u32 rec_data_max, bool has_exprs, bool sleepable)
+static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
+			bool has_exprs, bool sleepable)
 {
 	struct bpf_program *prog;
 	struct wrapmon *sk;
@@ -245,7 +239,8 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		t->entry = sleepable ? sk->progs.wm_entry_single_s : sk->progs.wm_entry_single;
 		t->ret = sleepable ? sk->progs.wm_return_single_s : sk->progs.wm_return_single;
 	}
-	bpf_object__for_each_program(prog, sk->obj) {
+	bpf_object__for_each_program(prog, sk->obj)
+	{
 		const char *sec = bpf_program__section_name(prog);
 		bool probe = !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
 
@@ -304,7 +299,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	if (ret) {
 		snprintf(err, errsz,
 			 "cannot load the BPF programs (%s): the kernel needs BTF, ring buffers, "
-			 "task storage and bpf_loop (Linux >= 5.17); run with -vv for the verifier log",
+			 "task storage and bpf_loop (Linux >= 5.17); run with -vv for the verifier "
+			 "log",
 			 strerror(-ret));
 		goto cleanup;
 	}

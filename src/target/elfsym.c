@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "target/resolve.h"
+#include "target/elfsym.h"
+#include "util/grow.h"
 
 #ifndef VERSYM_HIDDEN
 #define VERSYM_HIDDEN 0x8000
@@ -54,27 +55,9 @@ static int collect__add(struct collect *c, const char *name, const struct sym_tm
 {
 	size_t len = strlen(name) + 1;
 
-	if (c->nr == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct sym_tmp *tmp = realloc(c->syms, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		c->syms = tmp;
-		c->cap = cap;
-	}
-	if (c->strs_len + len > c->strs_cap) {
-		size_t cap = c->strs_cap ? c->strs_cap : 4096;
-		char *tmp;
-
-		while (cap < c->strs_len + len)
-			cap *= 2;
-		tmp = realloc(c->strs, cap);
-		if (!tmp)
-			return -ENOMEM;
-		c->strs = tmp;
-		c->strs_cap = cap;
-	}
+	if (grow__array(&c->syms, &c->cap, c->nr + 1, sizeof(*c->syms)) ||
+	    grow__array(&c->strs, &c->strs_cap, c->strs_len + len, 1))
+		return -ENOMEM;
 	memcpy(c->strs + c->strs_len, name, len);
 	c->syms[c->nr] = *s;
 	c->syms[c->nr].name_off = c->strs_len;

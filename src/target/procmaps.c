@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/resolve.h"
+#include "target/procmaps.h"
+#include "util/grow.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -148,7 +149,7 @@ int procmaps__parse(const char *text, struct wm_mapping **out)
 
 int procmaps__parse_flags(const char *text, unsigned int flags, struct wm_mapping **out)
 {
-	struct wm_mapping *maps = NULL, *tmp;
+	struct wm_mapping *maps = NULL;
 	const char *line, *nl;
 	int n = 0, cap = 0, err;
 
@@ -168,15 +169,9 @@ int procmaps__parse_flags(const char *text, unsigned int flags, struct wm_mappin
 			goto cleanup;
 		if (err == 0)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			tmp = realloc(maps, cap * sizeof(*maps));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			maps = tmp;
-		}
+		err = grow__array_int(&maps, &cap, n + 1, sizeof(*maps));
+		if (err)
+			goto cleanup;
 		maps[n++] = m;
 	}
 

@@ -17,7 +17,11 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/grow.h"
+#include "util/opts.h"
 #include "target/demangle.h"
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/resolve.h"
 
 /* include/linux/sched.h: not exported to user space. */
@@ -134,16 +138,9 @@ static int walk_in_root(int rootfd, const char *path)
 			ret = -ENOTDIR;
 			goto cleanup;
 		}
-		if (depth == cap) {
-			int *s = realloc(stack, (cap ? cap * 2 : 16) * sizeof(*s));
-
-			if (!s) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			stack = s;
-			cap = cap ? cap * 2 : 16;
-		}
+		ret = grow__array_int(&stack, &cap, depth + 1, sizeof(*stack));
+		if (ret)
+			goto cleanup;
 		stack[depth++] = fd;
 		fd = -1;
 	}
@@ -229,15 +226,8 @@ static int resolver__add(struct wm_resolver *r, const char *path, int fd, const 
 	char *copy;
 	int err;
 
-	if (r->nr_objs == r->cap_objs) {
-		int cap = r->cap_objs ? r->cap_objs * 2 : 16;
-
-		o = realloc(r->objs, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		r->objs = o;
-		r->cap_objs = cap;
-	}
+	if (grow__array_int(&r->objs, &r->cap_objs, r->nr_objs + 1, sizeof(*r->objs)))
+		return -ENOMEM;
 	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
@@ -305,7 +295,7 @@ int resolver__obj_fd(const struct wm_resolver *r, int idx)
 int proc__read_file(const char *path, char **out)
 {
 	size_t len = 0, cap = 4096;
-	char *buf = NULL, *tmp;
+	char *buf = NULL;
 	int fd, err = 0;
 	ssize_t n;
 
@@ -318,15 +308,10 @@ int proc__read_file(const char *path, char **out)
 		goto cleanup;
 	}
 	for (;;) {
-		if (cap - len < 2) {
-			tmp = realloc(buf, cap * 2);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			buf = tmp;
-			cap *= 2;
-		}
+		/* Room to read a byte more and the NUL. */
+		err = grow__array(&buf, &cap, len + 2, 1);
+		if (err)
+			goto cleanup;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -364,7 +349,7 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	ret = proc__read_file(path, &stat);
 	if (ret == -ENOENT || ret == -ESRCH) {
 		err__set(err, errsz, "process %d does not exist: check the PID (ps -p %d)", pid,
-			pid);
+			 pid);
 		return -ESRCH;
 	}
 	if (ret) {
@@ -380,15 +365,15 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 	}
 	if (state == 'Z' || state == 'X') {
 		err__set(err, errsz,
-			"process %d is a zombie: it has exited and waits for its parent to reap "
-			"it, there is no code left to trace",
-			pid);
+			 "process %d is a zombie: it has exited and waits for its parent to reap "
+			 "it, there is no code left to trace",
+			 pid);
 		ret = -ESRCH;
 		goto cleanup;
 	}
 	if (flags & WM_PF_KTHREAD) {
 		err__set(err, errsz,
-			"process %d is a kernel thread: wrapmon traces user-space processes", pid);
+			 "process %d is a kernel thread: wrapmon traces user-space processes", pid);
 		ret = -ESRCH;
 	}
 
@@ -397,13 +382,29 @@ cleanup:
 	return ret;
 }
 
+/*
+ * A process that shows no executable or no mappings: gone (check_process()
+ * says so), or else a kernel thread. Always an error.
+ */
+static int no_user_code(pid_t pid, char *err, size_t errsz)
+{
+	int ret = check_process(pid, err, errsz);
+
+	if (ret)
+		return ret;
+	err__set(err, errsz, "process %d is a kernel thread: wrapmon traces user-space processes",
+		 pid);
+	return -ESRCH;
+}
+
 static void set_access_err(pid_t pid, const char *what, int ret, char *err, size_t errsz)
 {
 	if (geteuid())
 		err__set(err, errsz, "cannot read %s of process %d: %s; run wrapmon as root", what,
-			pid, strerror(-ret));
+			 pid, strerror(-ret));
 	else
-		err__set(err, errsz,
+		err__set(
+			err, errsz,
 			"cannot read %s of process %d: %s; even root needs CAP_SYS_PTRACE over the "
 			"target (check the container's capabilities and kernel.yama.ptrace_scope)",
 			what, pid, strerror(-ret));
@@ -437,7 +438,7 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (stat(proc, &want)) {
 		ret = -errno;
 		err__set(err, errsz, "cannot open the executable of process %d (%s): %s", r->pid,
-			exe, strerror(-ret));
+			 exe, strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	fd = open_elf_fd(r->rootfd, exe, &st);
@@ -450,17 +451,17 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (fd < 0) {
 		if (fd == -ENOEXEC)
 			err__set(err, errsz, "the executable of process %d (%s) is not an ELF file",
-				r->pid, exe);
+				 r->pid, exe);
 		else
 			err__set(err, errsz, "cannot open the executable of process %d (%s): %s",
-				r->pid, exe, strerror(-fd));
+				 r->pid, exe, strerror(-fd));
 		return fd;
 	}
 	ret = resolver__add(r, exe, fd, &st);
 	if (ret) {
 		close(fd);
 		err__set(err, errsz, "cannot read the symbols of %s (process %d): %s", exe, r->pid,
-			strerror(-ret));
+			 strerror(-ret));
 	}
 	return ret;
 }
@@ -504,7 +505,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	*out = NULL;
 	if (pid <= 0) {
 		err__set(err, errsz, "invalid PID %d: give the positive PID of a running process",
-			pid);
+			 pid);
 		return -EINVAL;
 	}
 	ret = check_process(pid, err, errsz);
@@ -525,14 +526,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			set_access_err(pid, "the executable", ret, err, errsz);
 		} else if (ret == -ENOENT) {
 			/* Gone in the meantime, or a kernel thread with no executable. */
-			ret = check_process(pid, err, errsz);
-			if (!ret) {
-				err__set(err, errsz,
-					"process %d is a kernel thread: wrapmon traces user-space "
-					"processes",
-					pid);
-				ret = -ESRCH;
-			}
+			ret = no_user_code(pid, err, errsz);
 		} else {
 			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
 		}
@@ -556,14 +550,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	}
 	if (!*text) {
 		/* An exited process that still has /proc entries maps nothing either. */
-		ret = check_process(pid, err, errsz);
-		if (!ret) {
-			err__set(err, errsz,
-				"process %d is a kernel thread: wrapmon traces user-space "
-				"processes",
-				pid);
-			ret = -ESRCH;
-		}
+		ret = no_user_code(pid, err, errsz);
 		goto cleanup;
 	}
 	nr_maps = procmaps__parse(text, &maps);
@@ -633,31 +620,18 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 			struct wm_resolver **out, char *err, size_t errsz)
 {
 	struct wm_resolver *r = NULL;
-	const char *root = NULL;
+	const char *root;
 	int i, fd, ret = 0;
 
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (opts) {
-		size_t known = offsetof(struct wm_resolver_opts, wm_resolver_opts__last_field) +
-			       sizeof(opts->wm_resolver_opts__last_field);
-		const char *p;
-
-		if (opts->sz < sizeof(opts->sz)) {
-			err__set(err, errsz, "wm_resolver_opts: sz is not set");
-			return -EINVAL;
-		}
-		/* Newer callers may pass fields this code does not know: they must be 0. */
-		for (p = (const char *)opts + known; p < (const char *)opts + opts->sz; p++) {
-			if (*p) {
-				err__set(err, errsz, "wm_resolver_opts: unknown non-zero fields");
-				return -EINVAL;
-			}
-		}
-		if (opts->sz >= known)
-			root = opts->root;
+	if (!OPTS_VALID(opts)) {
+		err__set(err, errsz,
+			 "wm_resolver_opts: sz is not set, or unknown fields are non-zero");
+		return -EINVAL;
 	}
+	root = OPTS_GET(opts, root, NULL);
 	if (!paths || n <= 0) {
 		err__set(err, errsz, "no objects given");
 		return -EINVAL;
@@ -673,7 +647,7 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		if (r->rootfd < 0) {
 			ret = -errno;
 			err__set(err, errsz, "cannot open root directory %s: %s", root,
-				strerror(-ret));
+				 strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -693,15 +667,15 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 				err__set(err, errsz, "%s is not an ELF object", paths[i]);
 			else
 				err__set(err, errsz, "cannot open %s%s%s: %s", paths[i],
-					r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
-					strerror(-ret));
+					 r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
+					 strerror(-ret));
 			goto cleanup;
 		}
 		ret = resolver__add(r, paths[i], fd, &st);
 		if (ret) {
 			close(fd);
 			err__set(err, errsz, "cannot read the symbols of %s: %s", paths[i],
-				strerror(-ret));
+				 strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -922,10 +896,10 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 	if (r->pid)
 		snprintf(where, sizeof(where), " of process %d", r->pid);
 	err__set(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
-		name, pattern ? "matches no function in" : "not found in", nsel,
-		nsel == 1 ? "" : "s", where, objs.buf,
-		c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
-		c.n ? names.buf : "");
+		 name, pattern ? "matches no function in" : "not found in", nsel,
+		 nsel == 1 ? "" : "s", where, objs.buf,
+		 c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
+		 c.n ? names.buf : "");
 	return -ENOENT;
 }
 
@@ -957,15 +931,8 @@ static int matches__add(struct matches *ms, int obj, const struct wm_sym *s)
 {
 	struct wm_match *m;
 
-	if (ms->n == ms->cap) {
-		int cap = ms->cap ? ms->cap * 2 : 16;
-
-		m = realloc(ms->m, cap * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		ms->m = m;
-		ms->cap = cap;
-	}
+	if (grow__array_int(&ms->m, &ms->cap, ms->n + 1, sizeof(*ms->m)))
+		return -ENOMEM;
 	m = &ms->m[ms->n++];
 	memset(m, 0, sizeof(*m));
 	m->obj = obj;
@@ -1066,9 +1033,9 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			last = ms->m[i].obj;
 		}
 		err__set(err, errsz,
-			"symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
-			"LIB:%s or /path/to/obj:%s",
-			name, nobjs, list.buf, name, name);
+			 "symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
+			 "LIB:%s or /path/to/obj:%s",
+			 name, nobjs, list.buf, name, name);
 		return -EEXIST;
 	}
 	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
@@ -1078,9 +1045,9 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			sbuf__item(&list, addr);
 		}
 		err__set(err, errsz,
-			"symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
-			"functions in different files; the pattern '[%c]%s' traces every copy",
-			name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
+			 "symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
+			 "functions in different files; the pattern '[%c]%s' traces every copy",
+			 name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
 		return -EEXIST;
 	}
 	return 0;
@@ -1180,9 +1147,8 @@ static int check_overloads(const char *name, struct matches *ms, char *err, size
 		if (j == i)
 			sbuf__item(&list, d);
 	}
-	err__set(err, errsz,
-		 "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name, list.buf,
-		 d);
+	err__set(err, errsz, "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name,
+		 list.buf, d);
 	return -EEXIST;
 }
 
@@ -1206,15 +1172,16 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 	colon = scope_colon(selector);
 	if (selector[0] == '/' && !colon) {
 		err__set(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
-			selector, selector);
+			 selector, selector);
 		return -EINVAL;
 	}
 	if (colon) {
 		name = colon + 1;
 		if (colon == selector || !*name) {
 			err__set(err, errsz,
-				"selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
-				selector, !*name ? "function name after ':'" : "object before ':'");
+				 "selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
+				 selector,
+				 !*name ? "function name after ':'" : "object before ':'");
 			return -EINVAL;
 		}
 		scope = strndup(selector, colon - selector);
@@ -1252,7 +1219,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		if (r->pid)
 			snprintf(who, sizeof(who), "process %d", r->pid);
 		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s", scope,
-			who, list.buf);
+			 who, list.buf);
 		ret = -ENOENT;
 		goto cleanup;
 	}
@@ -1267,7 +1234,8 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		if (cxx)
 			ret = match_cxx(r, i, name, pattern, &ms);
 		else
-			ret = pattern ? match_pattern(r, i, name, &ms) : match_name(r, i, name, &ms);
+			ret = pattern ? match_pattern(r, i, name, &ms) :
+					match_name(r, i, name, &ms);
 	}
 	if (ret)
 		goto cleanup;

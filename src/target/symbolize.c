@@ -19,6 +19,10 @@
 
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/grow.h"
+#include "util/opts.h"
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/resolve.h"
 #include "target/symbolize.h"
 
@@ -109,15 +113,8 @@ static int obj_index(struct wm_symbolizer *s, const struct wm_mapping *m)
 	}
 	if (s->nr_objs == MAX_OBJS)
 		return -1;
-	if (s->nr_objs == s->cap_objs) {
-		int cap = s->cap_objs ? s->cap_objs * 2 : 32;
-
-		o = realloc(s->objs, cap * sizeof(*o));
-		if (!o)
-			return -1;
-		s->objs = o;
-		s->cap_objs = cap;
-	}
+	if (grow__array_int(&s->objs, &s->cap_objs, s->nr_objs + 1, sizeof(*s->objs)))
+		return -1;
 	o = &s->objs[s->nr_objs];
 	memset(o, 0, sizeof(*o));
 	o->path = strdup(m->path);
@@ -519,13 +516,9 @@ void symbolizer__format_ret(struct wm_symbolizer *s, unsigned long addr, struct 
 
 int symbolizer__new(pid_t pid, const struct wm_symbolizer_opts *opts, struct wm_symbolizer **out)
 {
-	size_t known = offsetof(struct wm_symbolizer_opts, wm_symbolizer_opts__last_field) +
-		       sizeof(opts->wm_symbolizer_opts__last_field);
-	unsigned int refresh_ms = 0;
 	struct wm_symbolizer *s = NULL;
-	bool dem = false;
+	unsigned int refresh_ms;
 	char path[64];
-	size_t i;
 	int err;
 
 	if (!out)
@@ -533,26 +526,16 @@ int symbolizer__new(pid_t pid, const struct wm_symbolizer_opts *opts, struct wm_
 	*out = NULL;
 	if (pid <= 0)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < sizeof(opts->sz))
-			return -EINVAL;
-		/* A newer caller's fields we do not know must be left zero. */
-		for (i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -EINVAL;
-		if (opts->sz >=
-		    offsetof(struct wm_symbolizer_opts, demangle) + sizeof(opts->demangle))
-			dem = opts->demangle;
-		if (opts->sz >= known)
-			refresh_ms = opts->refresh_ms;
-	}
+	if (!OPTS_VALID(opts))
+		return -EINVAL;
+	refresh_ms = OPTS_GET(opts, refresh_ms, 0);
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->pid = pid;
 	s->rootfd = -1;
-	s->demangle = dem;
+	s->demangle = OPTS_GET(opts, demangle, false);
 	s->refresh_ns =
 		(unsigned long long)(refresh_ms ? refresh_ms : REFRESH_MS_DEFAULT) * 1000000ULL;
 

@@ -28,7 +28,6 @@ struct wm_symbolizer_opts {
 	bool demangle;		 /* C++ names as "ns::f(int)" */
 	unsigned int refresh_ms; /* least time between two map re-reads; 0: 100 */
 };
-#define wm_symbolizer_opts__last_field refresh_ms
 
 struct wm_symloc {
 	const char *sym;       /* NULL: no symbol covers the address */

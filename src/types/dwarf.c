@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "types/dwarf.h"
+#include "util/grow.h"
 
 /* Type chains and origin links are followed this far, and no further. */
 #define MAX_HOPS 16
@@ -186,15 +187,8 @@ static int index__add(struct wm_dwarf *d, const char *name, Dwarf_Die *die, Dwar
 {
 	struct func_ent *e;
 
-	if (d->nr_ents == d->cap_ents) {
-		size_t cap = d->cap_ents ? d->cap_ents * 2 : 256;
-
-		e = realloc(d->ents, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		d->ents = e;
-		d->cap_ents = cap;
-	}
+	if (grow__array(&d->ents, &d->cap_ents, d->nr_ents + 1, sizeof(*d->ents)))
+		return -ENOMEM;
 	e = &d->ents[d->nr_ents++];
 	e->name = name;
 	e->pc = pc;
@@ -296,15 +290,8 @@ static int types__add(struct wm_dwarf *d, const char *name, int tag, Dwarf_Die *
 {
 	struct type_ent *e;
 
-	if (d->nr_types == d->cap_types) {
-		size_t cap = d->cap_types ? d->cap_types * 2 : 256;
-
-		e = realloc(d->types, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		d->types = e;
-		d->cap_types = cap;
-	}
+	if (grow__array(&d->types, &d->cap_types, d->nr_types + 1, sizeof(*d->types)))
+		return -ENOMEM;
 	e = &d->types[d->nr_types++];
 	e->name = name;
 	e->tag = tag;

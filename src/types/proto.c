@@ -13,34 +13,15 @@
 #include <string.h>
 
 #include "types/proto.h"
+#include "util/lex.h"
 
 /* Function pointer parameters nest; a bound keeps hostile input cheap. */
 #define MAX_NESTING 8
 
-enum tok_kind {
-	TOK_END,
-	TOK_IDENT,
-	TOK_NUMBER,
-	TOK_STRING,
-	TOK_ELLIPSIS,
-	TOK_PUNCT, /* one of ( ) , * [ ] ; */
-};
-
-struct tok {
-	enum tok_kind kind;
-	int off; /* byte offset in the text */
-	int len;
-};
-
 struct parser {
-	const char *text;
-	struct tok *toks;
-	int nr_toks;
+	struct lex lex;
 	int pos;
 	int depth;
-	int *err_col;
-	char *err;
-	size_t errsz;
 };
 
 enum base {
@@ -95,175 +76,43 @@ static const char *const const_words[] = { "const", "__const", "__const__" };
 static const char *const volatile_words[] = { "volatile", "__volatile", "__volatile__" };
 static const char *const restrict_words[] = { "restrict", "__restrict", "__restrict__" };
 
-static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Prototypes pasted from headers often carry a comment per parameter. */
+static const struct lex_syntax proto_syntax = {
+	.quotes = "\"",
+	.punct = "(),*[];",
+	.comments = true,
+	.ellipsis = true,
+};
 
-static int parser__fail(struct parser *p, int tok, const char *fmt, ...)
+static const struct lex_tok *parser__peek(const struct parser *p, int ahead)
 {
-	va_list ap;
-
-	if (tok < 0)
-		tok = 0;
-	if (tok >= p->nr_toks)
-		tok = p->nr_toks - 1;
-	if (p->err_col)
-		*p->err_col = p->toks[tok].off + 1;
-	if (p->err && p->errsz) {
-		va_start(ap, fmt);
-		vsnprintf(p->err, p->errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
+	return lex__tok(&p->lex, p->pos + ahead);
 }
 
-static bool is_ident_start(int c)
+static bool parser__at(const struct parser *p, const char *s)
 {
-	return isalpha(c) || c == '_';
+	return lex__is(&p->lex, p->pos, s);
 }
 
-static bool is_ident_char(int c)
+static bool tok__in(const struct parser *p, int i, const char *const *words, size_t n)
 {
-	return isalnum(c) || c == '_';
-}
+	size_t k;
 
-/*
- * Split the text into tokens, dropping comments: prototypes pasted from
- * headers often carry a comment per parameter. The array always ends with
- * a TOK_END at the end of the text.
- */
-static int parser__lex(struct parser *p)
-{
-	const char *s = p->text;
-	size_t n = strlen(s);
-	int i = 0;
-
-	/* No token is shorter than a character, plus the end marker. */
-	p->toks = calloc(n + 1, sizeof(*p->toks));
-	if (!p->toks)
-		return -ENOMEM;
-
-	while (s[i]) {
-		struct tok *t = &p->toks[p->nr_toks];
-		unsigned char c = s[i];
-		int start = i;
-
-		if (isspace(c)) {
-			i++;
-			continue;
-		}
-		if (c == '/' && s[i + 1] == '*') {
-			const char *end = strstr(s + i + 2, "*/");
-
-			if (!end) {
-				t->off = i;
-				p->nr_toks++;
-				return parser__fail(p, p->nr_toks - 1, "unterminated comment");
-			}
-			i = end - s + 2;
-			continue;
-		}
-		if (c == '/' && s[i + 1] == '/') {
-			while (s[i] && s[i] != '\n')
-				i++;
-			continue;
-		}
-		t->off = start;
-		if (is_ident_start(c)) {
-			while (is_ident_char((unsigned char)s[i]))
-				i++;
-			t->kind = TOK_IDENT;
-		} else if (isdigit(c)) {
-			while (is_ident_char((unsigned char)s[i]))
-				i++;
-			t->kind = TOK_NUMBER;
-		} else if (c == '"') {
-			i++;
-			while (s[i] && s[i] != '"')
-				i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
-			if (!s[i]) {
-				p->nr_toks++;
-				return parser__fail(p, p->nr_toks - 1, "unterminated string");
-			}
-			i++;
-			t->kind = TOK_STRING;
-		} else if (c == '.' && s[i + 1] == '.' && s[i + 2] == '.') {
-			i += 3;
-			t->kind = TOK_ELLIPSIS;
-		} else if (strchr("(),*[];", c)) {
-			i++;
-			t->kind = TOK_PUNCT;
-		} else {
-			p->nr_toks++;
-			return parser__fail(p, p->nr_toks - 1, "unexpected character '%c'",
-					    isprint(c) ? c : '?');
-		}
-		t->len = i - start;
-		p->nr_toks++;
-	}
-	p->toks[p->nr_toks].kind = TOK_END;
-	p->toks[p->nr_toks].off = i;
-	p->nr_toks++;
-	return 0;
-}
-
-static const struct tok *parser__peek(const struct parser *p, int ahead)
-{
-	int i = p->pos + ahead;
-
-	return &p->toks[i < p->nr_toks ? i : p->nr_toks - 1];
-}
-
-static bool tok__is(const struct parser *p, const struct tok *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t->kind != TOK_END && (size_t)t->len == n && !memcmp(p->text + t->off, s, n);
-}
-
-static bool tok__is_punct(const struct tok *t, const char *p_text, char c)
-{
-	return t->kind == TOK_PUNCT && p_text[t->off] == c;
-}
-
-static bool parser__at(const struct parser *p, char c)
-{
-	return tok__is_punct(parser__peek(p, 0), p->text, c);
-}
-
-static bool tok__in(const struct parser *p, const struct tok *t, const char *const *words, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (tok__is(p, t, words[i]))
+	for (k = 0; k < n; k++) {
+		if (lex__is(&p->lex, i, words[k]))
 			return true;
 	}
 	return false;
 }
 
-#define TOK_IN(p, t, words) tok__in(p, t, words, sizeof(words) / sizeof(words[0]))
+#define TOK_IN(p, i, words) tok__in(p, i, words, sizeof(words) / sizeof(words[0]))
 
-/* Token text for messages, shortened so the message stays one line. */
-static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
-{
-	const struct tok *t = &p->toks[i];
-	int len = t->len;
-
-	if (t->kind == TOK_END)
-		return "end of text";
-	if ((size_t)len >= size)
-		len = size - 1;
-	memcpy(buf, p->text + t->off, len);
-	buf[len] = '\0';
-	return buf;
-}
-
-static const struct known_typedef *known_typedef__find(const struct parser *p, const struct tok *t)
+static const struct known_typedef *known_typedef__find(const struct parser *p, int tok)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(known_typedefs) / sizeof(known_typedefs[0]); i++) {
-		if (tok__is(p, t, known_typedefs[i].name))
+		if (lex__is(&p->lex, tok, known_typedefs[i].name))
 			return &known_typedefs[i];
 	}
 	return NULL;
@@ -276,13 +125,11 @@ static int parser__skip_parens(struct parser *p)
 	int level = 0;
 
 	do {
-		const struct tok *t = parser__peek(p, 0);
-
-		if (t->kind == TOK_END)
-			return parser__fail(p, open, "unbalanced '('");
-		if (tok__is_punct(t, p->text, '('))
+		if (parser__peek(p, 0)->kind == LEX_END)
+			return lex__fail(&p->lex, open, "unbalanced '('");
+		if (parser__at(p, "("))
 			level++;
-		else if (tok__is_punct(t, p->text, ')'))
+		else if (parser__at(p, ")"))
 			level--;
 		p->pos++;
 	} while (level > 0);
@@ -294,11 +141,10 @@ static int parser__skip_attributes(struct parser *p)
 {
 	int err;
 
-	while (tok__is(p, parser__peek(p, 0), "__attribute__") ||
-	       tok__is(p, parser__peek(p, 0), "__attribute")) {
+	while (parser__at(p, "__attribute__") || parser__at(p, "__attribute")) {
 		p->pos++;
-		if (!parser__at(p, '('))
-			return parser__fail(p, p->pos, "expected '(' after '__attribute__'");
+		if (!parser__at(p, "("))
+			return lex__fail(&p->lex, p->pos, "expected '(' after '__attribute__'");
 		err = parser__skip_parens(p);
 		if (err)
 			return err;
@@ -316,9 +162,9 @@ static int spec__conflict(struct parser *p, const struct spec *s, int tok)
 {
 	char a[32], b[32];
 
-	return parser__fail(p, tok, "'%s' cannot be combined with '%s'",
-			    tok__text(p, tok, a, sizeof(a)),
-			    tok__text(p, s->last_spec, b, sizeof(b)));
+	return lex__fail(&p->lex, tok, "'%s' cannot be combined with '%s'",
+			 lex__text(&p->lex, tok, a, sizeof(a)),
+			 lex__text(&p->lex, s->last_spec, b, sizeof(b)));
 }
 
 /*
@@ -337,7 +183,7 @@ static int parser__specs(struct parser *p, struct spec *s)
 	s->tag_kw = -1;
 
 	for (;;) {
-		const struct tok *t = parser__peek(p, 0);
+		const struct lex_tok *t = parser__peek(p, 0);
 		int i = p->pos;
 		enum base want = B_NONE;
 
@@ -346,56 +192,56 @@ static int parser__specs(struct parser *p, struct spec *s)
 			return err;
 		if (p->pos != i)
 			continue;
-		if (t->kind != TOK_IDENT)
+		if (t->kind != LEX_IDENT)
 			break;
 
-		if (TOK_IN(p, t, ignored_words) || TOK_IN(p, t, restrict_words)) {
+		if (TOK_IN(p, i, ignored_words) || TOK_IN(p, i, restrict_words)) {
 			p->pos++;
 			continue;
 		}
-		if (TOK_IN(p, t, const_words)) {
+		if (TOK_IN(p, i, const_words)) {
 			s->is_const = true;
 			p->pos++;
 			continue;
 		}
-		if (TOK_IN(p, t, volatile_words)) {
+		if (TOK_IN(p, i, volatile_words)) {
 			s->is_volatile = true;
 			p->pos++;
 			continue;
 		}
 
-		if (tok__is(p, t, "signed") || tok__is(p, t, "__signed__") ||
-		    tok__is(p, t, "unsigned")) {
+		if (lex__is(&p->lex, i, "signed") || lex__is(&p->lex, i, "__signed__") ||
+		    lex__is(&p->lex, i, "unsigned")) {
 			if (s->sign != S_NONE ||
 			    (s->base != B_NONE && s->base != B_CHAR && s->base != B_INT))
 				return spec__conflict(p, s, i);
-			s->sign = tok__is(p, t, "unsigned") ? S_UNSIGNED : S_SIGNED;
-		} else if (tok__is(p, t, "short")) {
+			s->sign = lex__is(&p->lex, i, "unsigned") ? S_UNSIGNED : S_SIGNED;
+		} else if (lex__is(&p->lex, i, "short")) {
 			if (s->is_short || s->nr_long || (s->base != B_NONE && s->base != B_INT))
 				return spec__conflict(p, s, i);
 			s->is_short = true;
-		} else if (tok__is(p, t, "long")) {
+		} else if (lex__is(&p->lex, i, "long")) {
 			if (s->nr_long == 2)
-				return parser__fail(p, i, "too many 'long'");
+				return lex__fail(&p->lex, i, "too many 'long'");
 			if (s->is_short ||
 			    (s->base != B_NONE && s->base != B_INT && s->base != B_DOUBLE) ||
 			    (s->base == B_DOUBLE && s->nr_long))
 				return spec__conflict(p, s, i);
 			s->nr_long++;
-		} else if (tok__is(p, t, "int")) {
+		} else if (lex__is(&p->lex, i, "int")) {
 			want = B_INT;
-		} else if (tok__is(p, t, "char")) {
+		} else if (lex__is(&p->lex, i, "char")) {
 			want = B_CHAR;
-		} else if (tok__is(p, t, "void")) {
+		} else if (lex__is(&p->lex, i, "void")) {
 			want = B_VOID;
-		} else if (tok__is(p, t, "float")) {
+		} else if (lex__is(&p->lex, i, "float")) {
 			want = B_FLOAT;
-		} else if (tok__is(p, t, "double")) {
+		} else if (lex__is(&p->lex, i, "double")) {
 			want = B_DOUBLE;
-		} else if (tok__is(p, t, "bool") || tok__is(p, t, "_Bool")) {
+		} else if (lex__is(&p->lex, i, "bool") || lex__is(&p->lex, i, "_Bool")) {
 			want = B_BOOL;
-		} else if (tok__is(p, t, "struct") || tok__is(p, t, "union") ||
-			   tok__is(p, t, "enum")) {
+		} else if (lex__is(&p->lex, i, "struct") || lex__is(&p->lex, i, "union") ||
+			   lex__is(&p->lex, i, "enum")) {
 			want = B_TAG;
 		} else if (!spec__has_type(s)) {
 			want = B_TYPEDEF;
@@ -430,10 +276,10 @@ static int parser__specs(struct parser *p, struct spec *s)
 				err = parser__skip_attributes(p);
 				if (err)
 					return err;
-				if (parser__peek(p, 0)->kind != TOK_IDENT)
-					return parser__fail(p, p->pos,
-							    "expected a name after '%.*s'", t->len,
-							    p->text + t->off);
+				if (parser__peek(p, 0)->kind != LEX_IDENT)
+					return lex__fail(&p->lex, p->pos,
+							 "expected a name after '%.*s'", t->len,
+							 p->lex.text + t->off);
 				s->base_tok = p->pos;
 			}
 		}
@@ -456,14 +302,14 @@ static int parser__pointers(struct parser *p, unsigned int *consts)
 	if (consts)
 		*consts = 0;
 	for (;;) {
-		const struct tok *t = parser__peek(p, 0);
+		int i = p->pos;
 
-		if (tok__is_punct(t, p->text, '*'))
+		if (parser__at(p, "*"))
 			depth++;
-		else if (TOK_IN(p, t, const_words) && depth > 0 && depth <= 32 && consts)
+		else if (TOK_IN(p, i, const_words) && depth > 0 && depth <= 32 && consts)
 			*consts |= 1u << (depth - 1);
-		else if (!(TOK_IN(p, t, const_words) || TOK_IN(p, t, volatile_words) ||
-			   TOK_IN(p, t, restrict_words)))
+		else if (!(TOK_IN(p, i, const_words) || TOK_IN(p, i, volatile_words) ||
+			   TOK_IN(p, i, restrict_words)))
 			break;
 		p->pos++;
 	}
@@ -495,12 +341,12 @@ static void spec__name(const struct parser *p, const struct spec *s, char *buf, 
 		break;
 	case B_BOOL:
 	case B_TYPEDEF:
-		base = tok__text(p, s->base_tok, word, sizeof(word));
+		base = lex__text(&p->lex, s->base_tok, word, sizeof(word));
 		break;
 	case B_TAG:
-		snprintf(tag, sizeof(tag), "%.*s %.*s", p->toks[s->tag_kw].len,
-			 p->text + p->toks[s->tag_kw].off, p->toks[s->base_tok].len,
-			 p->text + p->toks[s->base_tok].off);
+		snprintf(tag, sizeof(tag), "%.*s %.*s", p->lex.toks[s->tag_kw].len,
+			 p->lex.text + p->lex.toks[s->tag_kw].off, p->lex.toks[s->base_tok].len,
+			 p->lex.text + p->lex.toks[s->base_tok].off);
 		base = tag;
 		break;
 	default:
@@ -522,7 +368,7 @@ static void spec__name(const struct parser *p, const struct spec *s, char *buf, 
 /* Is the tag keyword of these specifiers "enum" (not struct or union)? */
 static bool spec__is_enum(const struct parser *p, const struct spec *s)
 {
-	return s->base == B_TAG && p->text[p->toks[s->tag_kw].off] == 'e';
+	return s->base == B_TAG && p->lex.text[p->lex.toks[s->tag_kw].off] == 'e';
 }
 
 /*
@@ -575,7 +421,7 @@ static void spec__target(const struct parser *p, const struct spec *s, int depth
 		sc->kind = WM_T_UNKNOWN;
 		return;
 	case B_TYPEDEF:
-		k = known_typedef__find(p, &p->toks[s->base_tok]);
+		k = known_typedef__find(p, s->base_tok);
 		sc->kind = k ? WM_T_INT : WM_T_UNKNOWN;
 		sc->size = k ? k->size : 0;
 		sc->is_signed = k && k->is_signed;
@@ -622,7 +468,7 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 	switch (s->base) {
 	case B_VOID:
 		if (!is_ret)
-			return parser__fail(p, s->base_tok, "'void' must be the only parameter");
+			return lex__fail(&p->lex, s->base_tok, "'void' must be the only parameter");
 		t->kind = WM_T_VOID;
 		return 0;
 	case B_CHAR:
@@ -650,16 +496,16 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 			return 0;
 		}
 		t->kind = WM_T_STRUCT;
-		t->is_union = p->text[p->toks[s->tag_kw].off] == 'u';
+		t->is_union = p->lex.text[p->lex.toks[s->tag_kw].off] == 'u';
 		return 0;
 	case B_TYPEDEF: {
-		const struct known_typedef *k = known_typedef__find(p, &p->toks[s->base_tok]);
+		const struct known_typedef *k = known_typedef__find(p, s->base_tok);
 
 		if (!k)
-			return parser__fail(
-				p, s->base_tok,
+			return lex__fail(
+				&p->lex, s->base_tok,
 				"unknown type '%s': use a pointer or a standard integer type",
-				tok__text(p, s->base_tok, name, sizeof(name)));
+				lex__text(&p->lex, s->base_tok, name, sizeof(name)));
 		t->kind = WM_T_INT;
 		t->size = k->size;
 		t->is_signed = k->is_signed;
@@ -688,20 +534,20 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 	int stars, err;
 
 	if (p->depth >= MAX_NESTING)
-		return parser__fail(p, p->pos, "function pointers nested too deeply");
+		return lex__fail(&p->lex, p->pos, "function pointers nested too deeply");
 	p->pos++;
 	stars = parser__pointers(p, NULL);
 	if (stars < 1)
-		return parser__fail(p, p->pos, "expected '*'");
-	if (parser__peek(p, 0)->kind == TOK_IDENT) {
-		tok__text(p, p->pos, param->name, sizeof(param->name));
+		return lex__fail(&p->lex, p->pos, "expected '*'");
+	if (parser__peek(p, 0)->kind == LEX_IDENT) {
+		lex__text(&p->lex, p->pos, param->name, sizeof(param->name));
 		p->pos++;
 	}
-	if (!parser__at(p, ')'))
-		return parser__fail(p, p->pos, "expected ')'");
+	if (!parser__at(p, ")"))
+		return lex__fail(&p->lex, p->pos, "expected ')'");
 	p->pos++;
-	if (!parser__at(p, '('))
-		return parser__fail(p, p->pos, "expected '('");
+	if (!parser__at(p, "("))
+		return lex__fail(&p->lex, p->pos, "expected '('");
 	p->pos++;
 
 	err = parser__make_type(p, s, depth, 0, true, &ret);
@@ -762,24 +608,25 @@ static int parser__array_suffix(struct parser *p, struct suffix *sfx)
 {
 	sfx->nr = 0;
 	sfx->tok = -1;
-	while (parser__at(p, '[')) {
+	while (parser__at(p, "[")) {
 		int open = p->pos++;
 
-		while (!parser__at(p, ']')) {
-			const struct tok *t = parser__peek(p, 0);
+		while (!parser__at(p, "]")) {
+			const struct lex_tok *t = parser__peek(p, 0);
 
-			if (t->kind == TOK_END || t->kind == TOK_PUNCT)
-				return parser__fail(p, p->pos, "expected ']' to match '[' at %d",
-						    p->toks[open].off + 1);
+			if (t->kind == LEX_END || t->kind == LEX_OP)
+				return lex__fail(&p->lex, p->pos, "expected ']' to match '[' at %d",
+						 p->lex.toks[open].off + 1);
 			p->pos++;
 		}
 		if (sfx->nr == 0 && p->pos == open + 2) {
-			const struct tok *t = &p->toks[open + 1];
+			int i = open + 1;
+			enum lex_kind k = p->lex.toks[i].kind;
 
-			if (t->kind == TOK_NUMBER ||
-			    (t->kind == TOK_IDENT && !tok__is(p, t, "static") &&
-			     !TOK_IN(p, t, const_words) && !TOK_IN(p, t, volatile_words) &&
-			     !TOK_IN(p, t, restrict_words)))
+			if (k == LEX_NUMBER ||
+			    (k == LEX_IDENT && !lex__is(&p->lex, i, "static") &&
+			     !TOK_IN(p, i, const_words) && !TOK_IN(p, i, volatile_words) &&
+			     !TOK_IN(p, i, restrict_words)))
 				sfx->tok = open + 1;
 		}
 		p->pos++;
@@ -804,9 +651,9 @@ static bool tok__count(const struct parser *p, int i, unsigned short *count)
 	char buf[32], *end;
 	unsigned long long v;
 
-	if (p->toks[i].kind != TOK_NUMBER || p->toks[i].len >= (int)sizeof(buf))
+	if (p->lex.toks[i].kind != LEX_NUMBER || p->lex.toks[i].len >= (int)sizeof(buf))
 		return false;
-	tok__text(p, i, buf, sizeof(buf));
+	lex__text(&p->lex, i, buf, sizeof(buf));
 	errno = 0;
 	v = strtoull(buf, &end, 0);
 	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
@@ -833,7 +680,7 @@ static int parser__counted(struct parser *p, const struct spec *s, int depth, un
 	err = parser__make_type(p, s, depth ? depth : 1, consts, false, t);
 	if (err)
 		return err;
-	if (p->toks[sfx->tok].kind == TOK_IDENT) {
+	if (p->lex.toks[sfx->tok].kind == LEX_IDENT) {
 		/* Resolved once every parameter is known: the count may come later. */
 		len->tok = sfx->tok;
 		len->soft = depth == 0;
@@ -842,9 +689,9 @@ static int parser__counted(struct parser *p, const struct spec *s, int depth, un
 	if (!tok__count(p, sfx->tok, &count)) {
 		if (depth == 0)
 			return 0;
-		return parser__fail(p, sfx->tok,
-				    "an element count must be a number from 1 to 65535 or the "
-				    "name of a parameter");
+		return lex__fail(&p->lex, sfx->tok,
+				 "an element count must be a number from 1 to 65535 or the "
+				 "name of a parameter");
 	}
 	type__bytes_if_void(t);
 	t->target_count = count;
@@ -869,13 +716,13 @@ static int parser__param(struct parser *p, struct wm_param *param, struct len_re
 	if (err)
 		return err;
 	if (s.first < 0 && !spec__has_type(&s))
-		return parser__fail(p, p->pos, "expected a parameter type");
+		return lex__fail(&p->lex, p->pos, "expected a parameter type");
 
 	depth = parser__pointers(p, &consts);
-	if (parser__at(p, '(') && tok__is_punct(parser__peek(p, 1), p->text, '*'))
+	if (parser__at(p, "(") && lex__is(&p->lex, p->pos + 1, "*"))
 		return parser__func_ptr(p, &s, depth, param);
-	if (parser__peek(p, 0)->kind == TOK_IDENT) {
-		tok__text(p, p->pos, param->name, sizeof(param->name));
+	if (parser__peek(p, 0)->kind == LEX_IDENT) {
+		lex__text(&p->lex, p->pos, param->name, sizeof(param->name));
 		p->pos++;
 	}
 	err = parser__skip_attributes(p);
@@ -886,7 +733,7 @@ static int parser__param(struct parser *p, struct wm_param *param, struct len_re
 		return err;
 	/* char s[16] stays a string, as it always read. */
 	if (sfx.nr == 1 && sfx.tok >= 0 &&
-	    !(depth == 0 && s.base == B_CHAR && p->toks[sfx.tok].kind == TOK_NUMBER))
+	    !(depth == 0 && s.base == B_CHAR && p->lex.toks[sfx.tok].kind == LEX_NUMBER))
 		return parser__counted(p, &s, depth, consts, &sfx, &param->type, len);
 	/* int a[3][4] is a pointer to arrays: still one pointer. */
 	if (sfx.nr)
@@ -928,7 +775,7 @@ static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const stru
 
 		if (tok < 0)
 			continue;
-		tok__text(p, tok, name, sizeof(name));
+		lex__text(&p->lex, tok, name, sizeof(name));
 		for (j = 0; j < sig->nr_params; j++) {
 			if (j != i && !strcmp(sig->params[j].name, name)) {
 				len = &sig->params[j].type;
@@ -938,9 +785,9 @@ static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const stru
 		}
 		if (!len && !strcmp(name, "ret")) {
 			if (sig->ret.kind == WM_T_VOID)
-				return parser__fail(p, tok,
-						    "'[ret]': the function returns void, so the "
-						    "result cannot count the elements");
+				return lex__fail(&p->lex, tok,
+						 "'[ret]': the function returns void, so the "
+						 "result cannot count the elements");
 			len = &sig->ret;
 			t->len_param = WM_LEN_RET;
 		}
@@ -948,16 +795,16 @@ static int parser__resolve_lens(struct parser *p, struct wm_sig *sig, const stru
 			if (refs[i].soft)
 				continue;
 			sig__param_names(sig, names, sizeof(names));
-			return parser__fail(
-				p, tok,
-				"no parameter '%s' to count the elements of '%s': "
-				"parameters are %s, or 'ret' for the result",
-				name, sig->params[i].name[0] ? sig->params[i].name : "?", names);
+			return lex__fail(&p->lex, tok,
+					 "no parameter '%s' to count the elements of '%s': "
+					 "parameters are %s, or 'ret' for the result",
+					 name, sig->params[i].name[0] ? sig->params[i].name : "?",
+					 names);
 		}
 		if (len->kind != WM_T_INT)
-			return parser__fail(p, tok,
-					    "'%s' is '%s': an element count must be an integer",
-					    name, len->name);
+			return lex__fail(&p->lex, tok,
+					 "'%s' is '%s': an element count must be an integer", name,
+					 len->name);
 		t->kind = WM_T_BUF;
 		type__bytes_if_void(t);
 	}
@@ -971,38 +818,37 @@ static int parser__param_list(struct parser *p, struct wm_sig *sig, struct len_r
 
 	sig->nr_params = 0;
 	sig->variadic = false;
-	if (parser__at(p, ')')) {
+	if (parser__at(p, ")")) {
 		p->pos++;
 		return 0;
 	}
-	if (tok__is(p, parser__peek(p, 0), "void") &&
-	    tok__is_punct(parser__peek(p, 1), p->text, ')')) {
+	if (parser__at(p, "void") && lex__is(&p->lex, p->pos + 1, ")")) {
 		p->pos += 2;
 		return 0;
 	}
 
 	for (;;) {
-		if (parser__peek(p, 0)->kind == TOK_ELLIPSIS) {
+		if (parser__peek(p, 0)->kind == LEX_ELLIPSIS) {
 			sig->variadic = true;
 			p->pos++;
-			if (!parser__at(p, ')'))
-				return parser__fail(p, p->pos, "expected ')' after '...'");
+			if (!parser__at(p, ")"))
+				return lex__fail(&p->lex, p->pos, "expected ')' after '...'");
 			p->pos++;
 			return 0;
 		}
 		if (sig->nr_params == WM_SIG_MAX_PARAMS)
-			return parser__fail(p, p->pos, "too many parameters (max %d)",
-					    WM_SIG_MAX_PARAMS);
+			return lex__fail(&p->lex, p->pos, "too many parameters (max %d)",
+					 WM_SIG_MAX_PARAMS);
 		err = parser__param(p, &sig->params[sig->nr_params], &refs[sig->nr_params]);
 		if (err)
 			return err;
 		sig->nr_params++;
-		if (parser__at(p, ')')) {
+		if (parser__at(p, ")")) {
 			p->pos++;
 			return 0;
 		}
-		if (!parser__at(p, ','))
-			return parser__fail(p, p->pos, "expected ')' or ','");
+		if (!parser__at(p, ","))
+			return lex__fail(&p->lex, p->pos, "expected ')' or ','");
 		p->pos++;
 	}
 }
@@ -1028,12 +874,12 @@ static int parser__trailer(struct parser *p)
 	int err;
 
 	for (;;) {
-		const struct tok *t = parser__peek(p, 0);
+		const struct lex_tok *t = parser__peek(p, 0);
 
-		if (t->kind != TOK_IDENT || t->len < 2 || memcmp(p->text + t->off, "__", 2))
+		if (t->kind != LEX_IDENT || t->len < 2 || memcmp(p->lex.text + t->off, "__", 2))
 			return 0;
 		p->pos++;
-		if (parser__at(p, '(')) {
+		if (parser__at(p, "(")) {
 			err = parser__skip_parens(p);
 			if (err)
 				return err;
@@ -1048,33 +894,34 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 	struct spec s;
 	int depth, err;
 
-	if (parser__peek(p, 0)->kind == TOK_END)
-		return parser__fail(p, p->pos, "empty prototype");
+	if (parser__peek(p, 0)->kind == LEX_END)
+		return lex__fail(&p->lex, p->pos, "empty prototype");
 	err = parser__specs(p, &s);
 	if (err)
 		return err;
 	if (s.first < 0)
-		return parser__fail(p, p->pos, "expected the return type");
+		return lex__fail(&p->lex, p->pos, "expected the return type");
 	depth = parser__pointers(p, &consts);
 
-	if (parser__peek(p, 0)->kind != TOK_IDENT) {
+	if (parser__peek(p, 0)->kind != LEX_IDENT) {
 		/* "strlen(const char *s)": the name was taken for a type. */
-		if (s.base == B_TYPEDEF && depth == 0 && parser__at(p, '(') &&
+		if (s.base == B_TYPEDEF && depth == 0 && parser__at(p, "(") &&
 		    s.first == s.base_tok)
-			return parser__fail(p, s.base_tok, "expected the return type before '%s'",
-					    tok__text(p, s.base_tok, buf, sizeof(buf)));
-		return parser__fail(p, p->pos, "expected the function name");
+			return lex__fail(&p->lex, s.base_tok,
+					 "expected the return type before '%s'",
+					 lex__text(&p->lex, s.base_tok, buf, sizeof(buf)));
+		return lex__fail(&p->lex, p->pos, "expected the function name");
 	}
 	err = parser__make_type(p, &s, depth, consts, true, &sig->ret);
 	if (err)
 		return err;
-	tok__text(p, p->pos, sig->name, sizeof(sig->name));
+	lex__text(&p->lex, p->pos, sig->name, sizeof(sig->name));
 	p->pos++;
 	err = parser__skip_attributes(p);
 	if (err)
 		return err;
-	if (!parser__at(p, '('))
-		return parser__fail(p, p->pos, "expected '(' after the function name");
+	if (!parser__at(p, "("))
+		return lex__fail(&p->lex, p->pos, "expected '(' after the function name");
 	p->pos++;
 	err = parser__params(p, sig);
 	if (err)
@@ -1083,11 +930,11 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 	err = parser__trailer(p);
 	if (err)
 		return err;
-	if (parser__at(p, ';'))
+	if (parser__at(p, ";"))
 		p->pos++;
-	if (parser__peek(p, 0)->kind != TOK_END)
-		return parser__fail(p, p->pos, "unexpected '%s' after the prototype",
-				    tok__text(p, p->pos, buf, sizeof(buf)));
+	if (parser__peek(p, 0)->kind != LEX_END)
+		return lex__fail(&p->lex, p->pos, "unexpected '%s' after the prototype",
+				 lex__text(&p->lex, p->pos, buf, sizeof(buf)));
 	return 0;
 }
 
@@ -1098,21 +945,13 @@ bool proto__is_prototype(const char *text)
 
 int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, size_t errsz)
 {
-	struct parser p = {
-		.text = text ? text : "",
-		.err_col = err_col,
-		.err = err,
-		.errsz = errsz,
-	};
+	struct parser p = {};
 	int ret;
 
-	if (err_col)
-		*err_col = 0;
-	if (err && errsz)
-		err[0] = '\0';
+	lex__init(&p.lex, text, err_col, err, errsz);
 	memset(sig, 0, sizeof(*sig));
 
-	ret = parser__lex(&p);
+	ret = lex__split(&p.lex, &proto_syntax);
 	if (ret)
 		goto cleanup;
 	ret = parser__prototype(&p, sig);
@@ -1123,6 +962,6 @@ int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, 
 cleanup:
 	if (ret)
 		memset(sig, 0, sizeof(*sig));
-	free(p.toks);
+	lex__free(&p.lex);
 	return ret;
 }

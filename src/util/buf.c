@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/buf.h"
+#include "util/grow.h"
 
 void buf__free(struct wm_buf *b)
 {
@@ -21,27 +22,10 @@ void buf__free(struct wm_buf *b)
 /* Make room for extra more bytes plus the terminating NUL. */
 static int buf__reserve(struct wm_buf *b, size_t extra)
 {
-	size_t need, cap;
-	char *p;
-
 	if (b->err)
 		return b->err;
-	if (extra > SIZE_MAX / 2 - b->len - 1)
-		goto nomem;
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 128;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p)
-		goto nomem;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-nomem:
-	b->err = -ENOMEM;
+	if (extra > SIZE_MAX / 2 - b->len - 1 || grow__array(&b->p, &b->cap, b->len + extra + 1, 1))
+		b->err = -ENOMEM;
 	return b->err;
 }
 

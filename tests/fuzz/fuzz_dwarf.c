@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "types/dwarf.h"
 #include "types/proto.h"
-#include "target/resolve.h"
+#include "target/elfsym.h"
 
 #define MAX_FUNCS 64
 

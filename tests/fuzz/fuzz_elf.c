@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "target/elfsym.h"
 #include "target/resolve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "target/ifunc.h"
-#include "target/resolve.h"
+#include "target/elfsym.h"
 
 static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
 {

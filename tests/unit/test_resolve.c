@@ -34,6 +34,8 @@
 
 #include <cmocka.h>
 
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/resolve.h"
 
 #define MAX_REF 512

@@ -34,7 +34,8 @@
 #include <cmocka.h>
 
 #include "util/buf.h"
-#include "target/resolve.h"
+#include "target/elfsym.h"
+#include "target/procmaps.h"
 #include "target/symbolize.h"
 #include "fixture.h"
 
