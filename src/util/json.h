@@ -8,5 +8,7 @@
 
 /* n bytes of s as a JSON string, quotes included (escaped as esc__json()). */
 void json__str(struct wm_buf *b, const char *s, size_t n);
+/* The same for a NUL-terminated s. */
+void json__cstr(struct wm_buf *b, const char *s);
 
 #endif
