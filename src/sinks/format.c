@@ -168,7 +168,7 @@ const char *format__errno_name(long long e)
  * the bytes captured through it, if any.
  */
 struct val {
-	bool avail;	   /* raw is known */
+	bool avail; /* raw is known */
 	__u64 raw;
 	const char *bytes; /* captured bytes, NULL when none */
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
@@ -402,8 +402,8 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 
 /* count elements of s at p (avail bytes): a char array as a string, others as a list. */
 static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
-			  unsigned int count, const unsigned char *p, unsigned int avail, bool trunc,
-			  bool json)
+			  unsigned int count, const unsigned char *p, unsigned int avail,
+			  bool trunc, bool json)
 {
 	unsigned int i, n;
 
@@ -525,10 +525,11 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 		}
 		if (fl->count) {
 			/* Cut only where the bytes end: the struct's own "..." says the rest. */
-			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset, avail - fl->offset,
-				      false, json);
+			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset,
+				      avail - fl->offset, false, json);
 		} else if (fl->bit_size) {
-			struct wm_type bt = { .kind = WM_T_INT, .size = 8,
+			struct wm_type bt = { .kind = WM_T_INT,
+					      .size = 8,
 					      .is_signed = fl->type.is_signed };
 			unsigned int nb = (fl->bit_offset + fl->bit_size + 7) / 8;
 			__u64 raw;
@@ -545,7 +546,8 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 				buf__puts(b, raw ? "true" : "false");
 			else
 				put_int(b, &bt, raw);
-		} else if (fl->type.kind != WM_T_STR || !put_member_string(b, f, v, idx, fl, json)) {
+		} else if (fl->type.kind != WM_T_STR ||
+			   !put_member_string(b, f, v, idx, fl, json)) {
 			put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
 		}
 	}
@@ -610,7 +612,8 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 	switch (t->kind) {
 	case WM_T_ENUM:
-		en = enum_name(&f->sig, t->first_enum, t->nr_enums, (long long)int_value(t, v->raw));
+		en = enum_name(&f->sig, t->first_enum, t->nr_enums,
+			       (long long)int_value(t, v->raw));
 		if (en)
 			put_esc_c(b, en, WM_FIELD_NAME_MAX);
 		else
@@ -782,7 +785,6 @@ static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, c
 		n--;
 	return n;
 }
-
 
 void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {

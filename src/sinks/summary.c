@@ -41,8 +41,7 @@ static void put_name(struct wm_buf *b, const struct wm_func *f)
 	esc__c(b, f->name, strnlen(f->name, sizeof(f->name)));
 }
 
-static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs,
-			 struct wm_buf *b)
+static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
 {
 	struct wm_buf name = {}, tmp = {};
 	const struct wm_agg *a;
@@ -97,8 +96,8 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 }
 
 /* The members after the caller's `{"summary":{` or `{"interval":{"ts":...,`. */
-static void summary_json(const struct wm_store_view *v, const struct wm_agg *aggs,
-			 struct wm_buf *b, __u64 duration_ns)
+static void summary_json(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b,
+			 __u64 duration_ns)
 {
 	const struct wm_agg *a;
 	const struct wm_func *f;
@@ -112,13 +111,12 @@ static void summary_json(const struct wm_store_view *v, const struct wm_agg *agg
 		json__str(b, f->name, strnlen(f->name, sizeof(f->name)));
 		buf__puts(b, ",\"object\":");
 		json__str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
-		buf__printf(
-			b,
-			",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
-			"\"filtered\":%llu,\"latency_ns\":",
-			(unsigned long long)a->calls, (unsigned long long)a->unfinished,
-			(unsigned long long)a->dropped, (unsigned long long)a->errors,
-			(unsigned long long)a->filtered);
+		buf__printf(b,
+			    ",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
+			    "\"filtered\":%llu,\"latency_ns\":",
+			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
+			    (unsigned long long)a->dropped, (unsigned long long)a->errors,
+			    (unsigned long long)a->filtered);
 		if (!a->calls) {
 			buf__puts(b, "null}");
 			continue;

@@ -181,9 +181,9 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 		snprintf(side, sizeof(side), "%s%s", s->path, i ? "-shm" : "-wal");
 		if (!lstat(side, &pst)) {
 			err__set(err, errsz,
-				"%s exists (left by a crashed writer?): remove it or "
-				"choose another --store file",
-				side);
+				 "%s exists (left by a crashed writer?): remove it or "
+				 "choose another --store file",
+				 side);
 			return -EEXIST;
 		}
 	}
@@ -192,9 +192,9 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 		ret = -errno;
 		if (ret == -EEXIST)
 			err__set(err, errsz,
-				"%s already exists: wrapmon never overwrites or adds to a "
-				"file; choose a new --store file",
-				s->path);
+				 "%s already exists: wrapmon never overwrites or adds to a "
+				 "file; choose a new --store file",
+				 s->path);
 		else
 			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
 		return ret;
@@ -204,7 +204,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			      NULL);
 	if (ret != SQLITE_OK) {
 		err__set(err, errsz, "cannot open %s: %s", s->path,
-			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
 		ret = -EIO;
 		goto cleanup;
 	}
@@ -212,7 +212,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
 	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
-			s->path);
+			 s->path);
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -563,11 +563,12 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 	sqlite3_stmt *st = NULL;
 	int i, ret = -EIO;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO aggregates (function_id, calls, unfinished, dropped, "
-			       "not_kept, min_ns, max_ns, sum_ns, p50_ns, p90_ns, p99_ns, histogram, "
-			       "errors, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+		    s->db,
+		    "INSERT INTO aggregates (function_id, calls, unfinished, dropped, "
+		    "not_kept, min_ns, max_ns, sum_ns, p50_ns, p90_ns, p99_ns, histogram, "
+		    "errors, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    -1, &st, NULL))
 		goto cleanup;
 	for (i = 0; i < s->nr_funcs; i++) {
 		const struct wm_agg *a = store__agg(aggs, i);

@@ -33,7 +33,7 @@
  * A damaged file can make a query return rows without end (a loop in its
  * b-tree): no session has more functions or settings than these.
  */
-#define MAX_FUNCS	  65536
+#define MAX_FUNCS     65536
 #define MAX_META_ROWS 1024
 
 struct func_row {
@@ -189,7 +189,7 @@ static int open_db(struct report *r)
 	}
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
-			r->db ? sqlite3_errmsg(r->db) : "out of memory");
+			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		return -EIO;
 	}
 	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
@@ -213,10 +213,10 @@ static int open_db(struct report *r)
 	goto done;
 cleanup:
 	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
-		sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
-				sqlite3_errcode(r->db) == SQLITE_ROW ?
-			"no wrapmon marker" :
-			sqlite3_errmsg(r->db));
+		 sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
+				 sqlite3_errcode(r->db) == SQLITE_ROW ?
+			 "no wrapmon marker" :
+			 sqlite3_errmsg(r->db));
 done:
 	sqlite3_finalize(st);
 	return ret;
@@ -254,8 +254,7 @@ static int load_kinds(struct report *r, sqlite3_int64 session)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct kinds *kd;
 
-		ret = grow_func_rows(r, &r->kinds, r->nr_kinds, &r->cap_kinds,
-				     sizeof(*r->kinds));
+		ret = grow_func_rows(r, &r->kinds, r->nr_kinds, &r->cap_kinds, sizeof(*r->kinds));
 		if (ret)
 			goto cleanup;
 		ret = -EIO;
@@ -1063,9 +1062,10 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 int report__main(int argc, char **argv)
 {
 	/* Errors are ours to print, one line each; so is --help, which ARGP_NO_ERRS would mute. */
-	static const struct argp argp = {
-		.options = report_opts, .parser = report_parse, .args_doc = "FILE", .doc = report_doc
-	};
+	static const struct argp argp = { .options = report_opts,
+					  .parser = report_parse,
+					  .args_doc = "FILE",
+					  .doc = report_doc };
 	struct report_args a = { .o = { .sz = sizeof(a.o), .top = DEFAULT_TOP } };
 	char err[512] = "";
 

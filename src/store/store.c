@@ -27,7 +27,7 @@ struct wm_store {
 	struct wm_recent *recent;
 	size_t recent_cap;
 	size_t recent_len;
-	size_t recent_head; /* slot the next call goes into */
+	size_t recent_head;  /* slot the next call goes into */
 	struct wm_agg *prev; /* at the last interval, for store__interval() */
 	bool show_errors, show_filtered;
 };

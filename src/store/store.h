@@ -14,15 +14,15 @@
 #include "probe/record.h"
 
 /* Log-linear latency histogram: 64 powers of two, 16 linear steps each. */
-#define WM_HIST_SUB 16
+#define WM_HIST_SUB	16
 #define WM_HIST_BUCKETS (64 * WM_HIST_SUB)
 
 struct wm_agg {
-	__u64 calls;		/* completed calls */
-	__u64 unfinished;	/* entries whose return never came */
-	__u64 dropped;		/* records lost in BPF (ring full, too deep) */
-	__u64 errors;		/* completed calls --error marked */
-	__u64 filtered;		/* calls seen that --filter left out (counted in BPF) */
+	__u64 calls;	  /* completed calls */
+	__u64 unfinished; /* entries whose return never came */
+	__u64 dropped;	  /* records lost in BPF (ring full, too deep) */
+	__u64 errors;	  /* completed calls --error marked */
+	__u64 filtered;	  /* calls seen that --filter left out (counted in BPF) */
 	__u64 lat_min, lat_max, lat_sum;
 	__u64 hist[WM_HIST_BUCKETS];
 };
@@ -34,9 +34,9 @@ struct wm_sink {
 
 struct wm_store_opts {
 	size_t sz;
-	size_t recent;		/* calls kept in the recent ring (0: none) */
-	bool show_errors;	/* an ERRORS column in the text summary (--error given) */
-	bool show_filtered;	/* a FILTERED column (--filter given) */
+	size_t recent;	    /* calls kept in the recent ring (0: none) */
+	bool show_errors;   /* an ERRORS column in the text summary (--error given) */
+	bool show_filtered; /* a FILTERED column (--filter given) */
 };
 #define wm_store_opts__last_field show_filtered
 
@@ -73,7 +73,7 @@ struct wm_store_view {
 	const struct wm_func *funcs;
 	const struct wm_agg *aggs; /* indexed like funcs */
 	int nr_funcs;
-	bool show_errors;	   /* as in wm_store_opts */
+	bool show_errors; /* as in wm_store_opts */
 	bool show_filtered;
 };
 void store__view(const struct wm_store *s, struct wm_store_view *v);
