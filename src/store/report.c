@@ -23,6 +23,7 @@
 #include "util/json.h"
 #include "util/opts.h"
 #include "util/timefmt.h"
+#include "util/usage.h"
 #include "sinks/format.h"
 #include "store/report.h"
 
@@ -925,81 +926,13 @@ struct report_args {
 	bool failed; /* a usage error is out already */
 };
 
-static const struct argp_option *find_long(const char *name, size_t n)
-{
-	const struct argp_option *o, *hit = NULL;
-	int hits = 0;
-
-	for (o = report_opts; o->name; o++) {
-		if (strncmp(o->name, name, n))
-			continue;
-		if (!o->name[n])
-			return o;
-		hit = o;
-		hits++;
-	}
-	/* getopt takes a prefix of one option only. */
-	return hits == 1 ? hit : NULL;
-}
-
-static const struct argp_option *find_short(char c)
-{
-	const struct argp_option *o;
-
-	for (o = report_opts; o->name; o++)
-		if (o->key == c)
-			return o;
-	return NULL;
-}
-
-/*
- * With ARGP_NO_ERRS, argp says only that getopt refused an argument: read
- * them again as getopt does to name the first bad one, in one line.
- */
 static void usage_error(const struct argp_state *state)
 {
-	const struct argp_option *o;
-	const char *w, *eq, *c;
+	char msg[256];
 
-	for (int i = 1; i < state->argc; i++) {
-		bool last = i + 1 == state->argc;
-
-		w = state->argv[i];
-		if (!strcmp(w, "--"))
-			break;
-		if (w[0] != '-' || !w[1])
-			continue;
-		if (w[1] == '-') {
-			eq = strchr(w, '=');
-			o = find_long(w + 2, eq ? (size_t)(eq - w - 2) : strlen(w + 2));
-			if (!o || (eq && !o->arg))
-				goto bad_option;
-			if (o->arg && !eq && last)
-				goto needs_value;
-			i += o->arg && !eq;
-			continue;
-		}
-		for (c = w + 1; *c; c++) {
-			o = find_short(*c);
-			if (!o) {
-				rlog("unknown option -%c: see 'wrapmon-trace report --help'", *c);
-				return;
-			}
-			if (!o->arg)
-				continue;
-			if (!c[1] && last)
-				goto needs_value;
-			i += !c[1];
-			break;
-		}
-	}
-	rlog("bad usage: see 'wrapmon-trace report --help'");
-	return;
-bad_option:
-	rlog("bad option '%s': see 'wrapmon-trace report --help'", w);
-	return;
-needs_value:
-	rlog("%s needs a value: see 'wrapmon-trace report --help'", w);
+	if (!usage__refused(report_opts, state->argc, state->argv, msg, sizeof(msg)))
+		snprintf(msg, sizeof(msg), "bad usage");
+	rlog("%s: see 'wrapmon-trace report --help'", msg);
 }
 
 static error_t report_parse(int key, char *arg, struct argp_state *state)
