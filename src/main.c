@@ -33,6 +33,7 @@
 #include "store/report.h"
 #include "target/resolve.h"
 #include "sinks/sink.h"
+#include "sinks/summary.h"
 #include "store/store.h"
 #include "target/symbolize.h"
 #include "probe/tracer.h"
@@ -937,7 +938,7 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 {
 	fetch_aggs(s);
 	poll_drops(s, true);
-	store__print_interval(s->store, stdout, env.json, env.utc, now + s->mono_to_real,
+	summary__print_interval(s->store, stdout, env.json, env.utc, now + s->mono_to_real,
 			      now - *last);
 	flush_stdout(s);
 	*last = now;
@@ -1341,14 +1342,14 @@ int main(int argc, char **argv)
 		     (unsigned long long)(made - freed));
 	}
 	if (env.json) {
-		store__print_summary(s.store, stdout, true, now_ns(CLOCK_MONOTONIC) - t_start);
+		summary__print(s.store, stdout, true, now_ns(CLOCK_MONOTONIC) - t_start);
 		flush_stdout(&s);
-		store__print_summary(s.store, stderr, false, now_ns(CLOCK_MONOTONIC) - t_start);
+		summary__print(s.store, stderr, false, now_ns(CLOCK_MONOTONIC) - t_start);
 	} else {
 		putchar('\n');
-		store__print_summary(s.store, stdout, false, now_ns(CLOCK_MONOTONIC) - t_start);
+		summary__print(s.store, stdout, false, now_ns(CLOCK_MONOTONIC) - t_start);
 		if (env.hist)
-			store__print_hist(s.store, stdout);
+			summary__print_hist(s.store, stdout);
 		flush_stdout(&s);
 	}
 	ret = ret ? 1 : 0;

@@ -6,12 +6,11 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/json.h"
+#include "util/timefmt.h"
 #include "sinks/format.h"
-
-#define NSEC_PER_SEC 1000000000ULL
 
 /* The six registers and the raw result of a function we know nothing of. */
 static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8 };
@@ -19,13 +18,6 @@ static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8 };
 static void put_esc_c(struct wm_buf *b, const char *s, size_t max)
 {
 	esc__c(b, s, strnlen(s, max));
-}
-
-static void put_json_str(struct wm_buf *b, const char *s, size_t n)
-{
-	buf__putc(b, '"');
-	esc__json(b, s, n);
-	buf__putc(b, '"');
 }
 
 static const char *func_name(const struct wm_func *f, size_t *len)
@@ -176,7 +168,7 @@ const char *format__errno_name(long long e)
  * the bytes captured through it, if any.
  */
 struct val {
-	bool avail;	   /* raw is known */
+	bool avail; /* raw is known */
 	__u64 raw;
 	const char *bytes; /* captured bytes, NULL when none */
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
@@ -361,7 +353,7 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 				   (long long)int_value(&t, raw)) :
 			 NULL;
 		if (en && json)
-			put_json_str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
+			json__str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
 		else if (en)
 			put_esc_c(b, en, WM_FIELD_NAME_MAX);
 		else
@@ -374,7 +366,7 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 		if (json) {
 			char ch = (char)raw;
 
-			put_json_str(b, &ch, 1);
+			json__str(b, &ch, 1);
 		} else {
 			put_char_text(b, raw & 0xff);
 		}
@@ -410,8 +402,8 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 
 /* count elements of s at p (avail bytes): a char array as a string, others as a list. */
 static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
-			  unsigned int count, const unsigned char *p, unsigned int avail, bool trunc,
-			  bool json)
+			  unsigned int count, const unsigned char *p, unsigned int avail,
+			  bool trunc, bool json)
 {
 	unsigned int i, n;
 
@@ -421,7 +413,7 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struc
 		for (i = 0; i < n && p[i]; i++)
 			;
 		if (json) {
-			put_json_str(b, (const char *)p, i);
+			json__str(b, (const char *)p, i);
 			return;
 		}
 		buf__putc(b, '"');
@@ -456,7 +448,7 @@ static void put_field_name_json(struct wm_buf *b, const struct wm_field *fl)
 	size_t n = strnlen(fl->name, sizeof(fl->name));
 
 	if (n)
-		put_json_str(b, fl->name, n);
+		json__str(b, fl->name, n);
 	else
 		buf__puts(b, "\"(anonymous)\"");
 	buf__putc(b, ':');
@@ -491,7 +483,7 @@ static bool put_member_string(struct wm_buf *b, const struct wm_func *f, const s
 	if (c->str_len[slot] < 0 || !c->str[slot])
 		return false;
 	if (json) {
-		put_json_str(b, c->str[slot], c->str_len[slot]);
+		json__str(b, c->str[slot], c->str_len[slot]);
 		return true;
 	}
 	buf__putc(b, '"');
@@ -533,10 +525,11 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 		}
 		if (fl->count) {
 			/* Cut only where the bytes end: the struct's own "..." says the rest. */
-			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset, avail - fl->offset,
-				      false, json);
+			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset,
+				      avail - fl->offset, false, json);
 		} else if (fl->bit_size) {
-			struct wm_type bt = { .kind = WM_T_INT, .size = 8,
+			struct wm_type bt = { .kind = WM_T_INT,
+					      .size = 8,
 					      .is_signed = fl->type.is_signed };
 			unsigned int nb = (fl->bit_offset + fl->bit_size + 7) / 8;
 			__u64 raw;
@@ -553,7 +546,8 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 				buf__puts(b, raw ? "true" : "false");
 			else
 				put_int(b, &bt, raw);
-		} else if (fl->type.kind != WM_T_STR || !put_member_string(b, f, v, idx, fl, json)) {
+		} else if (fl->type.kind != WM_T_STR ||
+			   !put_member_string(b, f, v, idx, fl, json)) {
 			put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
 		}
 	}
@@ -589,7 +583,7 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 		if (el.size <= 1) {
 			/* Bytes: escaped like a string, NULs and all. */
 			if (json) {
-				put_json_str(b, v->bytes, n);
+				json__str(b, v->bytes, n);
 			} else {
 				buf__putc(b, '"');
 				esc__c(b, v->bytes, n);
@@ -618,7 +612,8 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 	switch (t->kind) {
 	case WM_T_ENUM:
-		en = enum_name(&f->sig, t->first_enum, t->nr_enums, (long long)int_value(t, v->raw));
+		en = enum_name(&f->sig, t->first_enum, t->nr_enums,
+			       (long long)int_value(t, v->raw));
 		if (en)
 			put_esc_c(b, en, WM_FIELD_NAME_MAX);
 		else
@@ -645,17 +640,6 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 		format__value_text(b, t, v->raw, v->bytes, v->len, v->trunc);
 		return;
 	}
-}
-
-static void put_time_text(struct wm_buf *b, __u64 ts_ns, bool utc)
-{
-	time_t sec = ts_ns / NSEC_PER_SEC;
-	unsigned int usec = ts_ns % NSEC_PER_SEC / 1000;
-	struct tm tm;
-
-	if (!(utc ? gmtime_r(&sec, &tm) : localtime_r(&sec, &tm)))
-		memset(&tm, 0, sizeof(tm));
-	buf__printf(b, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 }
 
 static const char *unfinished_text(__u16 flags)
@@ -728,7 +712,7 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	struct val v;
 	int i;
 
-	put_time_text(b, c->ts_real_ns, o && o->utc);
+	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
 	buf__printf(b, " %u ", c->hdr.tid);
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
@@ -802,7 +786,6 @@ static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, c
 	return n;
 }
 
-
 void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
 	const char *sym, *obj, *ips;
@@ -844,12 +827,12 @@ void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct 
 		/* Frames past the first are return addresses. */
 		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
 			buf__puts(b, ",\"symbol\":");
-			put_json_str(b, sym, strnlen(sym, 256));
+			json__str(b, sym, strnlen(sym, 256));
 			buf__printf(b, ",\"offset\":%lu", off);
 		}
 		if (obj && obj[0]) {
 			buf__puts(b, ",\"object\":");
-			put_json_str(b, obj, strnlen(obj, 4096));
+			json__str(b, obj, strnlen(obj, 4096));
 		}
 		buf__putc(b, '}');
 	}
@@ -894,9 +877,9 @@ static void put_json_type(struct wm_buf *b, const struct wm_type *t)
 
 	buf__puts(b, "\"type\":");
 	if (n)
-		put_json_str(b, t->name, n);
+		json__str(b, t->name, n);
 	else
-		put_json_str(b, type_fallback_name(t->kind), strlen(type_fallback_name(t->kind)));
+		json__str(b, type_fallback_name(t->kind), strlen(type_fallback_name(t->kind)));
 }
 
 static void put_json_hex(struct wm_buf *b, __u64 raw)
@@ -928,7 +911,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 		en = enum_name(&f->sig, t->first_enum, t->nr_enums, (long long)int_value(t, raw));
 		if (en) {
 			buf__puts(b, ",\"enum\":");
-			put_json_str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
+			json__str(b, en, strnlen(en, WM_FIELD_NAME_MAX));
 		}
 		break;
 	case WM_T_BOOL:
@@ -936,7 +919,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 		break;
 	case WM_T_CHAR:
 		ch = (char)(raw & 0xff);
-		put_json_str(b, &ch, 1);
+		json__str(b, &ch, 1);
 		break;
 	case WM_T_STRUCT:
 		if (!put_deref(b, f, t, v, true))
@@ -956,7 +939,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 
 			if (!code_lookup(f, raw, false, &sym, &off, &obj)) {
 				buf__puts(b, ",\"symbol\":");
-				put_json_str(b, sym, strnlen(sym, 256));
+				json__str(b, sym, strnlen(sym, 256));
 				if (off)
 					buf__printf(b, ",\"offset\":%lu", off);
 			}
@@ -974,7 +957,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 		if (!raw) {
 			buf__puts(b, "null");
 		} else if (v->len >= 0 && v->bytes) {
-			put_json_str(b, v->bytes, v->len);
+			json__str(b, v->bytes, v->len);
 			if (v->trunc)
 				buf__puts(b, ",\"truncated\":true");
 		} else {
@@ -988,18 +971,6 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 		put_json_hex(b, raw);
 		break;
 	}
-}
-
-static void put_json_ts(struct wm_buf *b, __u64 ts_ns)
-{
-	time_t sec = ts_ns / NSEC_PER_SEC;
-	unsigned int usec = ts_ns % NSEC_PER_SEC / 1000;
-	struct tm tm;
-
-	if (!gmtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	buf__printf(b, "\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 }
 
 static const char *unfinished_json(__u16 flags)
@@ -1034,7 +1005,7 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 			buf__puts(b, i ? ",{" : "{");
 			if (p->name[0]) {
 				buf__puts(b, "\"name\":");
-				put_json_str(b, p->name, strnlen(p->name, sizeof(p->name)));
+				json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
 				buf__putc(b, ',');
 			}
 			param_get(f, c, i, false, &v);
@@ -1080,12 +1051,12 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 
 	buf__puts(b, "{\"expr\":");
 	if (f && f->error_expr[0])
-		put_json_str(b, f->error_expr, strnlen(f->error_expr, sizeof(f->error_expr)));
+		json__str(b, f->error_expr, strnlen(f->error_expr, sizeof(f->error_expr)));
 	else
 		buf__puts(b, "null");
 	if (en) {
 		buf__puts(b, ",\"errno\":");
-		put_json_str(b, en, strlen(en));
+		json__str(b, en, strlen(en));
 	}
 	buf__putc(b, '}');
 }
@@ -1101,13 +1072,15 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	size_t name_len;
 
 	buf__putc(b, '{');
-	put_json_ts(b, c->ts_real_ns);
+	buf__puts(b, "\"ts\":\"");
+	timefmt__iso(b, c->ts_real_ns, true, true);
+	buf__putc(b, '"');
 	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
 	name = func_name(f, &name_len);
-	put_json_str(b, name, name_len);
+	json__str(b, name, name_len);
 	buf__puts(b, ",\"object\":");
 	if (f)
-		put_json_str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		json__str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
 	else
 		buf__puts(b, "null");
 	buf__puts(b, ",\"args\":");

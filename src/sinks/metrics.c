@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <microhttpd.h>
 #include "util/escape.h"
+#include "util/opts.h"
 #include "sinks/metrics.h"
 
 #define DEFAULT_MAX_CONNS 16
@@ -573,20 +574,23 @@ static int bind_listen(const struct metrics_opts *o, struct wm_metrics *m, char 
 int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, int nr_funcs,
 		 struct wm_metrics **out, char *err, size_t errsz)
 {
-	struct metrics_opts o = {};
+	struct metrics_opts o = { .sz = sizeof(o) };
 	struct wm_metrics *m;
 	sigset_t all, old;
 	unsigned int flags;
 	int fd, ret;
 
-	if (!out || !opts || opts->sz < sizeof(*opts) || !opts->addr)
+	/* The address is the one option without a default. */
+	if (!out || !opts || !OPTS_VALID(opts) || !OPTS_GET(opts, addr, NULL))
 		return errf(err, errsz, -EINVAL, "metrics: bad options");
 	*out = NULL;
-	memcpy(&o, opts, sizeof(o));
-	if (!o.max_conns)
-		o.max_conns = DEFAULT_MAX_CONNS;
-	if (!o.timeout_s)
-		o.timeout_s = DEFAULT_TIMEOUT_S;
+	o.addr = opts->addr;
+	o.addr_len = OPTS_GET(opts, addr_len, 0);
+	o.pid = OPTS_GET(opts, pid, 0);
+	o.ring_size = OPTS_GET(opts, ring_size, 0);
+	o.max_conns = OPTS_GET(opts, max_conns, 0) ?: DEFAULT_MAX_CONNS;
+	o.timeout_s = OPTS_GET(opts, timeout_s, 0) ?: DEFAULT_TIMEOUT_S;
+	o.verbose = OPTS_GET(opts, verbose, false);
 
 	m = calloc(1, sizeof(*m));
 	if (!m)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "sinks/outfile.h"
+#include "util/opts.h"
 
 int outfile__open(const char *path, const struct outfile_opts *opts, char *err, size_t errsz)
 {
@@ -19,11 +20,15 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 		snprintf(err, errsz, "no output file name given");
 		return -EINVAL;
 	}
-	if (opts && opts->mode)
+	if (!OPTS_VALID(opts)) {
+		snprintf(err, errsz, "invalid options");
+		return -EINVAL;
+	}
+	if (OPTS_GET(opts, mode, 0))
 		mode = opts->mode;
-	if (opts && opts->excl)
+	if (OPTS_GET(opts, excl, false))
 		flags |= O_EXCL;
-	else if (opts && opts->append)
+	else if (OPTS_GET(opts, append, false))
 		flags |= O_APPEND;
 	/* Not O_TRUNC yet: a FIFO or device must not be truncated, nor a file we then refuse. */
 	fd = open(path, flags | O_NONBLOCK, mode);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "store/callq.h"
+#include "util/opts.h"
 
 struct item {
 	__u64 ts_real_ns;
@@ -35,24 +36,18 @@ static size_t align8(size_t n)
 int callq__new(const struct wm_callq_opts *opts, struct wm_callq **out)
 {
 	struct wm_callq *q;
-	size_t i;
 
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (opts) {
-		if (opts->sz < sizeof(opts->sz))
-			return -EINVAL;
-		for (i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -EINVAL;
-	}
+	if (!OPTS_VALID(opts))
+		return -EINVAL;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->max_calls = opts && opts->max_calls ? opts->max_calls : 262144;
-	q->max_bytes = opts && opts->max_bytes ? opts->max_bytes : 64 << 20;
-	q->wake_calls = opts && opts->wake_calls ? opts->wake_calls : 4096;
+	q->max_calls = OPTS_GET(opts, max_calls, 0) ?: 262144;
+	q->max_bytes = OPTS_GET(opts, max_bytes, 0) ?: 64 << 20;
+	q->wake_calls = OPTS_GET(opts, wake_calls, 0) ?: 4096;
 	if (q->wake_calls > q->max_calls)
 		q->wake_calls = q->max_calls;
 	pthread_mutex_init(&q->lock, NULL);

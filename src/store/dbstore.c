@@ -24,7 +24,8 @@
 #include "util/buf.h"
 #include "store/callq.h"
 #include "store/dbstore.h"
-#include "util/escape.h"
+#include "util/json.h"
+#include "util/opts.h"
 #include "store/nest.h"
 
 /* A trickle of calls is committed at least this often. */
@@ -143,13 +144,6 @@ static const char *source_name(enum wm_sig_source src)
 	}
 }
 
-static void put_json_str(struct wm_buf *b, const char *s, size_t max)
-{
-	buf__putc(b, '"');
-	esc__json(b, s, strnlen(s, max));
-	buf__putc(b, '"');
-}
-
 /* [{"name":"pat","type":"const char *","kind":"string"},...] */
 static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 {
@@ -162,11 +156,11 @@ static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 		buf__puts(b, i ? ",{" : "{");
 		if (p->name[0]) {
 			buf__puts(b, "\"name\":");
-			put_json_str(b, p->name, sizeof(p->name));
+			json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
 			buf__putc(b, ',');
 		}
 		buf__puts(b, "\"type\":");
-		put_json_str(b, p->type.name, sizeof(p->type.name));
+		json__str(b, p->type.name, strnlen(p->type.name, sizeof(p->type.name)));
 		buf__printf(b, ",\"kind\":\"%s\"}", kind_name(&p->type));
 	}
 	buf__putc(b, ']');
@@ -187,9 +181,9 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 		snprintf(side, sizeof(side), "%s%s", s->path, i ? "-shm" : "-wal");
 		if (!lstat(side, &pst)) {
 			err__set(err, errsz,
-				"%s exists (left by a crashed writer?): remove it or "
-				"choose another --store file",
-				side);
+				 "%s exists (left by a crashed writer?): remove it or "
+				 "choose another --store file",
+				 side);
 			return -EEXIST;
 		}
 	}
@@ -198,9 +192,9 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 		ret = -errno;
 		if (ret == -EEXIST)
 			err__set(err, errsz,
-				"%s already exists: wrapmon never overwrites or adds to a "
-				"file; choose a new --store file",
-				s->path);
+				 "%s already exists: wrapmon never overwrites or adds to a "
+				 "file; choose a new --store file",
+				 s->path);
 		else
 			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
 		return ret;
@@ -210,7 +204,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			      NULL);
 	if (ret != SQLITE_OK) {
 		err__set(err, errsz, "cannot open %s: %s", s->path,
-			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
 		ret = -EIO;
 		goto cleanup;
 	}
@@ -218,7 +212,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
 	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
-			s->path);
+			 s->path);
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -231,6 +225,8 @@ cleanup:
 static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, char *err,
 			size_t errsz)
 {
+	const char *cmd = OPTS_GET(o, command_line, NULL), *exe = OPTS_GET(o, exe, NULL);
+	const char *version = OPTS_GET(o, version, NULL);
 	struct wm_buf params = {};
 	sqlite3_stmt *st = NULL;
 	struct utsname u;
@@ -256,14 +252,14 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 			       " kernel, wrapmon_version, start_ns) VALUES (?,?,?,?,?,?,?)",
 			       -1, &st, NULL))
 		goto cleanup;
-	sqlite3_bind_text(st, 1, o && o->command_line ? o->command_line : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, o ? o->pid : 0);
-	sqlite3_bind_text(st, 3, o && o->exe ? o->exe : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, cmd ? cmd : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, OPTS_GET(o, pid, 0));
+	sqlite3_bind_text(st, 3, exe ? exe : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, u.nodename, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, u.release, -1, SQLITE_STATIC);
-	if (o && o->version)
-		sqlite3_bind_text(st, 6, o->version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, o ? (sqlite3_int64)o->start_ns : 0);
+	if (version)
+		sqlite3_bind_text(st, 6, version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)OPTS_GET(o, start_ns, 0));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto cleanup;
 	s->session_id = sqlite3_last_insert_rowid(s->db);
@@ -456,7 +452,6 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 {
 	struct wm_callq_opts qopts = { .sz = sizeof(qopts) };
 	struct wm_dbstore *s = NULL;
-	size_t i;
 	int ret;
 
 	if (!path || !out || nr_funcs < 0 || (nr_funcs && !funcs)) {
@@ -464,22 +459,18 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		return -EINVAL;
 	}
 	*out = NULL;
-	if (opts) {
-		for (i = sizeof(*opts); i < opts->sz; i++) {
-			if (((const char *)opts)[i]) {
-				err__set(err, errsz, "invalid options");
-				return -EINVAL;
-			}
-		}
-		qopts.max_calls = opts->queue_calls;
+	if (!OPTS_VALID(opts)) {
+		err__set(err, errsz, "invalid options");
+		return -EINVAL;
 	}
+	qopts.max_calls = OPTS_GET(opts, queue_calls, 0);
 	ret = -ENOMEM;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto nomem;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
-	s->mode = opts && opts->mode ? opts->mode : 0600;
+	s->mode = OPTS_GET(opts, mode, 0) ? opts->mode : 0600;
 	s->path = strdup(path);
 	s->func_ids = calloc(nr_funcs + 1, sizeof(*s->func_ids));
 	s->func_not_kept = calloc(nr_funcs + 1, sizeof(*s->func_not_kept));
@@ -572,11 +563,12 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 	sqlite3_stmt *st = NULL;
 	int i, ret = -EIO;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO aggregates (function_id, calls, unfinished, dropped, "
-			       "not_kept, min_ns, max_ns, sum_ns, p50_ns, p90_ns, p99_ns, histogram, "
-			       "errors, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+		    s->db,
+		    "INSERT INTO aggregates (function_id, calls, unfinished, dropped, "
+		    "not_kept, min_ns, max_ns, sum_ns, p50_ns, p90_ns, p99_ns, histogram, "
+		    "errors, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    -1, &st, NULL))
 		goto cleanup;
 	for (i = 0; i < s->nr_funcs; i++) {
 		const struct wm_agg *a = store__agg(aggs, i);

@@ -6,9 +6,9 @@
  * from the traced objects. Everything read from the file goes through an
  * escaper, as the tracer's own output does: the file may come from anywhere.
  */
+#include <argp.h>
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,6 +19,11 @@
 #include "util/buf.h"
 #include "store/dbstore.h"
 #include "util/escape.h"
+#include "util/grow.h"
+#include "util/json.h"
+#include "util/opts.h"
+#include "util/timefmt.h"
+#include "util/usage.h"
 #include "sinks/format.h"
 #include "store/report.h"
 
@@ -29,7 +34,7 @@
  * A damaged file can make a query return rows without end (a loop in its
  * b-tree): no session has more functions or settings than these.
  */
-#define MAX_FUNCS	  65536
+#define MAX_FUNCS     65536
 #define MAX_META_ROWS 1024
 
 struct func_row {
@@ -70,6 +75,15 @@ static int db_err(struct report *r)
 	return -EIO;
 }
 
+static int bad_since(struct report *r)
+{
+	err__set(r->err, r->errsz,
+		 "invalid --since '%s': give a duration before the end (e.g. 10s, 500ms, 5m) or a "
+		 "UTC time (e.g. 2026-11-21T12:00:00)",
+		 r->o->since);
+	return -EINVAL;
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -80,25 +94,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static void put_c(struct wm_buf *b, const char *s)
 {
 	esc__c(b, s, strlen(s));
-}
-
-static void put_json_str(struct wm_buf *b, const char *s)
-{
-	buf__putc(b, '"');
-	esc__json(b, s, strlen(s));
-	buf__putc(b, '"');
-}
-
-static void put_time(struct wm_buf *b, __u64 ns)
-{
-	time_t sec = ns / NSEC_PER_SEC;
-	struct tm tm;
-
-	if (!gmtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	buf__printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (unsigned int)(ns % NSEC_PER_SEC / 1000));
 }
 
 static int parse_duration(const char *s, __u64 *ns)
@@ -195,7 +190,7 @@ static int open_db(struct report *r)
 	}
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
-			r->db ? sqlite3_errmsg(r->db) : "out of memory");
+			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		return -EIO;
 	}
 	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
@@ -219,40 +214,28 @@ static int open_db(struct report *r)
 	goto done;
 cleanup:
 	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
-		sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
-				sqlite3_errcode(r->db) == SQLITE_ROW ?
-			"no wrapmon marker" :
-			sqlite3_errmsg(r->db));
+		 sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
+				 sqlite3_errcode(r->db) == SQLITE_ROW ?
+			 "no wrapmon marker" :
+			 sqlite3_errmsg(r->db));
 done:
 	sqlite3_finalize(st);
 	return ret;
 }
 
 /*
- * Room for one more of a session's function rows in *arr (n in use, *cap
- * allocated): doubling, since one realloc per row copies the table once per
- * row, and never past MAX_FUNCS.
+ * Room for one more of a session's function rows in the array at arrp (n in
+ * use, *cap allocated), and never past MAX_FUNCS.
  */
-static int grow_func_rows(struct report *r, void **arr, int n, int *cap, size_t size)
+static int grow_func_rows(struct report *r, void *arrp, int n, int *cap, size_t size)
 {
-	int want;
-	void *p;
-
 	if (n >= MAX_FUNCS) {
 		err__set(r->err, r->errsz,
 			 "%s: more than %d functions in one session: the file is damaged", r->path,
 			 MAX_FUNCS);
 		return -EINVAL;
 	}
-	if (n < *cap)
-		return 0;
-	want = *cap ? 2 * *cap : 16;
-	p = realloc(*arr, want * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = want;
-	return 0;
+	return grow__array_int(arrp, cap, n + 1, size);
 }
 
 static int load_kinds(struct report *r, sqlite3_int64 session)
@@ -272,8 +255,7 @@ static int load_kinds(struct report *r, sqlite3_int64 session)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct kinds *kd;
 
-		ret = grow_func_rows(r, (void **)&r->kinds, r->nr_kinds, &r->cap_kinds,
-				     sizeof(*r->kinds));
+		ret = grow_func_rows(r, &r->kinds, r->nr_kinds, &r->cap_kinds, sizeof(*r->kinds));
 		if (ret)
 			goto cleanup;
 		ret = -EIO;
@@ -386,7 +368,7 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 	int i = 0;
 
 	buf__printf(&r->b, "%-8lld ", (long long)sqlite3_column_int64(st, C_ID));
-	put_time(&r->b, sqlite3_column_int64(st, C_START));
+	timefmt__iso(&r->b, sqlite3_column_int64(st, C_START), true, true);
 	buf__printf(&r->b, " %lld ", (long long)sqlite3_column_int64(st, C_TID));
 	put_c(&r->b, col_text(st, C_NAME));
 	buf__putc(&r->b, '(');
@@ -434,14 +416,14 @@ static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
 
 	buf__puts(b, first ? "{" : ",{");
 	buf__printf(b, "\"id\":%lld,\"ts\":\"", (long long)sqlite3_column_int64(st, C_ID));
-	put_time(b, sqlite3_column_int64(st, C_START));
+	timefmt__iso(b, sqlite3_column_int64(st, C_START), true, true);
 	buf__printf(b, "\",\"start_ns\":%lld,\"pid\":%lld,\"tid\":%lld,\"function\":",
 		    (long long)sqlite3_column_int64(st, C_START),
 		    (long long)sqlite3_column_int64(st, C_PID),
 		    (long long)sqlite3_column_int64(st, C_TID));
-	put_json_str(b, col_text(st, C_NAME));
+	json__cstr(b, col_text(st, C_NAME));
 	buf__puts(b, ",\"object\":");
-	put_json_str(b, col_text(st, C_OBJ));
+	json__cstr(b, col_text(st, C_OBJ));
 	buf__printf(b,
 		    ",\"depth\":%lld,\"parent_id\":", (long long)sqlite3_column_int64(st, C_DEPTH));
 	if (sqlite3_column_type(st, C_PARENT) == SQLITE_NULL)
@@ -452,7 +434,7 @@ static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
 	put_stored_json(b, st, C_ARGS, sqlite3_column_int(st, C_FUNC + 1));
 	if (sqlite3_column_type(st, C_UNF) != SQLITE_NULL) {
 		buf__puts(b, ",\"unfinished\":");
-		put_json_str(b, col_text(st, C_UNF));
+		json__cstr(b, col_text(st, C_UNF));
 	} else {
 		buf__puts(b, ",\"result\":");
 		put_stored_json(b, st, C_RESULT, sqlite3_column_int(st, C_FUNC + 2));
@@ -463,7 +445,7 @@ static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
 	if (sqlite3_column_type(st, C_ERRTEXT) == SQLITE_NULL)
 		buf__puts(b, "null");
 	else
-		put_json_str(b, col_text(st, C_ERRTEXT));
+		json__cstr(b, col_text(st, C_ERRTEXT));
 	buf__putc(b, '}');
 }
 
@@ -555,7 +537,7 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct func_row *f;
 
-		ret = grow_func_rows(r, (void **)&rows, n, &cap, sizeof(*rows));
+		ret = grow_func_rows(r, &rows, n, &cap, sizeof(*rows));
 		if (ret)
 			goto cleanup;
 		ret = -EIO;
@@ -609,11 +591,11 @@ static void print_funcs(struct report *r, const struct func_row *f, int n)
 		buf__puts(&r->b, ",\"functions\":[");
 		for (int i = 0; i < n; i++) {
 			buf__puts(&r->b, i ? ",{\"function\":" : "{\"function\":");
-			put_json_str(&r->b, f[i].name);
+			json__cstr(&r->b, f[i].name);
 			buf__puts(&r->b, ",\"object\":");
-			put_json_str(&r->b, f[i].object);
+			json__cstr(&r->b, f[i].object);
 			buf__puts(&r->b, ",\"signature\":");
-			put_json_str(&r->b, f[i].signature);
+			json__cstr(&r->b, f[i].signature);
 			buf__printf(&r->b, ",\"calls\":%llu,\"unfinished\":%llu",
 				    (unsigned long long)f[i].calls,
 				    (unsigned long long)f[i].unfinished);
@@ -668,19 +650,48 @@ static void print_funcs(struct report *r, const struct func_row *f, int n)
 	}
 }
 
-static int prepare_calls(struct report *r, const char *where, const char *order, sqlite3_stmt **st)
+/* One list of calls in a session's report. */
+struct call_list {
+	const char *where; /* which calls (SQL) */
+	const char *order; /* SQL */
+	const char *key;   /* the JSON member */
+	const char *none;  /* the text when there are none */
+};
+
+static const struct call_list slowest_calls = { "c.latency_ns IS NOT NULL",
+						"c.latency_ns DESC, c.id", "slowest", "none" };
+static const struct call_list error_calls = { "c.error != 0", "c.start_ns, c.id", "errors",
+					      "none recorded" };
+static const struct call_list matching_calls = { "1", "c.start_ns, c.id", "matches", "none" };
+
+/*
+ * Print the calls of session l selects, narrowed by --function and --since,
+ * at most limit of them (-1: all), under title.
+ */
+static int list_calls(struct report *r, const struct call_list *l, sqlite3_int64 session,
+		      __u64 since, long long limit, const char *title)
 {
+	sqlite3_stmt *st = NULL;
 	char sql[1024];
+	int ret;
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT " CALL_COLS ", json_valid(c.args), json_valid(c.result)"
 		 " FROM calls c JOIN functions f ON f.id = c.function_id"
 		 " WHERE c.session_id = ?1 AND (?2 IS NULL OR f.name = ?2)"
 		 " AND (?3 IS NULL OR c.start_ns >= ?3) AND %s ORDER BY %s LIMIT ?4",
-		 where, order);
-	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL))
+		 l->where, l->order);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL))
 		return db_err(r);
-	return 0;
+	sqlite3_bind_int64(st, 1, session);
+	if (r->o->function)
+		sqlite3_bind_text(st, 2, r->o->function, -1, SQLITE_STATIC);
+	if (r->o->since)
+		sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int64(st, 4, limit);
+	ret = print_calls(r, st, title, l->key, l->none);
+	sqlite3_finalize(st);
+	return ret;
 }
 
 static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
@@ -693,6 +704,7 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 	struct func_row *funcs = NULL;
 	int nr_funcs = 0, ret;
 	bool select = o->function || o->since;
+	char title[32];
 
 	ret = load_kinds(r, id);
 	if (ret)
@@ -713,11 +725,7 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 		st = NULL;
 	}
 	if (o->since && report__parse_since(o->since, end, &since)) {
-		err__set(r->err, r->errsz,
-			"invalid --since '%s': give a duration before the end "
-			"(e.g. 10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
-			o->since);
-		ret = -EINVAL;
+		ret = bad_since(r);
 		goto cleanup;
 	}
 	ret = load_funcs(r, id, ended, &funcs, &nr_funcs);
@@ -727,22 +735,22 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 	if (o->json) {
 		buf__printf(&r->b, "%s{\"id\":%lld,\"command_line\":", first ? "" : ",",
 			    (long long)id);
-		put_json_str(&r->b, col_text(ss, 1));
+		json__cstr(&r->b, col_text(ss, 1));
 		buf__printf(&r->b, ",\"target_pid\":%lld,\"target_exe\":",
 			    (long long)sqlite3_column_int64(ss, 2));
-		put_json_str(&r->b, col_text(ss, 3));
+		json__cstr(&r->b, col_text(ss, 3));
 		buf__puts(&r->b, ",\"host\":");
-		put_json_str(&r->b, col_text(ss, 4));
+		json__cstr(&r->b, col_text(ss, 4));
 		buf__puts(&r->b, ",\"kernel\":");
-		put_json_str(&r->b, col_text(ss, 5));
+		json__cstr(&r->b, col_text(ss, 5));
 		buf__puts(&r->b, ",\"wrapmon_version\":");
-		put_json_str(&r->b, col_text(ss, 6));
+		json__cstr(&r->b, col_text(ss, 6));
 		buf__puts(&r->b, ",\"start\":\"");
-		put_time(&r->b, start);
+		timefmt__iso(&r->b, start, true, true);
 		buf__printf(&r->b, "\",\"start_ns\":%llu,\"end\":", (unsigned long long)start);
 		if (ended) {
 			buf__putc(&r->b, '"');
-			put_time(&r->b, end);
+			timefmt__iso(&r->b, end, true, true);
 			buf__printf(&r->b,
 				    "\",\"end_ns\":%llu,\"calls\":%lld,\"not_kept\":%lld,"
 				    "\"dropped\":%lld,\"complete\":true",
@@ -765,9 +773,9 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 		buf__puts(&r->b, ", wrapmon ");
 		put_c(&r->b, col_text(ss, 6));
 		buf__puts(&r->b, "\n  ");
-		put_time(&r->b, start);
+		timefmt__iso(&r->b, start, true, true);
 		buf__puts(&r->b, " to ");
-		put_time(&r->b, end);
+		timefmt__iso(&r->b, end, true, true);
 		buf__puts(&r->b, " (");
 		format__duration(&r->b, end - start);
 		if (ended)
@@ -781,52 +789,14 @@ static int report_session(struct report *r, sqlite3_stmt *ss, bool first)
 	}
 	print_funcs(r, funcs, nr_funcs);
 
-	ret = prepare_calls(r, "c.latency_ns IS NOT NULL", "c.latency_ns DESC, c.id", &st);
+	snprintf(title, sizeof(title), "SLOWEST %d CALLS", o->top);
+	ret = list_calls(r, &slowest_calls, id, since, o->top, title);
+	if (!ret)
+		ret = list_calls(r, &error_calls, id, since, -1, "ERRORS");
+	if (!ret && select)
+		ret = list_calls(r, &matching_calls, id, since, -1, "CALLS");
 	if (ret)
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, id);
-	if (o->function)
-		sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
-	if (o->since)
-		sqlite3_bind_int64(st, 3, since);
-	sqlite3_bind_int64(st, 4, o->top);
-	buf__reset(&r->tmp);
-	buf__printf(&r->tmp, "SLOWEST %d CALLS", o->top);
-	ret = print_calls(r, st, r->tmp.p, "slowest", "none");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (ret)
-		goto cleanup;
-
-	ret = prepare_calls(r, "c.error != 0", "c.start_ns, c.id", &st);
-	if (ret)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, id);
-	if (o->function)
-		sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
-	if (o->since)
-		sqlite3_bind_int64(st, 3, since);
-	sqlite3_bind_int64(st, 4, -1);
-	ret = print_calls(r, st, "ERRORS", "errors", "none recorded");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (ret)
-		goto cleanup;
-
-	if (select) {
-		ret = prepare_calls(r, "1", "c.start_ns, c.id", &st);
-		if (ret)
-			goto cleanup;
-		sqlite3_bind_int64(st, 1, id);
-		if (o->function)
-			sqlite3_bind_text(st, 2, o->function, -1, SQLITE_STATIC);
-		if (o->since)
-			sqlite3_bind_int64(st, 3, since);
-		sqlite3_bind_int64(st, 4, -1);
-		ret = print_calls(r, st, "CALLS", "matches", "none");
-		if (ret)
-			goto cleanup;
-	}
 	if (o->json)
 		buf__putc(&r->b, '}');
 	ret = 0;
@@ -851,26 +821,18 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 		err__set(err, errsz, "invalid arguments");
 		return -EINVAL;
 	}
-	if (opts) {
-		for (size_t i = sizeof(*opts); i < opts->sz; i++) {
-			if (((const char *)opts)[i]) {
-				err__set(err, errsz, "invalid options");
-				return -EINVAL;
-			}
-		}
-		o.function = opts->function;
-		o.since = opts->since;
-		o.json = opts->json;
-		if (opts->top > 0)
-			o.top = opts->top;
-	}
-	if (o.since && report__parse_since(o.since, NSEC_PER_SEC, &(__u64){ 0 })) {
-		err__set(err, errsz,
-			"invalid --since '%s': give a duration before the end (e.g. "
-			"10s, 500ms, 5m) or a UTC time (e.g. 2026-11-21T12:00:00)",
-			o.since);
+	if (!OPTS_VALID(opts)) {
+		err__set(err, errsz, "invalid options");
 		return -EINVAL;
 	}
+	o.function = OPTS_GET(opts, function, NULL);
+	o.since = OPTS_GET(opts, since, NULL);
+	o.json = OPTS_GET(opts, json, false);
+	if (OPTS_GET(opts, top, 0) > 0)
+		o.top = opts->top;
+	/* Checked once before the file is opened: a bad value is the same for every session. */
+	if (o.since && report__parse_since(o.since, NSEC_PER_SEC, &(__u64){ 0 }))
+		return bad_since(&r);
 	ret = open_db(&r);
 	if (ret)
 		goto cleanup;
@@ -927,86 +889,122 @@ cleanup:
 	return ret;
 }
 
-static const char report_usage[] =
-	"Usage: wrapmon-trace report FILE [--top N] [--function NAME] [--since TIME] [--json]\n"
-	"Print what a --store database holds: each session, the summary per function, the\n"
-	"slowest calls, the errors, and with --function/--since the calls that match.\n\n"
-	"  --top N          slowest calls shown (default 10)\n"
-	"  --function NAME  only calls of this function (in every call list)\n"
-	"  --since TIME     only calls that started at TIME or later: a duration before the\n"
-	"                   end of the session (10s, 500ms, 5m, 2h) or a UTC time\n"
-	"                   (2026-11-21T12:00:00, fractions and a trailing Z allowed)\n"
-	"  --json           one JSON object for machines\n";
-
 #define rlog(fmt, ...) fprintf(stderr, "wrapmon-trace report: " fmt "\n", ##__VA_ARGS__)
+
+enum {
+	ROPT_TOP = 1000,
+	ROPT_SINCE,
+	ROPT_HELP,
+};
+
+static const char report_doc[] =
+	"Print what a --store database holds: each session, the summary per function, the slowest "
+	"calls, the errors, and with --function/--since the calls that match."
+	"\v"
+	"Examples:\n"
+	"  wrapmon-trace report calls.db\n"
+	"  wrapmon-trace report calls.db --function search --since 10s\n"
+	"  wrapmon-trace report calls.db --json --top 5 > report.json\n";
+
+static const struct argp_option report_opts[] = {
+	{ "top", ROPT_TOP, "N", 0, "Slowest calls shown (default 10)", 0 },
+	{ "function", 'f', "NAME", 0, "Only calls of this function (in every call list)", 0 },
+	{ "since", ROPT_SINCE, "TIME", 0,
+	  "Only calls that started at TIME or later: a duration before the end of the session "
+	  "(10s, 500ms, 5m, 2h) or a UTC time (2026-11-21T12:00:00, fractions and a trailing Z "
+	  "allowed)",
+	  0 },
+	{ "json", 'j', NULL, 0, "One JSON object for machines", 0 },
+	{ "help", ROPT_HELP, NULL, 0, "Give this help list", -1 },
+	{},
+};
+
+struct report_args {
+	struct wm_report_opts o;
+	const char *path;
+	bool help;   /* --help given: the help is out, stop */
+	bool failed; /* a usage error is out already */
+};
+
+static void usage_error(const struct argp_state *state)
+{
+	char msg[256];
+
+	if (!usage__refused(report_opts, state->argc, state->argv, msg, sizeof(msg)))
+		snprintf(msg, sizeof(msg), "bad usage");
+	rlog("%s: see 'wrapmon-trace report --help'", msg);
+}
+
+static error_t report_parse(int key, char *arg, struct argp_state *state)
+{
+	static char name[] = "wrapmon-trace report";
+	struct report_args *a = state->input;
+	char *end;
+	long v;
+
+	switch (key) {
+	case ROPT_TOP:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1 || v > INT_MAX) {
+			rlog("invalid --top '%s': give a number of calls, e.g. --top 20", arg);
+			a->failed = true;
+			return EINVAL;
+		}
+		a->o.top = v;
+		break;
+	case 'f':
+		a->o.function = arg;
+		break;
+	case ROPT_SINCE:
+		a->o.since = arg;
+		break;
+	case 'j':
+		a->o.json = true;
+		break;
+	case ROPT_HELP:
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, name);
+		a->help = true;
+		/* Any error stops argp: the rest of the line is not read. */
+		return ECANCELED;
+	case ARGP_KEY_ARG:
+		if (a->path) {
+			rlog("unexpected argument '%s': one database at a time", arg);
+			a->failed = true;
+			return EINVAL;
+		}
+		a->path = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->path) {
+			rlog("no database given: wrapmon-trace report FILE (a --store file)");
+			a->failed = true;
+			return EINVAL;
+		}
+		break;
+	case ARGP_KEY_ERROR:
+		if (!a->failed && !a->help)
+			usage_error(state);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
 
 int report__main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "top", required_argument, NULL, 't' },
-		{ "function", required_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct wm_report_opts o = { .sz = sizeof(o), .top = DEFAULT_TOP };
-	char err[512] = "", *end;
-	const char *path = NULL;
-	long v;
-	int c;
+	/* Errors are ours to print, one line each; so is --help, which ARGP_NO_ERRS would mute. */
+	static const struct argp argp = { .options = report_opts,
+					  .parser = report_parse,
+					  .args_doc = "FILE",
+					  .doc = report_doc };
+	struct report_args a = { .o = { .sz = sizeof(a.o), .top = DEFAULT_TOP } };
+	char err[512] = "";
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":f:j", lopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > INT_MAX) {
-				rlog("invalid --top '%s': give a number of calls, e.g. --top 20",
-				     optarg);
-				return 2;
-			}
-			o.top = v;
-			break;
-		case 'f':
-			o.function = optarg;
-			break;
-		case 's':
-			o.since = optarg;
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return 0;
-		case ':':
-			rlog("%s needs a value: see 'wrapmon-trace report --help'",
-			     argv[optind - 1]);
-			return 2;
-		default:
-			if (optopt)
-				rlog("unknown option -%c: see 'wrapmon-trace report --help'",
-				     optopt);
-			else
-				rlog("bad option '%s': see 'wrapmon-trace report --help'",
-				     argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc)
-		path = argv[optind++];
-	if (!path) {
-		rlog("no database given: wrapmon-trace report FILE (a --store file)");
-		return 2;
-	}
-	if (optind < argc) {
-		rlog("unexpected argument '%s': one database at a time", argv[optind]);
-		return 2;
-	}
-	if (report__run(path, &o, stdout, err, sizeof(err))) {
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_NO_EXIT, NULL, &a))
+		return a.help ? 0 : 2;
+	if (report__run(a.path, &a.o, stdout, err, sizeof(err))) {
 		rlog("%s", err);
 		return 1;
 	}

@@ -7,14 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "util/buf.h"
-#include "util/escape.h"
 #include "store/store.h"
+#include "util/opts.h"
 
 #define WM_STORE_MAX_SINKS 8
-/* Width of the function column in the summary unless a name is longer. */
-#define SUMMARY_NAME_WIDTH 16
 
 struct wm_recent {
 	struct wm_call_view v; /* str[] point into data */
@@ -31,37 +27,24 @@ struct wm_store {
 	struct wm_recent *recent;
 	size_t recent_cap;
 	size_t recent_len;
-	size_t recent_head; /* slot the next call goes into */
-	struct wm_agg *prev; /* at the last interval, for store__print_interval() */
+	size_t recent_head;  /* slot the next call goes into */
+	struct wm_agg *prev; /* at the last interval, for store__interval() */
 	bool show_errors, show_filtered;
 };
 
 int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_opts *opts,
 	       struct wm_store **out)
 {
-	size_t known = offsetof(struct wm_store_opts, recent) + sizeof(opts->recent);
 	struct wm_store *s = NULL;
-	bool show_errors = false, show_filtered = false;
-	size_t recent = 0, i;
+	size_t recent;
 	int err;
 
 	if (!out || nr_funcs < 0 || (nr_funcs && !funcs))
 		return -EINVAL;
 	*out = NULL;
-	if (opts) {
-		if (opts->sz < sizeof(opts->sz))
-			return -EINVAL;
-		/* A newer caller's fields we do not know must be left zero. */
-		for (i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -EINVAL;
-		if (opts->sz >= known)
-			recent = opts->recent;
-		if (opts->sz >= offsetof(struct wm_store_opts, show_filtered) + sizeof(bool)) {
-			show_errors = opts->show_errors;
-			show_filtered = opts->show_filtered;
-		}
-	}
+	if (!OPTS_VALID(opts))
+		return -EINVAL;
+	recent = OPTS_GET(opts, recent, 0);
 
 	err = -ENOMEM;
 	s = calloc(1, sizeof(*s));
@@ -69,8 +52,8 @@ int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_
 		goto cleanup;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
-	s->show_errors = show_errors;
-	s->show_filtered = show_filtered;
+	s->show_errors = OPTS_GET(opts, show_errors, false);
+	s->show_filtered = OPTS_GET(opts, show_filtered, false);
 	s->aggs = calloc(nr_funcs ? nr_funcs : 1, sizeof(*s->aggs));
 	if (!s->aggs)
 		goto cleanup;
@@ -239,7 +222,7 @@ const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id)
 	return &s->aggs[func_id];
 }
 
-static __u64 agg_percentile(const struct wm_agg *a, double p)
+__u64 store__agg_percentile(const struct wm_agg *a, double p)
 {
 	__u64 rank, cum = 0, low, width, mid;
 	double r;
@@ -278,7 +261,7 @@ static __u64 agg_percentile(const struct wm_agg *a, double p)
 
 __u64 store__percentile(const struct wm_store *s, __u32 func_id, double p)
 {
-	return agg_percentile(store__agg(s, func_id), p);
+	return store__agg_percentile(store__agg(s, func_id), p);
 }
 
 size_t store__nr_recent(const struct wm_store *s)
@@ -294,139 +277,6 @@ const struct wm_call_view *store__recent(const struct wm_store *s, size_t i)
 		return NULL;
 	oldest = (s->recent_head + s->recent_cap - s->recent_len) % s->recent_cap;
 	return &s->recent[(oldest + i) % s->recent_cap].v;
-}
-
-static void put_duration_col(struct wm_buf *line, struct wm_buf *tmp, bool have, __u64 ns)
-{
-	buf__reset(tmp);
-	if (have)
-		format__duration(tmp, ns);
-	else
-		buf__putc(tmp, '-');
-	buf__printf(line, "%10s", tmp->err ? "?" : tmp->p);
-}
-
-/* Past this many functions (a pattern), rows with nothing to say are folded into one line. */
-#define SUMMARY_ALL_ROWS 20
-
-static bool row_shown(const struct wm_store *s, const struct wm_agg *aggs, int i)
-{
-	const struct wm_agg *a = &aggs[i];
-
-	return s->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped ||
-	       a->filtered;
-}
-
-static void summary_text(const struct wm_store *s, const struct wm_agg *aggs, struct wm_buf *b)
-{
-	struct wm_buf name = {}, tmp = {};
-	const struct wm_agg *a;
-	const struct wm_func *f;
-	int width = SUMMARY_NAME_WIDTH;
-	int i, hidden = 0;
-	bool have;
-
-	for (i = 0; i < s->nr_funcs; i++) {
-		if (!row_shown(s, aggs, i))
-			continue;
-		buf__reset(&name);
-		f = &s->funcs[i];
-		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
-		if ((int)name.len > width)
-			width = name.len;
-	}
-	buf__printf(b, "%-*s %6s%12s%9s", width, "FUNCTION", "CALLS", "UNFINISHED", "DROPPED");
-	if (s->show_errors)
-		buf__printf(b, "%8s", "ERRORS");
-	if (s->show_filtered)
-		buf__printf(b, "%10s", "FILTERED");
-	buf__printf(b, "%10s%10s%10s%10s%10s\n", "MIN", "AVG", "P50", "P99", "MAX");
-	for (i = 0; i < s->nr_funcs; i++) {
-		if (!row_shown(s, aggs, i)) {
-			hidden++;
-			continue;
-		}
-		f = &s->funcs[i];
-		a = &aggs[i];
-		have = a->calls > 0;
-		buf__reset(&name);
-		esc__c(&name, f->name, strnlen(f->name, sizeof(f->name)));
-		buf__printf(b, "%-*s %6llu%12llu%9llu", width, name.len ? name.p : "",
-			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
-			    (unsigned long long)a->dropped);
-		if (s->show_errors)
-			buf__printf(b, "%8llu", (unsigned long long)a->errors);
-		if (s->show_filtered)
-			buf__printf(b, "%10llu", (unsigned long long)a->filtered);
-		put_duration_col(b, &tmp, have, a->lat_min);
-		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
-		put_duration_col(b, &tmp, have, agg_percentile(a, 50));
-		put_duration_col(b, &tmp, have, agg_percentile(a, 99));
-		put_duration_col(b, &tmp, have, a->lat_max);
-		buf__putc(b, '\n');
-	}
-	if (hidden)
-		buf__printf(b, "(%d more function%s traced, with no calls)\n", hidden,
-			    hidden == 1 ? "" : "s");
-	if (name.err || tmp.err)
-		b->err = b->err ? b->err : -ENOMEM;
-	buf__free(&name);
-	buf__free(&tmp);
-}
-
-/* key: "summary" or "interval"; ts: "ts" member's value, or NULL for none. */
-static void summary_json(const struct wm_store *s, const struct wm_agg *aggs, struct wm_buf *b,
-			 const char *key, const char *ts, __u64 duration_ns)
-{
-	const struct wm_agg *a;
-	const struct wm_func *f;
-	int i;
-
-	buf__printf(b, "{\"%s\":{", key);
-	if (ts)
-		buf__printf(b, "\"ts\":\"%s\",", ts);
-	buf__printf(b, "\"duration_ns\":%llu,\"functions\":[", (unsigned long long)duration_ns);
-	for (i = 0; i < s->nr_funcs; i++) {
-		f = &s->funcs[i];
-		a = &aggs[i];
-		buf__puts(b, i ? ",{\"function\":\"" : "{\"function\":\"");
-		esc__json(b, f->name, strnlen(f->name, sizeof(f->name)));
-		buf__puts(b, "\",\"object\":\"");
-		esc__json(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
-		buf__printf(
-			b,
-			"\",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
-			"\"filtered\":%llu,\"latency_ns\":",
-			(unsigned long long)a->calls, (unsigned long long)a->unfinished,
-			(unsigned long long)a->dropped, (unsigned long long)a->errors,
-			(unsigned long long)a->filtered);
-		if (!a->calls) {
-			buf__puts(b, "null}");
-			continue;
-		}
-		buf__printf(
-			b, "{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}}",
-			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->calls),
-			(unsigned long long)agg_percentile(a, 50),
-			(unsigned long long)agg_percentile(a, 99),
-			(unsigned long long)a->lat_max);
-	}
-	buf__puts(b, "]}}\n");
-}
-
-void store__print_summary(const struct wm_store *s, FILE *out, bool json, __u64 duration_ns)
-{
-	struct wm_buf b = {};
-
-	if (!s || !out)
-		return;
-	if (json)
-		summary_json(s, s->aggs, &b, "summary", NULL, duration_ns);
-	else
-		summary_text(s, s->aggs, &b);
-	if (!b.err && b.len)
-		fwrite(b.p, 1, b.len, out);
-	buf__free(&b);
 }
 
 int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *b)
@@ -454,6 +304,18 @@ int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *
 		a->hist[hist_bucket(low)] += b->hist[i];
 	}
 	return 0;
+}
+
+void store__view(const struct wm_store *s, struct wm_store_view *v)
+{
+	*v = (struct wm_store_view){};
+	if (!s)
+		return;
+	v->funcs = s->funcs;
+	v->aggs = s->aggs;
+	v->nr_funcs = s->nr_funcs;
+	v->show_errors = s->show_errors;
+	v->show_filtered = s->show_filtered;
 }
 
 /*
@@ -492,96 +354,19 @@ static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struc
 		d->lat_max = now->lat_max;
 }
 
-int store__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, __u64 ts_real_ns,
-			  __u64 interval_ns)
+int store__interval(struct wm_store *s, struct wm_agg *delta)
 {
-	struct wm_agg *delta = NULL;
-	struct wm_buf b = {};
-	time_t sec = ts_real_ns / 1000000000ULL;
-	struct tm tm;
 	int i;
 
-	if (!s || !out)
+	if (!s || !delta)
 		return -EINVAL;
 	if (!s->prev) {
 		s->prev = calloc(s->nr_funcs ? s->nr_funcs : 1, sizeof(*s->prev));
 		if (!s->prev)
 			return -ENOMEM;
 	}
-	delta = calloc(s->nr_funcs ? s->nr_funcs : 1, sizeof(*delta));
-	if (!delta)
-		return -ENOMEM;
 	for (i = 0; i < s->nr_funcs; i++)
 		agg_delta(&s->aggs[i], &s->prev[i], &delta[i]);
-	if (!(utc ? gmtime_r(&sec, &tm) : localtime_r(&sec, &tm)))
-		memset(&tm, 0, sizeof(tm));
-	if (json) {
-		char ts[40];
-
-		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, utc ? "Z" : "");
-		summary_json(s, delta, &b, "interval", ts, interval_ns);
-	} else {
-		buf__printf(&b, "\n%02d:%02d:%02d  last %.1f s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-			    interval_ns / 1e9);
-		summary_text(s, delta, &b);
-	}
-	if (!b.err && b.len)
-		fwrite(b.p, 1, b.len, out);
 	memcpy(s->prev, s->aggs, s->nr_funcs * sizeof(*s->prev));
-	buf__free(&b);
-	free(delta);
 	return 0;
-}
-
-/* log2 bucket of a latency: 0 for 0 and 1, else floor(log2(v)). */
-static unsigned int log2_bucket(__u64 v)
-{
-	return v < 2 ? 0 : 63 - __builtin_clzll(v);
-}
-
-void store__print_hist(const struct wm_store *s, FILE *out)
-{
-	__u64 log2[64], max;
-	struct wm_buf b = {}, name = {};
-	const struct wm_agg *a;
-	unsigned int i, lo, hi;
-	__u64 width;
-	int f, bar;
-
-	if (!s || !out)
-		return;
-	for (f = 0; f < s->nr_funcs; f++) {
-		a = &s->aggs[f];
-		if (!a->calls)
-			continue;
-		memset(log2, 0, sizeof(log2));
-		/* Every log-linear bucket lies inside one power of two. */
-		for (i = 0; i < WM_HIST_BUCKETS; i++)
-			if (a->hist[i])
-				log2[log2_bucket(hist_low(i, &width))] += a->hist[i];
-		for (lo = 0; !log2[lo]; lo++)
-			;
-		for (hi = 63; !log2[hi]; hi--)
-			;
-		for (max = 0, i = lo; i <= hi; i++)
-			max = log2[i] > max ? log2[i] : max;
-		buf__reset(&name);
-		esc__c(&name, s->funcs[f].name, strnlen(s->funcs[f].name, sizeof(s->funcs[f].name)));
-		buf__printf(&b, "\n%s: %llu calls\n%25s : %-10s %-42s\n", name.len ? name.p : "",
-			    (unsigned long long)a->calls, "nsecs", "count", "distribution");
-		for (i = lo; i <= hi; i++) {
-			__u64 from = i ? 1ULL << i : 0, to = i == 63 ? ~0ULL : (2ULL << i) - 1;
-
-			bar = (int)(log2[i] * 40 / max);
-			buf__printf(&b, "%11llu -> %-11llu : %-10llu |%.*s%*s|\n",
-				    (unsigned long long)from, (unsigned long long)to,
-				    (unsigned long long)log2[i], bar,
-				    "****************************************", 40 - bar, "");
-		}
-	}
-	if (!b.err && b.len)
-		fwrite(b.p, 1, b.len, out);
-	buf__free(&b);
-	buf__free(&name);
 }

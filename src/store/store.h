@@ -14,15 +14,15 @@
 #include "probe/record.h"
 
 /* Log-linear latency histogram: 64 powers of two, 16 linear steps each. */
-#define WM_HIST_SUB 16
+#define WM_HIST_SUB	16
 #define WM_HIST_BUCKETS (64 * WM_HIST_SUB)
 
 struct wm_agg {
-	__u64 calls;		/* completed calls */
-	__u64 unfinished;	/* entries whose return never came */
-	__u64 dropped;		/* records lost in BPF (ring full, too deep) */
-	__u64 errors;		/* completed calls --error marked */
-	__u64 filtered;		/* calls seen that --filter left out (counted in BPF) */
+	__u64 calls;	  /* completed calls */
+	__u64 unfinished; /* entries whose return never came */
+	__u64 dropped;	  /* records lost in BPF (ring full, too deep) */
+	__u64 errors;	  /* completed calls --error marked */
+	__u64 filtered;	  /* calls seen that --filter left out (counted in BPF) */
 	__u64 lat_min, lat_max, lat_sum;
 	__u64 hist[WM_HIST_BUCKETS];
 };
@@ -34,9 +34,9 @@ struct wm_sink {
 
 struct wm_store_opts {
 	size_t sz;
-	size_t recent;		/* calls kept in the recent ring (0: none) */
-	bool show_errors;	/* an ERRORS column in the text summary (--error given) */
-	bool show_filtered;	/* a FILTERED column (--filter given) */
+	size_t recent;	    /* calls kept in the recent ring (0: none) */
+	bool show_errors;   /* an ERRORS column in the text summary (--error given) */
+	bool show_filtered; /* a FILTERED column (--filter given) */
 };
 #define wm_store_opts__last_field show_filtered
 
@@ -57,25 +57,32 @@ void store__set_filtered(struct wm_store *s, __u32 func_id, __u64 filtered);
 const struct wm_agg *store__agg(const struct wm_store *s, __u32 func_id);
 /* Latency at percentile p (0..100) of completed calls; 0 when none. Within 1/16 of the true value. */
 __u64 store__percentile(const struct wm_store *s, __u32 func_id, double p);
+/* The same for any aggregate (an interval's, say); a may be NULL. */
+__u64 store__agg_percentile(const struct wm_agg *a, double p);
 /* Bucket i of wm_agg.hist holds latencies in [low, low + *width). */
 __u64 store__bucket_low(unsigned int i, __u64 *width);
 /* Recent calls, oldest first: i in [0, store__nr_recent()). Strings are owned by the store. */
 size_t store__nr_recent(const struct wm_store *s);
 const struct wm_call_view *store__recent(const struct wm_store *s, size_t i);
-/* The summary table (text) or {"summary":{...}}\n (json). Functions with no calls are listed too. */
-void store__print_summary(const struct wm_store *s, FILE *out, bool json, __u64 duration_ns);
 
 /* --summary-only: set a function's aggregates (not dropped) from its BPF ones. */
 int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *b);
+
+/* What the summary printers (sinks/summary.h) read; valid while the store lives. */
+struct wm_store_view {
+	const struct wm_func *funcs;
+	const struct wm_agg *aggs; /* indexed like funcs */
+	int nr_funcs;
+	bool show_errors; /* as in wm_store_opts */
+	bool show_filtered;
+};
+void store__view(const struct wm_store *s, struct wm_store_view *v);
 /*
- * The summary of what happened since the previous call (or the start), as
- * a table under a time line, or {"interval":{"ts":...,"duration_ns":...,
- * "functions":[...]}}\n. Interval MIN/MAX are histogram bucket bounds
- * (within 1/16), kept inside the session's true min and max.
+ * What happened since the previous call (or the start) into delta, one
+ * wm_agg per function. Counts subtract exactly; an interval's min and max
+ * are histogram bucket bounds (within 1/16), kept inside the session's true
+ * min and max.
  */
-int store__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, __u64 ts_real_ns,
-			  __u64 interval_ns);
-/* funclatency-style log2 latency histogram of every function with calls. */
-void store__print_hist(const struct wm_store *s, FILE *out);
+int store__interval(struct wm_store *s, struct wm_agg *delta);
 
 #endif

@@ -12,6 +12,7 @@
 #include "sinks/format.h"
 #include "types/proto.h"
 #include "probe/record.h"
+#include "sinks/summary.h"
 #include "store/store.h"
 
 #define NR_FUNCS 7
@@ -341,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Exec notices carry no call: the store must refuse them, and take every call. */
 		if ((store__add(store, &v) == 0) != (v.hdr.kind != WM_REC_EXEC))
 			abort();
-		store__print_summary(store, devnull, size & 1, v.hdr.latency_ns);
+		summary__print(store, devnull, size & 1, v.hdr.latency_ns);
 	}
 	free(copy);
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "util/buf.h"
+#include "sinks/summary.h"
 #include "store/store.h"
 
 struct fixture {
@@ -396,7 +397,7 @@ static char *summary(struct wm_store *s, bool json, __u64 duration)
 	FILE *f = open_memstream(&p, &n);
 
 	assert_non_null(f);
-	store__print_summary(s, f, json, duration);
+	summary__print(s, f, json, duration);
 	fclose(f);
 	return p;
 }
@@ -569,7 +570,7 @@ static char *interval(struct wm_store *s, bool json)
 
 	assert_non_null(f);
 	/* 2026-11-21T12:00:01Z */
-	assert_int_equal(store__print_interval(s, f, json, true, 1795262401ULL * 1000000000ULL,
+	assert_int_equal(summary__print_interval(s, f, json, true, 1795262401ULL * 1000000000ULL,
 					       500000000),
 			 0);
 	fclose(f);
@@ -624,7 +625,7 @@ static void test_hist_log2(void **state)
 	assert_int_equal(add_call(fx->s, 0, 1000000), 0);
 	f = open_memstream(&p, &n);
 	assert_non_null(f);
-	store__print_hist(fx->s, f);
+	summary__print_hist(fx->s, f);
 	fclose(f);
 	assert_non_null(strstr(p, "\nsearch: 6 calls\n"));
 	assert_non_null(strstr(p, "        512 -> 1023        : 3          |****************************************|\n"));

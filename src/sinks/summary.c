@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Summaries are built in one buffer and written with one fwrite(), so a
+ * table is never interleaved with a call line from another writer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sinks/format.h"
+#include "sinks/summary.h"
+#include "util/buf.h"
+#include "util/escape.h"
+#include "util/json.h"
+#include "util/timefmt.h"
+
+/* Width of the function column in the summary unless a name is longer. */
+#define SUMMARY_NAME_WIDTH 16
+/* Past this many functions (a pattern), rows with nothing to say are folded into one line. */
+#define SUMMARY_ALL_ROWS 20
+
+static void put_duration_col(struct wm_buf *line, struct wm_buf *tmp, bool have, __u64 ns)
+{
+	buf__reset(tmp);
+	if (have)
+		format__duration(tmp, ns);
+	else
+		buf__putc(tmp, '-');
+	buf__printf(line, "%10s", tmp->err ? "?" : tmp->p);
+}
+
+static bool row_shown(const struct wm_store_view *v, const struct wm_agg *aggs, int i)
+{
+	const struct wm_agg *a = &aggs[i];
+
+	return v->nr_funcs <= SUMMARY_ALL_ROWS || a->calls || a->unfinished || a->dropped ||
+	       a->filtered;
+}
+
+static void put_name(struct wm_buf *b, const struct wm_func *f)
+{
+	esc__c(b, f->name, strnlen(f->name, sizeof(f->name)));
+}
+
+static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
+{
+	struct wm_buf name = {}, tmp = {};
+	const struct wm_agg *a;
+	int width = SUMMARY_NAME_WIDTH;
+	int i, hidden = 0;
+	bool have;
+
+	for (i = 0; i < v->nr_funcs; i++) {
+		if (!row_shown(v, aggs, i))
+			continue;
+		buf__reset(&name);
+		put_name(&name, &v->funcs[i]);
+		if ((int)name.len > width)
+			width = name.len;
+	}
+	buf__printf(b, "%-*s %6s%12s%9s", width, "FUNCTION", "CALLS", "UNFINISHED", "DROPPED");
+	if (v->show_errors)
+		buf__printf(b, "%8s", "ERRORS");
+	if (v->show_filtered)
+		buf__printf(b, "%10s", "FILTERED");
+	buf__printf(b, "%10s%10s%10s%10s%10s\n", "MIN", "AVG", "P50", "P99", "MAX");
+	for (i = 0; i < v->nr_funcs; i++) {
+		if (!row_shown(v, aggs, i)) {
+			hidden++;
+			continue;
+		}
+		a = &aggs[i];
+		have = a->calls > 0;
+		buf__reset(&name);
+		put_name(&name, &v->funcs[i]);
+		buf__printf(b, "%-*s %6llu%12llu%9llu", width, name.len ? name.p : "",
+			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
+			    (unsigned long long)a->dropped);
+		if (v->show_errors)
+			buf__printf(b, "%8llu", (unsigned long long)a->errors);
+		if (v->show_filtered)
+			buf__printf(b, "%10llu", (unsigned long long)a->filtered);
+		put_duration_col(b, &tmp, have, a->lat_min);
+		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
+		put_duration_col(b, &tmp, have, store__agg_percentile(a, 50));
+		put_duration_col(b, &tmp, have, store__agg_percentile(a, 99));
+		put_duration_col(b, &tmp, have, a->lat_max);
+		buf__putc(b, '\n');
+	}
+	if (hidden)
+		buf__printf(b, "(%d more function%s traced, with no calls)\n", hidden,
+			    hidden == 1 ? "" : "s");
+	if (name.err || tmp.err)
+		b->err = b->err ? b->err : -ENOMEM;
+	buf__free(&name);
+	buf__free(&tmp);
+}
+
+/* The members after the caller's `{"summary":{` or `{"interval":{"ts":...,`. */
+static void summary_json(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b,
+			 __u64 duration_ns)
+{
+	const struct wm_agg *a;
+	const struct wm_func *f;
+	int i;
+
+	buf__printf(b, "\"duration_ns\":%llu,\"functions\":[", (unsigned long long)duration_ns);
+	for (i = 0; i < v->nr_funcs; i++) {
+		f = &v->funcs[i];
+		a = &aggs[i];
+		buf__puts(b, i ? ",{\"function\":" : "{\"function\":");
+		json__str(b, f->name, strnlen(f->name, sizeof(f->name)));
+		buf__puts(b, ",\"object\":");
+		json__str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		buf__printf(b,
+			    ",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
+			    "\"filtered\":%llu,\"latency_ns\":",
+			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
+			    (unsigned long long)a->dropped, (unsigned long long)a->errors,
+			    (unsigned long long)a->filtered);
+		if (!a->calls) {
+			buf__puts(b, "null}");
+			continue;
+		}
+		buf__printf(
+			b, "{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}}",
+			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->calls),
+			(unsigned long long)store__agg_percentile(a, 50),
+			(unsigned long long)store__agg_percentile(a, 99),
+			(unsigned long long)a->lat_max);
+	}
+	buf__puts(b, "]}}\n");
+}
+
+/* Whole or nothing: a table cut short by a failed allocation would mislead. */
+static void write_out(struct wm_buf *b, FILE *out)
+{
+	if (!b->err && b->len)
+		fwrite(b->p, 1, b->len, out);
+	buf__free(b);
+}
+
+void summary__print(const struct wm_store *s, FILE *out, bool json, __u64 duration_ns)
+{
+	struct wm_store_view v;
+	struct wm_buf b = {};
+
+	if (!s || !out)
+		return;
+	store__view(s, &v);
+	if (json) {
+		buf__puts(&b, "{\"summary\":{");
+		summary_json(&v, v.aggs, &b, duration_ns);
+	} else {
+		summary_text(&v, v.aggs, &b);
+	}
+	write_out(&b, out);
+}
+
+int summary__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, __u64 ts_real_ns,
+			    __u64 interval_ns)
+{
+	struct wm_store_view v;
+	struct wm_agg *delta;
+	struct wm_buf b = {};
+	int err;
+
+	if (!s || !out)
+		return -EINVAL;
+	store__view(s, &v);
+	delta = calloc(v.nr_funcs ? v.nr_funcs : 1, sizeof(*delta));
+	if (!delta)
+		return -ENOMEM;
+	err = store__interval(s, delta);
+	if (err)
+		goto cleanup;
+	if (json) {
+		buf__puts(&b, "{\"interval\":{\"ts\":\"");
+		timefmt__iso(&b, ts_real_ns, utc, false);
+		buf__puts(&b, "\",");
+		summary_json(&v, delta, &b, interval_ns);
+	} else {
+		buf__putc(&b, '\n');
+		timefmt__clock(&b, ts_real_ns, utc, false);
+		buf__printf(&b, "  last %.1f s\n", interval_ns / 1e9);
+		summary_text(&v, delta, &b);
+	}
+	write_out(&b, out);
+cleanup:
+	free(delta);
+	return err;
+}
+
+/* log2 bucket of a latency: 0 for 0 and 1, else floor(log2(v)). */
+static unsigned int log2_bucket(__u64 v)
+{
+	return v < 2 ? 0 : 63 - __builtin_clzll(v);
+}
+
+void summary__print_hist(const struct wm_store *s, FILE *out)
+{
+	struct wm_store_view v;
+	__u64 log2[64], max;
+	struct wm_buf b = {}, name = {};
+	const struct wm_agg *a;
+	unsigned int i, lo, hi;
+	__u64 width;
+	int f, bar;
+
+	if (!s || !out)
+		return;
+	store__view(s, &v);
+	for (f = 0; f < v.nr_funcs; f++) {
+		a = &v.aggs[f];
+		if (!a->calls)
+			continue;
+		memset(log2, 0, sizeof(log2));
+		/* Every log-linear bucket lies inside one power of two. */
+		for (i = 0; i < WM_HIST_BUCKETS; i++)
+			if (a->hist[i])
+				log2[log2_bucket(store__bucket_low(i, &width))] += a->hist[i];
+		for (lo = 0; !log2[lo]; lo++)
+			;
+		for (hi = 63; !log2[hi]; hi--)
+			;
+		for (max = 0, i = lo; i <= hi; i++)
+			max = log2[i] > max ? log2[i] : max;
+		buf__reset(&name);
+		put_name(&name, &v.funcs[f]);
+		buf__printf(&b, "\n%s: %llu calls\n%25s : %-10s %-42s\n", name.len ? name.p : "",
+			    (unsigned long long)a->calls, "nsecs", "count", "distribution");
+		for (i = lo; i <= hi; i++) {
+			__u64 from = i ? 1ULL << i : 0, to = i == 63 ? ~0ULL : (2ULL << i) - 1;
+
+			bar = (int)(log2[i] * 40 / max);
+			buf__printf(&b, "%11llu -> %-11llu : %-10llu |%.*s%*s|\n",
+				    (unsigned long long)from, (unsigned long long)to,
+				    (unsigned long long)log2[i], bar,
+				    "****************************************", 40 - bar, "");
+		}
+	}
+	write_out(&b, out);
+	buf__free(&name);
+}
