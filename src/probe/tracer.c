@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe/tracer.h"
+#include "util/opts.h"
 #include "util/grow.h"
 #include "wrapmon.skel.h"
 
@@ -266,6 +267,11 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 
 	*out = NULL;
 	snprintf(err, errsz, "out of memory");
+	/* The pid is required, so opts are too. */
+	if (!opts || !OPTS_VALID(opts)) {
+		snprintf(err, errsz, "tracer_opts: missing, sz not set, or unknown fields non-zero");
+		return -EINVAL;
+	}
 	if (n <= 0) {
 		snprintf(err, errsz, "no function to trace");
 		return -EINVAL;

@@ -28,7 +28,6 @@ struct tracer_opts {
 	bool summary_only;	/* aggregate in BPF (tracer__func_agg), send no call records */
 	bool no_sleepable;	/* do not try the sleepable programs */
 };
-#define tracer_opts__last_field no_sleepable
 
 struct tracer;
 

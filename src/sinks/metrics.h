@@ -73,7 +73,6 @@ struct metrics_opts {
 	unsigned int timeout_s;		/* per-connection idle timeout; 0: 10 */
 	bool verbose;			/* libmicrohttpd's messages on stderr */
 };
-#define metrics_opts__last_field verbose
 
 struct wm_metrics;
 

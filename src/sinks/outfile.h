@@ -19,7 +19,6 @@ struct outfile_opts {
 	bool excl;	/* refuse an existing file instead of truncating it */
 	bool append;	/* keep an existing file's contents (not with excl) */
 };
-#define outfile_opts__last_field append
 
 /*
  * Open path for writing: O_NOFOLLOW, O_CLOEXEC, created with opts->mode.

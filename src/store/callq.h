@@ -18,7 +18,6 @@ struct wm_callq_opts {
 	size_t max_bytes;  /* bytes queued at most (0: 64 MiB) */
 	size_t wake_calls; /* wake the taker once this many are queued (0: 4096) */
 };
-#define wm_callq_opts__last_field wake_calls
 
 struct wm_callq;
 

@@ -28,7 +28,6 @@ struct wm_dbstore_opts {
 	size_t queue_calls;	  /* calls the queue holds at most (0: 262144) */
 	mode_t mode;		  /* of the new file (0: WM_FILE_MODE, 0600) */
 };
-#define wm_dbstore_opts__last_field mode
 
 struct wm_dbstore_stats {
 	__u64 seen;	/* calls given to the sink */

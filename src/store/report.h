@@ -15,7 +15,6 @@ struct wm_report_opts {
 	const char *since; /* list the calls from this time: "10s" (before the end) or UTC date */
 	bool json;
 };
-#define wm_report_opts__last_field json
 
 /* Print the report on path to out. err gets one line. */
 int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, char *err,

@@ -38,7 +38,6 @@ struct wm_store_opts {
 	bool show_errors;   /* an ERRORS column in the text summary (--error given) */
 	bool show_filtered; /* a FILTERED column (--filter given) */
 };
-#define wm_store_opts__last_field show_filtered
 
 struct wm_store;
 
