@@ -461,6 +461,7 @@ struct session {
 	struct wm_resolver *res;
 	struct wm_dwarf **dwarf;	/* per object, opened lazily */
 	bool *dwarf_tried;
+	struct wm_object *objs;	/* per object, for its functions */
 	struct wm_func *funcs;
 	struct wm_probe *probes;
 	struct wm_expr *exprs;	/* per function: --filter, then --error */
@@ -662,7 +663,7 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 		/* C++: shown as written in the source, "ns::Widget::draw(int)". */
 		if (demangle(m[i].sym, f->name, sizeof(f->name)) == -EINVAL)
 			snprintf(f->name, sizeof(f->name), "%s", m[i].sym);
-		snprintf(f->obj, sizeof(f->obj), "%s", resolver__obj_path(s->res, m[i].obj));
+		f->object = &s->objs[m[i].obj];
 		if (sp->has_proto) {
 			char msg[256];
 
@@ -679,17 +680,19 @@ static int add_funcs(struct session *s, const struct spec *sp, struct wm_match *
 			if (!nr_raw++) {
 				snprintf(raw_name, sizeof(raw_name), "%s", f->name);
 				snprintf(raw_obj, sizeof(raw_obj), "%.*s", (int)sizeof(raw_obj) - 1,
-					 base_name(f->obj));
+					 base_name(f->object->path));
 			}
 		}
 		p->func_id = f->id;
 		p->obj_fd = resolver__obj_fd(s->res, m[i].obj);
 		p->file_off = m[i].file_off;
-		format__plan(f, &(struct wm_plan_opts){
-					.str_cap = env.string_size,
-					.out_params = !env.no_out_params && !env.summary_only,
-					.stack = env.stack && !env.summary_only,
-				});
+		plan__build(&f->sig,
+			    &(struct wm_plan_opts){
+				    .str_cap = env.string_size,
+				    .out_params = !env.no_out_params && !env.summary_only,
+				    .stack = env.stack && !env.summary_only,
+			    },
+			    &f->plan);
 		p->cfg = f->plan.cfg;
 		p->data_max = f->plan.data_max;
 		ret = compile_exprs(sp, f, &s->exprs[2 * f->id], &p->cfg);
@@ -733,7 +736,7 @@ static int report_skipped(struct session *s)
 		if (!s->from_pattern[f->id]) {
 			elog("the kernel cannot put a uprobe on %s in %s (its first instruction "
 			     "is not supported): trace its callers or callees instead",
-			     f->name, f->obj);
+			     f->name, f->object->path);
 			ret = -ENOTSUP;
 			goto cleanup;
 		}
@@ -975,6 +978,7 @@ static void session__free(struct session *s)
 		dwarf__free(s->dwarf[i]);
 	free(s->dwarf);
 	free(s->dwarf_tried);
+	free(s->objs);
 	resolver__free(s->res);
 	free(s->funcs);
 	free(s->exprs);
@@ -1140,7 +1144,10 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&s.syms_lock, NULL);
 	s.dwarf = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf));
 	s.dwarf_tried = calloc(resolver__nr_objs(s.res), sizeof(*s.dwarf_tried));
-	if (!s.dwarf || !s.dwarf_tried) {
+	s.objs = calloc(resolver__nr_objs(s.res), sizeof(*s.objs));
+	for (int i = 0; s.objs && i < resolver__nr_objs(s.res); i++)
+		s.objs[i] = (struct wm_object){ resolver__obj_path(s.res, i), resolver__obj_fd(s.res, i) };
+	if (!s.dwarf || !s.dwarf_tried || !s.objs) {
 		elog("out of memory");
 		ret = 1;
 		goto cleanup;

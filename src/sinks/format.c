@@ -159,11 +159,6 @@ void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, co
 	}
 }
 
-void format__plan(struct wm_func *f, const struct wm_plan_opts *o)
-{
-	plan__build(&f->sig, o, &f->plan);
-}
-
 const char *format__errno_name(long long e)
 {
 	if (e <= 0 || e > 4095)
@@ -1107,7 +1102,7 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	put_json_str(b, name, name_len);
 	buf__puts(b, ",\"object\":");
 	if (f)
-		put_json_str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		put_json_str(b, func__obj_path(f), strlen(func__obj_path(f)));
 	else
 		buf__puts(b, "null");
 	buf__puts(b, ",\"args\":");

@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/escape.h"
 #include "store/store.h"
+#include "sinks/format.h"
 
 #define WM_STORE_MAX_SINKS 8
 /* Width of the function column in the summary unless a name is longer. */
@@ -392,7 +393,7 @@ static void summary_json(const struct wm_store *s, const struct wm_agg *aggs, st
 		buf__puts(b, i ? ",{\"function\":\"" : "{\"function\":\"");
 		esc__json(b, f->name, strnlen(f->name, sizeof(f->name)));
 		buf__puts(b, "\",\"object\":\"");
-		esc__json(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		esc__json(b, func__obj_path(f), strlen(func__obj_path(f)));
 		buf__printf(
 			b,
 			"\",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
