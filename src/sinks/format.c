@@ -997,7 +997,7 @@ static void put_json_ts(struct wm_buf *b, __u64 ts_ns)
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 }
 
-static const char *unfinished_json(__u16 flags)
+const char *format__unfinished_name(__u16 flags)
 {
 	if (flags & WM_F_THREAD_EXIT)
 		return "thread_exit";
@@ -1085,11 +1085,6 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	buf__putc(b, '}');
 }
 
-const char *format__unfinished_name(__u16 flags)
-{
-	return unfinished_json(flags);
-}
-
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
 	const char *name;
@@ -1108,7 +1103,7 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__puts(b, ",\"args\":");
 	format__args_json(b, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
-		buf__printf(b, ",\"unfinished\":\"%s\"", unfinished_json(c->hdr.flags));
+		buf__printf(b, ",\"unfinished\":\"%s\"", format__unfinished_name(c->hdr.flags));
 	} else {
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);
