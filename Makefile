@@ -44,7 +44,7 @@ MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohtt
 SRCS := $(wildcard src/*.c src/*/*.c)
 # metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
-MAIN_SRCS := src/main.c
+MAIN_SRCS := src/main.c src/cli.c
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out $(MAIN_SRCS) src/sinks/metrics.c,$(SRCS)))
 MAIN_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(MAIN_SRCS))
 METRICS_OBJ := $(OUT)/obj/sinks/metrics.o

@@ -151,11 +151,6 @@ void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, co
 	}
 }
 
-void format__plan(struct wm_func *f, const struct wm_plan_opts *o)
-{
-	plan__build(&f->sig, o, &f->plan);
-}
-
 const char *format__errno_name(long long e)
 {
 	if (e <= 0 || e > 4095)
@@ -973,7 +968,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 }
 
-static const char *unfinished_json(__u16 flags)
+const char *format__unfinished_name(__u16 flags)
 {
 	if (flags & WM_F_THREAD_EXIT)
 		return "thread_exit";
@@ -1061,11 +1056,6 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	buf__putc(b, '}');
 }
 
-const char *format__unfinished_name(__u16 flags)
-{
-	return unfinished_json(flags);
-}
-
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
 	const char *name;
@@ -1080,13 +1070,13 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	json__str(b, name, name_len);
 	buf__puts(b, ",\"object\":");
 	if (f)
-		json__str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
 	else
 		buf__puts(b, "null");
 	buf__puts(b, ",\"args\":");
 	format__args_json(b, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
-		buf__printf(b, ",\"unfinished\":\"%s\"", unfinished_json(c->hdr.flags));
+		buf__printf(b, ",\"unfinished\":\"%s\"", format__unfinished_name(c->hdr.flags));
 	} else {
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);

@@ -6,37 +6,11 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include "util/buf.h"
-#include "plan/capture.h"
+#include "plan/func.h"
 #include "probe/record.h"
-#include "types/sig.h"
-
-/*
- * Names code addresses of the traced process (function pointers, --stack):
- * sym is "" when no symbol covers addr, obj "" when no mapping does. A
- * return address (ret_addr) is looked up one byte back, inside its call.
- */
-struct wm_sym_hook {
-	int (*lookup)(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
-		      const char **obj);
-	void *ctx;
-};
-
-/* A traced function: what the store, the formatters and the sinks know of it. */
-struct wm_func {
-	__u32 id;		/* BPF cookie, index into the function table */
-	char name[256];		/* symbol name */
-	char obj[4096];		/* object path as the process sees it */
-	struct wm_sig sig;
-	struct wm_plan plan;	/* where each parameter's captured bytes are (format__plan()) */
-	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
-	char error_expr[256];	/* --error as written back, "" when none */
-};
-
-/* Build f->plan from f->sig: call after setting the signature. */
-void format__plan(struct wm_func *f, const struct wm_plan_opts *o);
 
 struct wm_fmt_opts {
-	bool utc;		/* text timestamps in UTC instead of local time */
+	bool utc; /* text timestamps in UTC instead of local time */
 };
 
 /*

@@ -122,7 +122,7 @@ int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
 		buf__puts(&b, "function=\"");
 		esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
 		buf__puts(&b, "\",object=\"");
-		esc__prom(&b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		esc__prom(&b, func__obj_path(f), strlen(func__obj_path(f)));
 		buf__printf(&b, "\",pid=\"%d\"", (int)pid);
 		if (b.err)
 			goto nomem;

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "util/buf.h"
-#include "sinks/format.h"
+#include "plan/func.h"
 #include "store/store.h"
 
 /*

@@ -110,7 +110,7 @@ static void summary_json(const struct wm_store_view *v, const struct wm_agg *agg
 		buf__puts(b, i ? ",{\"function\":" : "{\"function\":");
 		json__str(b, f->name, strnlen(f->name, sizeof(f->name)));
 		buf__puts(b, ",\"object\":");
-		json__str(b, f->obj, strnlen(f->obj, sizeof(f->obj)));
+		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
 		buf__printf(b,
 			    ",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
 			    "\"filtered\":%llu,\"latency_ns\":",

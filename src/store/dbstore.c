@@ -27,6 +27,7 @@
 #include "util/json.h"
 #include "util/opts.h"
 #include "store/nest.h"
+#include "sinks/format.h"
 
 /* A trickle of calls is committed at least this often. */
 #define COMMIT_MS 50
@@ -281,7 +282,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, s->session_id);
 		sqlite3_bind_text(st, 2, f->name, strnlen(f->name, sizeof(f->name)), SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, f->obj, strnlen(f->obj, sizeof(f->obj)), SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, func__obj_path(f), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, sig, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, source_name(f->sig.source), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);

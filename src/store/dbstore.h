@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include "sinks/format.h"
+#include "plan/func.h"
 #include "store/store.h"
 
 /* 2: calls.stack, aggregates.errors and .filtered. report reads 1 and 2. */

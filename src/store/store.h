@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include "sinks/format.h"
+#include "plan/func.h"
 #include "probe/record.h"
 
 /* Log-linear latency histogram: 64 powers of two, 16 linear steps each. */

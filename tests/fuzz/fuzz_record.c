@@ -18,6 +18,7 @@
 #define NR_FUNCS 7
 
 static struct wm_func funcs[NR_FUNCS];
+static const struct wm_object obj = { .path = "/fuzz/obj", .fd = -1 };
 static struct wm_store *store;
 static FILE *devnull;
 
@@ -310,8 +311,9 @@ static void setup(void)
 	for (i = 0; i < NR_FUNCS; i++) {
 		funcs[i].id = i;
 		snprintf(funcs[i].name, sizeof(funcs[i].name), "f%d", i);
-		snprintf(funcs[i].obj, sizeof(funcs[i].obj), "/fuzz/obj");
-		format__plan(&funcs[i], i == 3 || i == 5 ? &po_stack : i == 6 ? &po_noout : &po);
+		funcs[i].object = &obj;
+		plan__build(&funcs[i].sig, i == 3 || i == 5 ? &po_stack : i == 6 ? &po_noout : &po,
+			    &funcs[i].plan);
 	}
 	snprintf(funcs[2].name, sizeof(funcs[2].name), "raw");
 	funcs[4].syms = funcs[5].syms = funcs[3].syms = &hook;

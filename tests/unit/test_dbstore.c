@@ -20,6 +20,7 @@
 #include "types/proto.h"
 #include "store/report.h"
 #include "store/store.h"
+#include "fixture.h"
 
 /* 2026-11-21T12:00:00Z */
 #define BASE_NS 1795262400000000000ULL
@@ -41,8 +42,8 @@ static void func_proto(struct wm_func *f, __u32 id, const char *proto, const cha
 	f->id = id;
 	assert_int_equal(proto__parse(proto, &f->sig, &col, msg, sizeof(msg)), 0);
 	snprintf(f->name, sizeof(f->name), "%s", f->sig.name);
-	snprintf(f->obj, sizeof(f->obj), "%s", obj);
-	format__plan(f, NULL);
+	f->object = test_object(obj);
+	plan__build(&f->sig, NULL, &f->plan);
 }
 
 static struct fx *fx_new(size_t queue_calls)
@@ -70,9 +71,9 @@ static struct fx *fx_new(size_t queue_calls)
 	memset(&fx->funcs[2], 0, sizeof(fx->funcs[2]));
 	fx->funcs[2].id = 2;
 	snprintf(fx->funcs[2].name, sizeof(fx->funcs[2].name), "blob");
-	snprintf(fx->funcs[2].obj, sizeof(fx->funcs[2].obj), "/lib/libz.so.1");
+	fx->funcs[2].object = test_object("/lib/libz.so.1");
 	sig__init_raw(&fx->funcs[2].sig, "blob");
-	format__plan(&fx->funcs[2], NULL);
+	plan__build(&fx->funcs[2].sig, NULL, &fx->funcs[2].plan);
 	assert_int_equal(store__new(fx->funcs, 3, NULL, &fx->store), 0);
 	assert_int_equal(dbstore__new(fx->path, fx->funcs, 3, &o, &fx->db, err, sizeof(err)), 0);
 	dbstore__sink(fx->db, &sink);
@@ -302,7 +303,7 @@ static void test_refuses_existing_and_symlinks(void **state)
 	sig__init_raw(&f.sig, "f");
 	f.id = 0;
 	snprintf(f.name, sizeof(f.name), "f");
-	snprintf(f.obj, sizeof(f.obj), "/o");
+	f.object = test_object("/o");
 	snprintf(path, sizeof(path), "%s/exists.db", dir);
 	fd = open(path, O_CREAT | O_WRONLY, 0644);
 	assert_true(fd >= 0);
@@ -367,7 +368,7 @@ static void test_kind_names(void **state)
 	}
 	f->sig.ret = f->sig.params[0].type;
 	snprintf(f->name, sizeof(f->name), "paint");
-	snprintf(f->obj, sizeof(f->obj), "/usr/bin/app");
+	f->object = test_object("/usr/bin/app");
 	assert_int_equal(dbstore__new(path, f, 1, NULL, &store, err, sizeof(err)), 0);
 	db = db_open(path);
 	assert_rows(db, "SELECT params, result_type, result_kind FROM functions",

@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "sinks/format.h"
 #include "probe/record.h"
+#include "fixture.h"
 
 /* 2026-11-21T12:00:01.123456789Z */
 #define TS 1795262401123456789ULL
@@ -93,7 +94,7 @@ static struct wm_func *func_new(const char *name, enum wm_sig_source src)
 	assert_non_null(f);
 	f->id = 0;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	snprintf(f->obj, sizeof(f->obj), "/usr/bin/app");
+	f->object = test_object("/usr/bin/app");
 	f->sig.source = src;
 	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
 	f->sig.ret = type(WM_T_VOID, 0, false, "void");
@@ -108,13 +109,13 @@ static void func_param(struct wm_func *f, const char *name, struct wm_type t, in
 	p->type = t;
 	p->reg = reg;
 	p->stack_off = -1;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 }
 
 /* The slot BPF gives the result's string: after the arguments' (see capture.c). */
 static int ret_slot(struct wm_func *f)
 {
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_true(f->plan.ret_slot >= 0);
 	return f->plan.ret_slot;
 }
@@ -126,7 +127,7 @@ static void expect_text_o(struct wm_func *f, const struct wm_plan_opts *po,
 	struct wm_fmt_opts o = { .utc = true };
 	struct wm_buf b = {};
 
-	format__plan(f, po);
+	plan__build(&f->sig, po, &f->plan);
 	format__call_text(&b, f, c, &o);
 	assert_int_equal(b.err, 0);
 	assert_string_equal(b.p, want);
@@ -138,7 +139,7 @@ static void expect_json_o(struct wm_func *f, const struct wm_plan_opts *po,
 {
 	struct wm_buf b = {};
 
-	format__plan(f, po);
+	plan__build(&f->sig, po, &f->plan);
 	format__call_json(&b, f, c);
 	assert_int_equal(b.err, 0);
 	assert_string_equal(b.p, want);
@@ -384,7 +385,7 @@ static void test_names_escaped(void **state)
 	struct wm_func *f = func_new("evil\x1b[2J", WM_SIG_PROTO);
 	struct rec r;
 
-	snprintf(f->obj, sizeof(f->obj), "/tmp/a\"b\nc\xff");
+	f->object = test_object("/tmp/a\"b\nc\xff");
 	func_param(f, "x\x07", type(WM_T_CHAR, 1, false, "char\t"), 0);
 	func_param(f, "q", type(WM_T_CHAR, 1, false, "char"), 1);
 	func_param(f, "hi", type(WM_T_CHAR, 1, false, "char"), 2);
@@ -523,7 +524,7 @@ static void test_json_well_formed(void **state)
 	size_t i;
 	FILE *p;
 
-	snprintf(f->obj, sizeof(f->obj), "/o\n\x80");
+	f->object = test_object("/o\n\x80");
 	func_param(f, "s\"", T_STR, 0);
 	func_param(f, "", type(WM_T_CHAR, 1, false, "char"), 1);
 	func_param(f, "n", type(WM_T_FLOAT, 8, false, "double"), -1);
@@ -770,7 +771,7 @@ static struct wm_func *fill_func(void)
 		   0);
 	func_param(f, "n", T_INT, 1);
 	f->sig.ret = T_INT;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	/* BPF's order: the struct and its member's string at entry, the struct again at return. */
 	assert_int_equal(f->plan.entry_slot[0], 0);
 	assert_int_equal(f->plan.field_slot[F_NAME], 1);
@@ -991,7 +992,7 @@ static void test_union(void **state)
 	fl[1].count = 2;
 	func_param(f, "u", struct_type(f, "union num *", true, true, 4, fl, 2), 0);
 	f->sig.ret = T_INT;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.entry_slot[0], 0);
 	assert_int_equal(f->plan.out_slot[0], 1);
 	rec_init(&r, 1000);
@@ -1030,7 +1031,7 @@ static void test_struct_by_value(void **state)
 	func_param(f, "p", struct_type(f, "struct pair", false, false, 16, pair, 2), 0);
 	f->sig.params[0].nr_regs = 2;
 	f->sig.ret = T_LONG;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.cfg.nr_caps, 0);
 	rec_init(&r, 1000);
 	r.hdr.args[0] = 1;
@@ -1091,7 +1092,7 @@ static void test_struct_on_stack(void **state)
 	func_param(f, "g", T_LONG, -1);
 	f->sig.params[7].stack_off = 24;
 	f->sig.ret = T_LONG;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.val[6], -1);
 	assert_int_equal(f->plan.val[7], WM_MAX_ARGS + 3);
 	assert_int_equal(f->plan.entry_slot[6], 0);
@@ -1159,7 +1160,7 @@ static void test_out_int(void **state)
 	func_param(f, "s", T_STR, 0);
 	func_param(f, "out", t, 1);
 	f->sig.ret = T_INT;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	/* Not read at entry: only what the call left there. */
 	assert_int_equal(f->plan.entry_slot[1], -1);
 	assert_int_equal(f->plan.out_slot[1], 1);
@@ -1239,7 +1240,7 @@ static void test_buffers(void **state)
 	func_param(f, "data", buf_type("const unsigned char *", EL_UCHAR, true, 1), 0);
 	func_param(f, "n", T_SIZE, 1);
 	f->sig.ret = T_INT;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.entry_slot[0], 0);
 	assert_int_equal(f->plan.cfg.caps[0].len_src, 1);
 	rec_init(&r, 1000);
@@ -1279,7 +1280,7 @@ static void test_buffers(void **state)
 	func_param(f, "buf", buf_type("char *", EL_UCHAR, false, WM_LEN_RET), 1);
 	func_param(f, "count", T_SIZE, 2);
 	f->sig.ret = T_LONG;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.entry_slot[1], -1);
 	assert_int_equal(f->plan.out_slot[1], 0);
 	assert_int_equal(f->plan.cfg.caps[0].len_src, WM_VAL_RET);
@@ -1324,7 +1325,7 @@ static void test_buffers(void **state)
 	func_param(f, "v", buf_type("const int *", EL_INT, true, 1), 0);
 	func_param(f, "n", T_SIZE, 1);
 	f->sig.ret = T_INT;
-	format__plan(f, NULL);
+	plan__build(&f->sig, NULL, &f->plan);
 	assert_int_equal(f->plan.cfg.caps[0].elem_size, 4);
 	le_put(ints, 1, 4);
 	le_put(ints + 4, -2, 4);
@@ -1557,7 +1558,7 @@ static void test_stack(void **state)
 	func_param(f, "path", T_STR, 0);
 	f->sig.ret = T_INT;
 	f->syms = &hook;
-	format__plan(f, &po);
+	plan__build(&f->sig, &po, &f->plan);
 	assert_int_equal(f->plan.stack_slot, 0);
 	assert_int_equal(f->plan.entry_slot[0], 1);
 	rec_init(&r, 1000);
@@ -1657,7 +1658,7 @@ static void test_hostile_members(void **state)
 	func_param(g, "fn", type(WM_T_FUNCPTR, 8, false, "void (*)(void)"), 1);
 	g->sig.ret = T_INT;
 	g->syms = &hook;
-	format__plan(g, &po);
+	plan__build(&g->sig, &po, &g->plan);
 	rec_init(&r2, 1000);
 	r2.hdr.args[0] = 0x6000;
 	r2.hdr.args[1] = ADDR_EVIL;

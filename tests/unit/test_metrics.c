@@ -23,13 +23,14 @@
 #include "util/escape.h"
 #include "sinks/metrics.h"
 #include "store/store.h"
+#include "fixture.h"
 
 static void func_init(struct wm_func *f, __u32 id, const char *name, const char *obj)
 {
 	memset(f, 0, sizeof(*f));
 	f->id = id;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	snprintf(f->obj, sizeof(f->obj), "%s", obj);
+	f->object = test_object(obj);
 	f->sig.source = WM_SIG_RAW;
 	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
 	f->sig.ret.kind = WM_T_UNKNOWN;

@@ -12,6 +12,7 @@
 #include "util/buf.h"
 #include "sinks/summary.h"
 #include "store/store.h"
+#include "fixture.h"
 
 struct fixture {
 	struct wm_func funcs[3];
@@ -23,7 +24,7 @@ static void func_init(struct wm_func *f, __u32 id, const char *name, const char 
 	memset(f, 0, sizeof(*f));
 	f->id = id;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	snprintf(f->obj, sizeof(f->obj), "%s", obj);
+	f->object = test_object(obj);
 	f->sig.source = WM_SIG_RAW;
 	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
 	f->sig.ret.kind = WM_T_UNKNOWN;
@@ -492,7 +493,7 @@ static void test_summary_json(void **state)
 	FILE *p;
 
 	fill_summary_case(fx);
-	snprintf(fx->funcs[2].obj, sizeof(fx->funcs[2].obj), "/tmp/we\"ird\n");
+	fx->funcs[2].object = test_object("/tmp/we\"ird\n");
 	out = summary(fx->s, true, 1500000000);
 	assert_string_equal(
 		out,

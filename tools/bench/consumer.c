@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(fn.name, sizeof(fn.name), "search");
-	snprintf(fn.obj, sizeof(fn.obj), "/usr/local/bin/bench-hot");
+	fn.object = &(struct wm_object){ .path = "/usr/local/bin/bench-hot", .fd = -1 };
 	for (int i = 0; i < NR_SHAPES; i++)
 		make_record(raw[i], pats[i], text, rets[i]);
 

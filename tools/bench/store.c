@@ -16,6 +16,8 @@
 #include "types/proto.h"
 #include "store/store.h"
 
+static const struct wm_object app = { .path = "/usr/bin/app", .fd = -1 };
+
 static __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -50,7 +52,7 @@ static int run(const char *dir, int round, __u64 n, __u64 rate, size_t queue)
 			 sizeof(msg)))
 		return 1;
 	snprintf(f.name, sizeof(f.name), "search");
-	snprintf(f.obj, sizeof(f.obj), "/usr/bin/app");
+	f.object = &app;
 	snprintf(path, sizeof(path), "%s/bench-%d.db", dir, round);
 	unlink(path);
 	if (store__new(&f, 1, NULL, &ms) || dbstore__new(path, &f, 1, &o, &db, err, sizeof(err))) {

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "sinks/metrics.h"
+#include "sinks/outfile.h"
+#include "types/proto.h"
+#include "wrapmon.h"
+
+#define MAX_SPECS 256
+
+const char *argp_program_version = "wrapmon-trace " WM_VERSION;
+
+/* Every example is one whole line, to be pasted as it is. */
+static const char doc[] =
+	"Trace every call of functions in a running process, with typed arguments, result and "
+	"latency.\n"
+	"\v"
+	"FUNC is NAME, a shell pattern (e.g. 'sqlite3_*'), LIB:NAME (e.g. libc:strlen),\n"
+	"/path/to/obj:NAME, or a C prototype, optionally after LIB:, e.g.\n"
+	"'int search(const char *pat, const char *s)'.\n\n"
+	"Calls kept with --store are read back with\n"
+	"  wrapmon-trace report FILE [OPTIONS]\n"
+	"('wrapmon-trace report --help' lists its options).\n\n"
+	"Examples:\n"
+	"  wrapmon-trace -p 4242 -f search\n"
+	"  wrapmon-trace -p 4242 -f 'int sqlite3_open(const char *path, void **db)'\n"
+	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n"
+	"  wrapmon-trace -p 4242 -f search --store calls.db\n"
+	"  wrapmon-trace report calls.db\n"
+	"  wrapmon-trace -p 4242 -f 'sqlite3_*' --metrics :9464 > /dev/null\n";
+
+enum {
+	OPT_JSON = 1000,
+	OPT_STRSZ,
+	OPT_RING,
+	OPT_UTC,
+	OPT_NO_MULTI,
+	OPT_FILE_MODE,
+	OPT_SUMMARY_ONLY,
+	OPT_INTERVAL,
+	OPT_HIST,
+	OPT_STORE,
+	OPT_STORE_QUEUE,
+	OPT_METRICS,
+	OPT_FILTER,
+	OPT_ERROR,
+	OPT_NO_OUT,
+	OPT_STACK,
+	OPT_NO_SLEEPABLE,
+};
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Process to trace", 0 },
+	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per call on stdout", 0 },
+	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
+	  0 },
+	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
+	  0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds", 0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write calls and summary to FILE (created mode 0600; a symlink is refused)", 0 },
+	{ "file-mode", OPT_FILE_MODE, "MODE", 0, "Mode of files wrapmon creates (default 0600)",
+	  0 },
+	{ "utc", OPT_UTC, NULL, 0, "Print times in UTC rather than local time", 0 },
+	{ "summary-only", OPT_SUMMARY_ONLY, NULL, 0,
+	  "Count calls and latencies in the kernel; print no calls, only summaries", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0,
+	  "Print the summary of the last SECONDS every SECONDS", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Print a log2 latency histogram per function at the end", 0 },
+	{ "store", OPT_STORE, "FILE", 0,
+	  "Also keep every call in a new SQLite database (see 'wrapmon-trace report --help')", 0 },
+	{ "store-queue", OPT_STORE_QUEUE, "CALLS", OPTION_HIDDEN, "Calls the store queues at most",
+	  0 },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. :9464, loopback)", 0 },
+	{ "filter", OPT_FILTER, "EXPR", 0,
+	  "Keep only the calls where EXPR holds, decided in the kernel (e.g. 'n > 100 && ret < 0', "
+	  "'pat == \"a*\"', 'latency > 1ms'); applies to the -f before it, or to all when given "
+	  "before any -f",
+	  0 },
+	{ "error", OPT_ERROR, "EXPR", 0,
+	  "Mark the calls where EXPR holds as errors (e.g. 'ret < 0', 'ret == NULL'); placed like "
+	  "--filter",
+	  0 },
+	{ "no-out-params", OPT_NO_OUT, NULL, 0,
+	  "Do not read non-const pointer arguments again at return", 0 },
+	{ "stack", OPT_STACK, NULL, 0, "Show the user stack of each call (frame pointers)", 0 },
+	{ "no-multi", OPT_NO_MULTI, NULL, OPTION_HIDDEN, "Attach one link per function", 0 },
+	{ "no-sleepable", OPT_NO_SLEEPABLE, NULL, OPTION_HIDDEN,
+	  "Do not use sleepable probes (strings on pages not yet touched read as unreadable)", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
+	{},
+};
+
+/* The -f arguments as given, and which --filter / --error goes with each. */
+struct args {
+	struct cli_env *env;
+	const char *specs[MAX_SPECS];
+	/* --filter / --error after a -f: that -f's; before any: every function's. */
+	const char *spec_filter[MAX_SPECS];
+	const char *spec_error[MAX_SPECS];
+	const char *all_filter;
+	const char *all_error;
+	int nr_specs;
+};
+
+/* Bad usage: one line naming the problem and the fix, exit 2; nothing is attached yet. */
+#define usage_error(fmt, ...)             \
+	do {                              \
+		elog(fmt, ##__VA_ARGS__); \
+		exit(2);                  \
+	} while (0)
+
+static int parse_size(const char *s, long *out)
+{
+	char *end;
+	long v = 0;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A whole number in [min, max], or -EINVAL. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* --filter or --error: for the -f just given, or for all when none was. */
+static void set_expr(struct args *a, int key, char *arg)
+{
+	bool filter = key == OPT_FILTER;
+	const char **slot;
+
+	if (a->nr_specs)
+		slot = filter ? &a->spec_filter[a->nr_specs - 1] : &a->spec_error[a->nr_specs - 1];
+	else
+		slot = filter ? &a->all_filter : &a->all_error;
+	if (*slot)
+		usage_error("two --%s expressions for the same functions: join them with && or ||",
+			    filter ? "filter" : "error");
+	*slot = arg;
+}
+
+/* The options that take a number or a size. */
+static void parse_number(struct cli_env *env, int key, char *arg)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'p':
+		if (parse_long(arg, 1, INT_MAX, &v))
+			usage_error("invalid PID '%s': give a process id such as 4242", arg);
+		env->pid = v;
+		break;
+	case OPT_STRSZ:
+		if (parse_long(arg, 1, WM_STR_MAX, &env->string_size))
+			usage_error("--string-size %s is out of range: use 1 to %d", arg,
+				    WM_STR_MAX);
+		break;
+	case OPT_RING:
+		if (parse_size(arg, &v) || v < 4096 || v > (1L << 30))
+			usage_error("--ring-size %s is out of range: use 4K to 1G, e.g. 16M", arg);
+		/* The kernel wants a power of two. */
+		while (v & (v - 1))
+			v += v & -v;
+		env->ring_size = v;
+		break;
+	case 'd':
+		env->duration = strtod(arg, &end);
+		if (*end || !(env->duration > 0))
+			usage_error("invalid duration '%s': give seconds, e.g. -d 5", arg);
+		break;
+	case OPT_INTERVAL:
+		env->interval = strtod(arg, &end);
+		if (*end || !(env->interval >= 0.1) || env->interval > 86400)
+			usage_error("invalid --interval '%s': give seconds from 0.1 to 86400, e.g. "
+				    "--interval 5",
+				    arg);
+		break;
+	case OPT_STORE_QUEUE:
+		if (parse_long(arg, 1, LONG_MAX, &env->store_queue))
+			usage_error("--store-queue %s: give a number of calls", arg);
+		break;
+	}
+}
+
+/* The options that take a word: a file, a mode, an address. */
+static void parse_word(struct cli_env *env, int key, char *arg)
+{
+	char msg[256];
+
+	switch (key) {
+	case 'o':
+		env->output = arg;
+		break;
+	case OPT_STORE:
+		env->store = arg;
+		break;
+	case OPT_FILE_MODE:
+		if (outfile__parse_mode(arg, &env->file_mode) || !(env->file_mode & 0200))
+			usage_error("invalid --file-mode '%s': give an octal mode the owner can "
+				    "write, e.g. 0640",
+				    arg);
+		break;
+	case OPT_METRICS:
+		if (metrics__parse_addr(arg, &env->metrics_addr, &env->metrics_addr_len, msg,
+					sizeof(msg)))
+			usage_error("%s", msg);
+		env->metrics = arg;
+		break;
+	}
+}
+
+/* The switch an option sets, NULL when it is none. */
+static bool *flag_of(struct cli_env *env, int key)
+{
+	switch (key) {
+	case OPT_NO_OUT:
+		return &env->no_out_params;
+	case OPT_STACK:
+		return &env->stack;
+	case OPT_NO_SLEEPABLE:
+		return &env->no_sleepable;
+	case OPT_JSON:
+		return &env->json;
+	case OPT_UTC:
+		return &env->utc;
+	case OPT_SUMMARY_ONLY:
+		return &env->summary_only;
+	case OPT_HIST:
+		return &env->hist;
+	case OPT_NO_MULTI:
+		return &env->no_multi;
+	}
+	return NULL;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct args *a = state->input;
+	bool *flag;
+
+	switch (key) {
+	case 'f':
+		if (a->nr_specs >= MAX_SPECS)
+			usage_error("too many -f options (max %d): use a pattern", MAX_SPECS);
+		a->specs[a->nr_specs++] = arg;
+		break;
+	case OPT_FILTER:
+	case OPT_ERROR:
+		set_expr(a, key, arg);
+		break;
+	case 'p':
+	case OPT_STRSZ:
+	case OPT_RING:
+	case 'd':
+	case OPT_INTERVAL:
+	case OPT_STORE_QUEUE:
+		parse_number(a->env, key, arg);
+		break;
+	case 'o':
+	case OPT_STORE:
+	case OPT_FILE_MODE:
+	case OPT_METRICS:
+		parse_word(a->env, key, arg);
+		break;
+	case ARGP_KEY_ARG:
+		usage_error("unexpected argument '%s': functions go after -f", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!a->env->pid)
+			usage_error("no process given: add -p PID (e.g. -p $(pidof app))");
+		if (!a->nr_specs)
+			usage_error("no function given: add -f NAME (e.g. -f search)");
+		break;
+	case 'v':
+		a->env->verbose++;
+		break;
+	default:
+		flag = flag_of(a->env, key);
+		if (!flag)
+			return ARGP_ERR_UNKNOWN;
+		*flag = true;
+	}
+	return 0;
+}
+
+/* One -f argument split into its object selector, name or pattern, and prototype. */
+static int parse_spec(const char *text, struct wm_spec *sp)
+{
+	const char *colon = NULL, *body = text;
+	char msg[256];
+	size_t plen = 0;
+	int col = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	/* An object prefix ends at the first ':' that is not C++'s '::', before any '(' or blank. */
+	for (const char *p = text; *p && *p != '(' && *p != ' ' && *p != '\t'; p++) {
+		if (*p == ':' && p[1] == ':') {
+			p++;
+			continue;
+		}
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+	}
+	if (colon) {
+		plen = colon - text;
+		body = colon + 1;
+	}
+	/* C++ names ("ns::Widget::draw(int)") are selectors, not C prototypes. */
+	if (!proto__is_prototype(body) || strstr(body, "::")) {
+		if (!*body) {
+			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen", text);
+			return -EINVAL;
+		}
+		snprintf(sp->selector, sizeof(sp->selector), "%s", text);
+		return 0;
+	}
+	if (proto__parse(body, &sp->sig, &col, msg, sizeof(msg))) {
+		elog("malformed prototype at column %d of -f '%s': %s", (int)(col + (body - text)),
+		     text, msg);
+		return -EINVAL;
+	}
+	sp->has_proto = true;
+	snprintf(sp->selector, sizeof(sp->selector), "%.*s%s%s", (int)plen, text, colon ? ":" : "",
+		 sp->sig.name);
+	return 0;
+}
+
+int cli__parse(int argc, char **argv, struct cli_env *env)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct args *a;
+	int ret = 0;
+
+	*env = (struct cli_env){ .string_size = 64, .ring_size = 4 << 20 };
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->env = env;
+	if (argp_parse(&argp, argc, argv, 0, NULL, a)) {
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	env->specs = calloc(a->nr_specs, sizeof(*env->specs));
+	if (!env->specs) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	env->nr_specs = a->nr_specs;
+	for (int i = 0; i < a->nr_specs && !ret; i++) {
+		ret = parse_spec(a->specs[i], &env->specs[i]);
+		env->specs[i].filter = a->spec_filter[i] ? a->spec_filter[i] : a->all_filter;
+		env->specs[i].error = a->spec_error[i] ? a->spec_error[i] : a->all_error;
+	}
+cleanup:
+	free(a);
+	return ret;
+}
+
+void cli__free(struct cli_env *env)
+{
+	free(env->specs);
+	env->specs = NULL;
+	env->nr_specs = 0;
+}
+
+void cli__quote_args(struct wm_buf *b, int argc, char **argv)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_=+:,./@%";
+
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			buf__putc(b, ' ');
+		if (argv[i][0] && !argv[i][strspn(argv[i], plain)]) {
+			buf__puts(b, argv[i]);
+			continue;
+		}
+		buf__putc(b, '\'');
+		for (const char *p = argv[i]; *p; p++) {
+			if (*p == '\'')
+				buf__puts(b, "'\\''");
+			else
+				buf__putc(b, *p);
+		}
+		buf__putc(b, '\'');
+	}
+}

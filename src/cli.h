@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * wrapmon-trace's command line: the options, the -f specs and sizes, all
+ * checked before anything needs privileges or is attached.
+ */
+#ifndef WM_CLI_H
+#define WM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include "plan/functable.h"
+#include "util/buf.h"
+
+#define WM_VERSION "0.1"
+
+#define elog(fmt, ...) fprintf(stderr, "wrapmon-trace: " fmt "\n", ##__VA_ARGS__)
+
+/* The CLI environment: what the command line asked for. */
+struct cli_env {
+	pid_t pid;
+	struct wm_spec *specs; /* each -f, with the --filter / --error that applies to it */
+	int nr_specs;
+	bool no_out_params; /* do not read pointees again at return */
+	bool stack;	    /* --stack */
+	bool no_sleepable;  /* --no-sleepable (hidden) */
+	bool json;
+	bool utc;
+	bool no_multi;
+	const char *output; /* -o: calls and summary go here instead of stdout */
+	mode_t file_mode;   /* for files wrapmon creates; 0: WM_FILE_MODE */
+	bool summary_only;  /* count in BPF, no per-call records */
+	bool hist;	    /* log2 latency histograms after the summary */
+	double interval;    /* seconds between interval summaries; 0: none */
+	int verbose;
+	long string_size;
+	long ring_size;
+	double duration;
+	const char *store;
+	long store_queue;
+	const char *metrics; /* --metrics ADDR:PORT as given */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
+};
+
+/*
+ * Parse the tracing command line (main() hands "report" to report__main()
+ * first) into env: 0, -EINVAL after one line on stderr naming the problem
+ * (bad usage: exit 2), or -ENOMEM. As usual with argp, a bad option,
+ * --help and --version end the process there.
+ */
+int cli__parse(int argc, char **argv, struct cli_env *env);
+void cli__free(struct cli_env *env);
+
+/* The command line as a shell would take it back, for the sessions table. */
+void cli__quote_args(struct wm_buf *b, int argc, char **argv);
+
+#endif

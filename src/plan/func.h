@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The model: a traced function, as the function table builds it and as the
+ * store, the database, the metrics and the formatters read it.
+ */
+#ifndef WM_FUNC_H
+#define WM_FUNC_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "plan/capture.h"
+#include "types/sig.h"
+
+struct wm_expr;
+
+/*
+ * Names code addresses of the traced process (function pointers, --stack):
+ * sym is "" when no symbol covers addr, obj "" when no mapping does. A
+ * return address (ret_addr) is looked up one byte back, inside its call.
+ */
+struct wm_sym_hook {
+	int (*lookup)(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
+		      const char **obj);
+	void *ctx;
+};
+
+/*
+ * An object file traced functions live in: one entry per object, which all
+ * of its functions point to, so that its path is kept once.
+ */
+struct wm_object {
+	const char *path; /* as the process sees it */
+	int fd;		  /* open on the file, for the probes; -1: none */
+};
+
+/* A traced function: what the store, the formatters and the sinks know of it. */
+struct wm_func {
+	__u32 id;	   /* BPF cookie, index into the function table */
+	bool from_pattern; /* matched a pattern, not a name: may be left out with a note */
+	char name[256];	   /* symbol name, demangled */
+	const struct wm_object *object;
+	unsigned long file_off; /* its probe's offset in the object's file */
+	struct wm_sig sig;
+	struct wm_plan plan; /* where each parameter's captured bytes are (plan__build()) */
+	/* Compiled for this function's signature; NULL: none. */
+	struct wm_expr *filter;
+	struct wm_expr *error;
+	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
+	char error_expr[256];		/* --error as written back, "" when none */
+};
+
+/* The object's path, "" when the function has none (a test's). */
+static inline const char *func__obj_path(const struct wm_func *f)
+{
+	return f->object && f->object->path ? f->object->path : "";
+}
+
+#endif

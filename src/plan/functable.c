@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "plan/expr.h"
+#include "plan/functable.h"
+#include "target/demangle.h"
+#include "target/ifunc.h"
+#include "target/insn.h"
+#include "types/dwarf.h"
+#include "util/buf.h"
+#include "util/grow.h"
+#include "util/opts.h"
+
+/* One object of the process: the entry its functions point to, and its debug info. */
+struct ft_obj {
+	struct wm_object obj;
+	struct wm_dwarf *dwarf;
+	bool dwarf_tried; /* opened on first need, once */
+};
+
+struct wm_functable {
+	const struct wm_resolver *res;
+	struct wm_functable_opts o;
+	struct ft_obj *objs; /* one per resolver object, never moved */
+	int nr_objs;
+	struct wm_func *funcs;
+	int nr_funcs, cap_funcs;
+	struct wm_probe *probes; /* functable__probes() */
+};
+
+/* What one -f left out, said once its matches are all in. */
+struct left_out {
+	struct wm_buf refused; /* the first names the kernel would refuse */
+	int nr_refused;
+	int nr_raw; /* functions without debug info, the first named below */
+	char raw_name[256], raw_obj[256];
+};
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static bool is_pattern(const char *sel)
+{
+	return strpbrk(sel, "*?[") != NULL;
+}
+
+__attribute__((format(printf, 3, 4))) static void note(const struct wm_functable *t,
+						       enum wm_note_kind kind, const char *fmt, ...)
+{
+	char *line;
+	va_list ap;
+	int n;
+
+	if (!t->o.note)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->o.note(t->o.note_ctx, kind, line);
+	free(line);
+}
+
+/* "a, b, c, ..." of the first five names, for one-line notes. */
+static void name_list_add(struct wm_buf *b, int *count, const char *name)
+{
+	if (*count < 5)
+		buf__printf(b, "%s%s", *count ? ", " : "", name);
+	else if (*count == 5)
+		buf__puts(b, ", ...");
+	(*count)++;
+}
+
+int functable__new(const struct wm_resolver *res, const struct wm_functable_opts *opts,
+		   struct wm_functable **out)
+{
+	struct wm_functable *t;
+
+	if (!out || !res || !OPTS_VALID(opts))
+		return -EINVAL;
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->res = res;
+	t->o.plan = OPTS_GET(opts, plan, (struct wm_plan_opts){});
+	t->o.summary_only = OPTS_GET(opts, summary_only, false);
+	t->o.verbose = OPTS_GET(opts, verbose, false);
+	t->o.note = OPTS_GET(opts, note, NULL);
+	t->o.note_ctx = OPTS_GET(opts, note_ctx, NULL);
+	t->nr_objs = resolver__nr_objs(res);
+	t->objs = calloc(t->nr_objs ? t->nr_objs : 1, sizeof(*t->objs));
+	if (!t->objs) {
+		functable__free(t);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < t->nr_objs; i++) {
+		t->objs[i].obj.path = resolver__obj_path(res, i);
+		t->objs[i].obj.fd = resolver__obj_fd(res, i);
+	}
+	*out = t;
+	return 0;
+}
+
+void functable__free(struct wm_functable *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nr_funcs; i++) {
+		free(t->funcs[i].filter);
+		free(t->funcs[i].error);
+	}
+	for (int i = 0; i < t->nr_objs; i++)
+		dwarf__free(t->objs[i].dwarf);
+	free(t->objs);
+	free(t->funcs);
+	free(t->probes);
+	free(t);
+}
+
+static struct wm_dwarf *obj_dwarf(struct wm_functable *t, int obj)
+{
+	struct ft_obj *o = &t->objs[obj];
+
+	if (!o->dwarf_tried) {
+		o->dwarf_tried = true;
+		dwarf__open(o->obj.fd, &o->dwarf);
+	}
+	return o->dwarf;
+}
+
+/*
+ * An IFUNC's symbol is its resolver: probe the implementation the resolver
+ * picks instead. A named IFUNC we cannot resolve is an error; one that came
+ * from a pattern is skipped (-ENOENT) with a note.
+ */
+static int resolve_ifunc(struct wm_functable *t, struct wm_match *m, bool from_pattern, char *err,
+			 size_t errsz)
+{
+	const char *base = base_name(t->objs[m->obj].obj.path);
+	unsigned long vaddr, off;
+
+	if (!ifunc__resolve(t->objs[m->obj].obj.fd, m->sym, &vaddr) &&
+	    !resolver__vaddr_to_off(t->res, m->obj, vaddr, &off)) {
+		m->vaddr = vaddr;
+		m->file_off = off;
+		return 0;
+	}
+	if (from_pattern) {
+		if (t->o.verbose)
+			note(t, WM_NOTE,
+			     "note: skipping %s in %s: an IFUNC whose implementation is unknown",
+			     m->sym, base);
+		return -ENOENT;
+	}
+	snprintf(err, errsz,
+		 "%s in %s is an IFUNC chosen at run time, and wrapmon cannot tell which "
+		 "implementation: trace the implementations by name, e.g. -f '%s:*%s*'",
+		 m->sym, base, base, m->sym);
+	return -EINVAL;
+}
+
+/*
+ * Look at the function's first instructions: move the probe past an
+ * endbr64, and tell whether the kernel would refuse a probe there at all.
+ */
+static bool place_probe(struct wm_functable *t, struct wm_match *m)
+{
+	unsigned char code[32];
+	ssize_t n = pread(t->objs[m->obj].obj.fd, code, sizeof(code), m->file_off);
+	size_t skip;
+
+	if (n <= 0)
+		return false;
+	skip = insn__probe_skip(code, n);
+	m->file_off += skip;
+	return insn__uprobe_refused(code + skip, n - skip);
+}
+
+/* One expression of a spec, compiled against one function's signature; NULL text: none. */
+static int compile_expr(const struct wm_functable *t, const char *what, const char *text,
+			const struct wm_func *f, struct wm_expr **out, char *err, size_t errsz)
+{
+	char msg[256];
+	int col = 0;
+
+	*out = NULL;
+	if (!text)
+		return 0;
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	if (expr__parse(text, &f->sig, t->o.plan.str_cap, *out, &col, msg, sizeof(msg))) {
+		snprintf(err, errsz, "--%s '%s' for %s: %s (column %d)", what, text, f->name, msg,
+			 col);
+		return -EINVAL;
+	}
+	/* An expression with nothing to test is no expression. */
+	if (!(*out)->nr_ops) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp, struct wm_func *f,
+			 char *err, size_t errsz)
+{
+	int ret;
+
+	ret = compile_expr(t, "filter", sp->filter, f, &f->filter, err, errsz);
+	if (!ret)
+		ret = compile_expr(t, "error", sp->error, f, &f->error, err, errsz);
+	if (ret)
+		return ret;
+	if (f->error && expr__snprint(f->error, &f->sig, f->error_expr, sizeof(f->error_expr)) < 0)
+		f->error_expr[0] = '\0';
+	return 0;
+}
+
+/* The prototype's or the debug info's signature; raw registers (counted in lo) without. */
+static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
+		    struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
+{
+	struct wm_dwarf *d = obj_dwarf(t, m->obj);
+	char msg[256];
+
+	if (sp->has_proto) {
+		f->sig = sp->sig;
+		snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+		/* The prototype's structs and enums, laid out from the object's debug info. */
+		if (dwarf__complete_sig(d, &f->sig, msg, sizeof(msg)) == -ENOENT) {
+			snprintf(err, errsz, "%s", msg);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (d && !dwarf__func_sig(d, m->sym, m->vaddr, &f->sig))
+		return 0;
+	sig__init_raw(&f->sig, m->sym);
+	if (!lo->nr_raw++) {
+		snprintf(lo->raw_name, sizeof(lo->raw_name), "%s", f->name);
+		snprintf(lo->raw_obj, sizeof(lo->raw_obj), "%.*s", (int)sizeof(lo->raw_obj) - 1,
+			 base_name(f->object->path));
+	}
+	return 0;
+}
+
+static bool is_dup(const struct wm_functable *t, const struct wm_match *m)
+{
+	for (int j = 0; j < t->nr_funcs; j++)
+		if (t->funcs[j].object == &t->objs[m->obj].obj &&
+		    t->funcs[j].file_off == m->file_off)
+			return true;
+	return false;
+}
+
+/* Fill the table's next entry from m; it counts only once complete. */
+static int add_func(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
+		    struct left_out *lo, char *err, size_t errsz)
+{
+	struct wm_func *f;
+	int ret;
+
+	if (grow__array_int(&t->funcs, &t->cap_funcs, t->nr_funcs + 1, sizeof(*t->funcs)))
+		return -ENOMEM;
+	f = &t->funcs[t->nr_funcs];
+	memset(f, 0, sizeof(*f));
+	f->id = t->nr_funcs;
+	f->from_pattern = is_pattern(sp->selector);
+	/* C++: shown as written in the source, "ns::Widget::draw(int)". */
+	if (demangle(m->sym, f->name, sizeof(f->name)) == -EINVAL)
+		snprintf(f->name, sizeof(f->name), "%s", m->sym);
+	f->object = &t->objs[m->obj].obj;
+	f->file_off = m->file_off;
+	ret = func_sig(t, sp, m, f, lo, err, errsz);
+	if (ret)
+		return ret;
+	plan__build(&f->sig, &t->o.plan, &f->plan);
+	ret = compile_exprs(t, sp, f, err, errsz);
+	if (ret) {
+		free(f->filter);
+		free(f->error);
+		return ret;
+	}
+	t->nr_funcs++;
+	return 0;
+}
+
+/* An IFUNC resolved and the probe placed; 1: left out, with the note's due. */
+static int check_match(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m,
+		       struct left_out *lo, char *err, size_t errsz)
+{
+	bool pattern = is_pattern(sp->selector);
+	int ret;
+
+	if (m->ifunc) {
+		ret = resolve_ifunc(t, m, pattern, err, errsz);
+		if (ret)
+			return ret == -ENOENT ? 1 : ret;
+	}
+	if (!place_probe(t, m))
+		return is_dup(t, m);
+	if (!pattern) {
+		snprintf(
+			err, errsz,
+			"the kernel cannot put a uprobe on %s (its first instruction has a lock or "
+			"segment prefix): trace its callers or callees instead",
+			m->sym);
+		return -ENOTSUP;
+	}
+	name_list_add(&lo->refused, &lo->nr_refused, m->sym);
+	return 1;
+}
+
+static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp,
+			  const struct left_out *lo)
+{
+	if (lo->nr_refused)
+		note(t, WM_NOTE,
+		     "note: %d function%s of '%s' left out: the kernel cannot probe their first "
+		     "instruction (%s)",
+		     lo->nr_refused, lo->nr_refused == 1 ? "" : "s", sp->selector,
+		     lo->refused.len ? lo->refused.p : "");
+	if (lo->nr_raw == 1)
+		note(t, WM_HINT,
+		     "hint: no debug info for %s in %s: showing raw registers; give its C "
+		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
+		     lo->raw_name, lo->raw_obj, lo->raw_name);
+	else if (lo->nr_raw > 1)
+		note(t, WM_HINT,
+		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
+		     "registers; a C prototype in -f gives typed output",
+		     lo->nr_raw, sp->selector, lo->raw_name, lo->raw_obj);
+}
+
+int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m, int n,
+		   char *err, size_t errsz)
+{
+	struct left_out lo = {};
+	int ret = 0;
+
+	for (int i = 0; i < n && !ret; i++) {
+		ret = check_match(t, sp, &m[i], &lo, err, errsz);
+		if (!ret)
+			ret = add_func(t, sp, &m[i], &lo, err, errsz);
+		else if (ret == 1)
+			ret = 0;
+	}
+	if (!ret)
+		note_left_out(t, sp, &lo);
+	if (ret == -ENOMEM)
+		snprintf(err, errsz, "out of memory");
+	buf__free(&lo.refused);
+	return ret;
+}
+
+int functable__funcs(struct wm_functable *t, struct wm_func **funcs)
+{
+	*funcs = t->funcs;
+	return t->nr_funcs;
+}
+
+int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
+{
+	struct wm_probe *p;
+
+	p = realloc(t->probes, (t->nr_funcs ? t->nr_funcs : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	t->probes = p;
+	for (int i = 0; i < t->nr_funcs; i++, p++) {
+		const struct wm_func *f = &t->funcs[i];
+
+		*p = (struct wm_probe){
+			.func_id = f->id,
+			.obj_fd = f->object->fd,
+			.file_off = f->file_off,
+			.cfg = f->plan.cfg,
+			.data_max = f->plan.data_max,
+			.filter = f->filter,
+			.error = f->error,
+		};
+		if (f->filter)
+			p->cfg.flags |= WM_FC_FILTER |
+					(expr__needs_return(f->filter) ? 0 : WM_FC_FILTER_ENTRY);
+		if (f->error)
+			p->cfg.flags |= WM_FC_ERROR;
+		/* Nobody will print them: copy only what an expression compares. */
+		if (t->o.summary_only && !(p->cfg.flags & (WM_FC_FILTER | WM_FC_ERROR)))
+			p->cfg.nr_caps = p->cfg.nr_entry_caps = 0;
+	}
+	*probes = t->probes;
+	return t->nr_funcs;
+}
+
+int functable__left_out(struct wm_functable *t, const __u32 *ids, int n, char *err, size_t errsz)
+{
+	struct wm_buf names = {};
+	int count = 0, ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct wm_func *f = &t->funcs[ids[i]];
+
+		if (!f->from_pattern) {
+			snprintf(
+				err, errsz,
+				"the kernel cannot put a uprobe on %s in %s (its first instruction "
+				"is not supported): trace its callers or callees instead",
+				f->name, f->object->path);
+			ret = -ENOTSUP;
+			goto cleanup;
+		}
+		name_list_add(&names, &count, f->name);
+	}
+	if (n == t->nr_funcs) {
+		snprintf(err, errsz,
+			 "the kernel cannot put a uprobe on any of the matching functions");
+		ret = -ENOTSUP;
+	} else if (n) {
+		note(t, WM_NOTE, "note: %d function%s the kernel cannot probe left out: %s", n,
+		     n == 1 ? "" : "s", names.len ? names.p : "");
+	}
+cleanup:
+	buf__free(&names);
+	return ret;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The table of traced functions: one struct wm_func per function each -f
+ * matched, with its IFUNC resolved to the implementation, its probe placed,
+ * its signature (prototype, debug info, or raw registers), its capture plan
+ * and its compiled --filter / --error. What cannot be traced is refused when
+ * it was named, and left out with a note when a pattern matched it.
+ */
+#ifndef WM_FUNCTABLE_H
+#define WM_FUNCTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "plan/capture.h"
+#include "plan/func.h"
+#include "probe/tracer.h"
+#include "target/resolve.h"
+#include "types/sig.h"
+
+/* One -f argument, split into the selector the resolver takes and a prototype. */
+struct wm_spec {
+	char selector[512]; /* "search", "libc:strlen", "sqlite3_*" */
+	bool has_proto;
+	struct wm_sig sig;  /* the prototype, when has_proto */
+	const char *filter; /* --filter for these functions, NULL: none */
+	const char *error;  /* --error, NULL: none */
+};
+
+/* What the table says besides errors: a function left out, or how to get more. */
+enum wm_note_kind {
+	WM_NOTE, /* "note: 2 functions of 'a*' left out: ..." */
+	WM_HINT, /* "hint: no debug info for search in app: ..." */
+};
+
+struct wm_functable_opts {
+	size_t sz;
+	struct wm_plan_opts plan; /* its str_cap is also the strings' size in expressions */
+	/* --summary-only: nothing is printed, so capture only what an expression compares. */
+	bool summary_only;
+	bool verbose; /* also note each IFUNC a pattern skips */
+	/* One line each, its kind's word first ("note: ..."), no '\n'; NULL: stay quiet. */
+	void (*note)(void *ctx, enum wm_note_kind kind, const char *line);
+	void *note_ctx;
+};
+
+struct wm_functable;
+
+/* res must outlive the table: the functions point to its objects' paths and fds. */
+int functable__new(const struct wm_resolver *res, const struct wm_functable_opts *opts,
+		   struct wm_functable **out);
+void functable__free(struct wm_functable *t);
+
+/*
+ * Add the n functions sp's selector resolved to (resolver__resolve()), each
+ * (object, probe offset) once over the whole table. Returns 0 or a negative
+ * errno with err set: -EINVAL when sp does not fit a function it named (a
+ * run-time IFUNC, a prototype's unknown type, an expression that does not
+ * compile for its signature), -ENOTSUP when the kernel cannot probe a
+ * named function, -ENOMEM.
+ */
+int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m, int n,
+		   char *err, size_t errsz);
+
+/* The functions, indexed by wm_func.id; valid until the next functable__add(). */
+int functable__funcs(struct wm_functable *t, struct wm_func **funcs);
+
+/*
+ * The tracer's view of the table, one probe per function: valid until
+ * functable__free(). Returns the count, or -ENOMEM.
+ */
+int functable__probes(struct wm_functable *t, const struct wm_probe **probes);
+
+/*
+ * The n functions (ids) the kernel refused a probe on when attaching:
+ * -ENOTSUP with err set when one of them was named, or when none is left;
+ * else a note lists them and 0 is returned.
+ */
+int functable__left_out(struct wm_functable *t, const __u32 *ids, int n, char *err, size_t errsz);
+
+#endif
