@@ -58,7 +58,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak bench-store
+.PHONY: format-check all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak bench-store
 all: $(OUT)/wrapmon-trace
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -175,10 +175,11 @@ test-e2e: all targets
 # cannot run sanitized binaries, so memcheck is left to the plain build).
 check:
 	$(Q)sh tools/install-deps.sh
+	$(Q)$(MAKE) format-check
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) test-unit
-	$(Q)$(MAKE) test-e2e
 	$(Q)$(MAKE) fuzz-smoke
+	$(Q)$(MAKE) test-e2e
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) valgrind
 endif
@@ -249,8 +250,22 @@ install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8
 	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8)
 	$(Q)install -D -m 0644 docs/wrapmon-trace.8 $(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8
 
+# The layout .clang-format gives depends on clang-format's version: pinned to
+# Debian 12's, which tools/install-deps.sh installs.
+CLANG_FORMAT ?= clang-format
+CLANG_FORMAT_MAJOR := 14
+FORMAT_SRCS = $(wildcard src/*.[ch] src/*/*.[ch] include/*.h bpf/*.bpf.c tests/unit/*.[ch] \
+		 tests/e2e/targets/*.[ch] tests/e2e/targets/*.cpp tests/fuzz/*.c tools/*.c tools/bench/*.c)
+
 format:
-	$(Q)clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h include/*.h bpf/*.bpf.c tools/bench/*.bpf.c tests/unit/*.c tests/e2e/targets/*.c tests/fuzz/*.c tools/*.c tools/bench/*.c)
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)v=$$($(CLANG_FORMAT) --version 2>/dev/null | sed -n 's/.*version \([0-9]*\)\..*/\1/p'); \
+	[ "$$v" = "$(CLANG_FORMAT_MAJOR)" ] || { echo "format-check: needs clang-format $(CLANG_FORMAT_MAJOR), found '$$v': run tools/install-deps.sh" >&2; exit 1; }
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS) || \
+		{ echo "format-check: the files above differ from .clang-format: run 'make format'" >&2; exit 1; }
+	$(call msg,FORMAT,$(words $(FORMAT_SRCS)) files match .clang-format)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

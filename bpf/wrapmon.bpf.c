@@ -15,9 +15,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load; the verifier sees them as constants. */
 const volatile __u32 targ_tgid = 0;
-const volatile __u32 str_cap = 64;	/* --string-size */
-const volatile __u32 rec_data_max = 8;	/* string bytes reserved per record */
-const volatile __u64 wakeup_bytes = 1;	/* wake the consumer past this backlog */
+const volatile __u32 str_cap = 64;	  /* --string-size */
+const volatile __u32 rec_data_max = 8;	  /* string bytes reserved per record */
+const volatile __u64 wakeup_bytes = 1;	  /* wake the consumer past this backlog */
 const volatile bool summary_only = false; /* aggregate in aggs, send no call records */
 
 struct {
@@ -57,7 +57,7 @@ struct {
 } aggs SEC(".maps");
 
 struct frame {
-	__u64 sp;	/* stack pointer at entry: where the return address is */
+	__u64 sp; /* stack pointer at entry: where the return address is */
 	__u64 entry_ns;
 	__u64 args[WM_MAX_VALS];
 	__u32 func_id;
@@ -66,7 +66,7 @@ struct frame {
 	__s16 str_len[WM_NR_SLOTS];
 	__u16 slot_off[WM_NR_SLOTS]; /* where each slot's bytes are in the heap */
 	__u16 str_trunc;
-	__u8 filtered;	/* --filter decided at entry to leave the call out */
+	__u8 filtered; /* --filter decided at entry to leave the call out */
 	__u8 pad[5];
 };
 
@@ -258,12 +258,16 @@ static long cap_one_sleepable(__u64 i, void *arg)
 	return cap_do(i, arg, true);
 }
 
-static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr,
-				       struct wm_func_cfg *cfg, __u32 top, __u64 ret, bool at_return,
-				       bool sleepable)
+static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				       __u32 top, __u64 ret, bool at_return, bool sleepable)
 {
 	struct cap_ctx c = {
-		.ts = ts, .fr = fr, .cfg = cfg, .ret = ret, .top = top, .at_return = at_return,
+		.ts = ts,
+		.fr = fr,
+		.cfg = cfg,
+		.ret = ret,
+		.top = top,
+		.at_return = at_return,
 	};
 	__u32 n;
 
@@ -316,21 +320,33 @@ static __always_inline bool cmp_int(struct wm_expr_op *op, __u64 v)
 		__s64 a = v, b = imm;
 
 		switch (op->cmp) {
-		case WM_CMP_EQ: return a == b;
-		case WM_CMP_NE: return a != b;
-		case WM_CMP_LT: return a < b;
-		case WM_CMP_LE: return a <= b;
-		case WM_CMP_GT: return a > b;
-		default: return a >= b;
+		case WM_CMP_EQ:
+			return a == b;
+		case WM_CMP_NE:
+			return a != b;
+		case WM_CMP_LT:
+			return a < b;
+		case WM_CMP_LE:
+			return a <= b;
+		case WM_CMP_GT:
+			return a > b;
+		default:
+			return a >= b;
 		}
 	}
 	switch (op->cmp) {
-	case WM_CMP_EQ: return v == imm;
-	case WM_CMP_NE: return v != imm;
-	case WM_CMP_LT: return v < imm;
-	case WM_CMP_LE: return v <= imm;
-	case WM_CMP_GT: return v > imm;
-	default: return v >= imm;
+	case WM_CMP_EQ:
+		return v == imm;
+	case WM_CMP_NE:
+		return v != imm;
+	case WM_CMP_LT:
+		return v < imm;
+	case WM_CMP_LE:
+		return v <= imm;
+	case WM_CMP_GT:
+		return v > imm;
+	default:
+		return v >= imm;
 	}
 }
 
@@ -629,8 +645,7 @@ static long pop_one(__u64 i, void *arg)
 	return 0;
 }
 
-static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now,
-					 enum pop_mode mode)
+static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode)
 {
 	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .d = ts->depth, .mode = mode };
 	__u32 d = c.d;
@@ -704,7 +719,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 		/* Arguments 7 on sit above the return address. */
 		if (nr_stack > WM_MAX_STACK_VALS)
 			nr_stack = WM_MAX_STACK_VALS;
-		if (user_mem(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8), sleepable))
+		if (user_mem(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8),
+			     sleepable))
 			nr_stack = 0;
 	}
 #pragma unroll
@@ -722,8 +738,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 		long n = -1;
 
 		if (top <= WM_HEAP_SIZE - WM_STACK_MAX * 8)
-			n = bpf_get_stack(ctx, &ts->heap[top & (WM_HEAP_SIZE - 1)], WM_STACK_MAX * 8,
-					  BPF_F_USER_STACK);
+			n = bpf_get_stack(ctx, &ts->heap[top & (WM_HEAP_SIZE - 1)],
+					  WM_STACK_MAX * 8, BPF_F_USER_STACK);
 		fr->str_len[0] = n >= 0 ? n : WM_STR_FAULT;
 		if (n > 0)
 			top += n;

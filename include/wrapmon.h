@@ -34,9 +34,9 @@
 #define WM_STACK_MAX 32
 
 enum wm_rec_kind {
-	WM_REC_CALL = 1,	/* a call that returned */
-	WM_REC_UNFINISHED = 2,	/* an entry whose return never came */
-	WM_REC_EXEC = 3,	/* the process called exec; string slot 0: the new image's file name */
+	WM_REC_CALL = 1,       /* a call that returned */
+	WM_REC_UNFINISHED = 2, /* an entry whose return never came */
+	WM_REC_EXEC = 3, /* the process called exec; string slot 0: the new image's file name */
 };
 
 /* Longest file name sent with WM_REC_EXEC. */
@@ -55,7 +55,7 @@ enum wm_call_flags {
  * WM_STR_FAULT when the user memory could not be read, WM_STR_NONE when the
  * slot is not a string.
  */
-#define WM_STR_NONE (-1)
+#define WM_STR_NONE  (-1)
 #define WM_STR_FAULT (-2)
 
 enum wm_cap_kind {
@@ -69,13 +69,13 @@ enum wm_cap_kind {
 
 /* One capture; a function's captures taken at entry come before those at return. */
 struct wm_cap {
-	__u8 kind;	/* enum wm_cap_kind */
-	__u8 src;	/* value index, WM_VAL_RET, or WM_SRC_STACK */
-	__u8 at_return; /* read at return (results, out-parameters) */
-	__u8 len_src;	/* WM_CAP_MEM: value holding an element count, or WM_LEN_FIXED */
-	__u16 size;	/* WM_CAP_MEM: bytes, or at most this many with len_src; STACK: bytes */
+	__u8 kind;	 /* enum wm_cap_kind */
+	__u8 src;	 /* value index, WM_VAL_RET, or WM_SRC_STACK */
+	__u8 at_return;	 /* read at return (results, out-parameters) */
+	__u8 len_src;	 /* WM_CAP_MEM: value holding an element count, or WM_LEN_FIXED */
+	__u16 size;	 /* WM_CAP_MEM: bytes, or at most this many with len_src; STACK: bytes */
 	__u16 elem_size; /* WM_CAP_MEM with len_src: bytes per element */
-	__u32 off;	/* WM_SRC_STACK: bytes from the first stack argument */
+	__u32 off;	 /* WM_SRC_STACK: bytes from the first stack argument */
 	/*
 	 * Not WM_IND_NONE: the address read from is the pointer stored at this
 	 * offset from the source's (a struct member "char *name").
@@ -87,17 +87,17 @@ struct wm_cap {
 #define WM_IND_NONE 0xffff
 
 enum wm_func_flags {
-	WM_FC_FILTER = 1 << 0,	    /* a --filter program: exprs[2 * id] */
+	WM_FC_FILTER = 1 << 0,	     /* a --filter program: exprs[2 * id] */
 	WM_FC_FILTER_ENTRY = 1 << 1, /* ... that needs only the arguments: decided at entry */
-	WM_FC_ERROR = 1 << 2,	    /* an --error program: exprs[2 * id + 1] */
-	WM_FC_STACK = 1 << 3,	    /* slot 0 is the user stack (--stack) */
+	WM_FC_ERROR = 1 << 2,	     /* an --error program: exprs[2 * id + 1] */
+	WM_FC_STACK = 1 << 3,	     /* slot 0 is the user stack (--stack) */
 };
 
 /* What BPF does for each function: set per function by userspace. */
 struct wm_func_cfg {
 	__u8 nr_caps;
-	__u8 nr_stack;	/* stack eightbytes read into values 6.. at entry */
-	__u8 flags;	/* enum wm_func_flags */
+	__u8 nr_stack;	    /* stack eightbytes read into values 6.. at entry */
+	__u8 flags;	    /* enum wm_func_flags */
 	__u8 nr_entry_caps; /* caps[0..nr_entry_caps) are read at entry, the rest at return */
 	/* The string slot of value i (WM_VAL_RET: the result), for string comparisons; 0xff: none. */
 	__u8 val_slot[WM_MAX_VALS + 1];
@@ -108,7 +108,7 @@ struct wm_func_cfg {
 /* Per function, per CPU counters kept in BPF. */
 struct wm_func_stats {
 	__u64 dropped;	/* ring buffer full, or too deep: the record was lost */
-	__u64 overflow;	/* entries deeper than WM_MAX_DEPTH (counted in dropped too) */
+	__u64 overflow; /* entries deeper than WM_MAX_DEPTH (counted in dropped too) */
 	__u64 filtered; /* calls seen that --filter left out */
 };
 
@@ -118,15 +118,15 @@ struct wm_func_stats {
  * per power of two (bucket = log2 * 8 + the 3 bits under the top bit), so
  * each bucket edge is also an edge of the store's finer histogram.
  */
-#define WM_AGG_SUB 8
+#define WM_AGG_SUB     8
 #define WM_AGG_BUCKETS (64 * WM_AGG_SUB)
 
 struct wm_func_agg {
 	__u64 calls;
 	__u64 unfinished;
-	__u64 errors;	/* calls --error marked */
+	__u64 errors; /* calls --error marked */
 	__u64 lat_sum;
-	__u64 lat_min;	/* 0: no call yet on this CPU */
+	__u64 lat_min; /* 0: no call yet on this CPU */
 	__u64 lat_max;
 	__u64 hist[WM_AGG_BUCKETS];
 };
@@ -136,8 +136,8 @@ struct wm_func_agg {
  * header back to back, in slot order, without NUL terminators.
  */
 struct wm_call {
-	__u64 entry_ns;	  /* CLOCK_MONOTONIC at entry */
-	__u64 latency_ns; /* 0 for WM_REC_UNFINISHED */
+	__u64 entry_ns;		 /* CLOCK_MONOTONIC at entry */
+	__u64 latency_ns;	 /* 0 for WM_REC_UNFINISHED */
 	__u64 args[WM_MAX_VALS]; /* registers, then stack eightbytes (cfg nr_stack of them) */
 	__u64 ret;
 	__u32 func_id;
@@ -147,9 +147,9 @@ struct wm_call {
 	__u16 data_len; /* bytes of slot data after the header */
 	__s16 str_len[WM_NR_SLOTS];
 	__u16 str_trunc; /* bit per slot: more bytes than were kept */
-	__u8 depth;	/* nesting depth of traced calls, 0 = outermost */
+	__u8 depth;	 /* nesting depth of traced calls, 0 = outermost */
 	__u8 pad;
-	__u16 flags;	/* enum wm_call_flags */
+	__u16 flags; /* enum wm_call_flags */
 	__u16 pad2;
 	/*
 	 * entry_ns of the enclosing traced call in this thread (depth - 1), 0 at
@@ -187,7 +187,7 @@ enum wm_expr_code {
  * registers, 6.. stack eightbytes), the result, or the latency. For string
  * ops, the value whose string slot (wm_func_cfg.val_slot) is compared.
  */
-#define WM_EXPR_SRC_RET WM_VAL_RET
+#define WM_EXPR_SRC_RET	    WM_VAL_RET
 #define WM_EXPR_SRC_LATENCY (WM_VAL_RET + 1)
 
 enum wm_expr_cmp {
@@ -202,10 +202,10 @@ enum wm_expr_cmp {
 /* How a literal is written back (wm_expr_op.hint); evaluation ignores it. */
 enum wm_expr_hint {
 	WM_HINT_INT = 0,
-	WM_HINT_CHAR = 1,	/* 'c' */
-	WM_HINT_BOOL = 2,	/* true / false */
-	WM_HINT_PTR = 3,	/* NULL or 0x... */
-	WM_HINT_DURATION = 4,	/* 1ms */
+	WM_HINT_CHAR = 1,     /* 'c' */
+	WM_HINT_BOOL = 2,     /* true / false */
+	WM_HINT_PTR = 3,      /* NULL or 0x... */
+	WM_HINT_DURATION = 4, /* 1ms */
 };
 
 struct wm_expr_op {
@@ -216,7 +216,7 @@ struct wm_expr_op {
 	__u8 is_signed; /* WM_EXPR_CMP: sign-extend from size and compare signed */
 	__u8 hint;	/* enum wm_expr_hint */
 	__u16 pad;
-	__u16 str_off;	/* WM_EXPR_STR*: constant at pool[str_off], str_len bytes */
+	__u16 str_off; /* WM_EXPR_STR*: constant at pool[str_off], str_len bytes */
 	__u16 str_len;
 	__u32 pad2;
 	/* WM_EXPR_CMP: the literal, already sign- or zero-extended from size to 64 bits */
@@ -224,9 +224,9 @@ struct wm_expr_op {
 };
 
 struct wm_expr {
-	__u16 nr_ops;	/* 0: no expression */
-	__u16 str_used; /* bytes of pool in use */
-	__u16 max_depth;	/* deepest stack the program needs */
+	__u16 nr_ops;	 /* 0: no expression */
+	__u16 str_used;	 /* bytes of pool in use */
+	__u16 max_depth; /* deepest stack the program needs */
 	__u16 pad;
 	__u32 pad2[3];
 	struct wm_expr_op ops[WM_EXPR_MAX_OPS];

@@ -522,7 +522,7 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 	fetch_aggs(s);
 	poll_drops(s, true);
 	summary__print_interval(s->store, stdout, env.json, env.utc, now + s->mono_to_real,
-			      now - *last);
+				now - *last);
 	flush_stdout(s);
 	*last = now;
 }

@@ -17,7 +17,10 @@ __attribute__((noinline)) int search(const char *pat, const char *s)
 }
 
 static const char *const texts[] = {
-	"xxabcdef", "the quick brown fox", "jumps over the lazy dog", "wrapmon\tsees\x1b[31mall",
+	"xxabcdef",
+	"the quick brown fox",
+	"jumps over the lazy dog",
+	"wrapmon\tsees\x1b[31mall",
 };
 static const char *const pats[] = { "a", "fox", "lazy", "zzz", "\x1b[31m" };
 

@@ -63,9 +63,8 @@ int plan__param_val(const struct wm_param *p)
 {
 	if (p->reg >= 0 && p->reg < WM_MAX_ARGS)
 		return p->reg;
-	if (p->reg >= 0 || p->stack_off < 0 || p->stack_off % 8 ||
-	    p->type.kind == WM_T_STRUCT || p->type.size > 8 ||
-	    p->stack_off / 8 >= WM_MAX_STACK_VALS)
+	if (p->reg >= 0 || p->stack_off < 0 || p->stack_off % 8 || p->type.kind == WM_T_STRUCT ||
+	    p->type.size > 8 || p->stack_off / 8 >= WM_MAX_STACK_VALS)
 		return -1;
 	return WM_MAX_ARGS + p->stack_off / 8;
 }
@@ -104,8 +103,8 @@ static struct pending *add(struct pending *list, int *n, int *dropped, int param
 }
 
 /* The strings a struct's "char *" members point to, read at entry: one slot each. */
-static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
-			       int v, struct pending *list, int *n, int *dropped)
+static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t, int param, int v,
+			       struct pending *list, int *n, int *dropped)
 {
 	for (unsigned int k = 0; k < t->nr_fields; k++) {
 		unsigned int idx = t->first_field + k;
@@ -167,8 +166,8 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		if (t->kind == WM_T_STRUCT) {
 			/* By value in registers: the values hold it. In memory: read it. */
 			if (v < 0 && p->stack_off >= 0) {
-				e = add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, WM_SRC_STACK,
-					false, t->size);
+				e = add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM,
+					WM_SRC_STACK, false, t->size);
 				if (e)
 					e->cap.off = p->stack_off;
 			}
@@ -196,11 +195,12 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 			/* A const scalar pointer is an address (in an entry slot nobody prints). */
 			break;
 		case WM_T_BUF: {
-			int len_val = t->len_param == WM_LEN_RET ? WM_VAL_RET :
-				      t->len_param >= 0 && t->len_param < nr_params ?
-								 param_val(&sig->params[t->len_param],
-									   &plan->cfg.nr_stack) :
-								 -1;
+			int len_val =
+				t->len_param == WM_LEN_RET ?
+					WM_VAL_RET :
+				t->len_param >= 0 && t->len_param < nr_params ?
+					param_val(&sig->params[t->len_param], &plan->cfg.nr_stack) :
+					-1;
 			bool at_ret = len_val == WM_VAL_RET || (!t->target_const && out_params);
 			struct pending *list = at_ret ? ret : entry;
 			int *nr = at_ret ? &nr_ret : &nr_entry;

@@ -20,16 +20,16 @@ struct wm_plan_opts {
 };
 
 struct wm_plan {
-	struct wm_func_cfg cfg;	/* for BPF; flags are the filter's and error's to add */
-	int val[WM_SIG_MAX_PARAMS];	/* value index of the parameter (its first), -1: none */
+	struct wm_func_cfg cfg;		   /* for BPF; flags are the filter's and error's to add */
+	int val[WM_SIG_MAX_PARAMS];	   /* value index of the parameter (its first), -1: none */
 	int entry_slot[WM_SIG_MAX_PARAMS]; /* slot read at entry, -1: none */
 	int out_slot[WM_SIG_MAX_PARAMS];   /* slot read again at return, -1: none */
 	int ret_slot;			   /* the result's slot, -1: none */
 	int stack_slot;			   /* --stack, -1: none */
 	/* A "char *" member of a struct an argument points to: its string's slot, -1: none. */
 	int field_slot[WM_SIG_MAX_FIELDS];
-	unsigned int data_max;		   /* slot bytes a record may carry */
-	int nr_dropped;			   /* captures left out: no slot or no room */
+	unsigned int data_max; /* slot bytes a record may carry */
+	int nr_dropped;	       /* captures left out: no slot or no room */
 };
 
 /* Build the plan of sig. Never fails: what does not fit is left out (nr_dropped). */

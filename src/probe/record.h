@@ -9,10 +9,10 @@
 #include "wrapmon.h"
 
 struct wm_call_view {
-	struct wm_call hdr;		/* copy of the fixed part */
-	const char *str[WM_NR_SLOTS];	/* into the record; NULL unless str_len >= 0 */
-	int str_len[WM_NR_SLOTS];	/* as hdr.str_len, validated */
-	__u64 ts_real_ns;		/* wall clock of entry, filled by the caller */
+	struct wm_call hdr;	      /* copy of the fixed part */
+	const char *str[WM_NR_SLOTS]; /* into the record; NULL unless str_len >= 0 */
+	int str_len[WM_NR_SLOTS];     /* as hdr.str_len, validated */
+	__u64 ts_real_ns;	      /* wall clock of entry, filled by the caller */
 };
 
 /*

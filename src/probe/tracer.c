@@ -269,7 +269,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	snprintf(err, errsz, "out of memory");
 	/* The pid is required, so opts are too. */
 	if (!opts || !OPTS_VALID(opts)) {
-		snprintf(err, errsz, "tracer_opts: missing, sz not set, or unknown fields non-zero");
+		snprintf(err, errsz,
+			 "tracer_opts: missing, sz not set, or unknown fields non-zero");
 		return -EINVAL;
 	}
 	if (n <= 0) {

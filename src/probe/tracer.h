@@ -10,23 +10,23 @@
 #include "wrapmon.h"
 
 struct wm_probe {
-	__u32 func_id;		/* cookie: index into the function table */
-	int obj_fd;		/* open fd of the object (attached via /proc/self/fd/N) */
+	__u32 func_id; /* cookie: index into the function table */
+	int obj_fd;    /* open fd of the object (attached via /proc/self/fd/N) */
 	unsigned long file_off;
 	struct wm_func_cfg cfg;
-	__u32 data_max;			/* slot bytes its records may carry (wm_plan.data_max) */
-	const struct wm_expr *filter;	/* --filter, NULL: none */
-	const struct wm_expr *error;	/* --error, NULL: none */
+	__u32 data_max;		      /* slot bytes its records may carry (wm_plan.data_max) */
+	const struct wm_expr *filter; /* --filter, NULL: none */
+	const struct wm_expr *error;  /* --error, NULL: none */
 };
 
 struct tracer_opts {
 	size_t sz;
 	pid_t pid;
-	__u32 str_cap;		/* --string-size */
-	size_t ring_size;	/* bytes, power of two */
-	bool no_multi;		/* force one link per function (the fallback path) */
-	bool summary_only;	/* aggregate in BPF (tracer__func_agg), send no call records */
-	bool no_sleepable;	/* do not try the sleepable programs */
+	__u32 str_cap;	   /* --string-size */
+	size_t ring_size;  /* bytes, power of two */
+	bool no_multi;	   /* force one link per function (the fallback path) */
+	bool summary_only; /* aggregate in BPF (tracer__func_agg), send no call records */
+	bool no_sleepable; /* do not try the sleepable programs */
 };
 
 struct tracer;

@@ -25,15 +25,15 @@
  * count is exact.
  */
 #define WM_METRICS_LE_FIRST 10
-#define WM_METRICS_NR_LE 25
+#define WM_METRICS_NR_LE    25
 
 /* The tracer's own figures, as of the last refresh. */
 struct metrics_self {
-	__u64 ring_size;	/* BPF ring buffer, bytes */
-	__u64 records;		/* records read from the ring (malformed ones too) */
-	__u64 bad_records;	/* of which malformed and ignored */
-	__u64 cpu_us;		/* user + system CPU time of the tracer */
-	__u64 rss_bytes;	/* resident memory of the tracer */
+	__u64 ring_size;   /* BPF ring buffer, bytes */
+	__u64 records;	   /* records read from the ring (malformed ones too) */
+	__u64 bad_records; /* of which malformed and ignored */
+	__u64 cpu_us;	   /* user + system CPU time of the tracer */
+	__u64 rss_bytes;   /* resident memory of the tracer */
 };
 
 struct metrics_snapshot;
@@ -65,13 +65,13 @@ bool metrics__is_loopback(const struct sockaddr_storage *ss);
 
 struct metrics_opts {
 	size_t sz;
-	const struct sockaddr_storage *addr;	/* from metrics__parse_addr */
+	const struct sockaddr_storage *addr; /* from metrics__parse_addr */
 	socklen_t addr_len;
-	pid_t pid;			/* the pid label */
+	pid_t pid; /* the pid label */
 	__u64 ring_size;
-	unsigned int max_conns;		/* 0: 16 */
-	unsigned int timeout_s;		/* per-connection idle timeout; 0: 10 */
-	bool verbose;			/* libmicrohttpd's messages on stderr */
+	unsigned int max_conns; /* 0: 16 */
+	unsigned int timeout_s; /* per-connection idle timeout; 0: 10 */
+	bool verbose;		/* libmicrohttpd's messages on stderr */
 };
 
 struct wm_metrics;

@@ -15,9 +15,9 @@
 
 struct outfile_opts {
 	size_t sz;
-	mode_t mode;	/* for a new file; 0: WM_FILE_MODE */
-	bool excl;	/* refuse an existing file instead of truncating it */
-	bool append;	/* keep an existing file's contents (not with excl) */
+	mode_t mode; /* for a new file; 0: WM_FILE_MODE */
+	bool excl;   /* refuse an existing file instead of truncating it */
+	bool append; /* keep an existing file's contents (not with excl) */
 };
 
 /*

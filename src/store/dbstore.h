@@ -16,7 +16,7 @@
 
 /* 2: calls.stack, aggregates.errors and .filtered. report reads 1 and 2. */
 #define WM_DB_SCHEMA_VERSION 2
-#define WM_DB_SCHEMA_OLDEST 1
+#define WM_DB_SCHEMA_OLDEST  1
 
 struct wm_dbstore_opts {
 	size_t sz;

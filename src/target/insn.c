@@ -13,9 +13,14 @@ bool insn__uprobe_refused(const unsigned char *code, size_t n)
 		case 0x36: /* ss */
 		case 0x3e: /* ds, notrack */
 			return true;
-		case 0x66: case 0x67: case 0xf2: case 0xf3: case 0x64: case 0x65:
+		case 0x66:
+		case 0x67:
+		case 0xf2:
+		case 0xf3:
+		case 0x64:
+		case 0x65:
 			continue; /* other legacy prefixes: keep looking */
-		case 0xcc: /* int3: someone else's breakpoint */
+		case 0xcc:	  /* int3: someone else's breakpoint */
 			return i == 0;
 		default:
 			return false;

@@ -10,12 +10,12 @@
 #include <stddef.h>
 
 #define WM_SIG_MAX_PARAMS 16
-#define WM_NAME_MAX 64
-#define WM_TYPE_NAME_MAX 64
+#define WM_NAME_MAX	  64
+#define WM_TYPE_NAME_MAX  64
 /* Struct/union members, all the signature's types together. */
 #define WM_SIG_MAX_FIELDS 48
 /* Enumerators, all the signature's enum types together. */
-#define WM_SIG_MAX_ENUMS 64
+#define WM_SIG_MAX_ENUMS  64
 #define WM_FIELD_NAME_MAX 32
 /* Elements of a fixed-size array printed before "...". */
 #define WM_ARRAY_SHOW 8
@@ -23,18 +23,18 @@
 #define WM_LEN_RET (-2)
 
 enum wm_type_kind {
-	WM_T_VOID,	/* only as a result */
-	WM_T_INT,	/* integer of size 1/2/4/8, signed or not (incl. enums) */
+	WM_T_VOID, /* only as a result */
+	WM_T_INT,  /* integer of size 1/2/4/8, signed or not (incl. enums) */
 	WM_T_BOOL,
-	WM_T_CHAR,	/* plain char / signed char / unsigned char */
-	WM_T_PTR,	/* any pointer that is not a string; printed in hex */
-	WM_T_STR,	/* char * / const char *: read as a NUL-terminated string */
-	WM_T_FLOAT,	/* float/double/long double: not readable from a uprobe */
-	WM_T_UNKNOWN,	/* raw register, printed in hex */
-	WM_T_ENUM,	/* integer printed as its enumerator's name (enums[]) */
-	WM_T_FUNCPTR,	/* pointer to a function: printed as the symbol it points to */
-	WM_T_STRUCT,	/* struct or union, by value (a parameter) or as what a pointer points to */
-	WM_T_BUF,	/* pointer to elements whose count is a parameter (len_param) or the result */
+	WM_T_CHAR,    /* plain char / signed char / unsigned char */
+	WM_T_PTR,     /* any pointer that is not a string; printed in hex */
+	WM_T_STR,     /* char * / const char *: read as a NUL-terminated string */
+	WM_T_FLOAT,   /* float/double/long double: not readable from a uprobe */
+	WM_T_UNKNOWN, /* raw register, printed in hex */
+	WM_T_ENUM,    /* integer printed as its enumerator's name (enums[]) */
+	WM_T_FUNCPTR, /* pointer to a function: printed as the symbol it points to */
+	WM_T_STRUCT,  /* struct or union, by value (a parameter) or as what a pointer points to */
+	WM_T_BUF,     /* pointer to elements whose count is a parameter (len_param) or the result */
 };
 
 /*
@@ -43,8 +43,8 @@ enum wm_type_kind {
  * itself a struct prints as {...}, a pointer member as an address.
  */
 struct wm_scalar {
-	unsigned char kind;	/* enum wm_type_kind; WM_T_STRUCT: nested, shown as {...} */
-	unsigned char size;	/* bytes (a nested struct's own size is clamped to 255) */
+	unsigned char kind; /* enum wm_type_kind; WM_T_STRUCT: nested, shown as {...} */
+	unsigned char size; /* bytes (a nested struct's own size is clamped to 255) */
 	bool is_signed;
 	unsigned char nr_enums; /* WM_T_ENUM: enumerators at sig->enums[first_enum] */
 	unsigned short first_enum;
@@ -131,14 +131,14 @@ struct wm_param {
 };
 
 enum wm_sig_source {
-	WM_SIG_RAW,	/* nothing known: six registers in hex */
-	WM_SIG_PROTO,	/* from a C prototype given with -f */
-	WM_SIG_DWARF,	/* from the object's debug info */
+	WM_SIG_RAW,   /* nothing known: six registers in hex */
+	WM_SIG_PROTO, /* from a C prototype given with -f */
+	WM_SIG_DWARF, /* from the object's debug info */
 };
 
 struct wm_sig {
 	enum wm_sig_source source;
-	char name[256];		/* function name as written / found */
+	char name[256]; /* function name as written / found */
 	struct wm_type ret;
 	int nr_params;
 	struct wm_param params[WM_SIG_MAX_PARAMS];

@@ -7,14 +7,19 @@
 #include <stddef.h>
 
 struct wm_buf {
-	char *p;	/* always NUL-terminated when cap > 0 */
+	char *p; /* always NUL-terminated when cap > 0 */
 	size_t len;
 	size_t cap;
-	int err;	/* sticky -ENOMEM: later appends are ignored */
+	int err; /* sticky -ENOMEM: later appends are ignored */
 };
 
 void buf__free(struct wm_buf *b);
-static inline void buf__reset(struct wm_buf *b) { b->len = 0; if (b->cap) b->p[0] = '\0'; }
+static inline void buf__reset(struct wm_buf *b)
+{
+	b->len = 0;
+	if (b->cap)
+		b->p[0] = '\0';
+}
 void buf__put(struct wm_buf *b, const char *s, size_t n);
 void buf__puts(struct wm_buf *b, const char *s);
 void buf__putc(struct wm_buf *b, char c);

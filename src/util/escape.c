@@ -99,8 +99,8 @@ static const char *prom_short_escape(unsigned char c)
 /* How one output format writes what may not pass raw. */
 struct esc_style {
 	const char *(*short_escape)(unsigned char c); /* its short form, or NULL */
-	const char *byte_fmt;	/* any other unsafe byte (unsigned int) */
-	const char *cp_fmt;	/* a valid but dangerous code point (unsigned int) */
+	const char *byte_fmt;			      /* any other unsafe byte (unsigned int) */
+	const char *cp_fmt; /* a valid but dangerous code point (unsigned int) */
 };
 
 /*

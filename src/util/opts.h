@@ -19,7 +19,7 @@ bool opts__valid(const void *opts, size_t known);
 
 #define OPTS_VALID(opts) opts__valid((opts), sizeof(*(opts)))
 
-#define OPTS_HAS(opts, field)                                                                     \
+#define OPTS_HAS(opts, field) \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 
 #define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))

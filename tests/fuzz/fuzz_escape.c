@@ -52,7 +52,7 @@ static void check_safe(const struct wm_buf *b, int json)
 		if (!len || cp < 0x20 || cp == 0x7f)
 			abort();
 		if (((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-			      (cp >= 0x2066 && cp <= 0x2069)))
+		     (cp >= 0x2066 && cp <= 0x2069)))
 			abort();
 		if (json && cp == '"')
 			abort();

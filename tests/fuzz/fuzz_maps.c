@@ -28,9 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < n; i++) {
 		if (!memchr(maps[i].path, 0, sizeof(maps[i].path)))
 			abort();
-		if (maps[i].path[0] != '/' &&
-		    (maps[i].path[0] != '[' || !maps[i].exec ||
-		     maps[i].path[strlen(maps[i].path) - 1] != ']'))
+		if (maps[i].path[0] != '/' && (maps[i].path[0] != '[' || !maps[i].exec ||
+					       maps[i].path[strlen(maps[i].path) - 1] != ']'))
 			abort();
 	}
 	free(maps);

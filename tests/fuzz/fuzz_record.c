@@ -312,7 +312,10 @@ static void setup(void)
 		funcs[i].id = i;
 		snprintf(funcs[i].name, sizeof(funcs[i].name), "f%d", i);
 		funcs[i].object = &obj;
-		plan__build(&funcs[i].sig, i == 3 || i == 5 ? &po_stack : i == 6 ? &po_noout : &po,
+		plan__build(&funcs[i].sig,
+			    i == 3 || i == 5 ? &po_stack :
+			    i == 6	     ? &po_noout :
+					       &po,
 			    &funcs[i].plan);
 	}
 	snprintf(funcs[2].name, sizeof(funcs[2].name), "raw");

@@ -175,7 +175,9 @@ static void test_json_utf8(void **state)
 	J("\xc2\x9b", "\\u009b");
 	J("\xc2\x85x\xc2\xa0", "\\u0085x\xc2\xa0");
 	J("\xe2\x80\xae", "\\u202e");
-	J("a\xe2\x81\xa6" "b\xe2\x81\xa9", "a\\u2066b\\u2069");
+	J("a\xe2\x81\xa6"
+	  "b\xe2\x81\xa9",
+	  "a\\u2066b\\u2069");
 	/* Invalid bytes become \u00XX of the byte. */
 	J("\x80", "\\u0080");
 	J("\xc0\xaf", "\\u00c0\\u00af");

@@ -350,12 +350,14 @@ static void test_enumerators(void **state)
 	parse_ok("c != GREEN && c >= RED", &sig, &e);
 	assert_int_equal(e.ops[0].imm, 2);
 	assert_int_equal(e.ops[1].imm, 1);
-	parse_err("c == PURPLE", &sig, 6,
-		  "'PURPLE' is not an enumerator of 'enum color': use one of RED, GREEN, BLUE, or a "
-		  "number");
+	parse_err(
+		"c == PURPLE", &sig, 6,
+		"'PURPLE' is not an enumerator of 'enum color': use one of RED, GREEN, BLUE, or a "
+		"number");
 	/* Only an enum's operand takes enumerators. */
 	parse_err("n == BLUE", &sig, 6,
-		  "'BLUE' is not a literal: compare with a number, \"string\", 'c', NULL, true, false "
+		  "'BLUE' is not a literal: compare with a number, \"string\", 'c', NULL, true, "
+		  "false "
 		  "or a duration");
 }
 
@@ -928,11 +930,16 @@ static void random_leaf(const struct wm_sig *sig, struct node *n)
 		bool is_signed;
 		enum leaf_kind lk;
 	} ops[] = {
-		{ "n", 1, 4, true, LF_INT },	    { "c", 2, 1, false, LF_INT },
-		{ "len", 3, 8, false, LF_INT },	    { "h", 5, 2, true, LF_INT },
-		{ "arg1", 1, 4, true, LF_INT },	    { "flag", 4, 1, false, LF_BOOL },
-		{ "pat", 0, 8, false, LF_STR },	    { "ret", WM_EXPR_SRC_RET, 8, false, LF_STR },
-		{ "pat", 0, 8, false, LF_NULL },    { "ret", WM_EXPR_SRC_RET, 8, false, LF_NULL },
+		{ "n", 1, 4, true, LF_INT },
+		{ "c", 2, 1, false, LF_INT },
+		{ "len", 3, 8, false, LF_INT },
+		{ "h", 5, 2, true, LF_INT },
+		{ "arg1", 1, 4, true, LF_INT },
+		{ "flag", 4, 1, false, LF_BOOL },
+		{ "pat", 0, 8, false, LF_STR },
+		{ "ret", WM_EXPR_SRC_RET, 8, false, LF_STR },
+		{ "pat", 0, 8, false, LF_NULL },
+		{ "ret", WM_EXPR_SRC_RET, 8, false, LF_NULL },
 		{ "latency", WM_EXPR_SRC_LATENCY, 8, false, LF_LAT },
 	};
 

@@ -38,7 +38,7 @@ static void test_libc_strlen(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ifunc__resolve(fd, "strlen", &vaddr), 0);
 	/* Independently: the code there is a strlen, and it lies in libc. */
-	impl = (size_t (*)(const char *))(libc.dlpi_addr + vaddr);
+	impl = (size_t(*)(const char *))(libc.dlpi_addr + vaddr);
 	assert_true(dladdr((void *)impl, &info));
 	assert_ptr_equal(info.dli_fbase, (void *)libc.dlpi_addr);
 	assert_int_equal(impl("wrapmon"), 7);

@@ -5,30 +5,30 @@
 #include <cmocka.h>
 #include "target/insn.h"
 
-#define REFUSED(...)                                                   \
-	do {                                                           \
-		const unsigned char c[] = { __VA_ARGS__ };             \
-		assert_true(insn__uprobe_refused(c, sizeof(c)));       \
+#define REFUSED(...)                                             \
+	do {                                                     \
+		const unsigned char c[] = { __VA_ARGS__ };       \
+		assert_true(insn__uprobe_refused(c, sizeof(c))); \
 	} while (0)
-#define ACCEPTED(...)                                                  \
-	do {                                                           \
-		const unsigned char c[] = { __VA_ARGS__ };             \
-		assert_false(insn__uprobe_refused(c, sizeof(c)));      \
+#define ACCEPTED(...)                                             \
+	do {                                                      \
+		const unsigned char c[] = { __VA_ARGS__ };        \
+		assert_false(insn__uprobe_refused(c, sizeof(c))); \
 	} while (0)
 
 static void test_prefixes(void **state)
 {
-	REFUSED(0xf0, 0xff, 0x0f);		/* lock decl (%rdi): glibc's pthread_spin_lock */
-	REFUSED(0xf3, 0xf0, 0x0f, 0xb1, 0x17);	/* rep lock cmpxchg */
-	REFUSED(0x3e, 0xff, 0xe0);		/* notrack jmp *%rax */
+	REFUSED(0xf0, 0xff, 0x0f);	       /* lock decl (%rdi): glibc's pthread_spin_lock */
+	REFUSED(0xf3, 0xf0, 0x0f, 0xb1, 0x17); /* rep lock cmpxchg */
+	REFUSED(0x3e, 0xff, 0xe0);	       /* notrack jmp *%rax */
 	REFUSED(0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0); /* cs nopw */
-	REFUSED(0xcc);				/* int3 */
-	ACCEPTED(0xf3, 0x0f, 0x1e, 0xfa);	/* endbr64 */
-	ACCEPTED(0x55);				/* push %rbp */
-	ACCEPTED(0x53, 0x48, 0x89, 0xf3);	/* push %rbx; mov %rsi,%rbx */
-	ACCEPTED(0x66, 0x90);			/* xchg %ax,%ax */
-	ACCEPTED(0x48, 0x89, 0xf8);		/* mov %rdi,%rax: REX is not a legacy prefix */
-	ACCEPTED(0x66, 0x66, 0x66);		/* prefixes only, truncated: unsure means no */
+	REFUSED(0xcc);					/* int3 */
+	ACCEPTED(0xf3, 0x0f, 0x1e, 0xfa);		/* endbr64 */
+	ACCEPTED(0x55);					/* push %rbp */
+	ACCEPTED(0x53, 0x48, 0x89, 0xf3);		/* push %rbx; mov %rsi,%rbx */
+	ACCEPTED(0x66, 0x90);				/* xchg %ax,%ax */
+	ACCEPTED(0x48, 0x89, 0xf8); /* mov %rdi,%rax: REX is not a legacy prefix */
+	ACCEPTED(0x66, 0x66, 0x66); /* prefixes only, truncated: unsure means no */
 	ACCEPTED();
 }
 

@@ -189,7 +189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_file_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_existing_truncated_excl_append, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_existing_truncated_excl_append, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_special_files, setup, teardown),
 		cmocka_unit_test(test_parse_mode),
 	};

@@ -499,13 +499,16 @@ static void test_summary_json(void **state)
 		out,
 		"{\"summary\":{\"duration_ns\":1500000000,\"functions\":["
 		"{\"function\":\"search\",\"object\":\"/usr/bin/app\",\"calls\":5,\"unfinished\":1,"
-		"\"dropped\":4,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":850,\"avg\":3270,\"p50\":1184,\"p99\":12000,"
+		"\"dropped\":4,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":850,\"avg\":"
+		"3270,\"p50\":1184,\"p99\":12000,"
 		"\"max\":12000}},"
 		"{\"function\":\"a_function_with_a_long_name\",\"object\":\"/usr/lib/libx.so.1\","
-		"\"calls\":0,\"unfinished\":1,\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":null},"
+		"\"calls\":0,\"unfinished\":1,\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_"
+		"ns\":null},"
 		"{\"function\":\"idle\",\"object\":\"/tmp/"
 		"we\\\"ird\\n\",\"calls\":2,\"unfinished\":0,"
-		"\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":5000000,\"avg\":5000000,\"p50\":5000000,"
+		"\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":{\"min\":5000000,\"avg\":"
+		"5000000,\"p50\":5000000,"
 		"\"p99\":5000000,\"max\":5000000}}]}}\n");
 	p = popen("python3 -c 'import json,sys; d = json.load(sys.stdin); "
 		  "assert d[\"summary\"][\"functions\"][2][\"object\"] == \"/tmp/we\\\"ird\\n\"'",
@@ -516,7 +519,6 @@ static void test_summary_json(void **state)
 	free(out);
 	fixture_free(fx);
 }
-
 
 /* The BPF histogram's bucket of v, as bpf/wrapmon.bpf.c computes it. */
 static unsigned int bpf_bucket(__u64 v)
@@ -571,9 +573,9 @@ static char *interval(struct wm_store *s, bool json)
 
 	assert_non_null(f);
 	/* 2026-11-21T12:00:01Z */
-	assert_int_equal(summary__print_interval(s, f, json, true, 1795262401ULL * 1000000000ULL,
-					       500000000),
-			 0);
+	assert_int_equal(
+		summary__print_interval(s, f, json, true, 1795262401ULL * 1000000000ULL, 500000000),
+		0);
 	fclose(f);
 	return p;
 }
@@ -586,24 +588,30 @@ static void test_intervals_are_deltas(void **state)
 	assert_int_equal(add_call(fx->s, 0, 1000), 0);
 	assert_int_equal(add_call(fx->s, 0, 1000), 0);
 	out = interval(fx->s, true);
-	assert_non_null(strstr(out, "{\"interval\":{\"ts\":\"2026-11-21T12:00:01Z\","
-				    "\"duration_ns\":500000000,\"functions\":[{\"function\":\"search\""));
-	assert_non_null(strstr(out, "\"calls\":2,\"unfinished\":0,\"dropped\":0,\"errors\":0,\"filtered\":0,\"latency_ns\":"
-				    "{\"min\":1000,\"avg\":1000,\"p50\":1000,\"p99\":1000,\"max\":1000}"));
+	assert_non_null(
+		strstr(out, "{\"interval\":{\"ts\":\"2026-11-21T12:00:01Z\","
+			    "\"duration_ns\":500000000,\"functions\":[{\"function\":\"search\""));
+	assert_non_null(
+		strstr(out, "\"calls\":2,\"unfinished\":0,\"dropped\":0,\"errors\":0,\"filtered\":"
+			    "0,\"latency_ns\":"
+			    "{\"min\":1000,\"avg\":1000,\"p50\":1000,\"p99\":1000,\"max\":1000}"));
 	free(out);
 
 	/* Only what came since: one slower call; min/max from its bucket, within the truth. */
 	assert_int_equal(add_call(fx->s, 0, 50000), 0);
 	store__set_dropped(fx->s, 0, 3);
 	out = interval(fx->s, true);
-	assert_non_null(strstr(out, "\"calls\":1,\"unfinished\":0,\"dropped\":3,\"errors\":0,\"filtered\":0,\"latency_ns\":"
-				    "{\"min\":49152,\"avg\":50000,\"p50\":50000,\"p99\":50000,\"max\":50000}"));
+	assert_non_null(strstr(
+		out, "\"calls\":1,\"unfinished\":0,\"dropped\":3,\"errors\":0,\"filtered\":0,"
+		     "\"latency_ns\":"
+		     "{\"min\":49152,\"avg\":50000,\"p50\":50000,\"p99\":50000,\"max\":50000}"));
 	free(out);
 
 	/* Nothing since: zero calls, no latency. */
 	out = interval(fx->s, false);
 	assert_non_null(strstr(out, "\n12:00:01  last 0.5 s\nFUNCTION"));
-	assert_non_null(strstr(out, "\nsearch                           0           0        0         -"));
+	assert_non_null(
+		strstr(out, "\nsearch                           0           0        0         -"));
 	free(out);
 	/* The session's summary is still the whole of it. */
 	assert_int_equal(store__agg(fx->s, 0)->calls, 3);
@@ -629,10 +637,14 @@ static void test_hist_log2(void **state)
 	summary__print_hist(fx->s, f);
 	fclose(f);
 	assert_non_null(strstr(p, "\nsearch: 6 calls\n"));
-	assert_non_null(strstr(p, "        512 -> 1023        : 3          |****************************************|\n"));
-	assert_non_null(strstr(p, "       1024 -> 2047        : 1          |*************                           |\n"));
-	assert_non_null(strstr(p, "       2048 -> 4095        : 0          |                                        |\n"));
-	assert_non_null(strstr(p, "     524288 -> 1048575     : 2          |**************************              |\n"));
+	assert_non_null(strstr(p, "        512 -> 1023        : 3          "
+				  "|****************************************|\n"));
+	assert_non_null(strstr(p, "       1024 -> 2047        : 1          |*************          "
+				  "                 |\n"));
+	assert_non_null(strstr(p, "       2048 -> 4095        : 0          |                       "
+				  "                 |\n"));
+	assert_non_null(strstr(p, "     524288 -> 1048575     : 2          "
+				  "|**************************              |\n"));
 	/* Nothing past the last bucket with calls, and no section for idle functions. */
 	assert_null(strstr(p, "1048576 ->"));
 	assert_null(strstr(p, "idle"));

@@ -5,7 +5,8 @@
  */
 #include "common.h"
 
-namespace ns {
+namespace ns
+{
 struct Widget {
 	int id;
 	__attribute__((noinline)) int draw(int x);
@@ -31,7 +32,8 @@ int Widget::count(int n)
 	return n + 1;
 }
 
-namespace detail {
+namespace detail
+{
 __attribute__((noinline)) long scale(long v, int by)
 {
 	asm volatile("");

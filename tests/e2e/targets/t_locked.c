@@ -3,12 +3,30 @@
 #include "common.h"
 
 asm(".text\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_0\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_0, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_0:\n\tlock incl (%rdi)\n\tret\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_1\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_1, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_1:\n\tlock incl (%rdi)\n\tret\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_2\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_2, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_2:\n\tlock incl (%rdi)\n\tret\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_3\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_3, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_3:\n\tlock incl (%rdi)\n\tret\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_4\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_4, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_4:\n\tlock incl (%rdi)\n\tret\n"
-	".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_5\n.type a_rather_long_function_name_that_starts_with_a_locked_instruction_number_5, @function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_5:\n\tlock incl (%rdi)\n\tret\n");
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_0\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_0, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_0:"
+    "\n\tlock incl (%rdi)\n\tret\n"
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_1\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_1, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_1:"
+    "\n\tlock incl (%rdi)\n\tret\n"
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_2\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_2, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_2:"
+    "\n\tlock incl (%rdi)\n\tret\n"
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_3\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_3, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_3:"
+    "\n\tlock incl (%rdi)\n\tret\n"
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_4\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_4, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_4:"
+    "\n\tlock incl (%rdi)\n\tret\n"
+    ".globl a_rather_long_function_name_that_starts_with_a_locked_instruction_number_5\n.type "
+    "a_rather_long_function_name_that_starts_with_a_locked_instruction_number_5, "
+    "@function\na_rather_long_function_name_that_starts_with_a_locked_instruction_number_5:"
+    "\n\tlock incl (%rdi)\n\tret\n");
 
 void a_rather_long_function_name_that_starts_with_a_locked_instruction_number_0(int *p);
 

@@ -175,10 +175,10 @@ static const char *color_name(enum color c)
 	return "?";
 }
 
-#define LOG(...)                                    \
-	do {                                        \
-		fprintf(tlog, __VA_ARGS__);         \
-		fputc('\n', tlog);                  \
+#define LOG(...)                            \
+	do {                                \
+		fprintf(tlog, __VA_ARGS__); \
+		fputc('\n', tlog);          \
 	} while (0)
 
 int main(int argc, char **argv)
