@@ -15,11 +15,11 @@ struct wm_fmt_opts {
 
 /*
  * "12:00:01.123456 4243 search(pat=\"a\", s=\"xxabcdef\") = 2  <1.2 us>\n"
- * See README "Output" for every rule.
+ * See wrapmon-trace(8), OUTPUT, for every rule.
  */
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o);
-/* One JSON object and '\n'. See README "JSON schema". */
+/* One JSON object and '\n'. See wrapmon-trace(8), JSON OUTPUT. */
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /*
  * The parts of that object, for stores that keep them in columns: the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The persistent store: one tracing session into an SQLite database (schema
- * in README "Persistent store"). Its sink only queues each call; a writer
+ * in wrapmon-trace(8), PERSISTENT STORE). Its sink only queues each call; a writer
  * thread turns them into rows in batched transactions, so a slow disk costs
  * calls the store did not keep, counted, never records lost in BPF.
  */

@@ -577,7 +577,7 @@ static void test_op_limit(void **state)
 	parse_err(text, &sig, 33, "parentheses nested too deeply (more than 32)");
 }
 
-/* What README.md shows, against the prototypes it implies. */
+/* What wrapmon-trace(8) shows under EXPRESSIONS, against the prototypes it implies. */
 static void test_readme(void **state)
 {
 	static const char *const ok[] = {

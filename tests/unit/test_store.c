@@ -444,7 +444,7 @@ static void test_summary_text(void **state)
 	free(out);
 	fixture_free(fx);
 
-	/* Short names keep the 16-column minimum shown in the README. */
+	/* Short names keep the 16-column minimum of the summary table. */
 	fx = fixture_new(0);
 	snprintf(fx->funcs[1].name, sizeof(fx->funcs[1].name), "b");
 	add_call(fx->s, 0, 850);

@@ -3,7 +3,7 @@
 """make bench: what tracing a hot function costs, wrapmon against the
 kernel's floor and against the other tracers.
 
-Sections (issue 5):
+Sections:
   1. per-call cost of int search(const char *, const char *), a loop timed by
      the target itself: no tracing, the floor (empty uprobe + uretprobe),
      wrapmon-trace text / --json to a file, bpftrace printing every call /
@@ -777,7 +777,7 @@ plot "{dat}" using 0:2:3:xtic(1) with boxes lc rgb variable, \\
 
 
 def targets(report):
-    """The issue's targets against the measurements: reported, not asserted."""
+    """The project's speed targets against the measurements: reported, not asserted."""
     out = []
     pc = {r["contender"]: r for r in report.get("per_call", [])}
 
@@ -922,7 +922,7 @@ def markdown(report):
                       f"{r['records_per_cpu_s'] / 1e6:.2f} M | {r['bytes_per_record']:.0f} |")
         md.append("")
     if report.get("targets"):
-        md += ["## Targets (issue 5)", "", "| target | measured | |", "| --- | --- | --- |"]
+        md += ["## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
         for t in report["targets"]:
             md.append(f"| {t['target']} | {t['measured']} | {t['status']} |")
         md.append("")
