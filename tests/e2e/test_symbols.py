@@ -52,3 +52,79 @@ def unprobeable_pattern_matches_are_named_and_left_out():
        f"cannot probe their first instruction ({names}, ...)", "note")
     check("nothing left to trace" in lines[1], f"error: {lines[1]!r}")
     eq(our_links(), [], "links left")
+
+
+def _leafstack_log(t):
+    """t_leafstack's log: code bytes by function, callers' addresses, and the calls."""
+    code, at, calls = {}, {}, []
+    for l in t.lines():
+        if l[0] == "code":
+            code[l[1]] = bytes.fromhex(l[2])
+        elif l[0] == "at":
+            at[l[1]] = int(l[2], 16)
+        elif l[0] == "call":
+            calls.append((l[1], int(l[2]), l[3], int(l[4], 16)))
+    return code, at, calls
+
+
+@test
+def stack_names_the_caller_of_a_function_without_frame_pointer_prologue():
+    fns = ("-f", "leaf_plain", "-f", "leaf_cet", "-f", "framed", "--stack")
+    t = Target("t_leafstack")
+    rc, out, err = trace(t, *fns, "--json")
+    eq(rc, 0, f"exit code ({err})")
+    code, at, calls = _leafstack_log(t)
+    # What the kernel's frame-pointer walk sees at each probe.
+    endbr = bytes.fromhex("f30f1efa")
+    check(code["leaf_plain"][0] != 0x55 and not code["leaf_plain"].startswith(endbr),
+          f"leaf_plain starts with neither push %rbp nor endbr64: {code['leaf_plain'].hex()}")
+    check(code["leaf_cet"].startswith(endbr) and code["leaf_cet"][4] != 0x55,
+          f"leaf_cet: endbr64, then no push %rbp: {code['leaf_cet'].hex()}")
+    check(code["framed"][0] == 0x55, f"framed starts with push %rbp: {code['framed'].hex()}")
+    eq(len(calls), 18, "calls logged")
+    recs, _ = json_records(out)
+    eq(len(recs), 18, "records")
+    by_call = {(r["function"], r["args"][0]["value"]): r["stack"] for r in recs}
+    ret_off, main_frame = {}, {}
+    for fn, n, caller, caller_ra in calls:
+        st = by_call[(fn, n)]
+        what = f"{fn}(n={n}) from {caller}: {st}"
+        addrs = [int(f["addr"], 16) for f in st]
+        check(len(st) >= 3, f"three frames at least: {what}")
+        eq(st[0].get("symbol"), fn, f"frame 0 is the function: {what}")
+        # The return address into the caller: within its first few instructions.
+        off = addrs[1] - at[caller]
+        check(0 < off < 32, f"frame 1 is in {caller} (+{off:#x}): {what}")
+        eq(ret_off.setdefault(caller, off), off, f"one call site in {caller}: {what}")
+        if caller != "lib_caller" or "symbol" in st[1]:
+            eq((st[1].get("symbol"), st[1].get("offset")), (caller, off), f"frame 1: {what}")
+        eq(addrs[2], caller_ra, f"frame 2 is {caller}'s return into main: {what}")
+        eq(st[2].get("symbol"), "main", f"frame 2 names main: {what}")
+        main_frame[n] = f"    at main+{st[2]['offset']:#x} (t_leafstack)"
+        for i in range(1, len(addrs)):
+            check(addrs[i] != addrs[i - 1], f"frame {i} repeats frame {i - 1}: {what}")
+
+    t = Target("t_leafstack")
+    rc, out, err = trace(t, *fns)
+    eq(rc, 0, f"exit code ({err})")
+    _, at, calls = _leafstack_log(t)
+    text = out.decode()
+    blocks = {(m[1], int(m[2])): m[3].splitlines() for m in re.finditer(
+        r"^\S+ \d+ (\w+)\(n=(\d+)\) = -?\d+  <[^>]+>\n((?:    at .*\n)+)", text, re.M)}
+    eq(len(blocks), 18, f"calls with a stack: {text[:3000]}")
+    for fn, n, caller, caller_ra in calls:
+        frames = blocks[(fn, n)]
+        what = f"{fn}(n={n}) from {caller}: {frames}"
+        check(re.fullmatch(rf"    at {fn}(\+0x4)? \(t_leafstack\)", frames[0]),
+              f"frame 0 is the function: {what}")
+        off = ret_off[caller]
+        if caller == "lib_caller":
+            # Named, or (the library came and went between maps reads) its address.
+            want = (f"    at lib_caller+{off:#x} (libwmt_leaf.so)",
+                    f"    at {at[caller] + off:#x} (?)")
+            check(frames[1] in want, f"frame 1 is {want}: {what}")
+        else:
+            eq(frames[1], f"    at {caller}+{off:#x} (t_leafstack)", f"frame 1: {what}")
+        eq(frames[2], main_frame[n], f"frame 2: {what}")
+        for i in range(1, len(frames)):
+            check(frames[i] != frames[i - 1], f"frame {i} repeats frame {i - 1}: {what}")

@@ -8,7 +8,7 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_locked $(OUT)/targets/t_fork $(OUT)/targets/t_exec \
 	 $(OUT)/targets/t_crash $(OUT)/targets/t_threads $(OUT)/targets/t_hostile \
 	 $(OUT)/targets/t_cxx \
-	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types
+	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_leafstack
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -46,3 +46,18 @@ CXX ?= g++
 $(OUT)/targets/t_cxx: $(TGT_DIR)/t_cxx.cpp $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
+
+# The leaves push no %rbp (no frame pointers); their callers, here and in the
+# library t_leafstack opens with dlopen(), do.
+$(OUT)/targets/libwmt_leaf.so: $(TGT_DIR)/libwmt_leaf.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -O2 -fno-omit-frame-pointer -shared -fPIC $< -o $@
+
+$(OUT)/targets/leaf_nofp.o: $(TGT_DIR)/leaf_nofp.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -O2 -fomit-frame-pointer -fcf-protection=full -c $< -o $@
+
+$(OUT)/targets/t_leafstack: $(TGT_DIR)/t_leafstack.c $(TGT_DIR)/common.h \
+			    $(OUT)/targets/leaf_nofp.o $(OUT)/targets/libwmt_leaf.so
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< $(OUT)/targets/leaf_nofp.o -ldl -o $@
