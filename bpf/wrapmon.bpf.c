@@ -665,6 +665,47 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, 
 	return c.d;
 }
 
+/*
+ * The kernel walks a user stack by frame pointers from %rbp, which a function
+ * sets up only after its entry: the probe's caller is not in that walk. From
+ * 6.11 the kernel adds it, read from (%rsp), when the probed instruction is
+ * push %rbp or endbr64; a leaf built without frame pointers starts with
+ * neither, and older kernels never add it. Our probes sit on the first
+ * instruction or just past endbr64, where the return address is still at
+ * (%rsp): add it from there unless the kernel already has it as frame 1.
+ * Returns the bytes of frames now at ips.
+ */
+static __always_inline long stack_add_caller(struct tstate *ts, __u32 top, long n, __u64 sp,
+					     bool sleepable)
+{
+	/* x86 loads unaligned words, and the verifier lets it: heap offsets are any byte. */
+	__u64 *ips = (__u64 *)&ts->heap[top & (WM_HEAP_SIZE - 1)];
+	__u64 ret = 0;
+
+	if (n < 8 || user_mem(&ret, sizeof(ret), (const void *)sp, sleepable) || !ret)
+		return n;
+	/*
+	 * A traced function's tail call arrives with its return slot already
+	 * the uretprobe trampoline; the kernel names the real address in its
+	 * walk, so must we.
+	 */
+	if (ret == uretprobe_trampoline()) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		ret = BPF_CORE_READ(task, utask, return_instances, orig_ret_vaddr);
+		if (!ret)
+			return n;
+	}
+	if (n >= 16 && ips[1] == ret)
+		return n;
+		/* bpf_get_stack() zeroed the buffer past n: shift it all, no bounds to track. */
+#pragma unroll
+	for (int i = WM_STACK_MAX - 1; i > 1; i--)
+		ips[i] = ips[i - 1];
+	ips[1] = ret;
+	return n + 8 < WM_STACK_MAX * 8 ? n + 8 : WM_STACK_MAX * 8;
+}
+
 static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -740,6 +781,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 		if (top <= WM_HEAP_SIZE - WM_STACK_MAX * 8)
 			n = bpf_get_stack(ctx, &ts->heap[top & (WM_HEAP_SIZE - 1)],
 					  WM_STACK_MAX * 8, BPF_F_USER_STACK);
+		if (n > 0)
+			n = stack_add_caller(ts, top, n, sp, sleepable);
 		fr->str_len[0] = n >= 0 ? n : WM_STR_FAULT;
 		if (n > 0)
 			top += n;

@@ -128,3 +128,22 @@ def stack_names_the_caller_of_a_function_without_frame_pointer_prologue():
         eq(frames[2], main_frame[n], f"frame 2: {what}")
         for i in range(1, len(frames)):
             check(frames[i] != frames[i - 1], f"frame {i} repeats frame {i - 1}: {what}")
+
+
+@test
+def stack_names_the_real_caller_of_a_tail_call_from_a_traced_function():
+    # tail_a jumps to tail_b: at tail_b's probe its return slot is already
+    # the return probe's trampoline; the frame is main, where tail_a was called.
+    t = Target("t_nest")
+    rc, out, err = trace(t, "-f", "tail_a", "-f", "tail_b", "--stack", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    tail_a = [r["stack"] for r in recs if r["function"] == "tail_a"]
+    tail_b = [r["stack"] for r in recs if r["function"] == "tail_b"]
+    eq((len(tail_a), len(tail_b)), (3, 3), "calls")
+    for st in tail_a + tail_b:
+        check(len(st) >= 3, f"three frames at least: {st}")
+        eq(st[1].get("symbol"), "main", f"frame 1 is main: {st}")
+        eq(st[1]["addr"], tail_a[0][1]["addr"], f"one call site in main: {st}")
+        check(st[2].get("symbol") != "main" and st[2]["addr"] != st[1]["addr"],
+              f"main once: {st}")
