@@ -668,12 +668,14 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, 
 /*
  * The kernel walks a user stack by frame pointers from %rbp, which a function
  * sets up only after its entry: the probe's caller is not in that walk. From
- * 6.11 the kernel adds it, read from (%rsp), when the probed instruction is
- * push %rbp or endbr64; a leaf built without frame pointers starts with
- * neither, and older kernels never add it. Our probes sit on the first
- * instruction or just past endbr64, where the return address is still at
- * (%rsp): add it from there unless the kernel already has it as frame 1.
- * Returns the bytes of frames now at ips.
+ * 6.12 (and in the stable kernels it went back to) the kernel adds it, read
+ * from (%rsp), when the probed instruction is push %rbp or endbr64; a leaf
+ * built without frame pointers starts with neither, and older kernels never
+ * add it. Our probes sit on the first instruction or just past endbr64,
+ * where the return address is still at (%rsp): add it from there unless the
+ * kernel already has it as frame 1. bpf_get_stack() zeroed the buffer past
+ * n, so the shift moves all of it, with no bound to track. Returns the bytes
+ * of frames now at ips.
  */
 static __always_inline long stack_add_caller(struct tstate *ts, __u32 top, long n, __u64 sp,
 					     bool sleepable)
@@ -698,7 +700,6 @@ static __always_inline long stack_add_caller(struct tstate *ts, __u32 top, long 
 	}
 	if (n >= 16 && ips[1] == ret)
 		return n;
-		/* bpf_get_stack() zeroed the buffer past n: shift it all, no bounds to track. */
 #pragma unroll
 	for (int i = WM_STACK_MAX - 1; i > 1; i--)
 		ips[i] = ips[i - 1];
