@@ -120,7 +120,7 @@ def stack_names_the_caller_of_a_function_without_frame_pointer_prologue():
               f"frame 0 is the function: {what}")
         off = ret_off[caller]
         if caller == "lib_caller":
-            # Named, or (the library came and went between maps reads) its address.
+            # Named, or by address: the target may exit before its maps are read again.
             want = (f"    at lib_caller+{off:#x} (libwmt_leaf.so)",
                     f"    at {at[caller] + off:#x} (libwmt_leaf.so)",
                     f"    at {at[caller] + off:#x} (?)")
