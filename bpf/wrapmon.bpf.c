@@ -108,6 +108,13 @@ struct {
 __u64 nr_tstates_created = 0;
 __u64 nr_tstates_freed = 0;
 
+/*
+ * The target's wait status once its last thread exited (the process is not
+ * our child: we cannot wait for it). targ_exited is set after the status.
+ */
+__u32 targ_exit_status = 0;
+__u32 targ_exited = 0;
+
 static __always_inline struct wm_func_stats *func_stats(__u32 id)
 {
 	return bpf_map_lookup_elem(&stats, &id);
@@ -519,7 +526,7 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __
 }
 
 static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 depth, __u16 kind,
-				 __u16 flags, __u64 ret, __u64 now)
+				 __u16 flags, __u8 signo, __u64 ret, __u64 now)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
@@ -554,7 +561,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->flags = flags;
 	rec->depth = depth;
 	rec->str_trunc = fr->str_trunc;
-	rec->pad = 0;
+	rec->signo = signo;
 	rec->pad2 = 0;
 	rec->parent_entry_ns = 0;
 	if (depth > 0 && depth <= WM_MAX_DEPTH)
@@ -592,6 +599,9 @@ struct pop_ctx {
 	__u64 now;
 	__u32 d;
 	__u32 mode;
+	__u32 signo;		  /* POP_ALL: the signal that killed the thread, or 0 */
+	__u32 vma_done;		  /* stack_lo/hi looked up */
+	__u64 stack_lo, stack_hi; /* the memory region holding sp; 0, 0: unknown */
 };
 
 /* Where the kernel's uretprobes return to: slot 0 of the process's XOL area. */
@@ -602,12 +612,40 @@ static __always_inline __u64 uretprobe_trampoline(void)
 	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
 }
 
+static long stack_region(struct task_struct *task, struct vm_area_struct *vma, void *arg)
+{
+	struct pop_ctx *c = arg;
+
+	c->stack_lo = vma->vm_start;
+	c->stack_hi = vma->vm_end;
+	return 0;
+}
+
+/*
+ * Why a live frame's return was skipped. longjmp stays on the stack it
+ * left; a frame in another region of memory than sp was left by switching
+ * stacks (swapcontext, a sigaltstack handler): a frame the kernel's return
+ * probe has also given up on, so its return, if it comes, kills the target.
+ * Only looked up when a frame is popped, which the common case never does.
+ */
+static __always_inline __u16 skipped_why(struct pop_ctx *c, __u64 fr_sp)
+{
+	if (!c->vma_done) {
+		c->vma_done = 1;
+		bpf_find_vma(bpf_get_current_task_btf(), c->sp, stack_region, c, 0);
+	}
+	if (c->stack_hi && (fr_sp < c->stack_lo || fr_sp >= c->stack_hi))
+		return WM_F_STACK_SWITCH;
+	return WM_F_ABANDONED;
+}
+
 static long pop_one(__u64 i, void *arg)
 {
 	struct pop_ctx *c = arg;
 	struct tstate *ts = c->ts;
 	struct frame *fr;
 	__u32 d = c->d;
+	__u16 flags;
 
 	if (d == 0 || d > WM_MAX_DEPTH)
 		return 1;
@@ -634,20 +672,26 @@ static long pop_one(__u64 i, void *arg)
 			return 1;
 	}
 	/* Left out by --filter at entry: nothing to report. */
-	if (!fr->filtered)
-		emit(ts, fr, d - 1, WM_REC_UNFINISHED,
-		     c->mode == POP_ALL	 ? WM_F_THREAD_EXIT :
-		     c->mode == POP_EXEC ? WM_F_EXEC :
-					   WM_F_ABANDONED,
-		     0, c->now);
+	if (!fr->filtered) {
+		if (c->mode == POP_ALL)
+			flags = WM_F_THREAD_EXIT | (c->signo ? WM_F_KILLED : 0);
+		else if (c->mode == POP_EXEC)
+			flags = WM_F_EXEC;
+		else
+			flags = skipped_why(c, fr->sp);
+		emit(ts, fr, d - 1, WM_REC_UNFINISHED, flags, c->signo, 0, c->now);
+	}
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
 }
 
-static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode)
+static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode,
+					__u32 signo)
 {
-	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .d = ts->depth, .mode = mode };
+	struct pop_ctx c = {
+		.ts = ts, .sp = sp, .now = now, .d = ts->depth, .mode = mode, .signo = signo
+	};
 	__u32 d = c.d;
 
 	if (d == 0)
@@ -736,7 +780,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 		__sync_fetch_and_add(&nr_tstates_created, 1);
 	}
 	sp = PT_REGS_SP(ctx);
-	d = pop_frames(ts, sp, 0, POP_AT_ENTRY);
+	d = pop_frames(ts, sp, 0, POP_AT_ENTRY, 0);
 	if (d >= WM_MAX_DEPTH) {
 		st = func_stats(id);
 		if (st) {
@@ -829,7 +873,7 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 		return 0;
 	/* `ret` has popped the return address that sat at the entry's sp. */
 	sp = PT_REGS_SP(ctx) - 8;
-	d = pop_frames(ts, sp, now, POP_AT_RETURN);
+	d = pop_frames(ts, sp, now, POP_AT_RETURN, 0);
 	if (d == 0) {
 		ts->heap_top = 0;
 		return 0;
@@ -855,7 +899,7 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 	} else {
 		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
 			flags = WM_F_ERROR;
-		emit(ts, fr, d - 1, WM_REC_CALL, flags, ret, now);
+		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, ret, now);
 	}
 	ts->heap_top = fr->heap_off;
 	return 0;
@@ -911,19 +955,35 @@ int BPF_URETPROBE(wm_return_single_s)
 	return on_return(ctx, true);
 }
 
-/* A thread that exits inside traced calls: report each call as unfinished. */
+/*
+ * A thread that exits inside traced calls: report each call as unfinished,
+ * with the signal when one killed it. The last thread out leaves the
+ * process's wait status for userspace, computed as wait() would.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(wm_thread_exit, struct task_struct *task)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tstate *ts;
+	__u32 code;
 
 	if ((pid_tgid >> 32) != targ_tgid)
 		return 0;
+	/* Set by do_exit() before this tracepoint, as is the decrement of live. */
+	code = BPF_CORE_READ(task, exit_code);
+	if (!BPF_CORE_READ(task, signal, live.counter)) {
+		__u32 status = BPF_CORE_READ(task, signal, group_exit_code);
+
+		/* No group exit (every thread left by itself): the leader's status. */
+		if (!status)
+			status = BPF_CORE_READ(task, group_leader, exit_code);
+		targ_exit_status = status;
+		__sync_fetch_and_add(&targ_exited, 1);
+	}
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;
-	pop_frames(ts, 0, bpf_ktime_get_ns(), POP_ALL);
+	pop_frames(ts, 0, bpf_ktime_get_ns(), POP_ALL, code & 0x7f);
 	if (!bpf_task_storage_delete(&tstates, bpf_get_current_task_btf()))
 		__sync_fetch_and_add(&nr_tstates_freed, 1);
 	return 0;
@@ -946,7 +1006,7 @@ int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (ts) {
-		pop_frames(ts, 0, bpf_ktime_get_ns(), POP_EXEC);
+		pop_frames(ts, 0, bpf_ktime_get_ns(), POP_EXEC, 0);
 		ts->heap_top = 0;
 	}
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + WM_EXEC_PATH_MAX, 0);

@@ -48,6 +48,12 @@ enum wm_call_flags {
 	WM_F_ABANDONED = 1 << 1,   /* skipped by longjmp (or a new call at its depth) */
 	WM_F_EXEC = 1 << 2,	   /* the process called exec inside the call */
 	WM_F_ERROR = 1 << 3,	   /* --error matched this call */
+	WM_F_KILLED = 1 << 4,	   /* with WM_F_THREAD_EXIT: a signal killed it (wm_call.signo) */
+	/*
+	 * Skipped by a call on another stack (a coroutine's swapcontext, a
+	 * handler on a sigaltstack): the kernel dropped its return probe.
+	 */
+	WM_F_STACK_SWITCH = 1 << 5,
 };
 
 /*
@@ -148,8 +154,8 @@ struct wm_call {
 	__s16 str_len[WM_NR_SLOTS];
 	__u16 str_trunc; /* bit per slot: more bytes than were kept */
 	__u8 depth;	 /* nesting depth of traced calls, 0 = outermost */
-	__u8 pad;
-	__u16 flags; /* enum wm_call_flags */
+	__u8 signo;	 /* WM_F_KILLED: the signal that killed the thread */
+	__u16 flags;	 /* enum wm_call_flags */
 	__u16 pad2;
 	/*
 	 * entry_ns of the enclosing traced call in this thread (depth - 1), 0 at

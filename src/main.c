@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -47,6 +48,8 @@
 #define DRAIN_MORE  (-EAGAIN)
 /* Room for the table's errors, which quote a whole --filter or object path. */
 #define TABLE_ERR_MAX 4096
+/* The exit status when the trace ran but a signal killed the target. */
+#define EXIT_TARGET_KILLED 3
 
 /* The CLI environment: the only global state. */
 static struct cli_env env;
@@ -87,6 +90,7 @@ struct session {
 	__u64 bad_records;
 	int pidfd, sigfd; /* the target's exit, SIGINT and SIGTERM */
 	sigset_t sigs;
+	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
 };
 
@@ -347,6 +351,16 @@ static int session__open(struct session *s)
 	return watch_signals(s);
 }
 
+/* Whether the target has exited; a zombie has too: it runs no more code. */
+static bool target_gone(const struct session *s)
+{
+	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pidfd >= 0)
+		return poll(&p, 1, 0) == 1;
+	return kill(env.pid, 0) && errno == ESRCH;
+}
+
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
 static int session__attach(struct session *s)
 {
@@ -370,8 +384,16 @@ static int session__attach(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
-	if (tracer__new(&o, probes, n, &s->tracer, err, sizeof(err))) {
-		elog("%s", err);
+	/*
+	 * A target gone by the end makes any failure on the way (ESRCH from
+	 * the kernel, most often) beside the point; once attached, it would
+	 * leave a trace of nothing that looks like a quiet process.
+	 */
+	if (tracer__new(&o, probes, n, &s->tracer, err, sizeof(err)) || target_gone(s)) {
+		if (target_gone(s))
+			elog("process %d exited while wrapmon was attaching", env.pid);
+		else
+			elog("%s", err);
 		return 1;
 	}
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
@@ -748,6 +770,24 @@ static void print_summary(struct session *s)
 	}
 }
 
+/*
+ * A target killed by a signal is said, between its last calls and the
+ * summary: it is not ours to wait for, so BPF saw its status at the exit.
+ */
+static void note_target_exit(struct session *s)
+{
+	struct wm_buf sig = {};
+	int status;
+
+	if (!tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
+		return;
+	format__signal(&sig, status & 0x7f);
+	elog("process %d was killed by %s%s", env.pid, sig.err ? "a signal" : sig.p,
+	     status & 0x80 ? " (core dumped)" : "");
+	buf__free(&sig);
+	s->target_killed = true;
+}
+
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */
 static int session__finish(struct session *s)
 {
@@ -759,6 +799,8 @@ static int session__finish(struct session *s)
 	 */
 	for (int i = 0; i < 64 && drain(s); i++)
 		;
+	flush_stdout(s);
+	note_target_exit(s);
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
 		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
@@ -819,6 +861,8 @@ int main(int argc, char **argv)
 		ret = run_loop(&s) ? 1 : 0;
 		if (session__finish(&s))
 			ret = 1;
+		if (!ret && s.target_killed)
+			ret = EXIT_TARGET_KILLED;
 	}
 	session__free(&s);
 	cli__free(&env);

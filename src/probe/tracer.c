@@ -384,6 +384,15 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
 	return 0;
 }
 
+bool tracer__target_exit(const struct tracer *t, int *status)
+{
+	/* BPF writes the status, then sets the flag with an atomic add. */
+	if (!__atomic_load_n(&t->skel->bss->targ_exited, __ATOMIC_ACQUIRE))
+		return false;
+	*status = (int)__atomic_load_n(&t->skel->bss->targ_exit_status, __ATOMIC_RELAXED);
+	return true;
+}
+
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)
 {
 	/* Written by BPF with atomic adds; a plain read is a consistent snapshot of each. */

@@ -53,6 +53,11 @@ int tracer__skipped(const struct tracer *t, const __u32 **ids);
 int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *sum);
 /* Per-thread BPF states made so far, and freed with their threads. */
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
+/*
+ * Whether the target's last thread has exited since the BPF programs were
+ * attached; if so, its wait status (as waitpid() gives it) in *status.
+ */
+bool tracer__target_exit(const struct tracer *t, int *status);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */
 bool tracer__kernel_has_uprobe_multi(void);
 

@@ -5,6 +5,7 @@
  * parameter and type names) goes through an escaper.
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include "target/demangle.h"
 #include "util/escape.h"
@@ -637,15 +638,37 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 }
 
-static const char *unfinished_text(__u16 flags)
+void format__signal(struct wm_buf *b, int sig)
 {
-	if (flags & WM_F_THREAD_EXIT)
-		return "<unfinished: thread exited>";
-	if (flags & WM_F_ABANDONED)
-		return "<unfinished: abandoned by longjmp>";
-	if (flags & WM_F_EXEC)
-		return "<unfinished: exec>";
-	return "<unfinished>";
+	const char *abbrev = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+
+	if (abbrev)
+		buf__printf(b, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		buf__printf(b, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		buf__printf(b, "signal %d", sig);
+}
+
+static void put_unfinished_text(struct wm_buf *b, const struct wm_call_view *c)
+{
+	__u16 flags = c->hdr.flags;
+
+	if (flags & WM_F_KILLED) {
+		buf__puts(b, "<unfinished: killed by ");
+		format__signal(b, c->hdr.signo);
+		buf__putc(b, '>');
+	} else if (flags & WM_F_THREAD_EXIT) {
+		buf__puts(b, "<unfinished: thread exited>");
+	} else if (flags & WM_F_STACK_SWITCH) {
+		buf__puts(b, "<unfinished: stack switched>");
+	} else if (flags & WM_F_ABANDONED) {
+		buf__puts(b, "<unfinished: abandoned by longjmp>");
+	} else if (flags & WM_F_EXEC) {
+		buf__puts(b, "<unfinished: exec>");
+	} else {
+		buf__puts(b, "<unfinished>");
+	}
 }
 
 /* The out-parameters read again at return: " -> out=12, st={...}". */
@@ -737,7 +760,9 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__putc(b, ')');
 
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
-		buf__printf(b, " = ? %s\n", unfinished_text(c->hdr.flags));
+		buf__puts(b, " = ? ");
+		put_unfinished_text(b, c);
+		buf__putc(b, '\n');
 		format__stack_text(b, f, c);
 		return;
 	}
@@ -970,8 +995,12 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 
 const char *format__unfinished_name(__u16 flags)
 {
+	if (flags & WM_F_KILLED)
+		return "killed";
 	if (flags & WM_F_THREAD_EXIT)
 		return "thread_exit";
+	if (flags & WM_F_STACK_SWITCH)
+		return "stack_switch";
 	if (flags & WM_F_ABANDONED)
 		return "abandoned";
 	if (flags & WM_F_EXEC)
@@ -1077,6 +1106,11 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	format__args_json(b, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
 		buf__printf(b, ",\"unfinished\":\"%s\"", format__unfinished_name(c->hdr.flags));
+		if (c->hdr.flags & WM_F_KILLED) {
+			buf__puts(b, ",\"signal\":\"");
+			format__signal(b, c->hdr.signo);
+			buf__putc(b, '"');
+		}
 	} else {
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);

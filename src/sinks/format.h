@@ -24,11 +24,13 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 /*
  * The parts of that object, for stores that keep them in columns: the
  * "args" array, the "result" object (of a call that returned), and the
- * "unfinished" reason ("thread_exit", "abandoned").
+ * "unfinished" reason ("thread_exit", "killed", "stack_switch", "abandoned").
  */
 void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 const char *format__unfinished_name(__u16 flags);
+/* "SIGILL" for 4, "SIGRTMIN+2", or "signal 99" for a number with no name. */
+void format__signal(struct wm_buf *b, int sig);
 /* The "error" object of a call --error marked: {"expr":"ret < 0","errno":"ENOENT"}. */
 void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /* "ENOENT" for 2, NULL when the number has no name. */

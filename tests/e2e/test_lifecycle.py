@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """The tracer's and the target's lifetimes: signals, the target's exit, kill -9,
-a crash, fork, exec and a thousand short-lived threads."""
+a crash, fork, exec, a thousand short-lived threads, stack switches that get
+the target killed, and a target that exits while the tracer attaches."""
 import re
 import signal
+import subprocess
+import threading
 import time
 
-from harness import test, check, eq, Target, Tracer, trace, ours, our_links
+from harness import (test, check, eq, Target, Tracer, trace, ours, our_links, json_records,
+                     func_summary, TRACER)
+
+# wrapmon-trace's exit status when the trace ran but a signal killed the target.
+EXIT_TARGET_KILLED = 3
 
 
 @test
@@ -122,18 +129,27 @@ def kill9_at_full_rate_leaves_target_intact_and_nothing_behind():
         eq(ours(kind), [], f"{kind}s left after kill -9")
 
 
+def killed_line(err, pid, sig):
+    """The one line saying a signal killed the target (a core may or may not be dumped)."""
+    return re.findall(rf"^wrapmon-trace: process {pid} was killed by {sig.name}"
+                      r"(?: \(core dumped\))?$", err, re.M)
+
+
 @test
 def target_crash_inside_a_call_is_reported_unfinished():
+    # A target killed by a signal is said, with the signal, and the exit
+    # status says so (issue 12: this used to be "thread exited" and 0).
     t = Target("t_crash")
     rc, out, err = trace(t, "-f", "work", "-f", "crash")
     eq(t.p.returncode, -signal.SIGSEGV, "target died of SIGSEGV")
-    eq(rc, 0, f"tracer exit code ({err})")
+    eq(rc, EXIT_TARGET_KILLED, f"tracer exit code ({err})")
+    eq(len(killed_line(err, t.pid, signal.SIGSEGV)), 1, f"killed line: {err!r}")
     text = out.decode()
     lines = t.lines()
     eq(work_calls(text), sorted(tuple(map(int, l)) for l in lines[:2]), "calls before the crash")
     tid = int(lines[2][1])
-    check(re.search(rf"^\S+ {tid} crash\(p=NULL\) = \? <unfinished: thread exited>$", text, re.M),
-          f"crash() unfinished: {text!r}")
+    check(re.search(rf"^\S+ {tid} crash\(p=NULL\) = \? <unfinished: killed by SIGSEGV>$", text,
+                    re.M), f"crash() unfinished: {text!r}")
     check(re.search(r"^crash\s+0\s+1\s+0\s", text, re.M), "summary: 0 calls, 1 unfinished")
     eq(our_links(), [], "links left")
 
@@ -183,3 +199,81 @@ def thousand_short_lived_threads_all_reported_state_freed():
     made, freed, live = map(int, m.groups())
     eq(made, 1000, "one state per thread that made a traced call")
     eq(freed, made, "every state freed with its thread")
+
+
+@test
+def coroutine_yielding_inside_a_call_is_a_stack_switch_and_the_kill_is_said():
+    # step() yields to main's stack with swapcontext; main calls work(); the
+    # coroutine resumes and step() returns to a return probe the kernel gave
+    # up on: the kernel kills the target with SIGILL. Until return sites are
+    # probed instead, wrapmon must say so, and not call it a longjmp.
+    t = Target("t_coro")
+    rc, out, err = trace(t, "-f", "work", "-f", "step")
+    eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
+    lines = t.lines()
+    tid = int(lines[0][0])
+    eq(lines, [[str(tid), "step", "1", "suspended"], [str(tid), "work", "3", "6"], ["resume"]],
+       "target's log: step() never returned")
+    eq(rc, EXIT_TARGET_KILLED, f"tracer exit code ({err})")
+    eq(len(killed_line(err, t.pid, signal.SIGILL)), 1, f"killed line: {err!r}")
+    text = out.decode()
+    check(re.search(rf"^\S+ {tid} work\(x=3\) = 6  <", text, re.M), f"work() returned: {text!r}")
+    check(re.search(rf"^\S+ {tid} step\(x=1\) = \? <unfinished: stack switched>$", text, re.M),
+          f"step() left by a stack switch: {text!r}")
+    check("longjmp" not in text + err, f"called a longjmp: {text + err!r}")
+    check(re.search(r"^step\s+0\s+1\s+0\s", text, re.M), "summary: 0 calls, 1 unfinished")
+    eq(our_links(), [], "links left")
+
+
+@test
+def sigaltstack_handler_above_the_stack_is_a_stack_switch_and_the_kill_is_said():
+    # A thread inside slow() takes a signal whose handler runs on an
+    # alternate stack above its own and calls handler_work(); slow() then
+    # returns to a return probe the kernel dropped. JSON this time.
+    t = Target("t_altstack")
+    rc, out, err = trace(t, "-f", "slow", "-f", "handler_work", "--json")
+    eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
+    lines = t.lines()
+    tid = int(lines[0][0])
+    eq(lines, [[str(tid), "slow", "2", "suspended"], [str(tid), "handler_work", "7", "21"]],
+       "target's log: slow() never returned")
+    eq(rc, EXIT_TARGET_KILLED, f"tracer exit code ({err})")
+    eq(len(killed_line(err, t.pid, signal.SIGILL)), 1, f"killed line: {err!r}")
+    recs, summary = json_records(out)
+    got = sorted((r["tid"], r["function"], r["args"][0]["value"],
+                  r.get("unfinished") or r["result"]["value"]) for r in recs)
+    eq(got, sorted([(tid, "handler_work", 7, 21), (tid, "slow", 2, "stack_switch")]), "records")
+    check("longjmp" not in err, f"called a longjmp: {err!r}")
+    eq(func_summary(summary, "slow")["unfinished"], 1, "slow unfinished in the summary")
+    eq(our_links(), [], "links left")
+
+
+@test
+def target_exiting_during_attach_is_said_and_nothing_stays_attached():
+    # t_attachexit exits the moment the first probe lands in its work(),
+    # while the tracer is still attaching the ~2000 functions of libc. Its
+    # parent reaps it at once (as a shell does: the kernel then refuses the
+    # next attach), or leaves it a zombie (every attach succeeds on a
+    # process that is gone). Either way: one clear line, exit 1.
+    for reaped in (True, False):
+        t = Target("t_attachexit")
+        try:
+            t.go()
+            if reaped:
+                threading.Thread(target=t.p.wait, daemon=True).start()
+            p = subprocess.run([TRACER, "-p", str(t.pid), "-f", "work", "-f", "libc:*",
+                                "-d", "30"], capture_output=True, text=True, timeout=90)
+            eq(t.p.wait(30), 0, "target exit code")
+        finally:
+            t.kill()
+        how = "reaped" if reaped else "zombie"
+        eq(t.lines(), [["probed"]], f"{how}: the target saw a probe and exited")
+        eq(p.returncode, 1, f"{how}: tracer exit code ({p.stderr!r})")
+        last = p.stderr.strip().splitlines()[-1]
+        eq(last, f"wrapmon-trace: process {t.pid} exited while wrapmon was attaching",
+           f"{how}: last line")
+        check("No such process" not in p.stderr and "run with -v" not in p.stderr,
+              f"{how}: the kernel's errno shown: {p.stderr!r}")
+        check("Ctrl-C to end" not in p.stderr, f"{how}: said it was tracing: {p.stderr!r}")
+        eq(p.stdout, "", f"{how}: stdout")
+        eq(our_links(), [], f"{how}: links left")

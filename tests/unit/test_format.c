@@ -316,12 +316,20 @@ static void test_unfinished(void **state)
 {
 	static const struct {
 		__u16 flags;
+		__u8 signo;
 		const char *text, *json;
 	} cases[] = {
-		{ WM_F_THREAD_EXIT, "<unfinished: thread exited>", "thread_exit" },
-		{ WM_F_ABANDONED, "<unfinished: abandoned by longjmp>", "abandoned" },
-		{ WM_F_EXEC, "<unfinished: exec>", "exec" },
-		{ 0, "<unfinished>", "unknown" },
+		{ WM_F_THREAD_EXIT, 0, "<unfinished: thread exited>", "thread_exit\"" },
+		{ WM_F_THREAD_EXIT | WM_F_KILLED, 4, "<unfinished: killed by SIGILL>",
+		  "killed\",\"signal\":\"SIGILL\"" },
+		{ WM_F_THREAD_EXIT | WM_F_KILLED, 11, "<unfinished: killed by SIGSEGV>",
+		  "killed\",\"signal\":\"SIGSEGV\"" },
+		{ WM_F_THREAD_EXIT | WM_F_KILLED, 200, "<unfinished: killed by signal 200>",
+		  "killed\",\"signal\":\"signal 200\"" },
+		{ WM_F_STACK_SWITCH, 0, "<unfinished: stack switched>", "stack_switch\"" },
+		{ WM_F_ABANDONED, 0, "<unfinished: abandoned by longjmp>", "abandoned\"" },
+		{ WM_F_EXEC, 0, "<unfinished: exec>", "exec\"" },
+		{ 0, 0, "<unfinished>", "unknown\"" },
 	};
 	struct wm_func *f = search_func();
 	char want[512];
@@ -334,6 +342,7 @@ static void test_unfinished(void **state)
 		r.hdr.latency_ns = 0;
 		r.hdr.ret = 0;
 		r.hdr.flags = cases[i].flags;
+		r.hdr.signo = cases[i].signo;
 		r.hdr.depth = 2;
 		rec_decode(&r);
 		snprintf(want, sizeof(want),
@@ -345,7 +354,7 @@ static void test_unfinished(void **state)
 			 "\"function\":\"search\",\"object\":\"/usr/bin/app\",\"args\":["
 			 "{\"name\":\"pat\",\"type\":\"const char *\",\"value\":\"a\"},"
 			 "{\"name\":\"s\",\"type\":\"const char *\",\"value\":\"xxabcdef\"}],"
-			 "\"unfinished\":\"%s\",\"depth\":2}\n",
+			 "\"unfinished\":\"%s,\"depth\":2}\n",
 			 cases[i].json);
 		expect_json(f, &r.v, want);
 		rec_free(&r);
