@@ -29,8 +29,7 @@
 
 /*
  * Slow clients cannot hold every slot: past this many, a new connection
- * makes the server close the one whose request began longest ago (see
- * conns_admit()). Memory stays bounded: 32 KiB each at most.
+ * makes the server close the one open longest (see on_connection()). Memory stays bounded: 32 KiB each at most.
  */
 #define DEFAULT_MAX_CONNS 128
 /* Evicted connections still hold libmicrohttpd's slots until it has closed them. */
@@ -58,7 +57,7 @@ struct metrics_snapshot {
 /* A connection of the server's; only its thread reads or writes these. */
 struct conn_slot {
 	int fd;		/* -1: the slot is free */
-	__u64 since_ns; /* accept, or the end of the previous request on a kept-alive connection */
+	__u64 since_ns; /* accept */
 	bool cut;	/* shut down by us: libmicrohttpd closes it on its next round */
 };
 
@@ -71,7 +70,7 @@ struct wm_metrics {
 	struct conn_slot *conns;
 	unsigned int nr_slots;	/* max_conns + EVICT_SPARE */
 	unsigned int max_conns; /* open and not cut */
-	__u64 limit_ns;		/* per request, however busy the client keeps it */
+	__u64 limit_ns;		/* per connection from accept, however busy the client keeps it */
 	pthread_mutex_t lock;
 	bool lock_ready;
 	struct metrics_snapshot *work;	 /* the tracer's thread only */
@@ -543,15 +542,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /*
  * libmicrohttpd's timeout counts idle time only: a client sending a header
- * line a second keeps its connection for ever. So each request has a hard
- * limit from accept (or from the end of the previous response on a kept-alive
- * connection), and when max_conns are open a new connection evicts the one
- * whose request began longest ago: a scrape takes milliseconds, so the
- * oldest is a slow client. To end a connection whose request never reached
- * on_request() its API offers nothing, so we shutdown() the socket and
- * libmicrohttpd closes it on the hang-up. All of this runs on the server's
- * thread, and libmicrohttpd says CLOSED before it closes the socket, so a
- * shutdown() never reaches a reused descriptor.
+ * line a second keeps its connection for ever. So each connection has a hard
+ * limit from accept (it carries one request: answering in the first call of
+ * on_request() makes libmicrohttpd close it after the response), and when
+ * max_conns are open a new connection evicts the one open longest: a scrape
+ * takes milliseconds, so the oldest is a slow client. To end a connection
+ * whose request never reached on_request() its API offers nothing, so we
+ * shutdown() the socket and libmicrohttpd closes it on the hang-up. All of
+ * this runs on the server's thread, and libmicrohttpd says CLOSED before it
+ * closes the socket, so a shutdown() never reaches a reused descriptor.
  */
 static void conn_cut(struct wm_metrics *m, struct conn_slot *c, const char *why)
 {
@@ -605,24 +604,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		conn_cut(m, oldest, "to make room: every connection was taken");
 }
 
-/* A response went out whole: the next request on this connection has its own limit. */
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct conn_slot *slot;
-
-	(void)cls;
-	(void)req_cls;
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		return;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	slot = ci ? ci->socket_context : NULL;
-	if (slot && !slot->cut)
-		slot->since_ns = mono_ns();
-}
-
-/* Cut the requests past their limit; ms until the next one is due, -1 if none is open. */
+/* Cut the connections past their limit; ms until the next one is due, -1 if none is open. */
 static int conns_expire(struct wm_metrics *m)
 {
 	__u64 now = mono_ns(), next = 0, due;
@@ -634,7 +616,7 @@ static int conns_expire(struct wm_metrics *m)
 			continue;
 		due = c->since_ns + m->limit_ns;
 		if (due <= now)
-			conn_cut(m, c, "whose request took longer than the time limit");
+			conn_cut(m, c, "open longer than the time limit");
 		else if (!next || due < next)
 			next = due;
 	}
@@ -789,7 +771,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		return fd;
 	}
 	/*
-	 * No internal thread: ours runs libmicrohttpd and the per-request deadlines,
+	 * No internal thread: ours runs libmicrohttpd and the per-connection limit,
 	 * so the connection table is one thread's alone.
 	 */
 	flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
@@ -801,7 +783,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-		m, MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_END);
+		m, MHD_OPTION_END);
 	if (!m->daemon) {
 		/* Whether it closed fd is not documented: leave it, we are about to exit. */
 		errf(err, errsz, -EIO, "cannot serve metrics on %s: libmicrohttpd did not start",

@@ -70,7 +70,7 @@ struct metrics_opts {
 	pid_t pid; /* the pid label */
 	__u64 ring_size;
 	unsigned int max_conns; /* open at once; one more evicts the oldest; 0: 128 */
-	unsigned int timeout_s; /* limit on each request and on idle time, seconds; 0: 10 */
+	unsigned int timeout_s; /* limit on a connection's life (from accept), seconds; 0: 10 */
 	bool verbose;		/* libmicrohttpd's messages on stderr */
 };
 
