@@ -672,6 +672,8 @@ static void test_http_limits(void **state)
 		usleep(100000);
 	}
 	for (int i = 0; i < 4; i++) {
+		if (!cut[i])
+			fail_msg("trickling client %d still open after 4 s, limit 1 s", i);
 		if (cut[i] < 0.9 || cut[i] > 2.5)
 			fail_msg("trickling client %d cut after %.2f s, limit 1 s", i, cut[i]);
 		close(fds[i]);
