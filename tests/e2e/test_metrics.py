@@ -183,12 +183,16 @@ def metrics_slow_and_malformed_clients_do_not_block():
         target_round(t, first=True)
         samples = wait_for_calls(addr, {"tick": 250, "tock": 37})
         check(time.time() - t0 < 3, f"scrape with stalled clients took {time.time() - t0:.1f}s")
-        # More idle connections than the server takes: the tracer streams on regardless.
-        for _ in range(20):
+        # More idle connections than the server keeps (128): each new one evicts the
+        # oldest, a scrape still gets in, and the tracer streams on regardless.
+        for _ in range(140):
             try:
                 client(b"")
             except OSError:
                 break
+        t0 = time.time()
+        scrape(addr, timeout=10)
+        check(time.time() - t0 < 2.5, f"scrape past 128 connections took {time.time() - t0:.1f}s")
         target_round(t)
         eq(logged(t, "tick"), 500, "ticks after two rounds")
         deadline = time.time() + 5
