@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,17 +20,24 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <microhttpd.h>
 #include "util/escape.h"
 #include "util/opts.h"
 #include "sinks/metrics.h"
 
-#define DEFAULT_MAX_CONNS 16
+/*
+ * Slow clients cannot hold every slot: past this many, a new connection
+ * makes the server close the one open longest (see on_connection()). Memory stays bounded: 32 KiB each at most.
+ */
+#define DEFAULT_MAX_CONNS 128
+/* Evicted connections still hold libmicrohttpd's slots until it has closed them. */
+#define EVICT_SPARE	  16
 #define DEFAULT_TIMEOUT_S 10
 /* Per connection: the request line and headers must fit (a scrape's take ~300 bytes). */
 #define CONN_MEMORY_LIMIT (32 * 1024)
-#define LISTEN_BACKLOG	  16
+#define LISTEN_BACKLOG	  128
 #define CONTENT_TYPE	  "text/plain; version=0.0.4; charset=utf-8"
 
 struct func_snap {
@@ -45,8 +54,23 @@ struct metrics_snapshot {
 	bool has_errors; /* some function has --error: export wrapmon_errors_total */
 };
 
+/* A connection of the server's; only its thread reads or writes these. */
+struct conn_slot {
+	int fd;		/* -1: the slot is free */
+	__u64 since_ns; /* accept */
+	bool cut;	/* shut down by us: libmicrohttpd closes it on its next round */
+};
+
 struct wm_metrics {
 	struct MHD_Daemon *daemon;
+	pthread_t thread; /* runs libmicrohttpd and the deadlines */
+	bool thread_running;
+	int wake_fd;  /* eventfd: metrics__free() asks the thread to end */
+	int epoll_fd; /* libmicrohttpd's */
+	struct conn_slot *conns;
+	unsigned int nr_slots;	/* max_conns + EVICT_SPARE */
+	unsigned int max_conns; /* open and not cut */
+	__u64 limit_ns;		/* per connection from accept, however busy the client keeps it */
 	pthread_mutex_t lock;
 	bool lock_ready;
 	struct metrics_snapshot *work;	 /* the tracer's thread only */
@@ -514,6 +538,122 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/* ----------------------------------------------------------- connections */
+
+/*
+ * libmicrohttpd's timeout counts idle time only: a client sending a header
+ * line a second keeps its connection for ever. So each connection has a hard
+ * limit from accept (it carries one request: answering in the first call of
+ * on_request() makes libmicrohttpd close it after the response), and when
+ * max_conns are open a new connection evicts the one open longest: a scrape
+ * takes milliseconds, so the oldest is a slow client. To end a connection
+ * whose request never reached on_request() its API offers nothing, so we
+ * shutdown() the socket and libmicrohttpd closes it on the hang-up. All of
+ * this runs on the server's thread, and libmicrohttpd says CLOSED before it
+ * closes the socket, so a shutdown() never reaches a reused descriptor.
+ */
+static void conn_cut(struct wm_metrics *m, struct conn_slot *c, const char *why)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	if (m->verbose)
+		fprintf(stderr, "wrapmon-trace: metrics: closed a connection %s\n", why);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_slot *slot = NULL, *oldest = NULL;
+	struct wm_metrics *m = cls;
+	unsigned int open = 0;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		slot = *socket_context;
+		if (slot)
+			slot->fd = -1;
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return;
+	for (unsigned int i = 0; i < m->nr_slots; i++) {
+		struct conn_slot *c = &m->conns[i];
+
+		if (c->fd < 0) {
+			slot = slot ?: c;
+			continue;
+		}
+		if (c->cut)
+			continue;
+		open++;
+		if (!oldest || c->since_ns < oldest->since_ns)
+			oldest = c;
+	}
+	if (!slot) {
+		/* libmicrohttpd takes at most nr_slots, so this cannot be: refuse it anyway. */
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	slot->fd = ci->connect_fd;
+	slot->since_ns = mono_ns();
+	slot->cut = false;
+	*socket_context = slot;
+	if (open >= m->max_conns && oldest)
+		conn_cut(m, oldest, "to make room: every connection was taken");
+}
+
+/* Cut the connections past their limit; ms until the next one is due, -1 if none is open. */
+static int conns_expire(struct wm_metrics *m)
+{
+	__u64 now = mono_ns(), next = 0, due;
+
+	for (unsigned int i = 0; i < m->nr_slots; i++) {
+		struct conn_slot *c = &m->conns[i];
+
+		if (c->fd < 0 || c->cut)
+			continue;
+		due = c->since_ns + m->limit_ns;
+		if (due <= now)
+			conn_cut(m, c, "open longer than the time limit");
+		else if (!next || due < next)
+			next = due;
+	}
+	if (!next)
+		return -1;
+	return (next - now + 999999) / 1000000;
+}
+
+/* The server's thread: libmicrohttpd's events, its idle timeouts, and our deadlines. */
+static void *serve(void *arg)
+{
+	struct wm_metrics *m = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = m->epoll_fd, .events = POLLIN },
+		{ .fd = m->wake_fd, .events = POLLIN },
+	};
+	MHD_UNSIGNED_LONG_LONG mhd_ms;
+	int wait;
+
+	for (;;) {
+		MHD_run(m->daemon);
+		wait = conns_expire(m);
+		if (MHD_get_timeout(m->daemon, &mhd_ms) == MHD_YES &&
+		    (wait < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)wait))
+			wait = mhd_ms > INT_MAX ? INT_MAX : (int)mhd_ms;
+		if (poll(pfd, 2, wait) < 0) {
+			/* Only ENOMEM can get here (no signal reaches this thread): try again soon. */
+			struct timespec ts = { 0, 10000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (pfd[1].revents)
+			return NULL;
+	}
+}
+
 static int errf(char *err, size_t errsz, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int errf(char *err, size_t errsz, int ret, const char *fmt, ...)
@@ -575,6 +715,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		 struct wm_metrics **out, char *err, size_t errsz)
 {
 	struct metrics_opts o = { .sz = sizeof(o) };
+	const union MHD_DaemonInfo *info;
 	struct wm_metrics *m;
 	sigset_t all, old;
 	unsigned int flags;
@@ -595,6 +736,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return errf(err, errsz, -ENOMEM, "out of memory");
+	m->wake_fd = -1;
 	m->ring_size = o.ring_size;
 	m->verbose = o.verbose;
 	ret = metrics__snapshot_new(funcs, nr_funcs, o.pid, &m->work);
@@ -608,25 +750,40 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	if (pthread_mutex_init(&m->lock, NULL))
 		goto nomem;
 	m->lock_ready = true;
+	m->max_conns = o.max_conns;
+	m->nr_slots = o.max_conns + EVICT_SPARE;
+	m->limit_ns = o.timeout_s * 1000000000ULL;
+	m->conns = calloc(m->nr_slots, sizeof(*m->conns));
+	if (!m->conns)
+		goto nomem;
+	for (unsigned int i = 0; i < m->nr_slots; i++)
+		m->conns[i].fd = -1;
+	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->wake_fd < 0) {
+		ret = -errno;
+		metrics__free(m);
+		return errf(err, errsz, ret, "cannot serve metrics: eventfd: %s", strerror(-ret));
+	}
 
 	fd = bind_listen(&o, m, err, errsz);
 	if (fd < 0) {
 		metrics__free(m);
 		return fd;
 	}
-	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/*
+	 * No internal thread: ours runs libmicrohttpd and the per-connection limit,
+	 * so the connection table is one thread's alone.
+	 */
+	flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (o.addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* The server's thread must take no signal: SIGINT is the tracer's loop's to read. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	m->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)o.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, m->nr_slots,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+		m, MHD_OPTION_END);
 	if (!m->daemon) {
 		/* Whether it closed fd is not documented: leave it, we are about to exit. */
 		errf(err, errsz, -EIO, "cannot serve metrics on %s: libmicrohttpd did not start",
@@ -634,6 +791,20 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		metrics__free(m);
 		return -EIO;
 	}
+	info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	m->epoll_fd = info ? info->epoll_fd : -1;
+	/* The server's thread must take no signal: SIGINT is the tracer's loop's to read. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = m->epoll_fd < 0 ? EINVAL : pthread_create(&m->thread, NULL, serve, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		errf(err, errsz, -ret, "cannot serve metrics on %s: no thread for it: %s", m->addr,
+		     strerror(ret));
+		metrics__free(m);
+		return -ret;
+	}
+	m->thread_running = true;
 	*out = m;
 	return 0;
 nomem:
@@ -693,8 +864,20 @@ void metrics__free(struct wm_metrics *m)
 {
 	if (!m)
 		return;
+	if (m->thread_running) {
+		__u64 one = 1;
+
+		/* Cannot fail (only we write it); if it did, the thread still runs: leave it all. */
+		if (write(m->wake_fd, &one, sizeof(one)) != sizeof(one))
+			return;
+		pthread_join(m->thread, NULL);
+	}
+	/* Closes every connection, calling on_connection(): m->conns is still there. */
 	if (m->daemon)
 		MHD_stop_daemon(m->daemon);
+	if (m->wake_fd >= 0)
+		close(m->wake_fd);
+	free(m->conns);
 	if (m->lock_ready)
 		pthread_mutex_destroy(&m->lock);
 	metrics__snapshot_free(m->render);

@@ -69,8 +69,8 @@ struct metrics_opts {
 	socklen_t addr_len;
 	pid_t pid; /* the pid label */
 	__u64 ring_size;
-	unsigned int max_conns; /* 0: 16 */
-	unsigned int timeout_s; /* per-connection idle timeout; 0: 10 */
+	unsigned int max_conns; /* open at once; one more evicts the oldest; 0: 128 */
+	unsigned int timeout_s; /* limit on a connection's life (from accept), seconds; 0: 10 */
 	bool verbose;		/* libmicrohttpd's messages on stderr */
 };
 

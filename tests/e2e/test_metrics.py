@@ -183,12 +183,16 @@ def metrics_slow_and_malformed_clients_do_not_block():
         target_round(t, first=True)
         samples = wait_for_calls(addr, {"tick": 250, "tock": 37})
         check(time.time() - t0 < 3, f"scrape with stalled clients took {time.time() - t0:.1f}s")
-        # More idle connections than the server takes: the tracer streams on regardless.
-        for _ in range(20):
+        # More idle connections than the server keeps (128): each new one evicts the
+        # oldest, a scrape still gets in, and the tracer streams on regardless.
+        for _ in range(140):
             try:
                 client(b"")
             except OSError:
                 break
+        t0 = time.time()
+        scrape(addr, timeout=10)
+        check(time.time() - t0 < 2.5, f"scrape past 128 connections took {time.time() - t0:.1f}s")
         target_round(t)
         eq(logged(t, "tick"), 500, "ticks after two rounds")
         deadline = time.time() + 5
@@ -312,3 +316,119 @@ def prometheus_server_stores_the_calls_the_target_made():
         tr.kill()
         t.kill()
         subprocess.run(["rm", "-rf", d])
+
+
+@test
+def metrics_trickling_clients_are_cut_after_10s_and_never_hold_every_slot():
+    # 64 clients that each send one more header line every second and never
+    # finish: the idle timeout never fires for them. Scrapes must still be
+    # answered at once, and each of them must be cut 10 s after it connected.
+    import threading
+    t = Target("t_metrics")
+    tr = Tracer("-p", str(t.pid), "-f", "tick", "-f", "tock", "--metrics", "127.0.0.1:0")
+    slow = []  # {"sock", "opened", "closed", "sent"}
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def trickle():
+        import select
+        while not stop.is_set():
+            with lock:
+                live = [c for c in slow if c["closed"] is None]
+            readable = select.select([c["sock"] for c in live], [], [], 0.05)[0] if live else []
+            now = time.time()
+            for c in live:
+                try:
+                    if c["sock"] in readable and not c["sock"].recv(4096):
+                        c["closed"] = now
+                    elif now - c["last"] >= 1:
+                        c["sock"].sendall(b"X-Slow-%d: a\r\n" % c["sent"])
+                        c["sent"] += 1
+                        c["last"] = now
+                except OSError:
+                    c["closed"] = now
+            if not live:
+                time.sleep(0.05)
+
+    th = threading.Thread(target=trickle, daemon=True)
+    try:
+        tr.wait_ready()
+        addr = metrics_addr(tr)
+        host, port = addr.rsplit(":", 1)
+        target_round(t, first=True)
+        wait_for_calls(addr, {"tick": 250, "tock": 37})
+        th.start()
+        for i in range(64):
+            try:
+                s = socket.create_connection((host, int(port)), timeout=10)
+                s.sendall(b"GET /metrics HTTP/1.1\r\n")
+            except OSError as e:
+                raise Fail(f"slow client {i} could not connect: {e}")
+            with lock:
+                slow.append({"sock": s, "opened": time.time(), "closed": None, "sent": 0,
+                             "last": time.time()})
+        # Every slow client has sent a few lines by now: they hold their connections.
+        time.sleep(3)
+        with lock:
+            early = [round(c["closed"] - c["opened"], 1) for c in slow if c["closed"]]
+        eq(early, [], "slow clients cut before 10 s")
+        target_round(t)
+
+        def timed_scrape():
+            t0 = time.time()
+            try:
+                text = scrape(addr, timeout=10)
+            except OSError as e:
+                raise Fail(f"scrape with 64 slow clients failed after "
+                           f"{time.time() - t0:.1f}s: {e}")
+            took = time.time() - t0
+            check(took <= 2.5, f"scrape with 64 slow clients took {took:.1f}s")
+            return parse_exposition(text)
+
+        deadline = time.time() + 10
+        while True:
+            samples = timed_scrape()
+            got = {f: sample(samples, "wrapmon_calls_total", function=f) for f in ("tick", "tock")}
+            if got == {"tick": 500.0, "tock": 74.0} or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        eq(got, {"tick": 500.0, "tock": 74.0}, "calls scraped while 64 slow clients are connected")
+        # Each slow client is cut 10 s after it connected, though it kept sending.
+        end = max(c["opened"] for c in slow) + 15
+        while time.time() < end:
+            with lock:
+                if all(c["closed"] for c in slow):
+                    break
+            time.sleep(0.2)
+        stop.set()
+        th.join(5)
+        kept = [c["sent"] for c in slow if c["closed"] is None]
+        eq(kept, [], "lines sent by slow clients still open 15 s after connecting")
+        life = sorted(c["closed"] - c["opened"] for c in slow)
+        check(life[0] >= 9, f"a slow client was cut after {life[0]:.1f}s, before the 10 s limit")
+        check(life[-1] <= 12, f"a slow client was cut only after {life[-1]:.1f}s (limit 10 s)")
+        check(min(c["sent"] for c in slow) >= 7,
+              f"slow clients kept sending: {sorted(c['sent'] for c in slow)[:5]} lines")
+        # The tracer kept tracing throughout, and serves on.
+        target_round(t)
+        wait_for_calls(addr, {"tick": 750, "tock": 111})
+        deadline = time.time() + 5
+        while True:
+            tr.out.seek(0)
+            n = tr.out.read().count(b" tick(i=")
+            if n == 750 or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        eq(n, 750, "calls streamed while slow clients were connected")
+        tr.p.send_signal(signal.SIGINT)
+        rc, out, err = tr.wait(10)
+        eq(our_links(), [], "links left")
+    finally:
+        stop.set()
+        for c in slow:
+            c["sock"].close()
+        tr.kill()
+        t.finish()
+        t.kill()
+    eq(rc, 0, f"exit code ({err})")
+    check(re.search(r"^tick\s+750\s+0\s+0\s", out.decode(), re.M), "summary row for tick")

@@ -2,7 +2,8 @@
 /*
  * Prometheus metrics: rendering from a store built by hand, exact histogram
  * buckets, label escaping, ADDR:PORT parsing, and the HTTP server itself on
- * a loopback port (GET, HEAD, 404, 405, a stalled client, a port in use).
+ * a loopback port (GET, HEAD, 404, 405, a stalled client, a port in use, the
+ * per-request time limit, eviction when every connection is taken).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -602,12 +603,118 @@ static void test_http_server(void **state)
 	store__free(s);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Whether the server has closed fd (EOF or a reset), waiting up to ms for it. */
+static bool closed_by_server(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c[256];
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return read(fd, c, sizeof(c)) <= 0;
+}
+
+static struct wm_metrics *serve_with(struct wm_func *f, unsigned int max_conns,
+				     unsigned int timeout_s, struct sockaddr_storage *ss)
+{
+	struct metrics_opts mo = { .sz = sizeof(mo), .addr = ss, .pid = 7 };
+	struct wm_metrics *m;
+	char err[256];
+
+	mo.max_conns = max_conns;
+	mo.timeout_s = timeout_s;
+	assert_int_equal(metrics__parse_addr("127.0.0.1:0", ss, &mo.addr_len, err, sizeof(err)), 0);
+	assert_int_equal(metrics__new(&mo, f, 1, &m, err, sizeof(err)), 0);
+	return m;
+}
+
+/*
+ * The time limit holds for the whole request, not only idle time, and slow
+ * clients cannot take every connection: the one open longest makes room.
+ */
+static void test_http_limits(void **state)
+{
+	struct sockaddr_storage ss;
+	struct wm_metrics *m;
+	double t0, cut[4], t;
+	struct wm_func f;
+	int fds[8];
+	char *r;
+
+	func_init(&f, 0, "srv", "/bin/srv");
+	/* 1 s a request; each client sends a header line every 100 ms, so is never idle. */
+	m = serve_with(&f, 4, 1, &ss);
+	t0 = now_s();
+	for (int i = 0; i < 4; i++) {
+		fds[i] = connect_to(metrics__addr(m));
+		assert_int_equal(write(fds[i], "GET /metrics HTTP/1.1\r\n", 23), 23);
+		cut[i] = 0;
+	}
+	for (bool open = true; open && now_s() - t0 < 4;) {
+		open = false;
+		for (int i = 0; i < 4; i++) {
+			if (cut[i])
+				continue;
+			if (closed_by_server(fds[i], 0) ||
+			    send(fds[i], "X-A: b\r\n", 8, MSG_NOSIGNAL) != 8)
+				cut[i] = now_s() - t0;
+			else
+				open = true;
+		}
+		usleep(100000);
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!cut[i])
+			fail_msg("trickling client %d still open after 4 s, limit 1 s", i);
+		if (cut[i] < 0.9 || cut[i] > 2.5)
+			fail_msg("trickling client %d cut after %.2f s, limit 1 s", i, cut[i]);
+		close(fds[i]);
+	}
+	r = http(metrics__addr(m), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(!strncmp(r, "HTTP/1.1 200", 12));
+	free(r);
+	metrics__free(m);
+
+	/* 4 connections, a long limit: each new stalled client evicts the oldest. */
+	m = serve_with(&f, 4, 30, &ss);
+	for (int i = 0; i < 8; i++) {
+		fds[i] = connect_to(metrics__addr(m));
+		assert_int_equal(write(fds[i], "GET /metr", 9), 9);
+		usleep(20000);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_true(closed_by_server(fds[i], 2000));
+	for (int i = 4; i < 8; i++)
+		assert_false(closed_by_server(fds[i], 100));
+	t = now_s();
+	r = http(metrics__addr(m), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(!strncmp(r, "HTTP/1.1 200", 12));
+	assert_true(now_s() - t < 2);
+	free(r);
+	assert_true(closed_by_server(fds[4], 2000));
+	for (int i = 5; i < 8; i++)
+		assert_false(closed_by_server(fds[i], 100));
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+	metrics__free(m);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counters_and_self), cmocka_unit_test(test_exposition_shape),
 		cmocka_unit_test(test_histogram_exact),	  cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_parse_addr),	  cmocka_unit_test(test_http_server),
+		cmocka_unit_test(test_http_limits),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
