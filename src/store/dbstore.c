@@ -246,18 +246,13 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 				 "%s already exists: wrapmon never overwrites or adds to a "
 				 "file; choose a new --store file",
 				 s->path);
-		else if (fd == -ELOOP)
-			err__set(err, errsz,
-				 "%s already exists as a symbolic link: choose a new "
-				 "--store file",
-				 s->path);
 		else
 			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(-fd));
 		return fd;
 	}
 	for (side = SIDE_WAL; side < NR_SIDES; side++) {
 		ret = make_side(s, side);
-		if (ret == -EEXIST || ret == -ELOOP) {
+		if (ret == -EEXIST) {
 			err__set(err, errsz,
 				 "%s%s exists (left by a crashed writer?): remove it or "
 				 "choose another --store file",
