@@ -771,6 +771,18 @@ void dbstore__free(struct wm_dbstore *db)
 		if (db->made & (1u << side))
 			unlinkat(db->sp.dirfd, name, 0);
 	}
+	/* The empty -journal held for SQLite, if it is still there; an empty one is never hot. */
+	if (!db->discard && (db->made & (1u << SIDE_JOURNAL))) {
+		struct stat st;
+
+		if (!stat_side(db, SIDE_JOURNAL, &st) && st.st_dev == db->journal.st_dev &&
+		    st.st_ino == db->journal.st_ino && S_ISREG(st.st_mode) && !st.st_size) {
+			char name[sizeof(db->sp.name) + 16];
+
+			snprintf(name, sizeof(name), "%s-journal", db->sp.name);
+			unlinkat(db->sp.dirfd, name, 0);
+		}
+	}
 	safepath__close(&db->sp);
 	callq__free(db->q);
 	nest__free(db->nest);
