@@ -737,7 +737,13 @@ static int finish_db(struct session *s)
 	if (ret)
 		elog("%s", err);
 	dbstore__stats(s->db, &st);
-	if (st.not_kept)
+	/* After a failed write the calls were lost to that error, not to a slow disk. */
+	if (st.not_kept && msg)
+		elog("warning: %llu of %llu calls not kept in %s: the store stopped at a write "
+		     "error (%s)",
+		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, env.store,
+		     dbstore__cause(s->db));
+	else if (st.not_kept)
 		elog("warning: %llu of %llu calls not kept in %s: the store could not keep up",
 		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, env.store);
 	else if (!ret)

@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include "sinks/outfile.h"
 #include "util/opts.h"
+#include "util/safepath.h"
 
 int outfile__open(const char *path, const struct outfile_opts *opts, char *err, size_t errsz)
 {
 	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
 	mode_t mode = WM_FILE_MODE;
+	struct safepath sp;
 	struct stat st;
 	int fd, ret;
 
@@ -30,8 +32,11 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 		flags |= O_EXCL;
 	else if (OPTS_GET(opts, append, false))
 		flags |= O_APPEND;
+	ret = safepath__open_dir(path, NULL, &sp, err, errsz);
+	if (ret)
+		return ret;
 	/* Not O_TRUNC yet: a FIFO or device must not be truncated, nor a file we then refuse. */
-	fd = open(path, flags | O_NONBLOCK, mode);
+	fd = openat(sp.dirfd, sp.name, flags | O_NONBLOCK, mode);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ELOOP)
@@ -46,7 +51,7 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 				 path);
 		else
 			snprintf(err, errsz, "cannot write %s: %s", path, strerror(-ret));
-		return ret;
+		goto cleanup;
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
@@ -58,6 +63,9 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 		snprintf(err, errsz, "%s is not a regular file: give a file name", path);
 		goto fail;
 	}
+	ret = safepath__check_file(&sp, path, &st, err, errsz);
+	if (ret)
+		goto fail;
 	if (S_ISREG(st.st_mode) && !(flags & (O_APPEND | O_EXCL)) && ftruncate(fd, 0)) {
 		ret = -errno;
 		snprintf(err, errsz, "cannot truncate %s: %s", path, strerror(-ret));
@@ -69,9 +77,12 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 		snprintf(err, errsz, "cannot write %s: %s", path, strerror(-ret));
 		goto fail;
 	}
-	return fd;
+	ret = fd;
+	goto cleanup;
 fail:
 	close(fd);
+cleanup:
+	safepath__close(&sp);
 	return ret;
 }
 

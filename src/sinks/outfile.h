@@ -2,7 +2,9 @@
 /*
  * Files wrapmon writes. It runs as root and the path may sit in a directory
  * others can write to, so the last component is never followed if it is a
- * symlink, and new files get a private mode unless the operator asks.
+ * symlink, a link on the way only if no other user could have placed it,
+ * another user's file in such a directory is not written into, and new
+ * files get a private mode unless the operator asks.
  */
 #ifndef WM_OUTFILE_H
 #define WM_OUTFILE_H
@@ -25,7 +27,8 @@ struct outfile_opts {
  * Only a regular file, a FIFO or a character device (e.g. /dev/null) is
  * accepted. Returns the fd, or a negative errno with a one-line reason
  * and fix in err: -ELOOP for a symlink, -EEXIST with excl, -EINVAL for
- * another file type.
+ * another file type, -EPERM for a path other users could steer
+ * (util/safepath.h).
  */
 int outfile__open(const char *path, const struct outfile_opts *opts, char *err, size_t errsz);
 

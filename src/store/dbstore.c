@@ -26,6 +26,7 @@
 #include "store/dbstore.h"
 #include "util/json.h"
 #include "util/opts.h"
+#include "util/safepath.h"
 #include "store/nest.h"
 #include "sinks/format.h"
 
@@ -72,9 +73,17 @@ static const char insert_call_sql[] =
 	" parent_id, args, result, unfinished, error, error_text, stack)"
 	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+/* The database and the files SQLite makes beside it, by name. */
+enum side { SIDE_DB, SIDE_WAL, SIDE_SHM, SIDE_JOURNAL, NR_SIDES };
+static const char *const side_suffix[NR_SIDES] = { "", "-wal", "-shm", "-journal" };
+
 struct wm_dbstore {
 	char *path;
 	mode_t mode;
+	struct safepath sp;  /* the directory that holds path */
+	unsigned int made;   /* 1 << side for each file this store created */
+	struct stat journal; /* the -journal it made */
+	bool discard;	     /* creation failed: remove what was made */
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	const struct wm_func *funcs;
@@ -91,14 +100,38 @@ struct wm_dbstore {
 	/* The writer's; read after it is joined, except the two atomics. */
 	__u64 *func_lost; /* calls of a batch whose write failed */
 	__u64 lost;	  /* atomic */
-	int failed;	  /* atomic: errmsg is set */
+	int failed;	  /* atomic: errmsg and cause are set */
 	char errmsg[256];
+	char cause[128];
 	struct wm_buf args, result, error, stack;
 };
 
 static int exec_sql(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+/*
+ * Why the last statement failed, in the system's words where it has some:
+ * SQLite says "database or disk is full" and "disk I/O error" for ENOSPC.
+ */
+static const char *db_cause(sqlite3 *db)
+{
+	int e;
+
+	if (!db)
+		return "out of memory";
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_FULL:
+		return strerror(ENOSPC);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		e = sqlite3_system_errno(db);
+		if (e)
+			return strerror(e);
+		break;
+	}
+	return sqlite3_errmsg(db);
 }
 
 static const char *kind_name(const struct wm_type *t)
@@ -167,53 +200,116 @@ static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 	buf__putc(b, ']');
 }
 
+/* Create path + side_suffix[side] in the store's directory, ours alone. */
+static int make_side(struct wm_dbstore *s, enum side side)
+{
+	char name[sizeof(s->sp.name) + 16];
+	int fd;
+
+	snprintf(name, sizeof(name), "%s%s", s->sp.name, side_suffix[side]);
+	fd = openat(s->sp.dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
+	if (fd < 0)
+		return -errno;
+	s->made |= 1u << side;
+	return fd;
+}
+
+static int stat_side(const struct wm_dbstore *s, enum side side, struct stat *st)
+{
+	char name[sizeof(s->sp.name) + 16];
+
+	snprintf(name, sizeof(name), "%s%s", s->sp.name, side_suffix[side]);
+	return fstatat(s->sp.dirfd, name, st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
 /*
  * The file is ours alone: created here (never an existing file, never
- * through a symlink), 0600 unless --file-mode says otherwise, and still the
- * same file once SQLite has it.
+ * through a path other users could steer), 0600 unless --file-mode says
+ * otherwise, and still the same file once SQLite has it. SQLite opens its
+ * -wal, -shm and -journal by name, so they are made first, by us: in a
+ * sticky directory such as /tmp nobody else can then plant or swap them.
  */
 static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 {
-	char side[PATH_MAX + 8];
+	struct safepath_opts po = { .sz = sizeof(po), .by_name = true };
+	char real[PATH_MAX];
 	struct stat fst, pst;
-	int fd, ret;
+	int fd, side, ret;
 
-	for (int i = 0; i < 2; i++) {
-		snprintf(side, sizeof(side), "%s%s", s->path, i ? "-shm" : "-wal");
-		if (!lstat(side, &pst)) {
-			err__set(err, errsz,
-				 "%s exists (left by a crashed writer?): remove it or "
-				 "choose another --store file",
-				 side);
-			return -EEXIST;
-		}
-	}
-	fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
+	ret = safepath__open_dir(s->path, &po, &s->sp, err, errsz);
+	if (ret)
+		return ret;
+	fd = make_side(s, SIDE_DB);
 	if (fd < 0) {
-		ret = -errno;
-		if (ret == -EEXIST)
+		if (fd == -EEXIST)
 			err__set(err, errsz,
 				 "%s already exists: wrapmon never overwrites or adds to a "
 				 "file; choose a new --store file",
 				 s->path);
 		else
-			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
-		return ret;
+			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(-fd));
+		return fd;
 	}
-	ret = sqlite3_open_v2(s->path, &s->db,
+	for (side = SIDE_WAL; side < NR_SIDES; side++) {
+		ret = make_side(s, side);
+		if (ret == -EEXIST) {
+			err__set(err, errsz,
+				 "%s%s exists (left by a crashed writer?): remove it or "
+				 "choose another --store file",
+				 s->path, side_suffix[side]);
+			goto cleanup;
+		}
+		if (ret < 0) {
+			err__set(err, errsz, "cannot create %s%s: %s", s->path, side_suffix[side],
+				 strerror(-ret));
+			goto cleanup;
+		}
+		close(ret);
+	}
+	if (stat_side(s, SIDE_JOURNAL, &s->journal) ||
+	    safepath__real_path(&s->sp, real, sizeof(real))) {
+		err__set(err, errsz, "%s changed while it was being created: not writing to it",
+			 s->path);
+		ret = -EBUSY;
+		goto cleanup;
+	}
+	/* The real path has no symlink in it: NOFOLLOW makes SQLite check that again. */
+	ret = sqlite3_open_v2(real, &s->db,
 			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 			      NULL);
 	if (ret != SQLITE_OK) {
-		err__set(err, errsz, "cannot open %s: %s", s->path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
+		err__set(err, errsz, "cannot open %s: %s", s->path, db_cause(s->db));
 		ret = -EIO;
 		goto cleanup;
 	}
 	/* Make SQLite open the file now, then check it is the one we made. */
-	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
-	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
+	if (exec_sql(s->db, "PRAGMA journal_mode=WAL")) {
+		err__set(err, errsz, "cannot write to %s: %s", s->path, db_cause(s->db));
+		ret = -EIO;
+		goto cleanup;
+	}
+	if (fstat(fd, &fst) || lstat(real, &pst) || fst.st_dev != pst.st_dev ||
+	    fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
 			 s->path);
+		ret = -EBUSY;
+		goto cleanup;
+	}
+	/* SQLite removes the empty -journal of an empty database at first sight: take it back. */
+	if (stat_side(s, SIDE_JOURNAL, &pst) == -ENOENT) {
+		ret = make_side(s, SIDE_JOURNAL);
+		if (ret >= 0) {
+			close(ret);
+			ret = stat_side(s, SIDE_JOURNAL, &s->journal);
+		}
+	} else {
+		ret = pst.st_dev == s->journal.st_dev && pst.st_ino == s->journal.st_ino ? 0 :
+											   -EEXIST;
+	}
+	if (ret) {
+		err__set(err, errsz,
+			 "%s-journal appeared while %s was being created: not writing to it",
+			 s->path, s->path);
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -298,7 +394,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot write to %s: %s", s->path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", s->path, db_cause(s->db));
 	sqlite3_finalize(st);
 	buf__free(&params);
 	return ret;
@@ -373,8 +469,9 @@ static void writer_fail(struct wm_dbstore *s, const char *what)
 {
 	if (__atomic_load_n(&s->failed, __ATOMIC_RELAXED))
 		return;
+	snprintf(s->cause, sizeof(s->cause), "%s", db_cause(s->db));
 	snprintf(s->errmsg, sizeof(s->errmsg), "store %s: %s (%s): calls from now on are not kept",
-		 s->path, what, sqlite3_errmsg(s->db));
+		 s->path, what, s->cause);
 	__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
 }
 
@@ -469,6 +566,7 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto nomem;
+	s->sp.dirfd = -1;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
 	s->mode = OPTS_GET(opts, mode, 0) ? opts->mode : 0600;
@@ -489,7 +587,7 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		goto cleanup;
 	if (sqlite3_prepare_v3(s->db, insert_call_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
 			       NULL)) {
-		err__set(err, errsz, "cannot write to %s: %s", path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", path, db_cause(s->db));
 		ret = -EIO;
 		goto cleanup;
 	}
@@ -504,9 +602,9 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 nomem:
 	err__set(err, errsz, "out of memory");
 cleanup:
-	/* A file we created and could not set up is of no use to anyone. */
-	if (s && s->db)
-		unlink(path);
+	/* Files we created and could not set up are of no use to anyone, and would block a retry. */
+	if (s)
+		s->discard = true;
 	dbstore__free(s);
 	return ret;
 }
@@ -528,6 +626,13 @@ const char *dbstore__error(const struct wm_dbstore *db)
 	if (!db || !__atomic_load_n(&db->failed, __ATOMIC_ACQUIRE))
 		return NULL;
 	return db->errmsg;
+}
+
+const char *dbstore__cause(const struct wm_dbstore *db)
+{
+	if (!db || !__atomic_load_n(&db->failed, __ATOMIC_ACQUIRE))
+		return NULL;
+	return db->cause;
 }
 
 static void stop_writer(struct wm_dbstore *s)
@@ -646,7 +751,7 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot finish %s: %s", db->path, sqlite3_errmsg(db->db));
+		err__set(err, errsz, "cannot finish %s: %s", db->path, db_cause(db->db));
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -658,6 +763,27 @@ void dbstore__free(struct wm_dbstore *db)
 	stop_writer(db);
 	sqlite3_finalize(db->ins);
 	sqlite3_close(db->db);
+	/* After the close: SQLite may write its -wal or -shm until then. */
+	for (int side = 0; db->discard && side < NR_SIDES; side++) {
+		char name[sizeof(db->sp.name) + 16];
+
+		snprintf(name, sizeof(name), "%s%s", db->sp.name, side_suffix[side]);
+		if (db->made & (1u << side))
+			unlinkat(db->sp.dirfd, name, 0);
+	}
+	/* The empty -journal held for SQLite, if it is still there; an empty one is never hot. */
+	if (!db->discard && (db->made & (1u << SIDE_JOURNAL))) {
+		struct stat st;
+
+		if (!stat_side(db, SIDE_JOURNAL, &st) && st.st_dev == db->journal.st_dev &&
+		    st.st_ino == db->journal.st_ino && S_ISREG(st.st_mode) && !st.st_size) {
+			char name[sizeof(db->sp.name) + 16];
+
+			snprintf(name, sizeof(name), "%s-journal", db->sp.name);
+			unlinkat(db->sp.dirfd, name, 0);
+		}
+	}
+	safepath__close(&db->sp);
 	callq__free(db->q);
 	nest__free(db->nest);
 	buf__free(&db->args);

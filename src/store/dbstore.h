@@ -37,9 +37,11 @@ struct wm_dbstore_stats {
 struct wm_dbstore;
 
 /*
- * Create the database at path, which must not exist (it is created 0600,
- * not through a symlink), with the session and its functions; start the
- * writer. funcs must outlive the store. err gets one line.
+ * Create the database at path, which must not exist, nor its -wal, -shm
+ * or -journal (all are created 0600, on a path no other user can steer:
+ * util/safepath.h), with the session and its functions; start the writer.
+ * On failure nothing it created is left. funcs must outlive the store.
+ * err gets one line.
  */
 int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		 const struct wm_dbstore_opts *opts, struct wm_dbstore **out, char *err,
@@ -50,6 +52,8 @@ void dbstore__sink(struct wm_dbstore *db, struct wm_sink *sink);
 void dbstore__stats(const struct wm_dbstore *db, struct wm_dbstore_stats *st);
 /* The writer's first error as one line, or NULL while all is well. */
 const char *dbstore__error(const struct wm_dbstore *db);
+/* Its cause alone ("No space left on device"), or NULL while all is well. */
+const char *dbstore__cause(const struct wm_dbstore *db);
 /*
  * Write what is still queued, the per-function aggregates from the monitor
  * store and the end of the session, then close the database as a single

@@ -9,12 +9,14 @@
 #include <argp.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include "util/buf.h"
 #include "store/dbstore.h"
@@ -177,17 +179,31 @@ static int open_db(struct report *r)
 {
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
-	int ret = -EINVAL, ver = 0;
+	int fd, ret = -EINVAL, ver = 0;
 	bool wrapmon = false;
 
 	if (stat(r->path, &sb)) {
-		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(-ret));
+		return ret;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		err__set(r->err, r->errsz, "%s is a directory: give the file --store wrote",
+			 r->path);
+		return -EISDIR;
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		err__set(r->err, r->errsz, "%s is not a file", r->path);
 		return -EINVAL;
 	}
+	/* SQLite opens lazily and then only says "unable to open database file": ask first. */
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(-ret));
+		return ret;
+	}
+	close(fd);
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
 			 r->db ? sqlite3_errmsg(r->db) : "out of memory");

@@ -150,3 +150,117 @@ def without_privileges_one_line_and_nothing_attached():
     finally:
         t.finish()
         t.kill()
+
+
+# Another local user, to own what is planted in the paths below.
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+PROTECTIONS = ("protected_symlinks", "protected_regular", "protected_hardlinks")
+
+
+def as_nobody(*cmd):
+    subprocess.run(NOBODY + list(cmd), check=True, timeout=20)
+
+
+def protections_off():
+    """Turn the kernel's own link and sticky-directory protections off, so
+    they cannot hide a path wrapmon must refuse by itself; returns the old
+    values for restore_protections()."""
+    old = {}
+    for k in PROTECTIONS:
+        with open(f"/proc/sys/fs/{k}") as f:
+            old[k] = f.read().strip()
+        with open(f"/proc/sys/fs/{k}", "w") as f:
+            f.write("0")
+    return old
+
+
+def restore_protections(old):
+    for k, v in old.items():
+        with open(f"/proc/sys/fs/{k}", "w") as f:
+            f.write(v)
+
+
+def steer_dirs():
+    """base/ (root, 0755) with shared/ (sticky, world-writable, as /tmp),
+    open/ (world-writable, not sticky) and victim/important.txt (root's)."""
+    base = tempfile.mkdtemp(prefix="wm-e2e-steer-")
+    os.chmod(base, 0o755)
+    for name, mode in (("shared", 0o1777), ("open", 0o777), ("victim", 0o755)):
+        os.mkdir(os.path.join(base, name))
+        os.chmod(os.path.join(base, name), mode)
+    with open(os.path.join(base, "victim", "important.txt"), "w") as f:
+        f.write("keep me\n")
+    return base, os.path.join(base, "shared"), os.path.join(base, "victim")
+
+
+def search_calls_in(path):
+    with open(path, "rb") as f:
+        return sum(1 for l in f.read().decode().splitlines() if " search(" in l)
+
+
+@test
+def output_path_other_users_could_steer_is_refused():
+    base, shared, victim = steer_dirs()
+    important = os.path.join(victim, "important.txt")
+    planted = os.path.join(shared, "planted.txt")
+    old = protections_off()
+    try:
+        # Planted by another user in the sticky directory: a link to root's
+        # directory, a 0666 file of theirs, a hard link to root's file; and a
+        # root-owned link in a world-writable directory that is not sticky,
+        # where anyone can rename it away and put theirs in its place.
+        as_nobody("ln", "-s", "../victim", os.path.join(shared, "evil"))
+        as_nobody("sh", "-c", f"umask 0 && echo planted > {planted}")
+        as_nobody("ln", important, os.path.join(shared, "hard.txt"))
+        os.symlink("../victim", os.path.join(base, "open", "rlink"))
+        t = Target("t_search")
+        try:
+            for path, pat in (
+                    (f"{shared}/evil/important.txt",
+                     r"refusing .*/evil/important.txt: it goes through the symbolic link evil "
+                     r"in .*/shared, which other users can write to; give the real path$"),
+                    (f"{base}/open/rlink/new.txt",
+                     r"refusing .*: it goes through the symbolic link rlink in .*/open, "),
+                    (planted, r"refusing .*/planted.txt: it belongs to uid 65534 and other users "
+                              r"can write to .*/shared; remove it or choose another name$"),
+                    (f"{shared}/hard.txt", r"refusing .*/hard.txt: it has 2 hard links ")):
+                # -d: without the check the trace would run, and end, rc 0.
+                bad(["-p", str(t.pid), "-f", "search", "-d", "2", "-o", path], pat)
+        finally:
+            t.finish()
+            t.kill()
+        eq(open(important).read(), "keep me\n", "the file behind the link untouched")
+        eq(sorted(os.listdir(victim)), ["important.txt"], "nothing made behind the link")
+        eq(open(planted).read(), "planted\n", "the other user's file untouched")
+        eq(os.stat(planted).st_mode & 0o777, 0o666, "its mode")
+
+        # Links no other user can replace are followed: root's in a root-only
+        # directory (as /var/run -> /run), root's in a sticky directory of
+        # root's (as fs.protected_symlinks allows).
+        os.symlink("victim", os.path.join(base, "rootlink"))
+        os.symlink("../victim", os.path.join(shared, "rootlink"))
+        paths = [f"{base}/rootlink/a.txt", f"{shared}/rootlink/b.txt"]
+        if os.path.islink("/var/run"):
+            paths.append(f"/var/run/wm-e2e-{os.getpid()}.txt")
+        for path in paths:
+            try:
+                rc, _, err = trace(Target("t_search"), "-f", "search", "-o", path)
+                eq(rc, 0, f"-o {path}: exit code ({err})")
+                eq(search_calls_in(os.path.realpath(path)), 120, f"calls in {path}")
+            finally:
+                if path.startswith("/var/run/") and os.path.exists(path):
+                    os.unlink(path)
+
+        # The invoking user is the one behind sudo: their own link and file are theirs to use.
+        os.environ["SUDO_UID"], os.environ["SUDO_GID"] = "65534", "65534"
+        try:
+            for path in (f"{shared}/evil/sudo.txt", planted):
+                rc, _, err = trace(Target("t_search"), "-f", "search", "-o", path)
+                eq(rc, 0, f"-o {path} with SUDO_UID=65534: exit code ({err})")
+                eq(search_calls_in(path), 120, f"calls in {path}")
+        finally:
+            del os.environ["SUDO_UID"], os.environ["SUDO_GID"]
+        eq(open(important).read(), "keep me\n", "important.txt still untouched")
+    finally:
+        restore_protections(old)
+        subprocess.run(["rm", "-rf", base])

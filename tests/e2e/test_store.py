@@ -260,3 +260,154 @@ def store_and_report_bad_inputs_one_clear_line():
     check(not os.path.exists(os.path.join(d, "elsewhere.db")), "symlink not followed")
     with open(junk) as f:
         check(f.read().startswith("not a database"), "existing file untouched")
+
+
+@test
+def store_path_other_users_could_steer_is_refused():
+    from test_safety import as_nobody, protections_off, restore_protections, steer_dirs, NOBODY
+    base, shared, victim = steer_dirs()
+    old = protections_off()
+    try:
+        # Another user's link to root's directory, and companions planted
+        # before the run: SQLite would write through them or into them.
+        as_nobody("ln", "-s", "../victim", os.path.join(shared, "evil"))
+        as_nobody("sh", "-c", f"umask 0 && echo planted > {shared}/a.db-journal")
+        for name in ("b.db-journal", "c.db-wal", "d.db-shm"):
+            as_nobody("ln", "-s", f"../victim/{name}", os.path.join(shared, name))
+        os.mkdir(os.path.join(base, "open", "sub"))
+        planted = sorted(os.listdir(shared))
+        t = Target("t_search")
+        try:
+            for path, pat in (
+                    (f"{shared}/evil/calls.db",
+                     r"refusing .*/evil/calls.db: it goes through the symbolic link evil in "
+                     r".*/shared, which other users can write to; give the real path$"),
+                    (f"{shared}/a.db", r"a.db-journal exists \(left by a crashed writer\?\)"),
+                    (f"{shared}/b.db", r"b.db-journal exists \(left by a crashed writer\?\)"),
+                    (f"{shared}/c.db", r"c.db-wal exists"),
+                    (f"{shared}/d.db", r"d.db-shm exists"),
+                    # Not sticky: anyone can swap the companions, or the directory itself.
+                    (f"{base}/open/calls.db",
+                     r"other users can write to .*/open and could plant or replace the store's"),
+                    (f"{base}/open/sub/calls.db",
+                     r"other users can write to .*/open and could replace sub in it")):
+                # -d: without the check the trace would run, and end, rc 0.
+                bad(["-p", str(t.pid), "-f", "search", "-d", "2", "--store", path], pat)
+        finally:
+            t.finish()
+            t.kill()
+        eq(sorted(os.listdir(victim)), ["important.txt"], "nothing made behind the links")
+        eq(sorted(os.listdir(shared)), planted, "nothing made or removed beside the planted files")
+        eq(open(f"{shared}/a.db-journal").read(), "planted\n", "planted journal untouched")
+
+        # During the run, the other user cannot take the companions' names:
+        # a -journal planted mid-run used to make the end fail.
+        t = Target("t_spin")
+        db = os.path.join(shared, "live.db")
+        tr = Tracer("-p", str(t.pid), "-f", "work", "--store", db)
+        try:
+            tr.wait_ready()
+            t.go()
+            time.sleep(0.3)
+            for suffix in ("-journal", "-wal", "-shm"):
+                subprocess.run(NOBODY + ["sh", "-c", f"rm -f {db}{suffix}; "
+                                         f"ln -s ../victim/live{suffix} {db}{suffix}"],
+                               capture_output=True, timeout=20)
+            t.finish()
+            rc, _, err = tr.wait(30)
+        finally:
+            tr.kill()
+            t.kill()
+        eq(rc, 0, f"exit code ({err})")
+        check(re.search(r"stored \d+ calls in .*live.db$", err.strip(), re.M), f"stderr: {err!r}")
+        eq(sorted(f for f in os.listdir(shared) if f.startswith("live")), ["live.db"],
+           "one self-contained file at the end")
+        eq(sorted(os.listdir(victim)), ["important.txt"], "nothing written behind a link")
+        eq(db_rows(db, "PRAGMA integrity_check")[0]["integrity_check"], "ok", "integrity")
+        check(db_rows(db, "SELECT end_ns FROM sessions")[0]["end_ns"], "the session has its end")
+    finally:
+        restore_protections(old)
+        subprocess.run(["rm", "-rf", base])
+
+
+@test
+def store_on_a_full_disk_cleans_up_and_says_why():
+    import select
+    from harness import our_links
+    mnt = tempfile.mkdtemp(prefix="wm-e2e-full-")
+    STORE_DIRS.append(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "wm-e2e-full", mnt],
+                   check=True, timeout=20)
+    try:
+        db, fill = os.path.join(mnt, "calls.db"), os.path.join(mnt, "fill")
+        # 32 KiB left: room for the file, its -wal and -shm, not for the session.
+        with open(fill, "wb") as f:
+            f.write(b"\0" * (224 << 10))
+        t = Target("t_search")
+        try:
+            bad(["-p", str(t.pid), "-f", "search", "--store", db],
+                r"cannot write to .*calls.db: No space left on device$")
+        finally:
+            t.finish()
+            t.kill()
+        eq(sorted(os.listdir(mnt)), ["fill"], "nothing of the store left to block the next run")
+        os.unlink(fill)
+        rc, _, err = trace(Target("t_search"), "-f", "search", "--store", db)
+        eq(rc, 0, f"the next run, with room: exit code ({err})")
+        check(re.search(r"stored 120 calls in ", err), f"the next run: {err!r}")
+        os.unlink(db)
+
+        # The disk fills up during the run: said as such, to the end.
+        with open(fill, "wb") as f:
+            f.write(b"\0" * (32 << 10))
+        t = Target("t_spin")
+        tr = Tracer("-p", str(t.pid), "-f", "work", "--store", db)
+        try:
+            tr.wait_ready()
+            t.go()
+            end = time.time() + 20
+            while time.time() < end and b"No space left" not in tr.err:
+                r, _, _ = select.select([tr.p.stderr], [], [], 0.2)
+                if r:
+                    tr.err += os.read(tr.p.stderr.fileno(), 65536)
+            t.finish()
+            rc, _, err = tr.wait(30)
+        finally:
+            tr.kill()
+            t.kill()
+        check(rc != 0, f"exit code 0 after the store failed: {err!r}")
+        check(re.search(r"store .*calls.db: cannot (begin a transaction|write a call|commit) "
+                        r"\(No space left on device\): calls from now on are not kept", err),
+              f"the failure, when it happens: {err!r}")
+        check(re.search(r"warning: \d+ of \d+ calls not kept in .*calls.db: the store stopped at a "
+                        r"write error \(No space left on device\)$", err, re.M),
+              f"the last word names the real error: {err!r}")
+        check("could not keep up" not in err, f"not blamed on a slow store: {err!r}")
+        eq(our_links(), [], "links left")
+    finally:
+        subprocess.run(["umount", "-l", mnt], timeout=20)
+
+
+@test
+def report_on_an_unreadable_file_says_why():
+    from test_safety import NOBODY
+    d = os.path.dirname(store_path())
+    os.chmod(d, 0o755)
+    db = os.path.join(d, "locked.db")
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('format','wrapmon'),('schema_version','2')")
+    con.commit()
+    con.close()
+    os.chmod(db, 0)
+    for cmd, pat in ((NOBODY + [TRACER, "report", db],
+                      rf"^wrapmon-trace report: cannot open {re.escape(db)}: Permission denied$"),
+                     ([TRACER, "report", d],
+                      rf"^wrapmon-trace report: {re.escape(d)} is a directory: give the file "
+                      r"--store wrote$")):
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode != 0, f"{cmd}: exit code 0")
+        eq(len(lines), 1, f"{cmd}: stderr lines {lines}")
+        check(re.search(pat, lines[0]), f"{cmd}: {lines[0]!r} !~ {pat!r}")
+        eq(p.stdout, "", f"{cmd}: stdout")

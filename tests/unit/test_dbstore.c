@@ -330,6 +330,19 @@ static void test_refuses_existing_and_symlinks(void **state)
 	assert_int_equal(dbstore__new(path, &f, 1, NULL, &db, err, sizeof(err)), -EEXIST);
 	assert_non_null(strstr(err, "-wal exists"));
 	assert_int_not_equal(access(path, F_OK), 0);
+
+	/* So would a -journal; and what was made before the refusal is removed. */
+	snprintf(path, sizeof(path), "%s/other.db", dir);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	fd = open(side, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	assert_int_equal(dbstore__new(path, &f, 1, NULL, &db, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "-journal exists"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	assert_int_not_equal(access(side, F_OK), 0);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	assert_int_not_equal(access(side, F_OK), 0);
 	snprintf(side, sizeof(side), "rm -rf '%s'", dir);
 	assert_int_equal(system(side), 0);
 }

@@ -167,6 +167,59 @@ static void test_special_files(void **state)
 	close(fd);
 }
 
+/* The path is walked by hand: links, "..", "." and slashes must land where the kernel would. */
+static void test_path_walk(void **state)
+{
+	const struct dir *d = *state;
+	char p[PATH_MAX], q[PATH_MAX], err[256];
+	int fd;
+
+	join(p, d, "a");
+	assert_int_equal(mkdir(p, 0700), 0);
+	join(p, d, "a/b");
+	assert_int_equal(mkdir(p, 0700), 0);
+	join(p, d, "rel");
+	assert_int_equal(symlink("a/./b", p), 0);
+	join(p, d, "chain");
+	assert_int_equal(symlink("rel/..//b", p), 0);
+	join(p, d, "abs");
+	join(q, d, "a");
+	assert_int_equal(symlink(q, p), 0);
+	join(p, d, "loop");
+	assert_int_equal(symlink("loop", p), 0);
+	join(p, d, "file");
+	write_file(p, "x");
+
+	join(p, d, "chain/../b//out1");
+	fd = outfile__open(p, NULL, err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	join(q, d, "a/b/out1");
+	assert_int_equal(access(q, F_OK), 0);
+
+	join(p, d, "abs/b/./out2");
+	fd = outfile__open(p, NULL, err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	join(q, d, "a/b/out2");
+	assert_int_equal(access(q, F_OK), 0);
+
+	join(p, d, "loop/out");
+	assert_int_equal(outfile__open(p, NULL, err, sizeof(err)), -ELOOP);
+	join(p, d, "file/out");
+	assert_int_equal(outfile__open(p, NULL, err, sizeof(err)), -ENOTDIR);
+	assert_non_null(strstr(err, "Not a directory"));
+	join(p, d, "missing/out");
+	assert_int_equal(outfile__open(p, NULL, err, sizeof(err)), -ENOENT);
+	/* A trailing slash means a directory: never a file named like it. */
+	join(p, d, "a/new/");
+	assert_true(outfile__open(p, NULL, err, sizeof(err)) < 0);
+	join(q, d, "a/new");
+	assert_int_equal(access(q, F_OK), -1);
+	join(p, d, "rel/");
+	assert_int_equal(outfile__open(p, NULL, err, sizeof(err)), -EISDIR);
+}
+
 static void test_parse_mode(void **state)
 {
 	mode_t m = 0;
@@ -192,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_existing_truncated_excl_append, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_special_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_walk, setup, teardown),
 		cmocka_unit_test(test_parse_mode),
 	};
 
