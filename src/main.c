@@ -87,6 +87,7 @@ struct session {
 	/* Calls and summaries go to outf; output writes them to stdout. */
 	struct wm_output *output;
 	FILE *outf;
+	bool out_behind; /* the output was full since the last poll_drops() */
 	__u64 mono_to_real;
 	struct wm_func_stats *seen; /* BPF counters at the last poll */
 	__u64 last_interval;	    /* CLOCK_MONOTONIC of the last --interval summary */
@@ -503,7 +504,7 @@ static void poll_drops(struct session *s, bool warn)
 			continue;
 		deep = st.overflow - s->seen[i].overflow;
 		full = st.dropped - s->seen[i].dropped - deep;
-		if (warn && full && output__full(s->output))
+		if (warn && full && (s->out_behind || output__full(s->output)))
 			elog("warning: %llu calls of %s dropped (ring buffer full): %s is not "
 			     "read as fast as calls come",
 			     (unsigned long long)full, s->funcs[i].name, output_name());
@@ -520,6 +521,7 @@ static void poll_drops(struct session *s, bool warn)
 		store__set_dropped(s->store, i, st.dropped);
 		store__set_filtered(s->store, i, st.filtered);
 	}
+	s->out_behind = output__full(s->output);
 	poll_db(s, warn);
 }
 
@@ -750,6 +752,7 @@ static int run_loop(struct session *s)
 		if (full != paused)
 			pause_ring(s, ep, full);
 		paused = full;
+		s->out_behind |= full;
 		timeout = more && !full ? 0 : POLL_MS;
 		now = now_ns(CLOCK_MONOTONIC);
 		on_tick(s, now, &last_stats, &last_metrics);
@@ -877,8 +880,10 @@ static int session__finish(struct session *s)
 	 * calls are still counted.
 	 */
 	for (int i = 0; i < 64; i++) {
-		if (output__full(s->output))
+		if (output__full(s->output)) {
+			s->out_behind = true;
 			wait_output(s, false);
+		}
 		if (!drain(s))
 			break;
 	}

@@ -163,6 +163,12 @@ def pipe_bytes(fd):
     return int.from_bytes(buf, "little")
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def blocked_in_write(pid, timeout=10):
     """A thread of pid sleeps in pipe_write, and the pipe has stopped filling."""
     end = time.time() + timeout
@@ -189,6 +195,12 @@ def stalled_pipe(signals):
             run.start()
             check(blocked_in_write(run.p.pid), "the tracer's write waits for the reader")
             check(pipe_bytes(r) > size // 2, f"the pipe is full: {pipe_bytes(r)} bytes")
+            # Long enough for what waits to reach its bound and the ring to fill:
+            # meanwhile the tracer must not spin on a ring it cannot drain.
+            cpu0 = cpu_seconds(run.p.pid)
+            time.sleep(1.0)
+            cpu = cpu_seconds(run.p.pid) - cpu0
+            check(cpu < 0.5, f"the stalled tracer used {cpu:.2f} s of CPU in 1 s")
             check(run.p.poll() is None, "tracer still tracing")
             t0 = time.time()
             for i, sig in enumerate(signals):
