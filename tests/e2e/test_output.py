@@ -236,3 +236,31 @@ def stalled_stdout_pipe_never_holds_off_signals():
     rc, err, dt = stalled_pipe([signal.SIGINT, signal.SIGINT])
     check(dt < 1.5, f"took {dt:.2f}s to end after two SIGINTs")
     check(rc in (1, -signal.SIGINT), f"exit code after two SIGINTs: {rc}")
+
+
+@test
+def reader_closing_the_pipe_ends_the_trace_quietly():
+    # `wrapmon-trace ... | head`: the reader has what it wanted; that is no error.
+    r, w = os.pipe()
+    try:
+        run = Run(w)
+        os.close(w)
+        try:
+            run.start()
+            with os.fdopen(os.dup(r), "rb") as f:
+                head = [f.readline() for _ in range(5)]
+            os.close(r)
+            r = -1
+            rc, err = run.wait(20)
+        finally:
+            run.close()
+    finally:
+        if r >= 0:
+            os.close(r)
+    for l in head[1:]:
+        m = WORK.match(l)
+        check(m and int(m[2]) == int(m[1]) ^ 0x5a, f"a call t_spin made: {l!r}")
+    eq(rc, 0, f"exit code ({err!r})")
+    eq(messages(err), [], "nothing to say")
+    check(SUMMARY.search(err), f"summary on stderr: {err!r}")
+    eq(our_links(), [], "links left")
