@@ -421,7 +421,8 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	const char *base;
 	ssize_t n;
 
-	flush_output(s);
+	/* After the calls before it, when the reader keeps up; not worth more than a moment. */
+	output__wait(s->output, 100);
 	/* The full path when the process still runs that file; else the name BPF saw. */
 	snprintf(proc, sizeof(proc), "/proc/%d/exe", env.pid);
 	n = readlink(proc, exe, sizeof(exe) - 1);

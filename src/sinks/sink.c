@@ -4,6 +4,7 @@
  * And the output writer behind wrapmon-trace's stream.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -136,15 +137,20 @@ static void out_wrote(struct wm_output *o, const char *p, size_t n)
 static int out_write_chunk(struct wm_output *o, struct out_chunk *c)
 {
 	ssize_t n;
+	int err;
 
 	while (c->off < c->len) {
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		n = write(o->fd, c->data + c->off, c->len - c->off);
+		err = n < 0 ? errno : 0;
+		/* Made non-blocking by whoever shares it: wait as a blocking write would. */
+		if (err == EAGAIN)
+			poll(&(struct pollfd){ .fd = o->fd, .events = POLLOUT }, 1, -1);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (n < 0 && errno == EINTR)
+		if (err == EINTR || err == EAGAIN)
 			continue;
 		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
+			return n < 0 ? -err : -EIO;
 		out_wrote(o, c->data + c->off, n);
 		c->off += n;
 	}
