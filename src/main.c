@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +47,11 @@
  */
 #define DRAIN_BATCH 65536
 #define DRAIN_MORE  (-EAGAIN)
+/*
+ * After the first SIGINT or SIGTERM, how long a stalled reader of the
+ * output is waited for before what it did not read is given up.
+ */
+#define OUTPUT_GRACE_NS (500 * 1000000ULL)
 /* Room for the table's errors, which quote a whole --filter or object path. */
 #define TABLE_ERR_MAX 4096
 /* The exit status when the trace ran but a signal killed the target. */
@@ -81,10 +87,13 @@ struct session {
 	struct wm_metrics *metrics; /* --metrics, else NULL */
 	struct ring_buffer *rb;
 	struct wm_out_sink out;
+	/* Calls and summaries go to outf; output writes them to stdout. */
+	struct wm_output *output;
+	FILE *outf;
+	bool out_behind; /* the output was full since the last poll_drops() */
 	__u64 mono_to_real;
 	struct wm_func_stats *seen; /* BPF counters at the last poll */
 	__u64 last_interval;	    /* CLOCK_MONOTONIC of the last --interval summary */
-	int stdout_err;
 	int batch;
 	__u64 records; /* read from the ring, malformed ones included */
 	__u64 bad_records;
@@ -92,6 +101,7 @@ struct session {
 	sigset_t sigs;
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
+	__u64 t_signal;		   /* of the first SIGINT or SIGTERM, else 0 */
 };
 
 static const char *base_name(const char *path)
@@ -410,10 +420,15 @@ static int session__attach(struct session *s)
 	return 0;
 }
 
-static void flush_stdout(struct session *s)
+static const char *output_name(void)
 {
-	if (fflush(stdout) && !s->stdout_err)
-		s->stdout_err = errno ? errno : EIO;
+	return env.output ? env.output : "standard output";
+}
+
+/* To the output's writer: never waits for the reader. */
+static void flush_output(struct session *s)
+{
+	output__flush(s->output);
 }
 
 /*
@@ -428,7 +443,8 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	const char *base;
 	ssize_t n;
 
-	flush_stdout(s);
+	/* After the calls before it, when the reader keeps up; not worth more than a moment. */
+	output__wait(s->output, 100);
 	/* The full path when the process still runs that file; else the name BPF saw. */
 	snprintf(proc, sizeof(proc), "/proc/%d/exe", env.pid);
 	n = readlink(proc, exe, sizeof(exe) - 1);
@@ -465,8 +481,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	v.ts_real_ns = v.hdr.entry_ns + s->mono_to_real;
 	store__add(s->store, &v);
-	/* Negative stops the drain; libbpf has already consumed this record. */
-	return ++s->batch >= DRAIN_BATCH ? DRAIN_MORE : 0;
+	/*
+	 * Negative stops the drain; libbpf has already consumed this record.
+	 * A reader that falls behind pauses the drain: the calls then wait in
+	 * the ring, and what does not fit is counted there as dropped.
+	 */
+	return ++s->batch >= DRAIN_BATCH || output__full(s->output) ? DRAIN_MORE : 0;
 }
 
 /* Drain one batch; true when records are still waiting. */
@@ -507,7 +527,11 @@ static void poll_drops(struct session *s, bool warn)
 			continue;
 		deep = st.overflow - s->seen[i].overflow;
 		full = st.dropped - s->seen[i].dropped - deep;
-		if (warn && full)
+		if (warn && full && (s->out_behind || output__full(s->output)))
+			elog("warning: %llu calls of %s dropped (ring buffer full): %s is not "
+			     "read as fast as calls come",
+			     (unsigned long long)full, s->funcs[i].name, output_name());
+		else if (warn && full)
 			elog("warning: %llu calls of %s dropped (ring buffer full): raise "
 			     "--ring-size "
 			     "or lower --string-size",
@@ -520,6 +544,7 @@ static void poll_drops(struct session *s, bool warn)
 		store__set_dropped(s->store, i, st.dropped);
 		store__set_filtered(s->store, i, st.filtered);
 	}
+	s->out_behind = output__full(s->output);
 	poll_db(s, warn);
 }
 
@@ -543,9 +568,9 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 {
 	fetch_aggs(s);
 	poll_drops(s, true);
-	summary__print_interval(s->store, stdout, env.json, env.utc, now + s->mono_to_real,
+	summary__print_interval(s->store, s->outf, env.json, env.utc, now + s->mono_to_real,
 				now - *last);
-	flush_stdout(s);
+	flush_output(s);
 	*last = now;
 }
 
@@ -596,7 +621,15 @@ static int open_store(struct session *s, int argc, char **argv)
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
 		return 1;
 	}
-	out_sink__init(&s->out, stdout, env.json, &(struct wm_fmt_opts){ .utc = env.utc }, &sink);
+	ret = output__new(&(struct wm_output_opts){ .sz = sizeof(struct wm_output_opts),
+						    .fd = STDOUT_FILENO },
+			  &s->output);
+	if (ret) {
+		elog("cannot start the output writer (%s)", strerror(-ret));
+		return 1;
+	}
+	s->outf = output__file(s->output);
+	out_sink__init(&s->out, s->outf, env.json, &(struct wm_fmt_opts){ .utc = env.utc }, &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
@@ -613,8 +646,6 @@ static int open_store(struct session *s, int argc, char **argv)
 /* What the user sees before the first call. */
 static void session__start(struct session *s)
 {
-	/* Whole chunks to the file, flushed after every batch: live, but not a write per line. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (s->metrics) {
 		metrics__update(s->metrics, s->store, 0, 0);
 		elog("serving metrics at http://%s/metrics%s", metrics__addr(s->metrics),
@@ -632,27 +663,42 @@ static void session__start(struct session *s)
 		     "come %s",
 		     env.interval ? "every --interval and at the end" : "at the end");
 	else if (!env.json)
-		printf("%-15s %s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
-	flush_stdout(s);
+		fprintf(s->outf, "%-15s %s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
+	flush_output(s);
 	s->last_interval = now_ns(CLOCK_MONOTONIC);
+}
+
+/* The first SIGINT or SIGTERM: the session ends, and a second one ends us at once. */
+static void on_signal(struct session *s)
+{
+	if (!s->t_signal)
+		s->t_signal = now_ns(CLOCK_MONOTONIC);
+	/* Unblocked, the next one takes its default action; fd links detach themselves. */
+	sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
+}
+
+/* A signal waiting on the signalfd, taken without blocking; true if there was one. */
+static bool poll_signal(struct session *s, int timeout_ms)
+{
+	struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
+	struct signalfd_siginfo si;
+
+	if (poll(&p, 1, timeout_ms) <= 0 || read(s->sigfd, &si, sizeof(si)) < 0)
+		return false;
+	on_signal(s);
+	return true;
 }
 
 /* What woke the loop: true when the session ends (the target exited, or a signal came). */
 static bool on_events(struct session *s, const struct epoll_event *evs, int n)
 {
-	struct signalfd_siginfo si;
 	bool stop = false;
 
 	for (int i = 0; i < n; i++) {
-		if (evs[i].data.u32 == 1) {
+		if (evs[i].data.u32 == 1)
 			stop = true;
-		} else if (evs[i].data.u32 == 2) {
-			if (read(s->sigfd, &si, sizeof(si)) < 0)
-				continue;
-			/* A second Ctrl-C now ends us at once; fd links detach themselves. */
-			sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
+		else if (evs[i].data.u32 == 2 && poll_signal(s, 0))
 			stop = true;
-		}
 	}
 	if (s->pidfd < 0 && kill(env.pid, 0) && errno == ESRCH)
 		stop = true;
@@ -694,13 +740,24 @@ static int epoll_open(const struct session *s)
 	return ep;
 }
 
+/*
+ * While the output's reader is behind, the ring is left alone: it would
+ * stay readable and wake the loop at once, over and over.
+ */
+static void pause_ring(const struct session *s, int ep, bool pause)
+{
+	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.u32 = 0 };
+
+	epoll_ctl(ep, EPOLL_CTL_MOD, ring_buffer__epoll_fd(s->rb), &ev);
+}
+
 static int run_loop(struct session *s)
 {
 	__u64 deadline = env.duration > 0 ? s->t_start + (__u64)(env.duration * 1e9) : 0;
 	__u64 last_stats = s->t_start, last_metrics = 0, now;
 	int ep, n, ret = 0, timeout = POLL_MS;
 	struct epoll_event evs[4];
-	bool stop;
+	bool stop, more, full, paused = false;
 
 	ep = epoll_open(s);
 	if (ep < 0)
@@ -712,11 +769,18 @@ static int run_loop(struct session *s)
 			break;
 		}
 		stop = on_events(s, evs, n);
-		timeout = drain(s) ? 0 : POLL_MS;
-		flush_stdout(s);
+		more = !output__full(s->output) && drain(s);
+		flush_output(s);
+		full = output__full(s->output);
+		if (full != paused)
+			pause_ring(s, ep, full);
+		paused = full;
+		s->out_behind |= full;
+		timeout = more && !full ? 0 : POLL_MS;
 		now = now_ns(CLOCK_MONOTONIC);
 		on_tick(s, now, &last_stats, &last_metrics);
-		if ((deadline && now >= deadline) || s->stdout_err)
+		/* A failed write ends the session: the rest could not be written either. */
+		if ((deadline && now >= deadline) || output__error(s->output))
 			stop = true;
 	} while (!stop);
 	close(ep);
@@ -751,7 +815,23 @@ static int finish_db(struct session *s)
 	return ret || msg ? -EIO : 0;
 }
 
-static void print_summary(struct session *s)
+static void write_summary(struct session *s, FILE *f, bool json)
+{
+	__u64 elapsed = now_ns(CLOCK_MONOTONIC) - s->t_start;
+
+	if (!json)
+		fputc('\n', f);
+	summary__print(s->store, f, json, elapsed);
+	if (!json && env.hist)
+		summary__print_hist(s->store, f);
+	fflush(f);
+}
+
+/*
+ * After the calls when they were all written (to_output); else on stderr,
+ * where the text summary of --json goes anyway.
+ */
+static void print_summary(struct session *s, bool to_output)
 {
 	__u64 made, freed;
 
@@ -763,16 +843,35 @@ static void print_summary(struct session *s)
 		     (unsigned long long)made, (unsigned long long)freed,
 		     (unsigned long long)(made - freed));
 	}
-	if (env.json) {
-		summary__print(s->store, stdout, true, now_ns(CLOCK_MONOTONIC) - s->t_start);
-		flush_stdout(s);
+	if (to_output)
+		write_summary(s, s->outf, env.json);
+	if (env.json)
 		summary__print(s->store, stderr, false, now_ns(CLOCK_MONOTONIC) - s->t_start);
-	} else {
-		putchar('\n');
-		summary__print(s->store, stdout, false, now_ns(CLOCK_MONOTONIC) - s->t_start);
-		if (env.hist)
-			summary__print_hist(s->store, stdout);
-		flush_stdout(s);
+	else if (!to_output)
+		write_summary(s, stderr, false);
+}
+
+/*
+ * Wait for the output's reader: for room, or (all) for everything to be
+ * written. A reader that does not read keeps us at most OUTPUT_GRACE_NS
+ * past the first signal: then what it did not take is given up. False
+ * when the output failed or was given up.
+ */
+static bool wait_output(struct session *s, bool all)
+{
+	flush_output(s);
+	for (;;) {
+		if (output__error(s->output) || output__abandoned(s->output))
+			return false;
+		if (all ? output__idle(s->output) : !output__full(s->output))
+			return true;
+		if (s->t_signal && now_ns(CLOCK_MONOTONIC) >= s->t_signal + OUTPUT_GRACE_NS) {
+			output__abandon(s->output);
+			return false;
+		}
+		if (all)
+			output__wait(s->output, POLL_MS);
+		poll_signal(s, all ? 0 : POLL_MS);
 	}
 }
 
@@ -794,19 +893,47 @@ static void note_target_exit(struct session *s)
 	s->target_killed = true;
 }
 
+/* One line when output was lost: a failed write, or a reader given up on. 1 then, else 0. */
+static int report_output(struct session *s)
+{
+	struct wm_output_stats st;
+	int err = output__error(s->output);
+	unsigned long long n;
+
+	output__stats(s->output, &st);
+	n = st.lost_lines;
+	/* Its reader left, as `| head` does: what it did not want is not an error. */
+	if (err == EPIPE)
+		return 0;
+	if (err)
+		elog("writing %s: %s (%llu line%s of output lost)", output_name(), strerror(err), n,
+		     n == 1 ? "" : "s");
+	else if (output__abandoned(s->output))
+		elog("%s was not read for %.1f s after the signal: %llu line%s of output lost",
+		     output_name(), OUTPUT_GRACE_NS / 1e9, n, n == 1 ? "" : "s");
+	return err || output__abandoned(s->output);
+}
+
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */
 static int session__finish(struct session *s)
 {
-	/* However the loop ended, Ctrl-C from now on ends us at once. */
-	sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
+	bool ok;
+	int ret;
+
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
-	 * target still flooding after Ctrl-C must not keep us here.
+	 * target still flooding after Ctrl-C must not keep us here. A reader
+	 * behind is waited for, or given up after a signal; given up, the
+	 * calls are still counted.
 	 */
-	for (int i = 0; i < 64 && drain(s); i++)
-		;
-	flush_stdout(s);
-	note_target_exit(s);
+	for (int i = 0; i < 64; i++) {
+		if (output__full(s->output)) {
+			s->out_behind = true;
+			wait_output(s, false);
+		}
+		if (!drain(s))
+			break;
+	}
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
 		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
@@ -814,8 +941,20 @@ static int session__finish(struct session *s)
 	poll_drops(s, true);
 	/* The final figures stay served while the summary is written. */
 	metrics__update(s->metrics, s->store, s->records, s->bad_records);
-	print_summary(s);
-	return s->db && finish_db(s) ? 1 : 0;
+	ok = wait_output(s, true);
+	/* After the last calls are written, before the summary. */
+	note_target_exit(s);
+	print_summary(s, ok);
+	/* The summary itself not written: the text one is still wanted somewhere. */
+	if (ok && !wait_output(s, true) && !env.json)
+		write_summary(s, stderr, false);
+	ret = report_output(s);
+	/* However the session ended, Ctrl-C from now on ends us at once. */
+	poll_signal(s, 0);
+	sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
+	if (s->db && finish_db(s))
+		ret = 1;
+	return ret;
 }
 
 static void session__free(struct session *s)
@@ -832,6 +971,8 @@ static void session__free(struct session *s)
 	resolver__free(s->res);
 	free(s->seen);
 	out_sink__free(&s->out);
+	/* After the store: its sink writes to the stream. */
+	output__free(s->output);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sigfd >= 0)

@@ -12,8 +12,8 @@ sys.dont_write_bytecode = True
 
 from harness import main  # noqa: E402
 
-AREAS = ["basics", "probe", "lifecycle", "safety", "summary", "types", "filters", "symbols",
-         "metrics", "cli", "store"]
+AREAS = ["basics", "probe", "lifecycle", "safety", "output", "summary", "types", "filters",
+         "symbols", "metrics", "cli", "store"]
 
 if __name__ == "__main__":
     sys.exit(main(AREAS))
