@@ -22,6 +22,7 @@
 
 #include "plan/capture.h"
 #include "plan/expr.h"
+#include "util/escape.h"
 #include "util/lex.h"
 
 _Static_assert(sizeof(struct wm_expr_op) == 24, "wm_expr_op is shared with BPF");
@@ -65,19 +66,10 @@ struct parser {
 	struct wm_expr *out;
 };
 
-/*
- * Text of a token for messages, cut so the message stays one line. Strings
- * may hold anything: keep the message printable too.
- */
+/* Text of a token for messages: escaped by the lexer, so any string literal reads safely. */
 static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
 {
-	const char *text = lex__text(&p->lex, i, buf, size);
-
-	for (int k = 0; text == buf && buf[k]; k++) {
-		if (!isprint((unsigned char)buf[k]))
-			buf[k] = '?';
-	}
-	return text;
+	return lex__text(&p->lex, i, buf, size);
 }
 
 /*
@@ -169,6 +161,7 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 	static const char simple[] = "n\nt\tr\ra\ab\bf\fv\v\\\\''\"\"??**";
 	const char *s = p->lex.text;
 	int start = *i, c = (unsigned char)s[*i + 1], v, k;
+	char what[16];
 
 	for (k = 0; simple[k]; k += 2) {
 		if (c == simple[k]) {
@@ -195,9 +188,9 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 		*byte = v;
 		return 0;
 	}
+	esc__text_cut(what, sizeof(what), s + *i + 1, 1);
 	return lex__fail_off(&p->lex, start,
-			     "unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
-			     isprint(c) ? c : '?');
+			     "unknown escape '\\%s': use \\n, \\t, \\\\, \\\", \\xHH...", what);
 }
 
 static int parser__string(struct parser *p, int ti, struct literal *l)
