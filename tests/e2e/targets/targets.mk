@@ -8,7 +8,7 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_locked $(OUT)/targets/t_fork $(OUT)/targets/t_exec \
 	 $(OUT)/targets/t_crash $(OUT)/targets/t_threads $(OUT)/targets/t_hostile \
 	 $(OUT)/targets/t_cxx \
-	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types
+	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_names
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -46,3 +46,10 @@ CXX ?= g++
 $(OUT)/targets/t_cxx: $(TGT_DIR)/t_cxx.cpp $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
+
+# hook() renamed in the symbol table to hold an OSC 52 clipboard write, as a hostile ELF can.
+$(OUT)/targets/t_names: $(TGT_DIR)/t_names.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) -c $< -o $@.o && \
+		objcopy --redefine-sym "hook=$$(printf 'hook\033]52;c;QUFB\007')" $@.o && \
+		$(CC) -g $(TGT_CFLAGS) $@.o -ldl -o $@ && rm -f $@.o
