@@ -46,6 +46,12 @@ const char *esc__msg(char *dst, size_t size, const char *s);
 #define ESC(s) esc__msg((char[ESC_MSG_MAX]){ 0 }, ESC_MSG_MAX, (s))
 
 /*
+ * The same for a name of at most n bytes (a constant), with room for every
+ * byte escaped: for parsers that recurse, where ESC()'s room would add up.
+ */
+#define ESC_NAME(s, n) esc__msg((char[4 *(n) + 4]){ 0 }, 4 * (n) + 4, (s))
+
+/*
  * JSON string body (no quotes): \" \\ \n \t \r \b \f, \u00XX for other
  * control bytes and DEL, \u00XX / \u20XX for the C1 controls and bidi
  * overrides listed above (valid JSON that decodes to the same text); other
