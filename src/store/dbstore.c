@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "store/callq.h"
 #include "store/dbstore.h"
+#include "util/escape.h"
 #include "util/json.h"
 #include "util/opts.h"
 #include "store/nest.h"
@@ -184,7 +185,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			err__set(err, errsz,
 				 "%s exists (left by a crashed writer?): remove it or "
 				 "choose another --store file",
-				 side);
+				 ESC(side));
 			return -EEXIST;
 		}
 	}
@@ -195,16 +196,16 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			err__set(err, errsz,
 				 "%s already exists: wrapmon never overwrites or adds to a "
 				 "file; choose a new --store file",
-				 s->path);
+				 ESC(s->path));
 		else
-			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(errno));
+			err__set(err, errsz, "cannot create %s: %s", ESC(s->path), strerror(errno));
 		return ret;
 	}
 	ret = sqlite3_open_v2(s->path, &s->db,
 			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 			      NULL);
 	if (ret != SQLITE_OK) {
-		err__set(err, errsz, "cannot open %s: %s", s->path,
+		err__set(err, errsz, "cannot open %s: %s", ESC(s->path),
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(ret));
 		ret = -EIO;
 		goto cleanup;
@@ -213,7 +214,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (exec_sql(s->db, "PRAGMA journal_mode=WAL") || fstat(fd, &fst) || lstat(s->path, &pst) ||
 	    fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
-			 s->path);
+			 ESC(s->path));
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -298,7 +299,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot write to %s: %s", s->path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", ESC(s->path), sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	buf__free(&params);
 	return ret;
@@ -374,7 +375,7 @@ static void writer_fail(struct wm_dbstore *s, const char *what)
 	if (__atomic_load_n(&s->failed, __ATOMIC_RELAXED))
 		return;
 	snprintf(s->errmsg, sizeof(s->errmsg), "store %s: %s (%s): calls from now on are not kept",
-		 s->path, what, sqlite3_errmsg(s->db));
+		 ESC(s->path), what, sqlite3_errmsg(s->db));
 	__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
 }
 
@@ -489,7 +490,7 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		goto cleanup;
 	if (sqlite3_prepare_v3(s->db, insert_call_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
 			       NULL)) {
-		err__set(err, errsz, "cannot write to %s: %s", path, sqlite3_errmsg(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", ESC(path), sqlite3_errmsg(s->db));
 		ret = -EIO;
 		goto cleanup;
 	}
@@ -646,7 +647,7 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot finish %s: %s", db->path, sqlite3_errmsg(db->db));
+		err__set(err, errsz, "cannot finish %s: %s", ESC(db->path), sqlite3_errmsg(db->db));
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -266,6 +266,16 @@ def filter_and_prototype_errors_escape_what_was_typed():
             ("selector", lambda: one_line(
                 p + ["-f", "no_such\nfn\x1b]0;title\x07"],
                 r"^wrapmon-trace: symbol 'no_such\\nfn\\x1b\]0;title\\a' not found ")),
+            # Paths the user gave, in whatever error opening them gets.
+            ("-o", lambda: one_line(
+                p + ["-f", "work", "-o", "/nonexistent/no\x1b[2Jdir\n/x"],
+                r"^wrapmon-trace: .*/nonexistent/no\\x1b\[2Jdir\\n/x")),
+            ("--store", lambda: one_line(
+                p + ["-f", "work", "--store", "/nonexistent/no\x1b[2Jdir\n/x.db"],
+                r"^wrapmon-trace: .*/nonexistent/no\\x1b\[2Jdir\\n/x\.db")),
+            ("--string-size", lambda: one_line(
+                p + ["-f", "work", "--string-size", "9\x1b[2J"],
+                r"^wrapmon-trace: --string-size 9\\x1b\[2J is out of range")),
         ])
     finally:
         t.kill()
