@@ -273,6 +273,9 @@ def filter_and_prototype_errors_escape_what_was_typed():
             ("--store", lambda: one_line(
                 p + ["-f", "work", "--store", "/nonexistent/no\x1b[2Jdir\n/x.db"],
                 r"^wrapmon-trace: .*/nonexistent/no\\x1b\[2Jdir\\n/x\.db")),
+            ("--metrics", lambda: one_line(
+                p + ["-f", "work", "--metrics", "\x1b[2J:99999"],
+                r"^wrapmon-trace: --metrics '\\x1b\[2J:99999': the port must be")),
             ("--string-size", lambda: one_line(
                 p + ["-f", "work", "--string-size", "9\x1b[2J"],
                 r"^wrapmon-trace: --string-size 9\\x1b\[2J is out of range")),
