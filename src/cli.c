@@ -8,6 +8,7 @@
 #include "sinks/metrics.h"
 #include "sinks/outfile.h"
 #include "types/proto.h"
+#include "util/escape.h"
 #include "wrapmon.h"
 
 #define MAX_SPECS 256
@@ -187,17 +188,18 @@ static void parse_number(struct cli_env *env, int key, char *arg)
 	switch (key) {
 	case 'p':
 		if (parse_long(arg, 1, INT_MAX, &v))
-			usage_error("invalid PID '%s': give a process id such as 4242", arg);
+			usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
 		env->pid = v;
 		break;
 	case OPT_STRSZ:
 		if (parse_long(arg, 1, WM_STR_MAX, &env->string_size))
-			usage_error("--string-size %s is out of range: use 1 to %d", arg,
+			usage_error("--string-size %s is out of range: use 1 to %d", ESC(arg),
 				    WM_STR_MAX);
 		break;
 	case OPT_RING:
 		if (parse_size(arg, &v) || v < 4096 || v > (1L << 30))
-			usage_error("--ring-size %s is out of range: use 4K to 1G, e.g. 16M", arg);
+			usage_error("--ring-size %s is out of range: use 4K to 1G, e.g. 16M",
+				    ESC(arg));
 		/* The kernel wants a power of two. */
 		while (v & (v - 1))
 			v += v & -v;
@@ -206,18 +208,18 @@ static void parse_number(struct cli_env *env, int key, char *arg)
 	case 'd':
 		env->duration = strtod(arg, &end);
 		if (*end || !(env->duration > 0))
-			usage_error("invalid duration '%s': give seconds, e.g. -d 5", arg);
+			usage_error("invalid duration '%s': give seconds, e.g. -d 5", ESC(arg));
 		break;
 	case OPT_INTERVAL:
 		env->interval = strtod(arg, &end);
 		if (*end || !(env->interval >= 0.1) || env->interval > 86400)
 			usage_error("invalid --interval '%s': give seconds from 0.1 to 86400, e.g. "
 				    "--interval 5",
-				    arg);
+				    ESC(arg));
 		break;
 	case OPT_STORE_QUEUE:
 		if (parse_long(arg, 1, LONG_MAX, &env->store_queue))
-			usage_error("--store-queue %s: give a number of calls", arg);
+			usage_error("--store-queue %s: give a number of calls", ESC(arg));
 		break;
 	}
 }
@@ -238,7 +240,7 @@ static void parse_word(struct cli_env *env, int key, char *arg)
 		if (outfile__parse_mode(arg, &env->file_mode) || !(env->file_mode & 0200))
 			usage_error("invalid --file-mode '%s': give an octal mode the owner can "
 				    "write, e.g. 0640",
-				    arg);
+				    ESC(arg));
 		break;
 	case OPT_METRICS:
 		if (metrics__parse_addr(arg, &env->metrics_addr, &env->metrics_addr_len, msg,
@@ -303,7 +305,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		parse_word(a->env, key, arg);
 		break;
 	case ARGP_KEY_ARG:
-		usage_error("unexpected argument '%s': functions go after -f", arg);
+		usage_error("unexpected argument '%s': functions go after -f", ESC(arg));
 		break;
 	case ARGP_KEY_END:
 		if (!a->env->pid)
@@ -350,7 +352,8 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	/* C++ names ("ns::Widget::draw(int)") are selectors, not C prototypes. */
 	if (!proto__is_prototype(body) || strstr(body, "::")) {
 		if (!*body) {
-			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen", text);
+			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen",
+			     ESC(text));
 			return -EINVAL;
 		}
 		snprintf(sp->selector, sizeof(sp->selector), "%s", text);
@@ -358,7 +361,7 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	}
 	if (proto__parse(body, &sp->sig, &col, msg, sizeof(msg))) {
 		elog("malformed prototype at column %d of -f '%s': %s", (int)(col + (body - text)),
-		     text, msg);
+		     ESC(text), msg);
 		return -EINVAL;
 	}
 	sp->has_proto = true;

@@ -312,7 +312,7 @@ static int open_output(void)
 	}
 	fflush(stdout);
 	if (dup2(fd, STDOUT_FILENO) < 0) {
-		elog("cannot write %s: %s", env.output, strerror(errno));
+		elog("cannot write %s: %s", ESC(env.output), strerror(errno));
 		close(fd);
 		return 1;
 	}
@@ -512,7 +512,7 @@ static void poll_db(struct session *s, bool warn)
 	if (st.not_kept > s->db_not_kept && !msg)
 		elog("warning: %llu calls not kept in %s: the store cannot keep up (the summary "
 		     "still counts them)",
-		     (unsigned long long)(st.not_kept - s->db_not_kept), env.store);
+		     (unsigned long long)(st.not_kept - s->db_not_kept), ESC(env.store));
 	s->db_not_kept = st.not_kept;
 }
 
@@ -535,11 +535,11 @@ static void poll_drops(struct session *s, bool warn)
 			elog("warning: %llu calls of %s dropped (ring buffer full): raise "
 			     "--ring-size "
 			     "or lower --string-size",
-			     (unsigned long long)full, s->funcs[i].name);
+			     (unsigned long long)full, ESC(s->funcs[i].name));
 		if (warn && deep)
 			elog("warning: %llu calls of %s not recorded: nested deeper than %d traced "
 			     "calls in one thread; trace fewer of the recursive functions",
-			     (unsigned long long)deep, s->funcs[i].name, WM_MAX_DEPTH);
+			     (unsigned long long)deep, ESC(s->funcs[i].name), WM_MAX_DEPTH);
 		s->seen[i] = st;
 		store__set_dropped(s->store, i, st.dropped);
 		store__set_filtered(s->store, i, st.filtered);
@@ -656,8 +656,8 @@ static void session__start(struct session *s)
 	fprintf(stderr,
 		"wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
 		"Ctrl-C to end\n",
-		s->nr_funcs, s->nr_funcs == 1 ? "" : "s", env.pid, resolver__obj_path(s->res, 0),
-		(s->t_attached - s->t_start) / 1e6);
+		s->nr_funcs, s->nr_funcs == 1 ? "" : "s", env.pid,
+		ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6);
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
@@ -805,13 +805,13 @@ static int finish_db(struct session *s)
 	if (st.not_kept && msg)
 		elog("warning: %llu of %llu calls not kept in %s: the store stopped at a write "
 		     "error (%s)",
-		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, env.store,
-		     dbstore__cause(s->db));
+		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, ESC(env.store),
+		     ESC(dbstore__cause(s->db)));
 	else if (st.not_kept)
 		elog("warning: %llu of %llu calls not kept in %s: the store could not keep up",
-		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, env.store);
+		     (unsigned long long)st.not_kept, (unsigned long long)st.seen, ESC(env.store));
 	else if (!ret)
-		elog("stored %llu calls in %s", (unsigned long long)st.seen, env.store);
+		elog("stored %llu calls in %s", (unsigned long long)st.seen, ESC(env.store));
 	return ret || msg ? -EIO : 0;
 }
 
@@ -906,11 +906,11 @@ static int report_output(struct session *s)
 	if (err == EPIPE)
 		return 0;
 	if (err)
-		elog("writing %s: %s (%llu line%s of output lost)", output_name(), strerror(err), n,
-		     n == 1 ? "" : "s");
+		elog("writing %s: %s (%llu line%s of output lost)", ESC(output_name()),
+		     strerror(err), n, n == 1 ? "" : "s");
 	else if (output__abandoned(s->output))
 		elog("%s was not read for %.1f s after the signal: %llu line%s of output lost",
-		     output_name(), OUTPUT_GRACE_NS / 1e9, n, n == 1 ? "" : "s");
+		     ESC(output_name()), OUTPUT_GRACE_NS / 1e9, n, n == 1 ? "" : "s");
 	return err || output__abandoned(s->output);
 }
 

@@ -22,6 +22,7 @@
 
 #include "plan/capture.h"
 #include "plan/expr.h"
+#include "util/escape.h"
 #include "util/lex.h"
 
 _Static_assert(sizeof(struct wm_expr_op) == 24, "wm_expr_op is shared with BPF");
@@ -65,19 +66,10 @@ struct parser {
 	struct wm_expr *out;
 };
 
-/*
- * Text of a token for messages, cut so the message stays one line. Strings
- * may hold anything: keep the message printable too.
- */
+/* Text of a token for messages: escaped by the lexer, so any string literal reads safely. */
 static const char *tok__text(const struct parser *p, int i, char *buf, size_t size)
 {
-	const char *text = lex__text(&p->lex, i, buf, size);
-
-	for (int k = 0; text == buf && buf[k]; k++) {
-		if (!isprint((unsigned char)buf[k]))
-			buf[k] = '?';
-	}
-	return text;
+	return lex__text(&p->lex, i, buf, size);
 }
 
 /*
@@ -169,6 +161,7 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 	static const char simple[] = "n\nt\tr\ra\ab\bf\fv\v\\\\''\"\"??**";
 	const char *s = p->lex.text;
 	int start = *i, c = (unsigned char)s[*i + 1], v, k;
+	char what[16];
 
 	for (k = 0; simple[k]; k += 2) {
 		if (c == simple[k]) {
@@ -195,9 +188,9 @@ static int parser__escape(struct parser *p, int *i, int *byte)
 		*byte = v;
 		return 0;
 	}
+	esc__text_cut(what, sizeof(what), s + *i + 1, 1);
 	return lex__fail_off(&p->lex, start,
-			     "unknown escape '\\%c': use \\n, \\t, \\\\, \\\", \\xHH...",
-			     isprint(c) ? c : '?');
+			     "unknown escape '\\%s': use \\n, \\t, \\\\, \\\", \\xHH...", what);
 }
 
 static int parser__string(struct parser *p, int ti, struct literal *l)
@@ -450,13 +443,17 @@ static void list_params(const struct wm_sig *sig, char *buf, size_t size)
 			continue;
 		if (buf[0])
 			sig__append(buf, size, ", ");
-		sig__append(buf, size, pa->name);
+		sig__append(buf, size, ESC_NAME(pa->name, sizeof(pa->name)));
 	}
 }
 
 static int operand__from_type(struct parser *p, struct operand *o, const struct wm_type *t,
 			      const char *what)
 {
+	/* The type's name comes from the target's debug info. */
+	char tname[4 * WM_TYPE_NAME_MAX + 4];
+
+	esc__msg(tname, sizeof(tname), t->name);
 	o->kind = t->kind;
 	o->type_name = t->name;
 	o->type = t;
@@ -469,7 +466,7 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 	case WM_T_CHAR:
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
 			return lex__fail(&p->lex, o->tok,
-					 "'%s' is '%s' of %d bytes: not comparable", what, t->name,
+					 "'%s' is '%s' of %d bytes: not comparable", what, tname,
 					 t->size);
 		o->size = t->size;
 		o->is_signed = t->is_signed;
@@ -494,7 +491,7 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 				&p->lex, o->tok,
 				"'%s' is '%s' (%d bytes): only integers, characters, bool, "
 				"pointers and strings compare",
-				what, t->name, t->size);
+				what, tname, t->size);
 		/* A raw register: compared as a long, so 'ret < 0' and 'arg1 == -1' work. */
 		o->size = 8;
 		o->is_signed = true;
@@ -503,12 +500,12 @@ static int operand__from_type(struct parser *p, struct operand *o, const struct 
 		return lex__fail(&p->lex, o->tok,
 				 "'%s' is '%s': floating-point values travel in SSE registers, "
 				 "which a uprobe cannot read",
-				 what, t->name);
+				 what, tname);
 	case WM_T_STRUCT:
 		return lex__fail(&p->lex, o->tok,
 				 "'%s' is '%s', a struct passed by value: only integers, "
 				 "characters, bool, pointers and strings compare",
-				 what, t->name);
+				 what, tname);
 	default:
 		return lex__fail(&p->lex, o->tok, "'%s' has no value", what);
 	}
@@ -542,7 +539,8 @@ static int parser__operand(struct parser *p, struct operand *o)
 			return lex__fail(&p->lex, ti,
 					 "'ret' of a void function: %s returns nothing; compare "
 					 "its arguments or latency",
-					 sig->name[0] ? sig->name : "it");
+					 sig->name[0] ? ESC_NAME(sig->name, sizeof(sig->name)) :
+							"it");
 		return operand__from_type(p, o, sig ? &sig->ret : &raw_type, "ret");
 	}
 	reg = arg_number(p, ti);
@@ -671,15 +669,16 @@ static int parser__compile(struct parser *p, const struct operand *o, int cmp,
 			   const struct literal *l, int first_tok, int op_tok)
 {
 	const int bits = o->size * 8;
-	const char *tn = o->type_name;
 	struct wm_expr_op op = { 0 };
 	char name[WM_NAME_MAX], lo[48], hi[48];
 	int last_tok = o->tok > l->last ? o->tok : l->last;
-	char written[160], lit[80];
+	char written[160], lit[80], tn[4 * WM_TYPE_NAME_MAX + 4];
 	i128 min, max, v = l->val;
 	bool is_eq = cmp == WM_CMP_EQ || cmp == WM_CMP_NE;
 
 	tok__text(p, o->tok, name, sizeof(name));
+	/* The type's name comes from the target's debug info. */
+	esc__msg(tn, sizeof(tn), o->type_name);
 
 	if (l->kind == L_DUR && !o->is_latency)
 		return lex__fail(&p->lex, l->first, "a duration compares only with latency");
@@ -844,14 +843,15 @@ static int parser__enumerator(struct parser *p, const struct operand *o, struct 
 		if (i < 8) {
 			if (list[0])
 				sig__append(list, sizeof(list), ", ");
-			sig__append(list, sizeof(list), e->name);
+			sig__append(list, sizeof(list), ESC_NAME(e->name, sizeof(e->name)));
 		} else if (i == 8) {
 			sig__append(list, sizeof(list), ", ...");
 		}
 	}
 	return lex__fail(&p->lex, ti,
 			 "'%s' is not an enumerator of '%s': use one of %s, or a number",
-			 tok__text(p, ti, name, sizeof(name)), t->name, list[0] ? list : "none");
+			 tok__text(p, ti, name, sizeof(name)), ESC_NAME(t->name, sizeof(t->name)),
+			 list[0] ? list : "none");
 }
 
 static int parser__comparison(struct parser *p)

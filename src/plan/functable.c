@@ -12,6 +12,7 @@
 #include "target/insn.h"
 #include "types/dwarf.h"
 #include "util/buf.h"
+#include "util/escape.h"
 #include "util/grow.h"
 #include "util/opts.h"
 
@@ -70,12 +71,13 @@ __attribute__((format(printf, 3, 4))) static void note(const struct wm_functable
 	free(line);
 }
 
-/* "a, b, c, ..." of the first five names, for one-line notes. */
+/* "a, b, c, ..." of the first five names, for one-line notes; the target's names escaped. */
 static void name_list_add(struct wm_buf *b, int *count, const char *name)
 {
-	if (*count < 5)
-		buf__printf(b, "%s%s", *count ? ", " : "", name);
-	else if (*count == 5)
+	if (*count < 5) {
+		buf__puts(b, *count ? ", " : "");
+		esc__text(b, name, strlen(name));
+	} else if (*count == 5)
 		buf__puts(b, ", ...");
 	(*count)++;
 }
@@ -159,13 +161,13 @@ static int resolve_ifunc(struct wm_functable *t, struct wm_match *m, bool from_p
 		if (t->o.verbose)
 			note(t, WM_NOTE,
 			     "note: skipping %s in %s: an IFUNC whose implementation is unknown",
-			     m->sym, base);
+			     ESC(m->sym), ESC(base));
 		return -ENOENT;
 	}
 	snprintf(err, errsz,
 		 "%s in %s is an IFUNC chosen at run time, and wrapmon cannot tell which "
 		 "implementation: trace the implementations by name, e.g. -f '%s:*%s*'",
-		 m->sym, base, base, m->sym);
+		 ESC(m->sym), ESC(base), ESC(base), ESC(m->sym));
 	return -EINVAL;
 }
 
@@ -200,8 +202,8 @@ static int compile_expr(const struct wm_functable *t, const char *what, const ch
 	if (!*out)
 		return -ENOMEM;
 	if (expr__parse(text, &f->sig, t->o.plan.str_cap, *out, &col, msg, sizeof(msg))) {
-		snprintf(err, errsz, "--%s '%s' for %s: %s (column %d)", what, text, f->name, msg,
-			 col);
+		snprintf(err, errsz, "--%s '%s' for %s: %s (column %d)", what, ESC(text),
+			 ESC(f->name), msg, col);
 		return -EINVAL;
 	}
 	/* An expression with nothing to test is no expression. */
@@ -315,7 +317,7 @@ static int check_match(struct wm_functable *t, const struct wm_spec *sp, struct 
 			err, errsz,
 			"the kernel cannot put a uprobe on %s (its first instruction has a lock or "
 			"segment prefix): trace its callers or callees instead",
-			m->sym);
+			ESC(m->sym));
 		return -ENOTSUP;
 	}
 	name_list_add(&lo->refused, &lo->nr_refused, m->sym);
@@ -329,18 +331,18 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		note(t, WM_NOTE,
 		     "note: %d function%s of '%s' left out: the kernel cannot probe their first "
 		     "instruction (%s)",
-		     lo->nr_refused, lo->nr_refused == 1 ? "" : "s", sp->selector,
+		     lo->nr_refused, lo->nr_refused == 1 ? "" : "s", ESC(sp->selector),
 		     lo->refused.len ? lo->refused.p : "");
 	if (lo->nr_raw == 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
 		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
-		     lo->raw_name, lo->raw_obj, lo->raw_name);
+		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(lo->raw_name));
 	else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
 		     "registers; a C prototype in -f gives typed output",
-		     lo->nr_raw, sp->selector, lo->raw_name, lo->raw_obj);
+		     lo->nr_raw, ESC(sp->selector), ESC(lo->raw_name), ESC(lo->raw_obj));
 }
 
 int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m, int n,
@@ -416,7 +418,7 @@ int functable__left_out(struct wm_functable *t, const __u32 *ids, int n, char *e
 				err, errsz,
 				"the kernel cannot put a uprobe on %s in %s (its first instruction "
 				"is not supported): trace its callers or callees instead",
-				f->name, f->object->path);
+				ESC(f->name), ESC(f->object->path));
 			ret = -ENOTSUP;
 			goto cleanup;
 		}

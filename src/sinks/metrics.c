@@ -370,11 +370,12 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 			return addr_error(err, errsz,
 					  "--metrics '%s': write an IPv6 address as [ADDR]:PORT, "
 					  "e.g. [::1]:9464",
-					  text);
+					  ESC(text));
 		v6 = true;
 		hlen = close - text - 1;
 		if (hlen >= sizeof(host))
-			return addr_error(err, errsz, "--metrics '%s': not an IPv6 address", text);
+			return addr_error(err, errsz, "--metrics '%s': not an IPv6 address",
+					  ESC(text));
 		memcpy(host, text + 1, hlen);
 		port = close + 2;
 	} else {
@@ -383,18 +384,18 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 			return addr_error(err, errsz,
 					  "--metrics '%s' has no port: give ADDR:PORT, e.g. "
 					  "127.0.0.1:9464 or :9464 (loopback)",
-					  text);
+					  ESC(text));
 		if (memchr(text, ':', colon - text))
 			return addr_error(err, errsz,
 					  "--metrics '%s': write an IPv6 address in brackets, e.g. "
 					  "[::1]:9464",
-					  text);
+					  ESC(text));
 		hlen = colon - text;
 		if (hlen >= sizeof(host))
 			return addr_error(err, errsz,
 					  "--metrics '%s': give a numeric address, e.g. "
 					  "127.0.0.1:9464",
-					  text);
+					  ESC(text));
 		memcpy(host, text, hlen);
 		port = colon + 1;
 	}
@@ -407,7 +408,7 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 		return addr_error(err, errsz,
 				  "--metrics '%s': the port must be a number from 0 to 65535 "
 				  "(0: any free port)",
-				  text);
+				  ESC(text));
 
 	if (v6) {
 		sin6->sin6_family = AF_INET6;
@@ -417,7 +418,7 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 				err, errsz,
 				"--metrics '%s': '%s' is not a numeric IPv6 address, e.g. "
 				"[::1]:9464",
-				text, host);
+				ESC(text), ESC(host));
 		*len = sizeof(*sin6);
 		return 0;
 	}
@@ -430,7 +431,7 @@ int metrics__parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t
 		return addr_error(err, errsz,
 				  "--metrics '%s': '%s' is not a numeric IPv4 address (host names "
 				  "are not looked up), e.g. 127.0.0.1:9464",
-				  text, host);
+				  ESC(text), ESC(host));
 	}
 	*len = sizeof(*sin);
 	return 0;
@@ -531,11 +532,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct wm_metrics *m = cls;
+	struct wm_buf b = {};
+	char *line;
+	int n;
 
 	if (!m->verbose)
 		return;
-	fputs("wrapmon-trace: metrics: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&line, fmt, ap);
+	if (n < 0)
+		return;
+	/* It may quote what a client sent: escaped, and one line like every other message. */
+	while (n && line[n - 1] == '\n')
+		n--;
+	esc__text(&b, line, n);
+	if (!b.err)
+		fprintf(stderr, "wrapmon-trace: metrics: %s\n", b.p ? b.p : "");
+	buf__free(&b);
+	free(line);
 }
 
 /* ----------------------------------------------------------- connections */

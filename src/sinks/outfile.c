@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "sinks/outfile.h"
+#include "util/escape.h"
 #include "util/opts.h"
 #include "util/safepath.h"
 
@@ -43,24 +44,24 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 			snprintf(err, errsz,
 				 "%s is a symbolic link: wrapmon does not write through links; "
 				 "give the real path",
-				 path);
+				 ESC(path));
 		else if (ret == -EEXIST)
-			snprintf(err, errsz, "%s already exists: give a new file name", path);
+			snprintf(err, errsz, "%s already exists: give a new file name", ESC(path));
 		else if (ret == -ENXIO)
 			snprintf(err, errsz, "%s is a FIFO nobody reads: start its reader first",
-				 path);
+				 ESC(path));
 		else
-			snprintf(err, errsz, "cannot write %s: %s", path, strerror(-ret));
+			snprintf(err, errsz, "cannot write %s: %s", ESC(path), strerror(-ret));
 		goto cleanup;
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
-		snprintf(err, errsz, "cannot write %s: %s", path, strerror(-ret));
+		snprintf(err, errsz, "cannot write %s: %s", ESC(path), strerror(-ret));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
 		ret = -EINVAL;
-		snprintf(err, errsz, "%s is not a regular file: give a file name", path);
+		snprintf(err, errsz, "%s is not a regular file: give a file name", ESC(path));
 		goto fail;
 	}
 	ret = safepath__check_file(&sp, path, &st, err, errsz);
@@ -68,13 +69,13 @@ int outfile__open(const char *path, const struct outfile_opts *opts, char *err, 
 		goto fail;
 	if (S_ISREG(st.st_mode) && !(flags & (O_APPEND | O_EXCL)) && ftruncate(fd, 0)) {
 		ret = -errno;
-		snprintf(err, errsz, "cannot truncate %s: %s", path, strerror(-ret));
+		snprintf(err, errsz, "cannot truncate %s: %s", ESC(path), strerror(-ret));
 		goto fail;
 	}
 	/* Blocking writes from now on: output must not be lost to EAGAIN. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
 		ret = -errno;
-		snprintf(err, errsz, "cannot write %s: %s", path, strerror(-ret));
+		snprintf(err, errsz, "cannot write %s: %s", ESC(path), strerror(-ret));
 		goto fail;
 	}
 	ret = fd;

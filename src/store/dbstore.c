@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "store/callq.h"
 #include "store/dbstore.h"
+#include "util/escape.h"
 #include "util/json.h"
 #include "util/opts.h"
 #include "util/safepath.h"
@@ -236,7 +237,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	struct stat fst, pst;
 	int fd, side, ret;
 
-	ret = safepath__open_dir(s->path, &po, &s->sp, err, errsz);
+	ret = safepath__open_dir(ESC(s->path), &po, &s->sp, err, errsz);
 	if (ret)
 		return ret;
 	fd = make_side(s, SIDE_DB);
@@ -245,9 +246,9 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			err__set(err, errsz,
 				 "%s already exists: wrapmon never overwrites or adds to a "
 				 "file; choose a new --store file",
-				 s->path);
+				 ESC(s->path));
 		else
-			err__set(err, errsz, "cannot create %s: %s", s->path, strerror(-fd));
+			err__set(err, errsz, "cannot create %s: %s", ESC(s->path), strerror(-fd));
 		return fd;
 	}
 	for (side = SIDE_WAL; side < NR_SIDES; side++) {
@@ -256,12 +257,12 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			err__set(err, errsz,
 				 "%s%s exists (left by a crashed writer?): remove it or "
 				 "choose another --store file",
-				 s->path, side_suffix[side]);
+				 ESC(s->path), side_suffix[side]);
 			goto cleanup;
 		}
 		if (ret < 0) {
-			err__set(err, errsz, "cannot create %s%s: %s", s->path, side_suffix[side],
-				 strerror(-ret));
+			err__set(err, errsz, "cannot create %s%s: %s", ESC(s->path),
+				 side_suffix[side], strerror(-ret));
 			goto cleanup;
 		}
 		close(ret);
@@ -269,7 +270,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (stat_side(s, SIDE_JOURNAL, &s->journal) ||
 	    safepath__real_path(&s->sp, real, sizeof(real))) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
-			 s->path);
+			 ESC(s->path));
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -278,20 +279,20 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 			      NULL);
 	if (ret != SQLITE_OK) {
-		err__set(err, errsz, "cannot open %s: %s", s->path, db_cause(s->db));
+		err__set(err, errsz, "cannot open %s: %s", ESC(s->path), ESC(db_cause(s->db)));
 		ret = -EIO;
 		goto cleanup;
 	}
 	/* Make SQLite open the file now, then check it is the one we made. */
 	if (exec_sql(s->db, "PRAGMA journal_mode=WAL")) {
-		err__set(err, errsz, "cannot write to %s: %s", s->path, db_cause(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", ESC(s->path), ESC(db_cause(s->db)));
 		ret = -EIO;
 		goto cleanup;
 	}
 	if (fstat(fd, &fst) || lstat(real, &pst) || fst.st_dev != pst.st_dev ||
 	    fst.st_ino != pst.st_ino || !S_ISREG(pst.st_mode)) {
 		err__set(err, errsz, "%s changed while it was being created: not writing to it",
-			 s->path);
+			 ESC(s->path));
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -394,7 +395,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot write to %s: %s", s->path, db_cause(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", ESC(s->path), ESC(db_cause(s->db)));
 	sqlite3_finalize(st);
 	buf__free(&params);
 	return ret;
@@ -471,7 +472,7 @@ static void writer_fail(struct wm_dbstore *s, const char *what)
 		return;
 	snprintf(s->cause, sizeof(s->cause), "%s", db_cause(s->db));
 	snprintf(s->errmsg, sizeof(s->errmsg), "store %s: %s (%s): calls from now on are not kept",
-		 s->path, what, s->cause);
+		 ESC(s->path), what, s->cause);
 	__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
 }
 
@@ -587,7 +588,7 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 		goto cleanup;
 	if (sqlite3_prepare_v3(s->db, insert_call_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
 			       NULL)) {
-		err__set(err, errsz, "cannot write to %s: %s", path, db_cause(s->db));
+		err__set(err, errsz, "cannot write to %s: %s", ESC(path), ESC(db_cause(s->db)));
 		ret = -EIO;
 		goto cleanup;
 	}
@@ -751,7 +752,7 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 	ret = 0;
 cleanup:
 	if (ret)
-		err__set(err, errsz, "cannot finish %s: %s", db->path, db_cause(db->db));
+		err__set(err, errsz, "cannot finish %s: %s", ESC(db->path), ESC(db_cause(db->db)));
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -73,7 +73,8 @@ struct report {
 
 static int db_err(struct report *r)
 {
-	err__set(r->err, r->errsz, "cannot read %s: %s", r->path, sqlite3_errmsg(r->db));
+	/* SQLite's message may quote the file's own schema: anyone could have written it. */
+	err__set(r->err, r->errsz, "cannot read %s: %s", ESC(r->path), ESC(sqlite3_errmsg(r->db)));
 	return -EIO;
 }
 
@@ -82,7 +83,7 @@ static int bad_since(struct report *r)
 	err__set(r->err, r->errsz,
 		 "invalid --since '%s': give a duration before the end (e.g. 10s, 500ms, 5m) or a "
 		 "UTC time (e.g. 2026-11-21T12:00:00)",
-		 r->o->since);
+		 ESC(r->o->since));
 	return -EINVAL;
 }
 
@@ -184,29 +185,29 @@ static int open_db(struct report *r)
 
 	if (stat(r->path, &sb)) {
 		ret = -errno;
-		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(-ret));
+		err__set(r->err, r->errsz, "cannot open %s: %s", ESC(r->path), strerror(-ret));
 		return ret;
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		err__set(r->err, r->errsz, "%s is a directory: give the file --store wrote",
-			 r->path);
+			 ESC(r->path));
 		return -EISDIR;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		err__set(r->err, r->errsz, "%s is not a file", r->path);
+		err__set(r->err, r->errsz, "%s is not a file", ESC(r->path));
 		return -EINVAL;
 	}
 	/* SQLite opens lazily and then only says "unable to open database file": ask first. */
 	fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		err__set(r->err, r->errsz, "cannot open %s: %s", r->path, strerror(-ret));
+		err__set(r->err, r->errsz, "cannot open %s: %s", ESC(r->path), strerror(-ret));
 		return ret;
 	}
 	close(fd);
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		err__set(r->err, r->errsz, "cannot open %s: %s", r->path,
-			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		err__set(r->err, r->errsz, "cannot open %s: %s", ESC(r->path),
+			 r->db ? ESC(sqlite3_errmsg(r->db)) : "out of memory");
 		return -EIO;
 	}
 	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
@@ -221,19 +222,19 @@ static int open_db(struct report *r)
 		goto cleanup;
 	if (ver < WM_DB_SCHEMA_OLDEST || ver > WM_DB_SCHEMA_VERSION) {
 		err__set(r->err, r->errsz,
-			 "%s has schema version %d; this wrapmon reads versions %d to %d", r->path,
-			 ver, WM_DB_SCHEMA_OLDEST, WM_DB_SCHEMA_VERSION);
+			 "%s has schema version %d; this wrapmon reads versions %d to %d",
+			 ESC(r->path), ver, WM_DB_SCHEMA_OLDEST, WM_DB_SCHEMA_VERSION);
 		ret = -EPROTO;
 		goto done;
 	}
 	ret = 0;
 	goto done;
 cleanup:
-	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", r->path,
+	err__set(r->err, r->errsz, "%s is not a wrapmon database (%s)", ESC(r->path),
 		 sqlite3_errcode(r->db) == SQLITE_OK || sqlite3_errcode(r->db) == SQLITE_DONE ||
 				 sqlite3_errcode(r->db) == SQLITE_ROW ?
 			 "no wrapmon marker" :
-			 sqlite3_errmsg(r->db));
+			 ESC(sqlite3_errmsg(r->db)));
 done:
 	sqlite3_finalize(st);
 	return ret;
@@ -247,8 +248,8 @@ static int grow_func_rows(struct report *r, void *arrp, int n, int *cap, size_t 
 {
 	if (n >= MAX_FUNCS) {
 		err__set(r->err, r->errsz,
-			 "%s: more than %d functions in one session: the file is damaged", r->path,
-			 MAX_FUNCS);
+			 "%s: more than %d functions in one session: the file is damaged",
+			 ESC(r->path), MAX_FUNCS);
 		return -EINVAL;
 	}
 	return grow__array_int(arrp, cap, n + 1, size);
@@ -963,7 +964,7 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno || *end || v < 1 || v > INT_MAX) {
-			rlog("invalid --top '%s': give a number of calls, e.g. --top 20", arg);
+			rlog("invalid --top '%s': give a number of calls, e.g. --top 20", ESC(arg));
 			a->failed = true;
 			return EINVAL;
 		}
@@ -985,7 +986,7 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 		return ECANCELED;
 	case ARGP_KEY_ARG:
 		if (a->path) {
-			rlog("unexpected argument '%s': one database at a time", arg);
+			rlog("unexpected argument '%s': one database at a time", ESC(arg));
 			a->failed = true;
 			return EINVAL;
 		}

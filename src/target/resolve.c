@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/escape.h"
 #include "util/grow.h"
 #include "util/opts.h"
 #include "target/demangle.h"
@@ -438,7 +439,7 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (stat(proc, &want)) {
 		ret = -errno;
 		err__set(err, errsz, "cannot open the executable of process %d (%s): %s", r->pid,
-			 exe, strerror(-ret));
+			 ESC(exe), strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	fd = open_elf_fd(r->rootfd, exe, &st);
@@ -451,17 +452,17 @@ static int add_exe(struct wm_resolver *r, const char *exe, char *err, size_t err
 	if (fd < 0) {
 		if (fd == -ENOEXEC)
 			err__set(err, errsz, "the executable of process %d (%s) is not an ELF file",
-				 r->pid, exe);
+				 r->pid, ESC(exe));
 		else
 			err__set(err, errsz, "cannot open the executable of process %d (%s): %s",
-				 r->pid, exe, strerror(-fd));
+				 r->pid, ESC(exe), strerror(-fd));
 		return fd;
 	}
 	ret = resolver__add(r, exe, fd, &st);
 	if (ret) {
 		close(fd);
-		err__set(err, errsz, "cannot read the symbols of %s (process %d): %s", exe, r->pid,
-			 strerror(-ret));
+		err__set(err, errsz, "cannot read the symbols of %s (process %d): %s", ESC(exe),
+			 r->pid, strerror(-ret));
 	}
 	return ret;
 }
@@ -646,7 +647,7 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		r->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->rootfd < 0) {
 			ret = -errno;
-			err__set(err, errsz, "cannot open root directory %s: %s", root,
+			err__set(err, errsz, "cannot open root directory %s: %s", ESC(root),
 				 strerror(-ret));
 			goto cleanup;
 		}
@@ -664,17 +665,17 @@ int resolver__new_paths(const char *const *paths, int n, const struct wm_resolve
 		if (fd < 0) {
 			ret = fd;
 			if (ret == -ENOEXEC)
-				err__set(err, errsz, "%s is not an ELF object", paths[i]);
+				err__set(err, errsz, "%s is not an ELF object", ESC(paths[i]));
 			else
-				err__set(err, errsz, "cannot open %s%s%s: %s", paths[i],
-					 r->rootfd >= 0 ? " in " : "", r->rootfd >= 0 ? root : "",
-					 strerror(-ret));
+				err__set(err, errsz, "cannot open %s%s%s: %s", ESC(paths[i]),
+					 r->rootfd >= 0 ? " in " : "",
+					 r->rootfd >= 0 ? ESC(root) : "", strerror(-ret));
 			goto cleanup;
 		}
 		ret = resolver__add(r, paths[i], fd, &st);
 		if (ret) {
 			close(fd);
-			err__set(err, errsz, "cannot read the symbols of %s: %s", paths[i],
+			err__set(err, errsz, "cannot read the symbols of %s: %s", ESC(paths[i]),
 				 strerror(-ret));
 			goto cleanup;
 		}
@@ -700,20 +701,25 @@ struct sbuf {
 	bool full;
 };
 
+/* Items are the target's names and paths: escaped, as on every line wrapmon prints. */
 static void sbuf__item(struct sbuf *b, const char *s)
 {
 	const char *sep = b->len ? ", " : "";
-	size_t need = strlen(sep) + strlen(s);
+	char item[LIST_MAX];
+	size_t need;
 
 	if (b->full)
 		return;
+	need = esc__text_cut(item, sizeof(item), s, strlen(s)) < strlen(s) ?
+		       sizeof(b->buf) :
+		       strlen(sep) + strlen(item);
 	/* Keep room for ", ..." */
 	if (b->len + need + 6 > sizeof(b->buf)) {
 		snprintf(b->buf + b->len, sizeof(b->buf) - b->len, "%s...", sep);
 		b->full = true;
 		return;
 	}
-	snprintf(b->buf + b->len, sizeof(b->buf) - b->len, "%s%s", sep, s);
+	snprintf(b->buf + b->len, sizeof(b->buf) - b->len, "%s%s", sep, item);
 	b->len += need;
 }
 
@@ -896,7 +902,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 	if (r->pid)
 		snprintf(where, sizeof(where), " of process %d", r->pid);
 	err__set(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
-		 name, pattern ? "matches no function in" : "not found in", nsel,
+		 ESC(name), pattern ? "matches no function in" : "not found in", nsel,
 		 nsel == 1 ? "" : "s", where, objs.buf,
 		 c.n ? "; closest: " : (total ? "" : "; they have no function symbols"),
 		 c.n ? names.buf : "");
@@ -1014,7 +1020,7 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 {
 	struct sbuf list = {};
 	int i, nobjs = 0, last = -1;
-	char addr[32];
+	char addr[32], first[2] = { name[0] };
 
 	if (ms->m[0].obj == 0) {
 		for (i = 0; i < ms->n && ms->m[i].obj == 0; i++)
@@ -1035,7 +1041,7 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 		err__set(err, errsz,
 			 "symbol '%s' is ambiguous, %d objects define it: %s; pick one with "
 			 "LIB:%s or /path/to/obj:%s",
-			 name, nobjs, list.buf, name, name);
+			 ESC(name), nobjs, list.buf, ESC(name), ESC(name));
 		return -EEXIST;
 	}
 	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
@@ -1046,8 +1052,9 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 		}
 		err__set(err, errsz,
 			 "symbol '%s' is ambiguous, %s defines it %d times (at %s), e.g. static "
-			 "functions in different files; the pattern '[%c]%s' traces every copy",
-			 name, r->objs[ms->m[0].obj].path, ms->n, list.buf, name[0], name + 1);
+			 "functions in different files; the pattern '[%s]%s' traces every copy",
+			 ESC(name), ESC(r->objs[ms->m[0].obj].path), ms->n, list.buf, ESC(first),
+			 ESC(name + 1));
 		return -EEXIST;
 	}
 	return 0;
@@ -1147,8 +1154,8 @@ static int check_overloads(const char *name, struct matches *ms, char *err, size
 		if (j == i)
 			sbuf__item(&list, d);
 	}
-	err__set(err, errsz, "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'", name,
-		 list.buf, d);
+	err__set(err, errsz, "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'",
+		 ESC(name), list.buf, ESC(d));
 	return -EEXIST;
 }
 
@@ -1172,7 +1179,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 	colon = scope_colon(selector);
 	if (selector[0] == '/' && !colon) {
 		err__set(err, errsz, "selector '%s' names an object but no function: use %s:NAME",
-			 selector, selector);
+			 ESC(selector), ESC(selector));
 		return -EINVAL;
 	}
 	if (colon) {
@@ -1180,7 +1187,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		if (colon == selector || !*name) {
 			err__set(err, errsz,
 				 "selector '%s' lacks the %s: use LIB:NAME, e.g. libc:malloc",
-				 selector,
+				 ESC(selector),
 				 !*name ? "function name after ':'" : "object before ':'");
 			return -EINVAL;
 		}
@@ -1218,8 +1225,8 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 				   scope[0] == '/' ? r->objs[i].path : base_name(r->objs[i].path));
 		if (r->pid)
 			snprintf(who, sizeof(who), "process %d", r->pid);
-		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s", scope,
-			 who, list.buf);
+		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s",
+			 ESC(scope), who, list.buf);
 		ret = -ENOENT;
 		goto cleanup;
 	}

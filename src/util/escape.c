@@ -7,6 +7,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "util/escape.h"
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
@@ -101,11 +102,13 @@ struct esc_style {
 	const char *(*short_escape)(unsigned char c); /* its short form, or NULL */
 	const char *byte_fmt;			      /* any other unsafe byte (unsigned int) */
 	const char *cp_fmt; /* a valid but dangerous code point (unsigned int) */
+	bool raw_quotes;    /* '"' and '\\' pass as they are */
 };
 
 /*
- * Printable ASCII (but '"' and '\\') and valid UTF-8 that is not dangerous
- * pass as they are, in runs; everything else is written the style's way.
+ * Printable ASCII (but '"' and '\\', unless the style keeps them) and valid
+ * UTF-8 that is not dangerous pass as they are, in runs; everything else is
+ * written the style's way.
  */
 static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_style *st)
 {
@@ -116,7 +119,8 @@ static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_s
 
 	while (i < n) {
 		len = 0;
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+		if (p[i] >= 0x20 && p[i] < 0x7f &&
+		    (st->raw_quotes || (p[i] != '"' && p[i] != '\\'))) {
 			i++;
 			run++;
 			continue;
@@ -152,6 +156,58 @@ void esc__c(struct wm_buf *b, const char *s, size_t n)
 	static const struct esc_style c = { c_short_escape, "\\x%02x", "\\u{%04X}" };
 
 	escape(b, s, n, &c);
+}
+
+/* esc__c's escapes; quotes and backslashes are text the user typed, and stay so. */
+static const struct esc_style text_style = { c_short_escape, "\\x%02x", "\\u{%04X}", true };
+
+void esc__text(struct wm_buf *b, const char *s, size_t n)
+{
+	escape(b, s, n, &text_style);
+}
+
+size_t esc__text_cut(char *dst, size_t size, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct wm_buf unit = {};
+	size_t i = 0, len = 0, k;
+	uint32_t cp;
+
+	if (!dst || !size)
+		return 0;
+	/* One character (or lone byte) at a time, so no escape is ever cut in two. */
+	while (i < n) {
+		k = utf8_seq(p + i, n - i, &cp);
+		if (!k)
+			k = 1;
+		buf__reset(&unit);
+		escape(&unit, s + i, k, &text_style);
+		if (unit.err || len + unit.len >= size)
+			break;
+		memcpy(dst + len, unit.p, unit.len);
+		len += unit.len;
+		i += k;
+	}
+	dst[len] = '\0';
+	buf__free(&unit);
+	return i;
+}
+
+const char *esc__msg(char *dst, size_t size, const char *s)
+{
+	size_t n;
+
+	if (!s)
+		s = "(null)";
+	n = strlen(s);
+	if (size < 4) {
+		esc__text_cut(dst, size, s, n);
+		return dst;
+	}
+	/* Room kept for the "..." that says the text goes on. */
+	if (esc__text_cut(dst, size - 3, s, n) < n)
+		strcat(dst, "...");
+	return dst;
 }
 
 static const char *json_short_escape(unsigned char c)

@@ -20,6 +20,38 @@
 void esc__c(struct wm_buf *b, const char *s, size_t n);
 
 /*
+ * Outside text inside a message (stderr errors, notes, -v): the escapes of
+ * esc__c for every byte a terminal could act on, newlines included, so one
+ * message stays one line; '"' and '\\' stay as they are, as a message quotes
+ * a user's expression or prototype the way it was typed.
+ */
+void esc__text(struct wm_buf *b, const char *s, size_t n);
+
+/*
+ * The same into dst (size bytes, NUL-terminated), cut between two escapes
+ * when it does not fit. Returns how many bytes of s it took.
+ */
+size_t esc__text_cut(char *dst, size_t size, const char *s, size_t n);
+
+/* NUL-terminated s escaped into dst, "..." at the end when cut. Returns dst. */
+const char *esc__msg(char *dst, size_t size, const char *s);
+
+/* Room for one name, path or expression quoted in a message. */
+#define ESC_MSG_MAX 1024
+
+/*
+ * An escaped copy of outside text for a message's %s, alive to the end of
+ * the enclosing block: err__set(err, errsz, "cannot open %s", ESC(path)).
+ */
+#define ESC(s) esc__msg((char[ESC_MSG_MAX]){ 0 }, ESC_MSG_MAX, (s))
+
+/*
+ * The same for a name of at most n bytes (a constant), with room for every
+ * byte escaped: for parsers that recurse, where ESC()'s room would add up.
+ */
+#define ESC_NAME(s, n) esc__msg((char[4 *(n) + 4]){ 0 }, 4 * (n) + 4, (s))
+
+/*
  * JSON string body (no quotes): \" \\ \n \t \r \b \f, \u00XX for other
  * control bytes and DEL, \u00XX / \u20XX for the C1 controls and bidi
  * overrides listed above (valid JSON that decodes to the same text); other

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/escape.h"
 #include "util/lex.h"
 
 static bool is_ident_start(int c)
@@ -53,13 +54,15 @@ int lex__fail_off(struct lex *lx, int off, const char *fmt, ...)
 static int lex__refuse(struct lex *lx, const struct lex_syntax *syn)
 {
 	int tok = lx->nr_toks - 1;
-	unsigned char c = lx->text[lx->toks[tok].off];
+	const char *s = lx->text + lx->toks[tok].off;
+	char c[16];
 
 	if (syn->fail)
 		return syn->fail(lx, tok);
-	if (syn->quotes && strchr(syn->quotes, c))
-		return lex__fail(lx, tok, "unterminated %s", c == '"' ? "string" : "character");
-	return lex__fail(lx, tok, "unexpected character '%c'", isprint(c) ? c : '?');
+	if (syn->quotes && strchr(syn->quotes, *s))
+		return lex__fail(lx, tok, "unterminated %s", *s == '"' ? "string" : "character");
+	esc__text_cut(c, sizeof(c), s, 1);
+	return lex__fail(lx, tok, "unexpected character '%s'", c);
 }
 
 /* Bytes of the operator of syn at s, or 0. */
@@ -212,13 +215,10 @@ bool lex__is(const struct lex *lx, int i, const char *s)
 const char *lex__text(const struct lex *lx, int i, char *buf, size_t size)
 {
 	const struct lex_tok *t = lex__tok(lx, i);
-	int len = t->len;
 
 	if (t->kind == LEX_END)
 		return "end of text";
-	if ((size_t)len >= size)
-		len = size - 1;
-	memcpy(buf, lx->text + t->off, len);
-	buf[len] = '\0';
+	/* A string may hold any byte; names and numbers read the same escaped. */
+	esc__text_cut(buf, size, lx->text + t->off, t->len);
 	return buf;
 }

@@ -85,8 +85,9 @@ int lex__fail_off(struct lex *lx, int off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * Text of token i for messages, cut to fit size so the message stays one
- * line; "end of text" for the end. Returns buf or that constant.
+ * Text of token i for messages, escaped as esc__text() does and cut to fit
+ * size so the message stays one line; "end of text" for the end. Returns
+ * buf or that constant.
  */
 const char *lex__text(const struct lex *lx, int i, char *buf, size_t size);
 

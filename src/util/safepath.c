@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "util/buf.h"
 #include "util/opts.h"
+#include "util/escape.h"
 #include "util/safepath.h"
 
 /* As the kernel's MAXSYMLINKS. */
@@ -149,7 +150,8 @@ int safepath__open_dir(const char *path, const struct safepath_opts *opts, struc
 				err__set(err, errsz,
 					 "refusing %s: it goes through the symbolic link %s in %s, "
 					 "which other users can write to; give the real path",
-					 path, comp, dir_name(dirfd, where, sizeof(where)));
+					 ESC(path), ESC(comp),
+					 ESC(dir_name(dirfd, where, sizeof(where))));
 				ret = -EPERM;
 				goto cleanup;
 			}
@@ -189,7 +191,7 @@ int safepath__open_dir(const char *path, const struct safepath_opts *opts, struc
 			err__set(err, errsz,
 				 "refusing %s: other users can write to %s and could replace %s in "
 				 "it; choose a directory only root and you can write to",
-				 path, dir_name(dirfd, where, sizeof(where)), comp);
+				 ESC(path), ESC(dir_name(dirfd, where, sizeof(where))), ESC(comp));
 			ret = -EPERM;
 			goto cleanup;
 		}
@@ -216,7 +218,7 @@ advance:
 			"refusing %s: other users can write to %s and could plant or replace the "
 			"store's -wal or -journal file there; choose a directory only root and you "
 			"can write to, or a sticky one such as /tmp",
-			path, dir_name(dirfd, where, sizeof(where)));
+			ESC(path), ESC(dir_name(dirfd, where, sizeof(where))));
 		ret = -EPERM;
 		goto cleanup;
 	}
@@ -224,7 +226,7 @@ advance:
 	return 0;
 sys_err:
 	ret = -errno;
-	err__set(err, errsz, "cannot write %s: %s", path, strerror(-ret));
+	err__set(err, errsz, "cannot write %s: %s", ESC(path), strerror(-ret));
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -244,7 +246,8 @@ int safepath__check_file(const struct safepath *sp, const char *path, const stru
 		err__set(err, errsz,
 			 "refusing %s: it belongs to uid %u and other users can write to %s; "
 			 "remove it or choose another name",
-			 path, (unsigned int)st->st_uid, dir_name(sp->dirfd, where, sizeof(where)));
+			 ESC(path), (unsigned int)st->st_uid,
+			 ESC(dir_name(sp->dirfd, where, sizeof(where))));
 		return -EPERM;
 	}
 	/* A link to another file (another user may have made it) would write there. */
@@ -252,8 +255,8 @@ int safepath__check_file(const struct safepath *sp, const char *path, const stru
 		err__set(err, errsz,
 			 "refusing %s: it has %lu hard links and other users can write to %s; "
 			 "remove it or choose another name",
-			 path, (unsigned long)st->st_nlink,
-			 dir_name(sp->dirfd, where, sizeof(where)));
+			 ESC(path), (unsigned long)st->st_nlink,
+			 ESC(dir_name(sp->dirfd, where, sizeof(where))));
 		return -EPERM;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include "util/escape.h"
 #include "util/usage.h"
 
 static bool is_end(const struct argp_option *o)
@@ -67,7 +68,7 @@ bool usage__refused(const struct argp_option *opts, int argc, char **argv, char 
 			o = find_long(opts, w + 2, eq ? (size_t)(eq - w - 2) : strlen(w + 2));
 			v = o ? value_of(opts, o) : NO_VALUE;
 			if (!o || (eq && v == NO_VALUE)) {
-				snprintf(msg, n, "bad option '%s'", w);
+				snprintf(msg, n, "bad option '%s'", ESC(w));
 				return true;
 			}
 			if (!eq && v == VALUE) {
@@ -80,7 +81,7 @@ bool usage__refused(const struct argp_option *opts, int argc, char **argv, char 
 		for (c = w + 1; *c; c++) {
 			o = find_short(opts, *c);
 			if (!o) {
-				snprintf(msg, n, "unknown option -%c", *c);
+				snprintf(msg, n, "unknown option -%s", ESC(((char[2]){ *c })));
 				return true;
 			}
 			v = value_of(opts, o);
@@ -97,6 +98,6 @@ bool usage__refused(const struct argp_option *opts, int argc, char **argv, char 
 	}
 	return false;
 needs_value:
-	snprintf(msg, n, "%s needs a value", w);
+	snprintf(msg, n, "%s needs a value", ESC(w));
 	return true;
 }

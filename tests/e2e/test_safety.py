@@ -3,10 +3,11 @@
 and never written through a symlink, and no privileges means one line."""
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
-from harness import test, check, eq, Target, trace, json_records, our_links, bad, TRACER
+from harness import test, check, eq, Fail, Target, Tracer, trace, json_records, our_links, bad, TRACER
 
 
 def _utf8_len(b, i):
@@ -264,3 +265,132 @@ def output_path_other_users_could_steer_is_refused():
     finally:
         restore_protections(old)
         subprocess.run(["rm", "-rf", base])
+# Outside bytes in stderr messages: names and paths from the target, text the user typed.
+OSC52_SYM = "hook\x1b]52;c;QUFB\x07"  # t_names's hook(), renamed so by the build
+EVIL_LIB = "lib\x1b[31mevil\x07.so"
+
+
+def assert_messages_safe(err, what):
+    """No control byte but the newline ending each line, and each line one whole message."""
+    assert_terminal_safe(err.encode(), what)
+    for line in err.splitlines():
+        check(re.match(r"(wrapmon-trace: |hint: )", line),
+              f"{what}: a line that is not a message of its own: {line!r}")
+
+
+@test
+def memfd_executable_name_is_escaped_in_the_startup_line():
+    # The target runs again from a memfd named "wm\e[2J\nfake": that is its executable's path.
+    t = Target("t_names", "memfd")
+    rc, out, err = trace(t, "-f", "work")
+    eq(rc, 0, f"exit code ({err!r})")
+    assert_messages_safe(err, "stderr")
+    check(f"in process {t.pid} (/memfd:wm\\x1b[2J\\nfake) in " in err,
+          f"start-up line does not name the escaped memfd: {err!r}")
+    eq(len(re.findall(r"^\S+ \d+ work\(x=\d\) = \d+  <", out.decode(), re.M)), 3,
+       "the memfd executable's calls")
+
+
+def all_hold(checks):
+    """Run every (name, check), then fail naming each one that failed: none hides another."""
+    failed = []
+    for name, fn in checks:
+        try:
+            fn()
+        except Fail as e:
+            failed.append(f"{name}: {e}")
+    check(not failed, " | ".join(failed))
+
+
+def one_line(args, pattern, want=None):
+    """bad(), the line safe for a terminal, and equal to want when given."""
+    line = bad(args, pattern)
+    assert_messages_safe(line + "\n", "stderr")
+    if want is not None:
+        eq(line, want, "message")
+
+
+@test
+def hostile_library_and_symbol_names_are_escaped_in_errors_and_notes():
+    d = tempfile.mkdtemp(prefix="wm-e2e-names-")
+    lib = os.path.join(d, EVIL_LIB)
+    shutil.copy(os.path.join(OUT, "targets", "libwmt.so"), lib)
+    t = Target("t_names", "lib", lib)
+    base = ["-p", str(t.pid)]
+    esc_lib = "lib\\x1b[31mevil\\a.so"
+    esc_sym = "hook\\x1b]52;c;QUFB\\a"
+
+    def hint_and_calls():
+        # hook's DWARF says "hook": no debug info for its symbol, and the hint names it.
+        tr = Tracer(*base, "-f", "hook*")
+        try:
+            tr.wait_ready()
+            t.go()
+            t.finish()
+            rc, out, err = tr.wait()
+        finally:
+            tr.kill()
+        eq(rc, 0, f"exit code ({err!r})")
+        assert_messages_safe(err, "stderr")
+        check(f"hint: no debug info for {esc_sym} in t_names" in err, f"hint: {err!r}")
+        eq(re.findall(r"^\S+ \d+ (\S+)\(", out.decode(), re.M), [esc_sym] * 3, "call lines")
+
+    try:
+        all_hold([
+            ("mapped list", lambda: one_line(base + ["-f", "nosuchlib:foo"],
+                                             r"; mapped: t_names, .*" + re.escape(esc_lib))),
+            ("objects searched", lambda: one_line(base + ["-f", "no_such_fn_xyz"],
+                                                  r"not found in \d objects .*, " +
+                                                  re.escape(esc_lib))),
+            ("closest", lambda: one_line(base + ["-f", "hook]52;c;QUFB"],
+                                         r"; closest: " + re.escape(esc_sym) + r"$")),
+            ("hint", hint_and_calls),
+        ])
+    finally:
+        t.kill()
+        shutil.rmtree(d)
+
+
+@test
+def filter_and_prototype_errors_escape_what_was_typed():
+    t = Target("t_names")
+    p = ["-p", str(t.pid)]
+    try:
+        all_hold([
+            ("--filter", lambda: one_line(
+                p + ["-f", "work", "--filter", "x == 1 &&\n\x1b]52;c;QUFB\x07 == 2"],
+                r"unexpected byte 0x1b",
+                "wrapmon-trace: --filter 'x == 1 &&\\n\\x1b]52;c;QUFB\\a == 2' for work: "
+                "unexpected byte 0x1b (column 11)")),
+            ("--filter string", lambda: one_line(
+                p + ["-f", "work", "--filter", 'x == "a\nb\x1b[31m"'], r"not a string",
+                "wrapmon-trace: --filter 'x == \"a\\nb\\x1b[31m\"' for work: 'x' is 'int', "
+                "not a string (only char * is read as one) (column 6)")),
+            ("prototype string", lambda: one_line(
+                p + ["-f", "int work(int x) \"a\nb\x1b[31m\""], r"after the prototype",
+                "wrapmon-trace: malformed prototype at column 17 of -f "
+                "'int work(int x) \"a\\nb\\x1b[31m\"': unexpected '\"a\\nb\\x1b[31m\"' "
+                "after the prototype")),
+            ("prototype ESC", lambda: one_line(
+                p + ["-f", "int work(\x1b)"], r"unexpected character",
+                "wrapmon-trace: malformed prototype at column 10 of -f 'int work(\\x1b)': "
+                "unexpected character '\\x1b'")),
+            ("selector", lambda: one_line(
+                p + ["-f", "no_such\nfn\x1b]0;title\x07"],
+                r"^wrapmon-trace: symbol 'no_such\\nfn\\x1b\]0;title\\a' not found ")),
+            # Paths the user gave, in whatever error opening them gets.
+            ("-o", lambda: one_line(
+                p + ["-f", "work", "-o", "/nonexistent/no\x1b[2Jdir\n/x"],
+                r"^wrapmon-trace: .*/nonexistent/no\\x1b\[2Jdir\\n/x")),
+            ("--store", lambda: one_line(
+                p + ["-f", "work", "--store", "/nonexistent/no\x1b[2Jdir\n/x.db"],
+                r"^wrapmon-trace: .*/nonexistent/no\\x1b\[2Jdir\\n/x\.db")),
+            ("--metrics", lambda: one_line(
+                p + ["-f", "work", "--metrics", "\x1b[2J:99999"],
+                r"^wrapmon-trace: --metrics '\\x1b\[2J:99999': the port must be")),
+            ("--string-size", lambda: one_line(
+                p + ["-f", "work", "--string-size", "9\x1b[2J"],
+                r"^wrapmon-trace: --string-size 9\\x1b\[2J is out of range")),
+        ])
+    finally:
+        t.kill()

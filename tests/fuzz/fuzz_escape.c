@@ -85,6 +85,31 @@ static void check_prom(const struct wm_buf *b)
 	}
 }
 
+/*
+ * Message text: safe, and a cut copy is exactly the whole escape of the
+ * bytes it took, so no escape or character is ever cut in two.
+ */
+static void check_text(const uint8_t *data, size_t size, struct wm_buf *b)
+{
+	char cut[64];
+	struct wm_buf part = {};
+	size_t took;
+
+	esc__text(b, (const char *)data, size);
+	if (b->err)
+		return;
+	check_safe(b, 0);
+	took = esc__text_cut(cut, sizeof(cut), (const char *)data, size);
+	if (took > size || strlen(cut) >= sizeof(cut))
+		abort();
+	esc__text(&part, (const char *)data, took);
+	if (!part.err && strcmp(part.p ? part.p : "", cut))
+		abort();
+	if (took < size && !part.err && strncmp(b->p, cut, strlen(cut)))
+		abort();
+	buf__free(&part);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wm_buf b = {};
@@ -100,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esc__prom(&b, (const char *)data, size);
 	if (!b.err)
 		check_prom(&b);
+	buf__reset(&b);
+	check_text(data, size, &b);
 	buf__free(&b);
 	return 0;
 }

@@ -39,6 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (ret != -EINVAL || col < 1 || (size_t)col > strlen(text) + 1 || !err[0]) {
 		/* An error always names a column inside the text and says something. */
 		abort();
+	} else {
+		/* On one line, the text it quotes escaped: no control byte. */
+		for (const char *c = err; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				abort();
 	}
 	free(text);
 	return 0;

@@ -35,6 +35,41 @@ static void check_esc(esc_fn fn, const char *in, size_t n, const char *want)
 #define C(in, want) check_esc(esc__c, in, sizeof(in) - 1, want)
 #define J(in, want) check_esc(esc__json, in, sizeof(in) - 1, want)
 
+#define T(in, want) check_esc(esc__text, in, sizeof(in) - 1, want)
+
+/* Text inside a message: the call lines' escapes, but quotes and backslashes as typed. */
+static void test_text_for_messages(void **state)
+{
+	T("arg0 == \"a\\nb\"", "arg0 == \"a\\nb\"");
+	T("lib\x1b[31mevil\a.so", "lib\\x1b[31mevil\\a.so");
+	T("two\nlines\r", "two\\nlines\\r");
+	T("\xc2\x9b \xe2\x80\xae \xff caf\xc3\xa9", "\\u{009B} \\u{202E} \\xff caf\xc3\xa9");
+}
+
+/* Cut only between two escapes, never inside one or inside a UTF-8 character. */
+static void test_text_cut_and_msg(void **state)
+{
+	char dst[8], big[2 * ESC_MSG_MAX];
+	const char *m;
+
+	assert_int_equal(esc__text_cut(dst, sizeof(dst), "abcd\x1b", 5), 4);
+	assert_string_equal(dst, "abcd");
+	assert_int_equal(esc__text_cut(dst, sizeof(dst), "abcdef\xc3\xa9", 8), 6);
+	assert_string_equal(dst, "abcdef");
+	assert_int_equal(esc__text_cut(dst, sizeof(dst), "\a\a\a\a", 4), 3);
+	assert_string_equal(dst, "\\a\\a\\a");
+	assert_int_equal(esc__text_cut(dst, 0, "x", 1), 0);
+
+	assert_string_equal(ESC("a\nb"), "a\\nb");
+	assert_string_equal(ESC(NULL), "(null)");
+	memset(big, '\x1b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	m = ESC(big);
+	assert_true(strlen(m) < ESC_MSG_MAX);
+	assert_string_equal(m + strlen(m) - 7, "\\x1b...");
+	assert_int_equal((strlen(m) - 3) % 4, 0);
+}
+
 static void test_buf_grows(void **state)
 {
 	struct wm_buf b = {};
@@ -368,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_fuzz_output_is_safe),
 		cmocka_unit_test(test_json_parses_in_python),
 		cmocka_unit_test(test_json_roundtrip_valid),
+		cmocka_unit_test(test_text_for_messages),
+		cmocka_unit_test(test_text_cut_and_msg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

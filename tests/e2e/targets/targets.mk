@@ -9,7 +9,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_crash $(OUT)/targets/t_threads $(OUT)/targets/t_hostile \
 	 $(OUT)/targets/t_cxx \
 	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_leafstack \
-	 $(OUT)/targets/t_coro $(OUT)/targets/t_altstack $(OUT)/targets/t_attachexit
+	 $(OUT)/targets/t_coro $(OUT)/targets/t_altstack $(OUT)/targets/t_attachexit \
+	 $(OUT)/targets/t_names
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -62,3 +63,10 @@ $(OUT)/targets/t_leafstack: $(TGT_DIR)/t_leafstack.c $(TGT_DIR)/common.h \
 			    $(OUT)/targets/leaf_nofp.o $(OUT)/targets/libwmt_leaf.so
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) -g $(TGT_CFLAGS) $< $(OUT)/targets/leaf_nofp.o -ldl -o $@
+
+# hook() renamed in the symbol table to hold an OSC 52 clipboard write, as a hostile ELF can.
+$(OUT)/targets/t_names: $(TGT_DIR)/t_names.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) -c $< -o $@.o && \
+		objcopy --redefine-sym "hook=$$(printf 'hook\033]52;c;QUFB\007')" $@.o && \
+		$(CC) -g $(TGT_CFLAGS) $@.o -ldl -o $@ && rm -f $@.o
