@@ -9,6 +9,7 @@
 #include "sinks/outfile.h"
 #include "types/proto.h"
 #include "util/escape.h"
+#include "util/usage.h"
 #include "wrapmon.h"
 
 #define MAX_SPECS 256
@@ -52,6 +53,7 @@ enum {
 	OPT_NO_OUT,
 	OPT_STACK,
 	OPT_NO_SLEEPABLE,
+	OPT_USAGE,
 };
 
 static const struct argp_option opts[] = {
@@ -95,6 +97,14 @@ static const struct argp_option opts[] = {
 	{ "no-sleepable", OPT_NO_SLEEPABLE, NULL, OPTION_HIDDEN,
 	  "Do not use sleepable probes (strings on pages not yet touched read as unreadable)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose output (libbpf messages)", 0 },
+	/*
+	 * argp's own --help/--usage/--version, made ours: its errors are off
+	 * (ARGP_NO_ERRS, they echo the argument raw over two lines), which
+	 * would mute its help too.
+	 */
+	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print program version", -1 },
 	{},
 };
 
@@ -278,6 +288,7 @@ static bool *flag_of(struct cli_env *env, int key)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct args *a = state->input;
+	char msg[256];
 	bool *flag;
 
 	switch (key) {
@@ -315,6 +326,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		a->env->verbose++;
+		break;
+	case '?':
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "wrapmon-trace");
+		exit(0);
+	case OPT_USAGE:
+		argp_help(state->root_argp, stdout, ARGP_HELP_USAGE, "wrapmon-trace");
+		exit(0);
+	case 'V':
+		printf("%s\n", argp_program_version);
+		exit(0);
+	case ARGP_KEY_ERROR:
+		if (!usage__refused(opts, state->argc, state->argv, msg, sizeof(msg)))
+			snprintf(msg, sizeof(msg), "bad usage");
+		usage_error("%s: see 'wrapmon-trace --help'", msg);
 		break;
 	default:
 		flag = flag_of(a->env, key);
@@ -381,7 +406,7 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 	if (!a)
 		return -ENOMEM;
 	a->env = env;
-	if (argp_parse(&argp, argc, argv, 0, NULL, a)) {
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, a)) {
 		ret = -EINVAL;
 		goto cleanup;
 	}

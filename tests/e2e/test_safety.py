@@ -391,6 +391,12 @@ def filter_and_prototype_errors_escape_what_was_typed():
             ("--string-size", lambda: one_line(
                 p + ["-f", "work", "--string-size", "9\x1b[2J"],
                 r"^wrapmon-trace: --string-size 9\\x1b\[2J is out of range")),
+            # Options the command line does not know: said by us, not by argp.
+            ("bad option", lambda: one_line(
+                p + ["-f", "work", "--x\x1b]52;c;QUFB\x07\ny"],
+                r"bad option",
+                "wrapmon-trace: bad option '--x\\x1b]52;c;QUFB\\a\\ny': "
+                "see 'wrapmon-trace --help'")),
         ])
     finally:
         t.kill()
