@@ -530,7 +530,7 @@ static void poll_drops(struct session *s, bool warn)
 		if (warn && full && (s->out_behind || output__full(s->output)))
 			elog("warning: %llu calls of %s dropped (ring buffer full): %s is not "
 			     "read as fast as calls come",
-			     (unsigned long long)full, s->funcs[i].name, output_name());
+			     (unsigned long long)full, ESC(s->funcs[i].name), ESC(output_name()));
 		else if (warn && full)
 			elog("warning: %llu calls of %s dropped (ring buffer full): raise "
 			     "--ring-size "

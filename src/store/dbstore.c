@@ -237,7 +237,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	struct stat fst, pst;
 	int fd, side, ret;
 
-	ret = safepath__open_dir(ESC(s->path), &po, &s->sp, err, errsz);
+	ret = safepath__open_dir(s->path, &po, &s->sp, err, errsz);
 	if (ret)
 		return ret;
 	fd = make_side(s, SIDE_DB);
@@ -310,7 +310,7 @@ static int create_file(struct wm_dbstore *s, char *err, size_t errsz)
 	if (ret) {
 		err__set(err, errsz,
 			 "%s-journal appeared while %s was being created: not writing to it",
-			 s->path, s->path);
+			 ESC(s->path), ESC(s->path));
 		ret = -EBUSY;
 		goto cleanup;
 	}
@@ -472,7 +472,7 @@ static void writer_fail(struct wm_dbstore *s, const char *what)
 		return;
 	snprintf(s->cause, sizeof(s->cause), "%s", db_cause(s->db));
 	snprintf(s->errmsg, sizeof(s->errmsg), "store %s: %s (%s): calls from now on are not kept",
-		 ESC(s->path), what, s->cause);
+		 ESC(s->path), what, ESC(s->cause));
 	__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
 }
 

@@ -354,13 +354,13 @@ static int check_process(pid_t pid, char *err, size_t errsz)
 		return -ESRCH;
 	}
 	if (ret) {
-		err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+		err__set(err, errsz, "cannot read %s: %s", ESC(path), strerror(-ret));
 		return ret;
 	}
 	/* The command name may hold spaces and parentheses: skip to the last ')'. */
 	p = strrchr(stat, ')');
 	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2) {
-		err__set(err, errsz, "cannot parse %s", path);
+		err__set(err, errsz, "cannot parse %s", ESC(path));
 		ret = -EINVAL;
 		goto cleanup;
 	}
@@ -529,7 +529,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 			/* Gone in the meantime, or a kernel thread with no executable. */
 			ret = no_user_code(pid, err, errsz);
 		} else {
-			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot read %s: %s", ESC(path), strerror(-ret));
 		}
 		goto cleanup;
 	}
@@ -544,7 +544,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		else if (ret == -ENOENT || ret == -ESRCH)
 			err__set(err, errsz, "process %d exited while being inspected", pid);
 		else
-			err__set(err, errsz, "cannot read %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot read %s: %s", ESC(path), strerror(-ret));
 		if (ret == -ENOENT)
 			ret = -ESRCH;
 		goto cleanup;
@@ -557,7 +557,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 	nr_maps = procmaps__parse(text, &maps);
 	if (nr_maps < 0) {
 		ret = nr_maps;
-		err__set(err, errsz, "cannot parse %s: %s", path, strerror(-ret));
+		err__set(err, errsz, "cannot parse %s: %s", ESC(path), strerror(-ret));
 		goto cleanup;
 	}
 
@@ -568,7 +568,7 @@ int resolver__new_pid(pid_t pid, struct wm_resolver **out, char *err, size_t err
 		if (is_access_err(ret))
 			set_access_err(pid, "the root directory", ret, err, errsz);
 		else
-			err__set(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+			err__set(err, errsz, "cannot open %s: %s", ESC(path), strerror(-ret));
 		if (ret == -ENOENT)
 			ret = -ESRCH;
 		goto cleanup;

@@ -143,6 +143,22 @@ def store_two_threads_strings():
 
 
 @test
+def store_path_with_control_bytes_is_created_where_asked():
+    # The path is escaped in messages, never in what is created.
+    d = os.path.dirname(store_path())
+    raw = os.path.join(os.fsencode(d), b"caf\xe9\x1b[2J-x.db")
+    t = Target("t_search")
+    rc, out, err = trace(t, "-f", "search", "--store", raw)
+    eq(rc, 0, f"exit code ({err})")
+    eq(sorted(os.listdir(os.fsencode(d))), [os.path.basename(raw)], "files in the directory")
+    check("caf\\xe9\\x1b[2J-x.db" in err and "\x1b" not in err,
+          f"the path escaped in messages: {err[-300:]!r}")
+    plain = os.path.join(d, "plain.db")
+    shutil.copy(raw, plain)
+    eq(len(db_rows(plain, CALLS_SQL)), len(t.lines()), "rows in the file at the raw path")
+
+
+@test
 def store_survives_kill9():
     # The tracer dies mid-run: the database opens, is intact, and every row
     # that made it is a whole, right call.
