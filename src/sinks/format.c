@@ -663,7 +663,7 @@ static void put_unfinished_text(struct wm_buf *b, const struct wm_call_view *c)
 	} else if (flags & WM_F_STACK_SWITCH) {
 		buf__puts(b, "<unfinished: stack switched>");
 	} else if (flags & WM_F_ABANDONED) {
-		buf__puts(b, "<unfinished: abandoned by longjmp>");
+		buf__puts(b, "<unfinished: abandoned (longjmp or stack switch)>");
 	} else if (flags & WM_F_EXEC) {
 		buf__puts(b, "<unfinished: exec>");
 	} else {

@@ -226,6 +226,29 @@ def coroutine_yielding_inside_a_call_is_a_stack_switch_and_the_kill_is_said():
 
 
 @test
+def coroutine_stacks_from_one_pool_are_never_called_a_longjmp():
+    # As above, but work() runs on a second coroutine whose stack shares one
+    # mapping with step()'s: nothing tells the switch from a longjmp there,
+    # so the skipped call says both, never a longjmp alone.
+    t = Target("t_coro", "pool")
+    rc, out, err = trace(t, "-f", "work", "-f", "step")
+    eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
+    lines = t.lines()
+    tid = int(lines[0][0])
+    eq(lines, [[str(tid), "step", "1", "suspended"], [str(tid), "work", "3", "6"], ["resume"]],
+       "target's log: step() never returned")
+    eq(rc, EXIT_TARGET_KILLED, f"tracer exit code ({err})")
+    eq(len(killed_line(err, t.pid, signal.SIGILL)), 1, f"killed line: {err!r}")
+    text = out.decode()
+    check(re.search(rf"^\S+ {tid} work\(x=3\) = 6  <", text, re.M), f"work() returned: {text!r}")
+    check(re.search(rf"^\S+ {tid} step\(x=1\) = \? "
+                    r"<unfinished: abandoned \(longjmp or stack switch\)>$", text, re.M),
+          f"step() skipped, said as either: {text!r}")
+    check("by longjmp" not in text + err, f"called a longjmp: {text + err!r}")
+    eq(our_links(), [], "links left")
+
+
+@test
 def sigaltstack_handler_above_the_stack_is_a_stack_switch_and_the_kill_is_said():
     # A thread inside slow() takes a signal whose handler runs on an
     # alternate stack above its own and calls handler_work(); slow() then
