@@ -114,6 +114,8 @@ __u64 nr_tstates_freed = 0;
  */
 __u32 targ_exit_status = 0;
 __u32 targ_exited = 0;
+/* When it exited (bpf_ktime_get_ns(): CLOCK_MONOTONIC), to tell an exit during attach. */
+__u64 targ_exit_ns = 0;
 
 static __always_inline struct wm_func_stats *func_stats(__u32 id)
 {
@@ -978,6 +980,7 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 		if (!status)
 			status = BPF_CORE_READ(task, group_leader, exit_code);
 		targ_exit_status = status;
+		targ_exit_ns = bpf_ktime_get_ns();
 		__sync_fetch_and_add(&targ_exited, 1);
 	}
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);

@@ -387,7 +387,7 @@ static int session__attach(struct session *s)
 	__u64 t_resolved = now_ns(CLOCK_MONOTONIC);
 	const struct wm_probe *probes;
 	const __u32 *skipped;
-	int n;
+	int n, ret;
 
 	n = functable__probes(s->table, &probes);
 	if (n < 0) {
@@ -399,7 +399,9 @@ static int session__attach(struct session *s)
 	 * the kernel, most often) beside the point; once attached, it would
 	 * leave a trace of nothing that looks like a quiet process.
 	 */
-	if (tracer__new(&o, probes, n, &s->tracer, err, sizeof(err)) || target_gone(s)) {
+	ret = tracer__new(&o, probes, n, &s->tracer, err, sizeof(err));
+	/* Gone once every probe was in: a short trace, ended by the run loop. */
+	if (ret || (target_gone(s) && !tracer__exited_after_attach(s->tracer))) {
 		if (target_gone(s))
 			elog("process %d exited while wrapmon was attaching", env.pid);
 		else

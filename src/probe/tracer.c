@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,6 +28,7 @@ struct tracer {
 	int nr_cpus;
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
+	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
 };
 
 bool tracer__kernel_has_uprobe_multi(void)
@@ -262,6 +264,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 {
 	__u32 rec_data_max = 8;
 	bool has_exprs = false;
+	struct timespec ts;
 	struct tracer *t;
 	int ret;
 
@@ -343,6 +346,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		ret = attach_single(t, opts, probes, n, err, errsz);
 	if (ret)
 		goto cleanup;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->attached_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	*out = t;
 	return 0;
 cleanup:
@@ -391,6 +396,13 @@ bool tracer__target_exit(const struct tracer *t, int *status)
 		return false;
 	*status = (int)__atomic_load_n(&t->skel->bss->targ_exit_status, __ATOMIC_RELAXED);
 	return true;
+}
+
+bool tracer__exited_after_attach(const struct tracer *t)
+{
+	if (!__atomic_load_n(&t->skel->bss->targ_exited, __ATOMIC_ACQUIRE))
+		return false;
+	return __atomic_load_n(&t->skel->bss->targ_exit_ns, __ATOMIC_RELAXED) > t->attached_ns;
 }
 
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)

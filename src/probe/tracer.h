@@ -58,6 +58,8 @@ void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
  * attached; if so, its wait status (as waitpid() gives it) in *status.
  */
 bool tracer__target_exit(const struct tracer *t, int *status);
+/* Whether the target exited after every probe was attached (a whole trace), not during it. */
+bool tracer__exited_after_attach(const struct tracer *t);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */
 bool tracer__kernel_has_uprobe_multi(void);
 
