@@ -923,6 +923,11 @@ static int session__finish(struct session *s)
 	int ret;
 
 	/*
+	 * Nothing more is traced: the probes leave the target first, so that it
+	 * never pays for a reader that takes its time with what is left.
+	 */
+	tracer__detach(s->tracer);
+	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here. A reader
 	 * behind is waited for, or given up after a signal; given up, the

@@ -43,12 +43,25 @@ bool tracer__kernel_has_uprobe_multi(void)
 	return has;
 }
 
+void tracer__detach(struct tracer *t)
+{
+	if (!t)
+		return;
+	/*
+	 * Entries first, the reverse of attaching: a return probe gone while
+	 * its entry still fires would leave frames the next call reports as
+	 * abandoned.
+	 */
+	for (int i = t->nr_links - 1; i >= 0; i--)
+		bpf_link__destroy(t->links[i]);
+	t->nr_links = 0;
+}
+
 void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < t->nr_links; i++)
-		bpf_link__destroy(t->links[i]);
+	tracer__detach(t);
 	free(t->links);
 	free(t->skipped);
 	wrapmon__destroy(t->skel);

@@ -60,6 +60,11 @@ void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
 bool tracer__target_exit(const struct tracer *t, int *status);
 /* Whether the target exited after every probe was attached (a whole trace), not during it. */
 bool tracer__exited_after_attach(const struct tracer *t);
+/*
+ * Take every probe out of the target; the ring and the maps stay readable,
+ * for the records and figures already made.
+ */
+void tracer__detach(struct tracer *t);
 /* Whether this kernel has uprobe_multi links (probed through its BTF). */
 bool tracer__kernel_has_uprobe_multi(void);
 

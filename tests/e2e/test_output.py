@@ -205,7 +205,8 @@ def stalled_pipe(signals):
             t0 = time.time()
             for i, sig in enumerate(signals):
                 if i:
-                    time.sleep(0.05)
+                    # Inside the first one's 0.5 s grace, after it was read.
+                    time.sleep(0.2)
                 run.p.send_signal(sig)
             rc, err = run.wait(10)
             dt = time.time() - t0
@@ -233,9 +234,49 @@ def stalled_stdout_pipe_never_holds_off_signals():
                        r"signal: \d+ lines? of output lost$", lost[0]), f"{lost[0]!r}")
         check(SUMMARY.search(err), f"summary on stderr after {sig.name}: {err!r}")
     # A second Ctrl-C ends it at once, whatever the first was doing.
+    # The grace alone would end it too, at 0.5 s with status 1: only the
+    # second signal's own default action ends it killed by SIGINT.
     rc, err, dt = stalled_pipe([signal.SIGINT, signal.SIGINT])
     check(dt < 1.5, f"took {dt:.2f}s to end after two SIGINTs")
-    check(rc in (1, -signal.SIGINT), f"exit code after two SIGINTs: {rc}")
+    eq(rc, -signal.SIGINT, f"exit after two SIGINTs 0.2 s apart ({err!r})")
+
+
+def probe_links():
+    """Our links that probe the target (the exit and exec tracepoints left out)."""
+    kinds = {l["id"]: l.get("type") for l in json.loads(subprocess.run(
+        ["bpftool", "-j", "link", "show"], capture_output=True, text=True).stdout or "[]")}
+    return [i for i in our_links() if kinds.get(i) != "raw_tracepoint"]
+
+
+@test
+def a_trace_ended_by_duration_waits_for_its_reader_with_no_probe_left():
+    # `-d 1 | sleep 25`: the end of the trace must not keep the target
+    # probed while the tracer waits for a reader that takes its time.
+    r, w = os.pipe()
+    try:
+        run = Run(w, "-d", "1", "--ring-size", "64K")
+        os.close(w)
+        try:
+            run.start()
+            check(blocked_in_write(run.p.pid), "the tracer's write waits for the reader")
+            end = time.time() + 10
+            while time.time() < end and probe_links():
+                time.sleep(0.2)
+            eq(probe_links(), [], "uprobe links once -d has ended the trace")
+            check(run.p.poll() is None, "still waiting for the reader, as a pipe writer does")
+            # The target runs at full speed again: its calls no longer stop in the kernel.
+            run.p.send_signal(signal.SIGINT)
+            rc, err = run.wait(10)
+        finally:
+            run.close()
+    finally:
+        os.close(r)
+    eq(rc, 1, f"exit code once the reader is given up ({err!r})")
+    check("output lost" in err, f"the loss said: {err!r}")
+    m = re.search(r"^work\s+(\d+)\s+(\d+)\s", err, re.M)
+    check(m, f"summary row: {err!r}")
+    # Taking the probes out must not look like calls abandoned in the target.
+    check(int(m.group(2)) <= 1, f"unfinished calls from the detach: {m.group(2)}")
 
 
 @test
