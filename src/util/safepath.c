@@ -146,7 +146,12 @@ int safepath__open_dir(const char *path, const struct safepath_opts *opts, struc
 		if (fd < 0 || fstat(fd, &st))
 			goto sys_err;
 		if (S_ISLNK(st.st_mode)) {
-			if (replaceable(sp, &sp->dir, st.st_uid)) {
+			/*
+			 * A link another user owns proves they could write there,
+			 * whatever the mode bits say (an ACL grants write access the
+			 * bits do not show).
+			 */
+			if (!trusted(sp, st.st_uid) || replaceable(sp, &sp->dir, st.st_uid)) {
 				err__set(err, errsz,
 					 "refusing %s: it goes through the symbolic link %s in %s, "
 					 "which other users can write to; give the real path",

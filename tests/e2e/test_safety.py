@@ -214,6 +214,11 @@ def output_path_other_users_could_steer_is_refused():
         as_nobody("sh", "-c", f"umask 0 && echo planted > {planted}")
         as_nobody("ln", important, os.path.join(shared, "hard.txt"))
         os.symlink("../victim", os.path.join(base, "open", "rlink"))
+        # Another user's link in a directory whose mode bits say root only:
+        # an ACL (not in the bits) let them write there.
+        os.makedirs(os.path.join(base, "acl"), mode=0o755)
+        os.symlink("../victim", os.path.join(base, "acl", "alink"))
+        os.lchown(os.path.join(base, "acl", "alink"), 65534, 65534)
         t = Target("t_search")
         try:
             for path, pat in (
@@ -224,7 +229,9 @@ def output_path_other_users_could_steer_is_refused():
                      r"refusing .*: it goes through the symbolic link rlink in .*/open, "),
                     (planted, r"refusing .*/planted.txt: it belongs to uid 65534 and other users "
                               r"can write to .*/shared; remove it or choose another name$"),
-                    (f"{shared}/hard.txt", r"refusing .*/hard.txt: it has 2 hard links ")):
+                    (f"{shared}/hard.txt", r"refusing .*/hard.txt: it has 2 hard links "),
+                    (f"{base}/acl/alink/acl.txt",
+                     r"refusing .*: it goes through the symbolic link alink in .*/acl, ")):
                 # -d: without the check the trace would run, and end, rc 0.
                 bad(["-p", str(t.pid), "-f", "search", "-d", "2", "-o", path], pat)
         finally:
@@ -265,6 +272,8 @@ def output_path_other_users_could_steer_is_refused():
     finally:
         restore_protections(old)
         subprocess.run(["rm", "-rf", base])
+
+
 # Outside bytes in stderr messages: names and paths from the target, text the user typed.
 OSC52_SYM = "hook\x1b]52;c;QUFB\x07"  # t_names's hook(), renamed so by the build
 EVIL_LIB = "lib\x1b[31mevil\x07.so"
