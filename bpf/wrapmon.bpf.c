@@ -511,6 +511,11 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __
 	__sync_fetch_and_add(&a->calls, 1);
 	if (flags & WM_F_ERROR)
 		__sync_fetch_and_add(&a->errors, 1);
+	/* No latency to count. */
+	if (flags & WM_F_ENTRY_ONLY) {
+		__sync_fetch_and_add(&a->entry_only, 1);
+		return;
+	}
 	__sync_fetch_and_add(&a->lat_sum, lat);
 	if (!a->lat_min || lat < a->lat_min)
 		a->lat_min = lat ? lat : 1;
@@ -546,7 +551,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 		return;
 	}
 	rec->entry_ns = fr->entry_ns;
-	rec->latency_ns = kind == WM_REC_CALL ? now - fr->entry_ns : 0;
+	rec->latency_ns = kind == WM_REC_CALL && !(flags & WM_F_ENTRY_ONLY) ? now - fr->entry_ns : 0;
 #pragma unroll
 	for (int i = 0; i < WM_MAX_VALS; i++)
 		rec->args[i] = fr->args[i];
@@ -835,6 +840,26 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	top = take_caps(ts, fr, cfg, top, 0, false, sleepable);
 	fr->heap_len = top - fr->heap_off;
 	ts->heap_top = top;
+	if (cfg->ret_mode == WM_RET_NONE) {
+		/*
+		 * --returns=none: the record goes now, from the frame above the
+		 * live ones, which is not pushed: no return will pop it.
+		 */
+		fr->entry_ns = bpf_ktime_get_ns();
+		if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
+			st = func_stats(id);
+			if (st)
+				st->filtered++;
+		} else {
+			__u16 flags = WM_F_ENTRY_ONLY;
+
+			if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, 0, 0))
+				flags |= WM_F_ERROR;
+			emit(ts, fr, d, WM_REC_CALL, flags, 0, 0, fr->entry_ns);
+		}
+		ts->heap_top = fr->heap_off;
+		return 0;
+	}
 	ts->depth = d + 1;
 	if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
 		/* Kept as a frame, so the return still matches; its captures go. */
@@ -850,29 +875,29 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	return 0;
 }
 
-static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
+/*
+ * The call whose return slot is at sp ends: pop it and the frames it
+ * skipped, and emit its record. WM_F_TAIL_CALL: it ended in a jump to
+ * another function, whose result it will be: no result, no captures at
+ * return, and --filter / --error programs that need the result do not
+ * apply (one that needs only the arguments already did, at entry).
+ */
+static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u64 now, __u16 flags,
+				    bool sleepable)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
 	struct wm_func_cfg *cfg;
 	struct tstate *ts;
 	struct frame *fr;
-	__u64 now, sp, ret, lat;
-	__u32 id, d, top;
-	__u16 flags = 0;
+	__u64 ret = 0, lat;
+	__u32 d, top;
 
-	if ((pid_tgid >> 32) != targ_tgid)
-		return 0;
-	now = bpf_ktime_get_ns();
-	id = bpf_get_attach_cookie(ctx);
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;
-	/* `ret` has popped the return address that sat at the entry's sp. */
-	sp = PT_REGS_SP(ctx) - 8;
 	d = pop_frames(ts, sp, now, POP_AT_RETURN, 0);
 	if (d == 0) {
 		ts->heap_top = 0;
@@ -882,15 +907,21 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 	/* Not ours: a call entered before we attached, or one too deep to keep. */
 	if (fr->sp != sp || fr->func_id != id)
 		return 0;
-	ret = PT_REGS_RC(ctx);
+	if (!(flags & WM_F_TAIL_CALL))
+		ret = PT_REGS_RC(ctx);
 	ts->depth = d - 1;
 	if (fr->filtered) {
 		ts->heap_top = fr->heap_off;
 		return 0;
 	}
+	lat = now - fr->entry_ns;
+	if (flags & WM_F_TAIL_CALL) {
+		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, 0, now);
+		ts->heap_top = fr->heap_off;
+		return 0;
+	}
 	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true, sleepable);
 	fr->heap_len = top - fr->heap_off;
-	lat = now - fr->entry_ns;
 	if ((cfg->flags & (WM_FC_FILTER | WM_FC_FILTER_ENTRY)) == WM_FC_FILTER &&
 	    !expr_holds(id * 2, ts, fr, cfg, ret, lat)) {
 		st = func_stats(id);
@@ -898,11 +929,148 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 			st->filtered++;
 	} else {
 		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
-			flags = WM_F_ERROR;
+			flags |= WM_F_ERROR;
 		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, ret, now);
 	}
 	ts->heap_top = fr->heap_off;
 	return 0;
+}
+
+/* The uretprobe: the kernel's trampoline, reached when the call returned. */
+static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 now;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* `ret` has popped the return address that sat at the entry's sp. */
+	return end_call(ctx, bpf_get_attach_cookie(ctx), PT_REGS_SP(ctx) - 8, now, 0, sleepable);
+}
+
+/* Whether the x86 condition cc (the low nibble of a Jcc opcode) holds for these flags. */
+static __always_inline bool cond_holds(__u64 fl, __u32 cc)
+{
+	bool cf = fl & (1 << 0), pf = fl & (1 << 2), zf = fl & (1 << 6), sf = fl & (1 << 7),
+	     of = fl & (1 << 11), r;
+
+	switch (cc >> 1) {
+	case 0: /* o */
+		r = of;
+		break;
+	case 1: /* b */
+		r = cf;
+		break;
+	case 2: /* e */
+		r = zf;
+		break;
+	case 3: /* be */
+		r = cf || zf;
+		break;
+	case 4: /* s */
+		r = sf;
+		break;
+	case 5: /* p */
+		r = pf;
+		break;
+	case 6: /* l */
+		r = sf != of;
+		break;
+	default: /* le */
+		r = zf || sf != of;
+		break;
+	}
+	/* Odd conditions are the even ones negated: no, ae, ne, a, ns, np, ge, g. */
+	return (cc & 1) ? !r : r;
+}
+
+/* A register of pt_regs by its index in struct pt_regs (r15 = 0 ... di = 14). */
+static __always_inline __u64 reg_by_index(struct pt_regs *ctx, __u32 i)
+{
+	switch (i) {
+	case 0:
+		return ctx->r15;
+	case 1:
+		return ctx->r14;
+	case 2:
+		return ctx->r13;
+	case 3:
+		return ctx->r12;
+	case 4:
+		return ctx->bp;
+	case 5:
+		return ctx->bx;
+	case 6:
+		return ctx->r11;
+	case 7:
+		return ctx->r10;
+	case 8:
+		return ctx->r9;
+	case 9:
+		return ctx->r8;
+	case 10:
+		return ctx->ax;
+	case 11:
+		return ctx->cx;
+	case 12:
+		return ctx->dx;
+	case 13:
+		return ctx->si;
+	case 14:
+		return ctx->di;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A return site (--returns=sites): a plain uprobe on an instruction where
+ * the call leaves the function, before it runs, so the return address is
+ * still at (%rsp): the entry's sp is PT_REGS_SP itself. PT_REGS_IP is the
+ * probed instruction's address: handle_swbp() in kernel/events/uprobes.c
+ * sets the instruction pointer back to the breakpoint's address ("change
+ * it in advance for ->handler() and restart") before it runs the handlers.
+ */
+static __always_inline int on_site(struct pt_regs *ctx, bool sleepable)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wm_func_cfg *cfg;
+	__u64 cookie, now, entry, target;
+	__u16 flags = 0;
+	__u32 id;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cookie = bpf_get_attach_cookie(ctx);
+	id = WM_COOKIE_ID(cookie);
+	switch (WM_COOKIE_KIND(cookie)) {
+	case WM_CK_RET:
+		break;
+	case WM_CK_TAIL_JMP:
+		flags = WM_F_TAIL_CALL;
+		break;
+	case WM_CK_TAIL_JCC:
+		if (!cond_holds(ctx->flags, WM_COOKIE_COND(cookie)))
+			return 0;
+		flags = WM_F_TAIL_CALL;
+		break;
+	case WM_CK_TAIL_JMP_REG:
+		cfg = bpf_map_lookup_elem(&funcs, &id);
+		if (!cfg)
+			return 0;
+		/* A jump inside the function (a jump table) does not end the call. */
+		entry = PT_REGS_IP(ctx) - WM_COOKIE_OFF(cookie);
+		target = reg_by_index(ctx, WM_COOKIE_REG(cookie));
+		if (target - entry < cfg->code_size)
+			return 0;
+		flags = WM_F_TAIL_CALL;
+		break;
+	default:
+		return 0;
+	}
+	return end_call(ctx, id, PT_REGS_SP(ctx), now, flags, sleepable);
 }
 
 SEC("uprobe.multi")
@@ -915,6 +1083,13 @@ SEC("uretprobe.multi")
 int BPF_URETPROBE(wm_return_multi)
 {
 	return on_return(ctx, false);
+}
+
+/* Return sites: plain uprobes, one per return instruction (--returns=sites). */
+SEC("uprobe.multi")
+int BPF_UPROBE(wm_site_multi)
+{
+	return on_site(ctx, false);
 }
 
 /* The same programs for kernels without uprobe_multi: one link per function. */
@@ -930,6 +1105,12 @@ int BPF_URETPROBE(wm_return_single)
 	return on_return(ctx, false);
 }
 
+SEC("uprobe")
+int BPF_UPROBE(wm_site_single)
+{
+	return on_site(ctx, false);
+}
+
 /* Sleepable versions, used when the kernel can load them: see user_str(). */
 SEC("uprobe.multi.s")
 int BPF_UPROBE(wm_entry_multi_s)
@@ -943,6 +1124,12 @@ int BPF_URETPROBE(wm_return_multi_s)
 	return on_return(ctx, true);
 }
 
+SEC("uprobe.multi.s")
+int BPF_UPROBE(wm_site_multi_s)
+{
+	return on_site(ctx, true);
+}
+
 SEC("uprobe.s")
 int BPF_UPROBE(wm_entry_single_s)
 {
@@ -953,6 +1140,12 @@ SEC("uretprobe.s")
 int BPF_URETPROBE(wm_return_single_s)
 {
 	return on_return(ctx, true);
+}
+
+SEC("uprobe.s")
+int BPF_UPROBE(wm_site_single_s)
+{
+	return on_site(ctx, true);
 }
 
 /*
