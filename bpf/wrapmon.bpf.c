@@ -551,7 +551,8 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 		return;
 	}
 	rec->entry_ns = fr->entry_ns;
-	rec->latency_ns = kind == WM_REC_CALL && !(flags & WM_F_ENTRY_ONLY) ? now - fr->entry_ns : 0;
+	rec->latency_ns =
+		kind == WM_REC_CALL && !(flags & WM_F_ENTRY_ONLY) ? now - fr->entry_ns : 0;
 #pragma unroll
 	for (int i = 0; i < WM_MAX_VALS; i++)
 		rec->args[i] = fr->args[i];

@@ -79,14 +79,14 @@ enum wm_ret_mode {
  * site's offset from the function's first byte (for WM_CK_TAIL_JMP_REG).
  * The kinds have the values of enum wm_site_kind (src/target/disasm.h).
  */
-#define WM_CK_RET	    1 /* ret: the result is in rax */
-#define WM_CK_TAIL_JMP	    2 /* jmp to another function */
-#define WM_CK_TAIL_JCC	    3 /* jcc to another function: a tail call when taken */
+#define WM_CK_RET	   1 /* ret: the result is in rax */
+#define WM_CK_TAIL_JMP	   2 /* jmp to another function */
+#define WM_CK_TAIL_JCC	   3 /* jcc to another function: a tail call when taken */
 #define WM_CK_TAIL_JMP_REG 4 /* jmp *%reg: a tail call when the target is outside */
 
-#define WM_SITE_COOKIE(id, kind, cond, reg, off)                                            \
-	((__u64)(__u32)(id) | (__u64)((kind) & 0xff) << 32 | (__u64)((cond) & 0xf) << 40 | \
-	 (__u64)((reg) & 0xf) << 44 | (__u64)((off) & 0xffff) << 48)
+#define WM_SITE_COOKIE(id, kind, cond, reg, off)                                       \
+	((__u64)(__u32)(id) | (__u64)((kind)&0xff) << 32 | (__u64)((cond)&0xf) << 40 | \
+	 (__u64)((reg)&0xf) << 44 | (__u64)((off)&0xffff) << 48)
 #define WM_COOKIE_ID(c)	  ((__u32)(c))
 #define WM_COOKIE_KIND(c) ((__u32)((c) >> 32) & 0xff)
 #define WM_COOKIE_COND(c) ((__u32)((c) >> 40) & 0xf)

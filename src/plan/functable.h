@@ -24,6 +24,7 @@ struct wm_spec {
 	struct wm_sig sig;  /* the prototype, when has_proto */
 	const char *filter; /* --filter for these functions, NULL: none */
 	const char *error;  /* --error, NULL: none */
+	enum wm_returns returns; /* --returns for these functions */
 };
 
 /* What the table says besides errors: a function left out, or how to get more. */
