@@ -67,7 +67,8 @@ struct frame {
 	__u16 slot_off[WM_NR_SLOTS]; /* where each slot's bytes are in the heap */
 	__u16 str_trunc;
 	__u8 filtered; /* --filter decided at entry to leave the call out */
-	__u8 pad[5];
+	__u8 sites;    /* its return is caught at return sites, not by the trampoline */
+	__u8 pad[4];
 };
 
 /* Room past the heap's end, so a read at any in-bounds offset is in the map value. */
@@ -677,16 +678,23 @@ static long pop_one(__u64 i, void *arg)
 		if (fr->sp >= c->sp)
 			return 1;
 	}
+	if (c->mode == POP_ALL)
+		flags = WM_F_THREAD_EXIT | (c->signo ? WM_F_KILLED : 0);
+	else if (c->mode == POP_EXEC)
+		flags = WM_F_EXEC;
+	else
+		flags = skipped_why(c, fr->sp);
+	/*
+	 * A call on another stack whose return sites are probed is suspended,
+	 * not over (a coroutine that yielded inside it): keep it, and the
+	 * frames under it. Its return, when it resumes, finds it on top again
+	 * once the calls made meanwhile on this stack have returned.
+	 */
+	if (c->mode == POP_AT_ENTRY && fr->sites && flags == WM_F_STACK_SWITCH)
+		return 1;
 	/* Left out by --filter at entry: nothing to report. */
-	if (!fr->filtered) {
-		if (c->mode == POP_ALL)
-			flags = WM_F_THREAD_EXIT | (c->signo ? WM_F_KILLED : 0);
-		else if (c->mode == POP_EXEC)
-			flags = WM_F_EXEC;
-		else
-			flags = skipped_why(c, fr->sp);
+	if (!fr->filtered)
 		emit(ts, fr, d - 1, WM_REC_UNFINISHED, flags, c->signo, 0, c->now);
-	}
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
@@ -821,6 +829,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 			fr->args[i] = 0;
 	fr->str_trunc = 0;
 	fr->filtered = 0;
+	fr->sites = cfg->ret_mode == WM_RET_SITES;
 #pragma unroll
 	for (int i = 0; i < WM_NR_SLOTS; i++)
 		fr->str_len[i] = WM_STR_NONE;
@@ -986,43 +995,19 @@ static __always_inline bool cond_holds(__u64 fl, __u32 cc)
 	return (cc & 1) ? !r : r;
 }
 
-/* A register of pt_regs by its index in struct pt_regs (r15 = 0 ... di = 14). */
+/*
+ * A register of pt_regs by the index of its 8-byte slot (r15 = 0 ... di =
+ * 14). Read through a helper: the verifier refuses a computed offset into
+ * the context, and a switch compiles to one.
+ */
 static __always_inline __u64 reg_by_index(struct pt_regs *ctx, __u32 i)
 {
-	switch (i) {
-	case 0:
-		return ctx->r15;
-	case 1:
-		return ctx->r14;
-	case 2:
-		return ctx->r13;
-	case 3:
-		return ctx->r12;
-	case 4:
-		return ctx->bp;
-	case 5:
-		return ctx->bx;
-	case 6:
-		return ctx->r11;
-	case 7:
-		return ctx->r10;
-	case 8:
-		return ctx->r9;
-	case 9:
-		return ctx->r8;
-	case 10:
-		return ctx->ax;
-	case 11:
-		return ctx->cx;
-	case 12:
-		return ctx->dx;
-	case 13:
-		return ctx->si;
-	case 14:
-		return ctx->di;
-	default:
+	__u64 v = 0;
+
+	if (i > 14)
 		return 0;
-	}
+	bpf_probe_read_kernel(&v, sizeof(v), (char *)ctx + i * 8);
+	return v;
 }
 
 /*

@@ -355,7 +355,16 @@ static ssize_t dis_read(void *ctx, __u64 addr, void *buf, size_t n)
 	return r < 0 ? -errno : r;
 }
 
+/* A function starts there; GCC's NAME.cold parts are their function's code, not functions. */
 static bool dis_is_func(void *ctx, __u64 addr)
+{
+	struct dis_ctx *c = ctx;
+	const struct func_addr *fa = func_at(c->t, c->obj, addr);
+
+	return fa && !strstr(fa->name, ".cold");
+}
+
+static bool dis_is_sym(void *ctx, __u64 addr)
 {
 	struct dis_ctx *c = ctx;
 
@@ -381,7 +390,11 @@ static int find_sites(struct wm_functable *t, const struct wm_match *m, struct w
 {
 	struct dis_ctx c = { t, m->obj };
 	struct disasm_opts o = {
-		.sz = sizeof(o), .read = dis_read, .is_func = dis_is_func, .ctx = &c
+		.sz = sizeof(o),
+		.read = dis_read,
+		.is_func = dis_is_func,
+		.is_sym = dis_is_sym,
+		.ctx = &c,
 	};
 	struct wm_probe_plan *pp = &f->probe;
 	struct wm_sites ws = {};
@@ -427,6 +440,18 @@ static int find_sites(struct wm_functable *t, const struct wm_match *m, struct w
 			snprintf(why, whysz,
 				 "the kernel cannot probe its return site at 0x%llx (a prefix "
 				 "uprobes refuse, e.g. notrack)",
+				 (unsigned long long)w->addr);
+			goto fail;
+		}
+		/*
+		 * BPF tells a jump table's dispatch from a tail call by the target
+		 * being inside [entry, entry + code_size): the register must fit
+		 * the cookie's 4 bits, and the function be in one piece.
+		 */
+		if (w->kind == WM_SITE_TAIL_JMP_REG && (w->reg > 14 || ws.nr_ranges > 1)) {
+			snprintf(why, whysz,
+				 "a jump through a register at 0x%llx it cannot tell from a "
+				 "tail call",
 				 (unsigned long long)w->addr);
 			goto fail;
 		}
