@@ -93,7 +93,7 @@ def cxx_exceptions_through_traced_calls_survive_with_auto():
     for r in done:
         got.setdefault(r["function"], {})[arg0(r)] = result(r)
     eq(got, want, "normal returns and their results")
-    eq(sorted(r["function"] for r in done), sorted(f for f, v in want.items() for _ in v) * 2,
+    eq(sorted(r["function"] for r in done), sorted([f for f, v in want.items() for _ in v] * 2),
        "each normal return, once per round")
     # The calls an exception ended never returned: reported unfinished, never with a result.
     ended = sorted((r["function"], arg0(r)) for r in recs if "unfinished" in r)
@@ -143,8 +143,10 @@ def tail_calls_and_cold_parts_with_return_sites():
 def entry_only_on_every_target():
     cases = [("t_coro", ["work", "step"], {("step", 1), ("work", 3)}),
              ("t_altstack", ["slow", "handler_work"], {("slow", 2), ("handler_work", 7)}),
-             ("t_cxxexc", ["thrower", "catch1"], {("catch1", 1), ("catch1", -1),
-                                                  ("thrower", 1), ("thrower", -1)}),
+             ("t_cxxexc", ["thrower", "catch1"], {("catch1", 1), ("catch1", -1), ("thrower", 1),
+                                                  ("thrower", -1), ("thrower", 2),
+                                                  ("thrower", -2), ("thrower", 3),
+                                                  ("thrower", -3)}),
              ("t_pthexit", ["leave", "wait_cancel", "after"],
               {("leave", 1), ("wait_cancel", 2), ("after", 5)}),
              ("t_tail", ["tail", "rare"], {("tail", 1), ("tail", 2), ("rare", 4), ("rare", -5),
