@@ -21,9 +21,9 @@
 struct wm_spec {
 	char selector[512]; /* "search", "libc:strlen", "sqlite3_*" */
 	bool has_proto;
-	struct wm_sig sig;  /* the prototype, when has_proto */
-	const char *filter; /* --filter for these functions, NULL: none */
-	const char *error;  /* --error, NULL: none */
+	struct wm_sig sig;	 /* the prototype, when has_proto */
+	const char *filter;	 /* --filter for these functions, NULL: none */
+	const char *error;	 /* --error, NULL: none */
 	enum wm_returns returns; /* --returns for these functions */
 };
 
