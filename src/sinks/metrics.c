@@ -42,7 +42,7 @@
 
 struct func_snap {
 	__u64 calls, unfinished, dropped, errors, lat_sum;
-	__u64 timed; /* calls with a latency: all but --returns=none entries */
+	__u64 timed;		    /* calls with a latency: all but --returns=none entries */
 	__u64 le[WM_METRICS_NR_LE]; /* cumulative: calls with latency <= metrics__le_ns(i) */
 };
 
