@@ -211,6 +211,44 @@ static void test_cold_part(void **state)
 	}
 }
 
+static void test_transactions(void **state)
+{
+	struct wm_sites s;
+
+	MEM(0xc7, 0xf8, 0x05, 0x00, 0x00, 0x00, /* 0: xbegin 0xb (the abort handler) */
+	    0x0f, 0x01, 0xd5,			/* 6: xend: goes on */
+	    0xc3,				/* 9: ret */
+	    0x90,				/* a: nop */
+	    0xc6, 0xf8, 0xff,			/* b: xabort $0xff: goes on outside one */
+	    0xc3);				/* e: ret */
+	assert_int_equal(mem_sites(&m, 0, &s), 0);
+	assert_int_equal(s.n, 2);
+	expect_site(&s, 0, BASE + 9, WM_SITE_RET, 1);
+	expect_site(&s, 1, BASE + 0xe, WM_SITE_RET, 1);
+	disasm__sites_free(&s);
+}
+
+/* Padding after a call in a part: the call did not return, what follows is not ours. */
+static void test_padding_after_call(void **state)
+{
+	struct wm_sites s;
+
+	MEM(0x85, 0xff,				      /* 0: test %edi,%edi */
+	    0x0f, 0x88, 0x08, 0x00, 0x00, 0x00,	      /* 2: js 0x10 (the part) */
+	    0xc3,				      /* 8: ret */
+	    0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00, /* 9: nopl */
+	    0xe8, 0xeb, 0xff, 0xff, 0xff,	      /* 10: call 0 */
+	    0x66, 0x90,				      /* 15: xchg %ax,%ax */
+	    0xc3);				      /* 17: ret: another function's */
+	assert_int_equal(mem_sites(&m, 9, &s), 0);
+	assert_int_equal(s.n, 1);
+	expect_site(&s, 0, BASE + 8, WM_SITE_RET, 1);
+	assert_int_equal(s.nr_ranges, 2);
+	assert_int_equal(s.ranges[1].start, BASE + 0x10);
+	assert_int_equal(s.ranges[1].end, BASE + 0x15);
+	disasm__sites_free(&s);
+}
+
 static void test_refusals(void **state)
 {
 	struct wm_sites s;
@@ -528,6 +566,16 @@ static void test_cold(void **state)
 	assert_int_equal(s2.ranges[1].start, s.ranges[1].start);
 	assert_int_equal(s2.ranges[1].end, s.ranges[1].end);
 	disasm__sites_free(&s2);
+
+	/* Unknown size (a stripped object's symbol without one): the same from the entry. */
+	assert_int_equal(obj_sites(&st, f2->vaddr, 0, &s2), 0);
+	assert_int_equal(s2.n, s.n);
+	for (int i = 0; i < s.n; i++)
+		assert_int_equal(s2.v[i].addr, s.v[i].addr);
+	assert_int_equal(s2.nr_ranges, 2);
+	assert_int_equal(s2.ranges[0].start, f->vaddr);
+	assert_int_equal(s2.ranges[1].start, cold->vaddr);
+	disasm__sites_free(&s2);
 	disasm__sites_free(&s);
 	elf_obj__free(st.elf);
 	elf_obj__free(o.elf);
@@ -648,11 +696,18 @@ static void test_every_ret(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rets),	       cmocka_unit_test(test_tails),
-		cmocka_unit_test(test_cold_part),      cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_multi_ret),      cmocka_unit_test(test_jump_table),
-		cmocka_unit_test(test_cold),	       cmocka_unit_test(test_tail_calls),
-		cmocka_unit_test(test_cond_tail_call), cmocka_unit_test(test_every_ret),
+		cmocka_unit_test(test_rets),
+		cmocka_unit_test(test_tails),
+		cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_padding_after_call),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_multi_ret),
+		cmocka_unit_test(test_jump_table),
+		cmocka_unit_test(test_cold),
+		cmocka_unit_test(test_tail_calls),
+		cmocka_unit_test(test_cond_tail_call),
+		cmocka_unit_test(test_every_ret),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
