@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Return paths the disassembler must follow: tail() ends in a jmp to
+ * Return paths the disassembler must follow (viaptr() tail-calls through a
+ * register, viamem() through memory): tail() ends in a jmp to
  * callee() (a tail call); rare() has a NAME.cold part (GCC moves the
  * unlikely branch there) whose path returns its own value. Logs
  * "tid callee x ret", "tid rare x ret" (complain() logs for the cold path),
@@ -56,6 +57,19 @@ __attribute__((noinline)) int rare(int x)
 	return logit(x, x * 2);
 }
 
+/* "jmp *%rax": a tail call through a register (its target outside viaptr()). */
+int (*volatile fptr)(int) = callee;
+
+__attribute__((noinline)) int viaptr(int x)
+{
+	return fptr(x + 10);
+}
+
+/* "jmp *fptr(%rip)": a tail call through memory, which return sites cannot follow. */
+int viamem(int x);
+__asm__(".globl viamem\n.type viamem, @function\nviamem:\n\tjmp *fptr(%rip)\n"
+	".size viamem, .-viamem\n");
+
 int main(int argc, char **argv)
 {
 	int r = 0;
@@ -66,6 +80,8 @@ int main(int argc, char **argv)
 	r += rare(4);
 	r += rare(-5);
 	r += rare(6);
+	r += viaptr(1);
+	r += viamem(21);
 	TLOG_BEGIN();
 	fprintf(tlog, "total %d\ndone\n", r);
 	TLOG_END();
