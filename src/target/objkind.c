@@ -32,6 +32,9 @@ static void dynsyms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct wm_objkind
 
 		if (!gelf_getsym(d, i, &s))
 			break;
+		/* Imports only: libc defines swapcontext, and does not switch stacks for it. */
+		if (s.st_shndx != SHN_UNDEF)
+			continue;
 		name = elf_strptr(e, sh->sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
