@@ -66,8 +66,9 @@ def dies(name, funcs, sig):
 def coroutine_yielding_inside_a_call_survives_with_return_sites():
     # t_coro imports swapcontext: auto picks return sites; the trampoline dies.
     dies("t_coro", ["work", "step"], signal.SIGILL)
-    for mode in ("auto", "sites"):
-        recs, summary = survives("t_coro", ["work", "step"], f"--returns={mode}")
+    # One link per probe (--no-multi) as well as uprobe_multi links.
+    for mode in ("auto", "sites", "sites --no-multi"):
+        recs, summary = survives("t_coro", ["work", "step"], *f"--returns={mode}".split())
         got = sorted((r["function"], arg0(r), result(r)) for r in recs)
         eq(got, [("step", 1, 2), ("work", 3, 6)], f"{mode}: every call with its result")
         eq(func_summary(summary, "step")["unfinished"], 0, f"{mode}: nothing unfinished")
