@@ -249,3 +249,20 @@ def store_keeps_tail_calls_and_entry_only_calls():
     check(re.search(r"tail\(x=1\) = <tail call>  <", p.stdout), p.stdout)
     check(re.search(r"^rare\s+3\s+0\s+0\s+0\s+-\s+-", p.stdout, re.M), p.stdout)
 
+
+
+@test
+def longjmp_and_thread_exit_with_return_sites():
+    # The skipped-frame logic is the same with return sites: longjmp on the
+    # same stack abandons the call, a later call pairs with its own end.
+    t = Target("t_unfinished")
+    rc, out, err = trace(t, "--returns=sites", "-f", "doomed", "-f", "jumper", "-f", "after",
+                         "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, summary = json_records(out)
+    by = {r["function"]: r for r in recs}
+    eq(by["doomed"].get("unfinished"), "thread_exit", "doomed")
+    eq(by["jumper"].get("unfinished"), "abandoned", "jumper")
+    eq((arg0(by["after"]), result(by["after"])), (21, 42), "after() pairs with its own return")
+    eq(len(recs), 3, "records")
+    eq(our_links(), [], "links left")
