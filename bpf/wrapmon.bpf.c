@@ -67,7 +67,8 @@ struct frame {
 	__u16 slot_off[WM_NR_SLOTS]; /* where each slot's bytes are in the heap */
 	__u16 str_trunc;
 	__u8 filtered; /* --filter decided at entry to leave the call out */
-	__u8 pad[5];
+	__u8 sites;    /* its return is caught at return sites, not by the trampoline */
+	__u8 pad[4];
 };
 
 /* Room past the heap's end, so a read at any in-bounds offset is in the map value. */
@@ -513,6 +514,11 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __
 	__sync_fetch_and_add(&a->calls, 1);
 	if (flags & WM_F_ERROR)
 		__sync_fetch_and_add(&a->errors, 1);
+	/* No latency to count. */
+	if (flags & WM_F_ENTRY_ONLY) {
+		__sync_fetch_and_add(&a->entry_only, 1);
+		return;
+	}
 	__sync_fetch_and_add(&a->lat_sum, lat);
 	if (!a->lat_min || lat < a->lat_min)
 		a->lat_min = lat ? lat : 1;
@@ -548,7 +554,8 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 		return;
 	}
 	rec->entry_ns = fr->entry_ns;
-	rec->latency_ns = kind == WM_REC_CALL ? now - fr->entry_ns : 0;
+	rec->latency_ns =
+		kind == WM_REC_CALL && !(flags & WM_F_ENTRY_ONLY) ? now - fr->entry_ns : 0;
 #pragma unroll
 	for (int i = 0; i < WM_MAX_VALS; i++)
 		rec->args[i] = fr->args[i];
@@ -673,16 +680,23 @@ static long pop_one(__u64 i, void *arg)
 		if (fr->sp >= c->sp)
 			return 1;
 	}
+	if (c->mode == POP_ALL)
+		flags = WM_F_THREAD_EXIT | (c->signo ? WM_F_KILLED : 0);
+	else if (c->mode == POP_EXEC)
+		flags = WM_F_EXEC;
+	else
+		flags = skipped_why(c, fr->sp);
+	/*
+	 * A call on another stack whose return sites are probed is suspended,
+	 * not over (a coroutine that yielded inside it): keep it, and the
+	 * frames under it. Its return, when it resumes, finds it on top again
+	 * once the calls made meanwhile on this stack have returned.
+	 */
+	if (c->mode == POP_AT_ENTRY && fr->sites && flags == WM_F_STACK_SWITCH)
+		return 1;
 	/* Left out by --filter at entry: nothing to report. */
-	if (!fr->filtered) {
-		if (c->mode == POP_ALL)
-			flags = WM_F_THREAD_EXIT | (c->signo ? WM_F_KILLED : 0);
-		else if (c->mode == POP_EXEC)
-			flags = WM_F_EXEC;
-		else
-			flags = skipped_why(c, fr->sp);
+	if (!fr->filtered)
 		emit(ts, fr, d - 1, WM_REC_UNFINISHED, flags, c->signo, 0, c->now);
-	}
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
@@ -817,6 +831,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 			fr->args[i] = 0;
 	fr->str_trunc = 0;
 	fr->filtered = 0;
+	fr->sites = cfg->ret_mode == WM_RET_SITES;
 #pragma unroll
 	for (int i = 0; i < WM_NR_SLOTS; i++)
 		fr->str_len[i] = WM_STR_NONE;
@@ -837,6 +852,26 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	top = take_caps(ts, fr, cfg, top, 0, false, sleepable);
 	fr->heap_len = top - fr->heap_off;
 	ts->heap_top = top;
+	if (cfg->ret_mode == WM_RET_NONE) {
+		/*
+		 * --returns=none: the record goes now, from the frame above the
+		 * live ones, which is not pushed: no return will pop it.
+		 */
+		fr->entry_ns = bpf_ktime_get_ns();
+		if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
+			st = func_stats(id);
+			if (st)
+				st->filtered++;
+		} else {
+			__u16 flags = WM_F_ENTRY_ONLY;
+
+			if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, 0, 0))
+				flags |= WM_F_ERROR;
+			emit(ts, fr, d, WM_REC_CALL, flags, 0, 0, fr->entry_ns);
+		}
+		ts->heap_top = fr->heap_off;
+		return 0;
+	}
 	ts->depth = d + 1;
 	if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
 		/* Kept as a frame, so the return still matches; its captures go. */
@@ -852,29 +887,29 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	return 0;
 }
 
-static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
+/*
+ * The call whose return slot is at sp ends: pop it and the frames it
+ * skipped, and emit its record. WM_F_TAIL_CALL: it ended in a jump to
+ * another function, whose result it will be: no result, no captures at
+ * return, and --filter / --error programs that need the result do not
+ * apply (one that needs only the arguments already did, at entry).
+ */
+static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u64 now, __u16 flags,
+				    bool sleepable)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wm_func_stats *st;
 	struct wm_func_cfg *cfg;
 	struct tstate *ts;
 	struct frame *fr;
-	__u64 now, sp, ret, lat;
-	__u32 id, d, top;
-	__u16 flags = 0;
+	__u64 ret = 0, lat;
+	__u32 d, top;
 
-	if ((pid_tgid >> 32) != targ_tgid)
-		return 0;
-	now = bpf_ktime_get_ns();
-	id = bpf_get_attach_cookie(ctx);
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;
-	/* `ret` has popped the return address that sat at the entry's sp. */
-	sp = PT_REGS_SP(ctx) - 8;
 	d = pop_frames(ts, sp, now, POP_AT_RETURN, 0);
 	if (d == 0) {
 		ts->heap_top = 0;
@@ -884,15 +919,21 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 	/* Not ours: a call entered before we attached, or one too deep to keep. */
 	if (fr->sp != sp || fr->func_id != id)
 		return 0;
-	ret = PT_REGS_RC(ctx);
+	if (!(flags & WM_F_TAIL_CALL))
+		ret = PT_REGS_RC(ctx);
 	ts->depth = d - 1;
 	if (fr->filtered) {
 		ts->heap_top = fr->heap_off;
 		return 0;
 	}
+	lat = now - fr->entry_ns;
+	if (flags & WM_F_TAIL_CALL) {
+		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, 0, now);
+		ts->heap_top = fr->heap_off;
+		return 0;
+	}
 	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true, sleepable);
 	fr->heap_len = top - fr->heap_off;
-	lat = now - fr->entry_ns;
 	if ((cfg->flags & (WM_FC_FILTER | WM_FC_FILTER_ENTRY)) == WM_FC_FILTER &&
 	    !expr_holds(id * 2, ts, fr, cfg, ret, lat)) {
 		st = func_stats(id);
@@ -900,11 +941,124 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 			st->filtered++;
 	} else {
 		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
-			flags = WM_F_ERROR;
+			flags |= WM_F_ERROR;
 		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, ret, now);
 	}
 	ts->heap_top = fr->heap_off;
 	return 0;
+}
+
+/* The uretprobe: the kernel's trampoline, reached when the call returned. */
+static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 now;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* `ret` has popped the return address that sat at the entry's sp. */
+	return end_call(ctx, bpf_get_attach_cookie(ctx), PT_REGS_SP(ctx) - 8, now, 0, sleepable);
+}
+
+/* Whether the x86 condition cc (the low nibble of a Jcc opcode) holds for these flags. */
+static __always_inline bool cond_holds(__u64 fl, __u32 cc)
+{
+	bool cf = fl & (1 << 0), pf = fl & (1 << 2), zf = fl & (1 << 6), sf = fl & (1 << 7),
+	     of = fl & (1 << 11), r;
+
+	switch (cc >> 1) {
+	case 0: /* o */
+		r = of;
+		break;
+	case 1: /* b */
+		r = cf;
+		break;
+	case 2: /* e */
+		r = zf;
+		break;
+	case 3: /* be */
+		r = cf || zf;
+		break;
+	case 4: /* s */
+		r = sf;
+		break;
+	case 5: /* p */
+		r = pf;
+		break;
+	case 6: /* l */
+		r = sf != of;
+		break;
+	default: /* le */
+		r = zf || sf != of;
+		break;
+	}
+	/* Odd conditions are the even ones negated: no, ae, ne, a, ns, np, ge, g. */
+	return (cc & 1) ? !r : r;
+}
+
+/*
+ * A register of pt_regs by the index of its 8-byte slot (r15 = 0 ... di =
+ * 14). Read through a helper: the verifier refuses a computed offset into
+ * the context, and a switch compiles to one.
+ */
+static __always_inline __u64 reg_by_index(struct pt_regs *ctx, __u32 i)
+{
+	__u64 v = 0;
+
+	if (i > 14)
+		return 0;
+	bpf_probe_read_kernel(&v, sizeof(v), (char *)ctx + i * 8);
+	return v;
+}
+
+/*
+ * A return site (--returns=sites): a plain uprobe on an instruction where
+ * the call leaves the function, before it runs, so the return address is
+ * still at (%rsp): the entry's sp is PT_REGS_SP itself. PT_REGS_IP is the
+ * probed instruction's address: handle_swbp() in kernel/events/uprobes.c
+ * sets the instruction pointer back to the breakpoint's address ("change
+ * it in advance for ->handler() and restart") before it runs the handlers.
+ */
+static __always_inline int on_site(struct pt_regs *ctx, bool sleepable)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wm_func_cfg *cfg;
+	__u64 cookie, now, entry, target;
+	__u16 flags = 0;
+	__u32 id;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cookie = bpf_get_attach_cookie(ctx);
+	id = WM_COOKIE_ID(cookie);
+	switch (WM_COOKIE_KIND(cookie)) {
+	case WM_CK_RET:
+		break;
+	case WM_CK_TAIL_JMP:
+		flags = WM_F_TAIL_CALL;
+		break;
+	case WM_CK_TAIL_JCC:
+		if (!cond_holds(ctx->flags, WM_COOKIE_COND(cookie)))
+			return 0;
+		flags = WM_F_TAIL_CALL;
+		break;
+	case WM_CK_TAIL_JMP_REG:
+		cfg = bpf_map_lookup_elem(&funcs, &id);
+		if (!cfg)
+			return 0;
+		/* A jump inside the function (a jump table) does not end the call. */
+		entry = PT_REGS_IP(ctx) - WM_COOKIE_OFF(cookie);
+		target = reg_by_index(ctx, WM_COOKIE_REG(cookie));
+		if (target - entry < cfg->code_size)
+			return 0;
+		flags = WM_F_TAIL_CALL;
+		break;
+	default:
+		return 0;
+	}
+	return end_call(ctx, id, PT_REGS_SP(ctx), now, flags, sleepable);
 }
 
 SEC("uprobe.multi")
@@ -917,6 +1071,13 @@ SEC("uretprobe.multi")
 int BPF_URETPROBE(wm_return_multi)
 {
 	return on_return(ctx, false);
+}
+
+/* Return sites: plain uprobes, one per return instruction (--returns=sites). */
+SEC("uprobe.multi")
+int BPF_UPROBE(wm_site_multi)
+{
+	return on_site(ctx, false);
 }
 
 /* The same programs for kernels without uprobe_multi: one link per function. */
@@ -932,6 +1093,12 @@ int BPF_URETPROBE(wm_return_single)
 	return on_return(ctx, false);
 }
 
+SEC("uprobe")
+int BPF_UPROBE(wm_site_single)
+{
+	return on_site(ctx, false);
+}
+
 /* Sleepable versions, used when the kernel can load them: see user_str(). */
 SEC("uprobe.multi.s")
 int BPF_UPROBE(wm_entry_multi_s)
@@ -945,6 +1112,12 @@ int BPF_URETPROBE(wm_return_multi_s)
 	return on_return(ctx, true);
 }
 
+SEC("uprobe.multi.s")
+int BPF_UPROBE(wm_site_multi_s)
+{
+	return on_site(ctx, true);
+}
+
 SEC("uprobe.s")
 int BPF_UPROBE(wm_entry_single_s)
 {
@@ -955,6 +1128,12 @@ SEC("uretprobe.s")
 int BPF_URETPROBE(wm_return_single_s)
 {
 	return on_return(ctx, true);
+}
+
+SEC("uprobe.s")
+int BPF_UPROBE(wm_site_single_s)
+{
+	return on_site(ctx, true);
 }
 
 /*

@@ -54,7 +54,44 @@ enum wm_call_flags {
 	 * handler on a sigaltstack): the kernel dropped its return probe.
 	 */
 	WM_F_STACK_SWITCH = 1 << 5,
+	/*
+	 * WM_REC_CALL that ended in a tail call (a jmp to another function,
+	 * seen at a return site): the result belongs to the callee, so the
+	 * record has none, and latency runs to the jump.
+	 */
+	WM_F_TAIL_CALL = 1 << 6,
+	/* WM_REC_CALL of --returns=none: sent at entry, with no result and no latency. */
+	WM_F_ENTRY_ONLY = 1 << 7,
 };
+
+/* How a function's calls end (wm_func_cfg.ret_mode): never "auto", userspace resolves it. */
+enum wm_ret_mode {
+	WM_RET_TRAMPOLINE = 0, /* a uretprobe: the kernel swaps the return address */
+	WM_RET_SITES = 1,      /* plain uprobes on the function's return instructions */
+	WM_RET_NONE = 2,       /* entries only: one record per entry, no frame */
+};
+
+/*
+ * The BPF cookie of a return-site probe: bits 0-31 the function id, 32-39
+ * the site's kind, 40-43 a conditional jump's condition (the low nibble of
+ * its 0x7x opcode), 44-47 the register of an indirect jump (struct pt_regs
+ * order: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di), 48-63 the
+ * site's offset from the function's first byte (for WM_CK_TAIL_JMP_REG).
+ * The kinds have the values of enum wm_site_kind (src/target/disasm.h).
+ */
+#define WM_CK_RET	   1 /* ret: the result is in rax */
+#define WM_CK_TAIL_JMP	   2 /* jmp to another function */
+#define WM_CK_TAIL_JCC	   3 /* jcc to another function: a tail call when taken */
+#define WM_CK_TAIL_JMP_REG 4 /* jmp *%reg: a tail call when the target is outside */
+
+#define WM_SITE_COOKIE(id, kind, cond, reg, off)                                       \
+	((__u64)(__u32)(id) | (__u64)((kind)&0xff) << 32 | (__u64)((cond)&0xf) << 40 | \
+	 (__u64)((reg)&0xf) << 44 | (__u64)((off)&0xffff) << 48)
+#define WM_COOKIE_ID(c)	  ((__u32)(c))
+#define WM_COOKIE_KIND(c) ((__u32)((c) >> 32) & 0xff)
+#define WM_COOKIE_COND(c) ((__u32)((c) >> 40) & 0xf)
+#define WM_COOKIE_REG(c)  ((__u32)((c) >> 44) & 0xf)
+#define WM_COOKIE_OFF(c)  ((__u32)((c) >> 48))
 
 /*
  * String slot status (str_len[]): >= 0 bytes stored (without NUL),
@@ -107,8 +144,11 @@ struct wm_func_cfg {
 	__u8 nr_entry_caps; /* caps[0..nr_entry_caps) are read at entry, the rest at return */
 	/* The string slot of value i (WM_VAL_RET: the result), for string comparisons; 0xff: none. */
 	__u8 val_slot[WM_MAX_VALS + 1];
-	__u8 pad2[1];
+	__u8 ret_mode; /* enum wm_ret_mode */
 	struct wm_cap caps[WM_NR_SLOTS];
+	/* WM_RET_SITES: bytes from the first one that are the function's own code. */
+	__u32 code_size;
+	__u32 pad3;
 };
 
 /* Per function, per CPU counters kept in BPF. */
@@ -128,7 +168,8 @@ struct wm_func_stats {
 #define WM_AGG_BUCKETS (64 * WM_AGG_SUB)
 
 struct wm_func_agg {
-	__u64 calls;
+	__u64 calls; /* with entry_only ones, which have no latency */
+	__u64 entry_only;
 	__u64 unfinished;
 	__u64 errors; /* calls --error marked */
 	__u64 lat_sum;

@@ -54,6 +54,8 @@ enum {
 	OPT_STACK,
 	OPT_NO_SLEEPABLE,
 	OPT_USAGE,
+	OPT_RETURNS,
+	OPT_ENTRY_ONLY,
 };
 
 static const struct argp_option opts[] = {
@@ -90,6 +92,13 @@ static const struct argp_option opts[] = {
 	  "Mark the calls where EXPR holds as errors (e.g. 'ret < 0', 'ret == NULL'); placed like "
 	  "--filter",
 	  0 },
+	{ "returns", OPT_RETURNS, "MODE", 0,
+	  "How calls' ends are caught: auto (default: return sites where exceptions, coroutines "
+	  "or Go would trip on the trampoline), trampoline (a uretprobe), sites (uprobes on the "
+	  "return instructions), none (entries only); placed like --filter",
+	  0 },
+	{ "entry-only", OPT_ENTRY_ONLY, NULL, 0,
+	  "--returns=none: one record per entry, with the arguments, no result or latency", 0 },
 	{ "no-out-params", OPT_NO_OUT, NULL, 0,
 	  "Do not read non-const pointer arguments again at return", 0 },
 	{ "stack", OPT_STACK, NULL, 0, "Show the user stack of each call (frame pointers)", 0 },
@@ -117,6 +126,9 @@ struct args {
 	const char *spec_error[MAX_SPECS];
 	const char *all_filter;
 	const char *all_error;
+	/* --returns, placed the same way; 0: not given. */
+	int spec_returns[MAX_SPECS];
+	int all_returns;
 	int nr_specs;
 };
 
@@ -187,6 +199,26 @@ static void set_expr(struct args *a, int key, char *arg)
 		usage_error("two --%s expressions for the same functions: join them with && or ||",
 			    filter ? "filter" : "error");
 	*slot = arg;
+}
+
+/* --returns MODE (or --entry-only, arg NULL): for the -f just given, or for all. */
+static void set_returns(struct args *a, const char *arg)
+{
+	static const char *const names[] = { "auto", "trampoline", "sites", "none" };
+	int mode = -1, *slot;
+
+	if (!arg)
+		mode = WM_RETURNS_NONE;
+	for (int i = 0; arg && i < 4; i++)
+		if (!strcmp(arg, names[i]))
+			mode = i;
+	if (mode < 0)
+		usage_error("bad --returns '%s': auto, trampoline, sites or none", ESC(arg));
+	slot = a->nr_specs ? &a->spec_returns[a->nr_specs - 1] : &a->all_returns;
+	if (*slot)
+		usage_error("two --returns (or --entry-only) for the same functions");
+	/* Stored + 1: 0 is "not given". */
+	*slot = mode + 1;
 }
 
 /* The options that take a number or a size. */
@@ -296,6 +328,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (a->nr_specs >= MAX_SPECS)
 			usage_error("too many -f options (max %d): use a pattern", MAX_SPECS);
 		a->specs[a->nr_specs++] = arg;
+		break;
+	case OPT_RETURNS:
+		set_returns(a, arg);
+		break;
+	case OPT_ENTRY_ONLY:
+		set_returns(a, NULL);
 		break;
 	case OPT_FILTER:
 	case OPT_ERROR:
@@ -420,6 +458,9 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 		ret = parse_spec(a->specs[i], &env->specs[i]);
 		env->specs[i].filter = a->spec_filter[i] ? a->spec_filter[i] : a->all_filter;
 		env->specs[i].error = a->spec_error[i] ? a->spec_error[i] : a->all_error;
+		env->specs[i].returns = a->spec_returns[i] ? a->spec_returns[i] - 1 :
+					a->all_returns	   ? a->all_returns - 1 :
+							     WM_RETURNS_AUTO;
 	}
 cleanup:
 	free(a);

@@ -11,8 +11,9 @@ set -eu
 # clang-format: the layout check of `make check` (its version is pinned in the Makefile);
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes; valgrind: memcheck of the unit
 # tests; libcap2-bin (capsh): the test that runs wrapmon without its capabilities;
-# libmicrohttpd-dev: the HTTP server behind --metrics; g++: the C++ test target.
-PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev"
+# libmicrohttpd-dev: the HTTP server behind --metrics; g++: the C++ test target;
+# libzydis-dev: the x86-64 decoder that finds return sites (no .pc: linked as -lZydis).
+PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev libzydis-dev"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }

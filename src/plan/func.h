@@ -33,6 +33,42 @@ struct wm_object {
 	int fd;		  /* open on the file, for the probes; -1: none */
 };
 
+/* What -f / --returns asked for; the plan's ret_mode is what it resolved to. */
+enum wm_returns {
+	WM_RETURNS_AUTO = 0,
+	WM_RETURNS_TRAMPOLINE,
+	WM_RETURNS_SITES,
+	WM_RETURNS_NONE, /* --entry-only */
+};
+
+/* One return site of a probe plan. */
+struct wm_plan_site {
+	unsigned long file_off; /* where its uprobe goes */
+	__u64 cookie;		/* WM_SITE_COOKIE(): id, kind, condition, register, offset */
+	__u8 kind;		/* WM_CK_* (= enum wm_site_kind) */
+	char target[64];	/* tail calls: the callee's name, or its address; else "" */
+};
+
+/*
+ * The probe plan: how one function is probed and its calls paired and
+ * shown. The seam every language front-end fills in its own way (Python:
+ * pairing by frame, Go: by goroutine and its own ABI); C fills it here.
+ */
+struct wm_probe_plan {
+	unsigned long entry_off;    /* the entry probe's file offset */
+	const char *entry_skipped;  /* what the entry probe was moved past ("endbr64"), or "" */
+	__u8 ret_mode;		    /* enum wm_ret_mode: resolved, never "auto" */
+	char why[160];		    /* why that mode, for -v */
+	const char *pair;	    /* the pairing key of entry and return: "thread+sp" */
+	const char *render;	    /* how values are read: "C" (the C ABI) */
+	__u32 code_size;	    /* bytes of its own code from its first byte */
+	struct wm_plan_site *sites; /* WM_RET_SITES: where calls end */
+	int nr_sites;
+	/* The same, as the tracer takes them. */
+	unsigned long *site_offs;
+	__u64 *site_cookies;
+};
+
 /* A traced function: what the store, the formatters and the sinks know of it. */
 struct wm_func {
 	__u32 id;	   /* BPF cookie, index into the function table */
@@ -47,6 +83,7 @@ struct wm_func {
 	struct wm_expr *error;
 	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
 	char error_expr[256];		/* --error as written back, "" when none */
+	struct wm_probe_plan probe;	/* how it is probed (functable) */
 };
 
 /* The object's path, "" when the function has none (a test's). */

@@ -9,7 +9,9 @@
 #include "plan/functable.h"
 #include "target/demangle.h"
 #include "target/ifunc.h"
+#include "target/disasm.h"
 #include "target/insn.h"
+#include "target/objkind.h"
 #include "types/dwarf.h"
 #include "util/buf.h"
 #include "util/escape.h"
@@ -21,6 +23,10 @@ struct ft_obj {
 	struct wm_object obj;
 	struct wm_dwarf *dwarf;
 	bool dwarf_tried; /* opened on first need, once */
+	struct wm_objkind kind;
+	bool kind_read;
+	unsigned long *func_addrs; /* where its function symbols start, sorted */
+	int nr_func_addrs;	   /* -1: not read yet */
 };
 
 struct wm_functable {
@@ -39,6 +45,10 @@ struct left_out {
 	int nr_refused;
 	int nr_raw; /* functions without debug info, the first named below */
 	char raw_name[256], raw_obj[256];
+	size_t skipped;		/* bytes place_probe() moved the last match's probe */
+	struct wm_buf no_sites; /* the first names --returns=sites cannot trace */
+	int nr_no_sites;
+	char no_sites_why[128];
 };
 
 static const char *base_name(const char *path)
@@ -108,6 +118,7 @@ int functable__new(const struct wm_resolver *res, const struct wm_functable_opts
 	for (int i = 0; i < t->nr_objs; i++) {
 		t->objs[i].obj.path = resolver__obj_path(res, i);
 		t->objs[i].obj.fd = resolver__obj_fd(res, i);
+		t->objs[i].nr_func_addrs = -1;
 	}
 	*out = t;
 	return 0;
@@ -120,9 +131,14 @@ void functable__free(struct wm_functable *t)
 	for (int i = 0; i < t->nr_funcs; i++) {
 		free(t->funcs[i].filter);
 		free(t->funcs[i].error);
+		free(t->funcs[i].probe.sites);
+		free(t->funcs[i].probe.site_offs);
+		free(t->funcs[i].probe.site_cookies);
 	}
-	for (int i = 0; i < t->nr_objs; i++)
+	for (int i = 0; i < t->nr_objs; i++) {
 		dwarf__free(t->objs[i].dwarf);
+		free(t->objs[i].func_addrs);
+	}
 	free(t->objs);
 	free(t->funcs);
 	free(t->probes);
@@ -175,15 +191,16 @@ static int resolve_ifunc(struct wm_functable *t, struct wm_match *m, bool from_p
  * Look at the function's first instructions: move the probe past an
  * endbr64, and tell whether the kernel would refuse a probe there at all.
  */
-static bool place_probe(struct wm_functable *t, struct wm_match *m)
+static bool place_probe(struct wm_functable *t, struct wm_match *m, size_t *skipped)
 {
 	unsigned char code[32];
 	ssize_t n = pread(t->objs[m->obj].obj.fd, code, sizeof(code), m->file_off);
 	size_t skip;
 
+	*skipped = 0;
 	if (n <= 0)
 		return false;
-	skip = insn__probe_skip(code, n);
+	*skipped = skip = insn__probe_skip(code, n);
 	m->file_off += skip;
 	return insn__uprobe_refused(code + skip, n - skip);
 }
@@ -266,6 +283,328 @@ static bool is_dup(const struct wm_functable *t, const struct wm_match *m)
 	return false;
 }
 
+/*
+ * The probe plan's return side. C and C++ here: the pairing key is the
+ * thread and the stack pointer at entry, values are read with the C ABI.
+ */
+_Static_assert(WM_CK_RET == WM_SITE_RET && WM_CK_TAIL_JMP == WM_SITE_TAIL_JMP &&
+		       WM_CK_TAIL_JCC == WM_SITE_TAIL_JCC &&
+		       WM_CK_TAIL_JMP_REG == WM_SITE_TAIL_JMP_REG,
+	       "cookie kinds are the disassembler's");
+
+struct func_addr {
+	unsigned long vaddr;
+	const char *name;
+};
+
+struct dis_ctx {
+	struct wm_functable *t;
+	int obj;
+};
+
+static int cmp_func_addr(const void *a, const void *b)
+{
+	const struct func_addr *x = a, *y = b;
+
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* The object's function symbols by address, read on first need. */
+static void load_func_addrs(struct wm_functable *t, int obj)
+{
+	struct ft_obj *o = &t->objs[obj];
+	const struct wm_sym *syms;
+	struct func_addr *v;
+	int n;
+
+	if (o->nr_func_addrs >= 0)
+		return;
+	o->nr_func_addrs = 0;
+	n = resolver__obj_syms(t->res, obj, &syms);
+	if (n <= 0)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return;
+	for (int i = 0; i < n; i++)
+		v[i] = (struct func_addr){ syms[i].vaddr, syms[i].name };
+	qsort(v, n, sizeof(*v), cmp_func_addr);
+	o->func_addrs = (unsigned long *)v;
+	o->nr_func_addrs = n;
+}
+
+static const struct func_addr *func_at(const struct wm_functable *t, int obj, __u64 addr)
+{
+	const struct ft_obj *o = &t->objs[obj];
+	struct func_addr key = { addr, NULL };
+
+	if (o->nr_func_addrs <= 0)
+		return NULL;
+	return bsearch(&key, o->func_addrs, o->nr_func_addrs, sizeof(key), cmp_func_addr);
+}
+
+static ssize_t dis_read(void *ctx, __u64 addr, void *buf, size_t n)
+{
+	struct dis_ctx *c = ctx;
+	unsigned long off;
+	ssize_t r;
+
+	if (resolver__vaddr_to_off(c->t->res, c->obj, addr, &off))
+		return -EIO;
+	r = pread(c->t->objs[c->obj].obj.fd, buf, n, off);
+	return r < 0 ? -errno : r;
+}
+
+/* A function starts there; GCC's NAME.cold parts are their function's code, not functions. */
+static bool dis_is_func(void *ctx, __u64 addr)
+{
+	struct dis_ctx *c = ctx;
+	const struct func_addr *fa = func_at(c->t, c->obj, addr);
+
+	return fa && !strstr(fa->name, ".cold");
+}
+
+static bool dis_is_sym(void *ctx, __u64 addr)
+{
+	struct dis_ctx *c = ctx;
+
+	return func_at(c->t, c->obj, addr) != NULL;
+}
+
+/* What in the object makes auto want return sites; "" when nothing does. */
+static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (k->go)
+		snprintf(buf, n, "a Go binary (%s)", k->sym);
+	else if (k->switches_stacks)
+		snprintf(buf, n, "its object imports %s (switches stacks)", k->sym);
+	else if (k->cxx_throws)
+		snprintf(buf, n, "its object imports %s (C++ exceptions unwind through calls)",
+			 k->sym);
+}
+
+/* The return sites of m into f's plan; -ENOTSUP with why set when they cannot stand in. */
+static int find_sites(struct wm_functable *t, const struct wm_match *m, struct wm_func *f,
+		      char *why, size_t whysz)
+{
+	struct dis_ctx c = { t, m->obj };
+	struct disasm_opts o = {
+		.sz = sizeof(o),
+		.read = dis_read,
+		.is_func = dis_is_func,
+		.is_sym = dis_is_sym,
+		.ctx = &c,
+	};
+	struct wm_probe_plan *pp = &f->probe;
+	struct wm_sites ws = {};
+	int ret;
+
+	load_func_addrs(t, m->obj);
+	ret = disasm__return_sites(m->vaddr, m->size, &o, &ws);
+	if (ret) {
+		snprintf(why, whysz, "%s",
+			 ws.why_not[0]	 ? ws.why_not :
+			 ret == -E2BIG	 ? "too much code to follow" :
+			 ret == -ENOTSUP ? "its code cannot be followed" :
+					   "its code cannot be read");
+		disasm__sites_free(&ws);
+		return ret == -ENOMEM ? ret : -ENOTSUP;
+	}
+	pp->code_size = ws.nr_ranges ? ws.ranges[0].end - ws.ranges[0].start : m->size;
+	pp->sites = calloc(ws.n ? ws.n : 1, sizeof(*pp->sites));
+	pp->site_offs = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_offs));
+	pp->site_cookies = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_cookies));
+	ret = -ENOMEM;
+	if (!pp->sites || !pp->site_offs || !pp->site_cookies)
+		goto fail;
+	ret = -ENOTSUP;
+	for (int i = 0; i < ws.n; i++) {
+		const struct wm_site *w = &ws.v[i];
+		struct wm_plan_site *ps = &pp->sites[i];
+		__u64 rel = w->addr - m->vaddr;
+		unsigned char code[16];
+		ssize_t n;
+
+		if (resolver__vaddr_to_off(t->res, m->obj, w->addr, &ps->file_off)) {
+			snprintf(why, whysz, "a return site at 0x%llx is outside the object's code",
+				 (unsigned long long)w->addr);
+			goto fail;
+		}
+		if (ps->file_off == m->file_off) {
+			snprintf(why, whysz, "its first instruction already leaves it");
+			goto fail;
+		}
+		n = pread(t->objs[m->obj].obj.fd, code, sizeof(code), ps->file_off);
+		if (n > 0 && insn__uprobe_refused(code, n)) {
+			snprintf(why, whysz,
+				 "the kernel cannot probe its return site at 0x%llx (a prefix "
+				 "uprobes refuse, e.g. notrack)",
+				 (unsigned long long)w->addr);
+			goto fail;
+		}
+		/*
+		 * BPF tells a jump table's dispatch from a tail call by the target
+		 * being inside [entry, entry + code_size): the register must fit
+		 * the cookie's 4 bits, and the function be in one piece.
+		 */
+		if (w->kind == WM_SITE_TAIL_JMP_REG && (w->reg > 14 || ws.nr_ranges > 1)) {
+			snprintf(why, whysz,
+				 "a jump through a register at 0x%llx it cannot tell from a "
+				 "tail call",
+				 (unsigned long long)w->addr);
+			goto fail;
+		}
+		if (w->kind == WM_SITE_TAIL_JMP_REG && (w->addr < m->vaddr || rel > 0xffff)) {
+			snprintf(why, whysz, "an indirect jump at 0x%llx far from its entry",
+				 (unsigned long long)w->addr);
+			goto fail;
+		}
+		ps->kind = w->kind;
+		ps->cookie = WM_SITE_COOKIE(f->id, w->kind, w->cond, w->reg,
+					    w->addr >= m->vaddr && rel <= 0xffff ? rel : 0);
+		if (w->kind == WM_SITE_TAIL_JMP || w->kind == WM_SITE_TAIL_JCC) {
+			const struct func_addr *fa = func_at(t, m->obj, w->target);
+
+			if (fa && demangle(fa->name, ps->target, sizeof(ps->target)) == -EINVAL)
+				snprintf(ps->target, sizeof(ps->target), "%s", fa->name);
+			else if (!fa)
+				snprintf(ps->target, sizeof(ps->target), "0x%llx",
+					 (unsigned long long)w->target);
+		}
+		pp->site_offs[i] = ps->file_off;
+		pp->site_cookies[i] = ps->cookie;
+	}
+	pp->nr_sites = ws.n;
+	disasm__sites_free(&ws);
+	return 0;
+fail:
+	disasm__sites_free(&ws);
+	free(pp->sites);
+	free(pp->site_offs);
+	free(pp->site_cookies);
+	pp->sites = NULL;
+	pp->site_offs = NULL;
+	pp->site_cookies = NULL;
+	pp->nr_sites = 0;
+	return ret;
+}
+
+/* 0, 1 when a pattern's function is left out (lo says why), or a negative errno with err. */
+static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
+			struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
+{
+	struct wm_probe_plan *pp = &f->probe;
+	struct ft_obj *o = &t->objs[m->obj];
+	char reason[96], why[128] = "";
+	int ret;
+
+	pp->entry_off = m->file_off;
+	pp->entry_skipped = lo->skipped ? "endbr64" : "";
+	pp->pair = "thread+sp";
+	pp->render = "C";
+	if (!o->kind_read) {
+		o->kind_read = true;
+		objkind__read(o->obj.fd, &o->kind);
+	}
+	obj_reason(&o->kind, reason, sizeof(reason));
+	switch (sp->returns) {
+	case WM_RETURNS_NONE:
+		pp->ret_mode = WM_RET_NONE;
+		snprintf(pp->why, sizeof(pp->why), "asked");
+		if ((f->filter && expr__needs_return(f->filter)) ||
+		    (f->error && expr__needs_return(f->error))) {
+			snprintf(
+				err, errsz,
+				"--%s for %s tests the result or the latency, which "
+				"--returns=none (--entry-only) never sees: test only the arguments",
+				f->filter && expr__needs_return(f->filter) ? "filter" : "error",
+				ESC(f->name));
+			return -EINVAL;
+		}
+		return 0;
+	case WM_RETURNS_TRAMPOLINE:
+		pp->ret_mode = WM_RET_TRAMPOLINE;
+		snprintf(pp->why, sizeof(pp->why), "asked");
+		return 0;
+	case WM_RETURNS_AUTO:
+		if (!reason[0]) {
+			pp->ret_mode = WM_RET_TRAMPOLINE;
+			snprintf(pp->why, sizeof(pp->why),
+				 "auto: nothing in its object unwinds or switches stacks");
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	ret = find_sites(t, m, f, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ret) {
+		pp->ret_mode = WM_RET_SITES;
+		if (sp->returns == WM_RETURNS_AUTO)
+			snprintf(pp->why, sizeof(pp->why), "auto: %s", reason);
+		else
+			snprintf(pp->why, sizeof(pp->why), "asked");
+		return 0;
+	}
+	if (sp->returns == WM_RETURNS_AUTO) {
+		/* The trampoline would kill a Go program: entries are all it can have. */
+		pp->ret_mode = o->kind.go ? WM_RET_NONE : WM_RET_TRAMPOLINE;
+		snprintf(pp->why, sizeof(pp->why), "auto: %s, but no return sites: %s", reason,
+			 why);
+		return 0;
+	}
+	if (!f->from_pattern) {
+		snprintf(
+			err, errsz,
+			"--returns=sites cannot trace %s: %s; use --returns=trampoline if no "
+			"exception, coroutine or Go stack passes through it, or --returns=none for "
+			"its entries only",
+			ESC(f->name), why);
+		return -ENOTSUP;
+	}
+	if (!lo->nr_no_sites)
+		snprintf(lo->no_sites_why, sizeof(lo->no_sites_why), "%s", why);
+	name_list_add(&lo->no_sites, &lo->nr_no_sites, f->name);
+	return 1;
+}
+
+static const char *const site_word[] = { "?", "ret", "tail", "tail-jcc", "tail-reg" };
+
+/* -v: "plan: search entry=0x1139 (past endbr64) returns=sites(3: ret@0x1150, ...) ..." */
+static void note_plan(const struct wm_functable *t, const struct wm_func *f)
+{
+	const struct wm_probe_plan *pp = &f->probe;
+	struct wm_buf b = {};
+
+	buf__puts(&b, "plan: ");
+	esc__text(&b, f->name, strlen(f->name));
+	buf__printf(&b, " entry=0x%lx", pp->entry_off);
+	if (pp->entry_skipped[0])
+		buf__printf(&b, " (past %s)", pp->entry_skipped);
+	if (pp->ret_mode == WM_RET_SITES) {
+		buf__printf(&b, " returns=sites(%d%s", pp->nr_sites, pp->nr_sites ? ": " : "");
+		for (int i = 0; i < pp->nr_sites && i < 8; i++) {
+			const struct wm_plan_site *ps = &pp->sites[i];
+
+			buf__printf(&b, "%s%s@0x%lx", i ? ", " : "",
+				    site_word[ps->kind < 5 ? ps->kind : 0], ps->file_off);
+			if (ps->target[0]) {
+				buf__puts(&b, " -> ");
+				esc__text(&b, ps->target, strlen(ps->target));
+			}
+		}
+		buf__puts(&b, pp->nr_sites > 8 ? ", ...)" : ")");
+	} else {
+		buf__printf(&b, " returns=%s", pp->ret_mode == WM_RET_NONE ? "none" : "trampoline");
+	}
+	buf__printf(&b, " [%s] pair=%s render=%s", pp->why, pp->pair, pp->render);
+	note(t, WM_NOTE, "%s", b.len ? b.p : "");
+	buf__free(&b);
+}
+
 /* Fill the table's next entry from m; it counts only once complete. */
 static int add_func(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct left_out *lo, char *err, size_t errsz)
@@ -289,12 +628,16 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 		return ret;
 	plan__build(&f->sig, &t->o.plan, &f->plan);
 	ret = compile_exprs(t, sp, f, err, errsz);
+	if (!ret)
+		ret = plan_returns(t, sp, m, f, lo, err, errsz);
 	if (ret) {
 		free(f->filter);
 		free(f->error);
 		return ret;
 	}
 	t->nr_funcs++;
+	if (t->o.verbose)
+		note_plan(t, f);
 	return 0;
 }
 
@@ -310,7 +653,7 @@ static int check_match(struct wm_functable *t, const struct wm_spec *sp, struct 
 		if (ret)
 			return ret == -ENOENT ? 1 : ret;
 	}
-	if (!place_probe(t, m))
+	if (!place_probe(t, m, &lo->skipped))
 		return is_dup(t, m);
 	if (!pattern) {
 		snprintf(
@@ -333,6 +676,12 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		     "instruction (%s)",
 		     lo->nr_refused, lo->nr_refused == 1 ? "" : "s", ESC(sp->selector),
 		     lo->refused.len ? lo->refused.p : "");
+	if (lo->nr_no_sites)
+		note(t, WM_NOTE,
+		     "note: %d function%s of '%s' left out: --returns=sites cannot find where "
+		     "their calls end (%s: %s); --returns=auto traces them with the trampoline",
+		     lo->nr_no_sites, lo->nr_no_sites == 1 ? "" : "s", ESC(sp->selector),
+		     lo->no_sites.len ? lo->no_sites.p : "", lo->no_sites_why);
 	if (lo->nr_raw == 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
@@ -355,7 +704,7 @@ int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_m
 		ret = check_match(t, sp, &m[i], &lo, err, errsz);
 		if (!ret)
 			ret = add_func(t, sp, &m[i], &lo, err, errsz);
-		else if (ret == 1)
+		if (ret == 1)
 			ret = 0;
 	}
 	if (!ret)
@@ -363,6 +712,7 @@ int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_m
 	if (ret == -ENOMEM)
 		snprintf(err, errsz, "out of memory");
 	buf__free(&lo.refused);
+	buf__free(&lo.no_sites);
 	return ret;
 }
 
@@ -391,7 +741,12 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 			.data_max = f->plan.data_max,
 			.filter = f->filter,
 			.error = f->error,
+			.site_offs = f->probe.site_offs,
+			.site_cookies = f->probe.site_cookies,
+			.nr_sites = f->probe.nr_sites,
 		};
+		p->cfg.ret_mode = f->probe.ret_mode;
+		p->cfg.code_size = f->probe.code_size;
 		if (f->filter)
 			p->cfg.flags |= WM_FC_FILTER |
 					(expr__needs_return(f->filter) ? 0 : WM_FC_FILTER_ENTRY);

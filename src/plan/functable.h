@@ -21,9 +21,10 @@
 struct wm_spec {
 	char selector[512]; /* "search", "libc:strlen", "sqlite3_*" */
 	bool has_proto;
-	struct wm_sig sig;  /* the prototype, when has_proto */
-	const char *filter; /* --filter for these functions, NULL: none */
-	const char *error;  /* --error, NULL: none */
+	struct wm_sig sig;	 /* the prototype, when has_proto */
+	const char *filter;	 /* --filter for these functions, NULL: none */
+	const char *error;	 /* --error, NULL: none */
+	enum wm_returns returns; /* --returns for these functions */
 };
 
 /* What the table says besides errors: a function left out, or how to get more. */

@@ -25,6 +25,7 @@ struct tracer {
 	bool multi;
 	bool sleepable;			 /* the sleepable programs are loaded */
 	struct bpf_program *entry, *ret; /* the pair in use */
+	struct bpf_program *site;	 /* return sites, with them */
 	int nr_cpus;
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
@@ -86,52 +87,106 @@ static int skip(struct tracer *t, __u32 id)
 	return 0;
 }
 
+/* Destroy the links made since there were n. */
+static void drop_links(struct tracer *t, int n)
+{
+	while (t->nr_links > n)
+		bpf_link__destroy(t->links[--t->nr_links]);
+}
+
+static bool refused(int err)
+{
+	return err == -ENOTSUPP || err == -EINVAL || err == -EOPNOTSUPP;
+}
+
+/* One multi-link of prog on path, or none when cnt is 0. */
+static int link_multi(struct tracer *t, struct bpf_program *prog, const struct tracer_opts *opts,
+		      const char *path, unsigned long *offs, __u64 *cookies, int cnt, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies, .cnt = cnt,
+		    .retprobe = retprobe);
+	struct bpf_link *link;
+
+	if (!cnt)
+		return 0;
+	link = bpf_program__attach_uprobe_multi(prog, opts->pid, path, NULL, &uopts);
+	if (!link)
+		return -errno;
+	return add_link(t, link);
+}
+
 /*
- * Entry and return links for offs[0..cnt). The kernel takes a multi-link
- * whole or not at all, and refuses it if any one function cannot carry a
- * uprobe: then halve the set until the culprits stand alone, and skip them.
+ * The links of probes p[0..cnt), all in one object: a uretprobe link for
+ * those with the trampoline, a return-site link for those with sites, then
+ * the entry link. The kernel takes a multi-link whole or not at all, and
+ * refuses it if any one probe cannot carry a uprobe: then halve the set
+ * until the culprits stand alone, and skip them.
  */
 static int attach_range(struct tracer *t, const struct tracer_opts *opts, const char *path,
-			unsigned long *offs, __u64 *cookies, int cnt, char *err, size_t errsz)
+			const struct wm_probe **p, int cnt, char *err, size_t errsz)
 {
-	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts, .offsets = offs, .cookies = cookies, .cnt = cnt);
-	struct bpf_link *entry, *ret_link;
-	int ret, half;
+	int nr_ret = 0, nr_sites = 0, nr_entry = 0, first = t->nr_links, ret, half;
+	unsigned long *roffs = NULL, *soffs = NULL, *eoffs = NULL;
+	__u64 *rcookies = NULL, *scookies = NULL, *ecookies = NULL;
 
-	/*
-	 * Returns first: an entry probe without its return probe would leave a
-	 * frame no return ever pops. A return without a frame is ignored.
-	 */
-	uopts.retprobe = true;
-	ret_link = bpf_program__attach_uprobe_multi(t->ret, opts->pid, path, NULL, &uopts);
-	if (ret_link) {
-		uopts.retprobe = false;
-		entry = bpf_program__attach_uprobe_multi(t->entry, opts->pid, path, NULL, &uopts);
-		if (entry) {
-			ret = add_link(t, ret_link);
-			if (ret) {
-				bpf_link__destroy(entry);
-				return ret;
+	for (int i = 0; i < cnt; i++)
+		nr_sites += p[i]->cfg.ret_mode == WM_RET_SITES ? p[i]->nr_sites : 0;
+	roffs = calloc(cnt, sizeof(*roffs));
+	eoffs = calloc(cnt, sizeof(*eoffs));
+	rcookies = calloc(cnt, sizeof(*rcookies));
+	ecookies = calloc(cnt, sizeof(*ecookies));
+	soffs = calloc(nr_sites ? nr_sites : 1, sizeof(*soffs));
+	scookies = calloc(nr_sites ? nr_sites : 1, sizeof(*scookies));
+	ret = -ENOMEM;
+	if (!roffs || !eoffs || !rcookies || !ecookies || !soffs || !scookies)
+		goto cleanup;
+	nr_sites = 0;
+	for (int i = 0; i < cnt; i++) {
+		eoffs[nr_entry] = p[i]->file_off;
+		ecookies[nr_entry++] = p[i]->func_id;
+		if (p[i]->cfg.ret_mode == WM_RET_TRAMPOLINE) {
+			roffs[nr_ret] = p[i]->file_off;
+			rcookies[nr_ret++] = p[i]->func_id;
+		} else if (p[i]->cfg.ret_mode == WM_RET_SITES) {
+			for (int k = 0; k < p[i]->nr_sites; k++) {
+				soffs[nr_sites] = p[i]->site_offs[k];
+				scookies[nr_sites++] = p[i]->site_cookies[k];
 			}
-			return add_link(t, entry);
 		}
-		ret = -errno;
-		bpf_link__destroy(ret_link);
-	} else {
-		ret = -errno;
 	}
-	if (ret != -ENOTSUPP && ret != -EINVAL && ret != -EOPNOTSUPP) {
+	/*
+	 * Returns first: an entry probe without its return probes would leave
+	 * a frame no return ever pops. A return without a frame is ignored.
+	 */
+	ret = link_multi(t, t->ret, opts, path, roffs, rcookies, nr_ret, true);
+	if (!ret)
+		ret = link_multi(t, t->site, opts, path, soffs, scookies, nr_sites, false);
+	if (!ret)
+		ret = link_multi(t, t->entry, opts, path, eoffs, ecookies, nr_entry, false);
+	if (!ret || ret == -ENOMEM)
+		goto cleanup;
+	drop_links(t, first);
+	if (!refused(ret)) {
 		snprintf(err, errsz, "cannot attach probes (%s): run with -v for libbpf's reason",
 			 strerror(-ret));
-		return ret;
+		goto cleanup;
 	}
-	if (cnt == 1)
-		return skip(t, cookies[0]);
+	if (cnt == 1) {
+		ret = skip(t, p[0]->func_id);
+		goto cleanup;
+	}
 	half = cnt / 2;
-	ret = attach_range(t, opts, path, offs, cookies, half, err, errsz);
-	if (ret)
-		return ret;
-	return attach_range(t, opts, path, offs + half, cookies + half, cnt - half, err, errsz);
+	ret = attach_range(t, opts, path, p, half, err, errsz);
+	if (!ret)
+		ret = attach_range(t, opts, path, p + half, cnt - half, err, errsz);
+cleanup:
+	free(roffs);
+	free(soffs);
+	free(eoffs);
+	free(rcookies);
+	free(scookies);
+	free(ecookies);
+	return ret;
 }
 
 static int cmp_probe_fd(const void *a, const void *b)
@@ -139,93 +194,110 @@ static int cmp_probe_fd(const void *a, const void *b)
 	const struct wm_probe *pa = *(const struct wm_probe *const *)a;
 	const struct wm_probe *pb = *(const struct wm_probe *const *)b;
 
-	return pa->obj_fd - pb->obj_fd;
+	if (pa->obj_fd != pb->obj_fd)
+		return pa->obj_fd - pb->obj_fd;
+	return pa->func_id < pb->func_id ? -1 : pa->func_id > pb->func_id;
 }
 
-/* One entry link and one return link per object, each carrying every offset. */
+/* At most three links per object (returns, return sites, entries), each carrying every offset. */
 static int attach_multi(struct tracer *t, const struct tracer_opts *opts,
 			const struct wm_probe *probes, int n, char *err, size_t errsz)
 {
 	const struct wm_probe **sorted;
-	unsigned long *offs = NULL;
-	__u64 *cookies = NULL;
 	int i, j, ret = 0;
 
 	sorted = calloc(n, sizeof(*sorted));
-	offs = calloc(n, sizeof(*offs));
-	cookies = calloc(n, sizeof(*cookies));
-	if (!sorted || !offs || !cookies) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
+	if (!sorted)
+		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		sorted[i] = &probes[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_probe_fd);
 
 	for (i = 0; i < n; i = j) {
 		char path[64];
-		int cnt = 0;
 
-		for (j = i; j < n && sorted[j]->obj_fd == sorted[i]->obj_fd; j++) {
-			offs[cnt] = sorted[j]->file_off;
-			cookies[cnt] = sorted[j]->func_id;
-			cnt++;
-		}
+		for (j = i; j < n && sorted[j]->obj_fd == sorted[i]->obj_fd; j++)
+			;
 		/* The fd's magic link: the kernel probes exactly the inode we resolved. */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", sorted[i]->obj_fd);
-		ret = attach_range(t, opts, path, offs, cookies, cnt, err, errsz);
+		ret = attach_range(t, opts, path, sorted + i, j - i, err, errsz);
 		if (ret)
-			goto cleanup;
+			break;
 	}
-cleanup:
 	free(sorted);
-	free(offs);
-	free(cookies);
 	return ret;
+}
+
+/* One link of prog at off, or NULL with errno set. */
+static struct bpf_link *link_single(struct tracer *t, struct bpf_program *prog,
+				    const struct tracer_opts *opts, const char *path,
+				    unsigned long off, __u64 cookie, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = cookie);
+
+	(void)t;
+	return bpf_program__attach_uprobe_opts(prog, opts->pid, path, off, &uopts);
 }
 
 static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 			 const struct wm_probe *probes, int n, char *err, size_t errsz)
 {
 	for (int i = 0; i < n; i++) {
+		const struct wm_probe *p = &probes[i];
+		int first = t->nr_links, ret = 0, nr_ret;
+		struct bpf_link *link;
 		char path[64];
 
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", probes[i].obj_fd);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", p->obj_fd);
 		/* Returns first, as in attach_range(). */
-		for (int ret_probe = 1; ret_probe >= 0; ret_probe--) {
-			LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = ret_probe,
-				    .bpf_cookie = probes[i].func_id);
-			struct bpf_program *prog = ret_probe ? t->ret : t->entry;
-			struct bpf_link *link;
-			int ret;
-
-			link = bpf_program__attach_uprobe_opts(prog, opts->pid, path,
-							       probes[i].file_off, &uopts);
-			if (!link && ret_probe && (errno == ENOTSUPP || errno == EINVAL)) {
-				ret = skip(t, probes[i].func_id);
-				if (ret)
-					return ret;
-				break;
-			}
+		nr_ret = p->cfg.ret_mode == WM_RET_TRAMPOLINE ? 1 :
+			 p->cfg.ret_mode == WM_RET_SITES      ? p->nr_sites :
+								0;
+		for (int k = 0; k < nr_ret && !ret; k++) {
+			if (p->cfg.ret_mode == WM_RET_TRAMPOLINE)
+				link = link_single(t, t->ret, opts, path, p->file_off, p->func_id,
+						   true);
+			else
+				link = link_single(t, t->site, opts, path, p->site_offs[k],
+						   p->site_cookies[k], false);
 			if (!link) {
 				ret = -errno;
-				snprintf(err, errsz,
-					 "cannot attach a %s probe at offset 0x%lx (%s)",
-					 ret_probe ? "return" : "entry", probes[i].file_off,
-					 strerror(-ret));
-				return ret;
+				break;
 			}
 			ret = add_link(t, link);
 			if (ret)
 				return ret;
 		}
+		if (ret) {
+			drop_links(t, first);
+			if (!refused(ret)) {
+				snprintf(err, errsz,
+					 "cannot attach a return probe for offset 0x%lx (%s)",
+					 p->file_off, strerror(-ret));
+				return ret;
+			}
+			ret = skip(t, p->func_id);
+			if (ret)
+				return ret;
+			continue;
+		}
+		link = link_single(t, t->entry, opts, path, p->file_off, p->func_id, false);
+		if (!link) {
+			ret = -errno;
+			snprintf(err, errsz, "cannot attach an entry probe at offset 0x%lx (%s)",
+				 p->file_off, strerror(-ret));
+			return ret;
+		}
+		ret = add_link(t, link);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
 /* Open, size and load the BPF object, with the sleepable programs or the others. */
 static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
-			bool has_exprs, bool sleepable)
+			bool has_exprs, bool has_sites, bool sleepable)
 {
 	struct bpf_program *prog;
 	struct wrapmon *sk;
@@ -251,16 +323,19 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	if (t->multi) {
 		t->entry = sleepable ? sk->progs.wm_entry_multi_s : sk->progs.wm_entry_multi;
 		t->ret = sleepable ? sk->progs.wm_return_multi_s : sk->progs.wm_return_multi;
+		t->site = sleepable ? sk->progs.wm_site_multi_s : sk->progs.wm_site_multi;
 	} else {
 		t->entry = sleepable ? sk->progs.wm_entry_single_s : sk->progs.wm_entry_single;
 		t->ret = sleepable ? sk->progs.wm_return_single_s : sk->progs.wm_return_single;
+		t->site = sleepable ? sk->progs.wm_site_single_s : sk->progs.wm_site_single;
 	}
 	bpf_object__for_each_program(prog, sk->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
 		bool probe = !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
 
-		bpf_program__set_autoload(prog, !probe || prog == t->entry || prog == t->ret);
+		bpf_program__set_autoload(prog, !probe || prog == t->entry || prog == t->ret ||
+							(prog == t->site && has_sites));
 	}
 	ret = wrapmon__load(sk);
 	t->sleepable = !ret && sleepable;
@@ -276,7 +351,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		struct tracer **out, char *err, size_t errsz)
 {
 	__u32 rec_data_max = 8;
-	bool has_exprs = false;
+	bool has_exprs = false, has_sites = false;
 	struct timespec ts;
 	struct tracer *t;
 	int ret;
@@ -308,12 +383,13 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		if (probes[i].data_max > rec_data_max)
 			rec_data_max = probes[i].data_max;
 		has_exprs |= probes[i].filter || probes[i].error;
+		has_sites |= probes[i].cfg.ret_mode == WM_RET_SITES;
 	}
 	/* A multiple of 8, so records stay aligned; within what one record may carry. */
 	rec_data_max = (rec_data_max + 7) & ~7u;
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
-		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, sleepable);
+		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, sleepable);
 		if (!ret || !sleepable)
 			break;
 		wrapmon__destroy(t->skel);
@@ -441,6 +517,7 @@ int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *
 		const struct wm_func_agg *v = &vals[i];
 
 		sum->calls += v->calls;
+		sum->entry_only += v->entry_only;
 		sum->unfinished += v->unfinished;
 		sum->errors += v->errors;
 		sum->lat_sum += v->lat_sum;

@@ -17,6 +17,11 @@ struct wm_probe {
 	__u32 data_max;		      /* slot bytes its records may carry (wm_plan.data_max) */
 	const struct wm_expr *filter; /* --filter, NULL: none */
 	const struct wm_expr *error;  /* --error, NULL: none */
+	/* How its calls end (cfg.ret_mode): a return probe, return sites, or nothing. */
+	/* WM_RET_SITES: the file offsets of its return sites, and their cookies. */
+	const unsigned long *site_offs;
+	const __u64 *site_cookies;
+	int nr_sites;
 };
 
 struct tracer_opts {
@@ -32,7 +37,8 @@ struct tracer_opts {
 struct tracer;
 
 /*
- * Load the BPF programs and attach entry and return probes to every probe.
+ * Load the BPF programs and attach entry and return probes to every probe
+ * (a uretprobe, return-site uprobes, or none, as its cfg.ret_mode says).
  * Nothing stays attached on failure. err gets one line naming the fix.
  */
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int nr_probes,

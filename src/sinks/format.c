@@ -766,6 +766,22 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		format__stack_text(b, f, c);
 		return;
 	}
+	/* --returns=none: the entry is all there is. */
+	if (c->hdr.flags & WM_F_ENTRY_ONLY) {
+		if (c->hdr.flags & WM_F_ERROR)
+			buf__puts(b, " [error]");
+		buf__putc(b, '\n');
+		format__stack_text(b, f, c);
+		return;
+	}
+	/* Ended by a jump to another function: the result is the callee's. */
+	if (c->hdr.flags & WM_F_TAIL_CALL) {
+		buf__puts(b, " = <tail call>  <");
+		format__duration(b, c->hdr.latency_ns);
+		buf__puts(b, ">\n");
+		format__stack_text(b, f, c);
+		return;
+	}
 	if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
@@ -1111,6 +1127,17 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 			format__signal(b, c->hdr.signo);
 			buf__putc(b, '"');
 		}
+	} else if (c->hdr.flags & WM_F_ENTRY_ONLY) {
+		/* --returns=none: no result, no latency. */
+		buf__puts(b, ",\"entry_only\":true");
+		if (c->hdr.flags & WM_F_ERROR) {
+			buf__puts(b, ",\"error\":");
+			format__error_json(b, f, c);
+		}
+	} else if (c->hdr.flags & WM_F_TAIL_CALL) {
+		/* The result is the callee's; the latency runs to the jump. */
+		buf__printf(b, ",\"tail_call\":true,\"latency_ns\":%llu",
+			    (unsigned long long)c->hdr.latency_ns);
 	} else {
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);

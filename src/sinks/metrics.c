@@ -42,6 +42,7 @@
 
 struct func_snap {
 	__u64 calls, unfinished, dropped, errors, lat_sum;
+	__u64 timed;		    /* calls with a latency: all but --returns=none entries */
 	__u64 le[WM_METRICS_NR_LE]; /* cumulative: calls with latency <= metrics__le_ns(i) */
 };
 
@@ -211,9 +212,10 @@ void metrics__snapshot_fill(struct metrics_snapshot *snap, const struct wm_store
 		if (!a)
 			continue;
 		/* Only a new completed call changes the histogram: skip the walk otherwise. */
-		if (a->calls != fs->calls)
+		if (a->timed != fs->timed)
 			fill_buckets(fs, a);
 		fs->calls = a->calls;
+		fs->timed = a->timed;
 		fs->unfinished = a->unfinished;
 		fs->dropped = a->dropped;
 		fs->errors = a->errors;
@@ -274,7 +276,7 @@ static void func_histogram(struct wm_buf *b, const struct metrics_snapshot *snap
 		const struct func_snap *fs = &snap->f[i];
 		const char *l = snap->labels[i];
 
-		if (!fs->calls)
+		if (!fs->timed)
 			continue;
 		for (int j = 0; j < WM_METRICS_NR_LE; j++) {
 			buf__printf(b, "%s_bucket{%s,le=\"", name, l);
@@ -282,10 +284,10 @@ static void func_histogram(struct wm_buf *b, const struct metrics_snapshot *snap
 			buf__printf(b, "\"} %llu\n", (unsigned long long)fs->le[j]);
 		}
 		buf__printf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, l,
-			    (unsigned long long)fs->calls);
+			    (unsigned long long)fs->timed);
 		buf__printf(b, "%s_sum{%s} ", name, l);
 		put_seconds(b, fs->lat_sum);
-		buf__printf(b, "\n%s_count{%s} %llu\n", name, l, (unsigned long long)fs->calls);
+		buf__printf(b, "\n%s_count{%s} %llu\n", name, l, (unsigned long long)fs->timed);
 	}
 }
 

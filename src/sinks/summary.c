@@ -69,7 +69,7 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 			continue;
 		}
 		a = &aggs[i];
-		have = a->calls > 0;
+		have = a->timed > 0;
 		buf__reset(&name);
 		put_name(&name, &v->funcs[i]);
 		buf__printf(b, "%-*s %6llu%12llu%9llu", width, name.len ? name.p : "",
@@ -80,7 +80,7 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 		if (v->show_filtered)
 			buf__printf(b, "%10llu", (unsigned long long)a->filtered);
 		put_duration_col(b, &tmp, have, a->lat_min);
-		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->calls : 0);
+		put_duration_col(b, &tmp, have, have ? a->lat_sum / a->timed : 0);
 		put_duration_col(b, &tmp, have, store__agg_percentile(a, 50));
 		put_duration_col(b, &tmp, have, store__agg_percentile(a, 99));
 		put_duration_col(b, &tmp, have, a->lat_max);
@@ -117,13 +117,13 @@ static void summary_json(const struct wm_store_view *v, const struct wm_agg *agg
 			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
 			    (unsigned long long)a->dropped, (unsigned long long)a->errors,
 			    (unsigned long long)a->filtered);
-		if (!a->calls) {
+		if (!a->timed) {
 			buf__puts(b, "null}");
 			continue;
 		}
 		buf__printf(
 			b, "{\"min\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}}",
-			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->calls),
+			(unsigned long long)a->lat_min, (unsigned long long)(a->lat_sum / a->timed),
 			(unsigned long long)store__agg_percentile(a, 50),
 			(unsigned long long)store__agg_percentile(a, 99),
 			(unsigned long long)a->lat_max);
@@ -211,7 +211,7 @@ void summary__print_hist(const struct wm_store *s, FILE *out)
 	store__view(s, &v);
 	for (f = 0; f < v.nr_funcs; f++) {
 		a = &v.aggs[f];
-		if (!a->calls)
+		if (!a->timed)
 			continue;
 		memset(log2, 0, sizeof(log2));
 		/* Every log-linear bucket lies inside one power of two. */
@@ -227,7 +227,7 @@ void summary__print_hist(const struct wm_store *s, FILE *out)
 		buf__reset(&name);
 		put_name(&name, &v.funcs[f]);
 		buf__printf(&b, "\n%s: %llu calls\n%25s : %-10s %-42s\n", name.len ? name.p : "",
-			    (unsigned long long)a->calls, "nsecs", "count", "distribution");
+			    (unsigned long long)a->timed, "nsecs", "count", "distribution");
 		for (i = lo; i <= hi; i++) {
 			__u64 from = i ? 1ULL << i : 0, to = i == 63 ? ~0ULL : (2ULL << i) - 1;
 

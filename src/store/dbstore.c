@@ -415,7 +415,15 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	buf__reset(&s->args);
 	buf__reset(&s->result);
 	format__args_json(&s->args, f, c);
-	if (done)
+	/*
+	 * No result to keep: the schema stays, the result column says why
+	 * (a tail call's result is the callee's; --returns=none sees none).
+	 */
+	if (done && (c->hdr.flags & WM_F_TAIL_CALL))
+		buf__puts(&s->result, "{\"tail_call\":true}");
+	else if (done && (c->hdr.flags & WM_F_ENTRY_ONLY))
+		buf__puts(&s->result, "{\"entry_only\":true}");
+	else if (done)
 		format__result_json(&s->result, f, c);
 	if (s->args.err || s->result.err)
 		return -ENOMEM;
@@ -425,7 +433,7 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	sqlite3_bind_int64(st, 4, c->hdr.pid);
 	sqlite3_bind_int64(st, 5, c->hdr.tid);
 	sqlite3_bind_int64(st, 6, c->ts_real_ns);
-	if (done)
+	if (done && !(c->hdr.flags & WM_F_ENTRY_ONLY))
 		sqlite3_bind_int64(st, 7, c->hdr.latency_ns);
 	else
 		sqlite3_bind_null(st, 7);
@@ -695,7 +703,7 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 		sqlite3_bind_int64(st, 3, a->unfinished);
 		sqlite3_bind_int64(st, 4, a->dropped);
 		sqlite3_bind_int64(st, 5, s->func_not_kept[i] + s->func_lost[i]);
-		if (a->calls) {
+		if (a->timed) {
 			sqlite3_bind_int64(st, 6, a->lat_min);
 			sqlite3_bind_int64(st, 7, a->lat_max);
 			sqlite3_bind_int64(st, 8, a->lat_sum);

@@ -45,6 +45,7 @@ struct func_row {
 	__u64 calls, unfinished;
 	__s64 dropped, not_kept; /* -1: unknown (the session did not end) */
 	__u64 min, max, sum, p50, p90, p99;
+	bool timed; /* its calls have latencies (not --returns=none) */
 };
 
 /* One function's parameter kinds, to render values from JSON. */
@@ -402,8 +403,12 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 		buf__puts(&r->b, " = ? <unfinished: ");
 		put_c(&r->b, col_text(st, C_UNF));
 		buf__putc(&r->b, '>');
+	} else if (sqlite3_column_type(st, C_LAT) == SQLITE_NULL) {
+		/* --returns=none: the entry is all there is. */
 	} else {
-		if (!k || strcmp(k->result, "void")) {
+		if (!strcmp(col_text(st, C_RESULT), "{\"tail_call\":true}"))
+			buf__puts(&r->b, " = <tail call>");
+		else if (!k || strcmp(k->result, "void")) {
 			buf__puts(&r->b, " = ");
 			put_value_text(r, k ? k->result : "raw", col_text(st, C_RESULT));
 		}
@@ -455,7 +460,11 @@ static void put_call_json(struct report *r, sqlite3_stmt *st, bool first)
 	} else {
 		buf__puts(b, ",\"result\":");
 		put_stored_json(b, st, C_RESULT, sqlite3_column_int(st, C_FUNC + 2));
-		buf__printf(b, ",\"latency_ns\":%lld", (long long)sqlite3_column_int64(st, C_LAT));
+		if (sqlite3_column_type(st, C_LAT) == SQLITE_NULL)
+			buf__puts(b, ",\"latency_ns\":null");
+		else
+			buf__printf(b, ",\"latency_ns\":%lld",
+				    (long long)sqlite3_column_int64(st, C_LAT));
 	}
 	buf__printf(b, ",\"error\":%s,\"error_text\":",
 		    sqlite3_column_int(st, C_ERR) ? "true" : "false");
@@ -572,13 +581,14 @@ static int load_funcs(struct report *r, sqlite3_int64 session, bool ended, struc
 		f->unfinished = sqlite3_column_int64(st, 5);
 		f->dropped = sqlite3_column_int64(st, 6);
 		f->not_kept = sqlite3_column_int64(st, 7);
+		f->timed = f->calls && sqlite3_column_type(st, 8) != SQLITE_NULL;
 		f->min = sqlite3_column_int64(st, 8);
 		f->max = sqlite3_column_int64(st, 9);
 		f->sum = sqlite3_column_int64(st, 10);
 		f->p50 = sqlite3_column_int64(st, 11);
 		f->p90 = sqlite3_column_int64(st, 12);
 		f->p99 = sqlite3_column_int64(st, 13);
-		if (!ended && f->calls) {
+		if (!ended && f->timed) {
 			f->p50 = kept_percentile(r, f->id, f->calls, 50);
 			f->p90 = kept_percentile(r, f->id, f->calls, 90);
 			f->p99 = kept_percentile(r, f->id, f->calls, 99);
@@ -621,7 +631,7 @@ static void print_funcs(struct report *r, const struct func_row *f, int n)
 			else
 				buf__printf(&r->b, ",\"dropped\":%lld,\"not_kept\":%lld",
 					    (long long)f[i].dropped, (long long)f[i].not_kept);
-			if (!f[i].calls) {
+			if (!f[i].timed) {
 				buf__puts(&r->b, ",\"latency_ns\":null}");
 				continue;
 			}
@@ -646,7 +656,7 @@ static void print_funcs(struct report *r, const struct func_row *f, int n)
 		    "CALLS", "UNFINISHED", "DROPPED", "NOT KEPT", "MIN", "AVG", "P50", "P90", "P99",
 		    "MAX");
 	for (int i = 0; i < n; i++) {
-		bool have = f[i].calls > 0;
+		bool have = f[i].timed;
 
 		buf__reset(&r->tmp);
 		put_c(&r->tmp, f[i].name);

@@ -131,11 +131,12 @@ __u64 store__bucket_low(unsigned int i, __u64 *width)
 
 static void agg_add_latency(struct wm_agg *a, __u64 ns)
 {
-	if (!a->calls || ns < a->lat_min)
+	if (!a->timed || ns < a->lat_min)
 		a->lat_min = ns;
-	if (!a->calls || ns > a->lat_max)
+	if (!a->timed || ns > a->lat_max)
 		a->lat_max = ns;
 	a->calls++;
+	a->timed++;
 	a->lat_sum += ns;
 	a->hist[hist_bucket(ns)]++;
 }
@@ -186,7 +187,11 @@ int store__add(struct wm_store *s, const struct wm_call_view *c)
 	f = &s->funcs[c->hdr.func_id];
 	a = &s->aggs[c->hdr.func_id];
 	if (c->hdr.kind == WM_REC_CALL) {
-		agg_add_latency(a, c->hdr.latency_ns);
+		/* --returns=none: counted, but it has no latency. */
+		if (c->hdr.flags & WM_F_ENTRY_ONLY)
+			a->calls++;
+		else
+			agg_add_latency(a, c->hdr.latency_ns);
 		if (c->hdr.flags & WM_F_ERROR)
 			a->errors++;
 	} else if (c->hdr.kind == WM_REC_UNFINISHED)
@@ -228,21 +233,21 @@ __u64 store__agg_percentile(const struct wm_agg *a, double p)
 	double r;
 	unsigned int i;
 
-	if (!a || !a->calls)
+	if (!a || !a->timed)
 		return 0;
 	if (!(p > 0))
 		return a->lat_min;
 	if (p >= 100)
 		return a->lat_max;
 	/* rank = ceil(p% of calls), in 1..calls; no libm for one ceil(). */
-	r = p * (double)a->calls / 100.0;
+	r = p * (double)a->timed / 100.0;
 	rank = (__u64)r;
 	if ((double)rank < r)
 		rank++;
 	if (rank < 1)
 		rank = 1;
-	if (rank > a->calls)
-		rank = a->calls;
+	if (rank > a->timed)
+		rank = a->timed;
 	for (i = 0; i < WM_HIST_BUCKETS; i++) {
 		cum += a->hist[i];
 		if (cum >= rank)
@@ -289,10 +294,11 @@ int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *
 		return -EINVAL;
 	a = &s->aggs[func_id];
 	a->calls = b->calls;
+	a->timed = b->calls - b->entry_only;
 	a->unfinished = b->unfinished;
 	a->errors = b->errors;
 	a->lat_sum = b->lat_sum;
-	a->lat_min = b->calls ? b->lat_min : 0;
+	a->lat_min = a->timed ? b->lat_min : 0;
 	a->lat_max = b->lat_max;
 	memset(a->hist, 0, sizeof(a->hist));
 	/* Each BPF bucket starts on an edge of ours: move its count to the bucket of its start. */
@@ -329,6 +335,7 @@ static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struc
 	__u64 width, low;
 
 	d->calls = now->calls - prev->calls;
+	d->timed = now->timed - prev->timed;
 	d->unfinished = now->unfinished - prev->unfinished;
 	d->dropped = now->dropped - prev->dropped;
 	d->errors = now->errors - prev->errors;
@@ -343,7 +350,7 @@ static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struc
 		}
 	}
 	d->lat_min = d->lat_max = 0;
-	if (!d->calls || lo == WM_HIST_BUCKETS)
+	if (!d->timed || lo == WM_HIST_BUCKETS)
 		return;
 	d->lat_min = hist_low(lo, &width);
 	if (d->lat_min < now->lat_min)

@@ -18,7 +18,8 @@
 #define WM_HIST_BUCKETS (64 * WM_HIST_SUB)
 
 struct wm_agg {
-	__u64 calls;	  /* completed calls */
+	__u64 calls;	  /* completed calls, with --returns=none entries */
+	__u64 timed;	  /* the calls with a latency (all but --returns=none entries) */
 	__u64 unfinished; /* entries whose return never came */
 	__u64 dropped;	  /* records lost in BPF (ring full, too deep) */
 	__u64 errors;	  /* completed calls --error marked */

@@ -946,6 +946,7 @@ static int matches__add(struct matches *ms, int obj, const struct wm_sym *s)
 	snprintf(m->sym, sizeof(m->sym), "%s", s->name);
 	m->vaddr = s->vaddr;
 	m->file_off = s->file_off;
+	m->size = s->size;
 	m->ifunc = s->ifunc;
 	return 0;
 }
@@ -1272,6 +1273,13 @@ cleanup:
 	free(scope);
 	free(sel);
 	return ret;
+}
+
+int resolver__obj_syms(const struct wm_resolver *r, int idx, const struct wm_sym **syms)
+{
+	if (idx < 0 || idx >= r->nr_objs)
+		return -EINVAL;
+	return elf_obj__syms(r->objs[idx].elf, syms);
 }
 
 int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "target/elfsym.h"
 
 #define WM_ERR_MAX 512
 
@@ -54,6 +55,8 @@ int resolver__nr_objs(const struct wm_resolver *r);
 const char *resolver__obj_path(const struct wm_resolver *r, int idx);
 /* An fd open on the object, for uprobe attach through /proc/self/fd/N and for DWARF. */
 int resolver__obj_fd(const struct wm_resolver *r, int idx);
+/* The function symbols of object idx (elf_obj__syms()), sorted by name. */
+int resolver__obj_syms(const struct wm_resolver *r, int idx, const struct wm_sym **syms);
 /* File offset of a link-time address in object idx; -ENOENT outside its PT_LOADs. */
 int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,
 			   unsigned long *off);
@@ -63,7 +66,8 @@ struct wm_match {
 	char sym[256];
 	unsigned long vaddr;
 	unsigned long file_off;
-	bool ifunc; /* the symbol is an IFUNC: see ifunc.h */
+	unsigned long size; /* the symbol's st_size; 0: unknown */
+	bool ifunc;	    /* the symbol is an IFUNC: see ifunc.h */
 };
 
 /*

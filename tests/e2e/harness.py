@@ -136,11 +136,12 @@ def our_links():
 class Target:
     """A target program waiting for 'go' on stdin; logs to a temp file."""
 
-    def __init__(self, name, *args):
+    def __init__(self, name, *args, stderr=None):
         self.dir = tempfile.mkdtemp(prefix="wm-e2e-")
         self.log = os.path.join(self.dir, "log")
         self.p = subprocess.Popen([os.path.join(OUT, "targets", name), self.log, *args],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  stderr=stderr)
         line = self.p.stdout.readline()
         check(line.startswith("ready "), f"target {name} did not start: {line!r}")
         self.pid = self.p.pid

@@ -205,10 +205,11 @@ def thousand_short_lived_threads_all_reported_state_freed():
 def coroutine_yielding_inside_a_call_is_a_stack_switch_and_the_kill_is_said():
     # step() yields to main's stack with swapcontext; main calls work(); the
     # coroutine resumes and step() returns to a return probe the kernel gave
-    # up on: the kernel kills the target with SIGILL. Until return sites are
-    # probed instead, wrapmon must say so, and not call it a longjmp.
+    # up on: the kernel kills the target with SIGILL. With the trampoline
+    # (auto uses return sites here: test_returns), wrapmon must say so, and
+    # not call it a longjmp.
     t = Target("t_coro")
-    rc, out, err = trace(t, "-f", "work", "-f", "step")
+    rc, out, err = trace(t, "--returns=trampoline", "-f", "work", "-f", "step")
     eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
     lines = t.lines()
     tid = int(lines[0][0])
@@ -254,7 +255,7 @@ def sigaltstack_handler_above_the_stack_is_a_stack_switch_and_the_kill_is_said()
     # alternate stack above its own and calls handler_work(); slow() then
     # returns to a return probe the kernel dropped. JSON this time.
     t = Target("t_altstack")
-    rc, out, err = trace(t, "-f", "slow", "-f", "handler_work", "--json")
+    rc, out, err = trace(t, "--returns=trampoline", "-f", "slow", "-f", "handler_work", "--json")
     eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
     lines = t.lines()
     tid = int(lines[0][0])

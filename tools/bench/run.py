@@ -284,6 +284,9 @@ PER_CALL = [
     ("wrapmon-json", "wrapmon-trace `--json` to a file", None),
     ("wrapmon-summary", "wrapmon-trace summary-only", None),
     ("wrapmon-nosleep", "wrapmon-trace text, non-sleepable probes (`--no-sleepable`)", None),
+    ("wrapmon-sites", "wrapmon-trace text, return sites (`--returns=sites`: `ret` single-stepped)",
+     None),
+    ("wrapmon-entry", "wrapmon-trace text, entries only (`--entry-only`)", None),
     ("bpftrace-print", "bpftrace, printf of both strings and the result to a file", "bpftrace"),
     ("bpftrace-count", "bpftrace, count() on entry and return", "bpftrace"),
     ("ltrace", "ltrace -x search, strings to a file", "ltrace"),
@@ -318,6 +321,10 @@ def per_call(c):
                 args.append("--summary-only")
             elif c == "wrapmon-nosleep":
                 args.append("--no-sleepable")
+            elif c == "wrapmon-sites":
+                args.append("--returns=sites")
+            elif c == "wrapmon-entry":
+                args.append("--entry-only")
             with open(outfile, "wb") as f:
                 tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
             r = Reader(tr, "stderr")

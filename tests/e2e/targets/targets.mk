@@ -10,7 +10,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_cxx \
 	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_leafstack \
 	 $(OUT)/targets/t_coro $(OUT)/targets/t_altstack $(OUT)/targets/t_attachexit \
-	 $(OUT)/targets/t_names
+	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
+	 $(OUT)/targets/t_tail
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -46,6 +47,10 @@ $(OUT)/targets/t_search_cet: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/
 
 CXX ?= g++
 $(OUT)/targets/t_cxx: $(TGT_DIR)/t_cxx.cpp $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
+
+$(OUT)/targets/t_cxxexc: $(TGT_DIR)/t_cxxexc.cpp $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
 
