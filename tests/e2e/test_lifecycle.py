@@ -232,7 +232,7 @@ def coroutine_stacks_from_one_pool_are_never_called_a_longjmp():
     # mapping with step()'s: nothing tells the switch from a longjmp there,
     # so the skipped call says both, never a longjmp alone.
     t = Target("t_coro", "pool")
-    rc, out, err = trace(t, "-f", "work", "-f", "step")
+    rc, out, err = trace(t, "--returns=trampoline", "-f", "work", "-f", "step")
     eq(t.p.returncode, -signal.SIGILL, "the kernel killed the target with SIGILL")
     lines = t.lines()
     tid = int(lines[0][0])
