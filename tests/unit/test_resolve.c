@@ -1187,7 +1187,8 @@ static void test_pid_self(void **state)
 	snprintf((char *)file, sizeof(file), "%d", getpid());
 	assert_true(contains(err, "no object matching 'libnotmapped' is mapped by process "));
 	assert_true(contains(err, (char *)file));
-	assert_true(contains(err, "libc.so.6"));
+	/* The list is cut after a few names, and valgrind maps its own: the executable is first. */
+	assert_true(contains(err, "; mapped: test_resolve, "));
 
 	assert_int_equal(resolver__resolve(r, "wm_test_probe_targt", &m, err, sizeof(err)),
 			 -ENOENT);
