@@ -452,6 +452,19 @@ static int find_sites(struct wm_functable *t, const struct wm_match *m, struct w
 		return ret == -ENOMEM ? ret : -ENOTSUP;
 	}
 	pp->code_size = ws.nr_ranges ? ws.ranges[0].end - ws.ranges[0].start : m->size;
+	/*
+	 * Go: the jump back to its own start after runtime.morestack is not
+	 * a tail call but the same call going on, on its grown (moved) stack;
+	 * the entry probe sees it again and BPF keeps the first entry.
+	 */
+	if (obj_kind(t, m->obj)->go) {
+		int n = 0;
+
+		for (int i = 0; i < ws.n; i++)
+			if (!(ws.v[i].kind == WM_SITE_TAIL_JMP && ws.v[i].target == m->vaddr))
+				ws.v[n++] = ws.v[i];
+		ws.n = n;
+	}
 	pp->sites = calloc(ws.n ? ws.n : 1, sizeof(*pp->sites));
 	pp->site_offs = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_offs));
 	pp->site_cookies = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_cookies));
@@ -543,7 +556,12 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	pp->entry_skipped = lo->skipped ? "endbr64" : "";
 	pp->pair = "thread+sp";
 	obj_reason(obj_kind(t, m->obj), reason, sizeof(reason));
-	pp->render = o->kind.go ? "none(Go's ABI is not decoded yet)" : "C";
+	if (o->kind.go) {
+		pp->pair = "goroutine+stack offset";
+		pp->render = "none(Go's ABI is not decoded yet)";
+	} else {
+		pp->render = "C";
+	}
 	switch (sp->returns) {
 	case WM_RETURNS_NONE:
 		pp->ret_mode = WM_RET_NONE;
@@ -562,10 +580,11 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	case WM_RETURNS_TRAMPOLINE:
 		/* Go moves and unwinds its stacks: the trampoline kills it (SIGILL). */
 		if (o->kind.go) {
-			snprintf(err, errsz,
-				 "--returns=trampoline cannot trace %s: it is Go, whose stacks move "
-				 "and would meet the trampoline; use --returns=auto or sites",
-				 ESC(f->name));
+			snprintf(
+				err, errsz,
+				"--returns=trampoline cannot trace %s: it is Go, whose stacks move "
+				"and would meet the trampoline; use --returns=auto or sites",
+				ESC(f->name));
 			return -ENOTSUP;
 		}
 		pp->ret_mode = WM_RET_TRAMPOLINE;
@@ -797,6 +816,8 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 			.nr_sites = f->probe.nr_sites,
 		};
 		p->cfg.ret_mode = f->probe.ret_mode;
+		if (f->sig.source == WM_SIG_GO)
+			p->cfg.flags = WM_FC_GO;
 		p->cfg.code_size = f->probe.code_size;
 		if (f->filter)
 			p->cfg.flags |= WM_FC_FILTER |
