@@ -283,13 +283,6 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 			return -EINVAL;
 		}
 		sig__init_go(&f->sig, m->sym);
-		if (!t->go_noted) {
-			t->go_noted = true;
-			note(t, WM_NOTE,
-			     "note: %s is Go: Go's ABI is not decoded yet: its calls are counted "
-			     "and timed, their arguments and results shown as '?'",
-			     ESC(f->name));
-		}
 		return 0;
 	}
 	d = obj_dwarf(t, m->obj);
@@ -816,6 +809,14 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 			.nr_sites = f->probe.nr_sites,
 		};
 		p->cfg.ret_mode = f->probe.ret_mode;
+		/* Said once, when every -f has been taken: an error stays one line. */
+		if (f->sig.source == WM_SIG_GO && !t->go_noted) {
+			t->go_noted = true;
+			note(t, WM_NOTE,
+			     "note: %s is Go: Go's ABI is not decoded yet: its calls are counted "
+			     "and timed, their arguments and results shown as '?'",
+			     ESC(f->name));
+		}
 		if (f->sig.source == WM_SIG_GO)
 			p->cfg.flags = WM_FC_GO;
 		p->cfg.code_size = f->probe.code_size;
