@@ -767,6 +767,205 @@ static __always_inline long stack_add_caller(struct tstate *ts, __u32 top, long 
 	return n + 8 < WM_STACK_MAX * 8 ? n + 8 : WM_STACK_MAX * 8;
 }
 
+/*
+ * Go. A goroutine's calls are paired per goroutine, not per thread: a
+ * goroutine moves between threads, and its stack is copied elsewhere when it
+ * grows (morestack), so neither the thread nor the stack pointer stays. What
+ * stays is the goroutine (its g, in r14 under Go's register ABI, 1.17+) and
+ * a frame's distance from the top of its stack (g.stack.hi, copied stacks
+ * keep it). Nothing is read of the values: Go's ABI is not decoded yet.
+ */
+struct gframe {
+	__u64 k; /* (1 << 62) - (stack.hi - sp): ordered like sp, kept by copies */
+	__u64 entry_ns;
+	__u32 func_id;
+	__u32 pad;
+};
+
+struct gstate {
+	__u32 depth;
+	__u32 pad;
+	struct gframe f[WM_MAX_DEPTH];
+};
+
+/* Live goroutines with traced calls; the least recently used go first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct gstate);
+} gstates SEC(".maps");
+
+static const struct gstate gstate_zero;
+
+/* The goroutine running and the key of a frame at sp; false when unreadable. */
+static __always_inline bool go_key(struct pt_regs *ctx, __u64 *g, __u64 *k)
+{
+	__u64 hi = 0, sp = PT_REGS_SP(ctx);
+
+	*g = ctx->r14;
+	if (!*g || bpf_probe_read_user(&hi, sizeof(hi), (const void *)(*g + 8)) || hi <= sp ||
+	    hi - sp > (1ULL << 40))
+		return false;
+	*k = (1ULL << 62) - (hi - sp);
+	return true;
+}
+
+/* Report a Go frame: from a scratch frame above the thread's live ones. */
+static __always_inline void go_emit(struct tstate *ts, struct gframe *gf, __u16 kind, __u16 flags,
+				    __u64 now)
+{
+	__u32 d = ts->depth;
+	struct frame *fr;
+
+	if (d >= WM_MAX_DEPTH) {
+		struct wm_func_stats *st = func_stats(gf->func_id);
+
+		if (st)
+			st->dropped++;
+		return;
+	}
+	barrier_var(d);
+	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
+	fr->func_id = gf->func_id;
+	fr->entry_ns = gf->entry_ns;
+	fr->sp = 0;
+#pragma unroll
+	for (int i = 0; i < WM_MAX_VALS; i++)
+		fr->args[i] = 0;
+#pragma unroll
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		fr->str_len[i] = WM_STR_NONE;
+	fr->str_trunc = 0;
+	fr->heap_off = ts->heap_top;
+	fr->heap_len = 0;
+	fr->filtered = 0;
+	fr->sites = 1;
+	emit(ts, fr, 0, kind, flags, 0, 0, now);
+}
+
+struct go_pop_ctx {
+	struct tstate *ts;
+	struct gstate *gs;
+	__u64 k;
+	__u64 now;
+	__u32 id;
+	__u32 at_entry;
+	__u32 same; /* at entry: the call on top is this one, entered again */
+};
+
+/*
+ * At entry, frames at or below the new one were left (a panic unwinding
+ * them, runtime.Goexit): except the same function at the same place, which
+ * is the same call entered again after morestack grew (and moved) the
+ * stack, or after a preemption request took the same path. At a return,
+ * frames below the returning one were left.
+ */
+static long go_pop_one(__u64 i, void *arg)
+{
+	struct go_pop_ctx *c = arg;
+	struct gstate *gs = c->gs;
+	struct gframe *gf;
+	__u32 d = gs->depth;
+
+	if (d == 0 || d > WM_MAX_DEPTH)
+		return 1;
+	gf = &gs->f[(d - 1) & (WM_MAX_DEPTH - 1)];
+	if (gf->k > c->k || (!c->at_entry && gf->k == c->k))
+		return 1;
+	if (c->at_entry && gf->k == c->k && gf->func_id == c->id) {
+		c->same = 1;
+		return 1;
+	}
+	go_emit(c->ts, gf, WM_REC_UNFINISHED, WM_F_ABANDONED, c->now);
+	gs->depth = d - 1;
+	return 0;
+}
+
+static __always_inline struct tstate *go_tstate(void)
+{
+	struct tstate *ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (ts && !ts->counted) {
+		ts->counted = 1;
+		__sync_fetch_and_add(&nr_tstates_created, 1);
+	}
+	return ts;
+}
+
+static __always_inline int go_entry(struct pt_regs *ctx, __u32 id)
+{
+	struct go_pop_ctx c = { .id = id, .at_entry = 1 };
+	struct wm_func_stats *st;
+	struct gframe *gf;
+	__u64 g;
+	__u32 d;
+
+	c.ts = go_tstate();
+	if (!c.ts || !go_key(ctx, &g, &c.k))
+		goto drop;
+	c.gs = bpf_map_lookup_elem(&gstates, &g);
+	if (!c.gs) {
+		bpf_map_update_elem(&gstates, &g, &gstate_zero, BPF_NOEXIST);
+		c.gs = bpf_map_lookup_elem(&gstates, &g);
+		if (!c.gs)
+			goto drop;
+	}
+	c.now = bpf_ktime_get_ns();
+	bpf_loop(WM_MAX_DEPTH, go_pop_one, &c, 0);
+	/* Entered again after its stack grew: the same call, counted once. */
+	if (c.same)
+		return 0;
+	d = c.gs->depth;
+	if (d >= WM_MAX_DEPTH) {
+		st = func_stats(id);
+		if (st)
+			st->overflow++;
+		goto drop;
+	}
+	barrier_var(d);
+	gf = &c.gs->f[d & (WM_MAX_DEPTH - 1)];
+	gf->k = c.k;
+	gf->func_id = id;
+	gf->entry_ns = bpf_ktime_get_ns();
+	c.gs->depth = d + 1;
+	return 0;
+drop:
+	st = func_stats(id);
+	if (st)
+		st->dropped++;
+	return 0;
+}
+
+static __always_inline int go_return(struct pt_regs *ctx, __u32 id, __u64 now, __u16 flags)
+{
+	struct go_pop_ctx c = { .id = id, .now = now };
+	struct gframe *gf;
+	__u64 g;
+	__u32 d;
+
+	if (!go_key(ctx, &g, &c.k))
+		return 0;
+	c.gs = bpf_map_lookup_elem(&gstates, &g);
+	if (!c.gs)
+		return 0;
+	c.ts = go_tstate();
+	if (!c.ts)
+		return 0;
+	bpf_loop(WM_MAX_DEPTH, go_pop_one, &c, 0);
+	d = c.gs->depth;
+	if (d == 0 || d > WM_MAX_DEPTH)
+		return 0;
+	gf = &c.gs->f[(d - 1) & (WM_MAX_DEPTH - 1)];
+	/* Not ours: a call entered before we attached. */
+	if (gf->k != c.k || gf->func_id != id)
+		return 0;
+	c.gs->depth = d - 1;
+	go_emit(c.ts, gf, WM_REC_CALL, flags, now);
+	return 0;
+}
+
 static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -783,6 +982,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
+	if (cfg->flags & WM_FC_GO)
+		return go_entry(ctx, id);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
@@ -907,6 +1108,8 @@ static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
+	if (cfg->flags & WM_FC_GO)
+		return go_return(ctx, id, now, flags);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
 		return 0;

@@ -134,6 +134,7 @@ enum wm_func_flags {
 	WM_FC_FILTER_ENTRY = 1 << 1, /* ... that needs only the arguments: decided at entry */
 	WM_FC_ERROR = 1 << 2,	     /* an --error program: exprs[2 * id + 1] */
 	WM_FC_STACK = 1 << 3,	     /* slot 0 is the user stack (--stack) */
+	WM_FC_GO = 1 << 4,	     /* a Go function: frames paired per goroutine, no values */
 };
 
 /* What BPF does for each function: set per function by userspace. */

@@ -412,8 +412,13 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 		plen = colon - text;
 		body = colon + 1;
 	}
-	/* C++ names ("ns::Widget::draw(int)") are selectors, not C prototypes. */
-	if (!proto__is_prototype(body) || strstr(body, "::")) {
+	/*
+	 * C++ names ("ns::Widget::draw(int)") and Go names, which have a dot
+	 * before any parenthesis ("main.(*T).M", "net/http.(*Server).Serve"),
+	 * are selectors, not C prototypes.
+	 */
+	if (!proto__is_prototype(body) || strstr(body, "::") ||
+	    memchr(body, '.', strcspn(body, "("))) {
 		if (!*body) {
 			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen",
 			     ESC(text));

@@ -37,6 +37,7 @@ struct wm_functable {
 	struct wm_func *funcs;
 	int nr_funcs, cap_funcs;
 	struct wm_probe *probes; /* functable__probes() */
+	bool go_noted;		 /* the note that Go's values are not shown, said once */
 };
 
 /* What one -f left out, said once its matches are all in. */
@@ -246,13 +247,45 @@ static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp,
 	return 0;
 }
 
-/* The prototype's or the debug info's signature; raw registers (counted in lo) without. */
+/* What kind of code the object holds (objkind), read on first need. */
+static const struct wm_objkind *obj_kind(struct wm_functable *t, int obj)
+{
+	struct ft_obj *o = &t->objs[obj];
+
+	if (!o->kind_read) {
+		o->kind_read = true;
+		objkind__read(o->obj.fd, &o->kind);
+	}
+	return &o->kind;
+}
+
+/*
+ * The prototype's or the debug info's signature; raw registers (counted in
+ * lo) without. A Go function's values are not read at all: Go passes them
+ * in its own registers (ABIInternal), and its debug info describes Go
+ * types; the C ABI would show wrong values.
+ */
 static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
 {
-	struct wm_dwarf *d = obj_dwarf(t, m->obj);
+	struct wm_dwarf *d;
 	char msg[256];
 
+	if (obj_kind(t, m->obj)->go) {
+		if (sp->has_proto || sp->filter || sp->error) {
+			snprintf(err, errsz,
+				 "%s is Go: Go's ABI is not decoded yet, so %s cannot apply; "
+				 "trace it by name alone",
+				 ESC(f->name),
+				 sp->has_proto ? "a C prototype" :
+				 sp->filter    ? "--filter" :
+						 "--error");
+			return -EINVAL;
+		}
+		sig__init_go(&f->sig, m->sym);
+		return 0;
+	}
+	d = obj_dwarf(t, m->obj);
 	if (sp->has_proto) {
 		f->sig = sp->sig;
 		snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
@@ -412,6 +445,19 @@ static int find_sites(struct wm_functable *t, const struct wm_match *m, struct w
 		return ret == -ENOMEM ? ret : -ENOTSUP;
 	}
 	pp->code_size = ws.nr_ranges ? ws.ranges[0].end - ws.ranges[0].start : m->size;
+	/*
+	 * Go: the jump back to its own start after runtime.morestack is not
+	 * a tail call but the same call going on, on its grown (moved) stack;
+	 * the entry probe sees it again and BPF keeps the first entry.
+	 */
+	if (obj_kind(t, m->obj)->go) {
+		int n = 0;
+
+		for (int i = 0; i < ws.n; i++)
+			if (!(ws.v[i].kind == WM_SITE_TAIL_JMP && ws.v[i].target == m->vaddr))
+				ws.v[n++] = ws.v[i];
+		ws.n = n;
+	}
 	pp->sites = calloc(ws.n ? ws.n : 1, sizeof(*pp->sites));
 	pp->site_offs = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_offs));
 	pp->site_cookies = calloc(ws.n ? ws.n : 1, sizeof(*pp->site_cookies));
@@ -502,12 +548,13 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	pp->entry_off = m->file_off;
 	pp->entry_skipped = lo->skipped ? "endbr64" : "";
 	pp->pair = "thread+sp";
-	pp->render = "C";
-	if (!o->kind_read) {
-		o->kind_read = true;
-		objkind__read(o->obj.fd, &o->kind);
+	obj_reason(obj_kind(t, m->obj), reason, sizeof(reason));
+	if (o->kind.go) {
+		pp->pair = "goroutine+stack offset";
+		pp->render = "none(Go's ABI is not decoded yet)";
+	} else {
+		pp->render = "C";
 	}
-	obj_reason(&o->kind, reason, sizeof(reason));
 	switch (sp->returns) {
 	case WM_RETURNS_NONE:
 		pp->ret_mode = WM_RET_NONE;
@@ -524,6 +571,15 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		}
 		return 0;
 	case WM_RETURNS_TRAMPOLINE:
+		/* Go moves and unwinds its stacks: the trampoline kills it (SIGILL). */
+		if (o->kind.go) {
+			snprintf(
+				err, errsz,
+				"--returns=trampoline cannot trace %s: it is Go, whose stacks move "
+				"and would meet the trampoline; use --returns=auto or sites",
+				ESC(f->name));
+			return -ENOTSUP;
+		}
 		pp->ret_mode = WM_RET_TRAMPOLINE;
 		snprintf(pp->why, sizeof(pp->why), "asked");
 		return 0;
@@ -555,6 +611,13 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		snprintf(pp->why, sizeof(pp->why), "auto: %s, but no return sites: %s", reason,
 			 why);
 		return 0;
+	}
+	if (!f->from_pattern && o->kind.go) {
+		snprintf(err, errsz,
+			 "--returns=sites cannot trace %s: %s; use --returns=none for its entries "
+			 "only",
+			 ESC(f->name), why);
+		return -ENOTSUP;
 	}
 	if (!f->from_pattern) {
 		snprintf(
@@ -746,6 +809,16 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 			.nr_sites = f->probe.nr_sites,
 		};
 		p->cfg.ret_mode = f->probe.ret_mode;
+		/* Said once, when every -f has been taken: an error stays one line. */
+		if (f->sig.source == WM_SIG_GO && !t->go_noted) {
+			t->go_noted = true;
+			note(t, WM_NOTE,
+			     "note: %s is Go: Go's ABI is not decoded yet: its calls are counted "
+			     "and timed, their arguments and results shown as '?'",
+			     ESC(f->name));
+		}
+		if (f->sig.source == WM_SIG_GO)
+			p->cfg.flags = WM_FC_GO;
 		p->cfg.code_size = f->probe.code_size;
 		if (f->filter)
 			p->cfg.flags |= WM_FC_FILTER |

@@ -297,7 +297,7 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 
 /* Open, size and load the BPF object, with the sleepable programs or the others. */
 static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
-			bool has_exprs, bool has_sites, bool sleepable)
+			bool has_exprs, bool has_sites, bool has_go, bool sleepable)
 {
 	struct bpf_program *prog;
 	struct wrapmon *sk;
@@ -320,6 +320,9 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		bpf_map__set_max_entries(sk->maps.exprs, 2 * n);
 	if (opts->summary_only)
 		bpf_map__set_max_entries(sk->maps.aggs, n);
+	/* Go's per-goroutine frames (6 MiB, preallocated): only for Go. */
+	if (!has_go)
+		bpf_map__set_max_entries(sk->maps.gstates, 1);
 	if (t->multi) {
 		t->entry = sleepable ? sk->progs.wm_entry_multi_s : sk->progs.wm_entry_multi;
 		t->ret = sleepable ? sk->progs.wm_return_multi_s : sk->progs.wm_return_multi;
@@ -351,7 +354,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		struct tracer **out, char *err, size_t errsz)
 {
 	__u32 rec_data_max = 8;
-	bool has_exprs = false, has_sites = false;
+	bool has_exprs = false, has_sites = false, has_go = false;
 	struct timespec ts;
 	struct tracer *t;
 	int ret;
@@ -384,12 +387,14 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			rec_data_max = probes[i].data_max;
 		has_exprs |= probes[i].filter || probes[i].error;
 		has_sites |= probes[i].cfg.ret_mode == WM_RET_SITES;
+		has_go |= !!(probes[i].cfg.flags & WM_FC_GO);
 	}
 	/* A multiple of 8, so records stay aligned; within what one record may carry. */
 	rec_data_max = (rec_data_max + 7) & ~7u;
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
-		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, sleepable);
+		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, has_go,
+				   sleepable);
 		if (!ret || !sleepable)
 			break;
 		wrapmon__destroy(t->skel);

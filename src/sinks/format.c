@@ -39,6 +39,12 @@ static bool sig_is_raw(const struct wm_func *f)
 	return !f || f->sig.source == WM_SIG_RAW;
 }
 
+/* Go's ABI is not decoded: no value is shown, rather than a wrong one. */
+static bool sig_is_go(const struct wm_func *f)
+{
+	return f && f->sig.source == WM_SIG_GO;
+}
+
 static int sig_nr_params(const struct wm_sig *sig)
 {
 	if (sig->nr_params < 0)
@@ -738,7 +744,9 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		name_len = demangle__name_len(name);
 	esc__c(b, name, name_len);
 	buf__putc(b, '(');
-	if (sig_is_raw(f)) {
+	if (sig_is_go(f)) {
+		buf__puts(b, "...");
+	} else if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			if (i)
 				buf__puts(b, ", ");
@@ -782,7 +790,9 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		format__stack_text(b, f, c);
 		return;
 	}
-	if (sig_is_raw(f)) {
+	if (sig_is_go(f)) {
+		buf__puts(b, " = ?");
+	} else if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
 	} else if (f->sig.ret.kind != WM_T_VOID) {

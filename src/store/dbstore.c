@@ -173,6 +173,8 @@ static const char *source_name(enum wm_sig_source src)
 		return "prototype";
 	case WM_SIG_DWARF:
 		return "dwarf";
+	case WM_SIG_GO:
+		return "go";
 	case WM_SIG_RAW:
 	default:
 		return "raw";

@@ -61,5 +61,13 @@ size_t demangle__name_len(const char *s)
 
 bool demangle__is_cxx_selector(const char *name)
 {
-	return name && (strstr(name, "::") || strchr(name, '('));
+	const char *paren;
+
+	if (!name)
+		return false;
+	if (strstr(name, "::"))
+		return true;
+	/* Go's "main.(*T).M" has a dot before its parenthesis; C++ never does. */
+	paren = strchr(name, '(');
+	return paren && !memchr(name, '.', paren - name);
 }

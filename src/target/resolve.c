@@ -1093,6 +1093,19 @@ static const char *cxx_name(const char *sym, char *buf, size_t size)
 }
 
 /*
+ * A pattern, or a name that means itself: Go's methods spell '*' in their
+ * names ("runtime.(*mheap).alloc"), so a symbol of exactly that name wins.
+ */
+static int match_glob(const struct wm_resolver *r, int obj, const char *pat, struct matches *ms)
+{
+	int n0 = ms->n, ret = match_name(r, obj, pat, ms);
+
+	if (ret || ms->n > n0)
+		return ret;
+	return match_pattern(r, obj, pat, ms);
+}
+
+/*
  * C++ selectors match demangled names: with a parameter list against the
  * whole name ("ns::Widget::draw(int)"), without one against the name before
  * it ("ns::Widget::draw", "ns::Widget::*"). Each address once.
@@ -1241,9 +1254,10 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 			continue;
 		if (cxx)
 			ret = match_cxx(r, i, name, pattern, &ms);
+		else if (!pattern)
+			ret = match_name(r, i, name, &ms);
 		else
-			ret = pattern ? match_pattern(r, i, name, &ms) :
-					match_name(r, i, name, &ms);
+			ret = match_glob(r, i, name, &ms);
 	}
 	if (ret)
 		goto cleanup;

@@ -178,6 +178,15 @@ void sig__assign_regs(struct wm_sig *sig)
 	}
 }
 
+void sig__init_go(struct wm_sig *sig, const char *name)
+{
+	memset(sig, 0, sizeof(*sig));
+	sig->source = WM_SIG_GO;
+	snprintf(sig->name, sizeof(sig->name), "%s", name ? name : "");
+	sig->ret.kind = WM_T_VOID;
+	snprintf(sig->ret.name, sizeof(sig->ret.name), "?");
+}
+
 void sig__init_raw(struct wm_sig *sig, const char *name)
 {
 	int i;
@@ -244,6 +253,11 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 
 	if (size)
 		buf[0] = '\0';
+	if (sig->source == WM_SIG_GO) {
+		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, "(...) (Go's ABI, not decoded)");
+		return (int)len;
+	}
 	sbuf__add_decl(buf, size, &len, sig->ret.kind == WM_T_VOID ? "void" : sig->ret.name,
 		       sig->name);
 	sbuf__add(buf, size, &len, "(");

@@ -134,6 +134,12 @@ enum wm_sig_source {
 	WM_SIG_RAW,   /* nothing known: six registers in hex */
 	WM_SIG_PROTO, /* from a C prototype given with -f */
 	WM_SIG_DWARF, /* from the object's debug info */
+	/*
+	 * A Go function: Go's ABI (arguments in RAX, RBX, RCX, ..., results
+	 * the same) is not decoded yet, and reading the C ABI would show
+	 * wrong values: no parameters, and the result is shown as "?".
+	 */
+	WM_SIG_GO,
 };
 
 struct wm_sig {
@@ -165,6 +171,8 @@ void sig__assign_regs(struct wm_sig *sig);
 bool sig__has_funcptr(const struct wm_sig *sig);
 /* The signature used when nothing is known: six raw registers, raw result. */
 void sig__init_raw(struct wm_sig *sig, const char *name);
+/* A Go function's: nothing read, nothing shown (see WM_SIG_GO). */
+void sig__init_go(struct wm_sig *sig, const char *name);
 /* Append s to the C string in buf, cutting it to fit: names are only for display. */
 void sig__append(char *buf, size_t size, const char *s);
 /* Render "int search(const char *pat, const char *s)" into buf. */

@@ -10,4 +10,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # The metrics test scrapes wrapmon with a real Prometheus server.
 sh tests/e2e/install-prometheus.sh
+# The Go test builds its target with Debian's golang-go.
+sh tests/e2e/install-go.sh
 exec python3 tests/e2e/run.py --out "$OUT" "$@"

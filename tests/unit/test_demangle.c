@@ -55,6 +55,10 @@ static void test_is_cxx_selector(void **state)
 	assert_false(demangle__is_cxx_selector("sqlite3_*"));
 	assert_false(demangle__is_cxx_selector("_ZN2ns6Widget4drawEi"));
 	assert_false(demangle__is_cxx_selector(NULL));
+	/* Go: a dot before the parenthesis. */
+	assert_false(demangle__is_cxx_selector("runtime.(*mheap).alloc"));
+	assert_false(demangle__is_cxx_selector("net/http.(*Server).Serve"));
+	assert_false(demangle__is_cxx_selector("main.fib"));
 }
 
 int main(void)
