@@ -377,6 +377,8 @@ static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
 	buf[0] = '\0';
 	if (k->go)
 		snprintf(buf, n, "a Go binary (%s)", k->sym);
+	else if (!strcmp(k->sym, "_greenlet*") || !strcmp(k->sym, "slp_switch"))
+		snprintf(buf, n, "greenlet's module (%s: switches stacks)", k->sym);
 	else if (k->switches_stacks)
 		snprintf(buf, n, "its object imports %s (switches stacks)", k->sym);
 	else if (k->cxx_throws)
@@ -505,7 +507,7 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	pp->render = "C";
 	if (!o->kind_read) {
 		o->kind_read = true;
-		objkind__read(o->obj.fd, &o->kind);
+		objkind__read(o->obj.fd, o->obj.path, &o->kind);
 	}
 	obj_reason(&o->kind, reason, sizeof(reason));
 	switch (sp->returns) {
