@@ -10,4 +10,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # The metrics test scrapes wrapmon with a real Prometheus server.
 sh tests/e2e/install-prometheus.sh
+# The returns tests build a Rust target and run a greenlet program.
+sh tests/e2e/install-rustc.sh
+sh tests/e2e/install-greenlet.sh
 exec python3 tests/e2e/run.py --out "$OUT" "$@"
