@@ -109,6 +109,7 @@ int functable__new(const struct wm_resolver *res, const struct wm_functable_opts
 	t->o.verbose = OPTS_GET(opts, verbose, false);
 	t->o.note = OPTS_GET(opts, note, NULL);
 	t->o.note_ctx = OPTS_GET(opts, note_ctx, NULL);
+	t->o.seccomp_why = OPTS_GET(opts, seccomp_why, NULL);
 	t->nr_objs = resolver__nr_objs(res);
 	t->objs = calloc(t->nr_objs ? t->nr_objs : 1, sizeof(*t->objs));
 	if (!t->objs) {
@@ -498,7 +499,8 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 {
 	struct wm_probe_plan *pp = &f->probe;
 	struct ft_obj *o = &t->objs[m->obj];
-	char reason[96], why[128] = "";
+	char reason[160], why[128] = "";
+	bool seccomp = false;
 	int ret;
 
 	pp->entry_off = m->file_off;
@@ -510,6 +512,10 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		objkind__read(o->obj.fd, o->obj.path, &o->kind);
 	}
 	obj_reason(&o->kind, reason, sizeof(reason));
+	if (!reason[0] && t->o.seccomp_why && t->o.seccomp_why[0]) {
+		seccomp = true;
+		snprintf(reason, sizeof(reason), "%s", t->o.seccomp_why);
+	}
 	switch (sp->returns) {
 	case WM_RETURNS_NONE:
 		pp->ret_mode = WM_RET_NONE;
@@ -552,8 +558,12 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		return 0;
 	}
 	if (sp->returns == WM_RETURNS_AUTO) {
-		/* The trampoline would kill a Go program: entries are all it can have. */
-		pp->ret_mode = o->kind.go ? WM_RET_NONE : WM_RET_TRAMPOLINE;
+		/*
+		 * The trampoline would kill a Go program, and one whose filter
+		 * refuses its syscall at the first return: entries are all they
+		 * can have.
+		 */
+		pp->ret_mode = o->kind.go || seccomp ? WM_RET_NONE : WM_RET_TRAMPOLINE;
 		snprintf(pp->why, sizeof(pp->why), "auto: %s, but no return sites: %s", reason,
 			 why);
 		return 0;
