@@ -352,3 +352,39 @@ def greenlet_switch_inside_a_traced_call_survives_with_auto():
             check(("result" in r) != ("unfinished" in r), f"{mode}: record {r}")
         s = func_summary(summary, "greenlet::Greenlet::g_switchstack()")
         eq(s["calls"] + s["unfinished"], 16, f"{mode}: summary {s}")
+
+
+def uretprobe_syscall_meets_seccomp(release, machine):
+    """The rule of src/target/seccomp.c: x86-64 kernels from 6.11 whose trampoline's
+    uretprobe syscall seccomp filters still see (fixed in 6.14, 6.13.3, 6.12.14)."""
+    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", release)
+    if machine != "x86_64" or not m:
+        return False
+    maj, mnr, patch = int(m[1]), int(m[2]), int(m[3] or 0)
+    return maj == 6 and (mnr == 11 or (mnr == 12 and patch < 14) or (mnr == 13 and patch < 3))
+
+
+@test
+def seccomp_filter_target_gets_sites_on_affected_kernels_only():
+    t = Target("t_seccomp")
+    try:
+        with open(f"/proc/{t.pid}/status") as f:
+            mode = re.search(r"^Seccomp:\s*(\d+)$", f.read(), re.M)
+        eq(mode and mode[1], "2", "t_seccomp is in seccomp filter mode")
+    finally:
+        t.kill()
+    u = os.uname()
+    t = Target("t_seccomp")
+    rc, out, err = trace(t, "-v", "-f", "square")
+    eq(rc, 0, f"exit code ({err})")
+    if uretprobe_syscall_meets_seccomp(u.release, u.machine):
+        want = (r"plan: square entry=0x[0-9a-f]+ returns=sites\(1: ret@0x[0-9a-f]+\) \[auto: a "
+                rf"seccomp filter \(thread {t.pid}\) sees the syscall of kernel "
+                rf"{re.escape(u.release)}'s trampoline\]")
+    else:
+        # A fixed kernel (this one, 6.18): the filter never sees the trampoline.
+        want = (r"plan: square entry=0x[0-9a-f]+ returns=trampoline \[auto: nothing in its "
+                r"object unwinds or switches stacks\]")
+    check(re.search(want, err), f"kernel {u.release}: {err!r}")
+    recs, summary = survives("t_seccomp", ["square"])
+    eq([(arg0(r), result(r)) for r in recs], [(1, 1), (2, 4), (3, 9)], "every call, its result")
