@@ -310,6 +310,10 @@ def rust_panic_caught_with_catch_unwind_survives_with_auto():
     for r in recs:
         if "unfinished" in r:
             check(r["unfinished"] in ("abandoned", "thread_exit"), f"unfinished: {r}")
+    recs, summary = survives("t_rust", fns, "--entry-only")
+    eq(sorted((r["function"], arg0(r)) for r in recs if r.get("entry_only")),
+       sorted((f, x) for f in fns for x in (1, -2, 3, -4) for _ in range(2)),
+       "--entry-only: one record per entry")
 
 
 def greenlet_target():
@@ -352,6 +356,8 @@ def greenlet_switch_inside_a_traced_call_survives_with_auto():
             check(("result" in r) != ("unfinished" in r), f"{mode}: record {r}")
         s = func_summary(summary, "greenlet::Greenlet::g_switchstack()")
         eq(s["calls"] + s["unfinished"], 16, f"{mode}: summary {s}")
+    recs, summary = survives(name, [GREENLET_SWITCH], "--entry-only")
+    eq(len([r for r in recs if r.get("entry_only")]), 16, "--entry-only: one record per switch")
 
 
 def uretprobe_syscall_meets_seccomp(release, machine):
