@@ -34,6 +34,7 @@
 #include "store/report.h"
 #include "store/store.h"
 #include "target/resolve.h"
+#include "target/seccomp.h"
 #include "target/symbolize.h"
 #include "util/escape.h"
 
@@ -208,9 +209,13 @@ static int build_table(struct session *s)
 		.verbose = env.verbose > 0,
 		.note = print_note,
 	};
+	static char seccomp_why[160]; /* the table keeps pointing to it */
 	char err[WM_ERR_MAX] = "";
 	int ret;
 
+	/* Unreadable: the resolver, next, says why in its own words. */
+	if (seccomp__trampoline_risk(env.pid, seccomp_why, sizeof(seccomp_why)) > 0)
+		o.seccomp_why = seccomp_why;
 	if (resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;

@@ -110,6 +110,7 @@ int functable__new(const struct wm_resolver *res, const struct wm_functable_opts
 	t->o.verbose = OPTS_GET(opts, verbose, false);
 	t->o.note = OPTS_GET(opts, note, NULL);
 	t->o.note_ctx = OPTS_GET(opts, note_ctx, NULL);
+	t->o.seccomp_why = OPTS_GET(opts, seccomp_why, NULL);
 	t->nr_objs = resolver__nr_objs(res);
 	t->objs = calloc(t->nr_objs ? t->nr_objs : 1, sizeof(*t->objs));
 	if (!t->objs) {
@@ -254,7 +255,7 @@ static const struct wm_objkind *obj_kind(struct wm_functable *t, int obj)
 
 	if (!o->kind_read) {
 		o->kind_read = true;
-		objkind__read(o->obj.fd, &o->kind);
+		objkind__read(o->obj.fd, o->obj.path, &o->kind);
 	}
 	return &o->kind;
 }
@@ -410,6 +411,8 @@ static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
 	buf[0] = '\0';
 	if (k->go)
 		snprintf(buf, n, "a Go binary (%s)", k->sym);
+	else if (!strcmp(k->sym, "_greenlet*") || !strcmp(k->sym, "slp_switch"))
+		snprintf(buf, n, "greenlet's module (%s: switches stacks)", k->sym);
 	else if (k->switches_stacks)
 		snprintf(buf, n, "its object imports %s (switches stacks)", k->sym);
 	else if (k->cxx_throws)
@@ -542,7 +545,8 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 {
 	struct wm_probe_plan *pp = &f->probe;
 	struct ft_obj *o = &t->objs[m->obj];
-	char reason[96], why[128] = "";
+	char reason[160], why[128] = "";
+	bool seccomp = false;
 	int ret;
 
 	pp->entry_off = m->file_off;
@@ -554,6 +558,10 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		pp->render = "none(Go's ABI is not decoded yet)";
 	} else {
 		pp->render = "C";
+	}
+	if (!reason[0] && t->o.seccomp_why && t->o.seccomp_why[0]) {
+		seccomp = true;
+		snprintf(reason, sizeof(reason), "%s", t->o.seccomp_why);
 	}
 	switch (sp->returns) {
 	case WM_RETURNS_NONE:
@@ -606,8 +614,12 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		return 0;
 	}
 	if (sp->returns == WM_RETURNS_AUTO) {
-		/* The trampoline would kill a Go program: entries are all it can have. */
-		pp->ret_mode = o->kind.go ? WM_RET_NONE : WM_RET_TRAMPOLINE;
+		/*
+		 * The trampoline would kill a Go program, and one whose filter
+		 * refuses its syscall at the first return: entries are all they
+		 * can have.
+		 */
+		pp->ret_mode = o->kind.go || seccomp ? WM_RET_NONE : WM_RET_TRAMPOLINE;
 		snprintf(pp->why, sizeof(pp->why), "auto: %s, but no return sites: %s", reason,
 			 why);
 		return 0;

@@ -39,6 +39,12 @@ struct wm_functable_opts {
 	/* --summary-only: nothing is printed, so capture only what an expression compares. */
 	bool summary_only;
 	bool verbose; /* also note each IFUNC a pattern skips */
+	/*
+	 * Set (seccomp__trampoline_risk()): the trampoline's syscall could get
+	 * the target killed by its seccomp filter; auto takes return sites
+	 * (or entries only) for every function, and says this why.
+	 */
+	const char *seccomp_why;
 	/* One line each, its kind's word first ("note: ..."), no '\n'; NULL: stay quiet. */
 	void (*note)(void *ctx, enum wm_note_kind kind, const char *line);
 	void *note_ctx;

@@ -18,6 +18,20 @@ static bool in(const char *name, const char *const *v, int n)
 	return false;
 }
 
+/*
+ * greenlet switches C stacks with its own assembly (slp_switch, copying
+ * stack slices to the heap), so its modules import no swapcontext. Debian's
+ * module is stripped and has no soname: its file name tells, and slp_switch
+ * when a build exports it.
+ */
+static void greenlet(struct wm_objkind *k, const char *why)
+{
+	if (k->switches_stacks)
+		return;
+	k->switches_stacks = true;
+	snprintf(k->sym, sizeof(k->sym), "%s", why);
+}
+
 static void dynsyms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct wm_objkind *k)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
@@ -32,11 +46,16 @@ static void dynsyms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct wm_objkind
 
 		if (!gelf_getsym(d, i, &s))
 			break;
-		/* Imports only: libc defines swapcontext, and does not switch stacks for it. */
-		if (s.st_shndx != SHN_UNDEF)
-			continue;
 		name = elf_strptr(e, sh->sh_link, s.st_name);
 		if (!name || !*name)
+			continue;
+		/* greenlet's own stack switch, in builds that export it. */
+		if (s.st_shndx != SHN_UNDEF && !strcmp(name, "slp_switch")) {
+			greenlet(k, name);
+			continue;
+		}
+		/* Imports only: libc defines swapcontext, and does not switch stacks for it. */
+		if (s.st_shndx != SHN_UNDEF)
 			continue;
 		if (!k->switches_stacks && in(name, stack_syms, 4)) {
 			k->switches_stacks = true;
@@ -51,13 +70,17 @@ static void dynsyms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct wm_objkind
 	}
 }
 
-int objkind__read(int fd, struct wm_objkind *out)
+int objkind__read(int fd, const char *path, struct wm_objkind *out)
 {
+	const char *base = path ? strrchr(path, '/') : NULL;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 	Elf *e;
 
 	memset(out, 0, sizeof(*out));
+	base = base ? base + 1 : path;
+	if (base && !strncmp(base, "_greenlet", 9))
+		greenlet(out, "_greenlet*");
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!e)

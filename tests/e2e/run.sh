@@ -12,4 +12,7 @@ fi
 sh tests/e2e/install-prometheus.sh
 # The Go test builds its target with Debian's golang-go.
 sh tests/e2e/install-go.sh
+# The returns tests build a Rust target and run a greenlet program.
+sh tests/e2e/install-rustc.sh
+sh tests/e2e/install-greenlet.sh
 exec python3 tests/e2e/run.py --out "$OUT" "$@"

@@ -5,6 +5,7 @@ exceptions), tail calls and .cold parts, threads that end inside calls, and
 --entry-only. Each survival test also shows the trampoline killing the target."""
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -267,3 +268,129 @@ def longjmp_and_thread_exit_with_return_sites():
     eq((arg0(by["after"]), result(by["after"])), (21, 42), "after() pairs with its own return")
     eq(len(recs), 3, "records")
     eq(our_links(), [], "links left")
+
+
+def rustc():
+    """The machine's rustc (PATH, else ~/.cargo/bin), installed when there is none."""
+    subprocess.run(["sh", "tests/e2e/install-rustc.sh"], check=True)
+    for p in (shutil.which("rustc"), os.path.expanduser("~/.cargo/bin/rustc")):
+        if p and os.access(p, os.X_OK):
+            return p
+    raise AssertionError("no rustc after tests/e2e/install-rustc.sh")
+
+
+@test
+def rust_panic_caught_with_catch_unwind_survives_with_auto():
+    out = f"{OUT}/targets/t_rust"
+    subprocess.run([rustc(), "-C", "opt-level=1", "-C", "debuginfo=2", "-o", out,
+                    "tests/e2e/targets/t_rust.rs"], check=True, capture_output=True)
+    # Rust's std imports the unwinder (and sigaltstack, for its stack overflow handler).
+    dyn = subprocess.run(["nm", "-D", "--undefined-only", out], capture_output=True, text=True,
+                         check=True).stdout
+    check(re.search(r"\b_Unwind_RaiseException\b", dyn), "t_rust imports _Unwind_RaiseException")
+    fns = ["rs_leaf", "rs_mid"]
+    # The unwinder cannot step through the trampoline: "failed to initiate panic", abort.
+    dies("t_rust", fns, signal.SIGABRT)
+    t = Target("t_rust")
+    rc, out_, err = trace(t, "-v", *[x for f in fns for x in ("-f", f)])
+    for f in fns:
+        check(re.search(rf"plan: {f} entry=0x[0-9a-f]+ returns=sites\(1: ret@0x[0-9a-f]+\) "
+                        r"\[auto: its object imports (sigaltstack \(switches stacks\)|"
+                        r"_Unwind_RaiseException \(C\+\+ exceptions unwind through calls\))\]",
+                        err), f"auto picks return sites for {f}: {err!r}")
+    recs, summary = survives("t_rust", fns)
+    done = sorted((r["function"], arg0(r), result(r)) for r in recs if "result" in r)
+    eq(done, sorted([("rs_leaf", 1, 10), ("rs_mid", 1, 11), ("rs_leaf", 3, 30),
+                     ("rs_mid", 3, 31)] * 2), "every normal return with its result")
+    # A panicking call never returns: reported unfinished (abandoned when a later call
+    # shows its frame gone; the last ones end with the thread), never with a result.
+    ended = sorted((r["function"], arg0(r)) for r in recs if "unfinished" in r)
+    eq(ended, sorted([("rs_leaf", -2), ("rs_mid", -2), ("rs_leaf", -4), ("rs_mid", -4)] * 2),
+       "the calls a panic ended")
+    for r in recs:
+        if "unfinished" in r:
+            check(r["unfinished"] in ("abandoned", "thread_exit"), f"unfinished: {r}")
+    recs, summary = survives("t_rust", fns, "--entry-only")
+    eq(sorted((r["function"], arg0(r)) for r in recs if r.get("entry_only")),
+       sorted((f, x) for f in fns for x in (1, -2, 3, -4) for _ in range(2)),
+       "--entry-only: one record per entry")
+
+
+def greenlet_target():
+    """t_greenlet: tests/e2e/targets/t_greenlet.py, run by Debian's /usr/bin/python3."""
+    subprocess.run(["sh", "tests/e2e/install-greenlet.sh"], check=True)
+    dst = f"{OUT}/targets/t_greenlet"
+    shutil.copyfile("tests/e2e/targets/t_greenlet.py", dst)
+    os.chmod(dst, 0o755)
+    return "t_greenlet"
+
+
+GREENLET_SWITCH = "greenlet::Greenlet::g_switchstack"
+
+
+@test
+def greenlet_switch_inside_a_traced_call_survives_with_auto():
+    # g_switchstack() is entered on one greenlet's stack and left on another's
+    # (greenlet copies stack slices to the heap and back, by its own assembly).
+    name = greenlet_target()
+    t = Target(name, stderr=subprocess.DEVNULL)
+    rc, out, err = trace(t, "--returns=trampoline", "-f", GREENLET_SWITCH)
+    # The trampoline's return lands on a stack the kernel does not expect: the
+    # process dies by a signal (SIGSEGV on 6.18, SIGILL on others).
+    check(t.p.returncode in (-signal.SIGSEGV, -signal.SIGILL),
+          f"the trampoline gets the greenlet target killed: {t.p.returncode}")
+    eq(our_links(), [], "links left")
+    t = Target(name)
+    rc, out, err = trace(t, "-v", "-f", GREENLET_SWITCH)
+    check(re.search(r"plan: greenlet::Greenlet::g_switchstack\(\) entry=0x[0-9a-f]+ "
+                    r"returns=sites\(\d+: [^)]+\) \[auto: greenlet's module \(_greenlet\*: "
+                    r"switches stacks\)\]", err), f"-v plan: {err!r}")
+    for mode in ("auto", "sites"):
+        recs, summary = survives(name, [GREENLET_SWITCH], f"--returns={mode}")
+        # 16 switches (main into a and b four times each, a and b back eight times):
+        # each reported once, ended or unfinished. Greenlets share stack addresses,
+        # so which end pairs with which entry is thread+sp's best guess until the
+        # pairing key knows greenlets.
+        eq(len(recs), 16, f"{mode}: one record per switch")
+        for r in recs:
+            check(("result" in r) != ("unfinished" in r), f"{mode}: record {r}")
+        s = func_summary(summary, "greenlet::Greenlet::g_switchstack()")
+        eq(s["calls"] + s["unfinished"], 16, f"{mode}: summary {s}")
+    recs, summary = survives(name, [GREENLET_SWITCH], "--entry-only")
+    eq(len([r for r in recs if r.get("entry_only")]), 16, "--entry-only: one record per switch")
+
+
+def uretprobe_syscall_meets_seccomp(release, machine):
+    """The rule of src/target/seccomp.c: x86-64 kernels from 6.11 whose trampoline's
+    uretprobe syscall seccomp filters still see (fixed in 6.14, 6.13.3, 6.12.14)."""
+    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", release)
+    if machine != "x86_64" or not m:
+        return False
+    maj, mnr, patch = int(m[1]), int(m[2]), int(m[3] or 0)
+    return maj == 6 and (mnr == 11 or (mnr == 12 and patch < 14) or (mnr == 13 and patch < 3))
+
+
+@test
+def seccomp_filter_target_gets_sites_on_affected_kernels_only():
+    t = Target("t_seccomp")
+    try:
+        with open(f"/proc/{t.pid}/status") as f:
+            mode = re.search(r"^Seccomp:\s*(\d+)$", f.read(), re.M)
+        eq(mode and mode[1], "2", "t_seccomp is in seccomp filter mode")
+    finally:
+        t.kill()
+    u = os.uname()
+    t = Target("t_seccomp")
+    rc, out, err = trace(t, "-v", "-f", "square")
+    eq(rc, 0, f"exit code ({err})")
+    if uretprobe_syscall_meets_seccomp(u.release, u.machine):
+        want = (r"plan: square entry=0x[0-9a-f]+ returns=sites\(1: ret@0x[0-9a-f]+\) \[auto: a "
+                rf"seccomp filter \(thread {t.pid}\) sees the syscall of kernel "
+                rf"{re.escape(u.release)}'s trampoline\]")
+    else:
+        # A fixed kernel (this one, 6.18): the filter never sees the trampoline.
+        want = (r"plan: square entry=0x[0-9a-f]+ returns=trampoline \[auto: nothing in its "
+                r"object unwinds or switches stacks\]")
+    check(re.search(want, err), f"kernel {u.release}: {err!r}")
+    recs, summary = survives("t_seccomp", ["square"])
+    eq([(arg0(r), result(r)) for r in recs], [(1, 1), (2, 4), (3, 9)], "every call, its result")

@@ -38,7 +38,7 @@ static void kind_of(const char *name, bool cxx, const char *flags, const char *s
 	assert_int_equal(run("%s -O2 %s %s -o %s", cxx ? "g++" : "cc", flags, cpath, path), 0);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(objkind__read(fd, k), 0);
+	assert_int_equal(objkind__read(fd, path, k), 0);
 	close(fd);
 }
 
@@ -106,6 +106,29 @@ static void test_defines_is_not_imports(void **state)
 	assert_false(k.switches_stacks);
 }
 
+/* greenlet switches stacks with its own assembly: its file name or slp_switch tells. */
+static void test_greenlet_module(void **state)
+{
+	struct wm_objkind k;
+
+	(void)state;
+	kind_of("_greenlet.cpython-311-x86_64-linux-gnu.so", false, "-shared -fPIC",
+		"int f(int x) { return x + 1; }\n", &k);
+	assert_true(k.switches_stacks);
+	assert_string_equal(k.sym, "_greenlet*");
+	kind_of("libslp.so", false, "-shared -fPIC",
+		"void __cxa_throw(void *, void *, void (*)(void *));\n"
+		"int slp_switch(void) { return 0; }\n"
+		"void g(void) { __cxa_throw(0, 0, 0); }\n",
+		&k);
+	assert_true(k.switches_stacks);
+	assert_true(k.cxx_throws);
+	assert_string_equal(k.sym, "slp_switch");
+	/* The same name anywhere but the start of the file name is no sign. */
+	kind_of("libnot_greenlet.so", false, "-shared -fPIC", "int f(int x) { return x; }\n", &k);
+	assert_false(k.switches_stacks);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -126,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_cxx_throws),
 		cmocka_unit_test(test_go_section),
 		cmocka_unit_test(test_defines_is_not_imports),
+		cmocka_unit_test(test_greenlet_module),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
