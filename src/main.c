@@ -33,6 +33,7 @@
 #include "store/dbstore.h"
 #include "store/report.h"
 #include "store/store.h"
+#include "target/demangle.h"
 #include "target/resolve.h"
 #include "target/symbolize.h"
 #include "util/escape.h"
@@ -70,8 +71,24 @@ static struct cli_env env;
  * One tracing session. The steps below return 0, or the exit status once
  * they have said why: 2 for a command line to fix, 1 for anything else.
  */
+/* A thrown type seen in the target, by the address of its mangled name there. */
+struct exc_type {
+	struct exc_type *next;
+	__u64 addr;
+	char name[];
+};
+
+/* More distinct thrown types than this: the rest are shown as "?". */
+#define EXC_TYPES_MAX 4096
+
 struct session {
 	struct wm_resolver *res;
+	/*
+	 * Thrown types, never freed before the session: the views of raised
+	 * calls point at their names, and sinks' threads may hold copies.
+	 */
+	struct exc_type *exc_types;
+	int nr_exc_types;
 	struct wm_functable *table;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;
@@ -390,7 +407,8 @@ static int session__attach(struct session *s)
 	int n, ret;
 
 	n = functable__probes(s->table, &probes);
-	if (n < 0) {
+	o.nr_hooks = functable__cxa_hooks(s->table, &o.hooks);
+	if (n < 0 || o.nr_hooks < 0) {
 		elog("out of memory");
 		return 1;
 	}
@@ -463,6 +481,36 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	buf__free(&name);
 }
 
+/* WM_REC_EXC_TYPE: keep the type's name (demangled) under its address, once. */
+static void note_exc_type(struct session *s, const struct wm_call_view *v)
+{
+	char name[WM_EXC_NAME_MAX * 4];
+	struct exc_type *e;
+
+	for (e = s->exc_types; e; e = e->next)
+		if (e->addr == v->hdr.ret)
+			return;
+	if (s->nr_exc_types >= EXC_TYPES_MAX || v->str_len[0] < 0)
+		return;
+	demangle__type(v->str[0], v->str_len[0], name, sizeof(name));
+	e = malloc(sizeof(*e) + strlen(name) + 1);
+	if (!e)
+		return;
+	e->addr = v->hdr.ret;
+	strcpy(e->name, name);
+	e->next = s->exc_types;
+	s->exc_types = e;
+	s->nr_exc_types++;
+}
+
+static const char *exc_type_name(const struct session *s, __u64 addr)
+{
+	for (const struct exc_type *e = s->exc_types; e; e = e->next)
+		if (e->addr == addr)
+			return e->name;
+	return "?";
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -477,6 +525,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		note_exec(s, &v);
 		return 0;
 	}
+	if (v.hdr.kind == WM_REC_EXC_TYPE) {
+		note_exc_type(s, &v);
+		return 0;
+	}
+	if (v.hdr.flags & WM_F_RAISED)
+		v.exc_type = exc_type_name(s, v.hdr.ret);
 	if (v.hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
 		return 0;
@@ -980,6 +1034,13 @@ static void session__free(struct session *s)
 	out_sink__free(&s->out);
 	/* After the store: its sink writes to the stream. */
 	output__free(s->output);
+	/* Last of what sinks read: raised calls' views point at these names. */
+	while (s->exc_types) {
+		struct exc_type *e = s->exc_types;
+
+		s->exc_types = e->next;
+		free(e);
+	}
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sigfd >= 0)
