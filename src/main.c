@@ -89,6 +89,8 @@ struct session {
 	 */
 	struct exc_type *exc_types;
 	int nr_exc_types;
+	const struct wm_hook *hooks; /* the C++ runtime's probes (the table's) */
+	int nr_hooks;
 	struct wm_functable *table;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;
@@ -371,6 +373,16 @@ static int session__open(struct session *s)
 	if (ret)
 		return ret;
 	open_symbolizer(s);
+	/* Before the metrics and the store: it tells them which functions raise (errors). */
+	s->nr_hooks = functable__cxa_hooks(s->table, &s->hooks);
+	if (s->nr_hooks < 0) {
+		elog("out of memory");
+		return 1;
+	}
+	if (s->nr_hooks)
+		vlog("plan: C++ exceptions: %d probe%s on the C++ runtime (__cxa_throw, "
+		     "__cxa_rethrow, __cxa_begin_catch) report the calls they end as raised",
+		     s->nr_hooks, s->nr_hooks == 1 ? "" : "s");
 	vlog("resolved %d function%s in %.1f ms", s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
 	     (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6);
 	if (open_metrics(s) || open_output())
@@ -407,8 +419,9 @@ static int session__attach(struct session *s)
 	int n, ret;
 
 	n = functable__probes(s->table, &probes);
-	o.nr_hooks = functable__cxa_hooks(s->table, &o.hooks);
-	if (n < 0 || o.nr_hooks < 0) {
+	o.hooks = s->hooks;
+	o.nr_hooks = s->nr_hooks;
+	if (n < 0) {
 		elog("out of memory");
 		return 1;
 	}
@@ -671,6 +684,9 @@ static int open_store(struct session *s, int argc, char **argv)
 		o.show_filtered |= env.specs[i].filter != NULL;
 		o.show_errors |= env.specs[i].error != NULL;
 	}
+	/* Calls a C++ exception ends are errors: show the column they count in. */
+	for (int i = 0; i < s->nr_funcs; i++)
+		o.show_errors |= s->funcs[i].raises;
 	s->seen = calloc(s->nr_funcs, sizeof(*s->seen));
 	ret = store__new(s->funcs, s->nr_funcs, &o, &s->store);
 	if (ret || !s->seen) {

@@ -772,20 +772,21 @@ int functable__cxa_hooks(struct wm_functable *t, const struct wm_hook **hooks)
 		{ "__cxa_begin_catch", WM_CK_CXA_CATCH },
 	};
 	bool need = false;
-	int n = 0;
+	int n = 0, have = 0;
 
 	*hooks = t->hooks;
 	/*
 	 * Only return sites need them: the trampoline kills the target at the
 	 * first exception, and --returns=none has no frame to end.
 	 */
-	for (int i = 0; i < t->nr_funcs && !need; i++) {
-		const struct wm_func *f = &t->funcs[i];
+	for (int i = 0; i < t->nr_funcs; i++) {
+		struct wm_func *f = &t->funcs[i];
 
+		f->raises = false;
 		for (int k = 0; k < t->nr_objs; k++)
 			if (f->object == &t->objs[k].obj && t->objs[k].kind.cxx_throws &&
 			    f->probe.ret_mode == WM_RET_SITES)
-				need = true;
+				f->raises = need = true;
 	}
 	if (!need)
 		return 0;
@@ -813,10 +814,12 @@ int functable__cxa_hooks(struct wm_functable *t, const struct wm_hook **hooks)
 		free(m);
 	}
 	/* Without the throw or the catch, nothing can be told: leave the calls abandoned. */
-	for (int i = 0, have = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		have |= 1 << (WM_COOKIE_KIND(t->hooks[i].cookie) - WM_CK_CXA_THROW);
-		if (i == n - 1 && (have & 5) != 5)
-			n = 0;
+	if ((have & 5) != 5) {
+		for (int i = 0; i < t->nr_funcs; i++)
+			t->funcs[i].raises = false;
+		n = 0;
 	}
 	return n;
 }
