@@ -294,6 +294,9 @@ def plan_says_why_auto_chose_its_mode():
     check(re.search(r"plan: thrower entry=0x[0-9a-f]+ returns=sites\(1: ret@0x[0-9a-f]+\) "
                     r"\[auto: its object imports __cxa_throw \(C\+\+ exceptions unwind through "
                     r"calls\)\] pair=thread\+sp render=C", err), err)
+    check(re.search(r"plan: C\+\+ exceptions: 3 probes on the C\+\+ runtime \(__cxa_throw, "
+                    r"__cxa_rethrow, __cxa_begin_catch\) report the calls they end as raised",
+                    err), err)
 
 
 @test
