@@ -84,7 +84,13 @@ struct tstate {
 	__u32 depth;
 	__u32 heap_top;
 	__u32 counted; /* added to nr_tstates_created */
-	__u32 pad;
+	/*
+	 * A C++ exception is unwinding this thread's stack: frames skipped
+	 * meanwhile were ended by it (raised), not by longjmp. Set at
+	 * __cxa_throw and __cxa_rethrow, cleared when a handler catches.
+	 */
+	__u32 exc_live;
+	__u64 exc_name; /* its type's mangled name, in the target; kept for a rethrow */
 	/*
 	 * The expression evaluator's bit stack. Here rather than on the BPF
 	 * stack: the verifier tracks stack values exactly, so every step of a
@@ -600,7 +606,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
  * verifier checks the callback once instead of every unrolled iteration,
  * which keeps load time (and so start-up) short.
  */
-enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL, POP_EXEC };
+enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL, POP_EXEC, POP_CATCH };
 
 struct pop_ctx {
 	struct tstate *ts;
@@ -659,7 +665,11 @@ static long pop_one(__u64 i, void *arg)
 	if (d == 0 || d > WM_MAX_DEPTH)
 		return 1;
 	fr = &ts->f[(d - 1) & (WM_MAX_DEPTH - 1)];
-	if (c->mode == POP_AT_ENTRY) {
+	if (c->mode == POP_CATCH) {
+		/* Frames at or below the handler's call were unwound. */
+		if (fr->sp > c->sp)
+			return 1;
+	} else if (c->mode == POP_AT_ENTRY) {
 		/*
 		 * A live caller's return slot is strictly above a new call's.
 		 * Frames at or below it were left by longjmp; the exception is
@@ -694,9 +704,20 @@ static long pop_one(__u64 i, void *arg)
 	 */
 	if (c->mode == POP_AT_ENTRY && fr->sites && flags == WM_F_STACK_SWITCH)
 		return 1;
-	/* Left out by --filter at entry: nothing to report. */
-	if (!fr->filtered)
+	/*
+	 * Skipped on the same stack while an exception unwinds it: the
+	 * exception ended the call. A call, with its latency, and an error.
+	 */
+	if (flags == WM_F_ABANDONED && (ts->exc_live || c->mode == POP_CATCH)) {
+		if (!c->now)
+			c->now = bpf_ktime_get_ns();
+		if (!fr->filtered)
+			emit(ts, fr, d - 1, WM_REC_CALL, WM_F_RAISED | WM_F_ERROR, 0, ts->exc_name,
+			     c->now);
+	} else if (!fr->filtered) {
+		/* Left out by --filter at entry: nothing to report. */
 		emit(ts, fr, d - 1, WM_REC_UNFINISHED, flags, c->signo, 0, c->now);
+	}
 	ts->heap_top = fr->heap_off;
 	c->d = d - 1;
 	return 0;
@@ -1223,6 +1244,67 @@ static __always_inline __u64 reg_by_index(struct pt_regs *ctx, __u32 i)
  * sets the instruction pointer back to the breakpoint's address ("change
  * it in advance for ->handler() and restart") before it runs the handlers.
  */
+/*
+ * The C++ runtime, probed at the entries of __cxa_throw, __cxa_rethrow and
+ * __cxa_begin_catch when a function with return sites is in an object that
+ * throws. The unwinder leaves no trace a uprobe can see in the frames it
+ * skips (their return sites never run), so: at a throw, remember the type;
+ * at the catch, the handler's frame is running, and every traced frame at
+ * or below the return slot of its call to __cxa_begin_catch was unwound by
+ * the exception: pop them as raised. A frame popped before the catch while
+ * one is live (a cleanup that calls a traced function) is raised too.
+ * Why not _Unwind_RaiseException: its argument is the language-neutral
+ * header, with no type; __cxa_throw gets the std::type_info itself.
+ */
+static __always_inline int on_cxa(struct pt_regs *ctx, __u32 kind)
+{
+	struct tstate *ts;
+	struct wm_call *rec;
+	__u64 tinfo, name = 0;
+	long n;
+
+	/* No traced call on this thread yet: no frame an exception could end. */
+	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
+	if (!ts)
+		return 0;
+	if (kind == WM_CK_CXA_RETHROW) {
+		ts->exc_live = 1;
+		return 0;
+	}
+	if (kind == WM_CK_CXA_CATCH) {
+		if (ts->exc_live)
+			pop_frames(ts, PT_REGS_SP(ctx), 0, POP_CATCH, 0);
+		ts->exc_live = 0;
+		return 0;
+	}
+	/* __cxa_throw(void *obj, std::type_info *tinfo, void (*dest)(void *)) */
+	tinfo = PT_REGS_PARM2(ctx);
+	if (bpf_probe_read_user(&name, sizeof(name), (const void *)(tinfo + 8)))
+		name = 0;
+	ts->exc_live = 1;
+	ts->exc_name = name;
+	if (summary_only || !name)
+		return 0;
+	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + WM_EXC_NAME_MAX, 0);
+	if (!rec)
+		return 0;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	n = bpf_probe_read_user_str(rec->data, WM_EXC_NAME_MAX, (const void *)name);
+	/* Without its NUL: slot bytes are sent bare. */
+	n = n > 0 ? n - 1 : 0;
+	rec->kind = WM_REC_EXC_TYPE;
+	rec->ret = name;
+	rec->pid = bpf_get_current_pid_tgid() >> 32;
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->data_len = n;
+	rec->str_len[0] = n;
+#pragma unroll
+	for (int i = 1; i < WM_NR_SLOTS; i++)
+		rec->str_len[i] = WM_STR_NONE;
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
 static __always_inline int on_site(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1247,6 +1329,10 @@ static __always_inline int on_site(struct pt_regs *ctx, bool sleepable)
 			return 0;
 		flags = WM_F_TAIL_CALL;
 		break;
+	case WM_CK_CXA_THROW:
+	case WM_CK_CXA_RETHROW:
+	case WM_CK_CXA_CATCH:
+		return on_cxa(ctx, WM_COOKIE_KIND(cookie));
 	case WM_CK_TAIL_JMP_REG:
 		cfg = bpf_map_lookup_elem(&funcs, &id);
 		if (!cfg)

@@ -37,7 +37,17 @@ enum wm_rec_kind {
 	WM_REC_CALL = 1,       /* a call that returned */
 	WM_REC_UNFINISHED = 2, /* an entry whose return never came */
 	WM_REC_EXEC = 3, /* the process called exec; string slot 0: the new image's file name */
+	/*
+	 * A C++ exception was thrown (__cxa_throw): ret is the address of its
+	 * type's mangled name in the target (std::type_info's name), slot 0
+	 * its bytes. Sent before any call it ends, whose record's ret is the
+	 * same address (WM_F_RAISED): userspace names the type by it.
+	 */
+	WM_REC_EXC_TYPE = 4,
 };
+
+/* Longest mangled type name sent with WM_REC_EXC_TYPE. */
+#define WM_EXC_NAME_MAX 128
 
 /* Longest file name sent with WM_REC_EXEC. */
 #define WM_EXEC_PATH_MAX 256
@@ -62,6 +72,12 @@ enum wm_call_flags {
 	WM_F_TAIL_CALL = 1 << 6,
 	/* WM_REC_CALL of --returns=none: sent at entry, with no result and no latency. */
 	WM_F_ENTRY_ONLY = 1 << 7,
+	/*
+	 * WM_REC_CALL ended by a C++ exception that unwound through it (with
+	 * WM_F_ERROR): no result; ret is the address of the type's mangled
+	 * name (see WM_REC_EXC_TYPE); latency runs to the catch.
+	 */
+	WM_F_RAISED = 1 << 8,
 };
 
 /* How a function's calls end (wm_func_cfg.ret_mode): never "auto", userspace resolves it. */
@@ -83,6 +99,14 @@ enum wm_ret_mode {
 #define WM_CK_TAIL_JMP	   2 /* jmp to another function */
 #define WM_CK_TAIL_JCC	   3 /* jcc to another function: a tail call when taken */
 #define WM_CK_TAIL_JMP_REG 4 /* jmp *%reg: a tail call when the target is outside */
+/*
+ * The C++ runtime's entries, probed with the same program when a function
+ * with return sites is in an object that throws (id unused): see
+ * on_cxa() in wrapmon.bpf.c.
+ */
+#define WM_CK_CXA_THROW	  16 /* __cxa_throw(obj, tinfo, dest): an exception starts */
+#define WM_CK_CXA_RETHROW 17 /* __cxa_rethrow(): the caught one goes on */
+#define WM_CK_CXA_CATCH	  18 /* __cxa_begin_catch(obj): a handler caught it */
 
 #define WM_SITE_COOKIE(id, kind, cond, reg, off)                                       \
 	((__u64)(__u32)(id) | (__u64)((kind)&0xff) << 32 | (__u64)((cond)&0xf) << 40 | \

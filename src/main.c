@@ -33,6 +33,7 @@
 #include "store/dbstore.h"
 #include "store/report.h"
 #include "store/store.h"
+#include "target/demangle.h"
 #include "target/resolve.h"
 #include "target/seccomp.h"
 #include "target/symbolize.h"
@@ -71,8 +72,26 @@ static struct cli_env env;
  * One tracing session. The steps below return 0, or the exit status once
  * they have said why: 2 for a command line to fix, 1 for anything else.
  */
+/* A thrown type seen in the target, by the address of its mangled name there. */
+struct exc_type {
+	struct exc_type *next;
+	__u64 addr;
+	char name[];
+};
+
+/* More distinct thrown types than this: the rest are shown as "?". */
+#define EXC_TYPES_MAX 4096
+
 struct session {
 	struct wm_resolver *res;
+	/*
+	 * Thrown types, never freed before the session: the views of raised
+	 * calls point at their names, and sinks' threads may hold copies.
+	 */
+	struct exc_type *exc_types;
+	int nr_exc_types;
+	const struct wm_hook *hooks; /* the C++ runtime's probes (the table's) */
+	int nr_hooks;
 	struct wm_functable *table;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;
@@ -359,6 +378,16 @@ static int session__open(struct session *s)
 	if (ret)
 		return ret;
 	open_symbolizer(s);
+	/* Before the metrics and the store: it tells them which functions raise (errors). */
+	s->nr_hooks = functable__cxa_hooks(s->table, &s->hooks);
+	if (s->nr_hooks < 0) {
+		elog("out of memory");
+		return 1;
+	}
+	if (s->nr_hooks)
+		vlog("plan: C++ exceptions: %d probe%s on the C++ runtime (__cxa_throw, "
+		     "__cxa_rethrow, __cxa_begin_catch) report the calls they end as raised",
+		     s->nr_hooks, s->nr_hooks == 1 ? "" : "s");
 	vlog("resolved %d function%s in %.1f ms", s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
 	     (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6);
 	if (open_metrics(s) || open_output())
@@ -395,6 +424,8 @@ static int session__attach(struct session *s)
 	int n, ret;
 
 	n = functable__probes(s->table, &probes);
+	o.hooks = s->hooks;
+	o.nr_hooks = s->nr_hooks;
 	if (n < 0) {
 		elog("out of memory");
 		return 1;
@@ -468,6 +499,36 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	buf__free(&name);
 }
 
+/* WM_REC_EXC_TYPE: keep the type's name (demangled) under its address, once. */
+static void note_exc_type(struct session *s, const struct wm_call_view *v)
+{
+	char name[WM_EXC_NAME_MAX * 4];
+	struct exc_type *e;
+
+	for (e = s->exc_types; e; e = e->next)
+		if (e->addr == v->hdr.ret)
+			return;
+	if (s->nr_exc_types >= EXC_TYPES_MAX || v->str_len[0] < 0)
+		return;
+	demangle__type(v->str[0], v->str_len[0], name, sizeof(name));
+	e = malloc(sizeof(*e) + strlen(name) + 1);
+	if (!e)
+		return;
+	e->addr = v->hdr.ret;
+	strcpy(e->name, name);
+	e->next = s->exc_types;
+	s->exc_types = e;
+	s->nr_exc_types++;
+}
+
+static const char *exc_type_name(const struct session *s, __u64 addr)
+{
+	for (const struct exc_type *e = s->exc_types; e; e = e->next)
+		if (e->addr == addr)
+			return e->name;
+	return "?";
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -482,6 +543,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		note_exec(s, &v);
 		return 0;
 	}
+	if (v.hdr.kind == WM_REC_EXC_TYPE) {
+		note_exc_type(s, &v);
+		return 0;
+	}
+	if (v.hdr.flags & WM_F_RAISED)
+		v.exc_type = exc_type_name(s, v.hdr.ret);
 	if (v.hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
 		return 0;
@@ -622,6 +689,9 @@ static int open_store(struct session *s, int argc, char **argv)
 		o.show_filtered |= env.specs[i].filter != NULL;
 		o.show_errors |= env.specs[i].error != NULL;
 	}
+	/* Calls a C++ exception ends are errors: show the column they count in. */
+	for (int i = 0; i < s->nr_funcs; i++)
+		o.show_errors |= s->funcs[i].raises;
 	s->seen = calloc(s->nr_funcs, sizeof(*s->seen));
 	ret = store__new(s->funcs, s->nr_funcs, &o, &s->store);
 	if (ret || !s->seen) {
@@ -985,6 +1055,13 @@ static void session__free(struct session *s)
 	out_sink__free(&s->out);
 	/* After the store: its sink writes to the stream. */
 	output__free(s->output);
+	/* Last of what sinks read: raised calls' views point at these names. */
+	while (s->exc_types) {
+		struct exc_type *e = s->exc_types;
+
+		s->exc_types = e->next;
+		free(e);
+	}
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sigfd >= 0)

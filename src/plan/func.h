@@ -83,7 +83,12 @@ struct wm_func {
 	struct wm_expr *error;
 	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
 	char error_expr[256];		/* --error as written back, "" when none */
-	struct wm_probe_plan probe;	/* how it is probed (functable) */
+	/*
+	 * A C++ exception can end its calls and they are reported as raised
+	 * (errors): return sites in an object that throws, the runtime probed.
+	 */
+	bool raises;
+	struct wm_probe_plan probe; /* how it is probed (functable) */
 };
 
 /* The object's path, "" when the function has none (a test's). */

@@ -38,6 +38,7 @@ struct wm_functable {
 	int nr_funcs, cap_funcs;
 	struct wm_probe *probes; /* functable__probes() */
 	bool go_noted;		 /* the note that Go's values are not shown, said once */
+	struct wm_hook hooks[3]; /* functable__cxa_hooks() */
 };
 
 /* What one -f left out, said once its matches are all in. */
@@ -843,6 +844,69 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 	}
 	*probes = t->probes;
 	return t->nr_funcs;
+}
+
+int functable__cxa_hooks(struct wm_functable *t, const struct wm_hook **hooks)
+{
+	static const struct {
+		const char *name;
+		__u32 kind;
+	} rt[] = {
+		{ "__cxa_throw", WM_CK_CXA_THROW },
+		{ "__cxa_rethrow", WM_CK_CXA_RETHROW },
+		{ "__cxa_begin_catch", WM_CK_CXA_CATCH },
+	};
+	bool need = false;
+	int n = 0, have = 0;
+
+	*hooks = t->hooks;
+	/*
+	 * Only return sites need them: the trampoline kills the target at the
+	 * first exception, and --returns=none has no frame to end.
+	 */
+	for (int i = 0; i < t->nr_funcs; i++) {
+		struct wm_func *f = &t->funcs[i];
+
+		f->raises = false;
+		for (int k = 0; k < t->nr_objs; k++)
+			if (f->object == &t->objs[k].obj && t->objs[k].kind.cxx_throws &&
+			    f->probe.ret_mode == WM_RET_SITES)
+				f->raises = need = true;
+	}
+	if (!need)
+		return 0;
+	for (size_t i = 0; i < sizeof(rt) / sizeof(rt[0]); i++) {
+		struct wm_match *m = NULL;
+		char err[256];
+		size_t skipped;
+		int nm;
+
+		/* Not defined by any loaded object (static libstdc++ stripped): go without. */
+		nm = resolver__resolve(t->res, rt[i].name, &m, err, sizeof(err));
+		if (nm == -ENOMEM)
+			return -ENOMEM;
+		if (nm <= 0)
+			continue;
+		if (place_probe(t, &m[0], &skipped)) {
+			free(m);
+			continue;
+		}
+		t->hooks[n++] = (struct wm_hook){
+			.obj_fd = t->objs[m[0].obj].obj.fd,
+			.file_off = m[0].file_off,
+			.cookie = WM_SITE_COOKIE(0, rt[i].kind, 0, 0, 0),
+		};
+		free(m);
+	}
+	/* Without the throw or the catch, nothing can be told: leave the calls abandoned. */
+	for (int i = 0; i < n; i++)
+		have |= 1 << (WM_COOKIE_KIND(t->hooks[i].cookie) - WM_CK_CXA_THROW);
+	if ((have & 5) != 5) {
+		for (int i = 0; i < t->nr_funcs; i++)
+			t->funcs[i].raises = false;
+		n = 0;
+	}
+	return n;
 }
 
 int functable__left_out(struct wm_functable *t, const __u32 *ids, int n, char *err, size_t errsz)

@@ -78,6 +78,15 @@ int functable__funcs(struct wm_functable *t, struct wm_func **funcs);
 int functable__probes(struct wm_functable *t, const struct wm_probe **probes);
 
 /*
+ * The C++ runtime's entries to probe so that calls an exception ends are
+ * reported as raised: when a function with return sites is in an object
+ * that imports __cxa_throw, __cxa_throw, __cxa_rethrow and __cxa_begin_catch
+ * wherever the process defines them. Valid until functable__free().
+ * Returns the count (0: none needed or none found), or -ENOMEM.
+ */
+int functable__cxa_hooks(struct wm_functable *t, const struct wm_hook **hooks);
+
+/*
  * The n functions (ids) the kernel refused a probe on when attaching:
  * -ENOTSUP with err set when one of them was named, or when none is left;
  * else a note lists them and 0 is returned.

@@ -19,7 +19,8 @@ int record__decode(const void *data, size_t size, struct wm_call_view *v)
 		return -EINVAL;
 	/* The ring buffer only promises 8-byte alignment; copy, don't cast. */
 	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.kind != WM_REC_CALL && hdr.kind != WM_REC_UNFINISHED && hdr.kind != WM_REC_EXEC)
+	if (hdr.kind != WM_REC_CALL && hdr.kind != WM_REC_UNFINISHED && hdr.kind != WM_REC_EXEC &&
+	    hdr.kind != WM_REC_EXC_TYPE)
 		return -EINVAL;
 	if (hdr.data_len > size - sizeof(hdr))
 		return -EINVAL;

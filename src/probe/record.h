@@ -13,6 +13,12 @@ struct wm_call_view {
 	const char *str[WM_NR_SLOTS]; /* into the record; NULL unless str_len >= 0 */
 	int str_len[WM_NR_SLOTS];     /* as hdr.str_len, validated */
 	__u64 ts_real_ns;	      /* wall clock of entry, filled by the caller */
+	/*
+	 * WM_F_RAISED: the exception's type, demangled, raw target bytes
+	 * (escape them); "?" when unknown. Filled by the caller; outlives
+	 * every copy of the view (the consumer keeps the names to the end).
+	 */
+	const char *exc_type;
 };
 
 /*

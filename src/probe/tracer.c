@@ -295,6 +295,37 @@ static int attach_single(struct tracer *t, const struct tracer_opts *opts,
 	return 0;
 }
 
+/*
+ * The C++ runtime's probes, before the functions': a call's frame never
+ * exists without them, so no exception ends one unseen. A runtime entry the
+ * kernel refuses leaves raised calls reported as abandoned, nothing worse.
+ */
+static int attach_hooks(struct tracer *t, const struct tracer_opts *opts, char *err, size_t errsz)
+{
+	for (int i = 0; i < opts->nr_hooks && opts->hooks; i++) {
+		const struct wm_hook *h = &opts->hooks[i];
+		unsigned long off = h->file_off;
+		__u64 cookie = h->cookie;
+		struct bpf_link *link;
+		char path[64];
+		int ret;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", h->obj_fd);
+		if (t->multi) {
+			ret = link_multi(t, t->site, opts, path, &off, &cookie, 1, false);
+		} else {
+			link = link_single(t, t->site, opts, path, off, cookie, false);
+			ret = link ? add_link(t, link) : -errno;
+		}
+		if (ret && !refused(ret)) {
+			snprintf(err, errsz, "cannot probe the C++ runtime at offset 0x%lx (%s)",
+				 off, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* Open, size and load the BPF object, with the sleepable programs or the others. */
 static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
 			bool has_exprs, bool has_sites, bool has_go, bool sleepable)
@@ -434,6 +465,9 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
+	ret = attach_hooks(t, opts, err, errsz);
+	if (ret)
+		goto cleanup;
 	if (t->multi)
 		ret = attach_multi(t, opts, probes, n, err, errsz);
 	else

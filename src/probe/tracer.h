@@ -24,6 +24,16 @@ struct wm_probe {
 	int nr_sites;
 };
 
+/*
+ * A probe of the C++ runtime (__cxa_throw, ...) on the return-site program:
+ * cookie is WM_SITE_COOKIE(0, WM_CK_CXA_..., 0, 0, 0).
+ */
+struct wm_hook {
+	int obj_fd;
+	unsigned long file_off;
+	__u64 cookie;
+};
+
 struct tracer_opts {
 	size_t sz;
 	pid_t pid;
@@ -32,6 +42,9 @@ struct tracer_opts {
 	bool no_multi;	   /* force one link per function (the fallback path) */
 	bool summary_only; /* aggregate in BPF (tracer__func_agg), send no call records */
 	bool no_sleepable; /* do not try the sleepable programs */
+	/* Attached before the functions, only with return sites; NULL: none. */
+	const struct wm_hook *hooks;
+	int nr_hooks;
 };
 
 struct tracer;

@@ -727,6 +727,14 @@ static const char *ret_errno(const struct wm_func *f, const struct wm_call_view 
 	return format__errno_name(-v);
 }
 
+/* A raised call's exception type, escaped for the terminal. */
+static void put_exc_type(struct wm_buf *b, const struct wm_call_view *c)
+{
+	const char *t = c->exc_type ? c->exc_type : "?";
+
+	esc__c(b, t, strlen(t));
+}
+
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o)
 {
@@ -779,6 +787,16 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		if (c->hdr.flags & WM_F_ERROR)
 			buf__puts(b, " [error]");
 		buf__putc(b, '\n');
+		format__stack_text(b, f, c);
+		return;
+	}
+	/* Ended by a C++ exception unwinding through it: no result, the type. */
+	if (c->hdr.flags & WM_F_RAISED) {
+		buf__puts(b, " raised ");
+		put_exc_type(b, c);
+		buf__puts(b, "  <");
+		format__duration(b, c->hdr.latency_ns);
+		buf__puts(b, ">\n");
 		format__stack_text(b, f, c);
 		return;
 	}
@@ -1100,6 +1118,19 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	const char *en = ret_errno(f, c);
 
 	buf__puts(b, "{\"expr\":");
+	/*
+	 * One shape for every error: "expr" names the --error expression
+	 * that matched (null: none did), "errno" the result's errno name,
+	 * "type" the C++ exception that ended the call.
+	 */
+	if (c->hdr.flags & WM_F_RAISED) {
+		const char *t = c->exc_type ? c->exc_type : "?";
+
+		buf__puts(b, "null,\"type\":");
+		json__str(b, t, strlen(t));
+		buf__putc(b, '}');
+		return;
+	}
 	if (f && f->error_expr[0])
 		json__str(b, f->error_expr, strnlen(f->error_expr, sizeof(f->error_expr)));
 	else
@@ -1144,6 +1175,11 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 			buf__puts(b, ",\"error\":");
 			format__error_json(b, f, c);
 		}
+	} else if (c->hdr.flags & WM_F_RAISED) {
+		/* Ended by an exception: no result; the latency runs to the catch. */
+		buf__puts(b, ",\"error\":");
+		format__error_json(b, f, c);
+		buf__printf(b, ",\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
 	} else if (c->hdr.flags & WM_F_TAIL_CALL) {
 		/* The result is the callee's; the latency runs to the jump. */
 		buf__printf(b, ",\"tail_call\":true,\"latency_ns\":%llu",

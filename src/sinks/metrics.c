@@ -52,7 +52,7 @@ struct metrics_snapshot {
 	bool own_labels;
 	struct func_snap *f;
 	struct metrics_self self;
-	bool has_errors; /* some function has --error: export wrapmon_errors_total */
+	bool has_errors; /* some function has --error or raises: export wrapmon_errors_total */
 };
 
 /* A connection of the server's; only its thread reads or writes these. */
@@ -142,7 +142,7 @@ int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
 	for (i = 0; i < nr_funcs; i++) {
 		const struct wm_func *f = &funcs[i];
 
-		snap->has_errors |= f->error_expr[0] != '\0';
+		snap->has_errors |= f->error_expr[0] != '\0' || f->raises;
 		buf__reset(&b);
 		buf__puts(&b, "function=\"");
 		esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
@@ -310,7 +310,9 @@ void metrics__render(const struct metrics_snapshot *snap, struct wm_buf *b)
 		     "Calls not recorded: BPF ring buffer full, or nested too deep.", F_DROPPED);
 	if (snap->has_errors)
 		func_counter(b, snap, "wrapmon_errors_total",
-			     "Completed calls that --error marked as errors.", F_ERRORS);
+			     "Completed calls that --error marked as errors, or that a C++ "
+			     "exception ended.",
+			     F_ERRORS);
 	func_histogram(b, snap);
 	self_value(b, "wrapmon_ring_buffer_size_bytes", "gauge", "Size of the BPF ring buffer.",
 		   s->ring_size);

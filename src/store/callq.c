@@ -17,6 +17,7 @@ struct item {
 	__u64 ts_real_ns;
 	__u32 size; /* of the record that follows */
 	__u32 pad;
+	const char *exc_type; /* the view's: names that outlive the queue */
 };
 
 struct wm_callq {
@@ -68,7 +69,7 @@ void callq__free(struct wm_callq *q)
 
 int callq__push(struct wm_callq *q, const struct wm_call_view *c)
 {
-	struct item it = { .ts_real_ns = c->ts_real_ns };
+	struct item it = { .ts_real_ns = c->ts_real_ns, .exc_type = c->exc_type };
 	struct wm_call hdr = c->hdr;
 	size_t data_len = 0, need, start;
 	int i, err = 0;
@@ -165,6 +166,7 @@ bool callq__next(struct wm_callq_batch *b, struct wm_call_view *v)
 			continue;
 		}
 		v->ts_real_ns = it.ts_real_ns;
+		v->exc_type = it.exc_type;
 		b->pos += align8(sizeof(it) + it.size);
 		return true;
 	}

@@ -419,10 +419,13 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	format__args_json(&s->args, f, c);
 	/*
 	 * No result to keep: the schema stays, the result column says why
-	 * (a tail call's result is the callee's; --returns=none sees none).
+	 * (a tail call's result is the callee's; --returns=none sees none; an
+	 * exception ended the call: error_text names its type).
 	 */
 	if (done && (c->hdr.flags & WM_F_TAIL_CALL))
 		buf__puts(&s->result, "{\"tail_call\":true}");
+	else if (done && (c->hdr.flags & WM_F_RAISED))
+		buf__puts(&s->result, "{\"raised\":true}");
 	else if (done && (c->hdr.flags & WM_F_ENTRY_ONLY))
 		buf__puts(&s->result, "{\"entry_only\":true}");
 	else if (done)

@@ -408,6 +408,9 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 	} else {
 		if (!strcmp(col_text(st, C_RESULT), "{\"tail_call\":true}"))
 			buf__puts(&r->b, " = <tail call>");
+		else if (!strcmp(col_text(st, C_RESULT), "{\"raised\":true}"))
+			/* The type is in the error text that follows. */
+			buf__puts(&r->b, " raised");
 		else if (!k || strcmp(k->result, "void")) {
 			buf__puts(&r->b, " = ");
 			put_value_text(r, k ? k->result : "raw", col_text(st, C_RESULT));

@@ -30,6 +30,52 @@ int demangle(const char *sym, char *out, size_t outsz)
 	return 0;
 }
 
+/* Longest type name taken from a target: the rest is cut. */
+#define TYPE_NAME_MAX 512
+
+int demangle__type(const char *name, size_t len, char *out, size_t outsz)
+{
+	char raw[TYPE_NAME_MAX + 1];
+	int status = 0;
+	size_t n;
+	char *d;
+
+	if (!name || !out || !outsz)
+		return -EINVAL;
+	if (len && name[0] == '*') {
+		name++;
+		len--;
+	}
+	/* Stop at a NUL the target put in: the name is what comes before it. */
+	len = strnlen(name, len);
+	if (len > TYPE_NAME_MAX)
+		len = TYPE_NAME_MAX;
+	memcpy(raw, name, len);
+	raw[len] = '\0';
+	/*
+	 * __cxa_demangle takes a type's mangling as well as a symbol's; a
+	 * symbol ("_Z...") is not a type name, so it is not taken here.
+	 */
+	d = len && strncmp(raw, "_Z", 2) ? __cxa_demangle(raw, NULL, NULL, &status) : NULL;
+	if (!d || status) {
+		free(d);
+		n = len < outsz - 1 ? len : outsz - 1;
+		memcpy(out, raw, n);
+		out[n] = '\0';
+		return -EINVAL;
+	}
+	n = strlen(d);
+	if (n >= outsz) {
+		memcpy(out, d, outsz - 1);
+		out[outsz - 1] = '\0';
+		free(d);
+		return -ENOSPC;
+	}
+	memcpy(out, d, n + 1);
+	free(d);
+	return 0;
+}
+
 size_t demangle__name_len(const char *s)
 {
 	int angle = 0;

@@ -14,6 +14,19 @@
 int demangle(const char *sym, char *out, size_t outsz);
 
 /*
+ * The type a C++ exception was thrown with, from the name its std::type_info
+ * holds (what __cxa_throw's second argument points to: the name pointer sits
+ * at offset 8 and names the type mangled, without "_Z"): "St13runtime_error"
+ * -> "std::runtime_error", "i" -> "int", "PKc" -> "char const*". A leading
+ * '*' (GCC's mark for a type compared by address, a local class) is not part
+ * of the name. name is the target's bytes, len of them, not NUL-terminated:
+ * untrusted. Returns 0, -EINVAL when they are not a type's mangled name (out
+ * then holds them as they are, cut to fit, for the caller to escape), or
+ * -ENOSPC when out is too small (out then holds the name cut short).
+ */
+int demangle__type(const char *name, size_t len, char *out, size_t outsz);
+
+/*
  * Length of the qualified name before the parameter list of a demangled
  * function name: "ns::f<int (*)(int)>(long) const" -> 24 ("ns::f<int (*)(int)>").
  * The whole length when there is no parameter list.

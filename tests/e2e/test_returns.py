@@ -85,27 +85,94 @@ def sigaltstack_handler_inside_a_call_survives_with_return_sites():
         eq(got, [("handler_work", 7, 21), ("slow", 2, 3)], f"{mode}: every call with its result")
 
 
+CXX_FNS = ["thrower", "mid1", "mid2", "catch1", "catch3", "rethrow"]
+
+
+def cxx_ends(log):
+    """How t_cxxexc says each traced call ended: (fn, x, "ret", result) or (fn, x, "raised", type)."""
+    ends = []
+    for l in log:
+        if len(l) == 5 and l[1] == "ret":
+            ends.append((l[2], int(l[3]), "ret", int(l[4])))
+        elif len(l) == 5 and l[1] == "raised":
+            ends.append((l[2], int(l[3]), "raised", l[4]))
+    return sorted(ends)
+
+
+def traced_ends(recs):
+    """The same from wrapmon's JSON records; anything else (unfinished...) as it is."""
+    ends = []
+    for r in recs:
+        if "error" in r and "type" in r["error"]:
+            ends.append((r["function"], arg0(r), "raised", r["error"]["type"]))
+        elif "result" in r:
+            ends.append((r["function"], arg0(r), "ret", result(r)))
+        else:
+            ends.append((r["function"], arg0(r), "other", str(r)))
+    return sorted(ends)
+
+
 @test
-def cxx_exceptions_through_traced_calls_survive_with_auto():
-    fns = ["thrower", "mid1", "mid2", "catch1", "catch3", "rethrow"]
+def cxx_exceptions_end_calls_as_raised_with_their_type():
     # The unwinder cannot step through the trampoline: std::terminate.
-    dies("t_cxxexc", fns, signal.SIGABRT)
-    recs, summary = survives("t_cxxexc", fns)
-    done = [r for r in recs if "result" in r]
-    # Every normal return, with its result: thrower x>=0 -> 10x, mid1 10x+1, ...
-    want = {"thrower": {1: 10, 2: 20, 3: 30}, "mid1": {2: 21, 3: 31}, "mid2": {2: 22},
-            "catch1": {1: 10, -1: -1}, "catch3": {2: 22, -2: -3}, "rethrow": {3: 31}}
+    dies("t_cxxexc", CXX_FNS, signal.SIGABRT)
+    want = cxx_ends(untraced("t_cxxexc"))
+    nraised = {}
+    for fn, x, how, v in want:
+        nraised[fn] = nraised.get(fn, 0) + (how == "raised")
+    # The target must really have thrown both types through every depth.
+    eq(sorted({(fn, v) for fn, x, how, v in want if how == "raised"}),
+       [("mid1", "std::out_of_range"), ("mid1", "std::runtime_error"),
+        ("mid2", "std::out_of_range"), ("rethrow", "std::runtime_error"),
+        ("thrower", "std::out_of_range"), ("thrower", "std::runtime_error")],
+       "t_cxxexc's own account of its exceptions")
+    # auto picks return sites; one link per probe (--no-multi) takes the other attach path.
+    for mode in ("auto", "sites --no-multi"):
+        recs, summary = survives("t_cxxexc", CXX_FNS, *f"--returns={mode}".split())
+        # Every call ended as the target says: its result, or the exception's type.
+        eq(traced_ends(recs), want, f"{mode}: how each call ended")
+        for r in recs:
+            if "error" in r:
+                check("result" not in r and "unfinished" not in r and r["latency_ns"] > 0
+                      and r["error"].get("expr", 0) is None and len(r["error"]) == 2,
+                      f"{mode}: raised record {r}")
+        for fn in CXX_FNS:
+            s = func_summary(summary, fn)
+            eq((s["errors"], s["unfinished"]), (nraised[fn], 0), f"{mode} {fn}: summary {s}")
+    # Text, and the summary's ERRORS column.
+    t = Target("t_cxxexc")
+    fargs = [x for f in CXX_FNS for x in ("-f", f)]
+    rc, out, err = trace(t, *fargs)
+    eq(rc, 0, f"text: exit code ({err})")
+    text = out.decode()
+    eq(len(re.findall(r"^\S+ \d+ mid2\(x=-2\) raised std::out_of_range  <[^>]+>$", text, re.M)),
+       2, f"text: {text!r}")
+    eq(len(re.findall(r"^\S+ \d+ rethrow\(x=-3\) raised std::runtime_error  <[^>]+>$", text,
+                      re.M)), 2, f"text: {text!r}")
+    check(re.search(r"^FUNCTION +CALLS +UNFINISHED +DROPPED +ERRORS ", text, re.M), text)
+    check(re.search(r"^thrower +12 +0 +0 +6 ", text, re.M), text)
+    eq(our_links(), [], "text: links left")
+    # The store: raised calls are errors there too, their type in error_text.
+    d = tempfile.mkdtemp(prefix="wm-e2e-")
+    db = os.path.join(d, "s.db")
+    t = Target("t_cxxexc")
+    rc, out, err = trace(t, "--store", db, *fargs)
+    eq(rc, 0, f"store: exit code ({err})")
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT f.name, c.result, c.error, c.error_text, c.unfinished FROM calls c"
+                       " JOIN functions f ON f.id = c.function_id WHERE c.error != 0"
+                       " ORDER BY c.id").fetchall()
+    errs = con.execute("SELECT f.name, s.errors FROM aggregates s JOIN functions f"
+                       " ON f.id = s.function_id").fetchall()
+    con.close()
+    eq(sorted({(n, r, e, t, u) for n, r, e, t, u in rows}),
+       sorted({(fn, '{"raised":true}', 1, '{"expr":null,"type":"%s"}' % v, None)
+               for fn, x, how, v in want if how == "raised"}), "stored raised calls")
+    eq(len(rows), sum(nraised.values()), "one stored row per raised call")
     got = {}
-    for r in done:
-        got.setdefault(r["function"], {})[arg0(r)] = result(r)
-    eq(got, want, "normal returns and their results")
-    eq(sorted(r["function"] for r in done), sorted([f for f, v in want.items() for _ in v] * 2),
-       "each normal return, once per round")
-    # The calls an exception ended never returned: reported unfinished, never with a result.
-    ended = sorted((r["function"], arg0(r)) for r in recs if "unfinished" in r)
-    eq(ended, sorted([("thrower", -1), ("thrower", -2), ("mid1", -2), ("mid2", -2),
-                      ("thrower", -3), ("mid1", -3), ("rethrow", -3)] * 2),
-       "calls an exception ended")
+    for n, e in errs:
+        got[n] = got.get(n, 0) + e
+    eq(got, nraised, "stored error counts")
 
 
 @test
@@ -228,6 +295,9 @@ def plan_says_why_auto_chose_its_mode():
     check(re.search(r"plan: thrower entry=0x[0-9a-f]+ returns=sites\(1: ret@0x[0-9a-f]+\) "
                     r"\[auto: its object imports __cxa_throw \(C\+\+ exceptions unwind through "
                     r"calls\)\] pair=thread\+sp render=C", err), err)
+    check(re.search(r"plan: C\+\+ exceptions: 3 probes on the C\+\+ runtime \(__cxa_throw, "
+                    r"__cxa_rethrow, __cxa_begin_catch\) report the calls they end as raised",
+                    err), err)
 
 
 @test

@@ -27,6 +27,41 @@ static void test_demangle(void **state)
 	assert_string_equal(out, "ns::Wid");
 }
 
+#define TYPE(s) s, sizeof(s) - 1
+
+static void test_type(void **state)
+{
+	char out[64];
+
+	assert_int_equal(demangle__type(TYPE("St13runtime_error"), out, sizeof(out)), 0);
+	assert_string_equal(out, "std::runtime_error");
+	assert_int_equal(demangle__type(TYPE("i"), out, sizeof(out)), 0);
+	assert_string_equal(out, "int");
+	assert_int_equal(demangle__type(TYPE("PKc"), out, sizeof(out)), 0);
+	assert_string_equal(out, "char const*");
+	assert_int_equal(demangle__type(TYPE("N2ns5ErrorE"), out, sizeof(out)), 0);
+	assert_string_equal(out, "ns::Error");
+	/* GCC's '*' before a local type's name is not part of it. */
+	assert_int_equal(demangle__type(TYPE("*Z4mainE5Local"), out, sizeof(out)), 0);
+	assert_string_equal(out, "main::Local");
+	/* Bytes past a NUL the target left are not the name. */
+	assert_int_equal(demangle__type("i\0garbage", 9, out, sizeof(out)), 0);
+	assert_string_equal(out, "int");
+	/* Not a type: kept as it is, for the caller to escape. */
+	assert_int_equal(demangle__type(TYPE("St13runtime_err"), out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "St13runtime_err");
+	assert_int_equal(demangle__type(TYPE("_ZN2ns1fEv"), out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "_ZN2ns1fEv");
+	assert_int_equal(demangle__type("", 0, out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "");
+	assert_int_equal(demangle__type(NULL, 0, out, sizeof(out)), -EINVAL);
+	/* Cut short, but terminated, both ways. */
+	assert_int_equal(demangle__type(TYPE("St13runtime_error"), out, 8), -ENOSPC);
+	assert_string_equal(out, "std::ru");
+	assert_int_equal(demangle__type(TYPE("xxxxxxxxxxxx"), out, 8), -EINVAL);
+	assert_string_equal(out, "xxxxxxx");
+}
+
 static void test_name_len(void **state)
 {
 	static const struct {
@@ -65,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demangle),
+		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_name_len),
 		cmocka_unit_test(test_is_cxx_selector),
 	};

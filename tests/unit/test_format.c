@@ -1554,6 +1554,38 @@ static void test_error(void **state)
 	free(f);
 }
 
+/* A call a C++ exception ended: its type, no result, an error of one shape. */
+static void test_raised(void **state)
+{
+	struct wm_func *f = func_new("thrower", WM_SIG_PROTO);
+	struct rec r;
+
+	func_param(f, "x", T_INT, 0);
+	f->sig.ret = T_INT;
+	rec_init(&r, 3100);
+	r.hdr.args[0] = 1;
+	r.hdr.ret = 0x7f0000001000; /* the type name's address: never shown */
+	r.hdr.flags = WM_F_RAISED | WM_F_ERROR;
+	rec_decode(&r);
+	r.v.exc_type = "std::runtime_error";
+	expect_text(f, &r.v, TEXT_HEAD "thrower(x=1) raised std::runtime_error  <3.1 us>\n");
+	expect_args_json(f, NULL, &r.v,
+			 "{\"name\":\"x\",\"type\":\"int\",\"value\":1}],"
+			 "\"error\":{\"expr\":null,\"type\":\"std::runtime_error\"},"
+			 "\"latency_ns\":3100,\"depth\":0}\n");
+	/* Even with an --error expression: it did not decide this one. */
+	snprintf(f->error_expr, sizeof(f->error_expr), "ret < 0");
+	expect_error_json(f, &r.v, "{\"expr\":null,\"type\":\"std::runtime_error\"}");
+	/* The target's bytes: escaped. Unknown: "?". */
+	r.v.exc_type = "evil\n\"type";
+	expect_text(f, &r.v, TEXT_HEAD "thrower(x=1) raised evil\\n\\\"type  <3.1 us>\n");
+	expect_error_json(f, &r.v, "{\"expr\":null,\"type\":\"evil\\n\\\"type\"}");
+	r.v.exc_type = NULL;
+	expect_text(f, &r.v, TEXT_HEAD "thrower(x=1) raised ?  <3.1 us>\n");
+	rec_free(&r);
+	free(f);
+}
+
 /* int open_like(const char *path) with --stack */
 static void test_stack(void **state)
 {
@@ -1750,6 +1782,7 @@ int main(void)
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_funcptr),
 		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_raised),
 		cmocka_unit_test(test_stack),
 		cmocka_unit_test(test_hostile_members),
 		cmocka_unit_test(test_failed_buffer),

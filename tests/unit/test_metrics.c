@@ -169,6 +169,32 @@ static void test_counters_and_self(void **state)
 	store__free(s);
 }
 
+/* Calls a C++ exception ended are errors: the counter is exported for functions that raise. */
+static void test_raised_are_errors(void **state)
+{
+	struct wm_func funcs[1];
+	struct wm_call_view v;
+	struct wm_store *s;
+	char *text;
+
+	func_init(&funcs[0], 0, "thrower", "/usr/bin/app");
+	funcs[0].raises = true;
+	assert_int_equal(store__new(funcs, 1, NULL, &s), 0);
+	add_call(s, 0, 100);
+	view_init(&v, 0, WM_REC_CALL, 3100);
+	v.hdr.flags = WM_F_RAISED | WM_F_ERROR;
+	v.exc_type = "std::runtime_error";
+	assert_int_equal(store__add(s, &v), 0);
+	text = render(funcs, 1, s, 4242, &(struct metrics_self){ 0 });
+	assert_has_line(text, "# TYPE wrapmon_errors_total counter");
+	assert_has_line(text, "wrapmon_errors_total{function=\"thrower\",object=\"/usr/bin/app\","
+			      "pid=\"4242\"} 1");
+	assert_has_line(text, "wrapmon_calls_total{function=\"thrower\",object=\"/usr/bin/app\","
+			      "pid=\"4242\"} 2");
+	free(text);
+	store__free(s);
+}
+
 /*
  * Every line is a comment or NAME[{LABELS}] VALUE; every family has its
  * HELP then TYPE before its samples, and appears once.
@@ -711,10 +737,10 @@ static void test_http_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counters_and_self), cmocka_unit_test(test_exposition_shape),
-		cmocka_unit_test(test_histogram_exact),	  cmocka_unit_test(test_label_escaping),
-		cmocka_unit_test(test_parse_addr),	  cmocka_unit_test(test_http_server),
-		cmocka_unit_test(test_http_limits),
+		cmocka_unit_test(test_counters_and_self), cmocka_unit_test(test_raised_are_errors),
+		cmocka_unit_test(test_exposition_shape),  cmocka_unit_test(test_histogram_exact),
+		cmocka_unit_test(test_label_escaping),	  cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_http_server),	  cmocka_unit_test(test_http_limits),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -143,7 +143,7 @@ static void test_short_size(void **state)
 
 static void test_bad_kind(void **state)
 {
-	static const unsigned short kinds[] = { 0, 4, 5, 0x100, 0xffff };
+	static const unsigned short kinds[] = { 0, 5, 6, 0x100, 0xffff };
 	struct wm_call_view v;
 	struct wm_call h;
 	size_t i;
