@@ -915,7 +915,7 @@ static __always_inline struct tstate *go_tstate(void)
 	return ts;
 }
 
-static __always_inline int go_entry(struct pt_regs *ctx, __u32 id)
+static __always_inline int go_entry(struct pt_regs *ctx, __u32 id, bool entry_only)
 {
 	struct go_pop_ctx c = { .id = id, .at_entry = 1 };
 	struct wm_func_stats *st;
@@ -926,6 +926,16 @@ static __always_inline int go_entry(struct pt_regs *ctx, __u32 id)
 	c.ts = go_tstate();
 	if (!c.ts || !go_key(ctx, &g, &c.k))
 		goto drop;
+	/*
+	 * --returns=none: the record goes now and no frame is kept, so the
+	 * entry again after morestack (a stack that grew) is a record too.
+	 */
+	if (entry_only) {
+		struct gframe one = { .k = c.k, .func_id = id, .entry_ns = bpf_ktime_get_ns() };
+
+		go_emit(c.ts, &one, WM_REC_CALL, WM_F_ENTRY_ONLY, one.entry_ns);
+		return 0;
+	}
 	c.gs = bpf_map_lookup_elem(&gstates, &g);
 	if (!c.gs) {
 		bpf_map_update_elem(&gstates, &g, &gstate_zero, BPF_NOEXIST);
@@ -1004,7 +1014,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	if (!cfg)
 		return 0;
 	if (cfg->flags & WM_FC_GO)
-		return go_entry(ctx, id);
+		return go_entry(ctx, id, cfg->ret_mode == WM_RET_NONE);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {

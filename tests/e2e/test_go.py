@@ -107,6 +107,28 @@ def go_text_shows_no_values_and_the_latency():
 
 
 @test
+def go_entry_only_one_record_per_call():
+    build_go()
+    want = untraced()
+    t = Target("t_gostack")
+    rc, out, err = trace(t, "--json", "--entry-only", "-f", "main.fib", "-f", "main.leaf")
+    eq((t.p.returncode, rc), (0, 0), f"target and tracer exit codes ({err})")
+    eq(t.lines(), want, "the target's log is its untraced one")
+    eq(our_links(), [], "links left")
+    counts, _ = log_of(t)
+    recs, summary = json_records(out)
+    for fn in ("main.fib", "main.leaf"):
+        mine = [r for r in recs if r["function"] == fn]
+        # Growing stacks re-enter fib after morestack: counted where the
+        # entry probe fires, so fib may show its re-entries too; leaf never grows.
+        check(len(mine) >= counts[fn], f"{fn}: {len(mine)} entry records, {counts[fn]} calls")
+        check(all(r.get("entry_only") and "result" not in r for r in mine),
+              f"{fn}: entry-only records")
+    eq(len([r for r in recs if r["function"] == "main.leaf"]), counts["main.leaf"],
+       "main.leaf: one record per call")
+
+
+@test
 def go_trampoline_prototype_filter_and_stripped_binary_refused_in_one_line():
     build_go()
     t = Target("t_gostack")
