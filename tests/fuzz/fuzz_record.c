@@ -344,8 +344,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (record__decode(copy, size, &v) == 0) {
 		v.hdr.func_id %= NR_FUNCS;
 		v.ts_real_ns = v.hdr.entry_ns;
-		/* Exec notices carry no call: the store must refuse them, and take every call. */
-		if ((store__add(store, &v) == 0) != (v.hdr.kind != WM_REC_EXEC))
+		/*
+		 * Notices (exec, a thrown type) carry no call: the store must
+		 * refuse them, and take every call, finished or not.
+		 */
+		if ((store__add(store, &v) == 0) !=
+		    (v.hdr.kind == WM_REC_CALL || v.hdr.kind == WM_REC_UNFINISHED))
 			abort();
 		summary__print(store, devnull, size & 1, v.hdr.latency_ns);
 	}
