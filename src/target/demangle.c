@@ -7,10 +7,25 @@
 /* libstdc++'s demangler (<cxxabi.h>), callable from C. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* __cxa_demangle's text d into out, cut to fit (-ENOSPC then); d is freed. */
+static int take(char *d, char *out, size_t outsz)
+{
+	size_t n = strlen(d);
+	int ret = 0;
+
+	if (n >= outsz) {
+		n = outsz - 1;
+		ret = -ENOSPC;
+	}
+	memcpy(out, d, n);
+	out[n] = '\0';
+	free(d);
+	return ret;
+}
+
 int demangle(const char *sym, char *out, size_t outsz)
 {
 	int status = 0;
-	size_t n;
 	char *d;
 
 	if (!sym || strncmp(sym, "_Z", 2) || !out || !outsz)
@@ -18,16 +33,7 @@ int demangle(const char *sym, char *out, size_t outsz)
 	d = __cxa_demangle(sym, NULL, NULL, &status);
 	if (!d || status)
 		return -EINVAL;
-	n = strlen(d);
-	if (n >= outsz) {
-		memcpy(out, d, outsz - 1);
-		out[outsz - 1] = '\0';
-		free(d);
-		return -ENOSPC;
-	}
-	memcpy(out, d, n + 1);
-	free(d);
-	return 0;
+	return take(d, out, outsz);
 }
 
 /* Longest type name taken from a target: the rest is cut. */
@@ -64,16 +70,7 @@ int demangle__type(const char *name, size_t len, char *out, size_t outsz)
 		out[n] = '\0';
 		return -EINVAL;
 	}
-	n = strlen(d);
-	if (n >= outsz) {
-		memcpy(out, d, outsz - 1);
-		out[outsz - 1] = '\0';
-		free(d);
-		return -ENOSPC;
-	}
-	memcpy(out, d, n + 1);
-	free(d);
-	return 0;
+	return take(d, out, outsz);
 }
 
 size_t demangle__name_len(const char *s)

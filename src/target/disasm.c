@@ -222,31 +222,48 @@ static int add_range(struct dctx *c, __u64 start, __u64 end)
 	return 0;
 }
 
+/*
+ * Read and decode one instruction at addr, outside the symbol's bytes: 0,
+ * the read's negative errno (-EIO when it read nothing), or -ENOTSUP when
+ * the bytes do not decode. Failures are the caller's to report, or not.
+ */
+static int read_decode(struct dctx *c, __u64 addr, ZydisDecodedInstruction *in,
+		       ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT])
+{
+	unsigned char buf[MAX_INSN_LEN];
+	ssize_t n;
+
+	n = c->o->read(c->o->ctx, addr, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	if ((size_t)n > sizeof(buf))
+		n = sizeof(buf);
+	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&c->dec, buf, n, in, ops)))
+		return -ENOTSUP;
+	return 0;
+}
+
 /* Decode the instruction at addr, from the symbol's bytes or read outside them. */
 static int decode(struct dctx *c, __u64 addr, ZydisDecodedInstruction *in,
 		  ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT])
 {
-	unsigned char buf[MAX_INSN_LEN];
-	const unsigned char *p = buf;
-	ssize_t n;
+	int ret;
 
 	if (++c->insns > c->max_insns)
 		return fail(c, -E2BIG, "more than %zu instructions from 0x%llx", c->max_insns,
 			    (unsigned long long)c->entry);
-	if (in_own(c, addr)) {
-		p = c->own + (addr - c->entry);
-		n = c->end - addr;
-	} else {
-		n = c->o->read(c->o->ctx, addr, buf, sizeof(buf));
-		if (n <= 0)
-			return fail(c, n < 0 ? (int)n : -EIO, "cannot read code at 0x%llx",
-				    (unsigned long long)addr);
-		if ((size_t)n > sizeof(buf))
-			n = sizeof(buf);
-	}
-	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&c->dec, p, n, in, ops)))
-		return fail(c, -ENOTSUP, "bytes at 0x%llx do not decode as x86-64",
+	if (in_own(c, addr))
+		ret = ZYAN_FAILED(ZydisDecoderDecodeFull(&c->dec, c->own + (addr - c->entry),
+							 c->end - addr, in, ops)) ?
+			      -ENOTSUP :
+			      0;
+	else
+		ret = read_decode(c, addr, in, ops);
+	if (ret == -ENOTSUP)
+		return fail(c, ret, "bytes at 0x%llx do not decode as x86-64",
 			    (unsigned long long)addr);
+	if (ret)
+		return fail(c, ret, "cannot read code at 0x%llx", (unsigned long long)addr);
 	return 0;
 }
 
@@ -259,18 +276,14 @@ static int looks_like_func(struct dctx *c, __u64 addr, bool *yes)
 {
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	ZydisDecodedInstruction in;
-	unsigned char buf[MAX_INSN_LEN];
-	ssize_t n;
+	int ret;
 
 	*yes = false;
-	n = c->o->read(c->o->ctx, addr, buf, sizeof(buf));
-	if (n <= 0)
-		return fail(c, n < 0 ? (int)n : -EIO, "cannot read code at 0x%llx",
-			    (unsigned long long)addr);
-	if ((size_t)n > sizeof(buf))
-		n = sizeof(buf);
-	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&c->dec, buf, n, &in, ops)))
+	ret = read_decode(c, addr, &in, ops);
+	if (ret == -ENOTSUP)
 		return 0; /* decode() will say so when it is followed */
+	if (ret)
+		return fail(c, ret, "cannot read code at 0x%llx", (unsigned long long)addr);
 	if (in.mnemonic == ZYDIS_MNEMONIC_ENDBR64)
 		*yes = true;
 	else if (in.mnemonic == ZYDIS_MNEMONIC_JMP && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
@@ -291,19 +304,12 @@ static int after_call_ends(struct dctx *c, __u64 addr, bool *yes)
 {
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	ZydisDecodedInstruction in;
-	unsigned char buf[MAX_INSN_LEN];
-	ssize_t n;
 
 	*yes = is_sym(c, addr);
 	if (*yes)
 		return 0;
-	n = c->o->read(c->o->ctx, addr, buf, sizeof(buf));
-	if (n <= 0)
+	if (read_decode(c, addr, &in, ops))
 		return 0; /* decode() will say so */
-	if ((size_t)n > sizeof(buf))
-		n = sizeof(buf);
-	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&c->dec, buf, n, &in, ops)))
-		return 0;
 	*yes = in.mnemonic == ZYDIS_MNEMONIC_NOP || in.mnemonic == ZYDIS_MNEMONIC_ENDBR64;
 	if (!*yes && in.mnemonic == ZYDIS_MNEMONIC_JMP)
 		return looks_like_func(c, addr, yes); /* a PLT stub */
