@@ -83,6 +83,7 @@ struct exc_type {
 #define EXC_TYPES_MAX 4096
 
 struct session {
+	char seccomp_why[160]; /* why auto avoids the trampoline; the table points to it */
 	struct wm_resolver *res;
 	/*
 	 * Thrown types, never freed before the session: the views of raised
@@ -228,13 +229,12 @@ static int build_table(struct session *s)
 		.verbose = env.verbose > 0,
 		.note = print_note,
 	};
-	static char seccomp_why[160]; /* the table keeps pointing to it */
 	char err[WM_ERR_MAX] = "";
 	int ret;
 
 	/* Unreadable: the resolver, next, says why in its own words. */
-	if (seccomp__trampoline_risk(env.pid, seccomp_why, sizeof(seccomp_why)) > 0)
-		o.seccomp_why = seccomp_why;
+	if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0)
+		o.seccomp_why = s->seccomp_why;
 	if (resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;
