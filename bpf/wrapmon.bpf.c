@@ -19,6 +19,10 @@ const volatile __u32 str_cap = 64;	  /* --string-size */
 const volatile __u32 rec_data_max = 8;	  /* string bytes reserved per record */
 const volatile __u64 wakeup_bytes = 1;	  /* wake the consumer past this backlog */
 const volatile bool summary_only = false; /* aggregate in aggs, send no call records */
+/* Several processes: the traced ones are the keys of tgids, not targ_tgid alone. */
+const volatile bool many_tgids = false;
+/* --follow: a traced process's children join tgids at fork. */
+const volatile bool follow = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,6 +51,25 @@ struct {
 	__type(value, struct wm_expr);
 	__uint(max_entries, 1);
 } exprs SEC(".maps");
+
+/* The traced processes when many_tgids; sized by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} tgids SEC(".maps");
+
+/* Whether the current process is one of those traced. */
+static __always_inline bool traced(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!many_tgids)
+		return tgid == targ_tgid;
+	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
 
 /* --summary-only: indexed by function id; one entry unless summary_only. */
 struct {
@@ -1007,7 +1030,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	__u32 id, d, top, nr_stack;
 	__u64 sp;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced(pid_tgid))
 		return 0;
 	id = bpf_get_attach_cookie(ctx);
 	cfg = bpf_map_lookup_elem(&funcs, &id);
@@ -1188,7 +1211,7 @@ static __always_inline int on_return(struct pt_regs *ctx, bool sleepable)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 now;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced(pid_tgid))
 		return 0;
 	now = bpf_ktime_get_ns();
 	/* `ret` has popped the return address that sat at the entry's sp. */
@@ -1323,7 +1346,7 @@ static __always_inline int on_site(struct pt_regs *ctx, bool sleepable)
 	__u16 flags = 0;
 	__u32 id;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced(pid_tgid))
 		return 0;
 	now = bpf_ktime_get_ns();
 	cookie = bpf_get_attach_cookie(ctx);
@@ -1447,19 +1470,24 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
 	struct tstate *ts;
 	__u32 code;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced(pid_tgid))
 		return 0;
 	/* Set by do_exit() before this tracepoint, as is the decrement of live. */
 	code = BPF_CORE_READ(task, exit_code);
 	if (!BPF_CORE_READ(task, signal, live.counter)) {
-		__u32 status = BPF_CORE_READ(task, signal, group_exit_code);
+		__u32 status = BPF_CORE_READ(task, signal, group_exit_code), tgid = pid_tgid >> 32;
 
+		/* Gone: its pid, reused, must not be traced. */
+		if (many_tgids)
+			bpf_map_delete_elem(&tgids, &tgid);
 		/* No group exit (every thread left by itself): the leader's status. */
 		if (!status)
 			status = BPF_CORE_READ(task, group_leader, exit_code);
-		targ_exit_status = status;
-		targ_exit_ns = bpf_ktime_get_ns();
-		__sync_fetch_and_add(&targ_exited, 1);
+		if (tgid == targ_tgid) {
+			targ_exit_status = status;
+			targ_exit_ns = bpf_ktime_get_ns();
+			__sync_fetch_and_add(&targ_exited, 1);
+		}
 	}
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
@@ -1483,7 +1511,7 @@ int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct tstate *ts;
 	long n;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced(pid_tgid))
 		return 0;
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (ts) {
@@ -1513,5 +1541,23 @@ int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		rec->data_len = n - 1;
 	}
 	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/*
+ * --follow: a traced process's child is traced from its first instruction.
+ * The tracepoint runs in the parent before the child is first woken, so no
+ * call of the child's comes before its tgid is in the map. A new thread has
+ * its parent's tgid, already there.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(wm_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!follow || ptgid == ctgid || !bpf_map_lookup_elem(&tgids, &ptgid))
+		return 0;
+	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
 	return 0;
 }

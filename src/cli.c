@@ -2,6 +2,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -13,22 +14,32 @@
 #include "wrapmon.h"
 
 #define MAX_SPECS 256
+/* -p processes at most: beyond that, --pidof or --follow. */
+#define MAX_PIDS 4096
 
 const char *argp_program_version = "wrapmon-trace " WM_VERSION;
 
 /* Every example is one whole line, to be pasted as it is. */
 static const char doc[] =
-	"Trace every call of functions in a running process, with typed arguments, result and "
-	"latency.\n"
+	"Trace every call of functions in running processes, or in a command it starts, with typed "
+	"arguments, result and latency.\n"
 	"\v"
 	"FUNC is NAME, a shell pattern (e.g. 'sqlite3_*'), LIB:NAME (e.g. libc:strlen),\n"
 	"/path/to/obj:NAME, or a C prototype, optionally after LIB:, e.g.\n"
 	"'int search(const char *pat, const char *s)'.\n\n"
+	"A command (-c or after --) starts held at its entry point, so its first call is seen;\n"
+	"its standard input and output stay its own, and the calls go to standard error\n"
+	"(or -o). Ctrl-C reaches the command as from a shell; the trace ends when it exits,\n"
+	"and wrapmon-trace exits with its status. Under sudo it runs as the invoking user\n"
+	"(SUDO_UID, SUDO_GID and that user's groups), or as -u USER.\n\n"
 	"Calls kept with --store are read back with\n"
 	"  wrapmon-trace report FILE [OPTIONS]\n"
 	"('wrapmon-trace report --help' lists its options).\n\n"
 	"Examples:\n"
 	"  wrapmon-trace -p 4242 -f search\n"
+	"  wrapmon-trace -p 4242,4243 --follow -f search\n"
+	"  wrapmon-trace --pidof nginx -f 'ngx_http_*'\n"
+	"  sudo wrapmon-trace -f sqlite3_prepare_v2 -- sqlite3 :memory: 'select 1'\n"
 	"  wrapmon-trace -p 4242 -f 'int sqlite3_open(const char *path, void **db)'\n"
 	"  wrapmon-trace -p 4242 -f search -f libc:strlen --json > calls.ndjson\n"
 	"  wrapmon-trace -p 4242 -f search --store calls.db\n"
@@ -56,10 +67,24 @@ enum {
 	OPT_USAGE,
 	OPT_RETURNS,
 	OPT_ENTRY_ONLY,
+	OPT_PIDOF,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Process to trace", 0 },
+	{ "pid", 'p', "PID", 0, "Process to trace (repeatable, or PID,PID,...)", 0 },
+	{ "pidof", OPT_PIDOF, "NAME", 0,
+	  "Trace every process whose command name (comm) is NAME, at the start", 0 },
+	{ "comm", OPT_PIDOF, "NAME", OPTION_ALIAS, NULL, 0 },
+	{ "follow", 'F', NULL, 0,
+	  "Also trace the processes they fork, from the moment they exist (every process "
+	  "that maps a traced object takes the probes, filtered in the kernel)",
+	  0 },
+	{ "command", 'c', "CMD", 0,
+	  "Start CMD (split into words as a shell would, no pipes) and trace it; the same as "
+	  "'-- CMD ARGS...'",
+	  0 },
+	{ "user", 'u', "USER", 0, "Run the command as USER (default under sudo: the invoking user)",
+	  0 },
 	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per call on stdout", 0 },
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
@@ -120,6 +145,8 @@ static const struct argp_option opts[] = {
 /* The -f arguments as given, and which --filter / --error goes with each. */
 struct args {
 	struct cli_env *env;
+	const char *cmd_text; /* -c */
+	const char *user;     /* -u */
 	const char *specs[MAX_SPECS];
 	/* --filter / --error after a -f: that -f's; before any: every function's. */
 	const char *spec_filter[MAX_SPECS];
@@ -228,11 +255,6 @@ static void parse_number(struct cli_env *env, int key, char *arg)
 	long v;
 
 	switch (key) {
-	case 'p':
-		if (parse_long(arg, 1, INT_MAX, &v))
-			usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
-		env->pid = v;
-		break;
 	case OPT_STRSZ:
 		if (parse_long(arg, 1, WM_STR_MAX, &env->string_size))
 			usage_error("--string-size %s is out of range: use 1 to %d", ESC(arg),
@@ -293,6 +315,85 @@ static void parse_word(struct cli_env *env, int key, char *arg)
 	}
 }
 
+/* -p PID[,PID...]: added in order, each once. */
+static void add_pids(struct cli_env *env, char *arg)
+{
+	char *save = NULL, *tok;
+	long v;
+	int i;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_long(tok, 1, INT_MAX, &v))
+			usage_error("invalid PID '%s': give a process id such as 4242, or several "
+				    "as 4242,4243",
+				    ESC(tok));
+		for (i = 0; i < env->nr_pids && env->pids[i] != v; i++)
+			;
+		if (i < env->nr_pids)
+			continue;
+		if (env->nr_pids >= MAX_PIDS)
+			usage_error("too many -p processes (max %d): use --pidof NAME", MAX_PIDS);
+		if (!env->pids) {
+			env->pids = calloc(MAX_PIDS, sizeof(*env->pids));
+			if (!env->pids)
+				usage_error("out of memory");
+		}
+		env->pids[env->nr_pids++] = v;
+	}
+	if (!tok && !env->nr_pids)
+		usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
+}
+
+/* -c's words, as a shell would split them; no command substitution. */
+static void split_command(struct cli_env *env, const char *text)
+{
+	int ret = wordexp(text, &env->cmd_words, WRDE_NOCMD);
+
+	if (ret == WRDE_NOSPACE)
+		usage_error("out of memory");
+	if (ret)
+		usage_error(
+			"cannot split -c '%s' into words (%s): for pipes, redirections or $(...), "
+			"use -- sh -c '...'",
+			ESC(text),
+			ret == WRDE_BADCHAR ? "a | & ; < > ( ) { } or newline" :
+			ret == WRDE_CMDSUB  ? "a command substitution" :
+					      "bad quoting");
+	env->has_words = true;
+	if (!env->cmd_words.we_wordc)
+		usage_error("-c '%s' names no command: e.g. -c 'sqlite3 :memory: \"select 1\"'",
+			    ESC(text));
+	env->cmd = env->cmd_words.we_wordv;
+}
+
+/* What is traced, once every option is in: one process source, and what goes with it. */
+static void check_targets(struct args *a)
+{
+	struct cli_env *env = a->env;
+	char err[256];
+
+	if (a->cmd_text && env->cmd)
+		usage_error("two commands: give -c 'CMD ARGS' or -- CMD ARGS, not both");
+	if ((env->nr_pids || env->pidof) && (a->cmd_text || env->cmd))
+		usage_error("-p/--pidof and a command together: trace running processes or start "
+			    "one, not both");
+	if (env->follow && !env->nr_pids && !env->pidof && !a->cmd_text && !env->cmd)
+		usage_error("--follow needs processes to follow: add -p PID, --pidof NAME or a "
+			    "command (-c CMD, or -- CMD ARGS)");
+	if (!env->nr_pids && !env->pidof && !a->cmd_text && !env->cmd)
+		usage_error("no process given: add -p PID (e.g. -p $(pidof app)), --pidof NAME, or "
+			    "a command to start (-- CMD ARGS)");
+	if (a->user && !a->cmd_text && !env->cmd)
+		usage_error("-u USER is who a started command runs as: give the command too "
+			    "(-c CMD, or -- CMD ARGS)");
+	if (a->cmd_text)
+		split_command(env, a->cmd_text);
+	if (env->nr_pids)
+		env->pid = env->pids[0];
+	if ((a->cmd_text || env->cmd) && launch__find_user(a->user, &env->user, err, sizeof(err)))
+		usage_error("%s", err);
+}
+
 /* The switch an option sets, NULL when it is none. */
 static bool *flag_of(struct cli_env *env, int key)
 {
@@ -313,6 +414,8 @@ static bool *flag_of(struct cli_env *env, int key)
 		return &env->hist;
 	case OPT_NO_MULTI:
 		return &env->no_multi;
+	case 'F':
+		return &env->follow;
 	}
 	return NULL;
 }
@@ -340,6 +443,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		set_expr(a, key, arg);
 		break;
 	case 'p':
+		add_pids(a->env, arg);
+		break;
+	case OPT_PIDOF:
+		if (a->env->pidof)
+			usage_error("two --pidof names: give one, and -p for more processes");
+		if (!*arg || strchr(arg, '/'))
+			usage_error(
+				"invalid --pidof '%s': give a command name as ps -o comm shows it",
+				ESC(arg));
+		a->env->pidof = arg;
+		break;
+	case 'c':
+		if (a->cmd_text)
+			usage_error("two -c commands: give one");
+		a->cmd_text = arg;
+		break;
+	case 'u':
+		a->user = arg;
+		break;
 	case OPT_STRSZ:
 	case OPT_RING:
 	case 'd':
@@ -354,11 +476,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		parse_word(a->env, key, arg);
 		break;
 	case ARGP_KEY_ARG:
-		usage_error("unexpected argument '%s': functions go after -f", ESC(arg));
+		/*
+		 * Right after "--" (ARGP_IN_ORDER: argv is not reordered, and
+		 * state->next is past arg): the command and its arguments.
+		 */
+		if (state->next < 2 || strcmp(state->argv[state->next - 2], "--"))
+			usage_error("unexpected argument '%s': functions go after -f, a command "
+				    "after --",
+				    ESC(arg));
+		a->env->cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!a->env->pid)
-			usage_error("no process given: add -p PID (e.g. -p $(pidof app))");
+		check_targets(a);
 		if (!a->nr_specs)
 			usage_error("no function given: add -f NAME (e.g. -f search)");
 		break;
@@ -449,7 +579,7 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 	if (!a)
 		return -ENOMEM;
 	a->env = env;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, a)) {
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, a)) {
 		ret = -EINVAL;
 		goto cleanup;
 	}
@@ -474,6 +604,13 @@ cleanup:
 
 void cli__free(struct cli_env *env)
 {
+	if (env->has_words)
+		wordfree(&env->cmd_words);
+	env->has_words = false;
+	env->cmd = NULL;
+	free(env->pids);
+	env->pids = NULL;
+	env->nr_pids = 0;
 	free(env->specs);
 	env->specs = NULL;
 	env->nr_specs = 0;

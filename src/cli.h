@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <wordexp.h>
 #include "plan/functable.h"
+#include "run/launch.h"
 #include "util/buf.h"
 
 #define WM_VERSION "0.1"
@@ -19,8 +21,20 @@
 
 /* The CLI environment: what the command line asked for. */
 struct cli_env {
+	/*
+	 * The process functions are resolved in: the first -p, the lowest
+	 * --pidof match, or the command started (main() sets it then).
+	 */
 	pid_t pid;
-	struct wm_spec *specs; /* each -f, with the --filter / --error that applies to it */
+	pid_t *pids; /* every -p, in order, each once; --pidof's are added by main() */
+	int nr_pids;
+	const char *pidof; /* --pidof / --comm NAME */
+	bool follow;	   /* -F: children of traced processes are traced */
+	char **cmd;	   /* the command to start (-c split into words, or after --), else NULL */
+	wordexp_t cmd_words;
+	bool has_words;
+	struct launch_user user; /* -u, else the invoking user under sudo (user.set) */
+	struct wm_spec *specs;	 /* each -f, with the --filter / --error that applies to it */
 	int nr_specs;
 	bool no_out_params; /* do not read pointees again at return */
 	bool stack;	    /* --stack */

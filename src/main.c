@@ -19,12 +19,16 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "plan/functable.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
+#include "run/launch.h"
+#include "run/procs.h"
 #include "sinks/format.h"
 #include "sinks/metrics.h"
 #include "sinks/outfile.h"
@@ -118,9 +122,19 @@ struct session {
 	int batch;
 	__u64 records; /* read from the ring, malformed ones included */
 	__u64 bad_records;
-	int pidfd, sigfd; /* the target's exit, SIGINT and SIGTERM */
+	int sigfd; /* SIGINT and SIGTERM; SIGTERM and SIGHUP with a command */
 	sigset_t sigs;
-	bool target_killed; /* a signal killed the target: said, and the exit status says so */
+	/*
+	 * The processes given (-p, --pidof, the command), env.pid first, and
+	 * their pidfds (-1 once gone, or when the kernel has none).
+	 */
+	pid_t *pids;
+	int *pidfds;
+	int nr_pids;
+	struct wm_launch *cmd; /* the command started, held until session__start() */
+	int cmd_status;	       /* its wait status once reaped, else -1 */
+	int out_fd;	       /* where calls and summaries go: stdout, -o, or stderr with -c */
+	bool target_killed;    /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
 	__u64 t_signal;		   /* of the first SIGINT or SIGTERM, else 0 */
 };
@@ -182,6 +196,118 @@ static int check_kernel(void)
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
 		elog("this kernel has no BPF ring buffer: wrapmon needs Linux 5.8 or later");
 		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* The command (-c, --) started and held at its entry point; 1 with its reason said. */
+static int start_command(struct session *s)
+{
+	struct launch_opts o = { .sz = sizeof(o), .user = &env.user };
+	char err[WM_ERR_MAX] = "";
+	int status, code;
+
+	if (launch__start(env.cmd, &o, &s->cmd, &status, err, sizeof(err))) {
+		elog("%s", err);
+		/* Ended on its own (ld.so missing a library, say): its status is the answer. */
+		code = status >= 0 ? launch__exit_code(status) : 1;
+		return code ? code : 1;
+	}
+	s->pids[s->nr_pids++] = launch__pid(s->cmd);
+	return 0;
+}
+
+/* Every process given: -p's in order, --pidof's, or the command started. */
+static int find_processes(struct session *s)
+{
+	pid_t *found = NULL;
+	int n = 0, ret = 0;
+
+	if (env.pidof) {
+		n = procs__by_comm(env.pidof, getpid(), &found);
+		if (n < 0) {
+			elog("cannot list the processes in /proc (%s)", strerror(-n));
+			return 1;
+		}
+		if (!n) {
+			elog("no process named '%s' is running: see pgrep -x '%s'", ESC(env.pidof),
+			     ESC(env.pidof));
+			return 1;
+		}
+	}
+	s->pids = calloc(env.nr_pids + n + 1, sizeof(*s->pids));
+	s->pidfds = calloc(env.nr_pids + n + 1, sizeof(*s->pidfds));
+	if (!s->pids || !s->pidfds) {
+		free(found);
+		elog("out of memory");
+		return 1;
+	}
+	for (int i = 0; i < env.nr_pids; i++)
+		s->pids[s->nr_pids++] = env.pids[i];
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+
+		while (k < env.nr_pids && env.pids[k] != found[i])
+			k++;
+		if (k == env.nr_pids)
+			s->pids[s->nr_pids++] = found[i];
+	}
+	free(found);
+	if (env.cmd)
+		ret = start_command(s);
+	for (int i = 0; i < s->nr_pids; i++)
+		s->pidfds[i] = -1;
+	env.pid = s->pids[0];
+	return ret;
+}
+
+/* More than one process may be traced: records then show their pid. */
+static bool many_processes(const struct session *s)
+{
+	return s->nr_pids > 1 || env.follow;
+}
+
+/*
+ * Functions are resolved in env.pid; the other processes are checked and
+ * traced where they map the same files. Those that do not are said, by file.
+ */
+static int check_others(struct session *s)
+{
+	char err[WM_ERR_MAX] = "", path[PATH_MAX], link[64];
+	const struct wm_probe *probes;
+	struct wm_resolver *r;
+	int n, missing, first;
+	struct stat st;
+	ssize_t len;
+
+	for (int i = 1; i < s->nr_pids; i++) {
+		if (resolver__new_pid(s->pids[i], &r, err, sizeof(err))) {
+			elog("%s", err);
+			return 1;
+		}
+		resolver__free(r);
+	}
+	n = functable__probes(s->table, &probes);
+	for (int k = 0; k < n; k++) {
+		bool seen = false;
+
+		for (int j = 0; j < k && !seen; j++)
+			seen = probes[j].obj_fd == probes[k].obj_fd;
+		if (seen || fstat(probes[k].obj_fd, &st))
+			continue;
+		missing = first = 0;
+		for (int i = 1; i < s->nr_pids; i++)
+			if (!procs__maps_file(s->pids[i], st.st_dev, st.st_ino) && !missing++)
+				first = s->pids[i];
+		if (!missing)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", probes[k].obj_fd);
+		len = readlink(link, path, sizeof(path) - 1);
+		path[len > 0 ? len : 0] = '\0';
+		elog("note: %d of the %d processes do not map %s (process %d does not): their "
+		     "calls "
+		     "into it are not traced",
+		     missing, s->nr_pids, ESC(path), first);
 	}
 	return 0;
 }
@@ -321,34 +447,39 @@ static int open_metrics(struct session *s)
  * truncate the last trace, and before attaching, so that a bad path
  * leaves nothing attached.
  */
-static int open_output(void)
+static int open_output(struct session *s)
 {
 	struct outfile_opts o = { .sz = sizeof(o), .mode = env.file_mode };
 	char err[WM_ERR_MAX] = "";
-	int fd;
 
+	/* A command's standard output is its own. */
+	s->out_fd = env.cmd ? STDERR_FILENO : STDOUT_FILENO;
 	if (!env.output)
 		return 0;
-	fd = outfile__open(env.output, &o, err, sizeof(err));
-	if (fd < 0) {
+	s->out_fd = outfile__open(env.output, &o, err, sizeof(err));
+	if (s->out_fd < 0) {
 		elog("%s", err);
 		return 1;
 	}
-	fflush(stdout);
-	if (dup2(fd, STDOUT_FILENO) < 0) {
-		elog("cannot write %s: %s", ESC(env.output), strerror(errno));
-		close(fd);
-		return 1;
-	}
-	close(fd);
 	return 0;
 }
 
-/* Before attaching, so that no signal can leave a half-made session. */
+/*
+ * Before attaching, so that no signal can leave a half-made session. With a
+ * command, as a shell waiting for its foreground job: Ctrl-C and Ctrl-\ reach
+ * the command (same process group) and are not ours; SIGTERM and SIGHUP
+ * sent to wrapmon alone are passed on to it.
+ */
 static int watch_signals(struct session *s)
 {
 	sigemptyset(&s->sigs);
-	sigaddset(&s->sigs, SIGINT);
+	if (s->cmd) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		sigaddset(&s->sigs, SIGHUP);
+	} else {
+		sigaddset(&s->sigs, SIGINT);
+	}
 	sigaddset(&s->sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &s->sigs, NULL);
 	s->sigfd = signalfd(-1, &s->sigs, SFD_CLOEXEC);
@@ -357,7 +488,8 @@ static int watch_signals(struct session *s)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	s->pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+	for (int i = 0; i < s->nr_pids; i++)
+		s->pidfds[i] = syscall(SYS_pidfd_open, s->pids[i], 0);
 	return 0;
 }
 
@@ -374,7 +506,11 @@ static int session__open(struct session *s)
 	if (check_kernel())
 		return 1;
 	s->t_start = now_ns(CLOCK_MONOTONIC);
-	ret = build_table(s);
+	ret = find_processes(s);
+	if (!ret)
+		ret = build_table(s);
+	if (!ret)
+		ret = check_others(s);
 	if (ret)
 		return ret;
 	open_symbolizer(s);
@@ -390,19 +526,26 @@ static int session__open(struct session *s)
 		     s->nr_hooks, s->nr_hooks == 1 ? "" : "s");
 	vlog("resolved %d function%s in %.1f ms", s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
 	     (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6);
-	if (open_metrics(s) || open_output())
+	if (open_metrics(s) || open_output(s))
 		return 1;
 	return watch_signals(s);
 }
 
-/* Whether the target has exited; a zombie has too: it runs no more code. */
+/* Whether process i has exited; a zombie has too: it runs no more code. */
+static bool proc_gone(const struct session *s, int i)
+{
+	struct pollfd p = { .fd = s->pidfds[i], .events = POLLIN };
+
+	if (!s->pids[i])
+		return true;
+	if (s->pidfds[i] >= 0)
+		return poll(&p, 1, 0) == 1;
+	return kill(s->pids[i], 0) && errno == ESRCH;
+}
+
 static bool target_gone(const struct session *s)
 {
-	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
-
-	if (s->pidfd >= 0)
-		return poll(&p, 1, 0) == 1;
-	return kill(env.pid, 0) && errno == ESRCH;
+	return proc_gone(s, 0);
 }
 
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
@@ -411,6 +554,9 @@ static int session__attach(struct session *s)
 	struct tracer_opts o = {
 		.sz = sizeof(o),
 		.pid = env.pid,
+		.pids = s->pids,
+		.nr_pids = s->nr_pids,
+		.follow = env.follow,
 		.str_cap = env.string_size,
 		.ring_size = env.ring_size,
 		.no_multi = env.no_multi,
@@ -484,7 +630,7 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	/* After the calls before it, when the reader keeps up; not worth more than a moment. */
 	output__wait(s->output, 100);
 	/* The full path when the process still runs that file; else the name BPF saw. */
-	snprintf(proc, sizeof(proc), "/proc/%d/exe", env.pid);
+	snprintf(proc, sizeof(proc), "/proc/%u/exe", v->hdr.pid);
 	n = readlink(proc, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	base = strrchr(exe, '/');
@@ -493,9 +639,9 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 		esc__c(&name, exe, n);
 	else if (v->str_len[0] > 0)
 		esc__c(&name, v->str[0], v->str_len[0]);
-	elog("note: process %d called exec (thread %u), now running %s: calls into the objects "
+	elog("note: process %u called exec (thread %u), now running %s: calls into the objects "
 	     "it maps again are still traced, others are not",
-	     env.pid, v->hdr.tid, name.len ? name.p : "?");
+	     v->hdr.pid, v->hdr.tid, name.len ? name.p : "?");
 	buf__free(&name);
 }
 
@@ -698,15 +844,16 @@ static int open_store(struct session *s, int argc, char **argv)
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
 		return 1;
 	}
-	ret = output__new(&(struct wm_output_opts){ .sz = sizeof(struct wm_output_opts),
-						    .fd = STDOUT_FILENO },
-			  &s->output);
+	ret = output__new(
+		&(struct wm_output_opts){ .sz = sizeof(struct wm_output_opts), .fd = s->out_fd },
+		&s->output);
 	if (ret) {
 		elog("cannot start the output writer (%s)", strerror(-ret));
 		return 1;
 	}
 	s->outf = output__file(s->output);
-	out_sink__init(&s->out, s->outf, env.json, &(struct wm_fmt_opts){ .utc = env.utc }, &sink);
+	out_sink__init(&s->out, s->outf, env.json,
+		       &(struct wm_fmt_opts){ .utc = env.utc, .pid = many_processes(s) }, &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
@@ -730,17 +877,23 @@ static void session__start(struct session *s)
 			     "" :
 			     " (not loopback: anyone who can reach it can read them)");
 	}
-	fprintf(stderr,
-		"wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
-		"Ctrl-C to end\n",
-		s->nr_funcs, s->nr_funcs == 1 ? "" : "s", env.pid,
-		ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6);
+	fprintf(stderr, "wrapmon-trace: tracing %d function%s in %s %d", s->nr_funcs,
+		s->nr_funcs == 1 ? "" : "s", s->cmd ? "command" : "process", env.pid);
+	if (s->nr_pids > 1)
+		fprintf(stderr, " and %d other%s", s->nr_pids - 1, s->nr_pids == 2 ? "" : "s");
+	fprintf(stderr, " (%s)%s in %.1f ms; %s\n", ESC(resolver__obj_path(s->res, 0)),
+		!env.follow    ? "" :
+		s->nr_pids > 1 ? " and their children" :
+				 " and its children",
+		(s->t_attached - s->t_start) / 1e6,
+		s->cmd ? "it runs now, and the trace ends with it" : "Ctrl-C to end");
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
 		     env.interval ? "every --interval and at the end" : "at the end");
 	else if (!env.json)
-		fprintf(s->outf, "%-15s %s %s\n", "TIME", "TID", "CALL = RESULT  <LATENCY>");
+		fprintf(s->outf, "%-15s %s%s %s\n", "TIME", many_processes(s) ? "PID " : "", "TID",
+			"CALL = RESULT  <LATENCY>");
 	flush_output(s);
 	s->last_interval = now_ns(CLOCK_MONOTONIC);
 }
@@ -754,7 +907,23 @@ static void on_signal(struct session *s)
 	sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
 }
 
-/* A signal waiting on the signalfd, taken without blocking; true if there was one. */
+/*
+ * SIGTERM or SIGHUP for a running command: passed on, unless the command
+ * has it already: from the kernel (the terminal) or from a process of our
+ * process group, which signals the whole group.
+ */
+static void forward_signal(struct session *s, const struct signalfd_siginfo *si)
+{
+	if (si->ssi_code == SI_KERNEL ||
+	    (si->ssi_code == SI_USER && getpgid(si->ssi_pid) == getpgrp()))
+		return;
+	kill(launch__pid(s->cmd), si->ssi_signo);
+}
+
+/*
+ * A signal waiting on the signalfd, taken without blocking; true if it ends
+ * the session (a command's end does instead).
+ */
 static bool poll_signal(struct session *s, int timeout_ms)
 {
 	struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
@@ -762,24 +931,43 @@ static bool poll_signal(struct session *s, int timeout_ms)
 
 	if (poll(&p, 1, timeout_ms) <= 0 || read(s->sigfd, &si, sizeof(si)) < 0)
 		return false;
+	if (s->cmd && s->cmd_status < 0) {
+		forward_signal(s, &si);
+		return false;
+	}
 	on_signal(s);
 	return true;
 }
 
-/* What woke the loop: true when the session ends (the target exited, or a signal came). */
-static bool on_events(struct session *s, const struct epoll_event *evs, int n)
+/* epoll's data for the pidfd of process i (EV_PROC + i), the signalfd, the ring. */
+#define EV_RING 0
+#define EV_SIG	2
+#define EV_PROC 16
+
+/*
+ * What woke the loop: true when the session ends (every process given
+ * exited, or a signal came). An exited process leaves the epoll set.
+ */
+static bool on_events(struct session *s, int ep, const struct epoll_event *evs, int n)
 {
-	bool stop = false;
+	bool stop = false, all_gone = true;
 
 	for (int i = 0; i < n; i++) {
-		if (evs[i].data.u32 == 1)
+		__u32 d = evs[i].data.u32;
+
+		if (d >= EV_PROC && d - EV_PROC < (__u32)s->nr_pids) {
+			epoll_ctl(ep, EPOLL_CTL_DEL, s->pidfds[d - EV_PROC], NULL);
+			s->pids[d - EV_PROC] = 0;
+		} else if (d == EV_SIG && poll_signal(s, 0)) {
 			stop = true;
-		else if (evs[i].data.u32 == 2 && poll_signal(s, 0))
-			stop = true;
+		}
 	}
-	if (s->pidfd < 0 && kill(env.pid, 0) && errno == ESRCH)
-		stop = true;
-	return stop;
+	for (int i = 0; i < s->nr_pids; i++) {
+		if (s->pids[i] && s->pidfds[i] < 0 && proc_gone(s, i))
+			s->pids[i] = 0;
+		all_gone &= !s->pids[i];
+	}
+	return stop || all_gone;
 }
 
 /* The loop's periodic work: --interval summaries, drop warnings, the metrics snapshot. */
@@ -807,12 +995,14 @@ static int epoll_open(const struct session *s)
 
 	if (ep < 0)
 		return -errno;
-	ev.data.u32 = 0;
+	ev.data.u32 = EV_RING;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
-	ev.data.u32 = 1;
-	if (s->pidfd >= 0)
-		epoll_ctl(ep, EPOLL_CTL_ADD, s->pidfd, &ev);
-	ev.data.u32 = 2;
+	for (int i = 0; i < s->nr_pids; i++) {
+		ev.data.u32 = EV_PROC + i;
+		if (s->pidfds[i] >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, s->pidfds[i], &ev);
+	}
+	ev.data.u32 = EV_SIG;
 	epoll_ctl(ep, EPOLL_CTL_ADD, s->sigfd, &ev);
 	return ep;
 }
@@ -823,7 +1013,7 @@ static int epoll_open(const struct session *s)
  */
 static void pause_ring(const struct session *s, int ep, bool pause)
 {
-	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.u32 = 0 };
+	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.u32 = EV_RING };
 
 	epoll_ctl(ep, EPOLL_CTL_MOD, ring_buffer__epoll_fd(s->rb), &ev);
 }
@@ -845,7 +1035,7 @@ static int run_loop(struct session *s)
 			ret = -errno;
 			break;
 		}
-		stop = on_events(s, evs, n);
+		stop = on_events(s, ep, evs, n);
 		more = !output__full(s->output) && drain(s);
 		flush_output(s);
 		full = output__full(s->output);
@@ -964,8 +1154,8 @@ static void note_target_exit(struct session *s)
 	if (!tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
 		return;
 	format__signal(&sig, status & 0x7f);
-	elog("process %d was killed by %s%s", env.pid, sig.err ? "a signal" : sig.p,
-	     status & 0x80 ? " (core dumped)" : "");
+	elog("%s %d was killed by %s%s", s->cmd ? "command" : "process", env.pid,
+	     sig.err ? "a signal" : sig.p, status & 0x80 ? " (core dumped)" : "");
 	buf__free(&sig);
 	s->target_killed = true;
 }
@@ -1039,6 +1229,45 @@ static int session__finish(struct session *s)
 	return ret;
 }
 
+/*
+ * The command's end: reaped (waited for, when the trace ended first, as a
+ * shell waits for its foreground job), its status is wrapmon's: the exit
+ * code, or 128 + the signal; a failure of wrapmon's only when it succeeded.
+ */
+static int reap_command(struct session *s, int ret)
+{
+	int status = launch__wait(s->cmd);
+
+	if (status < 0) {
+		elog("cannot wait for the command (%s)", strerror(-status));
+		return 1;
+	}
+	s->cmd_status = status;
+	return launch__exit_code(status) ? launch__exit_code(status) : ret;
+}
+
+/* Attached: the command let go, the loop, the end. */
+static int run_session(struct session *s)
+{
+	int ret;
+
+	if (s->cmd && launch__resume(s->cmd)) {
+		elog("cannot let the command run (%s)", strerror(errno));
+		return 1;
+	}
+	ret = run_loop(s) ? 1 : 0;
+	if (session__finish(s))
+		ret = 1;
+	if (s->cmd) {
+		if (s->pids[0])
+			elog("the trace ended; waiting for command %d to exit", env.pid);
+		return reap_command(s, ret);
+	}
+	if (!ret && s->target_killed)
+		ret = EXIT_TARGET_KILLED;
+	return ret;
+}
+
 static void session__free(struct session *s)
 {
 	symbolizer__free(s->syms);
@@ -1062,15 +1291,22 @@ static void session__free(struct session *s)
 		s->exc_types = e->next;
 		free(e);
 	}
-	if (s->pidfd >= 0)
-		close(s->pidfd);
+	for (int i = 0; i < s->nr_pids; i++)
+		if (s->pidfds[i] >= 0)
+			close(s->pidfds[i]);
+	free(s->pids);
+	free(s->pidfds);
+	if (s->out_fd > STDERR_FILENO)
+		close(s->out_fd);
+	/* Not let go (a failure before it ran), or not reaped: killed, so nothing is left. */
+	launch__free(s->cmd);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 }
 
 int main(int argc, char **argv)
 {
-	struct session s = { .pidfd = -1, .sigfd = -1 };
+	struct session s = { .sigfd = -1, .out_fd = -1, .cmd_status = -1 };
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
@@ -1094,11 +1330,7 @@ int main(int argc, char **argv)
 		ret = open_store(&s, argc, argv);
 	if (!ret) {
 		session__start(&s);
-		ret = run_loop(&s) ? 1 : 0;
-		if (session__finish(&s))
-			ret = 1;
-		if (!ret && s.target_killed)
-			ret = EXIT_TARGET_KILLED;
+		ret = run_session(&s);
 	}
 	session__free(&s);
 	cli__free(&env);

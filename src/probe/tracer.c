@@ -30,7 +30,11 @@ struct tracer {
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
 	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
+	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
 };
+
+/* Room for the children --follow adds; each leaves the map when it exits. */
+#define FOLLOW_MAX 32768
 
 bool tracer__kernel_has_uprobe_multi(void)
 {
@@ -81,6 +85,10 @@ static int add_link(struct tracer *t, struct bpf_link *link)
 
 static int skip(struct tracer *t, __u32 id)
 {
+	/* Refused for one process, refused for all: said once. */
+	for (int i = 0; i < t->nr_skipped; i++)
+		if (t->skipped[i] == id)
+			return 0;
 	if (grow__array_int(&t->skipped, &t->cap_skipped, t->nr_skipped + 1, sizeof(*t->skipped)))
 		return -ENOMEM;
 	t->skipped[t->nr_skipped++] = id;
@@ -109,7 +117,7 @@ static int link_multi(struct tracer *t, struct bpf_program *prog, const struct t
 
 	if (!cnt)
 		return 0;
-	link = bpf_program__attach_uprobe_multi(prog, opts->pid, path, NULL, &uopts);
+	link = bpf_program__attach_uprobe_multi(prog, t->attach_pid, path, NULL, &uopts);
 	if (!link)
 		return -errno;
 	return add_link(t, link);
@@ -235,8 +243,7 @@ static struct bpf_link *link_single(struct tracer *t, struct bpf_program *prog,
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = retprobe, .bpf_cookie = cookie);
 
-	(void)t;
-	return bpf_program__attach_uprobe_opts(prog, opts->pid, path, off, &uopts);
+	return bpf_program__attach_uprobe_opts(prog, t->attach_pid, path, off, &uopts);
 }
 
 static int attach_single(struct tracer *t, const struct tracer_opts *opts,
@@ -343,6 +350,8 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	/* Wake the consumer once an eighth of the ring is waiting. */
 	sk->rodata->wakeup_bytes = opts->ring_size / 8;
 	sk->rodata->summary_only = opts->summary_only;
+	sk->rodata->many_tgids = opts->follow || opts->nr_pids > 1;
+	sk->rodata->follow = opts->follow;
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);
@@ -351,6 +360,9 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		bpf_map__set_max_entries(sk->maps.exprs, 2 * n);
 	if (opts->summary_only)
 		bpf_map__set_max_entries(sk->maps.aggs, n);
+	if (opts->follow || opts->nr_pids > 1)
+		bpf_map__set_max_entries(sk->maps.tgids,
+					 opts->follow ? FOLLOW_MAX + opts->nr_pids : opts->nr_pids);
 	/* Go's per-goroutine frames (6 MiB, preallocated): only for Go. */
 	if (!has_go)
 		bpf_map__set_max_entries(sk->maps.gstates, 1);
@@ -371,6 +383,8 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		bpf_program__set_autoload(prog, !probe || prog == t->entry || prog == t->ret ||
 							(prog == t->site && has_sites));
 	}
+	/* Every fork on the system runs it: only when children are followed. */
+	bpf_program__set_autoload(sk->progs.wm_fork, opts->follow);
 	ret = wrapmon__load(sk);
 	t->sleepable = !ret && sleepable;
 	return ret;
@@ -458,22 +472,39 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			goto cleanup;
 		}
 	}
-	/* Thread exits and execs first, so an unfinished call is never missed. */
+	for (int i = 0; i < opts->nr_pids && (opts->follow || opts->nr_pids > 1); i++) {
+		__u32 key = opts->pids[i];
+		__u8 one = 1;
+
+		ret = bpf_map__update_elem(t->skel->maps.tgids, &key, sizeof(key), &one,
+					   sizeof(one), BPF_ANY);
+		if (ret) {
+			snprintf(err, errsz, "cannot add process %u to the traced ones (%s)", key,
+				 strerror(-ret));
+			goto cleanup;
+		}
+	}
+	/* Thread exits, execs and forks first, so an unfinished call or a child is never missed. */
 	ret = wrapmon__attach(t->skel);
 	if (ret) {
-		snprintf(err, errsz, "cannot attach the thread-exit and exec tracepoints (%s)",
+		snprintf(err, errsz,
+			 "cannot attach the thread-exit, exec and fork tracepoints (%s)",
 			 strerror(-ret));
 		goto cleanup;
 	}
-	ret = attach_hooks(t, opts, err, errsz);
-	if (ret)
-		goto cleanup;
-	if (t->multi)
-		ret = attach_multi(t, opts, probes, n, err, errsz);
-	else
-		ret = attach_single(t, opts, probes, n, err, errsz);
-	if (ret)
-		goto cleanup;
+	/* One link set per process, or one for all (follow): the BPF map decides then. */
+	for (int i = 0; i < (opts->follow || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
+		t->attach_pid = opts->follow ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
+		ret = attach_hooks(t, opts, err, errsz);
+		if (ret)
+			goto cleanup;
+		if (t->multi)
+			ret = attach_multi(t, opts, probes, n, err, errsz);
+		else
+			ret = attach_single(t, opts, probes, n, err, errsz);
+		if (ret)
+			goto cleanup;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t->attached_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	*out = t;

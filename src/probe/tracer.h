@@ -45,6 +45,16 @@ struct tracer_opts {
 	/* Attached before the functions, only with return sites; NULL: none. */
 	const struct wm_hook *hooks;
 	int nr_hooks;
+	/*
+	 * Several processes (pid first among them): filtered in BPF by a map of
+	 * their tgids, with one link set per process; follow: their children
+	 * join the map at fork, and the probes are on every process that maps
+	 * the objects (pid -1), the map deciding. NULL or one pid without
+	 * follow: pid alone, filtered by the kernel.
+	 */
+	const pid_t *pids;
+	int nr_pids;
+	bool follow;
 };
 
 struct tracer;

@@ -745,6 +745,8 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	int i;
 
 	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
+	if (o && o->pid)
+		buf__printf(b, " %u", c->hdr.pid);
 	buf__printf(b, " %u ", c->hdr.tid);
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
