@@ -267,18 +267,11 @@ static bool many_processes(const struct session *s)
 	return s->nr_pids > 1 || env.follow;
 }
 
-/*
- * Functions are resolved in env.pid; the other processes are checked and
- * traced where they map the same files. Those that do not are said, by file.
- */
+/* The processes after the first are checked as it is, before any function is looked up. */
 static int check_others(struct session *s)
 {
-	char err[WM_ERR_MAX] = "", path[PATH_MAX], link[64];
-	const struct wm_probe *probes;
+	char err[WM_ERR_MAX] = "";
 	struct wm_resolver *r;
-	int n, missing, first;
-	struct stat st;
-	ssize_t len;
 
 	for (int i = 1; i < s->nr_pids; i++) {
 		if (resolver__new_pid(s->pids[i], &r, err, sizeof(err))) {
@@ -287,6 +280,21 @@ static int check_others(struct session *s)
 		}
 		resolver__free(r);
 	}
+	return 0;
+}
+
+/*
+ * Functions are resolved in env.pid; the other processes are traced where
+ * they map the same files. Those that do not are said, by file.
+ */
+static void note_unmapped(struct session *s)
+{
+	char path[PATH_MAX], link[64];
+	const struct wm_probe *probes;
+	int n, missing, first;
+	struct stat st;
+	ssize_t len;
+
 	n = functable__probes(s->table, &probes);
 	for (int k = 0; k < n; k++) {
 		bool seen = false;
@@ -309,7 +317,6 @@ static int check_others(struct session *s)
 		     "into it are not traced",
 		     missing, s->nr_pids, ESC(path), first);
 	}
-	return 0;
 }
 
 /* The table's notes go out as they come; a hint has no program name before it. */
@@ -508,11 +515,12 @@ static int session__open(struct session *s)
 	s->t_start = now_ns(CLOCK_MONOTONIC);
 	ret = find_processes(s);
 	if (!ret)
-		ret = build_table(s);
-	if (!ret)
 		ret = check_others(s);
+	if (!ret)
+		ret = build_table(s);
 	if (ret)
 		return ret;
+	note_unmapped(s);
 	open_symbolizer(s);
 	/* Before the metrics and the store: it tells them which functions raise (errors). */
 	s->nr_hooks = functable__cxa_hooks(s->table, &s->hooks);

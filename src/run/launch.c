@@ -245,7 +245,7 @@ int launch__start(char *const *argv, const struct launch_opts *opts, struct wm_l
 	struct child_msg m;
 	struct wm_launch *l;
 	gid_t *groups = NULL;
-	int fds[2], nr_groups = MAX_GROUPS, ret;
+	int fds[2], nr_groups = MAX_GROUPS, ret, dead;
 	ssize_t n;
 
 	*out = NULL;
@@ -289,7 +289,8 @@ int launch__start(char *const *argv, const struct launch_opts *opts, struct wm_l
 	while (n < 0 && errno == EINTR);
 	close(fds[0]);
 	if (n == sizeof(m)) {
-		wait_stop(l->pid, status);
+		/* Our failure, not the command's: its status (127) is not passed on. */
+		wait_stop(l->pid, &dead);
 		l->reaped = true;
 		ret = exec_failed(&m, argv, u, err, errsz);
 		goto cleanup;

@@ -15,4 +15,6 @@ sh tests/e2e/install-go.sh
 # The returns tests build a Rust target and run a greenlet program.
 sh tests/e2e/install-rustc.sh
 sh tests/e2e/install-greenlet.sh
+# The launch tests start the sqlite3 shell with SQL on its command line.
+sh tests/e2e/install-pkg.sh sqlite3 'command -v sqlite3' 'the sqlite3 shell'
 exec python3 tests/e2e/run.py --out "$OUT" "$@"
