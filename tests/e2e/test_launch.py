@@ -9,11 +9,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 
-from harness import test, check, eq, bad, Target, Tracer, trace, our_links, json_records, TRACER
+from harness import test, check, eq, bad, Target, Tracer, trace, json_records, TRACER
 
 OUT = "build"
+
 
 # "TIME [PID] TID name(args) = result  <latency>" for the given function.
 def calls(text, fn, pid=False):
@@ -96,14 +96,14 @@ def command_exit_status_is_wrapmons():
     shutil.rmtree(d)
 
 
-def ctrl_c(mode):
-    """SIGINT to the process group of wrapmon and its command, as the terminal's Ctrl-C."""
+def ctrl_c(mode, send=lambda p: os.killpg(p.pid, signal.SIGINT)):
+    """By default SIGINT to the process group of wrapmon and its command, as the terminal's Ctrl-C."""
     d = tempfile.mkdtemp(prefix="wm-e2e-")
     log = os.path.join(d, "log")
     p = launch("-f", "caught", "--", target_path("t_launch"), log, mode)
     try:
         eq(p.stdout.readline(), b"waiting\n", "the command waits")
-        os.killpg(p.pid, signal.SIGINT)
+        send(p)
         _, err = p.communicate(timeout=30)
     finally:
         if p.poll() is None:
@@ -128,15 +128,12 @@ def ctrl_c_killing_the_command_exits_128_plus_sigint():
     check(re.search(r"command \d+ was killed by SIGINT", err), f"said: {err!r}")
 
 
-@test
-def two_p_trace_both_and_show_pids():
-    # Two t_fork: both parents' calls with their pids; not the children
-    # (no --follow).
-    a, b = Target("t_fork"), Target("t_fork")
-    tr = Tracer("-p", str(a.pid), "-p", str(b.pid), "-f", "work")
+def trace_two(exe, args):
+    """Two copies of t_fork (exe) traced together; args(a, b) names them."""
+    a, b = Target(exe), Target(exe)
+    tr = Tracer(*args(a, b), "-f", "work")
     try:
         tr.wait_ready()
-        check(re.search(rf"in process {a.pid} and 1 other", tr.err.decode()), tr.err.decode())
         for t in (a, b):
             t.go()
         for t in (a, b):
@@ -147,12 +144,22 @@ def two_p_trace_both_and_show_pids():
         a.kill()
         b.kill()
     eq(rc, 0, f"exit code ({err})")
-    text = out.decode()
-    check(re.search(r"^TIME\s+PID TID CALL", text, re.M), "PID column")
-    want = sorted((str(t.pid), l[1], f"x={l[2]}", l[3]) for t in (a, b)
+    # The parents' calls; not the children's (no --follow).
+    want = sorted((t.pid, int(l[1]), int(l[2]), int(l[3])) for t in (a, b)
                   for l in t.lines() if l[0] == "P")
     eq(len(want), 10, "parents' calls logged")
-    eq(sorted(calls(text, "work", pid=True)), want, "both processes' calls, with pids")
+    check(re.search(rf"in process {a.pid} and 1 other", err), err)
+    return out, want
+
+
+@test
+def two_p_trace_both_and_show_pids():
+    out, want = trace_two("t_fork", lambda a, b: ["-p", str(a.pid), "-p", str(b.pid)])
+    text = out.decode()
+    check(re.search(r"^TIME\s+PID TID CALL", text, re.M), "PID column")
+    got = sorted((int(pid), int(tid), int(a[2:]), int(r))
+                 for pid, tid, a, r in calls(text, "work", pid=True))
+    eq(got, want, "both processes' calls, with pids")
 
 
 @test
@@ -162,28 +169,13 @@ def p_with_commas_and_pidof():
     name = f"wmpid{os.getpid() % 100000}"
     exe = os.path.join(d, name)
     shutil.copy(target_path("t_fork"), exe)
-    for how in (["--pidof", name], None):
-        a, b = Target(exe), Target(exe)
-        args = how or ["-p", f"{a.pid},{b.pid}"]
-        tr = Tracer(*args, "-f", "work", "--json")
-        try:
-            tr.wait_ready()
-            for t in (a, b):
-                t.go()
-            for t in (a, b):
-                t.finish()
-            rc, out, err = tr.wait(20)
-        finally:
-            tr.kill()
-            a.kill()
-            b.kill()
-        eq(rc, 0, f"{args}: exit code ({err})")
+    for args in (lambda a, b: ["--pidof", name, "--json"],
+                 lambda a, b: ["-p", f"{a.pid},{b.pid}", "--json"]):
+        out, want = trace_two(exe, args)
         recs, _ = json_records(out)
         got = sorted((r["pid"], r["tid"], r["args"][0]["value"], r["result"]["value"])
                      for r in recs)
-        want = sorted((t.pid, int(l[1]), int(l[2]), int(l[3])) for t in (a, b)
-                      for l in t.lines() if l[0] == "P")
-        eq(got, want, f"{args}: both processes' calls")
+        eq(got, want, "both processes' calls")
     shutil.rmtree(d)
 
 
@@ -253,3 +245,10 @@ def bad_process_and_command_input():
             pass
     eq(left, [], "the held command is not left behind")
     shutil.rmtree(d)
+
+
+@test
+def sigterm_to_wrapmon_alone_is_passed_on():
+    rc, err, _ = ctrl_c("wait", lambda p: p.send_signal(signal.SIGTERM))
+    eq(rc, 128 + signal.SIGTERM, f"exit code ({err})")
+    check(re.search(r"command \d+ was killed by SIGTERM", err), f"said: {err!r}")
