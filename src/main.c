@@ -312,10 +312,9 @@ static void note_unmapped(struct session *s)
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", probes[k].obj_fd);
 		len = readlink(link, path, sizeof(path) - 1);
 		path[len > 0 ? len : 0] = '\0';
-		elog("note: %d of the %d processes do not map %s (process %d does not): their "
-		     "calls "
-		     "into it are not traced",
-		     missing, s->nr_pids, ESC(path), first);
+		elog("note: %d of the %d processes do%s not map %s (process %d does not): "
+		     "their calls into it are not traced",
+		     missing, s->nr_pids, missing == 1 ? "es" : "", ESC(path), first);
 	}
 }
 
@@ -1257,17 +1256,17 @@ static int reap_command(struct session *s, int ret)
 /* Attached: the command let go, the loop, the end. */
 static int run_session(struct session *s)
 {
-	int ret;
+	int ret = s->cmd ? launch__resume(s->cmd) : 0;
 
-	if (s->cmd && launch__resume(s->cmd)) {
-		elog("cannot let the command run (%s)", strerror(errno));
+	if (ret) {
+		elog("cannot let the command run (%s)", strerror(-ret));
 		return 1;
 	}
 	ret = run_loop(s) ? 1 : 0;
 	if (session__finish(s))
 		ret = 1;
 	if (s->cmd) {
-		if (s->pids[0])
+		if (!proc_gone(s, 0))
 			elog("the trace ended; waiting for command %d to exit", env.pid);
 		return reap_command(s, ret);
 	}

@@ -97,7 +97,7 @@ def command_exit_status_is_wrapmons():
 
 
 def ctrl_c(mode, send=lambda p: os.killpg(p.pid, signal.SIGINT)):
-    """By default SIGINT to the process group of wrapmon and its command, as the terminal's Ctrl-C."""
+    """SIGINT to the process group of wrapmon and its command (Ctrl-C), unless send says."""
     d = tempfile.mkdtemp(prefix="wm-e2e-")
     log = os.path.join(d, "log")
     p = launch("-f", "caught", "--", target_path("t_launch"), log, mode)
