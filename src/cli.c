@@ -2,7 +2,6 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -76,8 +75,8 @@ static const struct argp_option opts[] = {
 	  "Trace every process whose command name (comm) is NAME, at the start", 0 },
 	{ "comm", OPT_PIDOF, "NAME", OPTION_ALIAS, NULL, 0 },
 	{ "follow", 'F', NULL, 0,
-	  "Also trace the processes they fork, from the moment they exist (every process "
-	  "that maps a traced object takes the probes, filtered in the kernel)",
+	  "Also trace the processes they fork, from the moment they exist (then every process "
+	  "that maps a traced file takes its breakpoints, and BPF keeps the traced ones' calls)",
 	  0 },
 	{ "command", 'c', "CMD", 0,
 	  "Start CMD (split into words as a shell would, no pipes) and trace it; the same as "
@@ -86,7 +85,8 @@ static const struct argp_option opts[] = {
 	{ "user", 'u', "USER", 0, "Run the command as USER (default under sudo: the invoking user)",
 	  0 },
 	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per call on stdout", 0 },
+	{ "json", OPT_JSON, NULL, 0,
+	  "One JSON object per call (on stdout, or stderr with a command)", 0 },
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
 	  0 },
 	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
@@ -319,10 +319,11 @@ static void parse_word(struct cli_env *env, int key, char *arg)
 static void add_pids(struct cli_env *env, char *arg)
 {
 	char *save = NULL, *tok;
+	int i, nr_toks = 0;
 	long v;
-	int i;
 
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		nr_toks++;
 		if (parse_long(tok, 1, INT_MAX, &v))
 			usage_error("invalid PID '%s': give a process id such as 4242, or several "
 				    "as 4242,4243",
@@ -340,7 +341,7 @@ static void add_pids(struct cli_env *env, char *arg)
 		}
 		env->pids[env->nr_pids++] = v;
 	}
-	if (!tok && !env->nr_pids)
+	if (!nr_toks)
 		usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
 }
 
@@ -570,7 +571,9 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 
 int cli__parse(int argc, char **argv, struct cli_env *env)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[-- CMD [ARGS...]]", .doc = doc
+	};
 	struct args *a;
 	int ret = 0;
 

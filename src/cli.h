@@ -26,7 +26,7 @@ struct cli_env {
 	 * --pidof match, or the command started (main() sets it then).
 	 */
 	pid_t pid;
-	pid_t *pids; /* every -p, in order, each once; --pidof's are added by main() */
+	pid_t *pids; /* every -p, in order, each once (--pidof is looked up by main()) */
 	int nr_pids;
 	const char *pidof; /* --pidof / --comm NAME */
 	bool follow;	   /* -F: children of traced processes are traced */
