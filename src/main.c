@@ -418,6 +418,15 @@ static void open_symbolizer(struct session *s)
 
 	for (int i = 0; i < s->nr_funcs && !env.summary_only; i++)
 		need |= sig__has_funcptr(&s->funcs[i].sig);
+	/*
+	 * One process's maps name only its own addresses: other processes,
+	 * and children once they exec, lay their code out elsewhere.
+	 */
+	if (need && many_processes(s)) {
+		elog("note: with several processes (or --follow), --stack frames and function "
+		     "pointers print as addresses: each process lays out its code differently");
+		return;
+	}
 	if (!need || symbolizer__new(env.pid, &o, &s->syms))
 		return;
 	s->sym_hook.lookup = session__sym_lookup;

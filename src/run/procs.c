@@ -66,7 +66,8 @@ int procs__by_comm(const char *name, pid_t self, pid_t **pids)
 		*pids = NULL;
 		return ret;
 	}
-	qsort(*pids, nr, sizeof(**pids), cmp_pid);
+	if (nr)
+		qsort(*pids, nr, sizeof(**pids), cmp_pid);
 	return nr;
 }
 
