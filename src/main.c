@@ -60,6 +60,8 @@
 #define OUTPUT_GRACE_NS (500 * 1000000ULL)
 /* Room for the table's errors, which quote a whole --filter or object path. */
 #define TABLE_ERR_MAX 4096
+/* Execs said one by one; the rest are not listed. */
+#define EXEC_NOTES_MAX 16
 /* The exit status when the trace ran but a signal killed the target. */
 #define EXIT_TARGET_KILLED 3
 
@@ -134,6 +136,7 @@ struct session {
 	struct wm_launch *cmd; /* the command started, held until session__start() */
 	int cmd_status;	       /* its wait status once reaped, else -1 */
 	int out_fd;	       /* where calls and summaries go: stdout, -o, or stderr with -c */
+	int nr_execs;	       /* execs seen in traced processes */
 	bool target_killed;    /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
 	__u64 t_signal;		   /* of the first SIGINT or SIGTERM, else 0 */
@@ -634,7 +637,8 @@ static void flush_output(struct session *s)
 /*
  * The probes are on files, so they outlive exec: the new image's calls into
  * files it maps again (libc, the same executable) are still traced, and
- * its other objects are not. Say which, once per exec.
+ * its other objects are not. Say which, once per exec, for the first
+ * EXEC_NOTES_MAX of them: followed children may exec by the thousand.
  */
 static void note_exec(struct session *s, const struct wm_call_view *v)
 {
@@ -642,6 +646,12 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	struct wm_buf name = {};
 	const char *base;
 	ssize_t n;
+
+	if (++s->nr_execs > EXEC_NOTES_MAX) {
+		if (s->nr_execs == EXEC_NOTES_MAX + 1)
+			elog("note: more execs follow; they are not listed");
+		return;
+	}
 
 	/* After the calls before it, when the reader keeps up; not worth more than a moment. */
 	output__wait(s->output, 100);
