@@ -137,6 +137,8 @@ struct {
  */
 __u64 nr_tstates_created = 0;
 __u64 nr_tstates_freed = 0;
+/* --follow: children not traced because the map of traced processes was full. */
+__u64 nr_unfollowed = 0;
 
 /*
  * The target's wait status once its last thread exited (the process is not
@@ -1558,6 +1560,7 @@ int BPF_PROG(wm_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!follow || ptgid == ctgid || !bpf_map_lookup_elem(&tgids, &ptgid))
 		return 0;
-	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+		__sync_fetch_and_add(&nr_unfollowed, 1);
 	return 0;
 }

@@ -1130,6 +1130,10 @@ static void print_summary(struct session *s, bool to_output)
 
 	if (s->bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s->bad_records);
+	if (tracer__unfollowed(s->tracer))
+		elog("warning: %llu forked children not traced: more than %d processes were "
+		     "followed at once",
+		     (unsigned long long)tracer__unfollowed(s->tracer), WM_FOLLOW_MAX);
 	if (env.verbose) {
 		tracer__tstates(s->tracer, &made, &freed);
 		vlog("per-thread states: %llu made, %llu freed with their threads, %llu live",

@@ -33,9 +33,6 @@ struct tracer {
 	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
 };
 
-/* Room for the children --follow adds; each leaves the map when it exits. */
-#define FOLLOW_MAX 32768
-
 bool tracer__kernel_has_uprobe_multi(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -361,8 +358,9 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	if (opts->summary_only)
 		bpf_map__set_max_entries(sk->maps.aggs, n);
 	if (opts->follow || opts->nr_pids > 1)
-		bpf_map__set_max_entries(sk->maps.tgids,
-					 opts->follow ? FOLLOW_MAX + opts->nr_pids : opts->nr_pids);
+		bpf_map__set_max_entries(sk->maps.tgids, opts->follow ?
+								 WM_FOLLOW_MAX + opts->nr_pids :
+								 opts->nr_pids);
 	/* Go's per-goroutine frames (6 MiB, preallocated): only for Go. */
 	if (!has_go)
 		bpf_map__set_max_entries(sk->maps.gstates, 1);
@@ -562,6 +560,11 @@ bool tracer__exited_after_attach(const struct tracer *t)
 	if (!__atomic_load_n(&t->skel->bss->targ_exited, __ATOMIC_ACQUIRE))
 		return false;
 	return __atomic_load_n(&t->skel->bss->targ_exit_ns, __ATOMIC_RELAXED) > t->attached_ns;
+}
+
+__u64 tracer__unfollowed(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->nr_unfollowed, __ATOMIC_RELAXED);
 }
 
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed)

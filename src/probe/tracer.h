@@ -34,6 +34,9 @@ struct wm_hook {
 	__u64 cookie;
 };
 
+/* Room for the children --follow adds; each leaves the map when it exits. */
+#define WM_FOLLOW_MAX 32768
+
 struct tracer_opts {
 	size_t sz;
 	pid_t pid;
@@ -80,6 +83,8 @@ int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_sta
 int tracer__skipped(const struct tracer *t, const __u32 **ids);
 /* --summary-only: the per-CPU aggregates of one function, summed. */
 int tracer__func_agg(const struct tracer *t, __u32 func_id, struct wm_func_agg *sum);
+/* --follow: children left untraced because the map of traced processes was full. */
+__u64 tracer__unfollowed(const struct tracer *t);
 /* Per-thread BPF states made so far, and freed with their threads. */
 void tracer__tstates(const struct tracer *t, __u64 *created, __u64 *freed);
 /*

@@ -51,7 +51,7 @@ def eq(a, b, what):
 
 # Our BPF objects, by kind: bpftool's name for the kind, the fd's anon inode
 # name, the fdinfo key of its id, and how to tell ours by name.
-_MAP_NAMES = {"rb", "funcs", "stats", "tstates", "wrapmon.bss", "wrapmon.rodata"}
+_MAP_NAMES = {"rb", "funcs", "stats", "tstates", "tgids", "wrapmon.bss", "wrapmon.rodata"}
 _KINDS = {
     "link": ("anon_inode:bpf_link", "link_id:"),
     "map": ("anon_inode:bpf-map", "map_id:"),
