@@ -1266,8 +1266,13 @@ static int session__finish(struct session *s)
  */
 static int reap_command(struct session *s, int ret)
 {
-	int status = launch__wait(s->cmd);
+	int status;
 
+	/* Still running: SIGTERM and SIGHUP go on being passed to it. */
+	sigprocmask(SIG_BLOCK, &s->sigs, NULL);
+	while (s->pidfds[0] >= 0 && !proc_gone(s, 0))
+		poll_signal(s, POLL_MS);
+	status = launch__wait(s->cmd);
 	if (status < 0) {
 		elog("cannot wait for the command (%s)", strerror(-status));
 		return 1;
