@@ -21,7 +21,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "plan/functable.h"
@@ -126,18 +125,14 @@ struct session {
 	__u64 bad_records;
 	int sigfd; /* SIGINT and SIGTERM; SIGTERM and SIGHUP with a command */
 	sigset_t sigs;
-	/*
-	 * The processes given (-p, --pidof, the command), env.pid first, and
-	 * their pidfds (-1 once gone, or when the kernel has none).
-	 */
-	pid_t *pids;
-	int *pidfds;
+	/* The processes given (-p, --pidof) or the command started; env.pid first. */
+	struct wm_procs *procs;
+	const pid_t *pids; /* procs' */
 	int nr_pids;
-	struct wm_launch *cmd; /* the command started, held until session__start() */
-	int cmd_status;	       /* its wait status once reaped, else -1 */
-	int out_fd;	       /* where calls and summaries go: stdout, -o, or stderr with -c */
-	int nr_execs;	       /* execs seen in traced processes */
-	bool target_killed;    /* a signal killed the target: said, and the exit status says so */
+	int cmd_status;	    /* the command's wait status once reaped, else -1 */
+	int out_fd;	    /* where calls and summaries go: stdout, -o, or stderr with -c */
+	int nr_execs;	    /* execs seen in traced processes */
+	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
 	__u64 t_signal;		   /* of the first SIGINT or SIGTERM, else 0 */
 };
@@ -203,87 +198,38 @@ static int check_kernel(void)
 	return 0;
 }
 
-/* The command (-c, --) started and held at its entry point; 1 with its reason said. */
-static int start_command(struct session *s)
-{
-	struct launch_opts o = { .sz = sizeof(o), .user = &env.user };
-	char err[WM_ERR_MAX] = "";
-	int status, code;
-
-	if (launch__start(env.cmd, &o, &s->cmd, &status, err, sizeof(err))) {
-		elog("%s", err);
-		/* Ended on its own (ld.so missing a library, say): its status is the answer. */
-		code = status >= 0 ? launch__exit_code(status) : 1;
-		return code ? code : 1;
-	}
-	s->pids[s->nr_pids++] = launch__pid(s->cmd);
-	return 0;
-}
-
-/* Every process given: -p's in order, --pidof's, or the command started. */
+/* Every process given: -p's in order, --pidof's, or the command started and held. */
 static int find_processes(struct session *s)
 {
-	pid_t *found = NULL;
-	int n = 0, ret = 0;
+	struct procs_opts o = {
+		.sz = sizeof(o),
+		.pids = env.pids,
+		.nr_pids = env.nr_pids,
+		.comm = env.pidof,
+		.cmd = env.cmd,
+		.user = &env.user,
+	};
+	char err[WM_ERR_MAX] = "";
+	int code;
 
-	if (env.pidof) {
-		n = procs__by_comm(env.pidof, getpid(), &found);
-		if (n < 0) {
-			elog("cannot list the processes in /proc (%s)", strerror(-n));
-			return 1;
-		}
-		if (!n) {
-			elog("no process named '%s' is running: see pgrep -x '%s'", ESC(env.pidof),
-			     ESC(env.pidof));
-			return 1;
-		}
+	if (procs__open(&o, &s->procs, &code, err, sizeof(err))) {
+		elog("%s", err);
+		return code;
 	}
-	s->pids = calloc(env.nr_pids + n + 1, sizeof(*s->pids));
-	s->pidfds = calloc(env.nr_pids + n + 1, sizeof(*s->pidfds));
-	if (!s->pids || !s->pidfds) {
-		free(found);
-		elog("out of memory");
+	s->nr_pids = procs__pids(s->procs, &s->pids);
+	env.pid = s->pids[0];
+	/* The processes after the first are checked as it is, before any function is looked up. */
+	if (procs__check(s->procs, err, sizeof(err))) {
+		elog("%s", err);
 		return 1;
 	}
-	for (int i = 0; i < env.nr_pids; i++)
-		s->pids[s->nr_pids++] = env.pids[i];
-	for (int i = 0; i < n; i++) {
-		int k = 0;
-
-		while (k < env.nr_pids && env.pids[k] != found[i])
-			k++;
-		if (k == env.nr_pids)
-			s->pids[s->nr_pids++] = found[i];
-	}
-	free(found);
-	if (env.cmd)
-		ret = start_command(s);
-	for (int i = 0; i < s->nr_pids; i++)
-		s->pidfds[i] = -1;
-	env.pid = s->pids[0];
-	return ret;
+	return 0;
 }
 
 /* More than one process may be traced: records then show their pid. */
 static bool many_processes(const struct session *s)
 {
 	return s->nr_pids > 1 || env.follow;
-}
-
-/* The processes after the first are checked as it is, before any function is looked up. */
-static int check_others(struct session *s)
-{
-	char err[WM_ERR_MAX] = "";
-	struct wm_resolver *r;
-
-	for (int i = 1; i < s->nr_pids; i++) {
-		if (resolver__new_pid(s->pids[i], &r, err, sizeof(err))) {
-			elog("%s", err);
-			return 1;
-		}
-		resolver__free(r);
-	}
-	return 0;
 }
 
 /*
@@ -294,9 +240,10 @@ static void note_unmapped(struct session *s)
 {
 	char path[PATH_MAX], link[64];
 	const struct wm_probe *probes;
-	int n, missing, first;
+	int n, missing;
 	struct stat st;
 	ssize_t len;
+	pid_t first;
 
 	n = functable__probes(s->table, &probes);
 	for (int k = 0; k < n; k++) {
@@ -306,10 +253,7 @@ static void note_unmapped(struct session *s)
 			seen = probes[j].obj_fd == probes[k].obj_fd;
 		if (seen || fstat(probes[k].obj_fd, &st))
 			continue;
-		missing = first = 0;
-		for (int i = 1; i < s->nr_pids; i++)
-			if (!procs__maps_file(s->pids[i], st.st_dev, st.st_ino) && !missing++)
-				first = s->pids[i];
+		missing = procs__unmapped(s->procs, st.st_dev, st.st_ino, &first);
 		if (!missing)
 			continue;
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", probes[k].obj_fd);
@@ -491,7 +435,7 @@ static int open_output(struct session *s)
 static int watch_signals(struct session *s)
 {
 	sigemptyset(&s->sigs);
-	if (s->cmd) {
+	if (procs__is_command(s->procs)) {
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		sigaddset(&s->sigs, SIGHUP);
@@ -506,8 +450,7 @@ static int watch_signals(struct session *s)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	for (int i = 0; i < s->nr_pids; i++)
-		s->pidfds[i] = syscall(SYS_pidfd_open, s->pids[i], 0);
+	procs__watch(s->procs);
 	return 0;
 }
 
@@ -525,8 +468,6 @@ static int session__open(struct session *s)
 		return 1;
 	s->t_start = now_ns(CLOCK_MONOTONIC);
 	ret = find_processes(s);
-	if (!ret)
-		ret = check_others(s);
 	if (!ret)
 		ret = build_table(s);
 	if (ret)
@@ -550,21 +491,10 @@ static int session__open(struct session *s)
 	return watch_signals(s);
 }
 
-/* Whether process i has exited; a zombie has too: it runs no more code. */
-static bool proc_gone(const struct session *s, int i)
-{
-	struct pollfd p = { .fd = s->pidfds[i], .events = POLLIN };
-
-	if (!s->pids[i])
-		return true;
-	if (s->pidfds[i] >= 0)
-		return poll(&p, 1, 0) == 1;
-	return kill(s->pids[i], 0) && errno == ESRCH;
-}
-
+/* Whether the process functions are resolved in has exited. */
 static bool target_gone(const struct session *s)
 {
-	return proc_gone(s, 0);
+	return procs__gone(s->procs, 0);
 }
 
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
@@ -904,7 +834,8 @@ static void session__start(struct session *s)
 			     " (not loopback: anyone who can reach it can read them)");
 	}
 	fprintf(stderr, "wrapmon-trace: tracing %d function%s in %s %d", s->nr_funcs,
-		s->nr_funcs == 1 ? "" : "s", s->cmd ? "command" : "process", env.pid);
+		s->nr_funcs == 1 ? "" : "s", procs__is_command(s->procs) ? "command" : "process",
+		env.pid);
 	if (s->nr_pids > 1)
 		fprintf(stderr, " and %d other%s", s->nr_pids - 1, s->nr_pids == 2 ? "" : "s");
 	fprintf(stderr, " (%s)%s in %.1f ms; %s\n", ESC(resolver__obj_path(s->res, 0)),
@@ -912,7 +843,8 @@ static void session__start(struct session *s)
 		s->nr_pids > 1 ? " and their children" :
 				 " and its children",
 		(s->t_attached - s->t_start) / 1e6,
-		s->cmd ? "it runs now, and the trace ends with it" : "Ctrl-C to end");
+		procs__is_command(s->procs) ? "it runs now, and the trace ends with it" :
+					      "Ctrl-C to end");
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
@@ -934,19 +866,6 @@ static void on_signal(struct session *s)
 }
 
 /*
- * SIGTERM or SIGHUP for a running command: passed on, unless the command
- * has it already: from the kernel (the terminal) or from a process of our
- * process group, which signals the whole group.
- */
-static void forward_signal(struct session *s, const struct signalfd_siginfo *si)
-{
-	if (si->ssi_code == SI_KERNEL ||
-	    (si->ssi_code == SI_USER && getpgid(si->ssi_pid) == getpgrp()))
-		return;
-	kill(launch__pid(s->cmd), si->ssi_signo);
-}
-
-/*
  * A signal waiting on the signalfd, taken without blocking; true if it ends
  * the session (a command's end does instead).
  */
@@ -957,8 +876,9 @@ static bool poll_signal(struct session *s, int timeout_ms)
 
 	if (poll(&p, 1, timeout_ms) <= 0 || read(s->sigfd, &si, sizeof(si)) < 0)
 		return false;
-	if (s->cmd && s->cmd_status < 0) {
-		forward_signal(s, &si);
+	/* SIGTERM or SIGHUP for a command: its own end ends the session. */
+	if (procs__is_command(s->procs) && s->cmd_status < 0) {
+		procs__forward(s->procs, &si);
 		return false;
 	}
 	on_signal(s);
@@ -976,24 +896,17 @@ static bool poll_signal(struct session *s, int timeout_ms)
  */
 static bool on_events(struct session *s, int ep, const struct epoll_event *evs, int n)
 {
-	bool stop = false, all_gone = true;
+	bool stop = false;
 
 	for (int i = 0; i < n; i++) {
 		__u32 d = evs[i].data.u32;
 
-		if (d >= EV_PROC && d - EV_PROC < (__u32)s->nr_pids) {
-			epoll_ctl(ep, EPOLL_CTL_DEL, s->pidfds[d - EV_PROC], NULL);
-			s->pids[d - EV_PROC] = 0;
-		} else if (d == EV_SIG && poll_signal(s, 0)) {
+		if (d >= EV_PROC)
+			procs__on_event(s->procs, ep, d - EV_PROC);
+		else if (d == EV_SIG && poll_signal(s, 0))
 			stop = true;
-		}
 	}
-	for (int i = 0; i < s->nr_pids; i++) {
-		if (s->pids[i] && s->pidfds[i] < 0 && proc_gone(s, i))
-			s->pids[i] = 0;
-		all_gone &= !s->pids[i];
-	}
-	return stop || all_gone;
+	return stop || procs__all_gone(s->procs);
 }
 
 /* The loop's periodic work: --interval summaries, drop warnings, the metrics snapshot. */
@@ -1023,11 +936,7 @@ static int epoll_open(const struct session *s)
 		return -errno;
 	ev.data.u32 = EV_RING;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
-	for (int i = 0; i < s->nr_pids; i++) {
-		ev.data.u32 = EV_PROC + i;
-		if (s->pidfds[i] >= 0)
-			epoll_ctl(ep, EPOLL_CTL_ADD, s->pidfds[i], &ev);
-	}
+	procs__epoll_add(s->procs, ep, EV_PROC);
 	ev.data.u32 = EV_SIG;
 	epoll_ctl(ep, EPOLL_CTL_ADD, s->sigfd, &ev);
 	return ep;
@@ -1184,8 +1093,8 @@ static void note_target_exit(struct session *s)
 	if (!tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
 		return;
 	format__signal(&sig, status & 0x7f);
-	elog("%s %d was killed by %s%s", s->cmd ? "command" : "process", env.pid,
-	     sig.err ? "a signal" : sig.p, status & 0x80 ? " (core dumped)" : "");
+	elog("%s %d was killed by %s%s", procs__is_command(s->procs) ? "command" : "process",
+	     env.pid, sig.err ? "a signal" : sig.p, status & 0x80 ? " (core dumped)" : "");
 	buf__free(&sig);
 	s->target_killed = true;
 }
@@ -1270,9 +1179,9 @@ static int reap_command(struct session *s, int ret)
 
 	/* Still running: SIGTERM and SIGHUP go on being passed to it. */
 	sigprocmask(SIG_BLOCK, &s->sigs, NULL);
-	while (s->pidfds[0] >= 0 && !proc_gone(s, 0))
+	while (!procs__gone(s->procs, 0))
 		poll_signal(s, POLL_MS);
-	status = launch__wait(s->cmd);
+	status = procs__reap(s->procs);
 	if (status < 0) {
 		elog("cannot wait for the command (%s)", strerror(-status));
 		return 1;
@@ -1284,7 +1193,7 @@ static int reap_command(struct session *s, int ret)
 /* Attached: the command let go, the loop, the end. */
 static int run_session(struct session *s)
 {
-	int ret = s->cmd ? launch__resume(s->cmd) : 0;
+	int ret = procs__resume(s->procs);
 
 	if (ret) {
 		elog("cannot let the command run (%s)", strerror(-ret));
@@ -1293,8 +1202,8 @@ static int run_session(struct session *s)
 	ret = run_loop(s) ? 1 : 0;
 	if (session__finish(s))
 		ret = 1;
-	if (s->cmd) {
-		if (!proc_gone(s, 0))
+	if (procs__is_command(s->procs)) {
+		if (!procs__gone(s->procs, 0))
 			elog("the trace ended; waiting for command %d to exit", env.pid);
 		return reap_command(s, ret);
 	}
@@ -1326,15 +1235,9 @@ static void session__free(struct session *s)
 		s->exc_types = e->next;
 		free(e);
 	}
-	for (int i = 0; i < s->nr_pids; i++)
-		if (s->pidfds[i] >= 0)
-			close(s->pidfds[i]);
-	free(s->pids);
-	free(s->pidfds);
 	if (s->out_fd > STDERR_FILENO)
 		close(s->out_fd);
-	/* Not let go (a failure before it ran), or not reaped: killed, so nothing is left. */
-	launch__free(s->cmd);
+	procs__free(s->procs);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 }

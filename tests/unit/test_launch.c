@@ -177,6 +177,56 @@ static void pidof_finds_a_child_by_comm(void **state)
 	free(pids);
 }
 
+static void procs_of_a_command_end_with_it(void **state)
+{
+	char *argv[] = { "sh", "-c", "exit 9", NULL };
+	struct procs_opts o = { .sz = sizeof(o), .cmd = argv };
+	struct wm_procs *p = NULL;
+	const pid_t *pids;
+	char err[256] = "";
+	int code, status;
+
+	(void)state;
+	assert_int_equal(procs__open(&o, &p, &code, err, sizeof(err)), 0);
+	assert_true(procs__is_command(p));
+	assert_int_equal(procs__pids(p, &pids), 1);
+	procs__watch(p);
+	assert_false(procs__gone(p, 0));
+	assert_int_equal(procs__resume(p), 0);
+	for (int i = 0; i < 500 && !procs__gone(p, 0); i++)
+		usleep(10000);
+	assert_true(procs__gone(p, 0));
+	status = procs__reap(p);
+	assert_int_equal(launch__exit_code(status), 9);
+	procs__free(p);
+}
+
+static void procs_by_pid_and_comm_each_once(void **state)
+{
+	pid_t self = getpid(), given[] = { self };
+	struct procs_opts o = { .sz = sizeof(o), .pids = given, .nr_pids = 1 };
+	struct wm_procs *p = NULL;
+	const pid_t *pids;
+	char err[256] = "";
+	int code;
+
+	(void)state;
+	assert_int_equal(procs__open(&o, &p, &code, err, sizeof(err)), 0);
+	assert_false(procs__is_command(p));
+	assert_int_equal(procs__pids(p, &pids), 1);
+	assert_int_equal(pids[0], self);
+	assert_int_equal(procs__check(p, err, sizeof(err)), 0);
+	procs__watch(p);
+	assert_false(procs__all_gone(p));
+	procs__free(p);
+	o.comm = "wm-no-such-comm";
+	assert_int_equal(procs__open(&o, &p, &code, err, sizeof(err)), -ESRCH);
+	assert_null(p);
+	assert_int_equal(code, 1);
+	assert_string_equal(err, "no process named 'wm-no-such-comm' is running: see pgrep -x "
+				 "'wm-no-such-comm'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +236,8 @@ int main(void)
 		cmocka_unit_test(exit_codes_as_a_shell_gives_them),
 		cmocka_unit_test(users_by_name_number_and_sudo),
 		cmocka_unit_test(pidof_finds_a_child_by_comm),
+		cmocka_unit_test(procs_of_a_command_end_with_it),
+		cmocka_unit_test(procs_by_pid_and_comm_each_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
