@@ -343,6 +343,7 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	/* Wake the consumer once an eighth of the ring is waiting. */
 	sk->rodata->wakeup_bytes = opts->ring_size / 8;
 	sk->rodata->summary_only = opts->summary_only;
+	sk->rodata->errno_tp_off = OPTS_GET(opts, errno_tp_off, 0);
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);

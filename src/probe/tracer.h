@@ -45,6 +45,11 @@ struct tracer_opts {
 	/* Attached before the functions, only with return sites; NULL: none. */
 	const struct wm_hook *hooks;
 	int nr_hooks;
+	/*
+	 * glibc's errno from the thread pointer (errnoloc__tp_off()), read at
+	 * the returns cfg.errno_ret asks for; 0: unknown, errno not read.
+	 */
+	long errno_tp_off;
 };
 
 struct tracer;
