@@ -731,7 +731,7 @@ int disasm__tls_ie_addr(const void *code, size_t len, __u64 addr, __u64 *got)
 	ZydisDecodedInstruction in;
 	ZydisDecoder dec;
 	size_t pos = 0;
-	__u64 slot;
+	ZyanU64 slot;
 
 	if (!code || !got ||
 	    ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
