@@ -733,13 +733,11 @@ static int call_errno(const struct wm_call_view *c)
 	return c->hdr.kind == WM_REC_CALL && (c->hdr.flags & WM_F_ERRNO) ? c->hdr.uerrno : 0;
 }
 
-/* " ENOENT", or " errno=N" for a number with no name; nothing when none was read. */
-static void put_errno_text(struct wm_buf *b, const struct wm_call_view *c)
+void format__errno_text(struct wm_buf *b, int e)
 {
-	int e = call_errno(c);
 	const char *en = format__errno_name(e);
 
-	if (!e)
+	if (e <= 0)
 		return;
 	if (en)
 		buf__printf(b, " %s", en);
@@ -843,7 +841,7 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		buf__putc(b, ' ');
 		buf__puts(b, en);
 	}
-	put_errno_text(b, c);
+	format__errno_text(b, call_errno(c));
 	if (c->hdr.flags & WM_F_ERROR)
 		buf__puts(b, " [error]");
 	if (!sig_is_raw(f))
