@@ -37,8 +37,11 @@ static void try_open(const char *path)
 	int fd = open(path, O_RDONLY), e = errno;
 
 	log_call("open", fd, fd < 0, e);
-	if (fd >= 0)
-		close(fd);
+	if (fd >= 0) {
+		fd = close(fd);
+		e = errno;
+		log_call("close", fd, fd < 0, e);
+	}
 }
 
 static void try_read(void)
