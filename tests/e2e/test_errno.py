@@ -28,6 +28,16 @@ def logged(t):
     return sorted((int(l[0]), l[1], int(l[2]), l[3]) for l in t.lines())
 
 
+def failures_by_errno(calls):
+    """{function: {errno name: failed calls}} of the logged calls."""
+    counts = {}
+    for _, fn, _, e in calls:
+        if e != "-":
+            counts.setdefault(fn, {}).setdefault(e, 0)
+            counts[fn][e] += 1
+    return counts
+
+
 def result_of(fn, text):
     """The result as the target logs it: opendir's as 0 (NULL) or 1, close's raw -1."""
     if fn == "opendir":
@@ -60,6 +70,12 @@ def errno_names_at_failing_returns_match_the_log():
             marked.append(fn)
     eq(sorted(got), want, "calls, results and errno names")
     eq(marked, ["close"], "--error marks close's failure only")
+    # The summary counts each function's failures by errno, most frequent first.
+    summary = [l for l in out.decode().splitlines() if ": errno " in l]
+    counts = failures_by_errno(want)
+    eq(sorted(summary), sorted(f"{fn}: errno " + ", ".join(
+        f"{e} {n}" for e, n in sorted(c.items(), key=lambda x: (-x[1], getattr(errno, x[0]))))
+        for fn, c in counts.items()), "errno breakdown in the summary")
     check(len({g[0] for g in got}) == 5, "five threads")
     check(not re.search(r"errno (is|read)", err), f"nothing said about errno: {err!r}")
 
@@ -73,7 +89,7 @@ def errno_in_json_and_the_store():
         rc, out, err = trace(t, *FUNCS, "--json", "--store", db)
         eq(rc, 0, f"exit code ({err})")
         want = logged(t)
-        recs, _ = json_records(out)
+        recs, summary = json_records(out)
         got = []
         for r in recs:
             res = r["result"]
@@ -87,6 +103,8 @@ def errno_in_json_and_the_store():
                 v = result_of("close", v)
             got.append((r["tid"], r["function"], v, res.get("errno", "-")))
         eq(sorted(got), want, "JSON results and errno")
+        eq({f["function"]: f["errnos"] for f in summary["functions"] if "errnos" in f},
+           failures_by_errno(want), "errnos in the JSON summary")
         eq([r["error"] for r in recs if "error" in r],
            [{"expr": "ret == 4294967295", "errno": "EBADF"}], "the error object names it")
 
