@@ -23,6 +23,11 @@ const volatile bool summary_only = false; /* aggregate in aggs, send no call rec
 const volatile bool many_tgids = false;
 /* --follow: a traced process's children join tgids at fork. */
 const volatile bool follow = false;
+/*
+ * Where glibc's errno is from the thread pointer (its initial-exec TLS
+ * offset, read from libc's GOT at attach); 0: not known, errno not read.
+ */
+const volatile __s64 errno_tp_off = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -91,7 +96,8 @@ struct frame {
 	__u16 str_trunc;
 	__u8 filtered; /* --filter decided at entry to leave the call out */
 	__u8 sites;    /* its return is caught at return sites, not by the trampoline */
-	__u8 pad[4];
+	__u16 uerrno;  /* the errno its return read (WM_F_ERRNO) */
+	__u8 pad[2];
 };
 
 /* Room past the heap's end, so a read at any in-bounds offset is in the map value. */
@@ -602,7 +608,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->depth = depth;
 	rec->str_trunc = fr->str_trunc;
 	rec->signo = signo;
-	rec->pad2 = 0;
+	rec->uerrno = flags & WM_F_ERRNO ? fr->uerrno : 0;
 	rec->parent_entry_ns = 0;
 	if (depth > 0 && depth <= WM_MAX_DEPTH)
 		rec->parent_entry_ns = ts->f[(depth - 1) & (WM_MAX_DEPTH - 1)].entry_ns;
@@ -1145,6 +1151,44 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 }
 
 /*
+ * The thread's errno, when the result says the call failed (see enum
+ * wm_errno_ret): glibc keeps it at a fixed offset from the thread pointer,
+ * which is the task's fsbase. WM_F_ERRNO when one was read, else 0.
+ */
+static __always_inline __u16 read_errno(struct frame *fr, struct wm_func_cfg *cfg, __u64 ret,
+					__u16 flags, bool sleepable)
+{
+	bool failed = false;
+	__u64 fsbase;
+	__s32 e = 0;
+
+	if (!errno_tp_off)
+		return 0;
+	switch (cfg->errno_ret) {
+	case WM_ERRNO_M1_32:
+		failed = (__u32)ret == 0xffffffffU;
+		break;
+	case WM_ERRNO_M1_64:
+		failed = ret == ~0ULL;
+		break;
+	case WM_ERRNO_NULL:
+		failed = !ret;
+		break;
+	case WM_ERRNO_ON_ERROR:
+		failed = (flags & WM_F_ERROR) && ((__u32)ret == 0xffffffffU || !ret);
+		break;
+	}
+	if (!failed)
+		return 0;
+	fsbase = BPF_CORE_READ(bpf_get_current_task_btf(), thread.fsbase);
+	if (!fsbase || user_mem(&e, sizeof(e), (const void *)(fsbase + errno_tp_off), sleepable) ||
+	    e <= 0 || e > 0xffff)
+		return 0;
+	fr->uerrno = e;
+	return WM_F_ERRNO;
+}
+
+/*
  * The call whose return slot is at sp ends: pop it and the frames it
  * skipped, and emit its record. WM_F_TAIL_CALL: it ended in a jump to
  * another function, whose result it will be: no result, no captures at
@@ -1201,6 +1245,7 @@ static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u
 	} else {
 		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
 			flags |= WM_F_ERROR;
+		flags |= read_errno(fr, cfg, ret, flags, sleepable);
 		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, ret, now);
 	}
 	ts->heap_top = fr->heap_off;

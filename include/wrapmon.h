@@ -78,6 +78,8 @@ enum wm_call_flags {
 	 * name (see WM_REC_EXC_TYPE); latency runs to the catch.
 	 */
 	WM_F_RAISED = 1 << 8,
+	/* WM_REC_CALL: wm_call.uerrno holds the thread's errno at return (never 0). */
+	WM_F_ERRNO = 1 << 9,
 };
 
 /* How a function's calls end (wm_func_cfg.ret_mode): never "auto", userspace resolves it. */
@@ -161,6 +163,20 @@ enum wm_func_flags {
 	WM_FC_GO = 1 << 4,	     /* a Go function: frames paired per goroutine, no values */
 };
 
+/*
+ * Which results mean "failed, see errno" (wm_func_cfg.errno_ret): only
+ * then is the thread's errno read at return, so a call that succeeded never
+ * shows a stale one. By the result's type, or, when it is not known, by
+ * --error matching with a result of -1 (either width) or 0.
+ */
+enum wm_errno_ret {
+	WM_ERRNO_NO = 0,
+	WM_ERRNO_M1_32 = 1,    /* a 4-byte integer result of -1 */
+	WM_ERRNO_M1_64 = 2,    /* an 8-byte integer result of -1 (long, ssize_t) */
+	WM_ERRNO_NULL = 3,     /* a pointer result of NULL */
+	WM_ERRNO_ON_ERROR = 4, /* --error matched and the result is -1 or 0 */
+};
+
 /* What BPF does for each function: set per function by userspace. */
 struct wm_func_cfg {
 	__u8 nr_caps;
@@ -173,7 +189,8 @@ struct wm_func_cfg {
 	struct wm_cap caps[WM_NR_SLOTS];
 	/* WM_RET_SITES: bytes from the first one that are the function's own code. */
 	__u32 code_size;
-	__u32 pad3;
+	__u8 errno_ret; /* enum wm_errno_ret: when errno is read at return */
+	__u8 pad3[3];
 };
 
 /* Per function, per CPU counters kept in BPF. */
@@ -222,7 +239,7 @@ struct wm_call {
 	__u8 depth;	 /* nesting depth of traced calls, 0 = outermost */
 	__u8 signo;	 /* WM_F_KILLED: the signal that killed the thread */
 	__u16 flags;	 /* enum wm_call_flags */
-	__u16 pad2;
+	__u16 uerrno;	 /* WM_F_ERRNO: the thread's errno at return */
 	/*
 	 * entry_ns of the enclosing traced call in this thread (depth - 1), 0 at
 	 * depth 0: records come at return time, children before their parent,

@@ -37,6 +37,7 @@
 #include "store/report.h"
 #include "store/store.h"
 #include "target/demangle.h"
+#include "target/errnoloc.h"
 #include "target/resolve.h"
 #include "target/seccomp.h"
 #include "target/symbolize.h"
@@ -497,6 +498,27 @@ static bool target_gone(const struct session *s)
 	return procs__gone(s->procs, 0);
 }
 
+/*
+ * glibc's errno, for the functions whose failures set it: without it (no
+ * libc, a static binary, musl) their results show as they are, and only
+ * -v says why.
+ */
+static void find_errno(struct session *s, const struct wm_probe *probes, int n, long *off)
+{
+	char why[WM_ERR_MAX] = "";
+	bool need = false;
+
+	for (int i = 0; i < n && !need; i++)
+		need = probes[i].cfg.errno_ret != WM_ERRNO_NO;
+	if (!need)
+		return;
+	if (errnoloc__tp_off(s->res, env.pid, off, why, sizeof(why)))
+		vlog("plan: errno is not read: %s", why);
+	else
+		vlog("plan: errno read at failing returns, %ld bytes from the thread pointer",
+		     *off);
+}
+
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
 static int session__attach(struct session *s)
 {
@@ -525,6 +547,7 @@ static int session__attach(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
+	find_errno(s, probes, n, &o.errno_tp_off);
 	/*
 	 * A target gone by the end makes any failure on the way (ESRCH from
 	 * the kernel, most often) beside the point; once attached, it would

@@ -798,6 +798,31 @@ int functable__funcs(struct wm_functable *t, struct wm_func **funcs)
 	return t->nr_funcs;
 }
 
+/*
+ * Which results say "failed, see errno" (enum wm_errno_ret): -1 of an int,
+ * long or ssize_t, a NULL pointer; for a result of unknown type, only the
+ * calls --error marks. Not a function pointer: signal() fails with SIG_ERR.
+ */
+static __u8 errno_ret(const struct wm_func *f, bool summary_only)
+{
+	const struct wm_type *t = &f->sig.ret;
+
+	if (summary_only || f->sig.source == WM_SIG_GO || f->probe.ret_mode == WM_RET_NONE)
+		return WM_ERRNO_NO;
+	if (f->sig.source == WM_SIG_RAW || t->kind == WM_T_UNKNOWN)
+		return f->error ? WM_ERRNO_ON_ERROR : WM_ERRNO_NO;
+	switch (t->kind) {
+	case WM_T_INT:
+		return t->size == 4 ? WM_ERRNO_M1_32 : t->size == 8 ? WM_ERRNO_M1_64 : WM_ERRNO_NO;
+	case WM_T_PTR:
+	case WM_T_STR:
+	case WM_T_BUF:
+		return WM_ERRNO_NULL;
+	default:
+		return WM_ERRNO_NO;
+	}
+}
+
 int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 {
 	struct wm_probe *p;
@@ -838,6 +863,7 @@ int functable__probes(struct wm_functable *t, const struct wm_probe **probes)
 					(expr__needs_return(f->filter) ? 0 : WM_FC_FILTER_ENTRY);
 		if (f->error)
 			p->cfg.flags |= WM_FC_ERROR;
+		p->cfg.errno_ret = errno_ret(f, t->o.summary_only);
 		/* Nobody will print them: copy only what an expression compares. */
 		if (t->o.summary_only && !(p->cfg.flags & (WM_FC_FILTER | WM_FC_ERROR)))
 			p->cfg.nr_caps = p->cfg.nr_entry_caps = 0;

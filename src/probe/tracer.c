@@ -349,6 +349,7 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	sk->rodata->summary_only = opts->summary_only;
 	sk->rodata->many_tgids = opts->follow || opts->nr_pids > 1;
 	sk->rodata->follow = opts->follow;
+	sk->rodata->errno_tp_off = OPTS_GET(opts, errno_tp_off, 0);
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);

@@ -58,6 +58,11 @@ struct tracer_opts {
 	const pid_t *pids;
 	int nr_pids;
 	bool follow;
+	/*
+	 * glibc's errno from the thread pointer (errnoloc__tp_off()), read at
+	 * the returns cfg.errno_ret asks for; 0: unknown, errno not read.
+	 */
+	long errno_tp_off;
 };
 
 struct tracer;

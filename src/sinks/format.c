@@ -727,6 +727,24 @@ static const char *ret_errno(const struct wm_func *f, const struct wm_call_view 
 	return format__errno_name(-v);
 }
 
+/* The thread's errno a failing call left (WM_F_ERRNO), 0 when it was not read. */
+static int call_errno(const struct wm_call_view *c)
+{
+	return c->hdr.kind == WM_REC_CALL && (c->hdr.flags & WM_F_ERRNO) ? c->hdr.uerrno : 0;
+}
+
+void format__errno_text(struct wm_buf *b, int e)
+{
+	const char *en = format__errno_name(e);
+
+	if (e <= 0)
+		return;
+	if (en)
+		buf__printf(b, " %s", en);
+	else
+		buf__printf(b, " errno=%d", e);
+}
+
 /* A raised call's exception type, escaped for the terminal. */
 static void put_exc_type(struct wm_buf *b, const struct wm_call_view *c)
 {
@@ -825,6 +843,7 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		buf__putc(b, ' ');
 		buf__puts(b, en);
 	}
+	format__errno_text(b, call_errno(c));
 	if (c->hdr.flags & WM_F_ERROR)
 		buf__puts(b, " [error]");
 	if (!sig_is_raw(f))
@@ -1112,12 +1131,22 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 		ret_get(f, c, &v);
 		put_json_value(b, f, &f->sig.ret, &v);
 	}
+	if (call_errno(c)) {
+		const char *en = format__errno_name(call_errno(c));
+
+		buf__puts(b, ",\"errno\":");
+		if (en)
+			json__str(b, en, strlen(en));
+		else
+			buf__puts(b, "null");
+		buf__printf(b, ",\"errno_value\":%d", call_errno(c));
+	}
 	buf__putc(b, '}');
 }
 
 void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
-	const char *en = ret_errno(f, c);
+	const char *en = call_errno(c) ? format__errno_name(call_errno(c)) : ret_errno(f, c);
 
 	buf__puts(b, "{\"expr\":");
 	/*

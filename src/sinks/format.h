@@ -37,6 +37,11 @@ void format__signal(struct wm_buf *b, int sig);
 void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /* "ENOENT" for 2, NULL when the number has no name. */
 const char *format__errno_name(long long e);
+/*
+ * The errno a failing call left, as it follows the result: " ENOENT" for 2,
+ * " errno=N" for a number with no name, nothing for 0 (none read).
+ */
+void format__errno_text(struct wm_buf *b, int e);
 /* --stack: the call's user stack, one "    at sym+0x1a (obj)" line per frame. */
 void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /* The same as a JSON array of {"addr":..,"symbol":..,"offset":..,"object":..}. */

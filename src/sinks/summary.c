@@ -41,6 +41,67 @@ static void put_name(struct wm_buf *b, const struct wm_func *f)
 	esc__c(b, f->name, strnlen(f->name, sizeof(f->name)));
 }
 
+struct errno_count {
+	int e;
+	__u64 n;
+};
+
+static int cmp_errno_count(const void *pa, const void *pb)
+{
+	const struct errno_count *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n < b->n ? 1 : -1;
+	/* Then by number, those past the table last. */
+	return (a->e ? a->e : WM_ERRNO_COUNTED) - (b->e ? b->e : WM_ERRNO_COUNTED);
+}
+
+/* A function's errnos, most frequent first (e 0: the ones past WM_ERRNO_COUNTED); how many. */
+static int errno_counts(const struct wm_agg *a, struct errno_count *out)
+{
+	int n = 0;
+
+	for (int e = 0; e < WM_ERRNO_COUNTED; e++)
+		if (a->errnos[e])
+			out[n++] = (struct errno_count){ e, a->errnos[e] };
+	qsort(out, n, sizeof(*out), cmp_errno_count);
+	return n;
+}
+
+/* "ENOENT", the number of one with no name, or "other" for those past the table. */
+static void put_errno_key(struct wm_buf *b, int e)
+{
+	const char *en = format__errno_name(e);
+
+	if (en)
+		buf__puts(b, en);
+	else if (e)
+		buf__printf(b, "%d", e);
+	else
+		buf__puts(b, "other");
+}
+
+/* Under the table, for each function whose failures left errno: "open: ENOENT 41, EACCES 1". */
+static void errnos_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
+{
+	struct errno_count c[WM_ERRNO_COUNTED];
+	int i, k, n;
+
+	for (i = 0; i < v->nr_funcs; i++) {
+		n = errno_counts(&aggs[i], c);
+		if (!n)
+			continue;
+		put_name(b, &v->funcs[i]);
+		buf__puts(b, ": errno");
+		for (k = 0; k < n; k++) {
+			buf__puts(b, k ? ", " : " ");
+			put_errno_key(b, c[k].e);
+			buf__printf(b, " %llu", (unsigned long long)c[k].n);
+		}
+		buf__putc(b, '\n');
+	}
+}
+
 static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
 {
 	struct wm_buf name = {}, tmp = {};
@@ -89,6 +150,7 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 	if (hidden)
 		buf__printf(b, "(%d more function%s traced, with no calls)\n", hidden,
 			    hidden == 1 ? "" : "s");
+	errnos_text(v, aggs, b);
 	if (name.err || tmp.err)
 		b->err = b->err ? b->err : -ENOMEM;
 	buf__free(&name);
@@ -99,9 +161,10 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 static void summary_json(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b,
 			 __u64 duration_ns)
 {
+	struct errno_count c[WM_ERRNO_COUNTED];
 	const struct wm_agg *a;
 	const struct wm_func *f;
-	int i;
+	int i, k, n;
 
 	buf__printf(b, "\"duration_ns\":%llu,\"functions\":[", (unsigned long long)duration_ns);
 	for (i = 0; i < v->nr_funcs; i++) {
@@ -113,10 +176,19 @@ static void summary_json(const struct wm_store_view *v, const struct wm_agg *agg
 		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
 		buf__printf(b,
 			    ",\"calls\":%llu,\"unfinished\":%llu,\"dropped\":%llu,\"errors\":%llu,"
-			    "\"filtered\":%llu,\"latency_ns\":",
+			    "\"filtered\":%llu",
 			    (unsigned long long)a->calls, (unsigned long long)a->unfinished,
 			    (unsigned long long)a->dropped, (unsigned long long)a->errors,
 			    (unsigned long long)a->filtered);
+		/* Only when some failure left errno: {"ENOENT":41,"EACCES":1}. */
+		n = errno_counts(a, c);
+		for (k = 0; k < n; k++) {
+			buf__puts(b, k ? ",\"" : ",\"errnos\":{\"");
+			put_errno_key(b, c[k].e);
+			buf__printf(b, "\":%llu%s", (unsigned long long)c[k].n,
+				    k == n - 1 ? "}" : "");
+		}
+		buf__puts(b, ",\"latency_ns\":");
 		if (!a->timed) {
 			buf__puts(b, "null}");
 			continue;

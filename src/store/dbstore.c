@@ -59,7 +59,7 @@ static const char schema_sql[] =
 	" start_ns INTEGER NOT NULL, latency_ns INTEGER,"
 	" depth INTEGER NOT NULL, parent_id INTEGER,"
 	" args TEXT NOT NULL, result TEXT, unfinished TEXT,"
-	" error INTEGER NOT NULL DEFAULT 0, error_text TEXT, stack TEXT);"
+	" error INTEGER NOT NULL DEFAULT 0, error_text TEXT, stack TEXT, errno INTEGER);"
 	"CREATE TABLE aggregates ("
 	" function_id INTEGER PRIMARY KEY REFERENCES functions(id),"
 	" calls INTEGER NOT NULL, unfinished INTEGER NOT NULL,"
@@ -71,8 +71,8 @@ static const char schema_sql[] =
 
 static const char insert_call_sql[] =
 	"INSERT INTO calls (id, session_id, function_id, pid, tid, start_ns, latency_ns, depth,"
-	" parent_id, args, result, unfinished, error, error_text, stack)"
-	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" parent_id, args, result, unfinished, error, error_text, stack, errno)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* The database and the files SQLite makes beside it, by name. */
 enum side { SIDE_DB, SIDE_WAL, SIDE_SHM, SIDE_JOURNAL, NR_SIDES };
@@ -470,6 +470,11 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	} else {
 		sqlite3_bind_null(st, 15);
 	}
+	/* The thread's errno a failing call left, when it was read. */
+	if (done && (c->hdr.flags & WM_F_ERRNO))
+		sqlite3_bind_int(st, 16, c->hdr.uerrno);
+	else
+		sqlite3_bind_null(st, 16);
 	if (s->error.err || s->stack.err) {
 		sqlite3_reset(st);
 		return -ENOMEM;

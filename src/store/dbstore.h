@@ -14,8 +14,11 @@
 #include "plan/func.h"
 #include "store/store.h"
 
-/* 2: calls.stack, aggregates.errors and .filtered. report reads 1 and 2. */
-#define WM_DB_SCHEMA_VERSION 2
+/*
+ * 2: calls.stack, aggregates.errors and .filtered. 3: calls.errno.
+ * report reads 1 to 3.
+ */
+#define WM_DB_SCHEMA_VERSION 3
 #define WM_DB_SCHEMA_OLDEST  1
 
 struct wm_dbstore_opts {

@@ -66,6 +66,7 @@ struct report {
 	sqlite3_stmt *each; /* elements of a JSON array */
 	sqlite3_stmt *val;  /* the parts of one value object */
 	struct kinds *kinds;
+	int ver; /* the file's schema version */
 	int nr_kinds;
 	int cap_kinds;
 	char *err;
@@ -228,6 +229,7 @@ static int open_db(struct report *r)
 		ret = -EPROTO;
 		goto done;
 	}
+	r->ver = ver;
 	ret = 0;
 	goto done;
 cleanup:
@@ -379,6 +381,8 @@ enum {
 	C_ERRTEXT,
 	C_FUNC
 };
+/* After CALL_COLS: json_valid() of the args and the result, then calls.errno (3 on). */
+#define C_ERRNO (C_FUNC + 3)
 
 static void put_call_text(struct report *r, sqlite3_stmt *st)
 {
@@ -415,6 +419,9 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 			buf__puts(&r->b, " = ");
 			put_value_text(r, k ? k->result : "raw", col_text(st, C_RESULT));
 		}
+		/* The errno a failing call left, as the trace printed it. */
+		if (sqlite3_column_type(st, C_ERRNO) == SQLITE_INTEGER)
+			format__errno_text(&r->b, sqlite3_column_int(st, C_ERRNO));
 		buf__puts(&r->b, "  <");
 		format__duration(&r->b, sqlite3_column_int64(st, C_LAT));
 		buf__putc(&r->b, '>');
@@ -706,11 +713,11 @@ static int list_calls(struct report *r, const struct call_list *l, sqlite3_int64
 	int ret;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT " CALL_COLS ", json_valid(c.args), json_valid(c.result)"
+		 "SELECT " CALL_COLS ", json_valid(c.args), json_valid(c.result), %s"
 		 " FROM calls c JOIN functions f ON f.id = c.function_id"
 		 " WHERE c.session_id = ?1 AND (?2 IS NULL OR f.name = ?2)"
 		 " AND (?3 IS NULL OR c.start_ns >= ?3) AND %s ORDER BY %s LIMIT ?4",
-		 l->where, l->order);
+		 r->ver >= 3 ? "c.errno" : "NULL", l->where, l->order);
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL))
 		return db_err(r);
 	sqlite3_bind_int64(st, 1, session);

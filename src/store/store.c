@@ -194,6 +194,8 @@ int store__add(struct wm_store *s, const struct wm_call_view *c)
 			agg_add_latency(a, c->hdr.latency_ns);
 		if (c->hdr.flags & WM_F_ERROR)
 			a->errors++;
+		if (c->hdr.flags & WM_F_ERRNO)
+			a->errnos[c->hdr.uerrno < WM_ERRNO_COUNTED ? c->hdr.uerrno : 0]++;
 	} else if (c->hdr.kind == WM_REC_UNFINISHED)
 		a->unfinished++;
 	else
@@ -341,6 +343,8 @@ static void agg_delta(const struct wm_agg *now, const struct wm_agg *prev, struc
 	d->errors = now->errors - prev->errors;
 	d->filtered = now->filtered - prev->filtered;
 	d->lat_sum = now->lat_sum - prev->lat_sum;
+	for (i = 0; i < WM_ERRNO_COUNTED; i++)
+		d->errnos[i] = now->errnos[i] - prev->errnos[i];
 	for (i = 0; i < WM_HIST_BUCKETS; i++) {
 		d->hist[i] = now->hist[i] - prev->hist[i];
 		if (d->hist[i]) {

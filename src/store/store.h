@@ -16,6 +16,8 @@
 /* Log-linear latency histogram: 64 powers of two, 16 linear steps each. */
 #define WM_HIST_SUB	16
 #define WM_HIST_BUCKETS (64 * WM_HIST_SUB)
+/* Linux's errno numbers end at 133 (EHWPOISON); wm_agg.errnos[] counts each below this. */
+#define WM_ERRNO_COUNTED 134
 
 struct wm_agg {
 	__u64 calls;	  /* completed calls, with --returns=none entries */
@@ -26,6 +28,11 @@ struct wm_agg {
 	__u64 filtered;	  /* calls seen that --filter left out (counted in BPF) */
 	__u64 lat_min, lat_max, lat_sum;
 	__u64 hist[WM_HIST_BUCKETS];
+	/*
+	 * Failing calls by the errno they left (WM_F_ERRNO): [e] for each
+	 * e < WM_ERRNO_COUNTED, [0] for any larger one (0 is never read).
+	 */
+	__u64 errnos[WM_ERRNO_COUNTED];
 };
 
 struct wm_sink {

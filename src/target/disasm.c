@@ -713,3 +713,50 @@ void disasm__sites_free(struct wm_sites *s)
 	s->ranges = NULL;
 	s->n = s->nr_ranges = 0;
 }
+
+/* One instruction of code[*pos..len), advancing *pos past it; false when it does not decode. */
+static bool next_insn(const ZydisDecoder *dec, const unsigned char *code, size_t len, size_t *pos,
+		      ZydisDecodedInstruction *in, ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT])
+{
+	if (*pos >= len ||
+	    ZYAN_FAILED(ZydisDecoderDecodeFull(dec, code + *pos, len - *pos, in, ops)))
+		return false;
+	*pos += in->length;
+	return true;
+}
+
+int disasm__tls_ie_addr(const void *code, size_t len, __u64 addr, __u64 *got)
+{
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction in;
+	ZydisDecoder dec;
+	size_t pos = 0;
+	ZyanU64 slot;
+
+	if (!code || !got ||
+	    ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+		return -EINVAL;
+	if (!next_insn(&dec, code, len, &pos, &in, ops))
+		return -ENOTSUP;
+	if (in.mnemonic == ZYDIS_MNEMONIC_ENDBR64 && !next_insn(&dec, code, len, &pos, &in, ops))
+		return -ENOTSUP;
+	/* mov GOT(%rip), %rax: the slot the loader filled with the TP offset. */
+	if (in.mnemonic != ZYDIS_MNEMONIC_MOV || in.operand_count_visible != 2 ||
+	    ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_RAX ||
+	    ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY || ops[1].mem.base != ZYDIS_REGISTER_RIP ||
+	    ops[1].mem.index != ZYDIS_REGISTER_NONE || ops[1].mem.segment != ZYDIS_REGISTER_DS ||
+	    ops[1].size != 64 ||
+	    ZYAN_FAILED(ZydisCalcAbsoluteAddress(&in, &ops[1], addr + pos - in.length, &slot)))
+		return -ENOTSUP;
+	/* add %fs:0, %rax: the thread pointer, which %fs:0 holds in glibc's TCB. */
+	if (!next_insn(&dec, code, len, &pos, &in, ops) || in.mnemonic != ZYDIS_MNEMONIC_ADD ||
+	    in.operand_count_visible != 2 || ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+	    ops[0].reg.value != ZYDIS_REGISTER_RAX || ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+	    ops[1].mem.segment != ZYDIS_REGISTER_FS || ops[1].mem.base != ZYDIS_REGISTER_NONE ||
+	    ops[1].mem.index != ZYDIS_REGISTER_NONE || ops[1].mem.disp.value != 0)
+		return -ENOTSUP;
+	if (!next_insn(&dec, code, len, &pos, &in, ops) || in.mnemonic != ZYDIS_MNEMONIC_RET)
+		return -ENOTSUP;
+	*got = slot;
+	return 0;
+}

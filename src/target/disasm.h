@@ -96,4 +96,14 @@ int disasm__return_sites(__u64 entry, __u64 size, const struct disasm_opts *opts
 			 struct wm_sites *out);
 void disasm__sites_free(struct wm_sites *s);
 
+/*
+ * Whether the len bytes of code at link-time address addr are a function
+ * returning the address of an initial-exec TLS variable, as glibc's
+ * __errno_location is: [endbr64;] mov GOT(%rip),%rax; add %fs:0,%rax; ret.
+ * 0 with *got the GOT slot's link-time address (the loader puts the
+ * variable's offset from the thread pointer there, R_X86_64_TPOFF64), or
+ * -ENOTSUP for any other code.
+ */
+int disasm__tls_ie_addr(const void *code, size_t len, __u64 addr, __u64 *got);
+
 #endif

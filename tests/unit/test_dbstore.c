@@ -152,6 +152,9 @@ static void add_calls(struct fx *fx)
 	v.hdr.str_trunc = 1;
 	set_str(&v, 1, 0x10, NULL);
 	v.hdr.ret = (__u64)-1;
+	/* The errno it left, read at its return. */
+	v.hdr.flags = WM_F_ERRNO;
+	v.hdr.uerrno = ENOENT;
 	assert_int_equal(store__add(fx->store, &v), 0);
 	store__set_dropped(fx->store, 0, 3);
 }
@@ -235,7 +238,7 @@ static void test_schema_and_rows(void **state)
 	db = db_open(fx->path);
 	assert_rows(db, "PRAGMA journal_mode", "delete\n");
 	assert_rows(db, "SELECT key, value FROM meta ORDER BY key",
-		    "format|wrapmon\nschema_version|2\n");
+		    "format|wrapmon\nschema_version|3\n");
 	uname(&u);
 	snprintf(want, sizeof(want),
 		 "1|wrapmon-trace -p 42 -f 'int search(const char *pat, const char *s)'|42|"
@@ -257,26 +260,27 @@ static void test_schema_and_rows(void **state)
 	assert_rows(
 		db,
 		"SELECT c.id, f.name, c.pid, c.tid, c.start_ns - 1795262400000000000, c.latency_ns,"
-		" c.depth, c.parent_id, c.args, c.result, c.unfinished, c.error, c.error_text"
-		" FROM calls c JOIN functions f ON f.id = c.function_id ORDER BY c.start_ns",
+		" c.depth, c.parent_id, c.args, c.result, c.unfinished, c.error, c.error_text,"
+		" c.errno FROM calls c JOIN functions f ON f.id = c.function_id ORDER BY "
+		"c.start_ns",
 		"2|outer|42|10|900|2000|0|-|[{\"name\":\"x\",\"type\":\"int\",\"value\":7}]|"
-		"{\"type\":\"int\",\"value\":21}|-|0|-\n"
+		"{\"type\":\"int\",\"value\":21}|-|0|-|-\n"
 		"1|search|42|10|1000|500|1|2|[{\"name\":\"pat\",\"type\":\"const char *\","
 		"\"value\":\"a\"},{\"name\":\"s\",\"type\":\"const char *\",\"value\":\"xxabc\"}]|"
-		"{\"type\":\"int\",\"value\":2}|-|0|-\n"
+		"{\"type\":\"int\",\"value\":2}|-|0|-|-\n"
 		"3|search|42|11|3000|-|0|-|[{\"name\":\"pat\",\"type\":\"const char *\","
 		"\"value\":\"\\u001b[2J\"},{\"name\":\"s\",\"type\":\"const char "
 		"*\",\"value\":null}]|"
-		"-|thread_exit|0|-\n"
+		"-|thread_exit|0|-|-\n"
 		"4|blob|42|10|4000|100|0|-|[{\"type\":\"unknown\",\"value\":\"0xabc\"},"
 		"{\"type\":\"unknown\",\"value\":\"0x0\"},{\"type\":\"unknown\",\"value\":\"0x0\"},"
 		"{\"type\":\"unknown\",\"value\":\"0x0\"},{\"type\":\"unknown\",\"value\":\"0x0\"},"
 		"{\"type\":\"unknown\",\"value\":\"0x0\"}]|{\"type\":\"unknown\",\"value\":"
-		"\"0xdead\"}|-|0|-\n"
+		"\"0xdead\"}|-|0|-|-\n"
 		"5|search|42|12|5000|300000|0|-|[{\"name\":\"pat\",\"type\":\"const char *\","
 		"\"value\":\"long\",\"truncated\":true},{\"name\":\"s\",\"type\":\"const char *\","
 		"\"value\":null,\"pointer\":\"0x10\",\"error\":\"unreadable\"}]|"
-		"{\"type\":\"int\",\"value\":-1}|-|0|-\n");
+		"{\"type\":\"int\",\"value\":-1,\"errno\":\"ENOENT\",\"errno_value\":2}|-|0|-|2\n");
 	/* Aggregates count every call; the histogram holds each completed one. */
 	assert_rows(db,
 		    "SELECT function_id, calls, unfinished, dropped, not_kept, min_ns, max_ns,"
@@ -482,7 +486,7 @@ static void test_report_text(void **state)
 		"\n"
 		"SLOWEST 2 CALLS\n"
 		"ID       TIME (UTC)                  TID CALL = RESULT  <LATENCY>\n"
-		"5        2026-11-21T12:00:00.000005Z 12 search(pat=\"long\"..., s=0x10<unreadable>) = -1  <300.0 us>\n"
+		"5        2026-11-21T12:00:00.000005Z 12 search(pat=\"long\"..., s=0x10<unreadable>) = -1 ENOENT  <300.0 us>\n"
 		"2        2026-11-21T12:00:00.000000Z 10 outer(x=7) = 21  <2.0 us>\n"
 		"\n"
 		"ERRORS\n"
@@ -504,7 +508,7 @@ static void test_report_text(void **state)
 			       "3        2026-11-21T12:00:00.000003Z 11 search(pat=\"\\x1b[2J\", "
 			       "s=NULL) = ? <unfinished: thread_exit>\n"
 			       "5        2026-11-21T12:00:00.000005Z 12 search(pat=\"long\"..., "
-			       "s=0x10<unreadable>) = -1  <300.0 us>\n"));
+			       "s=0x10<unreadable>) = -1 ENOENT  <300.0 us>\n"));
 	/* The slowest list obeys the same selection. */
 	assert_null(strstr(out, "outer(x=7)"));
 	free(out);
@@ -564,6 +568,29 @@ static void test_report_json(void **state)
 	assert_string_equal(sqlite3_column_text(st, 8), "2026-11-21T12:00:00.000400Z");
 	sqlite3_finalize(st);
 	sqlite3_close(m);
+	free(out);
+	fx_free(fx);
+}
+
+/* A file from before calls.errno (schema 2) reads as before: results without errno. */
+static void test_report_schema_2(void **state)
+{
+	struct fx *fx = finished_fx();
+	struct wm_report_opts o = { .sz = sizeof(o), .function = "search" };
+	char err[256] = "", *out;
+	sqlite3 *db;
+	int ret;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE calls DROP COLUMN errno;"
+				      "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	out = run_report(fx->path, &o, &ret, err);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(out, "s=0x10<unreadable>) = -1  <300.0 us>\n"));
 	free(out);
 	fx_free(fx);
 }
@@ -664,6 +691,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_and_rows),
+		cmocka_unit_test(test_report_schema_2),
 		cmocka_unit_test(test_refuses_existing_and_symlinks),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_not_kept),

@@ -693,20 +693,57 @@ static void test_every_ret(void **state)
 	assert_true(refused >= 3); /* fd_via_mem (three times), fd_switch in fd_nopie */
 }
 
+/* glibc's __errno_location: the GOT slot that holds errno's offset from the thread pointer. */
+static void test_tls_ie(void **state)
+{
+	/* Debian 12's libc.so.6 at 0x27660: mov 0x1ab779(%rip),%rax; add %fs:0x0,%rax; ret */
+	static const unsigned char glibc[] = { 0x48, 0x8b, 0x05, 0x79, 0xb7, 0x1a, 0x00, 0x64,
+					       0x48, 0x03, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00,
+					       0xc3, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00 };
+	/* The same built with CET: endbr64 first. */
+	static const unsigned char cet[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8b, 0x05,
+					     0x10, 0x00, 0x00, 0x00, 0x64, 0x48, 0x03,
+					     0x04, 0x25, 0x00, 0x00, 0x00, 0x00, 0xc3 };
+	/* A static binary's local-exec errno: mov $-0x58,%rax; add %fs:0x0,%rax; ret */
+	static const unsigned char local_exec[] = { 0x48, 0xc7, 0xc0, 0xa8, 0xff, 0xff,
+						    0xff, 0x64, 0x48, 0x03, 0x04, 0x25,
+						    0x00, 0x00, 0x00, 0x00, 0xc3 };
+	/* musl's: mov %fs:0x0,%rax; add $0x34,%rax; ret */
+	static const unsigned char musl[] = { 0x64, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x00,
+					      0x00, 0x00, 0x48, 0x83, 0xc0, 0x34, 0xc3 };
+	unsigned char other[sizeof(glibc)];
+	__u64 got = 0;
+
+	assert_int_equal(disasm__tls_ie_addr(glibc, sizeof(glibc), 0x27660, &got), 0);
+	assert_int_equal(got, 0x1d2de0);
+	assert_int_equal(disasm__tls_ie_addr(cet, sizeof(cet), 0x1000, &got), 0);
+	assert_int_equal(got, 0x1000 + 11 + 0x10);
+	assert_int_equal(disasm__tls_ie_addr(local_exec, sizeof(local_exec), 0x1000, &got),
+			 -ENOTSUP);
+	assert_int_equal(disasm__tls_ie_addr(musl, sizeof(musl), 0x1000, &got), -ENOTSUP);
+	/* %gs instead of %fs, rcx instead of rax, no ret, cut short: not it. */
+	memcpy(other, glibc, sizeof(other));
+	other[7] = 0x65;
+	assert_int_equal(disasm__tls_ie_addr(other, sizeof(other), 0x27660, &got), -ENOTSUP);
+	memcpy(other, glibc, sizeof(other));
+	other[2] = 0x0d;
+	assert_int_equal(disasm__tls_ie_addr(other, sizeof(other), 0x27660, &got), -ENOTSUP);
+	memcpy(other, glibc, sizeof(other));
+	other[16] = 0x90;
+	assert_int_equal(disasm__tls_ie_addr(other, sizeof(other), 0x27660, &got), -ENOTSUP);
+	assert_int_equal(disasm__tls_ie_addr(glibc, 10, 0x27660, &got), -ENOTSUP);
+	assert_int_equal(disasm__tls_ie_addr(NULL, 0, 0, &got), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rets),
-		cmocka_unit_test(test_tails),
-		cmocka_unit_test(test_cold_part),
-		cmocka_unit_test(test_transactions),
-		cmocka_unit_test(test_padding_after_call),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_multi_ret),
-		cmocka_unit_test(test_jump_table),
-		cmocka_unit_test(test_cold),
-		cmocka_unit_test(test_tail_calls),
-		cmocka_unit_test(test_cond_tail_call),
+		cmocka_unit_test(test_rets),	     cmocka_unit_test(test_tls_ie),
+		cmocka_unit_test(test_tails),	     cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_transactions), cmocka_unit_test(test_padding_after_call),
+		cmocka_unit_test(test_refusals),     cmocka_unit_test(test_multi_ret),
+		cmocka_unit_test(test_jump_table),   cmocka_unit_test(test_cold),
+		cmocka_unit_test(test_tail_calls),   cmocka_unit_test(test_cond_tail_call),
 		cmocka_unit_test(test_every_ret),
 	};
 

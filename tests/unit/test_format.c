@@ -1554,6 +1554,61 @@ static void test_error(void **state)
 	free(f);
 }
 
+/* The thread's errno a failing call left (WM_F_ERRNO), after the result. */
+static void test_errno(void **state)
+{
+	struct wm_func *f = func_new("opendir", WM_SIG_PROTO);
+	struct rec r;
+
+	func_param(f, "name", T_STR, 0);
+	f->sig.ret = type(WM_T_PTR, 8, false, "DIR *");
+	rec_init(&r, 1000);
+	r.hdr.args[0] = 0x1000;
+	r.hdr.flags = WM_F_ERRNO;
+	r.hdr.uerrno = ENOENT;
+	rec_str(&r, 0, "/missing");
+	rec_decode(&r);
+	expect_text(f, &r.v, TEXT_HEAD "opendir(name=\"/missing\") = NULL ENOENT  <1.0 us>\n");
+	expect_args_json(f, NULL, &r.v,
+			 "{\"name\":\"name\",\"type\":\"const char *\",\"value\":\"/missing\"}],"
+			 "\"result\":{\"type\":\"DIR *\",\"value\":null,\"errno\":\"ENOENT\","
+			 "\"errno_value\":2},\"latency_ns\":1000,\"depth\":0}\n");
+	/* With --error: the error object names it too. */
+	r.v.hdr.flags |= WM_F_ERROR;
+	snprintf(f->error_expr, sizeof(f->error_expr), "ret == NULL");
+	expect_text(f, &r.v,
+		    TEXT_HEAD "opendir(name=\"/missing\") = NULL ENOENT [error]  <1.0 us>\n");
+	expect_error_json(f, &r.v, "{\"expr\":\"ret == NULL\",\"errno\":\"ENOENT\"}");
+	/* A number with no name. */
+	r.v.hdr.uerrno = 4000;
+	expect_text(f, &r.v,
+		    TEXT_HEAD "opendir(name=\"/missing\") = NULL errno=4000 [error]  <1.0 us>\n");
+	expect_error_json(f, &r.v, "{\"expr\":\"ret == NULL\"}");
+	/* Not read (no flag): the field says nothing. */
+	r.v.hdr.flags = 0;
+	r.v.hdr.uerrno = EACCES;
+	expect_text(f, &r.v, TEXT_HEAD "opendir(name=\"/missing\") = NULL  <1.0 us>\n");
+	/* A raw result: as the register shows it, then the name. */
+	sig__init_raw(&f->sig, "close");
+	r.v.hdr.ret = 0xffffffff;
+	r.v.hdr.args[0] = 0xffffffff;
+	r.v.hdr.flags = WM_F_ERRNO | WM_F_ERROR;
+	r.v.hdr.uerrno = EBADF;
+	f->error_expr[0] = '\0';
+	expect_text(f, &r.v,
+		    TEXT_HEAD
+		    "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = 0xffffffff EBADF [error]"
+		    "  <1.0 us>\n");
+	/* An unfinished call has no result, so no errno, whatever the flags say. */
+	r.v.hdr.kind = WM_REC_UNFINISHED;
+	r.v.hdr.flags = WM_F_THREAD_EXIT | WM_F_ERRNO;
+	expect_text(f, &r.v,
+		    TEXT_HEAD "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = ? "
+			      "<unfinished: thread exited>\n");
+	rec_free(&r);
+	free(f);
+}
+
 /* A call a C++ exception ended: its type, no result, an error of one shape. */
 static void test_raised(void **state)
 {
@@ -1782,6 +1837,7 @@ int main(void)
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_funcptr),
 		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_errno),
 		cmocka_unit_test(test_raised),
 		cmocka_unit_test(test_stack),
 		cmocka_unit_test(test_hostile_members),

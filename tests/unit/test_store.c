@@ -520,6 +520,59 @@ static void test_summary_json(void **state)
 	fixture_free(fx);
 }
 
+static char *interval(struct wm_store *s, bool json);
+
+/* A failing call that left errno e. */
+static void add_failed(struct wm_store *s, __u32 func_id, int e)
+{
+	struct wm_call_view v;
+
+	view_init(&v, func_id, WM_REC_CALL, 1000);
+	v.hdr.flags = WM_F_ERRNO;
+	v.hdr.uerrno = e;
+	assert_int_equal(store__add(s, &v), 0);
+}
+
+/* Failures by errno, most frequent first, under the table and in JSON; intervals subtract. */
+static void test_summary_errnos(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+	char *out;
+
+	add_failed(fx->s, 0, EACCES);
+	for (int i = 0; i < 3; i++)
+		add_failed(fx->s, 0, ENOENT);
+	add_failed(fx->s, 0, 4000);
+	add_failed(fx->s, 0, 41);
+	add_failed(fx->s, 2, EAGAIN);
+	/* A call that succeeded, and an unfinished one, flagged or not, count for nothing. */
+	add_call(fx->s, 2, 1000);
+	out = summary(fx->s, false, 0);
+	/* clang-format off */
+	assert_non_null(strstr(out,
+		"idle                             2           0        0    1.0 us    1.0 us    1.0 us    1.0 us    1.0 us\n"
+		"search: errno ENOENT 3, EACCES 1, 41 1, other 1\n"
+		"idle: errno EAGAIN 1\n"));
+	/* clang-format on */
+	free(out);
+	out = summary(fx->s, true, 0);
+	assert_non_null(strstr(out, "\"filtered\":0,\"errnos\":{\"ENOENT\":3,\"EACCES\":1,"
+				    "\"41\":1,\"other\":1},\"latency_ns\":{"));
+	assert_non_null(strstr(out, "\"filtered\":0,\"errnos\":{\"EAGAIN\":1},\"latency_ns\":{"));
+	/* No errno: no member. */
+	assert_non_null(strstr(out, "\"unfinished\":0,\"dropped\":0,\"errors\":0,\"filtered\":0,"
+				    "\"latency_ns\":null}"));
+	free(out);
+	out = interval(fx->s, false);
+	free(out);
+	add_failed(fx->s, 0, ENOENT);
+	out = interval(fx->s, true);
+	assert_non_null(strstr(out, "\"errnos\":{\"ENOENT\":1},"));
+	assert_null(strstr(out, "EAGAIN"));
+	free(out);
+	fixture_free(fx);
+}
+
 /* The BPF histogram's bucket of v, as bpf/wrapmon.bpf.c computes it. */
 static unsigned int bpf_bucket(__u64 v)
 {
@@ -665,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_summary_many_functions),
 		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_summary_errnos),
 		cmocka_unit_test(test_set_agg_from_bpf),
 		cmocka_unit_test(test_intervals_are_deltas),
 		cmocka_unit_test(test_hist_log2),

@@ -11,11 +11,17 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_leafstack \
 	 $(OUT)/targets/t_coro $(OUT)/targets/t_altstack $(OUT)/targets/t_attachexit \
 	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
-	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch
+	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch \
+	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) -g $(TGT_CFLAGS) $< -o $@
+
+# glibc linked in: its errno is local-exec TLS, which wrapmon does not read.
+$(OUT)/targets/t_errno_static: $(TGT_DIR)/t_errno.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -static $(TGT_CFLAGS) $< -o $@
 
 # No .symtab and no DWARF: search is found through .dynsym only.
 $(OUT)/targets/t_search_stripped: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/targets
