@@ -170,7 +170,8 @@ const char *format__errno_name(long long e)
  * the bytes captured through it, if any.
  */
 struct val {
-	bool avail; /* raw is known */
+	bool avail;	    /* raw is known */
+	bool optimized_out; /* the debug info says it is not available at the probe */
 	__u64 raw;
 	const char *bytes; /* captured bytes, NULL when none */
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
@@ -209,6 +210,27 @@ static void param_get(const struct wm_func *f, const struct wm_call_view *c, int
 		v->entry_len = c->str_len[f->plan.entry_slot[i]];
 	}
 	slot_get(c, out ? f->plan.out_slot[i] : f->plan.entry_slot[i], v);
+	if (f->plan.loc[i].optimized_out) {
+		v->optimized_out = true;
+		return;
+	}
+	if (f->plan.loc[i].nr && p->type.kind != WM_T_BUF) {
+		/* From its DWARF location: the pieces' bytes, in order. */
+		const struct wm_plan_loc *pl = &f->plan.loc[i];
+
+		for (int j = 0; j < pl->nr; j++)
+			if (pl->p[j].val >= 0 && pl->p[j].val < WM_MAX_VALS &&
+			    pl->p[j].at + pl->p[j].size <= sizeof(v->regs) && pl->p[j].size <= 8)
+				memcpy(v->regs + pl->p[j].at, &c->hdr.args[pl->p[j].val],
+				       pl->p[j].size);
+		v->avail = true;
+		memcpy(&v->raw, v->regs, 8);
+		if (p->type.kind == WM_T_STRUCT && !out) {
+			v->bytes = (const char *)v->regs;
+			v->len = p->type.size < sizeof(v->regs) ? p->type.size : sizeof(v->regs);
+		}
+		return;
+	}
 	if (idx < 0 || idx >= WM_MAX_VALS) {
 		/* A struct in the stack argument area: its bytes are all there is. */
 		v->avail = v->bytes != NULL;
@@ -608,6 +630,10 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 {
 	const char *en;
 
+	if (v->optimized_out) {
+		buf__puts(b, "<optimized out>");
+		return;
+	}
 	if (!v->avail) {
 		buf__putc(b, '?');
 		return;
@@ -960,6 +986,10 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	char ch;
 
 	put_json_type(b, t);
+	if (v->optimized_out) {
+		buf__puts(b, ",\"value\":null,\"optimized_out\":true");
+		return;
+	}
 	if (!v->avail || t->kind == WM_T_FLOAT || t->kind == WM_T_VOID) {
 		buf__puts(b, ",\"value\":null,\"unavailable\":true");
 		return;

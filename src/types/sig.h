@@ -21,6 +21,47 @@
 #define WM_ARRAY_SHOW 8
 /* WM_T_BUF: the element count is the result, not a parameter. */
 #define WM_LEN_RET (-2)
+/*
+ * WM_T_BUF: the pointer and the count are both in the value itself (a
+ * Rust &str, slice, String or Vec), at ptr_off and len_off.
+ */
+#define WM_LEN_SELF (-3)
+/* Pieces of one parameter's location. */
+#define WM_LOC_MAX_PIECES 4
+
+/* Where a piece of a parameter is at the probe, from its DWARF location. */
+enum wm_piece_kind {
+	WM_PIECE_REG = 1,  /* in DWARF register reg */
+	WM_PIECE_MEM = 2,  /* in memory at register reg + off */
+	WM_PIECE_ADDR = 3, /* its value is register reg + off */
+	WM_PIECE_CONST = 4 /* its value is off */
+};
+
+struct wm_loc_piece {
+	unsigned char kind; /* enum wm_piece_kind */
+	unsigned char reg;  /* DWARF register number (x86_64: 0 rax, 1 rdx, ..., 7 rsp) */
+	unsigned char size; /* bytes of the parameter it holds */
+	/*
+	 * WM_PIECE_MEM: reg + off is the stack pointer or frame pointer after
+	 * the prologue (a location that holds only once the prologue stored
+	 * the register there): see dwarf__map_prologue().
+	 */
+	bool body;
+	unsigned int at; /* byte offset in the parameter */
+	long long off;
+};
+
+enum wm_loc_state {
+	WM_LOC_ABI = 0, /* no usable DWARF location: the C ABI's register or stack slot */
+	WM_LOC_AT = 1,	/* pieces[] */
+	WM_LOC_OUT = 2, /* not available at the probe: <optimized out> */
+};
+
+struct wm_loc {
+	unsigned char state; /* enum wm_loc_state */
+	unsigned char nr_pieces;
+	struct wm_loc_piece pieces[WM_LOC_MAX_PIECES];
+};
 
 enum wm_type_kind {
 	WM_T_VOID, /* only as a result */
@@ -103,8 +144,10 @@ struct wm_type {
 	unsigned short first_enum;
 	unsigned short nr_enums;
 
-	/* WM_T_BUF: index of the parameter holding the element count, or WM_LEN_RET. */
+	/* WM_T_BUF: index of the parameter holding the element count, WM_LEN_RET or WM_LEN_SELF. */
 	int len_param;
+	/* WM_LEN_SELF: where the pointer and the count are in the value. */
+	unsigned short ptr_off, len_off;
 };
 
 struct wm_param {
@@ -128,6 +171,8 @@ struct wm_param {
 	 * by value whose layout is not known).
 	 */
 	int stack_off;
+	/* WM_SIG_DWARF: where it is at the probe (dwarf__func_sig() with a pc). */
+	struct wm_loc loc;
 };
 
 enum wm_sig_source {
@@ -149,6 +194,8 @@ struct wm_sig {
 	int nr_params;
 	struct wm_param params[WM_SIG_MAX_PARAMS];
 	bool variadic;
+	/* Rust's unit: raw pointers are never out-parameters (its DWARF does not say const). */
+	bool rust;
 	/* Pools the types above index into (see struct wm_type). */
 	int nr_fields;
 	struct wm_field fields[WM_SIG_MAX_FIELDS];
