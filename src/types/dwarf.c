@@ -1654,7 +1654,7 @@ static bool loc__from_expr(Dwarf_Attribute *attr, Dwarf_Op *ops, size_t n,
  * it is over each range: the one covering pc, or none (optimized out
  * there). A single expression holds over the whole function, but for a
  * stack slot only once the prologue has stored the register (body pieces,
- * mapped by the caller). No location at all: optimized out.
+ * mapped by plan__locs_at_entry()). No location at all: optimized out.
  */
 static void param__loc(Dwarf_Die *param, const struct frame_base *fb, Dwarf_Addr pc,
 		       unsigned int size, struct wm_loc *loc)
@@ -1714,7 +1714,8 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concret
 			snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
 			type__map(l, die__ref(&child, DW_AT_type, &type), &p->type);
 			/* Locations are the concrete instance's own, not an abstract origin's. */
-			if (pc && fn->addr == concrete->addr)
+			/* Floats are in SSE registers, which a uprobe cannot read: unavailable, as before. */
+			if (pc && fn->addr == concrete->addr && p->type.kind != WM_T_FLOAT)
 				param__loc(&child, &fb, pc, p->type.size, &p->loc);
 			break;
 		default:
@@ -1760,13 +1761,18 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
 	return dwarf__func_sig_at(d, name, vaddr, 0, sig);
 }
 
-/* A clone the compiler made ("f.constprop.0", "f.isra.0"): its DWARF is the instance at its address. */
-static struct func_ent *ents__at(struct wm_dwarf *d, unsigned long vaddr)
+/*
+ * A clone the compiler made ("f.constprop.0", "f.isra.0"): its DWARF is
+ * the instance of f at its address.
+ */
+static struct func_ent *ents__clone(struct wm_dwarf *d, const char *name, unsigned long vaddr)
 {
+	const char *dot = strchr(name, '.');
 	struct func_ent *found = NULL;
 
-	for (size_t i = 0; vaddr && i < d->nr_ents; i++) {
-		if (!d->ents[i].has_pc || d->ents[i].pc != vaddr)
+	for (size_t i = 0; dot && dot > name && vaddr && i < d->nr_ents; i++) {
+		if (!d->ents[i].has_pc || d->ents[i].pc != vaddr ||
+		    strncmp(d->ents[i].name, name, dot - name) || d->ents[i].name[dot - name])
 			continue;
 		if (found && found->die.addr != d->ents[i].die.addr)
 			return NULL;
@@ -1790,7 +1796,7 @@ int dwarf__func_sig_at(struct wm_dwarf *d, const char *name, unsigned long vaddr
 		return -ENOENT;
 	e = bsearch(&key, d->ents, d->nr_ents, sizeof(*e), func_ent__cmp);
 	if (!e) {
-		e = ents__at(d, vaddr);
+		e = ents__clone(d, name, vaddr);
 		if (!e)
 			return -ENOENT;
 		sig__from_die(d, sig, name, &e->die, pc);

@@ -27,8 +27,8 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
  * address) in params[].loc: pieces in registers, in memory, or constants;
  * WM_LOC_OUT where the debug info says it is not available there. Pieces
  * in the body's stack frame (body) hold only after the prologue: map them
- * with dwarf__map_prologue(). A compiler's clone ("f.isra.0") without a
- * DWARF name of its own is found by its address.
+ * with plan__locs_at_entry(). A compiler's clone ("f.isra.0") is found
+ * as the instance of f at its address.
  */
 int dwarf__func_sig_at(struct wm_dwarf *d, const char *name, unsigned long vaddr, unsigned long pc,
 		       struct wm_sig *sig);

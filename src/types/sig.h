@@ -44,7 +44,7 @@ struct wm_loc_piece {
 	/*
 	 * WM_PIECE_MEM: reg + off is the stack pointer or frame pointer after
 	 * the prologue (a location that holds only once the prologue stored
-	 * the register there): see dwarf__map_prologue().
+	 * the register there): see plan__locs_at_entry().
 	 */
 	bool body;
 	unsigned int at; /* byte offset in the parameter */
