@@ -370,6 +370,44 @@ static void add_member_strings(const struct wm_sig *sig, const struct wm_type *t
 	}
 }
 
+/* The value holding eight bytes at offset at of a located parameter; -1: none does. */
+static int piece_val(const struct wm_plan *plan, int i, unsigned int at)
+{
+	for (int j = 0; j < plan->loc[i].nr; j++)
+		if (plan->loc[i].p[j].at == at && plan->loc[i].p[j].size == 8)
+			return plan->loc[i].p[j].val;
+	return -1;
+}
+
+/* The &str a Rust enum's variant holds (Some("x"), Err("bad")): one slot each, read at entry. */
+static void add_variant_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
+				const struct wm_plan *plan, int str_cap, struct pending *list,
+				int *n, int *dropped)
+{
+	for (unsigned int k = 0; k < t->nr_fields; k++) {
+		unsigned int idx = t->first_field + k;
+		const struct wm_field *fl;
+		struct pending *e;
+		int pv, lv;
+
+		if (idx >= WM_SIG_MAX_FIELDS || (int)idx >= sig->nr_fields)
+			break;
+		fl = &sig->fields[idx];
+		if (fl->type.kind != WM_T_BUF)
+			continue;
+		pv = piece_val(plan, param, fl->offset);
+		lv = piece_val(plan, param, fl->offset + 8);
+		if (pv < 0 || lv < 0)
+			continue;
+		e = add(list, n, dropped, param, false, WM_CAP_MEM, pv, false, str_cap);
+		if (e) {
+			e->field = idx;
+			e->cap.len_src = lv;
+			e->cap.elem_size = 1;
+		}
+	}
+}
+
 void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct wm_plan *plan)
 {
 	struct pending entry[WM_NR_SLOTS], ret[WM_NR_SLOTS];
@@ -425,6 +463,9 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 				plan->loc[i].nr = 0;
 				continue;
 			}
+			if (t->rust_enum && t->size <= 16)
+				add_variant_strings(sig, t, i, plan, str_cap, entry, &nr_entry,
+						    dropped);
 			if (t->kind == WM_T_STRUCT && t->size > 16) {
 				add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, v, false,
 				    t->size);

@@ -1242,6 +1242,106 @@ static bool rust__buf(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 	return true;
 }
 
+/* A variant's payload: its only member "__0", none (WM_T_VOID), or {...} for several. */
+static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long base,
+			  struct wm_field *f)
+{
+	Dwarf_Die child, type, peeled, *p;
+	unsigned long long off;
+	const char *n;
+	int members = 0;
+
+	f->type.kind = WM_T_VOID;
+	if (dwarf_child(var, &child) != 0)
+		return;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		if (++members > 1 || !member__offset(&child, &off)) {
+			f->type.kind = WM_T_STRUCT;
+			return;
+		}
+		n = die__string(&child, DW_AT_name);
+		f->offset = base + off;
+		p = type__peel(die__ref(&child, DW_AT_type, &type), &peeled);
+		if (p && dwarf_tag(p) == DW_TAG_structure_type && (n = dwarf_diename(p)) &&
+		    (!strcmp(n, "&str") || !strcmp(n, "&mut str"))) {
+			f->type.kind = WM_T_BUF;
+			f->type.size = 16;
+		} else {
+			scalar__map(l, die__ref(&child, DW_AT_type, &type), &f->type);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/*
+ * A Rust enum (a struct with a DW_TAG_variant_part): the discriminant's
+ * place and each variant with its discriminant value and payload. Niche
+ * layouts (Option<&T>: None is a null pointer) are DWARF's discriminant
+ * too, with a default variant for the values no other one has.
+ */
+static bool rust__enum(struct layout *l, Dwarf_Die *st, struct wm_type *t)
+{
+	Dwarf_Die part, child, m, type, vt, *p;
+	struct wm_sig *sig = l->sig;
+	unsigned long long off;
+	Dwarf_Attribute attr;
+	bool found = false;
+
+	if (!l->sig->rust || dwarf_child(st, &part) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&part) == DW_TAG_variant_part) {
+			found = true;
+			break;
+		}
+	} while (dwarf_siblingof(&part, &part) == 0);
+	if (!found || !dwarf_attr(&part, DW_AT_discr, &attr) || !dwarf_formref_die(&attr, &m) ||
+	    !member__offset(&m, &off) || off > 0xfff0)
+		return false;
+	p = type__peel(die__ref(&m, DW_AT_type, &type), &vt);
+	if (!p || dwarf_bytesize(p) <= 0 || dwarf_bytesize(p) > 8)
+		return false;
+	t->kind = WM_T_STRUCT;
+	t->size = dwarf_bytesize(st) > 0 ? dwarf_bytesize(st) : 0;
+	t->struct_size = t->size;
+	t->rust_enum = true;
+	t->discr_off = off;
+	t->discr_size = dwarf_bytesize(p);
+	t->first_field = sig->nr_fields;
+	t->nr_fields = 0;
+	if (dwarf_child(&part, &child) != 0)
+		return true;
+	do {
+		struct wm_field *f;
+		Dwarf_Die vm, var;
+		const char *n;
+		Dwarf_Sword v;
+
+		if (dwarf_tag(&child) != DW_TAG_variant || dwarf_child(&child, &vm) != 0)
+			continue;
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+			return true;
+		f = &sig->fields[sig->nr_fields];
+		memset(f, 0, sizeof(*f));
+		f->variant = WM_VARIANT_DEFAULT;
+		if (dwarf_attr(&child, DW_AT_discr_value, &attr) &&
+		    dwarf_formsdata(&attr, &v) == 0) {
+			f->variant = WM_VARIANT_DISCR;
+			f->discr = v;
+		}
+		n = die__string(&vm, DW_AT_name);
+		snprintf(f->name, sizeof(f->name), "%s", n ? n : "");
+		if (!member__offset(&vm, &off) ||
+		    !type__peel(die__ref(&vm, DW_AT_type, &type), &var))
+			continue;
+		rust__payload(l, &var, off, f);
+		sig->nr_fields++;
+		t->nr_fields++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return true;
+}
+
 /* The model of a type DIE (NULL for void), all but its name; t is zeroed. */
 static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 {
@@ -1304,7 +1404,7 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 	case DW_TAG_structure_type:
 	case DW_TAG_class_type:
 	case DW_TAG_union_type:
-		if (rust__buf(l, p, t))
+		if (rust__buf(l, p, t) || rust__enum(l, p, t))
 			return;
 		if (struct__definition(l, p, &def) && dwarf_bytesize(&def) > 0) {
 			t->kind = WM_T_STRUCT;
@@ -1329,6 +1429,9 @@ static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 
 	memset(t, 0, sizeof(*t));
 	type__name(die, t->name, sizeof(t->name), 0, &budget);
+	/* Rust names its types itself: "&str", "Option<i32>", "*const i8". */
+	if (l->sig && l->sig->rust && die && dwarf_diename(die))
+		snprintf(t->name, sizeof(t->name), "%s", dwarf_diename(die));
 	type__map_kind(l, die, t);
 }
 

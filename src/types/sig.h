@@ -98,7 +98,17 @@ struct wm_field {
 	unsigned char bit_size;	      /* bitfield width, 0 when not a bitfield */
 	unsigned short count;	      /* fixed array: elements (0: not an array) */
 	struct wm_scalar type;	      /* the member, or the array's element */
+	/*
+	 * A variant of a Rust enum (rust_enum): name is the variant's, offset
+	 * and type its payload's (WM_T_VOID: none; WM_T_BUF of 16 bytes: a
+	 * &str). It is the one when the discriminant is discr, or, for the
+	 * default variant, when no other one's is.
+	 */
+	unsigned char variant; /* WM_VARIANT_* */
+	long long discr;
 };
+
+enum { WM_VARIANT_NONE = 0, WM_VARIANT_DISCR = 1, WM_VARIANT_DEFAULT = 2 };
 
 struct wm_enumval {
 	long long value;
@@ -136,6 +146,10 @@ struct wm_type {
 	 * struct_size bytes in all (the pointee's size for a pointer).
 	 */
 	bool is_union;
+	/* A Rust enum (Option, Result, ...): fields are its variants; the discriminant is here. */
+	bool rust_enum;
+	unsigned char discr_size;
+	unsigned short discr_off;
 	unsigned short first_field;
 	unsigned short nr_fields;
 	unsigned int struct_size;
