@@ -567,6 +567,7 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		pp->pair = "goroutine+stack offset";
 		pp->render = "none(Go's ABI is not decoded yet)";
 	} else if (f->plan.cfg.flags & WM_FC_LOCS) {
+		/* Some value is not where the C ABI puts it. */
 		pp->render = "DWARF locations";
 	} else {
 		pp->render = "C";

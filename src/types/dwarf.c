@@ -1791,11 +1791,33 @@ static void param__loc(Dwarf_Die *param, const struct frame_base *fb, Dwarf_Addr
 	}
 }
 
+/*
+ * A concrete instance (a clone: "f.isra.0") may list its parameters in
+ * another order than the source: back in the order of the abstract
+ * ones they stand for (keys: their DIE offsets).
+ */
+static void params__source_order(struct wm_sig *sig, Dwarf_Off *key)
+{
+	for (int i = 1; i < sig->nr_params; i++) {
+		for (int j = i; j > 0 && key[j - 1] > key[j]; j--) {
+			struct wm_param tp = sig->params[j];
+			Dwarf_Off tk = key[j];
+
+			sig->params[j] = sig->params[j - 1];
+			sig->params[j - 1] = tp;
+			key[j] = key[j - 1];
+			key[j - 1] = tk;
+		}
+	}
+}
+
 static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concrete, Dwarf_Addr pc)
 {
+	Dwarf_Off key[WM_SIG_MAX_PARAMS];
 	struct wm_sig *sig = l->sig;
-	Dwarf_Die child, type;
+	Dwarf_Die child, type, origin;
 	struct frame_base fb;
+	Dwarf_Attribute attr;
 	const char *name;
 
 	if (dwarf_child(fn, &child) != 0)
@@ -1812,6 +1834,10 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concret
 			/* Beyond the model's limit, the first ones still decode right. */
 			if (sig->nr_params == WM_SIG_MAX_PARAMS)
 				break;
+			key[sig->nr_params] = dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
+							      dwarf_formref_die(&attr, &origin) ?
+						      dwarf_dieoffset(&origin) :
+						      dwarf_dieoffset(&child);
 			p = &sig->params[sig->nr_params++];
 			name = die__string(&child, DW_AT_name);
 			snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
@@ -1825,6 +1851,7 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concret
 			break;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
+	params__source_order(sig, key);
 }
 
 static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *name, Dwarf_Die *die,
