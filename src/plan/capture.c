@@ -306,6 +306,24 @@ void plan__locs_at_entry(struct wm_sig *sig, const struct wm_prologue *pr)
 
 int plan__param_val(const struct wm_param *p)
 {
+	if (p->loc.state == WM_LOC_OUT)
+		return -1;
+	if (p->loc.state == WM_LOC_AT) {
+		/* Where its DWARF location is, when that is one of the C ABI's values. */
+		struct wm_vsrc src, abi;
+
+		if (p->loc.nr_pieces != 1 || p->loc.pieces[0].size > 8 ||
+		    !loc_sub(&p->loc, 0, p->loc.pieces[0].size, &src))
+			return -1;
+		if (src.kind == WM_VS_MEM)
+			src.size = 8;
+		for (int k = 0; k < WM_MAX_VALS; k++) {
+			abi = abi_src(k);
+			if (vsrc_eq(&abi, &src))
+				return k;
+		}
+		return -1;
+	}
 	if (p->reg >= 0 && p->reg < WM_MAX_ARGS)
 		return p->reg;
 	if (p->reg >= 0 || p->stack_off < 0 || p->stack_off % 8 || p->type.kind == WM_T_STRUCT ||

@@ -60,7 +60,11 @@ struct wm_prologue;
  */
 void plan__locs_at_entry(struct wm_sig *sig, const struct wm_prologue *pr);
 
-/* The value index a parameter arrives in: 0..5 a register, 6.. a stack eightbyte; -1 none. */
+/*
+ * The value index a parameter arrives in: 0..5 a register, 6.. a stack
+ * eightbyte; -1 none (also when its DWARF location at the probe is
+ * elsewhere, or nowhere: optimized out).
+ */
 int plan__param_val(const struct wm_param *p);
 
 /* Bytes through a pointer of this type worth reading (0: print it as an address). */

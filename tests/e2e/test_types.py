@@ -173,6 +173,22 @@ def c_o2_parameters_where_dwarf_says_and_optimized_out():
     check(all(a["value"] is None and a.get("optimized_out") is True for a in unused),
           f"JSON: null and optimized_out: {unused}")
 
+    # --filter compares x where it is (rsi), not the ABI's third register.
+    t = Target("t_locs")
+    rc, out, err = trace(t, "-f", "scale*", "--filter", "x == 11", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    eq([[a["value"] for a in r["args"] if a["name"] == "x"] for r in recs], [[11]],
+       "the one call with x == 11")
+    t = Target("t_locs")
+    try:
+        bad(["-p", str(t.pid), "-f", "scale*", "--filter", "unused == 1"],
+            r"'unused' is optimized out where the probe is \(its DWARF location\): it cannot "
+            r"be compared")
+    finally:
+        t.finish()
+        t.kill()
+
 
 @test
 def rust_o_values_as_rust_shows_them():
