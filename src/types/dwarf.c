@@ -1145,40 +1145,38 @@ static bool rust__find_ptr(Dwarf_Die *st, unsigned long long base, int depth,
 	return false;
 }
 
+/* The child of st with this tag and name. */
+static Dwarf_Die *die__child_named(Dwarf_Die *st, int tag, const char *name, Dwarf_Die *out)
+{
+	const char *n;
+
+	if (dwarf_child(st, out) != 0)
+		return NULL;
+	do {
+		n = die__string(out, DW_AT_name);
+		if (dwarf_tag(out) == tag && n && !strcmp(n, name))
+			return out;
+	} while (dwarf_siblingof(out, out) == 0);
+	return NULL;
+}
+
 /* A member of st by name, and its offset. */
 static Dwarf_Die *rust__member(Dwarf_Die *st, const char *name, unsigned long long *off,
 			       Dwarf_Die *out)
 {
-	Dwarf_Die child;
-	const char *n;
-
-	if (dwarf_child(st, &child) != 0)
+	if (!die__child_named(st, DW_TAG_member, name, out) || !member__offset(out, off))
 		return NULL;
-	do {
-		n = die__string(&child, DW_AT_name);
-		if (dwarf_tag(&child) == DW_TAG_member && n && !strcmp(n, name) &&
-		    member__offset(&child, off)) {
-			*out = child;
-			return out;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return NULL;
+	return out;
 }
 
 /* The type of a generic struct's parameter T. */
 static Dwarf_Die *rust__template_t(Dwarf_Die *st, Dwarf_Die *out)
 {
-	Dwarf_Die child;
-	const char *n;
+	Dwarf_Die param;
 
-	if (dwarf_child(st, &child) != 0)
+	if (!die__child_named(st, DW_TAG_template_type_parameter, "T", &param))
 		return NULL;
-	do {
-		n = die__string(&child, DW_AT_name);
-		if (dwarf_tag(&child) == DW_TAG_template_type_parameter && n && !strcmp(n, "T"))
-			return die__ref(&child, DW_AT_type, out);
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return NULL;
+	return die__ref(&param, DW_AT_type, out);
 }
 
 /*

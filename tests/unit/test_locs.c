@@ -188,6 +188,20 @@ static void test_list_after_move(void **state)
 	assert_true(moved);
 }
 
+/* A single location DW_OP_fbreg off, frame base rsp: a stack slot of the body. */
+static struct wm_loc body_slot(long long off, unsigned char size)
+{
+	return (struct wm_loc){
+		.state = WM_LOC_AT,
+		.nr_pieces = 1,
+		.pieces = { { .kind = WM_PIECE_MEM,
+			      .reg = 7,
+			      .size = size,
+			      .off = off,
+			      .body = true } },
+	};
+}
+
 /*
  * rustc -O's prologue: "sub $0x28,%rsp; mov %rdi,0x8(%rsp); mov %rsi,0x10(%rsp);
  * lea 0x8(%rsp),%rax; call": a &str at DW_OP_fbreg +8 (frame base rsp) is rdi
@@ -233,21 +247,9 @@ static void test_prologue_slots(void **state)
 			      .body = true } },
 	};
 	sig.params[1].type = (struct wm_type){ .kind = WM_T_INT, .size = 4, .is_signed = true };
-	sig.params[1].loc = (struct wm_loc){
-		.state = WM_LOC_AT,
-		.nr_pieces = 1,
-		.pieces = { { .kind = WM_PIECE_MEM, .reg = 7, .size = 4, .off = 0, .body = true } },
-	};
+	sig.params[1].loc = body_slot(0, 4);
 	sig.params[2].type = sig.params[1].type;
-	sig.params[2].loc = (struct wm_loc){
-		.state = WM_LOC_AT,
-		.nr_pieces = 1,
-		.pieces = { { .kind = WM_PIECE_MEM,
-			      .reg = 7,
-			      .size = 8,
-			      .off = 0x18,
-			      .body = true } },
-	};
+	sig.params[2].loc = body_slot(0x18, 8);
 	plan__locs_at_entry(&sig, &pr);
 	assert_int_equal(sig.params[0].loc.nr_pieces, 2);
 	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_REG);
@@ -269,15 +271,7 @@ static void test_prologue_slots(void **state)
 
 	/* C keeps the ABI for a slot the prologue does not explain. */
 	sig.rust = false;
-	sig.params[2].loc = (struct wm_loc){
-		.state = WM_LOC_AT,
-		.nr_pieces = 1,
-		.pieces = { { .kind = WM_PIECE_MEM,
-			      .reg = 7,
-			      .size = 8,
-			      .off = 0x18,
-			      .body = true } },
-	};
+	sig.params[2].loc = body_slot(0x18, 8);
 	plan__locs_at_entry(&sig, &pr);
 	assert_int_equal(sig.params[2].loc.state, WM_LOC_ABI);
 }
