@@ -250,7 +250,9 @@ void plan__locs_at_entry(struct wm_sig *sig, const struct wm_prologue *pr)
 				continue;
 			}
 			/* The body's stack or frame pointer, from rsp at entry. */
-			if (pc->reg == 7)
+			if (pc->reg == 7 && pc->entry_sp)
+				;
+			else if (pc->reg == 7)
 				a += pr->sp_delta;
 			else if (pc->reg == 6 && pr->fp_known)
 				a += pr->fp_delta;

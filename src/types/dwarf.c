@@ -1653,7 +1653,8 @@ static int entry_value__reg(Dwarf_Attribute *attr, Dwarf_Op *op)
  * for us, rather than guessed.
  */
 static bool loc__from_expr(Dwarf_Attribute *attr, Dwarf_Op *ops, size_t n,
-			   const struct frame_base *fb, unsigned int size, struct wm_loc *loc)
+			   const struct frame_base *fb, unsigned int size, bool single,
+			   struct wm_loc *loc)
 {
 	struct wm_loc_piece cur = {};
 	bool have = false, value = false;
@@ -1671,20 +1672,23 @@ static bool loc__from_expr(Dwarf_Attribute *attr, Dwarf_Op *ops, size_t n,
 			cur = (struct wm_loc_piece){ .kind = WM_PIECE_MEM,
 						     .reg = a - DW_OP_breg0,
 						     .off = (Dwarf_Sword)ops[i].number };
-			/* The stack or frame pointer of the body: what the prologue made it. */
-			cur.body = cur.reg == 7 || cur.reg == 6;
+			/* A single location's stack or frame pointer: what the prologue made it. */
+			cur.body = single && (cur.reg == 7 || cur.reg == 6);
 		} else if (a == DW_OP_fbreg) {
+			/* The CFA is rsp + 8 at entry, all through the function. */
 			if (fb->cfa)
 				cur = (struct wm_loc_piece){ .kind = WM_PIECE_MEM,
 							     .reg = 7,
-							     .off = 8 +
-								    (Dwarf_Sword)ops[i].number };
+							     .off = 8 + (Dwarf_Sword)ops[i].number,
+							     .body = single,
+							     .entry_sp = true };
 			else if (fb->reg >= 0)
-				cur = (struct wm_loc_piece){ .kind = WM_PIECE_MEM,
-							     .reg = fb->reg,
-							     .off = fb->off +
-								    (Dwarf_Sword)ops[i].number,
-							     .body = true };
+				cur = (struct wm_loc_piece){
+					.kind = WM_PIECE_MEM,
+					.reg = fb->reg,
+					.off = fb->off + (Dwarf_Sword)ops[i].number,
+					.body = single && (fb->reg == 7 || fb->reg == 6)
+				};
 			else
 				return false;
 		} else if (a == DW_OP_plus_uconst && have && cur.kind == WM_PIECE_MEM) {
@@ -1761,7 +1765,9 @@ static void param__loc(Dwarf_Die *param, const struct frame_base *fb, Dwarf_Addr
 		       unsigned int size, struct wm_loc *loc)
 {
 	Dwarf_Attribute attr;
+	unsigned int form;
 	Dwarf_Op *ops;
+	bool single;
 	size_t n;
 	int r;
 
@@ -1783,7 +1789,10 @@ static void param__loc(Dwarf_Die *param, const struct frame_base *fb, Dwarf_Addr
 	r = dwarf_getlocation_addr(&attr, pc, &ops, &n, 1);
 	if (r <= 0)
 		return;
-	if (!loc__from_expr(&attr, ops, n, fb, size, loc)) {
+	form = dwarf_whatform(&attr);
+	single = form == DW_FORM_exprloc || form == DW_FORM_block || form == DW_FORM_block1 ||
+		 form == DW_FORM_block2 || form == DW_FORM_block4;
+	if (!loc__from_expr(&attr, ops, n, fb, size, single, loc)) {
 		memset(loc, 0, sizeof(*loc));
 		loc->state = WM_LOC_OUT;
 	}

@@ -42,11 +42,13 @@ struct wm_loc_piece {
 	unsigned char reg;  /* DWARF register number (x86_64: 0 rax, 1 rdx, ..., 7 rsp) */
 	unsigned char size; /* bytes of the parameter it holds */
 	/*
-	 * WM_PIECE_MEM: reg + off is the stack pointer or frame pointer after
-	 * the prologue (a location that holds only once the prologue stored
-	 * the register there): see plan__locs_at_entry().
+	 * WM_PIECE_MEM of a single location (not a list): a stack slot that
+	 * holds only once the prologue stored a register there, reg + off
+	 * being the stack or frame pointer after the prologue, or with
+	 * entry_sp, rsp at entry (off from the CFA): see plan__locs_at_entry().
 	 */
 	bool body;
+	bool entry_sp;
 	unsigned int at; /* byte offset in the parameter */
 	long long off;
 };

@@ -43,9 +43,9 @@ static const char fixture_src[] =
 
 struct fixture {
 	char dir[PATH_MAX];
-	char so[PATH_MAX + 16];
-	struct wm_dwarf *d;
-	int fd;
+	char so[PATH_MAX + 16], so0[PATH_MAX + 16];
+	struct wm_dwarf *d, *d0;
+	int fd, fd0;
 };
 
 /* The address and name of the first symbol whose name starts with prefix (nm). */
@@ -77,21 +77,25 @@ static int setup(void **state)
 	if (!fx)
 		return -1;
 	*state = fx;
-	fx->fd = -1;
+	fx->fd = fx->fd0 = -1;
 	snprintf(fx->dir, sizeof(fx->dir), "%s/wm-locs-XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(fx->dir))
 		return -1;
 	snprintf(src, sizeof(src), "%s/o2.c", fx->dir);
 	snprintf(fx->so, sizeof(fx->so), "%s/libo2.so", fx->dir);
+	snprintf(fx->so0, sizeof(fx->so0), "%s/libo0.so", fx->dir);
 	f = fopen(src, "w");
 	if (!f || fputs(fixture_src, f) < 0 || fclose(f))
 		return -1;
 	if (run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libo2.so o2.c",
-		fx->dir))
+		fx->dir) ||
+	    run("cd '%s' && cc -g -O0 -fPIC -shared -o libo0.so o2.c", fx->dir))
 		return -1;
 	fx->fd = open(fx->so, O_RDONLY | O_CLOEXEC);
-	if (fx->fd < 0 || dwarf__open(fx->fd, &fx->d))
+	fx->fd0 = open(fx->so0, O_RDONLY | O_CLOEXEC);
+	if (fx->fd < 0 || dwarf__open(fx->fd, &fx->d) || fx->fd0 < 0 ||
+	    dwarf__open(fx->fd0, &fx->d0))
 		return -1;
 	return 0;
 }
@@ -101,8 +105,11 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	dwarf__free(fx->d);
+	dwarf__free(fx->d0);
 	if (fx->fd >= 0)
 		close(fx->fd);
+	if (fx->fd0 >= 0)
+		close(fx->fd0);
 	run("rm -rf '%s'", fx->dir);
 	free(fx);
 	return 0;
@@ -186,6 +193,42 @@ static void test_list_after_move(void **state)
 		assert_true(plan.cfg.vsrc[plan.val[0]].reg <= 5);
 	}
 	assert_true(moved);
+}
+
+/*
+ * gcc -O0: every parameter in a stack slot below the CFA (DW_OP_fbreg -N),
+ * which holds it only once the prologue (push %rbp; mov %rsp,%rbp; mov
+ * %edi,-N(%rbp)) stored it: at entry it is that register, never the slot.
+ */
+static void test_o0_slots_are_the_registers_at_entry(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char code[96];
+	struct wm_prologue pr;
+	struct wm_plan plan;
+	struct wm_sig sig;
+	unsigned long a;
+	char name[256];
+	ssize_t n;
+
+	a = sym_find(fx->so0, "keep_val", name, sizeof(name));
+	assert_true(a != 0);
+	assert_int_equal(dwarf__func_sig_at(fx->d0, "keep_val", a, a, &sig), 0);
+	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_MEM);
+	assert_true(sig.params[0].loc.pieces[0].body);
+	assert_true(sig.params[0].loc.pieces[0].off < 0);
+	/* A shared object's code is at its address in the file. */
+	n = pread(fx->fd0, code, sizeof(code), a);
+	assert_true(n > 0);
+	disasm__prologue(code, n, &pr);
+	assert_true(pr.fp_known);
+	plan__locs_at_entry(&sig, &pr);
+	assert_int_equal(sig.params[0].loc.state, WM_LOC_AT);
+	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_REG);
+	assert_int_equal(sig.params[0].loc.pieces[0].reg, 5);
+	plan__build(&sig, NULL, &plan);
+	assert_int_equal(plan.val[0], 0);
+	assert_int_equal(plan.cfg.flags & WM_FC_LOCS, 0);
 }
 
 /* A single location DW_OP_fbreg off, frame base rsp: a stack slot of the body. */
@@ -281,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clone_register),
 		cmocka_unit_test(test_list_after_move),
+		cmocka_unit_test(test_o0_slots_are_the_registers_at_entry),
 		cmocka_unit_test(test_prologue_slots),
 	};
 
