@@ -170,7 +170,7 @@ static bool piece_add(struct wm_plan *plan, struct vals *vs, int i, const struct
 	struct wm_vsrc src;
 	int k;
 
-	if (pl->nr >= WM_LOC_MAX_PIECES || !loc_sub(loc, at, size, &src))
+	if (pl->nr >= WM_LOC_MAX_PIECES || at > 0xff || !loc_sub(loc, at, size, &src))
 		return false;
 	k = val_get(plan, vs, &src);
 	if (k < 0)
