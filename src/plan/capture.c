@@ -231,6 +231,16 @@ static bool loc_vals(const struct wm_sig *sig, int i, struct wm_plan *plan, stru
 	return true;
 }
 
+/* A struct over 16 bytes whose location is the caller's stack arguments (rsp + 8 on at entry). */
+static bool loc_in_stack_args(const struct wm_param *p)
+{
+	const struct wm_loc_piece *pc = &p->loc.pieces[0];
+
+	return p->type.kind == WM_T_STRUCT && p->type.size > 16 && p->loc.state == WM_LOC_AT &&
+	       p->loc.nr_pieces == 1 && pc->kind == WM_PIECE_MEM && !pc->body && pc->reg == 7 &&
+	       pc->off >= 8 && pc->off - 8 <= 0xffff;
+}
+
 void plan__locs_at_entry(struct wm_sig *sig, const struct wm_prologue *pr)
 {
 	for (int i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
@@ -477,6 +487,14 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		struct pending *e;
 		unsigned int n;
 
+		if (sig->source == WM_SIG_DWARF && loc_in_stack_args(p)) {
+			/* A struct the caller passed in memory: read as before, no sources needed. */
+			e = add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, WM_SRC_STACK,
+				false, t->size);
+			if (e)
+				e->cap.off = p->loc.pieces[0].off - 8;
+			continue;
+		}
 		if (sig->source == WM_SIG_DWARF && p->loc.state != WM_LOC_ABI) {
 			if (p->loc.state == WM_LOC_OUT || !loc_vals(sig, i, plan, &vs, &v)) {
 				plan->loc[i].optimized_out = true;

@@ -36,6 +36,9 @@ static const char fixture_src[] =
 	"{ printf(\"%d %d\\n\", c->factor, x); return c->factor * x; }\n"
 	"__attribute__((noinline)) int keep_val(int v)\n"
 	"{ printf(\"%d\\n\", v); printf(\"%d\\n\", v); return v + 1; }\n"
+	"struct big { long a[4]; };\n"
+	"__attribute__((noinline)) long big_sum(struct big b, int x) { return b.a[0] + b.a[3] + x; "
+	"}\n"
 	"int drive(int n)\n"
 	"{ struct cfg c = { n, 1 }; int s = 0;\n"
 	"  for (int i = 0; i < n; i++) s += scale(&c, i, i + 10);\n"
@@ -195,6 +198,35 @@ static void test_list_after_move(void **state)
 	assert_true(moved);
 }
 
+/* A struct the caller passed in memory: read from the stack arguments, no value sources. */
+static void test_struct_in_stack_args(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_plan plan;
+	struct wm_sig sig;
+	unsigned long a;
+	char name[256];
+	int slot;
+
+	a = sym_find(fx->so, "big_sum", name, sizeof(name));
+	assert_true(a != 0);
+	assert_int_equal(dwarf__func_sig_at(fx->d, "big_sum", a, a, &sig), 0);
+	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_MEM);
+	assert_int_equal(sig.params[0].loc.pieces[0].reg, 7);
+	assert_int_equal(sig.params[0].loc.pieces[0].off, 8);
+	/* Above the return address: there at entry, whatever the prologue does. */
+	plan__locs_at_entry(&sig, &(struct wm_prologue){ .sp_delta = -24 });
+	assert_false(sig.params[0].loc.pieces[0].body);
+	plan__build(&sig, NULL, &plan);
+	slot = plan.entry_slot[0];
+	assert_true(slot >= 0);
+	assert_int_equal(plan.cfg.caps[slot].src, WM_SRC_STACK);
+	assert_int_equal(plan.cfg.caps[slot].off, 0);
+	assert_int_equal(plan.cfg.caps[slot].size, 32);
+	assert_int_equal(plan.val[1], 0);
+	assert_int_equal(plan.cfg.flags & WM_FC_LOCS, 0);
+}
+
 /*
  * gcc -O0: every parameter in a stack slot below the CFA (DW_OP_fbreg -N),
  * which holds it only once the prologue (push %rbp; mov %rsp,%rbp; mov
@@ -324,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clone_register),
 		cmocka_unit_test(test_list_after_move),
+		cmocka_unit_test(test_struct_in_stack_args),
 		cmocka_unit_test(test_o0_slots_are_the_registers_at_entry),
 		cmocka_unit_test(test_prologue_slots),
 	};
