@@ -118,6 +118,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The signature of the first function whose name starts with prefix, at its entry. */
+static unsigned long sig_of(struct wm_dwarf *d, const char *so, const char *prefix,
+			    struct wm_sig *sig)
+{
+	char name[256];
+	unsigned long a = sym_find(so, prefix, name, sizeof(name));
+
+	assert_true(a != 0);
+	assert_int_equal(dwarf__func_sig_at(d, name, a, a, sig), 0);
+	return a;
+}
+
 static int param_index(const struct wm_sig *sig, const char *name)
 {
 	for (int i = 0; i < sig->nr_params; i++)
@@ -204,13 +216,9 @@ static void test_struct_in_stack_args(void **state)
 	struct fixture *fx = *state;
 	struct wm_plan plan;
 	struct wm_sig sig;
-	unsigned long a;
-	char name[256];
 	int slot;
 
-	a = sym_find(fx->so, "big_sum", name, sizeof(name));
-	assert_true(a != 0);
-	assert_int_equal(dwarf__func_sig_at(fx->d, "big_sum", a, a, &sig), 0);
+	sig_of(fx->d, fx->so, "big_sum", &sig);
 	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_MEM);
 	assert_int_equal(sig.params[0].loc.pieces[0].reg, 7);
 	assert_int_equal(sig.params[0].loc.pieces[0].off, 8);
@@ -240,12 +248,9 @@ static void test_o0_slots_are_the_registers_at_entry(void **state)
 	struct wm_plan plan;
 	struct wm_sig sig;
 	unsigned long a;
-	char name[256];
 	ssize_t n;
 
-	a = sym_find(fx->so0, "keep_val", name, sizeof(name));
-	assert_true(a != 0);
-	assert_int_equal(dwarf__func_sig_at(fx->d0, "keep_val", a, a, &sig), 0);
+	a = sig_of(fx->d0, fx->so0, "keep_val", &sig);
 	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_MEM);
 	assert_true(sig.params[0].loc.pieces[0].body);
 	assert_true(sig.params[0].loc.pieces[0].off < 0);
