@@ -126,6 +126,8 @@ struct tstate {
 	 * loop would look new and it would never prune; map memory it does not.
 	 */
 	__u64 estack;
+	/* WM_FC_LOCS: the registers at entry, as struct pt_regs words (read_locs()). */
+	__u64 regs[32]; /* WM_PT_NR of them read; a power of two, so a mask bounds the index */
 	struct frame f[WM_MAX_DEPTH];
 	char heap[WM_HEAP_SIZE + HEAP_SLACK];
 };
@@ -1028,6 +1030,64 @@ static __always_inline int go_return(struct pt_regs *ctx, __u32 id, __u64 now, _
 	return 0;
 }
 
+/*
+ * WM_FC_LOCS: each value from where the debug info says it is at the probe.
+ * Only functions whose parameters are not where the C ABI puts them pay
+ * for this loop.
+ */
+static __always_inline void read_locs(struct pt_regs *ctx, struct tstate *ts, struct frame *fr,
+				      struct wm_func_cfg *cfg, bool sleepable)
+{
+	/* One copy of the registers, indexed from map memory: the verifier allows that. */
+	if (bpf_probe_read_kernel(ts->regs, WM_PT_NR * 8, ctx))
+		return;
+#pragma unroll
+	for (int i = 0; i < WM_MAX_VALS; i++) {
+		struct wm_vsrc *vs = &cfg->vsrc[i];
+		__u64 v = 0, base = ts->regs[vs->reg & 31] + (__s64)vs->off;
+		__u32 size = vs->size;
+
+		if (vs->kind == WM_VS_REG) {
+			v = ts->regs[vs->reg & 31];
+		} else if (vs->kind == WM_VS_ADDR) {
+			v = base;
+		} else if (vs->kind == WM_VS_CONST) {
+			v = (__s64)vs->off;
+		} else if (vs->kind == WM_VS_MEM && size >= 1 && size <= 8) {
+			if (user_mem(&v, size, (const void *)base, sleepable))
+				v = 0;
+		}
+		fr->args[i] = v;
+	}
+}
+
+/* The C ABI's argument registers, and nr_stack eightbytes above the return address. */
+static __always_inline void read_abi(struct pt_regs *ctx, struct frame *fr, struct wm_func_cfg *cfg,
+				     __u64 sp, bool sleepable)
+{
+	__u32 nr_stack;
+
+	fr->args[0] = PT_REGS_PARM1(ctx);
+	fr->args[1] = PT_REGS_PARM2(ctx);
+	fr->args[2] = PT_REGS_PARM3(ctx);
+	fr->args[3] = PT_REGS_PARM4(ctx);
+	fr->args[4] = PT_REGS_PARM5(ctx);
+	fr->args[5] = PT_REGS_PARM6(ctx);
+	nr_stack = cfg->nr_stack;
+	if (nr_stack) {
+		/* Arguments 7 on sit above the return address. */
+		if (nr_stack > WM_MAX_STACK_VALS)
+			nr_stack = WM_MAX_STACK_VALS;
+		if (user_mem(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8),
+			     sleepable))
+			nr_stack = 0;
+	}
+#pragma unroll
+	for (int i = WM_MAX_ARGS; i < WM_MAX_VALS; i++)
+		if (i - WM_MAX_ARGS >= nr_stack)
+			fr->args[i] = 0;
+}
+
 static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1035,7 +1095,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	struct wm_func_cfg *cfg;
 	struct tstate *ts;
 	struct frame *fr;
-	__u32 id, d, top, nr_stack;
+	__u32 id, d, top;
 	__u64 sp;
 
 	if (!traced(pid_tgid))
@@ -1073,25 +1133,10 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
 	fr->sp = sp;
 	fr->func_id = id;
-	fr->args[0] = PT_REGS_PARM1(ctx);
-	fr->args[1] = PT_REGS_PARM2(ctx);
-	fr->args[2] = PT_REGS_PARM3(ctx);
-	fr->args[3] = PT_REGS_PARM4(ctx);
-	fr->args[4] = PT_REGS_PARM5(ctx);
-	fr->args[5] = PT_REGS_PARM6(ctx);
-	nr_stack = cfg->nr_stack;
-	if (nr_stack) {
-		/* Arguments 7 on sit above the return address. */
-		if (nr_stack > WM_MAX_STACK_VALS)
-			nr_stack = WM_MAX_STACK_VALS;
-		if (user_mem(&fr->args[WM_MAX_ARGS], nr_stack * 8, (const void *)(sp + 8),
-			     sleepable))
-			nr_stack = 0;
-	}
-#pragma unroll
-	for (int i = WM_MAX_ARGS; i < WM_MAX_VALS; i++)
-		if (i - WM_MAX_ARGS >= nr_stack)
-			fr->args[i] = 0;
+	if (cfg->flags & WM_FC_LOCS)
+		read_locs(ctx, ts, fr, cfg, sleepable);
+	else
+		read_abi(ctx, fr, cfg, sp, sleepable);
 	fr->str_trunc = 0;
 	fr->filtered = 0;
 	fr->sites = cfg->ret_mode == WM_RET_SITES;

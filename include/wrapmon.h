@@ -161,6 +161,7 @@ enum wm_func_flags {
 	WM_FC_ERROR = 1 << 2,	     /* an --error program: exprs[2 * id + 1] */
 	WM_FC_STACK = 1 << 3,	     /* slot 0 is the user stack (--stack) */
 	WM_FC_GO = 1 << 4,	     /* a Go function: frames paired per goroutine, no values */
+	WM_FC_LOCS = 1 << 5,	     /* values come from vsrc[] (DWARF locations), not the C ABI */
 };
 
 /*
@@ -177,6 +178,33 @@ enum wm_errno_ret {
 	WM_ERRNO_ON_ERROR = 4, /* --error matched and the result is -1 or 0 */
 };
 
+/*
+ * Where a value comes from at entry when WM_FC_LOCS is set (the debug
+ * info's location of a parameter, or of a piece of one, at the probe).
+ * reg is an index into struct pt_regs as 8-byte words (WM_PT_*).
+ */
+enum wm_vsrc_kind {
+	WM_VS_NONE = 0,	 /* not read: 0 */
+	WM_VS_REG = 1,	 /* the register */
+	WM_VS_MEM = 2,	 /* size bytes (1..8) at register + off, zero-extended */
+	WM_VS_ADDR = 3,	 /* register + off itself: where an object in memory is */
+	WM_VS_CONST = 4, /* off, sign-extended */
+};
+
+struct wm_vsrc {
+	__u8 kind; /* enum wm_vsrc_kind */
+	__u8 reg;  /* WM_PT_* */
+	__u8 size; /* WM_VS_MEM */
+	__u8 pad;
+	__s32 off;
+};
+
+/* struct pt_regs (x86_64) as 8-byte words: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di. */
+#define WM_PT_AX 10
+#define WM_PT_DX 12
+#define WM_PT_SP 19
+#define WM_PT_NR 20 /* words of struct pt_regs up to and with sp */
+
 /* What BPF does for each function: set per function by userspace. */
 struct wm_func_cfg {
 	__u8 nr_caps;
@@ -191,6 +219,7 @@ struct wm_func_cfg {
 	__u32 code_size;
 	__u8 errno_ret; /* enum wm_errno_ret: when errno is read at return */
 	__u8 pad3[3];
+	struct wm_vsrc vsrc[WM_MAX_VALS]; /* WM_FC_LOCS: value i is read from vsrc[i] */
 };
 
 /* Per function, per CPU counters kept in BPF. */

@@ -19,6 +19,18 @@ struct wm_plan_opts {
 	bool stack;	 /* --stack: the user stack in slot 0 */
 };
 
+/* A piece of a parameter with a DWARF location: its bytes [at, at + size) are value val's. */
+struct wm_plan_piece {
+	signed char val;
+	unsigned char at, size;
+};
+
+struct wm_plan_loc {
+	bool optimized_out; /* the debug info says it is not available at the probe */
+	unsigned char nr;   /* pieces; 0: read as the C ABI says (val[]) */
+	struct wm_plan_piece p[WM_LOC_MAX_PIECES];
+};
+
 struct wm_plan {
 	struct wm_func_cfg cfg;		   /* for BPF; flags are the filter's and error's to add */
 	int val[WM_SIG_MAX_PARAMS];	   /* value index of the parameter (its first), -1: none */
@@ -28,6 +40,8 @@ struct wm_plan {
 	int stack_slot;			   /* --stack, -1: none */
 	/* A "char *" member of a struct an argument points to: its string's slot, -1: none. */
 	int field_slot[WM_SIG_MAX_FIELDS];
+	/* Parameters read where their DWARF location says (cfg.vsrc[], WM_FC_LOCS). */
+	struct wm_plan_loc loc[WM_SIG_MAX_PARAMS];
 	unsigned int data_max; /* slot bytes a record may carry */
 	int nr_dropped;	       /* captures left out: no slot or no room */
 };
@@ -35,7 +49,22 @@ struct wm_plan {
 /* Build the plan of sig. Never fails: what does not fit is left out (nr_dropped). */
 void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct wm_plan *plan);
 
-/* The value index a parameter arrives in: 0..5 a register, 6.. a stack eightbyte; -1 none. */
+struct wm_prologue;
+
+/*
+ * Pieces of sig's DWARF locations that are stack slots of the body (they
+ * hold once the prologue stored the register) as what they are at entry:
+ * that register, or the incoming stack arguments. A piece the prologue
+ * does not explain leaves its parameter to the C ABI (C, C++: the ABI is
+ * the language's) or optimized out (Rust, whose ABI is its compiler's).
+ */
+void plan__locs_at_entry(struct wm_sig *sig, const struct wm_prologue *pr);
+
+/*
+ * The value index a parameter arrives in: 0..5 a register, 6.. a stack
+ * eightbyte; -1 none (also when its DWARF location at the probe is
+ * elsewhere, or nowhere: optimized out).
+ */
 int plan__param_val(const struct wm_param *p);
 
 /* Bytes through a pointer of this type worth reading (0: print it as an address). */

@@ -569,6 +569,16 @@ static int parser__operand(struct parser *p, struct operand *o)
 				 name);
 	}
 	o->src = plan__param_val(pa);
+	if (o->src < 0 && pa->loc.state == WM_LOC_OUT)
+		return lex__fail(&p->lex, ti,
+				 "'%s' is optimized out where the probe is (its DWARF location): "
+				 "it cannot be compared",
+				 name);
+	if (o->src < 0 && pa->loc.state == WM_LOC_AT)
+		return lex__fail(&p->lex, ti,
+				 "'%s' is not where the C ABI puts it at the probe (its DWARF "
+				 "location): it cannot be compared yet",
+				 name);
 	if (o->src < 0 && pa->type.kind != WM_T_FLOAT)
 		return lex__fail(&p->lex, ti,
 				 "'%s' is passed in memory beyond the %d stack arguments wrapmon "

@@ -298,8 +298,17 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 		}
 		return 0;
 	}
-	if (d && !dwarf__func_sig(d, m->sym, m->vaddr, &f->sig))
+	if (d && !dwarf__func_sig_at(d, m->sym, m->vaddr, m->vaddr + lo->skipped, &f->sig)) {
+		unsigned char code[96];
+		struct wm_prologue pr;
+		ssize_t n;
+
+		/* Stack slots the body's locations name: what the prologue stored there. */
+		n = pread(f->object->fd, code, sizeof(code), m->file_off - lo->skipped);
+		disasm__prologue(code, n > 0 ? n : 0, &pr);
+		plan__locs_at_entry(&f->sig, &pr);
 		return 0;
+	}
 	sig__init_raw(&f->sig, m->sym);
 	if (!lo->nr_raw++) {
 		snprintf(lo->raw_name, sizeof(lo->raw_name), "%s", f->name);
@@ -557,6 +566,9 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	if (o->kind.go) {
 		pp->pair = "goroutine+stack offset";
 		pp->render = "none(Go's ABI is not decoded yet)";
+	} else if (f->plan.cfg.flags & WM_FC_LOCS) {
+		/* Some value is not where the C ABI puts it. */
+		pp->render = "DWARF locations";
 	} else {
 		pp->render = "C";
 	}

@@ -170,7 +170,8 @@ const char *format__errno_name(long long e)
  * the bytes captured through it, if any.
  */
 struct val {
-	bool avail; /* raw is known */
+	bool avail;	    /* raw is known */
+	bool optimized_out; /* the debug info says it is not available at the probe */
 	__u64 raw;
 	const char *bytes; /* captured bytes, NULL when none */
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
@@ -209,6 +210,27 @@ static void param_get(const struct wm_func *f, const struct wm_call_view *c, int
 		v->entry_len = c->str_len[f->plan.entry_slot[i]];
 	}
 	slot_get(c, out ? f->plan.out_slot[i] : f->plan.entry_slot[i], v);
+	if (f->plan.loc[i].optimized_out) {
+		v->optimized_out = true;
+		return;
+	}
+	if (f->plan.loc[i].nr && p->type.kind != WM_T_BUF) {
+		/* From its DWARF location: the pieces' bytes, in order. */
+		const struct wm_plan_loc *pl = &f->plan.loc[i];
+
+		for (int j = 0; j < pl->nr; j++)
+			if (pl->p[j].val >= 0 && pl->p[j].val < WM_MAX_VALS &&
+			    pl->p[j].at + pl->p[j].size <= sizeof(v->regs) && pl->p[j].size <= 8)
+				memcpy(v->regs + pl->p[j].at, &c->hdr.args[pl->p[j].val],
+				       pl->p[j].size);
+		v->avail = true;
+		memcpy(&v->raw, v->regs, 8);
+		if (p->type.kind == WM_T_STRUCT && !out) {
+			v->bytes = (const char *)v->regs;
+			v->len = p->type.size < sizeof(v->regs) ? p->type.size : sizeof(v->regs);
+		}
+		return;
+	}
 	if (idx < 0 || idx >= WM_MAX_VALS) {
 		/* A struct in the stack argument area: its bytes are all there is. */
 		v->avail = v->bytes != NULL;
@@ -503,9 +525,16 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 	unsigned int avail = v->len > 0 ? v->len : 0;
 	const struct wm_sig *sig = &f->sig;
 	bool trunc = v->trunc;
+	/* Rust's own spelling, as its Debug prints it: Point { x: 1, y: 2 } */
+	bool rs = sig->rust && !json && t->kind == WM_T_STRUCT;
 	unsigned int i;
 
-	buf__putc(b, '{');
+	if (rs) {
+		put_esc_c(b, t->name, sizeof(t->name));
+		buf__puts(b, t->nr_fields ? " { " : "");
+	} else {
+		buf__putc(b, '{');
+	}
 	for (i = 0; i < t->nr_fields; i++) {
 		const struct wm_field *fl;
 		unsigned int idx = t->first_field + i;
@@ -519,7 +548,7 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 			put_field_name_json(b, fl);
 		} else if (fl->name[0]) {
 			put_esc_c(b, fl->name, sizeof(fl->name));
-			buf__putc(b, '=');
+			buf__puts(b, rs ? ": " : "=");
 		}
 		if (fl->offset >= avail) {
 			buf__puts(b, json ? "null" : "?");
@@ -555,7 +584,80 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 	if (!json && trunc)
 		buf__puts(b, ", ...");
-	buf__putc(b, '}');
+	if (!rs)
+		buf__putc(b, '}');
+	else if (t->nr_fields)
+		buf__puts(b, " }");
+}
+
+/* The variant of a Rust enum its discriminant names: None, Some(3), Err("bad"). */
+static void put_variant(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
+			const struct val *v, bool json)
+{
+	const unsigned char *p = (const unsigned char *)v->bytes;
+	unsigned int avail = v->len > 0 ? v->len : 0, idx, pick = 0;
+	const struct wm_sig *sig = &f->sig;
+	const struct wm_field *fl = NULL;
+	__u64 d, mask;
+	int slot;
+
+	if (t->discr_size < 1 || t->discr_size > 8 || t->discr_off + t->discr_size > avail) {
+		buf__puts(b, json ? "null" : "?");
+		return;
+	}
+	mask = t->discr_size == 8 ? ~0ULL : (1ULL << (8 * t->discr_size)) - 1;
+	d = load_le(p + t->discr_off, t->discr_size);
+	for (unsigned int k = 0; k < t->nr_fields; k++) {
+		idx = t->first_field + k;
+		if (idx >= WM_SIG_MAX_FIELDS || (int)idx >= sig->nr_fields)
+			break;
+		if (sig->fields[idx].variant == WM_VARIANT_DISCR &&
+		    ((__u64)sig->fields[idx].discr & mask) == d) {
+			fl = &sig->fields[idx];
+			pick = idx;
+			break;
+		}
+		if (sig->fields[idx].variant == WM_VARIANT_DEFAULT && !fl) {
+			fl = &sig->fields[idx];
+			pick = idx;
+		}
+	}
+	if (!fl) {
+		buf__puts(b, json ? "null" : "?");
+		return;
+	}
+	if (json) {
+		buf__puts(b, "{\"variant\":");
+		json__str(b, fl->name, strnlen(fl->name, sizeof(fl->name)));
+	} else {
+		put_esc_c(b, fl->name, sizeof(fl->name));
+	}
+	if (fl->type.kind == WM_T_VOID) {
+		if (json)
+			buf__putc(b, '}');
+		return;
+	}
+	buf__puts(b, json ? ",\"value\":" : "(");
+	if (fl->type.kind == WM_T_BUF) {
+		/* A &str: the bytes read through its pointer. */
+		slot = f->plan.field_slot[pick];
+		if (slot < 0 || slot >= WM_NR_SLOTS || !v->c || v->c->str_len[slot] < 0) {
+			buf__puts(b, json ? "null" : "?");
+		} else if (json) {
+			json__str(b, v->c->str[slot], v->c->str_len[slot]);
+		} else {
+			buf__putc(b, '"');
+			esc__c(b, v->c->str[slot], v->c->str_len[slot]);
+			buf__putc(b, '"');
+			if (v->c->hdr.str_trunc >> slot & 1)
+				buf__puts(b, "...");
+		}
+	} else if (fl->offset < avail) {
+		put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
+	} else {
+		buf__puts(b, json ? "null" : "?");
+	}
+	buf__putc(b, json ? '}' : ')');
 }
 
 /* What a pointer, buffer or struct's captured bytes show; false when they show nothing. */
@@ -569,7 +671,10 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 		return false;
 	switch (t->kind) {
 	case WM_T_STRUCT:
-		put_struct_mem(b, f, t, v, json);
+		if (t->rust_enum)
+			put_variant(b, f, t, v, json);
+		else
+			put_struct_mem(b, f, t, v, json);
 		return true;
 	case WM_T_PTR:
 		if (t->target.kind == WM_T_STRUCT)
@@ -582,7 +687,8 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 	case WM_T_BUF: {
 		struct wm_scalar el = t->target;
 
-		if (el.size <= 1) {
+		/* Rust's bytes (&[u8]) are numbers: only its str is text. */
+		if (el.size <= 1 && (!f->sig.rust || el.kind == WM_T_CHAR)) {
 			/* Bytes: escaped like a string, NULs and all. */
 			if (json) {
 				json__str(b, v->bytes, n);
@@ -608,6 +714,10 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 {
 	const char *en;
 
+	if (v->optimized_out) {
+		buf__puts(b, "<optimized out>");
+		return;
+	}
 	if (!v->avail) {
 		buf__putc(b, '?');
 		return;
@@ -981,6 +1091,10 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	char ch;
 
 	put_json_type(b, t);
+	if (v->optimized_out) {
+		buf__puts(b, ",\"value\":null,\"optimized_out\":true");
+		return;
+	}
 	if (!v->avail || t->kind == WM_T_FLOAT || t->kind == WM_T_VOID) {
 		buf__puts(b, ",\"value\":null,\"unavailable\":true");
 		return;

@@ -760,3 +760,111 @@ int disasm__tls_ie_addr(const void *code, size_t len, __u64 addr, __u64 *got)
 	*got = slot;
 	return 0;
 }
+
+/* The DWARF number of a general register, by its 64-bit name; -1 for any other. */
+static int dwarf_regno(ZydisRegister r)
+{
+	static const ZydisRegister order[] = {
+		ZYDIS_REGISTER_RAX, ZYDIS_REGISTER_RDX, ZYDIS_REGISTER_RCX, ZYDIS_REGISTER_RBX,
+		ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_RDI, ZYDIS_REGISTER_RBP, ZYDIS_REGISTER_RSP,
+		ZYDIS_REGISTER_R8,  ZYDIS_REGISTER_R9,	ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R11,
+		ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R14, ZYDIS_REGISTER_R15,
+	};
+	ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == big)
+			return (int)i;
+	return -1;
+}
+
+/* Instructions a prologue is followed for, at most. */
+#define PROLOGUE_MAX_INSNS 32
+
+void disasm__prologue(const unsigned char *code, size_t n, struct wm_prologue *out)
+{
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction in;
+	ZydisDecoder dec;
+	int holds[16]; /* the register whose entry value each one holds, -1: none */
+	size_t pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < 16; i++)
+		holds[i] = i;
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+		return;
+	for (int k = 0; k < PROLOGUE_MAX_INSNS && pos < n; k++) {
+		int dst, src;
+
+		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + pos, n - pos, &in, ops)))
+			return;
+		pos += in.length;
+		if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		    in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+		    in.meta.category == ZYDIS_CATEGORY_CALL ||
+		    in.meta.category == ZYDIS_CATEGORY_RET)
+			return;
+		dst = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? dwarf_regno(ops[0].reg.value) :
+								   -1;
+		src = in.operand_count_visible > 1 && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER ?
+			      dwarf_regno(ops[1].reg.value) :
+			      -1;
+		if (in.mnemonic == ZYDIS_MNEMONIC_ENDBR64 || in.mnemonic == ZYDIS_MNEMONIC_NOP)
+			continue;
+		if (in.mnemonic == ZYDIS_MNEMONIC_PUSH && dst >= 0) {
+			out->sp_delta -= 8;
+			continue;
+		}
+		if (in.mnemonic == ZYDIS_MNEMONIC_SUB && dst == 7 &&
+		    ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			out->sp_delta -= (int)ops[1].imm.value.s;
+			continue;
+		}
+		if (in.mnemonic == ZYDIS_MNEMONIC_MOV && dst >= 0 && src >= 0 &&
+		    ops[0].size == 64 && ops[1].size == 64) {
+			if (dst == 7)
+				return;
+			if (dst == 6 && src == 7) {
+				out->fp_known = true;
+				out->fp_delta = out->sp_delta;
+				holds[6] = -1;
+			} else {
+				holds[dst] = holds[src];
+			}
+			continue;
+		}
+		if (in.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    src >= 0 && ops[0].mem.index == ZYDIS_REGISTER_NONE &&
+		    (ops[0].mem.base == ZYDIS_REGISTER_RSP ||
+		     (ops[0].mem.base == ZYDIS_REGISTER_RBP && out->fp_known))) {
+			int slot = (ops[0].mem.base == ZYDIS_REGISTER_RSP ? out->sp_delta :
+									    out->fp_delta) +
+				   (int)ops[0].mem.disp.value;
+
+			if (holds[src] >= 0 && out->nr_saves < WM_PROLOGUE_MAX_SAVES)
+				out->saves[out->nr_saves++] = (struct wm_prologue_save){
+					.slot = slot,
+					.size = ops[1].size / 8,
+					.reg = holds[src],
+				};
+			continue;
+		}
+		/* Anything else: its writes to registers forget what they held; to memory, stop. */
+		for (int j = 0; j < in.operand_count; j++) {
+			int r;
+
+			if (!(ops[j].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				continue;
+			if (ops[j].type == ZYDIS_OPERAND_TYPE_MEMORY)
+				return;
+			if (ops[j].type != ZYDIS_OPERAND_TYPE_REGISTER)
+				continue;
+			r = dwarf_regno(ops[j].reg.value);
+			if (r == 7)
+				return;
+			if (r >= 0)
+				holds[r] = -1;
+		}
+	}
+}

@@ -106,4 +106,30 @@ void disasm__sites_free(struct wm_sites *s);
  */
 int disasm__tls_ie_addr(const void *code, size_t len, __u64 addr, __u64 *got);
 
+/* Stores of the entry's registers a prologue made: see disasm__prologue(). */
+#define WM_PROLOGUE_MAX_SAVES 16
+
+struct wm_prologue {
+	int sp_delta;  /* rsp where the prologue ends, minus rsp at entry */
+	bool fp_known; /* rbp was set from rsp: */
+	int fp_delta;  /* rbp minus rsp at entry */
+	int nr_saves;
+	struct wm_prologue_save {
+		int slot;	    /* its address minus rsp at entry */
+		unsigned char size; /* bytes stored */
+		unsigned char reg;  /* DWARF number of the register whose entry value it is */
+	} saves[WM_PROLOGUE_MAX_SAVES];
+};
+
+/*
+ * Follow a function's first instructions (code: n bytes from its first
+ * byte) to the first branch, call or instruction it cannot follow, and
+ * say where the stack and frame pointers then are and which slots hold a
+ * register as it was at entry: the stack slots a debugger's single
+ * location names (DW_OP_fbreg) hold the value only once the prologue ran,
+ * but at entry it is in that register. Never fails: at worst nothing is
+ * known (no saves).
+ */
+void disasm__prologue(const unsigned char *code, size_t n, struct wm_prologue *out);
+
 #endif

@@ -1118,6 +1118,228 @@ static void ptr__map_target(struct layout *l, Dwarf_Die *pointee, struct wm_type
 	}
 }
 
+/* The first pointer in a Rust struct, members first to last, nested ones followed: its offset. */
+static bool rust__find_ptr(Dwarf_Die *st, unsigned long long base, int depth,
+			   unsigned long long *off, Dwarf_Die *ptr)
+{
+	Dwarf_Die child, type, peeled, *p;
+	unsigned long long o;
+
+	if (depth > 8 || dwarf_child(st, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member || !member__offset(&child, &o))
+			continue;
+		p = type__peel(die__ref(&child, DW_AT_type, &type), &peeled);
+		if (!p)
+			continue;
+		if (dwarf_tag(p) == DW_TAG_pointer_type) {
+			*off = base + o;
+			*ptr = *p;
+			return true;
+		}
+		if (dwarf_tag(p) == DW_TAG_structure_type &&
+		    rust__find_ptr(p, base + o, depth + 1, off, ptr))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* The child of st with this tag and name. */
+static Dwarf_Die *die__child_named(Dwarf_Die *st, int tag, const char *name, Dwarf_Die *out)
+{
+	const char *n;
+
+	if (dwarf_child(st, out) != 0)
+		return NULL;
+	do {
+		n = die__string(out, DW_AT_name);
+		if (dwarf_tag(out) == tag && n && !strcmp(n, name))
+			return out;
+	} while (dwarf_siblingof(out, out) == 0);
+	return NULL;
+}
+
+/* A member of st by name, and its offset. */
+static Dwarf_Die *rust__member(Dwarf_Die *st, const char *name, unsigned long long *off,
+			       Dwarf_Die *out)
+{
+	if (!die__child_named(st, DW_TAG_member, name, out) || !member__offset(out, off))
+		return NULL;
+	return out;
+}
+
+/* The type of a generic struct's parameter T. */
+static Dwarf_Die *rust__template_t(Dwarf_Die *st, Dwarf_Die *out)
+{
+	Dwarf_Die param;
+
+	if (!die__child_named(st, DW_TAG_template_type_parameter, "T", &param))
+		return NULL;
+	return die__ref(&param, DW_AT_type, out);
+}
+
+/*
+ * Rust's &str, &[T], String and Vec<T>: a pointer and a count in the value
+ * itself, shown as the string or the elements they hold. False for any
+ * other struct.
+ */
+static bool rust__buf(struct layout *l, Dwarf_Die *st, struct wm_type *t)
+{
+	const char *name = die__string(st, DW_AT_name);
+	unsigned long long ptr_off, len_off, vec_off = 0;
+	Dwarf_Die m, type, vec, ptr, elem, *p;
+	bool str;
+
+	if (!l->sig->rust || !name)
+		return false;
+	str = !strcmp(name, "&str") || !strcmp(name, "&mut str") || !strcmp(name, "String");
+	if (!strcmp(name, "String")) {
+		/* String { vec: Vec<u8> } */
+		if (!rust__member(st, "vec", &vec_off, &m) ||
+		    !type__peel(die__ref(&m, DW_AT_type, &type), &vec))
+			return false;
+		st = &vec;
+		name = die__string(st, DW_AT_name);
+		if (!name)
+			return false;
+	}
+	if (!strncmp(name, "&[", 2) || !strncmp(name, "&mut [", 6) || !strcmp(name, "&str") ||
+	    !strcmp(name, "&mut str")) {
+		if (!rust__member(st, "data_ptr", &ptr_off, &m) ||
+		    !rust__member(st, "length", &len_off, &m))
+			return false;
+		if (!rust__find_ptr(st, 0, 0, &ptr_off, &ptr))
+			return false;
+	} else if (!strncmp(name, "Vec<", 4)) {
+		if (!rust__member(st, "len", &len_off, &m) ||
+		    !rust__find_ptr(st, 0, 0, &ptr_off, &ptr))
+			return false;
+	} else {
+		return false;
+	}
+	if (vec_off + ptr_off > 0xfff0 || vec_off + len_off > 0xfff0)
+		return false;
+	t->kind = WM_T_BUF;
+	t->size = dwarf_bytesize(st) > 0 ? dwarf_bytesize(st) + vec_off : 16;
+	t->len_param = WM_LEN_SELF;
+	t->ptr_off = vec_off + ptr_off;
+	t->len_off = vec_off + len_off;
+	t->target_const = true;
+	/* Vec's own pointer is to bytes (RawVec): its element type is its parameter T. */
+	p = !strncmp(name, "Vec<", 4) ? rust__template_t(st, &elem) :
+					die__ref(&ptr, DW_AT_type, &elem);
+	if (str || !p) {
+		t->target.kind = WM_T_CHAR;
+		t->target.size = 1;
+	} else {
+		scalar__map(l, p, &t->target);
+		if (!t->target.size)
+			return false;
+	}
+	return true;
+}
+
+/* A variant's payload: its only member "__0", none (WM_T_VOID), or {...} for several. */
+static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long base,
+			  struct wm_field *f)
+{
+	Dwarf_Die child, type, peeled, *p;
+	unsigned long long off;
+	const char *n;
+	int members = 0;
+
+	f->type.kind = WM_T_VOID;
+	if (dwarf_child(var, &child) != 0)
+		return;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		if (++members > 1 || !member__offset(&child, &off)) {
+			f->type.kind = WM_T_STRUCT;
+			return;
+		}
+		n = die__string(&child, DW_AT_name);
+		f->offset = base + off;
+		p = type__peel(die__ref(&child, DW_AT_type, &type), &peeled);
+		if (p && dwarf_tag(p) == DW_TAG_structure_type && (n = dwarf_diename(p)) &&
+		    (!strcmp(n, "&str") || !strcmp(n, "&mut str"))) {
+			f->type.kind = WM_T_BUF;
+			f->type.size = 16;
+		} else {
+			scalar__map(l, die__ref(&child, DW_AT_type, &type), &f->type);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/*
+ * A Rust enum (a struct with a DW_TAG_variant_part): the discriminant's
+ * place and each variant with its discriminant value and payload. Niche
+ * layouts (Option<&T>: None is a null pointer) are DWARF's discriminant
+ * too, with a default variant for the values no other one has.
+ */
+static bool rust__enum(struct layout *l, Dwarf_Die *st, struct wm_type *t)
+{
+	Dwarf_Die part, child, m, type, vt, *p;
+	struct wm_sig *sig = l->sig;
+	unsigned long long off;
+	Dwarf_Attribute attr;
+	bool found = false;
+
+	if (!l->sig->rust || dwarf_child(st, &part) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&part) == DW_TAG_variant_part) {
+			found = true;
+			break;
+		}
+	} while (dwarf_siblingof(&part, &part) == 0);
+	if (!found || !dwarf_attr(&part, DW_AT_discr, &attr) || !dwarf_formref_die(&attr, &m) ||
+	    !member__offset(&m, &off) || off > 0xfff0)
+		return false;
+	p = type__peel(die__ref(&m, DW_AT_type, &type), &vt);
+	if (!p || dwarf_bytesize(p) <= 0 || dwarf_bytesize(p) > 8)
+		return false;
+	t->kind = WM_T_STRUCT;
+	t->size = dwarf_bytesize(st) > 0 ? dwarf_bytesize(st) : 0;
+	t->struct_size = t->size;
+	t->rust_enum = true;
+	t->discr_off = off;
+	t->discr_size = dwarf_bytesize(p);
+	t->first_field = sig->nr_fields;
+	t->nr_fields = 0;
+	if (dwarf_child(&part, &child) != 0)
+		return true;
+	do {
+		struct wm_field *f;
+		Dwarf_Die vm, var;
+		const char *n;
+		Dwarf_Sword v;
+
+		if (dwarf_tag(&child) != DW_TAG_variant || dwarf_child(&child, &vm) != 0)
+			continue;
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+			return true;
+		f = &sig->fields[sig->nr_fields];
+		memset(f, 0, sizeof(*f));
+		f->variant = WM_VARIANT_DEFAULT;
+		if (dwarf_attr(&child, DW_AT_discr_value, &attr) &&
+		    dwarf_formsdata(&attr, &v) == 0) {
+			f->variant = WM_VARIANT_DISCR;
+			f->discr = v;
+		}
+		n = die__string(&vm, DW_AT_name);
+		snprintf(f->name, sizeof(f->name), "%s", n ? n : "");
+		if (!member__offset(&vm, &off) ||
+		    !type__peel(die__ref(&vm, DW_AT_type, &type), &var))
+			continue;
+		rust__payload(l, &var, off, f);
+		sig->nr_fields++;
+		t->nr_fields++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return true;
+}
+
 /* The model of a type DIE (NULL for void), all but its name; t is zeroed. */
 static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 {
@@ -1180,6 +1402,8 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 	case DW_TAG_structure_type:
 	case DW_TAG_class_type:
 	case DW_TAG_union_type:
+		if (rust__buf(l, p, t) || rust__enum(l, p, t))
+			return;
 		if (struct__definition(l, p, &def) && dwarf_bytesize(&def) > 0) {
 			t->kind = WM_T_STRUCT;
 			t->size = dwarf_bytesize(&def);
@@ -1203,6 +1427,9 @@ static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 
 	memset(t, 0, sizeof(*t));
 	type__name(die, t->name, sizeof(t->name), 0, &budget);
+	/* Rust names its types itself: "&str", "Option<i32>", "*const i8". */
+	if (l->sig && l->sig->rust && die && dwarf_diename(die))
+		snprintf(t->name, sizeof(t->name), "%s", dwarf_diename(die));
 	type__map_kind(l, die, t);
 }
 
@@ -1370,14 +1597,239 @@ static bool die__has_params(Dwarf_Die *die)
 	return false;
 }
 
-static void sig__fill_params(struct layout *l, Dwarf_Die *fn)
+/* How a frame base (DW_AT_frame_base) is known: the CFA, or a register after the prologue. */
+struct frame_base {
+	bool cfa; /* DW_OP_call_frame_cfa: rsp + 8 at entry, all through the function */
+	int reg;  /* else this register (-1: none known) plus off, once the prologue ran */
+	long long off;
+};
+
+static void frame_base__get(Dwarf_Die *fn, struct frame_base *fb)
 {
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t n;
+
+	fb->cfa = false;
+	fb->reg = -1;
+	fb->off = 0;
+	if (!dwarf_attr(fn, DW_AT_frame_base, &attr) || dwarf_getlocation(&attr, &ops, &n) ||
+	    n != 1)
+		return;
+	if (ops[0].atom == DW_OP_call_frame_cfa)
+		fb->cfa = true;
+	else if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31)
+		fb->reg = ops[0].atom - DW_OP_reg0;
+	else if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+		fb->reg = ops[0].atom - DW_OP_breg0;
+		fb->off = (Dwarf_Sword)ops[0].number;
+	}
+}
+
+/*
+ * DW_OP_entry_value(DW_OP_regN): the register's value when the function
+ * was entered, which at a probe on its first instructions is the register
+ * itself. -1 for any other entry value.
+ */
+static int entry_value__reg(Dwarf_Attribute *attr, Dwarf_Op *op)
+{
+	Dwarf_Attribute sub;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (dwarf_getlocation_attr(attr, op, &sub) || dwarf_getlocation(&sub, &ops, &n) || n != 1)
+		return -1;
+	if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31)
+		return ops[0].atom - DW_OP_reg0;
+	if (ops[0].atom == DW_OP_regx && ops[0].number < 256)
+		return (int)ops[0].number;
+	return -1;
+}
+
+/*
+ * One location expression as pieces. False when it uses anything this
+ * model cannot read at the probe (arithmetic on several registers, a
+ * dereference, a piece left empty): the parameter is then optimized out
+ * for us, rather than guessed.
+ */
+static bool loc__from_expr(Dwarf_Attribute *attr, Dwarf_Op *ops, size_t n,
+			   const struct frame_base *fb, unsigned int size, bool single,
+			   struct wm_loc *loc)
+{
+	struct wm_loc_piece cur = {};
+	bool have = false, value = false;
+	unsigned int at = 0;
+
+	loc->nr_pieces = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int a = ops[i].atom;
+
+		if (a >= DW_OP_reg0 && a <= DW_OP_reg31) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_REG, .reg = a - DW_OP_reg0 };
+		} else if (a == DW_OP_regx && ops[i].number < 256) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_REG, .reg = ops[i].number };
+		} else if (a >= DW_OP_breg0 && a <= DW_OP_breg31) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_MEM,
+						     .reg = a - DW_OP_breg0,
+						     .off = (Dwarf_Sword)ops[i].number };
+			/* A single location's stack or frame pointer: what the prologue made it. */
+			cur.body = single && (cur.reg == 7 || cur.reg == 6);
+		} else if (a == DW_OP_fbreg) {
+			/* The CFA is rsp + 8 at entry, all through the function. */
+			if (fb->cfa)
+				cur = (struct wm_loc_piece){ .kind = WM_PIECE_MEM,
+							     .reg = 7,
+							     .off = 8 + (Dwarf_Sword)ops[i].number,
+							     .body = single,
+							     .entry_sp = true };
+			else if (fb->reg >= 0)
+				cur = (struct wm_loc_piece){
+					.kind = WM_PIECE_MEM,
+					.reg = fb->reg,
+					.off = fb->off + (Dwarf_Sword)ops[i].number,
+					.body = single && (fb->reg == 7 || fb->reg == 6)
+				};
+			else
+				return false;
+		} else if (a == DW_OP_plus_uconst && have && cur.kind == WM_PIECE_MEM) {
+			cur.off += ops[i].number;
+			continue;
+		} else if ((a == DW_OP_entry_value || a == DW_OP_GNU_entry_value) &&
+			   entry_value__reg(attr, &ops[i]) >= 0 && i + 1 < n &&
+			   ops[i + 1].atom == DW_OP_stack_value) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_REG,
+						     .reg = entry_value__reg(attr, &ops[i]) };
+			i++;
+		} else if (a >= DW_OP_lit0 && a <= DW_OP_lit31) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_CONST,
+						     .off = a - DW_OP_lit0 };
+			value = true;
+		} else if (a == DW_OP_const1u || a == DW_OP_const2u || a == DW_OP_const4u ||
+			   a == DW_OP_const8u || a == DW_OP_constu) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_CONST, .off = ops[i].number };
+			value = true;
+		} else if (a == DW_OP_const1s || a == DW_OP_const2s || a == DW_OP_const4s ||
+			   a == DW_OP_const8s || a == DW_OP_consts) {
+			cur = (struct wm_loc_piece){ .kind = WM_PIECE_CONST,
+						     .off = (Dwarf_Sword)ops[i].number };
+			value = true;
+		} else if (a == DW_OP_stack_value && have) {
+			/* breg + off is the value, not where it is. */
+			if (cur.kind == WM_PIECE_MEM)
+				cur.kind = WM_PIECE_ADDR;
+			else if (cur.kind != WM_PIECE_CONST)
+				return false;
+			value = false;
+			continue;
+		} else if (a == DW_OP_piece) {
+			if (!have || value || !ops[i].number || ops[i].number > 255 ||
+			    loc->nr_pieces >= WM_LOC_MAX_PIECES)
+				return false;
+			cur.at = at;
+			cur.size = ops[i].number;
+			at += cur.size;
+			loc->pieces[loc->nr_pieces++] = cur;
+			have = false;
+			continue;
+		} else {
+			return false;
+		}
+		if (have)
+			return false; /* two locations without a piece between: arithmetic */
+		have = true;
+	}
+	if (value)
+		return false;
+	if (have) {
+		/* Not in pieces: the whole parameter. A register holds at most 8 bytes of it. */
+		if (loc->nr_pieces || !size || (cur.kind != WM_PIECE_MEM && size > 8))
+			return false;
+		cur.at = 0;
+		cur.size = size > 255 ? 255 : size;
+		loc->pieces[loc->nr_pieces++] = cur;
+	}
+	if (!loc->nr_pieces)
+		return false;
+	loc->state = WM_LOC_AT;
+	return true;
+}
+
+/*
+ * The location of a concrete parameter at pc. A location list says where
+ * it is over each range: the one covering pc, or none (optimized out
+ * there). A single expression holds over the whole function, but for a
+ * stack slot only once the prologue has stored the register (body pieces,
+ * mapped by plan__locs_at_entry()). No location at all: optimized out.
+ */
+static void param__loc(Dwarf_Die *param, const struct frame_base *fb, Dwarf_Addr pc,
+		       unsigned int size, struct wm_loc *loc)
+{
+	Dwarf_Attribute attr;
+	unsigned int form;
+	Dwarf_Op *ops;
+	bool single;
+	size_t n;
+	int r;
+
+	memset(loc, 0, sizeof(*loc));
+	loc->state = WM_LOC_OUT;
+	if (!dwarf_attr(param, DW_AT_location, &attr)) {
+		Dwarf_Sword v;
+
+		if (dwarf_attr(param, DW_AT_const_value, &attr) && size && size <= 8 &&
+		    dwarf_formsdata(&attr, &v) == 0) {
+			loc->state = WM_LOC_AT;
+			loc->nr_pieces = 1;
+			loc->pieces[0] = (struct wm_loc_piece){ .kind = WM_PIECE_CONST,
+								.size = size,
+								.off = v };
+		}
+		return;
+	}
+	r = dwarf_getlocation_addr(&attr, pc, &ops, &n, 1);
+	if (r <= 0)
+		return;
+	form = dwarf_whatform(&attr);
+	single = form == DW_FORM_exprloc || form == DW_FORM_block || form == DW_FORM_block1 ||
+		 form == DW_FORM_block2 || form == DW_FORM_block4;
+	if (!loc__from_expr(&attr, ops, n, fb, size, single, loc)) {
+		memset(loc, 0, sizeof(*loc));
+		loc->state = WM_LOC_OUT;
+	}
+}
+
+/*
+ * A concrete instance (a clone: "f.isra.0") may list its parameters in
+ * another order than the source: back in the order of the abstract
+ * ones they stand for (keys: their DIE offsets).
+ */
+static void params__source_order(struct wm_sig *sig, Dwarf_Off *key)
+{
+	for (int i = 1; i < sig->nr_params; i++) {
+		for (int j = i; j > 0 && key[j - 1] > key[j]; j--) {
+			struct wm_param tp = sig->params[j];
+			Dwarf_Off tk = key[j];
+
+			sig->params[j] = sig->params[j - 1];
+			sig->params[j - 1] = tp;
+			key[j] = key[j - 1];
+			key[j - 1] = tk;
+		}
+	}
+}
+
+static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concrete, Dwarf_Addr pc)
+{
+	Dwarf_Off key[WM_SIG_MAX_PARAMS];
 	struct wm_sig *sig = l->sig;
-	Dwarf_Die child, type;
+	Dwarf_Die child, type, origin;
+	struct frame_base fb;
+	Dwarf_Attribute attr;
 	const char *name;
 
 	if (dwarf_child(fn, &child) != 0)
 		return;
+	frame_base__get(concrete, &fb);
 	do {
 		struct wm_param *p;
 
@@ -1389,26 +1841,37 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn)
 			/* Beyond the model's limit, the first ones still decode right. */
 			if (sig->nr_params == WM_SIG_MAX_PARAMS)
 				break;
+			key[sig->nr_params] = dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
+							      dwarf_formref_die(&attr, &origin) ?
+						      dwarf_dieoffset(&origin) :
+						      dwarf_dieoffset(&child);
 			p = &sig->params[sig->nr_params++];
 			name = die__string(&child, DW_AT_name);
 			snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
 			type__map(l, die__ref(&child, DW_AT_type, &type), &p->type);
+			/* Locations are the concrete instance's own, not an abstract origin's. */
+			/* Floats are in SSE registers, which a uprobe cannot read: unavailable, as before. */
+			if (pc && fn->addr == concrete->addr && p->type.kind != WM_T_FLOAT)
+				param__loc(&child, &fb, pc, p->type.size, &p->loc);
 			break;
 		default:
 			break;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
+	params__source_order(sig, key);
 }
 
-static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *name, Dwarf_Die *die)
+static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *name, Dwarf_Die *die,
+			  Dwarf_Addr pc)
 {
 	struct layout l = { .d = d, .sig = sig };
-	Dwarf_Die fn = *die, origin, type;
+	Dwarf_Die fn = *die, origin, type, cu;
 	int hops;
 
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_DWARF;
 	snprintf(sig->name, sizeof(sig->name), "%s", name);
+	sig->rust = dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
 
 	/*
 	 * A definition may leave its parameters to the declaration or the
@@ -1425,12 +1888,38 @@ static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *na
 		fn = origin;
 	}
 	/* Parameters first: they have the first claim on the member pool. */
-	sig__fill_params(&l, &fn);
+	sig__fill_params(&l, &fn, die, pc);
 	type__map(&l, die__ref(die, DW_AT_type, &type), &sig->ret);
 	sig__assign_regs(sig);
 }
 
 int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, struct wm_sig *sig)
+{
+	return dwarf__func_sig_at(d, name, vaddr, 0, sig);
+}
+
+/*
+ * A clone the compiler made ("f.constprop.0", "f.isra.0"): its DWARF is
+ * the instance of f at its address.
+ */
+static struct func_ent *ents__clone(struct wm_dwarf *d, const char *name, unsigned long vaddr)
+{
+	const char *dot = strchr(name, '.');
+	struct func_ent *found = NULL;
+
+	for (size_t i = 0; dot && dot > name && vaddr && i < d->nr_ents; i++) {
+		if (!d->ents[i].has_pc || d->ents[i].pc != vaddr ||
+		    strncmp(d->ents[i].name, name, dot - name) || d->ents[i].name[dot - name])
+			continue;
+		if (found && found->die.addr != d->ents[i].die.addr)
+			return NULL;
+		found = &d->ents[i];
+	}
+	return found;
+}
+
+int dwarf__func_sig_at(struct wm_dwarf *d, const char *name, unsigned long vaddr, unsigned long pc,
+		       struct wm_sig *sig)
 {
 	struct func_ent key = { .name = name }, *e, *lo, *hi, *end;
 	int err;
@@ -1443,8 +1932,13 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
 	if (!d->nr_ents)
 		return -ENOENT;
 	e = bsearch(&key, d->ents, d->nr_ents, sizeof(*e), func_ent__cmp);
-	if (!e)
-		return -ENOENT;
+	if (!e) {
+		e = ents__clone(d, name, vaddr);
+		if (!e)
+			return -ENOENT;
+		sig__from_die(d, sig, name, &e->die, pc);
+		return 0;
+	}
 	end = d->ents + d->nr_ents;
 	for (lo = e; lo > d->ents && !strcmp(lo[-1].name, name); lo--)
 		;
@@ -1453,13 +1947,13 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
 
 	for (e = lo; e < hi; e++) {
 		if (e->has_pc && e->pc == vaddr) {
-			sig__from_die(d, sig, name, &e->die);
+			sig__from_die(d, sig, name, &e->die, pc);
 			return 0;
 		}
 	}
-	/* The address disagrees (prelink, odd toolchains): trust a unique name. */
+	/* The address disagrees (prelink, odd toolchains): trust a unique name, not its locations. */
 	if (hi - lo == 1) {
-		sig__from_die(d, sig, name, &lo->die);
+		sig__from_die(d, sig, name, &lo->die, 0);
 		return 0;
 	}
 	return -ENOENT;

@@ -23,6 +23,17 @@ void dwarf__free(struct wm_dwarf *d);
 int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, struct wm_sig *sig);
 
 /*
+ * The same, with each parameter's location at pc (the probe's link-time
+ * address) in params[].loc: pieces in registers, in memory, or constants;
+ * WM_LOC_OUT where the debug info says it is not available there. Pieces
+ * in the body's stack frame (body) hold only after the prologue: map them
+ * with plan__locs_at_entry(). A compiler's clone ("f.isra.0") is found
+ * as the instance of f at its address.
+ */
+int dwarf__func_sig_at(struct wm_dwarf *d, const char *name, unsigned long vaddr, unsigned long pc,
+		       struct wm_sig *sig);
+
+/*
  * Lay out the named types of a prototype's signature (source
  * WM_SIG_PROTO) from this object's debug info: structs and unions by
  * value, enums by value with their enumerators, and what a single pointer

@@ -21,6 +21,49 @@
 #define WM_ARRAY_SHOW 8
 /* WM_T_BUF: the element count is the result, not a parameter. */
 #define WM_LEN_RET (-2)
+/*
+ * WM_T_BUF: the pointer and the count are both in the value itself (a
+ * Rust &str, slice, String or Vec), at ptr_off and len_off.
+ */
+#define WM_LEN_SELF (-3)
+/* Pieces of one parameter's location. */
+#define WM_LOC_MAX_PIECES 4
+
+/* Where a piece of a parameter is at the probe, from its DWARF location. */
+enum wm_piece_kind {
+	WM_PIECE_REG = 1,  /* in DWARF register reg */
+	WM_PIECE_MEM = 2,  /* in memory at register reg + off */
+	WM_PIECE_ADDR = 3, /* its value is register reg + off */
+	WM_PIECE_CONST = 4 /* its value is off */
+};
+
+struct wm_loc_piece {
+	unsigned char kind; /* enum wm_piece_kind */
+	unsigned char reg;  /* DWARF register number (x86_64: 0 rax, 1 rdx, ..., 7 rsp) */
+	unsigned char size; /* bytes of the parameter it holds */
+	/*
+	 * WM_PIECE_MEM of a single location (not a list): a stack slot that
+	 * holds only once the prologue stored a register there, reg + off
+	 * being the stack or frame pointer after the prologue, or with
+	 * entry_sp, rsp at entry (off from the CFA): see plan__locs_at_entry().
+	 */
+	bool body;
+	bool entry_sp;
+	unsigned int at; /* byte offset in the parameter */
+	long long off;
+};
+
+enum wm_loc_state {
+	WM_LOC_ABI = 0, /* no usable DWARF location: the C ABI's register or stack slot */
+	WM_LOC_AT = 1,	/* pieces[] */
+	WM_LOC_OUT = 2, /* not available at the probe: <optimized out> */
+};
+
+struct wm_loc {
+	unsigned char state; /* enum wm_loc_state */
+	unsigned char nr_pieces;
+	struct wm_loc_piece pieces[WM_LOC_MAX_PIECES];
+};
 
 enum wm_type_kind {
 	WM_T_VOID, /* only as a result */
@@ -57,7 +100,17 @@ struct wm_field {
 	unsigned char bit_size;	      /* bitfield width, 0 when not a bitfield */
 	unsigned short count;	      /* fixed array: elements (0: not an array) */
 	struct wm_scalar type;	      /* the member, or the array's element */
+	/*
+	 * A variant of a Rust enum (rust_enum): name is the variant's, offset
+	 * and type its payload's (WM_T_VOID: none; WM_T_BUF of 16 bytes: a
+	 * &str). It is the one when the discriminant is discr, or, for the
+	 * default variant, when no other one's is.
+	 */
+	unsigned char variant; /* WM_VARIANT_* */
+	long long discr;
 };
+
+enum { WM_VARIANT_NONE = 0, WM_VARIANT_DISCR = 1, WM_VARIANT_DEFAULT = 2 };
 
 struct wm_enumval {
 	long long value;
@@ -95,6 +148,10 @@ struct wm_type {
 	 * struct_size bytes in all (the pointee's size for a pointer).
 	 */
 	bool is_union;
+	/* A Rust enum (Option, Result, ...): fields are its variants; the discriminant is here. */
+	bool rust_enum;
+	unsigned char discr_size;
+	unsigned short discr_off;
 	unsigned short first_field;
 	unsigned short nr_fields;
 	unsigned int struct_size;
@@ -103,8 +160,10 @@ struct wm_type {
 	unsigned short first_enum;
 	unsigned short nr_enums;
 
-	/* WM_T_BUF: index of the parameter holding the element count, or WM_LEN_RET. */
+	/* WM_T_BUF: index of the parameter holding the element count, WM_LEN_RET or WM_LEN_SELF. */
 	int len_param;
+	/* WM_LEN_SELF: where the pointer and the count are in the value. */
+	unsigned short ptr_off, len_off;
 };
 
 struct wm_param {
@@ -128,6 +187,8 @@ struct wm_param {
 	 * by value whose layout is not known).
 	 */
 	int stack_off;
+	/* WM_SIG_DWARF: where it is at the probe (dwarf__func_sig() with a pc). */
+	struct wm_loc loc;
 };
 
 enum wm_sig_source {
@@ -149,6 +210,8 @@ struct wm_sig {
 	int nr_params;
 	struct wm_param params[WM_SIG_MAX_PARAMS];
 	bool variadic;
+	/* Rust's unit: raw pointers are never out-parameters (its DWARF does not say const). */
+	bool rust;
 	/* Pools the types above index into (see struct wm_type). */
 	int nr_fields;
 	struct wm_field fields[WM_SIG_MAX_FIELDS];

@@ -2,6 +2,9 @@
 """Types: C++ names and overloads, structs, enums, buffers, out-parameters and
 stack arguments, against the lines the targets log."""
 import re
+import subprocess
+
+from test_returns import rustc
 
 from harness import test, check, eq, Target, trace, json_records, func_summary, bad
 
@@ -129,3 +132,77 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     eq(rc, 0, f"exit code ({err})")
     lines = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
     check(lines and all(" -> " not in l for l in lines), f"no out-parameters: {lines}")
+
+
+def located(recs_text, log_lines, names):
+    """(name, call text) of the traced lines and of the log, each sorted."""
+    got = []
+    for l in recs_text.splitlines():
+        part = call_part(l)
+        if part:
+            m = re.match(r"^([\w.]+)(\(.*)$", part)
+            name = m.group(1).split(".")[0]
+            if name in names:
+                got.append((name, m.group(2)))
+    want = []
+    for l in log_lines:
+        name, rest = l.split(" ", 1)
+        want.append((name, rest))
+    return sorted(got), sorted(want)
+
+
+@test
+def c_o2_parameters_where_dwarf_says_and_optimized_out():
+    # scale.constprop.0 takes x in rsi where the C ABI says rdx; "unused" is gone.
+    t = Target("t_locs")
+    rc, out, err = trace(t, "-f", "scale*", "-f", "keep", "-v")
+    eq(rc, 0, f"exit code ({err})")
+    check(re.search(r"plan: scale\.\w+\.\d+ entry=", err), f"the clone is traced: {err!r}")
+    with open(t.log) as f:
+        log = f.read().splitlines()
+    got, want = located(out.decode(), log, {"scale", "keep"})
+    eq(len(want), 6, "calls logged")
+    eq(got, want, "values from the DWARF locations at the probe")
+
+    t = Target("t_locs")
+    rc, out, err = trace(t, "-f", "scale*", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    unused = [a for r in recs for a in r["args"] if a.get("name") == "unused"]
+    eq(len(unused), 3, "unused in every call")
+    check(all(a["value"] is None and a.get("optimized_out") is True for a in unused),
+          f"JSON: null and optimized_out: {unused}")
+
+    # --filter compares x where it is (rsi), not the ABI's third register.
+    t = Target("t_locs")
+    rc, out, err = trace(t, "-f", "scale*", "--filter", "x == 11", "--json")
+    eq(rc, 0, f"exit code ({err})")
+    recs, _ = json_records(out)
+    eq([[a["value"] for a in r["args"] if a["name"] == "x"] for r in recs], [[11]],
+       "the one call with x == 11")
+    t = Target("t_locs")
+    try:
+        bad(["-p", str(t.pid), "-f", "scale*", "--filter", "unused == 1"],
+            r"'unused' is optimized out where the probe is \(its DWARF location\): it cannot "
+            r"be compared")
+    finally:
+        t.finish()
+        t.kill()
+
+
+@test
+def rust_o_values_as_rust_shows_them():
+    out = f"{OUT}/targets/t_rvals"
+    subprocess.run([rustc(), "-O", "-C", "debuginfo=2", "-o", out,
+                    "tests/e2e/targets/t_rvals.rs"], check=True, capture_output=True)
+    fns = ["r_str", "r_slice", "r_string", "r_vec", "r_opt", "r_optstr", "r_res", "r_point",
+           "r_mix", "r_cptr"]
+    t = Target("t_rvals")
+    rc, text, err = trace(t, *[x for f in fns for x in ("-f", f)])
+    eq(rc, 0, f"exit code ({err})")
+    with open(t.log) as f:
+        log = f.read().splitlines()
+    got, want = located(text.decode(), [l.replace("(", " (", 1) for l in log], set(fns))
+    eq(len(want), 15, "calls logged")
+    eq(got, want, "&str, slices, String, Vec, Option, Result, a struct and a raw pointer")
+    check(" -> " not in text.decode(), "no out-parameter read back")

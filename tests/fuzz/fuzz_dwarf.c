@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "plan/capture.h"
 #include "types/dwarf.h"
 #include "types/proto.h"
 #include "target/elfsym.h"
@@ -55,7 +56,28 @@ static void sig__check(const struct wm_sig *sig)
 		if (p->reg < -1 || p->reg + p->nr_regs > 6 || p->stack_off < -1 ||
 		    (p->reg >= 0 && p->stack_off >= 0))
 			abort();
+		if (p->loc.state > WM_LOC_OUT || p->loc.nr_pieces > WM_LOC_MAX_PIECES ||
+		    (p->loc.state == WM_LOC_AT && !p->loc.nr_pieces))
+			abort();
 	}
+}
+
+/* Every value a plan reads is one BPF has, from a source it knows. */
+static void plan__check(const struct wm_plan *plan)
+{
+	for (int i = 0; i < WM_SIG_MAX_PARAMS; i++) {
+		if (plan->val[i] < -1 || plan->val[i] >= WM_MAX_VALS ||
+		    plan->loc[i].nr > WM_LOC_MAX_PIECES)
+			abort();
+		for (int j = 0; j < plan->loc[i].nr; j++)
+			if (plan->loc[i].p[j].val < 0 || plan->loc[i].p[j].val >= WM_MAX_VALS ||
+			    plan->loc[i].p[j].size > 8)
+				abort();
+	}
+	for (int k = 0; k < WM_MAX_VALS; k++)
+		if (plan->cfg.vsrc[k].kind > WM_VS_CONST || plan->cfg.vsrc[k].reg >= WM_PT_NR ||
+		    plan->cfg.vsrc[k].size > 8)
+			abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -63,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct wm_sym *syms;
 	struct wm_dwarf *d = NULL;
 	struct elf_obj *obj = NULL;
+	struct wm_plan plan;
 	struct wm_sig sig;
 	char path[64], err[256];
 	int fd, n, i;
@@ -81,6 +104,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < n && i < MAX_FUNCS; i++) {
 			if (dwarf__func_sig(d, syms[i].name, syms[i].vaddr, &sig) == 0)
 				sig__check(&sig);
+			/* Each parameter's location at the probe, and the plan built on it. */
+			if (dwarf__func_sig_at(d, syms[i].name, syms[i].vaddr, syms[i].vaddr + 4,
+					       &sig) == 0) {
+				sig__check(&sig);
+				plan__build(&sig, NULL, &plan);
+				plan__check(&plan);
+			}
 		}
 	}
 	/* And names that are not symbols at all. */
