@@ -992,7 +992,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 		     char *err, size_t errsz)
 {
 	/* Only names a slip of the fingers away: never others, to fill the list. */
-	unsigned int limit = strlen(name) / 3 > 1 ? strlen(name) / 3 : 1;
+	unsigned int limit = (strlen(name) + 1) / 4 > 1 ? (strlen(name) + 1) / 4 : 1;
 	struct sbuf objs = {}, names = {};
 	struct closest c = {};
 	char where[64] = "";
