@@ -778,11 +778,23 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		     "their calls end (%s: %s); --returns=auto traces them with the trampoline",
 		     lo->nr_no_sites, lo->nr_no_sites == 1 ? "" : "s", ESC(sp->selector),
 		     lo->no_sites.len ? lo->no_sites.p : "", lo->no_sites_why);
-	if (lo->nr_raw == 1)
+	if (lo->nr_raw == 1 && strstr(lo->raw_name, "::"))
+		/* A prototype names a function in the global scope only. */
+		note(t, WM_HINT,
+		     "hint: no debug info for %s in %s: showing raw registers; build it with "
+		     "debug info (-g) for typed output",
+		     ESC(lo->raw_name), ESC(lo->raw_obj));
+	else if (lo->nr_raw == 1) {
+		/* "gl(int)": the prototype spells the name alone. */
+		char bare[sizeof(lo->raw_name)];
+
+		snprintf(bare, sizeof(bare), "%.*s", (int)demangle__name_len(lo->raw_name),
+			 lo->raw_name);
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
 		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
-		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(lo->raw_name));
+		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(bare));
+	}
 	else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
