@@ -215,15 +215,25 @@ static void test_match(void **state)
 
 static void test_is_pattern(void **state)
 {
-	assert_true(demangle__is_pattern("sqlite3_*"));
-	assert_true(demangle__is_pattern("[s]earch"));
-	assert_true(demangle__is_pattern("ns::*"));
-	assert_true(demangle__is_pattern("*::helper"));
-	assert_false(demangle__is_pattern("Vec::operator*"));
-	assert_false(demangle__is_pattern("Vec::operator*=(int)"));
-	assert_false(demangle__is_pattern("operator[]"));
-	assert_false(demangle__is_pattern("ns::Widget::draw(char const*)"));
-	assert_false(demangle__is_pattern("gl"));
+	static const struct {
+		const char *sel;
+		bool pattern;
+	} cases[] = {
+		{ "sqlite3_*", true },
+		{ "[s]earch", true },
+		{ "ns::*", true },
+		{ "*::helper", true },
+		/* An operator's own symbols, a pointer among the parameters. */
+		{ "Vec::operator*", false },
+		{ "Vec::operator*=(int)", false },
+		{ "operator[]", false },
+		{ "ns::Widget::draw(char const*)", false },
+		{ "gl", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (demangle__is_pattern(cases[i].sel) != cases[i].pattern)
+			fail_msg("'%s': pattern %d", cases[i].sel, !cases[i].pattern);
 	assert_false(demangle__is_pattern(NULL));
 }
 

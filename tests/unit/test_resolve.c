@@ -1069,66 +1069,73 @@ static const char *all_matches(struct wm_resolver *r, const char *sel, char *out
 	return out;
 }
 
+/* app::m::helper (legacy mangling) and app::n::helper (v0) in fn_names.c */
+#define HELPER_M "_ZN3app1m6helper17h0123456789abcdefE"
+#define HELPER_N "_RNvNtCsbVXqutUjNVO_3app1n6helper"
+
 /* C++ and Rust functions by the names users write (tests/fixtures/fn_names.c). */
 static void test_resolve_demangled(void **state)
 {
+	static const struct {
+		const char *sel, *sym;
+	} ones[] = {
+		/* A global function: not ns::gl (an inner scope), never the clone. */
+		{ "gl", "_Z2gli" },
+		{ "::gl", "_Z2gli" },
+		{ "gl(int)", "_Z2gli" },
+		{ "::gl(int)", "_Z2gli" },
+		{ "gl( int )", "_Z2gli" },
+		{ "libfn:::gl", "_Z2gli" },
+		{ "ns::gl", "_ZN2ns2glEi" },
+		{ "_Z2gli", "_Z2gli" },
+		/* One overload, one template instance. */
+		{ "over(long)", "_Z4overl" },
+		{ "over(int,int)", "_Z4overii" },
+		{ "max<int>", "_Z3maxIiET_S0_S0_" },
+		{ "max<long>(long, long)", "_Z3maxIlET_S0_S0_" },
+		/* Operators and a lambda. */
+		{ "Vec::operator+", "_ZNK3VecplERKS_" },
+		{ "Vec::operator+(Vec const&)", "_ZNK3VecplERKS_" },
+		{ "Vec::operator+(Vec const&) const", "_ZNK3VecplERKS_" },
+		{ "operator<<", "_Zls3Veci" },
+		{ "main::{lambda(int)#1}::operator()", "_ZZ4mainENKUliE_clEi" },
+		{ "main::{lambda(int)#1}::operator()(int) const", "_ZZ4mainENKUliE_clEi" },
+		/* Rust, without the hash; the crate's name may be left out. */
+		{ "m::helper", HELPER_M },
+		{ "app::m::helper", HELPER_M },
+		{ "n::helper", HELPER_N },
+		{ "Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add" },
+		{ "app::Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add" },
+		{ "main::{{closure}}",
+		  "_ZN3app4main28_$u7b$$u7b$closure$u7d$$u7d$17h00112233445566aaE" },
+	};
+	/* Several functions: every one, its symbols sorted. */
+	static const struct {
+		const char *sel, *syms;
+	} alls[] = {
+		/* Overloads, template instances, helpers of two modules. */
+		{ "over", "_Z4overii _Z4overl" },
+		{ "max", "_Z3maxIiET_S0_S0_ _Z3maxIlET_S0_S0_" },
+		{ "helper", HELPER_N " " HELPER_M },
+		{ "m::*", "_ZN3app1m5other17hfedcba9876543210E " HELPER_M },
+		{ "*::helper", HELPER_N " " HELPER_M },
+		/* Symbols by their own names and demangled ones, each address once. */
+		{ "*helper*", HELPER_N " " HELPER_M " helper_c" },
+	};
 	static const char *const lib[] = { "libfn.so" };
 	struct wm_resolver *r = open_fixtures(lib, 1);
 	char err[WM_ERR_MAX], buf[1024];
 	struct wm_match *m = NULL;
 
-	/* A global function: not ns::gl (an inner scope), never the clone. */
-	one_match(r, "gl", "_Z2gli");
-	one_match(r, "::gl", "_Z2gli");
-	one_match(r, "gl(int)", "_Z2gli");
-	one_match(r, "::gl(int)", "_Z2gli");
-	one_match(r, "gl( int )", "_Z2gli");
-	one_match(r, "libfn:::gl", "_Z2gli");
-	one_match(r, "ns::gl", "_ZN2ns2glEi");
-	one_match(r, "_Z2gli", "_Z2gli");
+	for (size_t i = 0; i < sizeof(ones) / sizeof(ones[0]); i++)
+		one_match(r, ones[i].sel, ones[i].sym);
+	for (size_t i = 0; i < sizeof(alls) / sizeof(alls[0]); i++)
+		assert_string_equal(all_matches(r, alls[i].sel, buf, sizeof(buf)), alls[i].syms);
 	assert_int_equal(resolver__resolve(r, "gl(double)", &m, err, sizeof(err)), -ENOENT);
 	assert_int_equal(resolver__resolve(r, "::Vec", &m, err, sizeof(err)), -ENOENT);
-
-	/* Overloads and template instances: every one. */
-	assert_string_equal(all_matches(r, "over", buf, sizeof(buf)), "_Z4overii _Z4overl");
-	one_match(r, "over(long)", "_Z4overl");
-	one_match(r, "over(int,int)", "_Z4overii");
-	assert_string_equal(all_matches(r, "max", buf, sizeof(buf)),
-			    "_Z3maxIiET_S0_S0_ _Z3maxIlET_S0_S0_");
-	one_match(r, "max<int>", "_Z3maxIiET_S0_S0_");
-	one_match(r, "max<long>(long, long)", "_Z3maxIlET_S0_S0_");
-
-	/* Operators ('*' and '[' of an operator are no wildcards) and a lambda. */
-	one_match(r, "Vec::operator+", "_ZNK3VecplERKS_");
-	one_match(r, "Vec::operator+(Vec const&)", "_ZNK3VecplERKS_");
-	one_match(r, "Vec::operator+(Vec const&) const", "_ZNK3VecplERKS_");
-	one_match(r, "operator<<", "_Zls3Veci");
-	one_match(r, "main::{lambda(int)#1}::operator()", "_ZZ4mainENKUliE_clEi");
-	one_match(r, "main::{lambda(int)#1}::operator()(int) const", "_ZZ4mainENKUliE_clEi");
+	/* '*' and '[' of an operator are no wildcards. */
 	assert_int_equal(resolver__resolve(r, "Vec::operator*", &m, err, sizeof(err)), -ENOENT);
 	assert_true(contains(err, "symbol 'Vec::operator*' not found"));
-
-	/* Rust, without the hash; the crate's name may be left out. */
-	one_match(r, "m::helper", "_ZN3app1m6helper17h0123456789abcdefE");
-	one_match(r, "app::m::helper", "_ZN3app1m6helper17h0123456789abcdefE");
-	one_match(r, "n::helper", "_RNvNtCsbVXqutUjNVO_3app1n6helper");
-	one_match(r, "Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add");
-	one_match(r, "app::Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add");
-	one_match(r, "main::{{closure}}",
-		  "_ZN3app4main28_$u7b$$u7b$closure$u7d$$u7d$17h00112233445566aaE");
-	assert_string_equal(all_matches(r, "helper", buf, sizeof(buf)),
-			    "_RNvNtCsbVXqutUjNVO_3app1n6helper "
-			    "_ZN3app1m6helper17h0123456789abcdefE");
-	assert_string_equal(all_matches(r, "m::*", buf, sizeof(buf)),
-			    "_ZN3app1m5other17hfedcba9876543210E "
-			    "_ZN3app1m6helper17h0123456789abcdefE");
-	assert_string_equal(all_matches(r, "*::helper", buf, sizeof(buf)),
-			    "_RNvNtCsbVXqutUjNVO_3app1n6helper "
-			    "_ZN3app1m6helper17h0123456789abcdefE");
-	/* Symbols by their own names and demangled ones, each address once. */
-	assert_string_equal(all_matches(r, "*helper*", buf, sizeof(buf)),
-			    "_RNvNtCsbVXqutUjNVO_3app1n6helper "
-			    "_ZN3app1m6helper17h0123456789abcdefE helper_c");
 	assert_int_equal(resolver__resolve(r, "::helper", &m, err, sizeof(err)), -ENOENT);
 
 	/* Suggestions: demangled, near from any scope, nothing unrelated. */
