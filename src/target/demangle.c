@@ -420,7 +420,10 @@ static char *drop_template_args(const char *name)
 		return NULL;
 	while (i < len) {
 		if (at_operator(name, i)) {
+			/* Never past the name: what follows it is copied once, below. */
 			end = after_operator(name, i);
+			if (end > len)
+				end = len;
 			memcpy(out + o, name + i, end - i);
 			o += end - i;
 			i = end;

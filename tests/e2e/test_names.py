@@ -117,15 +117,19 @@ def rust_target(mangling):
     return f"rnames_{mangling}"
 
 
-def rust_calls(name, *sels):
+def rust_calls(name, *sels, stack=False):
     """(function, argument, result) traced and logged for the functions sels name."""
     t = Target(name)
-    args = [a for s in sels for a in ("-f", s)]
+    args = [a for s in sels for a in ("-f", s)] + (["--stack"] if stack else [])
     rc, out, err = trace(t, *args, "--json")
     eq(rc, 0, f"exit code {sels} ({err})")
     recs, _ = json_records(out)
     got = sorted((r["function"], r["args"][-1]["value"], r["result"]["value"]) for r in recs)
     want = sorted((f"rnames::{l[1]}", int(l[2]), int(l[3])) for l in t.lines())
+    if stack:
+        # --stack names the caller the same way: no hash.
+        callers = {r["stack"][1].get("symbol") for r in recs}
+        eq(callers, {"rnames::main"}, f"{name}: callers in --stack")
     return got, want
 
 
@@ -138,7 +142,7 @@ def rust_functions_by_path_without_hash_legacy_and_v0():
         mangled = "_RNvNtC" if mangling == "v0" else "_ZN6rnames1m6helper17h"
         check(mangled in nm, f"{name} mangles with {mangling}")
 
-        got, want = rust_calls(name, "m::helper", "Acc::add")
+        got, want = rust_calls(name, "m::helper", "Acc::add", stack=True)
         eq(got, [w for w in want if w[0] in ("rnames::m::helper", "rnames::Acc::add")],
            f"{mangling}: m::helper and Acc::add")
         check(len(got) == 4, f"{mangling}: calls {got}")
