@@ -1171,7 +1171,11 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			 ESC(name), nobjs, list.buf, ESC(name), ESC(name));
 		return -EEXIST;
 	}
-	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
+	/*
+	 * A demangled name may mean several functions (overloads, constructor
+	 * variants): every one is traced. A symbol's own name twice is a
+	 * static function in several files: the user picks.
+	 */
 	if (ms->n > 1 && !copies_ok) {
 		for (i = 0; i < ms->n; i++) {
 			snprintf(addr, sizeof(addr), "0x%lx", ms->m[i].vaddr);
