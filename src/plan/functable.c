@@ -794,8 +794,7 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
 		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
 		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(bare));
-	}
-	else if (lo->nr_raw > 1)
+	} else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
 		     "registers; a C prototype in -f gives typed output",

@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 {
 	int tid, bias = argc + 1;
 	/* It captures: its closure is data the call reads, not a constant to propagate. */
-	auto sq = [bias](int v) __attribute__((noinline)) {
+	auto sq = [bias](int v) __attribute__((noinline))
+	{
 		asm volatile("");
 		return v * v + bias;
 	};
