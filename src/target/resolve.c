@@ -979,6 +979,9 @@ static void closest__demangled(struct closest *c, const char *want, const char *
 	bool params;
 	int i, n;
 
+	/* A clone is never matched by its demangled name: not worth offering. */
+	if (strstr(dem, " [clone "))
+		return;
 	if (!strncmp(want, "::", 2))
 		want += 2;
 	params = want[demangle__name_len(want)] == '(';
