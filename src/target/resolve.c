@@ -997,9 +997,14 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 	/* Only names a slip of the fingers away: never others, to fill the list. */
 	unsigned int limit = (strlen(name) + 1) / 4 > 1 ? (strlen(name) + 1) / 4 : 1;
 	struct sbuf objs = {}, names = {};
+	char where[64] = "", bare[MAX_SUGGEST_LEN + 1];
 	struct closest c = {};
-	char where[64] = "";
 	int i, j, nsel = 0, total = 0;
+
+	/* "search(int)" in C: the name alone is compared with names that have no parameters. */
+	snprintf(bare, sizeof(bare), "%.*s",
+		 (int)(demangle__is_cxx_selector(name) ? demangle__name_len(name) : strlen(name)),
+		 name);
 
 	for (i = 0; i < r->nr_objs; i++) {
 		const unsigned char *lang;
@@ -1020,7 +1025,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 			if (dem && dem[j])
 				closest__demangled(&c, name, dem[j], limit);
 			else
-				closest__consider(&c, name, syms[j].name, syms[j].name,
+				closest__consider(&c, bare, syms[j].name, syms[j].name,
 						  strlen(syms[j].name), limit);
 		}
 	}

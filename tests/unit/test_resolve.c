@@ -976,6 +976,9 @@ static void test_resolve_not_found(void **state)
 
 	assert_int_equal(resolver__resolve(r, "fx_lib_fun", &m, err, sizeof(err)), -ENOENT);
 	assert_true(contains(err, "closest: fx_lib_func"));
+	/* A C function given C++ parameters: its name is offered. */
+	assert_int_equal(resolver__resolve(r, "search(int)", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: search"));
 	resolver__free(r);
 }
 
