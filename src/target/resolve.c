@@ -991,11 +991,16 @@ static void closest__demangled(struct closest *c, const char *want, const char *
 		closest__consider(c, want, dem, dem + starts[i], len - starts[i], limit);
 }
 
+/* Edits a name may be off by: a slip of the fingers, never others, to fill the list. */
+static unsigned int slip_limit(size_t len)
+{
+	return (len + 1) / 4 > 1 ? (len + 1) / 4 : 1;
+}
+
 static int not_found(const struct wm_resolver *r, const bool *sel, const char *name, bool pattern,
 		     char *err, size_t errsz)
 {
-	/* Only names a slip of the fingers away: never others, to fill the list. */
-	unsigned int limit = (strlen(name) + 1) / 4 > 1 ? (strlen(name) + 1) / 4 : 1;
+	unsigned int limit = slip_limit(strlen(name)), bare_limit;
 	struct sbuf objs = {}, names = {};
 	char where[64] = "", bare[MAX_SUGGEST_LEN + 1];
 	struct closest c = {};
@@ -1005,6 +1010,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 	snprintf(bare, sizeof(bare), "%.*s",
 		 (int)(demangle__is_cxx_selector(name) ? demangle__name_len(name) : strlen(name)),
 		 name);
+	bare_limit = slip_limit(strlen(bare));
 
 	for (i = 0; i < r->nr_objs; i++) {
 		const unsigned char *lang;
@@ -1026,7 +1032,7 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 				closest__demangled(&c, name, dem[j], limit);
 			else
 				closest__consider(&c, bare, syms[j].name, syms[j].name,
-						  strlen(syms[j].name), limit);
+						  strlen(syms[j].name), bare_limit);
 		}
 	}
 	list_objs(r, sel, &objs);
