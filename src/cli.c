@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -519,6 +520,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/*
+ * "gl(int)", "max<int>(int, int)", "operator<<(Vec, int)": a C++ name with
+ * its parameter list, not a C prototype, which starts with a return type.
+ */
+static bool cxx_with_params(const char *body)
+{
+	size_t n = strcspn(body, "("), i = strspn(body, " \t");
+
+	while (n > i && isspace((unsigned char)body[n - 1]))
+		n--;
+	if (memchr(body, '<', n) || memmem(body, n, "operator", 8))
+		return true;
+	for (; i < n; i++)
+		if (isspace((unsigned char)body[i]) || body[i] == '*' || body[i] == '&')
+			return false;
+	return true;
+}
+
 /* One -f argument split into its object selector, name or pattern, and prototype. */
 static int parse_spec(const char *text, struct wm_spec *sp)
 {
@@ -530,7 +549,8 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	memset(sp, 0, sizeof(*sp));
 	/* An object prefix ends at the first ':' that is not C++'s '::', before any '(' or blank. */
 	for (const char *p = text; *p && *p != '(' && *p != ' ' && *p != '\t'; p++) {
-		if (*p == ':' && p[1] == ':') {
+		/* "lib:::f": the object, then a name anchored at the global scope. */
+		if (*p == ':' && p[1] == ':' && p[2] != ':') {
 			p++;
 			continue;
 		}
@@ -548,7 +568,7 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	 * before any parenthesis ("main.(*T).M", "net/http.(*Server).Serve"),
 	 * are selectors, not C prototypes.
 	 */
-	if (!proto__is_prototype(body) || strstr(body, "::") ||
+	if (!proto__is_prototype(body) || strstr(body, "::") || cxx_with_params(body) ||
 	    memchr(body, '.', strcspn(body, "("))) {
 		if (!*body) {
 			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen",

@@ -62,7 +62,7 @@ static const char *base_name(const char *path)
 
 static bool is_pattern(const char *sel)
 {
-	return strpbrk(sel, "*?[") != NULL;
+	return demangle__is_pattern(sel);
 }
 
 __attribute__((format(printf, 3, 4))) static void note(const struct wm_functable *t,
@@ -267,6 +267,27 @@ static const struct wm_objkind *obj_kind(struct wm_functable *t, int obj)
  * in its own registers (ABIInternal), and its debug info describes Go
  * types; the C ABI would show wrong values.
  */
+/*
+ * The member functions of a lambda or a local class have no linkage name
+ * in GCC's DWARF: found by their own name ("operator()") at their address.
+ */
+static int dwarf_sig_local(struct wm_dwarf *d, struct wm_func *f, const struct wm_match *m,
+			   unsigned long pc)
+{
+	size_t starts[16], len = demangle__name_len(f->name);
+	int n = demangle__scopes(f->name, starts, 16);
+	char own[sizeof(f->name)];
+	enum wm_lang lang;
+	char *dem;
+
+	dem = demangle__alloc(m->sym, &lang);
+	free(dem);
+	if (!d || lang != WM_LANG_CXX || n < 2 || n > 16)
+		return -ENOENT;
+	snprintf(own, sizeof(own), "%.*s", (int)(len - starts[n - 1]), f->name + starts[n - 1]);
+	return dwarf__func_sig_at(d, own, m->vaddr, pc, &f->sig);
+}
+
 static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
 {
@@ -298,7 +319,8 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 		}
 		return 0;
 	}
-	if (d && !dwarf__func_sig_at(d, m->sym, m->vaddr, m->vaddr + lo->skipped, &f->sig)) {
+	if (d && (!dwarf__func_sig_at(d, m->sym, m->vaddr, m->vaddr + lo->skipped, &f->sig) ||
+		  !dwarf_sig_local(d, f, m, m->vaddr + lo->skipped))) {
 		unsigned char code[96];
 		struct wm_prologue pr;
 		ssize_t n;
@@ -770,23 +792,62 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		     "their calls end (%s: %s); --returns=auto traces them with the trampoline",
 		     lo->nr_no_sites, lo->nr_no_sites == 1 ? "" : "s", ESC(sp->selector),
 		     lo->no_sites.len ? lo->no_sites.p : "", lo->no_sites_why);
-	if (lo->nr_raw == 1)
+	if (lo->nr_raw == 1 && strstr(lo->raw_name, "::"))
+		/* A prototype names a function in the global scope only. */
+		note(t, WM_HINT,
+		     "hint: no debug info for %s in %s: showing raw registers; build it with "
+		     "debug info (-g) for typed output",
+		     ESC(lo->raw_name), ESC(lo->raw_obj));
+	else if (lo->nr_raw == 1) {
+		/* "gl(int)": the prototype spells the name alone. */
+		char bare[sizeof(lo->raw_name)];
+
+		snprintf(bare, sizeof(bare), "%.*s", (int)demangle__name_len(lo->raw_name),
+			 lo->raw_name);
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
 		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
-		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(lo->raw_name));
-	else if (lo->nr_raw > 1)
+		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(bare));
+	} else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
 		     "registers; a C prototype in -f gives typed output",
 		     lo->nr_raw, ESC(sp->selector), ESC(lo->raw_name), ESC(lo->raw_obj));
 }
 
+/*
+ * A name that means several functions (C++ overloads, a template's
+ * instances) traces them all, as a debugger would: say which, and how to
+ * pick one. Copies of one function (constructor variants) are one.
+ */
+static void note_several(const struct wm_functable *t, const struct wm_spec *sp, int first)
+{
+	struct wm_buf list = {};
+	int i, j, count = 0;
+
+	if (is_pattern(sp->selector))
+		return;
+	for (i = first; i < t->nr_funcs; i++) {
+		for (j = first; j < i; j++)
+			if (!strcmp(t->funcs[j].name, t->funcs[i].name))
+				break;
+		if (j == i)
+			name_list_add(&list, &count, t->funcs[i].name);
+	}
+	if (count > 1)
+		note(t, WM_NOTE,
+		     "note: '%s' names %d functions, each traced: %s; give the parameter list to "
+		     "trace one, e.g. -f '%s'",
+		     ESC(sp->selector), count, list.len ? list.p : "",
+		     ESC(t->funcs[t->nr_funcs - 1].name));
+	buf__free(&list);
+}
+
 int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m, int n,
 		   char *err, size_t errsz)
 {
 	struct left_out lo = {};
-	int ret = 0;
+	int ret = 0, first = t->nr_funcs;
 
 	for (int i = 0; i < n && !ret; i++) {
 		ret = check_match(t, sp, &m[i], &lo, err, errsz);
@@ -795,8 +856,10 @@ int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_m
 		if (ret == 1)
 			ret = 0;
 	}
-	if (!ret)
+	if (!ret) {
+		note_several(t, sp, first);
 		note_left_out(t, sp, &lo);
+	}
 	if (ret == -ENOMEM)
 		snprintf(err, errsz, "out of memory");
 	buf__free(&lo.refused);

@@ -39,6 +39,12 @@ struct wm_obj {
 	struct elf_obj *elf;
 	dev_t dev;
 	ino_t ino;
+	/*
+	 * The demangled name of each symbol (NULL: not C++ or Rust) and its
+	 * language, made the first time a selector needs them.
+	 */
+	char **dem;
+	unsigned char *lang;
 };
 
 struct wm_resolver {
@@ -238,6 +244,7 @@ static int resolver__add(struct wm_resolver *r, const char *path, int fd, const 
 		return err;
 	}
 	o = &r->objs[r->nr_objs++];
+	memset(o, 0, sizeof(*o));
 	o->path = copy;
 	o->elf = elf;
 	o->dev = st->st_dev;
@@ -263,8 +270,19 @@ void resolver__free(struct wm_resolver *r)
 	if (!r)
 		return;
 	for (i = 0; i < r->nr_objs; i++) {
-		elf_obj__free(r->objs[i].elf);
-		free(r->objs[i].path);
+		struct wm_obj *o = &r->objs[i];
+
+		if (o->dem) {
+			const struct wm_sym *syms;
+			int n = elf_obj__syms(o->elf, &syms);
+
+			while (n > 0)
+				free(o->dem[--n]);
+		}
+		free(o->dem);
+		free(o->lang);
+		elf_obj__free(o->elf);
+		free(o->path);
 	}
 	free(r->objs);
 	if (r->rootfd >= 0)
@@ -802,66 +820,139 @@ static int select_path(const struct wm_resolver *r, const char *path, bool *sel)
 	return n;
 }
 
-static unsigned int edit_distance(const char *a, const char *b, unsigned int cutoff)
+/*
+ * The demangled names of object obj's symbols, parallel to elf_obj__syms()
+ * (NULL where a name is not C++ or Rust), made once. NULL when out of memory.
+ */
+static char **obj_demangled(const struct wm_resolver *r, int obj, const unsigned char **lang)
 {
-	unsigned int row[MAX_SUGGEST_LEN + 1], i, j, la = strlen(a), lb = strlen(b);
+	struct wm_obj *o = &r->objs[obj];
+	const struct wm_sym *syms;
+	int i, n;
+
+	n = elf_obj__syms(o->elf, &syms);
+	if (!o->dem && n > 0) {
+		enum wm_lang l;
+
+		o->dem = calloc(n, sizeof(*o->dem));
+		o->lang = calloc(n, sizeof(*o->lang));
+		if (!o->dem || !o->lang) {
+			free(o->dem);
+			free(o->lang);
+			o->dem = NULL;
+			o->lang = NULL;
+			return NULL;
+		}
+		for (i = 0; i < n; i++) {
+			/* Out of memory here only leaves the name unmatched. */
+			o->dem[i] = demangle__alloc(syms[i].name, &l);
+			o->lang[i] = l;
+		}
+	}
+	*lang = o->lang;
+	return o->dem;
+}
+
+/*
+ * Edits from a to b (la and lb bytes): insertions, deletions, substitutions
+ * and swaps of two neighbours ("serach"), each one. UINT_MAX past cutoff.
+ */
+static unsigned int edit_distance(const char *a, unsigned int la, const char *b, unsigned int lb,
+				  unsigned int cutoff)
+{
+	unsigned int rows[3][MAX_SUGGEST_LEN + 1], i, j;
+	unsigned int *prev2 = rows[0], *prev = rows[1], *row = rows[2], *t, prev_best = 0;
 
 	if (la > MAX_SUGGEST_LEN || lb > MAX_SUGGEST_LEN)
 		return UINT_MAX;
 	if ((la > lb ? la - lb : lb - la) > cutoff)
 		return UINT_MAX;
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (i = 1; i <= la; i++) {
-		unsigned int diag = row[0], best;
+		unsigned int best;
 
-		row[0] = i;
-		best = row[0];
+		row[0] = best = i;
 		for (j = 1; j <= lb; j++) {
-			unsigned int up = row[j], v;
+			unsigned int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
 
-			v = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < v)
-				v = up + 1;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
 			if (row[j - 1] + 1 < v)
 				v = row[j - 1] + 1;
-			diag = up;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
 			row[j] = v;
 			if (v < best)
 				best = v;
 		}
-		/* Every path goes through this row: nothing below can get cheaper. */
-		if (best > cutoff)
+		/* Below, a cell costs at least this row's best or the one before's plus a swap. */
+		if (best > cutoff && prev_best >= cutoff)
 			return UINT_MAX;
+		prev_best = best;
+		t = prev2;
+		prev2 = prev;
+		prev = row;
+		row = t;
 	}
-	return row[lb];
+	return prev[lb];
 }
 
+static unsigned int common_prefix(const char *a, const char *b, size_t len)
+{
+	unsigned int n = 0;
+
+	while (n < len && a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/* The closest names offered for one that matched nothing, best first. */
 struct closest {
 	const char *name[MAX_CLOSEST];
 	unsigned int dist[MAX_CLOSEST];
+	unsigned int prefix[MAX_CLOSEST];
 	int n;
 };
 
-static void closest__consider(struct closest *c, const char *want, const char *name,
-			      unsigned int limit)
+/* Fewer edits first, then a longer common start, then the name: output stays stable. */
+static bool closest__before(const struct closest *c, int i, unsigned int d, unsigned int prefix,
+			    const char *name)
+{
+	if (c->dist[i] != d)
+		return c->dist[i] < d;
+	if (c->prefix[i] != prefix)
+		return c->prefix[i] > prefix;
+	return strcmp(c->name[i], name) < 0;
+}
+
+/* shown is offered when want is close enough to len bytes of like. */
+static void closest__consider(struct closest *c, const char *want, const char *shown,
+			      const char *like, size_t len, unsigned int limit)
 {
 	unsigned int cutoff = c->n == MAX_CLOSEST ? c->dist[MAX_CLOSEST - 1] : limit;
-	unsigned int d;
+	unsigned int d, prefix;
 	int i, pos;
 
-	d = edit_distance(want, name, cutoff);
+	d = edit_distance(want, strlen(want), like, len, cutoff);
 	if (d > cutoff)
 		return;
-	for (i = 0; i < c->n; i++)
-		if (!strcmp(c->name[i], name))
+	prefix = common_prefix(want, like, len);
+	for (i = 0; i < c->n; i++) {
+		if (strcmp(c->name[i], shown))
+			continue;
+		if (closest__before(c, i, d, prefix, shown))
 			return;
-	/* Keep the list ordered by distance, then name, for stable output. */
-	for (pos = c->n; pos > 0; pos--) {
-		if (c->dist[pos - 1] < d ||
-		    (c->dist[pos - 1] == d && strcmp(c->name[pos - 1], name) < 0))
-			break;
+		/* The same name, closer through another scope: taken out, put back below. */
+		memmove(&c->name[i], &c->name[i + 1], (c->n - i - 1) * sizeof(c->name[0]));
+		memmove(&c->dist[i], &c->dist[i + 1], (c->n - i - 1) * sizeof(c->dist[0]));
+		memmove(&c->prefix[i], &c->prefix[i + 1], (c->n - i - 1) * sizeof(c->prefix[0]));
+		c->n--;
+		break;
 	}
+	for (pos = c->n; pos > 0 && !closest__before(c, pos - 1, d, prefix, shown); pos--)
+		;
 	if (pos >= MAX_CLOSEST)
 		return;
 	if (c->n < MAX_CLOSEST)
@@ -869,31 +960,80 @@ static void closest__consider(struct closest *c, const char *want, const char *n
 	for (i = c->n - 1; i > pos; i--) {
 		c->name[i] = c->name[i - 1];
 		c->dist[i] = c->dist[i - 1];
+		c->prefix[i] = c->prefix[i - 1];
 	}
-	c->name[pos] = name;
+	c->name[pos] = shown;
 	c->dist[pos] = d;
+	c->prefix[pos] = prefix;
+}
+
+/*
+ * A demangled name as a suggestion, compared from each of its scopes
+ * ("m::helpr" is one edit from app::m::helper), with its parameter list
+ * only when want has one.
+ */
+static void closest__demangled(struct closest *c, const char *want, const char *dem,
+			       unsigned int limit)
+{
+	size_t starts[8], len;
+	bool params;
+	int i, n;
+
+	/* A clone is never matched by its demangled name: not worth offering. */
+	if (strstr(dem, " [clone "))
+		return;
+	if (!strncmp(want, "::", 2))
+		want += 2;
+	params = want[demangle__name_len(want)] == '(';
+	len = params ? strlen(dem) : demangle__name_len(dem);
+	n = demangle__scopes(dem, starts, 8);
+	for (i = 0; i < n && i < 8; i++)
+		closest__consider(c, want, dem, dem + starts[i], len - starts[i], limit);
+}
+
+/* Edits a name may be off by: a slip of the fingers, never others, to fill the list. */
+static unsigned int slip_limit(size_t len)
+{
+	return (len + 1) / 4 > 1 ? (len + 1) / 4 : 1;
 }
 
 static int not_found(const struct wm_resolver *r, const bool *sel, const char *name, bool pattern,
 		     char *err, size_t errsz)
 {
-	unsigned int limit = strlen(name) / 2 > 3 ? strlen(name) / 2 : 3;
+	unsigned int limit = slip_limit(strlen(name)), bare_limit;
 	struct sbuf objs = {}, names = {};
+	char where[64] = "", bare[MAX_SUGGEST_LEN + 1];
 	struct closest c = {};
-	char where[64] = "";
 	int i, j, nsel = 0, total = 0;
 
+	/* "search(int)" in C: the name alone is compared with names that have no parameters. */
+	snprintf(bare, sizeof(bare), "%.*s",
+		 (int)(demangle__is_cxx_selector(name) ? demangle__name_len(name) : strlen(name)),
+		 name);
+	bare_limit = slip_limit(strlen(bare));
+
 	for (i = 0; i < r->nr_objs; i++) {
+		const unsigned char *lang;
 		const struct wm_sym *syms;
+		char **dem;
 		int n;
 
 		if (!sel[i])
 			continue;
 		nsel++;
 		n = elf_obj__syms(r->objs[i].elf, &syms);
-		for (j = 0; j < n; j++)
-			closest__consider(&c, name, syms[j].name, limit);
 		total += n > 0 ? n : 0;
+		/* A wildcard is not a slip: nothing is offered for a pattern. */
+		if (pattern)
+			continue;
+		dem = obj_demangled(r, i, &lang);
+		for (j = 0; j < n; j++) {
+			if (dem && dem[j])
+				closest__demangled(&c, name, dem[j], limit);
+			else
+				closest__consider(&c, bare, syms[j].name, syms[j].name,
+						  strlen(syms[j].name), bare_limit);
+		}
 	}
 	list_objs(r, sel, &objs);
 	for (i = 0; i < c.n; i++)
@@ -1045,7 +1185,11 @@ static int check_ambiguous(const struct wm_resolver *r, const char *name, struct
 			 ESC(name), nobjs, list.buf, ESC(name), ESC(name));
 		return -EEXIST;
 	}
-	/* C++ emits some functions twice (constructor variants): one function, every copy traced. */
+	/*
+	 * A demangled name may mean several functions (overloads, constructor
+	 * variants): every one is traced. A symbol's own name twice is a
+	 * static function in several files: the user picks.
+	 */
 	if (ms->n > 1 && !copies_ok) {
 		for (i = 0; i < ms->n; i++) {
 			snprintf(addr, sizeof(addr), "0x%lx", ms->m[i].vaddr);
@@ -1071,7 +1215,8 @@ static const char *scope_colon(const char *sel)
 	const char *p, *found = NULL;
 
 	for (p = sel; *p; p++) {
-		if (p[0] == ':' && p[1] == ':') {
+		/* "lib:::f": the object, then a name anchored at the global scope. */
+		if (p[0] == ':' && p[1] == ':' && p[2] != ':') {
 			p++;
 			continue;
 		}
@@ -1082,14 +1227,6 @@ static const char *scope_colon(const char *sel)
 			break;
 	}
 	return found;
-}
-
-/* The demangled name of sym, or NULL when it is not C++. Static buffer: use at once. */
-static const char *cxx_name(const char *sym, char *buf, size_t size)
-{
-	int ret = demangle(sym, buf, size);
-
-	return ret == 0 || ret == -ENOSPC ? buf : NULL;
 }
 
 /*
@@ -1105,72 +1242,92 @@ static int match_glob(const struct wm_resolver *r, int obj, const char *pat, str
 	return match_pattern(r, obj, pat, ms);
 }
 
-/*
- * C++ selectors match demangled names: with a parameter list against the
- * whole name ("ns::Widget::draw(int)"), without one against the name before
- * it ("ns::Widget::draw", "ns::Widget::*"). Each address once.
- */
-static int match_cxx(const struct wm_resolver *r, int obj, const char *sel, bool pattern,
-		     struct matches *ms)
+/* Is address vaddr of object obj matched already? */
+static bool matches__has(const struct matches *ms, int obj, unsigned long vaddr)
 {
-	bool whole = strchr(sel, '(') != NULL;
+	for (int i = 0; i < ms->n; i++)
+		if (ms->m[i].obj == obj && ms->m[i].vaddr == vaddr)
+			return true;
+	return false;
+}
+
+/*
+ * C++ and Rust functions by their demangled names (demangle__match()):
+ * each address once. A pattern takes every match, a name those of kind
+ * want.
+ */
+static int match_demangled(const struct wm_resolver *r, int obj, const char *sel, bool pattern,
+			   enum wm_name_match want, struct matches *ms)
+{
+	const unsigned char *lang;
 	const struct wm_sym *syms;
-	char d[1024], part[1024];
-	const char *dn;
-	int i, j, n, ret = 0, first = ms->n;
-	size_t len;
+	enum wm_name_match got;
+	char **dem;
+	int i, n, ret = 0;
 
 	n = elf_obj__syms(r->objs[obj].elf, &syms);
+	if (n <= 0)
+		return 0;
+	dem = obj_demangled(r, obj, &lang);
+	if (!dem)
+		return -ENOMEM;
 	for (i = 0; i < n && !ret; i++) {
-		dn = cxx_name(syms[i].name, d, sizeof(d));
-		if (!dn)
+		if (!dem[i])
 			continue;
-		if (!whole) {
-			len = demangle__name_len(dn);
-			snprintf(part, sizeof(part), "%.*s", (int)len, dn);
-			dn = part;
-		}
-		if (pattern ? fnmatch(sel, dn, 0) : strcmp(sel, dn))
+		got = demangle__match(sel, pattern, dem[i], lang[i]);
+		if (pattern ? got == WM_NM_NONE : got != want)
 			continue;
-		for (j = first; j < ms->n; j++)
-			if (ms->m[j].vaddr == syms[i].vaddr)
-				break;
-		if (j == ms->n)
+		if (!matches__has(ms, obj, syms[i].vaddr))
 			ret = matches__add(ms, obj, &syms[i]);
 	}
 	return ret;
 }
 
 /*
- * A plain C++ name that means several functions of different signatures
- * (overloads): list them, so the user can pick one with its parameters.
- * Copies of one function (constructor variants) are all kept.
+ * A name: a symbol of that very name, else the C++ and Rust functions whose
+ * whole qualified name it is, else those it names from an inner scope
+ * ("helper" for app::m::helper). Matches of the first kind found, in every
+ * selected object.
  */
-static int check_overloads(const char *name, struct matches *ms, char *err, size_t errsz)
+static int match_by_name(const struct wm_resolver *r, const bool *sel, const char *name,
+			 struct matches *ms, bool *demangled)
 {
-	char d0[1024], d[1024];
-	struct sbuf list = {};
-	int i, j, distinct = 1;
+	static const enum wm_name_match kinds[] = { WM_NM_WHOLE, WM_NM_INNER };
+	int i, k, ret = 0;
 
-	if (!cxx_name(ms->m[0].sym, d0, sizeof(d0)))
-		return 0;
-	for (i = 1; i < ms->n; i++)
-		if (cxx_name(ms->m[i].sym, d, sizeof(d)) && strcmp(d, d0))
-			distinct++;
-	if (distinct == 1)
-		return 0;
-	for (i = 0; i < ms->n; i++) {
-		if (!cxx_name(ms->m[i].sym, d, sizeof(d)))
-			continue;
-		for (j = 0; j < i; j++)
-			if (cxx_name(ms->m[j].sym, d0, sizeof(d0)) && !strcmp(d0, d))
-				break;
-		if (j == i)
-			sbuf__item(&list, d);
+	*demangled = false;
+	for (i = 0; i < r->nr_objs && !ret; i++)
+		if (sel[i])
+			ret = match_name(r, i, name, ms);
+	for (k = 0; k < 2 && !ret && !ms->n; k++) {
+		*demangled = true;
+		for (i = 0; i < r->nr_objs && !ret; i++)
+			if (sel[i])
+				ret = match_demangled(r, i, name, false, kinds[k], ms);
 	}
-	err__set(err, errsz, "'%s' is overloaded: %s; give the parameter list, e.g. -f '%s'",
-		 ESC(name), list.buf, ESC(d));
-	return -EEXIST;
+	return ret;
+}
+
+/*
+ * A pattern: symbols by their own names and C++ and Rust functions by
+ * their demangled ones, each address of each object once.
+ */
+static int match_by_pattern(const struct wm_resolver *r, const bool *sel, const char *pat,
+			    struct matches *ms)
+{
+	bool cxx = demangle__is_cxx_selector(pat);
+	int i, ret = 0;
+
+	for (i = 0; i < r->nr_objs && !ret; i++) {
+		if (!sel[i])
+			continue;
+		/* "ns::*" or "operator[]*" cannot be a symbol's own name. */
+		if (!cxx)
+			ret = match_glob(r, i, pat, ms);
+		if (!ret)
+			ret = match_demangled(r, i, pat, true, WM_NM_NONE, ms);
+	}
+	return ret;
 }
 
 int resolver__resolve(const struct wm_resolver *r, const char *selector, struct wm_match **out,
@@ -1179,7 +1336,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 	struct matches ms = {};
 	const char *name = selector, *colon = NULL;
 	char *scope = NULL;
-	bool *sel = NULL, pattern, cxx;
+	bool *sel = NULL, pattern, demangled = false;
 	int i, nsel = 0, ret = 0;
 
 	if (!out)
@@ -1211,7 +1368,7 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 			goto cleanup;
 		}
 	}
-	pattern = strpbrk(name, "*?[") != NULL;
+	pattern = demangle__is_pattern(name);
 
 	sel = calloc(r->nr_objs ? r->nr_objs : 1, sizeof(*sel));
 	if (!sel) {
@@ -1245,33 +1402,19 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 		goto cleanup;
 	}
 
-	cxx = demangle__is_cxx_selector(name);
-	/* "operator[]" and friends: brackets in a C++ name are not a pattern. */
-	if (cxx)
-		pattern = strpbrk(name, "*?") != NULL;
-	for (i = 0; i < r->nr_objs && !ret; i++) {
-		if (!sel[i])
-			continue;
-		if (cxx)
-			ret = match_cxx(r, i, name, pattern, &ms);
-		else if (!pattern)
-			ret = match_name(r, i, name, &ms);
-		else
-			ret = match_glob(r, i, name, &ms);
-	}
+	if (pattern)
+		ret = match_by_pattern(r, sel, name, &ms);
+	else
+		ret = match_by_name(r, sel, name, &ms, &demangled);
 	if (ret)
 		goto cleanup;
 	if (!ms.n) {
 		ret = not_found(r, sel, name, pattern, err, errsz);
 		goto cleanup;
 	}
-	if (!pattern && cxx) {
-		ret = check_overloads(name, &ms, err, errsz);
-		if (ret)
-			goto cleanup;
-	}
+	/* One demangled name may mean several functions (overloads): all are traced. */
 	if (!pattern) {
-		ret = check_ambiguous(r, name, &ms, cxx, err, errsz);
+		ret = check_ambiguous(r, name, &ms, demangled, err, errsz);
 		if (ret)
 			goto cleanup;
 	}

@@ -76,14 +76,20 @@ struct wm_match {
  *   LIB:NAME                 objects whose base name is LIB, LIB.so, LIB.so.N,
  *                            libLIB.so... (e.g. "libc" and "c" both match libc.so.6)
  *   /path/to/obj:NAME        that object (as the process sees the path)
- * PATTERN uses shell wildcards (fnmatch: * ? [..]).
- * A plain NAME (no wildcard) defined in several objects is ambiguous
- * (-EEXIST, err lists the objects) unless one of them is the executable,
- * which then wins. A pattern matches in every object, each (object, address)
- * once. Aliases (several names at one address in one object) are one match
- * when they come from a pattern; the first name in sort order is kept.
+ * PATTERN uses shell wildcards (fnmatch: * ? [..]; see demangle__is_pattern()).
+ * A NAME is a symbol's own name first; else C++ and Rust functions by their
+ * demangled names (demangle__match()): those it names whole, else those it
+ * names from an inner scope. It may mean several functions of one object
+ * (overloads, template instances): all are matched. A symbol's own name at
+ * several addresses of one object (static functions) is ambiguous (-EEXIST).
+ * A NAME defined in several objects is ambiguous (-EEXIST, err lists the
+ * objects) unless one of them is the executable, which then wins. A pattern
+ * matches symbols' own and demangled names in every object, each (object,
+ * address) once. Aliases (several names at one address in one object) are one
+ * match when they come from a pattern; the first name in sort order is kept.
  * Not found: -ENOENT with err naming the objects searched (or how many) and
- * up to 5 closest names by edit distance.
+ * up to 5 closest names (demangled when they are C++ or Rust), only those a
+ * few edits away, fewest edits and longest common start first.
  * On success returns the number of matches (>= 1), *out is malloc'ed.
  */
 int resolver__resolve(const struct wm_resolver *r, const char *selector, struct wm_match **out,

@@ -396,7 +396,7 @@ static const char *sym_name(const struct wm_symbolizer *s, struct sym_obj *o, in
 	char buf[DEMANGLE_MAX];
 	int err;
 
-	if (!s->demangle || strncmp(name, "_Z", 2))
+	if (!s->demangle || !demangle__is_mangled(name))
 		return name;
 	if (!o->demangled) {
 		o->demangled = calloc(o->nr_syms, sizeof(*o->demangled));

@@ -236,9 +236,16 @@ static int index__children(struct wm_dwarf *d, Dwarf_Die *parent, int depth)
 		switch (dwarf_tag(&child)) {
 		case DW_TAG_subprogram:
 			err = index__subprogram(d, &child);
+			if (!err)
+				err = index__children(d, &child, depth + 1);
 			if (err)
 				return err;
 			break;
+		/* A local class's or a lambda's member functions are defined inside them. */
+		case DW_TAG_lexical_block:
+		case DW_TAG_structure_type:
+		case DW_TAG_class_type:
+		case DW_TAG_union_type:
 		case DW_TAG_namespace:
 			err = index__children(d, &child, depth + 1);
 			if (err)

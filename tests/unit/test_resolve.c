@@ -928,9 +928,9 @@ static void test_resolve_libc_names(void **state)
 	assert_int_equal(resolver__resolve(r, "libcrypto:strlen", &m, err, sizeof(err)), -ENOENT);
 	assert_int_equal(resolver__resolve(r, "libc.so.7:strlen", &m, err, sizeof(err)), -ENOENT);
 	/* Thousands of names: never more than 5 suggestions, the nearest first. */
-	assert_int_equal(resolver__resolve(r, "strlne", &m, err, sizeof(err)), -ENOENT);
+	assert_int_equal(resolver__resolve(r, "pthread_mutex_lok", &m, err, sizeof(err)), -ENOENT);
 	{
-		const char *c = strstr(err, "; closest: strlen, ");
+		const char *c = strstr(err, "; closest: pthread_mutex_lock, ");
 		int commas = 0;
 
 		assert_non_null(c);
@@ -938,6 +938,10 @@ static void test_resolve_libc_names(void **state)
 			commas += *c == ',';
 		assert_int_equal(commas, 4);
 	}
+	/* A swap of two letters is one edit; nothing two edits away fills the list. */
+	assert_int_equal(resolver__resolve(r, "strlne", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: strlen"));
+	assert_false(strstr(err, "strlen,"));
 	/* memcpy has a compat version at another address: still one match. */
 	assert_int_equal(resolver__resolve(r, "memcpy", &m, err, sizeof(err)), 1);
 	free(m);
@@ -955,8 +959,9 @@ static void test_resolve_not_found(void **state)
 	assert_true(contains(err, "symbol 'serch' not found in 3 objects ("));
 	assert_true(contains(err, resolver__obj_path(r, 0)));
 	assert_true(contains(err, ", libfx.so.1, libfy.so)"));
-	assert_true(contains(err, "; closest: search, "));
-	assert_true(contains(err, "seek"));
+	/* Near names only: seek is three edits away, search_all four. */
+	assert_true(contains(err, "; closest: search"));
+	assert_false(strstr(err, "seek"));
 	assert_false(strstr(err, "search_all"));
 
 	/* Only the objects searched count, and their names are the suggestions. */
@@ -971,6 +976,9 @@ static void test_resolve_not_found(void **state)
 
 	assert_int_equal(resolver__resolve(r, "fx_lib_fun", &m, err, sizeof(err)), -ENOENT);
 	assert_true(contains(err, "closest: fx_lib_func"));
+	/* A C function given C++ parameters: its name is offered. */
+	assert_int_equal(resolver__resolve(r, "search(int)", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: search"));
 	resolver__free(r);
 }
 
@@ -1022,6 +1030,132 @@ static void test_resolve_patterns(void **state)
 			assert_false(m[i].vaddr == m[j].vaddr);
 	}
 	free(m);
+	resolver__free(r);
+}
+
+/* The symbol of the one match of selector sel in libfn.so. */
+static void one_match(struct wm_resolver *r, const char *sel, const char *sym)
+{
+	char err[WM_ERR_MAX] = "";
+	struct wm_match *m = NULL;
+	int n = resolver__resolve(r, sel, &m, err, sizeof(err));
+
+	if (n != 1 || strcmp(m[0].sym, sym))
+		fail_msg("%s: %d matches (%s), want %s: %s", sel, n, n > 0 ? m[0].sym : "-", sym,
+			 err);
+	free(m);
+}
+
+/* The symbols of every match of sel, sorted, joined by ' '. */
+static const char *all_matches(struct wm_resolver *r, const char *sel, char *out, size_t sz)
+{
+	char err[WM_ERR_MAX] = "";
+	struct wm_match *m = NULL;
+	const char *names[32];
+	int n, i, j;
+	size_t len = 0;
+
+	n = resolver__resolve(r, sel, &m, err, sizeof(err));
+	if (n < 0)
+		fail_msg("%s: %s", sel, err);
+	assert_true(n <= 32);
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && strcmp(names[j - 1], m[i].sym) > 0; j--)
+			names[j] = names[j - 1];
+		names[j] = m[i].sym;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += snprintf(out + len, sz - len, "%s%s", i ? " " : "", names[i]);
+	/* names point into m: copied out above before it goes. */
+	free(m);
+	return out;
+}
+
+/* app::m::helper (legacy mangling) and app::n::helper (v0) in fn_names.c */
+#define HELPER_M "_ZN3app1m6helper17h0123456789abcdefE"
+#define HELPER_N "_RNvNtCsbVXqutUjNVO_3app1n6helper"
+
+/* C++ and Rust functions by the names users write (tests/fixtures/fn_names.c). */
+static void test_resolve_demangled(void **state)
+{
+	static const struct {
+		const char *sel, *sym;
+	} ones[] = {
+		/* A global function: not ns::gl (an inner scope), never the clone. */
+		{ "gl", "_Z2gli" },
+		{ "::gl", "_Z2gli" },
+		{ "gl(int)", "_Z2gli" },
+		{ "::gl(int)", "_Z2gli" },
+		{ "gl( int )", "_Z2gli" },
+		{ "libfn:::gl", "_Z2gli" },
+		{ "ns::gl", "_ZN2ns2glEi" },
+		{ "_Z2gli", "_Z2gli" },
+		/* One overload, one template instance. */
+		{ "over(long)", "_Z4overl" },
+		{ "over(int,int)", "_Z4overii" },
+		{ "max<int>", "_Z3maxIiET_S0_S0_" },
+		{ "max<long>(long, long)", "_Z3maxIlET_S0_S0_" },
+		/* Operators and a lambda. */
+		{ "Vec::operator+", "_ZNK3VecplERKS_" },
+		{ "Vec::operator+(Vec const&)", "_ZNK3VecplERKS_" },
+		{ "Vec::operator+(Vec const&) const", "_ZNK3VecplERKS_" },
+		{ "operator<<", "_Zls3Veci" },
+		{ "main::{lambda(int)#1}::operator()", "_ZZ4mainENKUliE_clEi" },
+		{ "main::{lambda(int)#1}::operator()(int) const", "_ZZ4mainENKUliE_clEi" },
+		/* Rust, without the hash; the crate's name may be left out. */
+		{ "m::helper", HELPER_M },
+		{ "app::m::helper", HELPER_M },
+		{ "n::helper", HELPER_N },
+		{ "Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add" },
+		{ "app::Acc::add", "_RNvMCsbVXqutUjNVO_3appNtB2_3Acc3add" },
+		{ "main::{{closure}}",
+		  "_ZN3app4main28_$u7b$$u7b$closure$u7d$$u7d$17h00112233445566aaE" },
+	};
+	/* Several functions: every one, its symbols sorted. */
+	static const struct {
+		const char *sel, *syms;
+	} alls[] = {
+		/* Overloads, template instances, helpers of two modules. */
+		{ "over", "_Z4overii _Z4overl" },
+		{ "max", "_Z3maxIiET_S0_S0_ _Z3maxIlET_S0_S0_" },
+		{ "helper", HELPER_N " " HELPER_M },
+		{ "m::*", "_ZN3app1m5other17hfedcba9876543210E " HELPER_M },
+		{ "*::helper", HELPER_N " " HELPER_M },
+		/* Symbols by their own names and demangled ones, each address once. */
+		{ "*helper*", HELPER_N " " HELPER_M " helper_c" },
+	};
+	static const char *const lib[] = { "libfn.so" };
+	struct wm_resolver *r = open_fixtures(lib, 1);
+	char err[WM_ERR_MAX], buf[1024];
+	struct wm_match *m = NULL;
+
+	for (size_t i = 0; i < sizeof(ones) / sizeof(ones[0]); i++)
+		one_match(r, ones[i].sel, ones[i].sym);
+	for (size_t i = 0; i < sizeof(alls) / sizeof(alls[0]); i++)
+		assert_string_equal(all_matches(r, alls[i].sel, buf, sizeof(buf)), alls[i].syms);
+	assert_int_equal(resolver__resolve(r, "gl(double)", &m, err, sizeof(err)), -ENOENT);
+	assert_int_equal(resolver__resolve(r, "::Vec", &m, err, sizeof(err)), -ENOENT);
+	/* '*' and '[' of an operator are no wildcards. */
+	assert_int_equal(resolver__resolve(r, "Vec::operator*", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "symbol 'Vec::operator*' not found"));
+	assert_int_equal(resolver__resolve(r, "::helper", &m, err, sizeof(err)), -ENOENT);
+
+	/* Suggestions: demangled, near from any scope, nothing unrelated. */
+	assert_int_equal(resolver__resolve(r, "m::helpr", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: app::m::helper"));
+	/* gl(int) [clone .constprop.0] is not offered: a demangled name never matches it. */
+	assert_int_equal(resolver__resolve(r, "gll", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: gl(int), ns::gl(int)"));
+	assert_false(strstr(err, "clone"));
+	assert_false(strstr(err, "_ZN"));
+	assert_int_equal(resolver__resolve(r, "ovr", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: over(int, int), over(long)"));
+	assert_false(strstr(err, "gl"));
+	assert_int_equal(resolver__resolve(r, "mx<int>(int, int)", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "; closest: max<int>(int, int)"));
+	assert_int_equal(resolver__resolve(r, "zzzzzzzz", &m, err, sizeof(err)), -ENOENT);
+	assert_false(strstr(err, "closest"));
 	resolver__free(r);
 }
 
@@ -1397,6 +1531,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_patterns),
 		cmocka_unit_test(test_resolve_stripped),
 		cmocka_unit_test(test_resolve_root),
+		cmocka_unit_test(test_resolve_demangled),
 		cmocka_unit_test(test_pid_self),
 		cmocka_unit_test(test_pid_replaced_files),
 		cmocka_unit_test(test_pid_missing),

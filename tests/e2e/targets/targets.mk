@@ -7,7 +7,7 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_spin $(OUT)/targets/t_flood $(OUT)/targets/t_search_cet \
 	 $(OUT)/targets/t_locked $(OUT)/targets/t_fork $(OUT)/targets/t_exec \
 	 $(OUT)/targets/t_crash $(OUT)/targets/t_threads $(OUT)/targets/t_hostile \
-	 $(OUT)/targets/t_cxx \
+	 $(OUT)/targets/t_cxx $(OUT)/targets/t_cxxnames \
 	 $(OUT)/targets/t_metrics $(OUT)/targets/t_types $(OUT)/targets/t_leafstack \
 	 $(OUT)/targets/t_coro $(OUT)/targets/t_altstack $(OUT)/targets/t_attachexit \
 	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
@@ -54,6 +54,10 @@ $(OUT)/targets/t_search_cet: $(TGT_DIR)/t_search.c $(TGT_DIR)/common.h | $(OUT)/
 
 CXX ?= g++
 $(OUT)/targets/t_cxx: $(TGT_DIR)/t_cxx.cpp $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
+
+$(OUT)/targets/t_cxxnames: $(TGT_DIR)/t_cxxnames.cpp $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) -g $(TGT_CFLAGS) $< -o $@
 
