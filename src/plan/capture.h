@@ -17,6 +17,8 @@ struct wm_plan_opts {
 	int str_cap;	 /* --string-size: bytes kept of a string or buffer */
 	bool out_params; /* read non-const pointees again at return */
 	bool stack;	 /* --stack: the user stack in slot 0 */
+	/* The target runs CPython: a PyObject * is captured as a Python value (WM_CAP_PYOBJ). */
+	bool python;
 };
 
 struct wm_plan {

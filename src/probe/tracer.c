@@ -11,6 +11,7 @@
 #include "probe/tracer.h"
 #include "util/opts.h"
 #include "util/grow.h"
+#include "wm_python.h"
 #include "wrapmon.skel.h"
 
 /* The kernel's own "operation not supported" (not in userspace errno.h). */
@@ -343,6 +344,10 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	/* Wake the consumer once an eighth of the ring is waiting. */
 	sk->rodata->wakeup_bytes = opts->ring_size / 8;
 	sk->rodata->summary_only = opts->summary_only;
+	if (opts->py_layout) {
+		sk->bss->py_layout = *opts->py_layout;
+		sk->rodata->py_on = opts->py_layout->version != 0;
+	}
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);
