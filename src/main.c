@@ -249,6 +249,8 @@ static int build_table(struct session *s)
 			.str_cap = env.string_size,
 			.out_params = !env.no_out_params && !env.summary_only,
 			.stack = env.stack && !env.summary_only,
+			/* For tools/pyvalue-fixtures.py, not for users: see wrapmon-trace(8). */
+			.py_snapshots = getenv("WRAPMON_PY_SNAPSHOTS") != NULL,
 		},
 		.summary_only = env.summary_only,
 		.verbose = env.verbose > 0,

@@ -142,6 +142,7 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	for (i = 0; i < WM_SIG_MAX_FIELDS; i++)
 		plan->field_slot[i] = -1;
 	plan->ret_slot = plan->stack_slot = -1;
+	plan->py_snapshots = o && o->py_snapshots;
 
 	if (o && o->stack) {
 		plan->cfg.caps[0].kind = WM_CAP_STACK;

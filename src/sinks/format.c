@@ -1011,6 +1011,12 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 			pyvalue__json(b, v->bytes, v->len);
 			buf__puts(b, ",\"pointer\":");
 			put_json_hex(b, raw);
+			if (f->plan.py_snapshots) {
+				buf__puts(b, ",\"snapshot\":\"");
+				for (int i = 0; i < v->len; i++)
+					buf__printf(b, "%02x", (unsigned char)v->bytes[i]);
+				buf__putc(b, '"');
+			}
 			break;
 		}
 		put_json_hex(b, raw);

@@ -704,15 +704,15 @@ static bool put_node(struct wm_buf *b, const struct node *n, int depth)
 	return whole;
 }
 
-void pyvalue__repr(struct wm_buf *b, const void *snap, size_t len)
+bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len)
 {
 	struct node n = node_at(snap, len);
 
 	if (!n.ok) {
 		buf__puts(b, "<no Python value>");
-		return;
+		return false;
 	}
-	put_node(b, &n, 0);
+	return put_node(b, &n, 0);
 }
 
 /* --- JSON --- */

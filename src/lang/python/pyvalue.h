@@ -66,8 +66,11 @@ bool pyvalue__is_pyobject(const char *c_type);
  * written: what repr() escapes is escaped, and so is what it does not
  * escape but a terminal would act on (none for valid snapshots).
  * A subclass of a built-in type shows as Name(<the built-in's repr>).
+ * Returns whether all of the value was there (no "..." cut). Where a type
+ * has its own repr that the snapshot does not know, "<Name object at
+ * 0x...>" stands for it (range(3), a class's __repr__): whole, not repr().
  */
-void pyvalue__repr(struct wm_buf *b, const void *snap, size_t len);
+bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len);
 
 /*
  * The snapshot as one JSON value: str, int, float (finite), bool and None
