@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, 'tests', 'e2e', 'targets', 'pyrepr.py')
@@ -40,22 +39,24 @@ def pyenv_pythons():
 def record(tracer, python):
     """[(snapshot hex, logged line)] of every object, in order."""
     with tempfile.TemporaryDirectory() as tmp:
-        ready, go = os.path.join(tmp, 'ready'), os.path.join(tmp, 'go')
-        tgt = subprocess.Popen([python, TARGET, ready, go], stdout=subprocess.PIPE, text=True)
-        while not os.path.exists(ready):
-            time.sleep(0.01)
+        log = os.path.join(tmp, 'log')
+        tgt = subprocess.Popen([python, TARGET, log], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+        if not tgt.stdout.readline().startswith('ready '):
+            raise SystemExit('%s: the target did not start' % python)
         env = dict(os.environ, WRAPMON_PY_SNAPSHOTS='1')
         tr = subprocess.Popen([tracer, '-p', str(tgt.pid), '-f', 'PyObject_Repr', '--json'],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         # Attached once it says so on stderr.
         line = ''
-        while 'tracing' not in line:
+        while 'Ctrl-C to end' not in line:
             line = tr.stderr.readline()
             if not line:
                 raise SystemExit('wrapmon-trace ended before tracing')
-        open(go, 'w').close()
-        logged = tgt.communicate()[0].splitlines()
+        tgt.communicate('go\n')
         out = tr.communicate()[0]
+        with open(log) as f:
+            logged = [json.loads(x) for x in f]
     snaps = []
     for rec in out.splitlines():
         j = json.loads(rec)
@@ -63,7 +64,7 @@ def record(tracer, python):
             snaps.append(j['args'][0]['snapshot'])
     if len(snaps) != len(logged):
         raise SystemExit('%s: %d calls traced for %d objects' % (python, len(snaps), len(logged)))
-    return list(zip(snaps, (json.loads(x) for x in logged)))
+    return list(zip(snaps, logged))
 
 
 def c_str(s):

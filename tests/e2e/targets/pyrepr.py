@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """A CPython target: waits for its tracer, then calls repr() on a list of
 known objects (each a C call of PyObject_Repr) and logs each result, one JSON
-line per object: {"i": N, "repr": ..., "json": <the value as JSON, or null>}.
+line per object: {"i": N, "repr": ..., "json": <the value as JSON>,
+"native": <whether it is a JSON native>}.
 
-    python3.X pyrepr.py READY_FILE GO_FILE [ROUNDS]
+    python3.X pyrepr.py LOG [ctypes]
 
-It writes READY_FILE once started, and begins when GO_FILE exists.
+With "ctypes", each repr() goes through the exported PyObject_Repr by ctypes:
+an LTO build (Debian's python3.11) inlines it into the builtin repr().
+
+Like the C targets: prints "ready PID", starts on "go" from stdin, writes LOG
+at the end (writing it calls no repr()).
 """
 import json
 import os
 import re
 import sys
-import time
 
 
 class Plain:
@@ -50,21 +54,24 @@ def as_json(o):
 
 
 def main():
-    ready, go = sys.argv[1], sys.argv[2]
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    log = sys.argv[1]
     objs = objects()
-    with open(ready, 'w') as f:
-        f.write(str(os.getpid()))
-    deadline = time.time() + 60
-    while not os.path.exists(go) and time.time() < deadline:
-        time.sleep(0.01)
-    out = []
-    for _ in range(rounds):
-        for i, o in enumerate(objs):
-            r = repr(o)
-            out.append(json.dumps({'i': i, 'repr': r, 'json': as_json(o),
-                                   'native': as_json(o) is not None or o is None}))
-    sys.stdout.write('\n'.join(out) + '\n')
+    rep = repr
+    if sys.argv[2:] == ['ctypes']:
+        import ctypes
+        api = ctypes.pythonapi.PyObject_Repr
+        api.argtypes = [ctypes.py_object]
+        api.restype = ctypes.py_object
+        rep = api
+    sys.stdout.write("ready %d\n" % os.getpid())
+    sys.stdout.flush()
+    sys.stdin.readline()
+    reprs = [rep(o) for o in objs]
+    with open(log, 'w') as f:
+        for i, (o, r) in enumerate(zip(objs, reprs)):
+            js = as_json(o)
+            f.write(json.dumps({'i': i, 'repr': r, 'json': js,
+                                'native': js is not None or o is None}) + '\n')
 
 
 main()
