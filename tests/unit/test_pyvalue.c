@@ -243,6 +243,69 @@ static void test_layout(void **state)
 	assert_int_equal(pyvalue__layout(2, 7, &L), -ENOTSUP);
 }
 
+/*
+ * The table agrees with the DWARF of every CPython that pyenv built here
+ * (found through $PYENV_ROOT or ~/.pyenv; none: nothing to compare).
+ */
+static void test_layout_dwarf(void **state)
+{
+	const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
+	char dir[512], path[1024];
+	int compared = 0;
+
+	if (root)
+		snprintf(dir, sizeof(dir), "%s/versions", root);
+	else
+		snprintf(dir, sizeof(dir), "%s/.pyenv/versions", home ? home : "/root");
+	for (int minor = 10; minor <= 13; minor++) {
+		struct wm_py_layout table, dw;
+		char cmd[1200];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "ls -d %s/3.%d.*/lib/libpython3.%d.so.1.0 2>/dev/null | tail -n 1", dir,
+			 minor, minor);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		path[0] = '\0';
+		if (!fgets(path, sizeof(path), p))
+			path[0] = '\0';
+		pclose(p);
+		path[strcspn(path, "\n")] = '\0';
+		if (!path[0])
+			continue;
+		assert_int_equal(pyvalue__layout(3, minor, &table), 0);
+		dw = table;
+		assert_int_equal(pyvalue__layout_dwarf(path, &dw), 0);
+		/* Field by field, to name the one that differs. */
+		assert_int_equal(dw.str_ascii_data, table.str_ascii_data);
+		assert_int_equal(dw.str_compact_data, table.str_compact_data);
+		assert_int_equal(dw.long_size, table.long_size);
+		assert_int_equal(dw.long_digits, table.long_digits);
+		assert_int_equal(dw.long_tagged, table.long_tagged);
+		assert_int_equal(dw.dk_indices, table.dk_indices);
+		assert_int_equal(dw.dk_nentries, table.dk_nentries);
+		assert_int_equal(dw.match_mark, table.match_mark);
+		assert_int_equal(dw.pattern_flags, table.pattern_flags);
+		assert_memory_equal(&dw, &table, sizeof(dw));
+		compared++;
+	}
+	if (!compared)
+		print_message("no pyenv CPython 3.10-3.13 under %s: no DWARF compared\n", dir);
+}
+
+/* An object without DWARF of Python's objects (this test) leaves the table as it was. */
+static void test_layout_dwarf_absent(void **state)
+{
+	struct wm_py_layout table, dw;
+
+	assert_int_equal(pyvalue__layout(3, 12, &table), 0);
+	dw = table;
+	assert_int_equal(pyvalue__layout_dwarf("/proc/self/exe", &dw), -ENODATA);
+	assert_memory_equal(&dw, &table, sizeof(dw));
+	assert_int_equal(pyvalue__layout_dwarf("/nonexistent", &dw), -ENOENT);
+}
+
 static void test_version_of(void **state)
 {
 	int a = 0, b = 0;
@@ -275,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures_repr), cmocka_unit_test(test_fixtures_json),
 		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_floats),
 		cmocka_unit_test(test_ints),	      cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_layout_dwarf),  cmocka_unit_test(test_layout_dwarf_absent),
 		cmocka_unit_test(test_version_of),    cmocka_unit_test(test_is_pyobject),
 	};
 

@@ -5,16 +5,21 @@
  * length, and a malformed node renders as <...> rather than being trusted.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lang/python/pyvalue.h"
 #include "lang/python/pyprint.h"
 #include "util/escape.h"
 #include "util/json.h"
+#include "types/dwarf.h"
 #include "target/procmaps.h"
 
 int pyvalue__layout(int major, int minor, struct wm_py_layout *L)
@@ -109,7 +114,7 @@ int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t s
 {
 	struct wm_mapping *maps = NULL;
 	int n, ret, major = 0, minor = 0, found = -1;
-	char file[64], *text = NULL;
+	char file[64], full[PATH_MAX + 64], *text = NULL;
 	size_t len = 0;
 	FILE *f;
 
@@ -147,8 +152,10 @@ int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t s
 		L->version = major << 8 | minor;
 		goto cleanup;
 	}
+	/* The file as the process sees it, in its mount namespace. */
+	snprintf(full, sizeof(full), "/proc/%d/root%s", pid, maps[found].path);
 	/* No DWARF (a stripped build): the version's table stands. */
-	ret = pyvalue__layout_dwarf(maps[found].path, L);
+	ret = pyvalue__layout_dwarf(full, L);
 	if (ret == -ENODATA || ret == -ENOENT || ret == -EACCES)
 		ret = 0;
 cleanup:
@@ -803,9 +810,94 @@ void pyvalue__json(struct wm_buf *b, const void *snap, size_t len)
 	buf__free(&r);
 }
 
+/* A layout field and where DWARF describes it. */
+struct dwarf_field {
+	const char *type, *member; /* member NULL: the type's size */
+	size_t off;		   /* of the __u16 in struct wm_py_layout */
+};
+
+#define F(t, m, f)                                     \
+	{                                              \
+		t, m, offsetof(struct wm_py_layout, f) \
+	}
+static const struct dwarf_field dwarf_fields[] = {
+	F("PyObject", "ob_type", ob_type),
+	F("PyVarObject", "ob_size", ob_size),
+	F("PyTypeObject", "tp_name", tp_name),
+	F("PyTypeObject", "tp_flags", tp_flags),
+	F("PyASCIIObject", "state", str_state),
+	F("PyASCIIObject", NULL, str_ascii_data),
+	F("PyCompactUnicodeObject", NULL, str_compact_data),
+	F("PyBytesObject", "ob_sval", bytes_data),
+	F("PyFloatObject", "ob_fval", float_val),
+	F("PyTupleObject", "ob_item", tuple_items),
+	F("PyListObject", "ob_item", list_items),
+	F("PyDictObject", "ma_used", dict_used),
+	F("PyDictObject", "ma_keys", dict_keys),
+	F("PyDictObject", "ma_values", dict_values),
+	F("PyDictKeysObject", "dk_nentries", dk_nentries),
+	F("PyDictKeysObject", "dk_indices", dk_indices),
+	F("PyBaseExceptionObject", "args", exc_args),
+	/* _sre's objects: described where the module is built in (pyenv's libpython). */
+	F("MatchObject", "string", match_string),
+	F("MatchObject", "mark", match_mark),
+	F("PatternObject", "pattern", pattern_source),
+	F("PatternObject", "flags", pattern_flags),
+};
+#undef F
+
+static void set_u16(struct wm_py_layout *L, size_t off, unsigned long v)
+{
+	__u16 x = v > 0xffff ? 0xffff : v;
+
+	memcpy((char *)L + off, &x, sizeof(x));
+}
+
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L)
 {
-	(void)path;
-	(void)L;
-	return -ENODATA;
+	struct wm_dwarf *d = NULL;
+	unsigned long v, w;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = dwarf__open(fd, &d);
+	close(fd);
+	if (ret)
+		return ret;
+	/* No PyObject: no DWARF of the interpreter's objects (a stripped build's stubs). */
+	if (dwarf__offsetof(d, "PyObject", "ob_type", &v)) {
+		ret = -ENODATA;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++) {
+		const struct dwarf_field *f = &dwarf_fields[i];
+
+		if (!dwarf__offsetof(d, f->type, f->member, &v))
+			set_u16(L, f->off, v);
+	}
+	/* 3.12 moved an int's size and digits into long_value, with a tag for both. */
+	if (!dwarf__offsetof(d, "PyLongObject", "long_value.lv_tag", &v) &&
+	    !dwarf__offsetof(d, "PyLongObject", "long_value.ob_digit", &w)) {
+		L->long_tagged = 1;
+		set_u16(L, offsetof(struct wm_py_layout, long_size), v);
+		set_u16(L, offsetof(struct wm_py_layout, long_digits), w);
+	} else if (!dwarf__offsetof(d, "PyLongObject", "ob_digit", &w)) {
+		L->long_tagged = 0;
+		set_u16(L, offsetof(struct wm_py_layout, long_size), L->ob_size);
+		set_u16(L, offsetof(struct wm_py_layout, long_digits), w);
+	}
+	/* 3.11 packed the keys' size into a log2 byte. */
+	if (!dwarf__offsetof(d, "PyDictKeysObject", "dk_log2_size", &v)) {
+		L->dict_keys_v2 = 1;
+		set_u16(L, offsetof(struct wm_py_layout, dk_size), v);
+	} else if (!dwarf__offsetof(d, "PyDictKeysObject", "dk_size", &v)) {
+		L->dict_keys_v2 = 0;
+		set_u16(L, offsetof(struct wm_py_layout, dk_size), v);
+	}
+	ret = 0;
+cleanup:
+	dwarf__free(d);
+	return ret;
 }
