@@ -345,56 +345,47 @@ static __always_inline int pyv_put(struct pyv_ctx *c, struct pyv_req *q, bool sl
 	return pyv_leaf(c->L, c->a, q);
 }
 
+/* One item node at q->at, of at most WM_PYV_ITEM_MAX bytes before end: its bytes, 0 when none fit. */
+static __always_inline int pyv_item_node(struct pyv_ctx *c, struct pyv_req *q, __u64 obj, __u32 end,
+					 bool sleepable)
+{
+	if (q->at > end)
+		return 0;
+	q->end = end - q->at > WM_PYV_ITEM_MAX ? q->at + WM_PYV_ITEM_MAX : end;
+	q->obj = obj;
+	return pyv_put(c, q, sleepable);
+}
+
 static __always_inline long pyv_item_do(struct pyv_ctx *c, __u32 i, bool sleepable)
 {
 	struct pyv_state *s = c->s;
 	struct pyv_req *q = &s->q;
 	__u64 *e = s->e;
-	int n, m;
+	int n, m = 0;
 
 	if (s->done >= s->want || s->pos > s->end || s->end - s->pos < PYV_HDR)
 		return 1;
-	q->at = s->pos;
-	q->end = s->end;
-	q->opts = 0;
-	if (s->kind != WM_PYV_DICT) {
-		if (pyv_read(e, 8, s->items + 8 * (__u64)i, sleepable)) {
-			s->fault = 1;
-			return 1;
-		}
-		if (q->end - q->at > WM_PYV_ITEM_MAX)
-			q->end = q->at + WM_PYV_ITEM_MAX;
-		q->obj = e[0];
-		n = pyv_put(c, q, sleepable);
-		if (n <= 0)
-			return 1;
-		s->pos += n;
-		s->done++;
-		return 0;
-	}
-	if (pyv_read(e, 16, s->items + (__u64)s->stride * i + s->key, sleepable)) {
+	/* A sequence's item pointer, or a dict entry's key and value. */
+	if (s->kind != WM_PYV_DICT ?
+		    pyv_read(e, 8, s->items + 8 * (__u64)i, sleepable) :
+		    pyv_read(e, 16, s->items + (__u64)s->stride * i + s->key, sleepable)) {
 		s->fault = 1;
 		return 1;
 	}
-	if (!e[1]) /* a deleted entry */
+	if (s->kind == WM_PYV_DICT && !e[1]) /* a deleted entry */
 		return 0;
-	/* Both halves of a pair, or neither. */
-	if (q->end - q->at > WM_PYV_ITEM_MAX)
-		q->end = q->at + WM_PYV_ITEM_MAX;
-	q->obj = e[0];
-	n = pyv_put(c, q, sleepable);
+	q->at = s->pos;
+	q->opts = 0;
+	n = pyv_item_node(c, q, e[0], s->end, sleepable);
 	if (n <= 0)
 		return 1;
-	q->at += n;
-	q->end = s->end;
-	if (q->at > q->end)
-		return 1;
-	if (q->end - q->at > WM_PYV_ITEM_MAX)
-		q->end = q->at + WM_PYV_ITEM_MAX;
-	q->obj = e[1];
-	m = pyv_put(c, q, sleepable);
-	if (m <= 0)
-		return 1;
+	/* Both halves of a pair, or neither. */
+	if (s->kind == WM_PYV_DICT) {
+		q->at = s->pos + n;
+		m = pyv_item_node(c, q, e[1], s->end, sleepable);
+		if (m <= 0)
+			return 1;
+	}
 	s->pos += n + m;
 	s->done++;
 	return 0;
