@@ -13,7 +13,7 @@ import re
 import subprocess
 import tempfile
 
-from harness import test, check, eq, Tracer, Fail, json_records, our_links
+from harness import test, check, eq, Tracer, Fail, json_records, our_links, TRACER
 
 TARGET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets", "pyrepr.py")
 PROTO = "PyObject *PyObject_Repr(PyObject *v)"
@@ -142,6 +142,34 @@ def python_values_through_a_prototype_on_debians_stripped_python():
     run_one(python, PROTO, how=("ctypes",))
 
 
+def short_whole(logged):
+    """The logged reprs a snapshot holds whole: short, no container in a container, <= 4 items."""
+    for want in logged:
+        r = want["repr"]
+        if len(r) > 40 or "object at" in r or r.startswith("range(") or r.count(", ") > 3 or (
+                r[0] in "[({" and re.search(r"[\[({]", r[1:])):
+            continue
+        yield r
+
+
+@test
+def python_values_read_back_from_the_store_by_report():
+    found = pyenv_pythons()
+    python = found.get("3.11")
+    t = PyTarget(python) if python else PyTarget("/usr/bin/python3.11", "ctypes")
+    db = os.path.join(t.dir, "calls.db")
+    out, logged = t.run("-f", "PyObject_Repr" if python else PROTO, "--store", db,
+                        "-o", "/dev/null")
+    p = subprocess.run([TRACER, "report", db, "--top", "500"], capture_output=True,
+                       text=True, timeout=20)
+    eq(p.returncode, 0, f"report: {p.stderr}")
+    shown = 0
+    for r in short_whole(logged):
+        check(f" PyObject_Repr(v={r}) = " in p.stdout, f"report has no call with v={r}")
+        shown += 1
+    check(shown >= 50, f"only {shown} values found")
+
+
 @test
 def python_values_in_text_output_are_the_reprs_python_printed():
     found = pyenv_pythons()
@@ -155,13 +183,8 @@ def python_values_in_text_output_are_the_reprs_python_printed():
     # In order, each short value's line shows v=<its repr>: nested items' calls come between.
     i = 0
     shown = 0
-    for want in logged:
-        r = want["repr"]
-        # Short and whole: no long text, no container holding a container or past 4 items.
-        if len(r) > 40 or "object at" in r or r.startswith("range(") or r.count(", ") > 3 or (
-                r[0] in "[({" and re.search(r"[\[({]", r[1:])):
-            continue
-        needle = f" PyObject_Repr(v={want['repr']}) = "
+    for r in short_whole(logged):
+        needle = f" PyObject_Repr(v={r}) = "
         while i < len(calls) and needle not in calls[i]:
             i += 1
         check(i < len(calls), f"no line with {needle!r}")

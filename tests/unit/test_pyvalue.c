@@ -296,6 +296,29 @@ static void test_layout_dwarf_absent(void **state)
 	assert_int_equal(pyvalue__layout_dwarf("/nonexistent", &dw), -ENOENT);
 }
 
+static void check_repr_json(const char *json, const char *want)
+{
+	struct wm_buf b = {};
+
+	pyvalue__repr_json(&b, json, strlen(json));
+	assert_string_equal(b.p, want);
+	buf__free(&b);
+}
+
+/* A str read back from the store's JSON: repr() of the str it holds. */
+static void test_repr_json(void **state)
+{
+	check_repr_json("\"caaat\"", "'caaat'");
+	check_repr_json("\"a\\nb\\t\\u0000\"", "'a\\nb\\t\\x00'");
+	check_repr_json("\"it's\"", "\"it's\"");
+	check_repr_json("\"both ' and \\\"\"", "'both \\' and \"'");
+	check_repr_json("\"\\ud83d\\ude00 \\udcff\"", "'\xf0\x9f\x98\x80 \\udcff'");
+	check_repr_json("\"\xce\xa9 \\u202e\"", "'\xce\xa9 \\u202e'");
+	check_repr_json("\"cut \\u12\"", "'cut '");
+	check_repr_json("12", "?");
+	check_repr_json("", "?");
+}
+
 static void test_version_of(void **state)
 {
 	int a = 0, b = 0;
@@ -329,7 +352,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_floats),
 		cmocka_unit_test(test_ints),	      cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_layout_dwarf),  cmocka_unit_test(test_layout_dwarf_absent),
-		cmocka_unit_test(test_version_of),    cmocka_unit_test(test_is_pyobject),
+		cmocka_unit_test(test_repr_json),     cmocka_unit_test(test_version_of),
+		cmocka_unit_test(test_is_pyobject),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

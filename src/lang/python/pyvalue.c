@@ -346,6 +346,124 @@ static bool put_text(struct wm_buf *b, const struct node *n, size_t max)
 	return !text_cut(n, have);
 }
 
+/* The code point of the UTF-8 sequence at p (n bytes left), leniently: a stray byte stands for itself. */
+static __u32 utf8_next(const unsigned char *p, size_t n, size_t *len)
+{
+	__u32 c = p[0];
+	size_t want = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, k;
+
+	*len = 1;
+	if (want == 1 || want > n)
+		return c;
+	c &= 0x3f >> (want - 1);
+	for (k = 1; k < want && (p[k] & 0xc0) == 0x80; k++)
+		c = c << 6 | (p[k] & 0x3f);
+	if (k < want)
+		return p[0];
+	*len = want;
+	return c;
+}
+
+static int hex4(const unsigned char *p, size_t n)
+{
+	unsigned int v = 0;
+
+	if (n < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int d = p[i] >= '0' && p[i] <= '9'		     ? p[i] - '0' :
+			(p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ? (p[i] | 0x20) - 'a' + 10 :
+								       -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* The code points of a JSON string literal (quotes included), lone surrogates kept. */
+static size_t json_chars(const char *json, size_t n, __u32 *out, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)json;
+	size_t i = 1, nr = 0, len;
+
+	while (i < n && p[i] != '"' && nr < max) {
+		__u32 c;
+		int u, lo;
+
+		if (p[i] != '\\') {
+			out[nr++] = utf8_next(p + i, n - i, &len);
+			i += len;
+			continue;
+		}
+		if (i + 1 >= n)
+			break;
+		c = p[i + 1];
+		i += 2;
+		switch (c) {
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'u':
+			u = hex4(p + i, n - i);
+			if (u < 0)
+				return nr;
+			i += 4;
+			c = u;
+			/* A pair is one character; a lone half stays itself, as in Python. */
+			if (u >= 0xd800 && u < 0xdc00 && i + 1 < n && p[i] == '\\' &&
+			    p[i + 1] == 'u' && (lo = hex4(p + i + 2, n - i - 2)) >= 0xdc00 &&
+			    lo < 0xe000) {
+				c = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+			break;
+		default:
+			break;
+		}
+		out[nr++] = c;
+	}
+	return nr;
+}
+
+void pyvalue__repr_json(struct wm_buf *b, const char *json, size_t n)
+{
+	__u32 *cp = malloc((n ? n : 1) * sizeof(*cp));
+	bool sq = false, dq = false;
+	size_t nr;
+	char q;
+
+	if (!cp || !n || json[0] != '"') {
+		buf__puts(b, "?");
+		free(cp);
+		return;
+	}
+	nr = json_chars(json, n, cp, n);
+	for (size_t i = 0; i < nr; i++) {
+		sq |= cp[i] == '\'';
+		dq |= cp[i] == '"';
+	}
+	q = sq && !dq ? '"' : '\'';
+	buf__putc(b, q);
+	for (size_t i = 0; i < nr; i++)
+		put_repr_char(b, cp[i], q, false);
+	buf__putc(b, q);
+	free(cp);
+}
+
 /* --- int --- */
 
 /*

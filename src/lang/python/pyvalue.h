@@ -73,6 +73,14 @@ bool pyvalue__is_pyobject(const char *c_type);
 bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len);
 
 /*
+ * A JSON string literal (n bytes, quotes included) as repr() prints the str
+ * it holds: for values read back from --json (the report). Lone surrogates
+ * (\udcff) stay themselves, as in Python; a byte that is not UTF-8 stands
+ * for the code point of its value. "?" for anything but a string.
+ */
+void pyvalue__repr_json(struct wm_buf *b, const char *json, size_t n);
+
+/*
  * The snapshot as one JSON value: str, int, float (finite), bool and None
  * as JSON natives; a cut str, bytes or int as {"type":..,"value":..,
  * "truncated":true} (bytes' value is its repr); anything else as
