@@ -229,14 +229,7 @@ static bool session__python(struct session *s)
 
 	if (ret == -ENOENT)
 		return false;
-	if (ret == -ENOTSUP)
-		elog("note: %s is CPython %d.%d%s: wrapmon reads the objects of the default builds "
-		     "of 3.8 to 3.13, so PyObject * values are shown as addresses",
-		     ESC(path), s->py.version >> 8, s->py.version & 0xff,
-		     strstr(path, "t.so") || path[strlen(path) - 1] == 't' ?
-			     " (free-threaded, without DWARF)" :
-			     "");
-	else if (ret)
+	if (ret)
 		vlog("python: %s (%d.%d): its values are shown as addresses (%s)", ESC(path),
 		     s->py.version >> 8, s->py.version & 0xff, strerror(-ret));
 	else
