@@ -41,7 +41,7 @@ MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohtt
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
 # objects mirror it under $(OUT)/obj/.
-SRCS := $(wildcard src/*.c src/*/*.c)
+SRCS := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
 # metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
 MAIN_SRCS := src/main.c src/cli.c
@@ -254,7 +254,7 @@ install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8
 # Debian 12's, which tools/install-deps.sh installs.
 CLANG_FORMAT ?= clang-format
 CLANG_FORMAT_MAJOR := 14
-FORMAT_SRCS = $(wildcard src/*.[ch] src/*/*.[ch] include/*.h bpf/*.bpf.c tests/unit/*.[ch] \
+FORMAT_SRCS = $(wildcard src/*.[ch] src/*/*.[ch] src/*/*/*.[ch] include/*.h bpf/*.bpf.[ch] tests/unit/*.[ch] \
 		 tests/e2e/targets/*.[ch] tests/e2e/targets/*.cpp tests/fuzz/*.c tools/*.c tools/bench/*.c)
 
 format:
@@ -271,7 +271,7 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/obj/*/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

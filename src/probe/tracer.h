@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "wrapmon.h"
+#include "wm_python.h"
 
 struct wm_probe {
 	__u32 func_id; /* cookie: index into the function table */
@@ -63,6 +64,8 @@ struct tracer_opts {
 	 * the returns cfg.errno_ret asks for; 0: unknown, errno not read.
 	 */
 	long errno_tp_off;
+	/* The interpreter's layout, for WM_CAP_PYOBJ captures; NULL: none. */
+	const struct wm_py_layout *py_layout;
 };
 
 struct tracer;

@@ -182,8 +182,15 @@ static const char *source_name(enum wm_sig_source src)
 }
 
 /* [{"name":"pat","type":"const char *","kind":"string"},...] */
-static void params_json(struct wm_buf *b, const struct wm_sig *sig)
+/* Captured as a Python value (WM_CAP_PYOBJ): the report renders it as repr() does. */
+static bool slot_is_py(const struct wm_func *f, int slot)
 {
+	return slot >= 0 && slot < WM_NR_SLOTS && f->plan.cfg.caps[slot].kind == WM_CAP_PYOBJ;
+}
+
+static void params_json(struct wm_buf *b, const struct wm_func *f)
+{
+	const struct wm_sig *sig = &f->sig;
 	int i;
 
 	buf__putc(b, '[');
@@ -198,7 +205,8 @@ static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 		}
 		buf__puts(b, "\"type\":");
 		json__str(b, p->type.name, strnlen(p->type.name, sizeof(p->type.name)));
-		buf__printf(b, ",\"kind\":\"%s\"}", kind_name(&p->type));
+		buf__printf(b, ",\"kind\":\"%s\"}",
+			    slot_is_py(f, f->plan.entry_slot[i]) ? "python" : kind_name(&p->type));
 	}
 	buf__putc(b, ']');
 }
@@ -374,7 +382,7 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 		const struct wm_func *f = &s->funcs[i];
 
 		buf__reset(&params);
-		params_json(&params, &f->sig);
+		params_json(&params, f);
 		if (params.err)
 			goto cleanup;
 		sig__snprint(&f->sig, sig, sizeof(sig));
@@ -387,7 +395,9 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 		sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 7, f->sig.ret.kind == WM_T_VOID ? "void" : f->sig.ret.name,
 				  -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, kind_name(&f->sig.ret), -1, SQLITE_STATIC);
+		sqlite3_bind_text(
+			st, 8, slot_is_py(f, f->plan.ret_slot) ? "python" : kind_name(&f->sig.ret),
+			-1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto cleanup;
 		s->func_ids[i] = sqlite3_last_insert_rowid(s->db);
