@@ -306,6 +306,7 @@ static int build_table(struct session *s)
 			.stack = env.stack && !env.summary_only,
 		},
 		.summary_only = env.summary_only,
+		.no_move_entry = env.no_move_entry,
 		.verbose = env.verbose > 0,
 		.note = print_note,
 	};
