@@ -719,13 +719,6 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 	buf__printf(&b, " entry=0x%lx", pp->entry_off);
 	if (pp->entry_skipped[0])
 		buf__printf(&b, " (past %s)", pp->entry_skipped);
-	if (pp->entry_sstep) {
-		buf__printf(&b, " single-steps %s", pp->entry_insn);
-		if (pp->entry_why[0])
-			buf__printf(&b, " (not moved: %s)", pp->entry_why);
-	} else if (pp->entry_insn[0]) {
-		buf__printf(&b, " on %s (emulated)", pp->entry_insn);
-	}
 	if (pp->ret_mode == WM_RET_SITES) {
 		buf__printf(&b, " returns=sites(%d%s", pp->nr_sites, pp->nr_sites ? ": " : "");
 		for (int i = 0; i < pp->nr_sites && i < 8; i++) {
@@ -743,6 +736,12 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 		buf__printf(&b, " returns=%s", pp->ret_mode == WM_RET_NONE ? "none" : "trampoline");
 	}
 	buf__printf(&b, " [%s] pair=%s render=%s", pp->why, pp->pair, pp->render);
+	if (pp->entry_sstep)
+		buf__printf(&b, "; entry single-steps %s%s%s%s", pp->entry_insn,
+			    pp->entry_why[0] ? " (stays: " : "", pp->entry_why,
+			    pp->entry_why[0] ? ")" : "");
+	else if (pp->entry_insn[0])
+		buf__printf(&b, "; entry on %s (emulated)", pp->entry_insn);
 	note(t, WM_NOTE, "%s", b.len ? b.p : "");
 	buf__free(&b);
 }

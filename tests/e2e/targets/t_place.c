@@ -20,42 +20,45 @@ long shape_clob(long a, const char *s);
 /* Zero: shape_lea adds what its lea points at. */
 const long shape_tbl[1] = { 0 };
 
-#define SHAPE(name, body)                                                               \
-	".globl " #name "\n.type " #name ",@function\n" #name ":\n" body ".size " #name \
+#define SHAPE(name, body)                                                                      \
+	".text\n.globl " #name "\n.type " #name ",@function\n" #name ":\n" body ".size " #name \
 	", .-" #name "\n"
 
-__asm__(".text\n"
-	/* push %rbx: the kernel emulates it, the probe stays. */
-	SHAPE(shape_push, "push %rbx\n"
+/* push %rbx: the kernel emulates it, the probe stays. */
+__asm__(SHAPE(shape_push, "push %rbx\n"
 			  "movsbq (%rsi),%rax\n"
 			  "add %rdi,%rax\n"
 			  "pop %rbx\n"
-			  "ret\n")
-	/* sub $N,%rsp: single-stepped, and it moves rsp: the probe stays. */
-	SHAPE(shape_sub, "sub $0x18,%rsp\n"
+			  "ret\n"));
+
+/* sub $N,%rsp: single-stepped, and it moves rsp: the probe stays. */
+__asm__(SHAPE(shape_sub, "sub $0x18,%rsp\n"
 			 "movsbq (%rsi),%rax\n"
 			 "add %rdi,%rax\n"
 			 "add $0x18,%rsp\n"
-			 "ret\n")
-	/* s moved to r10 and rsi cleared (as sqlite3_prepare_v2 moves rcx): moved to the push. */
-	SHAPE(shape_mov, "endbr64\n"
+			 "ret\n"));
+
+/* s moved to r10 and rsi cleared (as sqlite3_prepare_v2 moves rcx): moved to the push. */
+__asm__(SHAPE(shape_mov, "endbr64\n"
 			 "mov %rsi,%r10\n"
 			 "xor %esi,%esi\n"
 			 "push %rbx\n"
 			 "movsbq (%r10),%rax\n"
 			 "add %rdi,%rax\n"
 			 "pop %rbx\n"
-			 "ret\n")
-	/* A RIP-relative lea into a scratch register: moved to the push. */
-	SHAPE(shape_lea, "lea shape_tbl(%rip),%r11\n"
+			 "ret\n"));
+
+/* A RIP-relative lea into a scratch register: moved to the push. */
+__asm__(SHAPE(shape_lea, "lea shape_tbl(%rip),%r11\n"
 			 "push %rbx\n"
 			 "movsbq (%rsi),%rax\n"
 			 "add (%r11),%rax\n"
 			 "add %rdi,%rax\n"
 			 "pop %rbx\n"
-			 "ret\n")
-	/* The loop jumps back to the push: a probe there would fire per turn. */
-	SHAPE(shape_loop, "mov %rdi,%rax\n"
+			 "ret\n"));
+
+/* The loop jumps back to the push: a probe there would fire per turn. */
+__asm__(SHAPE(shape_loop, "mov %rdi,%rax\n"
 			  "1: push %rbx\n"
 			  "pop %rbx\n"
 			  "cmp $100,%rax\n"
@@ -64,9 +67,10 @@ __asm__(".text\n"
 			  "jmp 1b\n"
 			  "2: movsbq (%rsi),%rdx\n"
 			  "add %rdx,%rax\n"
-			  "ret\n")
-	/* a is overwritten before the first push: its entry value is nowhere there. */
-	SHAPE(shape_clob, "movsbq (%rsi),%rax\n"
+			  "ret\n"));
+
+/* a is overwritten before the first push: its entry value is nowhere there. */
+__asm__(SHAPE(shape_clob, "movsbq (%rsi),%rax\n"
 			  "add %rax,%rdi\n"
 			  "push %rbx\n"
 			  "mov %rdi,%rax\n"
@@ -93,9 +97,6 @@ int main(int argc, char **argv)
 		{ "shape_mov", shape_mov },   { "shape_lea", shape_lea },
 		{ "shape_loop", shape_loop }, { "shape_clob", shape_clob },
 	};
-	/* Sweeps for the bench: argv[2] calls of each (no log lines then). */
-	long loops = argc > 2 ? atol(argv[2]) : 0;
-
 	target_start(argc, argv);
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		for (long k = 0; k < 3; k++) {
@@ -107,6 +108,5 @@ int main(int argc, char **argv)
 	TLOG_BEGIN();
 	fprintf(tlog, "done\n");
 	TLOG_END();
-	(void)loops;
 	return 0;
 }
