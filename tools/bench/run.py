@@ -223,6 +223,34 @@ def go(t):
     return fields
 
 
+def end_run(t, tr):
+    """The target and the tracer of a run, ended if still there."""
+    if t.poll() is None:
+        t.kill()
+        t.wait()
+    if tr is not None and tr.returncode is None:
+        stop(tr, 5)
+
+
+def start_floor(args):
+    """bench-floor with args, once it says it is attached."""
+    tr = spawn([BIN["bench-floor"], *args], tracer=True, stderr=subprocess.PIPE)
+    r = Reader(tr, "stderr")
+    if not wait_for([r], lambda: b"attached" in r.buf, 15):
+        raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+    return tr
+
+
+def start_wrapmon(args, outfile):
+    """wrapmon-trace with args, stdout to outfile, once attached; and its stderr so far."""
+    with open(outfile, "wb") as f:
+        tr = spawn([BIN["wrapmon-trace"], *args], tracer=True, stdout=f, stderr=subprocess.PIPE)
+    r = Reader(tr, "stderr")
+    if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
+        raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+    return tr, r.buf
+
+
 def bt_print_script(binary, marker=True):
     b = binary
     return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n" if marker else "") + (
@@ -314,13 +342,9 @@ def per_call(c):
     tr = None
     try:
         if c.startswith("floor"):
-            tr = spawn([BIN["bench-floor"], "-p", pid, "-f", "search"], tracer=True,
-                       stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"attached" in r.buf, 15):
-                raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+            tr = start_floor(["-p", pid, "-f", "search"])
         elif c.startswith("wrapmon"):
-            args = [BIN["wrapmon-trace"], "-p", pid, "-f", "search"]
+            args = ["-p", pid, "-f", "search"]
             if c == "wrapmon-json":
                 args.append("--json")
             elif c == "wrapmon-summary":
@@ -331,11 +355,7 @@ def per_call(c):
                 args.append("--returns=sites")
             elif c == "wrapmon-entry":
                 args.append("--entry-only")
-            with open(outfile, "wb") as f:
-                tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
-                raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+            tr, _ = start_wrapmon(args, outfile)
         elif c.startswith("bpftrace"):
             script = bt_print_script(target_bin) if c == "bpftrace-print" else \
                 bt_count_script(target_bin)
@@ -396,11 +416,7 @@ def per_call(c):
         res["rss_kb"] = rss
         return res
     finally:
-        if t.poll() is None:
-            t.kill()
-            t.wait()
-        if tr is not None and tr.returncode is None:
-            stop(tr, 5)
+        end_run(t, tr)
         if os.path.exists(outfile) and not a.quick:
             # Keep the first lines as a sample; the rest is megabytes.
             with open(outfile, "rb") as f:
@@ -821,29 +837,22 @@ def entry_run(shape, c):
         func = shape_func(shape)
         if c.startswith("floor"):
             push, ret = shape_offsets(obj, func)
-            args = [BIN["bench-floor"], "-p", pid, "-f", func]
+            args = ["-p", pid, "-f", func]
             if c != "floor":
                 if push is None or ret is None:
                     raise RuntimeError(f"no push or ret in {func}")
                 args.append(str(push))
             if c == "floor-sites":
                 args.append(str(ret))
-            tr = spawn(args, tracer=True, stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"attached" in r.buf, 15):
-                raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+            tr = start_floor(args)
         elif c.startswith("wrapmon"):
             spec = f"{SQLITE_LIB}:{SQLITE_PROTO}" if shape == "sqlite" else \
                 f"long {func}(const char *pat, const char *s)"
-            args = [BIN["wrapmon-trace"], "-p", pid, "-v", "-f", spec]
+            args = ["-p", pid, "-v", "-f", spec]
             if c == "wrapmon-stay":
                 args.append("--no-move-entry")
-            with open(outfile, "wb") as f:
-                tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
-                raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
-            m = re.search(rb"plan: \S+ entry=\S+( \(past ([^)]*)\))?.*; entry (.*)", r.buf)
+            tr, err = start_wrapmon(args, outfile)
+            m = re.search(rb"plan: \S+ entry=\S+( \(past ([^)]*)\))?.*; entry (.*)", err)
             res["placement"] = ((f"past {m.group(2).decode()}, " if m.group(2) else "") +
                                 m.group(3).decode()) if m else "?"
         elif c == "bpftrace":
@@ -869,11 +878,7 @@ def entry_run(shape, c):
                         res["records"] = sum(1 for l in f if f" {func}(".encode() in l)
         return res
     finally:
-        if t.poll() is None:
-            t.kill()
-            t.wait()
-        if tr is not None and tr.returncode is None:
-            stop(tr, 5)
+        end_run(t, tr)
         if os.path.exists(outfile):
             os.unlink(outfile)
 
