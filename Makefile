@@ -209,6 +209,11 @@ $(OUT)/bench-hot-cet: tools/bench/hot.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -fcf-protection=full $< -o $@
 
+# Real entry instructions, and a real library's function (Debian's libsqlite3).
+$(OUT)/bench-shapes: tools/bench/shapes.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall $< -lsqlite3 -o $@
+
 $(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
@@ -235,7 +240,8 @@ $(OUT)/bench-funcs: $(OUT)/bench-funcs.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall $< -o $@
 
-BENCH_BINS := $(addprefix $(OUT)/,bench-hot bench-hot-cet bench-floor bench-consumer bench-funcs)
+BENCH_BINS := $(addprefix $(OUT)/,bench-hot bench-hot-cet bench-floor bench-consumer bench-funcs \
+	bench-shapes)
 # BENCH_ARGS=--quick for a short smoke run.
 bench:
 	$(Q)sh tools/install-deps.sh

@@ -68,6 +68,7 @@ enum {
 	OPT_RETURNS,
 	OPT_ENTRY_ONLY,
 	OPT_PIDOF,
+	OPT_NO_MOVE_ENTRY,
 };
 
 static const struct argp_option opts[] = {
@@ -125,6 +126,10 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "entry-only", OPT_ENTRY_ONLY, NULL, 0,
 	  "--returns=none: one record per entry, with the arguments, no result or latency", 0 },
+	{ "no-move-entry", OPT_NO_MOVE_ENTRY, NULL, 0,
+	  "Keep each entry probe on the function's first instruction (past endbr64), even where "
+	  "the kernel single-steps it",
+	  0 },
 	{ "no-out-params", OPT_NO_OUT, NULL, 0,
 	  "Do not read non-const pointer arguments again at return", 0 },
 	{ "stack", OPT_STACK, NULL, 0, "Show the user stack of each call (frame pointers)", 0 },
@@ -402,6 +407,8 @@ static bool *flag_of(struct cli_env *env, int key)
 	switch (key) {
 	case OPT_NO_OUT:
 		return &env->no_out_params;
+	case OPT_NO_MOVE_ENTRY:
+		return &env->no_move_entry;
 	case OPT_STACK:
 		return &env->stack;
 	case OPT_NO_SLEEPABLE:

@@ -37,6 +37,7 @@ struct cli_env {
 	struct wm_spec *specs;	 /* each -f, with the --filter / --error that applies to it */
 	int nr_specs;
 	bool no_out_params; /* do not read pointees again at return */
+	bool no_move_entry; /* --no-move-entry: entry probes at the first instruction */
 	bool stack;	    /* --stack */
 	bool no_sleepable;  /* --no-sleepable (hidden) */
 	bool json;

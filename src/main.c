@@ -333,6 +333,7 @@ static int build_table(struct session *s)
 			.py_snapshots = getenv("WRAPMON_PY_SNAPSHOTS") != NULL,
 		},
 		.summary_only = env.summary_only,
+		.no_move_entry = env.no_move_entry,
 		.verbose = env.verbose > 0,
 		.note = print_note,
 	};

@@ -630,3 +630,64 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	plan->cfg.nr_caps = slot;
 	plan->data_max = DATA_BUDGET - budget;
 }
+
+__u32 plan__regs_read(const struct wm_sig *sig, const struct wm_plan *plan)
+{
+	__u32 m = 0;
+
+	if (plan->cfg.flags & WM_FC_LOCS) {
+		for (int k = 0; k < WM_MAX_VALS; k++) {
+			const struct wm_vsrc *s = &plan->cfg.vsrc[k];
+
+			if ((s->kind == WM_VS_REG || s->kind == WM_VS_MEM ||
+			     s->kind == WM_VS_ADDR) &&
+			    s->reg < 32)
+				m |= 1u << s->reg;
+		}
+		return m;
+	}
+	/* Raw registers are all shown. */
+	if (sig->source == WM_SIG_RAW) {
+		for (int k = 0; k < WM_MAX_ARGS; k++)
+			m |= 1u << abi_pt[k];
+		return m;
+	}
+	for (int i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
+		int v = plan->val[i], nr = sig->params[i].nr_regs > 1 ? sig->params[i].nr_regs : 1;
+
+		for (int k = v; v >= 0 && k < v + nr && k < WM_MAX_ARGS; k++)
+			m |= 1u << abi_pt[k];
+	}
+	for (int s = 0; s < plan->cfg.nr_caps && s < WM_NR_SLOTS; s++) {
+		const struct wm_cap *c = &plan->cfg.caps[s];
+
+		if (c->src < WM_MAX_ARGS)
+			m |= 1u << abi_pt[c->src];
+		if (c->kind == WM_CAP_MEM && c->len_src < WM_MAX_ARGS)
+			m |= 1u << abi_pt[c->len_src];
+	}
+	return m;
+}
+
+void plan__regs_moved(struct wm_plan *plan, const signed char now_in[WM_PT_NR])
+{
+	struct wm_func_cfg *c = &plan->cfg;
+
+	if (!(c->flags & WM_FC_LOCS)) {
+		memset(c->vsrc, 0, sizeof(c->vsrc));
+		for (int k = 0; k < WM_MAX_ARGS + c->nr_stack && k < WM_MAX_VALS; k++)
+			c->vsrc[k] = abi_src(k);
+		c->flags |= WM_FC_LOCS;
+		c->nr_stack = 0;
+	}
+	for (int k = 0; k < WM_MAX_VALS; k++) {
+		struct wm_vsrc *s = &c->vsrc[k];
+
+		if (s->kind != WM_VS_REG && s->kind != WM_VS_MEM && s->kind != WM_VS_ADDR)
+			continue;
+		if (s->reg >= WM_PT_NR || now_in[s->reg] < 0)
+			*s = (struct wm_vsrc){ .kind = WM_VS_NONE };
+		else
+			s->reg = now_in[s->reg];
+	}
+}

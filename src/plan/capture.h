@@ -78,4 +78,17 @@ int plan__param_val(const struct wm_param *p);
 /* Bytes through a pointer of this type worth reading (0: print it as an address). */
 unsigned int plan__pointee_bytes(const struct wm_type *t);
 
+/*
+ * The registers (bit r: pt_regs slot r, WM_PT_*) whose values at entry the
+ * plan reads: the C ABI's it uses, or its value sources'.
+ */
+__u32 plan__regs_read(const struct wm_sig *sig, const struct wm_plan *plan);
+
+/*
+ * For an entry probe moved past instructions that left rsp alone: read
+ * each register's entry value where it is now, now_in[r] (-1: gone, read
+ * as 0; only registers plan__regs_read() did not name may be gone).
+ */
+void plan__regs_moved(struct wm_plan *plan, const signed char now_in[WM_PT_NR]);
+
 #endif

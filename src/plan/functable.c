@@ -109,6 +109,7 @@ int functable__new(const struct wm_resolver *res, const struct wm_functable_opts
 	t->o.plan = OPTS_GET(opts, plan, (struct wm_plan_opts){});
 	t->o.summary_only = OPTS_GET(opts, summary_only, false);
 	t->o.verbose = OPTS_GET(opts, verbose, false);
+	t->o.no_move_entry = OPTS_GET(opts, no_move_entry, false);
 	t->o.note = OPTS_GET(opts, note, NULL);
 	t->o.note_ctx = OPTS_GET(opts, note_ctx, NULL);
 	t->o.seccomp_why = OPTS_GET(opts, seccomp_why, NULL);
@@ -344,7 +345,7 @@ static bool is_dup(const struct wm_functable *t, const struct wm_match *m)
 {
 	for (int j = 0; j < t->nr_funcs; j++)
 		if (t->funcs[j].object == &t->objs[m->obj].obj &&
-		    t->funcs[j].file_off == m->file_off)
+		    t->funcs[j].file_off - t->funcs[j].probe.entry_moved == m->file_off)
 			return true;
 	return false;
 }
@@ -450,6 +451,50 @@ static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
 	else if (k->cxx_throws)
 		snprintf(buf, n, "its object imports %s (C++ exceptions unwind through calls)",
 			 k->sym);
+}
+
+/*
+ * A single-stepped first instruction costs ~10x the probe: move the entry
+ * probe on to the first instruction of the entry block the kernel emulates
+ * when what it passes leaves rsp and every value the plan reads in some
+ * register (the plan then reads them there). Go is left alone: its values
+ * are not read, and its stack check is the function's first branch.
+ */
+static int place_entry(struct wm_functable *t, const struct wm_match *m, struct wm_func *f,
+		       const struct left_out *lo)
+{
+	struct wm_probe_plan *pp = &f->probe;
+	struct dis_ctx c = { t, m->obj };
+	struct disasm_opts o = { .sz = sizeof(o), .read = dis_read, .ctx = &c };
+	struct wm_entry_place pl;
+	int ret;
+
+	snprintf(pp->entry_skipped, sizeof(pp->entry_skipped), "%s", lo->skipped ? "endbr64" : "");
+	/* An IFUNC's implementation has its resolver's size: its extent is unknown. */
+	ret = disasm__entry_place(m->vaddr, m->ifunc ? 0 : m->size,
+				  plan__regs_read(&f->sig, &f->plan), &o, &pl);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret || pl.skip < lo->skipped)
+		return 0;
+	snprintf(pp->entry_insn, sizeof(pp->entry_insn), "%s", pl.at);
+	pp->entry_sstep = !pl.emulated;
+	if (pl.skip == lo->skipped) {
+		snprintf(pp->entry_why, sizeof(pp->entry_why), "%s", pl.why);
+		return 0;
+	}
+	if (t->o.no_move_entry || f->sig.source == WM_SIG_GO) {
+		snprintf(pp->entry_why, sizeof(pp->entry_why), "%s",
+			 t->o.no_move_entry ? "--no-move-entry" : "Go");
+		snprintf(pp->entry_insn, sizeof(pp->entry_insn), "%s", pl.first);
+		pp->entry_sstep = true;
+		return 0;
+	}
+	plan__regs_moved(&f->plan, pl.now_in);
+	pp->entry_moved = pl.skip - lo->skipped;
+	f->file_off += pp->entry_moved;
+	snprintf(pp->entry_skipped, sizeof(pp->entry_skipped), "%s", pl.past);
+	return 0;
 }
 
 /* The return sites of m into f's plan; -ENOTSUP with why set when they cannot stand in. */
@@ -581,13 +626,15 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	bool seccomp = false;
 	int ret;
 
-	pp->entry_off = m->file_off;
-	pp->entry_skipped = lo->skipped ? "endbr64" : "";
+	pp->entry_off = f->file_off;
 	pp->pair = "thread+sp";
 	obj_reason(obj_kind(t, m->obj), reason, sizeof(reason));
 	if (o->kind.go) {
 		pp->pair = "goroutine+stack offset";
 		pp->render = "none(Go's ABI is not decoded yet)";
+	} else if (f->plan.cfg.flags & WM_FC_LOCS && f->sig.source != WM_SIG_DWARF) {
+		/* The C ABI's values, from where the moved entry probe finds them. */
+		pp->render = "C, moved";
 	} else if (f->plan.cfg.flags & WM_FC_LOCS) {
 		/* Some value is not where the C ABI puts it. */
 		pp->render = "DWARF locations";
@@ -711,6 +758,12 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 		buf__printf(&b, " returns=%s", pp->ret_mode == WM_RET_NONE ? "none" : "trampoline");
 	}
 	buf__printf(&b, " [%s] pair=%s render=%s", pp->why, pp->pair, pp->render);
+	if (pp->entry_sstep)
+		buf__printf(&b, "; entry single-steps %s%s%s%s", pp->entry_insn,
+			    pp->entry_why[0] ? " (stays: " : "", pp->entry_why,
+			    pp->entry_why[0] ? ")" : "");
+	else if (pp->entry_insn[0])
+		buf__printf(&b, "; entry on %s (emulated)", pp->entry_insn);
 	note(t, WM_NOTE, "%s", b.len ? b.p : "");
 	buf__free(&b);
 }
@@ -737,7 +790,9 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 	if (ret)
 		return ret;
 	plan__build(&f->sig, &t->o.plan, &f->plan);
-	ret = compile_exprs(t, sp, f, err, errsz);
+	ret = place_entry(t, m, f, lo);
+	if (!ret)
+		ret = compile_exprs(t, sp, f, err, errsz);
 	if (!ret)
 		ret = plan_returns(t, sp, m, f, lo, err, errsz);
 	if (ret) {

@@ -39,6 +39,8 @@ struct wm_functable_opts {
 	/* --summary-only: nothing is printed, so capture only what an expression compares. */
 	bool summary_only;
 	bool verbose; /* also note each IFUNC a pattern skips */
+	/* Entry probes stay on the first instruction (past endbr64): see disasm__entry_place(). */
+	bool no_move_entry;
 	/*
 	 * Set (seccomp__trampoline_risk()): the trampoline's syscall could get
 	 * the target killed by its seccomp filter; auto takes return sites

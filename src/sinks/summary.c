@@ -102,7 +102,58 @@ static void errnos_text(const struct wm_store_view *v, const struct wm_agg *aggs
 	}
 }
 
-static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
+/* Return sites the kernel single-steps: ret, jmp through a register (direct jumps it emulates). */
+static bool sites_sstep(const struct wm_probe_plan *pp)
+{
+	if (pp->ret_mode != WM_RET_SITES)
+		return false;
+	for (int i = 0; i < pp->nr_sites; i++)
+		if (pp->sites[i].kind == WM_CK_RET || pp->sites[i].kind == WM_CK_TAIL_JMP_REG)
+			return true;
+	return false;
+}
+
+/*
+ * The latency footnote: timed functions whose probes the kernel
+ * single-steps out of line (~10x a probe the kernel emulates, several µs on
+ * a VM), the first instruction or, with return sites, each ret.
+ */
+static void sstep_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b)
+{
+	static const char *const what[] = { "the first instruction", "the returns" };
+
+	for (int k = 0; k < 2; k++) {
+		int n = 0;
+
+		for (int i = 0; i < v->nr_funcs; i++) {
+			const struct wm_probe_plan *pp = &v->funcs[i].probe;
+			bool hit = k ? sites_sstep(pp) : pp->entry_sstep;
+
+			if (!hit || !aggs[i].timed)
+				continue;
+			if (!n)
+				buf__printf(
+					b,
+					"note: latencies include the kernel single-stepping out "
+					"of line (a few µs a call; -v says why) %s of ",
+					what[k]);
+			if (n < 4) {
+				buf__puts(b, n ? ", " : "");
+				put_name(b, &v->funcs[i]);
+				if (!k && pp->entry_insn[0])
+					buf__printf(b, " (%s)", pp->entry_insn);
+			}
+			n++;
+		}
+		if (n > 4)
+			buf__printf(b, " and %d more", n - 4);
+		if (n)
+			buf__putc(b, '\n');
+	}
+}
+
+static void summary_text(const struct wm_store_view *v, const struct wm_agg *aggs, struct wm_buf *b,
+			 bool notes)
 {
 	struct wm_buf name = {}, tmp = {};
 	const struct wm_agg *a;
@@ -151,6 +202,8 @@ static void summary_text(const struct wm_store_view *v, const struct wm_agg *agg
 		buf__printf(b, "(%d more function%s traced, with no calls)\n", hidden,
 			    hidden == 1 ? "" : "s");
 	errnos_text(v, aggs, b);
+	if (notes)
+		sstep_text(v, aggs, b);
 	if (name.err || tmp.err)
 		b->err = b->err ? b->err : -ENOMEM;
 	buf__free(&name);
@@ -223,7 +276,7 @@ void summary__print(const struct wm_store *s, FILE *out, bool json, __u64 durati
 		buf__puts(&b, "{\"summary\":{");
 		summary_json(&v, v.aggs, &b, duration_ns);
 	} else {
-		summary_text(&v, v.aggs, &b);
+		summary_text(&v, v.aggs, &b, true);
 	}
 	write_out(&b, out);
 }
@@ -254,7 +307,7 @@ int summary__print_interval(struct wm_store *s, FILE *out, bool json, bool utc, 
 		buf__putc(&b, '\n');
 		timefmt__clock(&b, ts_real_ns, utc, false);
 		buf__printf(&b, "  last %.1f s\n", interval_ns / 1e9);
-		summary_text(&v, delta, &b);
+		summary_text(&v, delta, &b, false);
 	}
 	write_out(&b, out);
 cleanup:

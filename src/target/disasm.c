@@ -868,3 +868,304 @@ void disasm__prologue(const unsigned char *code, size_t n, struct wm_prologue *o
 		}
 	}
 }
+
+bool disasm__emulated(const unsigned char *code, size_t n)
+{
+	size_t i = 0;
+
+	if (!code || !n)
+		return false;
+	/* nop, with operand-size prefixes; the long nops (0f 1f /0) too. */
+	while (i < n && code[i] == 0x66)
+		i++;
+	if (i < n && code[i] == 0x90)
+		return true;
+	if (i + 1 < n && code[i] == 0x0f && code[i + 1] == 0x1f)
+		return true;
+	if (i)
+		return false;
+	/* push of a 64-bit general register (REX.B for r8-r15). */
+	if ((code[0] & 0xf8) == 0x50)
+		return true;
+	if (n > 1 && code[0] == 0x41 && (code[1] & 0xf8) == 0x50)
+		return true;
+	/* call rel32, jmp rel32/rel8, jcc rel8/rel32: branches without prefixes. */
+	if (code[0] == 0xe8 || code[0] == 0xe9 || code[0] == 0xeb || (code[0] & 0xf0) == 0x70)
+		return true;
+	return n > 1 && code[0] == 0x0f && (code[1] & 0xf0) == 0x80;
+}
+
+/* Instructions the entry probe may be moved past, at most. */
+#define PLACE_MAX_INSNS 12
+/* Code of a function swept for branches into its first instructions, at most. */
+#define PLACE_MAX_CODE (1u << 20)
+
+/*
+ * Follow one instruction the probe would be moved past: false with why set
+ * when it does more than write general registers, flags, vector registers
+ * or the red zone below rsp. holds[] (pt_regs slots) follows which entry
+ * value each register holds.
+ */
+static bool place_pass(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+		       signed char holds[WM_PLACE_REGS], char *why, size_t whysz)
+{
+	const char *mn = ZydisMnemonicGetString(in->mnemonic);
+
+	switch (in->meta.category) {
+	case ZYDIS_CATEGORY_COND_BR:
+	case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_CALL:
+	case ZYDIS_CATEGORY_RET:
+	case ZYDIS_CATEGORY_SYSCALL:
+	case ZYDIS_CATEGORY_INTERRUPT:
+	case ZYDIS_CATEGORY_SYSTEM:
+	case ZYDIS_CATEGORY_IO:
+	case ZYDIS_CATEGORY_STRINGOP:
+		snprintf(why, whysz, "%s, which the kernel single-steps, comes first",
+			 mn ? mn : "?");
+		return false;
+	default:
+		break;
+	}
+	if (in->attributes & ZYDIS_ATTRIB_HAS_LOCK) {
+		snprintf(why, whysz, "a locked %s comes first", mn ? mn : "?");
+		return false;
+	}
+	/* A 64-bit register copy keeps the value, in its new place. */
+	if (in->mnemonic == ZYDIS_MNEMONIC_MOV && in->operand_count_visible == 2 &&
+	    ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[0].size == 64 && ops[1].size == 64) {
+		int d = pt_regs_index(ops[0].reg.value), s = pt_regs_index(ops[1].reg.value);
+
+		if (d >= 0 && s >= 0 && d != WM_PLACE_REGS - 1 && s != WM_PLACE_REGS - 1) {
+			holds[d] = holds[s];
+			return true;
+		}
+	}
+	for (int j = 0; j < in->operand_count; j++) {
+		const ZydisDecodedOperand *op = &ops[j];
+		ZydisRegister big;
+		int r;
+
+		if (!(op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			continue;
+		if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			/* Below rsp is the red zone: a store there changes nothing a caller gave. */
+			if (op->mem.base == ZYDIS_REGISTER_RSP &&
+			    op->mem.index == ZYDIS_REGISTER_NONE && op->mem.disp.has_displacement &&
+			    op->mem.disp.value < 0)
+				continue;
+			snprintf(why, whysz, "%s stores to memory an argument may point to first",
+				 mn ? mn : "?");
+			return false;
+		}
+		if (op->type != ZYDIS_OPERAND_TYPE_REGISTER)
+			continue;
+		big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op->reg.value);
+		/* Flags and the SSE control word: nothing a caller passed. */
+		if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_FLAGS ||
+		    op->reg.value == ZYDIS_REGISTER_MXCSR)
+			continue;
+		switch (ZydisRegisterGetClass(big)) {
+		case ZYDIS_REGCLASS_GPR64:
+			r = pt_regs_index(big);
+			if (r == WM_PLACE_REGS - 1) {
+				snprintf(why, whysz, "%s moves rsp first", mn ? mn : "?");
+				return false;
+			}
+			if (r >= 0)
+				holds[r] = -1;
+			break;
+		case ZYDIS_REGCLASS_FLAGS:
+		case ZYDIS_REGCLASS_XMM:
+		case ZYDIS_REGCLASS_YMM:
+		case ZYDIS_REGCLASS_ZMM:
+			break;
+		default:
+			snprintf(why, whysz, "%s writes %s first", mn ? mn : "?",
+				 ZydisRegisterGetString(op->reg.value));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A register in needed whose entry value no register holds any more; -1: none. */
+static int place_lost(const signed char holds[WM_PLACE_REGS], __u32 needed)
+{
+	for (int r = 0; r < WM_PLACE_REGS; r++) {
+		bool kept = false;
+
+		if (!(needed & (1u << r)))
+			continue;
+		for (int x = 0; x < WM_PLACE_REGS && !kept; x++)
+			kept = holds[x] == r;
+		if (!kept)
+			return r;
+	}
+	return -1;
+}
+
+static const char *const pt_name[WM_PLACE_REGS] = {
+	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",	 "r8",
+	"rax", "rcx", "rdx", "rsi", "rdi", "?",	  "rip", "?",	"flags", "rsp",
+};
+
+/*
+ * A branch of the function's code [entry, entry + size) into (from, to]:
+ * control could reach the moved probe without a call. -ENOTSUP with why
+ * set when there is one, or when the code cannot be swept.
+ */
+static int place_no_jump_in(ZydisDecoder *dec, __u64 entry, __u64 size, __u64 from, __u64 to,
+			    const struct disasm_opts *o, char *why, size_t whysz)
+{
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction in;
+	unsigned char *code;
+	size_t pos = 0;
+	ssize_t n;
+	int ret = -ENOTSUP;
+
+	if (!size || size > PLACE_MAX_CODE) {
+		snprintf(why, whysz, "its size is %s: branches into its start cannot be ruled out",
+			 size ? "too large" : "unknown");
+		return -ENOTSUP;
+	}
+	code = malloc(size);
+	if (!code)
+		return -ENOMEM;
+	n = o->read(o->ctx, entry, code, size);
+	if (n != (ssize_t)size) {
+		snprintf(why, whysz, "its code cannot be read");
+		goto cleanup;
+	}
+	while (pos < size) {
+		ZyanU64 t;
+
+		if (ZYAN_FAILED(ZydisDecoderDecodeFull(dec, code + pos, size - pos, &in, ops))) {
+			snprintf(why, whysz,
+				 "bytes at 0x%llx do not decode: branches into its start cannot "
+				 "be ruled out",
+				 (unsigned long long)(entry + pos));
+			goto cleanup;
+		}
+		if ((in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		     in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+		     in.meta.category == ZYDIS_CATEGORY_CALL) &&
+		    in.operand_count_visible >= 1 && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], entry + pos, &t)) &&
+		    t > from && t <= to) {
+			snprintf(why, whysz,
+				 "a branch at 0x%llx lands at 0x%llx, in what it passes",
+				 (unsigned long long)(entry + pos), (unsigned long long)t);
+			goto cleanup;
+		}
+		pos += in.length;
+	}
+	ret = 0;
+cleanup:
+	free(code);
+	return ret;
+}
+
+static void place_note(char *buf, size_t sz, const char *mn)
+{
+	size_t len = strlen(buf);
+
+	if (len < sz)
+		snprintf(buf + len, sz - len, "%s%s", len ? "; " : "", mn);
+}
+
+int disasm__entry_place(__u64 entry, __u64 size, __u32 needed, const struct disasm_opts *opts,
+			struct wm_entry_place *out)
+{
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction in;
+	signed char holds[WM_PLACE_REGS];
+	unsigned char code[96];
+	size_t pos = 0, base;
+	ZydisDecoder dec;
+	int lost, ret;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	for (int r = 0; r < WM_PLACE_REGS; r++)
+		out->now_in[r] = holds[r] = r;
+	if (!opts || !opts->read)
+		return -EINVAL;
+	n = opts->read(opts->ctx, entry, code, sizeof(code));
+	if (n <= 0)
+		return -EIO;
+	if (size && (__u64)n > size)
+		n = size;
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+		return -EINVAL;
+	/* endbr64 changes nothing, and is single-stepped: always past it. */
+	if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, n, &in, ops)) &&
+	    in.mnemonic == ZYDIS_MNEMONIC_ENDBR64) {
+		pos = in.length;
+		out->nr_past = 1;
+		place_note(out->past, sizeof(out->past), "endbr64");
+	}
+	base = out->skip = pos;
+	for (int k = 0; k <= PLACE_MAX_INSNS; k++) {
+		const char *mn;
+
+		if ((size_t)n <= pos ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + pos, n - pos, &in, ops))) {
+			snprintf(out->why, sizeof(out->why),
+				 "its first instructions do not decode");
+			return 0;
+		}
+		mn = ZydisMnemonicGetString(in.mnemonic);
+		if (!k) {
+			snprintf(out->first, sizeof(out->first), "%s", mn ? mn : "?");
+			snprintf(out->at, sizeof(out->at), "%s", mn ? mn : "?");
+		}
+		if (disasm__emulated(code + pos, in.length))
+			break;
+		if (k == PLACE_MAX_INSNS) {
+			snprintf(out->why, sizeof(out->why),
+				 "no instruction the kernel emulates in its first %d",
+				 PLACE_MAX_INSNS);
+			return 0;
+		}
+		if (!place_pass(&in, ops, holds, out->why, sizeof(out->why)))
+			return 0;
+		lost = place_lost(holds, needed);
+		if (lost >= 0) {
+			snprintf(out->why, sizeof(out->why),
+				 "%s overwrites %s, whose entry value is read, first",
+				 mn ? mn : "?", pt_name[lost]);
+			return 0;
+		}
+		pos += in.length;
+	}
+	if (pos == base) {
+		out->emulated = true;
+		return 0;
+	}
+	ret = place_no_jump_in(&dec, entry, size, entry + base, entry + pos, opts, out->why,
+			       sizeof(out->why));
+	if (ret)
+		return ret == -ENOMEM ? ret : 0;
+	/* Moved: name what was passed, and where each entry value now is. */
+	for (size_t p = base; p < pos;) {
+		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + p, n - p, &in, ops)))
+			break;
+		place_note(out->past, sizeof(out->past), ZydisMnemonicGetString(in.mnemonic));
+		out->nr_past++;
+		p += in.length;
+	}
+	for (int r = 0; r < WM_PLACE_REGS; r++) {
+		out->now_in[r] = holds[r] == r ? r : -1;
+		for (int x = 0; x < WM_PLACE_REGS && out->now_in[r] < 0; x++)
+			if (holds[x] == r)
+				out->now_in[r] = x;
+	}
+	ZydisDecoderDecodeFull(&dec, code + pos, n - pos, &in, ops);
+	snprintf(out->at, sizeof(out->at), "%s", ZydisMnemonicGetString(in.mnemonic) ?: "?");
+	out->skip = pos;
+	out->emulated = true;
+	return 0;
+}

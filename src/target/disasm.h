@@ -132,4 +132,46 @@ struct wm_prologue {
  */
 void disasm__prologue(const unsigned char *code, size_t n, struct wm_prologue *out);
 
+/*
+ * Where a function's entry probe goes so that the kernel emulates the
+ * probed instruction instead of single-stepping it out of line (~10x the
+ * cost of the probe on a VM): see disasm__entry_place().
+ */
+#define WM_PLACE_REGS 20
+
+struct wm_entry_place {
+	size_t skip;	/* bytes from the function's first byte to the probe */
+	bool emulated;	/* the kernel emulates the instruction at the probe */
+	int nr_past;	/* instructions the probe was moved past */
+	char past[96];	/* their mnemonics, "endbr64; mov; lea", or "" */
+	char first[32]; /* the first instruction past endbr64 ("sub", "push") */
+	char at[32];	/* the instruction probed */
+	char why[128];	/* why it stays before a single-stepped instruction, or "" */
+	/*
+	 * At the probe, the register that holds register r's value at entry
+	 * (-1: none does), both as pt_regs slots (see wm_site.reg); rsp is
+	 * unchanged.
+	 */
+	signed char now_in[WM_PLACE_REGS];
+};
+
+/*
+ * Move the entry probe of the function at entry (size bytes of code, 0:
+ * unknown) past an endbr64 and then, when that lands on an instruction
+ * the kernel single-steps, on to the first instruction of its entry block
+ * the kernel emulates (nop, push reg, jmp, jcc, call rel32) as long as:
+ * every instruction passed only writes registers or the red zone (rsp
+ * unchanged: the return address stays at [rsp] for the trampoline and the
+ * pairing key), the entry values of the registers in needed (bit r: pt_regs
+ * slot r) are still in some register there, and no branch of the
+ * function lands in what was passed. Otherwise the probe stays at the
+ * first instruction (past endbr64) and why says what stopped it. 0, or
+ * -EIO when the code cannot be read.
+ */
+int disasm__entry_place(__u64 entry, __u64 size, __u32 needed, const struct disasm_opts *opts,
+			struct wm_entry_place *out);
+
+/* Whether the kernel emulates the instruction at code (no single step); false when unsure. */
+bool disasm__emulated(const unsigned char *code, size_t n);
+
 #endif

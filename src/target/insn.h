@@ -15,10 +15,12 @@
 bool insn__uprobe_refused(const unsigned char *code, size_t n);
 
 /*
- * Bytes to move a function's probe forward without changing what it sees.
- * Only endbr64 qualifies: it changes no register, flag or memory, so one
- * instruction later the arguments are the same and the stack pointer still
- * points at the return address, which the return probe redirects. The
+ * Bytes to move a probe past an endbr64 (the C++ runtime's hooks; a traced
+ * function's entry probe goes where disasm__entry_place() says, which may
+ * be further on). endbr64 always qualifies: it changes no register, flag
+ * or memory, so one instruction later the arguments are the same and the
+ * stack pointer still points at the return address, which the return probe
+ * redirects. The
  * kernel single-steps endbr64 out of line (~8x the cost of a probe on this
  * machine), while the instruction after it is usually emulated.
  */

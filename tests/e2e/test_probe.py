@@ -66,3 +66,55 @@ def ring_overflow_is_counted_exactly():
     check(dropped > 0, f"a 16K ring must overflow ({made} calls)")
     eq(calls + dropped, made, "reported + dropped = calls made")
     check("dropped (ring buffer full): raise --ring-size" in err, f"warning: {err[-300:]!r}")
+
+
+PLACE_FUNCS = ["push", "sub", "mov", "lea", "loop", "clob"]
+
+
+def place_trace(*args):
+    """t_place traced with a prototype for every shape: the text records as (function, a,
+    s hex, result), the target's log as the same, stderr."""
+    t = Target("t_place")
+    fargs = [x for n in PLACE_FUNCS for x in ("-f", f"long shape_{n}(long a, const char *s)")]
+    rc, out, err = trace(t, "-v", *args, *fargs)
+    eq(rc, 0, f"exit code ({err})")
+    eq(t.p.returncode, 0, "target exit code")
+    text = out.decode()
+    got = [(f, int(a), s.encode().hex(), int(r)) for f, a, s, r in
+           re.findall(r"^\S+ \d+ (shape_\w+)\(a=(-?\d+), s=\"(\w*)\"\) = (-?\d+)  <", text, re.M)]
+    want = [(l[0], int(l[1]), l[2][1:], int(l[3])) for l in t.lines() if len(l) == 4]
+    eq(len(want), 3 * len(PLACE_FUNCS), "the target's log")
+    return got, want, text, err
+
+
+@test
+def entry_probe_moved_to_an_emulated_instruction():
+    got, want, text, err = place_trace()
+    eq(got, want, "arguments and results as the target logged them, probes moved")
+
+    def plan(fn):
+        m = re.search(rf"plan: shape_{fn} entry=(0x[0-9a-f]+)(?: \(past ([^)]*)\))? .*; "
+                      r"entry (.*)$", err, re.M)
+        check(m, f"-v plan line of shape_{fn}: {err!r}")
+        return m.group(2), m.group(3)
+
+    eq(plan("push"), (None, "on push (emulated)"), "push: the kernel emulates it, no move")
+    # s moved to r10 and rsi cleared before the push: read from r10 there.
+    eq(plan("mov"), ("endbr64; mov; xor", "on push (emulated)"), "mov: moved to the push")
+    eq(plan("lea"), ("lea", "on push (emulated)"), "lea: moved to the push")
+    eq(plan("sub"), (None, "single-steps sub (stays: sub moves rsp first)"),
+       "sub: the trampoline needs the return address at [rsp]")
+    check(re.fullmatch(r"single-steps mov \(stays: a branch at 0x[0-9a-f]+ lands at "
+                       r"0x[0-9a-f]+, in what it passes\)", plan("loop")[1]),
+          f"loop: a jump target in the prologue keeps the probe: {plan('loop')}")
+    eq(plan("clob"), (None, "single-steps movsx (stays: add overwrites rdi, whose entry value "
+                            "is read, first)"), "clob: a is gone before the push")
+    check(re.search(r"^note: latencies include the kernel single-stepping out of line .* the "
+                    r"first instruction of shape_sub \(sub\), shape_loop \(mov\), shape_clob "
+                    r"\(movsx\)$", text, re.M), f"the summary's footnote: {text!r}")
+    # The same values with every probe on the first instruction.
+    got, want, text, err = place_trace("--no-move-entry")
+    eq(got, want, "arguments and results with --no-move-entry")
+    eq(re.findall(r"\(past ([^)]*)\)", err), ["endbr64"], "--no-move-entry: only endbr64 passed")
+    eq(len(re.findall(r"single-steps (?:mov|lea) \(stays: --no-move-entry\)", err)), 2,
+       f"--no-move-entry says why the probe stays: {err!r}")

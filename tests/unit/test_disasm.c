@@ -735,6 +735,157 @@ static void test_tls_ie(void **state)
 	assert_int_equal(disasm__tls_ie_addr(NULL, 0, 0, &got), -EINVAL);
 }
 
+/* ---- where the entry probe goes ---- */
+
+/* Registers as pt_regs slots, as disasm__entry_place() takes and gives them. */
+enum { PT_R10 = 7, PT_RAX = 10, PT_RSI = 13, PT_RDI = 14 };
+#define ARGS2 ((1u << PT_RDI) | (1u << PT_RSI))
+
+static int place(struct mem *m, __u64 size, __u32 needed, struct wm_entry_place *pl)
+{
+	struct disasm_opts o = { .sz = sizeof(o), .read = mem_read, .ctx = m };
+
+	return disasm__entry_place(BASE, size, needed, &o, pl);
+}
+
+static void test_emulated(void **state)
+{
+	(void)state;
+	static const unsigned char yes[][5] = {
+		{ 0x90 },		/* nop */
+		{ 0x66, 0x90 },		/* xchg %ax,%ax */
+		{ 0x0f, 0x1f, 0x44 },	/* nopl 0x0(%rax,%rax,1) */
+		{ 0x53 },		/* push %rbx */
+		{ 0x41, 0x54 },		/* push %r12 */
+		{ 0xe8, 0, 0, 0, 0 },	/* call rel32 */
+		{ 0xe9, 0, 0, 0, 0 },	/* jmp rel32 */
+		{ 0xeb, 0x10 },		/* jmp rel8 */
+		{ 0x74, 0x10 },		/* je rel8 */
+		{ 0x0f, 0x84, 0, 0, 0 } /* je rel32 */
+	};
+	static const unsigned char no[][5] = {
+		{ 0x48, 0x83, 0xec, 0x10 }, /* sub $0x10,%rsp */
+		{ 0x48, 0x89, 0xe5 },	    /* mov %rsp,%rbp */
+		{ 0xc3 },		    /* ret */
+		{ 0xff, 0xe0 },		    /* jmp *%rax */
+		{ 0xf3, 0x0f, 0x1e, 0xfa }, /* endbr64 */
+		{ 0x66, 0xe8, 0, 0, 0 },    /* call with a prefix */
+	};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(disasm__emulated(yes[i], sizeof(yes[i])));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(disasm__emulated(no[i], sizeof(no[i])));
+	assert_false(disasm__emulated(NULL, 0));
+}
+
+static void test_place_stays(void **state)
+{
+	(void)state;
+	struct wm_entry_place pl;
+
+	{
+		MEM(0x53, 0x5b, 0xc3); /* push %rbx; pop %rbx; ret */
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_true(pl.emulated);
+		assert_string_equal(pl.at, "push");
+	}
+	{
+		MEM(0xf3, 0x0f, 0x1e, 0xfa, 0x53, 0x5b, 0xc3); /* endbr64; push %rbx; ... */
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 4);
+		assert_true(pl.emulated);
+		assert_string_equal(pl.past, "endbr64");
+	}
+	{
+		/* sub $0x18,%rsp; push %rbx: rsp moves, the return address is no longer at [rsp]. */
+		MEM(0x48, 0x83, 0xec, 0x18, 0x53, 0x5b, 0x48, 0x83, 0xc4, 0x18, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_false(pl.emulated);
+		assert_string_equal(pl.first, "sub");
+		assert_non_null(strstr(pl.why, "moves rsp"));
+	}
+	{
+		/* xor %edi,%edi; push %rbx: the first argument is gone before the push. */
+		MEM(0x31, 0xff, 0x53, 0x5b, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_false(pl.emulated);
+		assert_non_null(strstr(pl.why, "rdi"));
+		/* Not read (a function of no arguments): passed. */
+		assert_int_equal(place(&m, sizeof(code_), 0, &pl), 0);
+		assert_int_equal(pl.skip, 2);
+	}
+	{
+		/*
+		 * 0: mov %rdi,%rax   3: push %rbx   4: pop %rbx   5: jmp 3 (eb fc)   7: ret
+		 * The loop comes back to the push: a probe there would fire per turn.
+		 */
+		MEM(0x48, 0x89, 0xf8, 0x53, 0x5b, 0xeb, 0xfc, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_non_null(strstr(pl.why, "lands at 0x1003"));
+		/* Without the symbol's size, branches cannot be ruled out. */
+		assert_int_equal(place(&m, 0, ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_non_null(strstr(pl.why, "unknown"));
+	}
+	{
+		/* mov %rax,(%rdi); push %rbx: a store where an argument may point. */
+		MEM(0x48, 0x89, 0x07, 0x53, 0x5b, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_non_null(strstr(pl.why, "stores"));
+	}
+	{
+		/* ret first: single-stepped, and nothing after it is this call's. */
+		MEM(0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 0);
+		assert_false(pl.emulated);
+		assert_string_equal(pl.first, "ret");
+	}
+}
+
+static void test_place_moves(void **state)
+{
+	(void)state;
+	struct wm_entry_place pl;
+
+	{
+		/*
+		 * 0: endbr64   4: mov %rsi,%r10   7: xor %esi,%esi   9: push %rbx
+		 * 10: pop %rbx   11: ret. The second argument is in r10 at the push.
+		 */
+		MEM(0xf3, 0x0f, 0x1e, 0xfa, 0x49, 0x89, 0xf2, 0x31, 0xf6, 0x53, 0x5b, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 9);
+		assert_true(pl.emulated);
+		assert_string_equal(pl.past, "endbr64; mov; xor");
+		assert_string_equal(pl.at, "push");
+		assert_int_equal(pl.now_in[PT_RSI], PT_R10);
+		assert_int_equal(pl.now_in[PT_RDI], PT_RDI);
+		assert_int_equal(pl.now_in[PT_R10], -1);
+	}
+	{
+		/* lea 0x100(%rip),%rax; push %rbx; pop %rbx; ret */
+		MEM(0x48, 0x8d, 0x05, 0x00, 0x01, 0x00, 0x00, 0x53, 0x5b, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 7);
+		assert_string_equal(pl.past, "lea");
+		assert_int_equal(pl.now_in[PT_RAX], -1);
+	}
+	{
+		/* mov %rdi,-0x8(%rsp) (the red zone); cmp $1,%rdi; je +0: moved to the je. */
+		MEM(0x48, 0x89, 0x7c, 0x24, 0xf8, 0x48, 0x83, 0xff, 0x01, 0x74, 0x00, 0xc3);
+		assert_int_equal(place(&m, sizeof(code_), ARGS2, &pl), 0);
+		assert_int_equal(pl.skip, 9);
+		assert_string_equal(pl.at, "jz");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,7 +895,8 @@ int main(void)
 		cmocka_unit_test(test_refusals),     cmocka_unit_test(test_multi_ret),
 		cmocka_unit_test(test_jump_table),   cmocka_unit_test(test_cold),
 		cmocka_unit_test(test_tail_calls),   cmocka_unit_test(test_cond_tail_call),
-		cmocka_unit_test(test_every_ret),
+		cmocka_unit_test(test_every_ret),    cmocka_unit_test(test_emulated),
+		cmocka_unit_test(test_place_stays),  cmocka_unit_test(test_place_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,12 @@ Sections:
      streams to a file: calls, records, drops;
   3. start-up: tracer start to first record, and peak RSS;
   4. attach time for 1, 100 and 1,000 functions;
-  5. the consumer alone (bench-consumer), records per second on one core.
+  5. the consumer alone (bench-consumer), records per second on one core;
+  7. real entry instructions (bench-shapes): the same body behind push, sub
+     $N,%rsp, mov and a RIP-relative lea, and Debian's sqlite3_prepare_v2():
+     untraced, the floor (at the first instruction, where wrapmon moves the
+     probe, and with the return probe on the ret), wrapmon (moved, and with
+     --no-move-entry), bpftrace.
 
 Contenders alternate round by round on the same binaries so that drift on a
 shared machine affects all alike; medians are shown. Benchmarks report, they
@@ -45,14 +50,15 @@ ap.add_argument("--bpftrace-timeout", type=float, help="seconds bpftrace may tak
 ap.add_argument("--detach-timeout", type=float,
                 help="seconds bpftrace may take to exit after attaching 1,000 functions")
 ap.add_argument("--consumer-records", type=int, help="records per consumer run (default 2M)")
-ap.add_argument("--only", default="1,2,3,4,5", help="sections to run, e.g. 1,5")
+ap.add_argument("--only", default="1,2,3,4,5,7", help="sections to run, e.g. 1,5")
+ap.add_argument("--shape-calls", type=int, help="calls per run, section 7 (default 200,000)")
 a = ap.parse_args()
 FULL = dict(calls=1000000, ltrace_calls=2000, rounds=5, sustain=10.0, startup_rounds=5,
             attach_rounds=3, bpftrace_timeout=120.0, detach_timeout=240.0,
-            consumer_records=2000000)
+            consumer_records=2000000, shape_calls=200000)
 QUICK = dict(calls=100000, ltrace_calls=200, rounds=1, sustain=2.0, startup_rounds=2,
              attach_rounds=1, bpftrace_timeout=30.0, detach_timeout=60.0,
-             consumer_records=200000)
+             consumer_records=200000, shape_calls=20000)
 for k, v in (QUICK if a.quick else FULL).items():
     if getattr(a, k) is None:
         setattr(a, k, v)
@@ -63,7 +69,7 @@ BENCH = os.path.join(OUT, "bench")
 os.makedirs(BENCH, exist_ok=True)
 BIN = {n: os.path.abspath(os.path.join(OUT, n)) for n in
        ("wrapmon-trace", "bench-floor", "bench-hot", "bench-hot-cet", "bench-funcs",
-        "bench-consumer")}
+        "bench-consumer", "bench-shapes")}
 TOOLS = {t: shutil.which(t) for t in ("bpftrace", "ltrace", "gnuplot")}
 # bpftrace refuses more than 512 probes unless told; 1,000 functions are 2,001.
 BPFTRACE_ENV = dict(os.environ, BPFTRACE_MAX_PROBES="4096")
@@ -217,6 +223,34 @@ def go(t):
     return fields
 
 
+def end_run(t, tr):
+    """The target and the tracer of a run, ended if still there."""
+    if t.poll() is None:
+        t.kill()
+        t.wait()
+    if tr is not None and tr.returncode is None:
+        stop(tr, 5)
+
+
+def start_floor(args):
+    """bench-floor with args, once it says it is attached."""
+    tr = spawn([BIN["bench-floor"], *args], tracer=True, stderr=subprocess.PIPE)
+    r = Reader(tr, "stderr")
+    if not wait_for([r], lambda: b"attached" in r.buf, 15):
+        raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+    return tr
+
+
+def start_wrapmon(args, outfile):
+    """wrapmon-trace with args, stdout to outfile, once attached; and its stderr so far."""
+    with open(outfile, "wb") as f:
+        tr = spawn([BIN["wrapmon-trace"], *args], tracer=True, stdout=f, stderr=subprocess.PIPE)
+    r = Reader(tr, "stderr")
+    if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
+        raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+    return tr, r.buf
+
+
 def bt_print_script(binary, marker=True):
     b = binary
     return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n" if marker else "") + (
@@ -308,13 +342,9 @@ def per_call(c):
     tr = None
     try:
         if c.startswith("floor"):
-            tr = spawn([BIN["bench-floor"], "-p", pid, "-f", "search"], tracer=True,
-                       stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"attached" in r.buf, 15):
-                raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
+            tr = start_floor(["-p", pid, "-f", "search"])
         elif c.startswith("wrapmon"):
-            args = [BIN["wrapmon-trace"], "-p", pid, "-f", "search"]
+            args = ["-p", pid, "-f", "search"]
             if c == "wrapmon-json":
                 args.append("--json")
             elif c == "wrapmon-summary":
@@ -325,11 +355,7 @@ def per_call(c):
                 args.append("--returns=sites")
             elif c == "wrapmon-entry":
                 args.append("--entry-only")
-            with open(outfile, "wb") as f:
-                tr = spawn(args, tracer=True, stdout=f, stderr=subprocess.PIPE)
-            r = Reader(tr, "stderr")
-            if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
-                raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
+            tr, _ = start_wrapmon(args, outfile)
         elif c.startswith("bpftrace"):
             script = bt_print_script(target_bin) if c == "bpftrace-print" else \
                 bt_count_script(target_bin)
@@ -390,11 +416,7 @@ def per_call(c):
         res["rss_kb"] = rss
         return res
     finally:
-        if t.poll() is None:
-            t.kill()
-            t.wait()
-        if tr is not None and tr.returncode is None:
-            stop(tr, 5)
+        end_run(t, tr)
         if os.path.exists(outfile) and not a.quick:
             # Keep the first lines as a sample; the rest is megabytes.
             with open(outfile, "rb") as f:
@@ -734,6 +756,176 @@ def section_consumer():
     return rows
 
 
+# ---------------------------------------------------------------- section 7
+
+SHAPES = ("push", "sub", "mov", "lea", "sqlite")
+SQLITE_LIB = "libsqlite3"
+SQLITE_PROTO = ("int sqlite3_prepare_v2(void *db, const char *zSql, int nByte, void **ppStmt, "
+                "const char **pzTail)")
+ENTRY = [
+    # (name, label)
+    ("none", "no tracing"),
+    ("floor", "floor at the first instruction"),
+    ("floor-moved", "floor at the first emulated instruction (rsp unchanged: uretprobe)"),
+    ("floor-sites", "floor at the first emulated instruction + uprobe on the ret (rsp moved)"),
+    ("wrapmon", "wrapmon-trace text (placement: auto)"),
+    ("wrapmon-stay", "wrapmon-trace text, `--no-move-entry`"),
+    ("bpftrace", "bpftrace, printf of the arguments and the result"),
+]
+
+
+# Where rsp moves first (sub, sqlite) only the ret plan is possible; push stays put.
+ENTRY_SKIP = {("push", "floor-moved"), ("push", "floor-sites"), ("mov", "floor-sites"),
+              ("lea", "floor-sites"), ("sub", "floor-moved"), ("sqlite", "floor-moved")}
+
+
+def shape_func(shape):
+    return "sqlite3_prepare_v2" if shape == "sqlite" else f"shape_{shape}"
+
+
+def shape_object(shape, pid):
+    """The file the shape's function is in, as the target maps it."""
+    if shape != "sqlite":
+        return BIN["bench-shapes"]
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if "/libsqlite3.so" in path:
+                return path
+    raise RuntimeError("the target has no libsqlite3 mapped")
+
+
+def shape_offsets(path, func):
+    """Byte offsets into func of its first push and of its first ret, from objdump."""
+    p = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path], capture_output=True,
+                       text=True)
+    m = re.search(rf"^([0-9a-f]+) <{func}(@@\S+)?>:\n((?:\s+[0-9a-f]+:.*\n)+)", p.stdout, re.M)
+    if not m:
+        raise RuntimeError(f"objdump: no {func} in {path}")
+    base, push, ret = int(m.group(1), 16), None, None
+    for line in m.group(3).splitlines():
+        addr, _, insn = line.strip().partition(":")
+        op = insn.split()[0] if insn.split() else ""
+        if push is None and op == "push":
+            push = int(addr, 16) - base
+        if ret is None and op == "ret":
+            ret = int(addr, 16) - base
+    return push, ret
+
+
+def bt_shape_script(shape, obj):
+    f = shape_func(shape)
+    args = ("@a[tid] = arg0; @s[tid] = str(arg1);" if shape == "sqlite" else
+            "@a[tid] = str(arg0); @s[tid] = str(arg1);")
+    fmt = '%d %s(%p, \\"%s\\") = %d  <%d ns>\\n' if shape == "sqlite" else \
+        '%d %s(\\"%s\\", \\"%s\\") = %d  <%d ns>\\n'
+    return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
+            f"uprobe:{obj}:{f} {{ @t[tid] = nsecs; {args} }}\n"
+            f"uretprobe:{obj}:{f} /@t[tid]/ {{\n"
+            f"\tprintf(\"{fmt}\", tid, \"{f}\", @a[tid], @s[tid], retval, nsecs - @t[tid]);\n"
+            "\tdelete(@t[tid]); delete(@a[tid]); delete(@s[tid]);\n}\n")
+
+
+def entry_run(shape, c):
+    """One run of contender c on a shape: ns per call, and what the tracer said."""
+    t = start_target([BIN["bench-shapes"], shape, str(a.shape_calls)])
+    pid = str(t.pid)
+    outfile = os.path.join(BENCH, f"out-shape-{shape}-{c}.txt")
+    tr, res = None, {}
+    try:
+        obj = shape_object(shape, t.pid)
+        func = shape_func(shape)
+        if c.startswith("floor"):
+            push, ret = shape_offsets(obj, func)
+            args = ["-p", pid, "-f", func]
+            if c != "floor":
+                if push is None or ret is None:
+                    raise RuntimeError(f"no push or ret in {func}")
+                args.append(str(push))
+            if c == "floor-sites":
+                args.append(str(ret))
+            tr = start_floor(args)
+        elif c.startswith("wrapmon"):
+            spec = f"{SQLITE_LIB}:{SQLITE_PROTO}" if shape == "sqlite" else \
+                f"long {func}(const char *pat, const char *s)"
+            args = ["-p", pid, "-v", "-f", spec]
+            if c == "wrapmon-stay":
+                args.append("--no-move-entry")
+            tr, err = start_wrapmon(args, outfile)
+            m = re.search(rb"plan: \S+ entry=\S+( \(past ([^)]*)\))?.*; entry (.*)", err)
+            res["placement"] = ((f"past {m.group(2).decode()}, " if m.group(2) else "") +
+                                m.group(3).decode()) if m else "?"
+        elif c == "bpftrace":
+            path = write(f"shape-{shape}.bt", bt_shape_script(shape, obj))
+            with open(outfile, "wb") as f, errfile(f"shape-{shape}") as e:
+                tr = spawn(["bpftrace", "-p", pid, path], tracer=True, stdout=f, stderr=e,
+                           env=BPFTRACE_ENV)
+            if not wait_file(outfile, b"wrapmon-bench: attached", a.bpftrace_timeout, tr):
+                raise RuntimeError("bpftrace not ready: " + tail(f"shape-{shape}"))
+        fields = go(t)
+        res["ns"] = float(fields[0])
+        if tr is not None:
+            if c.startswith("wrapmon"):
+                rc, _, _ = reap(tr, 60)
+                if rc is None:
+                    stop(tr)
+                with open(outfile, "rb") as f:
+                    res["records"] = sum(1 for l in f if f" {func}(".encode() in l)
+            else:
+                stop(tr)
+                if c == "bpftrace":
+                    with open(outfile, "rb") as f:
+                        res["records"] = sum(1 for l in f if f" {func}(".encode() in l)
+        return res
+    finally:
+        end_run(t, tr)
+        if os.path.exists(outfile):
+            os.unlink(outfile)
+
+
+def section_entry():
+    runs = {(s, c): [] for s in SHAPES for c, _ in ENTRY}
+    errors = {}
+    for r in range(a.rounds):
+        for s in SHAPES:
+            for c, _ in ENTRY:
+                if c == "bpftrace" and not TOOLS["bpftrace"]:
+                    continue
+                if (s, c) in ENTRY_SKIP:
+                    continue
+                try:
+                    res = entry_run(s, c)
+                except Exception as e:  # one failed run is reported, not fatal
+                    errors[(s, c)] = str(e)
+                    log(f"round {r + 1}: {s:6s} {c:12s} error: {e}")
+                    continue
+                runs[(s, c)].append(res)
+                log(f"round {r + 1}: {s:6s} {c:12s} {res['ns']:10.1f} ns/call "
+                    f"{res.get('placement', '')}")
+    rows = []
+    for s in SHAPES:
+        base = median([x["ns"] for x in runs[(s, "none")]])
+        floor = median([x["ns"] for x in runs[(s, "floor")]])
+        bt = median([x["ns"] for x in runs[(s, "bpftrace")]])
+        for c, label in ENTRY:
+            rs = runs[(s, c)]
+            if not rs:
+                if (s, c) in errors:
+                    rows.append({"shape": s, "contender": c, "label": label,
+                                 "status": "error: " + errors[(s, c)]})
+                continue
+            ns = median([x["ns"] for x in rs])
+            rows.append({"shape": s, "contender": c, "label": label, "status": "ok",
+                         "ns_per_call": round(ns, 1),
+                         "added_ns": round(ns - base, 1) if base is not None else None,
+                         "ratio_to_floor": round(ns / floor, 3) if floor else None,
+                         "ratio_to_bpftrace": round(ns / bt, 3) if bt else None,
+                         "records_min": min((x["records"] for x in rs if "records" in x),
+                                            default=None),
+                         "placement": rs[0].get("placement"), "runs": rs})
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 def fmt(v, spec="{:,.1f}", none="-"):
@@ -928,6 +1120,31 @@ def markdown(report):
             md.append(f"| {r['sink']} | {r['records_per_s'] / 1e6:.2f} M | "
                       f"{r['records_per_cpu_s'] / 1e6:.2f} M | {r['bytes_per_record']:.0f} |")
         md.append("")
+    if "entry" in report:
+        md += ["## 7. Real entry instructions", "",
+               "`bench-shapes`: the same body (`search()`'s) behind a first instruction real "
+               "code starts with: `push %rbx` (emulated by the kernel), `sub $0x10,%rsp`, "
+               "`mov %rdi,%rax`, `lea x(%rip),%rax` (each single-stepped where probed), "
+               f"{a.shape_calls:,} calls a run; and `sqlite3_prepare_v2()` of Debian's "
+               "libsqlite3 (`sub $0x10,%rsp` first; the run prepares and finalizes `SELECT 1`"
+               f"), {a.rounds} rounds, medians. Each figure beside the floor (empty uprobe + "
+               "uretprobe at the first instruction) and bpftrace from the same run.", "",
+               "| function | contender | ns/call | added by tracing | ratio to floor | "
+               "ratio to bpftrace | wrapmon's placement (-v) |",
+               "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+        for r in report["entry"]:
+            name = f"`{shape_func(r['shape'])}`"
+            if r["status"] != "ok":
+                md.append(f"| {name} | {r['label']} | {r['status']} | | | | |")
+                continue
+            md.append(f"| {name} | {r['label']} | {r['ns_per_call']:,.1f} | "
+                      f"{fmt(r.get('added_ns'), '{:,.1f}')} | "
+                      f"{fmt(r.get('ratio_to_floor'), '{:.2f}')} | "
+                      f"{fmt(r.get('ratio_to_bpftrace'), '{:.2f}')} | "
+                      f"{r.get('placement') or ''} |")
+        md += ["", "floor-sites is the plan a probe moved past `sub $N,%rsp` would need: "
+               "the uretprobe hijacks `[rsp]`, no longer the return address there, so the "
+               "return probe goes on the `ret`, which the kernel single-steps.", ""]
     if report.get("targets"):
         md += ["## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
         for t in report["targets"]:
@@ -956,7 +1173,7 @@ def main():
     t0 = time.monotonic()
     steps = [(1, "per_call", section_per_call), (2, "sustained", section_sustained),
              (3, "startup", section_startup), (4, "attach", section_attach),
-             (5, "consumer", section_consumer)]
+             (5, "consumer", section_consumer), (7, "entry", section_entry)]
     try:
         for num, key, fn in steps:
             if num in SECTIONS:
