@@ -250,11 +250,11 @@ def probe_links():
 
 @test
 def a_trace_ended_by_duration_waits_for_its_reader_with_no_probe_left():
-    # `-d 1 | sleep 25`: the end of the trace must not keep the target
+    # `-d 3 | sleep 25`: the end of the trace must not keep the target
     # probed while the tracer waits for a reader that takes its time.
     r, w = os.pipe()
     try:
-        run = Run(w, "-d", "1", "--ring-size", "64K")
+        run = Run(w, "-d", "3", "--ring-size", "64K")
         os.close(w)
         try:
             run.start()
