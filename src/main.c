@@ -6,6 +6,7 @@
  * is cli.c's, the table of traced functions plan/functable.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -37,6 +38,7 @@
 #include "store/report.h"
 #include "store/store.h"
 #include "target/demangle.h"
+#include "target/libpath.h"
 #include "target/resolve.h"
 #include "target/seccomp.h"
 #include "target/symbolize.h"
@@ -212,6 +214,9 @@ static int find_processes(struct session *s)
 	char err[WM_ERR_MAX] = "";
 	int code;
 
+	/* None named: the objects are, and every process running them is traced. */
+	if (env.any_process)
+		return 0;
 	if (procs__open(&o, &s->procs, &code, err, sizeof(err))) {
 		elog("%s", err);
 		return code;
@@ -229,7 +234,7 @@ static int find_processes(struct session *s)
 /* More than one process may be traced: records then show their pid. */
 static bool many_processes(const struct session *s)
 {
-	return s->nr_pids > 1 || env.follow;
+	return s->nr_pids > 1 || env.follow || env.any_process;
 }
 
 /*
@@ -245,6 +250,8 @@ static void note_unmapped(struct session *s)
 	ssize_t len;
 	pid_t first;
 
+	if (!s->procs)
+		return;
 	n = functable__probes(s->table, &probes);
 	for (int k = 0; k < n; k++) {
 		bool seen = false;
@@ -294,6 +301,101 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 	return 0;
 }
 
+/*
+ * The object of -f SEL without a process: "/path:NAME", or "LIB:NAME" with
+ * LIB found as ld.so finds it, the selector then rewritten to its path. 0,
+ * or the exit status once said.
+ */
+static int spec_object(struct wm_spec *sp, char *path, size_t size)
+{
+	char *colon = strchr(sp->selector, ':'), lib[256], err[WM_ERR_MAX] = "";
+	struct libpath_opts o = { .sz = sizeof(o) };
+	size_t plen;
+	int fd, ret;
+
+	/* "ns::f" is a C++ name, not LIB:NAME. */
+	if (!colon || colon[1] == ':' || colon == sp->selector) {
+		elog("-f '%s' names no object, and no process is given: name its object "
+		     "(/path/to/app:NAME or LIB:NAME), or the processes (-p PID, --pidof NAME, "
+		     "-- CMD)",
+		     ESC(sp->selector));
+		return 2;
+	}
+	if (sp->selector[0] == '/') {
+		snprintf(path, size, "%.*s", (int)(colon - sp->selector), sp->selector);
+	} else {
+		snprintf(lib, sizeof(lib), "%.*s", (int)(colon - sp->selector), sp->selector);
+		if (libpath__find(lib, &o, path, size, err, sizeof(err))) {
+			elog("%s", err);
+			return 2;
+		}
+		plen = strlen(path);
+		if (plen + strlen(colon) >= sizeof(sp->selector)) {
+			elog("the path of '%s' is too long for a selector", ESC(lib));
+			return 2;
+		}
+		memmove(sp->selector + plen, colon, strlen(colon) + 1);
+		memcpy(sp->selector, path, plen);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		elog("cannot open %s (%s): give the path of an ELF object", ESC(path),
+		     strerror(errno));
+		return 2;
+	}
+	ret = libpath__is_shared_lib(fd);
+	close(fd);
+	if (ret < 0) {
+		elog("%s is not an ELF object: give a program or a library", ESC(path));
+		return 2;
+	}
+	/* Every process that calls it pays for the probe: said in --help. */
+	if (ret && !env.system_wide) {
+		elog("%s is a shared library: every process on the system that calls it would be "
+		     "traced and pay for it (see --system-wide in --help); add --system-wide to "
+		     "mean it, or name the processes (-p PID, --pidof NAME, -- CMD)",
+		     ESC(path));
+		return 2;
+	}
+	return 0;
+}
+
+/* No process: a resolver over the objects the -f's name, each once. */
+static int open_objects(struct session *s)
+{
+	struct wm_resolver_opts ro = { .sz = sizeof(ro) };
+	char err[WM_ERR_MAX] = "", (*paths)[PATH_MAX];
+	const char **list;
+	int n = 0, ret = 0;
+
+	paths = calloc(env.nr_specs, sizeof(*paths));
+	list = calloc(env.nr_specs, sizeof(*list));
+	if (!paths || !list) {
+		elog("out of memory");
+		ret = 1;
+		goto cleanup;
+	}
+	for (int i = 0; i < env.nr_specs && !ret; i++) {
+		int k;
+
+		ret = spec_object(&env.specs[i], paths[n], sizeof(paths[n]));
+		for (k = 0; !ret && k < n && strcmp(list[k], paths[n]); k++)
+			;
+		if (!ret && k == n) {
+			list[n] = paths[n];
+			n++;
+		}
+	}
+	if (!ret && resolver__new_paths(list, n, &ro, &s->res, err, sizeof(err))) {
+		elog("%s", err);
+		ret = 1;
+	}
+cleanup:
+	free(paths);
+	free(list);
+	return ret;
+}
+
 /* Every -f resolved in the process and added to the table. */
 static int build_table(struct session *s)
 {
@@ -311,10 +413,15 @@ static int build_table(struct session *s)
 	char err[WM_ERR_MAX] = "";
 	int ret;
 
-	/* Unreadable: the resolver, next, says why in its own words. */
-	if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0)
+	if (env.any_process) {
+		ret = open_objects(s);
+		if (ret)
+			return ret;
+	} else if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0) {
+		/* Unreadable: the resolver, next, says why in its own words. */
 		o.seccomp_why = s->seccomp_why;
-	if (resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
+	}
+	if (!s->res && resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;
 	}
@@ -506,6 +613,7 @@ static int session__attach(struct session *s)
 		.pids = s->pids,
 		.nr_pids = s->nr_pids,
 		.follow = env.follow,
+		.any_process = env.any_process,
 		.str_cap = env.string_size,
 		.ring_size = env.ring_size,
 		.no_multi = env.no_multi,
@@ -809,7 +917,9 @@ static int open_store(struct session *s, int argc, char **argv)
 	}
 	s->outf = output__file(s->output);
 	out_sink__init(&s->out, s->outf, env.json,
-		       &(struct wm_fmt_opts){ .utc = env.utc, .pid = many_processes(s) }, &sink);
+		       &(struct wm_fmt_opts){
+			       .utc = env.utc, .pid = many_processes(s), .comm = env.any_process },
+		       &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
@@ -823,16 +933,9 @@ static int open_store(struct session *s, int argc, char **argv)
 	return 0;
 }
 
-/* What the user sees before the first call. */
-static void session__start(struct session *s)
+/* The processes traced, named in advance. */
+static void start_line(const struct session *s)
 {
-	if (s->metrics) {
-		metrics__update(s->metrics, s->store, 0, 0);
-		elog("serving metrics at http://%s/metrics%s", metrics__addr(s->metrics),
-		     metrics__is_loopback(&env.metrics_addr) ?
-			     "" :
-			     " (not loopback: anyone who can reach it can read them)");
-	}
 	fprintf(stderr, "wrapmon-trace: tracing %d function%s in %s %d", s->nr_funcs,
 		s->nr_funcs == 1 ? "" : "s", procs__is_command(s->procs) ? "command" : "process",
 		env.pid);
@@ -845,13 +948,35 @@ static void session__start(struct session *s)
 		(s->t_attached - s->t_start) / 1e6,
 		procs__is_command(s->procs) ? "it runs now, and the trace ends with it" :
 					      "Ctrl-C to end");
+}
+
+/* What the user sees before the first call. */
+static void session__start(struct session *s)
+{
+	if (s->metrics) {
+		metrics__update(s->metrics, s->store, 0, 0);
+		elog("serving metrics at http://%s/metrics%s", metrics__addr(s->metrics),
+		     metrics__is_loopback(&env.metrics_addr) ?
+			     "" :
+			     " (not loopback: anyone who can reach it can read them)");
+	}
+	if (env.any_process)
+		fprintf(stderr,
+			"wrapmon-trace: tracing %d function%s in every process running %s%s, now "
+			"or later (attached in %.1f ms); Ctrl-C to end\n",
+			s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
+			ESC(resolver__obj_path(s->res, 0)),
+			resolver__nr_objs(s->res) > 1 ? " (and the other objects named)" : "",
+			(s->t_attached - s->t_start) / 1e6);
+	else
+		start_line(s);
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
 		     env.interval ? "every --interval and at the end" : "at the end");
 	else if (!env.json)
-		fprintf(s->outf, "%-15s %s%s %s\n", "TIME", many_processes(s) ? "PID " : "", "TID",
-			"CALL = RESULT  <LATENCY>");
+		fprintf(s->outf, "%-15s %s%s%s %s\n", "TIME", many_processes(s) ? "PID " : "",
+			env.any_process ? "COMM " : "", "TID", "CALL = RESULT  <LATENCY>");
 	flush_output(s);
 	s->last_interval = now_ns(CLOCK_MONOTONIC);
 }

@@ -349,6 +349,10 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	sk->rodata->summary_only = opts->summary_only;
 	sk->rodata->many_tgids = opts->follow || opts->nr_pids > 1;
 	sk->rodata->follow = opts->follow;
+	sk->rodata->all_tgids = opts->any_process;
+	/* Itself excluded: wrapmon's own calls into a traced library would feed the ring. */
+	if (opts->any_process)
+		sk->rodata->targ_tgid = getpid();
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);
@@ -391,6 +395,12 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 bool tracer__sleepable(const struct tracer *t)
 {
 	return t->sleepable;
+}
+
+/* One link set on the objects for every process (pid -1), BPF choosing the traced ones. */
+static bool one_set(const struct tracer_opts *opts)
+{
+	return opts->follow || opts->any_process;
 }
 
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
@@ -490,9 +500,9 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
-	/* One link set per process, or one for all (follow): the BPF map decides then. */
-	for (int i = 0; i < (opts->follow || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
-		t->attach_pid = opts->follow ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
+	/* One link set per process, or one for all (follow, any process): BPF decides then. */
+	for (int i = 0; i < (one_set(opts) || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
+		t->attach_pid = one_set(opts) ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
 		ret = attach_hooks(t, opts, err, errsz);
 		if (ret)
 			goto cleanup;

@@ -58,6 +58,12 @@ struct tracer_opts {
 	const pid_t *pids;
 	int nr_pids;
 	bool follow;
+	/*
+	 * No process named: the probes are on the objects, so every process
+	 * that maps one is traced (but wrapmon), its records with its comm.
+	 * pid and pids are unused.
+	 */
+	bool any_process;
 };
 
 struct tracer;

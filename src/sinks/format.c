@@ -735,6 +735,17 @@ static void put_exc_type(struct wm_buf *b, const struct wm_call_view *c)
 	esc__c(b, t, strlen(t));
 }
 
+/* The command name BPF read (the kernel's, not NUL-terminated when full), escaped. */
+static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
+{
+	size_t n = strnlen(hdr->comm, sizeof(hdr->comm));
+
+	if (n)
+		esc__c(b, hdr->comm, n);
+	else
+		buf__putc(b, '?');
+}
+
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o)
 {
@@ -747,6 +758,10 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
 	if (o && o->pid)
 		buf__printf(b, " %u", c->hdr.pid);
+	if (o && o->comm) {
+		buf__putc(b, ' ');
+		put_comm(b, &c->hdr);
+	}
 	buf__printf(b, " %u ", c->hdr.tid);
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
@@ -1153,7 +1168,14 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__puts(b, "\"ts\":\"");
 	timefmt__iso(b, c->ts_real_ns, true, true);
 	buf__putc(b, '"');
-	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
+	buf__printf(b, ",\"pid\":%u,", c->hdr.pid);
+	/* Only when BPF read it: processes not named in advance. */
+	if (c->hdr.comm[0]) {
+		buf__puts(b, "\"comm\":");
+		json__str(b, c->hdr.comm, strnlen(c->hdr.comm, sizeof(c->hdr.comm)));
+		buf__putc(b, ',');
+	}
+	buf__printf(b, "\"tid\":%u,\"function\":", c->hdr.tid);
 	name = func_name(f, &name_len);
 	json__str(b, name, name_len);
 	buf__puts(b, ",\"object\":");

@@ -776,6 +776,11 @@ static bool lib_matches(const char *lib, const char *path)
 	       lib_suffix_ok(base + 3 + len);
 }
 
+bool resolver__lib_matches(const char *lib, const char *path)
+{
+	return lib && path && lib_matches(lib, path);
+}
+
 /* Objects named by "/path/obj": the path as mapped, else the same file. */
 static int select_path(const struct wm_resolver *r, const char *path, bool *sel)
 {

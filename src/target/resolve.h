@@ -61,6 +61,9 @@ int resolver__obj_syms(const struct wm_resolver *r, int idx, const struct wm_sym
 int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,
 			   unsigned long *off);
 
+/* Whether an object's path (or base name) is one LIB names in LIB:NAME (see below). */
+bool resolver__lib_matches(const char *lib, const char *path);
+
 struct wm_match {
 	int obj; /* index into the resolver's objects */
 	char sym[256];
