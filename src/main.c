@@ -32,6 +32,7 @@
 #include "sinks/format.h"
 #include "sinks/metrics.h"
 #include "sinks/outfile.h"
+#include "sinks/perproc.h"
 #include "sinks/sink.h"
 #include "sinks/summary.h"
 #include "store/dbstore.h"
@@ -109,6 +110,7 @@ struct session {
 	struct wm_sym_hook sym_hook;
 	struct tracer *tracer;
 	struct wm_store *store;
+	struct wm_perproc *perproc; /* --per-process, else NULL */
 	struct wm_dbstore *db;
 	__u64 db_not_kept; /* warned about so far */
 	bool db_err_shown;
@@ -922,6 +924,15 @@ static int open_store(struct session *s, int argc, char **argv)
 		       &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
+	if (env.per_process) {
+		ret = perproc__new(s->funcs, s->nr_funcs, &s->perproc);
+		if (ret) {
+			elog("out of memory");
+			return 1;
+		}
+		perproc__sink(s->perproc, &sink);
+		store__add_sink(s->store, &sink);
+	}
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
 	if (!s->rb) {
 		elog("cannot open the ring buffer (%s)", strerror(errno));
@@ -1149,6 +1160,7 @@ static void write_summary(struct session *s, FILE *f, bool json)
 	if (!json)
 		fputc('\n', f);
 	summary__print(s->store, f, json, elapsed);
+	perproc__print(s->perproc, f, json);
 	if (!json && env.hist)
 		summary__print_hist(s->store, f);
 	fflush(f);
@@ -1347,6 +1359,7 @@ static void session__free(struct session *s)
 	/* Before the functions it reads go: this stops its writer. */
 	dbstore__free(s->db);
 	store__free(s->store);
+	perproc__free(s->perproc);
 	functable__free(s->table);
 	resolver__free(s->res);
 	free(s->seen);
