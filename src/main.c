@@ -93,6 +93,8 @@ struct exc_type {
 struct session {
 	char seccomp_why[160]; /* why auto avoids the trampoline; the table points to it */
 	struct wm_resolver *res;
+	int *armed; /* objects of the resolver not mapped at the start (arm_objects()) */
+	int nr_armed;
 	/*
 	 * Thrown types, never freed before the session: the views of raised
 	 * calls point at their names, and sinks' threads may hold copies.
@@ -239,6 +241,15 @@ static bool many_processes(const struct session *s)
 	return s->nr_pids > 1 || env.follow || env.any_process;
 }
 
+/* Whether the probe's object is one armed by arm_objects(). */
+static bool probe_armed(const struct session *s, const struct wm_probe *p)
+{
+	for (int k = 0; k < s->nr_armed; k++)
+		if (resolver__obj_fd(s->res, s->armed[k]) == p->obj_fd)
+			return true;
+	return false;
+}
+
 /*
  * Functions are resolved in env.pid; the other processes are traced where
  * they map the same files. Those that do not are said, by file.
@@ -256,7 +267,8 @@ static void note_unmapped(struct session *s)
 		return;
 	n = functable__probes(s->table, &probes);
 	for (int k = 0; k < n; k++) {
-		bool seen = false;
+		/* An armed object: said already. */
+		bool seen = probe_armed(s, &probes[k]);
 
 		for (int j = 0; j < k && !seen; j++)
 			seen = probes[j].obj_fd == probes[k].obj_fd;
@@ -304,15 +316,38 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 }
 
 /*
+ * LIB of -f LIB:NAME found as ld.so finds it, the selector then rewritten
+ * to "/its/path:NAME", so that the resolver names exactly that file. 0, or
+ * -1 once said.
+ */
+static int spec_find_lib(struct wm_spec *sp, const char *lib, char *path, size_t size)
+{
+	struct libpath_opts o = { .sz = sizeof(o) };
+	char err[WM_ERR_MAX] = "";
+	size_t plen, llen = strlen(lib);
+
+	if (libpath__find(lib, &o, path, size, err, sizeof(err))) {
+		elog("%s", err);
+		return -1;
+	}
+	plen = strlen(path);
+	if (plen + strlen(sp->selector + llen) >= sizeof(sp->selector)) {
+		elog("the path of '%s' is too long for a selector", ESC(lib));
+		return -1;
+	}
+	memmove(sp->selector + plen, sp->selector + llen, strlen(sp->selector + llen) + 1);
+	memcpy(sp->selector, path, plen);
+	return 0;
+}
+
+/*
  * The object of -f SEL without a process: "/path:NAME", or "LIB:NAME" with
  * LIB found as ld.so finds it, the selector then rewritten to its path. 0,
  * or the exit status once said.
  */
 static int spec_object(struct wm_spec *sp, char *path, size_t size)
 {
-	char *colon = strchr(sp->selector, ':'), lib[256], err[WM_ERR_MAX] = "";
-	struct libpath_opts o = { .sz = sizeof(o) };
-	size_t plen;
+	char *colon = strchr(sp->selector, ':'), lib[256];
 	int fd, ret;
 
 	/* "ns::f" is a C++ name, not LIB:NAME. */
@@ -327,17 +362,8 @@ static int spec_object(struct wm_spec *sp, char *path, size_t size)
 		snprintf(path, size, "%.*s", (int)(colon - sp->selector), sp->selector);
 	} else {
 		snprintf(lib, sizeof(lib), "%.*s", (int)(colon - sp->selector), sp->selector);
-		if (libpath__find(lib, &o, path, size, err, sizeof(err))) {
-			elog("%s", err);
+		if (spec_find_lib(sp, lib, path, size))
 			return 2;
-		}
-		plen = strlen(path);
-		if (plen + strlen(colon) >= sizeof(sp->selector)) {
-			elog("the path of '%s' is too long for a selector", ESC(lib));
-			return 2;
-		}
-		memmove(sp->selector + plen, colon, strlen(colon) + 1);
-		memcpy(sp->selector, path, plen);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -398,6 +424,66 @@ cleanup:
 	return ret;
 }
 
+/*
+ * -f LIB:NAME or /path:NAME naming an object the process has not mapped
+ * (yet): the file is added to the resolver and its functions resolved in
+ * it, so that the probes are on the file before the process maps it. The
+ * kernel puts a file's probes into a process as it maps the file, before
+ * any of its code (constructors included) can run.
+ */
+static int arm_objects(struct session *s)
+{
+	char scope[PATH_MAX], path[PATH_MAX], err[WM_ERR_MAX] = "",
+					      sel[sizeof(env.specs[0].selector)];
+	int idx, k;
+
+	for (int i = 0; i < env.nr_specs; i++) {
+		struct wm_spec *sp = &env.specs[i];
+
+		if (!resolver__scope_unmapped(s->res, sp->selector, scope, sizeof(scope)))
+			continue;
+		snprintf(sel, sizeof(sel), "%s", sp->selector);
+		if (scope[0] == '/')
+			snprintf(path, sizeof(path), "%s", scope);
+		else if (spec_find_lib(sp, scope, path, sizeof(path)))
+			return 1;
+		idx = resolver__add_unmapped(s->res, path, err, sizeof(err));
+		if (idx < 0) {
+			elog("%s (named by -f '%s')", err, ESC(sel));
+			return 1;
+		}
+		for (k = 0; k < s->nr_armed && s->armed[k] != idx; k++)
+			;
+		if (k < s->nr_armed)
+			continue;
+		s->armed[s->nr_armed++] = idx;
+		elog("note: process %d has not mapped %s (yet): its functions are armed, traced "
+		     "from the moment it is mapped (dlopen)",
+		     env.pid, ESC(path));
+	}
+	return 0;
+}
+
+/* At the end: an armed object none of whose functions was seen called, in one line. */
+static void note_armed_unseen(const struct session *s)
+{
+	for (int k = 0; k < s->nr_armed; k++) {
+		const char *path = resolver__obj_path(s->res, s->armed[k]);
+		const struct wm_agg *a;
+		__u64 seen = 0;
+
+		for (int i = 0; i < s->nr_funcs; i++) {
+			a = store__agg(s->store, s->funcs[i].id);
+			if (a && !strcmp(func__obj_path(&s->funcs[i]), path))
+				seen += a->calls + a->unfinished + a->dropped;
+		}
+		if (!seen)
+			elog("note: no call into %s was seen: armed, it was never mapped, or its "
+			     "functions were not called",
+			     ESC(path));
+	}
+}
+
 /* Every -f resolved in the process and added to the table. */
 static int build_table(struct session *s)
 {
@@ -426,6 +512,17 @@ static int build_table(struct session *s)
 	if (!s->res && resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;
+	}
+	/* Before the table, which takes the resolver's objects as they are then. */
+	s->armed = calloc(env.nr_specs, sizeof(*s->armed));
+	if (!s->armed) {
+		elog("out of memory");
+		return 1;
+	}
+	if (!env.any_process) {
+		ret = arm_objects(s);
+		if (ret)
+			return ret;
 	}
 	if (functable__new(s->res, &o, &s->table)) {
 		elog("out of memory");
@@ -1292,6 +1389,7 @@ static int session__finish(struct session *s)
 	ok = wait_output(s, true);
 	/* After the last calls are written, before the summary. */
 	note_target_exit(s);
+	note_armed_unseen(s);
 	print_summary(s, ok);
 	/* The summary itself not written: the text one is still wanted somewhere. */
 	if (ok && !wait_output(s, true) && !env.json)
@@ -1362,6 +1460,7 @@ static void session__free(struct session *s)
 	perproc__free(s->perproc);
 	functable__free(s->table);
 	resolver__free(s->res);
+	free(s->armed);
 	free(s->seen);
 	out_sink__free(&s->out);
 	/* After the store: its sink writes to the stream. */
