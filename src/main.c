@@ -747,7 +747,8 @@ static int session__attach(struct session *s)
 		return 1;
 	}
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
-	vlog("loaded and attached in %.1f ms (%s, %s)", (s->t_attached - t_resolved) / 1e6,
+	vlog("loaded and attached in %.1f ms, the probes in %.2f ms (%s, %s)",
+	     (s->t_attached - t_resolved) / 1e6, tracer__probes_ns(s->tracer) / 1e6,
 	     tracer__multi(s->tracer) ? "uprobe_multi" : "one link per function",
 	     tracer__sleepable(s->tracer) ? "sleepable" : "not sleepable");
 	n = tracer__skipped(s->tracer, &skipped);

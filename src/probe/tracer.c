@@ -30,6 +30,7 @@ struct tracer {
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
 	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
+	__u64 probes_ns;   /* how long making the probes' links took */
 	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
 };
 
@@ -500,6 +501,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->probes_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	/* One link set per process, or one for all (follow, any process): BPF decides then. */
 	for (int i = 0; i < (one_set(opts) || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
 		t->attach_pid = one_set(opts) ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
@@ -515,6 +518,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t->attached_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	t->probes_ns = t->attached_ns - t->probes_ns;
 	*out = t;
 	return 0;
 cleanup:
@@ -531,6 +535,11 @@ int tracer__skipped(const struct tracer *t, const __u32 **ids)
 int tracer__ringbuf_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.rb);
+}
+
+__u64 tracer__probes_ns(const struct tracer *t)
+{
+	return t->probes_ns;
 }
 
 bool tracer__multi(const struct tracer *t)
