@@ -89,9 +89,9 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "system-wide", OPT_SYSTEM_WIDE, NULL, 0,
 	  "Without -p or a command, allow -f on a shared library (LIB:NAME, e.g. libc:write): "
-	  "every process on the system that calls it is traced and pays for it, about 2-3 us "
-	  "per call (a breakpoint, the BPF program and a record), and a process not traced "
-	  "still about 1 us",
+	  "every process on the system that calls it is traced and pays for it, about 2 us a "
+	  "call on an idle machine and up to 8 us on a loaded one (a breakpoint, the return "
+	  "trampoline, the BPF program, a record), against nanoseconds for a small function",
 	  0 },
 	{ "per-process", OPT_PER_PROCESS, NULL, 0,
 	  "Split the summary by process as well (pid and command name)", 0 },

@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "plan/functable.h"
@@ -499,12 +500,20 @@ static int build_table(struct session *s)
 		.note = print_note,
 	};
 	char err[WM_ERR_MAX] = "";
+	struct utsname u;
 	int ret;
 
 	if (env.any_process) {
 		ret = open_objects(s);
 		if (ret)
 			return ret;
+		/* Any process may run them, filtered or not: auto keeps to the safe side. */
+		if (!uname(&u) && seccomp__kernel_affected(u.release, u.machine)) {
+			snprintf(s->seccomp_why, sizeof(s->seccomp_why),
+				 "on this kernel the trampoline's system call meets seccomp "
+				 "filters, and any process running the objects may have one");
+			o.seccomp_why = s->seccomp_why;
+		}
 	} else if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0) {
 		/* Unreadable: the resolver, next, says why in its own words. */
 		o.seccomp_why = s->seccomp_why;
