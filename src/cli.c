@@ -516,6 +516,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		check_targets(a);
+		if (!a->nr_specs && a->env->any_process)
+			usage_error(
+				"nothing to trace: give processes (-p PID, --pidof NAME, -- CMD) "
+				"and -f NAME, or -f /path/to/obj:NAME alone for every process "
+				"running it");
 		if (!a->nr_specs)
 			usage_error("no function given: add -f NAME (e.g. -f search)");
 		break;
