@@ -91,6 +91,15 @@ struct exc_type {
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096
 
+/* A process's symbolizer (NULL: its maps could not be read). */
+struct proc_syms {
+	pid_t pid;
+	struct wm_symbolizer *syms;
+};
+
+/* Processes whose symbolizers are kept at once. */
+#define SYMS_MAX 64
+
 struct session {
 	char seccomp_why[160]; /* why auto avoids the trampoline; the table points to it */
 	struct wm_resolver *res;
@@ -107,8 +116,9 @@ struct session {
 	struct wm_functable *table;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;
-	/* Names code addresses (function pointers, --stack) for the formatters. */
-	struct wm_symbolizer *syms;
+	/* Name code addresses (function pointers, --stack) for the formatters, per process. */
+	struct proc_syms *psyms; /* SYMS_MAX of them; NULL: nothing to name */
+	int nr_psyms, next_psym;
 	pthread_mutex_t syms_lock; /* the store's writer thread formats too */
 	struct wm_sym_hook sym_hook;
 	struct tracer *tracer;
@@ -550,17 +560,66 @@ static int build_table(struct session *s)
 	return 0;
 }
 
-/* wm_sym_hook.lookup over the session's symbolizer. */
-static int session__sym_lookup(void *ctx, __u64 addr, bool ret_addr, const char **sym,
+/*
+ * The symbolizer of process pid (its own maps: each process lays out its
+ * code differently), made at its first lookup; NULL when its maps cannot be
+ * read (gone already), which is remembered. At most SYMS_MAX are kept, the
+ * oldest made first to go. Under syms_lock.
+ */
+static struct wm_symbolizer *proc_syms(struct session *s, pid_t pid)
+{
+	struct wm_symbolizer_opts o = { .sz = sizeof(o), .demangle = true };
+	struct proc_syms *e;
+	int i;
+
+	for (i = 0; i < s->nr_psyms; i++)
+		if (s->psyms[i].pid == pid)
+			return s->psyms[i].syms;
+	if (s->nr_psyms < SYMS_MAX) {
+		i = s->nr_psyms++;
+	} else {
+		i = s->next_psym;
+		s->next_psym = (s->next_psym + 1) % SYMS_MAX;
+	}
+	e = &s->psyms[i];
+	symbolizer__free(e->syms);
+	e->pid = pid;
+	if (symbolizer__new(pid, &o, &e->syms))
+		e->syms = NULL;
+	return e->syms;
+}
+
+/* An exec lays the process's code out anew: its next lookup reads its maps again. */
+static void forget_syms(struct session *s, pid_t pid)
+{
+	if (!s->psyms)
+		return;
+	pthread_mutex_lock(&s->syms_lock);
+	for (int i = 0; i < s->nr_psyms; i++) {
+		if (s->psyms[i].pid == pid) {
+			symbolizer__free(s->psyms[i].syms);
+			s->psyms[i].syms = NULL;
+			/* Not a pid any more: made again at the next lookup. */
+			s->psyms[i].pid = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->syms_lock);
+}
+
+/* wm_sym_hook.lookup over the symbolizer of the call's process. */
+static int session__sym_lookup(void *ctx, __u32 pid, __u64 addr, bool ret_addr, const char **sym,
 			       unsigned long *off, const char **obj)
 {
 	struct session *s = ctx;
 	struct wm_symloc loc = {};
-	int ret;
+	struct wm_symbolizer *syms;
+	int ret = -ENOENT;
 
 	pthread_mutex_lock(&s->syms_lock);
-	ret = ret_addr ? symbolizer__lookup_ret(s->syms, addr, &loc) :
-			 symbolizer__lookup(s->syms, addr, &loc);
+	syms = pid ? proc_syms(s, pid) : NULL;
+	if (syms)
+		ret = ret_addr ? symbolizer__lookup_ret(syms, addr, &loc) :
+				 symbolizer__lookup(syms, addr, &loc);
 	pthread_mutex_unlock(&s->syms_lock);
 	*sym = loc.sym;
 	*off = loc.sym_off;
@@ -571,26 +630,23 @@ static int session__sym_lookup(void *ctx, __u64 addr, bool ret_addr, const char 
 /*
  * Code addresses are named only for --stack and function pointers: no
  * other trace reads the maps again. Without a symbolizer they print as
- * numbers, which is not worth failing for.
+ * numbers, which is not worth failing for. The first process's is made
+ * now; others' (several processes, --follow, objects) at their first
+ * lookup, while they run.
  */
 static void open_symbolizer(struct session *s)
 {
-	struct wm_symbolizer_opts o = { .sz = sizeof(o), .demangle = true };
 	bool need = env.stack && !env.summary_only;
 
 	for (int i = 0; i < s->nr_funcs && !env.summary_only; i++)
 		need |= sig__has_funcptr(&s->funcs[i].sig);
-	/*
-	 * One process's maps name only its own addresses: other processes,
-	 * and children once they exec, lay their code out elsewhere.
-	 */
-	if (need && many_processes(s)) {
-		elog("note: with several processes (or --follow), --stack frames and function "
-		     "pointers print as addresses: each process lays out its code differently");
+	if (!need)
 		return;
-	}
-	if (!need || symbolizer__new(env.pid, &o, &s->syms))
+	s->psyms = calloc(SYMS_MAX, sizeof(*s->psyms));
+	if (!s->psyms)
 		return;
+	if (env.pid)
+		proc_syms(s, env.pid);
 	s->sym_hook.lookup = session__sym_lookup;
 	s->sym_hook.ctx = s;
 	for (int i = 0; i < s->nr_funcs; i++)
@@ -794,6 +850,7 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	const char *base;
 	ssize_t n;
 
+	forget_syms(s, v->hdr.pid);
 	if (++s->nr_execs > EXEC_NOTES_MAX) {
 		if (s->nr_execs == EXEC_NOTES_MAX + 1)
 			elog("note: more execs follow; they are not listed");
@@ -1459,7 +1516,9 @@ static int run_session(struct session *s)
 
 static void session__free(struct session *s)
 {
-	symbolizer__free(s->syms);
+	for (int i = 0; i < s->nr_psyms; i++)
+		symbolizer__free(s->psyms[i].syms);
+	free(s->psyms);
 	/* First: its thread serves until stopped, from a snapshot of its own. */
 	metrics__free(s->metrics);
 	ring_buffer__free(s->rb);

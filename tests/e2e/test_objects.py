@@ -159,3 +159,34 @@ def bad_object_input_without_a_process():
     bad(["-f", exe + ":no_such_function"], r"no_such_function")
     bad(["--system-wide", "-p", "1", "-f", "search"], r"--system-wide is for tracing objects")
     bad(["--per-process", "--summary-only", "-f", exe + ":work"], r"--per-process")
+
+
+@test
+def stack_frames_named_in_each_process_own_maps():
+    # Two processes of one binary (one started after attach), their code at
+    # different addresses (ASLR): each call's frames are named in its own
+    # process's maps.
+    exe = target_path("t_spin")
+    first = Target("t_spin")
+    first.go()
+    tr = Tracer("-f", exe + ":work", "--filter", "x == 7", "--stack", "-d", "1.5")
+    second = None
+    try:
+        tr.wait_ready()
+        second = Target("t_spin")
+        second.go()
+        rc, out, err = tr.wait(30)
+    finally:
+        tr.kill()
+        for t in (first, second):
+            if t:
+                t.finish()
+                t.kill()
+    eq(rc, 0, f"exit code ({err})")
+    text = out.decode()
+    for t in (first, second):
+        frames = re.findall(r"^\S+ %d t_spin %d work\(x=7\) = 93  <[^>]*>\n    at (\S+ \S+)\n"
+                            r"    at (\S+)" % (t.pid, t.pid), text, re.M)
+        check(frames, f"no call of {t.pid} with its stack: {text[:2000]!r}")
+        eq({f[0] for f in frames}, {"work (t_spin)"}, f"first frame of {t.pid}")
+        check(all(f[1].startswith("main+") for f in frames), f"caller of {t.pid}: {frames[:3]}")
