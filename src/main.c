@@ -435,6 +435,15 @@ cleanup:
 	return ret;
 }
 
+/* Whether the system's library search has one file or more for LIB. */
+static bool lib_known(const char *lib)
+{
+	struct libpath_opts o = { .sz = sizeof(o) };
+	char path[PATH_MAX];
+
+	return libpath__find(lib, &o, path, sizeof(path), NULL, 0) != -ENOENT;
+}
+
 /*
  * -f LIB:NAME or /path:NAME naming an object the process has not mapped
  * (yet): the file is added to the resolver and its functions resolved in
@@ -456,6 +465,9 @@ static int arm_objects(struct session *s)
 		snprintf(sel, sizeof(sel), "%s", sp->selector);
 		if (scope[0] == '/')
 			snprintf(path, sizeof(path), "%s", scope);
+		else if (!lib_known(scope))
+			/* Not on the system either: the resolver's error lists what is mapped. */
+			continue;
 		else if (spec_find_lib(sp, scope, path, sizeof(path)))
 			return 1;
 		idx = resolver__add_unmapped(s->res, path, err, sizeof(err));
