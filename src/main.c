@@ -480,11 +480,17 @@ static int arm_objects(struct session *s)
 		if (k < s->nr_armed)
 			continue;
 		s->armed[s->nr_armed++] = idx;
-		elog("note: process %d has not mapped %s (yet): its functions are armed, traced "
-		     "from the moment it is mapped (dlopen)",
-		     env.pid, ESC(path));
 	}
 	return 0;
+}
+
+/* Once every -f resolved: a bad one is the only line then. */
+static void note_armed(const struct session *s)
+{
+	for (int k = 0; k < s->nr_armed; k++)
+		elog("note: process %d has not mapped %s (yet): its functions are armed, traced "
+		     "from the moment it is mapped (dlopen)",
+		     env.pid, ESC(resolver__obj_path(s->res, s->armed[k])));
 }
 
 /* At the end: an armed object none of whose functions was seen called, in one line. */
@@ -569,6 +575,7 @@ static int build_table(struct session *s)
 		elog("nothing left to trace: every match was left out (see the notes above)");
 		return 1;
 	}
+	note_armed(s);
 	return 0;
 }
 

@@ -190,3 +190,17 @@ def stack_frames_named_in_each_process_own_maps():
         check(frames, f"no call of {t.pid} with its stack: {text[:2000]!r}")
         eq({f[0] for f in frames}, {"work (t_spin)"}, f"first frame of {t.pid}")
         check(all(f[1].startswith("main+") for f in frames), f"caller of {t.pid}: {frames[:3]}")
+
+
+@test
+def bad_armed_object_input():
+    t = Target("t_search")
+    try:
+        lib = target_path("libwmt_dl.so")
+        p = ["-p", str(t.pid)]
+        bad(p + ["-f", "/nonexistent/wm-lib.so:foo"], r"cannot open /nonexistent/wm-lib\.so")
+        bad(p + ["-f", "/etc/hostname:foo"], r"/etc/hostname: not an ELF object")
+        # Armed, but the name is not in it: that error alone, no note before it.
+        bad(p + ["-f", lib + ":no_such_fn"], r"no_such_fn")
+    finally:
+        t.kill()
