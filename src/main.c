@@ -358,21 +358,19 @@ static int spec_find_lib(struct wm_spec *sp, const char *lib, char *path, size_t
  */
 static int spec_object(struct wm_spec *sp, char *path, size_t size)
 {
-	char *colon = strchr(sp->selector, ':'), lib[256];
+	char lib[256];
 	int fd, ret;
 
-	/* "ns::f" is a C++ name, not LIB:NAME. */
-	if (!colon || colon[1] == ':' || colon == sp->selector) {
+	/* As the resolver reads it: "ns::f" is a C++ name, not LIB:NAME. */
+	if (!resolver__selector_scope(sp->selector, path, size)) {
 		elog("-f '%s' names no object, and no process is given: name its object "
 		     "(/path/to/app:NAME or LIB:NAME), or the processes (-p PID, --pidof NAME, "
 		     "-- CMD)",
 		     ESC(sp->selector));
 		return 2;
 	}
-	if (sp->selector[0] == '/') {
-		snprintf(path, size, "%.*s", (int)(colon - sp->selector), sp->selector);
-	} else {
-		snprintf(lib, sizeof(lib), "%.*s", (int)(colon - sp->selector), sp->selector);
+	if (path[0] != '/') {
+		snprintf(lib, sizeof(lib), "%s", path);
 		if (spec_find_lib(sp, lib, path, size))
 			return 2;
 	}

@@ -1321,16 +1321,24 @@ cleanup:
 	return ret;
 }
 
+size_t resolver__selector_scope(const char *selector, char *scope, size_t size)
+{
+	const char *colon = selector ? scope_colon(selector) : NULL;
+
+	if (!colon || colon == selector || (size_t)(colon - selector) >= size)
+		return 0;
+	snprintf(scope, size, "%.*s", (int)(colon - selector), selector);
+	return colon - selector;
+}
+
 bool resolver__scope_unmapped(const struct wm_resolver *r, const char *selector, char *scope,
 			      size_t size)
 {
-	const char *colon = selector ? scope_colon(selector) : NULL;
 	bool *sel;
 	int n = 0;
 
-	if (!r || !colon || colon == selector || (size_t)(colon - selector) >= size)
+	if (!r || !resolver__selector_scope(selector, scope, size))
 		return false;
-	snprintf(scope, size, "%.*s", (int)(colon - selector), selector);
 	if (scope[0] != '/') {
 		for (int i = 0; i < r->nr_objs; i++)
 			n += lib_matches(scope, r->objs[i].path);

@@ -62,6 +62,11 @@ int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long v
 			   unsigned long *off);
 
 /*
+ * The object part of a selector (LIB or /path before its ':', as resolving
+ * reads it: "ns::f" has none) copied to scope: its length, 0 when none.
+ */
+size_t resolver__selector_scope(const char *selector, char *scope, size_t size);
+/*
  * Whether selector names an object (LIB:NAME, /path:NAME) that no object of
  * r matches, such as a library the process has not loaded yet; the object
  * part is then copied to scope.
