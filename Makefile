@@ -214,6 +214,15 @@ $(OUT)/bench-shapes: tools/bench/shapes.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall $< -lsqlite3 -o $@
 
+# The same search() in a shared library, for the cost of probing one (tools/bench/objects.py).
+$(OUT)/libbench-hot.so: tools/bench/hot.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -shared -fPIC -DHOT_LIB $< -o $@
+
+$(OUT)/bench-libhot: tools/bench/hot.c $(OUT)/libbench-hot.so | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -DHOT_USE_LIB $< -L$(OUT) -lbench-hot -Wl,-rpath,'$$ORIGIN' -o $@
+
 $(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@

@@ -31,6 +31,11 @@ const volatile bool follow = false;
 const volatile __s64 errno_tp_off = 0;
 /* WM_CAP_PYOBJ captures are planned: without them the verifier skips pyv_snap()'s code. */
 const volatile bool py_on = false;
+/*
+ * Every process but wrapmon itself (targ_tgid) is traced: the probes are on
+ * objects, not processes (-f /path/obj:NAME alone). Records carry the comm.
+ */
+const volatile bool all_tgids = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -74,9 +79,21 @@ static __always_inline bool traced(__u64 pid_tgid)
 {
 	__u32 tgid = pid_tgid >> 32;
 
+	if (all_tgids)
+		return tgid != targ_tgid;
 	if (!many_tgids)
 		return tgid == targ_tgid;
 	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+/* The process's name (its main thread's, as ps shows it), with all_tgids only. */
+static __always_inline void set_comm(struct wm_call *rec)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	__builtin_memset(rec->comm, 0, sizeof(rec->comm));
+	if (all_tgids)
+		BPF_CORE_READ_STR_INTO(&rec->comm, task, group_leader, comm);
 }
 
 /* --summary-only: indexed by function id; one entry unless summary_only. */
@@ -632,6 +649,7 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	rec->func_id = fr->func_id;
 	rec->pid = pid_tgid >> 32;
 	rec->tid = (__u32)pid_tgid;
+	set_comm(rec);
 	rec->kind = kind;
 	rec->flags = flags;
 	rec->depth = depth;
@@ -1448,6 +1466,7 @@ static __always_inline int on_cxa(struct pt_regs *ctx, __u32 kind)
 	rec->ret = name;
 	rec->pid = bpf_get_current_pid_tgid() >> 32;
 	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	set_comm(rec);
 	rec->data_len = n;
 	rec->str_len[0] = n;
 #pragma unroll
@@ -1637,6 +1656,9 @@ int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		pop_frames(ts, 0, bpf_ktime_get_ns(), POP_EXEC, 0);
 		ts->heap_top = 0;
 	}
+	/* Every exec on the system: not worth a note each, the probes are on objects. */
+	if (all_tgids)
+		return 0;
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + WM_EXEC_PATH_MAX, 0);
 	if (!rec)
 		return 0;

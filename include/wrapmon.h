@@ -30,6 +30,8 @@
 #define WM_STR_MAX 1024
 /* Largest single memory capture (a struct, a buffer). */
 #define WM_MEM_MAX 1024
+/* A process's command name, as the kernel keeps it (TASK_COMM_LEN). */
+#define WM_COMM_LEN 16
 /* User stack frames kept by --stack. */
 #define WM_STACK_MAX 32
 
@@ -280,6 +282,11 @@ struct wm_call {
 	 * and this names the parent exactly even when its record is lost.
 	 */
 	__u64 parent_entry_ns;
+	/*
+	 * The process's command name (its main thread's comm) when processes
+	 * are not named in advance (-f /path/obj:NAME alone), else zeros.
+	 */
+	char comm[WM_COMM_LEN];
 	char data[];
 };
 

@@ -30,7 +30,14 @@ struct cli_env {
 	int nr_pids;
 	const char *pidof; /* --pidof / --comm NAME */
 	bool follow;	   /* -F: children of traced processes are traced */
-	char **cmd;	   /* the command to start (-c split into words, or after --), else NULL */
+	/*
+	 * No process named (no -p, --pidof or command): every process that
+	 * runs the objects -f names (/path/obj:NAME, LIB:NAME) is traced.
+	 */
+	bool any_process;
+	bool system_wide; /* --system-wide: any_process may name shared libraries */
+	bool per_process; /* --per-process: the summary split by process too */
+	char **cmd;	  /* the command to start (-c split into words, or after --), else NULL */
 	wordexp_t cmd_words;
 	bool has_words;
 	struct launch_user user; /* -u, else the invoking user under sudo (user.set) */

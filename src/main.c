@@ -6,6 +6,7 @@
  * is cli.c's, the table of traced functions plan/functable.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "lang/python/pyvalue.h"
@@ -32,6 +34,7 @@
 #include "sinks/format.h"
 #include "sinks/metrics.h"
 #include "sinks/outfile.h"
+#include "sinks/perproc.h"
 #include "sinks/sink.h"
 #include "sinks/summary.h"
 #include "store/dbstore.h"
@@ -39,6 +42,7 @@
 #include "store/store.h"
 #include "target/demangle.h"
 #include "target/errnoloc.h"
+#include "target/libpath.h"
 #include "target/resolve.h"
 #include "target/seccomp.h"
 #include "target/symbolize.h"
@@ -89,9 +93,20 @@ struct exc_type {
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096
 
+/* A process's symbolizer (NULL: its maps could not be read). */
+struct proc_syms {
+	pid_t pid;
+	struct wm_symbolizer *syms;
+};
+
+/* Processes whose symbolizers are kept at once. */
+#define SYMS_MAX 64
+
 struct session {
 	char seccomp_why[160]; /* why auto avoids the trampoline; the table points to it */
 	struct wm_resolver *res;
+	int *armed; /* objects of the resolver not mapped at the start (arm_objects()) */
+	int nr_armed;
 	/*
 	 * Thrown types, never freed before the session: the views of raised
 	 * calls point at their names, and sinks' threads may hold copies.
@@ -105,12 +120,14 @@ struct session {
 	struct wm_py_layout py;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;
-	/* Names code addresses (function pointers, --stack) for the formatters. */
-	struct wm_symbolizer *syms;
+	/* Name code addresses (function pointers, --stack) for the formatters, per process. */
+	struct proc_syms *psyms; /* SYMS_MAX of them; NULL: nothing to name */
+	int nr_psyms, next_psym;
 	pthread_mutex_t syms_lock; /* the store's writer thread formats too */
 	struct wm_sym_hook sym_hook;
 	struct tracer *tracer;
 	struct wm_store *store;
+	struct wm_perproc *perproc; /* --per-process, else NULL */
 	struct wm_dbstore *db;
 	__u64 db_not_kept; /* warned about so far */
 	bool db_err_shown;
@@ -216,6 +233,9 @@ static int find_processes(struct session *s)
 	char err[WM_ERR_MAX] = "";
 	int code;
 
+	/* None named: the objects are, and every process running them is traced. */
+	if (env.any_process)
+		return 0;
 	if (procs__open(&o, &s->procs, &code, err, sizeof(err))) {
 		elog("%s", err);
 		return code;
@@ -233,7 +253,16 @@ static int find_processes(struct session *s)
 /* More than one process may be traced: records then show their pid. */
 static bool many_processes(const struct session *s)
 {
-	return s->nr_pids > 1 || env.follow;
+	return s->nr_pids > 1 || env.follow || env.any_process;
+}
+
+/* Whether the probe's object is one armed by arm_objects(). */
+static bool probe_armed(const struct session *s, const struct wm_probe *p)
+{
+	for (int k = 0; k < s->nr_armed; k++)
+		if (resolver__obj_fd(s->res, s->armed[k]) == p->obj_fd)
+			return true;
+	return false;
 }
 
 /*
@@ -249,9 +278,12 @@ static void note_unmapped(struct session *s)
 	ssize_t len;
 	pid_t first;
 
+	if (!s->procs)
+		return;
 	n = functable__probes(s->table, &probes);
 	for (int k = 0; k < n; k++) {
-		bool seen = false;
+		/* An armed object: said already. */
+		bool seen = probe_armed(s, &probes[k]);
 
 		for (int j = 0; j < k && !seen; j++)
 			seen = probes[j].obj_fd == probes[k].obj_fd;
@@ -320,6 +352,191 @@ static bool session__python(struct session *s)
 	return !ret;
 }
 
+/*
+ * LIB of -f LIB:NAME found as ld.so finds it, the selector then rewritten
+ * to "/its/path:NAME", so that the resolver names exactly that file. 0, or
+ * -1 once said.
+ */
+static int spec_find_lib(struct wm_spec *sp, const char *lib, char *path, size_t size)
+{
+	struct libpath_opts o = { .sz = sizeof(o) };
+	char err[WM_ERR_MAX] = "";
+	size_t plen, llen = strlen(lib);
+
+	if (libpath__find(lib, &o, path, size, err, sizeof(err))) {
+		elog("%s", err);
+		return -1;
+	}
+	plen = strlen(path);
+	if (plen + strlen(sp->selector + llen) >= sizeof(sp->selector)) {
+		elog("the path of '%s' is too long for a selector", ESC(lib));
+		return -1;
+	}
+	memmove(sp->selector + plen, sp->selector + llen, strlen(sp->selector + llen) + 1);
+	memcpy(sp->selector, path, plen);
+	return 0;
+}
+
+/*
+ * The object of -f SEL without a process: "/path:NAME", or "LIB:NAME" with
+ * LIB found as ld.so finds it, the selector then rewritten to its path. 0,
+ * or the exit status once said.
+ */
+static int spec_object(struct wm_spec *sp, char *path, size_t size)
+{
+	char lib[256];
+	int fd, ret;
+
+	/* As the resolver reads it: "ns::f" is a C++ name, not LIB:NAME. */
+	if (!resolver__selector_scope(sp->selector, path, size)) {
+		elog("-f '%s' names no object, and no process is given: name its object "
+		     "(/path/to/app:NAME or LIB:NAME), or the processes (-p PID, --pidof NAME, "
+		     "-- CMD)",
+		     ESC(sp->selector));
+		return 2;
+	}
+	if (path[0] != '/') {
+		snprintf(lib, sizeof(lib), "%s", path);
+		if (spec_find_lib(sp, lib, path, size))
+			return 2;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		elog("cannot open %s (%s): give the path of an ELF object", ESC(path),
+		     strerror(errno));
+		return 2;
+	}
+	ret = libpath__is_shared_lib(fd);
+	close(fd);
+	if (ret < 0) {
+		elog("%s is not an ELF object: give a program or a library", ESC(path));
+		return 2;
+	}
+	/* Every process that calls it pays for the probe: said in --help. */
+	if (ret && !env.system_wide) {
+		elog("%s is a shared library: every process on the system that calls it would be "
+		     "traced and pay for it (see --system-wide in --help); add --system-wide to "
+		     "mean it, or name the processes (-p PID, --pidof NAME, -- CMD)",
+		     ESC(path));
+		return 2;
+	}
+	return 0;
+}
+
+/* No process: a resolver over the objects the -f's name, each once. */
+static int open_objects(struct session *s)
+{
+	struct wm_resolver_opts ro = { .sz = sizeof(ro) };
+	char err[WM_ERR_MAX] = "", (*paths)[PATH_MAX];
+	const char **list;
+	int n = 0, ret = 0;
+
+	paths = calloc(env.nr_specs, sizeof(*paths));
+	list = calloc(env.nr_specs, sizeof(*list));
+	if (!paths || !list) {
+		elog("out of memory");
+		ret = 1;
+		goto cleanup;
+	}
+	for (int i = 0; i < env.nr_specs && !ret; i++) {
+		int k;
+
+		ret = spec_object(&env.specs[i], paths[n], sizeof(paths[n]));
+		for (k = 0; !ret && k < n && strcmp(list[k], paths[n]); k++)
+			;
+		if (!ret && k == n) {
+			list[n] = paths[n];
+			n++;
+		}
+	}
+	if (!ret && resolver__new_paths(list, n, &ro, &s->res, err, sizeof(err))) {
+		elog("%s", err);
+		ret = 1;
+	}
+cleanup:
+	free(paths);
+	free(list);
+	return ret;
+}
+
+/* Whether the system's library search has one file or more for LIB. */
+static bool lib_known(const char *lib)
+{
+	struct libpath_opts o = { .sz = sizeof(o) };
+	char path[PATH_MAX];
+
+	return libpath__find(lib, &o, path, sizeof(path), NULL, 0) != -ENOENT;
+}
+
+/*
+ * -f LIB:NAME or /path:NAME naming an object the process has not mapped
+ * (yet): the file is added to the resolver and its functions resolved in
+ * it, so that the probes are on the file before the process maps it. The
+ * kernel puts a file's probes into a process as it maps the file, before
+ * any of its code (constructors included) can run.
+ */
+static int arm_objects(struct session *s)
+{
+	char scope[PATH_MAX], path[PATH_MAX], err[WM_ERR_MAX] = "",
+					      sel[sizeof(env.specs[0].selector)];
+	int idx, k;
+
+	for (int i = 0; i < env.nr_specs; i++) {
+		struct wm_spec *sp = &env.specs[i];
+
+		if (!resolver__scope_unmapped(s->res, sp->selector, scope, sizeof(scope)))
+			continue;
+		snprintf(sel, sizeof(sel), "%s", sp->selector);
+		if (scope[0] == '/')
+			snprintf(path, sizeof(path), "%s", scope);
+		else if (!lib_known(scope))
+			/* Not on the system either: the resolver's error lists what is mapped. */
+			continue;
+		else if (spec_find_lib(sp, scope, path, sizeof(path)))
+			return 1;
+		idx = resolver__add_unmapped(s->res, path, err, sizeof(err));
+		if (idx < 0) {
+			elog("%s (named by -f '%s')", err, ESC(sel));
+			return 1;
+		}
+		for (k = 0; k < s->nr_armed && s->armed[k] != idx; k++)
+			;
+		if (k < s->nr_armed)
+			continue;
+		s->armed[s->nr_armed++] = idx;
+	}
+	return 0;
+}
+
+/* Once every -f resolved: a bad one is the only line then. */
+static void note_armed(const struct session *s)
+{
+	for (int k = 0; k < s->nr_armed; k++)
+		elog("note: process %d has not mapped %s (yet): its functions are armed, traced "
+		     "from the moment it is mapped (dlopen)",
+		     env.pid, ESC(resolver__obj_path(s->res, s->armed[k])));
+}
+
+/* At the end: an armed object none of whose functions was seen called, in one line. */
+static void note_armed_unseen(const struct session *s)
+{
+	for (int k = 0; k < s->nr_armed; k++) {
+		const char *path = resolver__obj_path(s->res, s->armed[k]);
+		const struct wm_agg *a;
+		__u64 seen = 0;
+
+		for (int i = 0; i < s->nr_funcs; i++) {
+			a = store__agg(s->store, s->funcs[i].id);
+			if (a && !strcmp(func__obj_path(&s->funcs[i]), path))
+				seen += a->calls + a->unfinished + a->dropped;
+		}
+		if (!seen)
+			elog("note: no call into %s was seen: armed, it was never mapped, or its "
+			     "functions were not called",
+			     ESC(path));
+	}
+}
+
 /* Every -f resolved in the process and added to the table. */
 static int build_table(struct session *s)
 {
@@ -338,15 +555,39 @@ static int build_table(struct session *s)
 		.note = print_note,
 	};
 	char err[WM_ERR_MAX] = "";
+	struct utsname u;
 	int ret;
 
-	/* Unreadable: the resolver, next, says why in its own words. */
-	if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0)
+	if (env.any_process) {
+		ret = open_objects(s);
+		if (ret)
+			return ret;
+		/* Any process may run them, filtered or not: auto keeps to the safe side. */
+		if (!uname(&u) && seccomp__kernel_affected(u.release, u.machine)) {
+			snprintf(s->seccomp_why, sizeof(s->seccomp_why),
+				 "on this kernel the trampoline's system call meets seccomp "
+				 "filters, and any process running the objects may have one");
+			o.seccomp_why = s->seccomp_why;
+		}
+	} else if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0) {
+		/* Unreadable: the resolver, next, says why in its own words. */
 		o.seccomp_why = s->seccomp_why;
-	o.plan.python = session__python(s);
-	if (resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
+	}
+	o.plan.python = !env.any_process && session__python(s);
+	if (!s->res && resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;
+	}
+	/* Before the table, which takes the resolver's objects as they are then. */
+	s->armed = calloc(env.nr_specs, sizeof(*s->armed));
+	if (!s->armed) {
+		elog("out of memory");
+		return 1;
+	}
+	if (!env.any_process) {
+		ret = arm_objects(s);
+		if (ret)
+			return ret;
 	}
 	if (functable__new(s->res, &o, &s->table)) {
 		elog("out of memory");
@@ -362,20 +603,70 @@ static int build_table(struct session *s)
 		elog("nothing left to trace: every match was left out (see the notes above)");
 		return 1;
 	}
+	note_armed(s);
 	return 0;
 }
 
-/* wm_sym_hook.lookup over the session's symbolizer. */
-static int session__sym_lookup(void *ctx, __u64 addr, bool ret_addr, const char **sym,
+/*
+ * The symbolizer of process pid (its own maps: each process lays out its
+ * code differently), made at its first lookup; NULL when its maps cannot be
+ * read (gone already), which is remembered. At most SYMS_MAX are kept, the
+ * oldest made first to go. Under syms_lock.
+ */
+static struct wm_symbolizer *proc_syms(struct session *s, pid_t pid)
+{
+	struct wm_symbolizer_opts o = { .sz = sizeof(o), .demangle = true };
+	struct proc_syms *e;
+	int i;
+
+	for (i = 0; i < s->nr_psyms; i++)
+		if (s->psyms[i].pid == pid)
+			return s->psyms[i].syms;
+	if (s->nr_psyms < SYMS_MAX) {
+		i = s->nr_psyms++;
+	} else {
+		i = s->next_psym;
+		s->next_psym = (s->next_psym + 1) % SYMS_MAX;
+	}
+	e = &s->psyms[i];
+	symbolizer__free(e->syms);
+	e->pid = pid;
+	if (symbolizer__new(pid, &o, &e->syms))
+		e->syms = NULL;
+	return e->syms;
+}
+
+/* An exec lays the process's code out anew: its next lookup reads its maps again. */
+static void forget_syms(struct session *s, pid_t pid)
+{
+	if (!s->psyms)
+		return;
+	pthread_mutex_lock(&s->syms_lock);
+	for (int i = 0; i < s->nr_psyms; i++) {
+		if (s->psyms[i].pid == pid) {
+			symbolizer__free(s->psyms[i].syms);
+			s->psyms[i].syms = NULL;
+			/* Not a pid any more: made again at the next lookup. */
+			s->psyms[i].pid = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->syms_lock);
+}
+
+/* wm_sym_hook.lookup over the symbolizer of the call's process. */
+static int session__sym_lookup(void *ctx, __u32 pid, __u64 addr, bool ret_addr, const char **sym,
 			       unsigned long *off, const char **obj)
 {
 	struct session *s = ctx;
 	struct wm_symloc loc = {};
-	int ret;
+	struct wm_symbolizer *syms;
+	int ret = -ENOENT;
 
 	pthread_mutex_lock(&s->syms_lock);
-	ret = ret_addr ? symbolizer__lookup_ret(s->syms, addr, &loc) :
-			 symbolizer__lookup(s->syms, addr, &loc);
+	syms = pid ? proc_syms(s, pid) : NULL;
+	if (syms)
+		ret = ret_addr ? symbolizer__lookup_ret(syms, addr, &loc) :
+				 symbolizer__lookup(syms, addr, &loc);
 	pthread_mutex_unlock(&s->syms_lock);
 	*sym = loc.sym;
 	*off = loc.sym_off;
@@ -386,26 +677,23 @@ static int session__sym_lookup(void *ctx, __u64 addr, bool ret_addr, const char 
 /*
  * Code addresses are named only for --stack and function pointers: no
  * other trace reads the maps again. Without a symbolizer they print as
- * numbers, which is not worth failing for.
+ * numbers, which is not worth failing for. The first process's is made
+ * now; others' (several processes, --follow, objects) at their first
+ * lookup, while they run.
  */
 static void open_symbolizer(struct session *s)
 {
-	struct wm_symbolizer_opts o = { .sz = sizeof(o), .demangle = true };
 	bool need = env.stack && !env.summary_only;
 
 	for (int i = 0; i < s->nr_funcs && !env.summary_only; i++)
 		need |= sig__has_funcptr(&s->funcs[i].sig);
-	/*
-	 * One process's maps name only its own addresses: other processes,
-	 * and children once they exec, lay their code out elsewhere.
-	 */
-	if (need && many_processes(s)) {
-		elog("note: with several processes (or --follow), --stack frames and function "
-		     "pointers print as addresses: each process lays out its code differently");
+	if (!need)
 		return;
-	}
-	if (!need || symbolizer__new(env.pid, &o, &s->syms))
+	s->psyms = calloc(SYMS_MAX, sizeof(*s->psyms));
+	if (!s->psyms)
 		return;
+	if (env.pid)
+		proc_syms(s, env.pid);
 	s->sym_hook.lookup = session__sym_lookup;
 	s->sym_hook.ctx = s;
 	for (int i = 0; i < s->nr_funcs; i++)
@@ -557,6 +845,7 @@ static int session__attach(struct session *s)
 		.pids = s->pids,
 		.nr_pids = s->nr_pids,
 		.follow = env.follow,
+		.any_process = env.any_process,
 		.str_cap = env.string_size,
 		.ring_size = env.ring_size,
 		.no_multi = env.no_multi,
@@ -593,7 +882,8 @@ static int session__attach(struct session *s)
 		return 1;
 	}
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
-	vlog("loaded and attached in %.1f ms (%s, %s)", (s->t_attached - t_resolved) / 1e6,
+	vlog("loaded and attached in %.1f ms, the probes in %.2f ms (%s, %s)",
+	     (s->t_attached - t_resolved) / 1e6, tracer__probes_ns(s->tracer) / 1e6,
 	     tracer__multi(s->tracer) ? "uprobe_multi" : "one link per function",
 	     tracer__sleepable(s->tracer) ? "sleepable" : "not sleepable");
 	n = tracer__skipped(s->tracer, &skipped);
@@ -630,6 +920,7 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	const char *base;
 	ssize_t n;
 
+	forget_syms(s, v->hdr.pid);
 	if (++s->nr_execs > EXEC_NOTES_MAX) {
 		if (s->nr_execs == EXEC_NOTES_MAX + 1)
 			elog("note: more execs follow; they are not listed");
@@ -862,9 +1153,20 @@ static int open_store(struct session *s, int argc, char **argv)
 	}
 	s->outf = output__file(s->output);
 	out_sink__init(&s->out, s->outf, env.json,
-		       &(struct wm_fmt_opts){ .utc = env.utc, .pid = many_processes(s) }, &sink);
+		       &(struct wm_fmt_opts){
+			       .utc = env.utc, .pid = many_processes(s), .comm = env.any_process },
+		       &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
+	if (env.per_process) {
+		ret = perproc__new(s->funcs, s->nr_funcs, &s->perproc);
+		if (ret) {
+			elog("out of memory");
+			return 1;
+		}
+		perproc__sink(s->perproc, &sink);
+		store__add_sink(s->store, &sink);
+	}
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
 	if (!s->rb) {
 		elog("cannot open the ring buffer (%s)", strerror(errno));
@@ -876,16 +1178,9 @@ static int open_store(struct session *s, int argc, char **argv)
 	return 0;
 }
 
-/* What the user sees before the first call. */
-static void session__start(struct session *s)
+/* The processes traced, named in advance. */
+static void start_line(const struct session *s)
 {
-	if (s->metrics) {
-		metrics__update(s->metrics, s->store, 0, 0);
-		elog("serving metrics at http://%s/metrics%s", metrics__addr(s->metrics),
-		     metrics__is_loopback(&env.metrics_addr) ?
-			     "" :
-			     " (not loopback: anyone who can reach it can read them)");
-	}
 	fprintf(stderr, "wrapmon-trace: tracing %d function%s in %s %d", s->nr_funcs,
 		s->nr_funcs == 1 ? "" : "s", procs__is_command(s->procs) ? "command" : "process",
 		env.pid);
@@ -898,13 +1193,35 @@ static void session__start(struct session *s)
 		(s->t_attached - s->t_start) / 1e6,
 		procs__is_command(s->procs) ? "it runs now, and the trace ends with it" :
 					      "Ctrl-C to end");
+}
+
+/* What the user sees before the first call. */
+static void session__start(struct session *s)
+{
+	if (s->metrics) {
+		metrics__update(s->metrics, s->store, 0, 0);
+		elog("serving metrics at http://%s/metrics%s", metrics__addr(s->metrics),
+		     metrics__is_loopback(&env.metrics_addr) ?
+			     "" :
+			     " (not loopback: anyone who can reach it can read them)");
+	}
+	if (env.any_process)
+		fprintf(stderr,
+			"wrapmon-trace: tracing %d function%s in every process running %s%s, now "
+			"or later (attached in %.1f ms); Ctrl-C to end\n",
+			s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
+			ESC(resolver__obj_path(s->res, 0)),
+			resolver__nr_objs(s->res) > 1 ? " (and the other objects named)" : "",
+			(s->t_attached - s->t_start) / 1e6);
+	else
+		start_line(s);
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
 		     env.interval ? "every --interval and at the end" : "at the end");
 	else if (!env.json)
-		fprintf(s->outf, "%-15s %s%s %s\n", "TIME", many_processes(s) ? "PID " : "", "TID",
-			"CALL = RESULT  <LATENCY>");
+		fprintf(s->outf, "%-15s %s%s%s %s\n", "TIME", many_processes(s) ? "PID " : "",
+			env.any_process ? "COMM " : "", "TID", "CALL = RESULT  <LATENCY>");
 	flush_output(s);
 	s->last_interval = now_ns(CLOCK_MONOTONIC);
 }
@@ -1077,6 +1394,7 @@ static void write_summary(struct session *s, FILE *f, bool json)
 	if (!json)
 		fputc('\n', f);
 	summary__print(s->store, f, json, elapsed);
+	perproc__print(s->perproc, f, json);
 	if (!json && env.hist)
 		summary__print_hist(s->store, f);
 	fflush(f);
@@ -1208,6 +1526,7 @@ static int session__finish(struct session *s)
 	ok = wait_output(s, true);
 	/* After the last calls are written, before the summary. */
 	note_target_exit(s);
+	note_armed_unseen(s);
 	print_summary(s, ok);
 	/* The summary itself not written: the text one is still wanted somewhere. */
 	if (ok && !wait_output(s, true) && !env.json)
@@ -1267,7 +1586,9 @@ static int run_session(struct session *s)
 
 static void session__free(struct session *s)
 {
-	symbolizer__free(s->syms);
+	for (int i = 0; i < s->nr_psyms; i++)
+		symbolizer__free(s->psyms[i].syms);
+	free(s->psyms);
 	/* First: its thread serves until stopped, from a snapshot of its own. */
 	metrics__free(s->metrics);
 	ring_buffer__free(s->rb);
@@ -1275,8 +1596,10 @@ static void session__free(struct session *s)
 	/* Before the functions it reads go: this stops its writer. */
 	dbstore__free(s->db);
 	store__free(s->store);
+	perproc__free(s->perproc);
 	functable__free(s->table);
 	resolver__free(s->res);
+	free(s->armed);
 	free(s->seen);
 	out_sink__free(&s->out);
 	/* After the store: its sink writes to the stream. */

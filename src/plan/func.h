@@ -19,8 +19,9 @@ struct wm_expr;
  * return address (ret_addr) is looked up one byte back, inside its call.
  */
 struct wm_sym_hook {
-	int (*lookup)(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
-		      const char **obj);
+	/* addr in process pid (each lays its code out differently). */
+	int (*lookup)(void *ctx, __u32 pid, __u64 addr, bool ret_addr, const char **sym,
+		      unsigned long *off, const char **obj);
 	void *ctx;
 };
 

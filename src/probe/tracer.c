@@ -31,6 +31,7 @@ struct tracer {
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
 	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
+	__u64 probes_ns;   /* how long making the probes' links took */
 	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
 };
 
@@ -356,6 +357,10 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		sk->bss->py_layout = *opts->py_layout;
 		sk->rodata->py_on = opts->py_layout->version != 0;
 	}
+	sk->rodata->all_tgids = opts->any_process;
+	/* Itself excluded: wrapmon's own calls into a traced library would feed the ring. */
+	if (opts->any_process)
+		sk->rodata->targ_tgid = getpid();
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);
@@ -398,6 +403,12 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 bool tracer__sleepable(const struct tracer *t)
 {
 	return t->sleepable;
+}
+
+/* One link set on the objects for every process (pid -1), BPF choosing the traced ones. */
+static bool one_set(const struct tracer_opts *opts)
+{
+	return opts->follow || opts->any_process;
 }
 
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
@@ -499,9 +510,11 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
-	/* One link set per process, or one for all (follow): the BPF map decides then. */
-	for (int i = 0; i < (opts->follow || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
-		t->attach_pid = opts->follow ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->probes_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	/* One link set per process, or one for all (follow, any process): BPF decides then. */
+	for (int i = 0; i < (one_set(opts) || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
+		t->attach_pid = one_set(opts) ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
 		ret = attach_hooks(t, opts, err, errsz);
 		if (ret)
 			goto cleanup;
@@ -514,6 +527,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t->attached_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	t->probes_ns = t->attached_ns - t->probes_ns;
 	*out = t;
 	return 0;
 cleanup:
@@ -530,6 +544,11 @@ int tracer__skipped(const struct tracer *t, const __u32 **ids)
 int tracer__ringbuf_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.rb);
+}
+
+__u64 tracer__probes_ns(const struct tracer *t)
+{
+	return t->probes_ns;
 }
 
 bool tracer__multi(const struct tracer *t)

@@ -66,6 +66,12 @@ struct tracer_opts {
 	long errno_tp_off;
 	/* The interpreter's layout, for WM_CAP_PYOBJ captures; NULL: none. */
 	const struct wm_py_layout *py_layout;
+	/*
+	 * No process named: the probes are on the objects, so every process
+	 * that maps one is traced (but wrapmon), its records with its comm.
+	 * pid and pids are unused.
+	 */
+	bool any_process;
 };
 
 struct tracer;
@@ -80,6 +86,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 void tracer__free(struct tracer *t);
 int tracer__ringbuf_fd(const struct tracer *t);
 bool tracer__multi(const struct tracer *t);
+/* How long making the probes' links took (after loading): what more processes may cost. */
+__u64 tracer__probes_ns(const struct tracer *t);
 /* Whether the sleepable programs (which may fault pages in) are the ones attached. */
 bool tracer__sleepable(const struct tracer *t);
 /* Sum of the per-CPU counters of one function. */

@@ -245,6 +245,8 @@ int procs__unmapped(const struct wm_procs *p, dev_t dev, ino_t ino, pid_t *first
 
 void procs__watch(struct wm_procs *p)
 {
+	if (!p)
+		return;
 	for (int i = 0; i < p->nr; i++)
 		if (p->pidfds[i] < 0)
 			p->pidfds[i] = syscall(SYS_pidfd_open, p->pids[i], 0);
@@ -254,7 +256,7 @@ void procs__epoll_add(const struct wm_procs *p, int ep, unsigned int base)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	for (int i = 0; i < p->nr; i++) {
+	for (int i = 0; p && i < p->nr; i++) {
 		ev.data.u32 = base + i;
 		if (p->pidfds[i] >= 0 && !p->gone[i])
 			epoll_ctl(ep, EPOLL_CTL_ADD, p->pidfds[i], &ev);
@@ -283,8 +285,11 @@ static bool exited(const struct wm_procs *p, int idx)
 
 bool procs__gone(struct wm_procs *p, int idx)
 {
-	struct pollfd pfd = { .fd = p->pidfds[idx], .events = POLLIN };
+	struct pollfd pfd;
 
+	if (!p)
+		return false;
+	pfd = (struct pollfd){ .fd = p->pidfds[idx], .events = POLLIN };
 	if (!p->gone[idx])
 		p->gone[idx] = p->pidfds[idx] >= 0 ? poll(&pfd, 1, 0) == 1 : exited(p, idx);
 	return p->gone[idx];
@@ -294,6 +299,8 @@ bool procs__all_gone(struct wm_procs *p)
 {
 	bool all = true;
 
+	if (!p)
+		return false;
 	/* Those with a pidfd are marked by procs__on_event(). */
 	for (int i = 0; i < p->nr; i++) {
 		if (!p->gone[i] && p->pidfds[i] < 0)
@@ -313,7 +320,7 @@ void procs__forward(const struct wm_procs *p, const struct signalfd_siginfo *si)
 
 int procs__resume(struct wm_procs *p)
 {
-	return p->cmd ? launch__resume(p->cmd) : 0;
+	return p && p->cmd ? launch__resume(p->cmd) : 0;
 }
 
 int procs__reap(struct wm_procs *p)

@@ -22,6 +22,10 @@ struct procs_opts {
 	const struct launch_user *user; /* who the command runs as */
 };
 
+/*
+ * No processes (objects traced in every process) is NULL: then nothing is
+ * watched, nothing ends, none is gone, and there is no command.
+ */
 struct wm_procs;
 
 /*

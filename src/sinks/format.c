@@ -186,6 +186,12 @@ struct val {
 	int entry_len;
 };
 
+/* The process a value was read from: code addresses are named in its own maps. */
+static __u32 val_pid(const struct val *v)
+{
+	return v->c ? v->c->hdr.pid : 0;
+}
+
 static void slot_get(const struct wm_call_view *c, int slot, struct val *v)
 {
 	v->bytes = NULL;
@@ -301,20 +307,20 @@ static const char *enum_name(const struct wm_sig *sig, unsigned int first, unsig
  * Name a code address through the function's symbol hook: 0 when a symbol
  * covers it. A return address (ret_addr) is looked up inside its call.
  */
-static int code_lookup(const struct wm_func *f, __u64 addr, bool ret_addr, const char **sym,
-		       unsigned long *off, const char **obj)
+static int code_lookup(const struct wm_func *f, __u32 pid, __u64 addr, bool ret_addr,
+		       const char **sym, unsigned long *off, const char **obj)
 {
 	*sym = *obj = NULL;
 	*off = 0;
 	if (!f || !f->syms || !f->syms->lookup)
 		return -ENOENT;
-	if (f->syms->lookup(f->syms->ctx, addr, ret_addr, sym, off, obj))
+	if (f->syms->lookup(f->syms->ctx, pid, addr, ret_addr, sym, off, obj))
 		return -ENOENT;
 	return *sym && (*sym)[0] ? 0 : -ENOENT;
 }
 
 /* A code address: "name", "name+0x4", or the number when nothing names it. */
-static void put_code_text(struct wm_buf *b, const struct wm_func *f, __u64 addr)
+static void put_code_text(struct wm_buf *b, const struct wm_func *f, __u32 pid, __u64 addr)
 {
 	const char *sym, *obj;
 	unsigned long off;
@@ -323,7 +329,7 @@ static void put_code_text(struct wm_buf *b, const struct wm_func *f, __u64 addr)
 		buf__puts(b, "NULL");
 		return;
 	}
-	if (!code_lookup(f, addr, false, &sym, &off, &obj)) {
+	if (!code_lookup(f, pid, addr, false, &sym, &off, &obj)) {
 		put_esc_c(b, sym, 256);
 		if (off)
 			buf__printf(b, "+0x%lx", off);
@@ -345,8 +351,9 @@ static void put_double(struct wm_buf *b, double d, bool json)
  * A scalar stored in memory (a struct member, an array element, what a
  * pointer points to). Pointers inside it print as addresses: one level deep.
  */
-static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
-			   const unsigned char *p, unsigned int avail, bool json)
+static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, __u32 pid,
+			   const struct wm_scalar *s, const unsigned char *p, unsigned int avail,
+			   bool json)
 {
 	struct wm_type t = { .kind = s->kind, .size = s->size, .is_signed = s->is_signed };
 	const char *en;
@@ -411,7 +418,7 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 			else
 				buf__puts(b, "null");
 		} else {
-			put_code_text(b, f, raw);
+			put_code_text(b, f, pid, raw);
 		}
 		break;
 	case WM_T_PTR:
@@ -434,9 +441,9 @@ static void put_scalar_mem(struct wm_buf *b, const struct wm_func *f, const stru
 }
 
 /* count elements of s at p (avail bytes): a char array as a string, others as a list. */
-static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struct wm_scalar *s,
-			  unsigned int count, const unsigned char *p, unsigned int avail,
-			  bool trunc, bool json)
+static void put_array_mem(struct wm_buf *b, const struct wm_func *f, __u32 pid,
+			  const struct wm_scalar *s, unsigned int count, const unsigned char *p,
+			  unsigned int avail, bool trunc, bool json)
 {
 	unsigned int i, n;
 
@@ -469,7 +476,7 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, const struc
 			buf__puts(b, "...");
 			break;
 		}
-		put_scalar_mem(b, f, s, p + i * s->size, s->size, json);
+		put_scalar_mem(b, f, pid, s, p + i * s->size, s->size, json);
 	}
 	if (!json && i == count && trunc && count)
 		buf__puts(b, ", ...");
@@ -565,7 +572,7 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 		}
 		if (fl->count) {
 			/* Cut only where the bytes end: the struct's own "..." says the rest. */
-			put_array_mem(b, f, &fl->type, fl->count, p + fl->offset,
+			put_array_mem(b, f, val_pid(v), &fl->type, fl->count, p + fl->offset,
 				      avail - fl->offset, false, json);
 		} else if (fl->bit_size) {
 			struct wm_type bt = { .kind = WM_T_INT,
@@ -588,7 +595,8 @@ static void put_struct_mem(struct wm_buf *b, const struct wm_func *f, const stru
 				put_int(b, &bt, raw);
 		} else if (fl->type.kind != WM_T_STR ||
 			   !put_member_string(b, f, v, idx, fl, json)) {
-			put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
+			put_scalar_mem(b, f, val_pid(v), &fl->type, p + fl->offset,
+				       avail - fl->offset, json);
 		}
 	}
 	if (!json && trunc)
@@ -689,9 +697,10 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 		if (t->target.kind == WM_T_STRUCT)
 			put_struct_mem(b, f, t, v, json);
 		else if (t->target_count)
-			put_array_mem(b, f, &t->target, t->target_count, p, n, v->trunc, json);
+			put_array_mem(b, f, val_pid(v), &t->target, t->target_count, p, n, v->trunc,
+				      json);
 		else
-			put_scalar_mem(b, f, &t->target, p, n, json);
+			put_scalar_mem(b, f, val_pid(v), &t->target, p, n, json);
 		return true;
 	case WM_T_BUF: {
 		struct wm_scalar el = t->target;
@@ -710,7 +719,8 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 			}
 			return true;
 		}
-		put_array_mem(b, f, &el, n / el.size + (v->trunc ? 1 : 0), p, n, v->trunc, json);
+		put_array_mem(b, f, val_pid(v), &el, n / el.size + (v->trunc ? 1 : 0), p, n,
+			      v->trunc, json);
 		return true;
 	}
 	default:
@@ -741,7 +751,7 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 			put_int(b, t, v->raw);
 		return;
 	case WM_T_FUNCPTR:
-		put_code_text(b, f, v->raw);
+		put_code_text(b, f, val_pid(v), v->raw);
 		return;
 	case WM_T_STRUCT:
 		if (!put_deref(b, f, t, v, false))
@@ -874,6 +884,17 @@ static void put_exc_type(struct wm_buf *b, const struct wm_call_view *c)
 	esc__c(b, t, strlen(t));
 }
 
+/* The command name BPF read (the kernel's, not NUL-terminated when full), escaped. */
+static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
+{
+	size_t n = strnlen(hdr->comm, sizeof(hdr->comm));
+
+	if (n)
+		esc__c(b, hdr->comm, n);
+	else
+		buf__putc(b, '?');
+}
+
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o)
 {
@@ -886,6 +907,10 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
 	if (o && o->pid)
 		buf__printf(b, " %u", c->hdr.pid);
+	if (o && o->comm) {
+		buf__putc(b, ' ');
+		put_comm(b, &c->hdr);
+	}
 	buf__printf(b, " %u ", c->hdr.tid);
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
@@ -1003,7 +1028,7 @@ void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct 
 		memcpy(&ip, ips + i * 8, sizeof(ip));
 		buf__puts(b, "    at ");
 		/* Frames past the first are return addresses. */
-		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
+		if (!code_lookup(f, c->hdr.pid, ip, i > 0, &sym, &off, &obj)) {
 			put_esc_c(b, sym, 256);
 			if (off)
 				buf__printf(b, "+0x%lx", off);
@@ -1031,7 +1056,7 @@ void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct 
 		memcpy(&ip, ips + i * 8, sizeof(ip));
 		buf__printf(b, "%s{\"addr\":\"0x%llx\"", i ? "," : "", (unsigned long long)ip);
 		/* Frames past the first are return addresses. */
-		if (!code_lookup(f, ip, i > 0, &sym, &off, &obj)) {
+		if (!code_lookup(f, c->hdr.pid, ip, i > 0, &sym, &off, &obj)) {
 			buf__puts(b, ",\"symbol\":");
 			json__str(b, sym, strnlen(sym, 256));
 			buf__printf(b, ",\"offset\":%lu", off);
@@ -1159,7 +1184,7 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 			const char *sym, *obj;
 			unsigned long off;
 
-			if (!code_lookup(f, raw, false, &sym, &off, &obj)) {
+			if (!code_lookup(f, val_pid(v), raw, false, &sym, &off, &obj)) {
 				buf__puts(b, ",\"symbol\":");
 				json__str(b, sym, strnlen(sym, 256));
 				if (off)
@@ -1319,7 +1344,14 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__puts(b, "\"ts\":\"");
 	timefmt__iso(b, c->ts_real_ns, true, true);
 	buf__putc(b, '"');
-	buf__printf(b, ",\"pid\":%u,\"tid\":%u,\"function\":", c->hdr.pid, c->hdr.tid);
+	buf__printf(b, ",\"pid\":%u,", c->hdr.pid);
+	/* Only when BPF read it: processes not named in advance. */
+	if (c->hdr.comm[0]) {
+		buf__puts(b, "\"comm\":");
+		json__str(b, c->hdr.comm, strnlen(c->hdr.comm, sizeof(c->hdr.comm)));
+		buf__putc(b, ',');
+	}
+	buf__printf(b, "\"tid\":%u,\"function\":", c->hdr.tid);
 	name = func_name(f, &name_len);
 	json__str(b, name, name_len);
 	buf__puts(b, ",\"object\":");

@@ -10,13 +10,14 @@
 #include "probe/record.h"
 
 struct wm_fmt_opts {
-	bool utc; /* text timestamps in UTC instead of local time */
-	bool pid; /* the process id before the thread id: more than one process is traced */
+	bool utc;  /* text timestamps in UTC instead of local time */
+	bool pid;  /* the process id before the thread id: more than one process is traced */
+	bool comm; /* and the process's command name after it (records carry it) */
 };
 
 /*
  * "12:00:01.123456 4243 search(pat=\"a\", s=\"xxabcdef\") = 2  <1.2 us>\n"; with pid,
- * "12:00:01.123456 4242 4243 search(...) ..."
+ * "12:00:01.123456 4242 4243 search(...) ..."; with comm, "... 4242 app 4243 search(...)"
  * See wrapmon-trace(8), OUTPUT, for every rule.
  */
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,

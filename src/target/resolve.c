@@ -794,6 +794,38 @@ static bool lib_matches(const char *lib, const char *path)
 	       lib_suffix_ok(base + 3 + len);
 }
 
+bool resolver__lib_matches(const char *lib, const char *path)
+{
+	return lib && path && lib_matches(lib, path);
+}
+
+int resolver__add_unmapped(struct wm_resolver *r, const char *path, char *err, size_t errsz)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open_elf_fd(r->rootfd, path, &st);
+	if (fd < 0) {
+		err__set(err, errsz, "cannot open %s: %s", ESC(path),
+			 fd == -ENOEXEC ? "not an ELF object" : strerror(-fd));
+		return fd;
+	}
+	for (int i = 0; i < r->nr_objs; i++) {
+		if (r->objs[i].dev == st.st_dev && r->objs[i].ino == st.st_ino) {
+			close(fd);
+			return i;
+		}
+	}
+	ret = resolver__add(r, path, fd, &st);
+	if (ret) {
+		close(fd);
+		err__set(err, errsz, "cannot read the symbols of %s: %s", ESC(path),
+			 strerror(-ret));
+		return ret;
+	}
+	return r->nr_objs - 1;
+}
+
 /* Objects named by "/path/obj": the path as mapped, else the same file. */
 static int select_path(const struct wm_resolver *r, const char *path, bool *sel)
 {
@@ -1430,6 +1462,38 @@ cleanup:
 	free(scope);
 	free(sel);
 	return ret;
+}
+
+size_t resolver__selector_scope(const char *selector, char *scope, size_t size)
+{
+	const char *colon = selector ? scope_colon(selector) : NULL;
+
+	if (!colon || colon == selector || (size_t)(colon - selector) >= size)
+		return 0;
+	snprintf(scope, size, "%.*s", (int)(colon - selector), selector);
+	return colon - selector;
+}
+
+bool resolver__scope_unmapped(const struct wm_resolver *r, const char *selector, char *scope,
+			      size_t size)
+{
+	bool *sel;
+	int n = 0;
+
+	if (!r || !resolver__selector_scope(selector, scope, size))
+		return false;
+	if (scope[0] != '/') {
+		for (int i = 0; i < r->nr_objs; i++)
+			n += lib_matches(scope, r->objs[i].path);
+		return !n;
+	}
+	sel = calloc(r->nr_objs ? r->nr_objs : 1, sizeof(*sel));
+	/* Out of memory: not said here; resolving the selector says it. */
+	if (!sel)
+		return false;
+	n = select_path(r, scope, sel);
+	free(sel);
+	return !n;
 }
 
 int resolver__obj_syms(const struct wm_resolver *r, int idx, const struct wm_sym **syms)

@@ -61,6 +61,27 @@ int resolver__obj_syms(const struct wm_resolver *r, int idx, const struct wm_sym
 int resolver__vaddr_to_off(const struct wm_resolver *r, int idx, unsigned long vaddr,
 			   unsigned long *off);
 
+/*
+ * The object part of a selector (LIB or /path before its ':', as resolving
+ * reads it: "ns::f" has none) copied to scope: its length, 0 when none.
+ */
+size_t resolver__selector_scope(const char *selector, char *scope, size_t size);
+/*
+ * Whether selector names an object (LIB:NAME, /path:NAME) that no object of
+ * r matches, such as a library the process has not loaded yet; the object
+ * part is then copied to scope.
+ */
+bool resolver__scope_unmapped(const struct wm_resolver *r, const char *selector, char *scope,
+			      size_t size);
+/*
+ * Add an object the process has not mapped (yet), by its path as the
+ * process sees it, so that selectors can name it: its index (an object
+ * already there: that one), or a negative errno with err set.
+ */
+int resolver__add_unmapped(struct wm_resolver *r, const char *path, char *err, size_t errsz);
+/* Whether an object's path (or base name) is one LIB names in LIB:NAME (see below). */
+bool resolver__lib_matches(const char *lib, const char *path);
+
 struct wm_match {
 	int obj; /* index into the resolver's objects */
 	char sym[256];

@@ -8,7 +8,7 @@ from harness import test, check, Target, bad, TRACER
 
 @test
 def bad_inputs_one_clear_line():
-    bad([], r"no process given: add -p PID")
+    bad([], r"nothing to trace: give processes \(-p PID, --pidof NAME, -- CMD\) and -f NAME")
     bad(["-p", "1"], r"no function given: add -f NAME")
     bad(["-p", "1", "-f", "x", "--interval", "0"], r"invalid --interval '0': give seconds")
     bad(["-p", "abc", "-f", "x"], r"invalid PID 'abc'")

@@ -27,8 +27,8 @@ static FILE *devnull;
  * a symbol with or without an offset, an object alone, hostile names,
  * success without a symbol, failure.
  */
-static int fake_lookup(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
-		       const char **obj)
+static int fake_lookup(void *ctx, __u32 pid, __u64 addr, bool ret_addr, const char **sym,
+		       unsigned long *off, const char **obj)
 {
 	switch (addr % 6) {
 	case 0:

@@ -679,15 +679,18 @@ static struct wm_type color_type(struct wm_func *f)
 struct fake_syms {
 	int calls;
 	bool ret_addr[8];
+	__u32 pid[8]; /* the process each address was looked up in */
 };
 
-static int fake_lookup(void *ctx, __u64 addr, bool ret_addr, const char **sym, unsigned long *off,
-		       const char **obj)
+static int fake_lookup(void *ctx, __u32 pid, __u64 addr, bool ret_addr, const char **sym,
+		       unsigned long *off, const char **obj)
 {
 	struct fake_syms *s = ctx;
 
-	if (s && s->calls < 8)
+	if (s && s->calls < 8) {
+		s->pid[s->calls] = pid;
 		s->ret_addr[s->calls++] = ret_addr;
+	}
 	if (addr >= ADDR_TWICE && addr < ADDR_TWICE + 0x100) {
 		*sym = "twice";
 		*off = addr - ADDR_TWICE;
@@ -1674,6 +1677,9 @@ static void test_stack(void **state)
 	assert_int_equal(syms.calls, 4);
 	assert_false(syms.ret_addr[0]);
 	assert_true(syms.ret_addr[1] && syms.ret_addr[2] && syms.ret_addr[3]);
+	/* Each in the maps of the call's own process. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(syms.pid[i], r.hdr.pid);
 	expect_args_json(f, &po, &r.v,
 			 "{\"name\":\"path\",\"type\":\"const char *\","
 			 "\"value\":\"/etc/hosts\"}],"

@@ -1510,6 +1510,27 @@ static void test_pid_replaced_files(void **state)
 	rmdir(dir);
 }
 
+/* The object part of a selector, read as resolving reads it. */
+static void test_selector_scope(void **state)
+{
+	char scope[64];
+
+	(void)state;
+	assert_int_equal(resolver__selector_scope("libc:write", scope, sizeof(scope)), 4);
+	assert_string_equal(scope, "libc");
+	/* A path may hold ':' itself: its last single ':' ends it. */
+	assert_int_equal(resolver__selector_scope("/opt/a:b/app:main", scope, sizeof(scope)), 12);
+	assert_string_equal(scope, "/opt/a:b/app");
+	assert_int_equal(resolver__selector_scope("/usr/bin/app:ns::f", scope, sizeof(scope)), 12);
+	assert_string_equal(scope, "/usr/bin/app");
+	/* None: a C++ name, a plain name, nothing before ':', no room. */
+	assert_int_equal(resolver__selector_scope("ns::f", scope, sizeof(scope)), 0);
+	assert_int_equal(resolver__selector_scope("search", scope, sizeof(scope)), 0);
+	assert_int_equal(resolver__selector_scope(":f", scope, sizeof(scope)), 0);
+	assert_int_equal(resolver__selector_scope("libc:write", scope, 4), 0);
+	assert_int_equal(resolver__selector_scope(NULL, scope, sizeof(scope)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1537,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_pid_missing),
 		cmocka_unit_test(test_pid_zombie),
 		cmocka_unit_test(test_pid_kernel_thread),
+		cmocka_unit_test(test_selector_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,9 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const pats[] = { "fox", "lazy", "zz", "a" };
-static const char text[] = "the quick brown fox jumps over the lazy dog";
-
+/*
+ * HOT_LIB: search() alone, for a shared library (libbench-hot.so);
+ * HOT_USE_LIB: the program calling it there (bench-libhot).
+ */
+#ifdef HOT_USE_LIB
+int search(const char *pat, const char *s);
+#else
 __attribute__((noinline)) int search(const char *pat, const char *s)
 {
 	const char *hit = strstr(s, pat);
@@ -24,6 +28,11 @@ __attribute__((noinline)) int search(const char *pat, const char *s)
 	asm volatile("");
 	return hit ? (int)(hit - s) : -1;
 }
+#endif
+
+#ifndef HOT_LIB
+static const char *const pats[] = { "fox", "lazy", "zz", "a" };
+static const char text[] = "the quick brown fox jumps over the lazy dog";
 
 static double now_ns(void)
 {
@@ -98,3 +107,4 @@ int main(int argc, char **argv)
 		return run_paced(atol(argv[2]));
 	return run_count(argc > 1 ? atol(argv[1]) : 1000000);
 }
+#endif

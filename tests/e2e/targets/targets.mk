@@ -13,7 +13,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
 	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch \
 	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static \
-	 $(OUT)/targets/t_locs $(OUT)/targets/t_place
+	 $(OUT)/targets/t_locs $(OUT)/targets/t_place \
+	 $(OUT)/targets/t_dlopen $(OUT)/targets/libwmt_dl.so $(OUT)/targets/t_zlib
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -86,3 +87,17 @@ $(OUT)/targets/t_names: $(TGT_DIR)/t_names.c $(TGT_DIR)/common.h | $(OUT)/target
 	$(Q)$(CC) -g $(TGT_CFLAGS) -c $< -o $@.o && \
 		objcopy --redefine-sym "hook=$$(printf 'hook\033]52;c;QUFB\007')" $@.o && \
 		$(CC) -g $(TGT_CFLAGS) $@.o -ldl -o $@ && rm -f $@.o
+
+# Opened after the tracer attached, closed, opened again (libwmt_dl.so by path).
+$(OUT)/targets/libwmt_dl.so: $(TGT_DIR)/libwmt_dl.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g -O2 -shared -fPIC $< -o $@
+
+$(OUT)/targets/t_dlopen: $(TGT_DIR)/t_dlopen.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< -ldl -o $@
+
+# The system's libz, found by LIB:NAME through ld.so.cache.
+$(OUT)/targets/t_zlib: $(TGT_DIR)/t_zlib.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g $(TGT_CFLAGS) $< -lz -o $@
