@@ -670,7 +670,8 @@ static void put_variant(struct wm_buf *b, const struct wm_func *f, const struct 
 				buf__puts(b, "...");
 		}
 	} else if (fl->offset < avail) {
-		put_scalar_mem(b, f, &fl->type, p + fl->offset, avail - fl->offset, json);
+		put_scalar_mem(b, f, val_pid(v), &fl->type, p + fl->offset, avail - fl->offset,
+			       json);
 	} else {
 		buf__puts(b, json ? "null" : "?");
 	}
