@@ -67,6 +67,7 @@ enum {
 	OPT_RETURNS,
 	OPT_ENTRY_ONLY,
 	OPT_PIDOF,
+	OPT_TREE,
 };
 
 static const struct argp_option opts[] = {
@@ -87,6 +88,10 @@ static const struct argp_option opts[] = {
 	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
 	{ "json", OPT_JSON, NULL, 0,
 	  "One JSON object per call (on stdout, or stderr with a command)", 0 },
+	{ "tree", OPT_TREE, NULL, 0,
+	  "Calls in entry order, indented by depth per thread (held until the outermost returns, "
+	  "at most 1 s); with --json: \"id\" and \"parent\" in each object",
+	  0 },
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
 	  0 },
 	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
@@ -407,6 +412,8 @@ static bool *flag_of(struct cli_env *env, int key)
 		return &env->no_sleepable;
 	case OPT_JSON:
 		return &env->json;
+	case OPT_TREE:
+		return &env->tree;
 	case OPT_UTC:
 		return &env->utc;
 	case OPT_SUMMARY_ONLY:

@@ -33,6 +33,7 @@
 #include "sinks/outfile.h"
 #include "sinks/sink.h"
 #include "sinks/summary.h"
+#include "sinks/tree.h"
 #include "store/dbstore.h"
 #include "store/report.h"
 #include "store/store.h"
@@ -114,6 +115,7 @@ struct session {
 	struct wm_metrics *metrics; /* --metrics, else NULL */
 	struct ring_buffer *rb;
 	struct wm_out_sink out;
+	struct wm_tree *tree; /* --tree: the sink instead of out */
 	/* Calls and summaries go to outf; output writes them to stdout. */
 	struct wm_output *output;
 	FILE *outf;
@@ -833,6 +835,18 @@ static int open_store(struct session *s, int argc, char **argv)
 	s->outf = output__file(s->output);
 	out_sink__init(&s->out, s->outf, env.json,
 		       &(struct wm_fmt_opts){ .utc = env.utc, .pid = many_processes(s) }, &sink);
+	if (env.tree) {
+		ret = tree__new(&(struct wm_tree_opts){ .sz = sizeof(struct wm_tree_opts),
+							.out = s->outf,
+							.json = env.json,
+							.fmt = s->out.fmt },
+				&s->tree);
+		if (ret) {
+			elog("cannot start --tree (%s)", strerror(-ret));
+			return 1;
+		}
+		tree__sink(s->tree, &sink);
+	}
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
 	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
@@ -939,6 +953,7 @@ static void on_tick(struct session *s, __u64 now, __u64 *last_stats, __u64 *last
 
 	if (every && now - s->last_interval >= every)
 		print_interval(s, now, &s->last_interval);
+	tree__tick(s->tree, now);
 	if (now - *last_stats >= 1000000000ULL) {
 		poll_drops(s, true);
 		*last_stats = now;
@@ -1168,6 +1183,8 @@ static int session__finish(struct session *s)
 		if (!drain(s))
 			break;
 	}
+	/* Calls still held by --tree: their callers show as running. */
+	tree__flush(s->tree);
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
 		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
@@ -1249,6 +1266,7 @@ static void session__free(struct session *s)
 	resolver__free(s->res);
 	free(s->seen);
 	out_sink__free(&s->out);
+	tree__free(s->tree);
 	/* After the store: its sink writes to the stream. */
 	output__free(s->output);
 	/* Last of what sinks read: raised calls' views point at these names. */
