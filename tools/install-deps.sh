@@ -13,7 +13,7 @@ set -eu
 # tests; libcap2-bin (capsh): the test that runs wrapmon without its capabilities;
 # libmicrohttpd-dev: the HTTP server behind --metrics; g++: the C++ test target;
 # libzydis-dev: the x86-64 decoder that finds return sites (no .pc: linked as -lZydis).
-PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev libzydis-dev"
+PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev libzydis-dev"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -13,6 +13,8 @@
 #include "target/insn.h"
 #include "target/objkind.h"
 #include "types/dwarf.h"
+#include "types/proto.h"
+#include "types/protodb.h"
 #include "util/buf.h"
 #include "util/escape.h"
 #include "util/grow.h"
@@ -36,9 +38,11 @@ struct wm_functable {
 	int nr_objs;
 	struct wm_func *funcs;
 	int nr_funcs, cap_funcs;
-	struct wm_probe *probes; /* functable__probes() */
-	bool go_noted;		 /* the note that Go's values are not shown, said once */
-	struct wm_hook hooks[3]; /* functable__cxa_hooks() */
+	struct wm_probe *probes;   /* functable__probes() */
+	bool go_noted;		   /* the note that Go's values are not shown, said once */
+	struct wm_hook hooks[3];   /* functable__cxa_hooks() */
+	struct wm_protodb *protos; /* opened at the first function without debug info */
+	bool protos_tried;
 };
 
 /* What one -f left out, said once its matches are all in. */
@@ -138,6 +142,7 @@ void functable__free(struct wm_functable *t)
 		free(t->funcs[i].probe.site_offs);
 		free(t->funcs[i].probe.site_cookies);
 	}
+	protodb__free(t->protos);
 	for (int i = 0; i < t->nr_objs; i++) {
 		dwarf__free(t->objs[i].dwarf);
 		free(t->objs[i].func_addrs);
@@ -267,6 +272,36 @@ static const struct wm_objkind *obj_kind(struct wm_functable *t, int obj)
  * in its own registers (ABIInternal), and its debug info describes Go
  * types; the C ABI would show wrong values.
  */
+/*
+ * Without debug info: the prototype database's signature for the symbol in
+ * its library. -ENOENT when it has none (or none that parses: the note
+ * under -v says which).
+ */
+static int db_sig(struct wm_functable *t, const struct wm_match *m, struct wm_func *f)
+{
+	const char *text;
+	char msg[256];
+	int col;
+
+	if (!t->protos_tried) {
+		t->protos_tried = true;
+		if (protodb__open(NULL, &t->protos) && t->o.verbose)
+			note(t, WM_NOTE, "note: no prototype database next to wrapmon-trace");
+	}
+	text = protodb__find(t->protos, f->object->path, m->sym);
+	if (!text)
+		return -ENOENT;
+	if (proto__parse(text, &f->sig, &col, msg, sizeof(msg))) {
+		if (t->o.verbose)
+			note(t, WM_NOTE, "note: the prototype database's '%s' does not parse: %s",
+			     ESC(text), msg);
+		return -ENOENT;
+	}
+	snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+	f->sig.from_db = true;
+	return 0;
+}
+
 static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
 {
@@ -309,6 +344,8 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 		plan__locs_at_entry(&f->sig, &pr);
 		return 0;
 	}
+	if (!db_sig(t, m, f))
+		return 0;
 	sig__init_raw(&f->sig, m->sym);
 	if (!lo->nr_raw++) {
 		snprintf(lo->raw_name, sizeof(lo->raw_name), "%s", f->name);
@@ -773,8 +810,8 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 	if (lo->nr_raw == 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
-		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
-		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(lo->raw_name));
+		     "prototype in -f for typed output, or install the object's debug info",
+		     ESC(lo->raw_name), ESC(lo->raw_obj));
 	else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "

@@ -13,7 +13,7 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
 	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch \
 	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static \
-	 $(OUT)/targets/t_locs $(OUT)/targets/t_tree
+	 $(OUT)/targets/t_locs $(OUT)/targets/t_tree $(OUT)/targets/t_write
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
