@@ -273,6 +273,48 @@ static const struct wm_objkind *obj_kind(struct wm_functable *t, int obj)
  * types; the C ABI would show wrong values.
  */
 /*
+ * A -f prototype's pointer to a struct or union that neither the prototype
+ * nor the object's debug info lays out would print as an address while
+ * looking typed: refused, with the ways to give its layout.
+ */
+static int opaque_struct(const struct wm_func *f, bool has_dwarf, char *err, size_t errsz)
+{
+	const struct wm_type *t = NULL;
+	const char *who = "the result";
+	char tag[WM_TYPE_NAME_MAX];
+	size_t n;
+
+	for (int i = -1; i < f->sig.nr_params && !t; i++) {
+		const struct wm_type *c = i < 0 ? &f->sig.ret : &f->sig.params[i].type;
+		const char *star = strchr(c->name, '*');
+
+		if (c->kind != WM_T_PTR || c->target.kind != WM_T_UNKNOWN || !star ||
+		    strchr(star + 1, '*') ||
+		    (strncmp(c->name, "struct ", 7) && strncmp(c->name, "union ", 6) &&
+		     strncmp(c->name, "const struct ", 13) && strncmp(c->name, "const union ", 12)))
+			continue;
+		t = c;
+		if (i >= 0)
+			who = f->sig.params[i].name[0] ? f->sig.params[i].name : "?";
+	}
+	if (!t)
+		return 0;
+	n = strchr(t->name, '*') - t->name;
+	while (n && t->name[n - 1] == ' ')
+		n--;
+	snprintf(tag, sizeof(tag), "%.*s", (int)n, t->name);
+	snprintf(err, errsz,
+		 "%s%s%s points to '%s', whose members wrapmon does not know (%s %s): give them "
+		 "in the prototype ('%s { int a; char *name; } *'), write 'void *' for the "
+		 "address alone, or install the object's debug info",
+		 t == &f->sig.ret ? "" : "parameter '", ESC(who), t == &f->sig.ret ? "" : "'",
+		 ESC(tag), ESC(base_name(f->object->path)),
+		 has_dwarf ? "does not define it in its debug info" : "has no debug info",
+		 ESC(tag));
+	return -EINVAL;
+}
+
+/*
  * Without debug info: the prototype database's signature for the symbol in
  * its library. -ENOENT when it has none (or none that parses: the note
  * under -v says which).
@@ -331,7 +373,7 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 			snprintf(err, errsz, "%s", msg);
 			return -EINVAL;
 		}
-		return 0;
+		return opaque_struct(f, d != NULL, err, errsz);
 	}
 	if (d && !dwarf__func_sig_at(d, m->sym, m->vaddr, m->vaddr + lo->skipped, &f->sig)) {
 		unsigned char code[96];

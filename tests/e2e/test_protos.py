@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Types without debug info: the prototype database (libc's write), prototypes
 naming structs, and --list."""
-from harness import test, check, eq, Target, trace, json_records, unhex
+from harness import test, check, eq, bad, Target, trace, json_records, unhex
 
 
 @test
@@ -22,3 +22,24 @@ def libc_write_typed_from_the_prototype_database():
         if a["fd"]["value"] == want[0][0]:
             got.append((a["fd"]["value"], a["buf"]["deref"], a["n"]["value"], r["result"]["value"]))
     eq(got, want, "write(fd, buf shown with n bytes, n) = result, as the target logged")
+
+
+@test
+def a_struct_without_a_layout_is_refused_and_one_defined_inline_works():
+    # No debug info: nothing says what struct point holds.
+    t = Target("t_types_nodebug")
+    try:
+        line = bad(["-p", str(t.pid), "-f", "int move_point(struct point *p, int dx)"],
+                   r"parameter 'p' points to 'struct point', whose members wrapmon does not know "
+                   r"\(t_types_nodebug has no debug info\): give them in the prototype", t)
+    finally:
+        t.kill()
+    check("install the object's debug info" in line, line)
+    t = Target("t_types_nodebug")
+    rc, out, err = trace(t, "-f", "int move_point(struct point { int x; int y; const char *name; }"
+                         " *p, int dx)")
+    eq(rc, 0, f"exit code ({err!r})")
+    got = [l.split(" ", 2)[2].split("  <")[0] for l in out.decode().splitlines()
+           if " move_point(" in l]
+    eq(got, [l for l in open(t.log).read().splitlines() if l.startswith("move_point(")],
+       "the members as the prototype defines them, at entry and at return")

@@ -13,7 +13,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_names $(OUT)/targets/t_cxxexc $(OUT)/targets/t_pthexit \
 	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch \
 	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static \
-	 $(OUT)/targets/t_locs $(OUT)/targets/t_tree $(OUT)/targets/t_write
+	 $(OUT)/targets/t_locs $(OUT)/targets/t_tree $(OUT)/targets/t_write \
+	 $(OUT)/targets/t_types_nodebug
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -82,3 +83,8 @@ $(OUT)/targets/t_names: $(TGT_DIR)/t_names.c $(TGT_DIR)/common.h | $(OUT)/target
 	$(Q)$(CC) -g $(TGT_CFLAGS) -c $< -o $@.o && \
 		objcopy --redefine-sym "hook=$$(printf 'hook\033]52;c;QUFB\007')" $@.o && \
 		$(CC) -g $(TGT_CFLAGS) $@.o -ldl -o $@ && rm -f $@.o
+
+# t_types without debug info: structs come from the prototype only.
+$(OUT)/targets/t_types_nodebug: $(TGT_DIR)/t_types.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g0 $(TGT_CFLAGS) $< -o $@
