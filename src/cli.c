@@ -86,6 +86,11 @@ static const struct argp_option opts[] = {
 	{ "user", 'u', "USER", 0, "Run the command as USER (default under sudo: the invoking user)",
 	  0 },
 	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
+	{ "list", 'l', "PATTERN", 0,
+	  "List the functions -f PATTERN would trace, with their types and where these come "
+	  "from (dwarf, protodb, none), and exit; without -p, PATTERN names its object "
+	  "(LIB:PATTERN, /path:PATTERN)",
+	  0 },
 	{ "json", OPT_JSON, NULL, 0,
 	  "One JSON object per call (on stdout, or stderr with a command)", 0 },
 	{ "tree", OPT_TREE, NULL, 0,
@@ -372,6 +377,18 @@ static void split_command(struct cli_env *env, const char *text)
 	env->cmd = env->cmd_words.we_wordv;
 }
 
+/* --list: one process at most, nothing to trace. */
+static void check_list(struct args *a)
+{
+	struct cli_env *env = a->env;
+
+	if (a->nr_specs || a->cmd_text || env->cmd || env->pidof || env->nr_pids > 1)
+		usage_error("--list looks into one process (-p PID) or one object: without -f, "
+			    "--pidof, a command or more -p");
+	if (env->nr_pids)
+		env->pid = env->pids[0];
+}
+
 /* What is traced, once every option is in: one process source, and what goes with it. */
 static void check_targets(struct args *a)
 {
@@ -462,6 +479,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				ESC(arg));
 		a->env->pidof = arg;
 		break;
+	case 'l':
+		if (a->env->list)
+			usage_error("two --list patterns: give one");
+		a->env->list = arg;
+		break;
 	case 'c':
 		if (a->cmd_text)
 			usage_error("two -c commands: give one");
@@ -496,6 +518,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (a->env->list) {
+			check_list(a);
+			break;
+		}
 		check_targets(a);
 		if (!a->nr_specs)
 			usage_error("no function given: add -f NAME (e.g. -f search)");

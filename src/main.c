@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "plan/functable.h"
+#include "plan/list.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
 #include "run/launch.h"
@@ -1283,6 +1284,20 @@ static void session__free(struct session *s)
 		close(s->sigfd);
 }
 
+static int list_functions(void)
+{
+	char err[512] = "";
+	int ret = list__print(&(struct wm_list_opts){ .sz = sizeof(struct wm_list_opts),
+						      .pid = env.pid,
+						      .pattern = env.list,
+						      .out = stdout },
+			      err, sizeof(err));
+
+	if (ret < 0)
+		elog("%s", err[0] ? err : strerror(-ret));
+	return ret < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = { .sigfd = -1, .out_fd = -1, .cmd_status = -1 };
@@ -1299,6 +1314,8 @@ int main(int argc, char **argv)
 	}
 	/* Debug info comes from local files only: no network lookups at start-up. */
 	unsetenv("DEBUGINFOD_URLS");
+	if (env.list)
+		return list_functions();
 	libbpf_set_print(libbpf_print);
 	pthread_mutex_init(&s.syms_lock, NULL);
 
