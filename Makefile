@@ -254,6 +254,9 @@ install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8 $(OUT)/wrapmon-protos.txt
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/wrapmon/protos.txt)
 	$(Q)install -D -m 0644 $(OUT)/wrapmon-protos.txt $(DESTDIR)$(PREFIX)/share/wrapmon/protos.txt
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/wrapmon-trace)
+	$(Q)install -D -m 0644 tools/completion/wrapmon-trace.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/wrapmon-trace
 	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8)
 	$(Q)install -D -m 0644 docs/wrapmon-trace.8 $(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8
 
