@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "target/resolve.h"
 #include "types/protodb.h"
 #include "util/opts.h"
-
-/* Larger than any database the headers give: a bound on what is read. */
-#define PROTODB_MAX (64 << 20)
 
 struct entry {
 	const char *key, *name, *proto;
@@ -35,41 +33,6 @@ static int entry_cmp(const void *a, const void *b)
 	int c = strcmp(x->key, y->key);
 
 	return c ? c : strcmp(x->name, y->name);
-}
-
-static int read_all(const char *path, char **out)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long size;
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		ret = -EIO;
-		goto cleanup;
-	}
-	if (size > PROTODB_MAX) {
-		ret = -EFBIG;
-		goto cleanup;
-	}
-	buf = malloc(size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	if (fread(buf, 1, size, f) != (size_t)size) {
-		ret = -EIO;
-		goto cleanup;
-	}
-	buf[size] = '\0';
-	*out = buf;
-	buf = NULL;
-cleanup:
-	free(buf);
-	fclose(f);
-	return ret;
 }
 
 /* Next to the binary (the build tree), then ../share/wrapmon from it (installed). */
@@ -136,7 +99,7 @@ int protodb__open(const struct wm_protodb_opts *opts, struct wm_protodb **out)
 		snprintf(db->path, sizeof(db->path), "%s", path);
 	else if ((ret = default_path(db->path, sizeof(db->path))))
 		goto cleanup;
-	ret = read_all(db->path, &db->text);
+	ret = proc__read_file(db->path, &db->text);
 	if (!ret)
 		ret = index_lines(db);
 	if (ret)
