@@ -275,9 +275,11 @@ unknown:
 static int parser__def_body(struct parser *p, struct spec *s)
 {
 	bool is_union = p->lex.text[p->lex.toks[s->tag_kw].off] == 'u';
-	struct inline_def *d;
+	/* Members gather here: a struct defined among them takes its pool entries first. */
+	struct wm_field fields[WM_SIG_MAX_FIELDS];
 	unsigned int off = 0, max = 0, align = 1;
-	int err;
+	struct inline_def d = {};
+	int err, nr = 0;
 
 	if (!p->sig)
 		return lex__fail(&p->lex, p->pos, "a struct cannot be defined here");
@@ -287,11 +289,8 @@ static int parser__def_body(struct parser *p, struct spec *s)
 		return lex__fail(&p->lex, p->pos, "structs nested too deeply");
 	p->depth++;
 	p->pos++;
-	d = &p->defs[p->nr_defs];
-	memset(d, 0, sizeof(*d));
-	d->kw = s->tag_kw;
-	d->name = s->base_tok;
-	d->first_field = p->sig->nr_fields;
+	d.kw = s->tag_kw;
+	d.name = s->base_tok;
 	while (!parser__at(p, "}")) {
 		unsigned int size, al, at;
 		unsigned short count = 0;
@@ -322,10 +321,10 @@ static int parser__def_body(struct parser *p, struct spec *s)
 		err = member__type(p, &m, stars, name, &(struct wm_scalar){}, &size, &al);
 		if (err)
 			return err;
-		if (p->sig->nr_fields == WM_SIG_MAX_FIELDS)
+		if (p->sig->nr_fields + nr == WM_SIG_MAX_FIELDS)
 			return lex__fail(&p->lex, name, "more than %d struct members in all",
 					 WM_SIG_MAX_FIELDS);
-		f = &p->sig->fields[p->sig->nr_fields++];
+		f = &fields[nr++];
 		memset(f, 0, sizeof(*f));
 		member__type(p, &m, stars, name, &f->type, &size, &al);
 		lex__text(&p->lex, name, f->name, sizeof(f->name));
@@ -336,14 +335,20 @@ static int parser__def_body(struct parser *p, struct spec *s)
 		off = at + size;
 		max = off > max ? off : max;
 		align = al > align ? al : align;
-		d->nr_fields++;
 	}
 	p->pos++;
 	p->depth--;
-	if (!d->nr_fields)
+	if (!nr)
 		return lex__fail(&p->lex, p->pos - 1, "a struct defined here needs members");
-	d->size = (max + align - 1) / align * align;
-	d->align = align;
+	if (p->nr_defs == MAX_DEFS)
+		return lex__fail(&p->lex, p->pos - 1, "more than %d structs defined", MAX_DEFS);
+	d.first_field = p->sig->nr_fields;
+	d.nr_fields = nr;
+	memcpy(&p->sig->fields[p->sig->nr_fields], fields, nr * sizeof(*fields));
+	p->sig->nr_fields += nr;
+	d.size = (max + align - 1) / align * align;
+	d.align = align;
+	p->defs[p->nr_defs] = d;
 	s->def = p->nr_defs++;
 	return 0;
 }

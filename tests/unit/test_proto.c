@@ -727,6 +727,17 @@ static void test_inline_struct(void **state)
 	assert_int_equal(sig.fields[sig.params[2].type.first_field + 2].offset, 0);
 	assert_int_equal(sig.params[2].reg, 2);
 
+	/* A struct defined inside another: both laid out, the outer's members together. */
+	parse_ok("int f(struct o { char c; struct in { long a; int b; } i; int last; } *p)", &sig);
+	assert_int_equal(sig.params[0].type.nr_fields, 3);
+	assert_int_equal(sig.params[0].type.struct_size, 32);
+	f = &sig.fields[sig.params[0].type.first_field];
+	assert_string_equal(f[1].name, "i");
+	assert_int_equal(f[1].offset, 8);
+	assert_int_equal(f[1].type.kind, WM_T_STRUCT);
+	assert_string_equal(f[2].name, "last");
+	assert_int_equal(f[2].offset, 24);
+
 	parse_err("int f(struct a { FILE *f; struct b x; } *p)", 36,
 		  "member 'x' has a type of unknown size: use a pointer, an integer type, or "
 		  "define its struct inline too");
