@@ -59,7 +59,12 @@ TARGET_SRCS := $(wildcard tests/e2e/targets/*.c)
 TARGET_BINS := $(patsubst tests/e2e/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
 .PHONY: format-check all clean check test-unit test-e2e demo install format deps fixtures targets bench valgrind soak bench-store
-all: $(OUT)/wrapmon-trace
+all: $(OUT)/wrapmon-trace $(OUT)/wrapmon-protos.txt
+
+# The prototype database (types/protodb.h), read from the headers with clang.
+$(OUT)/wrapmon-protos.txt: tools/protodb/gen.py tools/protodb/overlay.txt | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)python3 tools/protodb/gen.py --clang $(CLANG) tools/protodb/overlay.txt $@
 
 $(OUT)/vmlinux.h: | $(OUT)
 	$(call msg,GEN,$@)
@@ -158,13 +163,13 @@ done; \
 echo "$(2): $$pass passed, $$fail failed"; [ $$fail = 0 ]
 endef
 
-test-unit: $(UNIT_BINS) fixtures
+test-unit: $(UNIT_BINS) fixtures $(OUT)/wrapmon-protos.txt
 	$(Q)$(call unit_run,,unit,UNIT)
 
 # memcheck over every unit test: no invalid access and no leak, error paths included.
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect
-valgrind: $(UNIT_BINS) fixtures
+valgrind: $(UNIT_BINS) fixtures $(OUT)/wrapmon-protos.txt
 	$(Q)$(call unit_run,$(VALGRIND),valgrind,VALGRIND,1)
 
 test-e2e: all targets
@@ -259,9 +264,14 @@ bench:
 	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
 
 MANDIR ?= $(PREFIX)/share/man
-install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8
+install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8 $(OUT)/wrapmon-protos.txt
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/wrapmon-trace)
 	$(Q)install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/wrapmon-trace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/wrapmon/protos.txt)
+	$(Q)install -D -m 0644 $(OUT)/wrapmon-protos.txt $(DESTDIR)$(PREFIX)/share/wrapmon/protos.txt
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/wrapmon-trace)
+	$(Q)install -D -m 0644 tools/completion/wrapmon-trace.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/wrapmon-trace
 	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8)
 	$(Q)install -D -m 0644 docs/wrapmon-trace.8 $(DESTDIR)$(MANDIR)/man8/wrapmon-trace.8
 

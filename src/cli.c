@@ -78,6 +78,7 @@ enum {
 	OPT_NO_MOVE_ENTRY,
 	OPT_SYSTEM_WIDE,
 	OPT_PER_PROCESS,
+	OPT_TREE,
 };
 
 static const struct argp_option opts[] = {
@@ -104,8 +105,17 @@ static const struct argp_option opts[] = {
 	{ "user", 'u', "USER", 0, "Run the command as USER (default under sudo: the invoking user)",
 	  0 },
 	{ "function", 'f', "FUNC", 0, "Function to trace (repeatable); see below", 0 },
+	{ "list", 'l', "PATTERN", 0,
+	  "List the functions -f PATTERN would trace, with their types and where these come "
+	  "from (dwarf, protodb, none), and exit; without -p, PATTERN names its object "
+	  "(LIB:PATTERN, /path:PATTERN)",
+	  0 },
 	{ "json", OPT_JSON, NULL, 0,
 	  "One JSON object per call (on stdout, or stderr with a command)", 0 },
+	{ "tree", OPT_TREE, NULL, 0,
+	  "Calls in entry order, indented by depth per thread (held until the outermost returns, "
+	  "at most 1 s); with --json: \"id\" and \"parent\" in each object",
+	  0 },
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
 	  0 },
 	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
@@ -390,6 +400,18 @@ static void split_command(struct cli_env *env, const char *text)
 	env->cmd = env->cmd_words.we_wordv;
 }
 
+/* --list: one process at most, nothing to trace. */
+static void check_list(struct args *a)
+{
+	struct cli_env *env = a->env;
+
+	if (a->nr_specs || a->cmd_text || env->cmd || env->pidof || env->nr_pids > 1)
+		usage_error("--list looks into one process (-p PID) or one object: without -f, "
+			    "--pidof, a command or more -p");
+	if (env->nr_pids)
+		env->pid = env->pids[0];
+}
+
 /* What is traced, once every option is in: one process source, and what goes with it. */
 static void check_targets(struct args *a)
 {
@@ -437,6 +459,8 @@ static bool *flag_of(struct cli_env *env, int key)
 		return &env->no_sleepable;
 	case OPT_JSON:
 		return &env->json;
+	case OPT_TREE:
+		return &env->tree;
 	case OPT_UTC:
 		return &env->utc;
 	case OPT_SUMMARY_ONLY:
@@ -489,6 +513,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				ESC(arg));
 		a->env->pidof = arg;
 		break;
+	case 'l':
+		if (a->env->list)
+			usage_error("two --list patterns: give one");
+		a->env->list = arg;
+		break;
 	case 'c':
 		if (a->cmd_text)
 			usage_error("two -c commands: give one");
@@ -523,6 +552,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (a->env->list) {
+			check_list(a);
+			break;
+		}
 		check_targets(a);
 		if (!a->nr_specs && a->env->any_process)
 			usage_error(

@@ -48,6 +48,8 @@ struct cli_env {
 	bool stack;	    /* --stack */
 	bool no_sleepable;  /* --no-sleepable (hidden) */
 	bool json;
+	bool tree;	  /* --tree: entry order by depth (sinks/tree.h) */
+	const char *list; /* -l PATTERN: list the functions (plan/list.h) and exit */
 	bool utc;
 	bool no_multi;
 	const char *output; /* -o: calls and summary go here instead of stdout */

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "lang/python/pyvalue.h"
 #include "plan/functable.h"
+#include "plan/list.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
 #include "run/launch.h"
@@ -37,6 +38,7 @@
 #include "sinks/perproc.h"
 #include "sinks/sink.h"
 #include "sinks/summary.h"
+#include "sinks/tree.h"
 #include "store/dbstore.h"
 #include "store/report.h"
 #include "store/store.h"
@@ -134,6 +136,7 @@ struct session {
 	struct wm_metrics *metrics; /* --metrics, else NULL */
 	struct ring_buffer *rb;
 	struct wm_out_sink out;
+	struct wm_tree *tree; /* --tree: the sink instead of out */
 	/* Calls and summaries go to outf; output writes them to stdout. */
 	struct wm_output *output;
 	FILE *outf;
@@ -1156,6 +1159,18 @@ static int open_store(struct session *s, int argc, char **argv)
 		       &(struct wm_fmt_opts){
 			       .utc = env.utc, .pid = many_processes(s), .comm = env.any_process },
 		       &sink);
+	if (env.tree) {
+		ret = tree__new(&(struct wm_tree_opts){ .sz = sizeof(struct wm_tree_opts),
+							.out = s->outf,
+							.json = env.json,
+							.fmt = s->out.fmt },
+				&s->tree);
+		if (ret) {
+			elog("cannot start --tree (%s)", strerror(-ret));
+			return 1;
+		}
+		tree__sink(s->tree, &sink);
+	}
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
 	if (env.per_process) {
@@ -1286,6 +1301,7 @@ static void on_tick(struct session *s, __u64 now, __u64 *last_stats, __u64 *last
 
 	if (every && now - s->last_interval >= every)
 		print_interval(s, now, &s->last_interval);
+	tree__tick(s->tree, now);
 	if (now - *last_stats >= 1000000000ULL) {
 		poll_drops(s, true);
 		*last_stats = now;
@@ -1516,6 +1532,8 @@ static int session__finish(struct session *s)
 		if (!drain(s))
 			break;
 	}
+	/* Calls still held by --tree: their callers show as running. */
+	tree__flush(s->tree);
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
 		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
@@ -1602,6 +1620,7 @@ static void session__free(struct session *s)
 	free(s->armed);
 	free(s->seen);
 	out_sink__free(&s->out);
+	tree__free(s->tree);
 	/* After the store: its sink writes to the stream. */
 	output__free(s->output);
 	/* Last of what sinks read: raised calls' views point at these names. */
@@ -1616,6 +1635,20 @@ static void session__free(struct session *s)
 	procs__free(s->procs);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+}
+
+static int list_functions(void)
+{
+	char err[512] = "";
+	int ret = list__print(&(struct wm_list_opts){ .sz = sizeof(struct wm_list_opts),
+						      .pid = env.pid,
+						      .pattern = env.list,
+						      .out = stdout },
+			      err, sizeof(err));
+
+	if (ret < 0)
+		elog("%s", err[0] ? err : strerror(-ret));
+	return ret < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -1634,6 +1667,8 @@ int main(int argc, char **argv)
 	}
 	/* Debug info comes from local files only: no network lookups at start-up. */
 	unsetenv("DEBUGINFOD_URLS");
+	if (env.list)
+		return list_functions();
 	libbpf_set_print(libbpf_print);
 	pthread_mutex_init(&s.syms_lock, NULL);
 

@@ -14,7 +14,7 @@ set -eu
 # libmicrohttpd-dev: the HTTP server behind --metrics; g++: the C++ test target;
 # libzydis-dev: the x86-64 decoder that finds return sites (no .pc: linked as -lZydis);
 # libiberty-dev: the Rust demangler (legacy and v0 symbols; a static library, -liberty).
-PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libmicrohttpd-dev libzydis-dev libiberty-dev"
+PKGS="clang clang-format llvm g++ libclang-rt-dev bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev libsqlite3-dev pkg-config make python3 valgrind libcap2-bin libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libzydis-dev libiberty-dev"
 MIN_LIBBPF=1.3
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }

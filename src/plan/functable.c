@@ -13,6 +13,8 @@
 #include "target/insn.h"
 #include "target/objkind.h"
 #include "types/dwarf.h"
+#include "types/proto.h"
+#include "types/protodb.h"
 #include "util/buf.h"
 #include "util/escape.h"
 #include "util/grow.h"
@@ -36,9 +38,11 @@ struct wm_functable {
 	int nr_objs;
 	struct wm_func *funcs;
 	int nr_funcs, cap_funcs;
-	struct wm_probe *probes; /* functable__probes() */
-	bool go_noted;		 /* the note that Go's values are not shown, said once */
-	struct wm_hook hooks[3]; /* functable__cxa_hooks() */
+	struct wm_probe *probes;   /* functable__probes() */
+	bool go_noted;		   /* the note that Go's values are not shown, said once */
+	struct wm_hook hooks[3];   /* functable__cxa_hooks() */
+	struct wm_protodb *protos; /* opened at the first function without debug info */
+	bool protos_tried;
 };
 
 /* What one -f left out, said once its matches are all in. */
@@ -139,6 +143,7 @@ void functable__free(struct wm_functable *t)
 		free(t->funcs[i].probe.site_offs);
 		free(t->funcs[i].probe.site_cookies);
 	}
+	protodb__free(t->protos);
 	for (int i = 0; i < t->nr_objs; i++) {
 		dwarf__free(t->objs[i].dwarf);
 		free(t->objs[i].func_addrs);
@@ -289,6 +294,78 @@ static int dwarf_sig_local(struct wm_dwarf *d, struct wm_func *f, const struct w
 	return dwarf__func_sig_at(d, own, m->vaddr, pc, &f->sig);
 }
 
+/*
+ * A -f prototype's pointer to a struct or union that neither the prototype
+ * nor the object's debug info lays out would print as an address while
+ * looking typed: refused, with the ways to give its layout.
+ */
+static int opaque_struct(const struct wm_func *f, bool has_dwarf, char *err, size_t errsz)
+{
+	const struct wm_type *t = NULL;
+	const char *who = "the result";
+	char tag[WM_TYPE_NAME_MAX];
+	size_t n;
+
+	for (int i = -1; i < f->sig.nr_params && !t; i++) {
+		const struct wm_type *c = i < 0 ? &f->sig.ret : &f->sig.params[i].type;
+		const char *star = strchr(c->name, '*');
+
+		if (c->kind != WM_T_PTR || c->target.kind != WM_T_UNKNOWN || !star ||
+		    strchr(star + 1, '*') ||
+		    (strncmp(c->name, "struct ", 7) && strncmp(c->name, "union ", 6) &&
+		     strncmp(c->name, "const struct ", 13) && strncmp(c->name, "const union ", 12)))
+			continue;
+		t = c;
+		if (i >= 0)
+			who = f->sig.params[i].name[0] ? f->sig.params[i].name : "?";
+	}
+	if (!t)
+		return 0;
+	n = strchr(t->name, '*') - t->name;
+	while (n && t->name[n - 1] == ' ')
+		n--;
+	snprintf(tag, sizeof(tag), "%.*s", (int)n, t->name);
+	snprintf(err, errsz,
+		 "%s%s%s points to '%s', whose members wrapmon does not know (%s %s): give them "
+		 "in the prototype ('%s { int a; char *name; } *'), write 'void *' for the "
+		 "address alone, or install the object's debug info",
+		 t == &f->sig.ret ? "" : "parameter '", ESC(who), t == &f->sig.ret ? "" : "'",
+		 ESC(tag), ESC(base_name(f->object->path)),
+		 has_dwarf ? "does not define it in its debug info" : "has no debug info",
+		 ESC(tag));
+	return -EINVAL;
+}
+
+/*
+ * Without debug info: the prototype database's signature for the symbol in
+ * its library. -ENOENT when it has none (or none that parses: the note
+ * under -v says which).
+ */
+static int db_sig(struct wm_functable *t, const struct wm_match *m, struct wm_func *f)
+{
+	const char *text;
+	char msg[256];
+	int col;
+
+	if (!t->protos_tried) {
+		t->protos_tried = true;
+		if (protodb__open(NULL, &t->protos) && t->o.verbose)
+			note(t, WM_NOTE, "note: no prototype database next to wrapmon-trace");
+	}
+	text = protodb__find(t->protos, f->object->path, m->sym);
+	if (!text)
+		return -ENOENT;
+	if (proto__parse(text, &f->sig, &col, msg, sizeof(msg))) {
+		if (t->o.verbose)
+			note(t, WM_NOTE, "note: the prototype database's '%s' does not parse: %s",
+			     ESC(text), msg);
+		return -ENOENT;
+	}
+	snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+	f->sig.from_db = true;
+	return 0;
+}
+
 static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
 {
@@ -318,7 +395,7 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 			snprintf(err, errsz, "%s", msg);
 			return -EINVAL;
 		}
-		return 0;
+		return opaque_struct(f, d != NULL, err, errsz);
 	}
 	if (d && (!dwarf__func_sig_at(d, m->sym, m->vaddr, m->vaddr + lo->skipped, &f->sig) ||
 		  !dwarf_sig_local(d, f, m, m->vaddr + lo->skipped))) {
@@ -332,6 +409,8 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 		plan__locs_at_entry(&f->sig, &pr);
 		return 0;
 	}
+	if (!db_sig(t, m, f))
+		return 0;
 	sig__init_raw(&f->sig, m->sym);
 	if (!lo->nr_raw++) {
 		snprintf(lo->raw_name, sizeof(lo->raw_name), "%s", f->name);
@@ -853,17 +932,12 @@ static void note_left_out(const struct wm_functable *t, const struct wm_spec *sp
 		     "hint: no debug info for %s in %s: showing raw registers; build it with "
 		     "debug info (-g) for typed output",
 		     ESC(lo->raw_name), ESC(lo->raw_obj));
-	else if (lo->nr_raw == 1) {
-		/* "gl(int)": the prototype spells the name alone. */
-		char bare[sizeof(lo->raw_name)];
-
-		snprintf(bare, sizeof(bare), "%.*s", (int)demangle__name_len(lo->raw_name),
-			 lo->raw_name);
+	else if (lo->nr_raw == 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %s in %s: showing raw registers; give its C "
-		     "prototype for typed output, e.g. -f 'int %s(const char *s, long n)'",
-		     ESC(lo->raw_name), ESC(lo->raw_obj), ESC(bare));
-	} else if (lo->nr_raw > 1)
+		     "prototype in -f for typed output, or install the object's debug info",
+		     ESC(lo->raw_name), ESC(lo->raw_obj));
+	else if (lo->nr_raw > 1)
 		note(t, WM_HINT,
 		     "hint: no debug info for %d functions of '%s' (%s in %s, ...): showing raw "
 		     "registers; a C prototype in -f gives typed output",

@@ -899,13 +899,24 @@ static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o)
 {
+	format__call_text_parts(b, f, c, o, NULL);
+}
+
+void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
+			     struct wm_text_parts *parts)
+{
+	struct wm_text_parts dummy;
 	const struct wm_param *p;
 	const char *name, *en;
-	size_t name_len;
+	size_t name_len, start = b->len;
 	struct val v;
 	int i;
 
+	if (!parts)
+		parts = &dummy;
 	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
+	parts->ts_end = b->len - start;
 	if (o && o->pid)
 		buf__printf(b, " %u", c->hdr.pid);
 	if (o && o->comm) {
@@ -913,11 +924,13 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		put_comm(b, &c->hdr);
 	}
 	buf__printf(b, " %u ", c->hdr.tid);
+	parts->head_end = b->len - start;
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
 	if (memchr(name, '(', name_len))
 		name_len = demangle__name_len(name);
 	esc__c(b, name, name_len);
+	parts->name_end = b->len - start;
 	buf__putc(b, '(');
 	if (sig_is_go(f)) {
 		buf__puts(b, "...");
@@ -941,6 +954,7 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		}
 	}
 	buf__putc(b, ')');
+	parts->args_end = b->len - start;
 
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
 		buf__puts(b, " = ? ");

@@ -22,6 +22,18 @@ struct wm_fmt_opts {
  */
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
 		       const struct wm_fmt_opts *o);
+/* Where the pieces of a text line end, as offsets into what was appended. */
+struct wm_text_parts {
+	size_t ts_end;	 /* the timestamp */
+	size_t head_end; /* the pid and tid, with the space after them */
+	size_t name_end; /* the function's name */
+	size_t args_end; /* the closing ')' of the arguments */
+};
+
+/* format__call_text(), and where its parts end (for --tree); parts may be NULL. */
+void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
+			     struct wm_text_parts *parts);
 /* One JSON object and '\n'. See wrapmon-trace(8), JSON OUTPUT. */
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /*

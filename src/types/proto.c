@@ -18,10 +18,22 @@
 /* Function pointer parameters nest; a bound keeps hostile input cheap. */
 #define MAX_NESTING 8
 
+/* Structs and unions a prototype defines inline: "struct point { int x, y; } *p". */
+#define MAX_DEFS 8
+
+struct inline_def {
+	int kw, name; /* tokens: the keyword, the tag */
+	unsigned short first_field, nr_fields;
+	unsigned int size, align;
+};
+
 struct parser {
 	struct lex lex;
 	int pos;
 	int depth;
+	struct wm_sig *sig; /* its field pool holds the members of inline definitions */
+	struct inline_def defs[MAX_DEFS];
+	int nr_defs;
 };
 
 enum base {
@@ -50,6 +62,7 @@ struct spec {
 	int base_tok;  /* token naming the base type (void, typedef, tag) */
 	int last_spec; /* last type specifier token, for error messages */
 	int tag_kw;    /* for B_TAG: the struct/union/enum keyword token */
+	int def;       /* for B_TAG: its inline definition (parser.defs), -1: none */
 };
 
 /* Typedefs from the C library whose layout is fixed on x86_64. */
@@ -79,7 +92,7 @@ static const char *const restrict_words[] = { "restrict", "__restrict", "__restr
 /* Prototypes pasted from headers often carry a comment per parameter. */
 static const struct lex_syntax proto_syntax = {
 	.quotes = "\"",
-	.punct = "(),*[];",
+	.punct = "(),*[];{}",
 	.comments = true,
 	.ellipsis = true,
 };
@@ -172,6 +185,195 @@ static int spec__conflict(struct parser *p, const struct spec *s, int tok)
  * one type, spelled as C allows ("long unsigned int" too). Stops at the
  * first token that is not part of them.
  */
+static int parser__specs(struct parser *p, struct spec *s);
+static int parser__pointers(struct parser *p, unsigned int *consts);
+static bool tok__count(const struct parser *p, int i, unsigned short *count);
+static const struct known_typedef *known_typedef__find(const struct parser *p, int tok);
+
+static bool tok__same(const struct parser *p, int a, int b)
+{
+	const struct lex_tok *x = &p->lex.toks[a], *y = &p->lex.toks[b];
+
+	return x->len == y->len && !memcmp(p->lex.text + x->off, p->lex.text + y->off, x->len);
+}
+
+/* One member's scalar, size and alignment; -EINVAL (said) when it has no size we know. */
+static int member__type(struct parser *p, const struct spec *m, int stars, int name_tok,
+			struct wm_scalar *sc, unsigned int *size, unsigned int *align)
+{
+	const struct known_typedef *k;
+	char buf[64];
+
+	memset(sc, 0, sizeof(*sc));
+	if (stars) {
+		sc->kind = stars == 1 && m->base == B_CHAR && m->sign != S_UNSIGNED ? WM_T_STR :
+										      WM_T_PTR;
+		sc->size = *size = *align = 8;
+		return 0;
+	}
+	switch (m->base) {
+	case B_CHAR:
+		sc->kind = WM_T_CHAR;
+		sc->size = 1;
+		sc->is_signed = m->sign != S_UNSIGNED;
+		break;
+	case B_BOOL:
+		sc->kind = WM_T_BOOL;
+		sc->size = 1;
+		break;
+	case B_FLOAT:
+		sc->kind = WM_T_FLOAT;
+		sc->size = 4;
+		break;
+	case B_DOUBLE:
+		if (m->nr_long)
+			goto unknown;
+		sc->kind = WM_T_FLOAT;
+		sc->size = 8;
+		break;
+	case B_TAG:
+		if (p->lex.text[p->lex.toks[m->tag_kw].off] == 'e') {
+			sc->kind = WM_T_INT;
+			sc->size = 4;
+			sc->is_signed = true;
+			break;
+		}
+		if (m->def < 0)
+			goto unknown;
+		/* A nested struct prints as {...}: its size and alignment place what follows. */
+		sc->kind = WM_T_STRUCT;
+		sc->size = p->defs[m->def].size > 255 ? 255 : p->defs[m->def].size;
+		*size = p->defs[m->def].size;
+		*align = p->defs[m->def].align;
+		return 0;
+	case B_TYPEDEF:
+		k = known_typedef__find(p, m->base_tok);
+		if (!k)
+			goto unknown;
+		sc->kind = WM_T_INT;
+		sc->size = k->size;
+		sc->is_signed = k->is_signed;
+		break;
+	case B_VOID:
+		goto unknown;
+	default:
+		sc->kind = WM_T_INT;
+		sc->size = m->is_short ? 2 : m->nr_long ? 8 : 4;
+		sc->is_signed = m->sign != S_UNSIGNED;
+		break;
+	}
+	*size = *align = sc->size;
+	return 0;
+unknown:
+	return lex__fail(&p->lex, name_tok,
+			 "member '%s' has a type of unknown size: use a pointer, an integer type, "
+			 "or define its struct inline too",
+			 lex__text(&p->lex, name_tok, buf, sizeof(buf)));
+}
+
+/* "{ int x; char *name; char tag[8]; }", the cursor on '{': laid out as x86_64's C does. */
+static int parser__def_body(struct parser *p, struct spec *s)
+{
+	bool is_union = p->lex.text[p->lex.toks[s->tag_kw].off] == 'u';
+	/* Members gather here: a struct defined among them takes its pool entries first. */
+	struct wm_field fields[WM_SIG_MAX_FIELDS];
+	unsigned int off = 0, max = 0, align = 1;
+	struct inline_def d = {};
+	int err, nr = 0;
+
+	if (!p->sig)
+		return lex__fail(&p->lex, p->pos, "a struct cannot be defined here");
+	if (p->nr_defs == MAX_DEFS)
+		return lex__fail(&p->lex, p->pos, "more than %d structs defined", MAX_DEFS);
+	if (p->depth >= MAX_NESTING)
+		return lex__fail(&p->lex, p->pos, "structs nested too deeply");
+	p->depth++;
+	p->pos++;
+	d.kw = s->tag_kw;
+	d.name = s->base_tok;
+	while (!parser__at(p, "}")) {
+		unsigned int size, al, at;
+		unsigned short count = 0;
+		struct wm_field *f;
+		struct spec m;
+		int stars, name;
+
+		err = parser__specs(p, &m);
+		if (err)
+			return err;
+		if (m.first < 0 && !spec__has_type(&m))
+			return lex__fail(&p->lex, p->pos, "expected a member type or '}'");
+		stars = parser__pointers(p, NULL);
+		name = p->pos;
+		if (parser__peek(p, 0)->kind != LEX_IDENT)
+			return lex__fail(&p->lex, p->pos, "expected the member's name");
+		p->pos++;
+		if (parser__at(p, "[")) {
+			if (!tok__count(p, p->pos + 1, &count) ||
+			    !lex__is(&p->lex, p->pos + 2, "]"))
+				return lex__fail(&p->lex, p->pos + 1,
+						 "an array member needs a number of elements");
+			p->pos += 3;
+		}
+		if (!parser__at(p, ";"))
+			return lex__fail(&p->lex, p->pos, "expected ';' after the member");
+		p->pos++;
+		err = member__type(p, &m, stars, name, &(struct wm_scalar){}, &size, &al);
+		if (err)
+			return err;
+		if (p->sig->nr_fields + nr == WM_SIG_MAX_FIELDS)
+			return lex__fail(&p->lex, name, "more than %d struct members in all",
+					 WM_SIG_MAX_FIELDS);
+		f = &fields[nr++];
+		memset(f, 0, sizeof(*f));
+		member__type(p, &m, stars, name, &f->type, &size, &al);
+		lex__text(&p->lex, name, f->name, sizeof(f->name));
+		at = is_union ? 0 : (off + al - 1) / al * al;
+		f->offset = at;
+		f->count = count;
+		size *= count ? count : 1;
+		off = at + size;
+		max = off > max ? off : max;
+		align = al > align ? al : align;
+	}
+	p->pos++;
+	p->depth--;
+	if (!nr)
+		return lex__fail(&p->lex, p->pos - 1, "a struct defined here needs members");
+	if (p->nr_defs == MAX_DEFS)
+		return lex__fail(&p->lex, p->pos - 1, "more than %d structs defined", MAX_DEFS);
+	d.first_field = p->sig->nr_fields;
+	d.nr_fields = nr;
+	memcpy(&p->sig->fields[p->sig->nr_fields], fields, nr * sizeof(*fields));
+	p->sig->nr_fields += nr;
+	d.size = (max + align - 1) / align * align;
+	d.align = align;
+	p->defs[p->nr_defs] = d;
+	s->def = p->nr_defs++;
+	return 0;
+}
+
+/* After "struct NAME": its definition here, or one given earlier in the prototype. */
+static int parser__tag_def(struct parser *p, struct spec *s)
+{
+	if (p->lex.text[p->lex.toks[s->tag_kw].off] == 'e')
+		return 0;
+	if (lex__is(&p->lex, p->pos + 1, "{")) {
+		int err;
+
+		p->pos++;
+		err = parser__def_body(p, s);
+		/* The loop of parser__specs steps over the last token it is on: the '}'. */
+		p->pos--;
+		return err;
+	}
+	for (int i = 0; i < p->nr_defs; i++)
+		if (tok__same(p, p->defs[i].name, s->base_tok) &&
+		    tok__same(p, p->defs[i].kw, s->tag_kw))
+			s->def = i;
+	return 0;
+}
+
 static int parser__specs(struct parser *p, struct spec *s)
 {
 	int err;
@@ -181,6 +383,7 @@ static int parser__specs(struct parser *p, struct spec *s)
 	s->base_tok = -1;
 	s->last_spec = -1;
 	s->tag_kw = -1;
+	s->def = -1;
 
 	for (;;) {
 		const struct lex_tok *t = parser__peek(p, 0);
@@ -281,6 +484,9 @@ static int parser__specs(struct parser *p, struct spec *s)
 							 "expected a name after '%.*s'", t->len,
 							 p->lex.text + t->off);
 				s->base_tok = p->pos;
+				err = parser__tag_def(p, s);
+				if (err)
+					return err;
 			}
 		}
 		if (s->first < 0)
@@ -434,6 +640,16 @@ static void spec__target(const struct parser *p, const struct spec *s, int depth
 	}
 }
 
+/* A struct defined inline: its members, for a pointer to it or the struct by value. */
+static void def__apply(const struct inline_def *d, const struct parser *p, struct wm_type *t)
+{
+	t->is_union = p->lex.text[p->lex.toks[d->kw].off] == 'u';
+	t->first_field = d->first_field;
+	t->nr_fields = d->nr_fields;
+	t->struct_size = d->size;
+	t->target.size = d->size > 255 ? 255 : d->size;
+}
+
 /*
  * The wm_type of specifiers plus pointer depth. Types whose size we cannot
  * know without the headers are refused unless they sit behind a pointer,
@@ -462,6 +678,10 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 		if (depth == 1 && s->base == B_CHAR && s->sign != S_UNSIGNED)
 			t->kind = WM_T_STR;
 		spec__target(p, s, depth, consts, t);
+		if (depth == 1 && s->base == B_TAG && s->def >= 0) {
+			t->target.kind = WM_T_STRUCT;
+			def__apply(&p->defs[s->def], p, t);
+		}
 		return 0;
 	}
 
@@ -497,6 +717,10 @@ static int parser__make_type(struct parser *p, const struct spec *s, int depth, 
 		}
 		t->kind = WM_T_STRUCT;
 		t->is_union = p->lex.text[p->lex.toks[s->tag_kw].off] == 'u';
+		if (s->def >= 0) {
+			def__apply(&p->defs[s->def], p, t);
+			t->size = t->struct_size;
+		}
 		return 0;
 	case B_TYPEDEF: {
 		const struct known_typedef *k = known_typedef__find(p, s->base_tok);
@@ -950,6 +1174,7 @@ int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, 
 
 	lex__init(&p.lex, text, err_col, err, errsz);
 	memset(sig, 0, sizeof(*sig));
+	p.sig = sig;
 
 	ret = lex__split(&p.lex, &proto_syntax);
 	if (ret)

@@ -210,6 +210,8 @@ struct wm_sig {
 	int nr_params;
 	struct wm_param params[WM_SIG_MAX_PARAMS];
 	bool variadic;
+	/* WM_SIG_PROTO from the prototype database (types/protodb.h), not from -f. */
+	bool from_db;
 	/* Rust's unit: raw pointers are never out-parameters (its DWARF does not say const). */
 	bool rust;
 	/* Pools the types above index into (see struct wm_type). */

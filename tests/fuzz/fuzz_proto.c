@@ -33,8 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (p->reg < -1 || p->reg + p->nr_regs > 6 || p->stack_off < -1)
 				abort();
 		}
-		if (sig.nr_fields || sig.nr_enums)
+		/* Members come only from structs the prototype defines, inside the pool. */
+		if (sig.nr_enums || sig.nr_fields < 0 || sig.nr_fields > WM_SIG_MAX_FIELDS)
 			abort();
+		for (int i = -1; i < sig.nr_params; i++) {
+			const struct wm_type *t = i < 0 ? &sig.ret : &sig.params[i].type;
+
+			if (t->first_field + t->nr_fields > sig.nr_fields)
+				abort();
+		}
 		sig__snprint(&sig, out, sizeof(out));
 	} else if (ret != -EINVAL || col < 1 || (size_t)col > strlen(text) + 1 || !err[0]) {
 		/* An error always names a column inside the text and says something. */

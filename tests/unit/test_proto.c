@@ -690,6 +690,63 @@ static void test_assign_regs_aggregates(void **state)
 	assert_int_equal(sig.params[3].reg, 4);
 }
 
+/* Structs defined in the prototype: laid out as the C ABI does, used again by name. */
+static void test_inline_struct(void **state)
+{
+	const struct wm_field *f;
+	struct wm_sig sig;
+
+	(void)state;
+	parse_ok("int move(struct pt { char c; int x; long l; const char *name; char tag[3]; } *p, "
+		 "struct pt *q, union u { int i; short s[2]; double d; } v)",
+		 &sig);
+	assert_int_equal(sig.nr_params, 3);
+	assert_int_equal(sig.params[0].type.kind, WM_T_PTR);
+	assert_int_equal(sig.params[0].type.target.kind, WM_T_STRUCT);
+	assert_string_equal(sig.params[0].type.name, "struct pt *");
+	assert_int_equal(sig.params[0].type.nr_fields, 5);
+	assert_int_equal(sig.params[0].type.struct_size, 32);
+	f = &sig.fields[sig.params[0].type.first_field];
+	assert_string_equal(f[0].name, "c");
+	assert_int_equal(f[0].offset, 0);
+	assert_int_equal(f[1].offset, 4);
+	assert_int_equal(f[2].offset, 8);
+	assert_int_equal(f[2].type.size, 8);
+	assert_int_equal(f[3].offset, 16);
+	assert_int_equal(f[3].type.kind, WM_T_STR);
+	assert_int_equal(f[4].offset, 24);
+	assert_int_equal(f[4].count, 3);
+	assert_int_equal(f[4].type.kind, WM_T_CHAR);
+	/* The same struct again, by its name. */
+	assert_int_equal(sig.params[1].type.target.kind, WM_T_STRUCT);
+	assert_int_equal(sig.params[1].type.first_field, sig.params[0].type.first_field);
+	/* A union by value: every member at 0, as large as the largest. */
+	assert_int_equal(sig.params[2].type.kind, WM_T_STRUCT);
+	assert_true(sig.params[2].type.is_union);
+	assert_int_equal(sig.params[2].type.size, 8);
+	assert_int_equal(sig.fields[sig.params[2].type.first_field + 2].offset, 0);
+	assert_int_equal(sig.params[2].reg, 2);
+
+	/* A struct defined inside another: both laid out, the outer's members together. */
+	parse_ok("int f(struct o { char c; struct in { long a; int b; } i; int last; } *p)", &sig);
+	assert_int_equal(sig.params[0].type.nr_fields, 3);
+	assert_int_equal(sig.params[0].type.struct_size, 32);
+	f = &sig.fields[sig.params[0].type.first_field];
+	assert_string_equal(f[1].name, "i");
+	assert_int_equal(f[1].offset, 8);
+	assert_int_equal(f[1].type.kind, WM_T_STRUCT);
+	assert_string_equal(f[2].name, "last");
+	assert_int_equal(f[2].offset, 24);
+
+	parse_err("int f(struct a { FILE *f; struct b x; } *p)", 36,
+		  "member 'x' has a type of unknown size: use a pointer, an integer type, or "
+		  "define its struct inline too");
+	parse_err("int f(struct a { int x } *p)", 24, "expected ';' after the member");
+	parse_err("int f(struct a { } *p)", 18, "a struct defined here needs members");
+	parse_err("int f(struct a { int v[n]; } *p)", 24,
+		  "an array member needs a number of elements");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_snprint),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_assign_regs_aggregates),
+		cmocka_unit_test(test_inline_struct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_tail $(OUT)/targets/t_seccomp $(OUT)/targets/t_launch \
 	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static \
 	 $(OUT)/targets/t_locs $(OUT)/targets/t_place \
-	 $(OUT)/targets/t_dlopen $(OUT)/targets/libwmt_dl.so $(OUT)/targets/t_zlib
+	 $(OUT)/targets/t_dlopen $(OUT)/targets/libwmt_dl.so $(OUT)/targets/t_zlib \
+	 $(OUT)/targets/t_tree $(OUT)/targets/t_write $(OUT)/targets/t_types_nodebug
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
@@ -101,3 +102,8 @@ $(OUT)/targets/t_dlopen: $(TGT_DIR)/t_dlopen.c $(TGT_DIR)/common.h | $(OUT)/targ
 $(OUT)/targets/t_zlib: $(TGT_DIR)/t_zlib.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) -g $(TGT_CFLAGS) $< -lz -o $@
+
+# t_types without debug info: structs come from the prototype only.
+$(OUT)/targets/t_types_nodebug: $(TGT_DIR)/t_types.c $(TGT_DIR)/common.h | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -g0 $(TGT_CFLAGS) $< -o $@

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Types without debug info: the prototype database (libc's write), prototypes
+naming structs, and --list."""
+import subprocess
+
+from harness import test, check, eq, bad, Target, trace, json_records, unhex
+
+
+@test
+def libc_write_typed_from_the_prototype_database():
+    t = Target("t_write")
+    rc, out, err = trace(t, "-f", "libc:write", "--json")
+    eq(rc, 0, f"exit code ({err!r})")
+    check("hint:" not in err, f"no hint for a function the database types: {err!r}")
+    recs, _ = json_records(out)
+    want = [(int(l[1]), unhex(l[4]), int(l[2]), int(l[3])) for l in t.lines() if l[0] == "write"]
+    eq(len(want), 4, "writes logged")
+    got = []
+    for r in recs:
+        a = {x["name"]: x for x in r["args"]}
+        eq(sorted(a), ["buf", "fd", "n"], "write's parameters named as in the database")
+        eq((a["fd"]["type"], a["buf"]["type"], a["n"]["type"], r["result"]["type"]),
+           ("int", "const void *", "size_t", "ssize_t"), "write's types")
+        if a["fd"]["value"] == want[0][0]:
+            got.append((a["fd"]["value"], a["buf"]["deref"], a["n"]["value"], r["result"]["value"]))
+    eq(got, want, "write(fd, buf shown with n bytes, n) = result, as the target logged")
+
+
+@test
+def a_struct_without_a_layout_is_refused_and_one_defined_inline_works():
+    # No debug info: nothing says what struct point holds.
+    t = Target("t_types_nodebug")
+    try:
+        line = bad(["-p", str(t.pid), "-f", "int move_point(struct point *p, int dx)"],
+                   r"parameter 'p' points to 'struct point', whose members wrapmon does not know "
+                   r"\(t_types_nodebug has no debug info\): give them in the prototype", t)
+    finally:
+        t.kill()
+    check("install the object's debug info" in line, line)
+    t = Target("t_types_nodebug")
+    rc, out, err = trace(t, "-f", "int move_point(struct point { int x; int y; const char *name; }"
+                         " *p, int dx)")
+    eq(rc, 0, f"exit code ({err!r})")
+    got = [l.split(" ", 2)[2].split("  <")[0] for l in out.decode().splitlines()
+           if " move_point(" in l]
+    eq(got, [l for l in open(t.log).read().splitlines() if l.startswith("move_point(")],
+       "the members as the prototype defines them, at entry and at return")
+
+
+@test
+def list_shows_signatures_and_where_they_come_from():
+    t = Target("t_nest")
+    try:
+        p = subprocess.run([TRACER, "-p", str(t.pid), "--list", "*"], capture_output=True,
+                           text=True, timeout=20)
+        eq((p.returncode, p.stderr), (0, ""), "exit code and stderr")
+        rows = [l.split("\t") for l in p.stdout.splitlines()]
+        ours = {r[0]: (r[1], r[2]) for r in rows if r[0].startswith("t_nest:")}
+        eq(ours["t_nest:fact"], ("long fact(int n)", "dwarf"), "fact from DWARF")
+        eq(ours["t_nest:mix"], ("int mix(int a, double f, int b)", "dwarf"), "mix from DWARF")
+        eq(ours["t_nest:_start"], ("?", "none"), "_start has no type")
+        check(all(len(r) == 3 for r in rows), "three columns")
+        check(any(r[0].startswith("libc:") for r in rows), "libc's functions too")
+        p = subprocess.run([TRACER, "-p", str(t.pid), "-l", "libc:write"], capture_output=True,
+                           text=True, timeout=20)
+        eq(p.stdout, "libc:write\tssize_t write(int fd, const void *buf, size_t n)\tprotodb\n",
+           "libc's write from the prototype database")
+        # Every name listed is one -f takes: fact alone.
+        p = subprocess.run([TRACER, "-p", str(t.pid), "-l", "t_nest:fa*"], capture_output=True,
+                           text=True, timeout=20)
+        eq(p.stdout, "t_nest:fact\tlong fact(int n)\tdwarf\n", "a pattern")
+    finally:
+        t.kill()
+    # No process: a library by name; zlib ships without debug info.
+    p = subprocess.run([TRACER, "--list", "libz:*inflate*"], capture_output=True, text=True,
+                       timeout=20)
+    eq((p.returncode, p.stderr), (0, ""), "libz: exit code and stderr")
+    rows = dict((r.split("\t")[0], r.split("\t")[1:]) for r in p.stdout.splitlines())
+    eq(rows["libz:inflate"], ["int inflate(struct z_stream_s *strm, int flush)", "protodb"],
+       "zlib's inflate")
+    check(len(rows) >= 10 and all("inflate" in k for k in rows), f"only *inflate*: {sorted(rows)}")
+    bad(["--list", "inflate"], r"--list 'inflate' without -p names no object: give -p PID, or "
+        r"LIB:PATTERN")
+    bad(["--list", "libnosuchlib:*"], r"no library 'libnosuchlib' where the dynamic linker looks")
+    bad(["--list", "libz:*", "-f", "x"], r"--list looks into one process")
