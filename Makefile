@@ -41,7 +41,8 @@ MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohtt
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
 # objects mirror it under $(OUT)/obj/.
-SRCS := $(wildcard src/*.c src/*/*.c)
+# Language front-ends nest one level deeper: src/lang/python/.
+SRCS := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
 # metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
 MAIN_SRCS := src/main.c src/cli.c
@@ -51,6 +52,7 @@ METRICS_OBJ := $(OUT)/obj/sinks/metrics.o
 # Only the objects that include a skeleton wait for it: a change to a BPF
 # program rebuilds them and nothing else.
 SKEL_USERS := $(OUT)/obj/probe/tracer.o
+PY_SKEL_USERS := $(OUT)/obj/lang/python/pytrace.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -89,6 +91,7 @@ $(OUT)/obj/%.o: src/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(SKEL_USERS): $(OUT)/wrapmon.skel.h
+$(PY_SKEL_USERS): $(OUT)/python.skel.h
 
 $(OUT)/wrapmon-trace: $(MAIN_OBJS) $(LIB_OBJS) $(METRICS_OBJ)
 	$(call msg,LINK,$@)

@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "lang/python/pyinterp.h"
+#include "lang/python/pytrace.h"
 #include "plan/functable.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
@@ -79,6 +81,12 @@ struct exc_type {
 	char name[];
 };
 
+/*
+ * Python functions met while tracing, at most: the table, the store and the
+ * sinks keep room for them from the start.
+ */
+#define PY_FUNCS_MAX 256
+
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096
 
@@ -95,7 +103,15 @@ struct session {
 	int nr_hooks;
 	struct wm_functable *table;
 	struct wm_func *funcs; /* the table's, once it is complete */
-	int nr_funcs;
+	int nr_funcs;	       /* grows as Python functions are met */
+	int nr_native;	       /* the functions of the native tracer: ids below this */
+	/* Python: the interpreter, its tracer, and the -f names that mean Python functions. */
+	struct py_interp *py;
+	char py_err[WM_ERR_MAX]; /* why the interpreter cannot be traced, when it cannot */
+	struct pytrace *pyt;
+	const char **py_names;
+	int nr_py_names;
+	bool py_full_noted;
 	/* Names code addresses (function pointers, --stack) for the formatters. */
 	struct wm_symbolizer *syms;
 	pthread_mutex_t syms_lock; /* the store's writer thread formats too */
@@ -195,13 +211,40 @@ static void print_note(void *ctx, enum wm_note_kind kind, const char *line)
 		elog("%s", line);
 }
 
+/* A -f that names Python functions: "py:NAME", or a dotted name no native symbol has. */
+static int add_py_name(struct session *s, const struct wm_spec *sp, const char *name, bool forced)
+{
+	if (!s->py) {
+		if (s->py_err[0])
+			elog("%s", s->py_err);
+		else
+			elog("%s is a Python name, but process %d runs no CPython interpreter%s",
+			     ESC(sp->selector), env.pid,
+			     forced ? "" : " (and no native symbol has it)");
+		return 1;
+	}
+	if (sp->has_proto || sp->filter || sp->error) {
+		elog("%s: a prototype, --filter or --error does not apply to Python functions yet",
+		     ESC(sp->selector));
+		return 2;
+	}
+	s->py_names[s->nr_py_names++] = name;
+	return 0;
+}
+
 static int add_spec(struct session *s, const struct wm_spec *sp)
 {
 	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "";
 	struct wm_match *m = NULL;
+	const char *py_name;
+	bool py = pytrace__is_python_name(sp->selector, &py_name);
 	int n, ret;
 
+	if (py && py_name != sp->selector)
+		return add_py_name(s, sp, py_name, true);
 	n = resolver__resolve(s->res, sp->selector, &m, err, sizeof(err));
+	if (n == -ENOENT && py && (s->py || s->py_err[0]))
+		return add_py_name(s, sp, py_name, false);
 	if (n < 0) {
 		elog("%s", err);
 		return 1;
@@ -213,6 +256,21 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 		return ret == -EINVAL ? 2 : 1;
 	}
 	return 0;
+}
+
+/* -v: what was found of the interpreter, and how. */
+static void describe_python(const struct session *s)
+{
+	char ver[32];
+
+	if (!env.verbose)
+		return;
+	pyinterp__version(s->py, ver, sizeof(ver));
+	vlog("python: CPython %s in %s (%s, build-id %s); version from %s, offsets from %s", ver,
+	     ESC(s->py->path), s->py->has_symtab ? "with symbols" : "stripped",
+	     s->py->build_id[0] ? s->py->build_id : "none", s->py->version_how, s->py->offsets_how);
+	for (int i = 0; i < s->py->nr_hooks; i++)
+		vlog("python: %s", s->py->hooks[i].what);
 }
 
 /* Every -f resolved in the process and added to the table. */
@@ -243,13 +301,30 @@ static int build_table(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
+	/* Not a Python process: fine, unless a -f turns out to name Python functions. */
+	ret = pyinterp__find(s->res, env.pid, &s->py, s->py_err, sizeof(s->py_err));
+	if (ret == -ENOENT)
+		s->py_err[0] = '\0';
+	s->py_names = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_names));
+	if (!s->py_names) {
+		elog("out of memory");
+		return 1;
+	}
 	for (int i = 0; i < env.nr_specs; i++) {
 		ret = add_spec(s, &env.specs[i]);
 		if (ret)
 			return ret;
 	}
-	s->nr_funcs = functable__funcs(s->table, &s->funcs);
-	if (!s->nr_funcs) {
+	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
+	if (s->nr_py_names) {
+		if (functable__reserve(s->table, PY_FUNCS_MAX)) {
+			elog("out of memory");
+			return 1;
+		}
+		functable__funcs(s->table, &s->funcs);
+		describe_python(s);
+	}
+	if (!s->nr_funcs && !s->nr_py_names) {
 		elog("nothing left to trace: every match was left out (see the notes above)");
 		return 1;
 	}
@@ -405,6 +480,63 @@ static bool target_gone(const struct session *s)
 	return kill(env.pid, 0) && errno == ESRCH;
 }
 
+/* A Python function met: into the table, and the store's view of it. */
+static int add_py_func(void *ctx, const struct pyfunc_desc *d)
+{
+	struct session *s = ctx;
+	const char *params[WM_PY_MAX_PARAMS + 2];
+	struct wm_py_func pf = {
+		.name = d->name, .file = d->filename, .params = params, .nr_params = d->nr_params
+	};
+	int id;
+
+	for (int i = 0; i < d->nr_params; i++)
+		params[i] = d->params[i];
+	id = functable__add_python(s->table, &pf);
+	if (id == -ENOSPC && !s->py_full_noted) {
+		elog("note: more than %d Python functions matched: %s and later ones are left out",
+		     PY_FUNCS_MAX, ESC(d->name));
+		s->py_full_noted = true;
+	}
+	if (id < 0)
+		return id;
+	s->nr_funcs = id + 1;
+	store__add_funcs(s->store, s->nr_funcs);
+	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
+	     d->firstlineno, id);
+	return id;
+}
+
+/* The Python programs on the interpreter's hooks, when a -f names Python functions. */
+static int attach_python(struct session *s, __u64 t_resolved)
+{
+	struct pytrace_opts o = {
+		.sz = sizeof(o),
+		.pid = env.pid,
+		.ring_size = env.ring_size,
+		.patterns = s->py_names,
+		.nr_patterns = s->nr_py_names,
+		.add_func = add_py_func,
+		.ctx = s,
+	};
+	char err[WM_ERR_MAX] = "";
+
+	if (!s->nr_py_names)
+		return 0;
+	if (pytrace__new(s->py, &o, &s->pyt, err, sizeof(err))) {
+		elog("%s", err);
+		return 1;
+	}
+	if (target_gone(s)) {
+		elog("process %d exited while wrapmon was attaching", env.pid);
+		return 1;
+	}
+	s->t_attached = now_ns(CLOCK_MONOTONIC);
+	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
+	     (s->t_attached - t_resolved) / 1e6);
+	return 0;
+}
+
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
 static int session__attach(struct session *s)
 {
@@ -430,6 +562,8 @@ static int session__attach(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
+	if (!n)
+		return attach_python(s, t_resolved);
 	/*
 	 * A target gone by the end makes any failure on the way (ESRCH from
 	 * the kernel, most often) beside the point; once attached, it would
@@ -455,7 +589,7 @@ static int session__attach(struct session *s)
 	}
 	if (!tracer__multi(s->tracer) && !env.no_multi)
 		elog("note: this kernel has no uprobe_multi links; attached one link per function");
-	return 0;
+	return attach_python(s, t_resolved);
 }
 
 static const char *output_name(void)
@@ -529,6 +663,8 @@ static const char *exc_type_name(const struct session *s, __u64 addr)
 	return "?";
 }
 
+static int take_call(struct session *s, struct wm_call_view *v);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -549,12 +685,34 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (v.hdr.flags & WM_F_RAISED)
 		v.exc_type = exc_type_name(s, v.hdr.ret);
-	if (v.hdr.func_id >= (__u32)s->nr_funcs) {
+	return take_call(s, &v);
+}
+
+/* A record of the Python ring: a code object to decide, or a call. */
+static int on_py_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct wm_call_view v;
+	int ret;
+
+	s->records++;
+	ret = pytrace__decode(s->pyt, data, size, &v);
+	if (ret < 0)
+		s->bad_records++;
+	if (ret <= 0)
+		return 0;
+	return take_call(s, &v);
+}
+
+/* A decoded call into the store. */
+static int take_call(struct session *s, struct wm_call_view *v)
+{
+	if (v->hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
 		return 0;
 	}
-	v.ts_real_ns = v.hdr.entry_ns + s->mono_to_real;
-	store__add(s->store, &v);
+	v->ts_real_ns = v->hdr.entry_ns + s->mono_to_real;
+	store__add(s->store, v);
 	/*
 	 * Negative stops the drain; libbpf has already consumed this record.
 	 * A reader that falls behind pauses the drain: the calls then wait in
@@ -593,7 +751,7 @@ static void poll_db(struct session *s, bool warn)
 /* Fold the BPF drop counters into the store; warn about new drops, by cause. */
 static void poll_drops(struct session *s, bool warn)
 {
-	for (int i = 0; i < s->nr_funcs; i++) {
+	for (int i = 0; i < s->nr_native; i++) {
 		struct wm_func_stats st;
 		__u64 deep, full;
 
@@ -632,7 +790,7 @@ static void fetch_aggs(struct session *s)
 	a = malloc(sizeof(*a));
 	if (!a)
 		return;
-	for (int i = 0; i < s->nr_funcs; i++)
+	for (int i = 0; i < s->nr_native; i++)
 		if (!tracer__func_agg(s->tracer, i, a))
 			store__set_agg(s->store, i, a);
 	free(a);
@@ -681,7 +839,11 @@ static int open_db(struct session *s, int argc, char **argv)
 /* The monitor store and what it feeds: stdout, the ring buffer's reader, --store. */
 static int open_store(struct session *s, int argc, char **argv)
 {
-	struct wm_store_opts o = { .sz = sizeof(o), .recent = 1024 };
+	struct wm_store_opts o = {
+		.sz = sizeof(o),
+		.recent = 1024,
+		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
+	};
 	struct wm_sink sink;
 	int ret;
 
@@ -689,10 +851,11 @@ static int open_store(struct session *s, int argc, char **argv)
 		o.show_filtered |= env.specs[i].filter != NULL;
 		o.show_errors |= env.specs[i].error != NULL;
 	}
-	/* Calls a C++ exception ends are errors: show the column they count in. */
+	/* Calls a C++ or Python exception ends are errors: show the column they count in. */
 	for (int i = 0; i < s->nr_funcs; i++)
 		o.show_errors |= s->funcs[i].raises;
-	s->seen = calloc(s->nr_funcs, sizeof(*s->seen));
+	o.show_errors |= s->nr_py_names > 0;
+	s->seen = calloc(s->nr_native ? s->nr_native : 1, sizeof(*s->seen));
 	ret = store__new(s->funcs, s->nr_funcs, &o, &s->store);
 	if (ret || !s->seen) {
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
@@ -709,7 +872,13 @@ static int open_store(struct session *s, int argc, char **argv)
 	out_sink__init(&s->out, s->outf, env.json, &(struct wm_fmt_opts){ .utc = env.utc }, &sink);
 	if (!env.summary_only)
 		store__add_sink(s->store, &sink);
-	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
+	if (s->tracer)
+		s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
+	else
+		s->rb = ring_buffer__new(pytrace__ringbuf_fd(s->pyt), on_py_record, s, NULL);
+	if (s->rb && s->tracer && s->pyt &&
+	    ring_buffer__add(s->rb, pytrace__ringbuf_fd(s->pyt), on_py_record, s))
+		ring_buffer__free(s->rb), s->rb = NULL;
 	if (!s->rb) {
 		elog("cannot open the ring buffer (%s)", strerror(errno));
 		return 1;
@@ -730,11 +899,19 @@ static void session__start(struct session *s)
 			     "" :
 			     " (not loopback: anyone who can reach it can read them)");
 	}
-	fprintf(stderr,
-		"wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
-		"Ctrl-C to end\n",
-		s->nr_funcs, s->nr_funcs == 1 ? "" : "s", env.pid,
-		ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6);
+	if (s->nr_py_names)
+		fprintf(stderr,
+			"wrapmon-trace: tracing %d function%s and %d Python name%s in process %d "
+			"(%s) in %.1f ms; Ctrl-C to end\n",
+			s->nr_native, s->nr_native == 1 ? "" : "s", s->nr_py_names,
+			s->nr_py_names == 1 ? "" : "s", env.pid, ESC(resolver__obj_path(s->res, 0)),
+			(s->t_attached - s->t_start) / 1e6);
+	else
+		fprintf(stderr,
+			"wrapmon-trace: tracing %d function%s in process %d (%s) in %.1f ms; "
+			"Ctrl-C to end\n",
+			s->nr_funcs, s->nr_funcs == 1 ? "" : "s", env.pid,
+			ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6);
 	if (env.summary_only)
 		elog("summary only: calls are counted in the kernel and not printed; summaries "
 		     "come %s",
@@ -914,7 +1091,7 @@ static void print_summary(struct session *s, bool to_output)
 
 	if (s->bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s->bad_records);
-	if (env.verbose) {
+	if (env.verbose && s->tracer) {
 		tracer__tstates(s->tracer, &made, &freed);
 		vlog("per-thread states: %llu made, %llu freed with their threads, %llu live",
 		     (unsigned long long)made, (unsigned long long)freed,
@@ -961,7 +1138,7 @@ static void note_target_exit(struct session *s)
 	struct wm_buf sig = {};
 	int status;
 
-	if (!tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
+	if (!s->tracer || !tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
 		return;
 	format__signal(&sig, status & 0x7f);
 	elog("process %d was killed by %s%s", env.pid, sig.err ? "a signal" : sig.p,
@@ -991,6 +1168,25 @@ static int report_output(struct session *s)
 	return err || output__abandoned(s->output);
 }
 
+/* A Python name is matched while the process runs: one that never was is a note, not an error. */
+static void note_py_never_called(const struct session *s)
+{
+	__u64 notices, dropped;
+
+	for (int i = 0; i < s->nr_py_names; i++)
+		if (!pytrace__pattern_hits(s->pyt, i))
+			elog("note: %s: never called (no Python function of that name ran while "
+			     "tracing)",
+			     ESC(s->py_names[i]));
+	pytrace__stats(s->pyt, &notices, &dropped);
+	if (dropped)
+		elog("warning: %llu Python calls or code objects lost (ring buffer full): raise "
+		     "--ring-size",
+		     (unsigned long long)dropped);
+	if (s->pyt)
+		vlog("python: %llu code objects decided", (unsigned long long)notices);
+}
+
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */
 static int session__finish(struct session *s)
 {
@@ -1001,7 +1197,9 @@ static int session__finish(struct session *s)
 	 * Nothing more is traced: the probes leave the target first, so that it
 	 * never pays for a reader that takes its time with what is left.
 	 */
-	tracer__detach(s->tracer);
+	if (s->tracer)
+		tracer__detach(s->tracer);
+	pytrace__detach(s->pyt);
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here. A reader
@@ -1026,6 +1224,7 @@ static int session__finish(struct session *s)
 	ok = wait_output(s, true);
 	/* After the last calls are written, before the summary. */
 	note_target_exit(s);
+	note_py_never_called(s);
 	print_summary(s, ok);
 	/* The summary itself not written: the text one is still wanted somewhere. */
 	if (ok && !wait_output(s, true) && !env.json)
@@ -1049,6 +1248,10 @@ static void session__free(struct session *s)
 	/* Before the functions it reads go: this stops its writer. */
 	dbstore__free(s->db);
 	store__free(s->store);
+	/* After the store: raised calls' views point at its exception names. */
+	pytrace__free(s->pyt);
+	pyinterp__free(s->py);
+	free(s->py_names);
 	functable__free(s->table);
 	resolver__free(s->res);
 	free(s->seen);

@@ -12,6 +12,7 @@
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "sinks/format.h"
+#include "wrapmon_py.h"
 
 /* The six registers and the raw result of a function we know nothing of. */
 static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8 };
@@ -43,6 +44,48 @@ static bool sig_is_raw(const struct wm_func *f)
 static bool sig_is_go(const struct wm_func *f)
 {
 	return f && f->sig.source == WM_SIG_GO;
+}
+
+static bool sig_is_py(const struct wm_func *f)
+{
+	return f && f->sig.source == WM_SIG_PY;
+}
+
+/*
+ * A Python object of a record, by its type's name (string slot i):
+ * "<str>"; "<?>" when it could not be read.
+ */
+static void put_py_obj_text(struct wm_buf *b, const struct wm_call_view *c, int i)
+{
+	if (i >= WM_NR_SLOTS || c->str_len[i] < 0) {
+		buf__puts(b, i < WM_PY_MAX_PARAMS ? "..." : "<?>");
+		return;
+	}
+	buf__putc(b, '<');
+	esc__c(b, c->str[i], c->str_len[i]);
+	buf__putc(b, '>');
+}
+
+static void put_py_obj_json(struct wm_buf *b, const struct wm_call_view *c, int i)
+{
+	buf__puts(b, "\"type\":");
+	if (i < WM_NR_SLOTS && c->str_len[i] >= 0)
+		json__str(b, c->str[i], c->str_len[i]);
+	else
+		buf__puts(b, "null");
+}
+
+/* Python's parameters by name, each shown by its value's type. */
+static void put_py_args_text(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c)
+{
+	for (int i = 0; i < f->sig.nr_params && i < WM_SIG_MAX_PARAMS; i++) {
+		if (i)
+			buf__puts(b, ", ");
+		put_esc_c(b, f->sig.params[i].name, sizeof(f->sig.params[i].name));
+		buf__putc(b, '=');
+		put_py_obj_text(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+	}
 }
 
 static int sig_nr_params(const struct wm_sig *sig)
@@ -754,6 +797,8 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__putc(b, '(');
 	if (sig_is_go(f)) {
 		buf__puts(b, "...");
+	} else if (sig_is_py(f)) {
+		put_py_args_text(b, f, c);
 	} else if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			if (i)
@@ -810,6 +855,9 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	}
 	if (sig_is_go(f)) {
 		buf__puts(b, " = ?");
+	} else if (sig_is_py(f)) {
+		buf__puts(b, " = ");
+		put_py_obj_text(b, c, WM_PY_RES_SLOT);
 	} else if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
@@ -1059,7 +1107,16 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	int i;
 
 	buf__putc(b, '[');
-	if (sig_is_raw(f)) {
+	if (sig_is_py(f)) {
+		for (i = 0; i < sig_nr_params(&f->sig); i++) {
+			p = &f->sig.params[i];
+			buf__puts(b, i ? ",{\"name\":" : "{\"name\":");
+			json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
+			buf__putc(b, ',');
+			put_py_obj_json(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+			buf__putc(b, '}');
+		}
+	} else if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			buf__puts(b, i ? ",{" : "{");
 			put_json_type(b, &raw_type);
@@ -1100,7 +1157,9 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 	struct val v;
 
 	buf__putc(b, '{');
-	if (sig_is_raw(f)) {
+	if (sig_is_py(f)) {
+		put_py_obj_json(b, c, WM_PY_RES_SLOT);
+	} else if (sig_is_raw(f)) {
 		put_json_type(b, &raw_type);
 		buf__puts(b, ",\"value\":");
 		put_json_hex(b, c->hdr.ret);
@@ -1117,6 +1176,15 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 {
 	const char *en = ret_errno(f, c);
 
+	/* A Python exception: its type, and its message once values are read. */
+	if (sig_is_py(f) && (c->hdr.flags & WM_F_RAISED)) {
+		const char *t = c->exc_type ? c->exc_type : "?";
+
+		buf__puts(b, "{\"type\":");
+		json__str(b, t, strlen(t));
+		buf__puts(b, ",\"message\":null}");
+		return;
+	}
 	buf__puts(b, "{\"expr\":");
 	/*
 	 * One shape for every error: "expr" names the --error expression

@@ -175,6 +175,8 @@ static const char *source_name(enum wm_sig_source src)
 		return "dwarf";
 	case WM_SIG_GO:
 		return "go";
+	case WM_SIG_PY:
+		return "python";
 	case WM_SIG_RAW:
 	default:
 		return "raw";

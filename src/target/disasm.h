@@ -96,4 +96,10 @@ int disasm__return_sites(__u64 entry, __u64 size, const struct disasm_opts *opts
 			 struct wm_sites *out);
 void disasm__sites_free(struct wm_sites *s);
 
+/*
+ * The slot of a 64-bit general register (a ZydisRegister) in struct pt_regs,
+ * as wm_site.reg numbers them; -1 for any other register.
+ */
+int disasm__reg_slot(int zydis_reg);
+
 #endif

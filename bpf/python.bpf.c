@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Python calls on CPython. 3.11+ run Python-to-Python calls inside one C
+ * frame, so no C function marks a call: an entry is the RESUME opcode's
+ * handler (every call runs it), an end the function that clears a frame
+ * (every return and every unwind). Both fire for every Python call of the
+ * process, so the work for a call nobody traces is one map lookup: the
+ * decision taken once per code object (map "codes"), checked against the
+ * object it was made for since freed code objects' addresses come back.
+ * A code object seen for the first time is sent to userspace, which
+ * matches its module and qualname against -f and writes the answer; the
+ * calls of that moment are kept and sent as pending, for userspace to
+ * attribute, so the first call of a matching function is recorded.
+ * 3.10 makes one _PyEval_EvalFrameDefault call per Python call: entered at
+ * its first byte, ended at its ret instructions, paired by the stack pointer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "wrapmon_py.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u32 targ_tgid = 0;
+const volatile struct wm_py_offsets off = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} py_rb SEC(".maps");
+
+/* Code object address -> what to do with its calls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct wm_py_decision);
+	__uint(max_entries, 65536);
+} codes SEC(".maps");
+
+struct call_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
+};
+
+/* Room for the type names of the parameters and of the result, back to back. */
+#define DATA_MAX  ((WM_PY_MAX_PARAMS + 1) * WM_PY_TYPE_MAX)
+#define DATA_MASK 511
+
+struct call {
+	__u64 entry_ns;
+	__u64 code;
+	__u64 qualname;
+	__u64 tstate;  /* 3.10: from the entry, for the exception */
+	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
+	__u16 data_len;
+	__u16 pad;
+	__s16 str_len[WM_NR_SLOTS];
+	char data[DATA_MASK + 1 + WM_PY_TYPE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct call_key);
+	__type(value, struct call);
+	__uint(max_entries, 16384);
+} calls SEC(".maps");
+
+/* A zeroed call to start from: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct call);
+	__uint(max_entries, 1);
+} scratch SEC(".maps");
+
+/* Counters for -v and the tests: notices sent, records lost. */
+__u64 nr_notices = 0;
+__u64 nr_dropped = 0;
+
+/*
+ * Register r (the slot order of struct pt_regs) from a copy of the
+ * registers: the verifier refuses a read of ctx at a computed offset.
+ */
+static __always_inline __u64 reg_at(const __u64 *regs, __u32 r)
+{
+	return r < 15 ? regs[r] : 0;
+}
+
+static __always_inline __u64 read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (addr)
+		bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u32 read_u32(__u64 addr)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4). */
+static __always_inline void read_name(struct wm_py_name *n, __u64 str)
+{
+	__u32 state = 0, kind, bytes;
+	__u64 data;
+	__s64 len = 0;
+
+	n->len = -1;
+	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
+	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
+		return;
+	kind = (state >> 2) & 7;
+	/* Not compact (a legacy string): its characters are elsewhere; not worth it here. */
+	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0)
+		return;
+	n->kind = kind;
+	n->ascii = (state >> 6) & 1;
+	bytes = len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : (__u32)len * kind;
+	if (bytes > WM_PY_NAME_MAX)
+		bytes = WM_PY_NAME_MAX;
+	data = str + (n->ascii ? off.str_ascii : off.str_compact);
+	/*
+	 * A read of fixed size (the verifier loses a computed one's bound);
+	 * one that runs into an unmapped page is tried again, up to a NUL.
+	 */
+	if (!bpf_probe_read_user(n->s, WM_PY_NAME_MAX, (void *)data))
+		n->len = bytes;
+	else if (bpf_probe_read_user_str(n->s, WM_PY_NAME_MAX, (void *)data) > 0)
+		n->len = bytes;
+}
+
+static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
+{
+	__u32 state = 0;
+	long n;
+
+	p->len = -1;
+	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
+	    !(state & (1 << 6)) || !(state & (1 << 5)))
+		return;
+	n = bpf_probe_read_user_str(p->s, sizeof(p->s), (void *)(str + off.str_ascii));
+	if (n > 0)
+		p->len = n - 1;
+}
+
+static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+{
+	struct wm_py_notice *n;
+	__u64 names, func, str;
+
+	n = bpf_ringbuf_reserve(&py_rb, sizeof(*n), 0);
+	if (!n) {
+		__sync_fetch_and_add(&nr_dropped, 1);
+		return;
+	}
+	n->kind = WM_REC_PY_CODE;
+	n->pad = 0;
+	n->tid = (__u32)bpf_get_current_pid_tgid();
+	n->code = code;
+	n->qualname_ptr = qualname;
+	n->firstlineno = line;
+	n->argcount = read_u32(code + off.code_argcount);
+	n->kwonly = read_u32(code + off.code_kwonly);
+	n->flags = read_u32(code + off.code_flags);
+	read_name(&n->qualname, qualname);
+	read_name(&n->filename, read_ptr(code + off.code_filename));
+	n->module.len = -1;
+	if (off.frame_func != 0xffff) {
+		func = read_ptr(frame + off.frame_func);
+		str = func ? read_ptr(func + off.func_module) : 0;
+		read_name(&n->module, str);
+	}
+	names = read_ptr(code + off.code_names);
+	for (int i = 0; i < WM_PY_MAX_PARAMS + 2; i++)
+		read_pname(&n->params[i], names ? read_ptr(names + 24 + 8 * i) : 0);
+	__sync_fetch_and_add(&nr_notices, 1);
+	bpf_ringbuf_submit(n, 0);
+}
+
+/* The type name of the object at obj (its ob_type's tp_name) at data[*pos]. */
+static __always_inline __s16 put_type(char *data, __u32 pos, __u64 obj)
+{
+	__u64 type, name;
+	long n;
+
+	if (!obj)
+		return WM_STR_FAULT;
+	type = read_ptr(obj + 8);
+	name = type ? read_ptr(type + 24) : 0;
+	if (!name)
+		return WM_STR_FAULT;
+	n = bpf_probe_read_user_str(data + (pos & DATA_MASK), WM_PY_TYPE_MAX, (void *)name);
+	return n > 0 ? n - 1 : WM_STR_FAULT;
+}
+
+/* A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject). */
+static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
+{
+	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_decision *d, nd = {};
+	__u64 code, qualname, locals;
+	__u32 line, zero = 0, nparams = 0, pos = 0;
+	struct call *c;
+
+	code = read_ptr(frame + off.frame_code);
+	if (!code)
+		return 0;
+	d = bpf_map_lookup_elem(&codes, &code);
+	/* The one lookup an untraced call pays, and two reads to check it is the same object. */
+	qualname = read_ptr(code + off.code_qualname);
+	line = read_u32(code + off.code_firstlineno);
+	if (d && d->qualname == qualname && d->firstlineno == line) {
+		if (d->state == WM_PYS_IGNORED)
+			return 0;
+		/* Still pending: keep what a traced call would need. */
+		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
+	} else {
+		nd.qualname = qualname;
+		nd.firstlineno = line;
+		nd.state = WM_PYS_PENDING;
+		nd.func_id = WM_PY_PENDING;
+		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
+		send_notice(code, frame, qualname, line);
+		d = NULL;
+		/* Not known yet: keep what a traced call would need. */
+		nparams = WM_PY_MAX_PARAMS;
+	}
+	/* 3.11 RESUME into RESUME_QUICK, 3.13 RESUME_CHECK into RESUME: one call. */
+	if (bpf_map_lookup_elem(&calls, &key))
+		return 0;
+	c = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c)
+		return 0;
+	c->entry_ns = bpf_ktime_get_ns();
+	c->code = code;
+	c->qualname = qualname;
+	c->tstate = tstate;
+	c->func_id = d && d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
+	locals = frame + off.frame_locals;
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		c->str_len[i] = WM_STR_NONE;
+	if (off.minor <= 10)
+		nparams = 0;
+	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
+		__s16 n;
+
+		if (i >= nparams)
+			break;
+		n = put_type(c->data, pos, read_ptr(locals + 8 * i));
+		c->str_len[i] = n;
+		if (n > 0)
+			pos += n;
+	}
+	c->data_len = pos;
+	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	return 0;
+}
+
+/* The exception the thread state holds, as its type; 0: none. */
+static __always_inline __u64 exc_type(__u64 tstate)
+{
+	__u64 exc;
+
+	if (!tstate)
+		return 0;
+	exc = read_ptr(tstate + off.tstate_exc);
+	if (!exc || off.exc_is_type)
+		return exc;
+	return read_ptr(exc + 8);
+}
+
+/* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
+static __always_inline __u64 frame_result(__u64 frame)
+{
+	__u64 instr = read_ptr(frame + off.frame_instr), consts;
+	__s32 top = (__s32)read_u32(frame + off.frame_stacktop);
+	__u8 op[2] = {};
+
+	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr) &&
+	    (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1])) {
+		consts = read_ptr(read_ptr(frame + off.frame_code) + off.code_consts);
+		return consts ? read_ptr(consts + 24 + 8 * (__u64)op[1]) : 0;
+	}
+	if (top < 0 || top > 1 << 20)
+		return 0;
+	return read_ptr(frame + off.frame_locals + 8 * (__u64)top);
+}
+
+static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, bool has_ret, __u64 ret)
+{
+	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	__u64 now = bpf_ktime_get_ns(), type, res = 0;
+	struct wm_py_decision *d;
+	struct wm_call *r;
+	struct call *c;
+	__u32 id, pos;
+	__s16 n;
+
+	c = bpf_map_lookup_elem(&calls, &key);
+	if (!c)
+		return 0;
+	id = c->func_id;
+	if (id == WM_PY_PENDING) {
+		d = bpf_map_lookup_elem(&codes, &c->code);
+		if (d && d->qualname == c->qualname && d->state == WM_PYS_IGNORED) {
+			bpf_map_delete_elem(&calls, &key);
+			return 0;
+		}
+		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
+			id = d->func_id;
+	}
+	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + DATA_MASK + 1 + WM_PY_TYPE_MAX, 0);
+	if (!r) {
+		__sync_fetch_and_add(&nr_dropped, 1);
+		bpf_map_delete_elem(&calls, &key);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	bpf_probe_read_kernel(r->data, DATA_MASK + 1, c->data);
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		r->str_len[i] = c->str_len[i];
+	r->kind = WM_REC_CALL;
+	r->entry_ns = c->entry_ns;
+	r->latency_ns = now - c->entry_ns;
+	r->func_id = id;
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->tid = key.tid;
+	r->args[0] = c->code;
+	r->args[1] = c->qualname;
+	if (!tstate)
+		tstate = c->tstate;
+	if (!tstate && off.tstate_addr)
+		tstate = read_ptr(off.tstate_addr);
+	pos = c->data_len;
+	bpf_map_delete_elem(&calls, &key);
+	type = (has_ret && ret) ? 0 : exc_type(tstate);
+	if (type) {
+		r->flags = WM_F_RAISED | WM_F_ERROR;
+		__u64 name = read_ptr(type + 24);
+		long m = name ? bpf_probe_read_user_str(r->data + (pos & DATA_MASK), WM_PY_TYPE_MAX,
+							(void *)name) :
+				-1;
+		n = m > 0 ? m - 1 : WM_STR_FAULT;
+	} else {
+		res = has_ret ? ret : frame_result(frame);
+		n = put_type(r->data, pos, res);
+		r->ret = res;
+	}
+	r->str_len[WM_PY_RES_SLOT] = n;
+	if (n > 0)
+		pos += n;
+	r->data_len = pos;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline bool ours(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+SEC("uprobe")
+int py_hook(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), frame, tstate = 0, regs[15];
+	__u32 treg = WM_PY_TREG(cookie);
+
+	if (!ours())
+		return 0;
+	bpf_probe_read_kernel(regs, sizeof(regs), ctx);
+	frame = reg_at(regs, WM_PY_FREG(cookie));
+	if (treg != WM_PY_REG_NONE)
+		tstate = reg_at(regs, treg);
+	switch (WM_PY_HOOK(cookie)) {
+	case WM_PYH_RESUME:
+		return frame ? on_entry(frame, frame, 0) : 0;
+	case WM_PYH_CLEAR:
+		return frame ? on_exit(frame, frame, tstate, false, 0) : 0;
+	case WM_PYH_EVAL:
+		/* The stack pointer at entry is where the ret will find it. */
+		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
+	case WM_PYH_EVAL_RET:
+		return on_exit(0, ctx->sp, 0, true, ctx->ax);
+	}
+	return 0;
+}

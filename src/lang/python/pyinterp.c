@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Finding a CPython interpreter's hooks from its machine code. The opcode
+ * handlers have no symbols: the table of their addresses (opcode_targets,
+ * a local symbol in builds that keep .symtab) gives them, and on a stripped
+ * build a scan for 256 pointers into _PyEval_EvalFrameDefault finds the
+ * table. A uprobe on a handler's first instruction would single-step it
+ * (a mov or lea: ~10 us a hit), so each handler is probed at its first
+ * branch, which the kernel emulates; the register holding the frame there
+ * is read from the handler's own code, as the base of its first access to
+ * a frame member.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <Zydis/Zydis.h>
+#include "lang/python/pyinterp.h"
+#include "target/disasm.h"
+#include "target/procmaps.h"
+#include "target/resolve.h"
+#include "util/escape.h"
+
+/* Handlers' code decoded before their first branch: they are short. */
+#define HANDLER_MAX_INSNS 32
+
+/* What one version needs: its opcodes and the offsets of its objects. */
+struct py_version {
+	int minor;
+	int resume_ops[3]; /* RESUME and its variants; -1: none */
+	const char *resume_names[3];
+	int return_value;	    /* RETURN_VALUE: its handler calls the clear (3.11) */
+	const char *clear_sym;	    /* the frame-clear function */
+	int clear_freg, clear_treg; /* its frame and thread state arguments */
+	struct wm_py_offsets off;
+	unsigned long runtime_tstate; /* _PyRuntime's current thread state, 0: an argument has it */
+};
+
+/* pt_regs slots (disasm__reg_slot()) of the first two argument registers. */
+#define REG_DI 14
+#define REG_SI 13
+
+/*
+ * Measured on CPython's own headers of each version (and checked against
+ * the DWARF of builds that have it); the same within a minor version.
+ */
+static const struct py_version versions[] = {
+	{
+		.minor = 11,
+		.resume_ops = { 151, 150, -1 },
+		.resume_names = { "RESUME", "RESUME_QUICK" },
+		.return_value = 83,
+		.clear_sym = "_PyFrame_Clear",
+		.clear_freg = REG_DI,
+		.clear_treg = WM_PY_REG_NONE,
+		.runtime_tstate = 0x240,
+		.off = { .frame_code = 0x20,
+			 .frame_func = 0x00,
+			 .frame_instr = 0x38,
+			 .frame_stacktop = 0x40,
+			 .frame_locals = 0x48,
+			 .code_consts = 0x18,
+			 .code_flags = 0x30,
+			 .code_argcount = 0x38,
+			 .code_kwonly = 0x40,
+			 .code_firstlineno = 0x48,
+			 .code_names = 0x60,
+			 .code_filename = 0x70,
+			 .code_qualname = 0x80,
+			 .func_module = 0x68,
+			 .str_ascii = 48,
+			 .str_compact = 72,
+			 .tstate_exc = 0x60,
+			 .exc_is_type = 1,
+			 .minor = 11,
+			 .op_return_const = { 0xff, 0xff } },
+	},
+	{
+		.minor = 12,
+		.resume_ops = { 151, 240, -1 },
+		.resume_names = { "RESUME", "INSTRUMENTED_RESUME" },
+		.return_value = 83,
+		.clear_sym = "_PyEvalFrameClearAndPop",
+		.clear_freg = REG_SI,
+		.clear_treg = REG_DI,
+		.off = { .frame_code = 0x00,
+			 .frame_func = 0x10,
+			 .frame_instr = 0x38,
+			 .frame_stacktop = 0x40,
+			 .frame_locals = 0x48,
+			 .code_consts = 0x18,
+			 .code_flags = 0x30,
+			 .code_argcount = 0x34,
+			 .code_kwonly = 0x3c,
+			 .code_firstlineno = 0x44,
+			 .code_names = 0x60,
+			 .code_filename = 0x70,
+			 .code_qualname = 0x80,
+			 .func_module = 0x68,
+			 .str_ascii = 40,
+			 .str_compact = 56,
+			 .tstate_exc = 0x60,
+			 .minor = 12,
+			 .op_return_const = { 121, 247 } },
+	},
+	{
+		.minor = 13,
+		.resume_ops = { 149, 207, 236 },
+		.resume_names = { "RESUME", "RESUME_CHECK", "INSTRUMENTED_RESUME" },
+		.return_value = 36,
+		.clear_sym = "_PyEval_FrameClearAndPop",
+		.clear_freg = REG_SI,
+		.clear_treg = REG_DI,
+		.off = { .frame_code = 0x00,
+			 .frame_func = 0x10,
+			 .frame_instr = 0x38,
+			 .frame_stacktop = 0x40,
+			 .frame_locals = 0x48,
+			 .code_consts = 0x18,
+			 .code_flags = 0x30,
+			 .code_argcount = 0x34,
+			 .code_kwonly = 0x3c,
+			 .code_firstlineno = 0x44,
+			 .code_names = 0x60,
+			 .code_filename = 0x70,
+			 .code_qualname = 0x80,
+			 .func_module = 0x68,
+			 .str_ascii = 40,
+			 .str_compact = 56,
+			 .tstate_exc = 0x70,
+			 .minor = 13,
+			 .op_return_const = { 103, 240 } },
+	},
+};
+
+/* The interpreter's file, as this module reads it. */
+struct pyelf {
+	Elf *elf;
+	int fd;
+	bool dyn; /* ET_DYN: pointers in data are relocations, not file bytes */
+	/* R_X86_64_RELATIVE relocations, sorted by where they apply. */
+	GElf_Rela *rel;
+	size_t nr_rel;
+	unsigned long eval, eval_size; /* _PyEval_EvalFrameDefault */
+};
+
+static void pyelf__free(struct pyelf *e)
+{
+	if (e->elf)
+		elf_end(e->elf);
+	free(e->rel);
+}
+
+/* File offset of a link-time address, through the PT_LOAD headers. */
+static int vaddr_off(Elf *elf, unsigned long vaddr, unsigned long *off)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int read_at(const struct pyelf *e, unsigned long vaddr, void *buf, size_t n)
+{
+	unsigned long off;
+
+	if (vaddr_off(e->elf, vaddr, &off))
+		return -ENOENT;
+	return pread(e->fd, buf, n, off) == (ssize_t)n ? 0 : -EIO;
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+	const GElf_Rela *x = a, *y = b;
+
+	return x->r_offset < y->r_offset ? -1 : x->r_offset > y->r_offset;
+}
+
+/* The pointer stored at vaddr once the object is loaded (its bias left out). */
+static int ptr_at(const struct pyelf *e, unsigned long vaddr, unsigned long *val)
+{
+	GElf_Rela key = { .r_offset = vaddr }, *r;
+	__u64 v;
+
+	if (e->dyn) {
+		r = bsearch(&key, e->rel, e->nr_rel, sizeof(key), rel_cmp);
+		if (r) {
+			*val = r->r_addend;
+			return 0;
+		}
+	}
+	if (read_at(e, vaddr, &v, sizeof(v)))
+		return -ENOENT;
+	*val = v;
+	return 0;
+}
+
+static int load_relocs(struct pyelf *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t cap = 0;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+
+			if (!gelf_getrela(d, i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_RELATIVE)
+				continue;
+			if (e->nr_rel == cap) {
+				GElf_Rela *p =
+					realloc(e->rel, (cap = cap ? 2 * cap : 4096) * sizeof(*p));
+
+				if (!p)
+					return -ENOMEM;
+				e->rel = p;
+			}
+			e->rel[e->nr_rel++] = r;
+		}
+	}
+	qsort(e->rel, e->nr_rel, sizeof(*e->rel), rel_cmp);
+	return 0;
+}
+
+/* A symbol of .symtab (or .dynsym) by exact name or fnmatch pattern, with its type. */
+static bool find_sym(const struct pyelf *e, const char *pat, int type, GElf_Sym *out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	for (int pass = 0; pass < 2; pass++) {
+		while ((scn = elf_nextscn(e->elf, scn))) {
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) ||
+			    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !sh.sh_entsize)
+				continue;
+			d = elf_getdata(scn, NULL);
+			for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym s;
+				const char *name;
+
+				if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != type ||
+				    s.st_shndx == SHN_UNDEF || !s.st_value)
+					continue;
+				name = elf_strptr(e->elf, sh.sh_link, s.st_name);
+				if (name && !fnmatch(pat, name, 0)) {
+					*out = s;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+static bool has_symtab(const struct pyelf *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			return true;
+	return false;
+}
+
+static void read_build_id(const struct pyelf *e, char *out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	out[0] = '\0';
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz > 20)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				sprintf(out + 2 * i, "%02x",
+					((unsigned char *)d->d_buf)[desc_off + i]);
+			return;
+		}
+	}
+}
+
+/* The version: Py_Version (3.11+), else the soname or file name "libpython3.N". */
+static int read_version(const struct pyelf *e, const char *path, struct py_interp *pi)
+{
+	const char *base = strrchr(path, '/');
+	unsigned int hex;
+	GElf_Sym s;
+	int minor;
+
+	if (find_sym(e, "Py_Version", STT_OBJECT, &s) && !read_at(e, s.st_value, &hex, 4) &&
+	    hex >> 24 == 3) {
+		pi->minor = (hex >> 16) & 0xff;
+		pi->micro = (hex >> 8) & 0xff;
+		snprintf(pi->version_how, sizeof(pi->version_how), "Py_Version 0x%08x", hex);
+		return 0;
+	}
+	base = base ? base + 1 : path;
+	if (sscanf(base, "libpython3.%d", &minor) == 1) {
+		pi->minor = minor;
+		pi->micro = -1;
+		snprintf(pi->version_how, sizeof(pi->version_how), "file name");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The opcode_targets table: its local symbol, else the one run of 256
+ * pointers into _PyEval_EvalFrameDefault in the read-only data.
+ */
+static int find_targets(const struct pyelf *e, unsigned long *table, const char **how)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	GElf_Sym s;
+	int found = 0;
+
+	if (find_sym(e, "opcode_targets*", STT_OBJECT, &s) && s.st_size == 256 * 8) {
+		*table = s.st_value;
+		*how = "symbol";
+		return 0;
+	}
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		unsigned long a, v, run = 0;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		for (a = sh.sh_addr & ~7UL; a + 8 <= sh.sh_addr + sh.sh_size; a += 8) {
+			if (ptr_at(e, a, &v) || v < e->eval || v >= e->eval + e->eval_size) {
+				run = 0;
+				continue;
+			}
+			if (++run == 256) {
+				*table = a - 255 * 8;
+				found++;
+				run = 0;
+			}
+		}
+	}
+	*how = "scan of the read-only data";
+	return found == 1 ? 0 : -ENOENT;
+}
+
+struct handler {
+	unsigned long branch; /* link-time address of the first branch */
+	const char *insn;     /* its mnemonic */
+	int freg;	      /* pt_regs slot of the frame register */
+	unsigned long call;   /* the first call's target before the branch, 0: none */
+};
+
+/*
+ * Decode a handler up to its first branch: the frame register is the base
+ * of its first access to the frame's code or instruction pointer member,
+ * and must still hold the frame there.
+ */
+static int analyse_handler(const struct pyelf *e, unsigned long addr, const struct wm_py_offsets *o,
+			   struct handler *h)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisRegister freg = ZYDIS_REGISTER_NONE;
+	unsigned char buf[16];
+
+	memset(h, 0, sizeof(*h));
+	h->freg = -1;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	for (int n = 0; n < HANDLER_MAX_INSNS; n++) {
+		if (read_at(e, addr, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		    (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+		     ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)) {
+			if (freg == ZYDIS_REGISTER_NONE)
+				return -ENOENT;
+			h->branch = addr;
+			h->insn = ZydisMnemonicGetString(in.mnemonic);
+			h->freg = disasm__reg_slot(freg);
+			return h->freg < 0 ? -ENOENT : 0;
+		}
+		if (in.meta.category == ZYDIS_CATEGORY_CALL)
+			return -ENOENT;
+		for (int i = 0; i < in.operand_count; i++) {
+			const ZydisDecodedOperand *op = &ops[i];
+
+			/* The frame register overwritten: what follows is not the frame. */
+			if (freg != ZYDIS_REGISTER_NONE &&
+			    op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+			    ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
+							     op->reg.value) == freg)
+				return -ENOENT;
+			if (freg == ZYDIS_REGISTER_NONE && op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			    op->mem.index == ZYDIS_REGISTER_NONE &&
+			    op->mem.base != ZYDIS_REGISTER_RSP &&
+			    op->mem.base != ZYDIS_REGISTER_RIP &&
+			    op->mem.base != ZYDIS_REGISTER_NONE &&
+			    (op->mem.disp.value == o->frame_code ||
+			     op->mem.disp.value == o->frame_instr))
+				freg = op->mem.base;
+		}
+		addr += in.length;
+	}
+	return -E2BIG;
+}
+
+/* The target of the first call in a handler (RETURN_VALUE's is the frame clear). */
+static int first_call(const struct pyelf *e, unsigned long addr, unsigned long *target)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned char buf[16];
+	ZyanU64 t;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	for (int n = 0; n < 4 * HANDLER_MAX_INSNS; n++) {
+		if (read_at(e, addr, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_CALL &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], addr, &t))) {
+			*target = t;
+			return 0;
+		}
+		/* Follow the jmp RETURN_VALUE shares its tail through. */
+		if (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], addr, &t))) {
+			addr = t;
+			continue;
+		}
+		if (in.meta.category == ZYDIS_CATEGORY_RET)
+			return -ENOENT;
+		addr += in.length;
+	}
+	return -E2BIG;
+}
+
+static const char *reg_name(int slot)
+{
+	static const char *const names[] = { "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10",
+					     "r9",  "r8",  "rax", "rcx", "rdx", "rsi", "rdi" };
+
+	return slot >= 0 && slot < 15 ? names[slot] : "?";
+}
+
+static int add_hook(struct py_interp *pi, const struct pyelf *e, unsigned long vaddr, __u64 cookie,
+		    const char *what)
+{
+	struct py_hook *h;
+
+	if (pi->nr_hooks >= PY_MAX_HOOKS)
+		return -E2BIG;
+	h = &pi->hooks[pi->nr_hooks];
+	if (vaddr_off(e->elf, vaddr, &h->file_off))
+		return -ENOENT;
+	h->cookie = cookie;
+	snprintf(h->what, sizeof(h->what), "%s", what);
+	pi->nr_hooks++;
+	return 0;
+}
+
+/* The runtime address of a link-time one in the process's mapping of the file. */
+static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyelf *e,
+			unsigned long vaddr, unsigned long *out)
+{
+	char path[64], *text = NULL;
+	struct wm_mapping *maps = NULL;
+	unsigned long off;
+	int n, ret = -ENOENT;
+
+	if (!e->dyn) {
+		*out = vaddr;
+		return 0;
+	}
+	if (vaddr_off(e->elf, vaddr, &off))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (proc__read_file(path, &text) < 0)
+		return -EIO;
+	n = procmaps__parse(text, &maps);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(maps[i].path, pi->path) || off < maps[i].offset ||
+		    off >= maps[i].offset + (maps[i].end - maps[i].start))
+			continue;
+		*out = maps[i].start + (off - maps[i].offset);
+		ret = 0;
+		break;
+	}
+	free(maps);
+	free(text);
+	return ret;
+}
+
+static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
+		      const struct py_version *v, char *err, size_t errsz)
+{
+	unsigned long table, target, clear = 0;
+	const char *how;
+	struct handler h;
+	char what[128];
+	GElf_Sym s;
+	int ret;
+
+	if (find_targets(e, &table, &how)) {
+		snprintf(err, errsz,
+			 "no opcode_targets table (no symbol, and no single run of 256 "
+			 "pointers into _PyEval_EvalFrameDefault)");
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < 3 && v->resume_ops[i] >= 0; i++) {
+		if (ptr_at(e, table + 8 * v->resume_ops[i], &target))
+			continue;
+		ret = analyse_handler(e, target, &v->off, &h);
+		if (ret) {
+			/* RESUME itself is required; its variants are not. */
+			if (i == 0) {
+				snprintf(err, errsz,
+					 "no branch with the frame in a register in the "
+					 "RESUME handler at 0x%lx",
+					 target);
+				return -ENOTSUP;
+			}
+			continue;
+		}
+		snprintf(what, sizeof(what),
+			 "entry: %s (%d) at 0x%lx: %s at +%lu, frame in %s (%s)",
+			 v->resume_names[i], v->resume_ops[i], target, h.insn, h.branch - target,
+			 reg_name(h.freg), how);
+		ret = add_hook(pi, e, h.branch, WM_PY_COOKIE(WM_PYH_RESUME, h.freg, WM_PY_REG_NONE),
+			       what);
+		if (ret)
+			return ret;
+	}
+	if (find_sym(e, v->clear_sym, STT_FUNC, &s)) {
+		clear = s.st_value;
+		snprintf(what, sizeof(what), "exit: %s at 0x%lx (symbol)", v->clear_sym, clear);
+	} else if (v->minor == 11 && !ptr_at(e, table + 8 * v->return_value, &target) &&
+		   !first_call(e, target, &clear)) {
+		snprintf(what, sizeof(what), "exit: %s at 0x%lx (the call in RETURN_VALUE)",
+			 v->clear_sym, clear);
+	}
+	if (!clear) {
+		snprintf(err, errsz, "no %s (the frame-clear function)", v->clear_sym);
+		return -ENOTSUP;
+	}
+	ret = add_hook(pi, e, clear, WM_PY_COOKIE(WM_PYH_CLEAR, v->clear_freg, v->clear_treg),
+		       what);
+	if (ret)
+		return ret;
+	if (v->runtime_tstate) {
+		if (!find_sym(e, "_PyRuntime", STT_OBJECT, &s) ||
+		    runtime_addr(pid, pi, e, s.st_value, &target)) {
+			snprintf(err, errsz, "no _PyRuntime (for the thread state)");
+			return -ENOTSUP;
+		}
+		pi->off.tstate_addr = target + v->runtime_tstate;
+	}
+	return 0;
+}
+
+/* The resolver's object that is the interpreter: it defines _PyEval_EvalFrameDefault. */
+static int find_obj(const struct wm_resolver *res)
+{
+	for (int i = 0; i < resolver__nr_objs(res); i++) {
+		const struct wm_sym *syms;
+		int n = resolver__obj_syms(res, i, &syms), lo = 0, hi = n - 1;
+
+		while (lo <= hi) {
+			int mid = (lo + hi) / 2,
+			    c = strcmp(syms[mid].name, "_PyEval_EvalFrameDefault");
+
+			if (!c)
+				return i;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+	}
+	return -1;
+}
+
+int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
+		   size_t errsz)
+{
+	struct pyelf e = { .fd = -1 };
+	const struct py_version *v = NULL;
+	struct py_interp *pi;
+	char why[256] = "", ver[32];
+	GElf_Ehdr eh;
+	GElf_Sym s;
+	int ret;
+
+	*out = NULL;
+	pi = calloc(1, sizeof(*pi));
+	if (!pi)
+		return -ENOMEM;
+	pi->minor = pi->micro = -1;
+	pi->obj = find_obj(res);
+	if (pi->obj < 0) {
+		snprintf(err, errsz,
+			 "no CPython interpreter in process %d (no object defines "
+			 "_PyEval_EvalFrameDefault)",
+			 pid);
+		ret = -ENOENT;
+		goto cleanup;
+	}
+	pi->path = resolver__obj_path(res, pi->obj);
+	pi->fd = resolver__obj_fd(res, pi->obj);
+	elf_version(EV_CURRENT);
+	e.fd = pi->fd;
+	e.elf = elf_begin(e.fd, ELF_C_READ_MMAP, NULL);
+	if (!e.elf || !gelf_getehdr(e.elf, &eh)) {
+		snprintf(why, sizeof(why), "its ELF headers");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	e.dyn = eh.e_type == ET_DYN;
+	pi->has_symtab = has_symtab(&e);
+	read_build_id(&e, pi->build_id);
+	if (read_version(&e, pi->path, pi)) {
+		snprintf(why, sizeof(why), "its version (no Py_Version, no libpython3.N name)");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (versions[i].minor == pi->minor)
+			v = &versions[i];
+	if (!v) {
+		snprintf(why, sizeof(why), "support for 3.%d (wrapmon reads CPython 3.11 to 3.13)",
+			 pi->minor);
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	pi->off = v->off;
+	snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d", v->minor);
+	if (!find_sym(&e, "_PyEval_EvalFrameDefault", STT_FUNC, &s) || !s.st_size) {
+		snprintf(why, sizeof(why), "the size of _PyEval_EvalFrameDefault");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	e.eval = s.st_value;
+	e.eval_size = s.st_size;
+	ret = e.dyn ? load_relocs(&e) : 0;
+	if (ret)
+		goto cleanup;
+	ret = find_hooks(pid, pi, &e, v, why, sizeof(why));
+	if (ret)
+		goto unreadable;
+	*out = pi;
+	pi = NULL;
+	ret = 0;
+	goto cleanup;
+unreadable:
+	pyinterp__version(pi, ver, sizeof(ver));
+	snprintf(err, errsz,
+		 "process %d runs CPython %s (%s, %s, build-id %s), but wrapmon cannot trace it: "
+		 "missing %s",
+		 pid, ver, ESC(pi->path), pi->has_symtab ? "with symbols" : "stripped",
+		 pi->build_id[0] ? pi->build_id : "none", why);
+cleanup:
+	pyelf__free(&e);
+	free(pi);
+	return ret;
+}
+
+void pyinterp__version(const struct py_interp *pi, char *buf, size_t size)
+{
+	if (pi->minor < 0)
+		snprintf(buf, size, "3.?");
+	else if (pi->micro < 0)
+		snprintf(buf, size, "3.%d", pi->minor);
+	else
+		snprintf(buf, size, "3.%d.%d", pi->minor, pi->micro);
+}
+
+void pyinterp__free(struct py_interp *pi)
+{
+	free(pi);
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "lang/python/pytrace.h"
+#include "util/opts.h"
+#include "python.skel.h"
+
+/* Code objects userspace remembers, for the calls that come before BPF has the answer. */
+#define CODES_BITS 16
+#define CODES_SIZE (1u << CODES_BITS)
+/* Exception type names kept (raised calls' views point at them). */
+#define EXC_NAMES_MAX 1024
+
+struct code_entry {
+	__u64 code, qualname; /* 0: empty */
+	__s32 id;	      /* function id, -1: not traced */
+};
+
+struct exc_name {
+	struct exc_name *next;
+	char name[];
+};
+
+/* A traced function by its full name: code objects of the same function share its id. */
+struct named {
+	char *name;
+	int id;
+};
+
+struct pytrace {
+	struct python *skel;
+	struct bpf_link *links[PY_MAX_HOOKS];
+	int nr_links;
+	struct pytrace_opts o;
+	const char *const *patterns;
+	int *hits;
+	struct code_entry *codes;
+	struct named *named;
+	int nr_named, cap_named;
+	struct exc_name *exc_names;
+	int nr_exc_names;
+	__u64 notices;
+};
+
+bool pytrace__is_python_name(const char *selector, const char **name)
+{
+	if (!strncmp(selector, "py:", 3)) {
+		*name = selector + 3;
+		return true;
+	}
+	*name = selector;
+	/* LIB:NAME and /path:NAME are native; a dotted name is Python's module.qualname. */
+	return !strchr(selector, ':') && !strchr(selector, '/') && strchr(selector, '.');
+}
+
+static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+{
+	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - CODES_BITS));
+
+	/* Open addressing; a full table overwrites: the entries are only a cache. */
+	for (int i = 0; i < 64; i++) {
+		struct code_entry *e = &t->codes[(h + i) & (CODES_SIZE - 1)];
+
+		if (!e->code || e->code == code)
+			return e;
+	}
+	return &t->codes[h];
+}
+
+/* Kept to the end of the session: views of raised calls point at it. */
+static const char *exc_name(struct pytrace *t, const char *s, int len)
+{
+	struct exc_name *e;
+
+	if (len < 0)
+		return "?";
+	for (e = t->exc_names; e; e = e->next)
+		if ((int)strlen(e->name) == len && !memcmp(e->name, s, len))
+			return e->name;
+	if (t->nr_exc_names >= EXC_NAMES_MAX)
+		return "?";
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return "?";
+	memcpy(e->name, s, len);
+	e->name[len] = '\0';
+	e->next = t->exc_names;
+	t->exc_names = e;
+	t->nr_exc_names++;
+	return e->name;
+}
+
+/* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
+static void name_utf8(const struct wm_py_name *n, char *out, size_t size)
+{
+	size_t o = 0;
+	int len = n->len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : n->len;
+
+	out[0] = '\0';
+	if (len < 0 || (n->kind != 1 && n->kind != 2 && n->kind != 4))
+		return;
+	for (int i = 0; i + n->kind <= len && o + 5 < size; i += n->kind) {
+		__u32 c = 0;
+
+		memcpy(&c, n->s + i, n->kind);
+		if (c < 0x80) {
+			out[o++] = c;
+		} else if (c < 0x800) {
+			out[o++] = 0xc0 | c >> 6;
+			out[o++] = 0x80 | (c & 0x3f);
+		} else if (c < 0x10000) {
+			out[o++] = 0xe0 | c >> 12;
+			out[o++] = 0x80 | ((c >> 6) & 0x3f);
+			out[o++] = 0x80 | (c & 0x3f);
+		} else {
+			out[o++] = 0xf0 | c >> 18;
+			out[o++] = 0x80 | ((c >> 12) & 0x3f);
+			out[o++] = 0x80 | ((c >> 6) & 0x3f);
+			out[o++] = 0x80 | (c & 0x3f);
+		}
+	}
+	out[o] = '\0';
+}
+
+static int named_id(struct pytrace *t, const char *name)
+{
+	for (int i = 0; i < t->nr_named; i++)
+		if (!strcmp(t->named[i].name, name))
+			return t->named[i].id;
+	return -1;
+}
+
+static int remember(struct pytrace *t, const char *name, int id)
+{
+	if (t->nr_named == t->cap_named) {
+		int cap = t->cap_named ? 2 * t->cap_named : 16;
+		struct named *p = realloc(t->named, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->named = p;
+		t->cap_named = cap;
+	}
+	t->named[t->nr_named].name = strdup(name);
+	if (!t->named[t->nr_named].name)
+		return -ENOMEM;
+	t->named[t->nr_named++].id = id;
+	return 0;
+}
+
+/* The parameters in binding order: positional, keyword-only, *args, **kwargs. */
+static void fill_params(const struct wm_py_notice *n, struct pyfunc_desc *d)
+{
+	int nr = n->argcount + n->kwonly, i;
+
+	if (nr < 0)
+		nr = 0;
+	d->nr_params = 0;
+	for (i = 0; i < nr && i < WM_PY_MAX_PARAMS + 2; i++)
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+	if ((n->flags & 0x4) && i < WM_PY_MAX_PARAMS + 2) {
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "*%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+		i++;
+	}
+	if ((n->flags & 0x8) && i < WM_PY_MAX_PARAMS + 2)
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "**%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+}
+
+/* A code object met: match its module.qualname, and write the answer for BPF. */
+static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
+{
+	char qual[4 * WM_PY_NAME_MAX + 8], mod[4 * WM_PY_NAME_MAX + 8],
+		file[4 * WM_PY_NAME_MAX + 8];
+	char full[sizeof(qual) + sizeof(mod) + 2];
+	struct wm_py_decision d = { .qualname = n->qualname_ptr, .firstlineno = n->firstlineno };
+	struct pyfunc_desc desc = {};
+	struct code_entry *e;
+	int id = -1, pat = -1;
+
+	t->notices++;
+	name_utf8(&n->qualname, qual, sizeof(qual));
+	name_utf8(&n->module, mod, sizeof(mod));
+	name_utf8(&n->filename, file, sizeof(file));
+	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
+	for (int i = 0; i < t->o.nr_patterns && pat < 0; i++)
+		if (!fnmatch(t->patterns[i], full, 0))
+			pat = i;
+	if (pat >= 0) {
+		id = named_id(t, full);
+		if (id < 0) {
+			desc.name = full;
+			desc.filename = file;
+			desc.firstlineno = n->firstlineno;
+			desc.pattern = pat;
+			fill_params(n, &desc);
+			id = t->o.add_func(t->o.ctx, &desc);
+			if (id >= 0 && !remember(t, full, id))
+				t->hits[pat]++;
+		}
+	}
+	d.state = id >= 0 ? WM_PYS_TRACED : WM_PYS_IGNORED;
+	d.func_id = id >= 0 ? (__u32)id : WM_PY_PENDING;
+	d.nr_params = n->argcount + n->kwonly + !!(n->flags & 0x4) + !!(n->flags & 0x8);
+	if (d.nr_params > WM_PY_MAX_PARAMS)
+		d.nr_params = WM_PY_MAX_PARAMS;
+	bpf_map__update_elem(t->skel->maps.codes, &n->code, sizeof(n->code), &d, sizeof(d),
+			     BPF_ANY);
+	e = code_slot(t, n->code);
+	e->code = n->code;
+	e->qualname = n->qualname_ptr;
+	e->id = id;
+}
+
+int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v)
+{
+	struct wm_py_notice n;
+	struct code_entry *e;
+	__u16 kind;
+
+	if (size < sizeof(kind))
+		return -EINVAL;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == WM_REC_PY_CODE) {
+		if (size < sizeof(n))
+			return -EINVAL;
+		memcpy(&n, data, sizeof(n));
+		on_notice(t, &n);
+		return 0;
+	}
+	if (record__decode(data, size, v))
+		return -EINVAL;
+	if (v->hdr.func_id == WM_PY_PENDING) {
+		/* Decided since it started: the notice came first in the ring. */
+		e = code_slot(t, v->hdr.args[0]);
+		if (e->code != v->hdr.args[0] || e->qualname != v->hdr.args[1] || e->id < 0)
+			return 0;
+		v->hdr.func_id = e->id;
+	}
+	if (v->hdr.flags & WM_F_RAISED)
+		v->exc_type = exc_name(t, v->str[WM_PY_RES_SLOT], v->str_len[WM_PY_RES_SLOT]);
+	return 1;
+}
+
+static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size_t errsz)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pi->fd);
+	for (int i = 0; i < pi->nr_hooks; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pi->hooks[i].cookie);
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_opts(t->skel->progs.py_hook, t->o.pid, path,
+						    pi->hooks[i].file_off, &uo);
+		if (!l) {
+			int ret = -errno;
+
+			snprintf(err, errsz, "cannot probe the interpreter (%s): %s",
+				 pi->hooks[i].what, strerror(-ret));
+			return ret;
+		}
+		t->links[t->nr_links++] = l;
+	}
+	return 0;
+}
+
+int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
+		 char *err, size_t errsz)
+{
+	struct pytrace *t;
+	int ret;
+
+	*out = NULL;
+	if (!OPTS_VALID(opts) || !opts->add_func)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	memcpy(&t->o, opts, sizeof(t->o) < opts->sz ? sizeof(t->o) : opts->sz);
+	t->patterns = opts->patterns;
+	t->hits = calloc(opts->nr_patterns ? opts->nr_patterns : 1, sizeof(*t->hits));
+	t->codes = calloc(CODES_SIZE, sizeof(*t->codes));
+	t->skel = python__open();
+	if (!t->hits || !t->codes || !t->skel) {
+		ret = -ENOMEM;
+		snprintf(err, errsz, "cannot open the Python BPF programs");
+		goto cleanup;
+	}
+	t->skel->rodata->targ_tgid = opts->pid;
+	t->skel->rodata->off = pi->off;
+	if (opts->ring_size)
+		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
+	ret = python__load(t->skel);
+	if (ret) {
+		snprintf(err, errsz,
+			 "cannot load the Python BPF programs (%s): run with -vv for "
+			 "the verifier's log",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	ret = attach(t, pi, err, errsz);
+	if (ret)
+		goto cleanup;
+	*out = t;
+	return 0;
+cleanup:
+	pytrace__free(t);
+	return ret;
+}
+
+void pytrace__detach(struct pytrace *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nr_links; i++)
+		bpf_link__destroy(t->links[i]);
+	t->nr_links = 0;
+}
+
+void pytrace__free(struct pytrace *t)
+{
+	if (!t)
+		return;
+	pytrace__detach(t);
+	python__destroy(t->skel);
+	for (int i = 0; i < t->nr_named; i++)
+		free(t->named[i].name);
+	free(t->named);
+	while (t->exc_names) {
+		struct exc_name *e = t->exc_names;
+
+		t->exc_names = e->next;
+		free(e);
+	}
+	free(t->codes);
+	free(t->hits);
+	free(t);
+}
+
+int pytrace__ringbuf_fd(const struct pytrace *t)
+{
+	return bpf_map__fd(t->skel->maps.py_rb);
+}
+
+int pytrace__pattern_hits(const struct pytrace *t, int i)
+{
+	return t && i >= 0 && i < t->o.nr_patterns ? t->hits[i] : 0;
+}
+
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped)
+{
+	*notices = t ? t->notices : 0;
+	*dropped = t ? __atomic_load_n(&t->skel->bss->nr_dropped, __ATOMIC_RELAXED) : 0;
+}
