@@ -67,6 +67,14 @@ struct {
 	__uint(max_entries, 16384);
 } calls SEC(".maps");
 
+/* Debian's 3.11: (thread, stack pointer at _PyEval_EvalFrameDefault's entry) -> its frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct call_key);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} entry_frames SEC(".maps");
+
 /* A zeroed call to start from: too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -388,6 +396,26 @@ int py_hook(struct pt_regs *ctx)
 		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
 	case WM_PYH_EVAL_RET:
 		return on_exit(0, ctx->sp, 0, true, ctx->ax);
+	case WM_PYH_ENTRY_FRAME: {
+		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					.frame = ctx->sp };
+
+		if (frame)
+			bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
+		return 0;
+	}
+	case WM_PYH_ENTRY_RET: {
+		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					.frame = ctx->sp };
+		__u64 *f = bpf_map_lookup_elem(&entry_frames, &key);
+
+		if (!f)
+			return 0;
+		frame = *f;
+		bpf_map_delete_elem(&entry_frames, &key);
+		/* A frame the clear hook ended already (a generator's) has no call left. */
+		return on_exit(frame, frame, 0, true, ctx->ax);
+	}
 	}
 	return 0;
 }

@@ -31,6 +31,13 @@ enum wm_py_hook {
 	WM_PYH_CLEAR = 2,    /* the frame-clear function's entry: a call ends (3.11+) */
 	WM_PYH_EVAL = 3,     /* _PyEval_EvalFrameDefault's entry: a call starts (3.10) */
 	WM_PYH_EVAL_RET = 4, /* one of its ret instructions: a call ends (3.10) */
+	/*
+	 * Where the frame clear is inlined for frames entered from C (Debian's
+	 * 3.11): _PyEval_EvalFrameDefault's entry notes its frame, and its ret
+	 * instructions end that frame's call.
+	 */
+	WM_PYH_ENTRY_FRAME = 5,
+	WM_PYH_ENTRY_RET = 6,
 };
 
 /*

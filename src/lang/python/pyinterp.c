@@ -335,6 +335,23 @@ static int read_version(const struct pyelf *e, const char *path, struct py_inter
 	return -ENOENT;
 }
 
+/* The executable section that holds the eval loop. */
+static int text_range(const struct pyelf *e, unsigned long *lo, unsigned long *hi)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    e->eval < sh.sh_addr || e->eval >= sh.sh_addr + sh.sh_size)
+			continue;
+		*lo = sh.sh_addr;
+		*hi = sh.sh_addr + sh.sh_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /*
  * The opcode_targets table: its local symbol, else the one run of 256
  * pointers into _PyEval_EvalFrameDefault in the read-only data.
@@ -343,6 +360,7 @@ static int find_targets(const struct pyelf *e, unsigned long *table, const char 
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
+	unsigned long lo, hi;
 	GElf_Sym s;
 	int found = 0;
 
@@ -351,22 +369,31 @@ static int find_targets(const struct pyelf *e, unsigned long *table, const char 
 		*how = "symbol";
 		return 0;
 	}
+	if (text_range(e, &lo, &hi))
+		return -ENOENT;
+	/*
+	 * Exactly 256 pointers into the code, most of them into the eval loop
+	 * (the others go to its .cold part, which has no symbol).
+	 */
 	while ((scn = elf_nextscn(e->elf, scn))) {
-		unsigned long a, v, run = 0;
+		unsigned long a, v, run = 0, in_eval = 0;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
 		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
 			continue;
-		for (a = sh.sh_addr & ~7UL; a + 8 <= sh.sh_addr + sh.sh_size; a += 8) {
-			if (ptr_at(e, a, &v) || v < e->eval || v >= e->eval + e->eval_size) {
-				run = 0;
+		for (a = sh.sh_addr & ~7UL; a + 8 <= sh.sh_addr + sh.sh_size + 8; a += 8) {
+			bool end = a + 8 > sh.sh_addr + sh.sh_size;
+
+			if (!end && !ptr_at(e, a, &v) && v >= lo && v < hi) {
+				run++;
+				in_eval += v >= e->eval && v < e->eval + e->eval_size;
 				continue;
 			}
-			if (++run == 256) {
-				*table = a - 255 * 8;
+			if (run == 256 && in_eval >= 128) {
+				*table = a - 256 * 8;
 				found++;
-				run = 0;
 			}
+			run = in_eval = 0;
 		}
 	}
 	*how = "scan of the read-only data";
@@ -471,6 +498,34 @@ static int first_call(const struct pyelf *e, unsigned long addr, unsigned long *
 	return -E2BIG;
 }
 
+/*
+ * The ret instructions of _PyEval_EvalFrameDefault, by a linear sweep of
+ * its body (GCC puts no data in .text): where frames entered from C end
+ * when no function clears them.
+ */
+static int eval_rets(const struct pyelf *e, unsigned long *rets, int max)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	unsigned char buf[16];
+	unsigned long a = e->eval;
+	int n = 0;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	while (a < e->eval + e->eval_size) {
+		if (read_at(e, a, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, buf, sizeof(buf), &in)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_RET) {
+			if (n == max)
+				return -E2BIG;
+			rets[n++] = a;
+		}
+		a += in.length;
+	}
+	return n;
+}
+
 static const char *reg_name(int slot)
 {
 	static const char *const names[] = { "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10",
@@ -527,6 +582,34 @@ static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyel
 	return ret;
 }
 
+/*
+ * Without a _PyFrame_Clear symbol the build clears frames entered from C
+ * inline: _PyEval_EvalFrameDefault's entry notes the frame it runs, its
+ * ret instructions end that frame's call.
+ */
+static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
+{
+	unsigned long rets[PY_MAX_HOOKS];
+	char what[128];
+	int n, ret;
+
+	n = eval_rets(e, rets, PY_MAX_HOOKS - pi->nr_hooks - 2);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	snprintf(what, sizeof(what),
+		 "entry from C: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi", e->eval);
+	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, WM_PY_REG_NONE),
+		       what);
+	for (int i = 0; !ret && i < n; i++) {
+		snprintf(what, sizeof(what), "exit to C: ret at 0x%lx in _PyEval_EvalFrameDefault",
+			 rets[i]);
+		ret = add_hook(pi, e, rets[i],
+			       WM_PY_COOKIE(WM_PYH_ENTRY_RET, WM_PY_REG_NONE, WM_PY_REG_NONE),
+			       what);
+	}
+	return ret;
+}
+
 static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 		      const struct py_version *v, char *err, size_t errsz)
 {
@@ -574,6 +657,11 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 		   !first_call(e, target, &clear)) {
 		snprintf(what, sizeof(what), "exit: %s at 0x%lx (the call in RETURN_VALUE)",
 			 v->clear_sym, clear);
+		ret = entry_frame_hooks(pi, e);
+		if (ret) {
+			snprintf(err, errsz, "the ret instructions of _PyEval_EvalFrameDefault");
+			return -ENOTSUP;
+		}
 	}
 	if (!clear) {
 		snprintf(err, errsz, "no %s (the frame-clear function)", v->clear_sym);
