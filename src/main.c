@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "lang/python/pyinterp.h"
 #include "lang/python/pytrace.h"
+#include "plan/expr.h"
 #include "plan/functable.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
@@ -110,6 +111,8 @@ struct session {
 	char py_err[WM_ERR_MAX]; /* why the interpreter cannot be traced, when it cannot */
 	struct pytrace *pyt;
 	const char **py_names;
+	struct wm_expr **py_filters; /* --filter of each Python name, NULL: none */
+	__u64 *py_filtered;	     /* per function id: calls --filter left out */
 	int nr_py_names;
 	bool py_full_noted;
 	/* Names code addresses (function pointers, --stack) for the formatters. */
@@ -223,10 +226,30 @@ static int add_py_name(struct session *s, const struct wm_spec *sp, const char *
 			     forced ? "" : " (and no native symbol has it)");
 		return 1;
 	}
-	if (sp->has_proto || sp->filter || sp->error) {
-		elog("%s: a prototype, --filter or --error does not apply to Python functions yet",
+	if (sp->has_proto || sp->error) {
+		elog("%s: a prototype or --error does not apply to Python functions (a raised call "
+		     "is an error already)",
 		     ESC(sp->selector));
 		return 2;
+	}
+	if (sp->filter) {
+		/* Checked in userspace on each call: what a Python call has is its latency. */
+		struct wm_sig none = { .source = WM_SIG_PY, .ret.kind = WM_T_VOID };
+		char err[WM_ERR_MAX] = "";
+		int col;
+
+		s->py_filters[s->nr_py_names] = calloc(1, sizeof(struct wm_expr));
+		if (!s->py_filters[s->nr_py_names]) {
+			elog("out of memory");
+			return 1;
+		}
+		if (expr__parse(sp->filter, &none, env.string_size, s->py_filters[s->nr_py_names],
+				&col, err, sizeof(err))) {
+			elog("--filter %s for Python function %s: %s (column %d; a Python call's "
+			     "filter can test its latency)",
+			     ESC(sp->filter), ESC(sp->selector), err, col);
+			return 2;
+		}
 	}
 	s->py_names[s->nr_py_names++] = name;
 	return 0;
@@ -306,7 +329,9 @@ static int build_table(struct session *s)
 	if (ret == -ENOENT)
 		s->py_err[0] = '\0';
 	s->py_names = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_names));
-	if (!s->py_names) {
+	s->py_filters = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_filters));
+	s->py_filtered = calloc(PY_FUNCS_MAX + 1, sizeof(*s->py_filtered));
+	if (!s->py_names || !s->py_filters || !s->py_filtered) {
 		elog("out of memory");
 		return 1;
 	}
@@ -379,6 +404,7 @@ static int open_metrics(struct session *s)
 		.pid = env.pid,
 		.ring_size = env.ring_size,
 		.verbose = env.verbose > 0,
+		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
 	};
 	char err[WM_ERR_MAX] = "";
 
@@ -500,8 +526,15 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 	}
 	if (id < 0)
 		return id;
+	/* The table frees each function's own copy. */
+	if (s->py_filters[d->pattern]) {
+		s->funcs[id].filter = malloc(sizeof(struct wm_expr));
+		if (s->funcs[id].filter)
+			*s->funcs[id].filter = *s->py_filters[d->pattern];
+	}
 	s->nr_funcs = id + 1;
 	store__add_funcs(s->store, s->nr_funcs);
+	metrics__add_funcs(s->metrics, s->funcs, s->nr_funcs);
 	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
 	     d->firstlineno, id);
 	return id;
@@ -707,8 +740,19 @@ static int on_py_record(void *ctx, void *data, size_t size)
 /* A decoded call into the store. */
 static int take_call(struct session *s, struct wm_call_view *v)
 {
+	const struct wm_func *f;
+
 	if (v->hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
+		return 0;
+	}
+	f = &s->funcs[v->hdr.func_id];
+	/* Python's --filter runs here: BPF sends every call of a traced function. */
+	if (f->sig.source == WM_SIG_PY && f->filter && !expr__eval(f->filter, v, NULL)) {
+		__u32 i = v->hdr.func_id - s->nr_native;
+
+		if (i < PY_FUNCS_MAX)
+			store__set_filtered(s->store, v->hdr.func_id, ++s->py_filtered[i]);
 		return 0;
 	}
 	v->ts_real_ns = v->hdr.entry_ns + s->mono_to_real;
@@ -825,6 +869,7 @@ static int open_db(struct session *s, int argc, char **argv)
 	o.version = WM_VERSION;
 	o.start_ns = s->t_start + s->mono_to_real;
 	o.queue_calls = env.store_queue;
+	o.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0;
 	o.mode = env.file_mode;
 	ret = dbstore__new(env.store, s->funcs, s->nr_funcs, &o, &s->db, err, sizeof(err));
 	buf__free(&cmd);
@@ -855,6 +900,8 @@ static int open_store(struct session *s, int argc, char **argv)
 	for (int i = 0; i < s->nr_funcs; i++)
 		o.show_errors |= s->funcs[i].raises;
 	o.show_errors |= s->nr_py_names > 0;
+	for (int i = 0; i < s->nr_py_names; i++)
+		o.show_filtered |= s->py_filters[i] != NULL;
 	s->seen = calloc(s->nr_native ? s->nr_native : 1, sizeof(*s->seen));
 	ret = store__new(s->funcs, s->nr_funcs, &o, &s->store);
 	if (ret || !s->seen) {
@@ -1252,6 +1299,10 @@ static void session__free(struct session *s)
 	pytrace__free(s->pyt);
 	pyinterp__free(s->py);
 	free(s->py_names);
+	for (int i = 0; s->py_filters && i < s->nr_py_names; i++)
+		free(s->py_filters[i]);
+	free(s->py_filters);
+	free(s->py_filtered);
 	functable__free(s->table);
 	resolver__free(s->res);
 	free(s->seen);

@@ -324,7 +324,12 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 	}
 	text = col_text(v, 1);
 	type = col_text(v, 2);
-	if (!strcmp(type, "null") || !*type) {
+	/* A Python object: its type's name, as the tracer shows it ("<str>"). */
+	if (!strcmp(kind, "object")) {
+		buf__putc(&r->b, '<');
+		put_c(&r->b, sqlite3_column_type(v, 6) == SQLITE_TEXT ? col_text(v, 6) : "?");
+		buf__putc(&r->b, '>');
+	} else if (!strcmp(type, "null") || !*type) {
 		if (sqlite3_column_type(v, 4) != SQLITE_NULL) {
 			put_c(&r->b, col_text(v, 4));
 			buf__puts(&r->b, "<unreadable>");
@@ -870,7 +875,8 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 	if (sqlite3_prepare_v2(r.db,
 			       "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
 			       " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
-			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable')",
+			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable'),"
+			       " json_extract(?1, '$.type')",
 			       -1, &r.val, NULL) ||
 	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
 			       NULL) ||
