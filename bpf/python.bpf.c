@@ -375,7 +375,7 @@ static __always_inline bool ours(void)
 }
 
 SEC("uprobe")
-int py_hook(struct pt_regs *ctx)
+int wm_py_hook(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx), frame, tstate = 0, regs[15];
 	__u32 treg = WM_PY_TREG(cookie);

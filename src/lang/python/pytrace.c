@@ -257,7 +257,7 @@ static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pi->hooks[i].cookie);
 		struct bpf_link *l;
 
-		l = bpf_program__attach_uprobe_opts(t->skel->progs.py_hook, t->o.pid, path,
+		l = bpf_program__attach_uprobe_opts(t->skel->progs.wm_py_hook, t->o.pid, path,
 						    pi->hooks[i].file_off, &uo);
 		if (!l) {
 			int ret = -errno;
