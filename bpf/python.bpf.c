@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by userspace before load. */
 const volatile __u32 targ_tgid = 0;
 const volatile struct wm_py_offsets off = {};
+const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -44,20 +45,14 @@ struct call_key {
 	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
 };
 
-/* Room for the type names of the parameters and of the result, back to back. */
-#define DATA_MAX  ((WM_PY_MAX_PARAMS + 1) * WM_PY_TYPE_MAX)
-#define DATA_MASK 511
-
 struct call {
 	__u64 entry_ns;
 	__u64 code;
 	__u64 qualname;
 	__u64 tstate;  /* 3.10: from the entry, for the exception */
 	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
-	__u16 data_len;
-	__u16 pad;
-	__s16 str_len[WM_NR_SLOTS];
-	char data[DATA_MASK + 1 + WM_PY_TYPE_MAX];
+	__u32 pad;
+	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
 };
 
 struct {
@@ -75,25 +70,21 @@ struct {
 	__uint(max_entries, 4096);
 } entry_frames SEC(".maps");
 
-/* A zeroed call to start from: too big for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct call);
-	__uint(max_entries, 1);
-} scratch SEC(".maps");
-
 /* Counters for -v and the tests: notices sent, records lost. */
 __u64 nr_notices = 0;
 __u64 nr_dropped = 0;
 
 /*
- * Register r (the slot order of struct pt_regs) from a copy of the
- * registers: the verifier refuses a read of ctx at a computed offset.
+ * Register r (the slot order of struct pt_regs) of the probed thread: the
+ * verifier refuses a read of ctx at a computed offset, so it is copied.
  */
-static __always_inline __u64 reg_at(const __u64 *regs, __u32 r)
+static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 r)
 {
-	return r < 15 ? regs[r] : 0;
+	__u64 v = 0;
+
+	if (r < 15)
+		bpf_probe_read_kernel(&v, sizeof(v), (__u64 *)ctx + r);
+	return v;
 }
 
 static __always_inline __u64 read_ptr(__u64 addr)
@@ -189,23 +180,35 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	for (int i = 0; i < WM_PY_MAX_PARAMS + 2; i++)
 		read_pname(&n->params[i], names ? read_ptr(names + 24 + 8 * i) : 0);
 	__sync_fetch_and_add(&nr_notices, 1);
-	bpf_ringbuf_submit(n, 0);
+	/* At once: the calls of the code object wait for the answer as pending. */
+	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
 }
 
-/* The type name of the object at obj (its ob_type's tp_name) at data[*pos]. */
-static __always_inline __s16 put_type(char *data, __u32 pos, __u64 obj)
+/* The type object of the object at obj; 0: none. */
+static __always_inline __u64 type_of(__u64 obj)
 {
-	__u64 type, name;
-	long n;
+	return obj ? read_ptr(obj + 8) : 0;
+}
 
-	if (!obj)
-		return WM_STR_FAULT;
-	type = read_ptr(obj + 8);
-	name = type ? read_ptr(type + 24) : 0;
-	if (!name)
-		return WM_STR_FAULT;
-	n = bpf_probe_read_user_str(data + (pos & DATA_MASK), WM_PY_TYPE_MAX, (void *)name);
-	return n > 0 ? n - 1 : WM_STR_FAULT;
+/*
+ * The code object's firstlineno and qualname, which tell it from another
+ * at the same address: one read when they are close (they are: 3.11+).
+ */
+static __always_inline int code_id(__u64 code, __u64 *qualname, __u32 *line)
+{
+	__u8 buf[128];
+	__u32 lo = off.code_firstlineno, qn = off.code_qualname;
+
+	if (qn > lo && qn - lo <= sizeof(buf) - 8) {
+		if (bpf_probe_read_user(buf, qn - lo + 8, (void *)(code + lo)))
+			return -1;
+		__builtin_memcpy(line, buf, 4);
+		__builtin_memcpy(qualname, buf + (qn - lo), 8);
+		return 0;
+	}
+	*qualname = read_ptr(code + qn);
+	*line = read_u32(code + lo);
+	return 0;
 }
 
 /* A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject). */
@@ -213,22 +216,21 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
 	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d, nd = {};
-	__u64 code, qualname, locals;
-	__u32 line, zero = 0, nparams = 0, pos = 0;
-	struct call *c;
+	__u64 code, qualname = 0, locals[WM_PY_MAX_PARAMS] = {};
+	__u32 line = 0, nparams = 0;
+	struct call c = {};
 
 	code = read_ptr(frame + off.frame_code);
-	if (!code)
+	if (!code || code_id(code, &qualname, &line))
 		return 0;
+	/* The one lookup an untraced call pays, its object checked by the read above. */
 	d = bpf_map_lookup_elem(&codes, &code);
-	/* The one lookup an untraced call pays, and two reads to check it is the same object. */
-	qualname = read_ptr(code + off.code_qualname);
-	line = read_u32(code + off.code_firstlineno);
 	if (d && d->qualname == qualname && d->firstlineno == line) {
 		if (d->state == WM_PYS_IGNORED)
 			return 0;
 		/* Still pending: keep what a traced call would need. */
 		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
+		c.func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
 	} else {
 		nd.qualname = qualname;
 		nd.firstlineno = line;
@@ -236,38 +238,26 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		nd.func_id = WM_PY_PENDING;
 		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
 		send_notice(code, frame, qualname, line);
-		d = NULL;
-		/* Not known yet: keep what a traced call would need. */
 		nparams = WM_PY_MAX_PARAMS;
+		c.func_id = WM_PY_PENDING;
 	}
 	/* 3.11 RESUME into RESUME_QUICK, 3.13 RESUME_CHECK into RESUME: one call. */
 	if (bpf_map_lookup_elem(&calls, &key))
 		return 0;
-	c = bpf_map_lookup_elem(&scratch, &zero);
-	if (!c)
-		return 0;
-	c->entry_ns = bpf_ktime_get_ns();
-	c->code = code;
-	c->qualname = qualname;
-	c->tstate = tstate;
-	c->func_id = d && d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
-	locals = frame + off.frame_locals;
-	for (int i = 0; i < WM_NR_SLOTS; i++)
-		c->str_len[i] = WM_STR_NONE;
-	if (off.minor <= 10)
+	c.entry_ns = bpf_ktime_get_ns();
+	c.code = code;
+	c.qualname = qualname;
+	c.tstate = tstate;
+	/* The parameters' slots in one read; names of their types are userspace's. */
+	if (off.minor >= 11 && nparams &&
+	    bpf_probe_read_user(locals, sizeof(locals), (void *)(frame + off.frame_locals)))
 		nparams = 0;
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
-		__s16 n;
-
 		if (i >= nparams)
 			break;
-		n = put_type(c->data, pos, read_ptr(locals + 8 * i));
-		c->str_len[i] = n;
-		if (n > 0)
-			pos += n;
+		c.types[i] = type_of(locals[i]);
 	}
-	c->data_len = pos;
-	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	bpf_map_update_elem(&calls, &key, &c, BPF_ANY);
 	return 0;
 }
 
@@ -287,10 +277,20 @@ static __always_inline __u64 exc_type(__u64 tstate)
 /* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
 static __always_inline __u64 frame_result(__u64 frame)
 {
-	__u64 instr = read_ptr(frame + off.frame_instr), consts;
-	__s32 top = (__s32)read_u32(frame + off.frame_stacktop);
+	__u64 hdr[2] = {}, consts, instr;
 	__u8 op[2] = {};
+	__s32 top;
 
+	/* The instruction pointer and stacktop are neighbours (3.11+): one read. */
+	if (off.frame_stacktop == off.frame_instr + 8) {
+		if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)(frame + off.frame_instr)))
+			return 0;
+	} else {
+		hdr[0] = read_ptr(frame + off.frame_instr);
+		hdr[1] = read_u32(frame + off.frame_stacktop);
+	}
+	instr = hdr[0];
+	top = (__s32)hdr[1];
 	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr) &&
 	    (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1])) {
 		consts = read_ptr(read_ptr(frame + off.frame_code) + off.code_consts);
@@ -304,12 +304,11 @@ static __always_inline __u64 frame_result(__u64 frame)
 static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, bool has_ret, __u64 ret)
 {
 	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now = bpf_ktime_get_ns(), type, res = 0;
+	__u64 now = bpf_ktime_get_ns(), type;
 	struct wm_py_decision *d;
 	struct wm_call *r;
 	struct call *c;
-	__u32 id, pos;
-	__s16 n;
+	__u32 id;
 
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
@@ -324,48 +323,44 @@ static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, bool
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
 			id = d->func_id;
 	}
-	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + DATA_MASK + 1 + WM_PY_TYPE_MAX, 0);
+	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
 		bpf_map_delete_elem(&calls, &key);
 		return 0;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
-	bpf_probe_read_kernel(r->data, DATA_MASK + 1, c->data);
 	for (int i = 0; i < WM_NR_SLOTS; i++)
-		r->str_len[i] = c->str_len[i];
+		r->str_len[i] = WM_STR_NONE;
+	for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
+		r->args[i] = c->types[i];
+	r->args[WM_PY_ARG_CODE] = c->code;
+	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
 	r->kind = WM_REC_CALL;
 	r->entry_ns = c->entry_ns;
 	r->latency_ns = now - c->entry_ns;
 	r->func_id = id;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->tid = key.tid;
-	r->args[0] = c->code;
-	r->args[1] = c->qualname;
 	if (!tstate)
 		tstate = c->tstate;
 	if (!tstate && off.tstate_addr)
 		tstate = read_ptr(off.tstate_addr);
-	pos = c->data_len;
 	bpf_map_delete_elem(&calls, &key);
 	type = (has_ret && ret) ? 0 : exc_type(tstate);
 	if (type) {
 		r->flags = WM_F_RAISED | WM_F_ERROR;
-		__u64 name = read_ptr(type + 24);
-		long m = name ? bpf_probe_read_user_str(r->data + (pos & DATA_MASK), WM_PY_TYPE_MAX,
-							(void *)name) :
-				-1;
-		n = m > 0 ? m - 1 : WM_STR_FAULT;
+		r->ret = type;
 	} else {
-		res = has_ret ? ret : frame_result(frame);
-		n = put_type(r->data, pos, res);
-		r->ret = res;
+		r->ret = type_of(has_ret ? ret : frame_result(frame));
 	}
-	r->str_len[WM_PY_RES_SLOT] = n;
-	if (n > 0)
-		pos += n;
-	r->data_len = pos;
-	bpf_ringbuf_submit(r, 0);
+	/*
+	 * Batched wake-ups, as for native calls: one per record would cost the
+	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
+	 */
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&py_rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -377,15 +372,14 @@ static __always_inline bool ours(void)
 SEC("uprobe")
 int wm_py_hook(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx), frame, tstate = 0, regs[15];
+	__u64 cookie = bpf_get_attach_cookie(ctx), frame, tstate = 0;
 	__u32 treg = WM_PY_TREG(cookie);
 
 	if (!ours())
 		return 0;
-	bpf_probe_read_kernel(regs, sizeof(regs), ctx);
-	frame = reg_at(regs, WM_PY_FREG(cookie));
+	frame = reg_at(ctx, WM_PY_FREG(cookie));
 	if (treg != WM_PY_REG_NONE)
-		tstate = reg_at(regs, treg);
+		tstate = reg_at(ctx, treg);
 	switch (WM_PY_HOOK(cookie)) {
 	case WM_PYH_RESUME:
 		return frame ? on_entry(frame, frame, 0) : 0;

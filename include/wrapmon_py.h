@@ -16,11 +16,18 @@
 /* wm_call.func_id of a call whose code object userspace had not decided at its exit. */
 #define WM_PY_PENDING 0xffffffffu
 
-/* Parameters whose type names a record carries (string slots 0..); the result's is last. */
-#define WM_PY_MAX_PARAMS 8
-#define WM_PY_RES_SLOT	 WM_PY_MAX_PARAMS
-/* Bytes of one type name (tp_name) kept. */
-#define WM_PY_TYPE_MAX 48
+/*
+ * A Python call record (struct wm_call): args[0..WM_PY_MAX_PARAMS) are the
+ * type objects of the parameters at entry (0: none), ret the result's type
+ * object, or with WM_F_RAISED the exception's type; userspace names them
+ * (tp_name). args[WM_PY_ARG_CODE] and [WM_PY_ARG_QUALNAME] name the code
+ * object, for a call sent before its code object was decided.
+ */
+#define WM_PY_MAX_PARAMS   8
+#define WM_PY_ARG_CODE	   8
+#define WM_PY_ARG_QUALNAME 9
+/* Decoded, the views carry the type names in string slots: the result's is this one. */
+#define WM_PY_RES_SLOT WM_PY_MAX_PARAMS
 /* Bytes of a name (qualname, module, file, parameter) a notice carries. */
 #define WM_PY_NAME_MAX	128
 #define WM_PY_PNAME_MAX 32

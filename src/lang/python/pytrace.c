@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pytrace.h"
 #include "util/opts.h"
@@ -12,17 +13,21 @@
 /* Code objects userspace remembers, for the calls that come before BPF has the answer. */
 #define CODES_BITS 16
 #define CODES_SIZE (1u << CODES_BITS)
-/* Exception type names kept (raised calls' views point at them). */
-#define EXC_NAMES_MAX 1024
+/* Type objects whose names are kept (the views point at them); the rest are "?". */
+#define TYPES_BITS 12
+#define TYPES_SIZE (1u << TYPES_BITS)
+/* Longest type name read (tp_name). */
+#define TYPE_NAME_MAX 96
 
 struct code_entry {
 	__u64 code, qualname; /* 0: empty */
 	__s32 id;	      /* function id, -1: not traced */
 };
 
-struct exc_name {
-	struct exc_name *next;
-	char name[];
+/* A type object's name, read once: the views of every call point at it. */
+struct type_name {
+	__u64 type; /* 0: empty */
+	char *name;
 };
 
 /* A traced function by its full name: code objects of the same function share its id. */
@@ -41,8 +46,7 @@ struct pytrace {
 	struct code_entry *codes;
 	struct named *named;
 	int nr_named, cap_named;
-	struct exc_name *exc_names;
-	int nr_exc_names;
+	struct type_name *types;
 	__u64 notices;
 };
 
@@ -71,27 +75,65 @@ static struct code_entry *code_slot(struct pytrace *t, __u64 code)
 	return &t->codes[h];
 }
 
-/* Kept to the end of the session: views of raised calls point at it. */
-static const char *exc_name(struct pytrace *t, const char *s, int len)
+/* Bytes of the target's memory: 0, or -EFAULT. */
+static int peek(pid_t pid, __u64 addr, void *buf, size_t n)
 {
-	struct exc_name *e;
+	struct iovec local = { buf, n }, remote = { (void *)addr, n };
 
-	if (len < 0)
-		return "?";
-	for (e = t->exc_names; e; e = e->next)
-		if ((int)strlen(e->name) == len && !memcmp(e->name, s, len))
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/*
+ * The name of a type object (its tp_name, a C string), read from the target
+ * once and kept to the end of the session: views point at it. "?" when it
+ * cannot be read; a type freed and another made at its address keeps the
+ * first one's name (types rarely die).
+ */
+static const char *type_name(struct pytrace *t, __u64 type)
+{
+	__u32 h = (__u32)((type >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - TYPES_BITS));
+	char buf[TYPE_NAME_MAX + 1];
+	struct type_name *e = NULL;
+	__u64 name;
+
+	if (!type)
+		return NULL;
+	for (int i = 0; i < 16; i++) {
+		e = &t->types[(h + i) & (TYPES_SIZE - 1)];
+		if (e->type == type)
 			return e->name;
-	if (t->nr_exc_names >= EXC_NAMES_MAX)
-		return "?";
-	e = malloc(sizeof(*e) + len + 1);
+		if (!e->type)
+			break;
+		e = NULL;
+	}
 	if (!e)
 		return "?";
-	memcpy(e->name, s, len);
-	e->name[len] = '\0';
-	e->next = t->exc_names;
-	t->exc_names = e;
-	t->nr_exc_names++;
+	if (peek(t->o.pid, type + 24, &name, sizeof(name)) || !name)
+		return "?";
+	/* The string may end before the page does: read up to it, a byte short at worst. */
+	memset(buf, 0, sizeof(buf));
+	for (size_t n = TYPE_NAME_MAX; n >= 8 && peek(t->o.pid, name, buf, n); n /= 2)
+		memset(buf, 0, sizeof(buf));
+	if (!buf[0])
+		return "?";
+	e->name = strdup(buf);
+	if (!e->name)
+		return "?";
+	e->type = type;
 	return e->name;
+}
+
+/* A call record's type objects as names, in the view's string slots. */
+static void name_types(struct pytrace *t, struct wm_call_view *v)
+{
+	for (int i = 0; i <= WM_PY_MAX_PARAMS; i++) {
+		const char *n = type_name(t, i < WM_PY_MAX_PARAMS ? v->hdr.args[i] : v->hdr.ret);
+
+		v->str[i] = n;
+		v->str_len[i] = v->hdr.str_len[i] = n ? (int)strlen(n) : WM_STR_NONE;
+	}
+	if (v->hdr.flags & WM_F_RAISED)
+		v->exc_type = v->str[WM_PY_RES_SLOT] ? v->str[WM_PY_RES_SLOT] : "?";
 }
 
 /* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
@@ -238,13 +280,13 @@ int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_
 		return -EINVAL;
 	if (v->hdr.func_id == WM_PY_PENDING) {
 		/* Decided since it started: the notice came first in the ring. */
-		e = code_slot(t, v->hdr.args[0]);
-		if (e->code != v->hdr.args[0] || e->qualname != v->hdr.args[1] || e->id < 0)
+		e = code_slot(t, v->hdr.args[WM_PY_ARG_CODE]);
+		if (e->code != v->hdr.args[WM_PY_ARG_CODE] ||
+		    e->qualname != v->hdr.args[WM_PY_ARG_QUALNAME] || e->id < 0)
 			return 0;
 		v->hdr.func_id = e->id;
 	}
-	if (v->hdr.flags & WM_F_RAISED)
-		v->exc_type = exc_name(t, v->str[WM_PY_RES_SLOT], v->str_len[WM_PY_RES_SLOT]);
+	name_types(t, v);
 	return 1;
 }
 
@@ -287,16 +329,20 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	t->patterns = opts->patterns;
 	t->hits = calloc(opts->nr_patterns ? opts->nr_patterns : 1, sizeof(*t->hits));
 	t->codes = calloc(CODES_SIZE, sizeof(*t->codes));
+	t->types = calloc(TYPES_SIZE, sizeof(*t->types));
 	t->skel = python__open();
-	if (!t->hits || !t->codes || !t->skel) {
+	if (!t->hits || !t->codes || !t->types || !t->skel) {
 		ret = -ENOMEM;
 		snprintf(err, errsz, "cannot open the Python BPF programs");
 		goto cleanup;
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->off = pi->off;
-	if (opts->ring_size)
+	if (opts->ring_size) {
 		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
+		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
+		t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
+	}
 	ret = python__load(t->skel);
 	if (ret) {
 		snprintf(err, errsz,
@@ -333,12 +379,9 @@ void pytrace__free(struct pytrace *t)
 	for (int i = 0; i < t->nr_named; i++)
 		free(t->named[i].name);
 	free(t->named);
-	while (t->exc_names) {
-		struct exc_name *e = t->exc_names;
-
-		t->exc_names = e->next;
-		free(e);
-	}
+	for (__u32 i = 0; t->types && i < TYPES_SIZE; i++)
+		free(t->types[i].name);
+	free(t->types);
 	free(t->codes);
 	free(t->hits);
 	free(t);
