@@ -171,6 +171,7 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	read_name(&n->qualname, qualname);
 	read_name(&n->filename, read_ptr(code + off.code_filename));
 	n->module.len = -1;
+	n->globals = off.frame_func == 0xffff ? read_ptr(frame + off.frame_globals) : 0;
 	if (off.frame_func != 0xffff) {
 		func = read_ptr(frame + off.frame_func);
 		str = func ? read_ptr(func + off.func_module) : 0;
@@ -249,7 +250,7 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c.qualname = qualname;
 	c.tstate = tstate;
 	/* The parameters' slots in one read; names of their types are userspace's. */
-	if (off.minor >= 11 && nparams &&
+	if (nparams &&
 	    bpf_probe_read_user(locals, sizeof(locals), (void *)(frame + off.frame_locals)))
 		nparams = 0;
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {

@@ -75,14 +75,14 @@ struct wm_py_offsets {
 	__u16 code_filename;
 	__u16 code_qualname; /* co_qualname (3.10: co_name) */
 	__u16 func_module;
-	__u16 str_ascii;   /* data of a compact ASCII str: sizeof(PyASCIIObject) */
-	__u16 str_compact; /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
-	__u16 tstate_exc;  /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
-	__u8 exc_is_type;  /* tstate_exc holds a type, not an instance */
-	__u8 minor;	   /* 3.minor */
+	__u16 frame_globals; /* 3.10 (no function in the frame): f_globals, for __name__ */
+	__u16 str_ascii;     /* data of a compact ASCII str: sizeof(PyASCIIObject) */
+	__u16 str_compact;   /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
+	__u16 tstate_exc;    /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
+	__u8 exc_is_type;    /* tstate_exc holds a type, not an instance */
+	__u8 minor;	     /* 3.minor */
 	/* Opcodes after which the result is co_consts[oparg] (RETURN_CONST and its instrumented form). */
 	__u8 op_return_const[2];
-	__u8 pad[2];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -123,6 +123,7 @@ struct wm_py_notice {
 	__u32 tid;
 	__u64 code;
 	__u64 qualname_ptr;
+	__u64 globals; /* 3.10: the frame's globals, where userspace finds __name__; else 0 */
 	__u32 firstlineno;
 	__s32 argcount;
 	__s32 kwonly;

@@ -51,6 +51,29 @@ struct py_version {
  */
 static const struct py_version versions[] = {
 	{
+		/* One _PyEval_EvalFrameDefault call per Python call: no opcode handlers needed. */
+		.minor = 10,
+		.resume_ops = { -1, -1, -1 },
+		.off = { .frame_code = 0x20,
+			 .frame_func = 0xffff,
+			 .frame_globals = 0x30,
+			 .frame_locals = 0x160,
+			 .code_flags = 0x24,
+			 .code_argcount = 0x10,
+			 .code_kwonly = 0x18,
+			 .code_firstlineno = 0x28,
+			 .code_names = 0x48,
+			 .code_filename = 0x68,
+			 .code_qualname = 0x70,
+			 .func_module = 0,
+			 .str_ascii = 48,
+			 .str_compact = 72,
+			 .tstate_exc = 0x58,
+			 .exc_is_type = 1,
+			 .minor = 10,
+			 .op_return_const = { 0xff, 0xff } },
+	},
+	{
 		.minor = 11,
 		.resume_ops = { 151, 150, -1 },
 		.resume_names = { "RESUME", "RESUME_QUICK" },
@@ -610,6 +633,28 @@ static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
 	return ret;
 }
 
+/* 3.10: a call is a _PyEval_EvalFrameDefault call, from its entry to its ret. */
+static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
+{
+	unsigned long rets[PY_MAX_HOOKS];
+	char what[128];
+	int n, ret;
+
+	n = eval_rets(e, rets, PY_MAX_HOOKS - 1);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	snprintf(what, sizeof(what), "entry: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
+		 e->eval);
+	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_EVAL, REG_SI, REG_DI), what);
+	for (int i = 0; !ret && i < n; i++) {
+		snprintf(what, sizeof(what), "exit: ret at 0x%lx in _PyEval_EvalFrameDefault",
+			 rets[i]);
+		ret = add_hook(pi, e, rets[i],
+			       WM_PY_COOKIE(WM_PYH_EVAL_RET, WM_PY_REG_NONE, WM_PY_REG_NONE), what);
+	}
+	return ret;
+}
+
 static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 		      const struct py_version *v, char *err, size_t errsz)
 {
@@ -620,6 +665,13 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	GElf_Sym s;
 	int ret;
 
+	if (v->minor == 10) {
+		if (eval_hooks(pi, e)) {
+			snprintf(err, errsz, "the ret instructions of _PyEval_EvalFrameDefault");
+			return -ENOTSUP;
+		}
+		return 0;
+	}
 	if (find_targets(e, &table, &how)) {
 		snprintf(err, errsz,
 			 "no opcode_targets table (no symbol, and no single run of 256 "
@@ -751,7 +803,7 @@ int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **
 		if (versions[i].minor == pi->minor)
 			v = &versions[i];
 	if (!v) {
-		snprintf(why, sizeof(why), "support for 3.%d (wrapmon reads CPython 3.11 to 3.13)",
+		snprintf(why, sizeof(why), "support for 3.%d (wrapmon reads CPython 3.10 to 3.13)",
 			 pi->minor);
 		ret = -ENOTSUP;
 		goto unreadable;
