@@ -185,10 +185,38 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
 }
 
-/* The type object of the object at obj; 0: none. */
+/*
+ * Type object -> its name (tp_name), read the first time a traced call
+ * shows it: userspace names types from here, so that it can name them
+ * after the process has gone.
+ */
+struct type_name {
+	char s[WM_PY_TYPE_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct type_name);
+	__uint(max_entries, 4096);
+} type_names SEC(".maps");
+
+/* The type object of the object at obj, its name kept; 0: none. */
 static __always_inline __u64 type_of(__u64 obj)
 {
-	return obj ? read_ptr(obj + 8) : 0;
+	struct type_name *n;
+	__u64 type = obj ? read_ptr(obj + 8) : 0, name;
+
+	if (!type || bpf_map_lookup_elem(&type_names, &type))
+		return type;
+	name = read_ptr(type + 24);
+	if (!name)
+		return type;
+	bpf_map_update_elem(&type_names, &type, &(struct type_name){}, BPF_NOEXIST);
+	n = bpf_map_lookup_elem(&type_names, &type);
+	if (n)
+		bpf_probe_read_user_str(n->s, sizeof(n->s), (void *)name);
+	return type;
 }
 
 /*
@@ -302,7 +330,16 @@ static __always_inline __u64 frame_result(__u64 frame)
 	return read_ptr(frame + off.frame_locals + 8 * (__u64)top);
 }
 
-static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, bool has_ret, __u64 ret)
+/* How a call ended, for on_exit(). */
+enum end_kind {
+	END_CLEAR,	   /* the frame cleared: the result in the frame, or an exception */
+	END_RET,	   /* the eval loop's ret: the result (NULL: an exception) in ret */
+	END_YIELD,	   /* a yield: the value in the frame */
+	END_YIELD_NOVALUE, /* a yield probed where the value is not yet in the frame */
+};
+
+static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, enum end_kind how,
+				   __u64 ret)
 {
 	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	__u64 now = bpf_ktime_get_ns(), type;
@@ -348,12 +385,14 @@ static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, bool
 	if (!tstate && off.tstate_addr)
 		tstate = read_ptr(off.tstate_addr);
 	bpf_map_delete_elem(&calls, &key);
-	type = (has_ret && ret) ? 0 : exc_type(tstate);
-	if (type) {
+	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
+		r->flags = WM_F_PY_YIELD;
+		r->ret = how == END_YIELD ? type_of(frame_result(frame)) : 0;
+	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {
 		r->flags = WM_F_RAISED | WM_F_ERROR;
 		r->ret = type;
 	} else {
-		r->ret = type_of(has_ret ? ret : frame_result(frame));
+		r->ret = type_of(how == END_RET ? ret : frame_result(frame));
 	}
 	/*
 	 * Batched wake-ups, as for native calls: one per record would cost the
@@ -385,12 +424,18 @@ int wm_py_hook(struct pt_regs *ctx)
 	case WM_PYH_RESUME:
 		return frame ? on_entry(frame, frame, 0) : 0;
 	case WM_PYH_CLEAR:
-		return frame ? on_exit(frame, frame, tstate, false, 0) : 0;
+		return frame ? on_exit(frame, frame, tstate, END_CLEAR, 0) : 0;
+	case WM_PYH_YIELD:
+		return frame ? on_exit(frame, frame, 0,
+				       WM_PY_FLAGS(cookie) & WM_PYF_VALUE ? END_YIELD :
+									    END_YIELD_NOVALUE,
+				       0) :
+			       0;
 	case WM_PYH_EVAL:
 		/* The stack pointer at entry is where the ret will find it. */
 		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
 	case WM_PYH_EVAL_RET:
-		return on_exit(0, ctx->sp, 0, true, ctx->ax);
+		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
 	case WM_PYH_ENTRY_FRAME: {
 		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
 					.frame = ctx->sp };
@@ -409,7 +454,7 @@ int wm_py_hook(struct pt_regs *ctx)
 		frame = *f;
 		bpf_map_delete_elem(&entry_frames, &key);
 		/* A frame the clear hook ended already (a generator's) has no call left. */
-		return on_exit(frame, frame, 0, true, ctx->ax);
+		return on_exit(frame, frame, 0, END_RET, ctx->ax);
 	}
 	}
 	return 0;

@@ -26,6 +26,8 @@
 #define WM_PY_MAX_PARAMS   8
 #define WM_PY_ARG_CODE	   8
 #define WM_PY_ARG_QUALNAME 9
+/* Bytes of a type's name BPF keeps (map "type_names"), NUL included. */
+#define WM_PY_TYPE_NAME_MAX 64
 /* Decoded, the views carry the type names in string slots: the result's is this one. */
 #define WM_PY_RES_SLOT WM_PY_MAX_PARAMS
 /* Bytes of a name (qualname, module, file, parameter) a notice carries. */
@@ -45,7 +47,18 @@ enum wm_py_hook {
 	 */
 	WM_PYH_ENTRY_FRAME = 5,
 	WM_PYH_ENTRY_RET = 6,
+	/* A YIELD_VALUE handler: a generator's or coroutine's resume ends, its frame kept (3.11+). */
+	WM_PYH_YIELD = 7,
 };
+
+/* Cookie bits 24-31. */
+#define WM_PYF_VALUE 1 /* WM_PYH_YIELD: frame->stacktop is stored there, the value readable */
+
+/*
+ * wm_call.flags of a Python call that ended in a yield (a generator or
+ * coroutine suspended): the top bit, which wrapmon.h's flags leave free.
+ */
+#define WM_F_PY_YIELD (1 << 15)
 
 /*
  * The cookie: bits 0-7 the hook, 8-15 the register holding the frame (struct
@@ -54,6 +67,9 @@ enum wm_py_hook {
  */
 #define WM_PY_COOKIE(hook, freg, treg) \
 	((__u64)((hook)&0xff) | (__u64)((freg)&0xff) << 8 | (__u64)((treg)&0xff) << 16)
+#define WM_PY_COOKIE_F(hook, freg, treg, flags) \
+	(WM_PY_COOKIE(hook, freg, treg) | (__u64)((flags)&0xff) << 24)
+#define WM_PY_FLAGS(c) ((__u32)((c) >> 24) & 0xff)
 #define WM_PY_HOOK(c)  ((__u32)(c)&0xff)
 #define WM_PY_FREG(c)  ((__u32)((c) >> 8) & 0xff)
 #define WM_PY_TREG(c)  ((__u32)((c) >> 16) & 0xff)

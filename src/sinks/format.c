@@ -855,6 +855,13 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 	}
 	if (sig_is_go(f)) {
 		buf__puts(b, " = ?");
+	} else if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD)) {
+		/* A generator's resume that ended in a yield: the value's type when it was read. */
+		buf__puts(b, " yielded");
+		if (c->str_len[WM_PY_RES_SLOT] >= 0) {
+			buf__putc(b, ' ');
+			put_py_obj_text(b, c, WM_PY_RES_SLOT);
+		}
 	} else if (sig_is_py(f)) {
 		buf__puts(b, " = ");
 		put_py_obj_text(b, c, WM_PY_RES_SLOT);
@@ -1253,6 +1260,8 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		buf__printf(b, ",\"tail_call\":true,\"latency_ns\":%llu",
 			    (unsigned long long)c->hdr.latency_ns);
 	} else {
+		if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD))
+			buf__puts(b, ",\"yield\":true");
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);
 		if (c->hdr.flags & WM_F_ERROR) {

@@ -35,6 +35,7 @@ struct py_version {
 	int resume_ops[3]; /* RESUME and its variants; -1: none */
 	const char *resume_names[3];
 	int return_value;	    /* RETURN_VALUE: its handler calls the clear (3.11) */
+	int yield_ops[2];	    /* YIELD_VALUE and its instrumented form; -1: none */
 	const char *clear_sym;	    /* the frame-clear function */
 	int clear_freg, clear_treg; /* its frame and thread state arguments */
 	struct wm_py_offsets off;
@@ -54,6 +55,7 @@ static const struct py_version versions[] = {
 		/* One _PyEval_EvalFrameDefault call per Python call: no opcode handlers needed. */
 		.minor = 10,
 		.resume_ops = { -1, -1, -1 },
+		.yield_ops = { -1, -1 },
 		.off = { .frame_code = 0x20,
 			 .frame_func = 0xffff,
 			 .frame_globals = 0x30,
@@ -78,6 +80,7 @@ static const struct py_version versions[] = {
 		.resume_ops = { 151, 150, -1 },
 		.resume_names = { "RESUME", "RESUME_QUICK" },
 		.return_value = 83,
+		.yield_ops = { 86, -1 },
 		.clear_sym = "_PyFrame_Clear",
 		.clear_freg = REG_DI,
 		.clear_treg = WM_PY_REG_NONE,
@@ -108,6 +111,7 @@ static const struct py_version versions[] = {
 		.resume_ops = { 151, 240, -1 },
 		.resume_names = { "RESUME", "INSTRUMENTED_RESUME" },
 		.return_value = 83,
+		.yield_ops = { 150, 243 },
 		.clear_sym = "_PyEvalFrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
@@ -136,6 +140,7 @@ static const struct py_version versions[] = {
 		.resume_ops = { 149, 207, 236 },
 		.resume_names = { "RESUME", "RESUME_CHECK", "INSTRUMENTED_RESUME" },
 		.return_value = 36,
+		.yield_ops = { 118, 241 },
 		.clear_sym = "_PyEval_FrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
@@ -424,16 +429,24 @@ static int find_targets(const struct pyelf *e, unsigned long *table, const char 
 }
 
 struct handler {
-	unsigned long branch; /* link-time address of the first branch */
+	unsigned long branch; /* link-time address of the first branch; 0: none usable */
 	const char *insn;     /* its mnemonic */
-	int freg;	      /* pt_regs slot of the frame register */
-	unsigned long call;   /* the first call's target before the branch, 0: none */
+	int freg;	      /* pt_regs slot of the frame register there */
+	/* The frame register at the handler's label (-1: unknown), for a probe there. */
+	int freg_label;
+	bool stacktop_stored; /* the handler stored frame->stacktop before the branch */
 };
+
+static ZydisRegister reg64(ZydisRegister r)
+{
+	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+}
 
 /*
  * Decode a handler up to its first branch: the frame register is the base
  * of its first access to the frame's code or instruction pointer member,
- * and must still hold the frame there.
+ * and must still hold the frame there. A register written before that
+ * access did not hold the frame at the label.
  */
 static int analyse_handler(const struct pyelf *e, unsigned long addr, const struct wm_py_offsets *o,
 			   struct handler *h)
@@ -442,10 +455,11 @@ static int analyse_handler(const struct pyelf *e, unsigned long addr, const stru
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	ZydisRegister freg = ZYDIS_REGISTER_NONE;
+	unsigned long long written = 0; /* pt_regs slots written so far */
 	unsigned char buf[16];
 
 	memset(h, 0, sizeof(*h));
-	h->freg = -1;
+	h->freg = h->freg_label = -1;
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	for (int n = 0; n < HANDLER_MAX_INSNS; n++) {
 		if (read_at(e, addr, buf, sizeof(buf)) ||
@@ -466,21 +480,38 @@ static int analyse_handler(const struct pyelf *e, unsigned long addr, const stru
 		for (int i = 0; i < in.operand_count; i++) {
 			const ZydisDecodedOperand *op = &ops[i];
 
-			/* The frame register overwritten: what follows is not the frame. */
-			if (freg != ZYDIS_REGISTER_NONE &&
-			    op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
-			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-			    ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
-							     op->reg.value) == freg)
-				return -ENOENT;
+			if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.base == freg &&
+			    freg != ZYDIS_REGISTER_NONE &&
+			    op->mem.disp.value == o->frame_stacktop &&
+			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				h->stacktop_stored = true;
 			if (freg == ZYDIS_REGISTER_NONE && op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
 			    op->mem.index == ZYDIS_REGISTER_NONE &&
 			    op->mem.base != ZYDIS_REGISTER_RSP &&
 			    op->mem.base != ZYDIS_REGISTER_RIP &&
 			    op->mem.base != ZYDIS_REGISTER_NONE &&
 			    (op->mem.disp.value == o->frame_code ||
-			     op->mem.disp.value == o->frame_instr))
+			     op->mem.disp.value == o->frame_instr)) {
+				int slot = disasm__reg_slot(op->mem.base);
+
 				freg = op->mem.base;
+				if (slot >= 0 && !(written & (1ULL << slot)))
+					h->freg_label = slot;
+			}
+		}
+		for (int i = 0; i < in.operand_count; i++) {
+			const ZydisDecodedOperand *op = &ops[i];
+			int slot;
+
+			if (op->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+			    !(op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				continue;
+			/* The frame register overwritten: what follows is not the frame. */
+			if (freg != ZYDIS_REGISTER_NONE && reg64(op->reg.value) == freg)
+				return -ENOENT;
+			slot = disasm__reg_slot(reg64(op->reg.value));
+			if (slot >= 0)
+				written |= 1ULL << slot;
 		}
 		addr += in.length;
 	}
@@ -655,6 +686,42 @@ static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
 	return ret;
 }
 
+/*
+ * A YIELD_VALUE handler: at its first branch when the frame register still
+ * holds the frame there, else at its label (single-stepped, but generators
+ * alone pay for it). Without it a generator's resumes would run together.
+ */
+static int yield_hook(struct py_interp *pi, const struct pyelf *e, const struct py_version *v,
+		      unsigned long table, int op)
+{
+	unsigned long target, at;
+	struct handler h;
+	char what[128];
+	int freg, flags = 0;
+
+	if (ptr_at(e, table + 8 * op, &target))
+		return 0;
+	if (!analyse_handler(e, target, &v->off, &h)) {
+		at = h.branch;
+		freg = h.freg;
+		flags = h.stacktop_stored ? WM_PYF_VALUE : 0;
+		snprintf(what, sizeof(what),
+			 "yield: YIELD_VALUE (%d) at 0x%lx: %s at +%lu, frame in %s", op, target,
+			 h.insn, at - target, reg_name(freg));
+	} else if (h.freg_label >= 0) {
+		at = target;
+		freg = h.freg_label;
+		snprintf(what, sizeof(what),
+			 "yield: YIELD_VALUE (%d) at 0x%lx: at its label, frame in %s (no branch "
+			 "before the frame register changes: single-stepped)",
+			 op, target, reg_name(freg));
+	} else {
+		/* Generators then run as one call from first resume to the end. */
+		return 0;
+	}
+	return add_hook(pi, e, at, WM_PY_COOKIE_F(WM_PYH_YIELD, freg, WM_PY_REG_NONE, flags), what);
+}
+
 static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 		      const struct py_version *v, char *err, size_t errsz)
 {
@@ -699,6 +766,11 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 			 reg_name(h.freg), how);
 		ret = add_hook(pi, e, h.branch, WM_PY_COOKIE(WM_PYH_RESUME, h.freg, WM_PY_REG_NONE),
 			       what);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < 2 && v->yield_ops[i] >= 0; i++) {
+		ret = yield_hook(pi, e, v, table, v->yield_ops[i]);
 		if (ret)
 			return ret;
 	}

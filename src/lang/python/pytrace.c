@@ -108,12 +108,17 @@ static const char *type_name(struct pytrace *t, __u64 type)
 	}
 	if (!e)
 		return "?";
-	if (peek(t->o.pid, type + 24, &name, sizeof(name)) || !name)
-		return "?";
-	/* The string may end before the page does: read up to it, a byte short at worst. */
+	/* BPF kept it (the process may be gone by now); else from the target itself. */
 	memset(buf, 0, sizeof(buf));
-	for (size_t n = TYPE_NAME_MAX; n >= 8 && peek(t->o.pid, name, buf, n); n /= 2)
-		memset(buf, 0, sizeof(buf));
+	if (bpf_map__lookup_elem(t->skel->maps.type_names, &type, sizeof(type), buf,
+				 WM_PY_TYPE_NAME_MAX, 0) ||
+	    !buf[0]) {
+		if (peek(t->o.pid, type + 24, &name, sizeof(name)) || !name)
+			return "?";
+		/* The string may end before the page does: read up to it. */
+		for (size_t n = TYPE_NAME_MAX; n >= 8 && peek(t->o.pid, name, buf, n); n /= 2)
+			memset(buf, 0, sizeof(buf));
+	}
 	if (!buf[0])
 		return "?";
 	e->name = strdup(buf);

@@ -43,6 +43,12 @@ def key(v):
     return -v
 
 
+def gen(n):
+    for i in range(n):
+        yield i
+    return "end"
+
+
 def searcher(cases):
     for pat, s in cases:
         r = re.search(pat, s)
@@ -80,6 +86,10 @@ def main():
         sorted([5], key=boom)
     except ValueError:
         note("__main__.boom", "x=int", "!ValueError")
+    # A generator: each resume to a yield or to its return is a call.
+    for _ in gen(2):
+        note("__main__.gen", "n=int", "~int")
+    note("__main__.gen", "n=int", "=str")
     # Code made at run time: a new code object each time round.
     for i in range(5):
         ns = {"__name__": "gen"}
