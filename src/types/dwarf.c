@@ -377,6 +377,53 @@ static Dwarf_Die *dwarf__find_type(struct wm_dwarf *d, int tag, const char *name
 	return NULL;
 }
 
+/* A struct by its tag, or by a typedef's name (typedefs peeled). */
+static Dwarf_Die *find_struct(struct wm_dwarf *d, const char *name, Dwarf_Die *out)
+{
+	Dwarf_Attribute attr;
+
+	if (dwarf__find_type(d, DW_TAG_structure_type, name, out))
+		return out;
+	if (!dwarf__find_type(d, DW_TAG_typedef, name, out))
+		return NULL;
+	for (int i = 0; i < MAX_HOPS && dwarf_tag(out) == DW_TAG_typedef; i++)
+		if (!dwarf_attr(out, DW_AT_type, &attr) || !dwarf_formref_die(&attr, out))
+			return NULL;
+	return dwarf_tag(out) == DW_TAG_structure_type ? out : NULL;
+}
+
+int dwarf__struct_layout(struct wm_dwarf *d, const char *type, const char *member,
+			 unsigned long *val)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die st, m;
+	Dwarf_Word off;
+
+	if (!find_struct(d, type, &st))
+		return -ENOENT;
+	if (!member) {
+		off = dwarf_bytesize(&st);
+		if ((Dwarf_Sword)off < 0)
+			return -ENOENT;
+		*val = off;
+		return 0;
+	}
+	if (dwarf_child(&st, &m) != 0)
+		return -ENOENT;
+	do {
+		const char *name = dwarf_diename(&m);
+
+		if (dwarf_tag(&m) != DW_TAG_member || !name || strcmp(name, member))
+			continue;
+		if (!dwarf_attr(&m, DW_AT_data_member_location, &attr) ||
+		    dwarf_formudata(&attr, &off))
+			return -ENOENT;
+		*val = off;
+		return 0;
+	} while (dwarf_siblingof(&m, &m) == 0);
+	return -ENOENT;
+}
+
 /* GCC spells "long unsigned int"; show what people write. */
 static const char *base_name__normalize(const char *name)
 {

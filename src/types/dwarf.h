@@ -35,4 +35,11 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
  */
 int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_t errsz);
 
+/*
+ * The offset of member in the struct named type (its tag, or a typedef of
+ * it), or with member NULL the struct's size. 0 or -ENOENT.
+ */
+int dwarf__struct_layout(struct wm_dwarf *d, const char *type, const char *member,
+			 unsigned long *val);
+
 #endif

@@ -15,6 +15,7 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "lang/python/pyinterp.h"
 #include "target/disasm.h"
 #include "target/procmaps.h"
+#include "types/dwarf.h"
 #include "target/resolve.h"
 #include "util/escape.h"
 
@@ -806,6 +808,77 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	return 0;
 }
 
+/* One offset BPF reads, where the interpreter's DWARF has it: struct, then member names to try. */
+struct dw_field {
+	size_t at; /* offsetof(struct wm_py_offsets, ...) */
+	const char *type;
+	const char *members[2]; /* NULL member: the struct's size */
+};
+
+#define DWF(field, type, ...) { offsetof(struct wm_py_offsets, field), type, { __VA_ARGS__ } }
+
+static const struct dw_field dw_fields[] = {
+	DWF(frame_code, "_PyInterpreterFrame", "f_code", "f_executable"),
+	DWF(frame_func, "_PyInterpreterFrame", "f_func", "f_funcobj"),
+	DWF(frame_instr, "_PyInterpreterFrame", "prev_instr", "instr_ptr"),
+	DWF(frame_stacktop, "_PyInterpreterFrame", "stacktop"),
+	DWF(frame_locals, "_PyInterpreterFrame", "localsplus"),
+	DWF(frame_code, "_frame", "f_code"),
+	DWF(frame_globals, "_frame", "f_globals"),
+	DWF(frame_locals, "_frame", "f_localsplus"),
+	DWF(code_consts, "PyCodeObject", "co_consts"),
+	DWF(code_flags, "PyCodeObject", "co_flags"),
+	DWF(code_argcount, "PyCodeObject", "co_argcount"),
+	DWF(code_kwonly, "PyCodeObject", "co_kwonlyargcount"),
+	DWF(code_firstlineno, "PyCodeObject", "co_firstlineno"),
+	DWF(code_names, "PyCodeObject", "co_localsplusnames", "co_varnames"),
+	DWF(code_filename, "PyCodeObject", "co_filename"),
+	DWF(code_qualname, "PyCodeObject", "co_qualname", "co_name"),
+	DWF(func_module, "PyFunctionObject", "func_module"),
+	DWF(str_ascii, "PyASCIIObject", NULL),
+	DWF(str_compact, "PyCompactUnicodeObject", NULL),
+	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
+};
+
+/*
+ * The offsets from the interpreter's own debug info, where it has any and
+ * they are all there; the table of its version otherwise. Returns whether
+ * DWARF gave them.
+ */
+static bool dwarf_offsets(struct py_interp *pi)
+{
+	struct wm_py_offsets o = pi->off;
+	struct wm_dwarf *d;
+	bool ok = true;
+
+	if (dwarf__open(pi->fd, &d))
+		return false;
+	for (size_t i = 0; ok && i < sizeof(dw_fields) / sizeof(dw_fields[0]); i++) {
+		const struct dw_field *f = &dw_fields[i];
+		__u16 *field = (__u16 *)((char *)&o + f->at);
+		unsigned long v;
+		int ret = -ENOENT;
+
+		/* Frames are 3.10's struct _frame, or 3.11+'s _PyInterpreterFrame. */
+		if (!strcmp(f->type, pi->minor == 10 ? "_PyInterpreterFrame" : "_frame"))
+			continue;
+		for (int m = 0; m < 2 && ret; m++)
+			if (f->members[m] || !m)
+				ret = dwarf__struct_layout(d, f->type, f->members[m], &v);
+		/* 3.10's functions are not read (no frame member holds one). */
+		if (ret && f->at == offsetof(struct wm_py_offsets, frame_func))
+			continue;
+		if (ret || v > 0xfffe)
+			ok = false;
+		else
+			*field = v;
+	}
+	dwarf__free(d);
+	if (ok)
+		pi->off = o;
+	return ok;
+}
+
 /* The resolver's object that is the interpreter: it defines _PyEval_EvalFrameDefault. */
 static int find_obj(const struct wm_resolver *res)
 {
@@ -881,7 +954,11 @@ int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **
 		goto unreadable;
 	}
 	pi->off = v->off;
-	snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d", v->minor);
+	if (pi->has_symtab && dwarf_offsets(pi))
+		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "its DWARF");
+	else
+		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d",
+			 v->minor);
 	if (!find_sym(&e, "_PyEval_EvalFrameDefault", STT_FUNC, &s) || !s.st_size) {
 		snprintf(why, sizeof(why), "the size of _PyEval_EvalFrameDefault");
 		ret = -ENOTSUP;
