@@ -615,7 +615,7 @@ static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyel
 	unsigned long off;
 	int n, ret = -ENOENT;
 
-	if (!e->dyn) {
+	if (!e->dyn || !pid) {
 		*out = vaddr;
 		return 0;
 	}
@@ -815,7 +815,13 @@ struct dw_field {
 	const char *members[2]; /* NULL member: the struct's size */
 };
 
-#define DWF(field, type, ...) { offsetof(struct wm_py_offsets, field), type, { __VA_ARGS__ } }
+#define DWF(field, type, ...)                                \
+	{                                                    \
+		offsetof(struct wm_py_offsets, field), type, \
+		{                                            \
+			__VA_ARGS__                          \
+		}                                            \
+	}
 
 static const struct dw_field dw_fields[] = {
 	DWF(frame_code, "_PyInterpreterFrame", "f_code", "f_executable"),
@@ -904,6 +910,26 @@ static int find_obj(const struct wm_resolver *res)
 int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
 		   size_t errsz)
 {
+	int obj = find_obj(res), ret;
+
+	*out = NULL;
+	if (obj < 0) {
+		snprintf(err, errsz,
+			 "no CPython interpreter in process %d (no object defines "
+			 "_PyEval_EvalFrameDefault)",
+			 pid);
+		return -ENOENT;
+	}
+	ret = pyinterp__open(resolver__obj_path(res, obj), resolver__obj_fd(res, obj), pid, out,
+			     err, errsz);
+	if (!ret)
+		(*out)->obj = obj;
+	return ret;
+}
+
+int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, char *err,
+		   size_t errsz)
+{
 	struct pyelf e = { .fd = -1 };
 	const struct py_version *v = NULL;
 	struct py_interp *pi;
@@ -917,17 +943,9 @@ int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **
 	if (!pi)
 		return -ENOMEM;
 	pi->minor = pi->micro = -1;
-	pi->obj = find_obj(res);
-	if (pi->obj < 0) {
-		snprintf(err, errsz,
-			 "no CPython interpreter in process %d (no object defines "
-			 "_PyEval_EvalFrameDefault)",
-			 pid);
-		ret = -ENOENT;
-		goto cleanup;
-	}
-	pi->path = resolver__obj_path(res, pi->obj);
-	pi->fd = resolver__obj_fd(res, pi->obj);
+	pi->obj = -1;
+	pi->path = path;
+	pi->fd = fd;
 	elf_version(EV_CURRENT);
 	e.fd = pi->fd;
 	e.elf = elf_begin(e.fd, ELF_C_READ_MMAP, NULL);

@@ -45,6 +45,13 @@ struct py_interp {
  */
 int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
 		   size_t errsz);
+/*
+ * The same for an interpreter file (fd open on it, path as the process sees
+ * it; both must outlive *out). pid 0: no process (the thread state's
+ * address stays link-time), for tests.
+ */
+int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, char *err,
+		   size_t errsz);
 void pyinterp__free(struct py_interp *pi);
 /* "3.12.1", "3.10" (micro unknown), "3.?". */
 void pyinterp__version(const struct py_interp *pi, char *buf, size_t size);
