@@ -52,6 +52,23 @@ struct py_version {
  * Measured on CPython's own headers of each version (and checked against
  * the DWARF of builds that have it); the same within a minor version.
  */
+/*
+ * 3.12 and 3.13 lay out frames, code objects, functions and strings alike;
+ * the thread state's exception and the RETURN_CONST opcodes differ.
+ */
+#define OFFSETS_312(minor_, exc, return_const, instrumented_return_const)                       \
+	{                                                                                       \
+		.frame_code = 0x00, .frame_func = 0x10, .frame_instr = 0x38,                    \
+		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
+		.code_flags = 0x30, .code_argcount = 0x34, .code_kwonly = 0x3c,                 \
+		.code_firstlineno = 0x44, .code_names = 0x60, .code_filename = 0x70,            \
+		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 40, .str_compact = 56, \
+		.tstate_exc = (exc), .minor = (minor_), .op_return_const = {                    \
+			(return_const),                                                         \
+			(instrumented_return_const)                                             \
+		}                                                                               \
+	}
+
 static const struct py_version versions[] = {
 	{
 		/* One _PyEval_EvalFrameDefault call per Python call: no opcode handlers needed. */
@@ -117,25 +134,7 @@ static const struct py_version versions[] = {
 		.clear_sym = "_PyEvalFrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
-		.off = { .frame_code = 0x00,
-			 .frame_func = 0x10,
-			 .frame_instr = 0x38,
-			 .frame_stacktop = 0x40,
-			 .frame_locals = 0x48,
-			 .code_consts = 0x18,
-			 .code_flags = 0x30,
-			 .code_argcount = 0x34,
-			 .code_kwonly = 0x3c,
-			 .code_firstlineno = 0x44,
-			 .code_names = 0x60,
-			 .code_filename = 0x70,
-			 .code_qualname = 0x80,
-			 .func_module = 0x68,
-			 .str_ascii = 40,
-			 .str_compact = 56,
-			 .tstate_exc = 0x60,
-			 .minor = 12,
-			 .op_return_const = { 121, 247 } },
+		.off = OFFSETS_312(12, 0x60, 121, 247),
 	},
 	{
 		.minor = 13,
@@ -146,25 +145,7 @@ static const struct py_version versions[] = {
 		.clear_sym = "_PyEval_FrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
-		.off = { .frame_code = 0x00,
-			 .frame_func = 0x10,
-			 .frame_instr = 0x38,
-			 .frame_stacktop = 0x40,
-			 .frame_locals = 0x48,
-			 .code_consts = 0x18,
-			 .code_flags = 0x30,
-			 .code_argcount = 0x34,
-			 .code_kwonly = 0x3c,
-			 .code_firstlineno = 0x44,
-			 .code_names = 0x60,
-			 .code_filename = 0x70,
-			 .code_qualname = 0x80,
-			 .func_module = 0x68,
-			 .str_ascii = 40,
-			 .str_compact = 56,
-			 .tstate_exc = 0x70,
-			 .minor = 13,
-			 .op_return_const = { 103, 240 } },
+		.off = OFFSETS_312(13, 0x70, 103, 240),
 	},
 };
 
