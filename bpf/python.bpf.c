@@ -149,6 +149,39 @@ static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
 		p->len = n - 1;
 }
 
+/* Entries of a 3.10 globals dict looked through for "__name__" (it comes first in a module's). */
+#define DICT_SCAN 16
+
+/*
+ * 3.10's frames have no function: the module is the globals' __name__,
+ * read here while the dict surely lives (an exec'd namespace may not
+ * outlive the call). 3.10's dict: ma_keys at +32; the keys' size at +8,
+ * indices at +40, 1, 2, 4 or 8 bytes each as the size needs, then the
+ * entries {hash, key, value}.
+ */
+static __always_inline void module_of_globals(struct wm_py_name *n, __u64 globals)
+{
+	__u64 keys = read_ptr(globals + 32), size, ix, ent[3], key[2];
+	__u32 state;
+
+	if (!keys || bpf_probe_read_user(&size, sizeof(size), (void *)(keys + 8)))
+		return;
+	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
+	for (int i = 0; i < DICT_SCAN; i++) {
+		if (bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 40 + size * ix + 24 * i)))
+			return;
+		if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
+		    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
+		    (state & 0x60) != 0x60)
+			continue;
+		if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
+		    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
+			continue;
+		read_name(n, ent[2]);
+		return;
+	}
+}
+
 static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 {
 	struct wm_py_notice *n;
@@ -171,8 +204,9 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	read_name(&n->qualname, qualname);
 	read_name(&n->filename, read_ptr(code + off.code_filename));
 	n->module.len = -1;
-	n->globals = off.frame_func == 0xffff ? read_ptr(frame + off.frame_globals) : 0;
-	if (off.frame_func != 0xffff) {
+	if (off.frame_func == 0xffff)
+		module_of_globals(&n->module, read_ptr(frame + off.frame_globals));
+	else {
 		func = read_ptr(frame + off.frame_func);
 		str = func ? read_ptr(func + off.func_module) : 0;
 		read_name(&n->module, str);
@@ -303,10 +337,39 @@ static __always_inline __u64 exc_type(__u64 tstate)
 	return read_ptr(exc + 8);
 }
 
+/*
+ * The opcode an instrumented instruction stands for (3.12+: a tracer or
+ * sys.monitoring replaced it): INSTRUMENTED_LINE keeps it in the code's
+ * monitoring data per instruction, INSTRUMENTED_INSTRUCTION in another
+ * table, and a line can hide an instruction.
+ */
+static __always_inline __u8 original_op(__u64 code, __u64 instr, __u8 op)
+{
+	__u64 mon, idx, table;
+
+	if (!off.op_instr_line || (op != off.op_instr_line && op != off.op_instr_instruction))
+		return op;
+	mon = read_ptr(code + off.code_monitoring);
+	idx = (instr - (code + off.code_adaptive)) / 2;
+	if (!mon || idx > 1 << 20)
+		return 0;
+	if (op == off.op_instr_line) {
+		table = read_ptr(mon + off.mon_lines);
+		if (!table || bpf_probe_read_user(&op, 1, (void *)(table + 2 * idx)))
+			return 0;
+	}
+	if (op == off.op_instr_instruction) {
+		table = read_ptr(mon + off.mon_per_instr);
+		if (!table || bpf_probe_read_user(&op, 1, (void *)(table + idx)))
+			return 0;
+	}
+	return op;
+}
+
 /* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
 static __always_inline __u64 frame_result(__u64 frame)
 {
-	__u64 hdr[2] = {}, consts, instr;
+	__u64 hdr[2] = {}, consts, instr, code;
 	__u8 op[2] = {};
 	__s32 top;
 
@@ -320,10 +383,13 @@ static __always_inline __u64 frame_result(__u64 frame)
 	}
 	instr = hdr[0];
 	top = (__s32)hdr[1];
-	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr) &&
-	    (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1])) {
-		consts = read_ptr(read_ptr(frame + off.frame_code) + off.code_consts);
-		return consts ? read_ptr(consts + 24 + 8 * (__u64)op[1]) : 0;
+	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr)) {
+		code = read_ptr(frame + off.frame_code);
+		op[0] = original_op(code, instr, op[0]);
+		if (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1]) {
+			consts = read_ptr(code + off.code_consts);
+			return consts ? read_ptr(consts + 24 + 8 * (__u64)op[1]) : 0;
+		}
 	}
 	if (top < 0 || top > 1 << 20)
 		return 0;

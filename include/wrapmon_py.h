@@ -92,13 +92,25 @@ struct wm_py_offsets {
 	__u16 code_qualname; /* co_qualname (3.10: co_name) */
 	__u16 func_module;
 	__u16 frame_globals; /* 3.10 (no function in the frame): f_globals, for __name__ */
-	__u16 str_ascii;     /* data of a compact ASCII str: sizeof(PyASCIIObject) */
-	__u16 str_compact;   /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
-	__u16 tstate_exc;    /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
-	__u8 exc_is_type;    /* tstate_exc holds a type, not an instance */
-	__u8 minor;	     /* 3.minor */
+	/*
+	 * 3.12+: with a tracer or sys.monitoring active, an instruction may be
+	 * replaced by INSTRUMENTED_LINE or INSTRUMENTED_INSTRUCTION; its own
+	 * opcode is then in the code object's monitoring data.
+	 */
+	__u16 code_monitoring; /* _co_monitoring */
+	__u16 code_adaptive;   /* co_code_adaptive: the instructions */
+	__u16 mon_lines;       /* _PyCoMonitoringData.lines: {original_opcode, line_delta} each */
+	__u16 mon_per_instr;   /* .per_instruction_opcodes: a byte each */
+	__u16 str_ascii;       /* data of a compact ASCII str: sizeof(PyASCIIObject) */
+	__u16 str_compact;     /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
+	__u16 tstate_exc; /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
+	__u8 exc_is_type; /* tstate_exc holds a type, not an instance */
+	__u8 minor;	  /* 3.minor */
 	/* Opcodes after which the result is co_consts[oparg] (RETURN_CONST and its instrumented form). */
 	__u8 op_return_const[2];
+	__u8 op_instr_line; /* INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION; 0: none (< 3.12) */
+	__u8 op_instr_instruction;
+	__u8 pad[6];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -139,7 +151,6 @@ struct wm_py_notice {
 	__u32 tid;
 	__u64 code;
 	__u64 qualname_ptr;
-	__u64 globals; /* 3.10: the frame's globals, where userspace finds __name__; else 0 */
 	__u32 firstlineno;
 	__s32 argcount;
 	__s32 kwonly;

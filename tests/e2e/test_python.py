@@ -63,8 +63,8 @@ class PyTarget:
             self.p.wait()
 
 
-def run(python, *args):
-    t = PyTarget(python)
+def run(python, *args, script=SCRIPT):
+    t = PyTarget(python, script)
     tr = Tracer("-p", str(t.pid), *args)
     try:
         tr.wait_ready()
@@ -130,6 +130,21 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
         eq(our_links(), [], f"{label}: links left")
         ran.append(label)
     check(ran, "no CPython 3.10+ on this machine")
+
+
+@test
+def python_results_stay_right_under_settrace_and_sys_monitoring():
+    script = os.path.join(HERE, "targets", "py", "t_pytrace.py")
+    ran = []
+    for label, python in interpreters():
+        if minor(python) < 11:
+            continue
+        rc, out, err, log = run(python, "-f", "__main__.f", "-f", "__main__.none", "-f",
+                                "__main__.const", "-f", "__main__.boom", script=script)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ on this machine")
 
 
 @test

@@ -56,17 +56,19 @@ struct py_version {
  * 3.12 and 3.13 lay out frames, code objects, functions and strings alike;
  * the thread state's exception and the RETURN_CONST opcodes differ.
  */
-#define OFFSETS_312(minor_, exc, return_const, instrumented_return_const)                       \
+#define OFFSETS_312(minor_, exc, return_const, instrumented_return_const, monitoring, adaptive, \
+		    lines, per_instr, instr_instruction)                                        \
 	{                                                                                       \
 		.frame_code = 0x00, .frame_func = 0x10, .frame_instr = 0x38,                    \
 		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
 		.code_flags = 0x30, .code_argcount = 0x34, .code_kwonly = 0x3c,                 \
 		.code_firstlineno = 0x44, .code_names = 0x60, .code_filename = 0x70,            \
 		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 40, .str_compact = 56, \
-		.tstate_exc = (exc), .minor = (minor_), .op_return_const = {                    \
-			(return_const),                                                         \
-			(instrumented_return_const)                                             \
-		}                                                                               \
+		.tstate_exc = (exc), .minor = (minor_),                                         \
+		.op_return_const = { (return_const), (instrumented_return_const) },             \
+		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
+		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
+		.op_instr_instruction = (instr_instruction)                                     \
 	}
 
 static const struct py_version versions[] = {
@@ -134,7 +136,7 @@ static const struct py_version versions[] = {
 		.clear_sym = "_PyEvalFrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
-		.off = OFFSETS_312(12, 0x60, 121, 247),
+		.off = OFFSETS_312(12, 0x60, 121, 247, 168, 192, 40, 56, 253),
 	},
 	{
 		.minor = 13,
@@ -145,7 +147,7 @@ static const struct py_version versions[] = {
 		.clear_sym = "_PyEval_FrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
-		.off = OFFSETS_312(13, 0x70, 103, 240),
+		.off = OFFSETS_312(13, 0x70, 103, 240, 176, 200, 32, 48, 247),
 	},
 };
 
@@ -792,16 +794,24 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 /* One offset BPF reads, where the interpreter's DWARF has it: struct, then member names to try. */
 struct dw_field {
 	size_t at; /* offsetof(struct wm_py_offsets, ...) */
+	int since; /* the first minor version that has it */
 	const char *type;
 	const char *members[2]; /* NULL member: the struct's size */
 };
 
-#define DWF(field, type, ...)                                \
-	{                                                    \
-		offsetof(struct wm_py_offsets, field), type, \
-		{                                            \
-			__VA_ARGS__                          \
-		}                                            \
+#define DWF(field, type, ...)                                    \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 10, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
+	}
+#define DWF12(field, type, ...)                                  \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 12, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
 	}
 
 static const struct dw_field dw_fields[] = {
@@ -825,6 +835,10 @@ static const struct dw_field dw_fields[] = {
 	DWF(str_ascii, "PyASCIIObject", NULL),
 	DWF(str_compact, "PyCompactUnicodeObject", NULL),
 	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
+	DWF12(code_monitoring, "PyCodeObject", "_co_monitoring"),
+	DWF12(code_adaptive, "PyCodeObject", "co_code_adaptive"),
+	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
+	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),
 };
 
 /*
@@ -847,7 +861,8 @@ static bool dwarf_offsets(struct py_interp *pi)
 		int ret = -ENOENT;
 
 		/* Frames are 3.10's struct _frame, or 3.11+'s _PyInterpreterFrame. */
-		if (!strcmp(f->type, pi->minor == 10 ? "_PyInterpreterFrame" : "_frame"))
+		if (!strcmp(f->type, pi->minor == 10 ? "_PyInterpreterFrame" : "_frame") ||
+		    pi->minor < f->since)
 			continue;
 		for (int m = 0; m < 2 && ret; m++)
 			if (f->members[m] || !m)

@@ -128,53 +128,6 @@ static const char *type_name(struct pytrace *t, __u64 type)
 	return e->name;
 }
 
-/* Entries of a module's globals looked through for __name__, at most. */
-#define DICT_SCAN_MAX 64
-
-/*
- * 3.10's frames have no function: the module is the frame's globals'
- * __name__, found by walking the dict's entries in the target (3.10's
- * layout: ma_keys at +32; the keys' size at +8, entry count at +32,
- * indices at +40, each 1, 2, 4 or 8 bytes as the size needs, then the
- * entries, {hash, key, value}).
- */
-static void module_of_globals(struct pytrace *t, __u64 globals, char *out, size_t size)
-{
-	__u64 keys, dk[5], ent[3], ix, n;
-	struct {
-		__u8 head[32];
-		__u32 state;
-		__u32 pad;
-		__u64 wstr;
-		char data[16];
-	} str;
-	__s64 len;
-
-	out[0] = '\0';
-	if (!globals || peek(t->o.pid, globals + 32, &keys, 8) || !keys ||
-	    peek(t->o.pid, keys, dk, sizeof(dk)))
-		return;
-	ix = dk[1] <= 0xff ? 1 : dk[1] <= 0xffff ? 2 : dk[1] <= 0xffffffffULL ? 4 : 8;
-	n = dk[4] < DICT_SCAN_MAX ? dk[4] : DICT_SCAN_MAX;
-	for (__u64 i = 0; i < n; i++) {
-		if (peek(t->o.pid, keys + 40 + dk[1] * ix + 24 * i, ent, sizeof(ent)) || !ent[1] ||
-		    peek(t->o.pid, ent[1], &str, sizeof(str)))
-			continue;
-		memcpy(&len, str.head + 16, 8);
-		/* Compact ASCII "__name__"; its value then, a compact ASCII str too. */
-		if (len != 8 || (str.state & 0x60) != 0x60 || memcmp(str.data, "__name__", 8))
-			continue;
-		if (!ent[2] || peek(t->o.pid, ent[2], &str, 48))
-			return;
-		memcpy(&len, str.head + 16, 8);
-		if ((str.state & 0x60) != 0x60 || len <= 0 || (size_t)len >= size ||
-		    peek(t->o.pid, ent[2] + 48, out, len))
-			return;
-		out[len] = '\0';
-		return;
-	}
-}
-
 /* A call record's type objects as names, in the view's string slots. */
 static void name_types(struct pytrace *t, struct wm_call_view *v)
 {
@@ -281,8 +234,6 @@ static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 	t->notices++;
 	name_utf8(&n->qualname, qual, sizeof(qual));
 	name_utf8(&n->module, mod, sizeof(mod));
-	if (n->globals && !mod[0])
-		module_of_globals(t, n->globals, mod, sizeof(mod));
 	name_utf8(&n->filename, file, sizeof(file));
 	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
 	for (int i = 0; i < t->o.nr_patterns && pat < 0; i++)
