@@ -281,7 +281,7 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	struct wm_py_decision *d, nd = {};
 	__u64 code, qualname = 0, locals[WM_PY_MAX_PARAMS] = {};
 	__u32 line = 0, nparams = 0;
-	struct call c = {};
+	struct call c = {}, *old;
 
 	code = read_ptr(frame + off.frame_code);
 	if (!code || code_id(code, &qualname, &line))
@@ -304,8 +304,13 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		nparams = WM_PY_MAX_PARAMS;
 		c.func_id = WM_PY_PENDING;
 	}
-	/* 3.11 RESUME into RESUME_QUICK, 3.13 RESUME_CHECK into RESUME: one call. */
-	if (bpf_map_lookup_elem(&calls, &key))
+	/*
+	 * 3.13's RESUME_CHECK falling back to RESUME, 3.12's RESUME again after
+	 * instrumenting: one call. An entry of another code object at this
+	 * frame is one whose end was missed: it gives way.
+	 */
+	old = bpf_map_lookup_elem(&calls, &key);
+	if (old && old->code == code)
 		return 0;
 	c.entry_ns = bpf_ktime_get_ns();
 	c.code = code;
