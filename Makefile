@@ -257,7 +257,7 @@ install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8
 # Debian 12's, which tools/install-deps.sh installs.
 CLANG_FORMAT ?= clang-format
 CLANG_FORMAT_MAJOR := 14
-FORMAT_SRCS = $(wildcard src/*.[ch] src/*/*.[ch] include/*.h bpf/*.bpf.c tests/unit/*.[ch] \
+FORMAT_SRCS = $(wildcard src/*.[ch] src/*/*.[ch] src/*/*/*.[ch] include/*.h bpf/*.bpf.[ch] tests/unit/*.[ch] \
 		 tests/e2e/targets/*.[ch] tests/e2e/targets/*.cpp tests/fuzz/*.c tools/*.c tools/bench/*.c)
 
 format:
@@ -274,7 +274,7 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/obj/*/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

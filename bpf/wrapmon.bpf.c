@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "wrapmon.h"
+#include "pyvalue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -19,6 +20,8 @@ const volatile __u32 str_cap = 64;	  /* --string-size */
 const volatile __u32 rec_data_max = 8;	  /* string bytes reserved per record */
 const volatile __u64 wakeup_bytes = 1;	  /* wake the consumer past this backlog */
 const volatile bool summary_only = false; /* aggregate in aggs, send no call records */
+/* WM_CAP_PYOBJ captures are planned: without them the verifier skips pyv_snap()'s code. */
+const volatile bool py_on = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -73,6 +76,7 @@ struct frame {
 
 /* Room past the heap's end, so a read at any in-bounds offset is in the map value. */
 #define HEAP_SLACK (WM_STR_MAX + 8 > WM_MEM_MAX ? WM_STR_MAX + 8 : WM_MEM_MAX)
+_Static_assert(HEAP_SLACK >= WM_PYV_SLACK, "a Python snapshot's writes stay in the heap's slack");
 
 /*
  * Task-local storage: created on a thread's first traced call and freed by
@@ -112,6 +116,13 @@ struct {
  * Per-thread states made and freed, so userspace can show (and the tests
  * check) that state does not outlive the threads it belongs to.
  */
+/*
+ * The traced interpreter's object layout, for WM_CAP_PYOBJ captures;
+ * version 0: none. Set before load. Not in .rodata: pyv_snap()'s global
+ * function takes it as memory it could write, which a read-only map is not.
+ */
+struct wm_py_layout py_layout = {};
+
 __u64 nr_tstates_created = 0;
 __u64 nr_tstates_freed = 0;
 
@@ -203,6 +214,22 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	}
 	if (!ptr)
 		return 0;
+
+	if (cap->kind == WM_CAP_PYOBJ) {
+		if (!py_on)
+			return 0;
+		if (off > WM_HEAP_SIZE - WM_PYV_MAX) {
+			fr->str_len[slot] = 0;
+			fr->str_trunc |= 1 << slot;
+			return 0;
+		}
+		r = pyv_snap(&py_layout, ptr, &c->ts->heap[off & (WM_HEAP_SIZE - 1)], cap->size,
+			     sleepable);
+		fr->str_len[slot] = r & (WM_PYV_MAX * 2 - 1);
+		fr->slot_off[slot] = off;
+		c->top = off + (r & (WM_PYV_MAX * 2 - 1));
+		return 0;
+	}
 
 	if (cap->kind == WM_CAP_STR) {
 		/* Room for str_cap bytes, one more to see truncation, and the NUL. */

@@ -129,6 +129,11 @@ enum wm_cap_kind {
 	WM_CAP_STR = 1,	  /* NUL-terminated string at the value, up to --string-size */
 	WM_CAP_MEM = 2,	  /* bytes at the value (or in the stack argument area) */
 	WM_CAP_STACK = 3, /* the user stack: return addresses, 8 bytes each */
+	/*
+	 * A PyObject * value: a snapshot of at most size bytes of the object
+	 * it points to (include/wm_python.h), with the program's Python layout.
+	 */
+	WM_CAP_PYOBJ = 4,
 };
 
 /* wm_cap.len_src: the size is fixed. */

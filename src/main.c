@@ -25,6 +25,7 @@
 #include "lang/python/pyinterp.h"
 #include "lang/python/pytrace.h"
 #include "plan/expr.h"
+#include "lang/python/pyvalue.h"
 #include "plan/functable.h"
 #include "probe/record.h"
 #include "probe/tracer.h"
@@ -103,6 +104,8 @@ struct session {
 	const struct wm_hook *hooks; /* the C++ runtime's probes (the table's) */
 	int nr_hooks;
 	struct wm_functable *table;
+	/* The target's CPython layout: its PyObject * values are shown as Python values. */
+	struct wm_py_layout py_layout;
 	struct wm_func *funcs; /* the table's, once it is complete */
 	int nr_funcs;	       /* grows as Python functions are met */
 	int nr_native;	       /* the functions of the native tracer: ids below this */
@@ -296,6 +299,28 @@ static void describe_python(const struct session *s)
 		vlog("python: %s", s->py->hooks[i].what);
 }
 
+/*
+ * Whether the target runs a CPython whose objects wrapmon can read; -v
+ * says which, or why not.
+ */
+static bool session__python(struct session *s)
+{
+	char path[PATH_MAX] = "";
+	int ret = pyvalue__layout_of_pid(env.pid, &s->py_layout, path, sizeof(path));
+
+	if (ret == -ENOENT)
+		return false;
+	if (ret)
+		vlog("python: %s (%d.%d): its values are shown as addresses (%s)", ESC(path),
+		     s->py_layout.version >> 8, s->py_layout.version & 0xff, strerror(-ret));
+	else
+		vlog("python: %s (%d.%d): PyObject * values are shown as Python values", ESC(path),
+		     s->py_layout.version >> 8, s->py_layout.version & 0xff);
+	if (ret)
+		memset(&s->py_layout, 0, sizeof(s->py_layout));
+	return !ret;
+}
+
 /* Every -f resolved in the process and added to the table. */
 static int build_table(struct session *s)
 {
@@ -305,6 +330,8 @@ static int build_table(struct session *s)
 			.str_cap = env.string_size,
 			.out_params = !env.no_out_params && !env.summary_only,
 			.stack = env.stack && !env.summary_only,
+			/* For tools/pyvalue-fixtures.py, not for users: see wrapmon-trace(8). */
+			.py_snapshots = getenv("WRAPMON_PY_SNAPSHOTS") != NULL,
 		},
 		.summary_only = env.summary_only,
 		.verbose = env.verbose > 0,
@@ -316,6 +343,7 @@ static int build_table(struct session *s)
 	/* Unreadable: the resolver, next, says why in its own words. */
 	if (seccomp__trampoline_risk(env.pid, s->seccomp_why, sizeof(s->seccomp_why)) > 0)
 		o.seccomp_why = s->seccomp_why;
+	o.plan.python = session__python(s);
 	if (resolver__new_pid(env.pid, &s->res, err, sizeof(err))) {
 		elog("%s", err);
 		return 1;
@@ -581,6 +609,7 @@ static int session__attach(struct session *s)
 		.no_multi = env.no_multi,
 		.summary_only = env.summary_only,
 		.no_sleepable = env.no_sleepable,
+		.py_layout = s->py_layout.version ? &s->py_layout : NULL,
 	};
 	char err[TABLE_ERR_MAX] = "";
 	__u64 t_resolved = now_ns(CLOCK_MONOTONIC);

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "lang/python/pyvalue.h"
 #include "plan/capture.h"
 
 /* Slot bytes one record may carry; what does not fit is left out. */
@@ -141,6 +142,7 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	for (i = 0; i < WM_SIG_MAX_FIELDS; i++)
 		plan->field_slot[i] = -1;
 	plan->ret_slot = plan->stack_slot = -1;
+	plan->py_snapshots = o && o->py_snapshots;
 
 	if (o && o->stack) {
 		plan->cfg.caps[0].kind = WM_CAP_STACK;
@@ -176,6 +178,11 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 		/* C++'s this: shown as the pointer it is, not the object. */
 		if (v < 0 || !strcmp(p->name, "this"))
 			continue;
+		if (o && o->python && t->kind == WM_T_PTR && pyvalue__is_pyobject(t->name)) {
+			add(entry, &nr_entry, dropped, i, false, WM_CAP_PYOBJ, v, false,
+			    WM_PYV_MAX);
+			continue;
+		}
 		switch (t->kind) {
 		case WM_T_STR:
 			add(entry, &nr_entry, dropped, i, false, WM_CAP_STR, v, false, 0);
@@ -221,6 +228,10 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 	if (sig->source != WM_SIG_RAW) {
 		if (sig->ret.kind == WM_T_STR)
 			add(ret, &nr_ret, dropped, -1, false, WM_CAP_STR, WM_VAL_RET, true, 0);
+		else if (o && o->python && sig->ret.kind == WM_T_PTR &&
+			 pyvalue__is_pyobject(sig->ret.name))
+			add(ret, &nr_ret, dropped, -1, false, WM_CAP_PYOBJ, WM_VAL_RET, true,
+			    WM_PYV_MAX);
 		else if (sig->ret.kind == WM_T_PTR && plan__pointee_bytes(&sig->ret))
 			add(ret, &nr_ret, dropped, -1, false, WM_CAP_MEM, WM_VAL_RET, true,
 			    plan__pointee_bytes(&sig->ret));

@@ -17,6 +17,13 @@ struct wm_plan_opts {
 	int str_cap;	 /* --string-size: bytes kept of a string or buffer */
 	bool out_params; /* read non-const pointees again at return */
 	bool stack;	 /* --stack: the user stack in slot 0 */
+	/* The target runs CPython: a PyObject * is captured as a Python value (WM_CAP_PYOBJ). */
+	bool python;
+	/*
+	 * JSON shows each Python value's snapshot bytes too ("snapshot", in
+	 * hex): how tools/pyvalue-fixtures.py records the unit tests' fixtures.
+	 */
+	bool py_snapshots;
 };
 
 struct wm_plan {
@@ -30,6 +37,7 @@ struct wm_plan {
 	int field_slot[WM_SIG_MAX_FIELDS];
 	unsigned int data_max; /* slot bytes a record may carry */
 	int nr_dropped;	       /* captures left out: no slot or no room */
+	bool py_snapshots;     /* wm_plan_opts.py_snapshots */
 };
 
 /* Build the plan of sig. Never fails: what does not fit is left out (nr_dropped). */

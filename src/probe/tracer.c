@@ -11,6 +11,7 @@
 #include "probe/tracer.h"
 #include "util/opts.h"
 #include "util/grow.h"
+#include "wm_python.h"
 #include "wrapmon.skel.h"
 
 /* The kernel's own "operation not supported" (not in userspace errno.h). */
@@ -328,7 +329,7 @@ static int attach_hooks(struct tracer *t, const struct tracer_opts *opts, char *
 
 /* Open, size and load the BPF object, with the sleepable programs or the others. */
 static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
-			bool has_exprs, bool has_sites, bool has_go, bool sleepable)
+			bool has_exprs, bool has_sites, bool has_go, bool has_py, bool sleepable)
 {
 	struct bpf_program *prog;
 	struct wrapmon *sk;
@@ -343,6 +344,11 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	/* Wake the consumer once an eighth of the ring is waiting. */
 	sk->rodata->wakeup_bytes = opts->ring_size / 8;
 	sk->rodata->summary_only = opts->summary_only;
+	/* Python values only where a capture asks: else the verifier skips their code. */
+	if (opts->py_layout && has_py) {
+		sk->bss->py_layout = *opts->py_layout;
+		sk->rodata->py_on = opts->py_layout->version != 0;
+	}
 
 	bpf_map__set_max_entries(sk->maps.rb, opts->ring_size);
 	bpf_map__set_max_entries(sk->maps.funcs, n);
@@ -385,7 +391,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		struct tracer **out, char *err, size_t errsz)
 {
 	__u32 rec_data_max = 8;
-	bool has_exprs = false, has_sites = false, has_go = false;
+	bool has_exprs = false, has_sites = false, has_go = false, has_py = false;
 	struct timespec ts;
 	struct tracer *t;
 	int ret;
@@ -419,12 +425,14 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		has_exprs |= probes[i].filter || probes[i].error;
 		has_sites |= probes[i].cfg.ret_mode == WM_RET_SITES;
 		has_go |= !!(probes[i].cfg.flags & WM_FC_GO);
+		for (int k = 0; k < probes[i].cfg.nr_caps && k < WM_NR_SLOTS; k++)
+			has_py |= probes[i].cfg.caps[k].kind == WM_CAP_PYOBJ;
 	}
 	/* A multiple of 8, so records stay aligned; within what one record may carry. */
 	rec_data_max = (rec_data_max + 7) & ~7u;
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
-		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, has_go,
+		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, has_go, has_py,
 				   sleepable);
 		if (!ret || !sleepable)
 			break;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "wrapmon.h"
+#include "wm_python.h"
 
 struct wm_probe {
 	__u32 func_id; /* cookie: index into the function table */
@@ -45,6 +46,8 @@ struct tracer_opts {
 	/* Attached before the functions, only with return sites; NULL: none. */
 	const struct wm_hook *hooks;
 	int nr_hooks;
+	/* The interpreter's layout, for WM_CAP_PYOBJ captures; NULL: none. */
+	const struct wm_py_layout *py_layout;
 };
 
 struct tracer;

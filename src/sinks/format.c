@@ -12,6 +12,7 @@
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "sinks/format.h"
+#include "lang/python/pyvalue.h"
 #include "wrapmon_py.h"
 
 /* The six registers and the raw result of a function we know nothing of. */
@@ -218,6 +219,7 @@ struct val {
 	const char *bytes; /* captured bytes, NULL when none */
 	int len;	   /* bytes captured, or WM_STR_NONE / WM_STR_FAULT */
 	bool trunc;
+	bool py;		/* the bytes are a Python value's snapshot (WM_CAP_PYOBJ) */
 	unsigned char regs[16]; /* a struct passed in registers, assembled */
 	const struct wm_call_view *c;
 	/* Read again at return: the entry's bytes, to know whether a member still points to the same string. */
@@ -238,6 +240,11 @@ static void slot_get(const struct wm_call_view *c, int slot, struct val *v)
 	v->trunc = c->hdr.str_trunc >> slot & 1;
 }
 
+static bool slot_is_py(const struct wm_func *f, int slot)
+{
+	return slot >= 0 && slot < WM_NR_SLOTS && f->plan.cfg.caps[slot].kind == WM_CAP_PYOBJ;
+}
+
 static void param_get(const struct wm_func *f, const struct wm_call_view *c, int i, bool out,
 		      struct val *v)
 {
@@ -252,6 +259,7 @@ static void param_get(const struct wm_func *f, const struct wm_call_view *c, int
 		v->entry_len = c->str_len[f->plan.entry_slot[i]];
 	}
 	slot_get(c, out ? f->plan.out_slot[i] : f->plan.entry_slot[i], v);
+	v->py = !out && slot_is_py(f, f->plan.entry_slot[i]);
 	if (idx < 0 || idx >= WM_MAX_VALS) {
 		/* A struct in the stack argument area: its bytes are all there is. */
 		v->avail = v->bytes != NULL;
@@ -282,6 +290,7 @@ static void ret_get(const struct wm_func *f, const struct wm_call_view *c, struc
 	v->avail = true;
 	v->raw = c->hdr.ret;
 	slot_get(c, f ? f->plan.ret_slot : -1, v);
+	v->py = f && slot_is_py(f, f->plan.ret_slot);
 }
 
 /* Little-endian bytes to a number, zero-extended; size 1..8. */
@@ -675,6 +684,8 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 	case WM_T_BUF:
 		if (!v->raw) {
 			buf__puts(b, "NULL");
+		} else if (v->py && v->bytes && v->len > 0) {
+			pyvalue__repr(b, v->bytes, v->len);
 		} else if (!put_deref(b, f, t, v, false)) {
 			put_hex(b, v->raw);
 			if (v->len == WM_STR_FAULT)
@@ -1049,6 +1060,18 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	case WM_T_BUF:
 		if (!raw) {
 			buf__puts(b, "null");
+			break;
+		}
+		if (v->py && v->bytes && v->len > 0) {
+			pyvalue__json(b, v->bytes, v->len);
+			buf__puts(b, ",\"pointer\":");
+			put_json_hex(b, raw);
+			if (f->plan.py_snapshots) {
+				buf__puts(b, ",\"snapshot\":\"");
+				for (int i = 0; i < v->len; i++)
+					buf__printf(b, "%02x", (unsigned char)v->bytes[i]);
+				buf__putc(b, '"');
+			}
 			break;
 		}
 		put_json_hex(b, raw);

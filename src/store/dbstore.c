@@ -189,8 +189,15 @@ static const char *source_name(enum wm_sig_source src)
 }
 
 /* [{"name":"pat","type":"const char *","kind":"string"},...] */
-static void params_json(struct wm_buf *b, const struct wm_sig *sig)
+/* Captured as a Python value (WM_CAP_PYOBJ): the report renders it as repr() does. */
+static bool slot_is_py(const struct wm_func *f, int slot)
 {
+	return slot >= 0 && slot < WM_NR_SLOTS && f->plan.cfg.caps[slot].kind == WM_CAP_PYOBJ;
+}
+
+static void params_json(struct wm_buf *b, const struct wm_func *f)
+{
+	const struct wm_sig *sig = &f->sig;
 	int i;
 
 	buf__putc(b, '[');
@@ -206,7 +213,9 @@ static void params_json(struct wm_buf *b, const struct wm_sig *sig)
 		buf__puts(b, "\"type\":");
 		json__str(b, p->type.name, strnlen(p->type.name, sizeof(p->type.name)));
 		buf__printf(b, ",\"kind\":\"%s\"}",
-			    sig->source == WM_SIG_PY ? "object" : kind_name(&p->type));
+			    sig->source == WM_SIG_PY || slot_is_py(f, f->plan.entry_slot[i]) ?
+				    "python" :
+				    kind_name(&p->type));
 	}
 	buf__putc(b, ']');
 }
@@ -341,7 +350,7 @@ static int insert_func(struct wm_dbstore *s, int i)
 
 	if (s->func_ids[i])
 		return 0;
-	params_json(&params, &f->sig);
+	params_json(&params, f);
 	if (params.err) {
 		ret = -ENOMEM;
 		goto cleanup;
@@ -361,9 +370,12 @@ static int insert_func(struct wm_dbstore *s, int i)
 	sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, f->sig.ret.kind == WM_T_VOID ? "void" : f->sig.ret.name, -1,
 			  SQLITE_STATIC);
-	/* A Python value is an object of any type: "object" tells the report so. */
-	sqlite3_bind_text(st, 8, f->sig.source == WM_SIG_PY ? "object" : kind_name(&f->sig.ret), -1,
-			  SQLITE_STATIC);
+	/* A Python value is an object of any type: "python" tells the report so. */
+	sqlite3_bind_text(st, 8,
+			  f->sig.source == WM_SIG_PY || slot_is_py(f, f->plan.ret_slot) ?
+				  "python" :
+				  kind_name(&f->sig.ret),
+			  -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto cleanup;
 	s->func_ids[i] = sqlite3_last_insert_rowid(s->db);

@@ -28,6 +28,7 @@
 #include "util/usage.h"
 #include "sinks/format.h"
 #include "store/report.h"
+#include "lang/python/pyvalue.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define DEFAULT_TOP  10
@@ -307,6 +308,36 @@ static const struct kinds *kinds_of(const struct report *r, sqlite3_int64 func_i
  * One value object ({"type":..,"value":..,...}) as the tracer prints it.
  * Only the stored kind tells a string from a pointer: both are JSON strings.
  */
+/*
+ * A Python value as --json stored it (kind "python"): a str as repr()
+ * quotes it, other natives as Python spells them, anything else its repr.
+ */
+static void put_python_text(struct report *r, sqlite3_stmt *v, const char *type)
+{
+	/* A str from its JSON text: json_extract() would stop at a NUL in it. */
+	const char *json = col_text(v, 6);
+
+	if (!strcmp(type, "null")) {
+		/* None; a NULL PyObject * has no pointer and prints as NULL before this. */
+		buf__puts(&r->b, "None");
+	} else if (!strcmp(type, "text")) {
+		pyvalue__repr_json(&r->b, json, strlen(json));
+	} else if (!strcmp(type, "true") || !strcmp(type, "false")) {
+		buf__puts(&r->b, !strcmp(type, "true") ? "True" : "False");
+	} else if (!strcmp(type, "integer") || !strcmp(type, "real")) {
+		/* The number as JSON wrote it: repr()'s digits, not SQLite's. */
+		put_c(&r->b, json);
+	} else if (sqlite3_column_type(v, 7) != SQLITE_NULL) {
+		esc__text(&r->b, col_text(v, 7), strlen(col_text(v, 7)));
+	} else if (sqlite3_column_type(v, 8) != SQLITE_NULL) {
+		/* A cut str: its text, then what repr() would have gone on with. */
+		pyvalue__repr_json(&r->b, col_text(v, 9), strlen(col_text(v, 9)));
+		buf__puts(&r->b, "...");
+	} else {
+		buf__putc(&r->b, '?');
+	}
+}
+
 static void put_value_text(struct report *r, const char *kind, const char *json)
 {
 	sqlite3_stmt *v = r->val;
@@ -324,11 +355,9 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 	}
 	text = col_text(v, 1);
 	type = col_text(v, 2);
-	/* A Python object: its type's name, as the tracer shows it ("<str>"). */
-	if (!strcmp(kind, "object")) {
-		buf__putc(&r->b, '<');
-		put_c(&r->b, sqlite3_column_type(v, 6) == SQLITE_TEXT ? col_text(v, 6) : "?");
-		buf__putc(&r->b, '>');
+	if (!strcmp(kind, "python") && *type &&
+	    (strcmp(type, "null") || sqlite3_column_type(v, 4) != SQLITE_NULL)) {
+		put_python_text(r, v, type);
 	} else if (!strcmp(type, "null") || !*type) {
 		if (sqlite3_column_type(v, 4) != SQLITE_NULL) {
 			put_c(&r->b, col_text(v, 4));
@@ -876,7 +905,8 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 			       "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
 			       " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
 			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable'),"
-			       " json_extract(?1, '$.type')",
+			       " ?1 -> '$.value', json_extract(?1, '$.value.repr'),"
+			       " json_extract(?1, '$.value.value'), ?1 -> '$.value.value'",
 			       -1, &r.val, NULL) ||
 	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
 			       NULL) ||

@@ -377,51 +377,84 @@ static Dwarf_Die *dwarf__find_type(struct wm_dwarf *d, int tag, const char *name
 	return NULL;
 }
 
-/* A struct by its tag, or by a typedef's name (typedefs peeled). */
-static Dwarf_Die *find_struct(struct wm_dwarf *d, const char *name, Dwarf_Die *out)
+/* A typedef's or a qualifier's struct or union, through at most MAX_HOPS links. */
+static Dwarf_Die *die__aggregate(struct wm_dwarf *d, Dwarf_Die *die, Dwarf_Die *out)
 {
-	Dwarf_Attribute attr;
+	Dwarf_Die cur = *die;
 
-	if (dwarf__find_type(d, DW_TAG_structure_type, name, out))
-		return out;
-	if (!dwarf__find_type(d, DW_TAG_typedef, name, out))
-		return NULL;
-	for (int i = 0; i < MAX_HOPS && dwarf_tag(out) == DW_TAG_typedef; i++)
-		if (!dwarf_attr(out, DW_AT_type, &attr) || !dwarf_formref_die(&attr, out))
+	for (int hops = 0; hops < MAX_HOPS; hops++) {
+		int tag = dwarf_tag(&cur);
+
+		if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+		    tag == DW_TAG_class_type) {
+			/* Declared here, defined in another unit (an opaque struct in a public header). */
+			if (die__flag(&cur, DW_AT_declaration) &&
+			    !dwarf__find_type(d, tag, dwarf_diename(&cur), &cur))
+				return NULL;
+			*out = cur;
+			return out;
+		}
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
+		    tag != DW_TAG_volatile_type)
 			return NULL;
-	return dwarf_tag(out) == DW_TAG_structure_type ? out : NULL;
+		if (!die__ref(&cur, DW_AT_type, &cur))
+			return NULL;
+	}
+	return NULL;
 }
 
-int dwarf__struct_layout(struct wm_dwarf *d, const char *type, const char *member,
-			 unsigned long *val)
+int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, unsigned long *out)
 {
-	Dwarf_Attribute attr;
-	Dwarf_Die st, m;
-	Dwarf_Word off;
+	Dwarf_Die die, agg, child;
+	Dwarf_Word off = 0, v;
+	const char *p = member;
 
-	if (!find_struct(d, type, &st))
+	if (!dwarf__find_type(d, DW_TAG_typedef, type, &die) &&
+	    !dwarf__find_type(d, DW_TAG_structure_type, type, &die) &&
+	    !dwarf__find_type(d, DW_TAG_union_type, type, &die))
+		return -ENOENT;
+	if (!die__aggregate(d, &die, &agg))
 		return -ENOENT;
 	if (!member) {
-		off = dwarf_bytesize(&st);
-		if ((Dwarf_Sword)off < 0)
+		int size = dwarf_bytesize(&agg);
+
+		if (size < 0)
 			return -ENOENT;
-		*val = off;
+		*out = size;
 		return 0;
 	}
-	if (dwarf_child(&st, &m) != 0)
-		return -ENOENT;
-	do {
-		const char *name = dwarf_diename(&m);
+	/* One path component a step: "a.b" is member b of member a's struct. */
+	while (*p) {
+		size_t len = strcspn(p, ".");
+		bool found = false;
+		Dwarf_Attribute attr;
 
-		if (dwarf_tag(&m) != DW_TAG_member || !name || strcmp(name, member))
-			continue;
-		if (!dwarf_attr(&m, DW_AT_data_member_location, &attr) ||
-		    dwarf_formudata(&attr, &off))
+		if (dwarf_child(&agg, &child))
 			return -ENOENT;
-		*val = off;
-		return 0;
-	} while (dwarf_siblingof(&m, &m) == 0);
-	return -ENOENT;
+		do {
+			const char *name = dwarf_diename(&child);
+
+			if (dwarf_tag(&child) != DW_TAG_member || !name || strlen(name) != len ||
+			    strncmp(name, p, len))
+				continue;
+			if (!dwarf_attr(&child, DW_AT_data_member_location, &attr) ||
+			    dwarf_formudata(&attr, &v))
+				return -ENOENT;
+			off += v;
+			found = true;
+			break;
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			return -ENOENT;
+		p += len;
+		if (!*p)
+			break;
+		p++;
+		if (!die__ref(&child, DW_AT_type, &die) || !die__aggregate(d, &die, &agg))
+			return -ENOENT;
+	}
+	*out = off;
+	return 0;
 }
 
 /* GCC spells "long unsigned int"; show what people write. */

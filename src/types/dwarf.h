@@ -36,10 +36,12 @@ int dwarf__func_sig(struct wm_dwarf *d, const char *name, unsigned long vaddr, s
 int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_t errsz);
 
 /*
- * The offset of member in the struct named type (its tag, or a typedef of
- * it), or with member NULL the struct's size. 0 or -ENOENT.
+ * The byte offset of member in the struct or union named type (a typedef's
+ * name, or a struct's tag), found in any unit: member may be a dotted path
+ * through nested structs ("long_value.lv_tag"); NULL gives the type's size.
+ * For the layouts of a runtime's objects (lang/python/pyvalue.c). 0 and
+ * *out, or -ENOENT when the object does not describe it.
  */
-int dwarf__struct_layout(struct wm_dwarf *d, const char *type, const char *member,
-			 unsigned long *val);
+int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, unsigned long *out);
 
 #endif

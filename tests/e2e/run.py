@@ -13,7 +13,8 @@ sys.dont_write_bytecode = True
 from harness import main  # noqa: E402
 
 AREAS = ["basics", "probe", "lifecycle", "safety", "output", "summary", "types", "filters",
-         "symbols", "metrics", "cli", "store", "returns", "go", "python"]
+         "symbols", "metrics", "cli", "store", "returns", "go", "python",
+         "pyvalue"]
 
 if __name__ == "__main__":
     sys.exit(main(AREAS))

@@ -866,7 +866,7 @@ static bool dwarf_offsets(struct py_interp *pi)
 			continue;
 		for (int m = 0; m < 2 && ret; m++)
 			if (f->members[m] || !m)
-				ret = dwarf__struct_layout(d, f->type, f->members[m], &v);
+				ret = dwarf__offsetof(d, f->type, f->members[m], &v);
 		/* 3.10's functions are not read (no frame member holds one). */
 		if (ret && f->at == offsetof(struct wm_py_offsets, frame_func))
 			continue;

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Python values rendered from snapshots: the fixtures are snapshots BPF took
+ * of real objects in real interpreters (tools/pyvalue-fixtures.py), each
+ * with the repr() the interpreter printed, which the renderer must match.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "lang/python/pyvalue.h"
+#include "pyvalue_fixtures.h"
+
+#define NR_FIXTURES (sizeof(pyv_fixtures) / sizeof(pyv_fixtures[0]))
+
+/* The fixture's snapshot bytes; returns how many. */
+static size_t unhex(const char *hex, unsigned char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (hex[0] && hex[1] && n < size) {
+		unsigned int v;
+
+		assert_int_equal(sscanf(hex, "%2x", &v), 1);
+		out[n++] = v;
+		hex += 2;
+	}
+	return n;
+}
+
+/*
+ * A cut repr agrees with Python's up to the cut: the text before the first
+ * "..." (without the quote that closes a cut string) starts Python's.
+ */
+static void check_cut(const char *got, const char *want)
+{
+	const char *cut = strstr(got, "...");
+	size_t n;
+
+	if (!cut)
+		fail_msg("cut repr without \"...\": %s (Python: %s)", got, want);
+	n = cut - got;
+	if (n && (got[n - 1] == '\'' || got[n - 1] == '"') && strncmp(got, want, n))
+		n--;
+	if (strncmp(got, want, n))
+		fail_msg("cut repr %s does not start Python's %s", got, want);
+}
+
+static void test_fixtures_repr(void **state)
+{
+	unsigned int whole[4] = {}, cut = 0, other = 0;
+
+	for (size_t i = 0; i < NR_FIXTURES; i++) {
+		const struct pyv_fixture *fx = &pyv_fixtures[i];
+		unsigned char snap[WM_PYV_MAX];
+		struct wm_buf b = {};
+		struct wm_pyv_hdr h;
+		size_t n = unhex(fx->snapshot, snap, sizeof(snap));
+		bool ok;
+
+		assert_true(n >= sizeof(h));
+		memcpy(&h, snap, sizeof(h));
+		assert_int_equal(h.size, n);
+		ok = pyvalue__repr(&b, snap, n);
+		assert_int_equal(b.err, 0);
+		assert_non_null(b.p);
+		if (h.kind == WM_PYV_OTHER) {
+			/* Its own repr is unknown here: the default one stands for it. */
+			char tail[64];
+
+			snprintf(tail, sizeof(tail), " object at 0x%llx>",
+				 (unsigned long long)h.addr);
+			assert_true(b.len > strlen(tail));
+			assert_string_equal(b.p + b.len - strlen(tail), tail);
+			other++;
+		} else if (ok) {
+			if (strcmp(b.p, fx->repr))
+				fail_msg("Python %s: rendered %s, Python printed %s", fx->python,
+					 b.p, fx->repr);
+			whole[(atoi(fx->python + 2) - 10) & 3]++;
+		} else if (h.kind == WM_PYV_INT) {
+			/* Its low digits are not enough for its decimal text: its size instead. */
+			assert_memory_equal(b.p, "<int of ", 8);
+			cut++;
+		} else {
+			check_cut(b.p, fx->repr);
+			cut++;
+		}
+		buf__free(&b);
+	}
+	/* Every interpreter recorded contributes most of its values whole. */
+	for (int v = 0; v < 4; v++)
+		assert_true(whole[v] == 0 || whole[v] >= 60);
+	/* 3.11 and 3.12 at least: their str and int layouts differ. */
+	assert_true(whole[1] >= 60 && whole[2] >= 60);
+	assert_true(cut >= 8);
+	assert_true(other >= 3);
+}
+
+static void test_fixtures_json(void **state)
+{
+	unsigned int natives = 0;
+
+	for (size_t i = 0; i < NR_FIXTURES; i++) {
+		const struct pyv_fixture *fx = &pyv_fixtures[i];
+		unsigned char snap[WM_PYV_MAX];
+		struct wm_buf b = {}, r = {};
+		size_t n = unhex(fx->snapshot, snap, sizeof(snap));
+		bool whole = pyvalue__repr(&r, snap, n);
+
+		pyvalue__json(&b, snap, n);
+		assert_int_equal(b.err, 0);
+		if (fx->json && whole && snap[0] != WM_PYV_STR) {
+			/* int, float, bool, None: the text json.dumps() writes. */
+			if (strcmp(b.p, fx->json))
+				fail_msg("Python %s: JSON %s, json.dumps() %s", fx->python, b.p,
+					 fx->json);
+			natives++;
+		} else if (fx->json && whole) {
+			assert_true(b.p[0] == '"' && b.p[b.len - 1] == '"');
+			natives++;
+		} else {
+			assert_memory_equal(b.p, "{\"type\":\"", 9);
+			assert_non_null(strstr(b.p, whole ? "\"repr\":" : "\"truncated\":true"));
+		}
+		buf__free(&b);
+		buf__free(&r);
+	}
+	assert_true(natives >= 80);
+}
+
+/* Any prefix of a snapshot, and any byte changed: rendered, never read past its end. */
+static void test_malformed(void **state)
+{
+	for (size_t i = 0; i < NR_FIXTURES; i += 3) {
+		unsigned char snap[WM_PYV_MAX];
+		size_t n = unhex(pyv_fixtures[i].snapshot, snap, sizeof(snap));
+
+		for (size_t len = 0; len <= n; len++) {
+			struct wm_buf b = {};
+			unsigned char *copy = malloc(len ? len : 1);
+
+			/* The heap copy of exactly len bytes lets valgrind see an over-read. */
+			memcpy(copy, snap, len);
+			pyvalue__repr(&b, copy, len);
+			pyvalue__json(&b, copy, len);
+			assert_int_equal(b.err, 0);
+			free(copy);
+			buf__free(&b);
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct wm_buf b = {};
+			unsigned char save = snap[k];
+
+			snap[k] ^= 0xa5;
+			pyvalue__repr(&b, snap, n);
+			pyvalue__json(&b, snap, n);
+			snap[k] = save;
+			buf__free(&b);
+		}
+	}
+}
+
+/* A FLOAT node by hand: the shortest repr that reads back, with repr()'s exponent rule. */
+static void check_float(double d, const char *want)
+{
+	unsigned char snap[sizeof(struct wm_pyv_hdr) + 8] = {};
+	struct wm_pyv_hdr h = { .kind = WM_PYV_FLOAT, .size = sizeof(snap) };
+	struct wm_buf b = {};
+
+	memcpy(snap, &h, sizeof(h));
+	memcpy(snap + sizeof(h), &d, sizeof(d));
+	assert_true(pyvalue__repr(&b, snap, sizeof(snap)));
+	assert_string_equal(b.p, want);
+	buf__free(&b);
+}
+
+static void test_floats(void **state)
+{
+	check_float(0.1, "0.1");
+	check_float(1e16, "1e+16");
+	check_float(9999999999999998.0, "9999999999999998.0");
+	check_float(1e-4, "0.0001");
+	check_float(1e-5, "1e-05");
+	check_float(-1.5e-300, "-1.5e-300");
+	check_float(1.7976931348623157e308, "1.7976931348623157e+308");
+	check_float(2.5, "2.5");
+	check_float(100.0, "100.0");
+	check_float(0.30000000000000004, "0.30000000000000004");
+	check_float(-0.0, "-0.0");
+}
+
+/* An INT node by hand: 30-bit digits, least significant first. */
+static void check_int(const __u32 *digits, unsigned int nd, unsigned int count, bool neg,
+		      const char *want, bool whole)
+{
+	unsigned char snap[sizeof(struct wm_pyv_hdr) + 4 * WM_PYV_DIGITS] = {};
+	struct wm_pyv_hdr h = { .kind = WM_PYV_INT, .aux = neg, .count = count };
+	struct wm_buf b = {};
+
+	h.size = sizeof(h) + 4 * nd;
+	memcpy(snap, &h, sizeof(h));
+	memcpy(snap + sizeof(h), digits, 4 * nd);
+	assert_int_equal(pyvalue__repr(&b, snap, h.size), whole);
+	assert_string_equal(b.p, want);
+	buf__free(&b);
+}
+
+static void test_ints(void **state)
+{
+	const __u32 big[] = { 0, 0, 0, 1 << 10 }; /* 2**100 */
+	const __u32 max[8] = { 0x3fffffff, 0x3fffffff, 0x3fffffff, 0x3fffffff,
+			       0x3fffffff, 0x3fffffff, 0x3fffffff, 0x3fffffff };
+
+	check_int(big, 0, 0, false, "0", true);
+	check_int(big, 4, 4, false, "1267650600228229401496703205376", true);
+	check_int(big, 4, 4, true, "-1267650600228229401496703205376", true);
+	/* 2**240 - 1 */
+	check_int(max, 8, 8, false,
+		  "1766847064778384329583297500742918515827483896875618958121606201292619775",
+		  true);
+	check_int(max, 8, 9, false, "<int of 9 digits of 30 bits>", false);
+}
+
+static void test_layout(void **state)
+{
+	struct wm_py_layout L;
+
+	for (int minor = 10; minor <= 13; minor++) {
+		assert_int_equal(pyvalue__layout(3, minor, &L), 0);
+		assert_int_equal(L.version, 0x300 | minor);
+		assert_int_equal(L.str_ascii_data, minor >= 12 ? 40 : 48);
+		assert_int_equal(L.long_tagged, minor >= 12);
+		assert_int_equal(L.dk_indices, minor >= 11 ? 32 : 40);
+	}
+	assert_int_equal(pyvalue__layout(3, 9, &L), -ENOTSUP);
+	assert_int_equal(L.version, 0);
+	assert_int_equal(pyvalue__layout(2, 7, &L), -ENOTSUP);
+}
+
+/*
+ * The table agrees with the DWARF of every CPython that pyenv built here
+ * (found through $PYENV_ROOT or ~/.pyenv; none: nothing to compare).
+ */
+static void test_layout_dwarf(void **state)
+{
+	const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
+	char dir[512], path[1024];
+	int compared = 0;
+
+	if (root)
+		snprintf(dir, sizeof(dir), "%s/versions", root);
+	else
+		snprintf(dir, sizeof(dir), "%s/.pyenv/versions", home ? home : "/root");
+	for (int minor = 10; minor <= 13; minor++) {
+		struct wm_py_layout table, dw;
+		char cmd[1200];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "ls -d %s/3.%d.*/lib/libpython3.%d.so.1.0 2>/dev/null | tail -n 1", dir,
+			 minor, minor);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		path[0] = '\0';
+		if (!fgets(path, sizeof(path), p))
+			path[0] = '\0';
+		pclose(p);
+		path[strcspn(path, "\n")] = '\0';
+		if (!path[0])
+			continue;
+		assert_int_equal(pyvalue__layout(3, minor, &table), 0);
+		dw = table;
+		assert_int_equal(pyvalue__layout_dwarf(path, &dw), 0);
+		assert_memory_equal(&dw, &table, sizeof(dw));
+		compared++;
+	}
+	if (!compared)
+		print_message("no pyenv CPython 3.10-3.13 under %s: no DWARF compared\n", dir);
+}
+
+/* An object without DWARF of Python's objects (this test) leaves the table as it was. */
+static void test_layout_dwarf_absent(void **state)
+{
+	struct wm_py_layout table, dw;
+
+	assert_int_equal(pyvalue__layout(3, 12, &table), 0);
+	dw = table;
+	assert_int_equal(pyvalue__layout_dwarf("/proc/self/exe", &dw), -ENODATA);
+	assert_memory_equal(&dw, &table, sizeof(dw));
+	assert_int_equal(pyvalue__layout_dwarf("/nonexistent", &dw), -ENOENT);
+}
+
+static void check_repr_json(const char *json, const char *want)
+{
+	struct wm_buf b = {};
+
+	pyvalue__repr_json(&b, json, strlen(json));
+	assert_string_equal(b.p, want);
+	buf__free(&b);
+}
+
+/* A str read back from the store's JSON: repr() of the str it holds. */
+static void test_repr_json(void **state)
+{
+	check_repr_json("\"caaat\"", "'caaat'");
+	check_repr_json("\"a\\nb\\t\\u0000\"", "'a\\nb\\t\\x00'");
+	check_repr_json("\"it's\"", "\"it's\"");
+	check_repr_json("\"both ' and \\\"\"", "'both \\' and \"'");
+	check_repr_json("\"\\ud83d\\ude00 \\udcff\"", "'\xf0\x9f\x98\x80 \\udcff'");
+	check_repr_json("\"\xce\xa9 \\u202e\"", "'\xce\xa9 \\u202e'");
+	check_repr_json("\"cut \\u12\"", "'cut '");
+	check_repr_json("12", "?");
+	check_repr_json("", "?");
+}
+
+static void test_version_of(void **state)
+{
+	int a = 0, b = 0;
+
+	assert_int_equal(pyvalue__version_of("/usr/bin/python3.11", &a, &b), 0);
+	assert_true(a == 3 && b == 11);
+	assert_int_equal(pyvalue__version_of("/x/lib/libpython3.12.so.1.0", &a, &b), 0);
+	assert_true(a == 3 && b == 12);
+	assert_int_equal(pyvalue__version_of("libpython3.13d.so", &a, &b), 0);
+	assert_true(a == 3 && b == 13);
+	assert_int_equal(pyvalue__version_of("/usr/bin/python3", &a, &b), -ENOENT);
+	assert_int_equal(pyvalue__version_of("/usr/lib/pythonista.so", &a, &b), -ENOENT);
+	assert_int_equal(pyvalue__version_of("/usr/bin/python3.11-config", &a, &b), -ENOENT);
+}
+
+static void test_is_pyobject(void **state)
+{
+	assert_true(pyvalue__is_pyobject("PyObject *"));
+	assert_true(pyvalue__is_pyobject("struct _object *"));
+	assert_true(pyvalue__is_pyobject("const PyObject *"));
+	assert_true(pyvalue__is_pyobject("PyObject *const"));
+	assert_false(pyvalue__is_pyobject("PyObject **"));
+	assert_false(pyvalue__is_pyobject("PyObjectX *"));
+	assert_false(pyvalue__is_pyobject("char *"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures_repr), cmocka_unit_test(test_fixtures_json),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_floats),
+		cmocka_unit_test(test_ints),	      cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_layout_dwarf),  cmocka_unit_test(test_layout_dwarf_absent),
+		cmocka_unit_test(test_repr_json),     cmocka_unit_test(test_version_of),
+		cmocka_unit_test(test_is_pyobject),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
