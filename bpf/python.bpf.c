@@ -18,6 +18,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "wrapmon_py.h"
+#include "pyvalue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -25,6 +26,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 targ_tgid = 0;
 const volatile struct wm_py_offsets off = {};
 const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
+const volatile bool values_on = false; /* snapshots of the values (py_layout set) */
+/*
+ * The interpreter's object layout for pyv_snap(). Not in .rodata: its
+ * global function takes it as memory it could write.
+ */
+struct wm_py_layout py_layout = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -45,22 +52,42 @@ struct call_key {
 	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
 };
 
+/* Where snapshots start: below this, a power of two (parameters', then the result's). */
+#define VALUES_AREA 1024
+_Static_assert(WM_PY_ARGS_DATA + WM_PYV_MAX <= VALUES_AREA, "the result fits after the parameters");
+
 struct call {
 	__u64 entry_ns;
 	__u64 code;
 	__u64 qualname;
 	__u64 tstate;  /* 3.10: from the entry, for the exception */
 	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
-	__u32 pad;
+	__u16 data_len;
+	__u16 pad;
 	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
+	__s16 str_len[WM_PY_MAX_PARAMS];
+	/*
+	 * The parameters' snapshots at entry, back to back, then the result's
+	 * at the end: pyv_snap() needs its slack inside the map value.
+	 */
+	char data[VALUES_AREA + WM_PYV_SLACK];
 };
 
+/* Calls in flight, by thread and frame. A call's snapshots make it big: 4096 at most. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct call_key);
 	__type(value, struct call);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 4096);
 } calls SEC(".maps");
+
+/* Where an entry is made before it goes into calls: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct call);
+	__uint(max_entries, 1);
+} scratch SEC(".maps");
 
 /* Debian's 3.11: (thread, stack pointer at _PyEval_EvalFrameDefault's entry) -> its frame. */
 struct {
@@ -259,7 +286,7 @@ static __always_inline __u64 type_of(__u64 obj)
  */
 static __always_inline int code_id(__u64 code, __u64 *qualname, __u32 *line)
 {
-	__u8 buf[128];
+	__u8 buf[80];
 	__u32 lo = off.code_firstlineno, qn = off.code_qualname;
 
 	if (qn > lo && qn - lo <= sizeof(buf) - 8) {
@@ -274,14 +301,56 @@ static __always_inline int code_id(__u64 code, __u64 *qualname, __u32 *line)
 	return 0;
 }
 
-/* A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject). */
-static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
+/* Cells of a 3.10 code object looked at for a parameter a closure captured. */
+#define CELL_SCAN 4
+
+/*
+ * 3.10 empties a parameter's local when a closure captures it: its value
+ * is in the cell that co_cell2arg maps to it, after the locals.
+ */
+static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
+{
+	__u64 map = read_ptr(code + off.code_cell2arg), cells = read_ptr(code + off.code_cellvars);
+	__s64 n = cells ? (__s64)read_ptr(cells + 16) : 0, arg;
+	__u32 nlocals = read_u32(code + off.code_nlocals);
+
+	for (int j = 0; j < CELL_SCAN && map; j++) {
+		if (j >= n || bpf_probe_read_user(&arg, sizeof(arg), (void *)(map + 8 * j)))
+			break;
+		if (arg == i)
+			return read_ptr(
+				read_ptr(frame + off.frame_locals + 8 * ((__u64)nlocals + j)) + 16);
+	}
+	return 0;
+}
+
+/*
+ * A value's snapshot into c->data at pos, room bytes at most: its length.
+ * A global function, verified once whatever calls it.
+ */
+__noinline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
+{
+	__u32 at = pos;
+
+	if (!c || pos > WM_PY_ARGS_DATA || room > WM_PYV_MAX)
+		return 0;
+	/* Masked where the verifier sees it: the compiler would drop a mask it can prove. */
+	barrier_var(at);
+	at &= VALUES_AREA - 1;
+	return pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
+}
+
+/*
+ * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
+ * A global function, verified once for all the hooks that call it.
+ */
+__noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
 	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d, nd = {};
-	__u64 code, qualname = 0, locals[WM_PY_MAX_PARAMS] = {};
-	__u32 line = 0, nparams = 0;
-	struct call c = {}, *old;
+	__u64 code, qualname = 0, kinds = 0;
+	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
+	struct call *c, *old;
 
 	code = read_ptr(frame + off.frame_code);
 	if (!code || code_id(code, &qualname, &line))
@@ -293,7 +362,7 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			return 0;
 		/* Still pending: keep what a traced call would need. */
 		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
-		c.func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
+		func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
 	} else {
 		nd.qualname = qualname;
 		nd.firstlineno = line;
@@ -302,7 +371,7 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
 		send_notice(code, frame, qualname, line);
 		nparams = WM_PY_MAX_PARAMS;
-		c.func_id = WM_PY_PENDING;
+		func_id = WM_PY_PENDING;
 	}
 	/*
 	 * 3.13's RESUME_CHECK falling back to RESUME, 3.12's RESUME again after
@@ -312,20 +381,45 @@ static __always_inline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	old = bpf_map_lookup_elem(&calls, &key);
 	if (old && old->code == code)
 		return 0;
-	c.entry_ns = bpf_ktime_get_ns();
-	c.code = code;
-	c.qualname = qualname;
-	c.tstate = tstate;
-	/* The parameters' slots in one read; names of their types are userspace's. */
+	c = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c)
+		return 0;
+	c->entry_ns = bpf_ktime_get_ns();
+	c->code = code;
+	c->qualname = qualname;
+	c->tstate = tstate;
+	c->func_id = func_id;
+	/* The parameters' slots in one read (into types[], made types below). */
 	if (nparams &&
-	    bpf_probe_read_user(locals, sizeof(locals), (void *)(frame + off.frame_locals)))
+	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
 		nparams = 0;
+	/* Parameters a closure captures are cells by now (3.11+): their kinds say which. */
+	if (values_on && off.code_kinds && nparams)
+		kinds = read_ptr(read_ptr(code + off.code_kinds) + py_layout.bytes_data);
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
+		__u64 obj = c->types[i];
+		__u32 n;
+
+		c->types[i] = 0;
+		c->str_len[i] = WM_STR_NONE;
 		if (i >= nparams)
-			break;
-		c.types[i] = type_of(locals[i]);
+			continue;
+		if ((kinds >> (8 * i)) & 0x40)
+			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
+		else if (!obj && off.code_cell2arg)
+			obj = arg_cell(frame, code, i);
+		c->types[i] = type_of(obj);
+		if (!values_on || pos > WM_PY_ARGS_DATA)
+			continue;
+		n = snap_value(c, pos,
+			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
+								    WM_PYV_MAX,
+			       obj);
+		c->str_len[i] = n;
+		pos += n;
 	}
-	bpf_map_update_elem(&calls, &key, &c, BPF_ANY);
+	c->data_len = pos;
+	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
 	return 0;
 }
 
@@ -371,6 +465,12 @@ static __always_inline __u8 original_op(__u64 code, __u64 instr, __u8 op)
 	return op;
 }
 
+/* The exception object the thread state holds (its value, for 3.11 and older). */
+static __always_inline __u64 exc_value(__u64 tstate)
+{
+	return tstate ? read_ptr(tstate + off.tstate_exc + (off.exc_is_type ? 8 : 0)) : 0;
+}
+
 /* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
 static __always_inline __u64 frame_result(__u64 frame)
 {
@@ -409,15 +509,16 @@ enum end_kind {
 	END_YIELD_NOVALUE, /* a yield probed where the value is not yet in the frame */
 };
 
-static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, enum end_kind how,
-				   __u64 ret)
+/* A call ends (how: enum end_kind). A global function, as on_entry(). */
+__noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
 	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now = bpf_ktime_get_ns(), type;
+	__u64 now = bpf_ktime_get_ns(), type = 0, res;
+	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
+	__u16 flags = 0;
 	struct wm_call *r;
 	struct call *c;
-	__u32 id;
 
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
@@ -432,7 +533,26 @@ static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, enum
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
 			id = d->func_id;
 	}
-	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r), 0);
+	if (!tstate)
+		tstate = c->tstate;
+	if (!tstate && off.tstate_addr)
+		tstate = read_ptr(off.tstate_addr);
+	/* The end's value: the result, the yielded value, or the exception. */
+	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
+		flags = WM_F_PY_YIELD;
+		res = how == END_YIELD ? frame_result(frame) : 0;
+	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {
+		flags = WM_F_RAISED | WM_F_ERROR;
+		res = exc_value(tstate);
+	} else {
+		res = how == END_RET ? ret : frame_result(frame);
+	}
+	if (!type)
+		type = type_of(res);
+	pos = c->data_len;
+	if (values_on && res)
+		res_len = snap_value(c, pos, WM_PYV_MAX, res);
+	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + WM_PY_ARGS_DATA + WM_PYV_MAX, 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
 		bpf_map_delete_elem(&calls, &key);
@@ -440,9 +560,17 @@ static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, enum
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	for (int i = 0; i < WM_NR_SLOTS; i++)
-		r->str_len[i] = WM_STR_NONE;
+		r->str_len[i] = i < WM_PY_MAX_PARAMS ? c->str_len[i] : WM_STR_NONE;
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
 		r->args[i] = c->types[i];
+	if (values_on) {
+		bpf_probe_read_kernel(r->data, WM_PY_ARGS_DATA + WM_PYV_MAX, c->data);
+		r->str_len[WM_PY_RES_SLOT] = res ? res_len : WM_STR_NONE;
+		r->data_len = pos + (res ? res_len : 0);
+		flags |= WM_F_PY_VALUES;
+	}
+	r->flags = flags;
+	r->ret = type;
 	r->args[WM_PY_ARG_CODE] = c->code;
 	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
 	r->kind = WM_REC_CALL;
@@ -451,20 +579,7 @@ static __always_inline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, enum
 	r->func_id = id;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->tid = key.tid;
-	if (!tstate)
-		tstate = c->tstate;
-	if (!tstate && off.tstate_addr)
-		tstate = read_ptr(off.tstate_addr);
 	bpf_map_delete_elem(&calls, &key);
-	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
-		r->flags = WM_F_PY_YIELD;
-		r->ret = how == END_YIELD ? type_of(frame_result(frame)) : 0;
-	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {
-		r->flags = WM_F_RAISED | WM_F_ERROR;
-		r->ret = type;
-	} else {
-		r->ret = type_of(how == END_RET ? ret : frame_result(frame));
-	}
 	/*
 	 * Batched wake-ups, as for native calls: one per record would cost the
 	 * traced thread a cross-CPU wake-up per call; the consumer polls too.

@@ -59,6 +59,15 @@ enum wm_py_hook {
  * coroutine suspended): the top bit, which wrapmon.h's flags leave free.
  */
 #define WM_F_PY_YIELD (1 << 15)
+/*
+ * wm_call.flags: the record's string slots are Python value snapshots
+ * (include/wm_python.h): the parameters' in slots 0.., the result's (or
+ * the exception's) in WM_PY_RES_SLOT. Without it there are none, and
+ * userspace names the type objects of args[] and ret.
+ */
+#define WM_F_PY_VALUES (1 << 14)
+/* Bytes of a call's parameter snapshots, all together; the result's follows. */
+#define WM_PY_ARGS_DATA 768
 
 /*
  * The cookie: bits 0-7 the hook, 8-15 the register holding the frame (struct
@@ -101,11 +110,16 @@ struct wm_py_offsets {
 	__u16 code_adaptive;   /* co_code_adaptive: the instructions */
 	__u16 mon_lines;       /* _PyCoMonitoringData.lines: {original_opcode, line_delta} each */
 	__u16 mon_per_instr;   /* .per_instruction_opcodes: a byte each */
-	__u16 str_ascii;       /* data of a compact ASCII str: sizeof(PyASCIIObject) */
-	__u16 str_compact;     /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
-	__u16 tstate_exc; /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
-	__u8 exc_is_type; /* tstate_exc holds a type, not an instance */
-	__u8 minor;	  /* 3.minor */
+	__u16 code_kinds;      /* co_localspluskinds (3.11+): CO_FAST_CELL 0x40 marks a cell */
+	/* 3.10: a parameter a closure captures lives in a cell after the locals. */
+	__u16 code_nlocals;  /* co_nlocals */
+	__u16 code_cellvars; /* co_cellvars (a tuple) */
+	__u16 code_cell2arg; /* co_cell2arg: the parameter of each cell, or -1 */
+	__u16 str_ascii;     /* data of a compact ASCII str: sizeof(PyASCIIObject) */
+	__u16 str_compact;   /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
+	__u16 tstate_exc;    /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
+	__u8 exc_is_type;    /* tstate_exc holds a type, not an instance */
+	__u8 minor;	     /* 3.minor */
 	/* Opcodes after which the result is co_consts[oparg] (RETURN_CONST and its instrumented form). */
 	__u8 op_return_const[2];
 	__u8 op_instr_line; /* INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION; 0: none (< 3.12) */

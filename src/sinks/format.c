@@ -52,14 +52,25 @@ static bool sig_is_py(const struct wm_func *f)
 	return f && f->sig.source == WM_SIG_PY;
 }
 
+/* Whether a Python call's slots hold value snapshots (else type names). */
+static bool py_values(const struct wm_call_view *c)
+{
+	return c->hdr.flags & WM_F_PY_VALUES;
+}
+
 /*
- * A Python object of a record, by its type's name (string slot i):
- * "<str>"; "<?>" when it could not be read.
+ * A Python object of a record (string slot i): its value as repr() shows
+ * it, or its type's name ("<str>") where values were not read; "..." for a
+ * parameter that did not fit, "?" for a result that could not be read.
  */
 static void put_py_obj_text(struct wm_buf *b, const struct wm_call_view *c, int i)
 {
-	if (i >= WM_NR_SLOTS || c->str_len[i] < 0) {
-		buf__puts(b, i < WM_PY_MAX_PARAMS ? "..." : "<?>");
+	if (i >= WM_NR_SLOTS || c->str_len[i] <= 0 || !c->str[i]) {
+		buf__puts(b, i < WM_PY_MAX_PARAMS ? "..." : "?");
+		return;
+	}
+	if (py_values(c)) {
+		pyvalue__repr(b, c->str[i], c->str_len[i]);
 		return;
 	}
 	buf__putc(b, '<');
@@ -67,16 +78,27 @@ static void put_py_obj_text(struct wm_buf *b, const struct wm_call_view *c, int 
 	buf__putc(b, '>');
 }
 
+/* The same as a JSON member: "value":<the value> or "type":"<its type>". */
 static void put_py_obj_json(struct wm_buf *b, const struct wm_call_view *c, int i)
 {
+	bool have = i < WM_NR_SLOTS && c->str_len[i] > 0 && c->str[i];
+
+	if (py_values(c)) {
+		buf__puts(b, "\"value\":");
+		if (have)
+			pyvalue__json(b, c->str[i], c->str_len[i]);
+		else
+			buf__puts(b, "null");
+		return;
+	}
 	buf__puts(b, "\"type\":");
-	if (i < WM_NR_SLOTS && c->str_len[i] >= 0)
+	if (have)
 		json__str(b, c->str[i], c->str_len[i]);
 	else
 		buf__puts(b, "null");
 }
 
-/* Python's parameters by name, each shown by its value's type. */
+/* Python's parameters by name, each with its value (or its type). */
 static void put_py_args_text(struct wm_buf *b, const struct wm_func *f,
 			     const struct wm_call_view *c)
 {
@@ -846,10 +868,13 @@ void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct w
 		format__stack_text(b, f, c);
 		return;
 	}
-	/* Ended by a C++ exception unwinding through it: no result, the type. */
+	/* Ended by an exception: no result; the type (a Python one's value: ValueError('bad')). */
 	if (c->hdr.flags & WM_F_RAISED) {
 		buf__puts(b, " raised ");
-		put_exc_type(b, c);
+		if (sig_is_py(f) && py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0)
+			put_py_obj_text(b, c, WM_PY_RES_SLOT);
+		else
+			put_exc_type(b, c);
 		buf__puts(b, "  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
@@ -1212,7 +1237,12 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 
 		buf__puts(b, "{\"type\":");
 		json__str(b, t, strlen(t));
-		buf__puts(b, ",\"message\":null}");
+		buf__puts(b, ",\"message\":");
+		if (py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 && c->str[WM_PY_RES_SLOT])
+			pyvalue__exc_message(b, c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT]);
+		else
+			buf__puts(b, "null");
+		buf__putc(b, '}');
 		return;
 	}
 	buf__puts(b, "{\"expr\":");

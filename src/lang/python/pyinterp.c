@@ -68,7 +68,7 @@ struct py_version {
 		.op_return_const = { (return_const), (instrumented_return_const) },             \
 		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
 		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
-		.op_instr_instruction = (instr_instruction)                                     \
+		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68                 \
 	}
 
 static const struct py_version versions[] = {
@@ -94,7 +94,10 @@ static const struct py_version versions[] = {
 			 .tstate_exc = 0x58,
 			 .exc_is_type = 1,
 			 .minor = 10,
-			 .op_return_const = { 0xff, 0xff } },
+			 .op_return_const = { 0xff, 0xff },
+			 .code_nlocals = 28,
+			 .code_cellvars = 88,
+			 .code_cell2arg = 96 },
 	},
 	{
 		.minor = 11,
@@ -125,7 +128,8 @@ static const struct py_version versions[] = {
 			 .tstate_exc = 0x60,
 			 .exc_is_type = 1,
 			 .minor = 11,
-			 .op_return_const = { 0xff, 0xff } },
+			 .op_return_const = { 0xff, 0xff },
+			 .code_kinds = 0x68 },
 	},
 	{
 		.minor = 12,
@@ -806,6 +810,13 @@ struct dw_field {
 			__VA_ARGS__                              \
 		}                                                \
 	}
+#define DWF11(field, type, ...)                                  \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 11, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
+	}
 #define DWF12(field, type, ...)                                  \
 	{                                                        \
 		offsetof(struct wm_py_offsets, field), 12, type, \
@@ -836,6 +847,7 @@ static const struct dw_field dw_fields[] = {
 	DWF(str_compact, "PyCompactUnicodeObject", NULL),
 	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
 	DWF12(code_monitoring, "PyCodeObject", "_co_monitoring"),
+	DWF11(code_kinds, "PyCodeObject", "co_localspluskinds"),
 	DWF12(code_adaptive, "PyCodeObject", "co_code_adaptive"),
 	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
 	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "lang/python/pytrace.h"
 #include "util/opts.h"
+#include "wm_python.h"
 #include "python.skel.h"
 
 /* Code objects userspace remembers, for the calls that come before BPF has the answer. */
@@ -128,17 +129,23 @@ static const char *type_name(struct pytrace *t, __u64 type)
 	return e->name;
 }
 
-/* A call record's type objects as names, in the view's string slots. */
+/*
+ * A call record's type objects as names, in the view's string slots; the
+ * slots of a record with values hold their snapshots already.
+ */
 static void name_types(struct pytrace *t, struct wm_call_view *v)
 {
-	for (int i = 0; i <= WM_PY_MAX_PARAMS; i++) {
+	for (int i = 0; i <= WM_PY_MAX_PARAMS && !(v->hdr.flags & WM_F_PY_VALUES); i++) {
 		const char *n = type_name(t, i < WM_PY_MAX_PARAMS ? v->hdr.args[i] : v->hdr.ret);
 
 		v->str[i] = n;
 		v->str_len[i] = v->hdr.str_len[i] = n ? (int)strlen(n) : WM_STR_NONE;
 	}
-	if (v->hdr.flags & WM_F_RAISED)
-		v->exc_type = v->str[WM_PY_RES_SLOT] ? v->str[WM_PY_RES_SLOT] : "?";
+	if (v->hdr.flags & WM_F_RAISED) {
+		const char *n = type_name(t, v->hdr.ret);
+
+		v->exc_type = n ? n : "?";
+	}
 }
 
 /* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
@@ -343,6 +350,11 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->off = pi->off;
+	/* Values as snapshots, where the interpreter's object layout is known. */
+	if (OPTS_GET(opts, layout, NULL) && opts->layout->version) {
+		t->skel->bss->py_layout = *opts->layout;
+		t->skel->rodata->values_on = true;
+	}
 	if (opts->ring_size) {
 		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
 		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */

@@ -36,9 +36,12 @@ struct pytrace_opts {
 	/* A matching function met: its id (>= 0), or a negative errno to leave it out. */
 	int (*add_func)(void *ctx, const struct pyfunc_desc *d);
 	void *ctx;
+	/* The interpreter's object layout (lang/python/pyvalue.h): values are snapshots; NULL: types only. */
+	const struct wm_py_layout *layout;
 };
 
 struct pytrace;
+struct wm_py_layout;
 
 /* Load and attach; nothing stays attached on failure, err says why. */
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,

@@ -928,6 +928,36 @@ void pyvalue__json(struct wm_buf *b, const void *snap, size_t len)
 	buf__free(&r);
 }
 
+void pyvalue__exc_message(struct wm_buf *b, const void *snap, size_t len)
+{
+	struct node n = node_at(snap, len), arg;
+	struct wm_buf r = {};
+	unsigned int width;
+
+	if (!n.ok || n.h.kind != WM_PYV_EXC) {
+		buf__puts(b, "null");
+		return;
+	}
+	/* str(exc): its one argument's str(), else the repr of its arguments' tuple. */
+	arg = node_at(n.body, n.body_len);
+	if (n.h.count == 1 && arg.ok && arg.h.kind == WM_PYV_STR &&
+	    !(arg.h.flags & WM_PYV_F_SUBCLASS) && !text_cut(&arg, text_chars(&arg, &width))) {
+		buf__putc(b, '"');
+		put_json_chars(b, &arg);
+		buf__putc(b, '"');
+		return;
+	}
+	if (n.h.count == 1 && arg.ok) {
+		put_node(&r, &arg, 1);
+	} else if (n.h.count) {
+		buf__putc(&r, '(');
+		put_items(&r, &n, false, 0);
+		buf__putc(&r, ')');
+	}
+	json__str(b, r.p ? r.p : "", r.len);
+	buf__free(&r);
+}
+
 /* A layout field and where DWARF describes it. */
 struct dwarf_field {
 	const char *type, *member; /* member NULL: the type's size */

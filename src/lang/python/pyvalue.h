@@ -89,4 +89,11 @@ void pyvalue__repr_json(struct wm_buf *b, const char *json, size_t n);
  */
 void pyvalue__json(struct wm_buf *b, const void *snap, size_t len);
 
+/*
+ * An exception's snapshot (WM_PYV_EXC) as the JSON value of its message,
+ * str(exc): its one str argument, else the repr of its arguments ("" for
+ * none); null for a snapshot that is not an exception.
+ */
+void pyvalue__exc_message(struct wm_buf *b, const void *snap, size_t len);
+
 #endif /* WM_PYVALUE_H */
