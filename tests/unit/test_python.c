@@ -21,6 +21,29 @@
 #include "sinks/format.h"
 #include "util/buf.h"
 
+/* Snapshots recorded from CPython 3.10 (tests/unit/pyvalue_fixtures.h). */
+#define SNAP_CAAAT "070003010500000070c3c150da7f000020000000000000007374726361616174"
+#define SNAP_VALUEERROR                                                                            \
+	"0c000a0001000000903cad50da7f0000440000000000000056616c75654572726f72070000010a000000f094" \
+	"c550da7f0000220000000000000062616420686561646572"
+#define SNAP_KEYERROR                                                                              \
+	"0c00080002000000403cad50da7f000055000000000000004b65794572726f720700000101000000b007bf50" \
+	"da7f000019000000000000006b05000000010000001081cc50da7f00001c000000c2ae50da02000000"
+
+/* Hex to bytes, into a buffer that lives to the end of the test. */
+static const char *unhex(const char *hex, int *len)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	int n = strlen(hex) / 2;
+
+	for (int i = 0; i < n; i++)
+		sscanf(hex + 2 * i, "%2hhx", (unsigned char *)&b[i]);
+	*len = n;
+	return b;
+}
+
 #define DEBIAN_PY "/usr/bin/python3.11"
 
 static int count_hooks(const struct py_interp *pi, enum wm_py_hook kind)
@@ -200,12 +223,59 @@ static void test_format_json(void **state)
 	buf__free(&b);
 }
 
+/* With the interpreter's layout known, the slots are snapshots: values as repr() shows them. */
+static void test_format_values(void **state)
+{
+	static const char *const params[] = { "string" };
+	struct wm_buf b = {};
+	struct wm_call_view v;
+	struct wm_func f;
+	int n;
+
+	py_func(&f, "__main__.echo", params, 1);
+	view_init(&v, WM_F_PY_VALUES);
+	v.str[0] = unhex(SNAP_CAAAT, &n);
+	v.str_len[0] = n;
+	v.str[WM_PY_RES_SLOT] = unhex(SNAP_CAAAT, &n);
+	v.str_len[WM_PY_RES_SLOT] = n;
+	format__call_text(&b, &f, &v, NULL);
+	assert_non_null(strstr(b.p, " __main__.echo(string='caaat') = 'caaat'  <3.1 us>\n"));
+	buf__reset(&b);
+	format__call_json(&b, &f, &v);
+	assert_non_null(strstr(b.p, "\"args\":[{\"name\":\"string\",\"value\":\"caaat\"}]"));
+	assert_non_null(strstr(b.p, "\"result\":{\"value\":\"caaat\"}"));
+
+	/* Raised: the exception's repr in text; its type and str() in JSON. */
+	buf__reset(&b);
+	view_init(&v, WM_F_PY_VALUES | WM_F_RAISED | WM_F_ERROR);
+	v.exc_type = "ValueError";
+	v.str[0] = unhex(SNAP_CAAAT, &n);
+	v.str_len[0] = n;
+	v.str[WM_PY_RES_SLOT] = unhex(SNAP_VALUEERROR, &n);
+	v.str_len[WM_PY_RES_SLOT] = n;
+	format__call_text(&b, &f, &v, NULL);
+	assert_non_null(strstr(b.p, "(string='caaat') raised ValueError('bad header')  <"));
+	buf__reset(&b);
+	format__call_json(&b, &f, &v);
+	assert_non_null(
+		strstr(b.p, "\"error\":{\"type\":\"ValueError\",\"message\":\"bad header\"}"));
+
+	/* str() of an exception with two arguments is their tuple's repr. */
+	buf__reset(&b);
+	v.exc_type = "KeyError";
+	v.str[WM_PY_RES_SLOT] = unhex(SNAP_KEYERROR, &n);
+	v.str_len[WM_PY_RES_SLOT] = n;
+	format__call_json(&b, &f, &v);
+	assert_non_null(strstr(b.p, "\"error\":{\"type\":\"KeyError\",\"message\":\"('k', 2)\"}"));
+	buf__free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_debian_stripped), cmocka_unit_test(test_not_python),
 		cmocka_unit_test(test_python_names),	cmocka_unit_test(test_format_text),
-		cmocka_unit_test(test_format_json),
+		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_format_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
