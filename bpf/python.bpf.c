@@ -209,7 +209,8 @@ static __always_inline void module_of_globals(struct wm_py_name *n, __u64 global
 	}
 }
 
-static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+/* A global function: its locals stay out of on_entry()'s stack frame. */
+__noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 {
 	struct wm_py_notice *n;
 	__u64 names, func, str;
@@ -217,7 +218,7 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	n = bpf_ringbuf_reserve(&py_rb, sizeof(*n), 0);
 	if (!n) {
 		__sync_fetch_and_add(&nr_dropped, 1);
-		return;
+		return 0;
 	}
 	n->kind = WM_REC_PY_CODE;
 	n->pad = 0;
@@ -244,6 +245,7 @@ static __always_inline void send_notice(__u64 code, __u64 frame, __u64 qualname,
 	__sync_fetch_and_add(&nr_notices, 1);
 	/* At once: the calls of the code object wait for the answer as pending. */
 	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
+	return 0;
 }
 
 /*
@@ -326,9 +328,9 @@ static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
 
 /*
  * A value's snapshot into c->data at pos, room bytes at most: its length.
- * A global function, verified once whatever calls it.
+ * pyv_snap()'s walk is in global functions, verified once.
  */
-__noinline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
+static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
 {
 	__u32 at = pos;
 

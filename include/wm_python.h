@@ -5,16 +5,25 @@
  * Fixed-width __u types only: included on both sides.
  *
  * Interfaces:
- * - The layout of an interpreter: pyvalue__layout() (lang/python/pyvalue.h)
- *   fills struct wm_py_layout from its version (and DWARF when the
- *   interpreter has some); userspace puts it where BPF finds it (a map or a
- *   .rodata constant) and passes a pointer to it to pyv_snap().
+ * - The layout of an interpreter: pyvalue__layout_of_pid() finds the
+ *   CPython a process maps and fills struct wm_py_layout from its version,
+ *   checked against its DWARF when it has some (pyvalue__layout() and
+ *   pyvalue__layout_dwarf() do each half). In wrapmon.bpf.c it is the .bss
+ *   global py_layout, set from tracer_opts.py_layout before load; the
+ *   .rodata flag py_on (set when a capture needs it) lets the verifier skip
+ *   the snapshot code otherwise. A writable map value, not .rodata: the
+ *   global functions take it as memory.
  * - The snapshot, in BPF: pyv_snap(layout, obj, dst, room, sleepable)
  *   (bpf/pyvalue.bpf.h) writes at most min(room, WM_PYV_MAX) bytes at dst
  *   and returns how many; dst must be followed by WM_PYV_SLACK bytes of the
  *   same map value (see there).
  * - The rendering, in userspace: pyvalue__repr() / pyvalue__json()
- *   (lang/python/pyvalue.h) on the bytes pyv_snap() wrote.
+ *   (lang/python/pyvalue.h) on the bytes pyv_snap() wrote; pyvalue__exc()
+ *   for an exception's type and message.
+ * - In a record: a capture of kind WM_CAP_PYOBJ (include/wrapmon.h) of
+ *   size WM_PYV_MAX is a slot holding one snapshot; the plan makes one for
+ *   each PyObject * parameter and result (plan/capture.c), and the
+ *   formatters, the store and the report render it.
  *
  * A snapshot is one node: struct wm_pyv_hdr, the type name (name_len bytes,
  * no NUL), then the kind's payload. Containers hold their first items as

@@ -1231,17 +1231,23 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 {
 	const char *en = ret_errno(f, c);
 
-	/* A Python exception: its type, and its message once values are read. */
+	/* A Python exception: its type, and str() of it where its value was read. */
 	if (sig_is_py(f) && (c->hdr.flags & WM_F_RAISED)) {
 		const char *t = c->exc_type ? c->exc_type : "?";
+		struct wm_buf type = {}, msg = {};
 
 		buf__puts(b, "{\"type\":");
 		json__str(b, t, strlen(t));
 		buf__puts(b, ",\"message\":");
-		if (py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 && c->str[WM_PY_RES_SLOT])
-			pyvalue__exc_message(b, c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT]);
+		if (py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 && c->str[WM_PY_RES_SLOT] &&
+		    !pyvalue__exc(c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT], &type, &msg,
+				  NULL) &&
+		    !msg.err)
+			json__str(b, msg.p ? msg.p : "", msg.len);
 		else
 			buf__puts(b, "null");
+		buf__free(&type);
+		buf__free(&msg);
 		buf__putc(b, '}');
 		return;
 	}

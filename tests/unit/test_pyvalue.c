@@ -134,6 +134,40 @@ static void test_fixtures_json(void **state)
 	assert_true(natives >= 80);
 }
 
+/* An exception's type and str(), for an error's parts: as Python gave them. */
+static void test_fixtures_exc(void **state)
+{
+	unsigned int checked = 0;
+
+	for (size_t i = 0; i < NR_FIXTURES; i++) {
+		const struct pyv_fixture *fx = &pyv_fixtures[i];
+		unsigned char snap[WM_PYV_MAX];
+		struct wm_buf type = {}, msg = {};
+		size_t n = unhex(fx->snapshot, snap, sizeof(snap));
+		const char *paren = strchr(fx->repr, '(');
+		bool whole = false;
+		int ret = pyvalue__exc(snap, n, &type, &msg, &whole);
+
+		if (!fx->str) {
+			assert_int_equal(ret, -EINVAL);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_true(whole);
+		/* The type as repr() names it; OSError's own __str__ is not known here. */
+		assert_non_null(paren);
+		assert_int_equal(type.len, paren - fx->repr);
+		assert_memory_equal(type.p, fx->repr, type.len);
+		if (strncmp(fx->str, "[Errno", 6)) {
+			assert_string_equal(msg.p ? msg.p : "", fx->str);
+			checked++;
+		}
+		buf__free(&type);
+		buf__free(&msg);
+	}
+	assert_true(checked >= 6);
+}
+
 /* Any prefix of a snapshot, and any byte changed: rendered, never read past its end. */
 static void test_malformed(void **state)
 {
@@ -149,6 +183,7 @@ static void test_malformed(void **state)
 			memcpy(copy, snap, len);
 			pyvalue__repr(&b, copy, len);
 			pyvalue__json(&b, copy, len);
+			pyvalue__exc(copy, len, &b, &b, NULL);
 			assert_int_equal(b.err, 0);
 			free(copy);
 			buf__free(&b);
@@ -348,11 +383,17 @@ static void test_is_pyobject(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures_repr), cmocka_unit_test(test_fixtures_json),
-		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_floats),
-		cmocka_unit_test(test_ints),	      cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_layout_dwarf),  cmocka_unit_test(test_layout_dwarf_absent),
-		cmocka_unit_test(test_repr_json),     cmocka_unit_test(test_version_of),
+		cmocka_unit_test(test_fixtures_repr),
+		cmocka_unit_test(test_fixtures_json),
+		cmocka_unit_test(test_fixtures_exc),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_floats),
+		cmocka_unit_test(test_ints),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_layout_dwarf),
+		cmocka_unit_test(test_layout_dwarf_absent),
+		cmocka_unit_test(test_repr_json),
+		cmocka_unit_test(test_version_of),
 		cmocka_unit_test(test_is_pyobject),
 	};
 

@@ -840,6 +840,43 @@ bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len)
 	return put_node(b, &n, 0);
 }
 
+int pyvalue__exc(const void *snap, size_t len, struct wm_buf *type, struct wm_buf *msg, bool *whole)
+{
+	struct node n = node_at(snap, len), one;
+	unsigned int width;
+	bool ok = true;
+
+	if (!n.ok || n.h.kind != WM_PYV_EXC)
+		return -EINVAL;
+	put_short_name(type, &n);
+	one = node_at(n.body, n.body_len);
+	if (n.h.count == 1 && one.ok && one.h.kind == WM_PYV_STR &&
+	    !(n.h.name_len == 8 && !memcmp(n.name, "KeyError", 8))) {
+		/* The str itself, not its repr: lone surrogates as Python's backslashreplace. */
+		size_t have = text_chars(&one, &width);
+
+		for (size_t i = 0; i < have; i++) {
+			__u32 c = char_at(one.body, width, i);
+
+			if (c >= 0xd800 && c <= 0xdfff)
+				buf__printf(msg, "\\u%04x", c);
+			else
+				put_utf8(msg, c);
+		}
+		ok = !text_cut(&one, have) && !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
+	} else if (n.h.count == 1 && one.ok) {
+		ok = put_node(msg, &one, 1) && !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
+	} else if (n.h.count > 1) {
+		/* The args tuple's repr: the node read as the tuple it holds. */
+		buf__putc(msg, '(');
+		ok = put_items(msg, &n, false, 0);
+		buf__putc(msg, ')');
+	}
+	if (whole)
+		*whole = ok;
+	return 0;
+}
+
 /* --- JSON --- */
 
 /* A str node's chars as a JSON string body: lone surrogates as \u escapes. */
@@ -925,36 +962,6 @@ void pyvalue__json(struct wm_buf *b, const void *snap, size_t len)
 	if (!whole)
 		buf__puts(b, ",\"truncated\":true");
 	buf__putc(b, '}');
-	buf__free(&r);
-}
-
-void pyvalue__exc_message(struct wm_buf *b, const void *snap, size_t len)
-{
-	struct node n = node_at(snap, len), arg;
-	struct wm_buf r = {};
-	unsigned int width;
-
-	if (!n.ok || n.h.kind != WM_PYV_EXC) {
-		buf__puts(b, "null");
-		return;
-	}
-	/* str(exc): its one argument's str(), else the repr of its arguments' tuple. */
-	arg = node_at(n.body, n.body_len);
-	if (n.h.count == 1 && arg.ok && arg.h.kind == WM_PYV_STR &&
-	    !(arg.h.flags & WM_PYV_F_SUBCLASS) && !text_cut(&arg, text_chars(&arg, &width))) {
-		buf__putc(b, '"');
-		put_json_chars(b, &arg);
-		buf__putc(b, '"');
-		return;
-	}
-	if (n.h.count == 1 && arg.ok) {
-		put_node(&r, &arg, 1);
-	} else if (n.h.count) {
-		buf__putc(&r, '(');
-		put_items(&r, &n, false, 0);
-		buf__putc(&r, ')');
-	}
-	json__str(b, r.p ? r.p : "", r.len);
 	buf__free(&r);
 }
 

@@ -73,6 +73,20 @@ bool pyvalue__is_pyobject(const char *c_type);
 bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len);
 
 /*
+ * An exception's snapshot as the parts of an error: its type's name (short,
+ * as repr() shows it) into type, and str() of it into msg, as
+ * BaseException.__str__ makes it: "" for no args, the one arg's text (a
+ * str's characters, else its repr; KeyError: its repr), else the args'
+ * repr. Subclasses with a __str__ of their own (OSError's "[Errno 2] ...")
+ * get the generic one. msg is UTF-8, unescaped: escape it where it is
+ * shown (type is already safe text).
+ * 0, or -EINVAL when the snapshot is not an exception; *whole says whether
+ * nothing of it was cut (may be NULL).
+ */
+int pyvalue__exc(const void *snap, size_t len, struct wm_buf *type, struct wm_buf *msg,
+		 bool *whole);
+
+/*
  * A JSON string literal (n bytes, quotes included) as repr() prints the str
  * it holds: for values read back from --json (the report). Lone surrogates
  * (\udcff) stay themselves, as in Python; a byte that is not UTF-8 stands
@@ -88,12 +102,5 @@ void pyvalue__repr_json(struct wm_buf *b, const char *json, size_t n);
  * "truncated":true when the repr misses a part.
  */
 void pyvalue__json(struct wm_buf *b, const void *snap, size_t len);
-
-/*
- * An exception's snapshot (WM_PYV_EXC) as the JSON value of its message,
- * str(exc): its one str argument, else the repr of its arguments ("" for
- * none); null for a snapshot that is not an exception.
- */
-void pyvalue__exc_message(struct wm_buf *b, const void *snap, size_t len);
 
 #endif /* WM_PYVALUE_H */

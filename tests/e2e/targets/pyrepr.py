@@ -2,7 +2,7 @@
 """A CPython target: waits for its tracer, then calls repr() on a list of
 known objects (each a C call of PyObject_Repr) and logs each result, one JSON
 line per object: {"i": N, "repr": ..., "json": <the value as JSON>,
-"native": <whether it is a JSON native>}.
+"native": <whether it is a JSON native>, "str": <str() of an exception>}.
 
     python3.X pyrepr.py LOG [ctypes]
 
@@ -63,6 +63,8 @@ def main():
         api.argtypes = [ctypes.py_object]
         api.restype = ctypes.py_object
         rep = api
+    # Before the trace: KeyError's str() calls PyObject_Repr too.
+    strs = [str(o) if isinstance(o, BaseException) else None for o in objs]
     sys.stdout.write("ready %d\n" % os.getpid())
     sys.stdout.flush()
     sys.stdin.readline()
@@ -71,7 +73,9 @@ def main():
         for i, (o, r) in enumerate(zip(objs, reprs)):
             js = as_json(o)
             f.write(json.dumps({'i': i, 'repr': r, 'json': js,
-                                'native': js is not None or o is None}) + '\n')
+                                'native': js is not None or o is None,
+                                'str': strs[i]})
+                    + '\n')
 
 
 main()
