@@ -566,9 +566,21 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
 		r->args[i] = c->types[i];
 	if (values_on) {
-		bpf_probe_read_kernel(r->data, WM_PY_ARGS_DATA + WM_PYV_MAX, c->data);
+		__u32 len = pos + (res ? res_len : 0);
+
+		/* The bytes in use only: most calls hold a few small values. */
+		if (len >= VALUES_AREA) {
+			len = VALUES_AREA;
+			bpf_probe_read_kernel(r->data, VALUES_AREA, c->data);
+		} else if (len) {
+			__u32 n = len;
+
+			/* Masked where the verifier sees it (the compiler knows n < VALUES_AREA). */
+			barrier_var(n);
+			bpf_probe_read_kernel(r->data, n & (VALUES_AREA - 1), c->data);
+		}
 		r->str_len[WM_PY_RES_SLOT] = res ? res_len : WM_STR_NONE;
-		r->data_len = pos + (res ? res_len : 0);
+		r->data_len = len;
 		flags |= WM_F_PY_VALUES;
 	}
 	r->flags = flags;
