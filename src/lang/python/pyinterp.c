@@ -52,6 +52,30 @@ struct py_version {
  * Measured on CPython's own headers of each version (and checked against
  * the DWARF of builds that have it); the same within a minor version.
  */
+/* 3.10: frames are PyFrameObjects, code objects have no qualname (co_name stands in). */
+#define OFFSETS_310                                                                               \
+	{                                                                                         \
+		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,                  \
+		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,                 \
+		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48,                \
+		.code_filename = 0x68, .code_qualname = 0x70, .str_ascii = 48, .str_compact = 72, \
+		.tstate_exc = 0x58, .exc_is_type = 1, .minor = 10,                                \
+		.op_return_const = { 0xff, 0xff }, .code_nlocals = 28, .code_cellvars = 88,       \
+		.code_cell2arg = 96                                                               \
+	}
+
+/* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
+#define OFFSETS_311                                                                             \
+	{                                                                                       \
+		.frame_code = 0x20, .frame_func = 0x00, .frame_instr = 0x38,                    \
+		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
+		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                 \
+		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,            \
+		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72, \
+		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                              \
+		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68                           \
+	}
+
 /*
  * 3.12 and 3.13 lay out frames, code objects, functions and strings alike;
  * the thread state's exception and the RETURN_CONST opcodes differ.
@@ -77,27 +101,7 @@ static const struct py_version versions[] = {
 		.minor = 10,
 		.resume_ops = { -1, -1, -1 },
 		.yield_ops = { -1, -1 },
-		.off = { .frame_code = 0x20,
-			 .frame_func = 0xffff,
-			 .frame_globals = 0x30,
-			 .frame_locals = 0x160,
-			 .code_flags = 0x24,
-			 .code_argcount = 0x10,
-			 .code_kwonly = 0x18,
-			 .code_firstlineno = 0x28,
-			 .code_names = 0x48,
-			 .code_filename = 0x68,
-			 .code_qualname = 0x70,
-			 .func_module = 0,
-			 .str_ascii = 48,
-			 .str_compact = 72,
-			 .tstate_exc = 0x58,
-			 .exc_is_type = 1,
-			 .minor = 10,
-			 .op_return_const = { 0xff, 0xff },
-			 .code_nlocals = 28,
-			 .code_cellvars = 88,
-			 .code_cell2arg = 96 },
+		.off = OFFSETS_310,
 	},
 	{
 		.minor = 11,
@@ -109,27 +113,7 @@ static const struct py_version versions[] = {
 		.clear_freg = REG_DI,
 		.clear_treg = WM_PY_REG_NONE,
 		.runtime_tstate = 0x240,
-		.off = { .frame_code = 0x20,
-			 .frame_func = 0x00,
-			 .frame_instr = 0x38,
-			 .frame_stacktop = 0x40,
-			 .frame_locals = 0x48,
-			 .code_consts = 0x18,
-			 .code_flags = 0x30,
-			 .code_argcount = 0x38,
-			 .code_kwonly = 0x40,
-			 .code_firstlineno = 0x48,
-			 .code_names = 0x60,
-			 .code_filename = 0x70,
-			 .code_qualname = 0x80,
-			 .func_module = 0x68,
-			 .str_ascii = 48,
-			 .str_compact = 72,
-			 .tstate_exc = 0x60,
-			 .exc_is_type = 1,
-			 .minor = 11,
-			 .op_return_const = { 0xff, 0xff },
-			 .code_kinds = 0x68 },
+		.off = OFFSETS_311,
 	},
 	{
 		.minor = 12,
