@@ -245,6 +245,7 @@ bench:
 	$(Q)sh tools/bench/install-bench-deps.sh
 	$(Q)$(MAKE) all $(BENCH_BINS)
 	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
+	$(Q)python3 tools/bench/pycall.py --out $(OUT) /usr/bin/python3
 
 MANDIR ?= $(PREFIX)/share/man
 install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8

@@ -579,7 +579,8 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		.nr_patterns = s->nr_py_names,
 		.add_func = add_py_func,
 		.ctx = s,
-		.layout = s->py_layout.version ? &s->py_layout : NULL,
+		/* --summary-only prints no call: its values are not worth reading. */
+		.layout = s->py_layout.version && !env.summary_only ? &s->py_layout : NULL,
 	};
 	char err[WM_ERR_MAX] = "";
 
