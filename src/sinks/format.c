@@ -52,6 +52,8 @@ static bool sig_is_py(const struct wm_func *f)
 	return f && f->sig.source == WM_SIG_PY;
 }
 
+static void put_json_hex(struct wm_buf *b, __u64 raw);
+
 /* Whether a Python call's slots hold value snapshots (else type names). */
 static bool py_values(const struct wm_call_view *c)
 {
@@ -84,11 +86,20 @@ static void put_py_obj_json(struct wm_buf *b, const struct wm_call_view *c, int 
 	bool have = i < WM_NR_SLOTS && c->str_len[i] > 0 && c->str[i];
 
 	if (py_values(c)) {
+		struct wm_pyv_hdr h;
+
 		buf__puts(b, "\"value\":");
-		if (have)
-			pyvalue__json(b, c->str[i], c->str_len[i]);
-		else
+		if (!have) {
 			buf__puts(b, "null");
+			return;
+		}
+		pyvalue__json(b, c->str[i], c->str_len[i]);
+		/* The object, as for a C function's PyObject *: None is not a NULL. */
+		if (c->str_len[i] >= (int)sizeof(h)) {
+			memcpy(&h, c->str[i], sizeof(h));
+			buf__puts(b, ",\"pointer\":");
+			put_json_hex(b, h.addr);
+		}
 		return;
 	}
 	buf__puts(b, "\"type\":");

@@ -242,8 +242,10 @@ static void test_format_values(void **state)
 	assert_non_null(strstr(b.p, " __main__.echo(string='caaat') = 'caaat'  <3.1 us>\n"));
 	buf__reset(&b);
 	format__call_json(&b, &f, &v);
-	assert_non_null(strstr(b.p, "\"args\":[{\"name\":\"string\",\"value\":\"caaat\"}]"));
-	assert_non_null(strstr(b.p, "\"result\":{\"value\":\"caaat\"}"));
+	assert_non_null(strstr(b.p, "\"args\":[{\"name\":\"string\",\"value\":\"caaat\","
+				    "\"pointer\":\"0x7fda50c1c370\"}]"));
+	assert_non_null(
+		strstr(b.p, "\"result\":{\"value\":\"caaat\",\"pointer\":\"0x7fda50c1c370\"}"));
 
 	/* Raised: the exception's repr in text; its type and str() in JSON. */
 	buf__reset(&b);
