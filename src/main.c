@@ -112,6 +112,7 @@ struct session {
 	/* Python: the interpreter, its tracer, and the -f names that mean Python functions. */
 	struct py_interp *py;
 	char py_err[WM_ERR_MAX]; /* why the interpreter cannot be traced, when it cannot */
+	bool py_tried;		 /* looked for (find_python()) */
 	struct pytrace *pyt;
 	const char **py_names;
 	struct wm_expr **py_filters; /* --filter of each Python name, NULL: none */
@@ -258,6 +259,22 @@ static int add_py_name(struct session *s, const struct wm_spec *sp, const char *
 	return 0;
 }
 
+/*
+ * The interpreter, looked for the first time a -f may name Python
+ * functions (its DWARF takes a while): whether the process runs one, even
+ * one that cannot be traced (py_err says why).
+ */
+static bool find_python(struct session *s)
+{
+	if (!s->py_tried) {
+		s->py_tried = true;
+		if (pyinterp__find(s->res, env.pid, &s->py, s->py_err, sizeof(s->py_err)) ==
+		    -ENOENT)
+			s->py_err[0] = '\0';
+	}
+	return s->py || s->py_err[0];
+}
+
 static int add_spec(struct session *s, const struct wm_spec *sp)
 {
 	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "";
@@ -266,10 +283,12 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 	bool py = pytrace__is_python_name(sp->selector, &py_name);
 	int n, ret;
 
-	if (py && py_name != sp->selector)
+	if (py && py_name != sp->selector) {
+		find_python(s);
 		return add_py_name(s, sp, py_name, true);
+	}
 	n = resolver__resolve(s->res, sp->selector, &m, err, sizeof(err));
-	if (n == -ENOENT && py && (s->py || s->py_err[0]))
+	if (n == -ENOENT && py && find_python(s))
 		return add_py_name(s, sp, py_name, false);
 	if (n < 0) {
 		elog("%s", err);
@@ -352,10 +371,6 @@ static int build_table(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
-	/* Not a Python process: fine, unless a -f turns out to name Python functions. */
-	ret = pyinterp__find(s->res, env.pid, &s->py, s->py_err, sizeof(s->py_err));
-	if (ret == -ENOENT)
-		s->py_err[0] = '\0';
 	s->py_names = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_names));
 	s->py_filters = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_filters));
 	s->py_filtered = calloc(PY_FUNCS_MAX + 1, sizeof(*s->py_filtered));
