@@ -378,14 +378,21 @@ static int find_targets(const struct pyelf *e, unsigned long *table, const char 
 	 */
 	while ((scn = elf_nextscn(e->elf, scn))) {
 		unsigned long a, v, run = 0, in_eval = 0;
+		Elf_Data *d;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) ||
+		    (sh.sh_addr & 7) || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
 			continue;
-		for (a = sh.sh_addr & ~7UL; a + 8 <= sh.sh_addr + sh.sh_size + 8; a += 8) {
-			bool end = a + 8 > sh.sh_addr + sh.sh_size;
+		/* From the section's bytes in memory: a read per word would take seconds. */
+		for (a = sh.sh_addr; a + 8 <= sh.sh_addr + sh.sh_size + 8; a += 8) {
+			bool end = a + 8 > sh.sh_addr + sh.sh_size || a - sh.sh_addr + 8 > d->d_size;
 
-			if (!end && !ptr_at(e, a, &v) && v >= lo && v < hi) {
+			if (!end)
+				memcpy(&v, (char *)d->d_buf + (a - sh.sh_addr), 8);
+			if (!end && e->dyn && !v)
+				ptr_at(e, a, &v);
+			if (!end && v >= lo && v < hi) {
 				run++;
 				in_eval += v >= e->eval && v < e->eval + e->eval_size;
 				continue;
