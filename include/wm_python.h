@@ -96,7 +96,7 @@ struct wm_pyv_hdr {
 };
 
 /*
- * Byte offsets in the interpreter's objects: the same for 3.10 to 3.13 on
+ * Byte offsets in the interpreter's objects: the same for 3.8 to 3.13 on
  * x86_64 except where a field says otherwise.
  */
 struct wm_py_layout {
@@ -119,7 +119,7 @@ struct wm_py_layout {
 	__u16 dict_used;	/* PyDictObject.ma_used */
 	__u16 dict_keys;	/* ma_keys */
 	__u16 dict_values;	/* ma_values: non-NULL for a split table */
-	__u16 dk_size;		/* 3.10: dk_size (Py_ssize_t); 3.11+: dk_log2_size (byte) */
+	__u16 dk_size;		/* to 3.10: dk_size (Py_ssize_t); 3.11+: dk_log2_size (byte) */
 	__u16 dk_nentries;
 	__u16 dk_indices;
 	__u16 exc_args;	      /* PyBaseExceptionObject.args */

@@ -28,7 +28,7 @@ def pyenv_pythons():
     except (OSError, subprocess.CalledProcessError):
         return []
     found = []
-    for minor in (10, 11, 12, 13):
+    for minor in range(8, 14):
         paths = sorted(glob.glob(os.path.join(root, 'versions', '3.%d.*' % minor,
                                               'bin', 'python3.%d' % minor)))
         if paths:

@@ -4,7 +4,7 @@ parameters and result show as the Python values they are, rendered like
 repr(). The target (targets/pyrepr.py) calls repr() on known objects and logs
 what repr() returned; PyObject_Repr is traced, and its argument, rendered by
 wrapmon, must equal that log exactly wherever the snapshot holds all of it.
-Runs on every CPython 3.10-3.13 that pyenv installed (`pyenv root`), and on
+Runs on every CPython 3.8-3.13 that pyenv installed (`pyenv root`), and on
 Debian's python3.11 (stripped: through a prototype)."""
 import glob
 import json
@@ -27,7 +27,7 @@ def pyenv_pythons():
     except (OSError, subprocess.TimeoutExpired):
         root = ""
     found = {}
-    for minor in (10, 11, 12, 13):
+    for minor in range(8, 14):
         paths = sorted(glob.glob(os.path.join(root, "versions", f"3.{minor}.*", "bin",
                                               f"python3.{minor}"))) if root else []
         if paths:
@@ -124,9 +124,9 @@ def run_one(python, *spec, how=()):
 def python_values_render_like_repr_on_every_pyenv_interpreter():
     found = pyenv_pythons()
     if not found:
-        print("    note: no pyenv CPython 3.10-3.13 here: only Debian's python3.11 is tested")
+        print("    note: no pyenv CPython 3.8-3.13 here: only Debian's python3.11 is tested")
         return
-    for minor in ("3.10", "3.11", "3.12", "3.13"):
+    for minor in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
         if minor not in found:
             print(f"    note: no pyenv CPython {minor}: skipped")
     for ver, python in sorted(found.items()):

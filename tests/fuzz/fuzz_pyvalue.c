@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Python value snapshots (a record's bytes, so outside input) through both
- * renderers. Beyond not crashing or reading past the input (ASan), the text
+ * Python value snapshots (a record's bytes, so outside input) through the
+ * renderers (repr, JSON, an exception's parts), and the same bytes as the
+ * JSON text of a str that the report renders. Beyond not crashing or reading past the input (ASan), the text
  * must be terminal-safe: no control byte, no C1 control and no bidi
  * override however the snapshot spells its characters.
  */
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy: a read past the snapshot is a read past the heap block. */
 	unsigned char *copy = malloc(size ? size : 1);
-	struct wm_buf b = {};
+	struct wm_buf b = {}, msg = {};
 
 	if (!copy)
 		return 0;
@@ -42,6 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_safe(&b);
 	buf__reset(&b);
 	pyvalue__json(&b, copy, size);
+	if (!b.err)
+		check_safe(&b);
+	/* An exception's type is shown as is; its message is escaped where it is shown. */
+	buf__reset(&b);
+	pyvalue__exc(copy, size, &b, &msg, NULL);
+	if (!b.err)
+		check_safe(&b);
+	buf__free(&msg);
+	/* The same bytes as a str's JSON text read back by the report. */
+	buf__reset(&b);
+	pyvalue__repr_json(&b, (const char *)copy, size);
 	if (!b.err)
 		check_safe(&b);
 	buf__free(&b);

@@ -25,7 +25,7 @@
 int pyvalue__layout(int major, int minor, struct wm_py_layout *L)
 {
 	memset(L, 0, sizeof(*L));
-	if (major != 3 || minor < 10 || minor > 13)
+	if (major != 3 || minor < 8 || minor > 13)
 		return -ENOTSUP;
 	L->version = major << 8 | minor;
 	L->ob_type = 8;
@@ -52,7 +52,7 @@ int pyvalue__layout(int major, int minor, struct wm_py_layout *L)
 	L->dk_nentries = minor >= 11 ? 24 : 32;
 	L->dk_indices = minor >= 11 ? 32 : 40;
 	L->exc_args = 24;
-	/* _sre's MatchObject and PatternObject (Modules/_sre/sre.h): the same 3.10 to 3.13. */
+	/* _sre's MatchObject and PatternObject (Modules/_sre/sre.h): the same 3.8 to 3.13. */
 	L->match_string = 24;
 	L->match_mark = 80;
 	L->pattern_source = 48;
@@ -110,6 +110,22 @@ bool pyvalue__is_pyobject(const char *c_type)
 	return !*s || !strcmp(s, "const");
 }
 
+/*
+ * python3.13t, libpython3.13t.so: a free-threaded build, whose object header
+ * is larger; the table describes the default build only.
+ */
+static bool free_threaded(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	int major, minor;
+	char t[2];
+
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "lib", 3))
+		base += 3;
+	return sscanf(base, "python%d.%d%1[t]", &major, &minor, t) == 3;
+}
+
 int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size)
 {
 	struct wm_mapping *maps = NULL;
@@ -154,10 +170,10 @@ int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t s
 	}
 	/* The file as the process sees it, in its mount namespace. */
 	snprintf(full, sizeof(full), "/proc/%d/root%s", pid, maps[found].path);
-	/* No DWARF (a stripped build): the version's table stands. */
+	/* No DWARF (a stripped build): the version's table stands, but for a free-threaded one. */
 	ret = pyvalue__layout_dwarf(full, L);
 	if (ret == -ENODATA || ret == -ENOENT || ret == -EACCES)
-		ret = 0;
+		ret = free_threaded(maps[found].path) ? -ENOTSUP : 0;
 cleanup:
 	free(maps);
 	free(text);

@@ -25,7 +25,7 @@
 #include "wm_python.h"
 
 /*
- * The offsets of CPython major.minor on x86_64 (3.10 to 3.13). -ENOTSUP
+ * The offsets of CPython major.minor on x86_64 (3.8 to 3.13). -ENOTSUP
  * for another version, with L zeroed (version 0: BPF takes no snapshot).
  */
 int pyvalue__layout(int major, int minor, struct wm_py_layout *L);
@@ -50,8 +50,9 @@ int pyvalue__version_of(const char *path, int *major, int *minor);
  * The CPython interpreter mapped by process pid (libpython3.X, else the
  * python3.X executable): its path into path (size bytes) and its layout
  * into L (pyvalue__layout(), then pyvalue__layout_dwarf()). -ENOENT when
- * it maps none, -ENOTSUP for a version without a layout (path and L's
- * version still say which), another negative errno when /proc cannot be read.
+ * it maps none, -ENOTSUP for a version without a layout, or a free-threaded
+ * build (3.13t) without DWARF (path and L's version still say which),
+ * another negative errno when /proc cannot be read.
  */
 int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size);
 
