@@ -386,7 +386,8 @@ static int find_targets(const struct pyelf *e, unsigned long *table, const char 
 			continue;
 		/* From the section's bytes in memory: a read per word would take seconds. */
 		for (a = sh.sh_addr; a + 8 <= sh.sh_addr + sh.sh_size + 8; a += 8) {
-			bool end = a + 8 > sh.sh_addr + sh.sh_size || a - sh.sh_addr + 8 > d->d_size;
+			bool end =
+				a + 8 > sh.sh_addr + sh.sh_size || a - sh.sh_addr + 8 > d->d_size;
 
 			if (!end)
 				memcpy(&v, (char *)d->d_buf + (a - sh.sh_addr), 8);
