@@ -525,6 +525,14 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
 		return 0;
+	/*
+	 * A frame running other code than the call began with: that call's end
+	 * was missed (greenlets switch frame stacks), and this is not it.
+	 */
+	if (frame && read_ptr(frame + off.frame_code) != c->code) {
+		bpf_map_delete_elem(&calls, &key);
+		return 0;
+	}
 	id = c->func_id;
 	if (id == WM_PY_PENDING) {
 		d = bpf_map_lookup_elem(&codes, &c->code);
