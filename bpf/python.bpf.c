@@ -218,7 +218,7 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 	n = bpf_ringbuf_reserve(&py_rb, sizeof(*n), 0);
 	if (!n) {
 		__sync_fetch_and_add(&nr_dropped, 1);
-		return 0;
+		return -1;
 	}
 	n->kind = WM_REC_PY_CODE;
 	n->pad = 0;
@@ -371,7 +371,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		nd.state = WM_PYS_PENDING;
 		nd.func_id = WM_PY_PENDING;
 		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
-		send_notice(code, frame, qualname, line);
+		/* Not sent (the ring full): asked again at its next call, not pending forever. */
+		if (send_notice(code, frame, qualname, line))
+			bpf_map_delete_elem(&codes, &code);
 		nparams = WM_PY_MAX_PARAMS;
 		func_id = WM_PY_PENDING;
 	}
