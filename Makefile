@@ -41,6 +41,7 @@ MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohtt
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
 # objects mirror it under $(OUT)/obj/.
+# Language front-ends nest one level deeper: src/lang/python/.
 SRCS := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
 # metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
@@ -51,6 +52,7 @@ METRICS_OBJ := $(OUT)/obj/sinks/metrics.o
 # Only the objects that include a skeleton wait for it: a change to a BPF
 # program rebuilds them and nothing else.
 SKEL_USERS := $(OUT)/obj/probe/tracer.o
+PY_SKEL_USERS := $(OUT)/obj/lang/python/pytrace.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -94,6 +96,7 @@ $(OUT)/obj/%.o: src/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(SKEL_USERS): $(OUT)/wrapmon.skel.h
+$(PY_SKEL_USERS): $(OUT)/python.skel.h
 
 $(OUT)/wrapmon-trace: $(MAIN_OBJS) $(LIB_OBJS) $(METRICS_OBJ)
 	$(call msg,LINK,$@)
@@ -262,6 +265,7 @@ bench:
 	$(Q)sh tools/bench/install-bench-deps.sh
 	$(Q)$(MAKE) all $(BENCH_BINS)
 	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
+	$(Q)python3 tools/bench/pycall.py --out $(OUT) /usr/bin/python3
 
 MANDIR ?= $(PREFIX)/share/man
 install: $(OUT)/wrapmon-trace docs/wrapmon-trace.8 $(OUT)/wrapmon-protos.txt

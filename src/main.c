@@ -25,6 +25,9 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "lang/python/pyinterp.h"
+#include "lang/python/pytrace.h"
+#include "plan/expr.h"
 #include "lang/python/pyvalue.h"
 #include "plan/functable.h"
 #include "plan/list.h"
@@ -92,6 +95,12 @@ struct exc_type {
 	char name[];
 };
 
+/*
+ * Python functions met while tracing, at most: the table, the store and the
+ * sinks keep room for them from the start.
+ */
+#define PY_FUNCS_MAX 256
+
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096
 
@@ -119,9 +128,20 @@ struct session {
 	int nr_hooks;
 	struct wm_functable *table;
 	/* The target's CPython layout: its PyObject * values are shown as Python values. */
-	struct wm_py_layout py;
+	struct wm_py_layout py_layout;
 	struct wm_func *funcs; /* the table's, once it is complete */
-	int nr_funcs;
+	int nr_funcs;	       /* grows as Python functions are met */
+	int nr_native;	       /* the functions of the native tracer: ids below this */
+	/* Python: the interpreter, its tracer, and the -f names that mean Python functions. */
+	struct py_interp *py;
+	char py_err[WM_ERR_MAX]; /* why the interpreter cannot be traced, when it cannot */
+	bool py_tried;		 /* looked for (find_python()) */
+	struct pytrace *pyt;
+	const char **py_names;
+	struct wm_expr **py_filters; /* --filter of each Python name, NULL: none */
+	__u64 *py_filtered;	     /* per function id: calls --filter left out */
+	int nr_py_names;
+	bool py_full_noted;
 	/* Name code addresses (function pointers, --stack) for the formatters, per process. */
 	struct proc_syms *psyms; /* SYMS_MAX of them; NULL: nothing to name */
 	int nr_psyms, next_psym;
@@ -313,13 +333,78 @@ static void print_note(void *ctx, enum wm_note_kind kind, const char *line)
 		elog("%s", line);
 }
 
+/* A -f that names Python functions: "py:NAME", or a dotted name no native symbol has. */
+static int add_py_name(struct session *s, const struct wm_spec *sp, const char *name, bool forced)
+{
+	if (!s->py) {
+		if (s->py_err[0])
+			elog("%s", s->py_err);
+		else
+			elog("%s is a Python name, but process %d runs no CPython interpreter%s",
+			     ESC(sp->selector), env.pid,
+			     forced ? "" : " (and no native symbol has it)");
+		return 1;
+	}
+	if (sp->has_proto || sp->error) {
+		elog("%s: a prototype or --error does not apply to Python functions (a raised call "
+		     "is an error already)",
+		     ESC(sp->selector));
+		return 2;
+	}
+	if (sp->filter) {
+		/* Checked in userspace on each call: what a Python call has is its latency. */
+		struct wm_sig none = { .source = WM_SIG_PY, .ret.kind = WM_T_VOID };
+		char err[WM_ERR_MAX] = "";
+		int col;
+
+		s->py_filters[s->nr_py_names] = calloc(1, sizeof(struct wm_expr));
+		if (!s->py_filters[s->nr_py_names]) {
+			elog("out of memory");
+			return 1;
+		}
+		if (expr__parse(sp->filter, &none, env.string_size, s->py_filters[s->nr_py_names],
+				&col, err, sizeof(err))) {
+			elog("--filter %s for Python function %s: %s (column %d; a Python call's "
+			     "filter can test its latency)",
+			     ESC(sp->filter), ESC(sp->selector), err, col);
+			return 2;
+		}
+	}
+	s->py_names[s->nr_py_names++] = name;
+	return 0;
+}
+
+/*
+ * The interpreter, looked for the first time a -f may name Python
+ * functions (its DWARF takes a while): whether the process runs one, even
+ * one that cannot be traced (py_err says why).
+ */
+static bool find_python(struct session *s)
+{
+	if (!s->py_tried) {
+		s->py_tried = true;
+		if (pyinterp__find(s->res, env.pid, &s->py, s->py_err, sizeof(s->py_err)) ==
+		    -ENOENT)
+			s->py_err[0] = '\0';
+	}
+	return s->py || s->py_err[0];
+}
+
 static int add_spec(struct session *s, const struct wm_spec *sp)
 {
 	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "";
 	struct wm_match *m = NULL;
+	const char *py_name;
+	bool py = pytrace__is_python_name(sp->selector, &py_name);
 	int n, ret;
 
+	if (py && py_name != sp->selector) {
+		find_python(s);
+		return add_py_name(s, sp, py_name, true);
+	}
 	n = resolver__resolve(s->res, sp->selector, &m, err, sizeof(err));
+	if (n == -ENOENT && py && find_python(s))
+		return add_py_name(s, sp, py_name, false);
 	if (n < 0) {
 		elog("%s", err);
 		return 1;
@@ -333,6 +418,21 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 	return 0;
 }
 
+/* -v: what was found of the interpreter, and how. */
+static void describe_python(const struct session *s)
+{
+	char ver[32];
+
+	if (!env.verbose)
+		return;
+	pyinterp__version(s->py, ver, sizeof(ver));
+	vlog("python: CPython %s in %s (%s, build-id %s); version from %s, offsets from %s", ver,
+	     ESC(s->py->path), s->py->has_symtab ? "with symbols" : "stripped",
+	     s->py->build_id[0] ? s->py->build_id : "none", s->py->version_how, s->py->offsets_how);
+	for (int i = 0; i < s->py->nr_hooks; i++)
+		vlog("python: %s", s->py->hooks[i].what);
+}
+
 /*
  * Whether the target runs a CPython whose objects wrapmon can read; -v
  * says which, or why not.
@@ -340,18 +440,18 @@ static int add_spec(struct session *s, const struct wm_spec *sp)
 static bool session__python(struct session *s)
 {
 	char path[PATH_MAX] = "";
-	int ret = pyvalue__layout_of_pid(env.pid, &s->py, path, sizeof(path));
+	int ret = pyvalue__layout_of_pid(env.pid, &s->py_layout, path, sizeof(path));
 
 	if (ret == -ENOENT)
 		return false;
 	if (ret)
 		vlog("python: %s (%d.%d): its values are shown as addresses (%s)", ESC(path),
-		     s->py.version >> 8, s->py.version & 0xff, strerror(-ret));
+		     s->py_layout.version >> 8, s->py_layout.version & 0xff, strerror(-ret));
 	else
 		vlog("python: %s (%d.%d): PyObject * values are shown as Python values", ESC(path),
-		     s->py.version >> 8, s->py.version & 0xff);
+		     s->py_layout.version >> 8, s->py_layout.version & 0xff);
 	if (ret)
-		memset(&s->py, 0, sizeof(s->py));
+		memset(&s->py_layout, 0, sizeof(s->py_layout));
 	return !ret;
 }
 
@@ -596,13 +696,28 @@ static int build_table(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
+	s->py_names = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_names));
+	s->py_filters = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_filters));
+	s->py_filtered = calloc(PY_FUNCS_MAX + 1, sizeof(*s->py_filtered));
+	if (!s->py_names || !s->py_filters || !s->py_filtered) {
+		elog("out of memory");
+		return 1;
+	}
 	for (int i = 0; i < env.nr_specs; i++) {
 		ret = add_spec(s, &env.specs[i]);
 		if (ret)
 			return ret;
 	}
-	s->nr_funcs = functable__funcs(s->table, &s->funcs);
-	if (!s->nr_funcs) {
+	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
+	if (s->nr_py_names) {
+		if (functable__reserve(s->table, PY_FUNCS_MAX)) {
+			elog("out of memory");
+			return 1;
+		}
+		functable__funcs(s->table, &s->funcs);
+		describe_python(s);
+	}
+	if (!s->nr_funcs && !s->nr_py_names) {
 		elog("nothing left to trace: every match was left out (see the notes above)");
 		return 1;
 	}
@@ -713,6 +828,7 @@ static int open_metrics(struct session *s)
 		.pid = env.pid,
 		.ring_size = env.ring_size,
 		.verbose = env.verbose > 0,
+		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
 	};
 	char err[WM_ERR_MAX] = "";
 
@@ -839,6 +955,72 @@ static void find_errno(struct session *s, const struct wm_probe *probes, int n, 
 		     *off);
 }
 
+/* A Python function met: into the table, and the store's view of it. */
+static int add_py_func(void *ctx, const struct pyfunc_desc *d)
+{
+	struct session *s = ctx;
+	const char *params[WM_PY_MAX_PARAMS + 2];
+	struct wm_py_func pf = {
+		.name = d->name, .file = d->filename, .params = params, .nr_params = d->nr_params
+	};
+	int id;
+
+	for (int i = 0; i < d->nr_params; i++)
+		params[i] = d->params[i];
+	id = functable__add_python(s->table, &pf);
+	if (id == -ENOSPC && !s->py_full_noted) {
+		elog("note: more than %d Python functions matched: %s and later ones are left out",
+		     PY_FUNCS_MAX, ESC(d->name));
+		s->py_full_noted = true;
+	}
+	if (id < 0)
+		return id;
+	/* The table frees each function's own copy. */
+	if (s->py_filters[d->pattern]) {
+		s->funcs[id].filter = malloc(sizeof(struct wm_expr));
+		if (s->funcs[id].filter)
+			*s->funcs[id].filter = *s->py_filters[d->pattern];
+	}
+	s->nr_funcs = id + 1;
+	store__add_funcs(s->store, s->nr_funcs);
+	metrics__add_funcs(s->metrics, s->funcs, s->nr_funcs);
+	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
+	     d->firstlineno, id);
+	return id;
+}
+
+/* The Python programs on the interpreter's hooks, when a -f names Python functions. */
+static int attach_python(struct session *s, __u64 t_resolved)
+{
+	struct pytrace_opts o = {
+		.sz = sizeof(o),
+		.pid = env.pid,
+		.ring_size = env.ring_size,
+		.patterns = s->py_names,
+		.nr_patterns = s->nr_py_names,
+		.add_func = add_py_func,
+		.ctx = s,
+		/* --summary-only prints no call: its values are not worth reading. */
+		.layout = s->py_layout.version && !env.summary_only ? &s->py_layout : NULL,
+	};
+	char err[WM_ERR_MAX] = "";
+
+	if (!s->nr_py_names)
+		return 0;
+	if (pytrace__new(s->py, &o, &s->pyt, err, sizeof(err))) {
+		elog("%s", err);
+		return 1;
+	}
+	if (target_gone(s)) {
+		elog("process %d exited while wrapmon was attaching", env.pid);
+		return 1;
+	}
+	s->t_attached = now_ns(CLOCK_MONOTONIC);
+	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
+	     (s->t_attached - t_resolved) / 1e6);
+	return 0;
+}
+
 /* Load the BPF programs and attach every probe; what the kernel refused is said. */
 static int session__attach(struct session *s)
 {
@@ -854,7 +1036,7 @@ static int session__attach(struct session *s)
 		.no_multi = env.no_multi,
 		.summary_only = env.summary_only,
 		.no_sleepable = env.no_sleepable,
-		.py_layout = s->py.version ? &s->py : NULL,
+		.py_layout = s->py_layout.version ? &s->py_layout : NULL,
 	};
 	char err[TABLE_ERR_MAX] = "";
 	__u64 t_resolved = now_ns(CLOCK_MONOTONIC);
@@ -869,6 +1051,8 @@ static int session__attach(struct session *s)
 		elog("out of memory");
 		return 1;
 	}
+	if (!n)
+		return attach_python(s, t_resolved);
 	find_errno(s, probes, n, &o.errno_tp_off);
 	/*
 	 * A target gone by the end makes any failure on the way (ESRCH from
@@ -896,7 +1080,7 @@ static int session__attach(struct session *s)
 	}
 	if (!tracer__multi(s->tracer) && !env.no_multi)
 		elog("note: this kernel has no uprobe_multi links; attached one link per function");
-	return 0;
+	return attach_python(s, t_resolved);
 }
 
 static const char *output_name(void)
@@ -978,6 +1162,8 @@ static const char *exc_type_name(const struct session *s, __u64 addr)
 	return "?";
 }
 
+static int take_call(struct session *s, struct wm_call_view *v);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -998,12 +1184,45 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (v.hdr.flags & WM_F_RAISED)
 		v.exc_type = exc_type_name(s, v.hdr.ret);
-	if (v.hdr.func_id >= (__u32)s->nr_funcs) {
+	return take_call(s, &v);
+}
+
+/* A record of the Python ring: a code object to decide, or a call. */
+static int on_py_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct wm_call_view v;
+	int ret;
+
+	s->records++;
+	ret = pytrace__decode(s->pyt, data, size, &v);
+	if (ret < 0)
+		s->bad_records++;
+	if (ret <= 0)
+		return 0;
+	return take_call(s, &v);
+}
+
+/* A decoded call into the store. */
+static int take_call(struct session *s, struct wm_call_view *v)
+{
+	const struct wm_func *f;
+
+	if (v->hdr.func_id >= (__u32)s->nr_funcs) {
 		s->bad_records++;
 		return 0;
 	}
-	v.ts_real_ns = v.hdr.entry_ns + s->mono_to_real;
-	store__add(s->store, &v);
+	f = &s->funcs[v->hdr.func_id];
+	/* Python's --filter runs here: BPF sends every call of a traced function. */
+	if (f->sig.source == WM_SIG_PY && f->filter && !expr__eval(f->filter, v, NULL)) {
+		__u32 i = v->hdr.func_id - s->nr_native;
+
+		if (i < PY_FUNCS_MAX)
+			store__set_filtered(s->store, v->hdr.func_id, ++s->py_filtered[i]);
+		return 0;
+	}
+	v->ts_real_ns = v->hdr.entry_ns + s->mono_to_real;
+	store__add(s->store, v);
 	/*
 	 * Negative stops the drain; libbpf has already consumed this record.
 	 * A reader that falls behind pauses the drain: the calls then wait in
@@ -1042,7 +1261,7 @@ static void poll_db(struct session *s, bool warn)
 /* Fold the BPF drop counters into the store; warn about new drops, by cause. */
 static void poll_drops(struct session *s, bool warn)
 {
-	for (int i = 0; i < s->nr_funcs; i++) {
+	for (int i = 0; i < s->nr_native; i++) {
 		struct wm_func_stats st;
 		__u64 deep, full;
 
@@ -1081,7 +1300,7 @@ static void fetch_aggs(struct session *s)
 	a = malloc(sizeof(*a));
 	if (!a)
 		return;
-	for (int i = 0; i < s->nr_funcs; i++)
+	for (int i = 0; i < s->nr_native; i++)
 		if (!tracer__func_agg(s->tracer, i, a))
 			store__set_agg(s->store, i, a);
 	free(a);
@@ -1116,6 +1335,7 @@ static int open_db(struct session *s, int argc, char **argv)
 	o.version = WM_VERSION;
 	o.start_ns = s->t_start + s->mono_to_real;
 	o.queue_calls = env.store_queue;
+	o.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0;
 	o.mode = env.file_mode;
 	ret = dbstore__new(env.store, s->funcs, s->nr_funcs, &o, &s->db, err, sizeof(err));
 	buf__free(&cmd);
@@ -1130,7 +1350,11 @@ static int open_db(struct session *s, int argc, char **argv)
 /* The monitor store and what it feeds: stdout, the ring buffer's reader, --store. */
 static int open_store(struct session *s, int argc, char **argv)
 {
-	struct wm_store_opts o = { .sz = sizeof(o), .recent = 1024 };
+	struct wm_store_opts o = {
+		.sz = sizeof(o),
+		.recent = 1024,
+		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
+	};
 	struct wm_sink sink;
 	int ret;
 
@@ -1138,10 +1362,13 @@ static int open_store(struct session *s, int argc, char **argv)
 		o.show_filtered |= env.specs[i].filter != NULL;
 		o.show_errors |= env.specs[i].error != NULL;
 	}
-	/* Calls a C++ exception ends are errors: show the column they count in. */
+	/* Calls a C++ or Python exception ends are errors: show the column they count in. */
 	for (int i = 0; i < s->nr_funcs; i++)
 		o.show_errors |= s->funcs[i].raises;
-	s->seen = calloc(s->nr_funcs, sizeof(*s->seen));
+	o.show_errors |= s->nr_py_names > 0;
+	for (int i = 0; i < s->nr_py_names; i++)
+		o.show_filtered |= s->py_filters[i] != NULL;
+	s->seen = calloc(s->nr_native ? s->nr_native : 1, sizeof(*s->seen));
 	ret = store__new(s->funcs, s->nr_funcs, &o, &s->store);
 	if (ret || !s->seen) {
 		elog("cannot create the monitor store (%s)", strerror(ret ? -ret : ENOMEM));
@@ -1182,7 +1409,13 @@ static int open_store(struct session *s, int argc, char **argv)
 		perproc__sink(s->perproc, &sink);
 		store__add_sink(s->store, &sink);
 	}
-	s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
+	if (s->tracer)
+		s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
+	else
+		s->rb = ring_buffer__new(pytrace__ringbuf_fd(s->pyt), on_py_record, s, NULL);
+	if (s->rb && s->tracer && s->pyt &&
+	    ring_buffer__add(s->rb, pytrace__ringbuf_fd(s->pyt), on_py_record, s))
+		ring_buffer__free(s->rb), s->rb = NULL;
 	if (!s->rb) {
 		elog("cannot open the ring buffer (%s)", strerror(errno));
 		return 1;
@@ -1227,6 +1460,13 @@ static void session__start(struct session *s)
 			s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
 			ESC(resolver__obj_path(s->res, 0)),
 			resolver__nr_objs(s->res) > 1 ? " (and the other objects named)" : "",
+			(s->t_attached - s->t_start) / 1e6);
+	else if (s->nr_py_names)
+		fprintf(stderr,
+			"wrapmon-trace: tracing %d function%s and %d Python name%s in process %d "
+			"(%s) in %.1f ms; Ctrl-C to end\n",
+			s->nr_native, s->nr_native == 1 ? "" : "s", s->nr_py_names,
+			s->nr_py_names == 1 ? "" : "s", env.pid, ESC(resolver__obj_path(s->res, 0)),
 			(s->t_attached - s->t_start) / 1e6);
 	else
 		start_line(s);
@@ -1426,11 +1666,11 @@ static void print_summary(struct session *s, bool to_output)
 
 	if (s->bad_records)
 		elog("warning: %llu malformed records ignored", (unsigned long long)s->bad_records);
-	if (tracer__unfollowed(s->tracer))
+	if (s->tracer && tracer__unfollowed(s->tracer))
 		elog("warning: %llu forked children not traced: more than %d processes were "
 		     "followed at once",
 		     (unsigned long long)tracer__unfollowed(s->tracer), WM_FOLLOW_MAX);
-	if (env.verbose) {
+	if (env.verbose && s->tracer) {
 		tracer__tstates(s->tracer, &made, &freed);
 		vlog("per-thread states: %llu made, %llu freed with their threads, %llu live",
 		     (unsigned long long)made, (unsigned long long)freed,
@@ -1477,7 +1717,7 @@ static void note_target_exit(struct session *s)
 	struct wm_buf sig = {};
 	int status;
 
-	if (!tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
+	if (!s->tracer || !tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
 		return;
 	format__signal(&sig, status & 0x7f);
 	elog("%s %d was killed by %s%s", procs__is_command(s->procs) ? "command" : "process",
@@ -1507,6 +1747,25 @@ static int report_output(struct session *s)
 	return err || output__abandoned(s->output);
 }
 
+/* A Python name is matched while the process runs: one that never was is a note, not an error. */
+static void note_py_never_called(const struct session *s)
+{
+	__u64 notices, dropped;
+
+	for (int i = 0; i < s->nr_py_names; i++)
+		if (!pytrace__pattern_hits(s->pyt, i))
+			elog("note: %s: never called (no Python function of that name ran while "
+			     "tracing)",
+			     ESC(s->py_names[i]));
+	pytrace__stats(s->pyt, &notices, &dropped);
+	if (dropped)
+		elog("warning: %llu Python calls or code objects lost (ring buffer full): raise "
+		     "--ring-size",
+		     (unsigned long long)dropped);
+	if (s->pyt)
+		vlog("python: %llu code objects decided", (unsigned long long)notices);
+}
+
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */
 static int session__finish(struct session *s)
 {
@@ -1517,7 +1776,9 @@ static int session__finish(struct session *s)
 	 * Nothing more is traced: the probes leave the target first, so that it
 	 * never pays for a reader that takes its time with what is left.
 	 */
-	tracer__detach(s->tracer);
+	if (s->tracer)
+		tracer__detach(s->tracer);
+	pytrace__detach(s->pyt);
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here. A reader
@@ -1545,6 +1806,7 @@ static int session__finish(struct session *s)
 	/* After the last calls are written, before the summary. */
 	note_target_exit(s);
 	note_armed_unseen(s);
+	note_py_never_called(s);
 	print_summary(s, ok);
 	/* The summary itself not written: the text one is still wanted somewhere. */
 	if (ok && !wait_output(s, true) && !env.json)
@@ -1615,6 +1877,14 @@ static void session__free(struct session *s)
 	dbstore__free(s->db);
 	store__free(s->store);
 	perproc__free(s->perproc);
+	/* After the store: raised calls' views point at its exception names. */
+	pytrace__free(s->pyt);
+	pyinterp__free(s->py);
+	free(s->py_names);
+	for (int i = 0; s->py_filters && i < s->nr_py_names; i++)
+		free(s->py_filters[i]);
+	free(s->py_filters);
+	free(s->py_filtered);
 	functable__free(s->table);
 	resolver__free(s->res);
 	free(s->armed);

@@ -16,3 +16,15 @@ echo "demo: tracing search() in process $demo for $SECS s:"
 echo "      $OUT/wrapmon-trace -p $demo -f search -d $SECS"
 echo
 "$OUT/wrapmon-trace" -p "$demo" -f search -d "$SECS"
+
+# The seed's monitor, from outside: re.search in a running Python program.
+python3 tools/demo-research.py >"$OUT/demo-py.pid" &
+py=$!
+trap 'kill "$demo" "$py" 2>/dev/null || true' EXIT INT TERM
+i=0
+while [ ! -s "$OUT/demo-py.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+echo
+echo "demo: tracing re.search in Python process $py for $SECS s:"
+echo "      $OUT/wrapmon-trace -p $py -f re.search -d $SECS"
+echo
+"$OUT/wrapmon-trace" -p "$py" -f re.search -d "$SECS"

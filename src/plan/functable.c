@@ -43,6 +43,9 @@ struct wm_functable {
 	struct wm_hook hooks[3];   /* functable__cxa_hooks() */
 	struct wm_protodb *protos; /* opened at the first function without debug info */
 	bool protos_tried;
+	/* Python functions' source files, their "object" (functable__add_python()). */
+	struct wm_object **py_objs;
+	int nr_py_objs, cap_py_objs;
 };
 
 /* What one -f left out, said once its matches are all in. */
@@ -148,6 +151,9 @@ void functable__free(struct wm_functable *t)
 		dwarf__free(t->objs[i].dwarf);
 		free(t->objs[i].func_addrs);
 	}
+	for (int i = 0; i < t->nr_py_objs; i++)
+		free(t->py_objs[i]);
+	free(t->py_objs);
 	free(t->objs);
 	free(t->funcs);
 	free(t->probes);
@@ -994,6 +1000,73 @@ int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_m
 	buf__free(&lo.refused);
 	buf__free(&lo.no_sites);
 	return ret;
+}
+
+int functable__reserve(struct wm_functable *t, int n)
+{
+	return grow__array_int(&t->funcs, &t->cap_funcs, t->nr_funcs + n, sizeof(*t->funcs)) ?
+		       -ENOMEM :
+		       0;
+}
+
+/* A source file, once for all of its functions. */
+static const struct wm_object *py_object(struct wm_functable *t, const char *path)
+{
+	struct wm_object *o;
+
+	for (int i = 0; i < t->nr_py_objs; i++)
+		if (!strcmp(t->py_objs[i]->path, path))
+			return t->py_objs[i];
+	if (grow__array_int(&t->py_objs, &t->cap_py_objs, t->nr_py_objs + 1, sizeof(*t->py_objs)))
+		return NULL;
+	o = malloc(sizeof(*o) + strlen(path) + 1);
+	if (!o)
+		return NULL;
+	o->path = strcpy((char *)(o + 1), path);
+	o->fd = -1;
+	t->py_objs[t->nr_py_objs++] = o;
+	return o;
+}
+
+int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
+{
+	struct wm_func *f;
+	int n = pf->nr_params < WM_SIG_MAX_PARAMS ? pf->nr_params : WM_SIG_MAX_PARAMS;
+
+	/* Only into room reserved before the store took the array. */
+	if (t->nr_funcs >= t->cap_funcs)
+		return -ENOSPC;
+	f = &t->funcs[t->nr_funcs];
+	memset(f, 0, sizeof(*f));
+	f->id = t->nr_funcs;
+	f->from_pattern = true;
+	snprintf(f->name, sizeof(f->name), "%s", pf->name);
+	f->object = py_object(t, pf->file);
+	if (!f->object)
+		return -ENOMEM;
+	f->sig.source = WM_SIG_PY;
+	snprintf(f->sig.name, sizeof(f->sig.name), "%s", pf->name);
+	f->sig.ret.kind = WM_T_UNKNOWN;
+	snprintf(f->sig.ret.name, sizeof(f->sig.ret.name), "object");
+	f->sig.nr_params = n;
+	for (int i = 0; i < n; i++) {
+		snprintf(f->sig.params[i].name, sizeof(f->sig.params[i].name), "%s", pf->params[i]);
+		f->sig.params[i].type.kind = WM_T_UNKNOWN;
+		snprintf(f->sig.params[i].type.name, sizeof(f->sig.params[i].type.name), "object");
+		f->sig.params[i].reg = f->sig.params[i].stack_off = -1;
+	}
+	for (int i = 0; i < WM_SIG_MAX_PARAMS; i++)
+		f->plan.val[i] = f->plan.entry_slot[i] = f->plan.out_slot[i] = -1;
+	for (int i = 0; i < WM_SIG_MAX_FIELDS; i++)
+		f->plan.field_slot[i] = -1;
+	f->plan.ret_slot = f->plan.stack_slot = -1;
+	f->probe.pair = "thread+frame";
+	f->probe.render = "python";
+	f->probe.entry_skipped = "";
+	snprintf(f->probe.why, sizeof(f->probe.why), "the interpreter's frame clear");
+	f->raises = true;
+	t->nr_funcs++;
+	return f->id;
 }
 
 int functable__funcs(struct wm_functable *t, struct wm_func **funcs)

@@ -70,6 +70,26 @@ void functable__free(struct wm_functable *t);
 int functable__add(struct wm_functable *t, const struct wm_spec *sp, struct wm_match *m, int n,
 		   char *err, size_t errsz);
 
+/*
+ * Room for n more functions, so that functable__add_python() never moves
+ * the array: the store and the sinks keep pointers into it.
+ */
+int functable__reserve(struct wm_functable *t, int n);
+
+/* A Python function, met while the process runs (lang/python). */
+struct wm_py_func {
+	const char *name; /* "module.qualname" */
+	const char *file; /* its source file: the function's object */
+	const char *const *params;
+	int nr_params;
+};
+
+/*
+ * Append a Python function into the reserved room: its id, -ENOSPC when
+ * the room is used up, -ENOMEM.
+ */
+int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf);
+
 /* The functions, indexed by wm_func.id; valid until the next functable__add(). */
 int functable__funcs(struct wm_functable *t, struct wm_func **funcs);
 

@@ -13,6 +13,7 @@
 #include "util/timefmt.h"
 #include "sinks/format.h"
 #include "lang/python/pyvalue.h"
+#include "wrapmon_py.h"
 
 /* The six registers and the raw result of a function we know nothing of. */
 static const struct wm_type raw_type = { .kind = WM_T_UNKNOWN, .size = 8 };
@@ -44,6 +45,81 @@ static bool sig_is_raw(const struct wm_func *f)
 static bool sig_is_go(const struct wm_func *f)
 {
 	return f && f->sig.source == WM_SIG_GO;
+}
+
+static bool sig_is_py(const struct wm_func *f)
+{
+	return f && f->sig.source == WM_SIG_PY;
+}
+
+static void put_json_hex(struct wm_buf *b, __u64 raw);
+
+/* Whether a Python call's slots hold value snapshots (else type names). */
+static bool py_values(const struct wm_call_view *c)
+{
+	return c->hdr.flags & WM_F_PY_VALUES;
+}
+
+/*
+ * A Python object of a record (string slot i): its value as repr() shows
+ * it, or its type's name ("<str>") where values were not read; "..." for a
+ * parameter that did not fit, "?" for a result that could not be read.
+ */
+static void put_py_obj_text(struct wm_buf *b, const struct wm_call_view *c, int i)
+{
+	if (i >= WM_NR_SLOTS || c->str_len[i] <= 0 || !c->str[i]) {
+		buf__puts(b, i < WM_PY_MAX_PARAMS ? "..." : "?");
+		return;
+	}
+	if (py_values(c)) {
+		pyvalue__repr(b, c->str[i], c->str_len[i]);
+		return;
+	}
+	buf__putc(b, '<');
+	esc__c(b, c->str[i], c->str_len[i]);
+	buf__putc(b, '>');
+}
+
+/* The same as a JSON member: "value":<the value> or "type":"<its type>". */
+static void put_py_obj_json(struct wm_buf *b, const struct wm_call_view *c, int i)
+{
+	bool have = i < WM_NR_SLOTS && c->str_len[i] > 0 && c->str[i];
+
+	if (py_values(c)) {
+		struct wm_pyv_hdr h;
+
+		buf__puts(b, "\"value\":");
+		if (!have) {
+			buf__puts(b, "null");
+			return;
+		}
+		pyvalue__json(b, c->str[i], c->str_len[i]);
+		/* The object, as for a C function's PyObject *: None is not a NULL. */
+		if (c->str_len[i] >= (int)sizeof(h)) {
+			memcpy(&h, c->str[i], sizeof(h));
+			buf__puts(b, ",\"pointer\":");
+			put_json_hex(b, h.addr);
+		}
+		return;
+	}
+	buf__puts(b, "\"type\":");
+	if (have)
+		json__str(b, c->str[i], c->str_len[i]);
+	else
+		buf__puts(b, "null");
+}
+
+/* Python's parameters by name, each with its value (or its type). */
+static void put_py_args_text(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c)
+{
+	for (int i = 0; i < f->sig.nr_params && i < WM_SIG_MAX_PARAMS; i++) {
+		if (i)
+			buf__puts(b, ", ");
+		put_esc_c(b, f->sig.params[i].name, sizeof(f->sig.params[i].name));
+		buf__putc(b, '=');
+		put_py_obj_text(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+	}
 }
 
 static int sig_nr_params(const struct wm_sig *sig)
@@ -934,6 +1010,8 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	buf__putc(b, '(');
 	if (sig_is_go(f)) {
 		buf__puts(b, "...");
+	} else if (sig_is_py(f)) {
+		put_py_args_text(b, f, c);
 	} else if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			if (i)
@@ -971,10 +1049,13 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		format__stack_text(b, f, c);
 		return;
 	}
-	/* Ended by a C++ exception unwinding through it: no result, the type. */
+	/* Ended by an exception: no result; the type (a Python one's value: ValueError('bad')). */
 	if (c->hdr.flags & WM_F_RAISED) {
 		buf__puts(b, " raised ");
-		put_exc_type(b, c);
+		if (sig_is_py(f) && py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0)
+			put_py_obj_text(b, c, WM_PY_RES_SLOT);
+		else
+			put_exc_type(b, c);
 		buf__puts(b, "  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
@@ -991,6 +1072,16 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	}
 	if (sig_is_go(f)) {
 		buf__puts(b, " = ?");
+	} else if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD)) {
+		/* A generator's resume that ended in a yield: the value's type when it was read. */
+		buf__puts(b, " yielded");
+		if (c->str_len[WM_PY_RES_SLOT] >= 0) {
+			buf__putc(b, ' ');
+			put_py_obj_text(b, c, WM_PY_RES_SLOT);
+		}
+	} else if (sig_is_py(f)) {
+		buf__puts(b, " = ");
+		put_py_obj_text(b, c, WM_PY_RES_SLOT);
 	} else if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
@@ -1257,7 +1348,16 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	int i;
 
 	buf__putc(b, '[');
-	if (sig_is_raw(f)) {
+	if (sig_is_py(f)) {
+		for (i = 0; i < sig_nr_params(&f->sig); i++) {
+			p = &f->sig.params[i];
+			buf__puts(b, i ? ",{\"name\":" : "{\"name\":");
+			json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
+			buf__putc(b, ',');
+			put_py_obj_json(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+			buf__putc(b, '}');
+		}
+	} else if (sig_is_raw(f)) {
 		for (i = 0; i < WM_MAX_ARGS; i++) {
 			buf__puts(b, i ? ",{" : "{");
 			put_json_type(b, &raw_type);
@@ -1298,7 +1398,9 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 	struct val v;
 
 	buf__putc(b, '{');
-	if (sig_is_raw(f)) {
+	if (sig_is_py(f)) {
+		put_py_obj_json(b, c, WM_PY_RES_SLOT);
+	} else if (sig_is_raw(f)) {
 		put_json_type(b, &raw_type);
 		buf__puts(b, ",\"value\":");
 		put_json_hex(b, c->hdr.ret);
@@ -1325,6 +1427,26 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 {
 	const char *en = call_errno(c) ? format__errno_name(call_errno(c)) : ret_errno(f, c);
 
+	/* A Python exception: its type, and str() of it where its value was read. */
+	if (sig_is_py(f) && (c->hdr.flags & WM_F_RAISED)) {
+		const char *t = c->exc_type ? c->exc_type : "?";
+		struct wm_buf type = {}, msg = {};
+
+		buf__puts(b, "{\"type\":");
+		json__str(b, t, strlen(t));
+		buf__puts(b, ",\"message\":");
+		if (py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 && c->str[WM_PY_RES_SLOT] &&
+		    !pyvalue__exc(c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT], &type, &msg,
+				  NULL) &&
+		    !msg.err)
+			json__str(b, msg.p ? msg.p : "", msg.len);
+		else
+			buf__puts(b, "null");
+		buf__free(&type);
+		buf__free(&msg);
+		buf__putc(b, '}');
+		return;
+	}
 	buf__puts(b, "{\"expr\":");
 	/*
 	 * One shape for every error: "expr" names the --error expression
@@ -1400,6 +1522,8 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		buf__printf(b, ",\"tail_call\":true,\"latency_ns\":%llu",
 			    (unsigned long long)c->hdr.latency_ns);
 	} else {
+		if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD))
+			buf__puts(b, ",\"yield\":true");
 		buf__puts(b, ",\"result\":");
 		format__result_json(b, f, c);
 		if (c->hdr.flags & WM_F_ERROR) {

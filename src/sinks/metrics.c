@@ -48,6 +48,7 @@ struct func_snap {
 
 struct metrics_snapshot {
 	int nr_funcs;
+	int cap_funcs; /* room in labels and f: functions met while tracing (Python's) */
 	char **labels; /* function="...",object="...",pid="N" */
 	bool own_labels;
 	struct func_snap *f;
@@ -79,6 +80,7 @@ struct wm_metrics {
 	struct metrics_snapshot *render; /* the HTTP thread only */
 	__u64 ring_size;
 	bool verbose;
+	pid_t pid;
 	char addr[INET6_ADDRSTRLEN + 16];
 };
 
@@ -93,7 +95,7 @@ static void snapshot_free_labels(struct metrics_snapshot *snap)
 {
 	if (!snap->own_labels || !snap->labels)
 		return;
-	for (int i = 0; i < snap->nr_funcs; i++)
+	for (int i = 0; i < snap->cap_funcs; i++)
 		free(snap->labels[i]);
 	free(snap->labels);
 }
@@ -107,14 +109,15 @@ void metrics__snapshot_free(struct metrics_snapshot *snap)
 	free(snap);
 }
 
-static struct metrics_snapshot *snapshot_alloc(int nr_funcs)
+static struct metrics_snapshot *snapshot_alloc(int nr_funcs, int cap_funcs)
 {
 	struct metrics_snapshot *snap = calloc(1, sizeof(*snap));
 
 	if (!snap)
 		return NULL;
 	snap->nr_funcs = nr_funcs;
-	snap->f = calloc(nr_funcs ? nr_funcs : 1, sizeof(*snap->f));
+	snap->cap_funcs = cap_funcs;
+	snap->f = calloc(cap_funcs ? cap_funcs : 1, sizeof(*snap->f));
 	if (!snap->f) {
 		free(snap);
 		return NULL;
@@ -122,52 +125,58 @@ static struct metrics_snapshot *snapshot_alloc(int nr_funcs)
 	return snap;
 }
 
-int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
-			  struct metrics_snapshot **out)
+/* The labels of function i: function="...",object="...",pid="N". */
+static int snapshot_label(struct metrics_snapshot *snap, const struct wm_func *f, int i, pid_t pid)
+{
+	struct wm_buf b = {};
+
+	snap->has_errors |= f->error_expr[0] != '\0' || f->raises;
+	buf__puts(&b, "function=\"");
+	esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
+	buf__puts(&b, "\",object=\"");
+	esc__prom(&b, func__obj_path(f), strlen(func__obj_path(f)));
+	buf__printf(&b, "\",pid=\"%d\"", (int)pid);
+	if (!b.err)
+		snap->labels[i] = strdup(b.p);
+	buf__free(&b);
+	return snap->labels[i] ? 0 : -ENOMEM;
+}
+
+static int snapshot_new(const struct wm_func *funcs, int nr_funcs, int cap_funcs, pid_t pid,
+			struct metrics_snapshot **out)
 {
 	struct metrics_snapshot *snap;
-	struct wm_buf b = {};
-	int i;
 
-	if (!out || nr_funcs < 0 || (nr_funcs && !funcs))
+	if (!out || nr_funcs < 0 || cap_funcs < nr_funcs || (nr_funcs && !funcs))
 		return -EINVAL;
 	*out = NULL;
-	snap = snapshot_alloc(nr_funcs);
+	snap = snapshot_alloc(nr_funcs, cap_funcs);
 	if (!snap)
 		return -ENOMEM;
 	snap->own_labels = true;
-	snap->labels = calloc(nr_funcs ? nr_funcs : 1, sizeof(*snap->labels));
+	snap->labels = calloc(cap_funcs ? cap_funcs : 1, sizeof(*snap->labels));
 	if (!snap->labels)
 		goto nomem;
-	for (i = 0; i < nr_funcs; i++) {
-		const struct wm_func *f = &funcs[i];
-
-		snap->has_errors |= f->error_expr[0] != '\0' || f->raises;
-		buf__reset(&b);
-		buf__puts(&b, "function=\"");
-		esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
-		buf__puts(&b, "\",object=\"");
-		esc__prom(&b, func__obj_path(f), strlen(func__obj_path(f)));
-		buf__printf(&b, "\",pid=\"%d\"", (int)pid);
-		if (b.err)
+	for (int i = 0; i < nr_funcs; i++)
+		if (snapshot_label(snap, &funcs[i], i, pid))
 			goto nomem;
-		snap->labels[i] = strdup(b.p);
-		if (!snap->labels[i])
-			goto nomem;
-	}
-	buf__free(&b);
 	*out = snap;
 	return 0;
 nomem:
-	buf__free(&b);
 	metrics__snapshot_free(snap);
 	return -ENOMEM;
+}
+
+int metrics__snapshot_new(const struct wm_func *funcs, int nr_funcs, pid_t pid,
+			  struct metrics_snapshot **out)
+{
+	return snapshot_new(funcs, nr_funcs, nr_funcs, pid, out);
 }
 
 /* Same functions and labels (borrowed from src), counts zero. */
 static struct metrics_snapshot *snapshot_twin(const struct metrics_snapshot *src)
 {
-	struct metrics_snapshot *snap = snapshot_alloc(src->nr_funcs);
+	struct metrics_snapshot *snap = snapshot_alloc(src->nr_funcs, src->cap_funcs);
 
 	if (snap)
 		snap->labels = src->labels;
@@ -176,6 +185,8 @@ static struct metrics_snapshot *snapshot_twin(const struct metrics_snapshot *src
 
 static void snapshot_copy(struct metrics_snapshot *dst, const struct metrics_snapshot *src)
 {
+	/* Twins: the same room; functions met since then are in the copy. */
+	dst->nr_funcs = src->nr_funcs;
 	memcpy(dst->f, src->f, src->nr_funcs * sizeof(*src->f));
 	dst->self = src->self;
 	dst->has_errors = src->has_errors;
@@ -756,7 +767,9 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	m->wake_fd = -1;
 	m->ring_size = o.ring_size;
 	m->verbose = o.verbose;
-	ret = metrics__snapshot_new(funcs, nr_funcs, o.pid, &m->work);
+	m->pid = o.pid;
+	ret = snapshot_new(funcs, nr_funcs, nr_funcs + OPTS_GET(opts, extra_funcs, 0), o.pid,
+			   &m->work);
 	if (ret)
 		goto nomem;
 	m->shared = snapshot_twin(m->work);
@@ -875,6 +888,23 @@ void metrics__update(struct wm_metrics *m, const struct wm_store *store, __u64 r
 	pthread_mutex_lock(&m->lock);
 	snapshot_copy(m->shared, m->work);
 	pthread_mutex_unlock(&m->lock);
+}
+
+int metrics__add_funcs(struct wm_metrics *m, const struct wm_func *funcs, int nr_funcs)
+{
+	struct metrics_snapshot *w = m ? m->work : NULL;
+
+	if (!w)
+		return 0;
+	if (nr_funcs > w->cap_funcs)
+		return -EINVAL;
+	/* Labels first: the HTTP thread sees the new count only through the next update's copy. */
+	for (int i = w->nr_funcs; i < nr_funcs; i++)
+		if (snapshot_label(w, &funcs[i], i, m->pid))
+			return -ENOMEM;
+	if (nr_funcs > w->nr_funcs)
+		w->nr_funcs = nr_funcs;
+	return 0;
 }
 
 void metrics__free(struct wm_metrics *m)

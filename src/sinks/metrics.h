@@ -72,9 +72,16 @@ struct metrics_opts {
 	unsigned int max_conns; /* open at once; one more evicts the oldest; 0: 128 */
 	unsigned int timeout_s; /* limit on a connection's life (from accept), seconds; 0: 10 */
 	bool verbose;		/* libmicrohttpd's messages on stderr */
+	int extra_funcs; /* functions funcs has room for past nr_funcs (metrics__add_funcs()) */
 };
 
 struct wm_metrics;
+
+/*
+ * funcs (the array metrics__new() took) now holds nr_funcs, within its
+ * extra_funcs: exported from the next metrics__update(). NULL-safe.
+ */
+int metrics__add_funcs(struct wm_metrics *m, const struct wm_func *funcs, int nr_funcs);
 
 /*
  * Bind, listen and start serving (an empty snapshot until the first update).

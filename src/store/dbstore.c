@@ -89,8 +89,13 @@ struct wm_dbstore {
 	sqlite3_stmt *ins;
 	const struct wm_func *funcs;
 	int nr_funcs;
+	/*
+	 * Room for functions met while tracing (Python's): their rows are
+	 * written with their first call, or at the end.
+	 */
+	int cap_funcs;
 	sqlite3_int64 session_id;
-	sqlite3_int64 *func_ids; /* functions.id per wm_func.id */
+	sqlite3_int64 *func_ids; /* functions.id per wm_func.id; 0: no row yet */
 	struct wm_callq *q;
 	struct wm_nest *nest;
 	pthread_t writer;
@@ -175,6 +180,8 @@ static const char *source_name(enum wm_sig_source src)
 		return "dwarf";
 	case WM_SIG_GO:
 		return "go";
+	case WM_SIG_PY:
+		return "python";
 	case WM_SIG_RAW:
 	default:
 		return "raw";
@@ -206,7 +213,9 @@ static void params_json(struct wm_buf *b, const struct wm_func *f)
 		buf__puts(b, "\"type\":");
 		json__str(b, p->type.name, strnlen(p->type.name, sizeof(p->type.name)));
 		buf__printf(b, ",\"kind\":\"%s\"}",
-			    slot_is_py(f, f->plan.entry_slot[i]) ? "python" : kind_name(&p->type));
+			    sig->source == WM_SIG_PY || slot_is_py(f, f->plan.entry_slot[i]) ?
+				    "python" :
+				    kind_name(&p->type));
 	}
 	buf__putc(b, ']');
 }
@@ -330,15 +339,61 @@ cleanup:
 	return ret;
 }
 
+/* The functions row of function i (once). */
+static int insert_func(struct wm_dbstore *s, int i)
+{
+	const struct wm_func *f = &s->funcs[i];
+	struct wm_buf params = {};
+	sqlite3_stmt *st = NULL;
+	char sig[1024];
+	int ret = -EIO;
+
+	if (s->func_ids[i])
+		return 0;
+	params_json(&params, f);
+	if (params.err) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO functions (session_id, name, object, signature,"
+			       " signature_source, params, result_type, result_kind)"
+			       " VALUES (?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL))
+		goto cleanup;
+	sig__snprint(&f->sig, sig, sizeof(sig));
+	sqlite3_bind_int64(st, 1, s->session_id);
+	sqlite3_bind_text(st, 2, f->name, strnlen(f->name, sizeof(f->name)), SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, func__obj_path(f), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, source_name(f->sig.source), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, f->sig.ret.kind == WM_T_VOID ? "void" : f->sig.ret.name, -1,
+			  SQLITE_STATIC);
+	/* A Python value is an object of any type: "python" tells the report so. */
+	sqlite3_bind_text(st, 8,
+			  f->sig.source == WM_SIG_PY || slot_is_py(f, f->plan.ret_slot) ?
+				  "python" :
+				  kind_name(&f->sig.ret),
+			  -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto cleanup;
+	s->func_ids[i] = sqlite3_last_insert_rowid(s->db);
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	buf__free(&params);
+	return ret;
+}
+
 static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, char *err,
 			size_t errsz)
 {
 	const char *cmd = OPTS_GET(o, command_line, NULL), *exe = OPTS_GET(o, exe, NULL);
 	const char *version = OPTS_GET(o, version, NULL);
-	struct wm_buf params = {};
 	sqlite3_stmt *st = NULL;
 	struct utsname u;
-	char sig[1024], ver[16];
+	char ver[16];
 	int i, ret = -EIO;
 
 	if (uname(&u))
@@ -372,36 +427,10 @@ static int write_header(struct wm_dbstore *s, const struct wm_dbstore_opts *o, c
 		goto cleanup;
 	s->session_id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO functions (session_id, name, object, signature,"
-			       " signature_source, params, result_type, result_kind)"
-			       " VALUES (?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL))
-		goto cleanup;
-	for (i = 0; i < s->nr_funcs; i++) {
-		const struct wm_func *f = &s->funcs[i];
-
-		buf__reset(&params);
-		params_json(&params, f);
-		if (params.err)
+	st = NULL;
+	for (i = 0; i < s->nr_funcs; i++)
+		if (insert_func(s, i))
 			goto cleanup;
-		sig__snprint(&f->sig, sig, sizeof(sig));
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, s->session_id);
-		sqlite3_bind_text(st, 2, f->name, strnlen(f->name, sizeof(f->name)), SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, func__obj_path(f), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, sig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, source_name(f->sig.source), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, params.p, params.len, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, f->sig.ret.kind == WM_T_VOID ? "void" : f->sig.ret.name,
-				  -1, SQLITE_STATIC);
-		sqlite3_bind_text(
-			st, 8, slot_is_py(f, f->plan.ret_slot) ? "python" : kind_name(&f->sig.ret),
-			-1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto cleanup;
-		s->func_ids[i] = sqlite3_last_insert_rowid(s->db);
-	}
 	if (exec_sql(s->db, "COMMIT"))
 		goto cleanup;
 	ret = 0;
@@ -409,7 +438,6 @@ cleanup:
 	if (ret)
 		err__set(err, errsz, "cannot write to %s: %s", ESC(s->path), ESC(db_cause(s->db)));
 	sqlite3_finalize(st);
-	buf__free(&params);
 	return ret;
 }
 
@@ -421,6 +449,10 @@ static int insert_call(struct wm_dbstore *s, const struct wm_call_view *c)
 	__u64 id, parent;
 	int ret;
 
+	/* A function met while tracing: its row comes with its first call. */
+	ret = insert_func(s, c->hdr.func_id);
+	if (ret)
+		return ret;
 	if (nest__link(s->nest, c->hdr.tid, c->hdr.depth, c->hdr.entry_ns, c->hdr.parent_entry_ns,
 		       &id, &parent))
 		return -ENOMEM;
@@ -512,7 +544,7 @@ static void batch_lost(struct wm_dbstore *s, struct wm_callq_batch *b)
 
 	b->pos = 0;
 	while (callq__next(b, &v)) {
-		if (v.hdr.func_id < (__u32)s->nr_funcs)
+		if (v.hdr.func_id < (__u32)s->cap_funcs)
 			s->func_lost[v.hdr.func_id]++;
 		n++;
 	}
@@ -533,7 +565,7 @@ static void write_batch(struct wm_dbstore *s, struct wm_callq_batch *b)
 		return;
 	}
 	while (callq__next(b, &v)) {
-		if (v.hdr.func_id >= (__u32)s->nr_funcs)
+		if (v.hdr.func_id >= (__u32)s->cap_funcs)
 			continue;
 		if (insert_call(s, &v)) {
 			writer_fail(s, "cannot write a call");
@@ -598,11 +630,12 @@ int dbstore__new(const char *path, const struct wm_func *funcs, int nr_funcs,
 	s->sp.dirfd = -1;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
+	s->cap_funcs = nr_funcs + OPTS_GET(opts, extra_funcs, 0);
 	s->mode = OPTS_GET(opts, mode, 0) ? opts->mode : 0600;
 	s->path = strdup(path);
-	s->func_ids = calloc(nr_funcs + 1, sizeof(*s->func_ids));
-	s->func_not_kept = calloc(nr_funcs + 1, sizeof(*s->func_not_kept));
-	s->func_lost = calloc(nr_funcs + 1, sizeof(*s->func_lost));
+	s->func_ids = calloc(s->cap_funcs + 1, sizeof(*s->func_ids));
+	s->func_not_kept = calloc(s->cap_funcs + 1, sizeof(*s->func_not_kept));
+	s->func_lost = calloc(s->cap_funcs + 1, sizeof(*s->func_lost));
 	if (!s->path || !s->func_ids || !s->func_not_kept || !s->func_lost)
 		goto nomem;
 	if (nest__new(1, &s->nest) || callq__new(&qopts, &s->q))
@@ -710,6 +743,9 @@ static int write_aggregates(struct wm_dbstore *s, const struct wm_store *aggs)
 
 		if (!a)
 			continue;
+		/* Met while tracing, with no call written: its row now. */
+		if (insert_func(s, i))
+			goto cleanup;
 		buf__reset(&hist);
 		histogram_json(&hist, a);
 		if (hist.err) {
@@ -755,6 +791,14 @@ int dbstore__finish(struct wm_dbstore *db, const struct wm_store *aggs, __u64 en
 	if (!db || !db->db)
 		return -EINVAL;
 	stop_writer(db);
+	/* Functions met while tracing count too: the store has them all. */
+	if (aggs) {
+		struct wm_store_view v;
+
+		store__view(aggs, &v);
+		if (v.nr_funcs > db->nr_funcs && v.nr_funcs <= db->cap_funcs)
+			db->nr_funcs = v.nr_funcs;
+	}
 	dbstore__stats(db, &sts);
 	for (i = 0; i < db->nr_funcs; i++)
 		dropped += store__agg(aggs, i) ? store__agg(aggs, i)->dropped : 0;

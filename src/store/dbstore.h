@@ -30,6 +30,8 @@ struct wm_dbstore_opts {
 	__u64 start_ns;		  /* wall clock at start */
 	size_t queue_calls;	  /* calls the queue holds at most (0: 262144) */
 	mode_t mode;		  /* of the new file (0: WM_FILE_MODE, 0600) */
+	/* Functions funcs has room for past nr_funcs, met while tracing (Python's). */
+	int extra_funcs;
 };
 
 struct wm_dbstore_stats {

@@ -21,6 +21,7 @@ struct wm_recent {
 struct wm_store {
 	const struct wm_func *funcs;
 	int nr_funcs;
+	int cap_funcs; /* aggs (and prev) have room for this many */
 	struct wm_agg *aggs;
 	struct wm_sink sinks[WM_STORE_MAX_SINKS];
 	int nr_sinks;
@@ -52,9 +53,10 @@ int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_
 		goto cleanup;
 	s->funcs = funcs;
 	s->nr_funcs = nr_funcs;
+	s->cap_funcs = nr_funcs + OPTS_GET(opts, extra_funcs, 0);
 	s->show_errors = OPTS_GET(opts, show_errors, false);
 	s->show_filtered = OPTS_GET(opts, show_filtered, false);
-	s->aggs = calloc(nr_funcs ? nr_funcs : 1, sizeof(*s->aggs));
+	s->aggs = calloc(s->cap_funcs ? s->cap_funcs : 1, sizeof(*s->aggs));
 	if (!s->aggs)
 		goto cleanup;
 	if (recent) {
@@ -314,6 +316,14 @@ int store__set_agg(struct wm_store *s, __u32 func_id, const struct wm_func_agg *
 	return 0;
 }
 
+int store__add_funcs(struct wm_store *s, int nr_funcs)
+{
+	if (!s || nr_funcs < s->nr_funcs || nr_funcs > s->cap_funcs)
+		return -EINVAL;
+	s->nr_funcs = nr_funcs;
+	return 0;
+}
+
 void store__view(const struct wm_store *s, struct wm_store_view *v)
 {
 	*v = (struct wm_store_view){};
@@ -372,7 +382,7 @@ int store__interval(struct wm_store *s, struct wm_agg *delta)
 	if (!s || !delta)
 		return -EINVAL;
 	if (!s->prev) {
-		s->prev = calloc(s->nr_funcs ? s->nr_funcs : 1, sizeof(*s->prev));
+		s->prev = calloc(s->cap_funcs ? s->cap_funcs : 1, sizeof(*s->prev));
 		if (!s->prev)
 			return -ENOMEM;
 	}

@@ -45,6 +45,8 @@ struct wm_store_opts {
 	size_t recent;	    /* calls kept in the recent ring (0: none) */
 	bool show_errors;   /* an ERRORS column in the text summary (--error given) */
 	bool show_filtered; /* a FILTERED column (--filter given) */
+	/* Functions that may be added while tracing (store__add_funcs()), Python's. */
+	int extra_funcs;
 };
 
 struct wm_store;
@@ -53,6 +55,11 @@ struct wm_store;
 int store__new(const struct wm_func *funcs, int nr_funcs, const struct wm_store_opts *opts,
 	       struct wm_store **out);
 void store__free(struct wm_store *s);
+/*
+ * The function array (the one store__new() took, which had room for them)
+ * now holds nr_funcs: functions met while tracing. -EINVAL past the room.
+ */
+int store__add_funcs(struct wm_store *s, int nr_funcs);
 /* Up to 8 sinks, called in order for every call added. */
 int store__add_sink(struct wm_store *s, const struct wm_sink *sink);
 /* Aggregate one decoded record (call or unfinished), keep it, pass it to sinks. -EINVAL for a bad func id. */

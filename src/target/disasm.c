@@ -316,9 +316,10 @@ static int after_call_ends(struct dctx *c, __u64 addr, bool *yes)
 	return 0;
 }
 
-/* The slot of a 64-bit general register in struct pt_regs; -1 for any other. */
-static int pt_regs_index(ZydisRegister r)
+int disasm__reg_slot(int zydis_reg)
 {
+	ZydisRegister r = zydis_reg;
+
 	switch (r) {
 	case ZYDIS_REGISTER_R15:
 		return 0;
@@ -476,7 +477,7 @@ static int classify(struct dctx *c, __u64 addr, const ZydisDecodedInstruction *i
 				return fail(c, -ENOTSUP,
 					    "indirect jmp at 0x%llx in a function of unknown size",
 					    (unsigned long long)addr);
-			reg = pt_regs_index(ops[0].reg.value);
+			reg = disasm__reg_slot(ops[0].reg.value);
 			if (reg < 0)
 				return fail(c, -ENOTSUP, "jmp through an odd register at 0x%llx",
 					    (unsigned long long)addr);

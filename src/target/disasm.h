@@ -174,4 +174,10 @@ int disasm__entry_place(__u64 entry, __u64 size, __u32 needed, const struct disa
 /* Whether the kernel emulates the instruction at code (no single step); false when unsure. */
 bool disasm__emulated(const unsigned char *code, size_t n);
 
+/*
+ * The slot of a 64-bit general register (a ZydisRegister) in struct pt_regs,
+ * as wm_site.reg numbers them; -1 for any other register.
+ */
+int disasm__reg_slot(int zydis_reg);
+
 #endif

@@ -258,6 +258,19 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 		sbuf__add(buf, size, &len, "(...) (Go's ABI, not decoded)");
 		return (int)len;
 	}
+	/* Python: "def re.search(pattern, string, flags)". */
+	if (sig->source == WM_SIG_PY) {
+		sbuf__add(buf, size, &len, "def ");
+		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, "(");
+		for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
+			if (i)
+				sbuf__add(buf, size, &len, ", ");
+			sbuf__add(buf, size, &len, sig->params[i].name);
+		}
+		sbuf__add(buf, size, &len, ")");
+		return (int)len;
+	}
 	sbuf__add_decl(buf, size, &len, sig->ret.kind == WM_T_VOID ? "void" : sig->ret.name,
 		       sig->name);
 	sbuf__add(buf, size, &len, "(");

@@ -201,6 +201,11 @@ enum wm_sig_source {
 	 * wrong values: no parameters, and the result is shown as "?".
 	 */
 	WM_SIG_GO,
+	/*
+	 * A Python function: parameters by name (their values are Python
+	 * objects, shown by type), no C ABI: nothing is read from registers.
+	 */
+	WM_SIG_PY,
 };
 
 struct wm_sig {

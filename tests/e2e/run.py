@@ -14,7 +14,7 @@ from harness import main  # noqa: E402
 
 AREAS = ["basics", "probe", "lifecycle", "safety", "output", "summary", "types", "filters",
          "symbols", "names", "metrics", "cli", "store", "returns", "go", "launch",
-         "errno", "pyvalue", "objects", "tree", "protos"]
+         "errno", "pyvalue", "objects", "tree", "protos", "python"]
 
 if __name__ == "__main__":
     sys.exit(main(AREAS))

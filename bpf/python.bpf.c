@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Python calls on CPython. 3.11+ run Python-to-Python calls inside one C
+ * frame, so no C function marks a call: an entry is the RESUME opcode's
+ * handler (every call runs it), an end the function that clears a frame
+ * (every return and every unwind). Both fire for every Python call of the
+ * process, so the work for a call nobody traces is one map lookup: the
+ * decision taken once per code object (map "codes"), checked against the
+ * object it was made for since freed code objects' addresses come back.
+ * A code object seen for the first time is sent to userspace, which
+ * matches its module and qualname against -f and writes the answer; the
+ * calls of that moment are kept and sent as pending, for userspace to
+ * attribute, so the first call of a matching function is recorded.
+ * 3.10 makes one _PyEval_EvalFrameDefault call per Python call: entered at
+ * its first byte, ended at its ret instructions, paired by the stack pointer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "wrapmon_py.h"
+#include "pyvalue.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u32 targ_tgid = 0;
+const volatile struct wm_py_offsets off = {};
+const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
+const volatile bool values_on = false; /* snapshots of the values (py_layout set) */
+/*
+ * The interpreter's object layout for pyv_snap(). Not in .rodata: its
+ * global function takes it as memory it could write.
+ */
+struct wm_py_layout py_layout = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} py_rb SEC(".maps");
+
+/* Code object address -> what to do with its calls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct wm_py_decision);
+	__uint(max_entries, 65536);
+} codes SEC(".maps");
+
+struct call_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
+};
+
+/* Where snapshots start: below this, a power of two (parameters', then the result's). */
+#define VALUES_AREA 1024
+_Static_assert(WM_PY_ARGS_DATA + WM_PYV_MAX <= VALUES_AREA, "the result fits after the parameters");
+
+struct call {
+	__u64 entry_ns;
+	__u64 code;
+	__u64 qualname;
+	__u64 tstate;  /* 3.10: from the entry, for the exception */
+	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
+	__u16 data_len;
+	__u16 pad;
+	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
+	__s16 str_len[WM_PY_MAX_PARAMS];
+	/*
+	 * The parameters' snapshots at entry, back to back, then the result's
+	 * at the end: pyv_snap() needs its slack inside the map value.
+	 */
+	char data[VALUES_AREA + WM_PYV_SLACK];
+};
+
+/* Calls in flight, by thread and frame. A call's snapshots make it big: 4096 at most. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct call_key);
+	__type(value, struct call);
+	__uint(max_entries, 4096);
+} calls SEC(".maps");
+
+/* Where an entry is made before it goes into calls: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct call);
+	__uint(max_entries, 1);
+} scratch SEC(".maps");
+
+/* Debian's 3.11: (thread, stack pointer at _PyEval_EvalFrameDefault's entry) -> its frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct call_key);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} entry_frames SEC(".maps");
+
+/* Counters for -v and the tests: notices sent, records lost. */
+__u64 nr_notices = 0;
+__u64 nr_dropped = 0;
+
+/*
+ * Register r (the slot order of struct pt_regs) of the probed thread: the
+ * verifier refuses a read of ctx at a computed offset, so it is copied.
+ */
+static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 r)
+{
+	__u64 v = 0;
+
+	if (r < 15)
+		bpf_probe_read_kernel(&v, sizeof(v), (__u64 *)ctx + r);
+	return v;
+}
+
+static __always_inline __u64 read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (addr)
+		bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u32 read_u32(__u64 addr)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4). */
+static __always_inline void read_name(struct wm_py_name *n, __u64 str)
+{
+	__u32 state = 0, kind, bytes;
+	__u64 data;
+	__s64 len = 0;
+
+	n->len = -1;
+	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
+	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
+		return;
+	kind = (state >> 2) & 7;
+	/* Not compact (a legacy string): its characters are elsewhere; not worth it here. */
+	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0)
+		return;
+	n->kind = kind;
+	n->ascii = (state >> 6) & 1;
+	bytes = len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : (__u32)len * kind;
+	if (bytes > WM_PY_NAME_MAX)
+		bytes = WM_PY_NAME_MAX;
+	data = str + (n->ascii ? off.str_ascii : off.str_compact);
+	/*
+	 * A read of fixed size (the verifier loses a computed one's bound);
+	 * one that runs into an unmapped page is tried again, up to a NUL.
+	 */
+	if (!bpf_probe_read_user(n->s, WM_PY_NAME_MAX, (void *)data))
+		n->len = bytes;
+	else if (bpf_probe_read_user_str(n->s, WM_PY_NAME_MAX, (void *)data) > 0)
+		n->len = bytes;
+}
+
+static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
+{
+	__u32 state = 0;
+	long n;
+
+	p->len = -1;
+	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
+	    !(state & (1 << 6)) || !(state & (1 << 5)))
+		return;
+	n = bpf_probe_read_user_str(p->s, sizeof(p->s), (void *)(str + off.str_ascii));
+	if (n > 0)
+		p->len = n - 1;
+}
+
+/* Entries of a 3.10 globals dict looked through for "__name__" (it comes first in a module's). */
+#define DICT_SCAN 16
+
+/*
+ * 3.10's frames have no function: the module is the globals' __name__,
+ * read here while the dict surely lives (an exec'd namespace may not
+ * outlive the call). 3.10's dict: ma_keys at +32; the keys' size at +8,
+ * indices at +40, 1, 2, 4 or 8 bytes each as the size needs, then the
+ * entries {hash, key, value}.
+ */
+static __always_inline void module_of_globals(struct wm_py_name *n, __u64 globals)
+{
+	__u64 keys = read_ptr(globals + 32), size, ix, ent[3], key[2];
+	__u32 state;
+
+	if (!keys || bpf_probe_read_user(&size, sizeof(size), (void *)(keys + 8)))
+		return;
+	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
+	for (int i = 0; i < DICT_SCAN; i++) {
+		if (bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 40 + size * ix + 24 * i)))
+			return;
+		if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
+		    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
+		    (state & 0x60) != 0x60)
+			continue;
+		if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
+		    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
+			continue;
+		read_name(n, ent[2]);
+		return;
+	}
+}
+
+/* A global function: its locals stay out of on_entry()'s stack frame. */
+__noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+{
+	struct wm_py_notice *n;
+	__u64 names, func, str;
+
+	n = bpf_ringbuf_reserve(&py_rb, sizeof(*n), 0);
+	if (!n) {
+		__sync_fetch_and_add(&nr_dropped, 1);
+		return -1;
+	}
+	n->kind = WM_REC_PY_CODE;
+	n->pad = 0;
+	n->tid = (__u32)bpf_get_current_pid_tgid();
+	n->code = code;
+	n->qualname_ptr = qualname;
+	n->firstlineno = line;
+	n->argcount = read_u32(code + off.code_argcount);
+	n->kwonly = read_u32(code + off.code_kwonly);
+	n->flags = read_u32(code + off.code_flags);
+	read_name(&n->qualname, qualname);
+	read_name(&n->filename, read_ptr(code + off.code_filename));
+	n->module.len = -1;
+	if (off.frame_func == 0xffff)
+		module_of_globals(&n->module, read_ptr(frame + off.frame_globals));
+	else {
+		func = read_ptr(frame + off.frame_func);
+		str = func ? read_ptr(func + off.func_module) : 0;
+		read_name(&n->module, str);
+	}
+	names = read_ptr(code + off.code_names);
+	for (int i = 0; i < WM_PY_MAX_PARAMS + 2; i++)
+		read_pname(&n->params[i], names ? read_ptr(names + 24 + 8 * i) : 0);
+	__sync_fetch_and_add(&nr_notices, 1);
+	/* At once: the calls of the code object wait for the answer as pending. */
+	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/*
+ * Type object -> its name (tp_name), read the first time a traced call
+ * shows it: userspace names types from here, so that it can name them
+ * after the process has gone.
+ */
+struct type_name {
+	char s[WM_PY_TYPE_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct type_name);
+	__uint(max_entries, 4096);
+} type_names SEC(".maps");
+
+/* The type object of the object at obj, its name kept; 0: none. */
+static __always_inline __u64 type_of(__u64 obj)
+{
+	struct type_name *n;
+	__u64 type = obj ? read_ptr(obj + 8) : 0, name;
+
+	if (!type || bpf_map_lookup_elem(&type_names, &type))
+		return type;
+	name = read_ptr(type + 24);
+	if (!name)
+		return type;
+	bpf_map_update_elem(&type_names, &type, &(struct type_name){}, BPF_NOEXIST);
+	n = bpf_map_lookup_elem(&type_names, &type);
+	if (n)
+		bpf_probe_read_user_str(n->s, sizeof(n->s), (void *)name);
+	return type;
+}
+
+/*
+ * The code object's firstlineno and qualname, which tell it from another
+ * at the same address: one read when they are close (they are: 3.11+).
+ */
+static __always_inline int code_id(__u64 code, __u64 *qualname, __u32 *line)
+{
+	__u8 buf[80];
+	__u32 lo = off.code_firstlineno, qn = off.code_qualname;
+
+	if (qn > lo && qn - lo <= sizeof(buf) - 8) {
+		if (bpf_probe_read_user(buf, qn - lo + 8, (void *)(code + lo)))
+			return -1;
+		__builtin_memcpy(line, buf, 4);
+		__builtin_memcpy(qualname, buf + (qn - lo), 8);
+		return 0;
+	}
+	*qualname = read_ptr(code + qn);
+	*line = read_u32(code + lo);
+	return 0;
+}
+
+/* Cells of a 3.10 code object looked at for a parameter a closure captured. */
+#define CELL_SCAN 4
+
+/*
+ * 3.10 empties a parameter's local when a closure captures it: its value
+ * is in the cell that co_cell2arg maps to it, after the locals.
+ */
+static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
+{
+	__u64 map = read_ptr(code + off.code_cell2arg), cells = read_ptr(code + off.code_cellvars);
+	__s64 n = cells ? (__s64)read_ptr(cells + 16) : 0, arg;
+	__u32 nlocals = read_u32(code + off.code_nlocals);
+
+	for (int j = 0; j < CELL_SCAN && map; j++) {
+		if (j >= n || bpf_probe_read_user(&arg, sizeof(arg), (void *)(map + 8 * j)))
+			break;
+		if (arg == i)
+			return read_ptr(
+				read_ptr(frame + off.frame_locals + 8 * ((__u64)nlocals + j)) + 16);
+	}
+	return 0;
+}
+
+/*
+ * A value's snapshot into c->data at pos, room bytes at most: its length.
+ * pyv_snap()'s walk is in global functions, verified once.
+ */
+static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
+{
+	__u32 at = pos;
+
+	if (!c || pos > WM_PY_ARGS_DATA || room > WM_PYV_MAX)
+		return 0;
+	/* Masked where the verifier sees it: the compiler would drop a mask it can prove. */
+	barrier_var(at);
+	at &= VALUES_AREA - 1;
+	return pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
+}
+
+/*
+ * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
+ * A global function, verified once for all the hooks that call it.
+ */
+__noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
+{
+	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_decision *d, nd = {};
+	__u64 code, qualname = 0, kinds = 0;
+	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
+	struct call *c, *old;
+
+	code = read_ptr(frame + off.frame_code);
+	if (!code || code_id(code, &qualname, &line))
+		return 0;
+	/* The one lookup an untraced call pays, its object checked by the read above. */
+	d = bpf_map_lookup_elem(&codes, &code);
+	if (d && d->qualname == qualname && d->firstlineno == line) {
+		if (d->state == WM_PYS_IGNORED)
+			return 0;
+		/* Still pending: keep what a traced call would need. */
+		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
+		func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
+	} else {
+		nd.qualname = qualname;
+		nd.firstlineno = line;
+		nd.state = WM_PYS_PENDING;
+		nd.func_id = WM_PY_PENDING;
+		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
+		/* Not sent (the ring full): asked again at its next call, not pending forever. */
+		if (send_notice(code, frame, qualname, line))
+			bpf_map_delete_elem(&codes, &code);
+		nparams = WM_PY_MAX_PARAMS;
+		func_id = WM_PY_PENDING;
+	}
+	/*
+	 * 3.13's RESUME_CHECK falling back to RESUME, 3.12's RESUME again after
+	 * instrumenting: one call. An entry of another code object at this
+	 * frame is one whose end was missed: it gives way.
+	 */
+	old = bpf_map_lookup_elem(&calls, &key);
+	if (old && old->code == code)
+		return 0;
+	c = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c)
+		return 0;
+	c->entry_ns = bpf_ktime_get_ns();
+	c->code = code;
+	c->qualname = qualname;
+	c->tstate = tstate;
+	c->func_id = func_id;
+	/* The parameters' slots in one read (into types[], made types below). */
+	if (nparams &&
+	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
+		nparams = 0;
+	/* Parameters a closure captures are cells by now (3.11+): their kinds say which. */
+	if (values_on && off.code_kinds && nparams)
+		kinds = read_ptr(read_ptr(code + off.code_kinds) + py_layout.bytes_data);
+	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
+		__u64 obj = c->types[i];
+		__u32 n;
+
+		c->types[i] = 0;
+		c->str_len[i] = WM_STR_NONE;
+		if (i >= nparams)
+			continue;
+		if ((kinds >> (8 * i)) & 0x40)
+			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
+		else if (!obj && off.code_cell2arg)
+			obj = arg_cell(frame, code, i);
+		c->types[i] = type_of(obj);
+		if (!values_on || pos > WM_PY_ARGS_DATA)
+			continue;
+		n = snap_value(c, pos,
+			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
+								    WM_PYV_MAX,
+			       obj);
+		c->str_len[i] = n;
+		pos += n;
+	}
+	c->data_len = pos;
+	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	return 0;
+}
+
+/* The exception the thread state holds, as its type; 0: none. */
+static __always_inline __u64 exc_type(__u64 tstate)
+{
+	__u64 exc;
+
+	if (!tstate)
+		return 0;
+	exc = read_ptr(tstate + off.tstate_exc);
+	if (!exc || off.exc_is_type)
+		return exc;
+	return read_ptr(exc + 8);
+}
+
+/*
+ * The opcode an instrumented instruction stands for (3.12+: a tracer or
+ * sys.monitoring replaced it): INSTRUMENTED_LINE keeps it in the code's
+ * monitoring data per instruction, INSTRUMENTED_INSTRUCTION in another
+ * table, and a line can hide an instruction.
+ */
+static __always_inline __u8 original_op(__u64 code, __u64 instr, __u8 op)
+{
+	__u64 mon, idx, table;
+
+	if (!off.op_instr_line || (op != off.op_instr_line && op != off.op_instr_instruction))
+		return op;
+	mon = read_ptr(code + off.code_monitoring);
+	idx = (instr - (code + off.code_adaptive)) / 2;
+	if (!mon || idx > 1 << 20)
+		return 0;
+	if (op == off.op_instr_line) {
+		table = read_ptr(mon + off.mon_lines);
+		if (!table || bpf_probe_read_user(&op, 1, (void *)(table + 2 * idx)))
+			return 0;
+	}
+	if (op == off.op_instr_instruction) {
+		table = read_ptr(mon + off.mon_per_instr);
+		if (!table || bpf_probe_read_user(&op, 1, (void *)(table + idx)))
+			return 0;
+	}
+	return op;
+}
+
+/* The exception object the thread state holds (its value, for 3.11 and older). */
+static __always_inline __u64 exc_value(__u64 tstate)
+{
+	return tstate ? read_ptr(tstate + off.tstate_exc + (off.exc_is_type ? 8 : 0)) : 0;
+}
+
+/* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
+static __always_inline __u64 frame_result(__u64 frame)
+{
+	__u64 hdr[2] = {}, consts, instr, code;
+	__u8 op[2] = {};
+	__s32 top;
+
+	/* The instruction pointer and stacktop are neighbours (3.11+): one read. */
+	if (off.frame_stacktop == off.frame_instr + 8) {
+		if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)(frame + off.frame_instr)))
+			return 0;
+	} else {
+		hdr[0] = read_ptr(frame + off.frame_instr);
+		hdr[1] = read_u32(frame + off.frame_stacktop);
+	}
+	instr = hdr[0];
+	top = (__s32)hdr[1];
+	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr)) {
+		code = read_ptr(frame + off.frame_code);
+		op[0] = original_op(code, instr, op[0]);
+		if (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1]) {
+			consts = read_ptr(code + off.code_consts);
+			return consts ? read_ptr(consts + 24 + 8 * (__u64)op[1]) : 0;
+		}
+	}
+	if (top < 0 || top > 1 << 20)
+		return 0;
+	return read_ptr(frame + off.frame_locals + 8 * (__u64)top);
+}
+
+/* How a call ended, for on_exit(). */
+enum end_kind {
+	END_CLEAR,	   /* the frame cleared: the result in the frame, or an exception */
+	END_RET,	   /* the eval loop's ret: the result (NULL: an exception) in ret */
+	END_YIELD,	   /* a yield: the value in the frame */
+	END_YIELD_NOVALUE, /* a yield probed where the value is not yet in the frame */
+};
+
+/* A call ends (how: enum end_kind). A global function, as on_entry(). */
+__noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
+{
+	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	__u64 now = bpf_ktime_get_ns(), type = 0, res;
+	__u32 id, pos, res_len = 0;
+	struct wm_py_decision *d;
+	__u16 flags = 0;
+	struct wm_call *r;
+	struct call *c;
+
+	c = bpf_map_lookup_elem(&calls, &key);
+	if (!c)
+		return 0;
+	/*
+	 * A frame running other code than the call began with: that call's end
+	 * was missed (greenlets switch frame stacks), and this is not it.
+	 */
+	if (frame && read_ptr(frame + off.frame_code) != c->code) {
+		bpf_map_delete_elem(&calls, &key);
+		return 0;
+	}
+	id = c->func_id;
+	if (id == WM_PY_PENDING) {
+		d = bpf_map_lookup_elem(&codes, &c->code);
+		if (d && d->qualname == c->qualname && d->state == WM_PYS_IGNORED) {
+			bpf_map_delete_elem(&calls, &key);
+			return 0;
+		}
+		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
+			id = d->func_id;
+	}
+	if (!tstate)
+		tstate = c->tstate;
+	if (!tstate && off.tstate_addr)
+		tstate = read_ptr(off.tstate_addr);
+	/* The end's value: the result, the yielded value, or the exception. */
+	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
+		flags = WM_F_PY_YIELD;
+		res = how == END_YIELD ? frame_result(frame) : 0;
+	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {
+		flags = WM_F_RAISED | WM_F_ERROR;
+		res = exc_value(tstate);
+	} else {
+		res = how == END_RET ? ret : frame_result(frame);
+	}
+	if (!type)
+		type = type_of(res);
+	pos = c->data_len;
+	if (values_on && res)
+		res_len = snap_value(c, pos, WM_PYV_MAX, res);
+	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + WM_PY_ARGS_DATA + WM_PYV_MAX, 0);
+	if (!r) {
+		__sync_fetch_and_add(&nr_dropped, 1);
+		bpf_map_delete_elem(&calls, &key);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		r->str_len[i] = i < WM_PY_MAX_PARAMS ? c->str_len[i] : WM_STR_NONE;
+	for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
+		r->args[i] = c->types[i];
+	if (values_on) {
+		__u32 len = pos + (res ? res_len : 0);
+
+		/* The bytes in use only: most calls hold a few small values. */
+		if (len >= VALUES_AREA) {
+			len = VALUES_AREA;
+			bpf_probe_read_kernel(r->data, VALUES_AREA, c->data);
+		} else if (len) {
+			__u32 n = len;
+
+			/* Masked where the verifier sees it (the compiler knows n < VALUES_AREA). */
+			barrier_var(n);
+			bpf_probe_read_kernel(r->data, n & (VALUES_AREA - 1), c->data);
+		}
+		r->str_len[WM_PY_RES_SLOT] = res ? res_len : WM_STR_NONE;
+		r->data_len = len;
+		flags |= WM_F_PY_VALUES;
+	}
+	r->flags = flags;
+	r->ret = type;
+	r->args[WM_PY_ARG_CODE] = c->code;
+	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
+	r->kind = WM_REC_CALL;
+	r->entry_ns = c->entry_ns;
+	r->latency_ns = now - c->entry_ns;
+	r->func_id = id;
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->tid = key.tid;
+	bpf_map_delete_elem(&calls, &key);
+	/*
+	 * Batched wake-ups, as for native calls: one per record would cost the
+	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
+	 */
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&py_rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+static __always_inline bool ours(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+SEC("uprobe")
+int wm_py_hook(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), frame, tstate = 0;
+	__u32 treg = WM_PY_TREG(cookie);
+
+	if (!ours())
+		return 0;
+	frame = reg_at(ctx, WM_PY_FREG(cookie));
+	if (treg != WM_PY_REG_NONE)
+		tstate = reg_at(ctx, treg);
+	switch (WM_PY_HOOK(cookie)) {
+	case WM_PYH_RESUME:
+		return frame ? on_entry(frame, frame, 0) : 0;
+	case WM_PYH_CLEAR:
+		return frame ? on_exit(frame, frame, tstate, END_CLEAR, 0) : 0;
+	case WM_PYH_YIELD:
+		return frame ? on_exit(frame, frame, 0,
+				       WM_PY_FLAGS(cookie) & WM_PYF_VALUE ? END_YIELD :
+									    END_YIELD_NOVALUE,
+				       0) :
+			       0;
+	case WM_PYH_EVAL:
+		/* The stack pointer at entry is where the ret will find it. */
+		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
+	case WM_PYH_EVAL_RET:
+		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
+	case WM_PYH_ENTRY_FRAME: {
+		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					.frame = ctx->sp };
+
+		if (frame)
+			bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
+		return 0;
+	}
+	case WM_PYH_ENTRY_RET: {
+		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					.frame = ctx->sp };
+		__u64 *f = bpf_map_lookup_elem(&entry_frames, &key);
+
+		if (!f)
+			return 0;
+		frame = *f;
+		bpf_map_delete_elem(&entry_frames, &key);
+		/* A frame the clear hook ended already (a generator's) has no call left. */
+		return on_exit(frame, frame, 0, END_RET, ctx->ax);
+	}
+	}
+	return 0;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Layout shared by the CPython programs (bpf/python.bpf.c) and their
+ * userspace side (src/lang/python/). Calls are struct wm_call records
+ * (wrapmon.h) in the Python ring; code objects not decided yet come as
+ * struct wm_py_notice. Fixed-width types only.
+ */
+#ifndef WRAPMON_PY_H
+#define WRAPMON_PY_H
+
+#include "wrapmon.h"
+
+/* wm_py_notice.kind: past every enum wm_rec_kind, so no record is taken for the other. */
+#define WM_REC_PY_CODE 64
+
+/* wm_call.func_id of a call whose code object userspace had not decided at its exit. */
+#define WM_PY_PENDING 0xffffffffu
+
+/*
+ * A Python call record (struct wm_call): args[0..WM_PY_MAX_PARAMS) are the
+ * type objects of the parameters at entry (0: none), ret the result's type
+ * object, or with WM_F_RAISED the exception's type; userspace names them
+ * (tp_name). args[WM_PY_ARG_CODE] and [WM_PY_ARG_QUALNAME] name the code
+ * object, for a call sent before its code object was decided.
+ */
+#define WM_PY_MAX_PARAMS   8
+#define WM_PY_ARG_CODE	   8
+#define WM_PY_ARG_QUALNAME 9
+/* Bytes of a type's name BPF keeps (map "type_names"), NUL included. */
+#define WM_PY_TYPE_NAME_MAX 64
+/* Decoded, the views carry the type names in string slots: the result's is this one. */
+#define WM_PY_RES_SLOT WM_PY_MAX_PARAMS
+/* Bytes of a name (qualname, module, file, parameter) a notice carries. */
+#define WM_PY_NAME_MAX	128
+#define WM_PY_PNAME_MAX 32
+
+/* What a probe of the Python programs is: the cookie's bits 0-7. */
+enum wm_py_hook {
+	WM_PYH_RESUME = 1,   /* a RESUME handler's first branch: a call starts (3.11+) */
+	WM_PYH_CLEAR = 2,    /* the frame-clear function's entry: a call ends (3.11+) */
+	WM_PYH_EVAL = 3,     /* _PyEval_EvalFrameDefault's entry: a call starts (3.10) */
+	WM_PYH_EVAL_RET = 4, /* one of its ret instructions: a call ends (3.10) */
+	/*
+	 * Where the frame clear is inlined for frames entered from C (Debian's
+	 * 3.11): _PyEval_EvalFrameDefault's entry notes its frame, and its ret
+	 * instructions end that frame's call.
+	 */
+	WM_PYH_ENTRY_FRAME = 5,
+	WM_PYH_ENTRY_RET = 6,
+	/* A YIELD_VALUE handler: a generator's or coroutine's resume ends, its frame kept (3.11+). */
+	WM_PYH_YIELD = 7,
+};
+
+/* Cookie bits 24-31. */
+#define WM_PYF_VALUE 1 /* WM_PYH_YIELD: frame->stacktop is stored there, the value readable */
+
+/*
+ * wm_call.flags of a Python call that ended in a yield (a generator or
+ * coroutine suspended): the top bit, which wrapmon.h's flags leave free.
+ */
+#define WM_F_PY_YIELD (1 << 15)
+/*
+ * wm_call.flags: the record's string slots are Python value snapshots
+ * (include/wm_python.h): the parameters' in slots 0.., the result's (or
+ * the exception's) in WM_PY_RES_SLOT. Without it there are none, and
+ * userspace names the type objects of args[] and ret.
+ */
+#define WM_F_PY_VALUES (1 << 14)
+/* Bytes of a call's parameter snapshots, all together; the result's follows. */
+#define WM_PY_ARGS_DATA 768
+
+/*
+ * The cookie: bits 0-7 the hook, 8-15 the register holding the frame (struct
+ * pt_regs slot order as in wrapmon.h: r15 r14 r13 r12 bp bx r11 r10 r9 r8
+ * ax cx dx si di), 16-23 the register holding the thread state, 0xff: none.
+ */
+#define WM_PY_COOKIE(hook, freg, treg) \
+	((__u64)((hook)&0xff) | (__u64)((freg)&0xff) << 8 | (__u64)((treg)&0xff) << 16)
+#define WM_PY_COOKIE_F(hook, freg, treg, flags) \
+	(WM_PY_COOKIE(hook, freg, treg) | (__u64)((flags)&0xff) << 24)
+#define WM_PY_FLAGS(c) ((__u32)((c) >> 24) & 0xff)
+#define WM_PY_HOOK(c)  ((__u32)(c)&0xff)
+#define WM_PY_FREG(c)  ((__u32)((c) >> 8) & 0xff)
+#define WM_PY_TREG(c)  ((__u32)((c) >> 16) & 0xff)
+#define WM_PY_REG_NONE 0xff
+
+/* Offsets in the interpreter's objects, from its DWARF or the table of its version. */
+struct wm_py_offsets {
+	__u16 frame_code; /* _PyInterpreterFrame.f_code / f_executable; 3.10: PyFrameObject.f_code */
+	__u16 frame_func;     /* f_func (3.11), f_funcobj (3.12+); 0xffff: none (3.10) */
+	__u16 frame_instr;    /* prev_instr / instr_ptr */
+	__u16 frame_stacktop; /* stacktop */
+	__u16 frame_locals;   /* localsplus */
+	__u16 code_consts;
+	__u16 code_flags;
+	__u16 code_argcount;
+	__u16 code_kwonly;
+	__u16 code_firstlineno;
+	__u16 code_names; /* co_localsplusnames (3.10: co_varnames) */
+	__u16 code_filename;
+	__u16 code_qualname; /* co_qualname (3.10: co_name) */
+	__u16 func_module;
+	__u16 frame_globals; /* 3.10 (no function in the frame): f_globals, for __name__ */
+	/*
+	 * 3.12+: with a tracer or sys.monitoring active, an instruction may be
+	 * replaced by INSTRUMENTED_LINE or INSTRUMENTED_INSTRUCTION; its own
+	 * opcode is then in the code object's monitoring data.
+	 */
+	__u16 code_monitoring; /* _co_monitoring */
+	__u16 code_adaptive;   /* co_code_adaptive: the instructions */
+	__u16 mon_lines;       /* _PyCoMonitoringData.lines: {original_opcode, line_delta} each */
+	__u16 mon_per_instr;   /* .per_instruction_opcodes: a byte each */
+	__u16 code_kinds;      /* co_localspluskinds (3.11+): CO_FAST_CELL 0x40 marks a cell */
+	/* 3.10: a parameter a closure captures lives in a cell after the locals. */
+	__u16 code_nlocals;  /* co_nlocals */
+	__u16 code_cellvars; /* co_cellvars (a tuple) */
+	__u16 code_cell2arg; /* co_cell2arg: the parameter of each cell, or -1 */
+	__u16 str_ascii;     /* data of a compact ASCII str: sizeof(PyASCIIObject) */
+	__u16 str_compact;   /* data of other compact strs: sizeof(PyCompactUnicodeObject) */
+	__u16 tstate_exc;    /* curexc_type (a type, <= 3.11) or current_exception (an instance) */
+	__u8 exc_is_type;    /* tstate_exc holds a type, not an instance */
+	__u8 minor;	     /* 3.minor */
+	/* Opcodes after which the result is co_consts[oparg] (RETURN_CONST and its instrumented form). */
+	__u8 op_return_const[2];
+	__u8 op_instr_line; /* INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION; 0: none (< 3.12) */
+	__u8 op_instr_instruction;
+	__u8 pad[6];
+	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
+	__u64 tstate_addr;
+};
+
+/* The per-code-object decision (map "codes"), keyed by the code object's address. */
+enum wm_py_state {
+	WM_PYS_PENDING = 1, /* sent to userspace, no answer yet */
+	WM_PYS_TRACED = 2,
+	WM_PYS_IGNORED = 3,
+};
+
+struct wm_py_decision {
+	/* The object it was made for: a freed code object's address is reused. */
+	__u64 qualname;
+	__u32 firstlineno;
+	__u32 state; /* enum wm_py_state */
+	__u32 func_id;
+	__u32 nr_params; /* type names to read at entry, <= WM_PY_MAX_PARAMS */
+};
+
+/* One name read from a str object: kind 1 (ASCII/Latin-1), 2 (UCS-2) or 4 (UCS-4) bytes a char. */
+struct wm_py_name {
+	__u8 kind;
+	__u8 ascii;
+	__s16 len; /* bytes in s; < 0: unreadable */
+	char s[WM_PY_NAME_MAX];
+};
+
+struct wm_py_pname {
+	__s16 len; /* ASCII bytes; < 0: not ASCII or unreadable */
+	char s[WM_PY_PNAME_MAX];
+};
+
+/* A code object seen for the first time (or reused): userspace decides and writes "codes". */
+struct wm_py_notice {
+	__u16 kind; /* WM_REC_PY_CODE */
+	__u16 pad;
+	__u32 tid;
+	__u64 code;
+	__u64 qualname_ptr;
+	__u32 firstlineno;
+	__s32 argcount;
+	__s32 kwonly;
+	__s32 flags; /* co_flags: CO_VARARGS 0x4, CO_VARKEYWORDS 0x8 */
+	struct wm_py_name qualname;
+	struct wm_py_name module;
+	struct wm_py_name filename;
+	struct wm_py_pname params[WM_PY_MAX_PARAMS + 2];
+};
+
+#endif /* WRAPMON_PY_H */

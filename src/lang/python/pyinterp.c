@@ -1,0 +1,1023 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Finding a CPython interpreter's hooks from its machine code. The opcode
+ * handlers have no symbols: the table of their addresses (opcode_targets,
+ * a local symbol in builds that keep .symtab) gives them, and on a stripped
+ * build a scan for 256 pointers into _PyEval_EvalFrameDefault finds the
+ * table. A uprobe on a handler's first instruction would single-step it
+ * (a mov or lea: ~10 us a hit), so each handler is probed at its first
+ * branch, which the kernel emulates; the register holding the frame there
+ * is read from the handler's own code, as the base of its first access to
+ * a frame member.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <Zydis/Zydis.h>
+#include "lang/python/pyinterp.h"
+#include "target/disasm.h"
+#include "target/procmaps.h"
+#include "types/dwarf.h"
+#include "target/resolve.h"
+#include "util/escape.h"
+
+/* Handlers' code decoded before their first branch: they are short. */
+#define HANDLER_MAX_INSNS 32
+
+/* What one version needs: its opcodes and the offsets of its objects. */
+struct py_version {
+	int minor;
+	int resume_ops[3]; /* RESUME and its variants; -1: none */
+	const char *resume_names[3];
+	int return_value;	    /* RETURN_VALUE: its handler calls the clear (3.11) */
+	int yield_ops[2];	    /* YIELD_VALUE and its instrumented form; -1: none */
+	const char *clear_sym;	    /* the frame-clear function */
+	int clear_freg, clear_treg; /* its frame and thread state arguments */
+	struct wm_py_offsets off;
+	unsigned long runtime_tstate; /* _PyRuntime's current thread state, 0: an argument has it */
+};
+
+/* pt_regs slots (disasm__reg_slot()) of the first two argument registers. */
+#define REG_DI 14
+#define REG_SI 13
+
+/*
+ * Measured on CPython's own headers of each version (and checked against
+ * the DWARF of builds that have it); the same within a minor version.
+ */
+/* 3.10: frames are PyFrameObjects, code objects have no qualname (co_name stands in). */
+#define OFFSETS_310                                                                               \
+	{                                                                                         \
+		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,                  \
+		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,                 \
+		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48,                \
+		.code_filename = 0x68, .code_qualname = 0x70, .str_ascii = 48, .str_compact = 72, \
+		.tstate_exc = 0x58, .exc_is_type = 1, .minor = 10,                                \
+		.op_return_const = { 0xff, 0xff }, .code_nlocals = 28, .code_cellvars = 88,       \
+		.code_cell2arg = 96                                                               \
+	}
+
+/* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
+#define OFFSETS_311                                                                             \
+	{                                                                                       \
+		.frame_code = 0x20, .frame_func = 0x00, .frame_instr = 0x38,                    \
+		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
+		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                 \
+		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,            \
+		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72, \
+		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                              \
+		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68                           \
+	}
+
+/*
+ * 3.12 and 3.13 lay out frames, code objects, functions and strings alike;
+ * the thread state's exception and the RETURN_CONST opcodes differ.
+ */
+#define OFFSETS_312(minor_, exc, return_const, instrumented_return_const, monitoring, adaptive, \
+		    lines, per_instr, instr_instruction)                                        \
+	{                                                                                       \
+		.frame_code = 0x00, .frame_func = 0x10, .frame_instr = 0x38,                    \
+		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
+		.code_flags = 0x30, .code_argcount = 0x34, .code_kwonly = 0x3c,                 \
+		.code_firstlineno = 0x44, .code_names = 0x60, .code_filename = 0x70,            \
+		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 40, .str_compact = 56, \
+		.tstate_exc = (exc), .minor = (minor_),                                         \
+		.op_return_const = { (return_const), (instrumented_return_const) },             \
+		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
+		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
+		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68                 \
+	}
+
+static const struct py_version versions[] = {
+	{
+		/* One _PyEval_EvalFrameDefault call per Python call: no opcode handlers needed. */
+		.minor = 10,
+		.resume_ops = { -1, -1, -1 },
+		.yield_ops = { -1, -1 },
+		.off = OFFSETS_310,
+	},
+	{
+		.minor = 11,
+		.resume_ops = { 151, 150, -1 },
+		.resume_names = { "RESUME", "RESUME_QUICK" },
+		.return_value = 83,
+		.yield_ops = { 86, -1 },
+		.clear_sym = "_PyFrame_Clear",
+		.clear_freg = REG_DI,
+		.clear_treg = WM_PY_REG_NONE,
+		.runtime_tstate = 0x240,
+		.off = OFFSETS_311,
+	},
+	{
+		.minor = 12,
+		.resume_ops = { 151, 240, -1 },
+		.resume_names = { "RESUME", "INSTRUMENTED_RESUME" },
+		.return_value = 83,
+		.yield_ops = { 150, 243 },
+		.clear_sym = "_PyEvalFrameClearAndPop",
+		.clear_freg = REG_SI,
+		.clear_treg = REG_DI,
+		.off = OFFSETS_312(12, 0x60, 121, 247, 168, 192, 40, 56, 253),
+	},
+	{
+		.minor = 13,
+		.resume_ops = { 149, 207, 236 },
+		.resume_names = { "RESUME", "RESUME_CHECK", "INSTRUMENTED_RESUME" },
+		.return_value = 36,
+		.yield_ops = { 118, 241 },
+		.clear_sym = "_PyEval_FrameClearAndPop",
+		.clear_freg = REG_SI,
+		.clear_treg = REG_DI,
+		.off = OFFSETS_312(13, 0x70, 103, 240, 176, 200, 32, 48, 247),
+	},
+};
+
+/* The interpreter's file, as this module reads it. */
+struct pyelf {
+	Elf *elf;
+	int fd;
+	bool dyn; /* ET_DYN: pointers in data are relocations, not file bytes */
+	/* R_X86_64_RELATIVE relocations, sorted by where they apply. */
+	GElf_Rela *rel;
+	size_t nr_rel;
+	unsigned long eval, eval_size; /* _PyEval_EvalFrameDefault */
+};
+
+static void pyelf__free(struct pyelf *e)
+{
+	if (e->elf)
+		elf_end(e->elf);
+	free(e->rel);
+}
+
+/* File offset of a link-time address, through the PT_LOAD headers. */
+static int vaddr_off(Elf *elf, unsigned long vaddr, unsigned long *off)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int read_at(const struct pyelf *e, unsigned long vaddr, void *buf, size_t n)
+{
+	unsigned long off;
+
+	if (vaddr_off(e->elf, vaddr, &off))
+		return -ENOENT;
+	return pread(e->fd, buf, n, off) == (ssize_t)n ? 0 : -EIO;
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+	const GElf_Rela *x = a, *y = b;
+
+	return x->r_offset < y->r_offset ? -1 : x->r_offset > y->r_offset;
+}
+
+/* The pointer stored at vaddr once the object is loaded (its bias left out). */
+static int ptr_at(const struct pyelf *e, unsigned long vaddr, unsigned long *val)
+{
+	GElf_Rela key = { .r_offset = vaddr }, *r;
+	__u64 v;
+
+	if (e->dyn) {
+		r = bsearch(&key, e->rel, e->nr_rel, sizeof(key), rel_cmp);
+		if (r) {
+			*val = r->r_addend;
+			return 0;
+		}
+	}
+	if (read_at(e, vaddr, &v, sizeof(v)))
+		return -ENOENT;
+	*val = v;
+	return 0;
+}
+
+static int load_relocs(struct pyelf *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t cap = 0;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+
+			if (!gelf_getrela(d, i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_RELATIVE)
+				continue;
+			if (e->nr_rel == cap) {
+				GElf_Rela *p =
+					realloc(e->rel, (cap = cap ? 2 * cap : 4096) * sizeof(*p));
+
+				if (!p)
+					return -ENOMEM;
+				e->rel = p;
+			}
+			e->rel[e->nr_rel++] = r;
+		}
+	}
+	qsort(e->rel, e->nr_rel, sizeof(*e->rel), rel_cmp);
+	return 0;
+}
+
+/* A symbol of .symtab (or .dynsym) by exact name or fnmatch pattern, with its type. */
+static bool find_sym(const struct pyelf *e, const char *pat, int type, GElf_Sym *out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	for (int pass = 0; pass < 2; pass++) {
+		while ((scn = elf_nextscn(e->elf, scn))) {
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) ||
+			    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !sh.sh_entsize)
+				continue;
+			d = elf_getdata(scn, NULL);
+			for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym s;
+				const char *name;
+
+				if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != type ||
+				    s.st_shndx == SHN_UNDEF || !s.st_value)
+					continue;
+				name = elf_strptr(e->elf, sh.sh_link, s.st_name);
+				if (name && !fnmatch(pat, name, 0)) {
+					*out = s;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+static bool has_symtab(const struct pyelf *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			return true;
+	return false;
+}
+
+static void read_build_id(const struct pyelf *e, char *out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	out[0] = '\0';
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz > 20)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				sprintf(out + 2 * i, "%02x",
+					((unsigned char *)d->d_buf)[desc_off + i]);
+			return;
+		}
+	}
+}
+
+/* The version: Py_Version (3.11+), else the soname or file name "libpython3.N". */
+static int read_version(const struct pyelf *e, const char *path, struct py_interp *pi)
+{
+	const char *base = strrchr(path, '/');
+	unsigned int hex;
+	GElf_Sym s;
+	int minor;
+
+	if (find_sym(e, "Py_Version", STT_OBJECT, &s) && !read_at(e, s.st_value, &hex, 4) &&
+	    hex >> 24 == 3) {
+		pi->minor = (hex >> 16) & 0xff;
+		pi->micro = (hex >> 8) & 0xff;
+		snprintf(pi->version_how, sizeof(pi->version_how), "Py_Version 0x%08x", hex);
+		return 0;
+	}
+	base = base ? base + 1 : path;
+	if (sscanf(base, "libpython3.%d", &minor) == 1) {
+		pi->minor = minor;
+		pi->micro = -1;
+		snprintf(pi->version_how, sizeof(pi->version_how), "file name");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The executable section that holds the eval loop. */
+static int text_range(const struct pyelf *e, unsigned long *lo, unsigned long *hi)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    e->eval < sh.sh_addr || e->eval >= sh.sh_addr + sh.sh_size)
+			continue;
+		*lo = sh.sh_addr;
+		*hi = sh.sh_addr + sh.sh_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The opcode_targets table: its local symbol, else the one run of 256
+ * pointers into _PyEval_EvalFrameDefault in the read-only data.
+ */
+static int find_targets(const struct pyelf *e, unsigned long *table, const char **how)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	unsigned long lo, hi;
+	GElf_Sym s;
+	int found = 0;
+
+	if (find_sym(e, "opcode_targets*", STT_OBJECT, &s) && s.st_size == 256 * 8) {
+		*table = s.st_value;
+		*how = "symbol";
+		return 0;
+	}
+	if (text_range(e, &lo, &hi))
+		return -ENOENT;
+	/*
+	 * Exactly 256 pointers into the code, most of them into the eval loop
+	 * (the others go to its .cold part, which has no symbol).
+	 */
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		unsigned long a, v, run = 0, in_eval = 0;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) ||
+		    (sh.sh_addr & 7) || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+			continue;
+		/* From the section's bytes in memory: a read per word would take seconds. */
+		for (a = sh.sh_addr; a + 8 <= sh.sh_addr + sh.sh_size + 8; a += 8) {
+			bool end =
+				a + 8 > sh.sh_addr + sh.sh_size || a - sh.sh_addr + 8 > d->d_size;
+
+			if (!end)
+				memcpy(&v, (char *)d->d_buf + (a - sh.sh_addr), 8);
+			if (!end && e->dyn && !v)
+				ptr_at(e, a, &v);
+			if (!end && v >= lo && v < hi) {
+				run++;
+				in_eval += v >= e->eval && v < e->eval + e->eval_size;
+				continue;
+			}
+			if (run == 256 && in_eval >= 128) {
+				*table = a - 256 * 8;
+				found++;
+			}
+			run = in_eval = 0;
+		}
+	}
+	*how = "scan of the read-only data";
+	return found == 1 ? 0 : -ENOENT;
+}
+
+struct handler {
+	unsigned long branch; /* link-time address of the first branch; 0: none usable */
+	const char *insn;     /* its mnemonic */
+	int freg;	      /* pt_regs slot of the frame register there */
+	/* The frame register at the handler's label (-1: unknown), for a probe there. */
+	int freg_label;
+	bool stacktop_stored; /* the handler stored frame->stacktop before the branch */
+};
+
+static ZydisRegister reg64(ZydisRegister r)
+{
+	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+}
+
+/*
+ * Decode a handler up to its first branch: the frame register is the base
+ * of its first access to the frame's code or instruction pointer member,
+ * and must still hold the frame there. A register written before that
+ * access did not hold the frame at the label.
+ */
+static int analyse_handler(const struct pyelf *e, unsigned long addr, const struct wm_py_offsets *o,
+			   struct handler *h)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisRegister freg = ZYDIS_REGISTER_NONE;
+	unsigned long long written = 0; /* pt_regs slots written so far */
+	unsigned char buf[16];
+
+	memset(h, 0, sizeof(*h));
+	h->freg = h->freg_label = -1;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	for (int n = 0; n < HANDLER_MAX_INSNS; n++) {
+		if (read_at(e, addr, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		    (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+		     ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)) {
+			if (freg == ZYDIS_REGISTER_NONE)
+				return -ENOENT;
+			h->branch = addr;
+			h->insn = ZydisMnemonicGetString(in.mnemonic);
+			h->freg = disasm__reg_slot(freg);
+			return h->freg < 0 ? -ENOENT : 0;
+		}
+		if (in.meta.category == ZYDIS_CATEGORY_CALL)
+			return -ENOENT;
+		for (int i = 0; i < in.operand_count; i++) {
+			const ZydisDecodedOperand *op = &ops[i];
+
+			if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.base == freg &&
+			    freg != ZYDIS_REGISTER_NONE &&
+			    op->mem.disp.value == o->frame_stacktop &&
+			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				h->stacktop_stored = true;
+			if (freg == ZYDIS_REGISTER_NONE && op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			    op->mem.index == ZYDIS_REGISTER_NONE &&
+			    op->mem.base != ZYDIS_REGISTER_RSP &&
+			    op->mem.base != ZYDIS_REGISTER_RIP &&
+			    op->mem.base != ZYDIS_REGISTER_NONE &&
+			    (op->mem.disp.value == o->frame_code ||
+			     op->mem.disp.value == o->frame_instr)) {
+				int slot = disasm__reg_slot(op->mem.base);
+
+				freg = op->mem.base;
+				if (slot >= 0 && !(written & (1ULL << slot)))
+					h->freg_label = slot;
+			}
+		}
+		for (int i = 0; i < in.operand_count; i++) {
+			const ZydisDecodedOperand *op = &ops[i];
+			int slot;
+
+			if (op->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+			    !(op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				continue;
+			/* The frame register overwritten: what follows is not the frame. */
+			if (freg != ZYDIS_REGISTER_NONE && reg64(op->reg.value) == freg)
+				return -ENOENT;
+			slot = disasm__reg_slot(reg64(op->reg.value));
+			if (slot >= 0)
+				written |= 1ULL << slot;
+		}
+		addr += in.length;
+	}
+	return -E2BIG;
+}
+
+/* The target of the first call in a handler (RETURN_VALUE's is the frame clear). */
+static int first_call(const struct pyelf *e, unsigned long addr, unsigned long *target)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned char buf[16];
+	ZyanU64 t;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	for (int n = 0; n < 4 * HANDLER_MAX_INSNS; n++) {
+		if (read_at(e, addr, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_CALL &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], addr, &t))) {
+			*target = t;
+			return 0;
+		}
+		/* Follow the jmp RETURN_VALUE shares its tail through. */
+		if (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], addr, &t))) {
+			addr = t;
+			continue;
+		}
+		if (in.meta.category == ZYDIS_CATEGORY_RET)
+			return -ENOENT;
+		addr += in.length;
+	}
+	return -E2BIG;
+}
+
+/*
+ * The ret instructions of _PyEval_EvalFrameDefault, by a linear sweep of
+ * its body (GCC puts no data in .text): where frames entered from C end
+ * when no function clears them.
+ */
+static int eval_rets(const struct pyelf *e, unsigned long *rets, int max)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	unsigned char buf[16];
+	unsigned long a = e->eval;
+	int n = 0;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	while (a < e->eval + e->eval_size) {
+		if (read_at(e, a, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, buf, sizeof(buf), &in)))
+			return -ENOEXEC;
+		if (in.meta.category == ZYDIS_CATEGORY_RET) {
+			if (n == max)
+				return -E2BIG;
+			rets[n++] = a;
+		}
+		a += in.length;
+	}
+	return n;
+}
+
+static const char *reg_name(int slot)
+{
+	static const char *const names[] = { "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10",
+					     "r9",  "r8",  "rax", "rcx", "rdx", "rsi", "rdi" };
+
+	return slot >= 0 && slot < 15 ? names[slot] : "?";
+}
+
+static int add_hook(struct py_interp *pi, const struct pyelf *e, unsigned long vaddr, __u64 cookie,
+		    const char *what)
+{
+	struct py_hook *h;
+
+	if (pi->nr_hooks >= PY_MAX_HOOKS)
+		return -E2BIG;
+	h = &pi->hooks[pi->nr_hooks];
+	if (vaddr_off(e->elf, vaddr, &h->file_off))
+		return -ENOENT;
+	h->cookie = cookie;
+	snprintf(h->what, sizeof(h->what), "%s", what);
+	pi->nr_hooks++;
+	return 0;
+}
+
+/* The runtime address of a link-time one in the process's mapping of the file. */
+static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyelf *e,
+			unsigned long vaddr, unsigned long *out)
+{
+	char path[64], *text = NULL;
+	struct wm_mapping *maps = NULL;
+	unsigned long off;
+	int n, ret = -ENOENT;
+
+	if (!e->dyn || !pid) {
+		*out = vaddr;
+		return 0;
+	}
+	if (vaddr_off(e->elf, vaddr, &off))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (proc__read_file(path, &text) < 0)
+		return -EIO;
+	n = procmaps__parse(text, &maps);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(maps[i].path, pi->path) || off < maps[i].offset ||
+		    off >= maps[i].offset + (maps[i].end - maps[i].start))
+			continue;
+		*out = maps[i].start + (off - maps[i].offset);
+		ret = 0;
+		break;
+	}
+	free(maps);
+	free(text);
+	return ret;
+}
+
+/*
+ * Without a _PyFrame_Clear symbol the build clears frames entered from C
+ * inline: _PyEval_EvalFrameDefault's entry notes the frame it runs, its
+ * ret instructions end that frame's call.
+ */
+static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
+{
+	unsigned long rets[PY_MAX_HOOKS];
+	char what[128];
+	int n, ret;
+
+	n = eval_rets(e, rets, PY_MAX_HOOKS - pi->nr_hooks - 2);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	snprintf(what, sizeof(what),
+		 "entry from C: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi", e->eval);
+	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, WM_PY_REG_NONE),
+		       what);
+	for (int i = 0; !ret && i < n; i++) {
+		snprintf(what, sizeof(what), "exit to C: ret at 0x%lx in _PyEval_EvalFrameDefault",
+			 rets[i]);
+		ret = add_hook(pi, e, rets[i],
+			       WM_PY_COOKIE(WM_PYH_ENTRY_RET, WM_PY_REG_NONE, WM_PY_REG_NONE),
+			       what);
+	}
+	return ret;
+}
+
+/* 3.10: a call is a _PyEval_EvalFrameDefault call, from its entry to its ret. */
+static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
+{
+	unsigned long rets[PY_MAX_HOOKS];
+	char what[128];
+	int n, ret;
+
+	n = eval_rets(e, rets, PY_MAX_HOOKS - 1);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	snprintf(what, sizeof(what), "entry: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
+		 e->eval);
+	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_EVAL, REG_SI, REG_DI), what);
+	for (int i = 0; !ret && i < n; i++) {
+		snprintf(what, sizeof(what), "exit: ret at 0x%lx in _PyEval_EvalFrameDefault",
+			 rets[i]);
+		ret = add_hook(pi, e, rets[i],
+			       WM_PY_COOKIE(WM_PYH_EVAL_RET, WM_PY_REG_NONE, WM_PY_REG_NONE), what);
+	}
+	return ret;
+}
+
+/*
+ * A YIELD_VALUE handler: at its first branch when the frame register still
+ * holds the frame there, else at its label (single-stepped, but generators
+ * alone pay for it). Without it a generator's resumes would run together.
+ */
+static int yield_hook(struct py_interp *pi, const struct pyelf *e, const struct py_version *v,
+		      unsigned long table, int op)
+{
+	unsigned long target, at;
+	struct handler h;
+	char what[128];
+	int freg, flags = 0;
+
+	if (ptr_at(e, table + 8 * op, &target))
+		return 0;
+	if (!analyse_handler(e, target, &v->off, &h)) {
+		at = h.branch;
+		freg = h.freg;
+		flags = h.stacktop_stored ? WM_PYF_VALUE : 0;
+		snprintf(what, sizeof(what),
+			 "yield: YIELD_VALUE (%d) at 0x%lx: %s at +%lu, frame in %s", op, target,
+			 h.insn, at - target, reg_name(freg));
+	} else if (h.freg_label >= 0) {
+		at = target;
+		freg = h.freg_label;
+		snprintf(what, sizeof(what),
+			 "yield: YIELD_VALUE (%d) at 0x%lx: at its label, frame in %s (no branch "
+			 "before the frame register changes: single-stepped)",
+			 op, target, reg_name(freg));
+	} else {
+		/* Generators then run as one call from first resume to the end. */
+		return 0;
+	}
+	return add_hook(pi, e, at, WM_PY_COOKIE_F(WM_PYH_YIELD, freg, WM_PY_REG_NONE, flags), what);
+}
+
+static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
+		      const struct py_version *v, char *err, size_t errsz)
+{
+	unsigned long table, target, clear = 0;
+	const char *how;
+	struct handler h;
+	char what[128];
+	GElf_Sym s;
+	int ret;
+
+	if (v->minor == 10) {
+		if (eval_hooks(pi, e)) {
+			snprintf(err, errsz, "the ret instructions of _PyEval_EvalFrameDefault");
+			return -ENOTSUP;
+		}
+		return 0;
+	}
+	if (find_targets(e, &table, &how)) {
+		snprintf(err, errsz,
+			 "no opcode_targets table (no symbol, and no single run of 256 "
+			 "pointers into _PyEval_EvalFrameDefault)");
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < 3 && v->resume_ops[i] >= 0; i++) {
+		if (ptr_at(e, table + 8 * v->resume_ops[i], &target))
+			continue;
+		ret = analyse_handler(e, target, &v->off, &h);
+		if (ret) {
+			/* RESUME itself is required; its variants are not. */
+			if (i == 0) {
+				snprintf(err, errsz,
+					 "no branch with the frame in a register in the "
+					 "RESUME handler at 0x%lx",
+					 target);
+				return -ENOTSUP;
+			}
+			continue;
+		}
+		snprintf(what, sizeof(what),
+			 "entry: %s (%d) at 0x%lx: %s at +%lu, frame in %s (%s)",
+			 v->resume_names[i], v->resume_ops[i], target, h.insn, h.branch - target,
+			 reg_name(h.freg), how);
+		ret = add_hook(pi, e, h.branch, WM_PY_COOKIE(WM_PYH_RESUME, h.freg, WM_PY_REG_NONE),
+			       what);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < 2 && v->yield_ops[i] >= 0; i++) {
+		ret = yield_hook(pi, e, v, table, v->yield_ops[i]);
+		if (ret)
+			return ret;
+	}
+	if (find_sym(e, v->clear_sym, STT_FUNC, &s)) {
+		clear = s.st_value;
+		snprintf(what, sizeof(what), "exit: %s at 0x%lx (symbol)", v->clear_sym, clear);
+	} else if (v->minor == 11 && !ptr_at(e, table + 8 * v->return_value, &target) &&
+		   !first_call(e, target, &clear)) {
+		snprintf(what, sizeof(what), "exit: %s at 0x%lx (the call in RETURN_VALUE)",
+			 v->clear_sym, clear);
+		ret = entry_frame_hooks(pi, e);
+		if (ret) {
+			snprintf(err, errsz, "the ret instructions of _PyEval_EvalFrameDefault");
+			return -ENOTSUP;
+		}
+	}
+	if (!clear) {
+		snprintf(err, errsz, "no %s (the frame-clear function)", v->clear_sym);
+		return -ENOTSUP;
+	}
+	ret = add_hook(pi, e, clear, WM_PY_COOKIE(WM_PYH_CLEAR, v->clear_freg, v->clear_treg),
+		       what);
+	if (ret)
+		return ret;
+	if (v->runtime_tstate) {
+		if (!find_sym(e, "_PyRuntime", STT_OBJECT, &s) ||
+		    runtime_addr(pid, pi, e, s.st_value, &target)) {
+			snprintf(err, errsz, "no _PyRuntime (for the thread state)");
+			return -ENOTSUP;
+		}
+		pi->off.tstate_addr = target + v->runtime_tstate;
+	}
+	return 0;
+}
+
+/* One offset BPF reads, where the interpreter's DWARF has it: struct, then member names to try. */
+struct dw_field {
+	size_t at; /* offsetof(struct wm_py_offsets, ...) */
+	int since; /* the first minor version that has it */
+	const char *type;
+	const char *members[2]; /* NULL member: the struct's size */
+};
+
+#define DWF(field, type, ...)                                    \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 10, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
+	}
+#define DWF11(field, type, ...)                                  \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 11, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
+	}
+#define DWF12(field, type, ...)                                  \
+	{                                                        \
+		offsetof(struct wm_py_offsets, field), 12, type, \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
+	}
+
+static const struct dw_field dw_fields[] = {
+	DWF(frame_code, "_PyInterpreterFrame", "f_code", "f_executable"),
+	DWF(frame_func, "_PyInterpreterFrame", "f_func", "f_funcobj"),
+	DWF(frame_instr, "_PyInterpreterFrame", "prev_instr", "instr_ptr"),
+	DWF(frame_stacktop, "_PyInterpreterFrame", "stacktop"),
+	DWF(frame_locals, "_PyInterpreterFrame", "localsplus"),
+	DWF(frame_code, "_frame", "f_code"),
+	DWF(frame_globals, "_frame", "f_globals"),
+	DWF(frame_locals, "_frame", "f_localsplus"),
+	DWF(code_consts, "PyCodeObject", "co_consts"),
+	DWF(code_flags, "PyCodeObject", "co_flags"),
+	DWF(code_argcount, "PyCodeObject", "co_argcount"),
+	DWF(code_kwonly, "PyCodeObject", "co_kwonlyargcount"),
+	DWF(code_firstlineno, "PyCodeObject", "co_firstlineno"),
+	DWF(code_names, "PyCodeObject", "co_localsplusnames", "co_varnames"),
+	DWF(code_filename, "PyCodeObject", "co_filename"),
+	DWF(code_qualname, "PyCodeObject", "co_qualname", "co_name"),
+	DWF(func_module, "PyFunctionObject", "func_module"),
+	DWF(str_ascii, "PyASCIIObject", NULL),
+	DWF(str_compact, "PyCompactUnicodeObject", NULL),
+	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
+	DWF12(code_monitoring, "PyCodeObject", "_co_monitoring"),
+	DWF11(code_kinds, "PyCodeObject", "co_localspluskinds"),
+	DWF12(code_adaptive, "PyCodeObject", "co_code_adaptive"),
+	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
+	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),
+};
+
+/*
+ * The offsets from the interpreter's own debug info, where it has any and
+ * they are all there; the table of its version otherwise. Returns whether
+ * DWARF gave them.
+ */
+static bool dwarf_offsets(struct py_interp *pi)
+{
+	struct wm_py_offsets o = pi->off;
+	struct wm_dwarf *d;
+	bool ok = true;
+
+	if (dwarf__open(pi->fd, &d))
+		return false;
+	for (size_t i = 0; ok && i < sizeof(dw_fields) / sizeof(dw_fields[0]); i++) {
+		const struct dw_field *f = &dw_fields[i];
+		__u16 *field = (__u16 *)((char *)&o + f->at);
+		unsigned long v;
+		int ret = -ENOENT;
+
+		/* Frames are 3.10's struct _frame, or 3.11+'s _PyInterpreterFrame. */
+		if (!strcmp(f->type, pi->minor == 10 ? "_PyInterpreterFrame" : "_frame") ||
+		    pi->minor < f->since)
+			continue;
+		for (int m = 0; m < 2 && ret; m++)
+			if (f->members[m] || !m)
+				ret = dwarf__offsetof(d, f->type, f->members[m], &v);
+		/* 3.10's functions are not read (no frame member holds one). */
+		if (ret && f->at == offsetof(struct wm_py_offsets, frame_func))
+			continue;
+		if (ret || v > 0xfffe)
+			ok = false;
+		else
+			*field = v;
+	}
+	dwarf__free(d);
+	if (ok)
+		pi->off = o;
+	return ok;
+}
+
+/* The resolver's object that is the interpreter: it defines _PyEval_EvalFrameDefault. */
+static int find_obj(const struct wm_resolver *res)
+{
+	for (int i = 0; i < resolver__nr_objs(res); i++) {
+		const struct wm_sym *syms;
+		int n = resolver__obj_syms(res, i, &syms), lo = 0, hi = n - 1;
+
+		while (lo <= hi) {
+			int mid = (lo + hi) / 2,
+			    c = strcmp(syms[mid].name, "_PyEval_EvalFrameDefault");
+
+			if (!c)
+				return i;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+	}
+	return -1;
+}
+
+int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
+		   size_t errsz)
+{
+	int obj = find_obj(res), ret;
+
+	*out = NULL;
+	if (obj < 0) {
+		snprintf(err, errsz,
+			 "no CPython interpreter in process %d (no object defines "
+			 "_PyEval_EvalFrameDefault)",
+			 pid);
+		return -ENOENT;
+	}
+	ret = pyinterp__open(resolver__obj_path(res, obj), resolver__obj_fd(res, obj), pid, out,
+			     err, errsz);
+	if (!ret)
+		(*out)->obj = obj;
+	return ret;
+}
+
+int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, char *err,
+		   size_t errsz)
+{
+	struct pyelf e = { .fd = -1 };
+	const struct py_version *v = NULL;
+	struct py_interp *pi;
+	char why[256] = "", ver[32];
+	GElf_Ehdr eh;
+	GElf_Sym s;
+	int ret;
+
+	*out = NULL;
+	pi = calloc(1, sizeof(*pi));
+	if (!pi)
+		return -ENOMEM;
+	pi->minor = pi->micro = -1;
+	pi->obj = -1;
+	pi->path = path;
+	pi->fd = fd;
+	elf_version(EV_CURRENT);
+	e.fd = pi->fd;
+	e.elf = elf_begin(e.fd, ELF_C_READ_MMAP, NULL);
+	if (!e.elf || !gelf_getehdr(e.elf, &eh)) {
+		snprintf(why, sizeof(why), "its ELF headers");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	e.dyn = eh.e_type == ET_DYN;
+	pi->has_symtab = has_symtab(&e);
+	read_build_id(&e, pi->build_id);
+	if (read_version(&e, pi->path, pi)) {
+		snprintf(why, sizeof(why), "its version (no Py_Version, no libpython3.N name)");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (versions[i].minor == pi->minor)
+			v = &versions[i];
+	if (!v) {
+		snprintf(why, sizeof(why), "support for 3.%d (wrapmon reads CPython 3.10 to 3.13)",
+			 pi->minor);
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	pi->off = v->off;
+	if (pi->has_symtab && dwarf_offsets(pi))
+		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "its DWARF");
+	else
+		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d",
+			 v->minor);
+	if (!find_sym(&e, "_PyEval_EvalFrameDefault", STT_FUNC, &s) || !s.st_size) {
+		snprintf(why, sizeof(why), "the size of _PyEval_EvalFrameDefault");
+		ret = -ENOTSUP;
+		goto unreadable;
+	}
+	e.eval = s.st_value;
+	e.eval_size = s.st_size;
+	ret = e.dyn ? load_relocs(&e) : 0;
+	if (ret)
+		goto cleanup;
+	ret = find_hooks(pid, pi, &e, v, why, sizeof(why));
+	if (ret)
+		goto unreadable;
+	*out = pi;
+	pi = NULL;
+	ret = 0;
+	goto cleanup;
+unreadable:
+	pyinterp__version(pi, ver, sizeof(ver));
+	snprintf(err, errsz,
+		 "process %d runs CPython %s (%s, %s, build-id %s), but wrapmon cannot trace it: "
+		 "missing %s",
+		 pid, ver, ESC(pi->path), pi->has_symtab ? "with symbols" : "stripped",
+		 pi->build_id[0] ? pi->build_id : "none", why);
+cleanup:
+	pyelf__free(&e);
+	free(pi);
+	return ret;
+}
+
+void pyinterp__version(const struct py_interp *pi, char *buf, size_t size)
+{
+	if (pi->minor < 0)
+		snprintf(buf, size, "3.?");
+	else if (pi->micro < 0)
+		snprintf(buf, size, "3.%d", pi->minor);
+	else
+		snprintf(buf, size, "3.%d.%d", pi->minor, pi->micro);
+}
+
+void pyinterp__free(struct py_interp *pi)
+{
+	free(pi);
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <bpf/libbpf.h>
+#include "lang/python/pytrace.h"
+#include "util/opts.h"
+#include "wm_python.h"
+#include "python.skel.h"
+
+/* Code objects userspace remembers, for the calls that come before BPF has the answer. */
+#define CODES_BITS 16
+#define CODES_SIZE (1u << CODES_BITS)
+/* Type objects whose names are kept (the views point at them); the rest are "?". */
+#define TYPES_BITS 12
+#define TYPES_SIZE (1u << TYPES_BITS)
+/* Longest type name read (tp_name). */
+#define TYPE_NAME_MAX 96
+
+struct code_entry {
+	__u64 code, qualname; /* 0: empty */
+	__s32 id;	      /* function id, -1: not traced */
+};
+
+/* A type object's name, read once: the views of every call point at it. */
+struct type_name {
+	__u64 type; /* 0: empty */
+	char *name;
+};
+
+/* A traced function by its full name: code objects of the same function share its id. */
+struct named {
+	char *name;
+	int id;
+};
+
+struct pytrace {
+	struct python *skel;
+	struct bpf_link *links[PY_MAX_HOOKS];
+	int nr_links;
+	struct pytrace_opts o;
+	const char *const *patterns;
+	int *hits;
+	struct code_entry *codes;
+	struct named *named;
+	int nr_named, cap_named;
+	struct type_name *types;
+	__u64 notices;
+};
+
+bool pytrace__is_python_name(const char *selector, const char **name)
+{
+	if (!strncmp(selector, "py:", 3)) {
+		*name = selector + 3;
+		return true;
+	}
+	*name = selector;
+	/* LIB:NAME and /path:NAME are native; a dotted name is Python's module.qualname. */
+	return !strchr(selector, ':') && !strchr(selector, '/') && strchr(selector, '.');
+}
+
+static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+{
+	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - CODES_BITS));
+
+	/* Open addressing; a full table overwrites: the entries are only a cache. */
+	for (int i = 0; i < 64; i++) {
+		struct code_entry *e = &t->codes[(h + i) & (CODES_SIZE - 1)];
+
+		if (!e->code || e->code == code)
+			return e;
+	}
+	return &t->codes[h];
+}
+
+/* Bytes of the target's memory: 0, or -EFAULT. */
+static int peek(pid_t pid, __u64 addr, void *buf, size_t n)
+{
+	struct iovec local = { buf, n }, remote = { (void *)addr, n };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/*
+ * The name of a type object (its tp_name, a C string), read from the target
+ * once and kept to the end of the session: views point at it. "?" when it
+ * cannot be read; a type freed and another made at its address keeps the
+ * first one's name (types rarely die).
+ */
+static const char *type_name(struct pytrace *t, __u64 type)
+{
+	__u32 h = (__u32)((type >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - TYPES_BITS));
+	char buf[TYPE_NAME_MAX + 1];
+	struct type_name *e = NULL;
+	__u64 name;
+
+	if (!type)
+		return NULL;
+	for (int i = 0; i < 16; i++) {
+		e = &t->types[(h + i) & (TYPES_SIZE - 1)];
+		if (e->type == type)
+			return e->name;
+		if (!e->type)
+			break;
+		e = NULL;
+	}
+	if (!e)
+		return "?";
+	/* BPF kept it (the process may be gone by now); else from the target itself. */
+	memset(buf, 0, sizeof(buf));
+	if (bpf_map__lookup_elem(t->skel->maps.type_names, &type, sizeof(type), buf,
+				 WM_PY_TYPE_NAME_MAX, 0) ||
+	    !buf[0]) {
+		if (peek(t->o.pid, type + 24, &name, sizeof(name)) || !name)
+			return "?";
+		/* The string may end before the page does: read up to it. */
+		for (size_t n = TYPE_NAME_MAX; n >= 8 && peek(t->o.pid, name, buf, n); n /= 2)
+			memset(buf, 0, sizeof(buf));
+	}
+	if (!buf[0])
+		return "?";
+	e->name = strdup(buf);
+	if (!e->name)
+		return "?";
+	e->type = type;
+	return e->name;
+}
+
+/*
+ * A call record's type objects as names, in the view's string slots; the
+ * slots of a record with values hold their snapshots already.
+ */
+static void name_types(struct pytrace *t, struct wm_call_view *v)
+{
+	for (int i = 0; i <= WM_PY_MAX_PARAMS && !(v->hdr.flags & WM_F_PY_VALUES); i++) {
+		const char *n = type_name(t, i < WM_PY_MAX_PARAMS ? v->hdr.args[i] : v->hdr.ret);
+
+		v->str[i] = n;
+		v->str_len[i] = v->hdr.str_len[i] = n ? (int)strlen(n) : WM_STR_NONE;
+	}
+	if (v->hdr.flags & WM_F_RAISED) {
+		const char *n = type_name(t, v->hdr.ret);
+
+		v->exc_type = n ? n : "?";
+	}
+}
+
+/* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
+static void name_utf8(const struct wm_py_name *n, char *out, size_t size)
+{
+	size_t o = 0;
+	int len = n->len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : n->len;
+
+	out[0] = '\0';
+	if (len < 0 || (n->kind != 1 && n->kind != 2 && n->kind != 4))
+		return;
+	for (int i = 0; i + n->kind <= len && o + 5 < size; i += n->kind) {
+		__u32 c = 0;
+
+		memcpy(&c, n->s + i, n->kind);
+		if (c < 0x80) {
+			out[o++] = c;
+		} else if (c < 0x800) {
+			out[o++] = 0xc0 | c >> 6;
+			out[o++] = 0x80 | (c & 0x3f);
+		} else if (c < 0x10000) {
+			out[o++] = 0xe0 | c >> 12;
+			out[o++] = 0x80 | ((c >> 6) & 0x3f);
+			out[o++] = 0x80 | (c & 0x3f);
+		} else {
+			out[o++] = 0xf0 | c >> 18;
+			out[o++] = 0x80 | ((c >> 12) & 0x3f);
+			out[o++] = 0x80 | ((c >> 6) & 0x3f);
+			out[o++] = 0x80 | (c & 0x3f);
+		}
+	}
+	out[o] = '\0';
+}
+
+static int named_id(struct pytrace *t, const char *name)
+{
+	for (int i = 0; i < t->nr_named; i++)
+		if (!strcmp(t->named[i].name, name))
+			return t->named[i].id;
+	return -1;
+}
+
+static int remember(struct pytrace *t, const char *name, int id)
+{
+	if (t->nr_named == t->cap_named) {
+		int cap = t->cap_named ? 2 * t->cap_named : 16;
+		struct named *p = realloc(t->named, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->named = p;
+		t->cap_named = cap;
+	}
+	t->named[t->nr_named].name = strdup(name);
+	if (!t->named[t->nr_named].name)
+		return -ENOMEM;
+	t->named[t->nr_named++].id = id;
+	return 0;
+}
+
+/* The parameters in binding order: positional, keyword-only, *args, **kwargs. */
+static void fill_params(const struct wm_py_notice *n, struct pyfunc_desc *d)
+{
+	int nr = n->argcount + n->kwonly, i;
+
+	if (nr < 0)
+		nr = 0;
+	d->nr_params = 0;
+	for (i = 0; i < nr && i < WM_PY_MAX_PARAMS + 2; i++)
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+	if ((n->flags & 0x4) && i < WM_PY_MAX_PARAMS + 2) {
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "*%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+		i++;
+	}
+	if ((n->flags & 0x8) && i < WM_PY_MAX_PARAMS + 2)
+		snprintf(d->params[d->nr_params++], sizeof(d->params[0]), "**%.*s",
+			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
+}
+
+/* A code object met: match its module.qualname, and write the answer for BPF. */
+static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
+{
+	char qual[4 * WM_PY_NAME_MAX + 8], mod[4 * WM_PY_NAME_MAX + 8],
+		file[4 * WM_PY_NAME_MAX + 8];
+	char full[sizeof(qual) + sizeof(mod) + 2];
+	struct wm_py_decision d = { .qualname = n->qualname_ptr, .firstlineno = n->firstlineno };
+	struct pyfunc_desc desc = {};
+	struct code_entry *e;
+	int id = -1, pat = -1;
+
+	t->notices++;
+	name_utf8(&n->qualname, qual, sizeof(qual));
+	name_utf8(&n->module, mod, sizeof(mod));
+	name_utf8(&n->filename, file, sizeof(file));
+	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
+	for (int i = 0; i < t->o.nr_patterns && pat < 0; i++)
+		if (!fnmatch(t->patterns[i], full, 0))
+			pat = i;
+	if (pat >= 0) {
+		id = named_id(t, full);
+		if (id < 0) {
+			desc.name = full;
+			desc.filename = file;
+			desc.firstlineno = n->firstlineno;
+			desc.pattern = pat;
+			fill_params(n, &desc);
+			id = t->o.add_func(t->o.ctx, &desc);
+			if (id >= 0 && !remember(t, full, id))
+				t->hits[pat]++;
+		}
+	}
+	d.state = id >= 0 ? WM_PYS_TRACED : WM_PYS_IGNORED;
+	d.func_id = id >= 0 ? (__u32)id : WM_PY_PENDING;
+	d.nr_params = n->argcount + n->kwonly + !!(n->flags & 0x4) + !!(n->flags & 0x8);
+	if (d.nr_params > WM_PY_MAX_PARAMS)
+		d.nr_params = WM_PY_MAX_PARAMS;
+	bpf_map__update_elem(t->skel->maps.codes, &n->code, sizeof(n->code), &d, sizeof(d),
+			     BPF_ANY);
+	e = code_slot(t, n->code);
+	e->code = n->code;
+	e->qualname = n->qualname_ptr;
+	e->id = id;
+}
+
+int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v)
+{
+	struct wm_py_notice n;
+	struct code_entry *e;
+	__u16 kind;
+
+	if (size < sizeof(kind))
+		return -EINVAL;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == WM_REC_PY_CODE) {
+		if (size < sizeof(n))
+			return -EINVAL;
+		memcpy(&n, data, sizeof(n));
+		on_notice(t, &n);
+		return 0;
+	}
+	if (record__decode(data, size, v))
+		return -EINVAL;
+	if (v->hdr.func_id == WM_PY_PENDING) {
+		/* Decided since it started: the notice came first in the ring. */
+		e = code_slot(t, v->hdr.args[WM_PY_ARG_CODE]);
+		if (e->code != v->hdr.args[WM_PY_ARG_CODE] ||
+		    e->qualname != v->hdr.args[WM_PY_ARG_QUALNAME] || e->id < 0)
+			return 0;
+		v->hdr.func_id = e->id;
+	}
+	name_types(t, v);
+	return 1;
+}
+
+static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size_t errsz)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pi->fd);
+	for (int i = 0; i < pi->nr_hooks; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pi->hooks[i].cookie);
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_opts(t->skel->progs.wm_py_hook, t->o.pid, path,
+						    pi->hooks[i].file_off, &uo);
+		if (!l) {
+			int ret = -errno;
+
+			snprintf(err, errsz, "cannot probe the interpreter (%s): %s",
+				 pi->hooks[i].what, strerror(-ret));
+			return ret;
+		}
+		t->links[t->nr_links++] = l;
+	}
+	return 0;
+}
+
+int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
+		 char *err, size_t errsz)
+{
+	struct pytrace *t;
+	int ret;
+
+	*out = NULL;
+	if (!OPTS_VALID(opts) || !opts->add_func)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	memcpy(&t->o, opts, sizeof(t->o) < opts->sz ? sizeof(t->o) : opts->sz);
+	t->patterns = opts->patterns;
+	t->hits = calloc(opts->nr_patterns ? opts->nr_patterns : 1, sizeof(*t->hits));
+	t->codes = calloc(CODES_SIZE, sizeof(*t->codes));
+	t->types = calloc(TYPES_SIZE, sizeof(*t->types));
+	t->skel = python__open();
+	if (!t->hits || !t->codes || !t->types || !t->skel) {
+		ret = -ENOMEM;
+		snprintf(err, errsz, "cannot open the Python BPF programs");
+		goto cleanup;
+	}
+	t->skel->rodata->targ_tgid = opts->pid;
+	t->skel->rodata->off = pi->off;
+	/* Values as snapshots, where the interpreter's object layout is known. */
+	if (OPTS_GET(opts, layout, NULL) && opts->layout->version) {
+		t->skel->bss->py_layout = *opts->layout;
+		t->skel->rodata->values_on = true;
+	}
+	if (opts->ring_size) {
+		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
+		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
+		t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
+	}
+	ret = python__load(t->skel);
+	if (ret) {
+		snprintf(err, errsz,
+			 "cannot load the Python BPF programs (%s): run with -vv for "
+			 "the verifier's log",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	ret = attach(t, pi, err, errsz);
+	if (ret)
+		goto cleanup;
+	*out = t;
+	return 0;
+cleanup:
+	pytrace__free(t);
+	return ret;
+}
+
+void pytrace__detach(struct pytrace *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nr_links; i++)
+		bpf_link__destroy(t->links[i]);
+	t->nr_links = 0;
+}
+
+void pytrace__free(struct pytrace *t)
+{
+	if (!t)
+		return;
+	pytrace__detach(t);
+	python__destroy(t->skel);
+	for (int i = 0; i < t->nr_named; i++)
+		free(t->named[i].name);
+	free(t->named);
+	for (__u32 i = 0; t->types && i < TYPES_SIZE; i++)
+		free(t->types[i].name);
+	free(t->types);
+	free(t->codes);
+	free(t->hits);
+	free(t);
+}
+
+int pytrace__ringbuf_fd(const struct pytrace *t)
+{
+	return bpf_map__fd(t->skel->maps.py_rb);
+}
+
+int pytrace__pattern_hits(const struct pytrace *t, int i)
+{
+	return t && i >= 0 && i < t->o.nr_patterns ? t->hits[i] : 0;
+}
+
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped)
+{
+	*notices = t ? t->notices : 0;
+	*dropped = t ? __atomic_load_n(&t->skel->bss->nr_dropped, __ATOMIC_RELAXED) : 0;
+}

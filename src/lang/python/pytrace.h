@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Python calls of a running CPython process: the BPF programs of
+ * bpf/python.bpf.c on the interpreter's hooks (pyinterp.h), the decision
+ * per code object, and the calls they send, as struct wm_call records.
+ * Python functions become known while the process runs: each code object
+ * whose module.qualname matches a -f name or pattern is announced with
+ * add_func, which gives it a function id.
+ */
+#ifndef WM_PYTRACE_H
+#define WM_PYTRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "lang/python/pyinterp.h"
+#include "probe/record.h"
+
+/* A Python function met for the first time, for add_func. */
+struct pyfunc_desc {
+	const char *name;     /* "module.qualname", escaped nowhere: raw target text (UTF-8) */
+	const char *filename; /* co_filename */
+	int firstlineno;
+	int pattern; /* index of the first -f that matched */
+	int nr_params;
+	/* "pattern", "*args", "**kwargs": in the order they bind. */
+	char params[WM_PY_MAX_PARAMS + 2][WM_PY_PNAME_MAX + 2];
+};
+
+struct pytrace_opts {
+	size_t sz;
+	pid_t pid;
+	size_t ring_size;	     /* bytes, power of two */
+	const char *const *patterns; /* fnmatch patterns of "module.qualname" */
+	int nr_patterns;
+	/* A matching function met: its id (>= 0), or a negative errno to leave it out. */
+	int (*add_func)(void *ctx, const struct pyfunc_desc *d);
+	void *ctx;
+	/* The interpreter's object layout (lang/python/pyvalue.h): values are snapshots; NULL: types only. */
+	const struct wm_py_layout *layout;
+};
+
+struct pytrace;
+struct wm_py_layout;
+
+/* Load and attach; nothing stays attached on failure, err says why. */
+int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
+		 char *err, size_t errsz);
+void pytrace__free(struct pytrace *t);
+/* Take the probes out; the ring stays readable. NULL-safe. */
+void pytrace__detach(struct pytrace *t);
+int pytrace__ringbuf_fd(const struct pytrace *t);
+/*
+ * One record of the Python ring. 1: v is a call of a traced function (its
+ * exc_type set when it raised); 0: consumed here (a code object decided,
+ * the call of one not traced); -EINVAL: malformed.
+ */
+int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v);
+/* Functions pattern i matched so far. */
+int pytrace__pattern_hits(const struct pytrace *t, int i);
+/* Code objects decided, and records BPF could not send. */
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
+
+/*
+ * Whether a -f selector means a Python function: "py:NAME" always; a
+ * dotted name or pattern otherwise (the caller has found no native
+ * symbol for it). *name is the part to match against "module.qualname".
+ */
+bool pytrace__is_python_name(const char *selector, const char **name);
+
+#endif

@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Python functions by name (issue 15): `-f module.qualname` on a running CPython,
+on every interpreter this machine has (Debian's python3 and pyenv's CPython
+3.10-3.13; the absent ones are skipped with a note). One target process per
+interpreter makes every kind of call and logs it; the tracer's lines must match
+the log exactly: function, thread, parameters by name and type, result type or
+exception."""
+import glob
+import os
+import re
+import subprocess
+import tempfile
+
+from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
+NAMES = ["re.search", "__main__.kw", "__main__.Greeter.*", "__main__.fact", "*.boom",
+         "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer"]
+# 3.10's code objects have no qualname: a method is module.name there.
+NAMES_310 = NAMES + ["__main__.greet"]
+# TIME TID CALL  <LATENCY>: the thread and the call as shown.
+LINE = re.compile(r"^\S+ (\d+) (\S+?\(.*)  <[^>]*>$")
+
+
+def canon(line):
+    """An object without a repr of its own is compared by type name, not address."""
+    return re.sub(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-f]+>", r"<\1 object>", line)
+
+
+def interpreters():
+    """(label, path) of every CPython 3.10+ here: Debian's, then pyenv's."""
+    found = []
+    if os.path.exists("/usr/bin/python3"):
+        found.append(("debian", os.path.realpath("/usr/bin/python3")))
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        root = ""
+    for exe in sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python3.*")) if root else []):
+        m = re.search(r"python3\.(\d+)$", exe)
+        if m and int(m.group(1)) >= 9:
+            found.append(("pyenv " + os.path.basename(os.path.dirname(os.path.dirname(exe))), exe))
+    return found
+
+
+class PyTarget:
+    def __init__(self, python, script=SCRIPT):
+        self.dir = tempfile.mkdtemp(prefix="wm-e2e-py-")
+        self.log = os.path.join(self.dir, "log")
+        self.p = subprocess.Popen([python, script, self.log], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        check(line.startswith("ready "), f"{python} did not start: {line!r}")
+        self.pid = self.p.pid
+
+    def go(self):
+        self.p.stdin.write("go\n")
+        self.p.stdin.flush()
+
+    def finish(self, timeout=20):
+        self.p.stdin.close()
+        return self.p.wait(timeout)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def run(python, *args, script=SCRIPT):
+    t = PyTarget(python, script)
+    tr = Tracer("-p", str(t.pid), *args)
+    try:
+        tr.wait_ready()
+        t.go()
+        eq(t.finish(), 0, f"{python}: target exit code")
+        rc, out, err = tr.wait()
+        with open(t.log) as f:
+            log = f.read().splitlines()
+        return rc, out.decode("utf-8"), err, log
+    finally:
+        tr.kill()
+        t.kill()
+
+
+def traced(out):
+    """The tracer's calls as the target logs them: TID CALL."""
+    return [canon(f"{m.group(1)} {m.group(2)}") for m in map(LINE.match, out.splitlines()) if m]
+
+
+def minor(python):
+    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[1])"],
+                         capture_output=True, text=True).stdout
+    return int(out)
+
+
+def supported(python):
+    return minor(python) >= 10
+
+
+@test
+def python_calls_on_every_interpreter_match_what_the_target_did():
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            print(f"note: {label} ({python}): not supported yet, skipped")
+            continue
+        old = minor(python) == 10
+        args = [a for n in (NAMES_310 if old else NAMES) for a in ("-f", n)]
+        rc, out, err, log = run(python, *args)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        log = [canon(l) for l in log]
+        if old:
+            # No qualname, and a generator's resume is a whole eval call: its yield a result.
+            log = [l.replace("__main__.Greeter.greet", "__main__.greet")
+                   .replace(") yielded ", ") = ") for l in log]
+        elif minor(python) >= 12:
+            # The yielded value is read where the handler has stored it: not on 3.12+.
+            log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
+        eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        # Two threads searched: each call carries its own thread.
+        eq(len({l.split()[0] for l in log if " re.search(" in l}), 2, f"{label}: threads")
+        summary = out[out.rindex("\nFUNCTION"):]
+        boom = re.search(r"^__main__\.boom\s+(\d+)\s+\d+\s+\d+\s+(\d+)", summary, re.M)
+        check(boom and boom.groups() == ("2", "2"), f"{label}: boom's CALLS and ERRORS: {summary}")
+        eq(our_links(), [], f"{label}: links left")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
+@test
+def python_results_stay_right_under_settrace_and_sys_monitoring():
+    script = os.path.join(HERE, "targets", "py", "t_pytrace.py")
+    ran = []
+    for label, python in interpreters():
+        if minor(python) < 11:
+            continue
+        rc, out, err, log = run(python, "-f", "__main__.f", "-f", "__main__.none", "-f",
+                                "__main__.const", "-f", "__main__.boom", script=script)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        eq(sorted(traced(out)), sorted(canon(l) for l in log), f"{label}: traced calls")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ on this machine")
+
+
+@test
+def python_json_has_the_type_of_each_value_and_the_exception():
+    python = interpreters()[0][1]
+    rc, out, err, log = run(python, "--json", "-f", "*.boom", "-f", "re.search")
+    eq(rc, 0, f"tracer exit code ({err})")
+    recs, summary = json_records(out.encode())
+    booms = [r for r in recs if r["function"] == "__main__.boom"]
+    eq(sorted((r["error"]["type"], r["error"]["message"]) for r in booms),
+       [("ValueError", "bad 1"), ("ValueError", "bad 5")], "boom's errors")
+    eq([(a["name"], a["value"]) for a in booms[0]["args"]], [("x", 1)], "boom's args")
+    searches = [r for r in recs if r["function"] == "re.search"]
+    eq(sorted(r["args"][0]["value"] for r in searches), sorted(["a+", "zz", "(b)(c)", "é+"] * 2),
+       "re.search's patterns")
+    eq(sum(r["result"]["value"] is None for r in searches), 2, "re.search's None results")
+    eq([f["errors"] for f in summary["functions"] if f["function"] == "__main__.boom"], [2],
+       "summary errors")
+
+
+@test
+def python_name_that_never_ran_is_a_note_not_an_error():
+    python = interpreters()[0][1]
+    rc, out, err, log = run(python, "-f", "re.search", "-f", "__main__.nosuch")
+    eq(rc, 0, f"tracer exit code ({err})")
+    check("note: __main__.nosuch: never called" in err, f"no never-called note: {err!r}")
+    eq(len(traced(out)), 8, "re.search calls")
+
+
+@test
+def python_name_on_a_process_without_python_is_refused_with_nothing_attached():
+    p = subprocess.Popen(["sleep", "30"])
+    try:
+        bad(["-p", str(p.pid), "-f", "py:re.search"], r"runs no CPython interpreter")
+    finally:
+        p.kill()
+        p.wait()
+
+
+@test
+def python_version_without_support_is_refused_naming_what_was_found():
+    old = [p for _, p in interpreters() if not supported(p)]
+    if not old:
+        print("note: no CPython older than 3.10 here, skipped")
+        return
+    t = PyTarget(old[0])
+    try:
+        line = bad(["-p", str(t.pid), "-f", "re.search"], r"runs CPython 3\.\d+.*cannot trace it")
+        check("missing" in line, line)
+    finally:
+        t.kill()

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Per-call cost of tracing Python functions: `pycall.py [--out build] [--calls N]
+[PYTHON...]` (default: /usr/bin/python3).
+
+A target times N calls of `def f(a, b): return a` itself, three times in a row
+(the median is kept): with no tracer, with wrapmon-trace tracing f, and with
+wrapmon-trace tracing another function (so f is an untraced call in a traced
+process: every Python call passes the probes). Prints ns per call and the extra
+over the untraced run. Reports, never passes or fails."""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET = r"""
+import sys, time
+def f(a, b):
+    return a
+def g(a, b):
+    return a
+N = int(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(3):
+    t0 = time.perf_counter_ns()
+    for i in range(N):
+        f(i, i)
+    print((time.perf_counter_ns() - t0) / N, flush=True)
+"""
+
+
+def run(python, calls, tracer, names, extra=()):
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as s:
+        s.write(TARGET)
+    t = subprocess.Popen([python, s.name, str(calls)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    tr = None
+    try:
+        assert t.stdout.readline().startswith("ready")
+        if names:
+            out = tempfile.TemporaryFile()
+            tr = subprocess.Popen([tracer, "-p", str(t.pid), *extra] +
+                                  [a for n in names for a in ("-f", n)],
+                                  stdout=out, stderr=subprocess.PIPE)
+            err = b""
+            while b"Ctrl-C to end" not in err:
+                line = tr.stderr.readline()
+                if not line:
+                    raise SystemExit(f"tracer did not start: {err.decode()}")
+                err += line
+        t.stdin.write("go\n")
+        t.stdin.flush()
+        per = [float(t.stdout.readline()) for _ in range(3)]
+        t.wait(60)
+        return statistics.median(per)
+    finally:
+        if tr:
+            tr.send_signal(2)
+            tr.wait(20)
+        if t.poll() is None:
+            t.kill()
+        os.unlink(s.name)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="build")
+    ap.add_argument("--calls", type=int, default=200000)
+    ap.add_argument("--tracer-args", default="", help="more arguments for wrapmon-trace")
+    ap.add_argument("python", nargs="*", default=["/usr/bin/python3"])
+    a = ap.parse_args()
+    tracer = os.path.abspath(os.path.join(a.out, "wrapmon-trace"))
+    print(f"{'interpreter':40} {'untraced':>10} {'traced f':>18} {'f, g traced':>18}")
+    for py in a.python:
+        base = run(py, a.calls, tracer, [])
+        extra = a.tracer_args.split()
+        tf = run(py, a.calls, tracer, ["__main__.f"], extra)
+        tg = run(py, a.calls, tracer, ["__main__.g"], extra)
+        print(f"{py:40} {base:8.0f}ns {tf:8.0f}ns (+{tf - base:5.0f}) "
+              f"{tg:8.0f}ns (+{tg - base:5.0f})", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
