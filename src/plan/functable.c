@@ -1062,7 +1062,6 @@ int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
 	f->plan.ret_slot = f->plan.stack_slot = -1;
 	f->probe.pair = "thread+frame";
 	f->probe.render = "python";
-	f->probe.entry_skipped = "";
 	snprintf(f->probe.why, sizeof(f->probe.why), "the interpreter's frame clear");
 	f->raises = true;
 	t->nr_funcs++;

@@ -936,7 +936,7 @@ static bool place_pass(const ZydisDecodedInstruction *in, const ZydisDecodedOper
 	if (in->mnemonic == ZYDIS_MNEMONIC_MOV && in->operand_count_visible == 2 &&
 	    ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 	    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[0].size == 64 && ops[1].size == 64) {
-		int d = pt_regs_index(ops[0].reg.value), s = pt_regs_index(ops[1].reg.value);
+		int d = disasm__reg_slot(ops[0].reg.value), s = disasm__reg_slot(ops[1].reg.value);
 
 		if (d >= 0 && s >= 0 && d != WM_PLACE_REGS - 1 && s != WM_PLACE_REGS - 1) {
 			holds[d] = holds[s];
@@ -969,7 +969,7 @@ static bool place_pass(const ZydisDecodedInstruction *in, const ZydisDecodedOper
 			continue;
 		switch (ZydisRegisterGetClass(big)) {
 		case ZYDIS_REGCLASS_GPR64:
-			r = pt_regs_index(big);
+			r = disasm__reg_slot(big);
 			if (r == WM_PLACE_REGS - 1) {
 				snprintf(why, whysz, "%s moves rsp first", mn ? mn : "?");
 				return false;
