@@ -566,6 +566,16 @@ static int session__attach(struct session *s)
 	vlog("loaded and attached in %.1f ms (%s, %s)", (s->t_attached - t_resolved) / 1e6,
 	     tracer__multi(s->tracer) ? "uprobe_multi" : "one link per function",
 	     tracer__sleepable(s->tracer) ? "sleepable" : "not sleepable");
+	if (env.verbose) {
+		struct tracer_phases ph;
+
+		tracer__phases(s->tracer, &ph);
+		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%d programs, %llu "
+		     "instructions verified), maps %.1f ms, tracepoints %.1f ms, probes %.1f ms",
+		     ph.probe_ns / 1e6, ph.open_ns / 1e6, ph.load_ns / 1e6, ph.nr_progs,
+		     (unsigned long long)ph.verified_insns, ph.config_ns / 1e6, ph.tp_ns / 1e6,
+		     ph.attach_ns / 1e6);
+	}
 	n = tracer__skipped(s->tracer, &skipped);
 	if (functable__left_out(s->table, skipped, n, err, sizeof(err))) {
 		elog("%s", err);
