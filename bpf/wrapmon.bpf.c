@@ -158,6 +158,12 @@ struct {
  */
 __u64 nr_tstates_created = 0;
 __u64 nr_tstates_freed = 0;
+/*
+ * Set by userspace before it takes the probes out: entries start no new
+ * frame, so the links can all go at once (each waits out an RCU grace
+ * period) without an entry outliving its returns.
+ */
+__u32 detaching = 0;
 /* --follow: children not traced because the map of traced processes was full. */
 __u64 nr_unfollowed = 0;
 
@@ -1131,7 +1137,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	__u32 id, d, top;
 	__u64 sp;
 
-	if (!traced(pid_tgid))
+	if (!traced(pid_tgid) || detaching)
 		return 0;
 	id = bpf_get_attach_cookie(ctx);
 	cfg = bpf_map_lookup_elem(&funcs, &id);

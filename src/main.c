@@ -1164,6 +1164,12 @@ static int session__finish(struct session *s)
 	 * never pays for a reader that takes its time with what is left.
 	 */
 	tracer__detach(s->tracer);
+	if (env.verbose) {
+		struct tracer_phases ph;
+
+		tracer__phases(s->tracer, &ph);
+		vlog("probes taken out in %.1f ms", ph.detach_ns / 1e6);
+	}
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here. A reader

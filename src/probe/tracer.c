@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,18 +73,58 @@ bool tracer__kernel_has_uprobe_multi(void)
 	return err == -EBADF;
 }
 
+/* Links closed at once: each close waits out an RCU grace period in the kernel. */
+#define DETACH_THREADS 8
+
+struct link_closer {
+	struct bpf_link **links;
+	int first, n, step;
+};
+
+static void *close_links(void *arg)
+{
+	struct link_closer *c = arg;
+
+	for (int i = c->first; i < c->n; i += c->step)
+		bpf_link__destroy(c->links[i]);
+	return NULL;
+}
+
 void tracer__detach(struct tracer *t)
 {
-	if (!t)
+	struct link_closer c[DETACH_THREADS];
+	pthread_t th[DETACH_THREADS];
+	bool started[DETACH_THREADS] = {};
+	int nr;
+	__u64 t0;
+
+	if (!t || !t->nr_links)
 		return;
+	t0 = mono_ns();
 	/*
-	 * Entries first, the reverse of attaching: a return probe gone while
-	 * its entry still fires would leave frames the next call reports as
-	 * abandoned.
+	 * No new frame from here on, so the order the links go in no longer
+	 * matters: a return probe gone while its entry still fired would
+	 * have left frames no return ever pops.
 	 */
-	for (int i = t->nr_links - 1; i >= 0; i--)
-		bpf_link__destroy(t->links[i]);
+	if (t->skel && t->skel->bss)
+		__atomic_store_n(&t->skel->bss->detaching, 1, __ATOMIC_RELEASE);
+	nr = t->nr_links < DETACH_THREADS ? t->nr_links : DETACH_THREADS;
+	for (int i = 0; i < nr; i++) {
+		c[i] = (struct link_closer){
+			.links = t->links, .first = i, .n = t->nr_links, .step = nr
+		};
+		if (i)
+			started[i] = !pthread_create(&th[i], NULL, close_links, &c[i]);
+	}
+	close_links(&c[0]);
+	for (int i = 1; i < nr; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			close_links(&c[i]);
+	}
 	t->nr_links = 0;
+	t->ph.detach_ns = mono_ns() - t0;
 }
 
 void tracer__free(struct tracer *t)

@@ -75,6 +75,7 @@ struct tracer_phases {
 	__u64 config_ns;      /* filling the maps of functions and processes */
 	__u64 tp_ns;	      /* attaching the exit, exec and fork tracepoints */
 	__u64 attach_ns;      /* attaching the probes */
+	__u64 detach_ns;      /* tracer__detach(): taking them out */
 	int nr_progs;	      /* programs loaded */
 	__u64 verified_insns; /* instructions the verifier walked, over them all */
 };
