@@ -164,6 +164,8 @@ __u64 nr_tstates_freed = 0;
  * period) without an entry outliving its returns.
  */
 __u32 detaching = 0;
+/* Set once a record woke the consumer: the first record of a trace is shown at once. */
+__u32 woken = 0;
 /* --follow: children not traced because the map of traced processes was full. */
 __u64 nr_unfollowed = 0;
 
@@ -662,10 +664,15 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
 	/*
 	 * Batched wake-ups: waking the consumer on every record would cost
 	 * the traced thread a cross-CPU wake-up per call. The consumer also
-	 * polls on a short timer, so a quiet trace is still printed promptly.
+	 * polls on a short timer, so a quiet trace is still printed promptly;
+	 * the first record wakes it at once, so start-up is not that timer.
 	 */
-	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-									   BPF_RB_NO_WAKEUP;
+	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes || !woken ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+	/* Read, not written, once set: a line every CPU shares stays clean. */
+	if (!woken)
+		woken = 1;
 	bpf_ringbuf_submit(rec, wake);
 	return 0;
 }

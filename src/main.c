@@ -570,11 +570,12 @@ static int session__attach(struct session *s)
 		struct tracer_phases ph;
 
 		tracer__phases(s->tracer, &ph);
-		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%d programs, %llu "
-		     "instructions verified), maps %.1f ms, tracepoints %.1f ms, probes %.1f ms",
-		     ph.probe_ns / 1e6, ph.open_ns / 1e6, ph.load_ns / 1e6, ph.nr_progs,
-		     (unsigned long long)ph.verified_insns, ph.config_ns / 1e6, ph.tp_ns / 1e6,
-		     ph.attach_ns / 1e6);
+		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%.1f ms of CPU; %d "
+		     "programs, %llu instructions verified), maps %.1f ms, tracepoints %.1f ms, "
+		     "probes %.1f ms",
+		     ph.probe_ns / 1e6, ph.open_ns / 1e6, ph.load_ns / 1e6, ph.load_cpu_ns / 1e6,
+		     ph.nr_progs, (unsigned long long)ph.verified_insns, ph.config_ns / 1e6,
+		     ph.tp_ns / 1e6, ph.attach_ns / 1e6);
 	}
 	n = tracer__skipped(s->tracer, &skipped);
 	if (functable__left_out(s->table, skipped, n, err, sizeof(err))) {

@@ -35,12 +35,17 @@ struct tracer {
 	struct tracer_phases ph;
 };
 
-static __u64 mono_ns(void)
+static __u64 clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __u64 mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /*
@@ -449,7 +454,7 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	     has_go = nd->fc & WM_FC_GO;
 	struct bpf_program *prog;
 	struct wrapmon *sk;
-	__u64 t0 = mono_ns();
+	__u64 t0 = mono_ns(), cpu0;
 	int ret;
 
 	t->skel = sk = wrapmon__open();
@@ -504,8 +509,10 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	bpf_program__set_autoload(sk->progs.wm_fork, opts->follow);
 	t->ph.open_ns += mono_ns() - t0;
 	t0 = mono_ns();
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = wrapmon__load(sk);
 	t->ph.load_ns += mono_ns() - t0;
+	t->ph.load_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->sleepable = !ret && sleepable;
 	if (!ret)
 		count_verified(t);

@@ -72,6 +72,7 @@ struct tracer_phases {
 	__u64 probe_ns;	      /* asking the kernel for uprobe_multi */
 	__u64 open_ns;	      /* opening and sizing the skeleton */
 	__u64 load_ns;	      /* libbpf's load: kernel BTF, relocations, maps, the verifier */
+	__u64 load_cpu_ns;    /* ... of it on our CPU (the rest: waiting for one) */
 	__u64 config_ns;      /* filling the maps of functions and processes */
 	__u64 tp_ns;	      /* attaching the exit, exec and fork tracepoints */
 	__u64 attach_ns;      /* attaching the probes */
