@@ -66,3 +66,26 @@ def ring_overflow_is_counted_exactly():
     check(dropped > 0, f"a 16K ring must overflow ({made} calls)")
     eq(calls + dropped, made, "reported + dropped = calls made")
     check("dropped (ring buffer full): raise --ring-size" in err, f"warning: {err[-300:]!r}")
+
+
+def verified(err):
+    m = re.search(r"(\d+) instructions verified", err if isinstance(err, str) else err.decode())
+    check(m, f"-v gives the instructions verified: {err[-300:]!r}")
+    return int(m.group(1))
+
+
+@test
+def features_unused_are_left_out_of_the_load_and_used_ones_kept():
+    # What no traced function uses (here a --filter) is a branch the
+    # verifier never walks; a function that uses it gets it all the same.
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "lib_add", "--json", "-v")
+    eq(rc, 0, f"exit code ({err[-300:]!r})")
+    plain = verified(err)
+    eq(len(json_records(out)[0]), 20, "calls without the filter")
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "lib_add", "--json", "-v", "--filter", "a >= 10")
+    eq(rc, 0, f"exit code ({err[-300:]!r})")
+    recs, _ = json_records(out)
+    eq(sorted(r["args"][0]["value"] for r in recs), list(range(10, 20)), "filtered in the kernel")
+    check(verified(err) > plain, f"the filter's code verified only when used ({plain})")
