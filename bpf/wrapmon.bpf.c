@@ -36,6 +36,19 @@ const volatile bool py_on = false;
  * objects, not processes (-f /path/obj:NAME alone). Records carry the comm.
  */
 const volatile bool all_tgids = false;
+/*
+ * What the traced functions use, over them all: the OR of their cfg.flags,
+ * whether any has captures, stack arguments, or --returns=none. A feature
+ * nobody uses is a branch the verifier sees is never taken, so it does not
+ * walk it: most of the load time is the verifier walking these programs.
+ */
+const volatile __u32 used_fc = ~0U;
+const volatile bool used_caps = true;
+const volatile bool used_stack_args = true;
+const volatile bool used_ret_none = true;
+
+/* Whether cfg has feature f, known false at load when no function has it. */
+#define HAS_FC(cfg, f) ((used_fc & (f)) && ((cfg)->flags & (f)))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -173,6 +186,14 @@ struct wm_py_layout py_layout = {};
 
 __u64 nr_tstates_created = 0;
 __u64 nr_tstates_freed = 0;
+/*
+ * Set by userspace before it takes the probes out: entries start no new
+ * frame, so the links can all go at once (each waits out an RCU grace
+ * period) without an entry outliving its returns.
+ */
+__u32 detaching = 0;
+/* Set once a record woke the consumer: the first record of a trace is shown at once. */
+__u32 woken = 0;
 /* --follow: children not traced because the map of traced processes was full. */
 __u64 nr_unfollowed = 0;
 
@@ -364,6 +385,8 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, stru
 	};
 	__u32 n;
 
+	if (!used_caps)
+		return top;
 	/* Only this phase's captures: most functions have a few, or none. */
 	if (at_return) {
 		c.first = cfg->nr_entry_caps;
@@ -616,25 +639,39 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __
 	__sync_fetch_and_add(&a->hist[b & (WM_AGG_BUCKETS - 1)], 1);
 }
 
-static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 depth, __u16 kind,
-				 __u16 flags, __u8 signo, __u64 ret, __u64 now)
+/* emit_frame()'s arguments, packed: BPF functions take five. */
+#define EMIT_AT(fi, depth)	      ((fi) | (depth) << 16)
+#define EMIT_WHAT(kind, flags, signo) ((kind) | (signo) << 8 | (__u32)(flags) << 16)
+
+/*
+ * The record of frame f[fi], at depth (EMIT_AT), of kind, with flags and
+ * the signal (EMIT_WHAT). A global function: the verifier checks it once
+ * per program, not again at each of its call sites (at entry, at return,
+ * and in the pop loop's callback), which was most of the load time.
+ */
+__noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __u64 now)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 depth = at >> 16, kind = what & 0xff, signo = (what >> 8) & 0xff, flags = what >> 16;
 	struct wm_func_stats *st;
+	struct frame *fr;
 	struct wm_call *rec;
 	__u32 len, off;
 	__u64 wake;
 
+	if (!ts)
+		return 0;
+	fr = &ts->f[at & (WM_MAX_DEPTH - 1)];
 	if (summary_only) {
 		aggregate(fr->func_id, kind, flags, kind == WM_REC_CALL ? now - fr->entry_ns : 0);
-		return;
+		return 0;
 	}
 	rec = bpf_ringbuf_reserve(&rb, sizeof(*rec) + rec_data_max, 0);
 	if (!rec) {
 		st = func_stats(fr->func_id);
 		if (st)
 			st->dropped++;
-		return;
+		return 0;
 	}
 	rec->entry_ns = fr->entry_ns;
 	rec->latency_ns =
@@ -672,11 +709,17 @@ static __always_inline void emit(struct tstate *ts, struct frame *fr, __u32 dept
 	/*
 	 * Batched wake-ups: waking the consumer on every record would cost
 	 * the traced thread a cross-CPU wake-up per call. The consumer also
-	 * polls on a short timer, so a quiet trace is still printed promptly.
+	 * polls on a short timer, so a quiet trace is still printed promptly;
+	 * the first record wakes it at once, so start-up is not that timer.
 	 */
-	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-									   BPF_RB_NO_WAKEUP;
+	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes || !woken ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+	/* Read, not written, once set: a line every CPU shares stays clean. */
+	if (!woken)
+		woken = 1;
 	bpf_ringbuf_submit(rec, wake);
+	return 0;
 }
 
 /*
@@ -690,7 +733,6 @@ struct pop_ctx {
 	struct tstate *ts;
 	__u64 sp;
 	__u64 now;
-	__u32 d;
 	__u32 mode;
 	__u32 signo;		  /* POP_ALL: the signal that killed the thread, or 0 */
 	__u32 vma_done;		  /* stack_lo/hi looked up */
@@ -737,7 +779,12 @@ static long pop_one(__u64 i, void *arg)
 	struct pop_ctx *c = arg;
 	struct tstate *ts = c->ts;
 	struct frame *fr;
-	__u32 d = c->d;
+	/*
+	 * The depth from map memory, not from c: the verifier tracks stack
+	 * values exactly, so a count kept there makes every step a new state
+	 * to walk, up to WM_MAX_DEPTH of them; map memory it does not track.
+	 */
+	__u32 d = ts->depth;
 	__u16 flags;
 
 	if (d == 0 || d > WM_MAX_DEPTH)
@@ -790,24 +837,24 @@ static long pop_one(__u64 i, void *arg)
 		if (!c->now)
 			c->now = bpf_ktime_get_ns();
 		if (!fr->filtered)
-			emit(ts, fr, d - 1, WM_REC_CALL, WM_F_RAISED | WM_F_ERROR, 0, ts->exc_name,
-			     c->now);
+			emit_frame(ts, EMIT_AT(d - 1, d - 1),
+				   EMIT_WHAT(WM_REC_CALL, WM_F_RAISED | WM_F_ERROR, 0),
+				   ts->exc_name, c->now);
 	} else if (!fr->filtered) {
 		/* Left out by --filter at entry: nothing to report. */
-		emit(ts, fr, d - 1, WM_REC_UNFINISHED, flags, c->signo, 0, c->now);
+		emit_frame(ts, EMIT_AT(d - 1, d - 1), EMIT_WHAT(WM_REC_UNFINISHED, flags, c->signo),
+			   0, c->now);
 	}
 	ts->heap_top = fr->heap_off;
-	c->d = d - 1;
+	ts->depth = d - 1;
 	return 0;
 }
 
 static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode,
 					__u32 signo)
 {
-	struct pop_ctx c = {
-		.ts = ts, .sp = sp, .now = now, .d = ts->depth, .mode = mode, .signo = signo
-	};
-	__u32 d = c.d;
+	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .mode = mode, .signo = signo };
+	__u32 d = ts->depth;
 
 	if (d == 0)
 		return 0;
@@ -820,8 +867,7 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, 
 			return d;
 	}
 	bpf_loop(WM_MAX_DEPTH, pop_one, &c, 0);
-	ts->depth = c.d;
-	return c.d;
+	return ts->depth;
 }
 
 /*
@@ -940,7 +986,7 @@ static __always_inline void go_emit(struct tstate *ts, struct gframe *gf, __u16 
 	fr->heap_len = 0;
 	fr->filtered = 0;
 	fr->sites = 1;
-	emit(ts, fr, 0, kind, flags, 0, 0, now);
+	emit_frame(ts, EMIT_AT(d, 0), EMIT_WHAT(kind, flags, 0), 0, now);
 }
 
 struct go_pop_ctx {
@@ -1118,7 +1164,7 @@ static __always_inline void read_abi(struct pt_regs *ctx, struct frame *fr, stru
 	fr->args[3] = PT_REGS_PARM4(ctx);
 	fr->args[4] = PT_REGS_PARM5(ctx);
 	fr->args[5] = PT_REGS_PARM6(ctx);
-	nr_stack = cfg->nr_stack;
+	nr_stack = used_stack_args ? cfg->nr_stack : 0;
 	if (nr_stack) {
 		/* Arguments 7 on sit above the return address. */
 		if (nr_stack > WM_MAX_STACK_VALS)
@@ -1143,13 +1189,13 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	__u32 id, d, top;
 	__u64 sp;
 
-	if (!traced(pid_tgid))
+	if (!traced(pid_tgid) || detaching)
 		return 0;
 	id = bpf_get_attach_cookie(ctx);
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
-	if (cfg->flags & WM_FC_GO)
+	if (HAS_FC(cfg, WM_FC_GO))
 		return go_entry(ctx, id, cfg->ret_mode == WM_RET_NONE);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -1178,7 +1224,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
 	fr->sp = sp;
 	fr->func_id = id;
-	if (cfg->flags & WM_FC_LOCS)
+	if (HAS_FC(cfg, WM_FC_LOCS))
 		read_locs(ctx, ts, fr, cfg, sleepable);
 	else
 		read_abi(ctx, fr, cfg, sp, sleepable);
@@ -1190,7 +1236,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 		fr->str_len[i] = WM_STR_NONE;
 	top = ts->heap_top;
 	fr->heap_off = top;
-	if (cfg->flags & WM_FC_STACK) {
+	if (HAS_FC(cfg, WM_FC_STACK)) {
 		long n = -1;
 
 		if (top <= WM_HEAP_SIZE - WM_STACK_MAX * 8)
@@ -1205,28 +1251,29 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	top = take_caps(ts, fr, cfg, top, 0, false, sleepable);
 	fr->heap_len = top - fr->heap_off;
 	ts->heap_top = top;
-	if (cfg->ret_mode == WM_RET_NONE) {
+	if (used_ret_none && cfg->ret_mode == WM_RET_NONE) {
 		/*
 		 * --returns=none: the record goes now, from the frame above the
 		 * live ones, which is not pushed: no return will pop it.
 		 */
 		fr->entry_ns = bpf_ktime_get_ns();
-		if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
+		if (HAS_FC(cfg, WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
 			st = func_stats(id);
 			if (st)
 				st->filtered++;
 		} else {
 			__u16 flags = WM_F_ENTRY_ONLY;
 
-			if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, 0, 0))
+			if (HAS_FC(cfg, WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, 0, 0))
 				flags |= WM_F_ERROR;
-			emit(ts, fr, d, WM_REC_CALL, flags, 0, 0, fr->entry_ns);
+			emit_frame(ts, EMIT_AT(d, d), EMIT_WHAT(WM_REC_CALL, flags, 0), 0,
+				   fr->entry_ns);
 		}
 		ts->heap_top = fr->heap_off;
 		return 0;
 	}
 	ts->depth = d + 1;
-	if ((cfg->flags & WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
+	if (HAS_FC(cfg, WM_FC_FILTER_ENTRY) && !expr_holds(id * 2, ts, fr, cfg, 0, 0)) {
 		/* Kept as a frame, so the return still matches; its captures go. */
 		fr->filtered = 1;
 		ts->heap_top = fr->heap_off;
@@ -1298,7 +1345,7 @@ static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u
 	cfg = bpf_map_lookup_elem(&funcs, &id);
 	if (!cfg)
 		return 0;
-	if (cfg->flags & WM_FC_GO)
+	if (HAS_FC(cfg, WM_FC_GO))
 		return go_return(ctx, id, now, flags);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (!ts)
@@ -1321,22 +1368,22 @@ static __always_inline int end_call(struct pt_regs *ctx, __u32 id, __u64 sp, __u
 	}
 	lat = now - fr->entry_ns;
 	if (flags & WM_F_TAIL_CALL) {
-		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, 0, now);
+		emit_frame(ts, EMIT_AT(d - 1, d - 1), EMIT_WHAT(WM_REC_CALL, flags, 0), 0, now);
 		ts->heap_top = fr->heap_off;
 		return 0;
 	}
 	top = take_caps(ts, fr, cfg, fr->heap_off + fr->heap_len, ret, true, sleepable);
 	fr->heap_len = top - fr->heap_off;
-	if ((cfg->flags & (WM_FC_FILTER | WM_FC_FILTER_ENTRY)) == WM_FC_FILTER &&
+	if (HAS_FC(cfg, WM_FC_FILTER) && !(cfg->flags & WM_FC_FILTER_ENTRY) &&
 	    !expr_holds(id * 2, ts, fr, cfg, ret, lat)) {
 		st = func_stats(id);
 		if (st)
 			st->filtered++;
 	} else {
-		if ((cfg->flags & WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
+		if (HAS_FC(cfg, WM_FC_ERROR) && expr_holds(id * 2 + 1, ts, fr, cfg, ret, lat))
 			flags |= WM_F_ERROR;
 		flags |= read_errno(fr, cfg, ret, flags, sleepable);
-		emit(ts, fr, d - 1, WM_REC_CALL, flags, 0, ret, now);
+		emit_frame(ts, EMIT_AT(d - 1, d - 1), EMIT_WHAT(WM_REC_CALL, flags, 0), ret, now);
 	}
 	ts->heap_top = fr->heap_off;
 	return 0;

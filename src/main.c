@@ -1073,6 +1073,17 @@ static int session__attach(struct session *s)
 	     (s->t_attached - t_resolved) / 1e6, tracer__probes_ns(s->tracer) / 1e6,
 	     tracer__multi(s->tracer) ? "uprobe_multi" : "one link per function",
 	     tracer__sleepable(s->tracer) ? "sleepable" : "not sleepable");
+	if (env.verbose) {
+		struct tracer_phases ph;
+
+		tracer__phases(s->tracer, &ph);
+		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%.1f ms of CPU; %d "
+		     "programs, %llu instructions verified), maps %.1f ms, tracepoints %.1f ms, "
+		     "probes %.1f ms",
+		     ph.probe_ns / 1e6, ph.open_ns / 1e6, ph.load_ns / 1e6, ph.load_cpu_ns / 1e6,
+		     ph.nr_progs, (unsigned long long)ph.verified_insns, ph.config_ns / 1e6,
+		     ph.tp_ns / 1e6, ph.attach_ns / 1e6);
+	}
 	n = tracer__skipped(s->tracer, &skipped);
 	if (functable__left_out(s->table, skipped, n, err, sizeof(err))) {
 		elog("%s", err);
@@ -1779,6 +1790,12 @@ static int session__finish(struct session *s)
 	if (s->tracer)
 		tracer__detach(s->tracer);
 	pytrace__detach(s->pyt);
+	if (env.verbose && s->tracer) {
+		struct tracer_phases ph;
+
+		tracer__phases(s->tracer, &ph);
+		vlog("probes taken out in %.1f ms", ph.detach_ns / 1e6);
+	}
 	/*
 	 * Whatever is still in the ring is part of the session. Bounded: a
 	 * target still flooding after Ctrl-C must not keep us here. A reader

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,34 +32,105 @@ struct tracer {
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
 	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
-	__u64 probes_ns;   /* how long making the probes' links took */
 	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
+	struct tracer_phases ph;
 };
 
+static __u64 clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __u64 mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * Asked of the kernel, not of its BTF: parsing vmlinux's BTF here would
+ * double what libbpf parses again at load (tens of ms). A two-instruction
+ * program of the uprobe_multi attach type loads only where the link type
+ * exists, and a link asked for on a directory fails with EBADF only past the
+ * checks of a kernel that has it.
+ */
 bool tracer__kernel_has_uprobe_multi(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool has;
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_UPROBE_MULTI);
+	unsigned long off = 0;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .uprobe_multi.path = "/",
+		    .uprobe_multi.offsets = &off, .uprobe_multi.cnt = 1);
+	int prog_fd, link_fd, err;
 
-	if (!btf)
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &popts);
+	if (prog_fd < 0)
 		return false;
-	has = btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
-	btf__free(btf);
-	return has;
+	link_fd = bpf_link_create(prog_fd, -1, BPF_TRACE_UPROBE_MULTI, &lopts);
+	err = link_fd < 0 ? -errno : 0;
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	return err == -EBADF;
+}
+
+/* Links closed at once: each close waits out an RCU grace period in the kernel. */
+#define DETACH_THREADS 8
+
+struct link_closer {
+	struct bpf_link **links;
+	int first, n, step;
+};
+
+static void *close_links(void *arg)
+{
+	struct link_closer *c = arg;
+
+	for (int i = c->first; i < c->n; i += c->step)
+		bpf_link__destroy(c->links[i]);
+	return NULL;
 }
 
 void tracer__detach(struct tracer *t)
 {
-	if (!t)
+	struct link_closer c[DETACH_THREADS];
+	pthread_t th[DETACH_THREADS];
+	bool started[DETACH_THREADS] = {};
+	int nr;
+	__u64 t0;
+
+	if (!t || !t->nr_links)
 		return;
+	t0 = mono_ns();
 	/*
-	 * Entries first, the reverse of attaching: a return probe gone while
-	 * its entry still fires would leave frames the next call reports as
-	 * abandoned.
+	 * No new frame from here on, so the order the links go in no longer
+	 * matters: a return probe gone while its entry still fired would
+	 * have left frames no return ever pops.
 	 */
-	for (int i = t->nr_links - 1; i >= 0; i--)
-		bpf_link__destroy(t->links[i]);
+	if (t->skel && t->skel->bss)
+		__atomic_store_n(&t->skel->bss->detaching, 1, __ATOMIC_RELEASE);
+	nr = t->nr_links < DETACH_THREADS ? t->nr_links : DETACH_THREADS;
+	for (int i = 0; i < nr; i++) {
+		c[i] = (struct link_closer){
+			.links = t->links, .first = i, .n = t->nr_links, .step = nr
+		};
+		if (i)
+			started[i] = !pthread_create(&th[i], NULL, close_links, &c[i]);
+	}
+	close_links(&c[0]);
+	for (int i = 1; i < nr; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			close_links(&c[i]);
+	}
 	t->nr_links = 0;
+	t->ph.detach_ns = mono_ns() - t0;
 }
 
 void tracer__free(struct tracer *t)
@@ -332,12 +404,60 @@ static int attach_hooks(struct tracer *t, const struct tracer_opts *opts, char *
 	return 0;
 }
 
-/* Open, size and load the BPF object, with the sleepable programs or the others. */
-static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n, __u32 rec_data_max,
-			bool has_exprs, bool has_sites, bool has_go, bool has_py, bool sleepable)
+static void count_verified(struct tracer *t)
 {
 	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		t->ph.nr_progs++;
+		if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			t->ph.verified_insns += info.verified_insns;
+	}
+}
+
+/* What the traced functions use, over them all: what the load leaves out. */
+struct tracer_needs {
+	__u32 rec_data_max;
+	__u32 fc; /* the OR of their cfg.flags */
+	bool caps, stack_args, ret_none, sites, py;
+};
+
+static void tracer__needs(const struct wm_probe *probes, int n, struct tracer_needs *nd)
+{
+	memset(nd, 0, sizeof(*nd));
+	nd->rec_data_max = 8;
+	for (int i = 0; i < n; i++) {
+		const struct wm_func_cfg *cfg = &probes[i].cfg;
+
+		if (probes[i].data_max > nd->rec_data_max)
+			nd->rec_data_max = probes[i].data_max;
+		nd->fc |= cfg->flags;
+		nd->caps |= cfg->nr_caps > 0;
+		nd->stack_args |= cfg->nr_stack > 0;
+		nd->ret_none |= cfg->ret_mode == WM_RET_NONE;
+		nd->sites |= cfg->ret_mode == WM_RET_SITES;
+		for (int k = 0; k < cfg->nr_caps && k < WM_NR_SLOTS; k++)
+			nd->py |= cfg->caps[k].kind == WM_CAP_PYOBJ;
+	}
+	/* A multiple of 8, so records stay aligned; within what one record may carry. */
+	nd->rec_data_max = (nd->rec_data_max + 7) & ~7u;
+}
+
+/* Open, size and load the BPF object, with the sleepable programs or the others. */
+static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
+			const struct tracer_needs *nd, bool sleepable)
+{
+	bool has_exprs = nd->fc & (WM_FC_FILTER | WM_FC_ERROR), has_sites = nd->sites,
+	     has_go = nd->fc & WM_FC_GO, has_py = nd->py;
+	struct bpf_program *prog;
 	struct wrapmon *sk;
+	__u64 t0 = mono_ns(), cpu0;
 	int ret;
 
 	t->skel = sk = wrapmon__open();
@@ -345,7 +465,11 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		return -errno;
 	sk->rodata->targ_tgid = opts->pid;
 	sk->rodata->str_cap = opts->str_cap;
-	sk->rodata->rec_data_max = rec_data_max;
+	sk->rodata->rec_data_max = nd->rec_data_max;
+	sk->rodata->used_fc = nd->fc;
+	sk->rodata->used_caps = nd->caps;
+	sk->rodata->used_stack_args = nd->stack_args;
+	sk->rodata->used_ret_none = nd->ret_none;
 	/* Wake the consumer once an eighth of the ring is waiting. */
 	sk->rodata->wakeup_bytes = opts->ring_size / 8;
 	sk->rodata->summary_only = opts->summary_only;
@@ -395,8 +519,15 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	}
 	/* Every fork on the system runs it: only when children are followed. */
 	bpf_program__set_autoload(sk->progs.wm_fork, opts->follow);
+	t->ph.open_ns += mono_ns() - t0;
+	t0 = mono_ns();
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = wrapmon__load(sk);
+	t->ph.load_ns += mono_ns() - t0;
+	t->ph.load_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->sleepable = !ret && sleepable;
+	if (!ret)
+		count_verified(t);
 	return ret;
 }
 
@@ -411,13 +542,17 @@ static bool one_set(const struct tracer_opts *opts)
 	return opts->follow || opts->any_process;
 }
 
+void tracer__phases(const struct tracer *t, struct tracer_phases *ph)
+{
+	*ph = t->ph;
+}
+
 int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, int n,
 		struct tracer **out, char *err, size_t errsz)
 {
-	__u32 rec_data_max = 8;
-	bool has_exprs = false, has_sites = false, has_go = false, has_py = false;
-	struct timespec ts;
+	struct tracer_needs nd;
 	struct tracer *t;
+	__u64 t0;
 	int ret;
 
 	*out = NULL;
@@ -441,23 +576,14 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		snprintf(err, errsz, "cannot count the possible CPUs (%s)", strerror(-ret));
 		goto cleanup;
 	}
+	t0 = mono_ns();
 	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
+	t->ph.probe_ns = mono_ns() - t0;
 
-	for (int i = 0; i < n; i++) {
-		if (probes[i].data_max > rec_data_max)
-			rec_data_max = probes[i].data_max;
-		has_exprs |= probes[i].filter || probes[i].error;
-		has_sites |= probes[i].cfg.ret_mode == WM_RET_SITES;
-		has_go |= !!(probes[i].cfg.flags & WM_FC_GO);
-		for (int k = 0; k < probes[i].cfg.nr_caps && k < WM_NR_SLOTS; k++)
-			has_py |= probes[i].cfg.caps[k].kind == WM_CAP_PYOBJ;
-	}
-	/* A multiple of 8, so records stay aligned; within what one record may carry. */
-	rec_data_max = (rec_data_max + 7) & ~7u;
+	tracer__needs(probes, n, &nd);
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
-		ret = tracer__load(t, opts, n, rec_data_max, has_exprs, has_sites, has_go, has_py,
-				   sleepable);
+		ret = tracer__load(t, opts, n, &nd, sleepable);
 		if (!ret || !sleepable)
 			break;
 		wrapmon__destroy(t->skel);
@@ -471,6 +597,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
+	t0 = mono_ns();
 	for (int i = 0; i < n; i++) {
 		__u32 key = probes[i].func_id;
 
@@ -502,6 +629,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			goto cleanup;
 		}
 	}
+	t->ph.config_ns = mono_ns() - t0;
+	t0 = mono_ns();
 	/* Thread exits, execs and forks first, so an unfinished call or a child is never missed. */
 	ret = wrapmon__attach(t->skel);
 	if (ret) {
@@ -510,8 +639,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t->probes_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	t->ph.tp_ns = mono_ns() - t0;
+	t0 = mono_ns();
 	/* One link set per process, or one for all (follow, any process): BPF decides then. */
 	for (int i = 0; i < (one_set(opts) || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
 		t->attach_pid = one_set(opts) ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
@@ -525,9 +654,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		if (ret)
 			goto cleanup;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t->attached_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	t->probes_ns = t->attached_ns - t->probes_ns;
+	t->attached_ns = mono_ns();
+	t->ph.attach_ns = t->attached_ns - t0;
 	*out = t;
 	return 0;
 cleanup:
@@ -548,7 +676,7 @@ int tracer__ringbuf_fd(const struct tracer *t)
 
 __u64 tracer__probes_ns(const struct tracer *t)
 {
-	return t->probes_ns;
+	return t->ph.attach_ns;
 }
 
 bool tracer__multi(const struct tracer *t)

@@ -76,6 +76,20 @@ struct tracer_opts {
 
 struct tracer;
 
+/* Where tracer__new()'s time went (ns), for -v. */
+struct tracer_phases {
+	__u64 probe_ns;	      /* asking the kernel for uprobe_multi */
+	__u64 open_ns;	      /* opening and sizing the skeleton */
+	__u64 load_ns;	      /* libbpf's load: kernel BTF, relocations, maps, the verifier */
+	__u64 load_cpu_ns;    /* ... of it on our CPU (the rest: waiting for one) */
+	__u64 config_ns;      /* filling the maps of functions and processes */
+	__u64 tp_ns;	      /* attaching the exit, exec and fork tracepoints */
+	__u64 attach_ns;      /* attaching the probes */
+	__u64 detach_ns;      /* tracer__detach(): taking them out */
+	int nr_progs;	      /* programs loaded */
+	__u64 verified_insns; /* instructions the verifier walked, over them all */
+};
+
 /*
  * Load the BPF programs and attach entry and return probes to every probe
  * (a uretprobe, return-site uprobes, or none, as its cfg.ret_mode says).
@@ -90,6 +104,7 @@ bool tracer__multi(const struct tracer *t);
 __u64 tracer__probes_ns(const struct tracer *t);
 /* Whether the sleepable programs (which may fault pages in) are the ones attached. */
 bool tracer__sleepable(const struct tracer *t);
+void tracer__phases(const struct tracer *t, struct tracer_phases *ph);
 /* Sum of the per-CPU counters of one function. */
 int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum);
 /*

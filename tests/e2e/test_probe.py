@@ -118,3 +118,26 @@ def entry_probe_moved_to_an_emulated_instruction():
     eq(re.findall(r"\(past ([^)]*)\)", err), ["endbr64"], "--no-move-entry: only endbr64 passed")
     eq(len(re.findall(r"single-steps (?:mov|lea) \(stays: --no-move-entry\)", err)), 2,
        f"--no-move-entry says why the probe stays: {err!r}")
+
+
+def verified(err):
+    m = re.search(r"(\d+) instructions verified", err if isinstance(err, str) else err.decode())
+    check(m, f"-v gives the instructions verified: {err[-300:]!r}")
+    return int(m.group(1))
+
+
+@test
+def features_unused_are_left_out_of_the_load_and_used_ones_kept():
+    # What no traced function uses (here a --filter) is a branch the
+    # verifier never walks; a function that uses it gets it all the same.
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "lib_add", "--json", "-v")
+    eq(rc, 0, f"exit code ({err[-300:]!r})")
+    plain = verified(err)
+    eq(len(json_records(out)[0]), 20, "calls without the filter")
+    t = Target("t_lib")
+    rc, out, err = trace(t, "-f", "lib_add", "--json", "-v", "--filter", "a >= 10")
+    eq(rc, 0, f"exit code ({err[-300:]!r})")
+    recs, _ = json_records(out)
+    eq(sorted(r["args"][0]["value"] for r in recs), list(range(10, 20)), "filtered in the kernel")
+    check(verified(err) > plain, f"the filter's code verified only when used ({plain})")
