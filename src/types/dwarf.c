@@ -1501,6 +1501,12 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 			t->kind = WM_T_STRUCT;
 			t->size = dwarf_bytesize(&def);
 			struct__fields(l, &def, t);
+			/*
+			 * GCC gives a transparent union (glibc's __SOCKADDR_ARG:
+			 * accept, bind, connect) no members: its register, not "{}".
+			 */
+			if (t->is_union && !t->nr_fields && t->size <= 8)
+				t->kind = WM_T_UNKNOWN;
 			return;
 		}
 		t->kind = WM_T_UNKNOWN;

@@ -202,7 +202,11 @@ static const char fixture_b[] =
  */
 static const char fixture_opt[] =
 	"int f_inl(int a, const char *s) { return a * 3 + s[a]; }\n"
-	"int f_caller(const char *s) { return f_inl(1, s) + f_inl(2, s); }\n";
+	"int f_caller(const char *s) { return f_inl(1, s) + f_inl(2, s); }\n"
+	/* As glibc's __SOCKADDR_ARG: GCC's DWARF gives the union no members. */
+	"struct sa { int fam; };\n"
+	"typedef union { struct sa *a; const char *s; } ARG __attribute__((transparent_union));\n"
+	"int f_tu(int fd, ARG addr) { return fd + addr.a->fam; }\n";
 
 /*
  * Assembled with -g, as glibc's syscall wrappers are: GNU as names the
@@ -640,6 +644,22 @@ static void test_assembler_unit(void **state)
 	assert_int_equal(dwarf__func_sig(d, "asm_fn", sym_addr(fx->opt, NULL, "asm_fn"), &sig),
 			 -ENOENT);
 	assert_int_equal(dwarf__func_sig(d, "f_inl", sym_addr(fx->opt, NULL, "f_inl"), &sig), 0);
+	dwarf__free(d);
+}
+
+/* A union DWARF gives no members is shown as the register it is passed in, not as "{}". */
+static void test_memberless_union(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_dwarf *d = NULL;
+	struct wm_sig sig;
+
+	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	assert_int_equal(dwarf__func_sig(d, "f_tu", sym_addr(fx->opt, NULL, "f_tu"), &sig), 0);
+	assert_int_equal(sig.nr_params, 2);
+	assert_string_equal(sig.params[1].type.name, "ARG");
+	assert_int_equal(sig.params[1].type.kind, WM_T_UNKNOWN);
+	assert_int_equal(sig.params[1].type.size, 8);
 	dwarf__free(d);
 }
 
@@ -1317,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_char_typedefs),
 		cmocka_unit_test(test_optimized),
 		cmocka_unit_test(test_assembler_unit),
+		cmocka_unit_test(test_memberless_union),
 		cmocka_unit_test(test_variadic_void_static),
 		cmocka_unit_test(test_register_limits),
 		cmocka_unit_test(test_enums),
