@@ -352,12 +352,15 @@ static void parse_word(struct cli_env *env, int key, char *arg)
 /* -p PID[,PID...]: added in order, each once. */
 static void add_pids(struct cli_env *env, char *arg)
 {
-	char *save = NULL, *tok;
-	int i, nr_toks = 0;
+	char *rest = arg, *tok;
 	long v;
+	int i;
 
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		nr_toks++;
+	/* An empty one ("-p $A,$B" with B unset) is an error, not one process fewer. */
+	while ((tok = strsep(&rest, ","))) {
+		if (!*tok)
+			usage_error("-p with an empty PID (a leading, trailing or doubled comma): "
+				    "give process ids as 4242,4243");
 		if (parse_long(tok, 1, INT_MAX, &v))
 			usage_error("invalid PID '%s': give a process id such as 4242, or several "
 				    "as 4242,4243",
@@ -375,8 +378,6 @@ static void add_pids(struct cli_env *env, char *arg)
 		}
 		env->pids[env->nr_pids++] = v;
 	}
-	if (!nr_toks)
-		usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
 }
 
 /* -c's words, as a shell would split them; no command substitution. */

@@ -13,6 +13,9 @@ def bad_inputs_one_clear_line():
     bad(["-p", "1"], r"no function given: add -f NAME")
     bad(["-p", "1", "-f", "x", "--interval", "0"], r"invalid --interval '0': give seconds")
     bad(["-p", "abc", "-f", "x"], r"invalid PID 'abc'")
+    # "-p $A,$B" with B unset: an error, not one process fewer.
+    for pids in ("1,", ",1", "1,,1"):
+        bad(["-p", pids, "-f", "x"], r"-p with an empty PID .*: give process ids as 4242,4243")
     bad(["-p", "999999999", "-f", "x"], r"process 999999999 does not exist")
     bad(["-p", "2", "-f", "x"], r"kernel thread")
     bad(["-p", "1", "-f", "x", "--string-size", "0"], r"--string-size 0 is out of range: use 1 to 1024")
