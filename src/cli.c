@@ -27,11 +27,12 @@ static const char doc[] =
 	"FUNC is NAME, a shell pattern (e.g. 'sqlite3_*'), LIB:NAME (e.g. libc:strlen),\n"
 	"/path/to/obj:NAME, or a C prototype, optionally after LIB:, e.g.\n"
 	"'int search(const char *pat, const char *s)'.\n\n"
-	"A command (-c or after --) starts held at its entry point, so its first call is seen;\n"
-	"its standard input and output stay its own, and the calls go to standard error\n"
-	"(or -o). Ctrl-C reaches the command as from a shell; the trace ends when it exits,\n"
-	"and wrapmon-trace exits with its status. Under sudo it runs as the invoking user\n"
-	"(SUDO_UID, SUDO_GID and that user's groups), or as -u USER.\n\n"
+	"A command (-c or after --) starts held at its entry point, so its first call\n"
+	"is seen; its standard input and output stay its own, and the calls go to\n"
+	"standard error (or -o). Ctrl-C reaches the command as from a shell; the trace\n"
+	"ends when it exits, and wrapmon-trace exits with its status. Under sudo it\n"
+	"runs as the invoking user (SUDO_UID, SUDO_GID and that user's groups), or as\n"
+	"-u USER.\n\n"
 	"Without -p, --pidof or a command, each -f names an object\n"
 	"(/path/to/obj:NAME, or LIB:NAME found as the dynamic loader finds it), and\n"
 	"every process that runs it, now or started later, is traced until Ctrl-C\n"
@@ -351,12 +352,15 @@ static void parse_word(struct cli_env *env, int key, char *arg)
 /* -p PID[,PID...]: added in order, each once. */
 static void add_pids(struct cli_env *env, char *arg)
 {
-	char *save = NULL, *tok;
-	int i, nr_toks = 0;
+	char *rest = arg, *tok;
 	long v;
+	int i;
 
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		nr_toks++;
+	/* An empty one ("-p $A,$B" with B unset) is an error, not one process fewer. */
+	while ((tok = strsep(&rest, ","))) {
+		if (!*tok)
+			usage_error("-p with an empty PID (a leading, trailing or doubled comma): "
+				    "give process ids as 4242,4243");
 		if (parse_long(tok, 1, INT_MAX, &v))
 			usage_error("invalid PID '%s': give a process id such as 4242, or several "
 				    "as 4242,4243",
@@ -374,8 +378,6 @@ static void add_pids(struct cli_env *env, char *arg)
 		}
 		env->pids[env->nr_pids++] = v;
 	}
-	if (!nr_toks)
-		usage_error("invalid PID '%s': give a process id such as 4242", ESC(arg));
 }
 
 /* -c's words, as a shell would split them; no command substitution. */

@@ -123,8 +123,15 @@ static void print_match(struct lister *l, const struct wm_match *m)
 	const char *src = sig ? match_sig(l, m, sig) : "none";
 
 	obj_name(resolver__obj_path(l->res, m->obj), obj, sizeof(obj));
-	if (demangle(m->sym, name, sizeof(name)) == -EINVAL)
+	/*
+	 * A GCC clone ("[clone .isra.0]") is no name -f takes when demangled:
+	 * its symbol is, and a lambda or a static function may have no other copy.
+	 */
+	if (demangle(m->sym, name, sizeof(name)) == -EINVAL || strstr(name, " [clone "))
 		snprintf(name, sizeof(name), "%s", m->sym);
+	else if (sig)
+		/* As the calls show it: "ns::f", not "_ZN2ns1fEi". */
+		snprintf(sig->name, sizeof(sig->name), "%.*s", (int)demangle__name_len(name), name);
 	if (strcmp(src, "none"))
 		sig__snprint(sig, text, sizeof(text));
 	else

@@ -480,6 +480,39 @@ static enum wm_name_match match_spelling(const char *sel, bool pattern, bool anc
 	return WM_NM_NONE;
 }
 
+/*
+ * The name with the standard string class spelled as users write it
+ * ("f(std::string const&)"): the demangler spells it out in full under the
+ * C++11 ABI. NULL when there is none (or out of memory).
+ */
+static char *alias_std_string(const char *name)
+{
+	static const char *const longs[] = {
+		"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+		"std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+	};
+	char *out = NULL, *cur, *next;
+	const char *hit;
+	size_t n;
+
+	for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]); k++) {
+		n = strlen(longs[k]);
+		while ((hit = strstr(out ? out : name, longs[k]))) {
+			cur = out ? out : (char *)name;
+			next = malloc(strlen(cur) - n + sizeof("std::string"));
+
+			if (!next) {
+				free(out);
+				return NULL;
+			}
+			sprintf(next, "%.*sstd::string%s", (int)(hit - cur), cur, hit + n);
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
 enum wm_name_match demangle__match(const char *sel, bool pattern, const char *name,
 				   enum wm_lang lang)
 {
@@ -494,6 +527,12 @@ enum wm_name_match demangle__match(const char *sel, bool pattern, const char *na
 		sel += 2;
 	params = sel[demangle__name_len(sel)] == '(';
 	m = match_spelling(sel, pattern, anchored, params, name, lang);
+	if (m == WM_NM_NONE && params && strstr(sel, "std::string")) {
+		plain = alias_std_string(name);
+		if (plain)
+			m = match_spelling(sel, pattern, anchored, params, plain, lang);
+		free(plain);
+	}
 	if (m != WM_NM_NONE || pattern || strchr(sel, '<'))
 		return m;
 	/* "max" names every instance of the template: max<int>, max<long>. */

@@ -1428,8 +1428,18 @@ int resolver__resolve(const struct wm_resolver *r, const char *selector, struct 
 				   scope[0] == '/' ? r->objs[i].path : base_name(r->objs[i].path));
 		if (r->pid)
 			snprintf(who, sizeof(who), "process %d", r->pid);
-		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s",
-			 ESC(scope), who, list.buf);
+		/*
+		 * A library the system's search finds is armed before this is
+		 * reached; one it does not (Python's extension modules) can be
+		 * armed by its path.
+		 */
+		err__set(err, errsz, "no object matching '%s' is mapped by %s; mapped: %s%s%s%s",
+			 ESC(scope), who, list.buf,
+			 r->pid && scope[0] != '/' ? "; one loaded later (dlopen) is named by its "
+						     "path: -f /path/to/" :
+						     "",
+			 r->pid && scope[0] != '/' ? ESC(scope) : "",
+			 r->pid && scope[0] != '/' ? ".so:NAME" : "");
 		ret = -ENOENT;
 		goto cleanup;
 	}

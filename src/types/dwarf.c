@@ -276,9 +276,15 @@ static int dwarf__index(struct wm_dwarf *d)
 	if (d->indexed)
 		return 0;
 	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		/* Partial units (dwz) hold only abstract, shared DIEs. */
+		/*
+		 * Partial units (dwz) hold only abstract, shared DIEs. An
+		 * assembler's unit (glibc's syscall wrappers: execve, unlink)
+		 * names its functions with no parameters or types: taking it as
+		 * a signature would hide the prototype database's.
+		 */
 		if (dwarf_offdie(d->dw, off + hsize, &cu) &&
-		    dwarf_tag(&cu) == DW_TAG_compile_unit) {
+		    dwarf_tag(&cu) == DW_TAG_compile_unit &&
+		    dwarf_srclang(&cu) != DW_LANG_Mips_Assembler) {
 			err = index__children(d, &cu, 0);
 			if (err)
 				return err;
@@ -1495,6 +1501,12 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 			t->kind = WM_T_STRUCT;
 			t->size = dwarf_bytesize(&def);
 			struct__fields(l, &def, t);
+			/*
+			 * GCC gives a transparent union (glibc's __SOCKADDR_ARG:
+			 * accept, bind, connect) no members: its register, not "{}".
+			 */
+			if (t->is_union && !t->nr_fields && t->size <= 8)
+				t->kind = WM_T_UNKNOWN;
 			return;
 		}
 		t->kind = WM_T_UNKNOWN;

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Bad command lines and targets: one clear line, nothing attached."""
+import os
 import subprocess
 import time
 
-from harness import test, check, Target, bad, TRACER
+from harness import test, check, eq, Target, bad, TRACER
 
 
 @test
@@ -12,6 +13,9 @@ def bad_inputs_one_clear_line():
     bad(["-p", "1"], r"no function given: add -f NAME")
     bad(["-p", "1", "-f", "x", "--interval", "0"], r"invalid --interval '0': give seconds")
     bad(["-p", "abc", "-f", "x"], r"invalid PID 'abc'")
+    # "-p $A,$B" with B unset: an error, not one process fewer.
+    for pids in ("1,", ",1", "1,,1"):
+        bad(["-p", pids, "-f", "x"], r"-p with an empty PID .*: give process ids as 4242,4243")
     bad(["-p", "999999999", "-f", "x"], r"process 999999999 does not exist")
     bad(["-p", "2", "-f", "x"], r"kernel thread")
     bad(["-p", "1", "-f", "x", "--string-size", "0"], r"--string-size 0 is out of range: use 1 to 1024")
@@ -43,3 +47,19 @@ def bad_inputs_one_clear_line():
                        capture_output=True, text=True, timeout=20)
     lines = p.stderr.strip().splitlines()
     check(p.returncode != 0 and len(lines) == 1 and "sudo" in lines[0], f"not root: {lines}")
+
+
+@test
+def help_text_lines_fit_so_argp_does_not_break_them():
+    # argp breaks a line longer than its right margin (79) and leaves a short
+    # one behind: with a wide margin the text must read the same.
+    def text(env):
+        p = subprocess.run([TRACER, "--help"], capture_output=True, text=True, timeout=10,
+                           env=env)
+        eq(p.returncode, 0, "--help exits 0")
+        return p.stdout.split("FUNC is NAME", 1)[1]
+    env = dict(os.environ)
+    env.pop("ARGP_HELP_FMT", None)
+    narrow = text(env)
+    env["ARGP_HELP_FMT"] = "rmargin=300"
+    eq(narrow, text(env), "the text after the options, at 79 and at 300 columns")

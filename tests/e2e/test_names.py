@@ -11,6 +11,7 @@ from harness import test, check, eq, Target, trace, json_records, bad, our_links
 from test_returns import rustc
 
 OUT = "build"
+TRACER = None
 
 GL = "gl(int)"
 OVER_L = "over(long)"
@@ -163,3 +164,40 @@ def rust_functions_by_path_without_hash_legacy_and_v0():
         t.finish()
         t.kill()
     eq(our_links(), [], "links left")
+
+
+# g++ -O2 keeps this lambda only as a clone (constprop, isra): it has no other copy.
+CLONED_LAMBDA = r"""
+#include <cstdio>
+namespace geo { template <typename T> __attribute__((noinline)) T twice(T v) { return v + v; } }
+int main(int argc, char **)
+{
+	int t = geo::twice<int>(argc + 20);
+	auto lam = [&](int q) __attribute__((noinline)) { return q * t; };
+	std::printf("%d\n", lam(3));
+}
+"""
+
+
+@test
+def list_names_are_ones_f_takes_and_signatures_are_demangled():
+    src, exe = f"{OUT}/targets/cxxclone.cpp", f"{OUT}/targets/cxxclone"
+    with open(src, "w") as f:
+        f.write(CLONED_LAMBDA)
+    subprocess.run(["g++", "-O2", "-g", "-o", exe, src], check=True, capture_output=True)
+    path = os.path.abspath(exe)
+
+    def rows(pattern):
+        p = subprocess.run([TRACER, "--list", f"{path}:{pattern}"], capture_output=True,
+                           text=True, timeout=20)
+        eq(p.returncode, 0, f"--list {pattern!r}: {p.stderr}")
+        return [r.split("\t") for r in p.stdout.splitlines()]
+
+    listed = rows("*")
+    names = [r[0].split(":", 1)[1] for r in listed]
+    check(any("clEi.constprop" in n for n in names), f"the clone is listed: {names}")
+    for n in names:
+        eq([r[0] for r in rows(n)], [f"cxxclone:{n}"], f"--list/-f take the listed name {n!r}")
+    sigs = {r[0]: r[1] for r in listed}
+    eq(sigs["cxxclone:geo::twice<int>(int)"], "int geo::twice<int>(int v)",
+       "the signature names the function as calls show it")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Types without debug info: the prototype database (libc's write), prototypes
 naming structs, and --list."""
+import os
 import subprocess
 
 from harness import test, check, eq, bad, Target, trace, json_records, unhex
@@ -83,3 +84,30 @@ def list_shows_signatures_and_where_they_come_from():
         r"LIB:PATTERN")
     bad(["--list", "libnosuchlib:*"], r"no library 'libnosuchlib' where the dynamic linker looks")
     bad(["--list", "libz:*", "-f", "x"], r"--list looks into one process")
+
+
+def complete(line):
+    """What tools/completion offers for the last word of line, as bash would."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = (f"source {root}/tools/completion/wrapmon-trace.bash; COMP_LINE=\"$1\"; "
+              "read -ra COMP_WORDS <<<\"$1\"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+              "COMP_POINT=${#COMP_LINE}; _wrapmon_trace; printf '%s\\n' \"${COMPREPLY[@]}\"")
+    p = subprocess.run(["bash", "-c", script, "bash", line.replace("wrapmon-trace", TRACER, 1)],
+                       capture_output=True, text=True, timeout=60)
+    return [w for w in p.stdout.splitlines() if w]
+
+
+@test
+def bash_completion_offers_options_once_and_names_of_pidof_processes():
+    got = complete("wrapmon-trace --pi")
+    eq(got, sorted(set(got)), "each option once")
+    eq(set(got), {"--pid", "--pidof"}, "the options starting --pi")
+    t = Target("t_nest")
+    try:
+        comm = open(f"/proc/{t.pid}/comm").read().strip()
+        by_pid = complete(f"wrapmon-trace -p {t.pid} -f fac")
+        check("fact" in by_pid, f"-f names from -p: {by_pid}")
+        eq(complete(f"wrapmon-trace --pidof {comm} -f fac"), by_pid,
+           "-f names from the process --pidof names, as from -p")
+    finally:
+        t.kill()

@@ -180,6 +180,24 @@ static void test_match(void **state)
 		{ "max", "app::max::<i32>", WM_LANG_RUST, WM_NM_INNER },
 		{ "add", "<app::Vec as core::ops::Add>::add", WM_LANG_RUST, WM_NM_INNER },
 		{ "elper", "app::m::helper", WM_LANG_RUST, WM_NM_NONE },
+		/* std::string as users write it, for the C++11 ABI's long spelling. */
+		{ "over(std::string)",
+		  "over(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> >)",
+		  WM_LANG_CXX, WM_NM_WHOLE },
+		{ "S::d(std::string const&, std::string)",
+		  "S::d(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> > const&, std::__cxx11::basic_string<char, "
+		  "std::char_traits<char>, std::allocator<char> >) const",
+		  WM_LANG_CXX, WM_NM_WHOLE },
+		{ "over(std::string)",
+		  "over(std::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> >)",
+		  WM_LANG_CXX, WM_NM_WHOLE },
+		{ "over(std::string)",
+		  "over(std::__cxx11::basic_string<wchar_t, "
+		  "std::char_traits<wchar_t>, std::allocator<wchar_t> >)",
+		  WM_LANG_CXX, WM_NM_NONE },
 	};
 	static const struct {
 		const char *pat, *name;

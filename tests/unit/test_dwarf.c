@@ -202,7 +202,24 @@ static const char fixture_b[] =
  */
 static const char fixture_opt[] =
 	"int f_inl(int a, const char *s) { return a * 3 + s[a]; }\n"
-	"int f_caller(const char *s) { return f_inl(1, s) + f_inl(2, s); }\n";
+	"int f_caller(const char *s) { return f_inl(1, s) + f_inl(2, s); }\n"
+	/* As glibc's __SOCKADDR_ARG: GCC's DWARF gives the union no members. */
+	"struct sa { int fam; };\n"
+	"typedef union { struct sa *a; const char *s; } ARG __attribute__((transparent_union));\n"
+	"int f_tu(int fd, ARG addr) { return fd + addr.a->fam; }\n";
+
+/*
+ * Assembled with -g, as glibc's syscall wrappers are: GNU as names the
+ * function in a unit of its own with no parameters and no type.
+ */
+static const char fixture_asm[] = "\t.text\n"
+				  "\t.globl asm_fn\n"
+				  "\t.type asm_fn, @function\n"
+				  "asm_fn:\n"
+				  "\tmov %edi, %eax\n"
+				  "\tret\n"
+				  "\t.size asm_fn, .-asm_fn\n"
+				  "\t.section .note.GNU-stack,\"\",@progbits\n";
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -298,6 +315,7 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char a[PATH_MAX + 8], b[PATH_MAX + 8], c[PATH_MAX + 8], t[PATH_MAX + 16], x[PATH_MAX + 16];
+	char s[PATH_MAX + 16];
 
 	if (!fx)
 		return -1;
@@ -312,6 +330,7 @@ static int setup(void **state)
 	snprintf(c, sizeof(c), "%s/opt.c", fx->dir);
 	snprintf(t, sizeof(t), "%s/types.c", fx->dir);
 	snprintf(x, sizeof(x), "%s/cxx.cc", fx->dir);
+	snprintf(s, sizeof(s), "%s/asm.S", fx->dir);
 	snprintf(fx->types4, sizeof(fx->types4), "%s/libtypes4.so", fx->dir);
 	snprintf(fx->cxx, sizeof(fx->cxx), "%s/libcxx.so", fx->dir);
 	snprintf(fx->opt, sizeof(fx->opt), "%s/libopt.so", fx->dir);
@@ -320,14 +339,16 @@ static int setup(void **state)
 	snprintf(fx->stripped, sizeof(fx->stripped), "%s/stripped/libfix.so", fx->dir);
 	snprintf(fx->sep, sizeof(fx->sep), "%s/sep/libfix.so", fx->dir);
 	if (write_file(a, fixture_a) || write_file(b, fixture_b) || write_file(c, fixture_opt) ||
-	    write_file(t, fixture_types) || write_file(x, fixture_cxx))
+	    write_file(t, fixture_types) || write_file(x, fixture_cxx) ||
+	    write_file(s, fixture_asm))
 		return -1;
 	/* Unit names a.c and b.c, as the symbol table's STT_FILE entries. */
 	if (run("cd '%s' && cc -g -O0 -fPIC -shared -o libfix.so a.c b.c types.c", fx->dir) ||
 	    run("cd '%s' && cc -gdwarf-4 -O0 -fPIC -shared -o libtypes4.so b.c types.c", fx->dir) ||
 	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc", fx->dir) ||
 	    run("cd '%s' && cc -g -O0 -no-pie -o prog a.c b.c", fx->dir) ||
-	    run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libopt.so opt.c",
+	    run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libopt.so opt.c "
+		"asm.S",
 		fx->dir) ||
 	    run("cd '%s' && mkdir stripped sep && strip --strip-debug -o stripped/libfix.so "
 		"libfix.so",
@@ -609,6 +630,36 @@ static void test_optimized(void **state)
 			 0);
 	assert_int_equal(sig.nr_params, 1);
 	check_param(&sig.params[0], "s", WM_T_STR, 8, false, "const char *", 0);
+	dwarf__free(d);
+}
+
+/* An assembler's unit is no signature, so the prototype database gets its turn. */
+static void test_assembler_unit(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_dwarf *d = NULL;
+	struct wm_sig sig;
+
+	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	assert_int_equal(dwarf__func_sig(d, "asm_fn", sym_addr(fx->opt, NULL, "asm_fn"), &sig),
+			 -ENOENT);
+	assert_int_equal(dwarf__func_sig(d, "f_inl", sym_addr(fx->opt, NULL, "f_inl"), &sig), 0);
+	dwarf__free(d);
+}
+
+/* A union DWARF gives no members is shown as the register it is passed in, not as "{}". */
+static void test_memberless_union(void **state)
+{
+	struct fixture *fx = *state;
+	struct wm_dwarf *d = NULL;
+	struct wm_sig sig;
+
+	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	assert_int_equal(dwarf__func_sig(d, "f_tu", sym_addr(fx->opt, NULL, "f_tu"), &sig), 0);
+	assert_int_equal(sig.nr_params, 2);
+	assert_string_equal(sig.params[1].type.name, "ARG");
+	assert_int_equal(sig.params[1].type.kind, WM_T_UNKNOWN);
+	assert_int_equal(sig.params[1].type.size, 8);
 	dwarf__free(d);
 }
 
@@ -1285,6 +1336,8 @@ int main(void)
 		cmocka_unit_test(test_typedefs),
 		cmocka_unit_test(test_char_typedefs),
 		cmocka_unit_test(test_optimized),
+		cmocka_unit_test(test_assembler_unit),
+		cmocka_unit_test(test_memberless_union),
 		cmocka_unit_test(test_variadic_void_static),
 		cmocka_unit_test(test_register_limits),
 		cmocka_unit_test(test_enums),

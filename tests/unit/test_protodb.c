@@ -124,6 +124,13 @@ static void test_built(void **state)
 	assert_string_equal(sig.params[1].name, "buf");
 	assert_int_equal(sig.params[1].type.len_param, 2);
 	assert_string_equal(sig.ret.name, "ssize_t");
+	/* glibc passes the address in a transparent union: the union is the pointer. */
+	assert_int_equal(proto__parse(protodb__find(db, "/lib/libc.so.6", "connect"), &sig, &col,
+				      err, sizeof(err)),
+			 0);
+	assert_int_equal(sig.nr_params, 3);
+	assert_int_equal(sig.params[1].type.kind, WM_T_PTR);
+	assert_non_null(protodb__find(db, "/lib/libc.so.6", "accept4"));
 	assert_non_null(protodb__find(db, "/lib/libz.so.1", "inflate"));
 	assert_non_null(protodb__find(db, "/lib/libm.so.6", "cos"));
 	assert_non_null(protodb__find(db, "/lib/libsqlite3.so.0", "sqlite3_exec"));

@@ -1323,6 +1323,9 @@ static void test_pid_self(void **state)
 	assert_true(contains(err, (char *)file));
 	/* The list is cut after a few names, and valgrind maps its own: the executable is first. */
 	assert_true(contains(err, "; mapped: test_resolve, "));
+	/* A library the system's search does not find: its path arms it. */
+	assert_true(contains(err, "; one loaded later (dlopen) is named by its path: "
+				  "-f /path/to/libnotmapped.so:NAME"));
 
 	assert_int_equal(resolver__resolve(r, "wm_test_probe_targt", &m, err, sizeof(err)),
 			 -ENOENT);

@@ -19,6 +19,9 @@ _wrapmon_trace()
 		case ${words[i]} in
 		-p | --pid) pid=${words[i + 1]%%,*} ;;
 		--pid=*) pid=${words[i]#--pid=} pid=${pid%%,*} ;;
+		# The names one of them defines: all run the same program.
+		--pidof | --comm) pid=$(pgrep -o -x -- "${words[i + 1]}" 2>/dev/null) ;;
+		--pidof=* | --comm=*) pid=$(pgrep -o -x -- "${words[i]#*=}" 2>/dev/null) ;;
 		--) return ;;
 		esac
 	done
@@ -56,7 +59,7 @@ _wrapmon_trace()
 		;;
 	esac
 	if [[ $cur == -* ]]; then
-		opts=$("${words[0]}" --help 2>/dev/null | grep -oE -- '(^| )--?[A-Za-z][A-Za-z-]*' | tr -d ' ')
+		opts=$("${words[0]}" --help 2>/dev/null | grep -oE -- '(^| )--?[A-Za-z][A-Za-z-]*' | tr -d ' ' | sort -u)
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	fi
 }

@@ -106,12 +106,41 @@ def inner_kind(node):
     return None
 
 
+def transparent_first(node):
+    """A transparent union's first member's type: how the union is passed."""
+    inner = node.get("inner", [])
+    if node.get("kind") != "RecordDecl" or not any(
+            n.get("kind") == "TransparentUnionAttr" for n in inner):
+        return None
+    return next((n["type"]["qualType"] for n in inner if n.get("kind") == "FieldDecl"), None)
+
+
+def owned_decl(node):
+    """The id of the tag a typedef names (typedef union { ... } name;)."""
+    for n in node.get("inner", []):
+        d = n.get("ownedTagDecl") or n.get("decl")
+        if d:
+            return d.get("id")
+        d = owned_decl(n)
+        if d:
+            return d
+    return None
+
+
 class Types:
     def __init__(self, ast):
         self.tdefs = {}
+        # glibc's __SOCKADDR_ARG (bind, connect, accept...): a pointer in a transparent union.
+        transparent = {}
         for node, _ in decls(ast):
+            first = transparent_first(node)
+            if first:
+                transparent[node["id"]] = first
             if node.get("kind") == "TypedefDecl":
                 t, name = node["type"], node["name"]
+                if owned_decl(node) in transparent:
+                    self.tdefs[name] = transparent[owned_decl(node)]
+                    continue
                 t = t.get("desugaredQualType", t["qualType"])
                 # typedef enum { ... } name; / typedef struct { ... } name;: named by itself.
                 if name in IDENT.findall(t):
