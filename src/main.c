@@ -315,11 +315,24 @@ static void print_note(void *ctx, enum wm_note_kind kind, const char *line)
 
 static int add_spec(struct session *s, const struct wm_spec *sp)
 {
-	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "";
+	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "", scope[PATH_MAX];
 	struct wm_match *m = NULL;
 	int n, ret;
 
 	n = resolver__resolve(s->res, sp->selector, &m, err, sizeof(err));
+	if (n == -ENOENT && !env.any_process &&
+	    resolver__scope_unmapped(s->res, sp->selector, scope, sizeof(scope)) &&
+	    scope[0] != '/') {
+		/*
+		 * LIB: finds a library not mapped yet only on the system's
+		 * library path (arm_objects()); one loaded from elsewhere (a
+		 * Python extension, a plugin) is armed by its path.
+		 */
+		elog("%s; nor is '%s' on the system's library path: for one loaded later "
+		     "(dlopen) from elsewhere, give its file's path, e.g. -f '/path/to/%s.so:%s'",
+		     err, ESC(scope), ESC(scope), ESC(sp->selector + strlen(scope) + 1));
+		return 1;
+	}
 	if (n < 0) {
 		elog("%s", err);
 		return 1;
