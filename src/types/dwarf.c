@@ -1332,6 +1332,7 @@ static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long b
 			  struct wm_field *f)
 {
 	Dwarf_Die child, type, peeled, *p;
+	struct wm_type buf = {};
 	unsigned long long off;
 	const char *n;
 	int members = 0;
@@ -1346,13 +1347,17 @@ static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long b
 			f->type.kind = WM_T_STRUCT;
 			return;
 		}
-		n = die__string(&child, DW_AT_name);
 		f->offset = base + off;
 		p = type__peel(die__ref(&child, DW_AT_type, &type), &peeled);
 		if (p && dwarf_tag(p) == DW_TAG_structure_type && (n = dwarf_diename(p)) &&
-		    (!strcmp(n, "&str") || !strcmp(n, "&mut str"))) {
+		    (!strcmp(n, "&str") || !strcmp(n, "&mut str") || !strcmp(n, "String")) &&
+		    rust__buf(l, p, &buf) && f->offset + buf.ptr_off <= 0xfff0 &&
+		    f->offset + buf.len_off <= 0xfff0) {
+			/* Text: read through its pointer, like a parameter that is one. */
 			f->type.kind = WM_T_BUF;
-			f->type.size = 16;
+			f->type.size = buf.size;
+			f->ptr_off = f->offset + buf.ptr_off;
+			f->len_off = f->offset + buf.len_off;
 		} else {
 			scalar__map(l, die__ref(&child, DW_AT_type, &type), &f->type);
 		}
