@@ -427,3 +427,37 @@ def report_on_an_unreadable_file_says_why():
         eq(len(lines), 1, f"{cmd}: stderr lines {lines}")
         check(re.search(pat, lines[0]), f"{cmd}: {lines[0]!r} !~ {pat!r}")
         eq(p.stdout, "", f"{cmd}: stdout")
+
+
+def call_part(line):
+    """A text call line without its time, thread and latency."""
+    m = re.match(r"^\d\d:\d\d:\d\d\.\d{6} \d+ (.*)  <[^>]+>$", line)
+    return m.group(1) if m else None
+
+
+@test
+def report_prints_calls_as_the_tracer_did():
+    # Structs, enums, bools, function pointers, what a pointer points to (a
+    # struct, a buffer's bytes), out-parameters, parameters optimized out
+    # and C++ names with their parameter types: each call line of the
+    # report equals the tracer's own (arr_sum aside: the JSON keeps no "..."
+    # after an array's first elements).
+    runs = (("t_types", ["-f", "move_point", "-f", "paint", "-f", "parse_int", "-f", "apply",
+                         "-f", "long read_like(int fd, char *buf[ret], size_t count)",
+                         "-f", "int checksum(const unsigned char *data[n], size_t n)",
+                         "-f", "un_get", "-f", "bits", "-f", "pair_sum"]),
+            ("t_locs", ["-f", "scale*", "-f", "keep"]),
+            ("t_cxxnames", ["-f", "over", "-f", "operator<<"]))
+    for name, args in runs:
+        t = Target(name)
+        db = store_path()
+        rc, out, err = trace(t, *args, "--store", db)
+        eq(rc, 0, f"{name}: exit code ({err})")
+        live = sorted(p for p in map(call_part, out.decode().splitlines()) if p)
+        check(live, f"{name}: calls traced ({err})")
+        p = subprocess.run([TRACER, "report", db, "--since", "1h"], capture_output=True,
+                           text=True, timeout=20)
+        eq(p.returncode, 0, f"{name}: report ({p.stderr})")
+        calls = p.stdout.split("\nCALLS\n")[1].splitlines()[1:]
+        got = sorted(re.sub(r"  <[^>]*>$", "", l.split(None, 3)[3]) for l in calls if l)
+        eq(got, live, f"{name}: the report's calls")
