@@ -480,6 +480,43 @@ static enum wm_name_match match_spelling(const char *sel, bool pattern, bool anc
 	return WM_NM_NONE;
 }
 
+/*
+ * name with libstdc++'s strings as users write them (and gdb accepts):
+ * std::string for std::__cxx11::basic_string<char, ...> (or the old ABI's
+ * std::basic_string<char, ...>), std::string_view likewise; NULL when it
+ * has none, or out of memory.
+ */
+static char *abbreviate_std(const char *name)
+{
+	static const struct {
+		const char *full, *abbrev;
+	} subs[] = {
+		{ "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+		  "std::string" },
+		{ "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+		  "std::string" },
+		{ "std::basic_string_view<char, std::char_traits<char> >", "std::string_view" },
+	};
+	char *out = NULL, *hit;
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		size_t fl = strlen(subs[i].full), al = strlen(subs[i].abbrev);
+
+		while ((hit = strstr(out ? out : name, subs[i].full))) {
+			/* Shorter than what it replaces: done in place after the first copy. */
+			if (!out) {
+				out = strdup(name);
+				if (!out)
+					return NULL;
+				hit = out + (hit - name);
+			}
+			memcpy(hit, subs[i].abbrev, al);
+			memmove(hit + al, hit + fl, strlen(hit + fl) + 1);
+		}
+	}
+	return out;
+}
+
 enum wm_name_match demangle__match(const char *sel, bool pattern, const char *name,
 				   enum wm_lang lang)
 {
@@ -494,6 +531,13 @@ enum wm_name_match demangle__match(const char *sel, bool pattern, const char *na
 		sel += 2;
 	params = sel[demangle__name_len(sel)] == '(';
 	m = match_spelling(sel, pattern, anchored, params, name, lang);
+	if (m == WM_NM_NONE && params && lang == WM_LANG_CXX && strstr(sel, "std::string")) {
+		/* "greet(std::string const&, int)": the parameter types as users write them. */
+		plain = abbreviate_std(name);
+		if (plain)
+			m = match_spelling(sel, pattern, anchored, params, plain, lang);
+		free(plain);
+	}
 	if (m != WM_NM_NONE || pattern || strchr(sel, '<'))
 		return m;
 	/* "max" names every instance of the template: max<int>, max<long>. */
