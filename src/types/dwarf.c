@@ -1515,13 +1515,21 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 /* A type DIE (NULL for void) as wrapmon's type model. */
 static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 {
+	char full[4 * WM_TYPE_NAME_MAX];
 	int budget = NAME_BUDGET;
+	size_t n;
 
 	memset(t, 0, sizeof(*t));
-	type__name(die, t->name, sizeof(t->name), 0, &budget);
+	type__name(die, full, sizeof(full), 0, &budget);
 	/* Rust names its types itself: "&str", "Option<i32>", "*const i8". */
 	if (l->sig && l->sig->rust && die && dwarf_diename(die))
-		snprintf(t->name, sizeof(t->name), "%s", dwarf_diename(die));
+		snprintf(full, sizeof(full), "%s", dwarf_diename(die));
+	/* A C++ template's name cut short says so, rather than end mid-word. */
+	n = strlen(full);
+	if (n >= sizeof(t->name))
+		snprintf(t->name, sizeof(t->name), "%.*s...", (int)sizeof(t->name) - 4, full);
+	else
+		memcpy(t->name, full, n + 1);
 	type__map_kind(l, die, t);
 }
 

@@ -183,10 +183,14 @@ static const char fixture_types[] =
 			       "{ return w->w00 + w2->v00 + lv; }\n";
 
 /* Member functions, references and this. */
-static const char fixture_cxx[] = "struct P { int x; long y; };\n"
-				  "class C { int m; public: int get(int k); };\n"
-				  "int C::get(int k) { return m + k; }\n"
-				  "int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n";
+static const char fixture_cxx[] =
+	"struct P { int x; long y; };\n"
+	"class C { int m; public: int get(int k); };\n"
+	"int C::get(int k) { return m + k; }\n"
+	"int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n"
+	"template <typename A, typename B> struct LongPairName { A a; B b; };\n"
+	"int long_arg(LongPairName<LongPairName<int, long>,\n"
+	"             LongPairName<char, short> > *p) { return p->a.a; }\n";
 
 /* The same static name in a second unit: only the address tells them apart. */
 static const char fixture_b[] =
@@ -1021,6 +1025,12 @@ static void test_cxx(void **state)
 	assert_int_equal(t->nr_fields, 1);
 	check_field(field_of(&sig, t, "m"), 0, WM_T_INT, 4, 0);
 	check_loc(&sig.params[1], 1, 1, -1);
+
+	/* A type's name too long to keep ends with "...", not mid-word. */
+	assert_int_equal(dwarf__func_sig(d, "long_arg", 1, &sig), 0);
+	assert_string_equal(sig.params[0].type.name,
+			    "struct LongPairName<LongPairName<int, long int>, LongPairNam...");
+	assert_int_equal(strlen(sig.params[0].type.name), WM_TYPE_NAME_MAX - 1);
 	dwarf__free(d);
 }
 
