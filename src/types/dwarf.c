@@ -276,9 +276,15 @@ static int dwarf__index(struct wm_dwarf *d)
 	if (d->indexed)
 		return 0;
 	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		/* Partial units (dwz) hold only abstract, shared DIEs. */
+		/*
+		 * Partial units (dwz) hold only abstract, shared DIEs. An
+		 * assembler's unit (glibc's system call wrappers: execve,
+		 * getpid) names its functions with no types at all: they are
+		 * left to the prototype database, not shown as f(void).
+		 */
 		if (dwarf_offdie(d->dw, off + hsize, &cu) &&
-		    dwarf_tag(&cu) == DW_TAG_compile_unit) {
+		    dwarf_tag(&cu) == DW_TAG_compile_unit &&
+		    dwarf_srclang(&cu) != DW_LANG_Mips_Assembler) {
 			err = index__children(d, &cu, 0);
 			if (err)
 				return err;

@@ -192,6 +192,11 @@ static const char fixture_cxx[] =
 	"int long_arg(LongPairName<LongPairName<int, long>,\n"
 	"             LongPairName<char, short> > *p) { return p->a.a; }\n";
 
+/* A system call wrapper as glibc writes it: the assembler's DWARF names it, with no types. */
+static const char fixture_asm[] = ".text\n.globl sys_like\n.type sys_like, @function\n"
+				  "sys_like:\n\tret\n.size sys_like, .-sys_like\n"
+				  ".section .note.GNU-stack,\"\",@progbits\n";
+
 /* The same static name in a second unit: only the address tells them apart. */
 static const char fixture_b[] =
 	"__attribute__((used)) static const char *dup_name(const char *s, long n)\n"
@@ -326,10 +331,13 @@ static int setup(void **state)
 	if (write_file(a, fixture_a) || write_file(b, fixture_b) || write_file(c, fixture_opt) ||
 	    write_file(t, fixture_types) || write_file(x, fixture_cxx))
 		return -1;
+	snprintf(x, sizeof(x), "%s/sys.S", fx->dir);
+	if (write_file(x, fixture_asm))
+		return -1;
 	/* Unit names a.c and b.c, as the symbol table's STT_FILE entries. */
 	if (run("cd '%s' && cc -g -O0 -fPIC -shared -o libfix.so a.c b.c types.c", fx->dir) ||
 	    run("cd '%s' && cc -gdwarf-4 -O0 -fPIC -shared -o libtypes4.so b.c types.c", fx->dir) ||
-	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc", fx->dir) ||
+	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc sys.S", fx->dir) ||
 	    run("cd '%s' && cc -g -O0 -no-pie -o prog a.c b.c", fx->dir) ||
 	    run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libopt.so opt.c",
 		fx->dir) ||
@@ -1031,6 +1039,9 @@ static void test_cxx(void **state)
 	assert_string_equal(sig.params[0].type.name,
 			    "struct LongPairName<LongPairName<int, long int>, LongPairNam...");
 	assert_int_equal(strlen(sig.params[0].type.name), WM_TYPE_NAME_MAX - 1);
+
+	/* An assembler's function has no types in its DWARF: not "void sys_like(void)". */
+	assert_int_equal(dwarf__func_sig(d, "sys_like", 0, &sig), -ENOENT);
 	dwarf__free(d);
 }
 
