@@ -377,9 +377,14 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* JSON's one-letter escapes, each followed by the byte it stands for. */
+#define JSON_ESC "b\bf\fn\nr\rt\t\"\"\\\\//"
+
 /* A JSON string's bytes into out: \u00XX is the byte the tracer escaped. */
 static bool jt_str(struct jtext *j, struct wm_buf *out)
 {
+	const char *hit;
+
 	if (j->s >= j->end || *j->s != '"')
 		return false;
 	j->s++;
@@ -394,28 +399,7 @@ static bool jt_str(struct jtext *j, struct wm_buf *out)
 		if (j->s >= j->end)
 			return false;
 		c = *j->s++;
-		switch (c) {
-		case 'b':
-			buf__putc(out, '\b');
-			break;
-		case 'f':
-			buf__putc(out, '\f');
-			break;
-		case 'n':
-			buf__putc(out, '\n');
-			break;
-		case 'r':
-			buf__putc(out, '\r');
-			break;
-		case 't':
-			buf__putc(out, '\t');
-			break;
-		case '"':
-		case '\\':
-		case '/':
-			buf__putc(out, c);
-			break;
-		case 'u':
+		if (c == 'u') {
 			for (int k = 0; k < 4; k++) {
 				int h = j->s < j->end ? hexval(*j->s++) : -1;
 
@@ -427,8 +411,9 @@ static bool jt_str(struct jtext *j, struct wm_buf *out)
 			if (u > 0xff)
 				return false;
 			buf__putc(out, (char)u);
-			break;
-		default:
+		} else if (c && (hit = strchr(JSON_ESC, c)) && !((hit - JSON_ESC) & 1)) {
+			buf__putc(out, hit[1]);
+		} else {
 			return false;
 		}
 	}
@@ -450,6 +435,20 @@ static bool is_addr(const char *s, size_t n)
 
 static bool jt_value(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp);
 
+/* After a member or element: 1 when another follows, 0 at close, -1 on anything else. */
+static int jt_more(struct jtext *j, char close)
+{
+	jt_ws(j);
+	if (j->s < j->end && *j->s == close) {
+		j->s++;
+		return 0;
+	}
+	if (!jt_lit(j, ","))
+		return -1;
+	jt_ws(j);
+	return 1;
+}
+
 /*
  * An object: a Rust enum's {"variant":V,"value":X} as V(X), any other
  * (a struct's members) as {name=value, ...}, as the tracer prints them.
@@ -457,6 +456,7 @@ static bool jt_value(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp);
 static bool jt_object(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
 {
 	bool first = true, variant = false;
+	int more;
 
 	j->s++;
 	jt_ws(j);
@@ -497,15 +497,12 @@ static bool jt_object(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
 				return false;
 		}
 		first = false;
-		jt_ws(j);
-		if (jt_lit(j, "}")) {
-			if (!variant)
+		more = jt_more(j, '}');
+		if (more <= 0) {
+			if (!more && !variant)
 				buf__putc(b, '}');
-			return true;
+			return !more;
 		}
-		if (!jt_lit(j, ","))
-			return false;
-		jt_ws(j);
 	}
 	return false;
 }
@@ -513,6 +510,7 @@ static bool jt_object(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
 static bool jt_array(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
 {
 	bool first = true;
+	int more;
 
 	j->s++;
 	buf__putc(b, '[');
@@ -527,14 +525,12 @@ static bool jt_array(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
 		if (!jt_value(j, b, tmp))
 			return false;
 		first = false;
-		jt_ws(j);
-		if (jt_lit(j, "]")) {
-			buf__putc(b, ']');
-			return true;
+		more = jt_more(j, ']');
+		if (more <= 0) {
+			if (!more)
+				buf__putc(b, ']');
+			return !more;
 		}
-		if (!jt_lit(j, ","))
-			return false;
-		jt_ws(j);
 	}
 	return false;
 }

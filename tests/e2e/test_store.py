@@ -461,3 +461,36 @@ def report_prints_calls_as_the_tracer_did():
         calls = p.stdout.split("\nCALLS\n")[1].splitlines()[1:]
         got = sorted(re.sub(r"  <[^>]*>$", "", l.split(None, 3)[3]) for l in calls if l)
         eq(got, live, f"{name}: the report's calls")
+
+
+@test
+def report_reads_values_anyone_could_have_written():
+    # The file is outside input: values the tracer would not write print
+    # escaped (as JSON, or what they hold), never raw, and never crash it.
+    t = Target("t_locs")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "keep", "-f", "scale*", "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    hostile = [
+        ('[{"name":"a","value":{"variant":"A","value":{"variant":"B"}}}]', "a=A(B)"),
+        ('[{"name":"a\\u001b","value":{"(anonymous)":{"k\\u001b":"\\u001b[2J"}}}]',
+         'a\\x1b={{k\\x1b="\\x1b[2J"}}'),
+        ('[{"name":"a","value":"0x1","deref":"\\u0041\\u0100"}]', 'a=\\"\\\\u0041\\\\u0100\\"'),
+        ('[{"name":"a","value":{"variant":1}}]', 'a={\\"variant\\":1}'),
+        ('[{"name":"a","value":' + '{"x":' * 12 + '1' + '}' * 12 + '}]',
+         'a=' + '{\\"x\\":' * 12 + '1' + '}' * 12),
+    ]
+    dbh = sqlite3.connect(db)
+    ids = [r[0] for r in dbh.execute("SELECT id FROM calls ORDER BY id")]
+    check(len(ids) >= len(hostile), f"calls stored: {ids}")
+    for i, (v, _) in zip(ids, hostile):
+        dbh.execute("UPDATE calls SET args = ? WHERE id = ?", (v, i))
+    dbh.commit()
+    dbh.close()
+    p = subprocess.run([TRACER, "report", db, "--since", "1h"], capture_output=True, text=True,
+                       timeout=20)
+    eq(p.returncode, 0, f"report ({p.stderr})")
+    calls = sorted(p.stdout.split("\nCALLS\n")[1].splitlines()[1:],
+                   key=lambda l: int(l.split()[0]))
+    got = [re.sub(r"\) = .*", "", l.split(None, 3)[3].split("(", 1)[1]) for l in calls]
+    eq(got[:len(hostile)], [w for _, w in hostile], "hostile values")
