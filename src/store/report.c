@@ -623,6 +623,10 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 	type = col_text(v, 2);
 	if (sqlite3_column_int(v, 10)) {
 		buf__puts(&r->b, "<optimized out>");
+	} else if (!strcmp(kind, "python") && *type &&
+		   (strcmp(type, "null") || sqlite3_column_type(v, 4) != SQLITE_NULL)) {
+		/* First: its objects, booleans and text are Python's, not C's. */
+		put_python_text(r, v, type);
 	} else if (sqlite3_column_type(v, 11) != SQLITE_NULL && strcmp(kind, "python")) {
 		/* What a pointer points to, as the tracer shows it instead of the address. */
 		if (!strcmp(col_text(v, 12), "text")) {
@@ -655,9 +659,6 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 				    (unsigned long long)sqlite3_column_int64(v, 16));
 	} else if (!strcmp(type, "true") || !strcmp(type, "false")) {
 		buf__puts(&r->b, type);
-	} else if (!strcmp(kind, "python") && *type &&
-		   (strcmp(type, "null") || sqlite3_column_type(v, 4) != SQLITE_NULL)) {
-		put_python_text(r, v, type);
 	} else if (!strcmp(type, "null") || !*type) {
 		if (sqlite3_column_type(v, 4) != SQLITE_NULL) {
 			put_c(&r->b, col_text(v, 4));
