@@ -554,6 +554,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		/* "--" last: a command was meant, and none came (not "no process given"). */
+		if (!a->env->cmd && state->argc > 1 && !strcmp(state->argv[state->argc - 1], "--"))
+			usage_error("'--' is followed by no command: give it after '--', e.g. "
+				    "-- sqlite3 :memory: 'select 1'");
 		if (a->env->list) {
 			check_list(a);
 			break;

@@ -410,11 +410,36 @@ static int piece_val(const struct wm_plan *plan, int i, unsigned int at)
 	return -1;
 }
 
-/* The &str a Rust enum's variant holds (Some("x"), Err("bad")): one slot each, read at entry. */
-static void add_variant_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
-				const struct wm_plan *plan, int str_cap, struct pending *list,
-				int *n, int *dropped)
+/*
+ * The value of eight bytes at offset at of an enum the caller passed in
+ * memory (its location one piece, the memory a register points to); -1
+ * when there is none to read.
+ */
+static int mem_val(struct wm_plan *plan, struct vals *vs, const struct wm_loc *loc, unsigned int at)
 {
+	const struct wm_loc_piece *pc = &loc->pieces[0];
+	struct wm_vsrc src;
+
+	if (loc->nr_pieces != 1 || pc->kind != WM_PIECE_MEM || pc->body || pt_of_dwarf(pc->reg) < 0)
+		return -1;
+	src = (struct wm_vsrc){
+		.kind = WM_VS_MEM, .reg = pt_of_dwarf(pc->reg), .size = 8, .off = pc->off + at
+	};
+	return val_get(plan, vs, &src);
+}
+
+/*
+ * The text a Rust enum's variant holds (Some("x"), Err("bad"), a &str or a
+ * String): one slot each, read at entry, through the enum's pieces when it
+ * is in registers, or from the memory it is in.
+ */
+static void add_variant_strings(const struct wm_sig *sig, const struct wm_type *t, int param,
+				struct wm_plan *plan, struct vals *vs, int str_cap,
+				struct pending *list, int *n, int *dropped)
+{
+	const struct wm_loc *loc = &sig->params[param].loc;
+	bool in_mem = t->size > 16;
+
 	for (unsigned int k = 0; k < t->nr_fields; k++) {
 		unsigned int idx = t->first_field + k;
 		const struct wm_field *fl;
@@ -426,8 +451,10 @@ static void add_variant_strings(const struct wm_sig *sig, const struct wm_type *
 		fl = &sig->fields[idx];
 		if (fl->type.kind != WM_T_BUF)
 			continue;
-		pv = piece_val(plan, param, fl->offset);
-		lv = piece_val(plan, param, fl->offset + 8);
+		pv = in_mem ? mem_val(plan, vs, loc, fl->ptr_off) :
+			      piece_val(plan, param, fl->ptr_off);
+		lv = in_mem ? mem_val(plan, vs, loc, fl->len_off) :
+			      piece_val(plan, param, fl->len_off);
 		if (pv < 0 || lv < 0)
 			continue;
 		e = add(list, n, dropped, param, false, WM_CAP_MEM, pv, false, str_cap);
@@ -503,8 +530,8 @@ void plan__build(const struct wm_sig *sig, const struct wm_plan_opts *o, struct 
 				plan->loc[i].nr = 0;
 				continue;
 			}
-			if (t->rust_enum && t->size <= 16)
-				add_variant_strings(sig, t, i, plan, str_cap, entry, &nr_entry,
+			if (t->rust_enum)
+				add_variant_strings(sig, t, i, plan, &vs, str_cap, entry, &nr_entry,
 						    dropped);
 			if (t->kind == WM_T_STRUCT && t->size > 16) {
 				add(entry, &nr_entry, dropped, i, false, WM_CAP_MEM, v, false,

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include "util/buf.h"
 #include "store/dbstore.h"
+#include "target/demangle.h"
 #include "util/escape.h"
 #include "util/grow.h"
 #include "util/json.h"
@@ -340,6 +341,269 @@ static void put_python_text(struct report *r, sqlite3_stmt *v, const char *type)
 	}
 }
 
+/*
+ * The stored JSON of a value read back as the tracer wrote it: a cursor over
+ * the text, false at the first thing the tracer would not have written (the
+ * file is anyone's). Depth is bounded: the tracer nests a struct's members
+ * and a variant's payload, not more.
+ */
+struct jtext {
+	const char *s;
+	const char *end;
+	int depth;
+};
+
+static void jt_ws(struct jtext *j)
+{
+	while (j->s < j->end && isspace((unsigned char)*j->s))
+		j->s++;
+}
+
+static bool jt_lit(struct jtext *j, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(j->end - j->s) < n || memcmp(j->s, lit, n))
+		return false;
+	j->s += n;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* JSON's one-letter escapes, each followed by the byte it stands for. */
+#define JSON_ESC "b\bf\fn\nr\rt\t\"\"\\\\//"
+
+/* A JSON string's bytes into out: \u00XX is the byte the tracer escaped. */
+static bool jt_str(struct jtext *j, struct wm_buf *out)
+{
+	const char *hit;
+
+	if (j->s >= j->end || *j->s != '"')
+		return false;
+	j->s++;
+	while (j->s < j->end && *j->s != '"') {
+		char c = *j->s++;
+		unsigned int u = 0;
+
+		if (c != '\\') {
+			buf__putc(out, c);
+			continue;
+		}
+		if (j->s >= j->end)
+			return false;
+		c = *j->s++;
+		if (c == 'u') {
+			for (int k = 0; k < 4; k++) {
+				int h = j->s < j->end ? hexval(*j->s++) : -1;
+
+				if (h < 0)
+					return false;
+				u = u << 4 | h;
+			}
+			/* Bytes only: a character past U+00FF is not the tracer's. */
+			if (u > 0xff)
+				return false;
+			buf__putc(out, (char)u);
+		} else if (c && (hit = strchr(JSON_ESC, c)) && !((hit - JSON_ESC) & 1)) {
+			buf__putc(out, hit[1]);
+		} else {
+			return false;
+		}
+	}
+	if (j->s >= j->end)
+		return false;
+	j->s++;
+	return true;
+}
+
+static bool is_addr(const char *s, size_t n)
+{
+	if (n < 3 || s[0] != '0' || s[1] != 'x')
+		return false;
+	for (size_t i = 2; i < n; i++)
+		if (hexval(s[i]) < 0)
+			return false;
+	return true;
+}
+
+static bool jt_value(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp);
+
+/* After a member or element: 1 when another follows, 0 at close, -1 on anything else. */
+static int jt_more(struct jtext *j, char close)
+{
+	jt_ws(j);
+	if (j->s < j->end && *j->s == close) {
+		j->s++;
+		return 0;
+	}
+	if (!jt_lit(j, ","))
+		return -1;
+	jt_ws(j);
+	return 1;
+}
+
+/*
+ * An object: a Rust enum's {"variant":V,"value":X} as V(X), any other
+ * (a struct's members) as {name=value, ...}, as the tracer prints them.
+ */
+static bool jt_object(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
+{
+	bool first = true, variant = false;
+	int more;
+
+	j->s++;
+	jt_ws(j);
+	if (j->s < j->end && *j->s == '}') {
+		j->s++;
+		buf__puts(b, "{}");
+		return true;
+	}
+	while (j->s < j->end) {
+		buf__reset(tmp);
+		if (!jt_str(j, tmp))
+			return false;
+		jt_ws(j);
+		if (!jt_lit(j, ":"))
+			return false;
+		jt_ws(j);
+		if (first && !strcmp(tmp->p ? tmp->p : "", "variant")) {
+			variant = true;
+			buf__reset(tmp);
+			if (!jt_str(j, tmp))
+				return false;
+			esc__c(b, tmp->p, tmp->len);
+		} else if (variant && !strcmp(tmp->p ? tmp->p : "", "value")) {
+			buf__putc(b, '(');
+			if (!jt_value(j, b, tmp))
+				return false;
+			buf__putc(b, ')');
+		} else if (variant) {
+			return false;
+		} else {
+			buf__puts(b, first ? "{" : ", ");
+			/* An anonymous member prints without a name, as live. */
+			if (strcmp(tmp->p ? tmp->p : "", "(anonymous)")) {
+				esc__c(b, tmp->p, tmp->len);
+				buf__putc(b, '=');
+			}
+			if (!jt_value(j, b, tmp))
+				return false;
+		}
+		first = false;
+		more = jt_more(j, '}');
+		if (more <= 0) {
+			if (!more && !variant)
+				buf__putc(b, '}');
+			return !more;
+		}
+	}
+	return false;
+}
+
+static bool jt_array(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
+{
+	bool first = true;
+	int more;
+
+	j->s++;
+	buf__putc(b, '[');
+	jt_ws(j);
+	if (jt_lit(j, "]")) {
+		buf__putc(b, ']');
+		return true;
+	}
+	while (j->s < j->end) {
+		if (!first)
+			buf__puts(b, ", ");
+		if (!jt_value(j, b, tmp))
+			return false;
+		first = false;
+		more = jt_more(j, ']');
+		if (more <= 0) {
+			if (!more)
+				buf__putc(b, ']');
+			return !more;
+		}
+	}
+	return false;
+}
+
+/*
+ * One JSON value in the tracer's text: strings quoted and escaped, but an
+ * address ("0x...") and a nested struct ("{...}") bare, as printed; null
+ * (a member that could not be read) as '?'.
+ */
+static bool jt_value(struct jtext *j, struct wm_buf *b, struct wm_buf *tmp)
+{
+	const char *start;
+	bool ok;
+
+	jt_ws(j);
+	if (j->s >= j->end || j->depth > 8)
+		return false;
+	switch (*j->s) {
+	case '{':
+	case '[':
+		j->depth++;
+		ok = *j->s == '{' ? jt_object(j, b, tmp) : jt_array(j, b, tmp);
+		j->depth--;
+		return ok;
+	case '"':
+		buf__reset(tmp);
+		if (!jt_str(j, tmp))
+			return false;
+		if ((tmp->len == 5 && !memcmp(tmp->p, "{...}", 5)) || is_addr(tmp->p, tmp->len)) {
+			buf__put(b, tmp->p, tmp->len);
+		} else {
+			buf__putc(b, '"');
+			esc__c(b, tmp->p ? tmp->p : "", tmp->len);
+			buf__putc(b, '"');
+		}
+		return true;
+	case 'n':
+		if (!jt_lit(j, "null"))
+			return false;
+		buf__putc(b, '?');
+		return true;
+	case 't':
+	case 'f':
+		start = j->s;
+		if (!jt_lit(j, "true") && !jt_lit(j, "false"))
+			return false;
+		buf__put(b, start, j->s - start);
+		return true;
+	default:
+		start = j->s;
+		while (j->s < j->end && (isdigit((unsigned char)*j->s) || strchr("+-.eE", *j->s)))
+			j->s++;
+		if (j->s == start)
+			return false;
+		buf__put(b, start, j->s - start);
+		return true;
+	}
+}
+
+/* json (a struct, a variant, an array, a buffer's text) as the tracer prints it; else escaped. */
+static void put_json_text(struct report *r, const char *json)
+{
+	struct jtext j = { .s = json, .end = json + strlen(json) };
+	size_t len = r->b.len;
+
+	if (jt_value(&j, &r->b, &r->tmp) && (jt_ws(&j), j.s == j.end) && !r->b.err)
+		return;
+	r->b.len = len;
+	if (r->b.cap)
+		r->b.p[len] = '\0';
+	put_c(&r->b, json);
+}
+
 static void put_value_text(struct report *r, const char *kind, const char *json)
 {
 	sqlite3_stmt *v = r->val;
@@ -357,9 +621,44 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 	}
 	text = col_text(v, 1);
 	type = col_text(v, 2);
-	if (!strcmp(kind, "python") && *type &&
-	    (strcmp(type, "null") || sqlite3_column_type(v, 4) != SQLITE_NULL)) {
+	if (sqlite3_column_int(v, 10)) {
+		buf__puts(&r->b, "<optimized out>");
+	} else if (!strcmp(kind, "python") && *type &&
+		   (strcmp(type, "null") || sqlite3_column_type(v, 4) != SQLITE_NULL)) {
+		/* First: its objects, booleans and text are Python's, not C's. */
 		put_python_text(r, v, type);
+	} else if (sqlite3_column_type(v, 11) != SQLITE_NULL && strcmp(kind, "python")) {
+		/* What a pointer points to, as the tracer shows it instead of the address. */
+		if (!strcmp(col_text(v, 12), "text")) {
+			/* Quoted even when it looks like an address: it is the bytes. */
+			struct jtext j = { .s = col_text(v, 11) };
+
+			j.end = j.s + strlen(j.s);
+			buf__reset(&r->tmp);
+			if (jt_str(&j, &r->tmp) && !r->tmp.err) {
+				buf__putc(&r->b, '"');
+				esc__c(&r->b, r->tmp.p ? r->tmp.p : "", r->tmp.len);
+				buf__putc(&r->b, '"');
+			} else {
+				put_c(&r->b, col_text(v, 11));
+			}
+		} else {
+			put_json_text(r, col_text(v, 11));
+		}
+		if (sqlite3_column_int(v, 3))
+			buf__puts(&r->b, "...");
+	} else if (!strcmp(type, "object") || !strcmp(type, "array")) {
+		put_json_text(r, col_text(v, 6));
+	} else if (sqlite3_column_type(v, 14) != SQLITE_NULL) {
+		/* An enum's value by its enumerator's name, a function pointer by its symbol. */
+		put_c(&r->b, col_text(v, 14));
+	} else if (sqlite3_column_type(v, 15) != SQLITE_NULL) {
+		put_c(&r->b, col_text(v, 15));
+		if (sqlite3_column_int64(v, 16) > 0)
+			buf__printf(&r->b, "+0x%llx",
+				    (unsigned long long)sqlite3_column_int64(v, 16));
+	} else if (!strcmp(type, "true") || !strcmp(type, "false")) {
+		buf__puts(&r->b, type);
 	} else if (!strcmp(type, "null") || !*type) {
 		if (sqlite3_column_type(v, 4) != SQLITE_NULL) {
 			put_c(&r->b, col_text(v, 4));
@@ -381,6 +680,30 @@ static void put_value_text(struct report *r, const char *kind, const char *json)
 		buf__putc(&r->b, '\'');
 	} else {
 		put_c(&r->b, text);
+	}
+}
+
+/* The out-parameters read again at return, as the tracer prints them: " -> out=12". */
+static void put_outs_text(struct report *r, const char *args)
+{
+	bool first = true;
+
+	sqlite3_reset(r->each);
+	sqlite3_bind_text(r->each, 1, args, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(r->each) == SQLITE_ROW) {
+		sqlite3_stmt *v = r->val;
+
+		sqlite3_reset(v);
+		sqlite3_bind_text(v, 1, col_text(r->each, 0), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(v) != SQLITE_ROW || sqlite3_column_type(v, 13) == SQLITE_NULL)
+			continue;
+		buf__puts(&r->b, first ? " -> " : ", ");
+		first = false;
+		if (sqlite3_column_type(v, 0) != SQLITE_NULL) {
+			put_c(&r->b, col_text(v, 0));
+			buf__putc(&r->b, '=');
+		}
+		put_json_text(r, col_text(v, 13));
 	}
 }
 
@@ -421,12 +744,15 @@ enum {
 static void put_call_text(struct report *r, sqlite3_stmt *st)
 {
 	const struct kinds *k = kinds_of(r, sqlite3_column_int64(st, C_FUNC));
+	const char *name;
 	int i = 0;
 
 	buf__printf(&r->b, "%-8lld ", (long long)sqlite3_column_int64(st, C_ID));
 	timefmt__iso(&r->b, sqlite3_column_int64(st, C_START), true, true);
 	buf__printf(&r->b, " %lld ", (long long)sqlite3_column_int64(st, C_TID));
-	put_c(&r->b, col_text(st, C_NAME));
+	name = col_text(st, C_NAME);
+	/* A C++ name's parameter types: the arguments that follow show them, as live. */
+	esc__c(&r->b, name, strchr(name, '(') ? demangle__name_len(name) : strlen(name));
 	buf__putc(&r->b, '(');
 	sqlite3_reset(r->each);
 	sqlite3_bind_text(r->each, 1, col_text(st, C_ARGS), -1, SQLITE_TRANSIENT);
@@ -456,6 +782,7 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 		/* The errno a failing call left, as the trace printed it. */
 		if (sqlite3_column_type(st, C_ERRNO) == SQLITE_INTEGER)
 			format__errno_text(&r->b, sqlite3_column_int(st, C_ERRNO));
+		put_outs_text(r, col_text(st, C_ARGS));
 		buf__puts(&r->b, "  <");
 		format__duration(&r->b, sqlite3_column_int64(st, C_LAT));
 		buf__putc(&r->b, '>');
@@ -908,13 +1235,17 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 	if (ret)
 		goto cleanup;
 	ret = -EIO;
-	if (sqlite3_prepare_v2(r.db,
-			       "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
-			       " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
-			       " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable'),"
-			       " ?1 -> '$.value', json_extract(?1, '$.value.repr'),"
-			       " json_extract(?1, '$.value.value'), ?1 -> '$.value.value'",
-			       -1, &r.val, NULL) ||
+	if (sqlite3_prepare_v2(
+		    r.db,
+		    "SELECT json_extract(?1, '$.name'), json_extract(?1, '$.value'),"
+		    " json_type(?1, '$.value'), json_extract(?1, '$.truncated'),"
+		    " json_extract(?1, '$.pointer'), json_extract(?1, '$.unavailable'),"
+		    " ?1 -> '$.value', json_extract(?1, '$.value.repr'),"
+		    " json_extract(?1, '$.value.value'), ?1 -> '$.value.value',"
+		    " json_extract(?1, '$.optimized_out'), ?1 -> '$.deref',"
+		    " json_type(?1, '$.deref'), ?1 -> '$.out', json_extract(?1, '$.enum'),"
+		    " json_extract(?1, '$.symbol'), json_extract(?1, '$.offset')",
+		    -1, &r.val, NULL) ||
 	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
 			       NULL) ||
 	    sqlite3_prepare_v2(r.db,

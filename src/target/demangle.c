@@ -481,33 +481,37 @@ static enum wm_name_match match_spelling(const char *sel, bool pattern, bool anc
 }
 
 /*
- * The name with the standard string class spelled as users write it
- * ("f(std::string const&)"): the demangler spells it out in full under the
- * C++11 ABI. NULL when there is none (or out of memory).
+ * name with libstdc++'s strings as users write them (and gdb accepts):
+ * std::string for std::__cxx11::basic_string<char, ...> (or the old ABI's
+ * std::basic_string<char, ...>), std::string_view likewise; NULL when it
+ * has none, or out of memory.
  */
-static char *alias_std_string(const char *name)
+static char *abbreviate_std(const char *name)
 {
-	static const char *const longs[] = {
-		"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
-		"std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+	static const struct {
+		const char *full, *abbrev;
+	} subs[] = {
+		{ "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+		  "std::string" },
+		{ "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+		  "std::string" },
+		{ "std::basic_string_view<char, std::char_traits<char> >", "std::string_view" },
 	};
-	char *out = NULL, *cur, *next;
-	const char *hit;
-	size_t n;
+	char *out = NULL, *hit;
 
-	for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]); k++) {
-		n = strlen(longs[k]);
-		while ((hit = strstr(out ? out : name, longs[k]))) {
-			cur = out ? out : (char *)name;
-			next = malloc(strlen(cur) - n + sizeof("std::string"));
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		size_t fl = strlen(subs[i].full), al = strlen(subs[i].abbrev);
 
-			if (!next) {
-				free(out);
-				return NULL;
+		while ((hit = strstr(out ? out : name, subs[i].full))) {
+			/* Shorter than what it replaces: done in place after the first copy. */
+			if (!out) {
+				out = strdup(name);
+				if (!out)
+					return NULL;
+				hit = out + (hit - name);
 			}
-			sprintf(next, "%.*sstd::string%s", (int)(hit - cur), cur, hit + n);
-			free(out);
-			out = next;
+			memcpy(hit, subs[i].abbrev, al);
+			memmove(hit + al, hit + fl, strlen(hit + fl) + 1);
 		}
 	}
 	return out;
@@ -527,8 +531,9 @@ enum wm_name_match demangle__match(const char *sel, bool pattern, const char *na
 		sel += 2;
 	params = sel[demangle__name_len(sel)] == '(';
 	m = match_spelling(sel, pattern, anchored, params, name, lang);
-	if (m == WM_NM_NONE && params && strstr(sel, "std::string")) {
-		plain = alias_std_string(name);
+	if (m == WM_NM_NONE && params && lang == WM_LANG_CXX && strstr(sel, "std::string")) {
+		/* "greet(std::string const&, int)": the parameter types as users write them. */
+		plain = abbreviate_std(name);
 		if (plain)
 			m = match_spelling(sel, pattern, anchored, params, plain, lang);
 		free(plain);

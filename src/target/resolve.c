@@ -1029,11 +1029,32 @@ static unsigned int slip_limit(size_t len)
 	return (len + 1) / 4 > 1 ? (len + 1) / 4 : 1;
 }
 
+/*
+ * A GCC clone ("f(int) [clone .isra.0]") the name would match but for its
+ * clone suffix: never matched by a demangled name (its parameters are not
+ * the function's), so the error names its symbol, the way to trace it.
+ */
+static void clone_matches(struct sbuf *b, const char *name, bool pattern, const char *sym,
+			  const char *dem, unsigned char lang)
+{
+	const char *cut = dem ? strstr(dem, " [clone ") : NULL;
+	char *plain;
+
+	if (!cut)
+		return;
+	plain = strndup(dem, cut - dem);
+	if (!plain)
+		return;
+	if (demangle__match(name, pattern, plain, lang) != WM_NM_NONE)
+		sbuf__item(b, sym);
+	free(plain);
+}
+
 static int not_found(const struct wm_resolver *r, const bool *sel, const char *name, bool pattern,
 		     char *err, size_t errsz)
 {
 	unsigned int limit = slip_limit(strlen(name)), bare_limit;
-	struct sbuf objs = {}, names = {};
+	struct sbuf objs = {}, names = {}, clones = {};
 	char where[64] = "", bare[MAX_SUGGEST_LEN + 1];
 	struct closest c = {};
 	int i, j, nsel = 0, total = 0;
@@ -1055,11 +1076,13 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 		nsel++;
 		n = elf_obj__syms(r->objs[i].elf, &syms);
 		total += n > 0 ? n : 0;
-		/* A wildcard is not a slip: nothing is offered for a pattern. */
-		if (pattern)
-			continue;
+		/* A wildcard is not a slip: nothing is offered for a pattern (clones aside). */
 		dem = obj_demangled(r, i, &lang);
 		for (j = 0; j < n; j++) {
+			clone_matches(&clones, name, pattern, syms[j].name, dem ? dem[j] : NULL,
+				      lang ? lang[j] : WM_LANG_NONE);
+			if (pattern)
+				continue;
 			if (dem && dem[j])
 				closest__demangled(&c, name, dem[j], limit);
 			else
@@ -1073,6 +1096,14 @@ static int not_found(const struct wm_resolver *r, const bool *sel, const char *n
 
 	if (r->pid)
 		snprintf(where, sizeof(where), " of process %d", r->pid);
+	if (clones.len) {
+		err__set(err, errsz,
+			 "%s '%s' matches only GCC clones in %d object%s%s (%s), whose parameters "
+			 "are not the function's: to trace one anyway, give its symbol: %s",
+			 pattern ? "pattern" : "symbol", ESC(name), nsel, nsel == 1 ? "" : "s",
+			 where, objs.buf, clones.buf);
+		return -ENOENT;
+	}
 	err__set(err, errsz, "%s '%s' %s %d object%s%s (%s)%s%s", pattern ? "pattern" : "symbol",
 		 ESC(name), pattern ? "matches no function in" : "not found in", nsel,
 		 nsel == 1 ? "" : "s", where, objs.buf,

@@ -1338,6 +1338,7 @@ static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long b
 			  struct wm_field *f)
 {
 	Dwarf_Die child, type, peeled, *p;
+	struct wm_type buf = {};
 	unsigned long long off;
 	const char *n;
 	int members = 0;
@@ -1352,13 +1353,17 @@ static void rust__payload(struct layout *l, Dwarf_Die *var, unsigned long long b
 			f->type.kind = WM_T_STRUCT;
 			return;
 		}
-		n = die__string(&child, DW_AT_name);
 		f->offset = base + off;
 		p = type__peel(die__ref(&child, DW_AT_type, &type), &peeled);
 		if (p && dwarf_tag(p) == DW_TAG_structure_type && (n = dwarf_diename(p)) &&
-		    (!strcmp(n, "&str") || !strcmp(n, "&mut str"))) {
+		    (!strcmp(n, "&str") || !strcmp(n, "&mut str") || !strcmp(n, "String")) &&
+		    rust__buf(l, p, &buf) && f->offset + buf.ptr_off <= 0xfff0 &&
+		    f->offset + buf.len_off <= 0xfff0) {
+			/* Text: read through its pointer, like a parameter that is one. */
 			f->type.kind = WM_T_BUF;
-			f->type.size = 16;
+			f->type.size = buf.size;
+			f->ptr_off = f->offset + buf.ptr_off;
+			f->len_off = f->offset + buf.len_off;
 		} else {
 			scalar__map(l, die__ref(&child, DW_AT_type, &type), &f->type);
 		}
@@ -1522,13 +1527,21 @@ static void type__map_kind(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 /* A type DIE (NULL for void) as wrapmon's type model. */
 static void type__map(struct layout *l, Dwarf_Die *die, struct wm_type *t)
 {
+	char full[4 * WM_TYPE_NAME_MAX];
 	int budget = NAME_BUDGET;
+	size_t n;
 
 	memset(t, 0, sizeof(*t));
-	type__name(die, t->name, sizeof(t->name), 0, &budget);
+	type__name(die, full, sizeof(full), 0, &budget);
 	/* Rust names its types itself: "&str", "Option<i32>", "*const i8". */
 	if (l->sig && l->sig->rust && die && dwarf_diename(die))
-		snprintf(t->name, sizeof(t->name), "%s", dwarf_diename(die));
+		snprintf(full, sizeof(full), "%s", dwarf_diename(die));
+	/* A C++ template's name cut short says so, rather than end mid-word. */
+	n = strlen(full);
+	if (n >= sizeof(t->name))
+		snprintf(t->name, sizeof(t->name), "%.*s...", (int)sizeof(t->name) - 4, full);
+	else
+		memcpy(t->name, full, n + 1);
 	type__map_kind(l, die, t);
 }
 

@@ -102,11 +102,13 @@ struct wm_field {
 	struct wm_scalar type;	      /* the member, or the array's element */
 	/*
 	 * A variant of a Rust enum (rust_enum): name is the variant's, offset
-	 * and type its payload's (WM_T_VOID: none; WM_T_BUF of 16 bytes: a
-	 * &str). It is the one when the discriminant is discr, or, for the
-	 * default variant, when no other one's is.
+	 * and type its payload's (WM_T_VOID: none; WM_T_BUF: a &str or String,
+	 * its pointer and length at ptr_off and len_off from the enum's start).
+	 * It is the one when the discriminant is discr, or, for the default
+	 * variant, when no other one's is.
 	 */
 	unsigned char variant; /* WM_VARIANT_* */
+	unsigned short ptr_off, len_off;
 	long long discr;
 };
 

@@ -231,6 +231,9 @@ def bad_process_and_command_input():
     bad(["-p", str(os.getpid()), "-p", "999999999", "-f", "x"], r"process 999999999 does not exist")
     bad(["--pidof", "wm-no-such-comm", "-f", "x"], r"no process named 'wm-no-such-comm'")
     bad(["-f", "x", "stray", "--", "true"], r"unexpected argument 'stray'")
+    # "--" and nothing after it: the missing command, not the missing process.
+    bad(["-f", "libc:write", "--"], r"^wrapmon-trace: '--' is followed by no command: give it "
+        r"after '--'")
     # A function missing in the command: it was held, and is killed, not left running.
     d = tempfile.mkdtemp(prefix="wm-e2e-")
     bad(["-f", "wm_no_such_fn", "--", target_path("t_launch"), os.path.join(d, "log"), "wait"],

@@ -202,5 +202,11 @@ def bad_armed_object_input():
         bad(p + ["-f", "/etc/hostname:foo"], r"/etc/hostname: not an ELF object")
         # Armed, but the name is not in it: that error alone, no note before it.
         bad(p + ["-f", lib + ":no_such_fn"], r"no_such_fn")
+        # LIB: names a library not mapped only when the system's library path
+        # has it; a module loaded from elsewhere (Python's _bz2) needs its path.
+        bad(p + ["-f", "_wm_not_loaded_ext:dec*"],
+            r"no object matching '_wm_not_loaded_ext' is mapped by process \d+; mapped: .*"
+            r"; one loaded later \(dlopen\) is named by its path: "
+            r"-f /path/to/_wm_not_loaded_ext\.so:NAME$")
     finally:
         t.kill()

@@ -2,7 +2,10 @@
 """Types without debug info: the prototype database (libc's write), prototypes
 naming structs, and --list."""
 import os
+import shutil
 import subprocess
+import tempfile
+import time
 
 from harness import test, check, eq, bad, Target, trace, json_records, unhex
 
@@ -111,3 +114,51 @@ def bash_completion_offers_options_once_and_names_of_pidof_processes():
            "-f names from the process --pidof names, as from -p")
     finally:
         t.kill()
+
+
+COMPLETE = r'''
+source tools/completion/wrapmon-trace.bash
+COMP_WORDS=("$TRACER" "$@"); COMP_CWORD=$(($# ))
+_wrapmon_trace
+printf '%s\n' "${COMPREPLY[@]}"
+'''
+
+
+def complete_in(cwd, *words):
+    """What bash completion offers for the last of words, run in cwd."""
+    p = subprocess.run(["bash", "-c", COMPLETE.replace("tools/", os.getcwd() + "/tools/"),
+                        "complete", *words], capture_output=True, text=True, timeout=30,
+                       cwd=cwd, env=dict(os.environ, TRACER=os.path.abspath(TRACER)))
+    eq(p.returncode, 0, f"completion of {words}: {p.stderr}")
+    return p.stdout.splitlines()
+
+
+@test
+def bash_completion_never_runs_names_it_offers():
+    # A symbol of the traced program and any user's process name are
+    # outside text: "$(cmd)" in one must be offered, quoted, never run.
+    d = tempfile.mkdtemp(prefix="wm-e2e-comp-")
+    src, exe = os.path.join(d, "t.c"), os.path.join(d, "wm_comp")
+    sym = "cq$(touch RAN1)"
+    with open(src, "w") as f:
+        f.write('__asm__(".text\\n.globl \\"%s\\"\\n.type \\"%s\\", @function\\n'
+                '\\"%s\\":\\n\\tret\\n");\n' % (sym, sym, sym) +
+                "#include <unistd.h>\nint main(void) { pause(); return 0; }\n")
+    subprocess.run(["cc", "-o", exe, src], check=True)
+    comm = os.path.join(d, "x$(touch RAN2)")
+    shutil.copy("/usr/bin/sleep", comm)
+    procs = [subprocess.Popen([exe]), subprocess.Popen([comm, "30"])]
+    try:
+        time.sleep(0.3)
+        got = complete_in(d, "-p", str(procs[0].pid), "-f", "cq")
+        eq(got, ["cq\\$\\(touch\\ RAN1\\)"], "the symbol, quoted as one word")
+        got = complete_in(d, "-p", str(procs[0].pid), "-f", "wm_comp:cq")
+        eq(got, ["wm_comp:cq\\$\\(touch\\ RAN1\\)"], "with its object")
+        got = complete_in(d, "--pidof", "x$")
+        eq(got, ["x\\$\\(touch\\ RAN2\\)"], "the process name, quoted")
+        eq(sorted(f for f in os.listdir(d) if f.startswith("RAN")), [], "nothing ran")
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        shutil.rmtree(d, ignore_errors=True)

@@ -427,3 +427,70 @@ def report_on_an_unreadable_file_says_why():
         eq(len(lines), 1, f"{cmd}: stderr lines {lines}")
         check(re.search(pat, lines[0]), f"{cmd}: {lines[0]!r} !~ {pat!r}")
         eq(p.stdout, "", f"{cmd}: stdout")
+
+
+def call_part(line):
+    """A text call line without its time, thread and latency."""
+    m = re.match(r"^\d\d:\d\d:\d\d\.\d{6} \d+ (.*)  <[^>]+>$", line)
+    return m.group(1) if m else None
+
+
+@test
+def report_prints_calls_as_the_tracer_did():
+    # Structs, enums, bools, function pointers, what a pointer points to (a
+    # struct, a buffer's bytes), out-parameters, parameters optimized out
+    # and C++ names with their parameter types: each call line of the
+    # report equals the tracer's own (arr_sum aside: the JSON keeps no "..."
+    # after an array's first elements).
+    runs = (("t_types", ["-f", "move_point", "-f", "paint", "-f", "parse_int", "-f", "apply",
+                         "-f", "long read_like(int fd, char *buf[ret], size_t count)",
+                         "-f", "int checksum(const unsigned char *data[n], size_t n)",
+                         "-f", "un_get", "-f", "bits", "-f", "pair_sum"]),
+            ("t_locs", ["-f", "scale*", "-f", "keep"]),
+            ("t_cxxnames", ["-f", "over", "-f", "operator<<"]))
+    for name, args in runs:
+        t = Target(name)
+        db = store_path()
+        rc, out, err = trace(t, *args, "--store", db)
+        eq(rc, 0, f"{name}: exit code ({err})")
+        live = sorted(p for p in map(call_part, out.decode().splitlines()) if p)
+        check(live, f"{name}: calls traced ({err})")
+        p = subprocess.run([TRACER, "report", db, "--since", "1h"], capture_output=True,
+                           text=True, timeout=20)
+        eq(p.returncode, 0, f"{name}: report ({p.stderr})")
+        calls = p.stdout.split("\nCALLS\n")[1].splitlines()[1:]
+        got = sorted(re.sub(r"  <[^>]*>$", "", l.split(None, 3)[3]) for l in calls if l)
+        eq(got, live, f"{name}: the report's calls")
+
+
+@test
+def report_reads_values_anyone_could_have_written():
+    # The file is outside input: values the tracer would not write print
+    # escaped (as JSON, or what they hold), never raw, and never crash it.
+    t = Target("t_locs")
+    db = store_path()
+    rc, out, err = trace(t, "-f", "keep", "-f", "scale*", "--store", db)
+    eq(rc, 0, f"exit code ({err})")
+    hostile = [
+        ('[{"name":"a","value":{"variant":"A","value":{"variant":"B"}}}]', "a=A(B)"),
+        ('[{"name":"a\\u001b","value":{"(anonymous)":{"k\\u001b":"\\u001b[2J"}}}]',
+         'a\\x1b={{k\\x1b="\\x1b[2J"}}'),
+        ('[{"name":"a","value":"0x1","deref":"\\u0041\\u0100"}]', 'a=\\"\\\\u0041\\\\u0100\\"'),
+        ('[{"name":"a","value":{"variant":1}}]', 'a={\\"variant\\":1}'),
+        ('[{"name":"a","value":' + '{"x":' * 12 + '1' + '}' * 12 + '}]',
+         'a=' + '{\\"x\\":' * 12 + '1' + '}' * 12),
+    ]
+    dbh = sqlite3.connect(db)
+    ids = [r[0] for r in dbh.execute("SELECT id FROM calls ORDER BY id")]
+    check(len(ids) >= len(hostile), f"calls stored: {ids}")
+    for i, (v, _) in zip(ids, hostile):
+        dbh.execute("UPDATE calls SET args = ? WHERE id = ?", (v, i))
+    dbh.commit()
+    dbh.close()
+    p = subprocess.run([TRACER, "report", db, "--since", "1h"], capture_output=True, text=True,
+                       timeout=20)
+    eq(p.returncode, 0, f"report ({p.stderr})")
+    calls = sorted(p.stdout.split("\nCALLS\n")[1].splitlines()[1:],
+                   key=lambda l: int(l.split()[0]))
+    got = [re.sub(r"\) = .*", "", l.split(None, 3)[3].split("(", 1)[1]) for l in calls]
+    eq(got[:len(hostile)], [w for _, w in hostile], "hostile values")

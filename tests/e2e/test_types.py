@@ -198,14 +198,14 @@ def rust_o_values_as_rust_shows_them():
     out = f"{OUT}/targets/t_rvals"
     subprocess.run([rustc(), "-O", "-C", "debuginfo=2", "-o", out,
                     "tests/e2e/targets/t_rvals.rs"], check=True, capture_output=True)
-    fns = ["r_str", "r_slice", "r_string", "r_vec", "r_opt", "r_optstr", "r_res", "r_point",
-           "r_mix", "r_cptr"]
+    fns = ["r_str", "r_slice", "r_string", "r_vec", "r_opt", "r_optstr", "r_res",
+           "r_resstring", "r_optstring", "r_point", "r_mix", "r_cptr"]
     t = Target("t_rvals")
     rc, text, err = trace(t, *[x for f in fns for x in ("-f", f)])
     eq(rc, 0, f"exit code ({err})")
     with open(t.log) as f:
         log = f.read().splitlines()
     got, want = located(text.decode(), [l.replace("(", " (", 1) for l in log], set(fns))
-    eq(len(want), 15, "calls logged")
-    eq(got, want, "&str, slices, String, Vec, Option, Result, a struct and a raw pointer")
+    eq(len(want), 19, "calls logged")
+    eq(got, want, "&str, slices, String, Vec, Option, Result (of &str and String), a struct and a raw pointer")
     check(" -> " not in text.decode(), "no out-parameter read back")

@@ -163,6 +163,27 @@ static void test_match(void **state)
 		{ "gl", "ns::gl(int)", WM_LANG_CXX, WM_NM_INNER },
 		{ "::gl", "ns::gl(int)", WM_LANG_CXX, WM_NM_NONE },
 		{ "gl", "gl(int) [clone .constprop.0]", WM_LANG_CXX, WM_NM_NONE },
+		/* libstdc++'s strings as users write them, in either ABI. */
+		{ "greet(std::string const&, int)",
+		  "greet(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> > const&, int)",
+		  WM_LANG_CXX, WM_NM_WHOLE },
+		{ "ns::cat(std::string, std::string)",
+		  "ns::cat(std::basic_string<char, std::char_traits<char>, std::allocator<char> >, "
+		  "std::basic_string<char, std::char_traits<char>, std::allocator<char> >)",
+		  WM_LANG_CXX, WM_NM_WHOLE },
+		{ "look(std::string_view)",
+		  "look(std::basic_string_view<char, std::char_traits<char> >)", WM_LANG_CXX,
+		  WM_NM_WHOLE },
+		{ "greet(std::string const&)",
+		  "greet(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> > const&, int)",
+		  WM_LANG_CXX, WM_NM_NONE },
+		{ "greet(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> > const&, int)",
+		  "greet(std::__cxx11::basic_string<char, std::char_traits<char>, "
+		  "std::allocator<char> > const&, int)",
+		  WM_LANG_CXX, WM_NM_WHOLE },
 		{ "max", "max<int>(int, int)", WM_LANG_CXX, WM_NM_WHOLE },
 		{ "max<int>", "max<int>(int, int)", WM_LANG_CXX, WM_NM_WHOLE },
 		{ "max<long>", "max<int>(int, int)", WM_LANG_CXX, WM_NM_NONE },

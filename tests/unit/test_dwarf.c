@@ -183,10 +183,19 @@ static const char fixture_types[] =
 			       "{ return w->w00 + w2->v00 + lv; }\n";
 
 /* Member functions, references and this. */
-static const char fixture_cxx[] = "struct P { int x; long y; };\n"
-				  "class C { int m; public: int get(int k); };\n"
-				  "int C::get(int k) { return m + k; }\n"
-				  "int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n";
+static const char fixture_cxx[] =
+	"struct P { int x; long y; };\n"
+	"class C { int m; public: int get(int k); };\n"
+	"int C::get(int k) { return m + k; }\n"
+	"int by_ref(const P &p, P &q) { return p.x + (int)q.y; }\n"
+	"template <typename A, typename B> struct LongPairName { A a; B b; };\n"
+	"int long_arg(LongPairName<LongPairName<int, long>,\n"
+	"             LongPairName<char, short> > *p) { return p->a.a; }\n";
+
+/* A system call wrapper as glibc writes it: the assembler's DWARF names it, with no types. */
+static const char fixture_asm[] = ".text\n.globl sys_like\n.type sys_like, @function\n"
+				  "sys_like:\n\tret\n.size sys_like, .-sys_like\n"
+				  ".section .note.GNU-stack,\"\",@progbits\n";
 
 /* The same static name in a second unit: only the address tells them apart. */
 static const char fixture_b[] =
@@ -342,10 +351,13 @@ static int setup(void **state)
 	    write_file(t, fixture_types) || write_file(x, fixture_cxx) ||
 	    write_file(s, fixture_asm))
 		return -1;
+	snprintf(x, sizeof(x), "%s/sys.S", fx->dir);
+	if (write_file(x, fixture_asm))
+		return -1;
 	/* Unit names a.c and b.c, as the symbol table's STT_FILE entries. */
 	if (run("cd '%s' && cc -g -O0 -fPIC -shared -o libfix.so a.c b.c types.c", fx->dir) ||
 	    run("cd '%s' && cc -gdwarf-4 -O0 -fPIC -shared -o libtypes4.so b.c types.c", fx->dir) ||
-	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc", fx->dir) ||
+	    run("cd '%s' && c++ -g -O0 -fPIC -shared -o libcxx.so cxx.cc sys.S", fx->dir) ||
 	    run("cd '%s' && cc -g -O0 -no-pie -o prog a.c b.c", fx->dir) ||
 	    run("cd '%s' && cc -g -O2 -fPIC -fno-semantic-interposition -shared -o libopt.so opt.c "
 		"asm.S",
@@ -1072,6 +1084,15 @@ static void test_cxx(void **state)
 	assert_int_equal(t->nr_fields, 1);
 	check_field(field_of(&sig, t, "m"), 0, WM_T_INT, 4, 0);
 	check_loc(&sig.params[1], 1, 1, -1);
+
+	/* A type's name too long to keep ends with "...", not mid-word. */
+	assert_int_equal(dwarf__func_sig(d, "long_arg", 1, &sig), 0);
+	assert_string_equal(sig.params[0].type.name,
+			    "struct LongPairName<LongPairName<int, long int>, LongPairNam...");
+	assert_int_equal(strlen(sig.params[0].type.name), WM_TYPE_NAME_MAX - 1);
+
+	/* An assembler's function has no types in its DWARF: not "void sys_like(void)". */
+	assert_int_equal(dwarf__func_sig(d, "sys_like", 0, &sig), -ENOENT);
 	dwarf__free(d);
 }
 

@@ -1156,6 +1156,17 @@ static void test_resolve_demangled(void **state)
 	assert_true(contains(err, "; closest: max<int>(int, int)"));
 	assert_int_equal(resolver__resolve(r, "zzzzzzzz", &m, err, sizeof(err)), -ENOENT);
 	assert_false(strstr(err, "closest"));
+	/* Only a clone would match: never traced by that name, its symbol is the way. */
+	assert_int_equal(resolver__resolve(r, "solo_f", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "symbol 'solo_f' matches only GCC clones in 1 object ("));
+	assert_true(contains(err, "give its symbol: _Z6solo_fi.isra.0"));
+	assert_int_equal(resolver__resolve(r, "solo_*", &m, err, sizeof(err)), -ENOENT);
+	assert_true(contains(err, "pattern 'solo_*' matches only GCC clones"));
+	assert_int_equal(resolver__resolve(r, "_Z6solo_fi.isra.0", &m, err, sizeof(err)), 1);
+	free(m);
+	m = NULL;
+	/* A clone beside the function itself changes nothing: gl is gl. */
+	one_match(r, "gl", "_Z2gli");
 	resolver__free(r);
 }
 

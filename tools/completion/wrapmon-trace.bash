@@ -3,6 +3,23 @@
 # `wrapmon-trace --list` (the process given with -p, or LIB:/path: objects).
 # Installed by `make install` as share/bash-completion/completions/wrapmon-trace.
 
+# The lines of stdin that start with $1, into COMPREPLY. Never compgen -W:
+# it expands its words, and these are the target's symbols or any user's
+# process names ("$(cmd)" would run cmd as whoever presses Tab). A name
+# with blanks or shell characters is quoted so it stays one word.
+_wrapmon_trace_add()
+{
+	local name
+	while IFS= read -r name; do
+		[[ -n $name && $name == "$1"* ]] || continue
+		if [[ $name == *[^A-Za-z0-9_:.,@%+=/-]* ]]; then
+			COMPREPLY+=("$(printf '%q' "$name")")
+		else
+			COMPREPLY+=("$name")
+		fi
+	done
+}
+
 _wrapmon_trace()
 {
 	local cur prev words cword pid i opts
@@ -37,10 +54,11 @@ _wrapmon_trace()
 			return
 		fi
 		# The names as -f takes them: OBJ:NAME, or NAME alone when the word has no object.
+		COMPREPLY=()
 		if [[ $cur == *:* ]]; then
-			COMPREPLY=($(compgen -W "$(cut -f1 <<<"$list")" -- "$cur"))
+			_wrapmon_trace_add "$cur" < <(cut -f1 <<<"$list")
 		else
-			COMPREPLY=($(compgen -W "$(cut -f1 <<<"$list" | sed 's/^[^:]*://')" -- "$cur"))
+			_wrapmon_trace_add "$cur" < <(cut -f1 <<<"$list" | sed 's/^[^:]*://')
 		fi
 		declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
 		return
@@ -50,7 +68,8 @@ _wrapmon_trace()
 		return
 		;;
 	--pidof | --comm)
-		COMPREPLY=($(compgen -W "$(ps -eo comm= 2>/dev/null)" -- "$cur"))
+		COMPREPLY=()
+		_wrapmon_trace_add "$cur" < <(ps -eo comm= 2>/dev/null | sort -u)
 		return
 		;;
 	-o | --output | --store)

@@ -74,6 +74,24 @@ pub fn r_res(r: Result<i32, &str>) -> i32 {
     r.unwrap_or(-1)
 }
 
+/// An enum whose payload is a String: a 24-byte value the caller passes in memory.
+#[no_mangle]
+#[inline(never)]
+pub fn r_resstring(r: Result<u32, String>) -> usize {
+    seen(&r);
+    match r {
+        Ok(v) => v as usize,
+        Err(e) => e.len(),
+    }
+}
+
+#[no_mangle]
+#[inline(never)]
+pub fn r_optstring(o: Option<String>) -> usize {
+    seen(&o);
+    o.map(|s| s.len()).unwrap_or(0)
+}
+
 #[no_mangle]
 #[inline(never)]
 pub fn r_point(p: Point) -> i32 {
@@ -125,6 +143,14 @@ fn main() {
     }
     for r in [Ok(5), Err("bad")] {
         writeln!(f, "r_res(r={:?}) = {}", r, r_res(r)).unwrap();
+    }
+    for r in [Ok(6), Err(String::from("worse"))] {
+        let d = format!("{:?}", r);
+        writeln!(f, "r_resstring(r={}) = {}", d, r_resstring(r)).unwrap();
+    }
+    for o in [Some(String::from("yes")), None] {
+        let d = format!("{:?}", o);
+        writeln!(f, "r_optstring(o={}) = {}", d, r_optstring(o)).unwrap();
     }
     let p = Point { x: 1, y: 2 };
     let d = format!("{:?}", p);
