@@ -392,7 +392,7 @@ static bool find_python(struct session *s)
 
 static int add_spec(struct session *s, const struct wm_spec *sp)
 {
-	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "", scope[PATH_MAX];
+	char err[WM_ERR_MAX] = "", msg[TABLE_ERR_MAX] = "";
 	struct wm_match *m = NULL;
 	const char *py_name;
 	bool py = pytrace__is_python_name(sp->selector, &py_name);

@@ -193,7 +193,7 @@ static const char fixture_cxx[] =
 	"             LongPairName<char, short> > *p) { return p->a.a; }\n";
 
 /* A system call wrapper as glibc writes it: the assembler's DWARF names it, with no types. */
-static const char fixture_asm[] = ".text\n.globl sys_like\n.type sys_like, @function\n"
+static const char fixture_sys[] = ".text\n.globl sys_like\n.type sys_like, @function\n"
 				  "sys_like:\n\tret\n.size sys_like, .-sys_like\n"
 				  ".section .note.GNU-stack,\"\",@progbits\n";
 
@@ -352,7 +352,7 @@ static int setup(void **state)
 	    write_file(s, fixture_asm))
 		return -1;
 	snprintf(x, sizeof(x), "%s/sys.S", fx->dir);
-	if (write_file(x, fixture_asm))
+	if (write_file(x, fixture_sys))
 		return -1;
 	/* Unit names a.c and b.c, as the symbol table's STT_FILE entries. */
 	if (run("cd '%s' && cc -g -O0 -fPIC -shared -o libfix.so a.c b.c types.c", fx->dir) ||
