@@ -89,10 +89,24 @@ struct {
 	__uint(max_entries, 1);
 } scratch SEC(".maps");
 
-/* Debian's 3.11: (thread, stack pointer at _PyEval_EvalFrameDefault's entry) -> its frame. */
+/*
+ * Debian's 3.11: where _PyEval_EvalFrameDefault was entered from C. The
+ * stack pointer alone is not enough: greenlets copy their C stacks back to
+ * the same addresses, so two greenlets' entries share one; each has its own
+ * frame data stack, whose top is the same at the entry and at the ret (the
+ * frame was pushed before, and is popped after).
+ */
+struct entry_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 sp;
+	__u64 stack_top;
+};
+
+/* Debian's 3.11: its entry from C -> the frame it runs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct call_key);
+	__type(key, struct entry_key);
 	__type(value, __u64);
 	__uint(max_entries, 4096);
 } entry_frames SEC(".maps");
@@ -614,6 +628,12 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	return 0;
 }
 
+/* The thread state's frame data stack top (the running greenlet's); 0: unknown. */
+static __always_inline __u64 stack_top(__u64 tstate)
+{
+	return tstate && off.tstate_stack_top ? read_ptr(tstate + off.tstate_stack_top) : 0;
+}
+
 static __always_inline bool ours(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
@@ -647,16 +667,18 @@ int wm_py_hook(struct pt_regs *ctx)
 	case WM_PYH_EVAL_RET:
 		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
 	case WM_PYH_ENTRY_FRAME: {
-		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
-					.frame = ctx->sp };
+		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					 .sp = ctx->sp,
+					 .stack_top = stack_top(tstate) };
 
 		if (frame)
 			bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
 		return 0;
 	}
 	case WM_PYH_ENTRY_RET: {
-		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
-					.frame = ctx->sp };
+		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					 .sp = ctx->sp,
+					 .stack_top = stack_top(read_ptr(off.tstate_addr)) };
 		__u64 *f = bpf_map_lookup_elem(&entry_frames, &key);
 
 		if (!f)

@@ -124,7 +124,14 @@ struct wm_py_offsets {
 	__u8 op_return_const[2];
 	__u8 op_instr_line; /* INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION; 0: none (< 3.12) */
 	__u8 op_instr_instruction;
-	__u8 pad[6];
+	/*
+	 * 3.11+: PyThreadState.datastack_top. Where the frame clear is inlined
+	 * (WM_PYH_ENTRY_FRAME), it tells one greenlet's C-entered frame from
+	 * another's at the same stack pointer: greenlets copy C stacks back to
+	 * the same addresses, but each has its own frame data stack.
+	 */
+	__u16 tstate_stack_top;
+	__u8 pad[4];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };

@@ -194,3 +194,15 @@ def python_version_without_support_is_refused_naming_what_was_found():
         check("missing" in line, line)
     finally:
         t.kill()
+
+
+@test
+def python_greenlets_switching_inside_traced_calls_pair_each_call_with_its_own_end():
+    # Debian's python3-greenlet is built for Debian's python3 only.
+    subprocess.run(["sh", os.path.join(HERE, "install-greenlet.sh")], check=True)
+    script = os.path.join(HERE, "targets", "py", "t_pygreenlet.py")
+    rc, out, err, log = run("/usr/bin/python3", "-f", "__main__.step", "-f", "__main__.run",
+                            script=script)
+    eq(rc, 0, f"tracer exit code ({err})")
+    eq(len(log), 8, f"target log: {log}")
+    eq(sorted(traced(out)), sorted(log), "traced calls")
