@@ -46,38 +46,14 @@ struct {
 	__uint(max_entries, 65536);
 } codes SEC(".maps");
 
-struct call_key {
-	__u32 tid;
-	__u32 pad;
-	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
-};
-
-/* Where snapshots start: below this, a power of two (parameters', then the result's). */
-#define VALUES_AREA 1024
+#define VALUES_AREA WM_PY_VALUES_AREA
 _Static_assert(WM_PY_ARGS_DATA + WM_PYV_MAX <= VALUES_AREA, "the result fits after the parameters");
-
-struct call {
-	__u64 entry_ns;
-	__u64 code;
-	__u64 qualname;
-	__u64 tstate;  /* 3.10: from the entry, for the exception */
-	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
-	__u16 data_len;
-	__u16 pad;
-	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
-	__s16 str_len[WM_PY_MAX_PARAMS];
-	/*
-	 * The parameters' snapshots at entry, back to back, then the result's
-	 * at the end: pyv_snap() needs its slack inside the map value.
-	 */
-	char data[VALUES_AREA + WM_PYV_SLACK];
-};
 
 /* Calls in flight, by thread and frame. A call's snapshots make it big: 4096 at most. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct call_key);
-	__type(value, struct call);
+	__type(key, struct wm_py_call_key);
+	__type(value, struct wm_py_call);
 	__uint(max_entries, 4096);
 } calls SEC(".maps");
 
@@ -85,7 +61,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct call);
+	__type(value, struct wm_py_call);
 	__uint(max_entries, 1);
 } scratch SEC(".maps");
 
@@ -344,7 +320,7 @@ static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
  * A value's snapshot into c->data at pos, room bytes at most: its length.
  * pyv_snap()'s walk is in global functions, verified once.
  */
-static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
+static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 room, __u64 obj)
 {
 	__u32 at = pos;
 
@@ -356,17 +332,94 @@ static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, _
 	return pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
 }
 
+/* Callers looked through for the enclosing traced call. */
+#define PARENT_WALK 16
+
+/*
+ * The traced call enclosing one at frame, and its depth: from the frame's
+ * own chain of callers (previous), not a per-thread stack, which a greenlet
+ * switch changes under the thread; up to the first traced caller whose own
+ * depth is final. A caller whose code object is not decided yet (most are
+ * not traced; a parent that never comes would nest its children wrongly)
+ * does not count here but makes the answer unsure: the callers are kept
+ * (c->nest) for userspace, which knows the answer by the end. A global
+ * function, verified once.
+ */
+__noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid };
+	struct wm_py_decision *d;
+	volatile struct wm_py_nest *v;
+	struct wm_py_call *p;
+	__u32 na, n;
+	bool traced;
+
+	if (!c)
+		return 0;
+	/*
+	 * The walk's counts live in c, not in registers: the verifier would
+	 * follow every combination of them through the loop.
+	 */
+	v = &c->nest;
+	c->depth = 0;
+	c->parent_entry_ns = 0;
+	c->sure = 1;
+	v->nr_anc = 0;
+	v->base = 0;
+	v->nr_traced = 0;
+	if (!off.frame_previous || !frame)
+		return 0;
+	for (int i = 0; i < PARENT_WALK; i++) {
+		frame = read_ptr(frame + off.frame_previous);
+		if (!frame)
+			break;
+		key.frame = frame;
+		p = bpf_map_lookup_elem(&calls, &key);
+		if (!p)
+			continue;
+		traced = p->func_id != WM_PY_PENDING;
+		if (!traced) {
+			d = bpf_map_lookup_elem(&codes, &p->code);
+			if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
+				continue;
+			traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
+		}
+		na = v->nr_anc;
+		if (na >= WM_PY_ANC)
+			break;
+		c->nest.anc[na].entry_ns = p->entry_ns;
+		c->nest.anc[na].code = p->code;
+		c->nest.anc[na].qualname = p->qualname;
+		v->nr_anc = na + 1;
+		if (!traced) {
+			c->sure = 0;
+			continue;
+		}
+		n = v->nr_traced + 1;
+		v->nr_traced = n;
+		if (n == 1)
+			c->parent_entry_ns = p->entry_ns;
+		if (p->sure) {
+			v->base = p->depth;
+			break;
+		}
+	}
+	n = v->base + v->nr_traced;
+	c->depth = n < 255 ? n : 255;
+	return 0;
+}
+
 /*
  * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
  * A global function, verified once for all the hooks that call it.
  */
 __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
-	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d, nd = {};
 	__u64 code, qualname = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
-	struct call *c, *old;
+	struct wm_py_call *c, *old;
 
 	code = read_ptr(frame + off.frame_code);
 	if (!code || code_id(code, &qualname, &line))
@@ -407,6 +460,8 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->qualname = qualname;
 	c->tstate = tstate;
 	c->func_id = func_id;
+	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
+	find_parent(c, key.tid, keyval == frame ? frame : 0);
 	/* The parameters' slots in one read (into types[], made types below). */
 	if (nparams &&
 	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
@@ -530,13 +585,13 @@ enum end_kind {
 /* A call ends (how: enum end_kind). A global function, as on_entry(). */
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
-	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	__u64 now = bpf_ktime_get_ns(), type = 0, res;
 	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
 	__u16 flags = 0;
 	struct wm_call *r;
-	struct call *c;
+	struct wm_py_call *c;
 
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
@@ -578,7 +633,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	pos = c->data_len;
 	if (values_on && res)
 		res_len = snap_value(c, pos, WM_PYV_MAX, res);
-	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + WM_PY_ARGS_DATA + WM_PYV_MAX, 0);
+	r = bpf_ringbuf_reserve(&py_rb, WM_PY_NEST_AT + sizeof(struct wm_py_nest), 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
 		bpf_map_delete_elem(&calls, &key);
@@ -613,6 +668,14 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
 	r->kind = WM_REC_CALL;
 	r->entry_ns = c->entry_ns;
+	r->depth = c->depth;
+	r->parent_entry_ns = c->parent_entry_ns;
+	/* Callers undecided at its entry: userspace settles its nesting. */
+	if (!c->sure) {
+		r->flags |= WM_F_PY_UNSURE;
+		bpf_probe_read_kernel((char *)r + WM_PY_NEST_AT, sizeof(c->nest), &c->nest);
+	}
+
 	r->latency_ns = now - c->entry_ns;
 	r->func_id = id;
 	r->pid = bpf_get_current_pid_tgid() >> 32;

@@ -9,6 +9,7 @@
 #define WRAPMON_PY_H
 
 #include "wrapmon.h"
+#include "wm_python.h"
 
 /* wm_py_notice.kind: past every enum wm_rec_kind, so no record is taken for the other. */
 #define WM_REC_PY_CODE 64
@@ -131,7 +132,9 @@ struct wm_py_offsets {
 	 * the same addresses, but each has its own frame data stack.
 	 */
 	__u16 tstate_stack_top;
-	__u8 pad[4];
+	/* 3.11+: _PyInterpreterFrame.previous, the caller's frame (nesting, --stack); 0: none. */
+	__u16 frame_previous;
+	__u8 pad[2];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -180,6 +183,73 @@ struct wm_py_notice {
 	struct wm_py_name module;
 	struct wm_py_name filename;
 	struct wm_py_pname params[WM_PY_MAX_PARAMS + 2];
+};
+
+/* Where snapshots start: below this, a power of two (parameters', then the result's). */
+#define WM_PY_VALUES_AREA 1024
+
+/* Callers in flight a call in flight remembers (struct wm_py_nest). */
+#define WM_PY_ANC 4
+
+/*
+ * wm_call.flags: the record's depth and parent are unsure (a caller's code
+ * object was not decided at the entry); a struct wm_py_nest follows the
+ * record at WM_PY_NEST_AT, for userspace to settle them.
+ */
+#define WM_F_PY_UNSURE (1 << 13)
+#define WM_PY_NEST_AT  (sizeof(struct wm_call) + WM_PY_VALUES_AREA)
+
+/* A caller in flight, traced or undecided at a call's entry. */
+struct wm_py_anc {
+	__u64 entry_ns, code, qualname;
+};
+
+/*
+ * A call's callers in flight, traced or undecided, nearest first, up to the
+ * first traced one whose own depth was final (base its depth) or the chain's
+ * end (base 0): the depth is base + the traced ones, the parent the nearest.
+ */
+struct wm_py_nest {
+	struct wm_py_anc anc[WM_PY_ANC];
+	__u32 nr_anc;
+	__u32 base;
+	__u32 nr_traced; /* BPF's count on the way */
+	__u32 pad;
+};
+
+/* The key of a call in flight (map "calls"). */
+struct wm_py_call_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
+};
+
+/*
+ * A call in flight (map "calls"). Userspace reads the ones left at the end
+ * of the trace and reports them unfinished.
+ */
+struct wm_py_call {
+	__u64 entry_ns;
+	__u64 code;
+	__u64 qualname;
+	__u64 tstate;	       /* 3.10: from the entry, for the exception */
+	__u64 parent_entry_ns; /* the enclosing traced call's entry, 0: none */
+	__u32 func_id;	       /* WM_PY_PENDING: not decided when it started */
+	__u16 data_len;
+	__u8 depth; /* traced calls enclosing it in its Python call chain */
+	/*
+	 * depth and parent_entry_ns are final: no caller in flight was
+	 * undecided at entry. Else nest says how userspace settles them.
+	 */
+	__u8 sure;
+	struct wm_py_nest nest;
+	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
+	__s16 str_len[WM_PY_MAX_PARAMS];
+	/*
+	 * The parameters' snapshots at entry, back to back, then the result's
+	 * at the end: pyv_snap() needs its slack inside the map value.
+	 */
+	char data[WM_PY_VALUES_AREA + WM_PYV_SLACK];
 };
 
 #endif /* WRAPMON_PY_H */

@@ -8,6 +8,7 @@ exception."""
 import glob
 import os
 import re
+import signal
 import subprocess
 import tempfile
 
@@ -46,10 +47,10 @@ def interpreters():
 
 
 class PyTarget:
-    def __init__(self, python, script=SCRIPT):
+    def __init__(self, python, script=SCRIPT, extra=()):
         self.dir = tempfile.mkdtemp(prefix="wm-e2e-py-")
         self.log = os.path.join(self.dir, "log")
-        self.p = subprocess.Popen([python, script, self.log], stdin=subprocess.PIPE,
+        self.p = subprocess.Popen([python, script, self.log, *extra], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
         check(line.startswith("ready "), f"{python} did not start: {line!r}")
@@ -69,8 +70,8 @@ class PyTarget:
             self.p.wait()
 
 
-def run(python, *args, script=SCRIPT):
-    t = PyTarget(python, script)
+def run(python, *args, script=SCRIPT, extra=()):
+    t = PyTarget(python, script, extra)
     tr = Tracer("-p", str(t.pid), *args)
     try:
         tr.wait_ready()
@@ -206,3 +207,51 @@ def python_greenlets_switching_inside_traced_calls_pair_each_call_with_its_own_e
     eq(rc, 0, f"tracer exit code ({err})")
     eq(len(log), 8, f"target log: {log}")
     eq(sorted(traced(out)), sorted(log), "traced calls")
+
+
+NEST_NAMES = ["__main__.fact", "__main__.top", "__main__.stuck", "__main__.wait_forever",
+              "__main__.leave", "__main__.block"]
+
+
+def nest_lines(out):
+    """The tracer's --json --tree records as the target logs them."""
+    recs, _ = json_records(out.encode())
+    calls = {r["id"]: "%s(%s)" % (r["function"], ", ".join(f"{a['name']}={a['value']}"
+                                                          for a in r["args"]))
+             for r in recs}
+    return sorted(f"{r['tid']} {r['depth']} {calls[r['id']]} {calls.get(r['parent'], '-')} "
+                  f"{r.get('unfinished', r.get('result', {}).get('value'))}" for r in recs)
+
+
+@test
+def python_calls_nest_and_the_unfinished_ones_are_reported():
+    script = os.path.join(HERE, "targets", "py", "t_pynest.py")
+    args = ["--json", "--tree"] + [a for n in NEST_NAMES for a in ("-f", n)]
+    ran = []
+    for label, python in interpreters():
+        # 3.10's calls are paired by stack pointer: no frame chain to nest them by.
+        if minor(python) < 11:
+            continue
+        # The process leaves inside calls: each thread's are ended by its exit.
+        rc, out, err, log = run(python, *args, script=script, extra=["exit"])
+        # The trace ends while calls run: they are reported still running.
+        t = PyTarget(python, script, ["signal"])
+        tr = Tracer("-p", str(t.pid), *args)
+        try:
+            tr.wait_ready()
+            t.go()
+            eq(t.p.stdout.readline(), "stuck\n", f"{label}: target blocked")
+            tr.p.send_signal(signal.SIGINT)
+            rc2, out2, err2 = tr.wait()
+            eq(t.finish(), 0, f"{label}: target exit code")
+            with open(t.log) as f:
+                log2 = f.read().splitlines()
+        finally:
+            tr.kill()
+            t.kill()
+        for mode, (c, o, e, l) in (("exit", (rc, out, err, log)),
+                                    ("signal", (rc2, out2.decode(), err2, log2))):
+            eq(c, 0, f"{label} {mode}: tracer exit code ({e})")
+            eq(nest_lines(o), sorted(l), f"{label} {mode}: calls, nesting and ends")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ on this machine")
