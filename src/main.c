@@ -1479,11 +1479,14 @@ static void session__start(struct session *s)
 			(s->t_attached - s->t_start) / 1e6);
 	else if (s->nr_py_names)
 		fprintf(stderr,
-			"wrapmon-trace: tracing %d function%s and %d Python name%s in process %d "
-			"(%s) in %.1f ms; Ctrl-C to end\n",
+			"wrapmon-trace: tracing %d function%s and %d Python name%s in %s %d "
+			"(%s) in %.1f ms; %s\n",
 			s->nr_native, s->nr_native == 1 ? "" : "s", s->nr_py_names,
-			s->nr_py_names == 1 ? "" : "s", env.pid, ESC(resolver__obj_path(s->res, 0)),
-			(s->t_attached - s->t_start) / 1e6);
+			s->nr_py_names == 1 ? "" : "s",
+			procs__is_command(s->procs) ? "command" : "process", env.pid,
+			ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6,
+			procs__is_command(s->procs) ? "it runs now, and the trace ends with it" :
+						      "Ctrl-C to end");
 	else
 		start_line(s);
 	if (env.summary_only)

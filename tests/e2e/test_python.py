@@ -12,7 +12,7 @@ import signal
 import subprocess
 import tempfile
 
-from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records
+from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records, TRACER
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
@@ -255,3 +255,18 @@ def python_calls_nest_and_the_unfinished_ones_are_reported():
             eq(nest_lines(o), sorted(l), f"{label} {mode}: calls, nesting and ends")
         ran.append(label)
     check(ran, "no CPython 3.11+ on this machine")
+
+
+@test
+def python_command_runs_and_the_start_line_says_the_trace_ends_with_it():
+    python = interpreters()[0][1]
+    p = subprocess.run([TRACER, "-f", "re.search", "--", python, "-c",
+                        "import re; re.search('a+', 'caaat')"],
+                       capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 0, f"tracer exit code ({p.stderr})")
+    check(re.search(r"1 Python name in command \d+ .*; it runs now, and the trace ends with it$",
+                    p.stderr, re.M), f"start line: {p.stderr!r}")
+    # A command's trace goes to stderr: its stdout stays its own.
+    eq([l for _, l in (t.split(" ", 1) for t in traced(p.stderr))],
+       ["re.search(pattern='a+', string='caaat', flags=0) = <re.Match object; span=(1, 4), "
+        "match='aaa'>"], "the command's call")
