@@ -239,6 +239,27 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 }
 
 /*
+ * A code object met for the first time (or its address reused): pending
+ * until userspace answers. A global function: its state stays off
+ * on_entry()'s stack.
+ */
+__noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+{
+	struct wm_py_decision nd = {
+		.qualname = qualname,
+		.firstlineno = line,
+		.state = WM_PYS_PENDING,
+		.func_id = WM_PY_PENDING,
+	};
+
+	bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
+	/* Not sent (the ring full): asked again at its next call, not pending forever. */
+	if (send_notice(code, frame, qualname, line))
+		bpf_map_delete_elem(&codes, &code);
+	return 0;
+}
+
+/*
  * Type object -> its name (tp_name), read the first time a traced call
  * shows it: userspace names types from here, so that it can name them
  * after the process has gone.
@@ -332,6 +353,63 @@ static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 r
 	return pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
 }
 
+/*
+ * Calls in flight of each thread (traced or undecided): with none, a call
+ * has no traced caller and the walk up its callers is skipped, which is
+ * most of a traced call's cost outside nested ones. Only a filter: a call
+ * the LRU forgot leaves it high, never low.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} in_flight SEC(".maps");
+
+static __always_inline __u32 *in_flight_of(bool create)
+{
+	return bpf_task_storage_get(&in_flight, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/*
+ * The thread's calls in flight, and one more: global functions, as
+ * forget(), to keep their state off on_entry()'s stack.
+ */
+__noinline int nr_in_flight(void)
+{
+	__u32 *n = in_flight_of(false);
+
+	return n ? *n : 0;
+}
+
+__noinline int one_more_in_flight(void)
+{
+	__u32 *n = in_flight_of(true);
+
+	if (n)
+		(*n)++;
+	return 0;
+}
+
+/*
+ * A call leaves "calls": the thread has one fewer in flight. A global
+ * function: the callers' stacks, with pyv_snap()'s below them, are at the
+ * limit.
+ */
+__noinline int forget(__u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid, .frame = frame };
+	__u32 *n;
+
+	if (bpf_map_delete_elem(&calls, &key))
+		return 0;
+	n = in_flight_of(false);
+	if (n && *n)
+		(*n)--;
+	return 0;
+}
+
 /* Callers looked through for the enclosing traced call. */
 #define PARENT_WALK 16
 
@@ -416,7 +494,7 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	struct wm_py_decision *d, nd = {};
+	struct wm_py_decision *d;
 	__u64 code, qualname = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
 	struct wm_py_call *c, *old;
@@ -433,14 +511,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
 		func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
 	} else {
-		nd.qualname = qualname;
-		nd.firstlineno = line;
-		nd.state = WM_PYS_PENDING;
-		nd.func_id = WM_PY_PENDING;
-		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
-		/* Not sent (the ring full): asked again at its next call, not pending forever. */
-		if (send_notice(code, frame, qualname, line))
-			bpf_map_delete_elem(&codes, &code);
+		new_code(code, frame, qualname, line);
 		nparams = WM_PY_MAX_PARAMS;
 		func_id = WM_PY_PENDING;
 	}
@@ -461,7 +532,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->tstate = tstate;
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
-	find_parent(c, key.tid, keyval == frame ? frame : 0);
+	find_parent(c, key.tid, keyval == frame && nr_in_flight() ? frame : 0);
 	/* The parameters' slots in one read (into types[], made types below). */
 	if (nparams &&
 	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
@@ -492,7 +563,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		pos += n;
 	}
 	c->data_len = pos;
-	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	/* A call that gave way was in flight already: counted once. */
+	if (!bpf_map_update_elem(&calls, &key, c, BPF_ANY) && !old)
+		one_more_in_flight();
 	return 0;
 }
 
@@ -601,14 +674,14 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	 * was missed (greenlets switch frame stacks), and this is not it.
 	 */
 	if (frame && read_ptr(frame + off.frame_code) != c->code) {
-		bpf_map_delete_elem(&calls, &key);
+		forget(key.tid, key.frame);
 		return 0;
 	}
 	id = c->func_id;
 	if (id == WM_PY_PENDING) {
 		d = bpf_map_lookup_elem(&codes, &c->code);
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_IGNORED) {
-			bpf_map_delete_elem(&calls, &key);
+			forget(key.tid, key.frame);
 			return 0;
 		}
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
@@ -636,7 +709,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	r = bpf_ringbuf_reserve(&py_rb, WM_PY_NEST_AT + sizeof(struct wm_py_nest), 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
-		bpf_map_delete_elem(&calls, &key);
+		forget(key.tid, key.frame);
 		return 0;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
@@ -680,7 +753,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	r->func_id = id;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->tid = key.tid;
-	bpf_map_delete_elem(&calls, &key);
+	forget(key.tid, key.frame);
 	/*
 	 * Batched wake-ups, as for native calls: one per record would cost the
 	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
