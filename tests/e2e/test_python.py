@@ -121,6 +121,8 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
             # The yielded value is read where the handler has stored it: not on 3.12+.
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
         eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        # Every call ended: none is left over as unfinished at the end.
+        check("<unfinished" not in out, f"{label}: unfinished calls: {out}")
         # Two threads searched: each call carries its own thread.
         eq(len({l.split()[0] for l in log if " re.search(" in l}), 2, f"{label}: threads")
         summary = out[out.rindex("\nFUNCTION"):]
@@ -142,6 +144,7 @@ def python_results_stay_right_under_settrace_and_sys_monitoring():
                                 "__main__.const", "-f", "__main__.boom", script=script)
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         eq(sorted(traced(out)), sorted(canon(l) for l in log), f"{label}: traced calls")
+        check("<unfinished" not in out, f"{label}: unfinished calls: {out}")
         ran.append(label)
     check(ran, "no CPython 3.11+ on this machine")
 
@@ -207,6 +210,17 @@ def python_greenlets_switching_inside_traced_calls_pair_each_call_with_its_own_e
     eq(rc, 0, f"tracer exit code ({err})")
     eq(len(log), 8, f"target log: {log}")
     eq(sorted(traced(out)), sorted(log), "traced calls")
+    check("<unfinished" not in out, f"unfinished calls: {out}")
+    # Nested by each greenlet's own frames: a step at depth 1, inside its run. (The
+    # tree's ids assume one stack a thread, which greenlets interleave: depth only.)
+    rc, out, err, log = run("/usr/bin/python3", "--json", "-f", "__main__.step", "-f",
+                            "__main__.run", script=script)
+    eq(rc, 0, f"tracer exit code ({err})")
+    recs, _ = json_records(out.encode())
+    eq(sorted((r["function"], r["args"][1]["value"], r["depth"]) for r in recs),
+       sorted((m.group(1), int(m.group(2)), 1 if m.group(1).endswith("step") else 0)
+              for m in (re.search(r"(\S+)\(name='\w', x=(\d+)\)", l) for l in log)),
+       "depth of each call")
 
 
 NEST_NAMES = ["__main__.fact", "__main__.top", "__main__.stuck", "__main__.wait_forever",
