@@ -802,14 +802,19 @@ int wm_py_hook(struct pt_regs *ctx)
 		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
 	case WM_PYH_EVAL_RET:
 		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
+	case WM_PYH_THROW:
+		/* throwflag, the third argument: resumed by throw(), not by RESUME. */
+		return frame && PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
 	case WM_PYH_ENTRY_FRAME: {
 		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
 					 .sp = ctx->sp,
 					 .stack_top = stack_top(tstate) };
 
-		if (frame)
-			bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
-		return 0;
+		if (!frame)
+			return 0;
+		bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
+		/* The same entry as WM_PYH_THROW's. */
+		return PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
 	}
 	case WM_PYH_ENTRY_RET: {
 		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),

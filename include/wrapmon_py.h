@@ -50,6 +50,11 @@ enum wm_py_hook {
 	WM_PYH_ENTRY_RET = 6,
 	/* A YIELD_VALUE handler: a generator's or coroutine's resume ends, its frame kept (3.11+). */
 	WM_PYH_YIELD = 7,
+	/*
+	 * _PyEval_EvalFrameDefault's entry: with its throwflag set, a generator
+	 * resumed by throw() or close(), which runs no RESUME, starts a call (3.11+).
+	 */
+	WM_PYH_THROW = 8,
 };
 
 /* Cookie bits 24-31. */

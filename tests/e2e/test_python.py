@@ -17,7 +17,7 @@ from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records,
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
 NAMES = ["re.search", "__main__.kw", "__main__.Greeter.*", "__main__.fact", "*.boom",
-         "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer"]
+         "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer", "__main__.thrower"]
 # 3.10's code objects have no qualname: a method is module.name there.
 NAMES_310 = NAMES + ["__main__.greet"]
 # TIME TID CALL  <LATENCY>: the thread and the call as shown.

@@ -634,7 +634,8 @@ static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
 	if (n <= 0)
 		return n ? n : -ENOENT;
 	snprintf(what, sizeof(what),
-		 "entry from C: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi", e->eval);
+		 "entry from C (and by throw()): _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
+		 e->eval);
 	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, REG_DI), what);
 	for (int i = 0; !ret && i < n; i++) {
 		snprintf(what, sizeof(what), "exit to C: ret at 0x%lx in _PyEval_EvalFrameDefault",
@@ -758,6 +759,15 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	}
 	if (find_sym(e, v->clear_sym, STT_FUNC, &s)) {
 		clear = s.st_value;
+		/* Where entry_frame_hooks() are not, throw() needs its own hook there. */
+		snprintf(what, sizeof(what),
+			 "entry by throw(): _PyEval_EvalFrameDefault at 0x%lx with throwflag, "
+			 "frame in rsi",
+			 e->eval);
+		ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_THROW, REG_SI, WM_PY_REG_NONE),
+			       what);
+		if (ret)
+			return ret;
 		snprintf(what, sizeof(what), "exit: %s at 0x%lx (symbol)", v->clear_sym, clear);
 	} else if (v->minor == 11 && !ptr_at(e, table + 8 * v->return_value, &target) &&
 		   !first_call(e, target, &clear)) {
