@@ -442,9 +442,8 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 	c->depth = 0;
 	c->parent_entry_ns = 0;
 	c->sure = 1;
-	v->nr_anc = 0;
-	v->base = 0;
-	v->nr_traced = 0;
+	/* nr_anc, base, nr_traced and pad: one store of zeros. */
+	__builtin_memset(&c->nest.nr_anc, 0, 4 * sizeof(__u32));
 	if (!off.frame_previous || !frame)
 		return 0;
 	for (int i = 0; i < PARENT_WALK; i++) {
