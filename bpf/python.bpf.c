@@ -46,38 +46,14 @@ struct {
 	__uint(max_entries, 65536);
 } codes SEC(".maps");
 
-struct call_key {
-	__u32 tid;
-	__u32 pad;
-	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
-};
-
-/* Where snapshots start: below this, a power of two (parameters', then the result's). */
-#define VALUES_AREA 1024
+#define VALUES_AREA WM_PY_VALUES_AREA
 _Static_assert(WM_PY_ARGS_DATA + WM_PYV_MAX <= VALUES_AREA, "the result fits after the parameters");
-
-struct call {
-	__u64 entry_ns;
-	__u64 code;
-	__u64 qualname;
-	__u64 tstate;  /* 3.10: from the entry, for the exception */
-	__u32 func_id; /* WM_PY_PENDING: not decided when it started */
-	__u16 data_len;
-	__u16 pad;
-	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
-	__s16 str_len[WM_PY_MAX_PARAMS];
-	/*
-	 * The parameters' snapshots at entry, back to back, then the result's
-	 * at the end: pyv_snap() needs its slack inside the map value.
-	 */
-	char data[VALUES_AREA + WM_PYV_SLACK];
-};
 
 /* Calls in flight, by thread and frame. A call's snapshots make it big: 4096 at most. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct call_key);
-	__type(value, struct call);
+	__type(key, struct wm_py_call_key);
+	__type(value, struct wm_py_call);
 	__uint(max_entries, 4096);
 } calls SEC(".maps");
 
@@ -85,14 +61,28 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct call);
+	__type(value, struct wm_py_call);
 	__uint(max_entries, 1);
 } scratch SEC(".maps");
 
-/* Debian's 3.11: (thread, stack pointer at _PyEval_EvalFrameDefault's entry) -> its frame. */
+/*
+ * Debian's 3.11: where _PyEval_EvalFrameDefault was entered from C. The
+ * stack pointer alone is not enough: greenlets copy their C stacks back to
+ * the same addresses, so two greenlets' entries share one; each has its own
+ * frame data stack, whose top is the same at the entry and at the ret (the
+ * frame was pushed before, and is popped after).
+ */
+struct entry_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 sp;
+	__u64 stack_top;
+};
+
+/* Debian's 3.11: its entry from C -> the frame it runs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct call_key);
+	__type(key, struct entry_key);
 	__type(value, __u64);
 	__uint(max_entries, 4096);
 } entry_frames SEC(".maps");
@@ -249,6 +239,27 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 }
 
 /*
+ * A code object met for the first time (or its address reused): pending
+ * until userspace answers. A global function: its state stays off
+ * on_entry()'s stack.
+ */
+__noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+{
+	struct wm_py_decision nd = {
+		.qualname = qualname,
+		.firstlineno = line,
+		.state = WM_PYS_PENDING,
+		.func_id = WM_PY_PENDING,
+	};
+
+	bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
+	/* Not sent (the ring full): asked again at its next call, not pending forever. */
+	if (send_notice(code, frame, qualname, line))
+		bpf_map_delete_elem(&codes, &code);
+	return 0;
+}
+
+/*
  * Type object -> its name (tp_name), read the first time a traced call
  * shows it: userspace names types from here, so that it can name them
  * after the process has gone.
@@ -330,7 +341,7 @@ static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
  * A value's snapshot into c->data at pos, room bytes at most: its length.
  * pyv_snap()'s walk is in global functions, verified once.
  */
-static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, __u64 obj)
+static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 room, __u64 obj)
 {
 	__u32 at = pos;
 
@@ -343,16 +354,149 @@ static __always_inline __u32 snap_value(struct call *c, __u32 pos, __u32 room, _
 }
 
 /*
+ * Calls in flight of each thread (traced or undecided): with none, a call
+ * has no traced caller and the walk up its callers is skipped, which is
+ * most of a traced call's cost outside nested ones. Only a filter: a call
+ * the LRU forgot leaves it high, never low.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} in_flight SEC(".maps");
+
+static __always_inline __u32 *in_flight_of(bool create)
+{
+	return bpf_task_storage_get(&in_flight, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/*
+ * The thread's calls in flight, and one more: global functions, as
+ * forget(), to keep their state off on_entry()'s stack.
+ */
+__noinline int nr_in_flight(void)
+{
+	__u32 *n = in_flight_of(false);
+
+	return n ? *n : 0;
+}
+
+__noinline int one_more_in_flight(void)
+{
+	__u32 *n = in_flight_of(true);
+
+	if (n)
+		(*n)++;
+	return 0;
+}
+
+/*
+ * A call leaves "calls": the thread has one fewer in flight. A global
+ * function: the callers' stacks, with pyv_snap()'s below them, are at the
+ * limit.
+ */
+__noinline int forget(__u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid, .frame = frame };
+	__u32 *n;
+
+	if (bpf_map_delete_elem(&calls, &key))
+		return 0;
+	n = in_flight_of(false);
+	if (n && *n)
+		(*n)--;
+	return 0;
+}
+
+/* Callers looked through for the enclosing traced call. */
+#define PARENT_WALK 16
+
+/*
+ * The traced call enclosing one at frame, and its depth: from the frame's
+ * own chain of callers (previous), not a per-thread stack, which a greenlet
+ * switch changes under the thread; up to the first traced caller whose own
+ * depth is final. A caller whose code object is not decided yet (most are
+ * not traced; a parent that never comes would nest its children wrongly)
+ * does not count here but makes the answer unsure: the callers are kept
+ * (c->nest) for userspace, which knows the answer by the end. A global
+ * function, verified once.
+ */
+__noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid };
+	struct wm_py_decision *d;
+	volatile struct wm_py_nest *v;
+	struct wm_py_call *p;
+	__u32 na, n;
+	bool traced;
+
+	if (!c)
+		return 0;
+	/*
+	 * The walk's counts live in c, not in registers: the verifier would
+	 * follow every combination of them through the loop.
+	 */
+	v = &c->nest;
+	c->depth = 0;
+	c->parent_entry_ns = 0;
+	c->sure = 1;
+	/* nr_anc, base, nr_traced and pad: one store of zeros. */
+	__builtin_memset(&c->nest.nr_anc, 0, 4 * sizeof(__u32));
+	if (!off.frame_previous || !frame)
+		return 0;
+	for (int i = 0; i < PARENT_WALK; i++) {
+		frame = read_ptr(frame + off.frame_previous);
+		if (!frame)
+			break;
+		key.frame = frame;
+		p = bpf_map_lookup_elem(&calls, &key);
+		if (!p)
+			continue;
+		traced = p->func_id != WM_PY_PENDING;
+		if (!traced) {
+			d = bpf_map_lookup_elem(&codes, &p->code);
+			if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
+				continue;
+			traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
+		}
+		na = v->nr_anc;
+		if (na >= WM_PY_ANC)
+			break;
+		c->nest.anc[na].entry_ns = p->entry_ns;
+		c->nest.anc[na].code = p->code;
+		c->nest.anc[na].qualname = p->qualname;
+		v->nr_anc = na + 1;
+		if (!traced) {
+			c->sure = 0;
+			continue;
+		}
+		n = v->nr_traced + 1;
+		v->nr_traced = n;
+		if (n == 1)
+			c->parent_entry_ns = p->entry_ns;
+		if (p->sure) {
+			v->base = p->depth;
+			break;
+		}
+	}
+	n = v->base + v->nr_traced;
+	c->depth = n < 255 ? n : 255;
+	return 0;
+}
+
+/*
  * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
  * A global function, verified once for all the hooks that call it.
  */
 __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
-	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	struct wm_py_decision *d, nd = {};
+	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_decision *d;
 	__u64 code, qualname = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
-	struct call *c, *old;
+	struct wm_py_call *c, *old;
 
 	code = read_ptr(frame + off.frame_code);
 	if (!code || code_id(code, &qualname, &line))
@@ -366,14 +510,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
 		func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
 	} else {
-		nd.qualname = qualname;
-		nd.firstlineno = line;
-		nd.state = WM_PYS_PENDING;
-		nd.func_id = WM_PY_PENDING;
-		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
-		/* Not sent (the ring full): asked again at its next call, not pending forever. */
-		if (send_notice(code, frame, qualname, line))
-			bpf_map_delete_elem(&codes, &code);
+		new_code(code, frame, qualname, line);
 		nparams = WM_PY_MAX_PARAMS;
 		func_id = WM_PY_PENDING;
 	}
@@ -393,6 +530,8 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->qualname = qualname;
 	c->tstate = tstate;
 	c->func_id = func_id;
+	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
+	find_parent(c, key.tid, keyval == frame && nr_in_flight() ? frame : 0);
 	/* The parameters' slots in one read (into types[], made types below). */
 	if (nparams &&
 	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
@@ -423,7 +562,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		pos += n;
 	}
 	c->data_len = pos;
-	bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	/* A call that gave way was in flight already: counted once. */
+	if (!bpf_map_update_elem(&calls, &key, c, BPF_ANY) && !old)
+		one_more_in_flight();
 	return 0;
 }
 
@@ -516,13 +657,13 @@ enum end_kind {
 /* A call ends (how: enum end_kind). A global function, as on_entry(). */
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
-	struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
+	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	__u64 now = bpf_ktime_get_ns(), type = 0, res;
 	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
 	__u16 flags = 0;
 	struct wm_call *r;
-	struct call *c;
+	struct wm_py_call *c;
 
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
@@ -532,14 +673,14 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	 * was missed (greenlets switch frame stacks), and this is not it.
 	 */
 	if (frame && read_ptr(frame + off.frame_code) != c->code) {
-		bpf_map_delete_elem(&calls, &key);
+		forget(key.tid, key.frame);
 		return 0;
 	}
 	id = c->func_id;
 	if (id == WM_PY_PENDING) {
 		d = bpf_map_lookup_elem(&codes, &c->code);
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_IGNORED) {
-			bpf_map_delete_elem(&calls, &key);
+			forget(key.tid, key.frame);
 			return 0;
 		}
 		if (d && d->qualname == c->qualname && d->state == WM_PYS_TRACED)
@@ -564,10 +705,10 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	pos = c->data_len;
 	if (values_on && res)
 		res_len = snap_value(c, pos, WM_PYV_MAX, res);
-	r = bpf_ringbuf_reserve(&py_rb, sizeof(*r) + WM_PY_ARGS_DATA + WM_PYV_MAX, 0);
+	r = bpf_ringbuf_reserve(&py_rb, WM_PY_NEST_AT + sizeof(struct wm_py_nest), 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
-		bpf_map_delete_elem(&calls, &key);
+		forget(key.tid, key.frame);
 		return 0;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
@@ -599,11 +740,19 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
 	r->kind = WM_REC_CALL;
 	r->entry_ns = c->entry_ns;
+	r->depth = c->depth;
+	r->parent_entry_ns = c->parent_entry_ns;
+	/* Callers undecided at its entry: userspace settles its nesting. */
+	if (!c->sure) {
+		r->flags |= WM_F_PY_UNSURE;
+		bpf_probe_read_kernel((char *)r + WM_PY_NEST_AT, sizeof(c->nest), &c->nest);
+	}
+
 	r->latency_ns = now - c->entry_ns;
 	r->func_id = id;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->tid = key.tid;
-	bpf_map_delete_elem(&calls, &key);
+	forget(key.tid, key.frame);
 	/*
 	 * Batched wake-ups, as for native calls: one per record would cost the
 	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
@@ -612,6 +761,12 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 				      BPF_RB_FORCE_WAKEUP :
 				      BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+/* The thread state's frame data stack top (the running greenlet's); 0: unknown. */
+static __always_inline __u64 stack_top(__u64 tstate)
+{
+	return tstate && off.tstate_stack_top ? read_ptr(tstate + off.tstate_stack_top) : 0;
 }
 
 static __always_inline bool ours(void)
@@ -646,17 +801,24 @@ int wm_py_hook(struct pt_regs *ctx)
 		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
 	case WM_PYH_EVAL_RET:
 		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
+	case WM_PYH_THROW:
+		/* throwflag, the third argument: resumed by throw(), not by RESUME. */
+		return frame && PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
 	case WM_PYH_ENTRY_FRAME: {
-		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
-					.frame = ctx->sp };
+		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					 .sp = ctx->sp,
+					 .stack_top = stack_top(tstate) };
 
-		if (frame)
-			bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
-		return 0;
+		if (!frame)
+			return 0;
+		bpf_map_update_elem(&entry_frames, &key, &frame, BPF_ANY);
+		/* The same entry as WM_PYH_THROW's. */
+		return PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
 	}
 	case WM_PYH_ENTRY_RET: {
-		struct call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
-					.frame = ctx->sp };
+		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+					 .sp = ctx->sp,
+					 .stack_top = stack_top(read_ptr(off.tstate_addr)) };
 		__u64 *f = bpf_map_lookup_elem(&entry_frames, &key);
 
 		if (!f)

@@ -82,6 +82,8 @@ enum wm_call_flags {
 	WM_F_RAISED = 1 << 8,
 	/* WM_REC_CALL: wm_call.uerrno holds the thread's errno at return (never 0). */
 	WM_F_ERRNO = 1 << 9,
+	/* WM_REC_UNFINISHED: still running when the trace ended (Python calls, read from BPF's map). */
+	WM_F_RUNNING = 1 << 10,
 };
 
 /* How a function's calls end (wm_func_cfg.ret_mode): never "auto", userspace resolves it. */

@@ -9,6 +9,7 @@
 #define WRAPMON_PY_H
 
 #include "wrapmon.h"
+#include "wm_python.h"
 
 /* wm_py_notice.kind: past every enum wm_rec_kind, so no record is taken for the other. */
 #define WM_REC_PY_CODE 64
@@ -49,6 +50,11 @@ enum wm_py_hook {
 	WM_PYH_ENTRY_RET = 6,
 	/* A YIELD_VALUE handler: a generator's or coroutine's resume ends, its frame kept (3.11+). */
 	WM_PYH_YIELD = 7,
+	/*
+	 * _PyEval_EvalFrameDefault's entry: with its throwflag set, a generator
+	 * resumed by throw() or close(), which runs no RESUME, starts a call (3.11+).
+	 */
+	WM_PYH_THROW = 8,
 };
 
 /* Cookie bits 24-31. */
@@ -124,7 +130,16 @@ struct wm_py_offsets {
 	__u8 op_return_const[2];
 	__u8 op_instr_line; /* INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION; 0: none (< 3.12) */
 	__u8 op_instr_instruction;
-	__u8 pad[6];
+	/*
+	 * 3.11+: PyThreadState.datastack_top. Where the frame clear is inlined
+	 * (WM_PYH_ENTRY_FRAME), it tells one greenlet's C-entered frame from
+	 * another's at the same stack pointer: greenlets copy C stacks back to
+	 * the same addresses, but each has its own frame data stack.
+	 */
+	__u16 tstate_stack_top;
+	/* 3.11+: _PyInterpreterFrame.previous, the caller's frame (nesting, --stack); 0: none. */
+	__u16 frame_previous;
+	__u8 pad[2];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -173,6 +188,73 @@ struct wm_py_notice {
 	struct wm_py_name module;
 	struct wm_py_name filename;
 	struct wm_py_pname params[WM_PY_MAX_PARAMS + 2];
+};
+
+/* Where snapshots start: below this, a power of two (parameters', then the result's). */
+#define WM_PY_VALUES_AREA 1024
+
+/* Callers in flight a call in flight remembers (struct wm_py_nest). */
+#define WM_PY_ANC 4
+
+/*
+ * wm_call.flags: the record's depth and parent are unsure (a caller's code
+ * object was not decided at the entry); a struct wm_py_nest follows the
+ * record at WM_PY_NEST_AT, for userspace to settle them.
+ */
+#define WM_F_PY_UNSURE (1 << 13)
+#define WM_PY_NEST_AT  (sizeof(struct wm_call) + WM_PY_VALUES_AREA)
+
+/* A caller in flight, traced or undecided at a call's entry. */
+struct wm_py_anc {
+	__u64 entry_ns, code, qualname;
+};
+
+/*
+ * A call's callers in flight, traced or undecided, nearest first, up to the
+ * first traced one whose own depth was final (base its depth) or the chain's
+ * end (base 0): the depth is base + the traced ones, the parent the nearest.
+ */
+struct wm_py_nest {
+	struct wm_py_anc anc[WM_PY_ANC];
+	__u32 nr_anc;
+	__u32 base;
+	__u32 nr_traced; /* BPF's count on the way */
+	__u32 pad;
+};
+
+/* The key of a call in flight (map "calls"). */
+struct wm_py_call_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 frame; /* 3.11+: the frame; 3.10: the stack pointer at entry */
+};
+
+/*
+ * A call in flight (map "calls"). Userspace reads the ones left at the end
+ * of the trace and reports them unfinished.
+ */
+struct wm_py_call {
+	__u64 entry_ns;
+	__u64 code;
+	__u64 qualname;
+	__u64 tstate;	       /* 3.10: from the entry, for the exception */
+	__u64 parent_entry_ns; /* the enclosing traced call's entry, 0: none */
+	__u32 func_id;	       /* WM_PY_PENDING: not decided when it started */
+	__u16 data_len;
+	__u8 depth; /* traced calls enclosing it in its Python call chain */
+	/*
+	 * depth and parent_entry_ns are final: no caller in flight was
+	 * undecided at entry. Else nest says how userspace settles them.
+	 */
+	__u8 sure;
+	struct wm_py_nest nest;
+	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
+	__s16 str_len[WM_PY_MAX_PARAMS];
+	/*
+	 * The parameters' snapshots at entry, back to back, then the result's
+	 * at the end: pyv_snap() needs its slack inside the map value.
+	 */
+	char data[WM_PY_VALUES_AREA + WM_PYV_SLACK];
 };
 
 #endif /* WRAPMON_PY_H */

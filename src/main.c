@@ -178,7 +178,7 @@ struct session {
 	int nr_execs;	    /* execs seen in traced processes */
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
-	__u64 t_signal;		   /* of the first SIGINT or SIGTERM, else 0 */
+	__u64 t_signal; /* of the first SIGINT or SIGTERM (the probes' removal, once done), else 0 */
 };
 
 static const char *base_name(const char *path)
@@ -1242,6 +1242,11 @@ static int take_call(struct session *s, struct wm_call_view *v)
 	return ++s->batch >= DRAIN_BATCH || output__full(s->output) ? DRAIN_MORE : 0;
 }
 
+static int take_py_unfinished(void *ctx, struct wm_call_view *v)
+{
+	return take_call(ctx, v);
+}
+
 /* Drain one batch; true when records are still waiting. */
 static bool drain(struct session *s)
 {
@@ -1474,11 +1479,14 @@ static void session__start(struct session *s)
 			(s->t_attached - s->t_start) / 1e6);
 	else if (s->nr_py_names)
 		fprintf(stderr,
-			"wrapmon-trace: tracing %d function%s and %d Python name%s in process %d "
-			"(%s) in %.1f ms; Ctrl-C to end\n",
+			"wrapmon-trace: tracing %d function%s and %d Python name%s in %s %d "
+			"(%s) in %.1f ms; %s\n",
 			s->nr_native, s->nr_native == 1 ? "" : "s", s->nr_py_names,
-			s->nr_py_names == 1 ? "" : "s", env.pid, ESC(resolver__obj_path(s->res, 0)),
-			(s->t_attached - s->t_start) / 1e6);
+			s->nr_py_names == 1 ? "" : "s",
+			procs__is_command(s->procs) ? "command" : "process", env.pid,
+			ESC(resolver__obj_path(s->res, 0)), (s->t_attached - s->t_start) / 1e6,
+			procs__is_command(s->procs) ? "it runs now, and the trace ends with it" :
+						      "Ctrl-C to end");
 	else
 		start_line(s);
 	if (env.summary_only)
@@ -1790,6 +1798,12 @@ static int session__finish(struct session *s)
 	if (s->tracer)
 		tracer__detach(s->tracer);
 	pytrace__detach(s->pyt);
+	/*
+	 * The reader's grace runs from here: taking the probes out can outlast
+	 * it, and the reader is not to blame for that.
+	 */
+	if (s->t_signal)
+		s->t_signal = now_ns(CLOCK_MONOTONIC);
 	if (env.verbose && s->tracer) {
 		struct tracer_phases ph;
 
@@ -1810,6 +1824,8 @@ static int session__finish(struct session *s)
 		if (!drain(s))
 			break;
 	}
+	/* Python calls still running: their probes are gone, so they end here. */
+	pytrace__unfinished(s->pyt, take_py_unfinished, s);
 	/* Calls still held by --tree: their callers show as running. */
 	tree__flush(s->tree);
 	/* The last, partial interval: the intervals then add up to the whole session. */

@@ -880,6 +880,8 @@ static void put_unfinished_text(struct wm_buf *b, const struct wm_call_view *c)
 		buf__puts(b, "<unfinished: abandoned (longjmp or stack switch)>");
 	} else if (flags & WM_F_EXEC) {
 		buf__puts(b, "<unfinished: exec>");
+	} else if (flags & WM_F_RUNNING) {
+		buf__puts(b, "<unfinished: still running>");
 	} else {
 		buf__puts(b, "<unfinished>");
 	}
@@ -1338,6 +1340,8 @@ const char *format__unfinished_name(__u16 flags)
 		return "abandoned";
 	if (flags & WM_F_EXEC)
 		return "exec";
+	if (flags & WM_F_RUNNING)
+		return "running";
 	return "unknown";
 }
 

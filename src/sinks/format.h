@@ -39,7 +39,8 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 /*
  * The parts of that object, for stores that keep them in columns: the
  * "args" array, the "result" object (of a call that returned), and the
- * "unfinished" reason ("thread_exit", "killed", "stack_switch", "abandoned").
+ * "unfinished" reason ("thread_exit", "killed", "stack_switch", "abandoned",
+ * "exec", "running").
  */
 void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);

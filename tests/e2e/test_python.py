@@ -8,15 +8,16 @@ exception."""
 import glob
 import os
 import re
+import signal
 import subprocess
 import tempfile
 
-from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records
+from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records, TRACER
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
 NAMES = ["re.search", "__main__.kw", "__main__.Greeter.*", "__main__.fact", "*.boom",
-         "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer"]
+         "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer", "__main__.thrower"]
 # 3.10's code objects have no qualname: a method is module.name there.
 NAMES_310 = NAMES + ["__main__.greet"]
 # TIME TID CALL  <LATENCY>: the thread and the call as shown.
@@ -46,10 +47,10 @@ def interpreters():
 
 
 class PyTarget:
-    def __init__(self, python, script=SCRIPT):
+    def __init__(self, python, script=SCRIPT, extra=()):
         self.dir = tempfile.mkdtemp(prefix="wm-e2e-py-")
         self.log = os.path.join(self.dir, "log")
-        self.p = subprocess.Popen([python, script, self.log], stdin=subprocess.PIPE,
+        self.p = subprocess.Popen([python, script, self.log, *extra], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
         check(line.startswith("ready "), f"{python} did not start: {line!r}")
@@ -69,8 +70,8 @@ class PyTarget:
             self.p.wait()
 
 
-def run(python, *args, script=SCRIPT):
-    t = PyTarget(python, script)
+def run(python, *args, script=SCRIPT, extra=()):
+    t = PyTarget(python, script, extra)
     tr = Tracer("-p", str(t.pid), *args)
     try:
         tr.wait_ready()
@@ -120,6 +121,8 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
             # The yielded value is read where the handler has stored it: not on 3.12+.
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
         eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        # Every call ended: none is left over as unfinished at the end.
+        check("<unfinished" not in out, f"{label}: unfinished calls: {out}")
         # Two threads searched: each call carries its own thread.
         eq(len({l.split()[0] for l in log if " re.search(" in l}), 2, f"{label}: threads")
         summary = out[out.rindex("\nFUNCTION"):]
@@ -141,6 +144,7 @@ def python_results_stay_right_under_settrace_and_sys_monitoring():
                                 "__main__.const", "-f", "__main__.boom", script=script)
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         eq(sorted(traced(out)), sorted(canon(l) for l in log), f"{label}: traced calls")
+        check("<unfinished" not in out, f"{label}: unfinished calls: {out}")
         ran.append(label)
     check(ran, "no CPython 3.11+ on this machine")
 
@@ -194,3 +198,89 @@ def python_version_without_support_is_refused_naming_what_was_found():
         check("missing" in line, line)
     finally:
         t.kill()
+
+
+@test
+def python_greenlets_switching_inside_traced_calls_pair_each_call_with_its_own_end():
+    # Debian's python3-greenlet is built for Debian's python3 only.
+    subprocess.run(["sh", os.path.join(HERE, "install-greenlet.sh")], check=True)
+    script = os.path.join(HERE, "targets", "py", "t_pygreenlet.py")
+    rc, out, err, log = run("/usr/bin/python3", "-f", "__main__.step", "-f", "__main__.run",
+                            script=script)
+    eq(rc, 0, f"tracer exit code ({err})")
+    eq(len(log), 8, f"target log: {log}")
+    eq(sorted(traced(out)), sorted(log), "traced calls")
+    check("<unfinished" not in out, f"unfinished calls: {out}")
+    # Nested by each greenlet's own frames: a step at depth 1, inside its run. (The
+    # tree's ids assume one stack a thread, which greenlets interleave: depth only.)
+    rc, out, err, log = run("/usr/bin/python3", "--json", "-f", "__main__.step", "-f",
+                            "__main__.run", script=script)
+    eq(rc, 0, f"tracer exit code ({err})")
+    recs, _ = json_records(out.encode())
+    eq(sorted((r["function"], r["args"][1]["value"], r["depth"]) for r in recs),
+       sorted((m.group(1), int(m.group(2)), 1 if m.group(1).endswith("step") else 0)
+              for m in (re.search(r"(\S+)\(name='\w', x=(\d+)\)", l) for l in log)),
+       "depth of each call")
+
+
+NEST_NAMES = ["__main__.fact", "__main__.top", "__main__.stuck", "__main__.wait_forever",
+              "__main__.leave", "__main__.block"]
+
+
+def nest_lines(out):
+    """The tracer's --json --tree records as the target logs them."""
+    recs, _ = json_records(out.encode())
+    calls = {r["id"]: "%s(%s)" % (r["function"], ", ".join(f"{a['name']}={a['value']}"
+                                                          for a in r["args"]))
+             for r in recs}
+    return sorted(f"{r['tid']} {r['depth']} {calls[r['id']]} {calls.get(r['parent'], '-')} "
+                  f"{r.get('unfinished', r.get('result', {}).get('value'))}" for r in recs)
+
+
+@test
+def python_calls_nest_and_the_unfinished_ones_are_reported():
+    script = os.path.join(HERE, "targets", "py", "t_pynest.py")
+    args = ["--json", "--tree"] + [a for n in NEST_NAMES for a in ("-f", n)]
+    ran = []
+    for label, python in interpreters():
+        # 3.10's calls are paired by stack pointer: no frame chain to nest them by.
+        if minor(python) < 11:
+            continue
+        # The process leaves inside calls: each thread's are ended by its exit.
+        rc, out, err, log = run(python, *args, script=script, extra=["exit"])
+        # The trace ends while calls run: they are reported still running.
+        t = PyTarget(python, script, ["signal"])
+        tr = Tracer("-p", str(t.pid), *args)
+        try:
+            tr.wait_ready()
+            t.go()
+            eq(t.p.stdout.readline(), "stuck\n", f"{label}: target blocked")
+            tr.p.send_signal(signal.SIGINT)
+            rc2, out2, err2 = tr.wait()
+            eq(t.finish(), 0, f"{label}: target exit code")
+            with open(t.log) as f:
+                log2 = f.read().splitlines()
+        finally:
+            tr.kill()
+            t.kill()
+        for mode, (c, o, e, l) in (("exit", (rc, out, err, log)),
+                                    ("signal", (rc2, out2.decode(), err2, log2))):
+            eq(c, 0, f"{label} {mode}: tracer exit code ({e})")
+            eq(nest_lines(o), sorted(l), f"{label} {mode}: calls, nesting and ends")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ on this machine")
+
+
+@test
+def python_command_runs_and_the_start_line_says_the_trace_ends_with_it():
+    python = interpreters()[0][1]
+    p = subprocess.run([TRACER, "-f", "re.search", "--", python, "-c",
+                        "import re; re.search('a+', 'caaat')"],
+                       capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 0, f"tracer exit code ({p.stderr})")
+    check(re.search(r"1 Python name in command \d+ .*; it runs now, and the trace ends with it$",
+                    p.stderr, re.M), f"start line: {p.stderr!r}")
+    # A command's trace goes to stderr: its stdout stays its own.
+    eq([l for _, l in (t.split(" ", 1) for t in traced(p.stderr))],
+       ["re.search(pattern='a+', string='caaat', flags=0) = <re.Match object; span=(1, 4), "
+        "match='aaa'>"], "the command's call")

@@ -65,15 +65,16 @@ struct py_version {
 	}
 
 /* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
-#define OFFSETS_311                                                                             \
-	{                                                                                       \
-		.frame_code = 0x20, .frame_func = 0x00, .frame_instr = 0x38,                    \
-		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
-		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                 \
-		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,            \
-		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72, \
-		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                              \
-		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68                           \
+#define OFFSETS_311                                                                               \
+	{                                                                                         \
+		.frame_code = 0x20, .frame_func = 0x00, .frame_instr = 0x38,                      \
+		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,                \
+		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                   \
+		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,              \
+		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72,   \
+		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                                \
+		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68, .tstate_stack_top = 0x130, \
+		.frame_previous = 0x30                                                            \
 	}
 
 /*
@@ -92,7 +93,8 @@ struct py_version {
 		.op_return_const = { (return_const), (instrumented_return_const) },             \
 		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
 		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
-		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68                 \
+		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68,                \
+		.frame_previous = 0x08                                                          \
 	}
 
 static const struct py_version versions[] = {
@@ -632,9 +634,9 @@ static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
 	if (n <= 0)
 		return n ? n : -ENOENT;
 	snprintf(what, sizeof(what),
-		 "entry from C: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi", e->eval);
-	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, WM_PY_REG_NONE),
-		       what);
+		 "entry from C (and by throw()): _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
+		 e->eval);
+	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, REG_DI), what);
 	for (int i = 0; !ret && i < n; i++) {
 		snprintf(what, sizeof(what), "exit to C: ret at 0x%lx in _PyEval_EvalFrameDefault",
 			 rets[i]);
@@ -757,6 +759,15 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	}
 	if (find_sym(e, v->clear_sym, STT_FUNC, &s)) {
 		clear = s.st_value;
+		/* Where entry_frame_hooks() are not, throw() needs its own hook there. */
+		snprintf(what, sizeof(what),
+			 "entry by throw(): _PyEval_EvalFrameDefault at 0x%lx with throwflag, "
+			 "frame in rsi",
+			 e->eval);
+		ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_THROW, REG_SI, WM_PY_REG_NONE),
+			       what);
+		if (ret)
+			return ret;
 		snprintf(what, sizeof(what), "exit: %s at 0x%lx (symbol)", v->clear_sym, clear);
 	} else if (v->minor == 11 && !ptr_at(e, table + 8 * v->return_value, &target) &&
 		   !first_call(e, target, &clear)) {
@@ -840,6 +851,8 @@ static const struct dw_field dw_fields[] = {
 	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
 	DWF12(code_monitoring, "PyCodeObject", "_co_monitoring"),
 	DWF11(code_kinds, "PyCodeObject", "co_localspluskinds"),
+	DWF11(tstate_stack_top, "_ts", "datastack_top"),
+	DWF11(frame_previous, "_PyInterpreterFrame", "previous"),
 	DWF12(code_adaptive, "PyCodeObject", "co_code_adaptive"),
 	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
 	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),

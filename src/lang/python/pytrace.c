@@ -272,6 +272,27 @@ static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 	e->id = id;
 }
 
+/*
+ * Nesting BPF left unsure (a caller undecided at the entry): settled with
+ * the answers known now, which came before the call's end in the ring.
+ */
+static void settle_nesting(struct pytrace *t, const struct wm_py_nest *n, struct wm_call *r)
+{
+	__u32 traced = 0, depth;
+
+	r->parent_entry_ns = 0;
+	for (__u32 i = 0; i < n->nr_anc && i < WM_PY_ANC; i++) {
+		const struct code_entry *e = code_slot(t, n->anc[i].code);
+
+		if (e->code != n->anc[i].code || e->qualname != n->anc[i].qualname || e->id < 0)
+			continue;
+		if (!traced++)
+			r->parent_entry_ns = n->anc[i].entry_ns;
+	}
+	depth = n->base + traced;
+	r->depth = depth < 255 ? depth : 255;
+}
+
 int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v)
 {
 	struct wm_py_notice n;
@@ -290,6 +311,12 @@ int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_
 	}
 	if (record__decode(data, size, v))
 		return -EINVAL;
+	if ((v->hdr.flags & WM_F_PY_UNSURE) && size >= WM_PY_NEST_AT + sizeof(struct wm_py_nest)) {
+		struct wm_py_nest nest;
+
+		memcpy(&nest, (const char *)data + WM_PY_NEST_AT, sizeof(nest));
+		settle_nesting(t, &nest, &v->hdr);
+	}
 	if (v->hdr.func_id == WM_PY_PENDING) {
 		/* Decided since it started: the notice came first in the ring. */
 		e = code_slot(t, v->hdr.args[WM_PY_ARG_CODE]);
@@ -300,6 +327,130 @@ int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_
 	}
 	name_types(t, v);
 	return 1;
+}
+
+/* A call left in flight when the trace ends. */
+struct left {
+	struct wm_py_call_key key;
+	struct wm_py_call call;
+};
+
+/* Innermost first, as records of finished calls come: children before parents. */
+static int later_first(const void *a, const void *b)
+{
+	const struct left *x = a, *y = b;
+
+	return x->call.entry_ns < y->call.entry_ns ? 1 :
+	       x->call.entry_ns > y->call.entry_ns ? -1 :
+						     0;
+}
+
+/* Whether a thread has exited: gone, or a zombie not reaped yet (a launched command's). */
+static bool thread_gone(pid_t pid, __u32 tid)
+{
+	char path[64], buf[256], *p;
+	bool gone = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	/* The state follows the command name's closing parenthesis. */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return gone;
+}
+
+/* The function id of a call in flight, -1: not traced. */
+static int call_func(struct pytrace *t, const struct wm_py_call *c)
+{
+	struct code_entry *e;
+
+	if (c->func_id != WM_PY_PENDING)
+		return c->func_id;
+	e = code_slot(t, c->code);
+	return e->code == c->code && e->qualname == c->qualname ? e->id : -1;
+}
+
+/* A call left in flight as an unfinished record (its snapshots kept): 1, 0 if not traced. */
+static int unfinished_view(struct pytrace *t, const struct left *l, struct wm_call *r,
+			   struct wm_call_view *v)
+{
+	const struct wm_py_call *c = &l->call;
+	int id = call_func(t, c);
+
+	if (id < 0)
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->kind = WM_REC_UNFINISHED;
+	r->func_id = id;
+	r->pid = t->o.pid;
+	r->tid = l->key.tid;
+	r->entry_ns = c->entry_ns;
+	r->depth = c->depth;
+	r->parent_entry_ns = c->parent_entry_ns;
+	if (!c->sure)
+		settle_nesting(t, &c->nest, r);
+	r->args[WM_PY_ARG_CODE] = c->code;
+	r->args[WM_PY_ARG_QUALNAME] = c->qualname;
+	for (int i = 0; i < WM_NR_SLOTS; i++)
+		r->str_len[i] = i < WM_PY_MAX_PARAMS ? c->str_len[i] : WM_STR_NONE;
+	for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
+		r->args[i] = c->types[i];
+	if (t->skel->rodata->values_on) {
+		r->flags |= WM_F_PY_VALUES;
+		r->data_len = c->data_len < WM_PY_VALUES_AREA ? c->data_len : WM_PY_VALUES_AREA;
+		memcpy(r->data, c->data, r->data_len);
+	}
+	r->flags |= thread_gone(t->o.pid, l->key.tid) ? WM_F_THREAD_EXIT : WM_F_RUNNING;
+	if (record__decode(r, sizeof(*r) + r->data_len, v))
+		return 0;
+	name_types(t, v);
+	return 1;
+}
+
+int pytrace__unfinished(struct pytrace *t, int (*take)(void *ctx, struct wm_call_view *v),
+			void *ctx)
+{
+	struct wm_py_call_key key;
+	struct left *left = NULL;
+	struct wm_call_view v;
+	struct wm_call *r;
+	int n = 0, cap = 0, ret = 0;
+
+	if (!t)
+		return 0;
+	r = malloc(sizeof(*r) + WM_PY_VALUES_AREA);
+	if (!r)
+		return -ENOMEM;
+	for (void *prev = NULL;
+	     !bpf_map__get_next_key(t->skel->maps.calls, prev, &key, sizeof(key)); prev = &key) {
+		if (n == cap) {
+			struct left *p = realloc(left, (cap ? 2 * cap : 16) * sizeof(*p));
+
+			if (!p) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			left = p;
+			cap = cap ? 2 * cap : 16;
+		}
+		left[n].key = key;
+		if (!bpf_map__lookup_elem(t->skel->maps.calls, &key, sizeof(key), &left[n].call,
+					  sizeof(left[n].call), 0))
+			n++;
+	}
+	if (n)
+		qsort(left, n, sizeof(*left), later_first);
+	for (int i = 0; i < n && !ret; i++)
+		if (unfinished_view(t, &left[i], r, &v))
+			ret = take(ctx, &v);
+cleanup:
+	free(left);
+	free(r);
+	return ret;
 }
 
 static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size_t errsz)

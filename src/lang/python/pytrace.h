@@ -56,6 +56,13 @@ int pytrace__ringbuf_fd(const struct pytrace *t);
  * the call of one not traced); -EINVAL: malformed.
  */
 int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v);
+/*
+ * The traced calls still in flight, once detached: each as an unfinished
+ * record (WM_F_THREAD_EXIT when its thread is gone, WM_F_RUNNING
+ * otherwise) to take(), innermost first; its result stops the walk.
+ */
+int pytrace__unfinished(struct pytrace *t, int (*take)(void *ctx, struct wm_call_view *v),
+			void *ctx);
 /* Functions pattern i matched so far. */
 int pytrace__pattern_hits(const struct pytrace *t, int i);
 /* Code objects decided, and records BPF could not send. */

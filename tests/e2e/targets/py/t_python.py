@@ -52,6 +52,14 @@ def gen(n):
     return "end"
 
 
+def thrower():
+    try:
+        yield 1
+    except KeyError:
+        yield 2
+    yield 3
+
+
 def searcher(cases):
     for pat, s in cases:
         r = re.search(pat, s)
@@ -98,6 +106,14 @@ def main():
     for v in gen(2):
         note("__main__.gen", [("n", 2)], f"yielded {v!r}")
     note("__main__.gen", [("n", 2)], "= 'end'")
+    # Resumed by throw(), which runs no RESUME: caught (and yields), then not.
+    t = thrower()
+    note("__main__.thrower", [], f"yielded {next(t)!r}")
+    note("__main__.thrower", [], f"yielded {t.throw(KeyError('a'))!r}")
+    try:
+        t.throw(KeyError("b"))
+    except KeyError as e:
+        note("__main__.thrower", [], f"raised {e!r}")
     # Code made at run time: a new code object each time round.
     for i in range(5):
         ns = {"__name__": "gen"}
