@@ -29,7 +29,7 @@ static int buf__reserve(struct wm_buf *b, size_t extra)
 	return b->err;
 }
 
-void buf__put(struct wm_buf *b, const char *s, size_t n)
+void buf__put_slow(struct wm_buf *b, const char *s, size_t n)
 {
 	if (buf__reserve(b, n))
 		return;
@@ -39,14 +39,47 @@ void buf__put(struct wm_buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void buf__puts(struct wm_buf *b, const char *s)
+void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)
 {
-	buf__put(b, s, strlen(s));
+	char d[24];
+	int i = sizeof(d);
+
+	do {
+		d[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (i > (int)sizeof(d) - width && i > 0)
+		d[--i] = '0';
+	buf__put(b, d + i, sizeof(d) - i);
 }
 
-void buf__putc(struct wm_buf *b, char c)
+void buf__u64(struct wm_buf *b, unsigned long long v)
 {
-	buf__put(b, &c, 1);
+	buf__u64_pad(b, v, 1);
+}
+
+void buf__s64(struct wm_buf *b, long long v)
+{
+	if (v < 0) {
+		buf__putc(b, '-');
+		/* Negated as unsigned: LLONG_MIN has no positive counterpart. */
+		buf__u64(b, -(unsigned long long)v);
+		return;
+	}
+	buf__u64(b, v);
+}
+
+void buf__hex(struct wm_buf *b, unsigned long long v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char d[16];
+	int i = sizeof(d);
+
+	do {
+		d[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	buf__put(b, d + i, sizeof(d) - i);
 }
 
 void buf__printf(struct wm_buf *b, const char *fmt, ...)
