@@ -1363,7 +1363,6 @@ static int open_store(struct session *s, int argc, char **argv)
 {
 	struct wm_store_opts o = {
 		.sz = sizeof(o),
-		.recent = 1024,
 		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
 	};
 	struct wm_sink sink;

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
 	static const char *const pats[NR_SHAPES] = { "fox", "lazy", "zz", "a" };
 	static const int rets[NR_SHAPES] = { 16, 35, -1, 36 };
 	static unsigned char raw[NR_SHAPES][REC_SIZE] __attribute__((aligned(8)));
-	struct wm_store_opts sopts = { .sz = sizeof(sopts), .recent = 1024 };
+	/* As wrapmon-trace opens it: no ring of recent calls. */
+	struct wm_store_opts sopts = { .sz = sizeof(sopts) };
 	struct wm_fmt_opts fopts = {};
 	struct wm_store *store = NULL;
 	struct wm_out_sink out = {};
