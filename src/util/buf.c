@@ -41,13 +41,25 @@ void buf__put_slow(struct wm_buf *b, const char *s, size_t n)
 
 void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)
 {
+	/* Two digits per division: "00" to "99" back to back. */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char d[24];
 	int i = sizeof(d);
 
-	do {
-		d[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		i -= 2;
+		memcpy(d + i, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + v * 2, 2);
+	} else {
+		d[--i] = '0' + v;
+	}
 	while (i > (int)sizeof(d) - width && i > 0)
 		d[--i] = '0';
 	buf__put(b, d + i, sizeof(d) - i);
