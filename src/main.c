@@ -708,6 +708,8 @@ static int build_table(struct session *s)
 		if (ret)
 			return ret;
 	}
+	/* Before the BPF load, whose BTF is the next peak of memory. */
+	functable__release(s->table);
 	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
 	if (s->nr_py_names) {
 		if (functable__reserve(s->table, PY_FUNCS_MAX)) {
