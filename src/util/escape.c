@@ -130,6 +130,19 @@ static bool word_is_plain(const unsigned char *p, bool raw_quotes)
 	return true;
 }
 
+size_t esc__plain_len(const char *s, size_t n, bool raw_quotes)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (n - i >= 8 && word_is_plain(p + i, raw_quotes))
+		i += 8;
+	while (i < n && (unsigned char)(p[i] - 0x20) < 0x5f &&
+	       (raw_quotes || (p[i] != '"' && p[i] != '\\')))
+		i++;
+	return i;
+}
+
 /*
  * Printable ASCII (but '"' and '\\', unless the style keeps them) and valid
  * UTF-8 that is not dangerous pass as they are, in runs; everything else is

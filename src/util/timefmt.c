@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "util/timefmt.h"
@@ -16,40 +17,34 @@ struct tm_memo {
 	time_t sec;
 	bool utc;
 	bool valid;
-	struct tm tm;
+	/* The second's text each way, "HH:MM:SS" and "YYYY-MM-DDTHH:MM:SS". */
+	char clock[48], iso[64];
+	int clock_len, iso_len;
 };
 
 static __thread struct tm_memo memo;
 
-static void to_tm(__u64 ns, bool utc, struct tm *tm)
+/* The memo, holding the second of ns: printf once a second, not once a record. */
+static const struct tm_memo *to_tm(__u64 ns, bool utc)
 {
 	time_t sec = ns / NSEC_PER_SEC;
+	struct tm tm;
+	int n;
 
-	if (memo.valid && memo.sec == sec && memo.utc == utc) {
-		*tm = memo.tm;
-		return;
-	}
-	if (!(utc ? gmtime_r(&sec, tm) : localtime_r(&sec, tm)))
-		memset(tm, 0, sizeof(*tm));
+	if (memo.valid && memo.sec == sec && memo.utc == utc)
+		return &memo;
+	if (!(utc ? gmtime_r(&sec, &tm) : localtime_r(&sec, &tm)))
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(memo.clock, sizeof(memo.clock), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+		     tm.tm_sec);
+	memo.clock_len = n < 0 ? 0 : n;
+	n = snprintf(memo.iso, sizeof(memo.iso), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memo.iso_len = n < 0 ? 0 : n;
 	memo.sec = sec;
 	memo.utc = utc;
-	memo.tm = *tm;
 	memo.valid = true;
-}
-
-static void put_2(struct wm_buf *b, int v, char sep)
-{
-	char d[3] = { sep };
-
-	if (v < 0 || v > 99) {
-		/* Not a field localtime_r() returns: print what printf would. */
-		buf__putc(b, sep);
-		buf__printf(b, "%02d", v);
-		return;
-	}
-	d[1] = '0' + v / 10;
-	d[2] = '0' + v % 10;
-	buf__put(b, d, sizeof(d));
+	return &memo;
 }
 
 static void put_usec(struct wm_buf *b, __u64 ns, bool usec)
@@ -62,34 +57,17 @@ static void put_usec(struct wm_buf *b, __u64 ns, bool usec)
 
 void timefmt__clock(struct wm_buf *b, __u64 ns, bool utc, bool usec)
 {
-	struct tm tm;
+	const struct tm_memo *m = to_tm(ns, utc);
 
-	to_tm(ns, utc, &tm);
-	if (tm.tm_hour >= 0 && tm.tm_hour <= 99) {
-		buf__putc(b, '0' + tm.tm_hour / 10);
-		buf__putc(b, '0' + tm.tm_hour % 10);
-	} else {
-		buf__printf(b, "%02d", tm.tm_hour);
-	}
-	put_2(b, tm.tm_min, ':');
-	put_2(b, tm.tm_sec, ':');
+	buf__put(b, m->clock, m->clock_len);
 	put_usec(b, ns, usec);
 }
 
 void timefmt__iso(struct wm_buf *b, __u64 ns, bool utc, bool usec)
 {
-	struct tm tm;
+	const struct tm_memo *m = to_tm(ns, utc);
 
-	to_tm(ns, utc, &tm);
-	if (tm.tm_year + 1900 >= 0)
-		buf__u64_pad(b, tm.tm_year + 1900, 4);
-	else
-		buf__printf(b, "%04d", tm.tm_year + 1900);
-	put_2(b, tm.tm_mon + 1, '-');
-	put_2(b, tm.tm_mday, '-');
-	put_2(b, tm.tm_hour, 'T');
-	put_2(b, tm.tm_min, ':');
-	put_2(b, tm.tm_sec, ':');
+	buf__put(b, m->iso, m->iso_len);
 	put_usec(b, ns, usec);
 	if (utc)
 		buf__putc(b, 'Z');
