@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct wm_buf {
@@ -29,7 +30,8 @@ void buf__put_slow(struct wm_buf *b, const char *s, size_t n);
  */
 static inline void buf__put(struct wm_buf *b, const char *s, size_t n)
 {
-	if (b->err || n >= b->cap - b->len) {
+	/* No object is larger than PTRDIFF_MAX: said so the compiler knows it too. */
+	if (b->err || n >= b->cap - b->len || n > PTRDIFF_MAX) {
 		buf__put_slow(b, s, n);
 		return;
 	}
