@@ -36,7 +36,7 @@ endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
 # libelf/libdw/zlib and libmicrohttpd (--metrics) are the system's shared libraries.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3 -lZydis -lstdc++ -liberty
+LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3 -lZydis -lstdc++ -liberty -lm
 MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd) -pthread
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);

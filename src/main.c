@@ -708,6 +708,8 @@ static int build_table(struct session *s)
 		if (ret)
 			return ret;
 	}
+	/* Before the BPF load, whose BTF is the next peak of memory. */
+	functable__release(s->table);
 	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
 	if (s->nr_py_names) {
 		if (functable__reserve(s->table, PY_FUNCS_MAX)) {
@@ -1368,7 +1370,6 @@ static int open_store(struct session *s, int argc, char **argv)
 {
 	struct wm_store_opts o = {
 		.sz = sizeof(o),
-		.recent = 1024,
 		.extra_funcs = s->nr_py_names ? PY_FUNCS_MAX : 0,
 	};
 	struct wm_sink sink;

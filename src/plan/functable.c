@@ -160,6 +160,25 @@ void functable__free(struct wm_functable *t)
 	free(t);
 }
 
+void functable__release(struct wm_functable *t)
+{
+	if (!t)
+		return;
+	/* What opened fine opens again on a later need (a process that execs). */
+	for (int i = 0; i < t->nr_objs; i++) {
+		if (!t->objs[i].dwarf)
+			continue;
+		dwarf__free(t->objs[i].dwarf);
+		t->objs[i].dwarf = NULL;
+		t->objs[i].dwarf_tried = false;
+	}
+	if (t->protos) {
+		protodb__free(t->protos);
+		t->protos = NULL;
+		t->protos_tried = false;
+	}
+}
+
 static struct wm_dwarf *obj_dwarf(struct wm_functable *t, int obj)
 {
 	struct ft_obj *o = &t->objs[obj];

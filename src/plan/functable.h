@@ -57,6 +57,13 @@ struct wm_functable;
 /* res must outlive the table: the functions point to its objects' paths and fds. */
 int functable__new(const struct wm_resolver *res, const struct wm_functable_opts *opts,
 		   struct wm_functable **out);
+/*
+ * Free the debug info and prototype database read while adding functions:
+ * every wm_func holds its own copy of what the formatters show, and for
+ * `-f 'libc:*'` these were most of the heap for the whole session. A later
+ * functable__add() reopens them.
+ */
+void functable__release(struct wm_functable *t);
 void functable__free(struct wm_functable *t);
 
 /*

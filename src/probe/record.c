@@ -11,40 +11,41 @@
 int record__decode(const void *data, size_t size, struct wm_call_view *v)
 {
 	const char *strs = (const char *)data + sizeof(struct wm_call);
-	struct wm_call hdr;
+	const struct wm_call *hdr;
 	size_t off = 0;
 	int i, len;
 
-	if (!data || !v || size < sizeof(hdr))
+	if (!data || !v || size < sizeof(*hdr))
 		return -EINVAL;
-	/* The ring buffer only promises 8-byte alignment; copy, don't cast. */
-	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.kind != WM_REC_CALL && hdr.kind != WM_REC_UNFINISHED && hdr.kind != WM_REC_EXEC &&
-	    hdr.kind != WM_REC_EXC_TYPE)
-		return -EINVAL;
-	if (hdr.data_len > size - sizeof(hdr))
-		return -EINVAL;
+	/*
+	 * The ring buffer only promises 8-byte alignment: copy, don't cast.
+	 * Copied once, straight into the view, and checked there.
+	 */
+	memcpy(&v->hdr, data, sizeof(v->hdr));
+	hdr = &v->hdr;
+	if (hdr->kind != WM_REC_CALL && hdr->kind != WM_REC_UNFINISHED &&
+	    hdr->kind != WM_REC_EXEC && hdr->kind != WM_REC_EXC_TYPE)
+		goto bad;
+	if (hdr->data_len > size - sizeof(*hdr))
+		goto bad;
 	for (i = 0; i < WM_NR_SLOTS; i++) {
-		len = hdr.str_len[i];
-		if (len < 0 && len != WM_STR_NONE && len != WM_STR_FAULT)
-			return -EINVAL;
-		if (len >= 0) {
-			off += len;
-			if (off > hdr.data_len)
-				return -EINVAL;
-		}
-	}
-
-	memset(v, 0, sizeof(*v));
-	v->hdr = hdr;
-	off = 0;
-	for (i = 0; i < WM_NR_SLOTS; i++) {
-		len = hdr.str_len[i];
+		len = hdr->str_len[i];
 		v->str_len[i] = len;
-		if (len < 0)
+		v->str[i] = NULL;
+		if (len < 0) {
+			if (len != WM_STR_NONE && len != WM_STR_FAULT)
+				goto bad;
 			continue;
+		}
+		if (off + len > hdr->data_len)
+			goto bad;
 		v->str[i] = strs + off;
 		off += len;
 	}
+	v->ts_real_ns = 0;
+	v->exc_type = NULL;
 	return 0;
+bad:
+	memset(v, 0, sizeof(*v));
+	return -EINVAL;
 }

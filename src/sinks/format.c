@@ -5,6 +5,7 @@
  * parameter and type names) goes through an escaper.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include "target/demangle.h"
@@ -151,14 +152,43 @@ static void put_int(struct wm_buf *b, const struct wm_type *t, __u64 raw)
 	__u64 v = int_value(t, raw);
 
 	if (t->is_signed)
-		buf__printf(b, "%lld", (long long)v);
+		buf__s64(b, (long long)v);
 	else
-		buf__printf(b, "%llu", (unsigned long long)v);
+		buf__u64(b, v);
 }
 
 static void put_hex(struct wm_buf *b, __u64 raw)
 {
-	buf__printf(b, "0x%llx", (unsigned long long)raw);
+	buf__put(b, "0x", 2);
+	buf__hex(b, raw);
+}
+
+/*
+ * ns / unit with one decimal per tenth of step (step = unit / 10 or / 100),
+ * as "%.Nf" prints the double ns / unit: exactly half a step is a tie in
+ * decimal and, unless the double holds it exactly (1.75), not in binary:
+ * printf rounds the double, which lies just above or below it; fma() says
+ * which, without rounding the product.
+ */
+static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int decimals,
+		      const char *suffix)
+{
+	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100;
+	double d = ns / unit;
+
+	if (r * 2 == step) {
+		double above = fma(d, unit, -(double)ns);
+
+		/* An exact tie (1.75) goes to the even digit, as printf's does. */
+		if (above > 0 || (above == 0 && (q & 1)))
+			q++;
+	} else if (r * 2 > step) {
+		q++;
+	}
+	buf__u64(b, q / div);
+	buf__putc(b, '.');
+	buf__u64_pad(b, q % div, decimals);
+	buf__puts(b, suffix);
 }
 
 void format__duration(struct wm_buf *b, __u64 ns)
@@ -167,14 +197,19 @@ void format__duration(struct wm_buf *b, __u64 ns)
 	 * Each unit takes over where the one below would round up to 1000.0,
 	 * so 999999 ns reads "1.0 ms", not "1000.0 us".
 	 */
-	if (ns < 1000)
-		buf__printf(b, "%llu ns", (unsigned long long)ns);
-	else if (ns < 999950ULL)
-		buf__printf(b, "%.1f us", ns / 1e3);
-	else if (ns < 999950000ULL)
-		buf__printf(b, "%.1f ms", ns / 1e6);
-	else
+	if (ns < 1000) {
+		buf__u64(b, ns);
+		buf__put(b, " ns", 3);
+	} else if (ns < 999950ULL) {
+		put_fixed(b, ns, 1e3, 100, 1, " us");
+	} else if (ns < 999950000ULL) {
+		put_fixed(b, ns, 1e6, 100000, 1, " ms");
+	} else if (ns < 1ULL << 53) {
+		put_fixed(b, ns, 1e9, 10000000, 2, " s");
+	} else {
+		/* Beyond 2^53 ns (104 days) the double is not ns / 1e9 rounded once. */
 		buf__printf(b, "%.2f s", ns / 1e9);
+	}
 }
 
 static void put_char_text(struct wm_buf *b, unsigned char ch)
@@ -995,13 +1030,17 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		parts = &dummy;
 	timefmt__clock(b, c->ts_real_ns, o && o->utc, true);
 	parts->ts_end = b->len - start;
-	if (o && o->pid)
-		buf__printf(b, " %u", c->hdr.pid);
+	if (o && o->pid) {
+		buf__putc(b, ' ');
+		buf__u64(b, c->hdr.pid);
+	}
 	if (o && o->comm) {
 		buf__putc(b, ' ');
 		put_comm(b, &c->hdr);
 	}
-	buf__printf(b, " %u ", c->hdr.tid);
+	buf__putc(b, ' ');
+	buf__u64(b, c->hdr.tid);
+	buf__putc(b, ' ');
 	parts->head_end = b->len - start;
 	name = func_name(f, &name_len);
 	/* A C++ name's parameter types: the arguments that follow show them. */
@@ -1476,6 +1515,12 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	buf__putc(b, '}');
 }
 
+static void put_latency_json(struct wm_buf *b, const struct wm_call_view *c)
+{
+	buf__puts(b, ",\"latency_ns\":");
+	buf__u64(b, c->hdr.latency_ns);
+}
+
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
 	const char *name;
@@ -1485,14 +1530,18 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__puts(b, "\"ts\":\"");
 	timefmt__iso(b, c->ts_real_ns, true, true);
 	buf__putc(b, '"');
-	buf__printf(b, ",\"pid\":%u,", c->hdr.pid);
+	buf__puts(b, ",\"pid\":");
+	buf__u64(b, c->hdr.pid);
+	buf__putc(b, ',');
 	/* Only when BPF read it: processes not named in advance. */
 	if (c->hdr.comm[0]) {
 		buf__puts(b, "\"comm\":");
 		json__str(b, c->hdr.comm, strnlen(c->hdr.comm, sizeof(c->hdr.comm)));
 		buf__putc(b, ',');
 	}
-	buf__printf(b, "\"tid\":%u,\"function\":", c->hdr.tid);
+	buf__puts(b, "\"tid\":");
+	buf__u64(b, c->hdr.tid);
+	buf__puts(b, ",\"function\":");
 	name = func_name(f, &name_len);
 	json__str(b, name, name_len);
 	buf__puts(b, ",\"object\":");
@@ -1520,7 +1569,7 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		/* Ended by an exception: no result; the latency runs to the catch. */
 		buf__puts(b, ",\"error\":");
 		format__error_json(b, f, c);
-		buf__printf(b, ",\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
+		put_latency_json(b, c);
 	} else if (c->hdr.flags & WM_F_TAIL_CALL) {
 		/* The result is the callee's; the latency runs to the jump. */
 		buf__printf(b, ",\"tail_call\":true,\"latency_ns\":%llu",
@@ -1534,11 +1583,13 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 			buf__puts(b, ",\"error\":");
 			format__error_json(b, f, c);
 		}
-		buf__printf(b, ",\"latency_ns\":%llu", (unsigned long long)c->hdr.latency_ns);
+		put_latency_json(b, c);
 	}
 	if (f && f->plan.stack_slot >= 0) {
 		buf__puts(b, ",\"stack\":");
 		format__stack_json(b, f, c);
 	}
-	buf__printf(b, ",\"depth\":%u}\n", c->hdr.depth);
+	buf__puts(b, ",\"depth\":");
+	buf__u64(b, c->hdr.depth);
+	buf__put(b, "}\n", 2);
 }

@@ -29,7 +29,7 @@ static int buf__reserve(struct wm_buf *b, size_t extra)
 	return b->err;
 }
 
-void buf__put(struct wm_buf *b, const char *s, size_t n)
+void buf__put_slow(struct wm_buf *b, const char *s, size_t n)
 {
 	if (buf__reserve(b, n))
 		return;
@@ -39,14 +39,59 @@ void buf__put(struct wm_buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void buf__puts(struct wm_buf *b, const char *s)
+void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)
 {
-	buf__put(b, s, strlen(s));
+	/* Two digits per division: "00" to "99" back to back. */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char d[24];
+	int i = sizeof(d);
+
+	while (v >= 100) {
+		i -= 2;
+		memcpy(d + i, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + v * 2, 2);
+	} else {
+		d[--i] = '0' + v;
+	}
+	while (i > (int)sizeof(d) - width && i > 0)
+		d[--i] = '0';
+	buf__put(b, d + i, sizeof(d) - i);
 }
 
-void buf__putc(struct wm_buf *b, char c)
+void buf__u64(struct wm_buf *b, unsigned long long v)
 {
-	buf__put(b, &c, 1);
+	buf__u64_pad(b, v, 1);
+}
+
+void buf__s64(struct wm_buf *b, long long v)
+{
+	if (v < 0) {
+		buf__putc(b, '-');
+		/* Negated as unsigned: LLONG_MIN has no positive counterpart. */
+		buf__u64(b, -(unsigned long long)v);
+		return;
+	}
+	buf__u64(b, v);
+}
+
+void buf__hex(struct wm_buf *b, unsigned long long v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char d[16];
+	int i = sizeof(d);
+
+	do {
+		d[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	buf__put(b, d + i, sizeof(d) - i);
 }
 
 void buf__printf(struct wm_buf *b, const char *fmt, ...)

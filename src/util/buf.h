@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct wm_buf {
 	char *p; /* always NUL-terminated when cap > 0 */
@@ -20,9 +22,41 @@ static inline void buf__reset(struct wm_buf *b)
 	if (b->cap)
 		b->p[0] = '\0';
 }
-void buf__put(struct wm_buf *b, const char *s, size_t n);
-void buf__puts(struct wm_buf *b, const char *s);
-void buf__putc(struct wm_buf *b, char c);
+void buf__put_slow(struct wm_buf *b, const char *s, size_t n);
+
+/*
+ * The consumer appends a few dozen pieces per record: the common case (room
+ * left, no error) stays inline, growing goes through buf__put_slow().
+ */
+static inline void buf__put(struct wm_buf *b, const char *s, size_t n)
+{
+	/* No object is larger than PTRDIFF_MAX: said so the compiler knows it too. */
+	if (b->err || n >= b->cap - b->len || n > PTRDIFF_MAX) {
+		buf__put_slow(b, s, n);
+		return;
+	}
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void buf__puts(struct wm_buf *b, const char *s)
+{
+	buf__put(b, s, strlen(s));
+}
+
+static inline void buf__putc(struct wm_buf *b, char c)
+{
+	buf__put(b, &c, 1);
+}
+
+/* Decimal and hex digits, as "%llu", "%lld" and "%llx" print them, without printf. */
+void buf__u64(struct wm_buf *b, unsigned long long v);
+void buf__s64(struct wm_buf *b, long long v);
+void buf__hex(struct wm_buf *b, unsigned long long v);
+/* v in at least width digits, zero-padded on the left ("%0*u"). */
+void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width);
 __attribute__((format(printf, 2, 3))) void buf__printf(struct wm_buf *b, const char *fmt, ...);
 
 /* One-line error message into a caller's buffer (NULL or 0 size: nothing). */

@@ -105,6 +105,44 @@ struct esc_style {
 	bool raw_quotes;    /* '"' and '\\' pass as they are */
 };
 
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Whether a byte of w is zero: exact, no false positives (Hacker's Delight 6-1). */
+#define HAS_ZERO(w) (((w)-ONES) & ~(w)&HIGHS)
+
+/*
+ * Whether all 8 bytes at p pass as they are: printable ASCII, and neither
+ * '"' nor '\\' unless raw_quotes. Strings are mostly that, and a word at a
+ * time is a third of the instructions of a byte at a time.
+ */
+static bool word_is_plain(const unsigned char *p, bool raw_quotes)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	/* A byte >= 0x80, or < 0x20 (its top bit set after the subtraction). */
+	if ((w | (w - 0x20 * ONES)) & HIGHS)
+		return false;
+	if (HAS_ZERO(w ^ 0x7f * ONES))
+		return false;
+	if (!raw_quotes && (HAS_ZERO(w ^ '"' * ONES) || HAS_ZERO(w ^ '\\' * ONES)))
+		return false;
+	return true;
+}
+
+size_t esc__plain_len(const char *s, size_t n, bool raw_quotes)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (n - i >= 8 && word_is_plain(p + i, raw_quotes))
+		i += 8;
+	while (i < n && (unsigned char)(p[i] - 0x20) < 0x5f &&
+	       (raw_quotes || (p[i] != '"' && p[i] != '\\')))
+		i++;
+	return i;
+}
+
 /*
  * Printable ASCII (but '"' and '\\', unless the style keeps them) and valid
  * UTF-8 that is not dangerous pass as they are, in runs; everything else is
@@ -119,12 +157,19 @@ static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_s
 
 	while (i < n) {
 		len = 0;
-		if (p[i] >= 0x20 && p[i] < 0x7f &&
-		    (st->raw_quotes || (p[i] != '"' && p[i] != '\\'))) {
-			i++;
-			run++;
-			continue;
+		/* Most strings are plain ASCII: a tight scan over the printable run. */
+		while (n - i >= 8 && word_is_plain(p + i, st->raw_quotes))
+			i += 8, run += 8;
+		if (st->raw_quotes) {
+			while (i < n && (unsigned char)(p[i] - 0x20) < 0x5f)
+				i++, run++;
+		} else {
+			while (i < n && (unsigned char)(p[i] - 0x20) < 0x5f && p[i] != '"' &&
+			       p[i] != '\\')
+				i++, run++;
 		}
+		if (i == n)
+			break;
 		if (p[i] >= 0x80) {
 			len = utf8_seq(p + i, n - i, &cp);
 			if (len && !cp_is_dangerous(cp)) {

@@ -6,6 +6,7 @@
 #ifndef WM_ESCAPE_H
 #define WM_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "util/buf.h"
 
@@ -59,6 +60,12 @@ const char *esc__msg(char *dst, size_t size, const char *s);
  * \u00XX of its value (so the output is always valid UTF-8 JSON, and the
  * original byte is recoverable by convention).
  */
+/*
+ * How many bytes at the start of s pass every escaper unchanged (printable
+ * ASCII; '"' and '\\' only when raw_quotes): a whole plain string is copied
+ * as it is.
+ */
+size_t esc__plain_len(const char *s, size_t n, bool raw_quotes);
 void esc__json(struct wm_buf *b, const char *s, size_t n);
 
 /*

@@ -5,8 +5,12 @@
 
 void json__str(struct wm_buf *b, const char *s, size_t n)
 {
+	size_t plain = esc__plain_len(s, n, false);
+
 	buf__putc(b, '"');
-	esc__json(b, s, n);
+	buf__put(b, s, plain);
+	if (plain < n)
+		esc__json(b, s + plain, n - plain);
 	buf__putc(b, '"');
 }
 

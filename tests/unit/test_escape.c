@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "util/buf.h"
 #include "util/escape.h"
+#include "util/json.h"
 
 typedef void (*esc_fn)(struct wm_buf *b, const char *s, size_t n);
 
@@ -126,6 +127,40 @@ static void test_c_plain_and_simple(void **state)
 	C("a\0b", "a\\0b");
 	C("\x01\x02\x1f", "\\x01\\x02\\x1f");
 	C("del\x7f", "del\\x7f");
+}
+
+/*
+ * Plain bytes pass 8 at a time: one byte that needs escaping, at each place
+ * in and around a word, is still found.
+ */
+static void test_escape_in_every_word_position(void **state)
+{
+	static const struct {
+		char c;
+		const char *c_esc, *json_esc;
+	} bad[] = { { '"', "\\\"", "\\\"" },	  { '\\', "\\\\", "\\\\" },
+		    { 0x7f, "\\x7f", "\\u007f" }, { 0x1f, "\\x1f", "\\u001f" },
+		    { '\n', "\\n", "\\n" },	  { (char)0x80, "\\x80", "\\u0080" } };
+	char s[24], want[64];
+	struct wm_buf b = {};
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (int at = 0; at < (int)sizeof(s); at++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = bad[k].c;
+			snprintf(want, sizeof(want), "%.*s%s%.*s", at, s, bad[k].c_esc,
+				 (int)sizeof(s) - at - 1, s + at + 1);
+			buf__reset(&b);
+			esc__c(&b, s, sizeof(s));
+			assert_string_equal(b.p, want);
+			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", at, s, bad[k].json_esc,
+				 (int)sizeof(s) - at - 1, s + at + 1);
+			buf__reset(&b);
+			json__str(&b, s, sizeof(s));
+			assert_string_equal(b.p, want);
+		}
+	}
+	buf__free(&b);
 }
 
 static void test_c_terminal_sequences(void **state)
@@ -396,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_buf_sticky_error),
 		cmocka_unit_test(test_c_plain_and_simple),
 		cmocka_unit_test(test_c_terminal_sequences),
+		cmocka_unit_test(test_escape_in_every_word_position),
 		cmocka_unit_test(test_c_invalid_utf8),
 		cmocka_unit_test(test_c_valid_utf8_kept),
 		cmocka_unit_test(test_json_simple),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +519,68 @@ static void test_duration(void **state)
 	expect_duration(1000000000, "1.00 s");
 	expect_duration(1234567890, "1.23 s");
 	expect_duration(90000000000ULL, "90.00 s");
+	/* Half a step: printf rounds the double, exact ties to even. */
+	expect_duration(1050, "1.1 us");
+	expect_duration(1150, "1.1 us");
+	expect_duration(1250, "1.2 us");
+	expect_duration(1750, "1.8 us");
+	expect_duration(2500000, "2.5 ms");
+	expect_duration(1005000000, "1.00 s");
+	expect_duration(1015000000, "1.01 s");
+}
+
+/* The digit writers print what printf does, over every magnitude and the rounding steps. */
+static void test_duration_as_printf(void **state)
+{
+	struct wm_buf b = {};
+	char want[64];
+	__u64 ns = 1;
+
+	for (int i = 0; i < 200000; i++) {
+		ns = i < 100000 ? (__u64)i * 50 : ns * 3 / 2 + i % 97;
+		if (ns >= 1ULL << 53)
+			ns = i;
+		if (ns < 1000)
+			snprintf(want, sizeof(want), "%llu ns", (unsigned long long)ns);
+		else if (ns < 999950ULL)
+			snprintf(want, sizeof(want), "%.1f us", ns / 1e3);
+		else if (ns < 999950000ULL)
+			snprintf(want, sizeof(want), "%.1f ms", ns / 1e6);
+		else
+			snprintf(want, sizeof(want), "%.2f s", ns / 1e9);
+		buf__reset(&b);
+		format__duration(&b, ns);
+		assert_string_equal(b.p, want);
+	}
+	buf__free(&b);
+}
+
+static void test_digits(void **state)
+{
+	static const long long vals[] = { 0,   7,    -7,	   10,	      99,
+					  100, -100, 4294967295LL, LLONG_MAX, LLONG_MIN };
+	struct wm_buf b = {};
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		buf__reset(&b);
+		buf__s64(&b, vals[i]);
+		snprintf(want, sizeof(want), "%lld", vals[i]);
+		assert_string_equal(b.p, want);
+		buf__reset(&b);
+		buf__u64(&b, vals[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[i]);
+		assert_string_equal(b.p, want);
+		buf__reset(&b);
+		buf__hex(&b, vals[i]);
+		snprintf(want, sizeof(want), "%llx", (unsigned long long)vals[i]);
+		assert_string_equal(b.p, want);
+		buf__reset(&b);
+		buf__u64_pad(&b, (unsigned long long)vals[i] % 1000000, 6);
+		snprintf(want, sizeof(want), "%06llu", (unsigned long long)vals[i] % 1000000);
+		assert_string_equal(b.p, want);
+	}
+	buf__free(&b);
 }
 
 /* Every line, tricky bytes included, must be one well-formed JSON document. */
@@ -1832,6 +1895,8 @@ int main(void)
 		cmocka_unit_test(test_local_time),
 		cmocka_unit_test(test_value_text),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_duration_as_printf),
+		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_json_well_formed),
 		cmocka_unit_test(test_struct_pointer),
 		cmocka_unit_test(test_struct_short),

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "sinks/format.h"
+#include "plan/capture.h"
 #include "types/proto.h"
 #include "probe/record.h"
 #include "sinks/sink.h"
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
 	static const char *const pats[NR_SHAPES] = { "fox", "lazy", "zz", "a" };
 	static const int rets[NR_SHAPES] = { 16, 35, -1, 36 };
 	static unsigned char raw[NR_SHAPES][REC_SIZE] __attribute__((aligned(8)));
-	struct wm_store_opts sopts = { .sz = sizeof(sopts), .recent = 1024 };
+	/* As wrapmon-trace opens it: no ring of recent calls. */
+	struct wm_store_opts sopts = { .sz = sizeof(sopts) };
 	struct wm_fmt_opts fopts = {};
 	struct wm_store *store = NULL;
 	struct wm_out_sink out = {};
@@ -97,6 +99,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(fn.name, sizeof(fn.name), "search");
+	/* The slots as the tracer plans them: pat in 0, s in 1, nothing at return. */
+	plan__build(&fn.sig, &(struct wm_plan_opts){ .str_cap = STR_CAP, .out_params = true },
+		    &fn.plan);
 	fn.object = &(struct wm_object){ .path = "/usr/local/bin/bench-hot", .fd = -1 };
 	for (int i = 0; i < NR_SHAPES; i++)
 		make_record(raw[i], pats[i], text, rets[i]);
