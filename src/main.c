@@ -1812,12 +1812,14 @@ static int session__finish(struct session *s)
 		vlog("probes taken out in %.1f ms", ph.detach_ns / 1e6);
 	}
 	/*
-	 * Whatever is still in the ring is part of the session. Bounded: a
-	 * target still flooding after Ctrl-C must not keep us here. A reader
-	 * behind is waited for, or given up after a signal; given up, the
-	 * calls are still counted.
+	 * Whatever is still in the ring is part of the session, to the last
+	 * record: the probes are out, so nothing refills it and the loop ends
+	 * (a count of rounds could leave calls neither shown nor counted when
+	 * a slow reader lets few through a round). A reader behind is waited
+	 * for, or given up after a signal; given up, the calls are still
+	 * counted.
 	 */
-	for (int i = 0; i < 64; i++) {
+	for (;;) {
 		if (output__full(s->output)) {
 			s->out_behind = true;
 			wait_output(s, false);
