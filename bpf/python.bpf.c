@@ -494,20 +494,29 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
  */
 __noinline int walk_stack(struct wm_py_stack *s, __u64 frame)
 {
-	volatile __u32 n = 0;
+	__u8 owner = 0;
 
 	if (!s)
 		return 0;
-	for (int i = 0; i < WM_PY_STACK_MAX; i++) {
+	s->nr = 0;
+	/* A shim frame (3.12+: the C stack's entry) takes a turn but no slot. */
+	for (int i = 0; i < WM_PY_STACK_MAX + 4; i++) {
+		__u32 n = s->nr;
+
 		frame = read_ptr(frame + off.frame_previous);
-		if (!frame)
+		if (!frame || n >= WM_PY_STACK_MAX)
 			break;
-		s->fr[i].code = read_ptr(frame + off.frame_code);
-		s->fr[i].instr = read_ptr(frame + off.frame_instr);
-		s->fr[i].func = read_ptr(frame + off.frame_func);
-		n = i + 1;
+		/* The bound where the verifier sees it: n comes from map memory. */
+		barrier_var(n);
+		n &= WM_PY_STACK_MAX - 1;
+		if (off.frame_owner &&
+		    !bpf_probe_read_user(&owner, 1, (void *)(frame + off.frame_owner)) && owner == 3)
+			continue;
+		s->fr[n].code = read_ptr(frame + off.frame_code);
+		s->fr[n].instr = read_ptr(frame + off.frame_instr);
+		s->fr[n].func = read_ptr(frame + off.frame_func);
+		s->nr = n + 1;
 	}
-	s->nr = n;
 	return 0;
 }
 

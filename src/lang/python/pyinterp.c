@@ -94,7 +94,7 @@ struct py_version {
 		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
 		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
 		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68,                \
-		.frame_previous = 0x08, .code_linetable = 0x88                                  \
+		.frame_previous = 0x08, .code_linetable = 0x88, .frame_owner = 0x46             \
 	}
 
 static const struct py_version versions[] = {
@@ -855,6 +855,7 @@ static const struct dw_field dw_fields[] = {
 	DWF11(frame_previous, "_PyInterpreterFrame", "previous"),
 	DWF11(code_adaptive, "PyCodeObject", "co_code_adaptive"),
 	DWF11(code_linetable, "PyCodeObject", "co_linetable"),
+	DWF12(frame_owner, "_PyInterpreterFrame", "owner"),
 	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
 	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),
 };
