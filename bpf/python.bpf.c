@@ -510,7 +510,8 @@ __noinline int walk_stack(struct wm_py_stack *s, __u64 frame)
 		barrier_var(n);
 		n &= WM_PY_STACK_MAX - 1;
 		if (off.frame_owner &&
-		    !bpf_probe_read_user(&owner, 1, (void *)(frame + off.frame_owner)) && owner == 3)
+		    !bpf_probe_read_user(&owner, 1, (void *)(frame + off.frame_owner)) &&
+		    owner == 3)
 			continue;
 		s->fr[n].code = read_ptr(frame + off.frame_code);
 		s->fr[n].instr = read_ptr(frame + off.frame_instr);

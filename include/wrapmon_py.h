@@ -280,7 +280,7 @@ struct wm_py_call {
 	 */
 	__u8 sure;
 	struct wm_py_nest nest;
-	struct wm_py_stack stack; /* --stack only */
+	struct wm_py_stack stack;      /* --stack only */
 	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
 	__s16 str_len[WM_PY_MAX_PARAMS];
 	/*

@@ -16,6 +16,7 @@
 struct code_name {
 	__u64 code, qualname_ptr; /* 0: empty; the pointer tells a reused address */
 	char *qual, *file;	  /* NULL qual: not a code object */
+	char *module;		  /* its function's, the first time; NULL: unknown */
 	unsigned char *lt;
 	size_t lt_len;
 	int firstline;
@@ -66,6 +67,7 @@ static void name_clear(struct code_name *e)
 {
 	free(e->qual);
 	free(e->file);
+	free(e->module);
 	free(e->lt);
 	memset(e, 0, sizeof(*e));
 }
@@ -123,32 +125,60 @@ static unsigned char *read_bytes(struct pystack *s, __u64 obj, size_t max, size_
 	return p;
 }
 
-/*
- * What the code object at code is called, read once; a freed one's address
- * reused is told by its qualname's. NULL when it is no code object.
- */
-static const struct code_name *code_name(struct pystack *s, __u64 code)
+static struct code_name *name_slot(struct pystack *s, __u64 code)
 {
 	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - NAMES_BITS));
-	struct code_name *e = &s->names[h];
-	__u64 qp = 0, type;
-	__s32 first = 0;
 
 	for (int i = 0; i < 8; i++) {
 		struct code_name *c = &s->names[(h + i) & (NAMES_SIZE - 1)];
 
-		if (!c->code || c->code == code) {
-			e = c;
-			break;
-		}
+		if (!c->code || c->code == code)
+			return c;
 	}
-	type = peek_ptr(s->pid, code + 8);
+	/* The cache is full here: overwritten. */
+	return &s->names[h];
+}
+
+static void read_linetable(struct pystack *s, struct code_name *e)
+{
+	if (s->off.code_linetable)
+		e->lt = read_bytes(s, peek_ptr(s->pid, e->code + s->off.code_linetable),
+				   LINETABLE_MAX, &e->lt_len);
+}
+
+void pystack__note(struct pystack *s, __u64 code, __u64 qualname_ptr, const char *qual,
+		   const char *module, const char *file, int firstline)
+{
+	struct code_name *e = name_slot(s, code);
+
+	name_clear(e);
+	e->code = code;
+	e->qualname_ptr = qualname_ptr;
+	e->qual = strdup(qual);
+	e->file = strdup(file);
+	e->module = strdup(module);
+	e->firstline = firstline;
+	read_linetable(s, e);
+}
+
+/*
+ * What the code object at code is called, read once; a freed one's address
+ * reused is told by its qualname's. NULL when it is no code object.
+ */
+static const struct code_name *code_name(struct pystack *s, __u64 code, __u64 func)
+{
+	struct code_name *e = name_slot(s, code);
+	__u64 qp = 0, type;
+	__s32 first = 0;
+
+	/* The process gone (records are read after it ends): what was named stays. */
+	if (peek(s->pid, code + 8, &type, sizeof(type)))
+		return e->code == code && e->qual ? e : NULL;
 	if (type != s->code_type)
 		return NULL;
 	qp = peek_ptr(s->pid, code + s->off.code_qualname);
 	if (e->code == code && e->qualname_ptr == qp)
 		return e->qual ? e : NULL;
-	/* The cache is full here, or the object is another: a cache, overwritten. */
 	name_clear(e);
 	e->code = code;
 	e->qualname_ptr = qp;
@@ -156,9 +186,10 @@ static const struct code_name *code_name(struct pystack *s, __u64 code)
 	e->file = read_str(s, peek_ptr(s->pid, code + s->off.code_filename));
 	peek(s->pid, code + s->off.code_firstlineno, &first, sizeof(first));
 	e->firstline = first;
-	if (s->off.code_linetable)
-		e->lt = read_bytes(s, peek_ptr(s->pid, code + s->off.code_linetable),
-				   LINETABLE_MAX, &e->lt_len);
+	/* Functions sharing a code object share its module. */
+	if (func && s->off.frame_func != 0xffff)
+		e->module = read_str(s, peek_ptr(s->pid, func + s->off.func_module));
+	read_linetable(s, e);
 	return e->qual ? e : NULL;
 }
 
@@ -226,21 +257,6 @@ int pystack__line(const unsigned char *lt, size_t n, int firstline, long idx)
 	return -1;
 }
 
-/* The module of a frame's function (func_module), as "module."; "" when unknown. */
-static void put_module(struct pystack *s, __u64 func, struct wm_buf *out)
-{
-	char *mod;
-
-	if (!func || s->off.frame_func == 0xffff)
-		return;
-	mod = read_str(s, peek_ptr(s->pid, func + s->off.func_module));
-	if (mod && mod[0]) {
-		buf__puts(out, mod);
-		buf__putc(out, '.');
-	}
-	free(mod);
-}
-
 void pystack__render(struct pystack *s, const struct wm_py_stack *st, __u64 code,
 		     struct wm_buf *out)
 {
@@ -249,7 +265,7 @@ void pystack__render(struct pystack *s, const struct wm_py_stack *st, __u64 code
 		s->code_type = peek_ptr(s->pid, code + 8);
 	for (__u32 i = 0; i < st->nr && i < WM_PY_STACK_MAX; i++) {
 		const struct wm_py_stack_frame *fr = &st->fr[i];
-		const struct code_name *e = code_name(s, fr->code);
+		const struct code_name *e = code_name(s, fr->code, fr->func);
 		__u64 start = fr->code + s->off.code_adaptive;
 		int line = -1;
 
@@ -258,7 +274,10 @@ void pystack__render(struct pystack *s, const struct wm_py_stack *st, __u64 code
 		if (e->lt && s->off.code_adaptive && fr->instr >= start)
 			line = pystack__line(e->lt, e->lt_len, e->firstline,
 					     (long)((fr->instr - start) / 2));
-		put_module(s, fr->func, out);
+		if (e->module && e->module[0]) {
+			buf__puts(out, e->module);
+			buf__putc(out, '.');
+		}
 		buf__puts(out, e->qual);
 		buf__putc(out, '\0');
 		buf__puts(out, e->file ? e->file : "?");

@@ -5,6 +5,7 @@ its own call chain as traceback.extract_stack() sees it, caller first: one
 line "x=X NAME:LINE NAME:LINE ..." a call."""
 import os
 import sys
+import time
 import traceback
 
 LOG = open(sys.argv[1], "w")
@@ -38,3 +39,6 @@ print("ready", os.getpid(), flush=True)
 sys.stdin.readline()
 main()
 sys.stdin.read()
+# Frames that began before the tracer attached (main, <module>) are named from
+# this process's memory when their records are read: stay a moment for that.
+time.sleep(0.3)
