@@ -14,9 +14,9 @@
 #define LINETABLE_MAX (64 << 10)
 
 struct code_name {
-	__u64 code, qualname_ptr; /* 0: empty; the pointer tells a reused address */
-	char *qual, *file;	  /* NULL qual: not a code object */
-	char *module;		  /* its function's, the first time; NULL: unknown */
+	__u64 code;	   /* 0: empty */
+	char *qual, *file; /* NULL qual: not a code object */
+	char *module;	   /* its function's, the first time; NULL: unknown */
 	unsigned char *lt;
 	size_t lt_len;
 	int firstline;
@@ -146,14 +146,13 @@ static void read_linetable(struct pystack *s, struct code_name *e)
 				   LINETABLE_MAX, &e->lt_len);
 }
 
-void pystack__note(struct pystack *s, __u64 code, __u64 qualname_ptr, const char *qual,
-		   const char *module, const char *file, int firstline)
+void pystack__note(struct pystack *s, __u64 code, const char *qual, const char *module,
+		   const char *file, int firstline)
 {
 	struct code_name *e = name_slot(s, code);
 
 	name_clear(e);
 	e->code = code;
-	e->qualname_ptr = qualname_ptr;
 	e->qual = strdup(qual);
 	e->file = strdup(file);
 	e->module = strdup(module);
@@ -161,27 +160,26 @@ void pystack__note(struct pystack *s, __u64 code, __u64 qualname_ptr, const char
 	read_linetable(s, e);
 }
 
-/*
- * What the code object at code is called, read once; a freed one's address
- * reused is told by its qualname's. NULL when it is no code object.
- */
+/* What the code object at code is called, read once. NULL when it is no code object. */
 static const struct code_name *code_name(struct pystack *s, __u64 code, __u64 func)
 {
 	struct code_name *e = name_slot(s, code);
 	__u64 qp = 0, type;
 	__s32 first = 0;
 
-	/* The process gone (records are read after it ends): what was named stays. */
-	if (peek(s->pid, code + 8, &type, sizeof(type)))
-		return e->code == code && e->qual ? e : NULL;
-	if (type != s->code_type)
+	/*
+	 * Named already: a code object freed and another made at its address
+	 * is announced (pystack__note()) when it first runs, which is before
+	 * it can be a caller, and its notice comes first in the ring.
+	 */
+	if (e->code == code)
+		return e->qual ? e : NULL;
+	/* A frame begun before the trace: read from the process, while it lives. */
+	if (peek(s->pid, code + 8, &type, sizeof(type)) || type != s->code_type)
 		return NULL;
 	qp = peek_ptr(s->pid, code + s->off.code_qualname);
-	if (e->code == code && e->qualname_ptr == qp)
-		return e->qual ? e : NULL;
 	name_clear(e);
 	e->code = code;
-	e->qualname_ptr = qp;
 	e->qual = read_str(s, qp);
 	e->file = read_str(s, peek_ptr(s->pid, code + s->off.code_filename));
 	peek(s->pid, code + s->off.code_firstlineno, &first, sizeof(first));

@@ -22,8 +22,8 @@ void pystack__free(struct pystack *s); /* NULL-safe */
  * A code object BPF announced (its names read there, UTF-8): named before
  * its process may be gone when its calls' records are read.
  */
-void pystack__note(struct pystack *s, __u64 code, __u64 qualname_ptr, const char *qual,
-		   const char *module, const char *file, int firstline);
+void pystack__note(struct pystack *s, __u64 code, const char *qual, const char *module,
+		   const char *file, int firstline);
 /*
  * The frames of st as "module.qualname\0file\0line\0" each, caller first,
  * into out (reset first); line is "" when unknown. code is the traced

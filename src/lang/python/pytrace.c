@@ -247,7 +247,7 @@ static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 	pytrace__name_utf8(&n->filename, file, sizeof(file));
 	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
 	if (t->stack)
-		pystack__note(t->stack, n->code, n->qualname_ptr, qual, mod, file, n->firstlineno);
+		pystack__note(t->stack, n->code, qual, mod, file, n->firstlineno);
 	for (int i = 0; i < t->o.nr_patterns && pat < 0; i++)
 		if (!fnmatch(t->patterns[i], full, 0))
 			pat = i;
