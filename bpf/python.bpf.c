@@ -27,6 +27,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile struct wm_py_offsets off = {};
 const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
 const volatile bool values_on = false; /* snapshots of the values (py_layout set) */
+const volatile bool stack_on = false;  /* --stack: each call's Python call chain */
 /*
  * The interpreter's object layout for pyv_snap(). Not in .rodata: its
  * global function takes it as memory it could write.
@@ -487,6 +488,40 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 }
 
 /*
+ * --stack: the call's callers, nearest first, as their frames' code
+ * objects, instructions and functions at the entry; named in userspace.
+ * A global function, verified once.
+ */
+__noinline int walk_stack(struct wm_py_stack *s, __u64 frame)
+{
+	__u8 owner = 0;
+
+	if (!s)
+		return 0;
+	s->nr = 0;
+	/* A shim frame (3.12+: the C stack's entry) takes a turn but no slot. */
+	for (int i = 0; i < WM_PY_STACK_MAX + 4; i++) {
+		__u32 n = s->nr;
+
+		frame = read_ptr(frame + off.frame_previous);
+		if (!frame || n >= WM_PY_STACK_MAX)
+			break;
+		/* The bound where the verifier sees it: n comes from map memory. */
+		barrier_var(n);
+		n &= WM_PY_STACK_MAX - 1;
+		if (off.frame_owner &&
+		    !bpf_probe_read_user(&owner, 1, (void *)(frame + off.frame_owner)) &&
+		    owner == 3)
+			continue;
+		s->fr[n].code = read_ptr(frame + off.frame_code);
+		s->fr[n].instr = read_ptr(frame + off.frame_instr);
+		s->fr[n].func = read_ptr(frame + off.frame_func);
+		s->nr = n + 1;
+	}
+	return 0;
+}
+
+/*
  * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
  * A global function, verified once for all the hooks that call it.
  */
@@ -532,6 +567,11 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
 	find_parent(c, key.tid, keyval == frame && nr_in_flight() ? frame : 0);
+	if (stack_on) {
+		c->stack.nr = 0;
+		if (off.frame_previous && keyval == frame)
+			walk_stack(&c->stack, frame);
+	}
 	/* The parameters' slots in one read (into types[], made types below). */
 	if (nparams &&
 	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
@@ -705,7 +745,11 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	pos = c->data_len;
 	if (values_on && res)
 		res_len = snap_value(c, pos, WM_PYV_MAX, res);
-	r = bpf_ringbuf_reserve(&py_rb, WM_PY_NEST_AT + sizeof(struct wm_py_nest), 0);
+	/* The stack's room only with --stack: a constant size either way. */
+	if (stack_on)
+		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT + sizeof(struct wm_py_stack), 0);
+	else
+		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT, 0);
 	if (!r) {
 		__sync_fetch_and_add(&nr_dropped, 1);
 		forget(key.tid, key.frame);
@@ -747,6 +791,8 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 		r->flags |= WM_F_PY_UNSURE;
 		bpf_probe_read_kernel((char *)r + WM_PY_NEST_AT, sizeof(c->nest), &c->nest);
 	}
+	if (stack_on)
+		bpf_probe_read_kernel((char *)r + WM_PY_STACK_AT, sizeof(c->stack), &c->stack);
 
 	r->latency_ns = now - c->entry_ns;
 	r->func_id = id;

@@ -139,7 +139,10 @@ struct wm_py_offsets {
 	__u16 tstate_stack_top;
 	/* 3.11+: _PyInterpreterFrame.previous, the caller's frame (nesting, --stack); 0: none. */
 	__u16 frame_previous;
-	__u8 pad[2];
+	__u16 code_linetable; /* co_linetable (3.11+ location table), for --stack's lines */
+	/* 3.12+: _PyInterpreterFrame.owner; 3 (the C stack's) is a shim frame, not a call. 0: none. */
+	__u16 frame_owner;
+	__u8 pad2[6];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -222,6 +225,35 @@ struct wm_py_nest {
 	__u32 pad;
 };
 
+/* Frames of a call's Python call chain --stack keeps, its caller first. */
+#define WM_PY_STACK_MAX 16
+
+/*
+ * A frame of the chain at the call's entry: three words, named in userspace
+ * (the code object's qualname and file, the line from its location table,
+ * the module from the function).
+ */
+struct wm_py_stack_frame {
+	__u64 code;
+	__u64 instr; /* prev_instr / instr_ptr: the instruction making the call */
+	__u64 func;  /* f_func / f_funcobj: its module */
+};
+
+struct wm_py_stack {
+	__u32 nr;
+	__u32 pad;
+	struct wm_py_stack_frame fr[WM_PY_STACK_MAX];
+};
+
+/*
+ * Decoded, the view's string slot of a Python call's frames, past the
+ * values' (lang/python/pystack.h gives its format).
+ */
+#define WM_PY_STACK_SLOT (WM_PY_RES_SLOT + 1)
+
+/* With --stack, each record carries its struct wm_py_stack here. */
+#define WM_PY_STACK_AT (WM_PY_NEST_AT + sizeof(struct wm_py_nest))
+
 /* The key of a call in flight (map "calls"). */
 struct wm_py_call_key {
 	__u32 tid;
@@ -248,6 +280,7 @@ struct wm_py_call {
 	 */
 	__u8 sure;
 	struct wm_py_nest nest;
+	struct wm_py_stack stack;      /* --stack only */
 	__u64 types[WM_PY_MAX_PARAMS]; /* each parameter's type object at entry */
 	__s16 str_len[WM_PY_MAX_PARAMS];
 	/*

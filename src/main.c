@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "lang/python/pyinterp.h"
+#include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
 #include "plan/expr.h"
 #include "lang/python/pyvalue.h"
@@ -977,6 +978,8 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 	}
 	if (id < 0)
 		return id;
+	if (env.stack && !env.summary_only)
+		s->funcs[id].plan.stack_slot = WM_PY_STACK_SLOT;
 	/* The table frees each function's own copy. */
 	if (s->py_filters[d->pattern]) {
 		s->funcs[id].filter = malloc(sizeof(struct wm_expr));
@@ -1004,6 +1007,7 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		.ctx = s,
 		/* --summary-only prints no call: its values are not worth reading. */
 		.layout = s->py_layout.version && !env.summary_only ? &s->py_layout : NULL,
+		.stack = env.stack && !env.summary_only,
 	};
 	char err[WM_ERR_MAX] = "";
 

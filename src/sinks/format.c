@@ -1164,12 +1164,57 @@ static int stack_frames(const struct wm_func *f, const struct wm_call_view *c, c
 	return n;
 }
 
+/*
+ * The next frame of a Python call's stack slot (lang/python/pystack.h:
+ * "function\0file\0line\0" each): false at the end.
+ */
+static bool py_frame(const struct wm_call_view *c, int *at, const char **fn, const char **file,
+		     const char **line)
+{
+	const char *p = c->str[WM_PY_STACK_SLOT], *s[3];
+	int n = c->str_len[WM_PY_STACK_SLOT];
+
+	for (int k = 0; k < 3; k++) {
+		const char *z = *at < n ? memchr(p + *at, '\0', n - *at) : NULL;
+
+		if (!z)
+			return false;
+		s[k] = p + *at;
+		*at = z - p + 1;
+	}
+	*fn = s[0];
+	*file = s[1];
+	*line = s[2];
+	return true;
+}
+
+static bool py_stack(const struct wm_func *f, const struct wm_call_view *c)
+{
+	return sig_is_py(f) && f->plan.stack_slot == WM_PY_STACK_SLOT &&
+	       c->str_len[WM_PY_STACK_SLOT] > 0 && c->str[WM_PY_STACK_SLOT];
+}
+
 void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
-	const char *sym, *obj, *ips;
+	const char *sym, *obj, *ips, *file, *line;
 	unsigned long off;
 	__u64 ip;
-	int n = stack_frames(f, c, &ips);
+	int n = stack_frames(f, c, &ips), at = 0;
+
+	if (py_stack(f, c)) {
+		while (py_frame(c, &at, &sym, &file, &line)) {
+			buf__puts(b, "    at ");
+			put_esc_c(b, sym, 4096);
+			buf__puts(b, " (");
+			put_esc_c(b, file, 4096);
+			if (line[0]) {
+				buf__putc(b, ':');
+				buf__puts(b, line);
+			}
+			buf__puts(b, ")\n");
+		}
+		return;
+	}
 
 	for (int i = 0; i < n; i++) {
 		memcpy(&ip, ips + i * 8, sizeof(ip));
@@ -1193,12 +1238,25 @@ void format__stack_text(struct wm_buf *b, const struct wm_func *f, const struct 
 
 void format__stack_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
 {
-	const char *sym, *obj, *ips;
+	const char *sym, *obj, *ips, *file, *line;
 	unsigned long off;
 	__u64 ip;
-	int n = stack_frames(f, c, &ips);
+	int n = stack_frames(f, c, &ips), at = 0;
 
 	buf__putc(b, '[');
+	for (int i = 0; py_stack(f, c) && py_frame(c, &at, &sym, &file, &line); i++) {
+		buf__puts(b, i ? ",{\"function\":" : "{\"function\":");
+		json__str(b, sym, strlen(sym));
+		buf__puts(b, ",\"file\":");
+		json__str(b, file, strlen(file));
+		if (line[0]) {
+			buf__puts(b, ",\"line\":");
+			buf__puts(b, line);
+		}
+		buf__putc(b, '}');
+	}
+	if (sig_is_py(f))
+		n = 0;
 	for (int i = 0; i < n; i++) {
 		memcpy(&ip, ips + i * 8, sizeof(ip));
 		buf__printf(b, "%s{\"addr\":\"0x%llx\"", i ? "," : "", (unsigned long long)ip);

@@ -284,3 +284,31 @@ def python_command_runs_and_the_start_line_says_the_trace_ends_with_it():
     eq([l for _, l in (t.split(" ", 1) for t in traced(p.stderr))],
        ["re.search(pattern='a+', string='caaat', flags=0) = <re.Match object; span=(1, 4), "
         "match='aaa'>"], "the command's call")
+
+
+@test
+def python_stack_names_each_caller_with_the_line_the_target_saw():
+    script = os.path.join(HERE, "targets", "py", "t_pystack.py")
+    ran = []
+    for label, python in interpreters():
+        if minor(python) < 11:
+            continue  # 3.10: no Python stack (no frame chain read there)
+        rc, out, err, log = run(python, "--json", "--stack", "-f", "__main__.leaf",
+                                script=script)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        recs, _ = json_records(out.encode())
+        # Each frame as the target's traceback names it: the code's name, its line.
+        got = sorted(f"x={r['args'][0]['value']} " +
+                     " ".join(f"{f['function'].rsplit('.', 1)[-1]}:{f.get('line')}"
+                              for f in r["stack"]) for r in recs)
+        eq(got, sorted(log), f"{label}: stacks")
+        check(len(log) == 4, f"{label}: target log {log}")
+        check(all(f["file"] == script for r in recs for f in r["stack"]), f"{label}: files")
+        # Text: the same frames, one "at" line each under the call.
+        rc, out, err, _ = run(python, "--stack", "-f", "__main__.leaf", script=script)
+        first = dict(f.split(":") for f in sorted(log)[0].split()[1:3])
+        check(re.search(rf"leaf\(x=1\) = 1 .*\n    at __main__\.mid \(.*t_pystack\.py:{first['mid']}\)\n"
+                        rf"    at __main__\.top \(.*t_pystack\.py:{first['top']}\)\n", out),
+              f"{label}: {out}")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ here")

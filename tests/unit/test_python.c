@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "lang/python/pyinterp.h"
+#include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
 #include "plan/functable.h"
 #include "sinks/format.h"
@@ -197,6 +198,56 @@ static void test_format_text(void **state)
 	buf__free(&b);
 }
 
+/*
+ * A location table as CPython 3.11.7 compiled it (its short, one-line,
+ * no-column and long forms), and the line of each code unit as
+ * co_positions() gave it: a function of lines 1-9 with gaps.
+ */
+static void test_stack_lines(void **state)
+{
+	static const unsigned char lt[] = { 0x80, 0x00, 0xd8, 0x08, 0x09, 0x88, 0x41, 0x89, 0x05,
+					    0x80, 0x41, 0xe0, 0x07, 0x08, 0xf0, 0x00, 0x03, 0x05,
+					    0x22, 0xf0, 0x06, 0x00, 0x0d, 0x22, 0xd0, 0x0c, 0x21,
+					    0x9d, 0x05, 0x98, 0x61, 0x99, 0x08, 0x9c, 0x08, 0xd0,
+					    0x0c, 0x21, 0xd1, 0x0c, 0x21, 0xd4, 0x0c, 0x21, 0x88,
+					    0x01, 0xd8, 0x0c, 0x0d, 0xd8, 0x0c, 0x0d, 0xf0, 0x03,
+					    0x01, 0x0c, 0x0f, 0xf0, 0x00, 0x01, 0x05, 0x0f };
+	static const int lines[] = { 1, 2, 2, 2, 2, 2, 4, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+				     7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 9, 8, 8 };
+	int n = sizeof(lines) / sizeof(lines[0]);
+
+	for (int i = 0; i < n; i++)
+		assert_int_equal(pystack__line(lt, sizeof(lt), 1, i), lines[i]);
+	/* Past the end, and a table cut short: no line rather than a wrong one. */
+	assert_int_equal(pystack__line(lt, sizeof(lt), 1, n), -1);
+	assert_int_equal(pystack__line(lt, 10, 1, 20), -1);
+	assert_int_equal(pystack__line(lt + 1, sizeof(lt) - 1, 1, 0), -1);
+}
+
+/* --stack on a Python call: its frames as pytrace__decode() leaves them in the slot. */
+static void test_format_stack(void **state)
+{
+	static const char frames[] = "app.mid\0app.py\00021\0<module>\0app.py\0\0";
+	struct wm_buf b = {};
+	struct wm_call_view v;
+	struct wm_func f;
+
+	py_func(&f, "app.leaf", NULL, 0);
+	f.plan.stack_slot = WM_PY_STACK_SLOT;
+	view_init(&v, 0);
+	set_slot(&v, WM_PY_RES_SLOT, "int");
+	v.str[WM_PY_STACK_SLOT] = frames;
+	v.str_len[WM_PY_STACK_SLOT] = sizeof(frames) - 1;
+	format__call_text(&b, &f, &v, NULL);
+	assert_non_null(strstr(b.p, ">\n    at app.mid (app.py:21)\n    at <module> (app.py)\n"));
+	buf__reset(&b);
+	format__call_json(&b, &f, &v);
+	assert_non_null(strstr(b.p,
+			       ",\"stack\":[{\"function\":\"app.mid\",\"file\":\"app.py\","
+			       "\"line\":21},{\"function\":\"<module>\",\"file\":\"app.py\"}]"));
+	buf__free(&b);
+}
+
 static void test_format_json(void **state)
 {
 	static const char *const params[] = { "x" };
@@ -277,7 +328,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_debian_stripped), cmocka_unit_test(test_not_python),
 		cmocka_unit_test(test_python_names),	cmocka_unit_test(test_format_text),
-		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_format_values),
+		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_stack_lines),
+		cmocka_unit_test(test_format_stack),	cmocka_unit_test(test_format_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

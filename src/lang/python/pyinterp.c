@@ -74,7 +74,7 @@ struct py_version {
 		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72,   \
 		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                                \
 		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68, .tstate_stack_top = 0x130, \
-		.frame_previous = 0x30                                                            \
+		.frame_previous = 0x30, .code_linetable = 0x88, .code_adaptive = 0xb8             \
 	}
 
 /*
@@ -94,7 +94,7 @@ struct py_version {
 		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
 		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
 		.op_instr_instruction = (instr_instruction), .code_kinds = 0x68,                \
-		.frame_previous = 0x08                                                          \
+		.frame_previous = 0x08, .code_linetable = 0x88, .frame_owner = 0x46             \
 	}
 
 static const struct py_version versions[] = {
@@ -853,7 +853,9 @@ static const struct dw_field dw_fields[] = {
 	DWF11(code_kinds, "PyCodeObject", "co_localspluskinds"),
 	DWF11(tstate_stack_top, "_ts", "datastack_top"),
 	DWF11(frame_previous, "_PyInterpreterFrame", "previous"),
-	DWF12(code_adaptive, "PyCodeObject", "co_code_adaptive"),
+	DWF11(code_adaptive, "PyCodeObject", "co_code_adaptive"),
+	DWF11(code_linetable, "PyCodeObject", "co_linetable"),
+	DWF12(frame_owner, "_PyInterpreterFrame", "owner"),
 	DWF12(mon_lines, "_PyCoMonitoringData", "lines"),
 	DWF12(mon_per_instr, "_PyCoMonitoringData", "per_instruction_opcodes"),
 };

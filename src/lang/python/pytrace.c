@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <bpf/libbpf.h>
+#include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
 #include "util/opts.h"
 #include "wm_python.h"
@@ -49,6 +50,8 @@ struct pytrace {
 	int nr_named, cap_named;
 	struct type_name *types;
 	__u64 notices;
+	struct pystack *stack;	 /* --stack */
+	struct wm_buf stack_buf; /* the last view's frames (its stack slot points here) */
 };
 
 bool pytrace__is_python_name(const char *selector, const char **name)
@@ -149,7 +152,7 @@ static void name_types(struct pytrace *t, struct wm_call_view *v)
 }
 
 /* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
-static void name_utf8(const struct wm_py_name *n, char *out, size_t size)
+void pytrace__name_utf8(const struct wm_py_name *n, char *out, size_t size)
 {
 	size_t o = 0;
 	int len = n->len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : n->len;
@@ -239,10 +242,12 @@ static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 	int id = -1, pat = -1;
 
 	t->notices++;
-	name_utf8(&n->qualname, qual, sizeof(qual));
-	name_utf8(&n->module, mod, sizeof(mod));
-	name_utf8(&n->filename, file, sizeof(file));
+	pytrace__name_utf8(&n->qualname, qual, sizeof(qual));
+	pytrace__name_utf8(&n->module, mod, sizeof(mod));
+	pytrace__name_utf8(&n->filename, file, sizeof(file));
 	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
+	if (t->stack)
+		pystack__note(t->stack, n->code, qual, mod, file, n->firstlineno);
 	for (int i = 0; i < t->o.nr_patterns && pat < 0; i++)
 		if (!fnmatch(t->patterns[i], full, 0))
 			pat = i;
@@ -293,6 +298,17 @@ static void settle_nesting(struct pytrace *t, const struct wm_py_nest *n, struct
 	r->depth = depth < 255 ? depth : 255;
 }
 
+/* The call's frames, named, in the view's stack slot: valid to the next decode. */
+static void put_stack(struct pytrace *t, const struct wm_py_stack *st, struct wm_call_view *v)
+{
+	pystack__render(t->stack, st, v->hdr.args[WM_PY_ARG_CODE], &t->stack_buf);
+	if (t->stack_buf.err || !t->stack_buf.len || t->stack_buf.len > 0x7fff)
+		return;
+	v->str[WM_PY_STACK_SLOT] = t->stack_buf.p;
+	v->str_len[WM_PY_STACK_SLOT] = (int)t->stack_buf.len;
+	v->hdr.str_len[WM_PY_STACK_SLOT] = (__s16)t->stack_buf.len;
+}
+
 int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v)
 {
 	struct wm_py_notice n;
@@ -326,6 +342,12 @@ int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_
 		v->hdr.func_id = e->id;
 	}
 	name_types(t, v);
+	if (t->stack && size >= WM_PY_STACK_AT + sizeof(struct wm_py_stack)) {
+		struct wm_py_stack st;
+
+		memcpy(&st, (const char *)data + WM_PY_STACK_AT, sizeof(st));
+		put_stack(t, &st, v);
+	}
 	return 1;
 }
 
@@ -408,6 +430,8 @@ static int unfinished_view(struct pytrace *t, const struct left *l, struct wm_ca
 	if (record__decode(r, sizeof(*r) + r->data_len, v))
 		return 0;
 	name_types(t, v);
+	if (t->stack)
+		put_stack(t, &c->stack, v);
 	return 1;
 }
 
@@ -506,6 +530,15 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		t->skel->bss->py_layout = *opts->layout;
 		t->skel->rodata->values_on = true;
 	}
+	/* --stack: the frames at each entry, named here. */
+	if (OPTS_GET(opts, stack, false)) {
+		ret = pystack__new(opts->pid, &pi->off, &t->stack);
+		if (ret) {
+			snprintf(err, errsz, "cannot keep Python stacks: %s", strerror(-ret));
+			goto cleanup;
+		}
+		t->skel->rodata->stack_on = true;
+	}
 	if (opts->ring_size) {
 		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
 		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
@@ -544,6 +577,8 @@ void pytrace__free(struct pytrace *t)
 		return;
 	pytrace__detach(t);
 	python__destroy(t->skel);
+	pystack__free(t->stack);
+	buf__free(&t->stack_buf);
 	for (int i = 0; i < t->nr_named; i++)
 		free(t->named[i].name);
 	free(t->named);

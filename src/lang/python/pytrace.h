@@ -38,6 +38,8 @@ struct pytrace_opts {
 	void *ctx;
 	/* The interpreter's object layout (lang/python/pyvalue.h): values are snapshots; NULL: types only. */
 	const struct wm_py_layout *layout;
+	/* --stack: each call's Python call chain, in its view's WM_PY_STACK_SLOT (pystack.h). */
+	bool stack;
 };
 
 struct pytrace;
@@ -74,5 +76,8 @@ void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
  * symbol for it). *name is the part to match against "module.qualname".
  */
 bool pytrace__is_python_name(const char *selector, const char **name);
+
+/* A str's characters, as BPF read them (struct wm_py_name), in UTF-8. */
+void pytrace__name_utf8(const struct wm_py_name *n, char *out, size_t size);
 
 #endif

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include "lang/python/pystack.h"
+#include "lang/python/pytrace.h"
+
+/* Code objects named so far, by address. */
+#define NAMES_BITS 12
+#define NAMES_SIZE (1u << NAMES_BITS)
+/* The longest location table read: a code object's of many thousand lines. */
+#define LINETABLE_MAX (64 << 10)
+
+struct code_name {
+	__u64 code;	   /* 0: empty */
+	char *qual, *file; /* NULL qual: not a code object */
+	char *module;	   /* its function's, the first time; NULL: unknown */
+	unsigned char *lt;
+	size_t lt_len;
+	int firstline;
+};
+
+struct pystack {
+	pid_t pid;
+	struct wm_py_offsets off;
+	__u64 code_type; /* the type of code objects, from the traced call's own */
+	struct code_name *names;
+};
+
+static int peek(pid_t pid, __u64 addr, void *buf, size_t n)
+{
+	struct iovec local = { buf, n }, remote = { (void *)addr, n };
+
+	if (!addr)
+		return -EFAULT;
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+static __u64 peek_ptr(pid_t pid, __u64 addr)
+{
+	__u64 v = 0;
+
+	return peek(pid, addr, &v, sizeof(v)) ? 0 : v;
+}
+
+int pystack__new(pid_t pid, const struct wm_py_offsets *off, struct pystack **out)
+{
+	struct pystack *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->names = calloc(NAMES_SIZE, sizeof(*s->names));
+	if (!s->names) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->pid = pid;
+	s->off = *off;
+	*out = s;
+	return 0;
+}
+
+static void name_clear(struct code_name *e)
+{
+	free(e->qual);
+	free(e->file);
+	free(e->module);
+	free(e->lt);
+	memset(e, 0, sizeof(*e));
+}
+
+void pystack__free(struct pystack *s)
+{
+	if (!s)
+		return;
+	for (__u32 i = 0; i < NAMES_SIZE; i++)
+		name_clear(&s->names[i]);
+	free(s->names);
+	free(s);
+}
+
+/* A str object of the target as UTF-8 (malloc'd); NULL when unreadable. */
+static char *read_str(struct pystack *s, __u64 str)
+{
+	struct wm_py_name n = { .len = -1 };
+	char out[4 * WM_PY_NAME_MAX + 8];
+	__u32 state = 0;
+	__s64 len = 0;
+
+	if (peek(s->pid, str + 32, &state, sizeof(state)) ||
+	    peek(s->pid, str + 16, &len, sizeof(len)) || !(state & (1 << 5)) || len < 0)
+		return NULL;
+	n.kind = (state >> 2) & 7;
+	n.ascii = (state >> 6) & 1;
+	if (n.kind != 1 && n.kind != 2 && n.kind != 4)
+		return NULL;
+	n.len = len * n.kind > WM_PY_NAME_MAX ? WM_PY_NAME_MAX / n.kind * n.kind : len * n.kind;
+	if (peek(s->pid, str + (n.ascii ? s->off.str_ascii : s->off.str_compact), n.s, n.len))
+		return NULL;
+	pytrace__name_utf8(&n, out, sizeof(out));
+	return strdup(out);
+}
+
+/* A bytes object's contents (malloc'd), up to max bytes. */
+static unsigned char *read_bytes(struct pystack *s, __u64 obj, size_t max, size_t *n)
+{
+	unsigned char *p;
+	__s64 len = 0;
+
+	*n = 0;
+	if (!obj || peek(s->pid, obj + 16, &len, sizeof(len)) || len <= 0)
+		return NULL;
+	*n = (size_t)len < max ? (size_t)len : max;
+	p = malloc(*n);
+	/* PyBytesObject.ob_sval follows the header and the hash. */
+	if (p && peek(s->pid, obj + 32, p, *n)) {
+		free(p);
+		p = NULL;
+	}
+	if (!p)
+		*n = 0;
+	return p;
+}
+
+static struct code_name *name_slot(struct pystack *s, __u64 code)
+{
+	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - NAMES_BITS));
+
+	for (int i = 0; i < 8; i++) {
+		struct code_name *c = &s->names[(h + i) & (NAMES_SIZE - 1)];
+
+		if (!c->code || c->code == code)
+			return c;
+	}
+	/* The cache is full here: overwritten. */
+	return &s->names[h];
+}
+
+static void read_linetable(struct pystack *s, struct code_name *e)
+{
+	if (s->off.code_linetable)
+		e->lt = read_bytes(s, peek_ptr(s->pid, e->code + s->off.code_linetable),
+				   LINETABLE_MAX, &e->lt_len);
+}
+
+void pystack__note(struct pystack *s, __u64 code, const char *qual, const char *module,
+		   const char *file, int firstline)
+{
+	struct code_name *e = name_slot(s, code);
+
+	name_clear(e);
+	e->code = code;
+	e->qual = strdup(qual);
+	e->file = strdup(file);
+	e->module = strdup(module);
+	e->firstline = firstline;
+	read_linetable(s, e);
+}
+
+/* What the code object at code is called, read once. NULL when it is no code object. */
+static const struct code_name *code_name(struct pystack *s, __u64 code, __u64 func)
+{
+	struct code_name *e = name_slot(s, code);
+	__u64 qp = 0, type;
+	__s32 first = 0;
+
+	/*
+	 * Named already: a code object freed and another made at its address
+	 * is announced (pystack__note()) when it first runs, which is before
+	 * it can be a caller, and its notice comes first in the ring.
+	 */
+	if (e->code == code)
+		return e->qual ? e : NULL;
+	/* A frame begun before the trace: read from the process, while it lives. */
+	if (peek(s->pid, code + 8, &type, sizeof(type)) || type != s->code_type)
+		return NULL;
+	qp = peek_ptr(s->pid, code + s->off.code_qualname);
+	name_clear(e);
+	e->code = code;
+	e->qual = read_str(s, qp);
+	e->file = read_str(s, peek_ptr(s->pid, code + s->off.code_filename));
+	peek(s->pid, code + s->off.code_firstlineno, &first, sizeof(first));
+	e->firstline = first;
+	/* Functions sharing a code object share its module. */
+	if (func && s->off.frame_func != 0xffff)
+		e->module = read_str(s, peek_ptr(s->pid, func + s->off.func_module));
+	read_linetable(s, e);
+	return e->qual ? e : NULL;
+}
+
+/* One variable-length number of the location table: six bits a byte, bit 6 continues. */
+static unsigned long varint(const unsigned char *lt, size_t n, size_t *i)
+{
+	unsigned long v = 0;
+	unsigned int shift = 0;
+	unsigned char b;
+
+	do {
+		if (*i >= n || shift > 60)
+			return 0;
+		b = lt[(*i)++];
+		v |= (unsigned long)(b & 63) << shift;
+		shift += 6;
+	} while (b & 64);
+	return v;
+}
+
+static long svarint(const unsigned char *lt, size_t n, size_t *i)
+{
+	unsigned long v = varint(lt, n, i);
+
+	return v & 1 ? -(long)(v >> 1) : (long)(v >> 1);
+}
+
+/*
+ * The 3.11+ format (CPython's Objects/locations.md): each entry starts with
+ * a byte 1CCCCLLL, covering LLL+1 code units, its code C saying what
+ * follows: 15 no location, 14 the long form (line delta, end line, columns),
+ * 13 a line delta alone, 10-12 the line + C-10 and two column bytes, 0-9
+ * the same line and one column byte.
+ */
+int pystack__line(const unsigned char *lt, size_t n, int firstline, long idx)
+{
+	long line = firstline, addr = 0;
+	size_t i = 0;
+
+	while (i < n && idx >= 0) {
+		unsigned char b = lt[i++];
+		int code = (b >> 3) & 15, len = (b & 7) + 1;
+		bool known = true;
+
+		if (!(b & 0x80))
+			return -1;
+		if (code == 15) {
+			known = false;
+		} else if (code == 14) {
+			line += svarint(lt, n, &i);
+			for (int k = 0; k < 3; k++)
+				varint(lt, n, &i);
+		} else if (code == 13) {
+			line += svarint(lt, n, &i);
+		} else if (code >= 10) {
+			line += code - 10;
+			i += 2;
+		} else {
+			i += 1;
+		}
+		if (idx < addr + len)
+			return known && line > 0 ? (int)line : -1;
+		addr += len;
+	}
+	return -1;
+}
+
+void pystack__render(struct pystack *s, const struct wm_py_stack *st, __u64 code,
+		     struct wm_buf *out)
+{
+	buf__reset(out);
+	if (!s->code_type)
+		s->code_type = peek_ptr(s->pid, code + 8);
+	for (__u32 i = 0; i < st->nr && i < WM_PY_STACK_MAX; i++) {
+		const struct wm_py_stack_frame *fr = &st->fr[i];
+		const struct code_name *e = code_name(s, fr->code, fr->func);
+		__u64 start = fr->code + s->off.code_adaptive;
+		int line = -1;
+
+		if (!e)
+			continue;
+		if (e->lt && s->off.code_adaptive && fr->instr >= start)
+			line = pystack__line(e->lt, e->lt_len, e->firstline,
+					     (long)((fr->instr - start) / 2));
+		if (e->module && e->module[0]) {
+			buf__puts(out, e->module);
+			buf__putc(out, '.');
+		}
+		buf__puts(out, e->qual);
+		buf__putc(out, '\0');
+		buf__puts(out, e->file ? e->file : "?");
+		buf__putc(out, '\0');
+		if (line > 0)
+			buf__u64(out, line);
+		buf__putc(out, '\0');
+	}
+}
