@@ -26,6 +26,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 targ_tgid = 0;
 const volatile struct wm_py_offsets off = {};
 const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
+/* What a call's record takes of the ring: its size and header, rounded to 8. */
+#define PY_REC_SPAN ((WM_PY_NEST_AT + sizeof(struct wm_py_nest) + 8 + 7) / 8 * 8)
 const volatile bool values_on = false; /* snapshots of the values (py_layout set) */
 const volatile bool stack_on = false;  /* --stack: each call's Python call chain */
 /*
@@ -698,7 +700,7 @@ enum end_kind {
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now = bpf_ktime_get_ns(), type = 0, res;
+	__u64 now = bpf_ktime_get_ns(), type = 0, res, avail;
 	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
 	__u16 flags = 0;
@@ -802,8 +804,12 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	/*
 	 * Batched wake-ups, as for native calls: one per record would cost the
 	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
+	 * Only the record that takes the backlog past the mark wakes it: while
+	 * a slow consumer catches up, every later one forcing a wake-up raised
+	 * an interrupt per call (a VM exit each on a guest, most of its cost).
 	 */
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&py_rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+	avail = bpf_ringbuf_query(&py_rb, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(r, avail >= wakeup_bytes && avail < wakeup_bytes + PY_REC_SPAN ?
 				      BPF_RB_FORCE_WAKEUP :
 				      BPF_RB_NO_WAKEUP);
 	return 0;

@@ -52,6 +52,7 @@
 #include "target/resolve.h"
 #include "target/seccomp.h"
 #include "target/symbolize.h"
+#include "types/dwarf.h"
 #include "util/escape.h"
 
 #define POLL_MS 25
@@ -135,6 +136,8 @@ struct session {
 	int nr_native;	       /* the functions of the native tracer: ids below this */
 	/* Python: the interpreter, its tracer, and the -f names that mean Python functions. */
 	struct py_interp *py;
+	/* The interpreter's DWARF, open from session__python() to find_python(). */
+	struct wm_dwarf *py_dw;
 	char py_err[WM_ERR_MAX]; /* why the interpreter cannot be traced, when it cannot */
 	bool py_tried;		 /* looked for (find_python()) */
 	struct pytrace *pyt;
@@ -384,8 +387,8 @@ static bool find_python(struct session *s)
 {
 	if (!s->py_tried) {
 		s->py_tried = true;
-		if (pyinterp__find(s->res, env.pid, &s->py, s->py_err, sizeof(s->py_err)) ==
-		    -ENOENT)
+		if (pyinterp__find(s->res, env.pid, s->py_dw, &s->py, s->py_err,
+				   sizeof(s->py_err)) == -ENOENT)
 			s->py_err[0] = '\0';
 	}
 	return s->py || s->py_err[0];
@@ -441,7 +444,7 @@ static void describe_python(const struct session *s)
 static bool session__python(struct session *s)
 {
 	char path[PATH_MAX] = "";
-	int ret = pyvalue__layout_of_pid(env.pid, &s->py_layout, path, sizeof(path));
+	int ret = pyvalue__layout_of_pid(env.pid, &s->py_layout, path, sizeof(path), &s->py_dw);
 
 	if (ret == -ENOENT)
 		return false;
@@ -709,6 +712,8 @@ static int build_table(struct session *s)
 		if (ret)
 			return ret;
 	}
+	dwarf__free(s->py_dw);
+	s->py_dw = NULL;
 	/* Before the BPF load, whose BTF is the next peak of memory. */
 	functable__release(s->table);
 	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
@@ -1920,6 +1925,7 @@ static void session__free(struct session *s)
 	/* After the store: raised calls' views point at its exception names. */
 	pytrace__free(s->pyt);
 	pyinterp__free(s->py);
+	dwarf__free(s->py_dw);
 	free(s->py_names);
 	for (int i = 0; s->py_filters && i < s->nr_py_names; i++)
 		free(s->py_filters[i]);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "types/dwarf.h"
@@ -45,6 +46,8 @@ struct type_ent {
 struct wm_dwarf {
 	Dwfl *dwfl;
 	Dwarf *dw; /* owned by dwfl */
+	dev_t dev; /* the object's file, for dwarf__is_of() */
+	ino_t ino;
 	/* Function definitions sorted by name, built on first lookup. */
 	struct func_ent *ents;
 	size_t nr_ents, cap_ents;
@@ -86,6 +89,7 @@ int dwarf__open(int fd, struct wm_dwarf **out)
 	const char *base;
 	Dwfl_Module *mod;
 	Dwarf_Addr bias;
+	struct stat st;
 	ssize_t n;
 	int dfd, err;
 
@@ -93,6 +97,10 @@ int dwarf__open(int fd, struct wm_dwarf **out)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
+	if (!fstat(fd, &st)) {
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+	}
 
 	/* The path only serves the .gnu_debuglink search next to the object. */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -135,6 +143,13 @@ int dwarf__open(int fd, struct wm_dwarf **out)
 cleanup:
 	dwarf__free(d);
 	return err;
+}
+
+bool dwarf__is_of(const struct wm_dwarf *d, int fd)
+{
+	struct stat st;
+
+	return d && !fstat(fd, &st) && st.st_dev == d->dev && st.st_ino == d->ino;
 }
 
 static Dwarf_Die *die__ref(Dwarf_Die *die, unsigned int at, Dwarf_Die *out)

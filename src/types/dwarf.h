@@ -14,6 +14,12 @@ struct wm_dwarf;
  */
 int dwarf__open(int fd, struct wm_dwarf **out);
 void dwarf__free(struct wm_dwarf *d);
+/*
+ * Whether d was opened on the file fd is open on (same device and inode):
+ * one handle then serves every reader of that object's debug info, whose
+ * type index takes a while to build on a large object.
+ */
+bool dwarf__is_of(const struct wm_dwarf *d, int fd);
 
 /*
  * The signature of the function defined at vaddr (link-time address, as in

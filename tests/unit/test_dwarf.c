@@ -1347,6 +1347,21 @@ static void test_not_elf(void **state)
 	dwarf__free(NULL);
 }
 
+/* The handle names its object's file, whichever descriptor is open on it. */
+static void test_is_of(void **state)
+{
+	struct fixture *fx = *state;
+	int same = open(fx->so, O_RDONLY | O_CLOEXEC), other = open(fx->exe, O_RDONLY | O_CLOEXEC);
+
+	assert_true(same >= 0 && other >= 0);
+	assert_true(dwarf__is_of(fx->d, same));
+	assert_false(dwarf__is_of(fx->d, other));
+	assert_false(dwarf__is_of(NULL, same));
+	assert_false(dwarf__is_of(fx->d, -1));
+	close(same);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1381,6 +1396,7 @@ int main(void)
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_debuglink),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_is_of),
 	};
 
 	/* Never reach out to debuginfod servers from a unit test. */

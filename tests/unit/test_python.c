@@ -74,7 +74,7 @@ static void test_debian_stripped(void **state)
 
 	if (fd < 0)
 		skip();
-	assert_int_equal(pyinterp__open(DEBIAN_PY, fd, 0, &pi, err, sizeof(err)), 0);
+	assert_int_equal(pyinterp__open(DEBIAN_PY, fd, 0, NULL, &pi, err, sizeof(err)), 0);
 	assert_int_equal(pi->minor, 11);
 	assert_false(pi->has_symtab);
 	assert_non_null(strstr(pi->offsets_how, "table"));
@@ -107,7 +107,7 @@ static void test_not_python(void **state)
 
 	if (fd < 0)
 		skip();
-	assert_int_equal(pyinterp__open("/bin/true", fd, 0, &pi, err, sizeof(err)), -ENOTSUP);
+	assert_int_equal(pyinterp__open("/bin/true", fd, 0, NULL, &pi, err, sizeof(err)), -ENOTSUP);
 	assert_null(pi);
 	assert_non_null(strstr(err, "cannot trace it: missing"));
 	assert_null(strchr(err, '\n'));

@@ -865,13 +865,16 @@ static const struct dw_field dw_fields[] = {
  * they are all there; the table of its version otherwise. Returns whether
  * DWARF gave them.
  */
-static bool dwarf_offsets(struct py_interp *pi)
+static bool dwarf_offsets(struct py_interp *pi, struct wm_dwarf *shared)
 {
 	struct wm_py_offsets o = pi->off;
-	struct wm_dwarf *d;
+	struct wm_dwarf *d = NULL;
 	bool ok = true;
 
-	if (dwarf__open(pi->fd, &d))
+	/* Its type index is most of the cost: build it once for both readers. */
+	if (dwarf__is_of(shared, pi->fd))
+		d = shared;
+	else if (dwarf__open(pi->fd, &d))
 		return false;
 	for (size_t i = 0; ok && i < sizeof(dw_fields) / sizeof(dw_fields[0]); i++) {
 		const struct dw_field *f = &dw_fields[i];
@@ -894,7 +897,8 @@ static bool dwarf_offsets(struct py_interp *pi)
 		else
 			*field = v;
 	}
-	dwarf__free(d);
+	if (d != shared)
+		dwarf__free(d);
 	if (ok)
 		pi->off = o;
 	return ok;
@@ -922,8 +926,8 @@ static int find_obj(const struct wm_resolver *res)
 	return -1;
 }
 
-int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
-		   size_t errsz)
+int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct wm_dwarf *dw,
+		   struct py_interp **out, char *err, size_t errsz)
 {
 	int obj = find_obj(res), ret;
 
@@ -935,15 +939,15 @@ int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **
 			 pid);
 		return -ENOENT;
 	}
-	ret = pyinterp__open(resolver__obj_path(res, obj), resolver__obj_fd(res, obj), pid, out,
+	ret = pyinterp__open(resolver__obj_path(res, obj), resolver__obj_fd(res, obj), pid, dw, out,
 			     err, errsz);
 	if (!ret)
 		(*out)->obj = obj;
 	return ret;
 }
 
-int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, char *err,
-		   size_t errsz)
+int pyinterp__open(const char *path, int fd, pid_t pid, struct wm_dwarf *dw, struct py_interp **out,
+		   char *err, size_t errsz)
 {
 	struct pyelf e = { .fd = -1 };
 	const struct py_version *v = NULL;
@@ -987,7 +991,7 @@ int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, 
 		goto unreadable;
 	}
 	pi->off = v->off;
-	if (pi->has_symtab && dwarf_offsets(pi))
+	if (pi->has_symtab && dwarf_offsets(pi, dw))
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "its DWARF");
 	else
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d",

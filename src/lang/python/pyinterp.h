@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include "wrapmon_py.h"
 
+struct wm_dwarf;
 struct wm_resolver;
 
 #define PY_MAX_HOOKS 16
@@ -41,17 +42,19 @@ struct py_interp {
  * Find the interpreter process pid runs among the resolver's objects.
  * -ENOENT: none (not a CPython process), err says what was looked for.
  * -ENOTSUP: one was found that cannot be traced; err is one line naming
- * what was found and what is missing. 0: *out filled.
+ * what was found and what is missing. 0: *out filled. dw: the DWARF
+ * already open on the interpreter's file (pyvalue__layout_of_pid()), used
+ * when it is that file's (dwarf__is_of()), or NULL; not taken over.
  */
-int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct py_interp **out, char *err,
-		   size_t errsz);
+int pyinterp__find(const struct wm_resolver *res, pid_t pid, struct wm_dwarf *dw,
+		   struct py_interp **out, char *err, size_t errsz);
 /*
  * The same for an interpreter file (fd open on it, path as the process sees
  * it; both must outlive *out). pid 0: no process (the thread state's
  * address stays link-time), for tests.
  */
-int pyinterp__open(const char *path, int fd, pid_t pid, struct py_interp **out, char *err,
-		   size_t errsz);
+int pyinterp__open(const char *path, int fd, pid_t pid, struct wm_dwarf *dw, struct py_interp **out,
+		   char *err, size_t errsz);
 void pyinterp__free(struct py_interp *pi);
 /* "3.12.1", "3.10" (micro unknown), "3.?". */
 void pyinterp__version(const struct py_interp *pi, char *buf, size_t size);

@@ -126,8 +126,24 @@ static bool free_threaded(const char *path)
 	return sscanf(base, "python%d.%d%1[t]", &major, &minor, t) == 3;
 }
 
-int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size)
+/* The DWARF of the file at path, or NULL with its error. */
+static int open_dwarf(const char *path, struct wm_dwarf **d)
 {
+	int fd, ret;
+
+	*d = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = dwarf__open(fd, d);
+	close(fd);
+	return ret;
+}
+
+int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size,
+			   struct wm_dwarf **dw)
+{
+	struct wm_dwarf *d = NULL;
 	struct wm_mapping *maps = NULL;
 	int n, ret, major = 0, minor = 0, found = -1;
 	char file[64], full[PATH_MAX + 64], *text = NULL;
@@ -135,6 +151,8 @@ int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t s
 	FILE *f;
 
 	memset(L, 0, sizeof(*L));
+	if (dw)
+		*dw = NULL;
 	snprintf(file, sizeof(file), "/proc/%d/maps", pid);
 	f = fopen(file, "re");
 	if (!f)
@@ -171,10 +189,16 @@ int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t s
 	/* The file as the process sees it, in its mount namespace. */
 	snprintf(full, sizeof(full), "/proc/%d/root%s", pid, maps[found].path);
 	/* No DWARF (a stripped build): the version's table stands, but for a free-threaded one. */
-	ret = pyvalue__layout_dwarf(full, L);
+	ret = open_dwarf(full, &d);
+	if (!ret)
+		ret = pyvalue__layout_of_dwarf(d, L);
 	if (ret == -ENODATA || ret == -ENOENT || ret == -EACCES)
 		ret = free_threaded(maps[found].path) ? -ENOTSUP : 0;
 cleanup:
+	if (dw)
+		*dw = d;
+	else
+		dwarf__free(d);
 	free(maps);
 	free(text);
 	return ret;
@@ -1026,22 +1050,22 @@ static void set_u16(struct wm_py_layout *L, size_t off, unsigned long v)
 
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L)
 {
-	struct wm_dwarf *d = NULL;
-	unsigned long v, w;
-	int fd, ret;
+	struct wm_dwarf *d;
+	int ret = open_dwarf(path, &d);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = dwarf__open(fd, &d);
-	close(fd);
-	if (ret)
-		return ret;
+	if (!ret)
+		ret = pyvalue__layout_of_dwarf(d, L);
+	dwarf__free(d);
+	return ret;
+}
+
+int pyvalue__layout_of_dwarf(struct wm_dwarf *d, struct wm_py_layout *L)
+{
+	unsigned long v, w;
+
 	/* No PyObject: no DWARF of the interpreter's objects (a stripped build's stubs). */
-	if (dwarf__offsetof(d, "PyObject", "ob_type", &v)) {
-		ret = -ENODATA;
-		goto cleanup;
-	}
+	if (dwarf__offsetof(d, "PyObject", "ob_type", &v))
+		return -ENODATA;
 	for (size_t i = 0; i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++) {
 		const struct dwarf_field *f = &dwarf_fields[i];
 
@@ -1067,8 +1091,5 @@ int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L)
 		L->dict_keys_v2 = 0;
 		set_u16(L, offsetof(struct wm_py_layout, dk_size), v);
 	}
-	ret = 0;
-cleanup:
-	dwarf__free(d);
-	return ret;
+	return 0;
 }

@@ -24,6 +24,8 @@
 #include "util/buf.h"
 #include "wm_python.h"
 
+struct wm_dwarf;
+
 /*
  * The offsets of CPython major.minor on x86_64 (3.8 to 3.13). -ENOTSUP
  * for another version, with L zeroed (version 0: BPF takes no snapshot).
@@ -39,6 +41,8 @@ int pyvalue__layout(int major, int minor, struct wm_py_layout *L);
  * when the object does not describe them.
  */
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L);
+/* The same with the object's DWARF already open (dwarf__open()). */
+int pyvalue__layout_of_dwarf(struct wm_dwarf *d, struct wm_py_layout *L);
 
 /*
  * The version an interpreter's file name says: "python3.12", "libpython3.11.so.1.0",
@@ -52,9 +56,12 @@ int pyvalue__version_of(const char *path, int *major, int *minor);
  * into L (pyvalue__layout(), then pyvalue__layout_dwarf()). -ENOENT when
  * it maps none, -ENOTSUP for a version without a layout, or a free-threaded
  * build (3.13t) without DWARF (path and L's version still say which),
- * another negative errno when /proc cannot be read.
+ * another negative errno when /proc cannot be read. dw, when not NULL,
+ * receives the interpreter's DWARF as opened for that check (NULL when it
+ * has none), for pyinterp__find() to reuse; the caller frees it.
  */
-int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size);
+int pyvalue__layout_of_pid(int pid, struct wm_py_layout *L, char *path, size_t size,
+			   struct wm_dwarf **dw);
 
 /* Whether a C type's spelling is a pointer to a Python object: "PyObject *", "struct _object *". */
 bool pyvalue__is_pyobject(const char *c_type);
