@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/uio.h>
 #include <unistd.h>
 #include "target/disasm.h"
 #include "target/errnoloc.h"
 #include "target/procmaps.h"
+#include "target/procmem.h"
 #include "target/resolve.h"
 #include "util/buf.h"
 #include "util/escape.h"
@@ -71,7 +71,6 @@ int errnoloc__tp_off(const struct wm_resolver *r, pid_t pid, long *off, char *wh
 	const struct wm_sym *syms, *s = NULL;
 	unsigned char code[CODE_MAX];
 	unsigned long code_off, got_off, got_addr;
-	struct iovec local, remote;
 	const char *path = "";
 	__u64 got;
 	long val;
@@ -106,9 +105,7 @@ int errnoloc__tp_off(const struct wm_resolver *r, pid_t pid, long *off, char *wh
 	got_addr = 0;
 	if (!resolver__vaddr_to_off(r, i, got, &got_off))
 		got_addr = mapped_at(pid, fd, got_off);
-	local = (struct iovec){ .iov_base = &val, .iov_len = sizeof(val) };
-	remote = (struct iovec){ .iov_base = (void *)got_addr, .iov_len = sizeof(val) };
-	if (!got_addr || process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(val)) {
+	if (procmem__read(pid, got_addr, &val, sizeof(val))) {
 		err__set(why, whysz, "cannot read errno's TLS offset in %s's GOT", ESC(path));
 		return -EIO;
 	}

@@ -3,9 +3,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
+#include "target/procmem.h"
 
 /* Code objects named so far, by address. */
 #define NAMES_BITS 12
@@ -28,22 +28,6 @@ struct pystack {
 	__u64 code_type; /* the type of code objects, from the traced call's own */
 	struct code_name *names;
 };
-
-static int peek(pid_t pid, __u64 addr, void *buf, size_t n)
-{
-	struct iovec local = { buf, n }, remote = { (void *)addr, n };
-
-	if (!addr)
-		return -EFAULT;
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
-}
-
-static __u64 peek_ptr(pid_t pid, __u64 addr)
-{
-	__u64 v = 0;
-
-	return peek(pid, addr, &v, sizeof(v)) ? 0 : v;
-}
 
 int pystack__new(pid_t pid, const struct wm_py_offsets *off, struct pystack **out)
 {
@@ -90,15 +74,16 @@ static char *read_str(struct pystack *s, __u64 str)
 	__u32 state = 0;
 	__s64 len = 0;
 
-	if (peek(s->pid, str + 32, &state, sizeof(state)) ||
-	    peek(s->pid, str + 16, &len, sizeof(len)) || !(state & (1 << 5)) || len < 0)
+	if (procmem__read(s->pid, str + 32, &state, sizeof(state)) ||
+	    procmem__read(s->pid, str + 16, &len, sizeof(len)) || !(state & (1 << 5)) || len < 0)
 		return NULL;
 	n.kind = (state >> 2) & 7;
 	n.ascii = (state >> 6) & 1;
 	if (n.kind != 1 && n.kind != 2 && n.kind != 4)
 		return NULL;
 	n.len = len * n.kind > WM_PY_NAME_MAX ? WM_PY_NAME_MAX / n.kind * n.kind : len * n.kind;
-	if (peek(s->pid, str + (n.ascii ? s->off.str_ascii : s->off.str_compact), n.s, n.len))
+	if (procmem__read(s->pid, str + (n.ascii ? s->off.str_ascii : s->off.str_compact), n.s,
+			  n.len))
 		return NULL;
 	pytrace__name_utf8(&n, out, sizeof(out));
 	return strdup(out);
@@ -111,12 +96,12 @@ static unsigned char *read_bytes(struct pystack *s, __u64 obj, size_t max, size_
 	__s64 len = 0;
 
 	*n = 0;
-	if (!obj || peek(s->pid, obj + 16, &len, sizeof(len)) || len <= 0)
+	if (!obj || procmem__read(s->pid, obj + 16, &len, sizeof(len)) || len <= 0)
 		return NULL;
 	*n = (size_t)len < max ? (size_t)len : max;
 	p = malloc(*n);
 	/* PyBytesObject.ob_sval follows the header and the hash. */
-	if (p && peek(s->pid, obj + 32, p, *n)) {
+	if (p && procmem__read(s->pid, obj + 32, p, *n)) {
 		free(p);
 		p = NULL;
 	}
@@ -142,7 +127,7 @@ static struct code_name *name_slot(struct pystack *s, __u64 code)
 static void read_linetable(struct pystack *s, struct code_name *e)
 {
 	if (s->off.code_linetable)
-		e->lt = read_bytes(s, peek_ptr(s->pid, e->code + s->off.code_linetable),
+		e->lt = read_bytes(s, procmem__u64(s->pid, e->code + s->off.code_linetable),
 				   LINETABLE_MAX, &e->lt_len);
 }
 
@@ -175,18 +160,18 @@ static const struct code_name *code_name(struct pystack *s, __u64 code, __u64 fu
 	if (e->code == code)
 		return e->qual ? e : NULL;
 	/* A frame begun before the trace: read from the process, while it lives. */
-	if (peek(s->pid, code + 8, &type, sizeof(type)) || type != s->code_type)
+	if (procmem__read(s->pid, code + 8, &type, sizeof(type)) || type != s->code_type)
 		return NULL;
-	qp = peek_ptr(s->pid, code + s->off.code_qualname);
+	qp = procmem__u64(s->pid, code + s->off.code_qualname);
 	name_clear(e);
 	e->code = code;
 	e->qual = read_str(s, qp);
-	e->file = read_str(s, peek_ptr(s->pid, code + s->off.code_filename));
-	peek(s->pid, code + s->off.code_firstlineno, &first, sizeof(first));
+	e->file = read_str(s, procmem__u64(s->pid, code + s->off.code_filename));
+	procmem__read(s->pid, code + s->off.code_firstlineno, &first, sizeof(first));
 	e->firstline = first;
 	/* Functions sharing a code object share its module. */
 	if (func && s->off.frame_func != 0xffff)
-		e->module = read_str(s, peek_ptr(s->pid, func + s->off.func_module));
+		e->module = read_str(s, procmem__u64(s->pid, func + s->off.func_module));
 	read_linetable(s, e);
 	return e->qual ? e : NULL;
 }
@@ -260,7 +245,7 @@ void pystack__render(struct pystack *s, const struct wm_py_stack *st, __u64 code
 {
 	buf__reset(out);
 	if (!s->code_type)
-		s->code_type = peek_ptr(s->pid, code + 8);
+		s->code_type = procmem__u64(s->pid, code + 8);
 	for (__u32 i = 0; i < st->nr && i < WM_PY_STACK_MAX; i++) {
 		const struct wm_py_stack_frame *fr = &st->fr[i];
 		const struct code_name *e = code_name(s, fr->code, fr->func);

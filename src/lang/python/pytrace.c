@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
+#include "target/procmem.h"
 #include "util/opts.h"
 #include "wm_python.h"
 #include "python.skel.h"
@@ -79,14 +79,6 @@ static struct code_entry *code_slot(struct pytrace *t, __u64 code)
 	return &t->codes[h];
 }
 
-/* Bytes of the target's memory: 0, or -EFAULT. */
-static int peek(pid_t pid, __u64 addr, void *buf, size_t n)
-{
-	struct iovec local = { buf, n }, remote = { (void *)addr, n };
-
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
-}
-
 /*
  * The name of a type object (its tp_name, a C string), read from the target
  * once and kept to the end of the session: views point at it. "?" when it
@@ -117,10 +109,11 @@ static const char *type_name(struct pytrace *t, __u64 type)
 	if (bpf_map__lookup_elem(t->skel->maps.type_names, &type, sizeof(type), buf,
 				 WM_PY_TYPE_NAME_MAX, 0) ||
 	    !buf[0]) {
-		if (peek(t->o.pid, type + 24, &name, sizeof(name)) || !name)
+		if (procmem__read(t->o.pid, type + 24, &name, sizeof(name)) || !name)
 			return "?";
 		/* The string may end before the page does: read up to it. */
-		for (size_t n = TYPE_NAME_MAX; n >= 8 && peek(t->o.pid, name, buf, n); n /= 2)
+		for (size_t n = TYPE_NAME_MAX; n >= 8 && procmem__read(t->o.pid, name, buf, n);
+		     n /= 2)
 			memset(buf, 0, sizeof(buf));
 	}
 	if (!buf[0])
