@@ -238,11 +238,26 @@ static __always_inline __u64 cap_value(struct frame *fr, __u64 ret, __u32 src)
  * Reads of user memory. A sleepable program may take a page fault, so a
  * string on a page the process has not touched yet reads the same as any
  * other; the non-sleepable helpers fail on it and show <unreadable>.
+ *
+ * Strings: not the bpf_copy_from_user_str() kfunc, whose call libbpf can
+ * only resolve by reading all of the kernel's BTF (10 ms and 11 MB at every
+ * start). The non-faulting read first; where it fails, a one-byte
+ * bpf_copy_from_user() faults in the page it stopped on and the read goes
+ * again: a string of at most WM_STR_MAX bytes spans two pages at most.
  */
 static __always_inline long user_str(void *dst, __u32 size, const void *src, bool sleepable)
 {
-	if (sleepable && bpf_ksym_exists(bpf_copy_from_user_str))
-		return bpf_copy_from_user_str(dst, size, src, 0);
+	long n = bpf_probe_read_user_str(dst, size, src);
+	__u64 next = ((__u64)src | 4095) + 1;
+	char b;
+
+	if (n >= 0 || !sleepable)
+		return n;
+	if (bpf_copy_from_user(&b, 1, src))
+		return n;
+	n = bpf_probe_read_user_str(dst, size, src);
+	if (n >= 0 || next - (__u64)src >= size || bpf_copy_from_user(&b, 1, (const void *)next))
+		return n;
 	return bpf_probe_read_user_str(dst, size, src);
 }
 
@@ -1647,8 +1662,12 @@ int BPF_UPROBE(wm_site_single_s)
  * A thread that exits inside traced calls: report each call as unfinished,
  * with the signal when one killed it. The last thread out leaves the
  * process's wait status for userspace, computed as wait() would.
+ *
+ * The tracepoints are raw ones, not tp_btf: libbpf attaches those by name,
+ * without reading the kernel's BTF, and every read through their arguments
+ * is a CO-RE read already.
  */
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(wm_thread_exit, struct task_struct *task)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1688,7 +1707,7 @@ int BPF_PROG(wm_thread_exit, struct task_struct *task)
  * them, then tell userspace, which says so. The probes stay: they are on
  * files, so the new image's calls into the same files are still traced.
  */
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1738,10 +1757,10 @@ int BPF_PROG(wm_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
  * call of the child's comes before its tgid is in the map. A new thread has
  * its parent's tgid, already there.
  */
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(wm_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
 	if (!follow || ptgid == ctgid || !bpf_map_lookup_elem(&tgids, &ptgid))

@@ -1088,6 +1088,16 @@ static int session__attach(struct session *s)
 		struct tracer_phases ph;
 
 		tracer__phases(s->tracer, &ph);
+		if (ph.core_err)
+			vlog("  kernel types for CO-RE: none (%s): libbpf reads all of the "
+			     "kernel's BTF",
+			     strerror(-ph.core_err));
+		else
+			vlog("  kernel types for CO-RE: %d, %s in %.1f ms", ph.core_types,
+			     !ph.core_made  ? "from the cache" :
+			     ph.core_cached ? "made from the kernel's BTF and cached" :
+					      "made from the kernel's BTF (not cached)",
+			     ph.core_ns / 1e6);
 		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%.1f ms of CPU; %d "
 		     "programs, %llu instructions verified), maps %.1f ms, tracepoints %.1f ms, "
 		     "probes %.1f ms",

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "probe/corebtf.h"
 #include "probe/tracer.h"
 #include "util/opts.h"
 #include "util/grow.h"
@@ -31,8 +32,9 @@ struct tracer {
 	int nr_cpus;
 	__u32 *skipped;
 	int nr_skipped, cap_skipped;
-	__u64 attached_ns; /* CLOCK_MONOTONIC once every probe was attached */
-	pid_t attach_pid;  /* of the links being made: a process, or -1 for every one */
+	__u64 attached_ns;   /* CLOCK_MONOTONIC once every probe was attached */
+	pid_t attach_pid;    /* of the links being made: a process, or -1 for every one */
+	struct corebtf core; /* the kernel's types CO-RE needs, until the load is done */
 	struct tracer_phases ph;
 };
 
@@ -140,6 +142,7 @@ void tracer__free(struct tracer *t)
 	tracer__detach(t);
 	free(t->links);
 	free(t->skipped);
+	corebtf__close(&t->core);
 	wrapmon__destroy(t->skel);
 	free(t);
 }
@@ -455,12 +458,14 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 {
 	bool has_exprs = nd->fc & (WM_FC_FILTER | WM_FC_ERROR), has_sites = nd->sites,
 	     has_go = nd->fc & WM_FC_GO, has_py = nd->py;
+	LIBBPF_OPTS(bpf_object_open_opts, oopts,
+		    .btf_custom_path = t->core.path[0] ? t->core.path : NULL);
 	struct bpf_program *prog;
 	struct wrapmon *sk;
 	__u64 t0 = mono_ns(), cpu0;
 	int ret;
 
-	t->skel = sk = wrapmon__open();
+	t->skel = sk = wrapmon__open_opts(&oopts);
 	if (!sk)
 		return -errno;
 	sk->rodata->targ_tgid = opts->pid;
@@ -570,6 +575,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->core.fd = -1;
 	t->nr_cpus = libbpf_num_possible_cpus();
 	if (t->nr_cpus <= 0) {
 		ret = t->nr_cpus ? t->nr_cpus : -EINVAL;
@@ -581,6 +587,21 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	t->ph.probe_ns = mono_ns() - t0;
 
 	tracer__needs(probes, n, &nd);
+	/*
+	 * The kernel's types for CO-RE, cached once per boot: else libbpf reads
+	 * and searches all of the kernel's BTF at every start. Without them
+	 * (no cache, no memfd), libbpf reads it as it always did.
+	 */
+	{
+		size_t elf_sz;
+		const void *elf = wrapmon__elf_bytes(&elf_sz);
+
+		t->ph.core_err = corebtf__get(elf, elf_sz, NULL, &t->core);
+		t->ph.core_ns = t->core.ns;
+		t->ph.core_made = t->core.made;
+		t->ph.core_cached = t->core.cached;
+		t->ph.core_types = t->core.nr_types;
+	}
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
 		ret = tracer__load(t, opts, n, &nd, sleepable);
@@ -589,6 +610,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		wrapmon__destroy(t->skel);
 		t->skel = NULL;
 	}
+	corebtf__close(&t->core);
 	if (ret) {
 		snprintf(err, errsz,
 			 "cannot load the BPF programs (%s): the kernel needs BTF, ring buffers, "

@@ -86,6 +86,11 @@ struct tracer_phases {
 	__u64 tp_ns;	      /* attaching the exit, exec and fork tracepoints */
 	__u64 attach_ns;      /* attaching the probes */
 	__u64 detach_ns;      /* tracer__detach(): taking them out */
+	__u64 core_ns;	      /* finding or making the kernel's types for CO-RE (corebtf.h) */
+	int core_err;	      /* ... its error: libbpf read all of the kernel's BTF instead */
+	bool core_made;	      /* made from the kernel's BTF now, not found in the cache */
+	bool core_cached;     /* made now and written to the cache */
+	int core_types;	      /* types in it */
 	int nr_progs;	      /* programs loaded */
 	__u64 verified_insns; /* instructions the verifier walked, over them all */
 };
