@@ -122,8 +122,8 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
 	  0 },
-	{ "ring-size", OPT_RING, "SIZE", 0, "BPF ring buffer size, e.g. 512K, 16M (default 4M)",
-	  0 },
+	{ "ring-size", OPT_RING, "SIZE", 0,
+	  "BPF ring buffer size, e.g. 512K, 16M (default 4M; 256K with --summary-only)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds", 0 },
 	{ "output", 'o', "FILE", 0,
 	  "Write calls and summary to FILE (created mode 0600; a symlink is refused)", 0 },
@@ -677,7 +677,7 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 	struct args *a;
 	int ret = 0;
 
-	*env = (struct cli_env){ .string_size = 64, .ring_size = 4 << 20 };
+	*env = (struct cli_env){ .string_size = 64 };
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
@@ -686,6 +686,13 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 		ret = -EINVAL;
 		goto cleanup;
 	}
+	/*
+	 * --summary-only sends no calls through the ring, only execs and the
+	 * like: a small one, since all of it is mapped (twice) and counts in
+	 * the tracer's memory.
+	 */
+	if (!env->ring_size)
+		env->ring_size = env->summary_only ? 256 << 10 : 4 << 20;
 	env->specs = calloc(a->nr_specs, sizeof(*env->specs));
 	if (!env->specs) {
 		ret = -ENOMEM;
