@@ -235,30 +235,42 @@ static __always_inline __u64 cap_value(struct frame *fr, __u64 ret, __u32 src)
 }
 
 /*
+ * The page at src, and the next one if [src, src + size) reaches it: one
+ * byte of each read with a faulting copy (sleepable programs only). The
+ * second may lie past the string's end, but within the bytes the string
+ * read may touch. Global, so the verifier checks it once, not at each
+ * string read. 0 when the first page is there now.
+ */
+__noinline int fault_in_user(__u64 src, __u32 size)
+{
+	__u64 next = (src | 4095) + 1;
+	char b;
+
+	if (bpf_copy_from_user(&b, 1, (const void *)src))
+		return -1;
+	if (next - src < size)
+		bpf_copy_from_user(&b, 1, (const void *)next);
+	return 0;
+}
+
+/*
  * Reads of user memory. A sleepable program may take a page fault, so a
  * string on a page the process has not touched yet reads the same as any
  * other; the non-sleepable helpers fail on it and show <unreadable>.
  *
  * Strings: not the bpf_copy_from_user_str() kfunc, whose call libbpf can
  * only resolve by reading all of the kernel's BTF (10 ms and 11 MB at every
- * start). The non-faulting read first; where it fails, a one-byte
- * bpf_copy_from_user() faults in the page it stopped on and the read goes
- * again: a string of at most WM_STR_MAX bytes spans two pages at most.
+ * start). The non-faulting read first; where it fails, fault_in_user()
+ * faults in the pages the string may span (at most WM_STR_MAX bytes: two)
+ * and the read goes again.
  */
 static __always_inline long user_str(void *dst, __u32 size, const void *src, bool sleepable)
 {
 	long n = bpf_probe_read_user_str(dst, size, src);
-	__u64 next = ((__u64)src | 4095) + 1;
-	char b;
 
-	if (n >= 0 || !sleepable)
-		return n;
-	if (bpf_copy_from_user(&b, 1, src))
-		return n;
-	n = bpf_probe_read_user_str(dst, size, src);
-	if (n >= 0 || next - (__u64)src >= size || bpf_copy_from_user(&b, 1, (const void *)next))
-		return n;
-	return bpf_probe_read_user_str(dst, size, src);
+	if (n < 0 && sleepable && !fault_in_user((__u64)src, size))
+		n = bpf_probe_read_user_str(dst, size, src);
+	return n;
 }
 
 static __always_inline long user_mem(void *dst, __u32 size, const void *src, bool sleepable)
