@@ -33,6 +33,7 @@
 #include "plan/functable.h"
 #include "plan/list.h"
 #include "probe/record.h"
+#include "probe/ringread.h"
 #include "probe/tracer.h"
 #include "run/launch.h"
 #include "run/procs.h"
@@ -158,7 +159,7 @@ struct session {
 	__u64 db_not_kept; /* warned about so far */
 	bool db_err_shown;
 	struct wm_metrics *metrics; /* --metrics, else NULL */
-	struct ring_buffer *rb;
+	struct ringread *rb;
 	struct wm_out_sink out;
 	struct wm_tree *tree; /* --tree: the sink instead of out */
 	/* Calls and summaries go to outf; output writes them to stdout. */
@@ -1272,7 +1273,7 @@ static int take_py_unfinished(void *ctx, struct wm_call_view *v)
 static bool drain(struct session *s)
 {
 	s->batch = 0;
-	return ring_buffer__consume(s->rb) == DRAIN_MORE;
+	return ringread__consume(s->rb) == DRAIN_MORE;
 }
 
 /* The store's troubles, once a poll at most: calls it could not keep, a failed write. */
@@ -1445,15 +1446,13 @@ static int open_store(struct session *s, int argc, char **argv)
 		perproc__sink(s->perproc, &sink);
 		store__add_sink(s->store, &sink);
 	}
-	if (s->tracer)
-		s->rb = ring_buffer__new(tracer__ringbuf_fd(s->tracer), on_record, s, NULL);
-	else
-		s->rb = ring_buffer__new(pytrace__ringbuf_fd(s->pyt), on_py_record, s, NULL);
-	if (s->rb && s->tracer && s->pyt &&
-	    ring_buffer__add(s->rb, pytrace__ringbuf_fd(s->pyt), on_py_record, s))
-		ring_buffer__free(s->rb), s->rb = NULL;
-	if (!s->rb) {
-		elog("cannot open the ring buffer (%s)", strerror(errno));
+	ret = ringread__new(&s->rb);
+	if (!ret && s->tracer)
+		ret = ringread__add(s->rb, tracer__ringbuf_fd(s->tracer), on_record, s);
+	if (!ret && s->pyt)
+		ret = ringread__add(s->rb, pytrace__ringbuf_fd(s->pyt), on_py_record, s);
+	if (ret) {
+		elog("cannot open the ring buffer (%s)", strerror(-ret));
 		return 1;
 	}
 	s->mono_to_real = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
@@ -1600,7 +1599,7 @@ static int epoll_open(const struct session *s)
 	if (ep < 0)
 		return -errno;
 	ev.data.u32 = EV_RING;
-	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ringread__epoll_fd(s->rb), &ev);
 	procs__epoll_add(s->procs, ep, EV_PROC);
 	ev.data.u32 = EV_SIG;
 	epoll_ctl(ep, EPOLL_CTL_ADD, s->sigfd, &ev);
@@ -1615,7 +1614,7 @@ static void pause_ring(const struct session *s, int ep, bool pause)
 {
 	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.u32 = EV_RING };
 
-	epoll_ctl(ep, EPOLL_CTL_MOD, ring_buffer__epoll_fd(s->rb), &ev);
+	epoll_ctl(ep, EPOLL_CTL_MOD, ringread__epoll_fd(s->rb), &ev);
 }
 
 static int run_loop(struct session *s)
@@ -1926,7 +1925,7 @@ static void session__free(struct session *s)
 	free(s->psyms);
 	/* First: its thread serves until stopped, from a snapshot of its own. */
 	metrics__free(s->metrics);
-	ring_buffer__free(s->rb);
+	ringread__free(s->rb);
 	tracer__free(s->tracer);
 	/* Before the functions it reads go: this stops its writer. */
 	dbstore__free(s->db);
