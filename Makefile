@@ -34,17 +34,20 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
-# libelf/libdw/zlib and libmicrohttpd (--metrics) are the system's shared libraries.
+# libelf/libdw/zlib are the system's shared libraries, and libmicrohttpd
+# (--metrics) one opened at run time, only for --metrics, by the soname of
+# the library built against.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3 -lZydis -lstdc++ -liberty -lm
-MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd) -pthread
+MHD_LIBS := -ldl -pthread
+MHD_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so 2>/dev/null | awk '/SONAME/ {print $$2}'),libmicrohttpd.so.12)
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
 # objects mirror it under $(OUT)/obj/.
 # Language front-ends nest one level deeper: src/lang/python/.
 SRCS := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
-# metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
-# and test_metrics, not into every unit test and fuzz target.
+# metrics.o (which opens libmicrohttpd) goes only into the binary and
+# test_metrics, not into every unit test and fuzz target.
 MAIN_SRCS := src/main.c src/cli.c
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out $(MAIN_SRCS) src/sinks/metrics.c,$(SRCS)))
 MAIN_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(MAIN_SRCS))
@@ -96,6 +99,7 @@ $(OUT)/obj/%.o: src/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(SKEL_USERS): $(OUT)/wrapmon.skel.h
+$(METRICS_OBJ): ALL_CFLAGS += -DMHD_SONAME='"$(MHD_SONAME)"'
 $(PY_SKEL_USERS): $(OUT)/python.skel.h
 
 $(OUT)/wrapmon-trace: $(MAIN_OBJS) $(LIB_OBJS) $(METRICS_OBJ)

@@ -7,6 +7,7 @@
  * holds the mutex only for a memcpy of a few hundred bytes per function.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,7 +64,66 @@ struct conn_slot {
 	bool cut;	/* shut down by us: libmicrohttpd closes it on its next round */
 };
 
+/*
+ * libmicrohttpd, opened only for --metrics: linked, it and the TLS stack it
+ * pulls in (gnutls, nettle, gmp, p11-kit: 2.3 MB of pages, a third of the
+ * dynamic loader's work) were in every run of the tracer.
+ */
+struct mhd_api {
+	void *lib;
+	__typeof__(&MHD_start_daemon) start_daemon;
+	__typeof__(&MHD_stop_daemon) stop_daemon;
+	__typeof__(&MHD_run) run;
+	__typeof__(&MHD_get_timeout) get_timeout;
+	__typeof__(&MHD_get_daemon_info) get_daemon_info;
+	__typeof__(&MHD_get_connection_info) get_connection_info;
+	__typeof__(&MHD_create_response_from_buffer) create_response_from_buffer;
+	__typeof__(&MHD_add_response_header) add_response_header;
+	__typeof__(&MHD_queue_response) queue_response;
+	__typeof__(&MHD_destroy_response) destroy_response;
+};
+
+#ifndef MHD_SONAME
+#define MHD_SONAME "libmicrohttpd.so.12"
+#endif
+
+static int mhd_open(struct mhd_api *api, char *err, size_t errsz)
+{
+	struct {
+		const char *name;
+		void **fn;
+	} syms[] = {
+		{ "MHD_start_daemon", (void **)&api->start_daemon },
+		{ "MHD_stop_daemon", (void **)&api->stop_daemon },
+		{ "MHD_run", (void **)&api->run },
+		{ "MHD_get_timeout", (void **)&api->get_timeout },
+		{ "MHD_get_daemon_info", (void **)&api->get_daemon_info },
+		{ "MHD_get_connection_info", (void **)&api->get_connection_info },
+		{ "MHD_create_response_from_buffer", (void **)&api->create_response_from_buffer },
+		{ "MHD_add_response_header", (void **)&api->add_response_header },
+		{ "MHD_queue_response", (void **)&api->queue_response },
+		{ "MHD_destroy_response", (void **)&api->destroy_response },
+	};
+
+	api->lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!api->lib) {
+		snprintf(err, errsz, "--metrics needs libmicrohttpd (%s): %s; install it",
+			 MHD_SONAME, dlerror());
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].fn = dlsym(api->lib, syms[i].name);
+		if (!*syms[i].fn) {
+			snprintf(err, errsz, "--metrics: %s has no %s: a libmicrohttpd too old",
+				 MHD_SONAME, syms[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 struct wm_metrics {
+	struct mhd_api mhd;
 	struct MHD_Daemon *daemon;
 	pthread_t thread; /* runs libmicrohttpd and the deadlines */
 	bool thread_running;
@@ -483,25 +543,26 @@ static void format_addr(const struct sockaddr_storage *ss, char *out, size_t out
 
 /* ----------------------------------------------------------- the server */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
-			     size_t len, bool must_free)
+static enum MHD_Result reply(const struct wm_metrics *m, struct MHD_Connection *conn,
+			     unsigned int status, char *body, size_t len, bool must_free)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(
+	resp = m->mhd.create_response_from_buffer(
 		len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		if (must_free)
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				status == MHD_HTTP_OK ? CONTENT_TYPE : "text/plain; charset=utf-8");
+	m->mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				   status == MHD_HTTP_OK ? CONTENT_TYPE :
+							   "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		m->mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = m->mhd.queue_response(conn, status, resp);
+	m->mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -525,10 +586,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	/* Answered on the first call: a request body, if any, is never read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
+		return reply(m, conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
 			     sizeof(not_allowed) - 1, false);
 	if (strcmp(url, "/metrics"))
-		return reply(conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1, false);
+		return reply(m, conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1, false);
 
 	pthread_mutex_lock(&m->lock);
 	snapshot_copy(m->render, m->shared);
@@ -539,9 +600,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		static char oom[] = "out of memory\n";
 
 		buf__free(&b);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, oom, sizeof(oom) - 1, false);
+		return reply(m, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, oom, sizeof(oom) - 1, false);
 	}
-	return reply(conn, MHD_HTTP_OK, b.p, b.len, true);
+	return reply(m, conn, MHD_HTTP_OK, b.p, b.len, true);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -603,7 +664,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		*socket_context = NULL;
 		return;
 	}
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = m->mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return;
 	for (unsigned int i = 0; i < m->nr_slots; i++) {
@@ -665,9 +726,9 @@ static void *serve(void *arg)
 	int wait;
 
 	for (;;) {
-		MHD_run(m->daemon);
+		m->mhd.run(m->daemon);
 		wait = conns_expire(m);
-		if (MHD_get_timeout(m->daemon, &mhd_ms) == MHD_YES &&
+		if (m->mhd.get_timeout(m->daemon, &mhd_ms) == MHD_YES &&
 		    (wait < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)wait))
 			wait = mhd_ms > INT_MAX ? INT_MAX : (int)mhd_ms;
 		if (poll(pfd, 2, wait) < 0) {
@@ -768,6 +829,11 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	m->ring_size = o.ring_size;
 	m->verbose = o.verbose;
 	m->pid = o.pid;
+	ret = mhd_open(&m->mhd, err, errsz);
+	if (ret) {
+		metrics__free(m);
+		return ret;
+	}
 	ret = snapshot_new(funcs, nr_funcs, nr_funcs + OPTS_GET(opts, extra_funcs, 0), o.pid,
 			   &m->work);
 	if (ret)
@@ -807,7 +873,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (o.addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(
+	m->daemon = m->mhd.start_daemon(
 		flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, m->nr_slots,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
@@ -821,7 +887,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		metrics__free(m);
 		return -EIO;
 	}
-	info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	info = m->mhd.get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	m->epoll_fd = info ? info->epoll_fd : -1;
 	/* The server's thread must take no signal: SIGINT is the tracer's loop's to read. */
 	sigfillset(&all);
@@ -921,7 +987,9 @@ void metrics__free(struct wm_metrics *m)
 	}
 	/* Closes every connection, calling on_connection(): m->conns is still there. */
 	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
+		m->mhd.stop_daemon(m->daemon);
+	if (m->mhd.lib)
+		dlclose(m->mhd.lib);
 	if (m->wake_fd >= 0)
 		close(m->wake_fd);
 	free(m->conns);
