@@ -7,7 +7,9 @@
 Each round runs every build in turn on one `bench-hot -i 100` target
 (calling search() every ~100 us), twice:
   - `-p PID -f search`, streaming: wall time from exec to the first record
-    in its output, then SIGINT after 0.3 s: wall time to exit, and peak RSS;
+    in its output, then SIGINT after 0.3 s: wall time to exit, and peak RSS
+    (VmHWM just before the SIGINT: wait4()'s ru_maxrss would be Python's,
+    carried through the exec);
   - `-v -p PID -f search -d 0.01`: the CPU it used from exec to exit
     (wait4()), and the instructions verified (-v).
 ",fresh" deletes the cached kernel types (/run/wrapmon/core-*.btf) before
@@ -51,6 +53,14 @@ def drain(fd, until, want=None):
     return seen
 
 
+def vm_hwm(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
+
+
 def forget(fresh):
     if fresh:
         for f in glob.glob("/run/wrapmon/core-*.btf"):
@@ -65,12 +75,13 @@ def first_record(binary, extra, fresh, pid):
     fd = tr.stdout.fileno()
     seen = drain(fd, t0 + 10, b" search(")
     drain(fd, time.monotonic() + 0.3)
+    rss = vm_hwm(tr.pid)
     t1 = time.monotonic()
     tr.send_signal(signal.SIGINT)
     drain(fd, t1 + 30)
-    _, _, ru = os.wait4(tr.pid, 0)
+    os.wait4(tr.pid, 0)
     return {"first_ms": (seen - t0) * 1e3 if seen else None,
-            "exit_ms": (time.monotonic() - t1) * 1e3, "rss_kb": ru.ru_maxrss}
+            "exit_ms": (time.monotonic() - t1) * 1e3, "rss_kb": rss}
 
 
 def cpu(binary, extra, fresh, pid):
