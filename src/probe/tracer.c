@@ -536,6 +536,23 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	return ret;
 }
 
+/*
+ * The kernel's types for CO-RE, cached once per boot: else libbpf reads and
+ * searches all of the kernel's BTF at every start. Without them (no cache,
+ * no memfd), libbpf reads it as it always did.
+ */
+static void core_types(struct tracer *t)
+{
+	size_t elf_sz;
+	const void *elf = wrapmon__elf_bytes(&elf_sz);
+
+	t->ph.core_err = corebtf__get(elf, elf_sz, NULL, &t->core);
+	t->ph.core_ns = t->core.ns;
+	t->ph.core_made = t->core.made;
+	t->ph.core_cached = t->core.cached;
+	t->ph.core_types = t->core.nr_types;
+}
+
 bool tracer__sleepable(const struct tracer *t)
 {
 	return t->sleepable;
@@ -587,21 +604,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 	t->ph.probe_ns = mono_ns() - t0;
 
 	tracer__needs(probes, n, &nd);
-	/*
-	 * The kernel's types for CO-RE, cached once per boot: else libbpf reads
-	 * and searches all of the kernel's BTF at every start. Without them
-	 * (no cache, no memfd), libbpf reads it as it always did.
-	 */
-	{
-		size_t elf_sz;
-		const void *elf = wrapmon__elf_bytes(&elf_sz);
-
-		t->ph.core_err = corebtf__get(elf, elf_sz, NULL, &t->core);
-		t->ph.core_ns = t->core.ns;
-		t->ph.core_made = t->core.made;
-		t->ph.core_cached = t->core.cached;
-		t->ph.core_types = t->core.nr_types;
-	}
+	core_types(t);
 	/* Sleepable programs first; a kernel that refuses them gets the others. */
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
 		ret = tracer__load(t, opts, n, &nd, sleepable);
