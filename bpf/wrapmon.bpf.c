@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include "wrapmon.h"
 #include "pyvalue.bpf.h"
+#include "ringwake.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -707,14 +708,13 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
 	rec->data_len = len;
 
 	/*
-	 * Batched wake-ups: waking the consumer on every record would cost
-	 * the traced thread a cross-CPU wake-up per call. The consumer also
-	 * polls on a short timer, so a quiet trace is still printed promptly;
-	 * the first record wakes it at once, so start-up is not that timer.
+	 * Batched wake-ups (ringwake.bpf.h): the record that takes the backlog
+	 * past the mark; and the first record of a trace, so start-up is not the
+	 * consumer's poll timer.
 	 */
-	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes || !woken ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	wake = woken ? ringwake_flags(&rb, wakeup_bytes,
+				      RINGWAKE_SPAN(sizeof(*rec) + rec_data_max)) :
+		       BPF_RB_FORCE_WAKEUP;
 	/* Read, not written, once set: a line every CPU shares stays clean. */
 	if (!woken)
 		woken = 1;
