@@ -1226,7 +1226,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	fr->func_id = id;
 	/*
 	 * --summary-only with no expression to run: nothing of the call is
-	 * read but its time, so neither are its values (a third of the cost).
+	 * read but its time, so neither are its values.
 	 */
 	if (summary_only && !HAS_FC(cfg, WM_FC_FILTER | WM_FC_ERROR) &&
 	    !(used_ret_none && cfg->ret_mode == WM_RET_NONE)) {
