@@ -13,7 +13,7 @@
  * consumer is far behind, and every record wakes it again: the interrupts
  * slow the traced threads, which is what keeps the ring from filling (on a
  * busy machine, where the consumer waits for a CPU, the crossing alone let
- * 2-12 % of the calls of a sustained run be dropped).
+ * 1-12 % of the calls of a sustained run be dropped).
  */
 #ifndef RINGWAKE_BPF_H
 #define RINGWAKE_BPF_H
