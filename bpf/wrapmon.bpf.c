@@ -709,8 +709,8 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
 
 	/*
 	 * Batched wake-ups (ringwake.bpf.h): the record that takes the backlog
-	 * past the mark; and the first record of a trace, so start-up is not the
-	 * consumer's poll timer.
+	 * past the mark, every record once half the ring waits; and the first
+	 * record of a trace, so start-up is not the consumer's poll timer.
 	 */
 	wake = woken ? ringwake_flags(&rb, wakeup_bytes,
 				      RINGWAKE_SPAN(sizeof(*rec) + rec_data_max)) :
