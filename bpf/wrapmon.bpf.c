@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include "wrapmon.h"
 #include "pyvalue.bpf.h"
+#include "ringwake.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -678,13 +679,12 @@ static __always_inline void aggregate(__u32 func_id, __u16 kind, __u16 flags, __
  */
 __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __u64 now)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 depth = at >> 16, kind = what & 0xff, signo = (what >> 8) & 0xff, flags = what >> 16;
 	struct wm_func_stats *st;
 	struct frame *fr;
 	struct wm_call *rec;
+	__u64 wake, pid_tgid;
 	__u32 len, off;
-	__u64 wake;
 
 	if (!ts)
 		return 0;
@@ -700,6 +700,7 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
 			st->dropped++;
 		return 0;
 	}
+	pid_tgid = bpf_get_current_pid_tgid();
 	rec->entry_ns = fr->entry_ns;
 	rec->latency_ns =
 		kind == WM_REC_CALL && !(flags & WM_F_ENTRY_ONLY) ? now - fr->entry_ns : 0;
@@ -734,14 +735,13 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
 	rec->data_len = len;
 
 	/*
-	 * Batched wake-ups: waking the consumer on every record would cost
-	 * the traced thread a cross-CPU wake-up per call. The consumer also
-	 * polls on a short timer, so a quiet trace is still printed promptly;
-	 * the first record wakes it at once, so start-up is not that timer.
+	 * Batched wake-ups (ringwake.bpf.h): the record that takes the backlog
+	 * past the mark, every record once half the ring waits; and the first
+	 * record of a trace, so start-up is not the consumer's poll timer.
 	 */
-	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes || !woken ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	wake = woken ? ringwake_flags(&rb, wakeup_bytes,
+				      RINGWAKE_SPAN(sizeof(*rec) + rec_data_max)) :
+		       BPF_RB_FORCE_WAKEUP;
 	/* Read, not written, once set: a line every CPU shares stays clean. */
 	if (!woken)
 		woken = 1;
@@ -1251,6 +1251,20 @@ static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 	fr = &ts->f[d & (WM_MAX_DEPTH - 1)];
 	fr->sp = sp;
 	fr->func_id = id;
+	/*
+	 * --summary-only with no expression to run: nothing of the call is
+	 * read but its time, so neither are its values.
+	 */
+	if (summary_only && !HAS_FC(cfg, WM_FC_FILTER | WM_FC_ERROR) &&
+	    !(used_ret_none && cfg->ret_mode == WM_RET_NONE)) {
+		fr->filtered = 0;
+		fr->sites = cfg->ret_mode == WM_RET_SITES;
+		fr->heap_off = ts->heap_top;
+		fr->heap_len = 0;
+		ts->depth = d + 1;
+		fr->entry_ns = bpf_ktime_get_ns();
+		return 0;
+	}
 	if (HAS_FC(cfg, WM_FC_LOCS))
 		read_locs(ctx, ts, fr, cfg, sleepable);
 	else

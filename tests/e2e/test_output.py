@@ -13,7 +13,7 @@ import tempfile
 import termios
 import time
 
-from harness import test, check, eq, Fail, Target, our_links, TRACER
+from harness import test, check, eq, Fail, Target, Tracer, our_links, TRACER
 
 # t_spin calls work(x) for x in 0..999, over and over; work returns x ^ 0x5a.
 WORK = re.compile(rb"^\S+ \d+ work\(x=(\d+)\) = (-?\d+)  <\d")
@@ -305,3 +305,34 @@ def reader_closing_the_pipe_ends_the_trace_quietly():
     eq(messages(err), [], "nothing to say")
     check(SUMMARY.search(err), f"summary on stderr: {err!r}")
     eq(our_links(), [], "links left")
+
+
+@test
+def a_trickle_of_calls_is_printed_while_the_target_runs():
+    # A call now and then never takes the ring's backlog to the wake-up mark:
+    # the consumer's poll prints each one anyway, long before the trace ends.
+    t = Target("t_step")
+    tr = Tracer("-p", str(t.pid), "-f", "step")
+    waits = []
+    try:
+        tr.wait_ready()
+        t.go()
+        for n in range(1, 6):
+            want = f" step(n={n}) = {3 * n}  <".encode()
+            t0 = time.time()
+            t.p.stdin.write("x\n")
+            t.p.stdin.flush()
+            while want not in os.pread(tr.out.fileno(), 1 << 20, 0) and time.time() < t0 + 5:
+                time.sleep(0.005)
+            waits.append(round(time.time() - t0, 3))
+            check(want in os.pread(tr.out.fileno(), 1 << 20, 0),
+                  f"call {n} printed while the target runs (after {waits})")
+        t.finish()
+        rc, out, err = tr.wait()
+    finally:
+        tr.kill()
+        t.kill()
+    eq(rc, 0, f"exit code ({err!r})")
+    eq(t.lines(), [[str(n), str(3 * n)] for n in range(1, 6)], "calls the target logged")
+    eq(len(re.findall(rb" step\(n=\d+\) = ", out)), 5, "each call printed once")
+    check(max(waits) < 1, f"each call printed within a second of it: {waits} s")

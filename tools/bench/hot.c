@@ -2,7 +2,9 @@
 /*
  * The benchmark target. Prints "ready PID", then:
  *   bench-hot [N]        after "go" on stdin, calls search() N times with two
- *                        strings and prints "NS_PER_CALL SUM" it measured itself;
+ *                        strings and prints "NS_PER_CALL SUM" it measured itself,
+ *                        then waits for stdin to close (so the bench reads its
+ *                        CPU time, and the tracer's, with the tracer attached);
  *   bench-hot -d SECS    after "go", calls search() as fast as it can for SECS
  *                        seconds and prints "NS_PER_CALL SUM CALLS";
  *   bench-hot -i USECS   at once, calls search() every USECS microseconds
@@ -53,6 +55,7 @@ static int wait_go(void)
 
 static int run_count(long n)
 {
+	char line[16];
 	double t0, t1;
 	long sum = 0;
 
@@ -63,6 +66,9 @@ static int run_count(long n)
 		sum += search(pats[i & 3], text);
 	t1 = now_ns();
 	printf("%.1f %ld\n", (t1 - t0) / n, sum);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
 	return 0;
 }
 

@@ -55,6 +55,13 @@ ap.add_argument("--shape-calls", type=int, help="calls per run, section 7 (defau
 ap.add_argument("--baseline", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "..", "..", "docs", "bench-figures.json"),
                 help="the committed figures this run is compared with")
+ap.add_argument("--compare", metavar="WRAPMON_TRACE",
+                help="another build of wrapmon-trace (a copy of the binary): sections 1 and 2 "
+                     "run it too (text, JSON, summary-only), beside this one")
+ap.add_argument("--bpf-stats", action="store_true",
+                help="have the kernel time every BPF program (BPF_ENABLE_STATS) for the run: "
+                     "section 1 then shows each tracer's BPF time per call; it adds two clock "
+                     "reads to every program run, the floor's too")
 ap.add_argument("--write-baseline", action="store_true",
                 help="write this run's figures to --baseline (after a full, quiet run)")
 a = ap.parse_args()
@@ -68,6 +75,23 @@ for k, v in (QUICK if a.quick else FULL).items():
     if getattr(a, k) is None:
         setattr(a, k, v)
 SECTIONS = {int(s) for s in a.only.split(",") if s}
+
+
+def enable_bpf_stats():
+    """BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): run-time stats on while the returned fd is open,
+    whatever kernel.bpf_stats_enabled says; None when refused."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = (ctypes.c_uint32 * 32)()  # union bpf_attr, zeroed: enable_stats.type = RUN_TIME
+    nr_bpf = {"x86_64": 321, "aarch64": 280}.get(platform.machine())
+    fd = libc.syscall(nr_bpf, 32, ctypes.byref(attr), ctypes.sizeof(attr)) if nr_bpf else -1
+    return fd if fd >= 0 else None
+
+
+BPF_STATS_FD = enable_bpf_stats() if a.bpf_stats else None
+if a.bpf_stats and BPF_STATS_FD is None:
+    print("--bpf-stats: the kernel refused BPF_ENABLE_STATS; BPF times only if "
+          "kernel.bpf_stats_enabled is on", file=sys.stderr)
 
 OUT = a.out
 BENCH = os.path.join(OUT, "bench")
@@ -220,10 +244,48 @@ def start_target(args):
     return t
 
 
-def go(t):
+def sched_ns(pid):
+    """CPU time of process pid so far, ns (its schedstat); None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def bpf_run_ns(pid):
+    """Run time of the BPF programs process pid holds, ns, summed (each program once); None
+    when the kernel keeps none (kernel.bpf_stats_enabled off, see --bpf-stats)."""
+    total, seen = 0, set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fdinfo")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+        except OSError:
+            continue
+        pid_ = info.get("prog_id", "").strip()
+        if pid_ and pid_ not in seen and "run_time_ns" in info:
+            seen.add(pid_)
+            total += int(info["run_time_ns"])
+    return total or None
+
+
+def go(t, tracer=None):
+    """Let the target run; its printed fields. t.cpu_ns: the target's CPU time for the run
+    (kernel time in its probes included); t.bpf_ns: the tracer's programs' run time."""
+    c0 = sched_ns(t.pid)
     t.stdin.write("go\n")
     t.stdin.flush()
     fields = t.stdout.readline().split()
+    c1 = sched_ns(t.pid)
+    t.cpu_ns = c1 - c0 if c0 is not None and c1 is not None else None
+    # bench-hot N waits for stdin to close: the tracer is still attached here.
+    t.bpf_ns = bpf_run_ns(tracer.pid) if tracer is not None else None
+    t.stdin.close()
     t.wait(60)
     return fields
 
@@ -246,10 +308,11 @@ def start_floor(args):
     return tr
 
 
-def start_wrapmon(args, outfile):
+def start_wrapmon(args, outfile, binary=None):
     """wrapmon-trace with args, stdout to outfile, once attached; and its stderr so far."""
     with open(outfile, "wb") as f:
-        tr = spawn([BIN["wrapmon-trace"], *args], tracer=True, stdout=f, stderr=subprocess.PIPE)
+        tr = spawn([binary or BIN["wrapmon-trace"], *args], tracer=True, stdout=f,
+                   stderr=subprocess.PIPE)
     r = Reader(tr, "stderr")
     if not wait_for([r], lambda: b"Ctrl-C to end" in r.buf, 15):
         raise RuntimeError(f"wrapmon-trace not ready: {r.buf!r}")
@@ -270,6 +333,13 @@ def bt_count_script(binary):
     return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
             f"uprobe:{binary}:search {{ @entries = count(); }}\n"
             f"uretprobe:{binary}:search {{ @calls = count(); }}\n")
+
+
+def bt_hist_script(binary):
+    return ("BEGIN { printf(\"wrapmon-bench: attached\\n\"); }\n"
+            f"uprobe:{binary}:search {{ @t[tid] = nsecs; }}\n"
+            f"uretprobe:{binary}:search /@t[tid]/ {{ @lat = hist(nsecs - @t[tid]); "
+            "delete(@t[tid]); }\n")
 
 
 def errfile(name):
@@ -328,10 +398,16 @@ PER_CALL = [
     ("wrapmon-entry", "wrapmon-trace text, entries only (`--entry-only`)", None),
     ("bpftrace-print", "bpftrace, printf of both strings and the result to a file", "bpftrace"),
     ("bpftrace-count", "bpftrace, count() on entry and return", "bpftrace"),
+    ("bpftrace-hist", "bpftrace, latency hist() from the entry time per thread (what "
+     "summary-only keeps)", "bpftrace"),
     ("ltrace", "ltrace -x search, strings to a file", "ltrace"),
     ("floor-cet", "floor, target built with `-fcf-protection`", None),
     ("wrapmon-text-cet", "wrapmon-trace text, same `-fcf-protection` target", None),
 ]
+if a.compare:
+    PER_CALL[5:5] = [(f"before-{m}", f"the --compare build: {label}", None)
+                     for m, label in (("text", "text to a file"), ("json", "`--json` to a file"),
+                                      ("summary", "summary-only"))]
 NOT_AVAILABLE = {}
 
 
@@ -345,6 +421,10 @@ def per_call(c):
     outfile = os.path.join(BENCH, f"out-{c}.txt")
     res = {"calls": calls}
     tr = None
+    # The --compare build runs as wrapmon's contender of the same name.
+    binary = os.path.abspath(a.compare) if c.startswith("before-") else None
+    if binary:
+        c = "wrapmon-" + c[len("before-"):]
     try:
         if c.startswith("floor"):
             tr = start_floor(["-p", pid, "-f", "search"])
@@ -360,9 +440,10 @@ def per_call(c):
                 args.append("--returns=sites")
             elif c == "wrapmon-entry":
                 args.append("--entry-only")
-            tr, _ = start_wrapmon(args, outfile)
+            tr, _ = start_wrapmon(args, outfile, binary)
         elif c.startswith("bpftrace"):
             script = bt_print_script(target_bin) if c == "bpftrace-print" else \
+                bt_hist_script(target_bin) if c == "bpftrace-hist" else \
                 bt_count_script(target_bin)
             path = write(f"{c}.bt", script)
             with open(outfile, "wb") as f, errfile(c) as e:
@@ -385,8 +466,12 @@ def per_call(c):
             else:
                 raise RuntimeError("ltrace did not attach")
             time.sleep(1.0)
-        fields = go(t)
+        fields = go(t, tr)
         res["ns"] = float(fields[0])
+        if t.cpu_ns is not None:
+            res["cpu_ns"] = t.cpu_ns / calls
+        if t.bpf_ns is not None:
+            res["bpf_ns"] = t.bpf_ns / calls
         if tr is None:
             return res
         if c.startswith("wrapmon"):
@@ -415,7 +500,7 @@ def per_call(c):
                 res["reported"] = sum(int(x) for x in re.findall(rb"Lost (\d+) events", data))
                 if c == "bpftrace-print":
                     res["records"] = data.count(b" search(")
-                else:
+                elif c == "bpftrace-count":
                     m = re.search(rb"^@calls: (\d+)", data, re.M)
                     res["records"] = int(m.group(1)) if m else 0
         res["rss_kb"] = rss
@@ -449,10 +534,15 @@ def section_per_call():
                 extra = f"  records {res['records']} lost {res['calls'] - res['records']}"
                 if res.get("reported") is not None:
                     extra += f" (tracer says {res['reported']})"
+            if res.get("cpu_ns") is not None:
+                extra += f"  target CPU {res['cpu_ns']:.1f} ns/call"
+            if res.get("bpf_ns") is not None:
+                extra += f"  BPF {res['bpf_ns']:.1f} ns/call"
             log(f"round {r + 1}: {c:16s} {res['ns']:10.1f} ns/call{extra}")
     base = median([x["ns"] for x in runs["none"]]) or 0.0
     floor = median([x["ns"] for x in runs["floor"]])
     floor_cet = median([x["ns"] for x in runs["floor-cet"]])
+    floor_cpu = median([x.get("cpu_ns") for x in runs["floor"]])
     rows = []
     for n, label, tool in PER_CALL:
         row = {"contender": n, "label": label, "runs": runs[n]}
@@ -469,6 +559,13 @@ def section_per_call():
                        added_ns=round(ns - base, 1),
                        ratio_to_floor=round(ns / floor, 3) if floor else None,
                        ratio_to_floor_same_build=round(ns / ref, 3) if ref else None)
+            cpu = median([x.get("cpu_ns") for x in runs[n]])
+            if cpu is not None:
+                row["cpu_ns_per_call"] = round(cpu, 1)
+                row["cpu_ratio_to_floor"] = round(cpu / floor_cpu, 3) if floor_cpu else None
+            bns = median([x.get("bpf_ns") for x in runs[n]])
+            if bns is not None:
+                row["bpf_ns_per_call"] = round(bns, 1)
             if any("records" in x for x in runs[n]):
                 row["records_min"] = min(x["records"] for x in runs[n])
                 row["lost_max"] = max(x["calls"] - x["records"] for x in runs[n])
@@ -485,8 +582,9 @@ def section_per_call():
 def sustained(mode):
     t = start_target([BIN["bench-hot"], "-d", str(a.sustain)])
     outfile = os.path.join(BENCH, f"out-sustained-{mode}.txt")
-    args = [BIN["wrapmon-trace"], "-p", str(t.pid), "-f", "search"]
-    if mode == "json":
+    binary = os.path.abspath(a.compare) if mode.startswith("before-") else BIN["wrapmon-trace"]
+    args = [binary, "-p", str(t.pid), "-f", "search"]
+    if mode.endswith("json"):
         args.append("--json")
     try:
         with open(outfile, "wb") as f:
@@ -498,7 +596,7 @@ def sustained(mode):
         rc, rss, cpu = reap(tr, 60)
         if rc is None:
             _, rss, cpu = stop(tr)
-        records, dropped = wrapmon_counts(outfile, mode == "json")
+        records, dropped = wrapmon_counts(outfile, mode.endswith("json"))
         calls = int(fields[2])
         return {"mode": mode, "seconds": a.sustain, "calls": calls, "ns": float(fields[0]),
                 "records": records, "dropped": dropped, "lost": calls - records,
@@ -513,7 +611,7 @@ def sustained(mode):
 
 def section_sustained():
     runs = []
-    for mode in ("text", "json"):
+    for mode in ("text", "json", *(("before-text", "before-json") if a.compare else ())):
         try:
             res = sustained(mode)
         except Exception as e:
@@ -974,10 +1072,14 @@ def figures(report):
     f = {}
     pc = {r["contender"]: r for r in report.get("per_call", []) if r.get("status") == "ok"}
     for c, r in pc.items():
+        if c.startswith("before-"):
+            continue
         if c not in ("none", "floor", "floor-cet") and r.get("ratio_to_floor"):
             f[f"per_call.{c}.ratio_to_floor"] = r["ratio_to_floor"]
+        if c not in ("none", "floor", "floor-cet") and r.get("cpu_ratio_to_floor"):
+            f[f"per_call.{c}.cpu_ratio_to_floor"] = r["cpu_ratio_to_floor"]
     for x in report.get("sustained", []):
-        if "calls" in x and x.get("seconds"):
+        if "calls" in x and x.get("seconds") and not x["mode"].startswith("before-"):
             f[f"sustained.{x['mode']}.calls_per_s"] = round(x["calls"] / x["seconds"])
             f[f"sustained.{x['mode']}.rss_mib"] = round(mib(x["rss_kb"]), 1)
     st = {r["tracer"]: r for r in report.get("startup", []) if r.get("status") == "ok"}
@@ -1073,19 +1175,24 @@ def targets(report):
         w = [pc[c] for c in ("wrapmon-text", "wrapmon-json") if pc[c].get("ratio_to_floor")]
         if w:
             worst = max(x["ratio_to_floor"] for x in w)
-            add("streaming ≤ 1.30× the floor", f"{worst:.2f}× (text and JSON, worst)",
-                worst <= 1.30)
+            cpu = [x["cpu_ratio_to_floor"] for x in w if x.get("cpu_ratio_to_floor")]
+            add("streaming ≤ 1.30× the floor", f"{worst:.2f}× (text and JSON, worst)" +
+                (f"; target CPU time {max(cpu):.2f}×" if cpu else ""), worst <= 1.30)
         summ, cnt = pc["wrapmon-summary"].get("ratio_to_floor"), \
             pc["bpftrace-count"].get("ratio_to_floor")
         if summ and cnt:
-            add("summary-only at or below bpftrace count()", f"{summ:.2f}× vs {cnt:.2f}×",
+            sc, cc = pc["wrapmon-summary"].get("cpu_ratio_to_floor"), \
+                pc["bpftrace-count"].get("cpu_ratio_to_floor")
+            add("summary-only at or below bpftrace count()", f"{summ:.2f}× vs {cnt:.2f}×" +
+                (f"; target CPU time {sc:.2f}× vs {cc:.2f}×" if sc and cc else ""),
                 summ <= cnt)
         cet = pc["wrapmon-text-cet"].get("ns_per_call")
         plain = pc["wrapmon-text"].get("ns_per_call")
         if cet and plain:
             add("endbr64 function no costlier than the plain build",
                 f"{cet:,.0f} vs {plain:,.0f} ns/call ({cet / plain:.2f}×)", cet <= plain * 1.05)
-    sus = [x for x in report.get("sustained", []) if "dropped" in x]
+    sus = [x for x in report.get("sustained", [])
+           if "dropped" in x and not x["mode"].startswith("before-")]
     if sus:
         add("zero dropped records at full rate, to a file",
             ", ".join(f"{x['mode']}: {x['dropped']:,} dropped, {x['lost']:,} lost of "
@@ -1129,25 +1236,35 @@ def markdown(report):
         md += ["## 1. Per-call cost (and 6. `-fcf-protection`)", "",
                f"`int search(const char *, const char *)` called {a.calls:,} times in a loop "
                f"timed by the target ({a.ltrace_calls:,} under ltrace); {a.rounds} rounds.", "",
-               "| contender | ns/call | added by tracing | ratio to floor | records | lost | "
-               "tracer says lost | tracer peak RSS |",
-               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+               "| contender | ns/call | added by tracing | ratio to floor | target CPU ns/call "
+               "(ratio to floor) | BPF ns/call | records | lost | tracer says lost | "
+               "tracer peak RSS |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in report["per_call"]:
             if r["status"] != "ok":
-                md.append(f"| {r['label']} | {r['status']} | | | | | | |")
+                md.append(f"| {r['label']} | {r['status']} | | | | | | | | |")
                 continue
+            cpu = fmt(r.get("cpu_ns_per_call"), "{:,.1f}")
+            if r.get("cpu_ratio_to_floor") and r["contender"] != "none":
+                cpu += f" ({r['cpu_ratio_to_floor']:.2f})"
             ratio = fmt(r.get("ratio_to_floor"), "{:.2f}") if r["contender"] != "none" else "-"
             if r["contender"].endswith("-cet") and r.get("ratio_to_floor_same_build"):
                 ratio += f" ({r['ratio_to_floor_same_build']:.2f}× its own floor)"
             md.append(
                 f"| {r['label']} | {r['ns_per_call']:,.1f} | "
-                f"{r['added_ns']:,.1f} | {ratio} | "
+                f"{r['added_ns']:,.1f} | {ratio} | {cpu} | "
+                f"{fmt(r.get('bpf_ns_per_call'), '{:,.1f}')} | "
                 f"{fmt(r.get('records_min'), '{:,}')} | {fmt(r.get('lost_max'), '{:,}')} | "
                 f"{fmt(r.get('reported_max'), '{:,}')} | "
                 f"{fmt(mib(r.get('tracer_rss_kb')), '{:.1f} MiB')} |")
         md += ["", "records: fewest written in a round; lost: most calls without a record "
                "(calls − records); tracer says lost: wrapmon's `dropped`, bpftrace's "
-               "\"Lost N events\". bpftrace count-only counts returns (`@calls`).", ""]
+               "\"Lost N events\". bpftrace count-only counts returns (`@calls`). Target CPU: "
+               "the target's own CPU time for the loop (its schedstat, the kernel's probe "
+               "handling and BPF included), steadier than its clock on a busy machine. BPF: "
+               "the tracer's programs' run time per call (kernel BPF stats: `--bpf-stats`, "
+               "or kernel.bpf_stats_enabled; the stats add two clock reads per program run).",
+               ""]
     if "sustained" in report:
         md += ["## 2. Sustained rate", "",
                f"The target calls `search` as fast as it can for {a.sustain:g} s while "

@@ -15,7 +15,8 @@ targets: $(OUT)/targets/t_search $(OUT)/targets/t_search_stripped $(OUT)/targets
 	 $(OUT)/targets/t_errno $(OUT)/targets/t_errno_static \
 	 $(OUT)/targets/t_locs $(OUT)/targets/t_place \
 	 $(OUT)/targets/t_dlopen $(OUT)/targets/libwmt_dl.so $(OUT)/targets/t_zlib \
-	 $(OUT)/targets/t_tree $(OUT)/targets/t_write $(OUT)/targets/t_types_nodebug
+	 $(OUT)/targets/t_tree $(OUT)/targets/t_write $(OUT)/targets/t_types_nodebug \
+	 $(OUT)/targets/t_step
 
 $(OUT)/targets/t_%: $(TGT_DIR)/t_%.c $(TGT_DIR)/common.h | $(OUT)/targets
 	$(call msg,TARGET,$@)
