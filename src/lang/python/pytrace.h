@@ -49,6 +49,9 @@ struct wm_py_layout;
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz);
 void pytrace__free(struct pytrace *t);
+/* Where pytrace__new()'s time went: open, load (its CPU, the verifier's count), attach. */
+struct tracer_phases;
+void pytrace__phases(const struct pytrace *t, struct tracer_phases *ph);
 /* Take the probes out; the ring stays readable. NULL-safe. */
 void pytrace__detach(struct pytrace *t);
 int pytrace__ringbuf_fd(const struct pytrace *t);
