@@ -551,11 +551,12 @@ int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, un
 	return die__offsetof(d, &die, member, out);
 }
 
-static bool str__ends_with(const char *s, const char *suffix)
+/* Whether path is file or ends with "/" file: "./Modules/_sre/sre.c" is "_sre/sre.c"'s. */
+static bool path__is(const char *path, const char *file)
 {
-	size_t n = strlen(s), k = strlen(suffix);
+	size_t n = strlen(path), k = strlen(file);
 
-	return n >= k && !strcmp(s + n - k, suffix);
+	return n >= k && !strcmp(path + n - k, file) && (n == k || path[n - k - 1] == '/');
 }
 
 int dwarf__offsetof_in(struct wm_dwarf *d, const char *const *units, const char *type,
@@ -576,7 +577,7 @@ int dwarf__offsetof_in(struct wm_dwarf *d, const char *const *units, const char 
 		if (!dwarf_offdie(d->dw, off + hsize, &cu) || !(name = dwarf_diename(&cu)))
 			continue;
 		for (int i = 0; units[i] && !ours; i++)
-			ours = str__ends_with(name, units[i]);
+			ours = path__is(name, units[i]);
 		if (!ours || dwarf_child(&cu, &child))
 			continue;
 		do {

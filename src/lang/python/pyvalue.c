@@ -1021,7 +1021,7 @@ struct dwarf_field {
 		t, m, offsetof(struct wm_py_layout, f), sre_units \
 	}
 /* _sre's own file (3.11+, then 3.10): near the end of libpython's units. */
-static const char *const sre_units[] = { "/_sre/sre.c", "/_sre.c", NULL };
+static const char *const sre_units[] = { "_sre/sre.c", "_sre.c", NULL };
 static const struct dwarf_field dwarf_fields[] = {
 	F("PyObject", "ob_type", ob_type),
 	F("PyVarObject", "ob_size", ob_size),
