@@ -29,7 +29,7 @@
 #define TYPE_NAME_MAX 96
 
 struct code_entry {
-	__u64 code, qualname; /* 0: empty */
+	__u64 code, qualname; /* 0: empty; code first, for pytrace__code_slot() */
 	__s32 id;	      /* function id, -1: not traced */
 };
 
@@ -87,18 +87,24 @@ bool pytrace__is_python_name(const char *selector, const char **name)
 	return !strchr(selector, ':') && !strchr(selector, '/') && strchr(selector, '.');
 }
 
-static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+void *pytrace__code_slot(void *table, size_t elem, unsigned int bits, int probes, __u64 code)
 {
-	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - CODES_BITS));
+	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - bits));
 
-	/* Open addressing; a full table overwrites: the entries are only a cache. */
-	for (int i = 0; i < 64; i++) {
-		struct code_entry *e = &t->codes[(h + i) & (CODES_SIZE - 1)];
+	for (int i = 0; i < probes; i++) {
+		char *e = (char *)table + ((h + i) & ((1u << bits) - 1)) * elem;
+		__u64 c;
 
-		if (!e->code || e->code == code)
+		memcpy(&c, e, sizeof(c));
+		if (!c || c == code)
 			return e;
 	}
-	return &t->codes[h];
+	return (char *)table + h * elem;
+}
+
+static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+{
+	return pytrace__code_slot(t->codes, sizeof(*t->codes), CODES_BITS, 64, code);
 }
 
 /*

@@ -79,6 +79,13 @@ void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
  * symbol for it). *name is the part to match against "module.qualname".
  */
 bool pytrace__is_python_name(const char *selector, const char **name);
+/*
+ * The slot of code object code in a cache of code objects: a table of
+ * (1 << bits) elements of elem bytes, each starting with its code object's
+ * address (0: empty), open addressing over probes slots. A full run gives
+ * the first slot, to be overwritten: the tables are only caches.
+ */
+void *pytrace__code_slot(void *table, size_t elem, unsigned int bits, int probes, __u64 code);
 
 /* A str's characters, as BPF read them (struct wm_py_name), in UTF-8. */
 void pytrace__name_utf8(const struct wm_py_name *n, char *out, size_t size);
