@@ -185,7 +185,8 @@ def main():
             for t in tracers:
                 ready, first, cpu, load = res[t]
                 name = t if len(tracers) > 1 else "wrapmon-trace"
-                print(f"{py:44} {name[-24:]:24} {fmt(ready)} {fmt(first)} {fmt(cpu)}  "
+                name = name if len(name) <= 24 else "..." + name[-21:]
+                print(f"{py:44} {name:24} {fmt(ready)} {fmt(first)} {fmt(cpu)}  "
                       f"{statistics.median(load) if load else 0:.1f}", flush=True)
             bpftrace_row(py, s.name, a, record)
     finally:
