@@ -564,6 +564,9 @@ static void preopen__join(struct preopen *p)
 
 static void preopen__free(struct preopen *p)
 {
+	/* Not started: its fds were never set. */
+	if (!p->pi)
+		return;
 	preopen__join(p);
 	for (int i = 0; i < PY_MAX_HOOKS; i++)
 		if (p->fds[i] >= 0)
@@ -616,7 +619,7 @@ static int attach(struct pytrace *t, const struct py_interp *pi, struct preopen 
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz)
 {
-	struct preopen pre = { .started = false };
+	struct preopen pre = { .pi = NULL };
 	struct pytrace *t;
 	__u64 t0, cpu0;
 	int ret;
