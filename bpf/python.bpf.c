@@ -14,6 +14,12 @@
  * 3.10 makes one _PyEval_EvalFrameDefault call per Python call: entered at
  * its first byte, ended at its ret instructions, paired by the stack pointer.
  */
+/*
+ * No CO-RE: the only kernel type read is x86-64's struct pt_regs, whose
+ * layout is the ABI's. Without relocations libbpf need not parse the
+ * kernel's BTF (several MiB) at each load.
+ */
+#define BPF_NO_PRESERVE_ACCESS_INDEX
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

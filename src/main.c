@@ -57,6 +57,13 @@
 #include "util/escape.h"
 
 #define POLL_MS 25
+/*
+ * A Python function just matched: its calls' records do not wake the
+ * reader (only a backlog does), so its first one is polled for this often,
+ * for this long, rather than left waiting up to POLL_MS.
+ */
+#define FIRST_POLL_MS 1
+#define FIRST_POLL_NS (500 * 1000000ULL)
 /* The metrics snapshot is refreshed at most this often while tracing. */
 #define METRICS_REFRESH_NS (250 * 1000000ULL)
 /*
@@ -183,6 +190,8 @@ struct session {
 	int nr_execs;	    /* execs seen in traced processes */
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
+	__u64 cpu_start;	   /* CLOCK_PROCESS_CPUTIME_ID at t_start */
+	__u64 first_poll_until;	   /* a Python function matched, no call of it taken yet */
 	__u64 t_signal; /* of the first SIGINT or SIGTERM (the probes' removal, once done), else 0 */
 };
 
@@ -913,6 +922,7 @@ static int session__open(struct session *s)
 	if (check_kernel())
 		return 1;
 	s->t_start = now_ns(CLOCK_MONOTONIC);
+	s->cpu_start = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	ret = find_processes(s);
 	if (!ret)
 		ret = build_table(s);
@@ -930,8 +940,9 @@ static int session__open(struct session *s)
 		vlog("plan: C++ exceptions: %d probe%s on the C++ runtime (__cxa_throw, "
 		     "__cxa_rethrow, __cxa_begin_catch) report the calls they end as raised",
 		     s->nr_hooks, s->nr_hooks == 1 ? "" : "s");
-	vlog("resolved %d function%s in %.1f ms", s->nr_funcs, s->nr_funcs == 1 ? "" : "s",
-	     (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6);
+	vlog("resolved %d function%s in %.1f ms (%.1f ms of CPU)", s->nr_funcs,
+	     s->nr_funcs == 1 ? "" : "s", (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6,
+	     (now_ns(CLOCK_PROCESS_CPUTIME_ID) - s->cpu_start) / 1e6);
 	if (open_metrics(s) || open_output(s))
 		return 1;
 	return watch_signals(s);
@@ -993,6 +1004,7 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 			*s->funcs[id].filter = *s->py_filters[d->pattern];
 	}
 	s->nr_funcs = id + 1;
+	s->first_poll_until = now_ns(CLOCK_MONOTONIC) + FIRST_POLL_NS;
 	store__add_funcs(s->store, s->nr_funcs);
 	metrics__add_funcs(s->metrics, s->funcs, s->nr_funcs);
 	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
@@ -1030,6 +1042,15 @@ static int attach_python(struct session *s, __u64 t_resolved)
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
 	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
 	     (s->t_attached - t_resolved) / 1e6);
+	if (env.verbose) {
+		struct tracer_phases ph;
+
+		pytrace__phases(s->pyt, &ph);
+		vlog("  open %.1f ms, load %.1f ms (%.1f ms of CPU; %d program, %llu instructions "
+		     "verified), probes %.1f ms",
+		     ph.open_ns / 1e6, ph.load_ns / 1e6, ph.load_cpu_ns / 1e6, ph.nr_progs,
+		     (unsigned long long)ph.verified_insns, ph.attach_ns / 1e6);
+	}
 	return 0;
 }
 
@@ -1255,6 +1276,7 @@ static int take_call(struct session *s, struct wm_call_view *v)
 		return 0;
 	}
 	v->ts_real_ns = v->hdr.entry_ns + s->mono_to_real;
+	s->first_poll_until = 0;
 	store__add(s->store, v);
 	/*
 	 * Negative stops the drain; libbpf has already consumed this record.
@@ -1642,7 +1664,6 @@ static int run_loop(struct session *s)
 			pause_ring(s, ep, full);
 		paused = full;
 		s->out_behind |= full;
-		timeout = more && !full ? 0 : POLL_MS;
 		/*
 		 * The output's writer is behind: go on as soon as it has written
 		 * what waits (or after POLL_MS, a reader that does not read), not
@@ -1650,11 +1671,10 @@ static int run_loop(struct session *s)
 		 * (4 MiB at 500,000 calls a second): the records waiting there
 		 * were dropped while the writer sat idle.
 		 */
-		if (full) {
+		if (full)
 			output__wait(s->output, POLL_MS);
-			timeout = 0;
-		}
 		now = now_ns(CLOCK_MONOTONIC);
+		timeout = more || full ? 0 : now < s->first_poll_until ? FIRST_POLL_MS : POLL_MS;
 		on_tick(s, now, &last_stats, &last_metrics);
 		/* A failed write ends the session: the rest could not be written either. */
 		if ((deadline && now >= deadline) || output__error(s->output))

@@ -407,20 +407,20 @@ static int attach_hooks(struct tracer *t, const struct tracer_opts *opts, char *
 	return 0;
 }
 
-static void count_verified(struct tracer *t)
+void tracer__count_verified(const struct bpf_object *obj, struct tracer_phases *ph)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
+	bpf_object__for_each_program(prog, obj)
 	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
 		if (!bpf_program__autoload(prog))
 			continue;
-		t->ph.nr_progs++;
+		ph->nr_progs++;
 		if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-			t->ph.verified_insns += info.verified_insns;
+			ph->verified_insns += info.verified_insns;
 	}
 }
 
@@ -532,7 +532,7 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	t->ph.load_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->sleepable = !ret && sleepable;
 	if (!ret)
-		count_verified(t);
+		tracer__count_verified(t->skel->obj, &t->ph);
 	return ret;
 }
 

@@ -110,6 +110,9 @@ __u64 tracer__probes_ns(const struct tracer *t);
 /* Whether the sleepable programs (which may fault pages in) are the ones attached. */
 bool tracer__sleepable(const struct tracer *t);
 void tracer__phases(const struct tracer *t, struct tracer_phases *ph);
+struct bpf_object;
+/* The programs obj loaded and the instructions the verifier walked, added to ph's. */
+void tracer__count_verified(const struct bpf_object *obj, struct tracer_phases *ph);
 /* Sum of the per-CPU counters of one function. */
 int tracer__func_stats(const struct tracer *t, __u32 func_id, struct wm_func_stats *sum);
 /*

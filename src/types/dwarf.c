@@ -36,10 +36,14 @@ struct func_ent {
 	Dwarf_Die die;
 };
 
-/* A named struct, union, enum or typedef defined at the top of a unit. */
+/*
+ * A named struct, union, enum or typedef defined at the top of a unit: the
+ * first unit's of each name and tag.
+ */
 struct type_ent {
 	const char *name; /* owned by libdw */
 	int tag;
+	unsigned int next; /* the bucket's next entry, index + 1; 0: none */
 	Dwarf_Die die;
 };
 
@@ -53,12 +57,17 @@ struct wm_dwarf {
 	size_t nr_ents, cap_ents;
 	bool indexed;
 	/*
-	 * Type definitions sorted by name, built the first time a prototype
-	 * or a declaration-only struct needs a layout.
+	 * Type definitions by name (a hash), from the units read so far. Units
+	 * are read in order only until the name looked up is in: a few types
+	 * of an object whose every unit repeats the same headers (libpython)
+	 * cost a few units, not all.
 	 */
 	struct type_ent *types;
 	size_t nr_types, cap_types;
-	bool types_indexed;
+	unsigned int *heads;  /* each bucket's newest entry, index + 1 */
+	size_t nr_heads;      /* a power of two */
+	Dwarf_Off types_next; /* the next unit to read */
+	bool types_done;
 };
 
 /*
@@ -79,6 +88,7 @@ void dwarf__free(struct wm_dwarf *d)
 		dwfl_end(d->dwfl);
 	free(d->ents);
 	free(d->types);
+	free(d->heads);
 	free(d);
 }
 
@@ -314,95 +324,140 @@ static int dwarf__index(struct wm_dwarf *d)
 	return 0;
 }
 
-static int types__add(struct wm_dwarf *d, const char *name, int tag, Dwarf_Die *die)
-{
-	struct type_ent *e;
+/* Tags a lookup accepts: "struct" finds a C++ class too; TAG_NAMED any aggregate or typedef. */
+#define TAG_NAMED (-1)
 
-	if (grow__array(&d->types, &d->cap_types, d->nr_types + 1, sizeof(*d->types)))
-		return -ENOMEM;
-	e = &d->types[d->nr_types++];
-	e->name = name;
-	e->tag = tag;
-	e->die = *die;
-	return 0;
-}
-
-static int type_ent__cmp(const void *a, const void *b)
-{
-	const struct type_ent *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-/*
- * Named types at the top of each unit, declarations left out. Types inside
- * C++ namespaces are not: a prototype cannot spell them, and a bare name
- * would match the wrong one.
- */
-static int dwarf__index_types(struct wm_dwarf *d)
-{
-	Dwarf_Off off = 0, next;
-	Dwarf_Die cu, child;
-	size_t hsize;
-	int err;
-
-	if (d->types_indexed)
-		return 0;
-	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
-			do {
-				int tag = dwarf_tag(&child);
-				const char *name;
-
-				if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type &&
-				    tag != DW_TAG_union_type && tag != DW_TAG_enumeration_type &&
-				    tag != DW_TAG_typedef)
-					continue;
-				name = dwarf_diename(&child);
-				if (!name || die__flag(&child, DW_AT_declaration))
-					continue;
-				err = types__add(d, name, tag, &child);
-				if (err)
-					return err;
-			} while (dwarf_siblingof(&child, &child) == 0);
-		}
-		if (next <= off)
-			break;
-		off = next;
-	}
-	if (d->nr_types)
-		qsort(d->types, d->nr_types, sizeof(*d->types), type_ent__cmp);
-	d->types_indexed = true;
-	return 0;
-}
-
-/* Tags a lookup accepts: "struct" finds a C++ class too. */
 static bool tag__matches(int want, int tag)
 {
+	if (want == TAG_NAMED)
+		return tag == DW_TAG_typedef || tag == DW_TAG_structure_type ||
+		       tag == DW_TAG_class_type || tag == DW_TAG_union_type;
 	if (want == DW_TAG_structure_type)
 		return tag == DW_TAG_structure_type || tag == DW_TAG_class_type;
 	return want == tag;
 }
 
-/* The definition of a named type in any unit; the first one found. */
+static size_t name__hash(const char *name)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry of the units read so far for name, first in unit order among the tags accepted. */
+static struct type_ent *types__find(const struct wm_dwarf *d, int tag, const char *name)
+{
+	struct type_ent *best = NULL;
+
+	if (!d->nr_heads)
+		return NULL;
+	for (unsigned int i = d->heads[name__hash(name) & (d->nr_heads - 1)]; i;) {
+		struct type_ent *e = &d->types[i - 1];
+
+		if (tag__matches(tag, e->tag) && !strcmp(e->name, name) && (!best || e < best))
+			best = e;
+		i = e->next;
+	}
+	return best;
+}
+
+/* Buckets for twice the entries: rehashed as they double. */
+static int types__rehash(struct wm_dwarf *d)
+{
+	size_t n = d->nr_heads ? 2 * d->nr_heads : 4096;
+	unsigned int *heads = calloc(n, sizeof(*heads));
+
+	if (!heads)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->nr_types; i++) {
+		struct type_ent *e = &d->types[i];
+		size_t b = name__hash(e->name) & (n - 1);
+
+		e->next = heads[b];
+		heads[b] = i + 1;
+	}
+	free(d->heads);
+	d->heads = heads;
+	d->nr_heads = n;
+	return 0;
+}
+
+static int types__add(struct wm_dwarf *d, const char *name, int tag, Dwarf_Die *die)
+{
+	size_t h = name__hash(name), b;
+	struct type_ent *e;
+
+	/* A later unit's copy of the same header's type is never the one found. */
+	for (unsigned int i = d->nr_heads ? d->heads[h & (d->nr_heads - 1)] : 0; i;
+	     i = d->types[i - 1].next)
+		if (d->types[i - 1].tag == tag && !strcmp(d->types[i - 1].name, name))
+			return 0;
+	if (d->nr_types >= UINT_MAX - 1 ||
+	    grow__array(&d->types, &d->cap_types, d->nr_types + 1, sizeof(*d->types)))
+		return -ENOMEM;
+	if (2 * (d->nr_types + 1) > d->nr_heads && types__rehash(d))
+		return -ENOMEM;
+	b = h & (d->nr_heads - 1);
+	e = &d->types[d->nr_types++];
+	e->name = name;
+	e->tag = tag;
+	e->die = *die;
+	e->next = d->heads[b];
+	d->heads[b] = d->nr_types;
+	return 0;
+}
+
+/*
+ * The next unit's named types at its top, declarations left out. Types
+ * inside C++ namespaces are not: a prototype cannot spell them, and a bare
+ * name would match the wrong one.
+ */
+static int types__read_unit(struct wm_dwarf *d)
+{
+	Dwarf_Off off = d->types_next, next;
+	Dwarf_Die cu, child;
+	size_t hsize;
+	int err;
+
+	if (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) || next <= off) {
+		d->types_done = true;
+		return 0;
+	}
+	d->types_next = next;
+	if (!dwarf_offdie(d->dw, off + hsize, &cu) || dwarf_child(&cu, &child))
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+		const char *name;
+
+		if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type &&
+		    tag != DW_TAG_union_type && tag != DW_TAG_enumeration_type &&
+		    tag != DW_TAG_typedef)
+			continue;
+		name = dwarf_diename(&child);
+		if (!name || die__flag(&child, DW_AT_declaration))
+			continue;
+		err = types__add(d, name, tag, &child);
+		if (err)
+			return err;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+/* The definition of a named type: the first unit's that has one. */
 static Dwarf_Die *dwarf__find_type(struct wm_dwarf *d, int tag, const char *name, Dwarf_Die *out)
 {
-	struct type_ent key = { .name = name }, *e, *end;
+	struct type_ent *e;
 
-	if (!d || !name || !name[0] || dwarf__index_types(d) || !d->nr_types)
+	if (!d || !name || !name[0])
 		return NULL;
-	e = bsearch(&key, d->types, d->nr_types, sizeof(*e), type_ent__cmp);
-	if (!e)
-		return NULL;
-	while (e > d->types && !strcmp(e[-1].name, name))
-		e--;
-	for (end = d->types + d->nr_types; e < end && !strcmp(e->name, name); e++) {
-		if (tag__matches(tag, e->tag)) {
-			*out = e->die;
-			return out;
-		}
-	}
-	return NULL;
+	while (!(e = types__find(d, tag, name)))
+		if (d->types_done || types__read_unit(d))
+			return NULL;
+	*out = e->die;
+	return out;
 }
 
 /* A typedef's or a qualifier's struct or union, through at most MAX_HOPS links. */
@@ -431,17 +486,14 @@ static Dwarf_Die *die__aggregate(struct wm_dwarf *d, Dwarf_Die *die, Dwarf_Die *
 	return NULL;
 }
 
-int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, unsigned long *out)
+/* member's offset in the type die names (see dwarf__offsetof()). */
+static int die__offsetof(struct wm_dwarf *d, Dwarf_Die *die, const char *member, unsigned long *out)
 {
-	Dwarf_Die die, agg, child;
+	Dwarf_Die agg, child;
 	Dwarf_Word off = 0, v;
 	const char *p = member;
 
-	if (!dwarf__find_type(d, DW_TAG_typedef, type, &die) &&
-	    !dwarf__find_type(d, DW_TAG_structure_type, type, &die) &&
-	    !dwarf__find_type(d, DW_TAG_union_type, type, &die))
-		return -ENOENT;
-	if (!die__aggregate(d, &die, &agg))
+	if (!die__aggregate(d, die, &agg))
 		return -ENOENT;
 	if (!member) {
 		int size = dwarf_bytesize(&agg);
@@ -478,11 +530,65 @@ int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, un
 		if (!*p)
 			break;
 		p++;
-		if (!die__ref(&child, DW_AT_type, &die) || !die__aggregate(d, &die, &agg))
+		if (!die__ref(&child, DW_AT_type, die) || !die__aggregate(d, die, &agg))
 			return -ENOENT;
 	}
 	*out = off;
 	return 0;
+}
+
+int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, unsigned long *out)
+{
+	Dwarf_Die die;
+
+	/*
+	 * A typedef, struct or union of that name, whichever the first unit
+	 * has: looking for each kind in turn would read every unit for the
+	 * kinds there are none of.
+	 */
+	if (!dwarf__find_type(d, TAG_NAMED, type, &die))
+		return -ENOENT;
+	return die__offsetof(d, &die, member, out);
+}
+
+/* Whether path is file or ends with "/" file: "./Modules/_sre/sre.c" is "_sre/sre.c"'s. */
+static bool path__is(const char *path, const char *file)
+{
+	size_t n = strlen(path), k = strlen(file);
+
+	return n >= k && !strcmp(path + n - k, file) && (n == k || path[n - k - 1] == '/');
+}
+
+int dwarf__offsetof_in(struct wm_dwarf *d, const char *const *units, const char *type,
+		       const char *member, unsigned long *out)
+{
+	Dwarf_Off off = 0, next;
+	Dwarf_Die cu, child;
+	size_t hsize;
+
+	if (!d)
+		return -ENOENT;
+	/* Only the units' own DIEs are read on the way: not their children. */
+	for (; dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0 && next > off;
+	     off = next) {
+		const char *name;
+		bool ours = false;
+
+		if (!dwarf_offdie(d->dw, off + hsize, &cu) || !(name = dwarf_diename(&cu)))
+			continue;
+		for (int i = 0; units[i] && !ours; i++)
+			ours = path__is(name, units[i]);
+		if (!ours || dwarf_child(&cu, &child))
+			continue;
+		do {
+			const char *n = dwarf_diename(&child);
+
+			if (tag__matches(TAG_NAMED, dwarf_tag(&child)) && n && !strcmp(n, type) &&
+			    !die__flag(&child, DW_AT_declaration))
+				return die__offsetof(d, &child, member, out);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return -ENOENT;
 }
 
 /* GCC spells "long unsigned int"; show what people write. */

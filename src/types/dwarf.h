@@ -60,5 +60,13 @@ int dwarf__complete_sig(struct wm_dwarf *d, struct wm_sig *sig, char *err, size_
  * *out, or -ENOENT when the object does not describe it.
  */
 int dwarf__offsetof(struct wm_dwarf *d, const char *type, const char *member, unsigned long *out);
+/*
+ * The same for a type private to one source file (a module's own struct),
+ * looked for only in the units of the source files named (NULL ended;
+ * "dir/file.c" names any unit whose path ends with it), so that finding it
+ * does not read every unit before its own.
+ */
+int dwarf__offsetof_in(struct wm_dwarf *d, const char *const *units, const char *type,
+		       const char *member, unsigned long *out);
 
 #endif

@@ -58,6 +58,9 @@ static const char fixture_a[] =
 	"typedef char gchar;\n"
 	"int f_chars(int8_t i8, gchar *gs, const uint8_t *bytes, gchar g)\n"
 	"{ return i8 + gs[0] + bytes[0] + g; }\n"
+	/* Defined again, differently, in b.c: lookups find this unit's, the first. */
+	"struct twice { int a; long b; };\n"
+	"long use_twice(struct twice *t) { return t->b; }\n"
 	"int main(void) { return 0; }\n";
 
 /*
@@ -203,7 +206,9 @@ static const char fixture_b[] =
 	"{ return s + n; }\n"
 	/* Defined here only: types.c has just a declaration. */
 	"struct hidden { int secret; long more; };\n"
-	"long use_hidden(struct hidden *h) { return h->secret + h->more; }\n";
+	"long use_hidden(struct hidden *h) { return h->secret + h->more; }\n"
+	"struct twice { char pad[16]; long b; };\n"
+	"long use_twice_b(struct twice *t) { return t->b; }\n";
 
 /*
  * Optimised: f_inl is inlined into its caller and also kept out of line, so
@@ -1347,6 +1352,40 @@ static void test_not_elf(void **state)
 	dwarf__free(NULL);
 }
 
+/*
+ * Offsets from the first unit that defines a type; by unit name, from that
+ * unit's alone. libfix.so's units are a.c, b.c, types.c in that order.
+ */
+static void test_offsetof_by_unit(void **state)
+{
+	static const char *const unit_b[] = { "b.c", NULL }, *const none[] = { "zz.c", ".c", NULL };
+	struct fixture *fx = *state;
+	struct wm_dwarf *d;
+	unsigned long v;
+
+	/* A handle of its own: no earlier lookup has read any unit yet. */
+	assert_int_equal(open_dwarf(fx->so, &d), 0);
+	assert_int_equal(dwarf__offsetof_in(d, unit_b, "twice", "b", &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(dwarf__offsetof(d, "twice", "b", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(dwarf__offsetof(d, "twice", NULL, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(dwarf__offsetof_in(d, unit_b, "twice", NULL, &v), 0);
+	assert_int_equal(v, 24);
+	/* Defined in b.c only, declared in types.c. */
+	assert_int_equal(dwarf__offsetof(d, "hidden", "more", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(dwarf__offsetof_in(d, none, "twice", "b", &v), -ENOENT);
+	assert_int_equal(dwarf__offsetof(d, "no_such_type", "b", &v), -ENOENT);
+	assert_int_equal(dwarf__offsetof(d, "twice", "no_such_member", &v), -ENOENT);
+	/* Every unit read now: the first unit's still. */
+	assert_int_equal(dwarf__offsetof(d, "twice", "b", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(dwarf__offsetof_in(NULL, unit_b, "twice", "b", &v), -ENOENT);
+	dwarf__free(d);
+}
+
 /* The handle names its object's file, whichever descriptor is open on it. */
 static void test_is_of(void **state)
 {
@@ -1397,6 +1436,7 @@ int main(void)
 		cmocka_unit_test(test_debuglink),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_is_of),
+		cmocka_unit_test(test_offsetof_by_unit),
 	};
 
 	/* Never reach out to debuginfod servers from a unit test. */

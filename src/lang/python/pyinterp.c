@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <Zydis/Zydis.h>
 #include "lang/python/pyinterp.h"
+#include "lang/python/pyvalue.h"
 #include "target/disasm.h"
 #include "target/procmaps.h"
 #include "types/dwarf.h"
@@ -53,15 +54,14 @@ struct py_version {
  * the DWARF of builds that have it); the same within a minor version.
  */
 /* 3.10: frames are PyFrameObjects, code objects have no qualname (co_name stands in). */
-#define OFFSETS_310                                                                               \
-	{                                                                                         \
-		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,                  \
-		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,                 \
-		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48,                \
-		.code_filename = 0x68, .code_qualname = 0x70, .str_ascii = 48, .str_compact = 72, \
-		.tstate_exc = 0x58, .exc_is_type = 1, .minor = 10,                                \
-		.op_return_const = { 0xff, 0xff }, .code_nlocals = 28, .code_cellvars = 88,       \
-		.code_cell2arg = 96                                                               \
+#define OFFSETS_310                                                                \
+	{                                                                          \
+		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,   \
+		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,  \
+		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48, \
+		.code_filename = 0x68, .code_qualname = 0x70, .tstate_exc = 0x58,  \
+		.exc_is_type = 1, .minor = 10, .op_return_const = { 0xff, 0xff },  \
+		.code_nlocals = 28, .code_cellvars = 88, .code_cell2arg = 96       \
 	}
 
 /* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
@@ -71,10 +71,10 @@ struct py_version {
 		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,                \
 		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                   \
 		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,              \
-		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 48, .str_compact = 72,   \
-		.tstate_exc = 0x60, .exc_is_type = 1, .minor = 11,                                \
-		.op_return_const = { 0xff, 0xff }, .code_kinds = 0x68, .tstate_stack_top = 0x130, \
-		.frame_previous = 0x30, .code_linetable = 0x88, .code_adaptive = 0xb8             \
+		.code_qualname = 0x80, .func_module = 0x68, .tstate_exc = 0x60, .exc_is_type = 1, \
+		.minor = 11, .op_return_const = { 0xff, 0xff }, .code_kinds = 0x68,               \
+		.tstate_stack_top = 0x130, .frame_previous = 0x30, .code_linetable = 0x88,        \
+		.code_adaptive = 0xb8                                                             \
 	}
 
 /*
@@ -88,8 +88,8 @@ struct py_version {
 		.frame_stacktop = 0x40, .frame_locals = 0x48, .code_consts = 0x18,              \
 		.code_flags = 0x30, .code_argcount = 0x34, .code_kwonly = 0x3c,                 \
 		.code_firstlineno = 0x44, .code_names = 0x60, .code_filename = 0x70,            \
-		.code_qualname = 0x80, .func_module = 0x68, .str_ascii = 40, .str_compact = 56, \
-		.tstate_exc = (exc), .minor = (minor_),                                         \
+		.code_qualname = 0x80, .func_module = 0x68, .tstate_exc = (exc),                \
+		.minor = (minor_),                                                              \
 		.op_return_const = { (return_const), (instrumented_return_const) },             \
 		.code_monitoring = (monitoring), .code_adaptive = (adaptive),                   \
 		.mon_lines = (lines), .mon_per_instr = (per_instr), .op_instr_line = 254,       \
@@ -846,8 +846,6 @@ static const struct dw_field dw_fields[] = {
 	DWF(code_filename, "PyCodeObject", "co_filename"),
 	DWF(code_qualname, "PyCodeObject", "co_qualname", "co_name"),
 	DWF(func_module, "PyFunctionObject", "func_module"),
-	DWF(str_ascii, "PyASCIIObject", NULL),
-	DWF(str_compact, "PyCompactUnicodeObject", NULL),
 	DWF(tstate_exc, "_ts", "curexc_type", "current_exception"),
 	DWF12(code_monitoring, "PyCodeObject", "_co_monitoring"),
 	DWF11(code_kinds, "PyCodeObject", "co_localspluskinds"),
@@ -897,6 +895,8 @@ static bool dwarf_offsets(struct py_interp *pi, struct wm_dwarf *shared)
 		else
 			*field = v;
 	}
+	if (ok)
+		pyvalue__str_data(d, pi->minor, &o.str_ascii, &o.str_compact);
 	if (d != shared)
 		dwarf__free(d);
 	if (ok)
@@ -991,6 +991,7 @@ int pyinterp__open(const char *path, int fd, pid_t pid, struct wm_dwarf *dw, str
 		goto unreadable;
 	}
 	pi->off = v->off;
+	pyvalue__str_data(NULL, pi->minor, &pi->off.str_ascii, &pi->off.str_compact);
 	if (pi->has_symtab && dwarf_offsets(pi, dw))
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "its DWARF");
 	else

@@ -14,7 +14,7 @@
 #define LINETABLE_MAX (64 << 10)
 
 struct code_name {
-	__u64 code;	   /* 0: empty */
+	__u64 code;	   /* 0: empty; first, for pytrace__code_slot() */
 	char *qual, *file; /* NULL qual: not a code object */
 	char *module;	   /* its function's, the first time; NULL: unknown */
 	unsigned char *lt;
@@ -112,16 +112,7 @@ static unsigned char *read_bytes(struct pystack *s, __u64 obj, size_t max, size_
 
 static struct code_name *name_slot(struct pystack *s, __u64 code)
 {
-	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - NAMES_BITS));
-
-	for (int i = 0; i < 8; i++) {
-		struct code_name *c = &s->names[(h + i) & (NAMES_SIZE - 1)];
-
-		if (!c->code || c->code == code)
-			return c;
-	}
-	/* The cache is full here: overwritten. */
-	return &s->names[h];
+	return pytrace__code_slot(s->names, sizeof(*s->names), NAMES_BITS, 8, code);
 }
 
 static void read_linetable(struct pystack *s, struct code_name *e)

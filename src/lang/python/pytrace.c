@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
+#include "probe/tracer.h"
 #include "target/procmem.h"
 #include "util/opts.h"
 #include "wm_python.h"
@@ -22,7 +29,7 @@
 #define TYPE_NAME_MAX 96
 
 struct code_entry {
-	__u64 code, qualname; /* 0: empty */
+	__u64 code, qualname; /* 0: empty; code first, for pytrace__code_slot() */
 	__s32 id;	      /* function id, -1: not traced */
 };
 
@@ -52,6 +59,21 @@ struct pytrace {
 	__u64 notices;
 	struct pystack *stack;	 /* --stack */
 	struct wm_buf stack_buf; /* the last view's frames (its stack slot points here) */
+	struct tracer_phases ph;
+};
+
+/*
+ * The hooks' perf events, opened by a thread while the programs load: the
+ * first uprobe a session registers waits for an RCU grace period (the
+ * kernel's lock on every process's mappings), tens of ms with nothing to
+ * do. Opened disabled: they count nothing before a program is on them.
+ */
+struct preopen {
+	pthread_t thread;
+	bool started;
+	const struct py_interp *pi;
+	pid_t pid;
+	int fds[PY_MAX_HOOKS]; /* -1: not open, attached the usual way */
 };
 
 bool pytrace__is_python_name(const char *selector, const char **name)
@@ -65,18 +87,24 @@ bool pytrace__is_python_name(const char *selector, const char **name)
 	return !strchr(selector, ':') && !strchr(selector, '/') && strchr(selector, '.');
 }
 
-static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+void *pytrace__code_slot(void *table, size_t elem, unsigned int bits, int probes, __u64 code)
 {
-	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - CODES_BITS));
+	__u32 h = (__u32)((code >> 4) * 0x9E3779B97F4A7C15ULL >> (64 - bits));
 
-	/* Open addressing; a full table overwrites: the entries are only a cache. */
-	for (int i = 0; i < 64; i++) {
-		struct code_entry *e = &t->codes[(h + i) & (CODES_SIZE - 1)];
+	for (int i = 0; i < probes; i++) {
+		char *e = (char *)table + ((h + i) & ((1u << bits) - 1)) * elem;
+		__u64 c;
 
-		if (!e->code || e->code == code)
+		memcpy(&c, e, sizeof(c));
+		if (!c || c == code)
 			return e;
 	}
-	return &t->codes[h];
+	return (char *)table + h * elem;
+}
+
+static struct code_entry *code_slot(struct pytrace *t, __u64 code)
+{
+	return pytrace__code_slot(t->codes, sizeof(*t->codes), CODES_BITS, 64, code);
 }
 
 /*
@@ -470,17 +498,112 @@ cleanup:
 	return ret;
 }
 
-static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size_t errsz)
+static __u64 clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The kernel's uprobe PMU, for perf_event_open(); negative when it has none. */
+static int uprobe_pmu(void)
+{
+	char buf[16] = "";
+	int fd = open("/sys/bus/event_source/devices/uprobe/type", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] >= '0' && buf[0] <= '9' ? atoi(buf) : -EINVAL;
+}
+
+static void *preopen_run(void *arg)
+{
+	struct preopen *p = arg;
+	int type = uprobe_pmu();
+	char path[64];
+
+	if (type < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->pi->fd);
+	for (int i = 0; i < p->pi->nr_hooks; i++) {
+		struct perf_event_attr attr = {
+			.size = sizeof(attr),
+			.type = type,
+			.config1 = (__u64)(unsigned long)path,
+			.config2 = p->pi->hooks[i].file_off,
+			.disabled = 1,
+		};
+
+		p->fds[i] =
+			syscall(__NR_perf_event_open, &attr, p->pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return NULL;
+}
+
+static void preopen__start(struct preopen *p, const struct py_interp *pi, pid_t pid)
+{
+	p->pi = pi;
+	p->pid = pid;
+	for (int i = 0; i < PY_MAX_HOOKS; i++)
+		p->fds[i] = -1;
+	/* Without the thread every probe is attached the usual way. */
+	p->started = !pthread_create(&p->thread, NULL, preopen_run, p);
+}
+
+/* The events opened, once the thread is done; those not taken are closed by preopen__free(). */
+static void preopen__join(struct preopen *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = false;
+}
+
+static void preopen__free(struct preopen *p)
+{
+	/* Not started: its fds were never set. */
+	if (!p->pi)
+		return;
+	preopen__join(p);
+	for (int i = 0; i < PY_MAX_HOOKS; i++)
+		if (p->fds[i] >= 0)
+			close(p->fds[i]);
+}
+
+/* A hook's program: on its event opened in advance, else as libbpf opens one. */
+static struct bpf_link *attach_hook(struct pytrace *t, const struct py_hook *h, const char *path,
+				    int *pfd)
+{
+	struct bpf_link *l;
+
+	if (*pfd >= 0) {
+		LIBBPF_OPTS(bpf_perf_event_opts, po, .bpf_cookie = h->cookie);
+
+		l = bpf_program__attach_perf_event_opts(t->skel->progs.wm_py_hook, *pfd, &po);
+		/* The link owns the event now, and closes it. */
+		if (l) {
+			*pfd = -1;
+			return l;
+		}
+	}
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = h->cookie);
+	return bpf_program__attach_uprobe_opts(t->skel->progs.wm_py_hook, t->o.pid, path,
+					       h->file_off, &uo);
+}
+
+static int attach(struct pytrace *t, const struct py_interp *pi, struct preopen *pre, char *err,
+		  size_t errsz)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", pi->fd);
+	preopen__join(pre);
 	for (int i = 0; i < pi->nr_hooks; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pi->hooks[i].cookie);
-		struct bpf_link *l;
+		struct bpf_link *l = attach_hook(t, &pi->hooks[i], path, &pre->fds[i]);
 
-		l = bpf_program__attach_uprobe_opts(t->skel->progs.wm_py_hook, t->o.pid, path,
-						    pi->hooks[i].file_off, &uo);
 		if (!l) {
 			int ret = -errno;
 
@@ -496,7 +619,9 @@ static int attach(struct pytrace *t, const struct py_interp *pi, char *err, size
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz)
 {
+	struct preopen pre = { .pi = NULL };
 	struct pytrace *t;
+	__u64 t0, cpu0;
 	int ret;
 
 	*out = NULL;
@@ -505,6 +630,7 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	memcpy(&t->o, opts, sizeof(t->o) < opts->sz ? sizeof(t->o) : opts->sz);
 	t->patterns = opts->patterns;
 	t->hits = calloc(opts->nr_patterns ? opts->nr_patterns : 1, sizeof(*t->hits));
@@ -537,7 +663,13 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
 		t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
 	}
+	preopen__start(&pre, pi, opts->pid);
+	t->ph.open_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = python__load(t->skel);
+	t->ph.load_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	t->ph.load_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	if (ret) {
 		snprintf(err, errsz,
 			 "cannot load the Python BPF programs (%s): run with -vv for "
@@ -545,14 +677,24 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 			 strerror(-ret));
 		goto cleanup;
 	}
-	ret = attach(t, pi, err, errsz);
+	tracer__count_verified(t->skel->obj, &t->ph);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	ret = attach(t, pi, &pre, err, errsz);
+	t->ph.attach_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	if (ret)
 		goto cleanup;
+	preopen__free(&pre);
 	*out = t;
 	return 0;
 cleanup:
+	preopen__free(&pre);
 	pytrace__free(t);
 	return ret;
+}
+
+void pytrace__phases(const struct pytrace *t, struct tracer_phases *ph)
+{
+	*ph = t->ph;
 }
 
 void pytrace__detach(struct pytrace *t)

@@ -49,6 +49,9 @@ struct wm_py_layout;
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz);
 void pytrace__free(struct pytrace *t);
+/* Where pytrace__new()'s time went: open, load (its CPU, the verifier's count), attach. */
+struct tracer_phases;
+void pytrace__phases(const struct pytrace *t, struct tracer_phases *ph);
 /* Take the probes out; the ring stays readable. NULL-safe. */
 void pytrace__detach(struct pytrace *t);
 int pytrace__ringbuf_fd(const struct pytrace *t);
@@ -76,6 +79,13 @@ void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
  * symbol for it). *name is the part to match against "module.qualname".
  */
 bool pytrace__is_python_name(const char *selector, const char **name);
+/*
+ * The slot of code object code in a cache of code objects: a table of
+ * (1 << bits) elements of elem bytes, each starting with its code object's
+ * address (0: empty), open addressing over probes slots. A full run gives
+ * the first slot, to be overwritten: the tables are only caches.
+ */
+void *pytrace__code_slot(void *table, size_t elem, unsigned int bits, int probes, __u64 code);
 
 /* A str's characters, as BPF read them (struct wm_py_name), in UTF-8. */
 void pytrace__name_utf8(const struct wm_py_name *n, char *out, size_t size);

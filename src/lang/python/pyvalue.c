@@ -1009,12 +1009,19 @@ void pyvalue__json(struct wm_buf *b, const void *snap, size_t len)
 struct dwarf_field {
 	const char *type, *member; /* member NULL: the type's size */
 	size_t off;		   /* of the __u16 in struct wm_py_layout */
+	const char *const *units;  /* the only units defining type; NULL: any */
 };
 
 #define F(t, m, f)                                     \
 	{                                              \
 		t, m, offsetof(struct wm_py_layout, f) \
 	}
+#define F_SRE(t, m, f)                                            \
+	{                                                         \
+		t, m, offsetof(struct wm_py_layout, f), sre_units \
+	}
+/* _sre's own file (3.11+, then 3.10): near the end of libpython's units. */
+static const char *const sre_units[] = { "_sre/sre.c", "_sre.c", NULL };
 static const struct dwarf_field dwarf_fields[] = {
 	F("PyObject", "ob_type", ob_type),
 	F("PyVarObject", "ob_size", ob_size),
@@ -1034,18 +1041,42 @@ static const struct dwarf_field dwarf_fields[] = {
 	F("PyDictKeysObject", "dk_indices", dk_indices),
 	F("PyBaseExceptionObject", "args", exc_args),
 	/* _sre's objects: described where the module is built in (pyenv's libpython). */
-	F("MatchObject", "string", match_string),
-	F("MatchObject", "mark", match_mark),
-	F("PatternObject", "pattern", pattern_source),
-	F("PatternObject", "flags", pattern_flags),
+	F_SRE("MatchObject", "string", match_string),
+	F_SRE("MatchObject", "mark", match_mark),
+	F_SRE("PatternObject", "pattern", pattern_source),
+	F_SRE("PatternObject", "flags", pattern_flags),
 };
 #undef F
+#undef F_SRE
 
 static void set_u16(struct wm_py_layout *L, size_t off, unsigned long v)
 {
 	__u16 x = v > 0xffff ? 0xffff : v;
 
 	memcpy((char *)L + off, &x, sizeof(x));
+}
+
+/* A field from the DWARF, where it describes it. */
+static void field_of_dwarf(struct wm_dwarf *d, const struct dwarf_field *f, struct wm_py_layout *L)
+{
+	unsigned long v;
+
+	if (!(f->units ? dwarf__offsetof_in(d, f->units, f->type, f->member, &v) :
+			 dwarf__offsetof(d, f->type, f->member, &v)))
+		set_u16(L, f->off, v);
+}
+
+void pyvalue__str_data(struct wm_dwarf *d, int minor, __u16 *ascii, __u16 *compact)
+{
+	struct wm_py_layout L;
+
+	pyvalue__layout(3, minor, &L);
+	for (size_t i = 0; d && i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++)
+		if (dwarf_fields[i].off == offsetof(struct wm_py_layout, str_ascii_data) ||
+		    dwarf_fields[i].off == offsetof(struct wm_py_layout, str_compact_data))
+			field_of_dwarf(d, &dwarf_fields[i], &L);
+	*ascii = L.str_ascii_data;
+	*compact = L.str_compact_data;
 }
 
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L)
@@ -1066,12 +1097,8 @@ int pyvalue__layout_of_dwarf(struct wm_dwarf *d, struct wm_py_layout *L)
 	/* No PyObject: no DWARF of the interpreter's objects (a stripped build's stubs). */
 	if (dwarf__offsetof(d, "PyObject", "ob_type", &v))
 		return -ENODATA;
-	for (size_t i = 0; i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++) {
-		const struct dwarf_field *f = &dwarf_fields[i];
-
-		if (!dwarf__offsetof(d, f->type, f->member, &v))
-			set_u16(L, f->off, v);
-	}
+	for (size_t i = 0; i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++)
+		field_of_dwarf(d, &dwarf_fields[i], L);
 	/* 3.12 moved an int's size and digits into long_value, with a tag for both. */
 	if (!dwarf__offsetof(d, "PyLongObject", "long_value.lv_tag", &v) &&
 	    !dwarf__offsetof(d, "PyLongObject", "long_value.ob_digit", &w)) {

@@ -43,6 +43,12 @@ int pyvalue__layout(int major, int minor, struct wm_py_layout *L);
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L);
 /* The same with the object's DWARF already open (dwarf__open()). */
 int pyvalue__layout_of_dwarf(struct wm_dwarf *d, struct wm_py_layout *L);
+/*
+ * Where a compact str's characters start, ASCII and not (lang/python's one
+ * table of them, for pyinterp's offsets too): 3.minor's, or d's where
+ * d (NULL: none) describes PyASCIIObject and PyCompactUnicodeObject.
+ */
+void pyvalue__str_data(struct wm_dwarf *d, int minor, __u16 *ascii, __u16 *compact);
 
 /*
  * The version an interpreter's file name says: "python3.12", "libpython3.11.so.1.0",
