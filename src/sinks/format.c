@@ -5,11 +5,14 @@
  * parameter and type names) goes through an escaper.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/grow.h"
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "sinks/format.h"
@@ -35,6 +38,94 @@ static const char *func_name(const struct wm_func *f, size_t *len)
 		return f->name;
 	*len = strnlen(f->sig.name, sizeof(f->sig.name));
 	return f->sig.name;
+}
+
+/*
+ * The pieces of a line that depend on the function alone, made by the
+ * put_*() below either in line or once into a cache entry (fmt_cache__get()):
+ * P_NAME_TEXT  "search" (its name as the text line shows it)
+ * P_HEAD_JSON  ,"function":"search","object":"/usr/bin/app","args":
+ * P_RESULT_JSON  "type":"int" (of the result)
+ * P_PARAMS + 2i  ", pat=" (text; no ", " for the first)
+ * P_PARAMS + 2i + 1  ,{"name":"pat","type":"const char *" (JSON; "{" for the first)
+ */
+enum { P_NAME_TEXT, P_HEAD_JSON, P_RESULT_JSON, P_PARAMS };
+
+/* Where each piece of an entry is: kept as offsets, as the text may move while it is made. */
+struct fmt_piece {
+	unsigned int off, len;
+};
+
+/* The pieces of one function, made at its first call. */
+struct fmt_entry {
+	const struct wm_func *f; /* made for it; NULL: not made */
+	struct wm_buf text;	 /* the pieces back to back */
+	struct fmt_piece *pieces;
+	int nr_pieces;
+};
+
+struct wm_fmt_cache {
+	struct fmt_entry *ents; /* by function id */
+	size_t nr, cap;
+};
+
+static inline void put_piece(struct wm_buf *b, const struct fmt_entry *e, int i)
+{
+	buf__put(b, e->text.p + e->pieces[i].off, e->pieces[i].len);
+}
+
+
+static void put_text_name(struct wm_buf *b, const struct wm_func *f)
+{
+	size_t name_len;
+	const char *name = func_name(f, &name_len);
+
+	/* A C++ name's parameter types: the arguments that follow show them. */
+	if (memchr(name, '(', name_len))
+		name_len = demangle__name_len(name);
+	esc__c(b, name, name_len);
+}
+
+static void put_json_head(struct wm_buf *b, const struct wm_func *f)
+{
+	size_t name_len;
+	const char *name = func_name(f, &name_len);
+
+	buf__puts(b, ",\"function\":");
+	json__str(b, name, name_len);
+	buf__puts(b, ",\"object\":");
+	if (f)
+		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
+	else
+		buf__puts(b, "null");
+	buf__puts(b, ",\"args\":");
+}
+
+static void put_text_param(struct wm_buf *b, const struct wm_func *f, int i)
+{
+	const struct wm_param *p = &f->sig.params[i];
+
+	if (i)
+		buf__puts(b, ", ");
+	if (p->name[0]) {
+		put_esc_c(b, p->name, sizeof(p->name));
+		buf__putc(b, '=');
+	}
+}
+
+static void put_json_type(struct wm_buf *b, const struct wm_type *t);
+
+static void put_json_param(struct wm_buf *b, const struct wm_func *f, int i)
+{
+	const struct wm_param *p = &f->sig.params[i];
+
+	buf__puts(b, i ? ",{" : "{");
+	if (p->name[0]) {
+		buf__puts(b, "\"name\":");
+		json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
+		buf__putc(b, ',');
+	}
+	put_json_type(b, &p->type);
 }
 
 static bool sig_is_raw(const struct wm_func *f)
@@ -171,13 +262,13 @@ static void put_hex(struct wm_buf *b, __u64 raw)
  * which, without rounding the product.
  */
 static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int decimals,
-		      const char *suffix)
+		      const char *suffix, size_t suffix_len)
 {
-	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100;
-	double d = ns / unit;
+	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100, frac;
+	char *d;
 
 	if (r * 2 == step) {
-		double above = fma(d, unit, -(double)ns);
+		double above = fma(ns / unit, unit, -(double)ns);
 
 		/* An exact tie (1.75) goes to the even digit, as printf's does. */
 		if (above > 0 || (above == 0 && (q & 1)))
@@ -186,9 +277,20 @@ static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int d
 		q++;
 	}
 	buf__u64(b, q / div);
-	buf__putc(b, '.');
-	buf__u64_pad(b, q % div, decimals);
-	buf__puts(b, suffix);
+	/* The point, the decimals and the unit in one piece. */
+	d = buf__room(b, 1 + decimals + suffix_len);
+	if (!d)
+		return;
+	frac = q % div;
+	d[0] = '.';
+	if (decimals == 1) {
+		d[1] = '0' + frac;
+	} else {
+		d[1] = '0' + frac / 10;
+		d[2] = '0' + frac % 10;
+	}
+	memcpy(d + 1 + decimals, suffix, suffix_len);
+	buf__commit(b, 1 + decimals + suffix_len);
 }
 
 void format__duration(struct wm_buf *b, __u64 ns)
@@ -201,11 +303,11 @@ void format__duration(struct wm_buf *b, __u64 ns)
 		buf__u64(b, ns);
 		buf__put(b, " ns", 3);
 	} else if (ns < 999950ULL) {
-		put_fixed(b, ns, 1e3, 100, 1, " us");
+		put_fixed(b, ns, 1e3, 100, 1, " us", 3);
 	} else if (ns < 999950000ULL) {
-		put_fixed(b, ns, 1e6, 100000, 1, " ms");
+		put_fixed(b, ns, 1e6, 100000, 1, " ms", 3);
 	} else if (ns < 1ULL << 53) {
-		put_fixed(b, ns, 1e9, 10000000, 2, " s");
+		put_fixed(b, ns, 1e9, 10000000, 2, " s", 2);
 	} else {
 		/* Beyond 2^53 ns (104 days) the double is not ns / 1e9 rounded once. */
 		buf__printf(b, "%.2f s", ns / 1e9);
@@ -249,9 +351,7 @@ void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, co
 		if (!raw) {
 			buf__puts(b, "NULL");
 		} else if (str_len >= 0 && str) {
-			buf__putc(b, '"');
-			esc__c(b, str, str_len);
-			buf__putc(b, '"');
+			esc__c_quoted(b, str, str_len);
 			if (trunc)
 				buf__puts(b, "...");
 		} else {
@@ -567,9 +667,7 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, __u32 pid,
 			json__str(b, (const char *)p, i);
 			return;
 		}
-		buf__putc(b, '"');
-		esc__c(b, (const char *)p, i);
-		buf__putc(b, '"');
+		esc__c_quoted(b, (const char *)p, i);
 		if (i == n && (n < count || trunc))
 			buf__puts(b, "...");
 		return;
@@ -637,9 +735,7 @@ static bool put_member_string(struct wm_buf *b, const struct wm_func *f, const s
 		json__str(b, c->str[slot], c->str_len[slot]);
 		return true;
 	}
-	buf__putc(b, '"');
-	esc__c(b, c->str[slot], c->str_len[slot]);
-	buf__putc(b, '"');
+	esc__c_quoted(b, c->str[slot], c->str_len[slot]);
 	if (c->hdr.str_trunc >> slot & 1)
 		buf__puts(b, "...");
 	return true;
@@ -774,9 +870,7 @@ static void put_variant(struct wm_buf *b, const struct wm_func *f, const struct 
 		} else if (json) {
 			json__str(b, v->c->str[slot], v->c->str_len[slot]);
 		} else {
-			buf__putc(b, '"');
-			esc__c(b, v->c->str[slot], v->c->str_len[slot]);
-			buf__putc(b, '"');
+			esc__c_quoted(b, v->c->str[slot], v->c->str_len[slot]);
 			if (v->c->hdr.str_trunc >> slot & 1)
 				buf__puts(b, "...");
 		}
@@ -823,9 +917,7 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 			if (json) {
 				json__str(b, v->bytes, n);
 			} else {
-				buf__putc(b, '"');
-				esc__c(b, v->bytes, n);
-				buf__putc(b, '"');
+				esc__c_quoted(b, v->bytes, n);
 				if (v->trunc)
 					buf__puts(b, "...");
 			}
@@ -1009,20 +1101,14 @@ static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
 		buf__putc(b, '?');
 }
 
-void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
-		       const struct wm_fmt_opts *o)
-{
-	format__call_text_parts(b, f, c, o, NULL);
-}
-
-void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
-			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
-			     struct wm_text_parts *parts)
+static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c, const struct wm_fmt_opts *o,
+		      struct wm_text_parts *parts)
 {
 	struct wm_text_parts dummy;
 	const struct wm_param *p;
-	const char *name, *en;
-	size_t name_len, start = b->len;
+	size_t start = b->len;
+	const char *en;
 	struct val v;
 	int i;
 
@@ -1042,11 +1128,10 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	buf__u64(b, c->hdr.tid);
 	buf__putc(b, ' ');
 	parts->head_end = b->len - start;
-	name = func_name(f, &name_len);
-	/* A C++ name's parameter types: the arguments that follow show them. */
-	if (memchr(name, '(', name_len))
-		name_len = demangle__name_len(name);
-	esc__c(b, name, name_len);
+	if (e)
+		put_piece(b, e, P_NAME_TEXT);
+	else
+		put_text_name(b, f);
 	parts->name_end = b->len - start;
 	buf__putc(b, '(');
 	if (sig_is_go(f)) {
@@ -1062,12 +1147,10 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	} else {
 		for (i = 0; i < sig_nr_params(&f->sig); i++) {
 			p = &f->sig.params[i];
-			if (i)
-				buf__puts(b, ", ");
-			if (p->name[0]) {
-				put_esc_c(b, p->name, sizeof(p->name));
-				buf__putc(b, '=');
-			}
+			if (e)
+				put_piece(b, e, P_PARAMS + 2 * i);
+			else
+				put_text_param(b, f, i);
 			param_get(f, c, i, false, &v);
 			put_value_text(b, f, &p->type, &v);
 		}
@@ -1145,6 +1228,19 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	format__duration(b, c->hdr.latency_ns);
 	buf__puts(b, ">\n");
 	format__stack_text(b, f, c);
+}
+
+void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
+		       const struct wm_fmt_opts *o)
+{
+	call_text(b, NULL, f, c, o, NULL);
+}
+
+void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
+			     struct wm_text_parts *parts)
+{
+	call_text(b, NULL, f, c, o, parts);
 }
 
 /* The frames of the --stack slot; the first is the traced function itself. */
@@ -1320,10 +1416,12 @@ static void put_json_type(struct wm_buf *b, const struct wm_type *t)
 
 static void put_json_hex(struct wm_buf *b, __u64 raw)
 {
-	buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+	buf__put(b, "\"0x", 3);
+	buf__hex(b, raw);
+	buf__putc(b, '"');
 }
 
-/* `"type":...,"value":...` plus the markers some values need. */
+/* What follows the `"type":...` of a value: `,"value":...` and the markers some values need. */
 static void put_json_value(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
 			   const struct val *v)
 {
@@ -1331,7 +1429,6 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	__u64 raw;
 	char ch;
 
-	put_json_type(b, t);
 	if (v->optimized_out) {
 		buf__puts(b, ",\"value\":null,\"optimized_out\":true");
 		return;
@@ -1442,7 +1539,8 @@ const char *format__unfinished_name(__u16 flags)
 	return "unknown";
 }
 
-void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+static void args_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c)
 {
 	const struct wm_param *p;
 	struct val v;
@@ -1469,12 +1567,10 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	} else {
 		for (i = 0; i < sig_nr_params(&f->sig); i++) {
 			p = &f->sig.params[i];
-			buf__puts(b, i ? ",{" : "{");
-			if (p->name[0]) {
-				buf__puts(b, "\"name\":");
-				json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
-				buf__putc(b, ',');
-			}
+			if (e)
+				put_piece(b, e, P_PARAMS + 2 * i + 1);
+			else
+				put_json_param(b, f, i);
 			param_get(f, c, i, false, &v);
 			put_json_value(b, f, &p->type, &v);
 			/* Read again at return: what the call left there. */
@@ -1494,7 +1590,13 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__putc(b, ']');
 }
 
-void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	args_json(b, NULL, f, c);
+}
+
+static void result_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+			const struct wm_call_view *c)
 {
 	struct val v;
 
@@ -1505,11 +1607,15 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 		put_json_type(b, &raw_type);
 		buf__puts(b, ",\"value\":");
 		put_json_hex(b, c->hdr.ret);
-	} else if (f->sig.ret.kind == WM_T_VOID) {
-		put_json_type(b, &f->sig.ret);
 	} else {
-		ret_get(f, c, &v);
-		put_json_value(b, f, &f->sig.ret, &v);
+		if (e)
+			put_piece(b, e, P_RESULT_JSON);
+		else
+			put_json_type(b, &f->sig.ret);
+		if (f->sig.ret.kind != WM_T_VOID) {
+			ret_get(f, c, &v);
+			put_json_value(b, f, &f->sig.ret, &v);
+		}
 	}
 	if (call_errno(c)) {
 		const char *en = format__errno_name(call_errno(c));
@@ -1522,6 +1628,11 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 		buf__printf(b, ",\"errno_value\":%d", call_errno(c));
 	}
 	buf__putc(b, '}');
+}
+
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	result_json(b, NULL, f, c);
 }
 
 void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
@@ -1579,11 +1690,9 @@ static void put_latency_json(struct wm_buf *b, const struct wm_call_view *c)
 	buf__u64(b, c->hdr.latency_ns);
 }
 
-void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+static void call_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c)
 {
-	const char *name;
-	size_t name_len;
-
 	buf__putc(b, '{');
 	buf__puts(b, "\"ts\":\"");
 	timefmt__iso(b, c->ts_real_ns, true, true);
@@ -1599,16 +1708,11 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	}
 	buf__puts(b, "\"tid\":");
 	buf__u64(b, c->hdr.tid);
-	buf__puts(b, ",\"function\":");
-	name = func_name(f, &name_len);
-	json__str(b, name, name_len);
-	buf__puts(b, ",\"object\":");
-	if (f)
-		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
+	if (e)
+		put_piece(b, e, P_HEAD_JSON);
 	else
-		buf__puts(b, "null");
-	buf__puts(b, ",\"args\":");
-	format__args_json(b, f, c);
+		put_json_head(b, f);
+	args_json(b, e, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
 		buf__printf(b, ",\"unfinished\":\"%s\"", format__unfinished_name(c->hdr.flags));
 		if (c->hdr.flags & WM_F_KILLED) {
@@ -1636,7 +1740,7 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD))
 			buf__puts(b, ",\"yield\":true");
 		buf__puts(b, ",\"result\":");
-		format__result_json(b, f, c);
+		result_json(b, e, f, c);
 		if (c->hdr.flags & WM_F_ERROR) {
 			buf__puts(b, ",\"error\":");
 			format__error_json(b, f, c);
@@ -1650,4 +1754,97 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__puts(b, ",\"depth\":");
 	buf__u64(b, c->hdr.depth);
 	buf__put(b, "}\n", 2);
+}
+
+void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	call_json(b, NULL, f, c);
+}
+
+/* Function ids past this are formatted without a cache entry: no id is near it. */
+#define FMT_CACHE_MAX_ID (1U << 20)
+
+int fmt_cache__new(struct wm_fmt_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void fmt_cache__free(struct wm_fmt_cache *fc)
+{
+	if (!fc)
+		return;
+	for (size_t i = 0; i < fc->nr; i++) {
+		buf__free(&fc->ents[i].text);
+		free(fc->ents[i].pieces);
+	}
+	free(fc->ents);
+	free(fc);
+}
+
+static int entry_make(struct fmt_entry *e, const struct wm_func *f)
+{
+	int nr = P_PARAMS + 2 * sig_nr_params(&f->sig), i;
+	struct fmt_piece *pc;
+	size_t off;
+
+	e->f = NULL;
+	pc = realloc(e->pieces, nr * sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	e->pieces = pc;
+	e->nr_pieces = nr;
+	buf__reset(&e->text);
+	for (i = 0; i < nr; i++) {
+		off = e->text.len;
+		if (i == P_NAME_TEXT)
+			put_text_name(&e->text, f);
+		else if (i == P_HEAD_JSON)
+			put_json_head(&e->text, f);
+		else if (i == P_RESULT_JSON)
+			put_json_type(&e->text, &f->sig.ret);
+		else if ((i - P_PARAMS) % 2 == 0)
+			put_text_param(&e->text, f, (i - P_PARAMS) / 2);
+		else
+			put_json_param(&e->text, f, (i - P_PARAMS) / 2);
+		pc[i].off = off;
+		pc[i].len = e->text.len - off;
+	}
+	if (e->text.err || e->text.len > UINT_MAX)
+		return -ENOMEM;
+	e->f = f;
+	return 0;
+}
+
+/* f's entry, made if it has none yet; NULL when it cannot be (the pieces are then made in line). */
+static const struct fmt_entry *fmt_cache__get(struct wm_fmt_cache *fc, const struct wm_func *f)
+{
+	struct fmt_entry *e;
+
+	if (!fc || !f)
+		return NULL;
+	if (f->id < fc->nr && fc->ents[f->id].f == f)
+		return &fc->ents[f->id];
+	if (f->id >= FMT_CACHE_MAX_ID)
+		return NULL;
+	if (f->id >= fc->nr) {
+		if (grow__array(&fc->ents, &fc->cap, f->id + 1, sizeof(*fc->ents)))
+			return NULL;
+		memset(fc->ents + fc->nr, 0, (f->id + 1 - fc->nr) * sizeof(*fc->ents));
+		fc->nr = f->id + 1;
+	}
+	e = &fc->ents[f->id];
+	return entry_make(e, f) ? NULL : e;
+}
+
+void format__call_text_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c, const struct wm_fmt_opts *o)
+{
+	call_text(b, fmt_cache__get(fc, f), f, c, o, NULL);
+}
+
+void format__call_json_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c)
+{
+	call_json(b, fmt_cache__get(fc, f), f, c);
 }

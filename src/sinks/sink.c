@@ -20,7 +20,7 @@ static void sink_text(void *ctx, const struct wm_func *f, const struct wm_call_v
 	struct wm_out_sink *o = ctx;
 
 	buf__reset(&o->line);
-	format__call_text(&o->line, f, c, &o->fmt);
+	format__call_text_cached(&o->line, o->cache, f, c, &o->fmt);
 	fwrite(o->line.p, 1, o->line.len, o->out);
 }
 
@@ -29,7 +29,7 @@ static void sink_json(void *ctx, const struct wm_func *f, const struct wm_call_v
 	struct wm_out_sink *o = ctx;
 
 	buf__reset(&o->line);
-	format__call_json(&o->line, f, c);
+	format__call_json_cached(&o->line, o->cache, f, c);
 	fwrite(o->line.p, 1, o->line.len, o->out);
 }
 
@@ -39,6 +39,9 @@ void out_sink__init(struct wm_out_sink *o, FILE *out, bool json, const struct wm
 	o->out = out;
 	o->fmt = *fmt;
 	o->line = (struct wm_buf){};
+	/* Without it (no memory), each line is made whole: the same bytes. */
+	if (fmt_cache__new(&o->cache))
+		o->cache = NULL;
 	sink->on_call = json ? sink_json : sink_text;
 	sink->ctx = o;
 }
@@ -46,6 +49,8 @@ void out_sink__init(struct wm_out_sink *o, FILE *out, bool json, const struct wm
 void out_sink__free(struct wm_out_sink *o)
 {
 	buf__free(&o->line);
+	fmt_cache__free(o->cache);
+	o->cache = NULL;
 }
 
 /*

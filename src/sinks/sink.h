@@ -19,6 +19,7 @@ struct wm_out_sink {
 	FILE *out;
 	struct wm_fmt_opts fmt;
 	struct wm_buf line; /* reused for every call */
+	struct wm_fmt_cache *cache;
 };
 
 /*

@@ -5,12 +5,21 @@
 
 void json__str(struct wm_buf *b, const char *s, size_t n)
 {
-	size_t plain = esc__plain_len(s, n, false);
+	char *d = buf__room(b, n + 2);
+	size_t k;
 
-	buf__putc(b, '"');
-	buf__put(b, s, plain);
-	if (plain < n)
-		esc__json(b, s + plain, n - plain);
+	if (!d)
+		return;
+	d[0] = '"';
+	/* A string that needs no escape is copied whole, quotes and all, in one go. */
+	k = esc__copy_plain(d + 1, s, n, false);
+	if (k == n) {
+		d[n + 1] = '"';
+		buf__commit(b, n + 2);
+		return;
+	}
+	buf__commit(b, k + 1);
+	esc__json(b, s + k, n - k);
 	buf__putc(b, '"');
 }
 
