@@ -74,7 +74,6 @@ static inline void put_piece(struct wm_buf *b, const struct fmt_entry *e, int i)
 	buf__put(b, e->text.p + e->pieces[i].off, e->pieces[i].len);
 }
 
-
 static void put_text_name(struct wm_buf *b, const struct wm_func *f)
 {
 	size_t name_len;
@@ -248,6 +247,20 @@ static void put_int(struct wm_buf *b, const struct wm_type *t, __u64 raw)
 		buf__u64(b, v);
 }
 
+/* " 4243 ": the thread id between spaces. */
+static void put_tid_text(struct wm_buf *b, __u32 tid)
+{
+	char *d = buf__room(b, 12);
+	size_t n;
+
+	if (!d)
+		return;
+	d[0] = ' ';
+	n = buf__u64_at(d + 1, tid);
+	d[n + 1] = ' ';
+	buf__commit(b, n + 2);
+}
+
 static void put_hex(struct wm_buf *b, __u64 raw)
 {
 	buf__put(b, "0x", 2);
@@ -261,10 +274,12 @@ static void put_hex(struct wm_buf *b, __u64 raw)
  * printf rounds the double, which lies just above or below it; fma() says
  * which, without rounding the product.
  */
-static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int decimals,
-		      const char *suffix, size_t suffix_len)
+static inline __attribute__((always_inline)) void put_fixed(struct wm_buf *b, __u64 ns, double unit,
+							    __u64 step, int decimals,
+							    const char *suffix, size_t suffix_len)
 {
 	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100, frac;
+	size_t n;
 	char *d;
 
 	if (r * 2 == step) {
@@ -276,21 +291,19 @@ static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int d
 	} else if (r * 2 > step) {
 		q++;
 	}
-	buf__u64(b, q / div);
-	/* The point, the decimals and the unit in one piece. */
-	d = buf__room(b, 1 + decimals + suffix_len);
+	/* The digits, the point, the decimals and the unit in one piece. */
+	d = buf__room(b, 20 + 1 + decimals + suffix_len);
 	if (!d)
 		return;
 	frac = q % div;
-	d[0] = '.';
-	if (decimals == 1) {
-		d[1] = '0' + frac;
-	} else {
-		d[1] = '0' + frac / 10;
-		d[2] = '0' + frac % 10;
-	}
-	memcpy(d + 1 + decimals, suffix, suffix_len);
-	buf__commit(b, 1 + decimals + suffix_len);
+	n = buf__u64_at(d, q / div);
+	d[n] = '.';
+	if (decimals == 1)
+		d[n + 1] = '0' + frac;
+	else
+		buf__2digits(d + n + 1, frac);
+	memcpy(d + n + 1 + decimals, suffix, suffix_len);
+	buf__commit(b, n + 1 + decimals + suffix_len);
 }
 
 void format__duration(struct wm_buf *b, __u64 ns)
@@ -1101,6 +1114,14 @@ static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
 		buf__putc(b, '?');
 }
 
+/* --stack's lines, when the function has them. */
+static inline void put_stack_text(struct wm_buf *b, const struct wm_func *f,
+				  const struct wm_call_view *c)
+{
+	if (f && f->plan.stack_slot >= 0)
+		format__stack_text(b, f, c);
+}
+
 static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
 		      const struct wm_call_view *c, const struct wm_fmt_opts *o,
 		      struct wm_text_parts *parts)
@@ -1124,9 +1145,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		buf__putc(b, ' ');
 		put_comm(b, &c->hdr);
 	}
-	buf__putc(b, ' ');
-	buf__u64(b, c->hdr.tid);
-	buf__putc(b, ' ');
+	put_tid_text(b, c->hdr.tid);
 	parts->head_end = b->len - start;
 	if (e)
 		put_piece(b, e, P_NAME_TEXT);
@@ -1162,7 +1181,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		buf__puts(b, " = ? ");
 		put_unfinished_text(b, c);
 		buf__putc(b, '\n');
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* --returns=none: the entry is all there is. */
@@ -1170,7 +1189,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		if (c->hdr.flags & WM_F_ERROR)
 			buf__puts(b, " [error]");
 		buf__putc(b, '\n');
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* Ended by an exception: no result; the type (a Python one's value: ValueError('bad')). */
@@ -1183,7 +1202,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		buf__puts(b, "  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* Ended by a jump to another function: the result is the callee's. */
@@ -1191,7 +1210,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		buf__puts(b, " = <tail call>  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	if (sig_is_go(f)) {
@@ -1227,7 +1246,7 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 	buf__puts(b, "  <");
 	format__duration(b, c->hdr.latency_ns);
 	buf__puts(b, ">\n");
-	format__stack_text(b, f, c);
+	put_stack_text(b, f, c);
 }
 
 void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,

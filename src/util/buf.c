@@ -76,29 +76,37 @@ static int dec_len(unsigned long long v)
 	return t + (v >= pow10[t]);
 }
 
+const char buf__digit_pairs[200] = "00010203040506070809101112131415161718192021222324"
+				   "25262728293031323334353637383940414243444546474849"
+				   "50515253545556575859606162636465666768697071727374"
+				   "75767778798081828384858687888990919293949596979899";
+
 /* The n digits of v (its whole length, or more: zeros before), ending at end. */
 static void dec_write(char *end, unsigned long long v, int n)
 {
-	/* "00" to "99" back to back: two digits per division. */
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
 	char *p = end;
 
 	while (v >= 100) {
 		p -= 2;
-		memcpy(p, pairs + v % 100 * 2, 2);
+		buf__2digits(p, v % 100);
 		v /= 100;
 	}
 	if (v >= 10) {
 		p -= 2;
-		memcpy(p, pairs + v * 2, 2);
+		buf__2digits(p, v);
 	} else {
 		*--p = '0' + v;
 	}
 	while (p > end - n)
 		*--p = '0';
+}
+
+size_t buf__u64_at(char *d, unsigned long long v)
+{
+	int n = dec_len(v);
+
+	dec_write(d + n, v, n);
+	return n;
 }
 
 void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)

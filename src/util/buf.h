@@ -71,6 +71,18 @@ static inline void buf__putc(struct wm_buf *b, char c)
 	buf__put(b, &c, 1);
 }
 
+/* "00" to "99" back to back: two decimal digits per step. */
+extern const char buf__digit_pairs[200];
+
+/* v < 100 as two digits at d ("07"). */
+static inline void buf__2digits(char *d, unsigned int v)
+{
+	memcpy(d, buf__digit_pairs + 2 * v, 2);
+}
+
+/* v's decimal digits at d (room for 20): how many. For a piece built in place. */
+size_t buf__u64_at(char *d, unsigned long long v);
+
 /*
  * Decimal and hex digits, as "%llu", "%lld" and "%llx" print them, without
  * printf: written in place, two digits per step.
