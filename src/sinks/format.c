@@ -69,9 +69,27 @@ struct wm_fmt_cache {
 	size_t nr, cap;
 };
 
+/*
+ * Pieces up to this long are copied PIECE_COPY bytes at once (a few moves,
+ * not a call): the entry's text has that many more bytes after its last.
+ */
+#define PIECE_COPY 64
+
 static inline void put_piece(struct wm_buf *b, const struct fmt_entry *e, int i)
 {
-	buf__put(b, e->text.p + e->pieces[i].off, e->pieces[i].len);
+	const struct fmt_piece *pc = &e->pieces[i];
+	const char *s = e->text.p + pc->off;
+	char *d;
+
+	if (pc->len > PIECE_COPY) {
+		buf__put(b, s, pc->len);
+		return;
+	}
+	d = buf__room(b, PIECE_COPY);
+	if (!d)
+		return;
+	memcpy(d, s, PIECE_COPY);
+	buf__commit(b, pc->len);
 }
 
 static void put_text_name(struct wm_buf *b, const struct wm_func *f)
@@ -1703,30 +1721,37 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	buf__putc(b, '}');
 }
 
+/* A literal key and v's digits, in one piece: ,"latency_ns":1200 */
+#define put_key_u64(b, key, v) put_key_u64_n(b, key, sizeof(key) - 1, v)
+
+static inline __attribute__((always_inline)) void put_key_u64_n(struct wm_buf *b, const char *key,
+								size_t n, __u64 v)
+{
+	char *d = buf__room(b, n + 20);
+
+	if (!d)
+		return;
+	memcpy(d, key, n);
+	buf__commit(b, n + buf__u64_at(d + n, v));
+}
+
 static void put_latency_json(struct wm_buf *b, const struct wm_call_view *c)
 {
-	buf__puts(b, ",\"latency_ns\":");
-	buf__u64(b, c->hdr.latency_ns);
+	put_key_u64(b, ",\"latency_ns\":", c->hdr.latency_ns);
 }
 
 static void call_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
 		      const struct wm_call_view *c)
 {
-	buf__putc(b, '{');
-	buf__puts(b, "\"ts\":\"");
+	buf__put(b, "{\"ts\":\"", 7);
 	timefmt__iso(b, c->ts_real_ns, true, true);
-	buf__putc(b, '"');
-	buf__puts(b, ",\"pid\":");
-	buf__u64(b, c->hdr.pid);
-	buf__putc(b, ',');
+	put_key_u64(b, "\",\"pid\":", c->hdr.pid);
 	/* Only when BPF read it: processes not named in advance. */
 	if (c->hdr.comm[0]) {
-		buf__puts(b, "\"comm\":");
+		buf__puts(b, ",\"comm\":");
 		json__str(b, c->hdr.comm, strnlen(c->hdr.comm, sizeof(c->hdr.comm)));
-		buf__putc(b, ',');
 	}
-	buf__puts(b, "\"tid\":");
-	buf__u64(b, c->hdr.tid);
+	put_key_u64(b, ",\"tid\":", c->hdr.tid);
 	if (e)
 		put_piece(b, e, P_HEAD_JSON);
 	else
@@ -1770,8 +1795,7 @@ static void call_json(struct wm_buf *b, const struct fmt_entry *e, const struct 
 		buf__puts(b, ",\"stack\":");
 		format__stack_json(b, f, c);
 	}
-	buf__puts(b, ",\"depth\":");
-	buf__u64(b, c->hdr.depth);
+	put_key_u64(b, ",\"depth\":", c->hdr.depth);
 	buf__put(b, "}\n", 2);
 }
 
@@ -1829,6 +1853,7 @@ static int entry_make(struct fmt_entry *e, const struct wm_func *f)
 		pc[i].off = off;
 		pc[i].len = e->text.len - off;
 	}
+	buf__put(&e->text, (const char[PIECE_COPY]){ 0 }, PIECE_COPY);
 	if (e->text.err || e->text.len > UINT_MAX)
 		return -ENOMEM;
 	e->f = f;

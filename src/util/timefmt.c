@@ -24,6 +24,9 @@ struct tm_memo {
 
 static __thread struct tm_memo memo;
 
+/* Bytes of the second's text copied at once: both texts fit, and their arrays hold more. */
+#define TIME_COPY 24
+
 /* The memo, holding the second of ns: printf once a second, not once a record. */
 static const struct tm_memo *to_tm(__u64 ns, bool utc)
 {
@@ -51,11 +54,15 @@ static const struct tm_memo *to_tm(__u64 ns, bool utc)
 static void put_time(struct wm_buf *b, const char *text, int len, __u64 ns, bool usec)
 {
 	unsigned int us = ns % NSEC_PER_SEC / 1000;
-	char *d = buf__room(b, len + 7);
+	char *d = buf__room(b, (len > TIME_COPY ? len : TIME_COPY) + 7);
 
 	if (!d)
 		return;
-	memcpy(d, text, len);
+	/* A copy of constant size is a few moves, not a call: the bytes past len are overwritten or left past the end. */
+	if (len <= TIME_COPY)
+		memcpy(d, text, TIME_COPY);
+	else
+		memcpy(d, text, len);
 	if (!usec) {
 		buf__commit(b, len);
 		return;
