@@ -57,11 +57,18 @@ struct fmt_piece {
 };
 
 /* The pieces of one function, made at its first call. */
+/* A parameter whose text comes straight from its register and slot (see value_is_plain()). */
+struct fmt_direct {
+	short val;  /* its index in wm_call.args, -1: through param_get() */
+	short slot; /* its entry slot, -1: none */
+};
+
 struct fmt_entry {
 	const struct wm_func *f; /* made for it; NULL: not made */
 	struct wm_buf text;	 /* the pieces back to back */
 	struct fmt_piece *pieces;
 	int nr_pieces;
+	struct fmt_direct *direct; /* by parameter */
 };
 
 struct wm_fmt_cache {
@@ -1010,6 +1017,54 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 	}
 }
 
+/* Kinds put_value_text() hands to format__value_text() as they are, once the value is known. */
+static bool value_is_plain(enum wm_type_kind kind)
+{
+	return kind == WM_T_INT || kind == WM_T_BOOL || kind == WM_T_CHAR || kind == WM_T_STR ||
+	       kind == WM_T_UNKNOWN;
+}
+
+/*
+ * Such a value as param_get() or ret_get() leave it, from the register it
+ * came in and its slot: the fields these kinds are shown from.
+ */
+static void plain_get(const struct wm_call_view *c, __u64 raw, int slot, struct val *v)
+{
+	v->avail = true;
+	v->optimized_out = false;
+	v->py = false;
+	v->out = false;
+	v->c = c;
+	v->raw = raw;
+	slot_get(c, slot, v);
+}
+
+static void put_plain_value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw,
+				 const struct wm_call_view *c, int slot)
+{
+	struct val v;
+
+	slot_get(c, slot, &v);
+	format__value_text(b, t, raw, v.bytes, v.len, v.trunc);
+}
+
+/*
+ * Parameter i's value is what param_get() makes of its register alone: no
+ * DWARF pieces, not optimized out, not a struct. Then it is shown straight
+ * from the register and its entry slot.
+ */
+static void direct_make(const struct wm_func *f, int i, struct fmt_direct *d)
+{
+	int idx = f->plan.val[i];
+
+	d->val = d->slot = -1;
+	if (!value_is_plain(f->sig.params[i].type.kind) || f->plan.loc[i].optimized_out ||
+	    f->plan.loc[i].nr || idx < 0 || idx >= WM_MAX_VALS)
+		return;
+	d->val = idx;
+	d->slot = f->plan.entry_slot[i];
+}
+
 void format__signal(struct wm_buf *b, int sig)
 {
 	const char *abbrev = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
@@ -1188,6 +1243,11 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 				put_piece(b, e, P_PARAMS + 2 * i);
 			else
 				put_text_param(b, f, i);
+			if (e && e->direct[i].val >= 0) {
+				put_plain_value_text(b, &p->type, c->hdr.args[e->direct[i].val], c,
+						     e->direct[i].slot);
+				continue;
+			}
 			param_get(f, c, i, false, &v);
 			put_value_text(b, f, &p->type, &v);
 		}
@@ -1246,6 +1306,9 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 	} else if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
+	} else if (value_is_plain(f->sig.ret.kind)) {
+		buf__puts(b, " = ");
+		put_plain_value_text(b, &f->sig.ret, c->hdr.ret, c, f->plan.ret_slot);
 	} else if (f->sig.ret.kind != WM_T_VOID) {
 		buf__puts(b, " = ");
 		ret_get(f, c, &v);
@@ -1608,7 +1671,10 @@ static void args_json(struct wm_buf *b, const struct fmt_entry *e, const struct 
 				put_piece(b, e, P_PARAMS + 2 * i + 1);
 			else
 				put_json_param(b, f, i);
-			param_get(f, c, i, false, &v);
+			if (e && e->direct[i].val >= 0)
+				plain_get(c, c->hdr.args[e->direct[i].val], e->direct[i].slot, &v);
+			else
+				param_get(f, c, i, false, &v);
 			put_json_value(b, f, &p->type, &v);
 			/* Read again at return: what the call left there. */
 			if (c->hdr.kind == WM_REC_CALL && f->plan.out_slot[i] >= 0) {
@@ -1649,7 +1715,10 @@ static void result_json(struct wm_buf *b, const struct fmt_entry *e, const struc
 			put_piece(b, e, P_RESULT_JSON);
 		else
 			put_json_type(b, &f->sig.ret);
-		if (f->sig.ret.kind != WM_T_VOID) {
+		if (value_is_plain(f->sig.ret.kind)) {
+			plain_get(c, c->hdr.ret, f->plan.ret_slot, &v);
+			put_json_value(b, f, &f->sig.ret, &v);
+		} else if (f->sig.ret.kind != WM_T_VOID) {
 			ret_get(f, c, &v);
 			put_json_value(b, f, &f->sig.ret, &v);
 		}
@@ -1820,6 +1889,7 @@ void fmt_cache__free(struct wm_fmt_cache *fc)
 	for (size_t i = 0; i < fc->nr; i++) {
 		buf__free(&fc->ents[i].text);
 		free(fc->ents[i].pieces);
+		free(fc->ents[i].direct);
 	}
 	free(fc->ents);
 	free(fc);
@@ -1828,6 +1898,7 @@ void fmt_cache__free(struct wm_fmt_cache *fc)
 static int entry_make(struct fmt_entry *e, const struct wm_func *f)
 {
 	int nr = P_PARAMS + 2 * sig_nr_params(&f->sig), i;
+	struct fmt_direct *d;
 	struct fmt_piece *pc;
 	size_t off;
 
@@ -1837,6 +1908,12 @@ static int entry_make(struct fmt_entry *e, const struct wm_func *f)
 		return -ENOMEM;
 	e->pieces = pc;
 	e->nr_pieces = nr;
+	d = realloc(e->direct, (sig_nr_params(&f->sig) + 1) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	e->direct = d;
+	for (i = 0; i < sig_nr_params(&f->sig); i++)
+		direct_make(f, i, &d[i]);
 	buf__reset(&e->text);
 	for (i = 0; i < nr; i++) {
 		off = e->text.len;
