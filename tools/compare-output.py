@@ -19,12 +19,11 @@ import subprocess
 import sys
 import tempfile
 
-TYPES = ["-f", "move_point", "-f", "paint", "-f", "sum8", "-f", "parse_int",
-         "-f", "int checksum(const unsigned char *data[n], size_t n)",
-         "-f", "long read_like(int fd, char *buf[ret], size_t count)",
-         "-f", "apply", "-f", "pair_sum", "-f", "big_sum", "-f", "arr_sum",
-         "-f", "un_get", "-f", "bits", "-f", "first_touch", "-f", "open_like",
-         "--error", "ret < 0"]
+TYPES = [x for fn in ("move_point", "paint", "sum8", "parse_int", "apply", "pair_sum", "big_sum",
+                      "arr_sum", "un_get", "bits", "first_touch", "open_like",
+                      "int checksum(const unsigned char *data[n], size_t n)",
+                      "long read_like(int fd, char *buf[ret], size_t count)")
+         for x in ("-f", fn)] + ["--error", "ret < 0"]
 
 ERRNO = ["-f", "libc:int open(const char *path, int flags)", "-f", "libc:read",
          "-f", "libc:opendir", "--error", "ret < 0"]

@@ -254,7 +254,8 @@ void esc__c(struct wm_buf *b, const char *s, size_t n)
 		escape(b, s + k, n - k, &c_style);
 }
 
-void esc__c_quoted(struct wm_buf *b, const char *s, size_t n)
+/* s between double quotes: copied whole when it is plain, else escaped the style's way. */
+static void quoted(struct wm_buf *b, const char *s, size_t n, const struct esc_style *st)
 {
 	char *d = buf__room(b, n + 2);
 	size_t k;
@@ -269,8 +270,13 @@ void esc__c_quoted(struct wm_buf *b, const char *s, size_t n)
 		return;
 	}
 	buf__commit(b, k + 1);
-	escape(b, s + k, n - k, &c_style);
+	escape(b, s + k, n - k, st);
 	buf__putc(b, '"');
+}
+
+void esc__c_quoted(struct wm_buf *b, const char *s, size_t n)
+{
+	quoted(b, s, n, &c_style);
 }
 
 /* esc__c's escapes; quotes and backslashes are text the user typed, and stay so. */
@@ -347,12 +353,17 @@ static const char *json_short_escape(unsigned char c)
 	}
 }
 
+/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
+static const struct esc_style json_style = { json_short_escape, "\\u%04x", "\\u%04x" };
+
 void esc__json(struct wm_buf *b, const char *s, size_t n)
 {
-	/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
-	static const struct esc_style json = { json_short_escape, "\\u%04x", "\\u%04x" };
+	escape(b, s, n, &json_style);
+}
 
-	escape(b, s, n, &json);
+void esc__json_quoted(struct wm_buf *b, const char *s, size_t n)
+{
+	quoted(b, s, n, &json_style);
 }
 
 void esc__prom(struct wm_buf *b, const char *s, size_t n)

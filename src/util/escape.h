@@ -71,6 +71,8 @@ const char *esc__msg(char *dst, size_t size, const char *s);
  */
 size_t esc__copy_plain(char *dst, const char *s, size_t n, bool raw_quotes);
 void esc__json(struct wm_buf *b, const char *s, size_t n);
+/* The same between double quotes: a JSON string (json__str()). */
+void esc__json_quoted(struct wm_buf *b, const char *s, size_t n);
 
 /*
  * Prometheus text exposition label value body (no quotes): \\ \" and \n as
