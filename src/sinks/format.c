@@ -56,13 +56,13 @@ struct fmt_piece {
 	unsigned int off, len;
 };
 
-/* The pieces of one function, made at its first call. */
 /* A parameter whose text comes straight from its register and slot (see value_is_plain()). */
 struct fmt_direct {
 	short val;  /* its index in wm_call.args, -1: through param_get() */
 	short slot; /* its entry slot, -1: none */
 };
 
+/* The pieces of one function, made at its first call. */
 struct fmt_entry {
 	const struct wm_func *f; /* made for it; NULL: not made */
 	struct wm_buf text;	 /* the pieces back to back */
