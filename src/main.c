@@ -1145,6 +1145,7 @@ static const char *output_name(void)
 /* To the output's writer: never waits for the reader. */
 static void flush_output(struct session *s)
 {
+	out_sink__flush(&s->out);
 	output__flush(s->output);
 }
 
@@ -1169,6 +1170,7 @@ static void note_exec(struct session *s, const struct wm_call_view *v)
 	}
 
 	/* After the calls before it, when the reader keeps up; not worth more than a moment. */
+	flush_output(s);
 	output__wait(s->output, 100);
 	/* The full path when the process still runs that file; else the name BPF saw. */
 	snprintf(proc, sizeof(proc), "/proc/%u/exe", v->hdr.pid);
@@ -1370,6 +1372,8 @@ static void print_interval(struct session *s, __u64 now, __u64 *last)
 {
 	fetch_aggs(s);
 	poll_drops(s, true);
+	/* After the calls of the interval. */
+	flush_output(s);
 	summary__print_interval(s->store, s->outf, env.json, env.utc, now + s->mono_to_real,
 				now - *last);
 	flush_output(s);
@@ -1745,8 +1749,10 @@ static void print_summary(struct session *s, bool to_output)
 		     (unsigned long long)made, (unsigned long long)freed,
 		     (unsigned long long)(made - freed));
 	}
-	if (to_output)
+	if (to_output) {
+		flush_output(s);
 		write_summary(s, s->outf, env.json);
+	}
 	if (env.json)
 		summary__print(s->store, stderr, false, now_ns(CLOCK_MONOTONIC) - s->t_start);
 	else if (!to_output)

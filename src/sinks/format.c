@@ -5,11 +5,14 @@
  * parameter and type names) goes through an escaper.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/grow.h"
 #include "util/json.h"
 #include "util/timefmt.h"
 #include "sinks/format.h"
@@ -35,6 +38,118 @@ static const char *func_name(const struct wm_func *f, size_t *len)
 		return f->name;
 	*len = strnlen(f->sig.name, sizeof(f->sig.name));
 	return f->sig.name;
+}
+
+/*
+ * The pieces of a line that depend on the function alone, made by the
+ * put_*() below either in line or once into a cache entry (fmt_cache__get()):
+ * P_NAME_TEXT  "search" (its name as the text line shows it)
+ * P_HEAD_JSON  ,"function":"search","object":"/usr/bin/app","args":
+ * P_RESULT_JSON  "type":"int" (of the result)
+ * P_PARAMS + 2i  ", pat=" (text; no ", " for the first)
+ * P_PARAMS + 2i + 1  ,{"name":"pat","type":"const char *" (JSON; "{" for the first)
+ */
+enum { P_NAME_TEXT, P_HEAD_JSON, P_RESULT_JSON, P_PARAMS };
+
+/* Where each piece of an entry is: kept as offsets, as the text may move while it is made. */
+struct fmt_piece {
+	unsigned int off, len;
+};
+
+/* A parameter whose text comes straight from its register and slot (see value_is_plain()). */
+struct fmt_direct {
+	short val;  /* its index in wm_call.args, -1: through param_get() */
+	short slot; /* its entry slot, -1: none */
+};
+
+/* The pieces of one function, made at its first call. */
+struct fmt_entry {
+	const struct wm_func *f; /* made for it; NULL: not made */
+	struct wm_buf text;	 /* the pieces back to back */
+	struct fmt_piece *pieces;
+	int nr_pieces;
+	struct fmt_direct *direct; /* by parameter */
+};
+
+struct wm_fmt_cache {
+	struct fmt_entry *ents; /* by function id */
+	size_t nr, cap;
+};
+
+/*
+ * Pieces up to this long are copied PIECE_COPY bytes at once (a few moves,
+ * not a call): the entry's text has that many more bytes after its last.
+ */
+#define PIECE_COPY 64
+
+static inline void put_piece(struct wm_buf *b, const struct fmt_entry *e, int i)
+{
+	const struct fmt_piece *pc = &e->pieces[i];
+	const char *s = e->text.p + pc->off;
+	char *d;
+
+	if (pc->len > PIECE_COPY) {
+		buf__put(b, s, pc->len);
+		return;
+	}
+	d = buf__room(b, PIECE_COPY);
+	if (!d)
+		return;
+	memcpy(d, s, PIECE_COPY);
+	buf__commit(b, pc->len);
+}
+
+static void put_text_name(struct wm_buf *b, const struct wm_func *f)
+{
+	size_t name_len;
+	const char *name = func_name(f, &name_len);
+
+	/* A C++ name's parameter types: the arguments that follow show them. */
+	if (memchr(name, '(', name_len))
+		name_len = demangle__name_len(name);
+	esc__c(b, name, name_len);
+}
+
+static void put_json_head(struct wm_buf *b, const struct wm_func *f)
+{
+	size_t name_len;
+	const char *name = func_name(f, &name_len);
+
+	buf__puts(b, ",\"function\":");
+	json__str(b, name, name_len);
+	buf__puts(b, ",\"object\":");
+	if (f)
+		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
+	else
+		buf__puts(b, "null");
+	buf__puts(b, ",\"args\":");
+}
+
+static void put_text_param(struct wm_buf *b, const struct wm_func *f, int i)
+{
+	const struct wm_param *p = &f->sig.params[i];
+
+	if (i)
+		buf__puts(b, ", ");
+	if (p->name[0]) {
+		put_esc_c(b, p->name, sizeof(p->name));
+		buf__putc(b, '=');
+	}
+}
+
+static void put_json_type(struct wm_buf *b, const struct wm_type *t);
+
+static void put_json_param(struct wm_buf *b, const struct wm_func *f, int i)
+{
+	const struct wm_param *p = &f->sig.params[i];
+
+	buf__puts(b, i ? ",{" : "{");
+	if (p->name[0]) {
+		buf__puts(b, "\"name\":");
+		json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
+		buf__putc(b, ',');
+	}
+	put_json_type(b, &p->type);
 }
 
 static bool sig_is_raw(const struct wm_func *f)
@@ -157,6 +272,20 @@ static void put_int(struct wm_buf *b, const struct wm_type *t, __u64 raw)
 		buf__u64(b, v);
 }
 
+/* " 4243 ": the thread id between spaces. */
+static void put_tid_text(struct wm_buf *b, __u32 tid)
+{
+	char *d = buf__room(b, 12);
+	size_t n;
+
+	if (!d)
+		return;
+	d[0] = ' ';
+	n = buf__u64_at(d + 1, tid);
+	d[n + 1] = ' ';
+	buf__commit(b, n + 2);
+}
+
 static void put_hex(struct wm_buf *b, __u64 raw)
 {
 	buf__put(b, "0x", 2);
@@ -170,14 +299,16 @@ static void put_hex(struct wm_buf *b, __u64 raw)
  * printf rounds the double, which lies just above or below it; fma() says
  * which, without rounding the product.
  */
-static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int decimals,
-		      const char *suffix)
+static inline __attribute__((always_inline)) void put_fixed(struct wm_buf *b, __u64 ns, double unit,
+							    __u64 step, int decimals,
+							    const char *suffix, size_t suffix_len)
 {
-	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100;
-	double d = ns / unit;
+	__u64 q = ns / step, r = ns % step, div = decimals == 1 ? 10 : 100, frac;
+	size_t n;
+	char *d;
 
 	if (r * 2 == step) {
-		double above = fma(d, unit, -(double)ns);
+		double above = fma(ns / unit, unit, -(double)ns);
 
 		/* An exact tie (1.75) goes to the even digit, as printf's does. */
 		if (above > 0 || (above == 0 && (q & 1)))
@@ -185,10 +316,19 @@ static void put_fixed(struct wm_buf *b, __u64 ns, double unit, __u64 step, int d
 	} else if (r * 2 > step) {
 		q++;
 	}
-	buf__u64(b, q / div);
-	buf__putc(b, '.');
-	buf__u64_pad(b, q % div, decimals);
-	buf__puts(b, suffix);
+	/* The digits, the point, the decimals and the unit in one piece. */
+	d = buf__room(b, 20 + 1 + decimals + suffix_len);
+	if (!d)
+		return;
+	frac = q % div;
+	n = buf__u64_at(d, q / div);
+	d[n] = '.';
+	if (decimals == 1)
+		d[n + 1] = '0' + frac;
+	else
+		buf__2digits(d + n + 1, frac);
+	memcpy(d + n + 1 + decimals, suffix, suffix_len);
+	buf__commit(b, n + 1 + decimals + suffix_len);
 }
 
 void format__duration(struct wm_buf *b, __u64 ns)
@@ -201,11 +341,11 @@ void format__duration(struct wm_buf *b, __u64 ns)
 		buf__u64(b, ns);
 		buf__put(b, " ns", 3);
 	} else if (ns < 999950ULL) {
-		put_fixed(b, ns, 1e3, 100, 1, " us");
+		put_fixed(b, ns, 1e3, 100, 1, " us", 3);
 	} else if (ns < 999950000ULL) {
-		put_fixed(b, ns, 1e6, 100000, 1, " ms");
+		put_fixed(b, ns, 1e6, 100000, 1, " ms", 3);
 	} else if (ns < 1ULL << 53) {
-		put_fixed(b, ns, 1e9, 10000000, 2, " s");
+		put_fixed(b, ns, 1e9, 10000000, 2, " s", 2);
 	} else {
 		/* Beyond 2^53 ns (104 days) the double is not ns / 1e9 rounded once. */
 		buf__printf(b, "%.2f s", ns / 1e9);
@@ -249,9 +389,7 @@ void format__value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw, co
 		if (!raw) {
 			buf__puts(b, "NULL");
 		} else if (str_len >= 0 && str) {
-			buf__putc(b, '"');
-			esc__c(b, str, str_len);
-			buf__putc(b, '"');
+			esc__c_quoted(b, str, str_len);
 			if (trunc)
 				buf__puts(b, "...");
 		} else {
@@ -567,9 +705,7 @@ static void put_array_mem(struct wm_buf *b, const struct wm_func *f, __u32 pid,
 			json__str(b, (const char *)p, i);
 			return;
 		}
-		buf__putc(b, '"');
-		esc__c(b, (const char *)p, i);
-		buf__putc(b, '"');
+		esc__c_quoted(b, (const char *)p, i);
 		if (i == n && (n < count || trunc))
 			buf__puts(b, "...");
 		return;
@@ -637,9 +773,7 @@ static bool put_member_string(struct wm_buf *b, const struct wm_func *f, const s
 		json__str(b, c->str[slot], c->str_len[slot]);
 		return true;
 	}
-	buf__putc(b, '"');
-	esc__c(b, c->str[slot], c->str_len[slot]);
-	buf__putc(b, '"');
+	esc__c_quoted(b, c->str[slot], c->str_len[slot]);
 	if (c->hdr.str_trunc >> slot & 1)
 		buf__puts(b, "...");
 	return true;
@@ -774,9 +908,7 @@ static void put_variant(struct wm_buf *b, const struct wm_func *f, const struct 
 		} else if (json) {
 			json__str(b, v->c->str[slot], v->c->str_len[slot]);
 		} else {
-			buf__putc(b, '"');
-			esc__c(b, v->c->str[slot], v->c->str_len[slot]);
-			buf__putc(b, '"');
+			esc__c_quoted(b, v->c->str[slot], v->c->str_len[slot]);
 			if (v->c->hdr.str_trunc >> slot & 1)
 				buf__puts(b, "...");
 		}
@@ -823,9 +955,7 @@ static bool put_deref(struct wm_buf *b, const struct wm_func *f, const struct wm
 			if (json) {
 				json__str(b, v->bytes, n);
 			} else {
-				buf__putc(b, '"');
-				esc__c(b, v->bytes, n);
-				buf__putc(b, '"');
+				esc__c_quoted(b, v->bytes, n);
 				if (v->trunc)
 					buf__puts(b, "...");
 			}
@@ -885,6 +1015,54 @@ static void put_value_text(struct wm_buf *b, const struct wm_func *f, const stru
 		format__value_text(b, t, v->raw, v->bytes, v->len, v->trunc);
 		return;
 	}
+}
+
+/* Kinds put_value_text() hands to format__value_text() as they are, once the value is known. */
+static bool value_is_plain(enum wm_type_kind kind)
+{
+	return kind == WM_T_INT || kind == WM_T_BOOL || kind == WM_T_CHAR || kind == WM_T_STR ||
+	       kind == WM_T_UNKNOWN;
+}
+
+/*
+ * Such a value as param_get() or ret_get() leave it, from the register it
+ * came in and its slot: the fields these kinds are shown from.
+ */
+static void plain_get(const struct wm_call_view *c, __u64 raw, int slot, struct val *v)
+{
+	v->avail = true;
+	v->optimized_out = false;
+	v->py = false;
+	v->out = false;
+	v->c = c;
+	v->raw = raw;
+	slot_get(c, slot, v);
+}
+
+static void put_plain_value_text(struct wm_buf *b, const struct wm_type *t, __u64 raw,
+				 const struct wm_call_view *c, int slot)
+{
+	struct val v;
+
+	slot_get(c, slot, &v);
+	format__value_text(b, t, raw, v.bytes, v.len, v.trunc);
+}
+
+/*
+ * Parameter i's value is what param_get() makes of its register alone: no
+ * DWARF pieces, not optimized out, not a struct. Then it is shown straight
+ * from the register and its entry slot.
+ */
+static void direct_make(const struct wm_func *f, int i, struct fmt_direct *d)
+{
+	int idx = f->plan.val[i];
+
+	d->val = d->slot = -1;
+	if (!value_is_plain(f->sig.params[i].type.kind) || f->plan.loc[i].optimized_out ||
+	    f->plan.loc[i].nr || idx < 0 || idx >= WM_MAX_VALS)
+		return;
+	d->val = idx;
+	d->slot = f->plan.entry_slot[i];
 }
 
 void format__signal(struct wm_buf *b, int sig)
@@ -1009,20 +1187,22 @@ static void put_comm(struct wm_buf *b, const struct wm_call *hdr)
 		buf__putc(b, '?');
 }
 
-void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
-		       const struct wm_fmt_opts *o)
+/* --stack's lines, when the function has them. */
+static inline void put_stack_text(struct wm_buf *b, const struct wm_func *f,
+				  const struct wm_call_view *c)
 {
-	format__call_text_parts(b, f, c, o, NULL);
+	if (f && f->plan.stack_slot >= 0)
+		format__stack_text(b, f, c);
 }
 
-void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
-			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
-			     struct wm_text_parts *parts)
+static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c, const struct wm_fmt_opts *o,
+		      struct wm_text_parts *parts)
 {
 	struct wm_text_parts dummy;
 	const struct wm_param *p;
-	const char *name, *en;
-	size_t name_len, start = b->len;
+	size_t start = b->len;
+	const char *en;
 	struct val v;
 	int i;
 
@@ -1038,15 +1218,12 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		buf__putc(b, ' ');
 		put_comm(b, &c->hdr);
 	}
-	buf__putc(b, ' ');
-	buf__u64(b, c->hdr.tid);
-	buf__putc(b, ' ');
+	put_tid_text(b, c->hdr.tid);
 	parts->head_end = b->len - start;
-	name = func_name(f, &name_len);
-	/* A C++ name's parameter types: the arguments that follow show them. */
-	if (memchr(name, '(', name_len))
-		name_len = demangle__name_len(name);
-	esc__c(b, name, name_len);
+	if (e)
+		put_piece(b, e, P_NAME_TEXT);
+	else
+		put_text_name(b, f);
 	parts->name_end = b->len - start;
 	buf__putc(b, '(');
 	if (sig_is_go(f)) {
@@ -1062,11 +1239,14 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	} else {
 		for (i = 0; i < sig_nr_params(&f->sig); i++) {
 			p = &f->sig.params[i];
-			if (i)
-				buf__puts(b, ", ");
-			if (p->name[0]) {
-				put_esc_c(b, p->name, sizeof(p->name));
-				buf__putc(b, '=');
+			if (e)
+				put_piece(b, e, P_PARAMS + 2 * i);
+			else
+				put_text_param(b, f, i);
+			if (e && e->direct[i].val >= 0) {
+				put_plain_value_text(b, &p->type, c->hdr.args[e->direct[i].val], c,
+						     e->direct[i].slot);
+				continue;
 			}
 			param_get(f, c, i, false, &v);
 			put_value_text(b, f, &p->type, &v);
@@ -1079,7 +1259,7 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		buf__puts(b, " = ? ");
 		put_unfinished_text(b, c);
 		buf__putc(b, '\n');
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* --returns=none: the entry is all there is. */
@@ -1087,7 +1267,7 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		if (c->hdr.flags & WM_F_ERROR)
 			buf__puts(b, " [error]");
 		buf__putc(b, '\n');
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* Ended by an exception: no result; the type (a Python one's value: ValueError('bad')). */
@@ -1100,7 +1280,7 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		buf__puts(b, "  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	/* Ended by a jump to another function: the result is the callee's. */
@@ -1108,7 +1288,7 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 		buf__puts(b, " = <tail call>  <");
 		format__duration(b, c->hdr.latency_ns);
 		buf__puts(b, ">\n");
-		format__stack_text(b, f, c);
+		put_stack_text(b, f, c);
 		return;
 	}
 	if (sig_is_go(f)) {
@@ -1126,6 +1306,9 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	} else if (sig_is_raw(f)) {
 		buf__puts(b, " = ");
 		put_hex(b, c->hdr.ret);
+	} else if (value_is_plain(f->sig.ret.kind)) {
+		buf__puts(b, " = ");
+		put_plain_value_text(b, &f->sig.ret, c->hdr.ret, c, f->plan.ret_slot);
 	} else if (f->sig.ret.kind != WM_T_VOID) {
 		buf__puts(b, " = ");
 		ret_get(f, c, &v);
@@ -1144,7 +1327,20 @@ void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 	buf__puts(b, "  <");
 	format__duration(b, c->hdr.latency_ns);
 	buf__puts(b, ">\n");
-	format__stack_text(b, f, c);
+	put_stack_text(b, f, c);
+}
+
+void format__call_text(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c,
+		       const struct wm_fmt_opts *o)
+{
+	call_text(b, NULL, f, c, o, NULL);
+}
+
+void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
+			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
+			     struct wm_text_parts *parts)
+{
+	call_text(b, NULL, f, c, o, parts);
 }
 
 /* The frames of the --stack slot; the first is the traced function itself. */
@@ -1320,10 +1516,12 @@ static void put_json_type(struct wm_buf *b, const struct wm_type *t)
 
 static void put_json_hex(struct wm_buf *b, __u64 raw)
 {
-	buf__printf(b, "\"0x%llx\"", (unsigned long long)raw);
+	buf__put(b, "\"0x", 3);
+	buf__hex(b, raw);
+	buf__putc(b, '"');
 }
 
-/* `"type":...,"value":...` plus the markers some values need. */
+/* What follows the `"type":...` of a value: `,"value":...` and the markers some values need. */
 static void put_json_value(struct wm_buf *b, const struct wm_func *f, const struct wm_type *t,
 			   const struct val *v)
 {
@@ -1331,7 +1529,6 @@ static void put_json_value(struct wm_buf *b, const struct wm_func *f, const stru
 	__u64 raw;
 	char ch;
 
-	put_json_type(b, t);
 	if (v->optimized_out) {
 		buf__puts(b, ",\"value\":null,\"optimized_out\":true");
 		return;
@@ -1442,7 +1639,8 @@ const char *format__unfinished_name(__u16 flags)
 	return "unknown";
 }
 
-void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+static void args_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c)
 {
 	const struct wm_param *p;
 	struct val v;
@@ -1469,13 +1667,14 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	} else {
 		for (i = 0; i < sig_nr_params(&f->sig); i++) {
 			p = &f->sig.params[i];
-			buf__puts(b, i ? ",{" : "{");
-			if (p->name[0]) {
-				buf__puts(b, "\"name\":");
-				json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
-				buf__putc(b, ',');
-			}
-			param_get(f, c, i, false, &v);
+			if (e)
+				put_piece(b, e, P_PARAMS + 2 * i + 1);
+			else
+				put_json_param(b, f, i);
+			if (e && e->direct[i].val >= 0)
+				plain_get(c, c->hdr.args[e->direct[i].val], e->direct[i].slot, &v);
+			else
+				param_get(f, c, i, false, &v);
 			put_json_value(b, f, &p->type, &v);
 			/* Read again at return: what the call left there. */
 			if (c->hdr.kind == WM_REC_CALL && f->plan.out_slot[i] >= 0) {
@@ -1494,7 +1693,13 @@ void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct w
 	buf__putc(b, ']');
 }
 
-void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+void format__args_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	args_json(b, NULL, f, c);
+}
+
+static void result_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+			const struct wm_call_view *c)
 {
 	struct val v;
 
@@ -1505,11 +1710,18 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 		put_json_type(b, &raw_type);
 		buf__puts(b, ",\"value\":");
 		put_json_hex(b, c->hdr.ret);
-	} else if (f->sig.ret.kind == WM_T_VOID) {
-		put_json_type(b, &f->sig.ret);
 	} else {
-		ret_get(f, c, &v);
-		put_json_value(b, f, &f->sig.ret, &v);
+		if (e)
+			put_piece(b, e, P_RESULT_JSON);
+		else
+			put_json_type(b, &f->sig.ret);
+		if (value_is_plain(f->sig.ret.kind)) {
+			plain_get(c, c->hdr.ret, f->plan.ret_slot, &v);
+			put_json_value(b, f, &f->sig.ret, &v);
+		} else if (f->sig.ret.kind != WM_T_VOID) {
+			ret_get(f, c, &v);
+			put_json_value(b, f, &f->sig.ret, &v);
+		}
 	}
 	if (call_errno(c)) {
 		const char *en = format__errno_name(call_errno(c));
@@ -1522,6 +1734,11 @@ void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct
 		buf__printf(b, ",\"errno_value\":%d", call_errno(c));
 	}
 	buf__putc(b, '}');
+}
+
+void format__result_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	result_json(b, NULL, f, c);
 }
 
 void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
@@ -1573,42 +1790,42 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 	buf__putc(b, '}');
 }
 
-static void put_latency_json(struct wm_buf *b, const struct wm_call_view *c)
+/* A literal key and v's digits, in one piece: ,"latency_ns":1200 */
+#define put_key_u64(b, key, v) put_key_u64_n(b, key, sizeof(key) - 1, v)
+
+static inline __attribute__((always_inline)) void put_key_u64_n(struct wm_buf *b, const char *key,
+								size_t n, __u64 v)
 {
-	buf__puts(b, ",\"latency_ns\":");
-	buf__u64(b, c->hdr.latency_ns);
+	char *d = buf__room(b, n + 20);
+
+	if (!d)
+		return;
+	memcpy(d, key, n);
+	buf__commit(b, n + buf__u64_at(d + n, v));
 }
 
-void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+static void put_latency_json(struct wm_buf *b, const struct wm_call_view *c)
 {
-	const char *name;
-	size_t name_len;
+	put_key_u64(b, ",\"latency_ns\":", c->hdr.latency_ns);
+}
 
-	buf__putc(b, '{');
-	buf__puts(b, "\"ts\":\"");
+static void call_json(struct wm_buf *b, const struct fmt_entry *e, const struct wm_func *f,
+		      const struct wm_call_view *c)
+{
+	buf__put(b, "{\"ts\":\"", 7);
 	timefmt__iso(b, c->ts_real_ns, true, true);
-	buf__putc(b, '"');
-	buf__puts(b, ",\"pid\":");
-	buf__u64(b, c->hdr.pid);
-	buf__putc(b, ',');
+	put_key_u64(b, "\",\"pid\":", c->hdr.pid);
 	/* Only when BPF read it: processes not named in advance. */
 	if (c->hdr.comm[0]) {
-		buf__puts(b, "\"comm\":");
+		buf__puts(b, ",\"comm\":");
 		json__str(b, c->hdr.comm, strnlen(c->hdr.comm, sizeof(c->hdr.comm)));
-		buf__putc(b, ',');
 	}
-	buf__puts(b, "\"tid\":");
-	buf__u64(b, c->hdr.tid);
-	buf__puts(b, ",\"function\":");
-	name = func_name(f, &name_len);
-	json__str(b, name, name_len);
-	buf__puts(b, ",\"object\":");
-	if (f)
-		json__str(b, func__obj_path(f), strlen(func__obj_path(f)));
+	put_key_u64(b, ",\"tid\":", c->hdr.tid);
+	if (e)
+		put_piece(b, e, P_HEAD_JSON);
 	else
-		buf__puts(b, "null");
-	buf__puts(b, ",\"args\":");
-	format__args_json(b, f, c);
+		put_json_head(b, f);
+	args_json(b, e, f, c);
 	if (c->hdr.kind == WM_REC_UNFINISHED) {
 		buf__printf(b, ",\"unfinished\":\"%s\"", format__unfinished_name(c->hdr.flags));
 		if (c->hdr.flags & WM_F_KILLED) {
@@ -1636,7 +1853,7 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		if (sig_is_py(f) && (c->hdr.flags & WM_F_PY_YIELD))
 			buf__puts(b, ",\"yield\":true");
 		buf__puts(b, ",\"result\":");
-		format__result_json(b, f, c);
+		result_json(b, e, f, c);
 		if (c->hdr.flags & WM_F_ERROR) {
 			buf__puts(b, ",\"error\":");
 			format__error_json(b, f, c);
@@ -1647,7 +1864,108 @@ void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct w
 		buf__puts(b, ",\"stack\":");
 		format__stack_json(b, f, c);
 	}
-	buf__puts(b, ",\"depth\":");
-	buf__u64(b, c->hdr.depth);
+	put_key_u64(b, ",\"depth\":", c->hdr.depth);
 	buf__put(b, "}\n", 2);
+}
+
+void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c)
+{
+	call_json(b, NULL, f, c);
+}
+
+/* Function ids past this are formatted without a cache entry: no id is near it. */
+#define FMT_CACHE_MAX_ID (1U << 20)
+
+int fmt_cache__new(struct wm_fmt_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void fmt_cache__free(struct wm_fmt_cache *fc)
+{
+	if (!fc)
+		return;
+	for (size_t i = 0; i < fc->nr; i++) {
+		buf__free(&fc->ents[i].text);
+		free(fc->ents[i].pieces);
+		free(fc->ents[i].direct);
+	}
+	free(fc->ents);
+	free(fc);
+}
+
+static int entry_make(struct fmt_entry *e, const struct wm_func *f)
+{
+	int nr = P_PARAMS + 2 * sig_nr_params(&f->sig), i;
+	struct fmt_direct *d;
+	struct fmt_piece *pc;
+	size_t off;
+
+	e->f = NULL;
+	pc = realloc(e->pieces, nr * sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	e->pieces = pc;
+	e->nr_pieces = nr;
+	d = realloc(e->direct, (sig_nr_params(&f->sig) + 1) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	e->direct = d;
+	for (i = 0; i < sig_nr_params(&f->sig); i++)
+		direct_make(f, i, &d[i]);
+	buf__reset(&e->text);
+	for (i = 0; i < nr; i++) {
+		off = e->text.len;
+		if (i == P_NAME_TEXT)
+			put_text_name(&e->text, f);
+		else if (i == P_HEAD_JSON)
+			put_json_head(&e->text, f);
+		else if (i == P_RESULT_JSON)
+			put_json_type(&e->text, &f->sig.ret);
+		else if ((i - P_PARAMS) % 2 == 0)
+			put_text_param(&e->text, f, (i - P_PARAMS) / 2);
+		else
+			put_json_param(&e->text, f, (i - P_PARAMS) / 2);
+		pc[i].off = off;
+		pc[i].len = e->text.len - off;
+	}
+	buf__put(&e->text, (const char[PIECE_COPY]){ 0 }, PIECE_COPY);
+	if (e->text.err || e->text.len > UINT_MAX)
+		return -ENOMEM;
+	e->f = f;
+	return 0;
+}
+
+/* f's entry, made if it has none yet; NULL when it cannot be (the pieces are then made in line). */
+static const struct fmt_entry *fmt_cache__get(struct wm_fmt_cache *fc, const struct wm_func *f)
+{
+	struct fmt_entry *e;
+
+	if (!fc || !f)
+		return NULL;
+	if (f->id < fc->nr && fc->ents[f->id].f == f)
+		return &fc->ents[f->id];
+	if (f->id >= FMT_CACHE_MAX_ID)
+		return NULL;
+	if (f->id >= fc->nr) {
+		if (grow__array(&fc->ents, &fc->cap, f->id + 1, sizeof(*fc->ents)))
+			return NULL;
+		memset(fc->ents + fc->nr, 0, (f->id + 1 - fc->nr) * sizeof(*fc->ents));
+		fc->nr = f->id + 1;
+	}
+	e = &fc->ents[f->id];
+	return entry_make(e, f) ? NULL : e;
+}
+
+void format__call_text_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c, const struct wm_fmt_opts *o)
+{
+	call_text(b, fmt_cache__get(fc, f), f, c, o, NULL);
+}
+
+void format__call_json_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c)
+{
+	call_json(b, fmt_cache__get(fc, f), f, c);
 }

@@ -34,6 +34,20 @@ struct wm_text_parts {
 void format__call_text_parts(struct wm_buf *b, const struct wm_func *f,
 			     const struct wm_call_view *c, const struct wm_fmt_opts *o,
 			     struct wm_text_parts *parts);
+/*
+ * What every line of a function repeats (its name, its parameters' names
+ * and types, its object's path), escaped and quoted once, at the function's
+ * first call: for a sink that formats call after call. A function must not
+ * change while a cache holds it (by its id and address).
+ */
+struct wm_fmt_cache;
+int fmt_cache__new(struct wm_fmt_cache **out);
+void fmt_cache__free(struct wm_fmt_cache *fc);
+/* format__call_text() and format__call_json(), the same bytes, with fc's pieces (fc may be NULL). */
+void format__call_text_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c, const struct wm_fmt_opts *o);
+void format__call_json_cached(struct wm_buf *b, struct wm_fmt_cache *fc, const struct wm_func *f,
+			      const struct wm_call_view *c);
 /* One JSON object and '\n'. See wrapmon-trace(8), JSON OUTPUT. */
 void format__call_json(struct wm_buf *b, const struct wm_func *f, const struct wm_call_view *c);
 /*

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Calls to a stdio stream: one line built in a buffer, then one fwrite().
+ * Calls to a stdio stream: lines built in a buffer, then one fwrite() per batch.
  * And the output writer behind wrapmon-trace's stream.
  */
 #include <errno.h>
@@ -15,22 +15,35 @@
 #include "sinks/sink.h"
 #include "util/opts.h"
 
+/* Lines gather in one buffer and go out a batch at a time: one fwrite() for many calls. */
+#define OUT_SINK_BATCH (32 << 10)
+
+void out_sink__flush(struct wm_out_sink *o)
+{
+	if (o->line.len)
+		fwrite(o->line.p, 1, o->line.len, o->out);
+	buf__reset(&o->line);
+	/* A line that ran out of memory went out as far as it got; the next starts afresh. */
+	if (o->line.err)
+		buf__free(&o->line);
+}
+
 static void sink_text(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
 {
 	struct wm_out_sink *o = ctx;
 
-	buf__reset(&o->line);
-	format__call_text(&o->line, f, c, &o->fmt);
-	fwrite(o->line.p, 1, o->line.len, o->out);
+	format__call_text_cached(&o->line, o->cache, f, c, &o->fmt);
+	if (o->line.len >= OUT_SINK_BATCH || o->line.err)
+		out_sink__flush(o);
 }
 
 static void sink_json(void *ctx, const struct wm_func *f, const struct wm_call_view *c)
 {
 	struct wm_out_sink *o = ctx;
 
-	buf__reset(&o->line);
-	format__call_json(&o->line, f, c);
-	fwrite(o->line.p, 1, o->line.len, o->out);
+	format__call_json_cached(&o->line, o->cache, f, c);
+	if (o->line.len >= OUT_SINK_BATCH || o->line.err)
+		out_sink__flush(o);
 }
 
 void out_sink__init(struct wm_out_sink *o, FILE *out, bool json, const struct wm_fmt_opts *fmt,
@@ -39,13 +52,20 @@ void out_sink__init(struct wm_out_sink *o, FILE *out, bool json, const struct wm
 	o->out = out;
 	o->fmt = *fmt;
 	o->line = (struct wm_buf){};
+	/* Without it (no memory), each line is made whole: the same bytes. */
+	if (fmt_cache__new(&o->cache))
+		o->cache = NULL;
 	sink->on_call = json ? sink_json : sink_text;
 	sink->ctx = o;
 }
 
 void out_sink__free(struct wm_out_sink *o)
 {
+	if (!o)
+		return;
 	buf__free(&o->line);
+	fmt_cache__free(o->cache);
+	o->cache = NULL;
 }
 
 /*

@@ -18,16 +18,22 @@
 struct wm_out_sink {
 	FILE *out;
 	struct wm_fmt_opts fmt;
-	struct wm_buf line; /* reused for every call */
+	struct wm_buf line; /* the lines not yet given to out */
+	struct wm_fmt_cache *cache;
 };
 
 /*
  * Fill sink (for store__add_sink()) so that each call is written to out, as
  * JSON when json is set, else as text formatted with fmt. o must outlive
  * the store. Write errors are left in out's error flag, as with fwrite().
+ * Lines reach out in batches: out_sink__flush() before anything else is
+ * written to out or out is flushed.
  */
 void out_sink__init(struct wm_out_sink *o, FILE *out, bool json, const struct wm_fmt_opts *fmt,
 		    struct wm_sink *sink);
+/* The lines still held, to out (fwrite(), not fflush()). */
+void out_sink__flush(struct wm_out_sink *o);
+/* Drops the lines still held: flush first. NULL-safe. */
 void out_sink__free(struct wm_out_sink *o);
 
 /*

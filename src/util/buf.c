@@ -39,59 +39,129 @@ void buf__put_slow(struct wm_buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)
+char *buf__room_slow(struct wm_buf *b, size_t n)
 {
-	/* Two digits per division: "00" to "99" back to back. */
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
-	char d[24];
-	int i = sizeof(d);
+	return buf__reserve(b, n) ? NULL : b->p + b->len;
+}
+
+/* Decimal digits of v (1 for 0): from its bit length, corrected once. */
+static int dec_len(unsigned long long v)
+{
+	/* [0] is 0, not 1: so that 0 has one digit. */
+	static const unsigned long long pow10[20] = {
+		0ULL,
+		10ULL,
+		100ULL,
+		1000ULL,
+		10000ULL,
+		100000ULL,
+		1000000ULL,
+		10000000ULL,
+		100000000ULL,
+		1000000000ULL,
+		10000000000ULL,
+		100000000000ULL,
+		1000000000000ULL,
+		10000000000000ULL,
+		100000000000000ULL,
+		1000000000000000ULL,
+		10000000000000000ULL,
+		100000000000000000ULL,
+		1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	/* 1233 / 4096 is just above log10(2): t is the length or one more than it. */
+	int t = (64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+	return t + (v >= pow10[t]);
+}
+
+const char buf__digit_pairs[200] = "00010203040506070809101112131415161718192021222324"
+				   "25262728293031323334353637383940414243444546474849"
+				   "50515253545556575859606162636465666768697071727374"
+				   "75767778798081828384858687888990919293949596979899";
+
+/* The n digits of v (its whole length, or more: zeros before), ending at end. */
+static void dec_write(char *end, unsigned long long v, int n)
+{
+	char *p = end;
 
 	while (v >= 100) {
-		i -= 2;
-		memcpy(d + i, pairs + v % 100 * 2, 2);
+		p -= 2;
+		buf__2digits(p, v % 100);
 		v /= 100;
 	}
 	if (v >= 10) {
-		i -= 2;
-		memcpy(d + i, pairs + v * 2, 2);
+		p -= 2;
+		buf__2digits(p, v);
 	} else {
-		d[--i] = '0' + v;
+		*--p = '0' + v;
 	}
-	while (i > (int)sizeof(d) - width && i > 0)
-		d[--i] = '0';
-	buf__put(b, d + i, sizeof(d) - i);
+	while (p > end - n)
+		*--p = '0';
+}
+
+size_t buf__u64_at(char *d, unsigned long long v)
+{
+	int n = dec_len(v);
+
+	dec_write(d + n, v, n);
+	return n;
+}
+
+void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width)
+{
+	int n = dec_len(v);
+	char *d;
+
+	if (width > 20)
+		width = 20;
+	if (n < width)
+		n = width;
+	d = buf__room(b, n);
+	if (!d)
+		return;
+	dec_write(d + n, v, n);
+	buf__commit(b, n);
 }
 
 void buf__u64(struct wm_buf *b, unsigned long long v)
 {
-	buf__u64_pad(b, v, 1);
+	int n = dec_len(v);
+	char *d = buf__room(b, n);
+
+	if (!d)
+		return;
+	dec_write(d + n, v, n);
+	buf__commit(b, n);
 }
 
 void buf__s64(struct wm_buf *b, long long v)
 {
-	if (v < 0) {
-		buf__putc(b, '-');
-		/* Negated as unsigned: LLONG_MIN has no positive counterpart. */
-		buf__u64(b, -(unsigned long long)v);
+	/* Negated as unsigned: LLONG_MIN has no positive counterpart. */
+	unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+	int n = dec_len(u) + (v < 0);
+	char *d = buf__room(b, n);
+
+	if (!d)
 		return;
-	}
-	buf__u64(b, v);
+	dec_write(d + n, u, n - (v < 0));
+	if (v < 0)
+		d[0] = '-';
+	buf__commit(b, n);
 }
 
 void buf__hex(struct wm_buf *b, unsigned long long v)
 {
 	static const char digits[] = "0123456789abcdef";
-	char d[16];
-	int i = sizeof(d);
+	int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
+	char *d = buf__room(b, n);
 
-	do {
-		d[--i] = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	buf__put(b, d + i, sizeof(d) - i);
+	if (!d)
+		return;
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		d[i] = digits[v & 15];
+	buf__commit(b, n);
 }
 
 void buf__printf(struct wm_buf *b, const char *fmt, ...)

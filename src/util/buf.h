@@ -23,6 +23,26 @@ static inline void buf__reset(struct wm_buf *b)
 		b->p[0] = '\0';
 }
 void buf__put_slow(struct wm_buf *b, const char *s, size_t n);
+char *buf__room_slow(struct wm_buf *b, size_t n);
+
+/*
+ * Where n more bytes (and the NUL after them) can be written at the end:
+ * for writers that build a piece in place and then buf__commit() what they
+ * wrote. NULL after an allocation failure.
+ */
+static inline char *buf__room(struct wm_buf *b, size_t n)
+{
+	if (b->err || n >= b->cap - b->len || n > PTRDIFF_MAX)
+		return buf__room_slow(b, n);
+	return b->p + b->len;
+}
+
+/* n bytes written at buf__room(): they are the buffer's now. */
+static inline void buf__commit(struct wm_buf *b, size_t n)
+{
+	b->len += n;
+	b->p[b->len] = '\0';
+}
 
 /*
  * The consumer appends a few dozen pieces per record: the common case (room
@@ -51,11 +71,26 @@ static inline void buf__putc(struct wm_buf *b, char c)
 	buf__put(b, &c, 1);
 }
 
-/* Decimal and hex digits, as "%llu", "%lld" and "%llx" print them, without printf. */
+/* "00" to "99" back to back: two decimal digits per step. */
+extern const char buf__digit_pairs[200];
+
+/* v < 100 as two digits at d ("07"). */
+static inline void buf__2digits(char *d, unsigned int v)
+{
+	memcpy(d, buf__digit_pairs + 2 * v, 2);
+}
+
+/* v's decimal digits at d (room for 20): how many. For a piece built in place. */
+size_t buf__u64_at(char *d, unsigned long long v);
+
+/*
+ * Decimal and hex digits, as "%llu", "%lld" and "%llx" print them, without
+ * printf: written in place, two digits per step.
+ */
 void buf__u64(struct wm_buf *b, unsigned long long v);
 void buf__s64(struct wm_buf *b, long long v);
 void buf__hex(struct wm_buf *b, unsigned long long v);
-/* v in at least width digits, zero-padded on the left ("%0*u"). */
+/* v in at least width digits, zero-padded on the left ("%0*u"); width <= 20. */
 void buf__u64_pad(struct wm_buf *b, unsigned long long v, int width);
 __attribute__((format(printf, 2, 3))) void buf__printf(struct wm_buf *b, const char *fmt, ...);
 

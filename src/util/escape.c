@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "util/escape.h"
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
@@ -130,16 +133,55 @@ static bool word_is_plain(const unsigned char *p, bool raw_quotes)
 	return true;
 }
 
-size_t esc__plain_len(const char *s, size_t n, bool raw_quotes)
+static bool byte_is_plain(unsigned char c, bool raw_quotes)
+{
+	return (unsigned char)(c - 0x20) < 0x5f && (raw_quotes || (c != '"' && c != '\\'));
+}
+
+#ifdef __SSE2__
+/* A bit for each of the 16 bytes at p that may not pass as it is. */
+static unsigned int vec_not_plain(const unsigned char *p, bool raw_quotes)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p), ok;
+
+	/* Compared as signed bytes: those >= 0x80 are below 0x20 too. */
+	ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+			   _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+	if (!raw_quotes)
+		ok = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+						   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+				      ok);
+	return ~_mm_movemask_epi8(ok) & 0xffff;
+}
+#endif
+
+size_t esc__copy_plain(char *dst, const char *s, size_t n, bool raw_quotes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
-	while (n - i >= 8 && word_is_plain(p + i, raw_quotes))
-		i += 8;
-	while (i < n && (unsigned char)(p[i] - 0x20) < 0x5f &&
-	       (raw_quotes || (p[i] != '"' && p[i] != '\\')))
-		i++;
+#ifdef __SSE2__
+	unsigned int m;
+
+	/* Checked and copied 16 at a time; a bad byte's place is overwritten by its escape. */
+	for (; n - i >= 16; i += 16) {
+		m = vec_not_plain(p + i, raw_quotes);
+		_mm_storeu_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(p + i)));
+		if (m)
+			return i + __builtin_ctz(m);
+	}
+	if (i < n && n >= 16) {
+		/* The last 16 bytes, overlapping some already seen: nothing is read past s + n. */
+		m = vec_not_plain(p + n - 16, raw_quotes) >> (16 - (n - i));
+		_mm_storeu_si128((__m128i *)(dst + n - 16),
+				 _mm_loadu_si128((const __m128i *)(p + n - 16)));
+		return m ? i + __builtin_ctz(m) : n;
+	}
+#endif
+	for (; n - i >= 8 && word_is_plain(p + i, raw_quotes); i += 8)
+		memcpy(dst + i, p + i, 8);
+	for (; i < n && byte_is_plain(p[i], raw_quotes); i++)
+		dst[i] = p[i];
 	return i;
 }
 
@@ -196,11 +238,45 @@ static void escape(struct wm_buf *b, const char *s, size_t n, const struct esc_s
 	buf__put(b, s + n - run, run);
 }
 
+static const struct esc_style c_style = { c_short_escape, "\\x%02x", "\\u{%04X}" };
+
 void esc__c(struct wm_buf *b, const char *s, size_t n)
 {
-	static const struct esc_style c = { c_short_escape, "\\x%02x", "\\u{%04X}" };
+	char *d = buf__room(b, n);
+	size_t k;
 
-	escape(b, s, n, &c);
+	if (!d)
+		return;
+	/* Most strings pass whole: copied straight in, the rest escaped from the first bad byte. */
+	k = esc__copy_plain(d, s, n, false);
+	buf__commit(b, k);
+	if (k < n)
+		escape(b, s + k, n - k, &c_style);
+}
+
+/* s between double quotes: copied whole when it is plain, else escaped the style's way. */
+static void quoted(struct wm_buf *b, const char *s, size_t n, const struct esc_style *st)
+{
+	char *d = buf__room(b, n + 2);
+	size_t k;
+
+	if (!d)
+		return;
+	d[0] = '"';
+	k = esc__copy_plain(d + 1, s, n, false);
+	if (k == n) {
+		d[n + 1] = '"';
+		buf__commit(b, n + 2);
+		return;
+	}
+	buf__commit(b, k + 1);
+	escape(b, s + k, n - k, st);
+	buf__putc(b, '"');
+}
+
+void esc__c_quoted(struct wm_buf *b, const char *s, size_t n)
+{
+	quoted(b, s, n, &c_style);
 }
 
 /* esc__c's escapes; quotes and backslashes are text the user typed, and stay so. */
@@ -277,12 +353,17 @@ static const char *json_short_escape(unsigned char c)
 	}
 }
 
+/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
+static const struct esc_style json_style = { json_short_escape, "\\u%04x", "\\u%04x" };
+
 void esc__json(struct wm_buf *b, const char *s, size_t n)
 {
-	/* Dangerous code points: same string once decoded, but nothing a terminal acts on. */
-	static const struct esc_style json = { json_short_escape, "\\u%04x", "\\u%04x" };
+	escape(b, s, n, &json_style);
+}
 
-	escape(b, s, n, &json);
+void esc__json_quoted(struct wm_buf *b, const char *s, size_t n)
+{
+	quoted(b, s, n, &json_style);
 }
 
 void esc__prom(struct wm_buf *b, const char *s, size_t n)

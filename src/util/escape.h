@@ -19,6 +19,8 @@
  * which are written as \u{XXXX}.
  */
 void esc__c(struct wm_buf *b, const char *s, size_t n);
+/* The same between double quotes. */
+void esc__c_quoted(struct wm_buf *b, const char *s, size_t n);
 
 /*
  * Outside text inside a message (stderr errors, notes, -v): the escapes of
@@ -62,11 +64,15 @@ const char *esc__msg(char *dst, size_t size, const char *s);
  */
 /*
  * How many bytes at the start of s pass every escaper unchanged (printable
- * ASCII; '"' and '\\' only when raw_quotes): a whole plain string is copied
- * as it is.
+ * ASCII; '"' and '\\' only when raw_quotes), copied to dst (room for n
+ * bytes): a whole plain string is copied as it is, and what follows the
+ * plain start needs the escaper. Bytes of dst past the returned length may
+ * be written too.
  */
-size_t esc__plain_len(const char *s, size_t n, bool raw_quotes);
+size_t esc__copy_plain(char *dst, const char *s, size_t n, bool raw_quotes);
 void esc__json(struct wm_buf *b, const char *s, size_t n);
+/* The same between double quotes: a JSON string (json__str()). */
+void esc__json_quoted(struct wm_buf *b, const char *s, size_t n);
 
 /*
  * Prometheus text exposition label value body (no quotes): \\ \" and \n as

@@ -5,13 +5,7 @@
 
 void json__str(struct wm_buf *b, const char *s, size_t n)
 {
-	size_t plain = esc__plain_len(s, n, false);
-
-	buf__putc(b, '"');
-	buf__put(b, s, plain);
-	if (plain < n)
-		esc__json(b, s + plain, n - plain);
-	buf__putc(b, '"');
+	esc__json_quoted(b, s, n);
 }
 
 void json__cstr(struct wm_buf *b, const char *s)

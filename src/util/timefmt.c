@@ -24,6 +24,9 @@ struct tm_memo {
 
 static __thread struct tm_memo memo;
 
+/* Bytes of the second's text copied at once: both texts fit, and their arrays hold more. */
+#define TIME_COPY 24
+
 /* The memo, holding the second of ns: printf once a second, not once a record. */
 static const struct tm_memo *to_tm(__u64 ns, bool utc)
 {
@@ -47,28 +50,43 @@ static const struct tm_memo *to_tm(__u64 ns, bool utc)
 	return &memo;
 }
 
-static void put_usec(struct wm_buf *b, __u64 ns, bool usec)
+/* The second's text (len bytes), then ".123456" with usec: one piece. */
+static void put_time(struct wm_buf *b, const char *text, int len, __u64 ns, bool usec)
 {
-	if (!usec)
+	unsigned int us = ns % NSEC_PER_SEC / 1000;
+	char *d = buf__room(b, (len > TIME_COPY ? len : TIME_COPY) + 7);
+
+	if (!d)
 		return;
-	buf__putc(b, '.');
-	buf__u64_pad(b, ns % NSEC_PER_SEC / 1000, 6);
+	/* A copy of constant size is a few moves, not a call: the bytes past len are overwritten or left past the end. */
+	if (len <= TIME_COPY)
+		memcpy(d, text, TIME_COPY);
+	else
+		memcpy(d, text, len);
+	if (!usec) {
+		buf__commit(b, len);
+		return;
+	}
+	d += len;
+	d[0] = '.';
+	buf__2digits(d + 1, us / 10000);
+	buf__2digits(d + 3, us / 100 % 100);
+	buf__2digits(d + 5, us % 100);
+	buf__commit(b, len + 7);
 }
 
 void timefmt__clock(struct wm_buf *b, __u64 ns, bool utc, bool usec)
 {
 	const struct tm_memo *m = to_tm(ns, utc);
 
-	buf__put(b, m->clock, m->clock_len);
-	put_usec(b, ns, usec);
+	put_time(b, m->clock, m->clock_len, ns, usec);
 }
 
 void timefmt__iso(struct wm_buf *b, __u64 ns, bool utc, bool usec)
 {
 	const struct tm_memo *m = to_tm(ns, utc);
 
-	buf__put(b, m->iso, m->iso_len);
-	put_usec(b, ns, usec);
+	put_time(b, m->iso, m->iso_len, ns, usec);
 	if (utc)
 		buf__putc(b, 'Z');
 }

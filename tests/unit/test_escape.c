@@ -130,8 +130,9 @@ static void test_c_plain_and_simple(void **state)
 }
 
 /*
- * Plain bytes pass 8 at a time: one byte that needs escaping, at each place
- * in and around a word, is still found.
+ * Plain bytes pass 16 (or 8) at a time, the last ones overlapping those
+ * before: one byte that needs escaping, at each place of strings of every
+ * length around those sizes, is still found, and nothing past it is lost.
  */
 static void test_escape_in_every_word_position(void **state)
 {
@@ -141,24 +142,42 @@ static void test_escape_in_every_word_position(void **state)
 	} bad[] = { { '"', "\\\"", "\\\"" },	  { '\\', "\\\\", "\\\\" },
 		    { 0x7f, "\\x7f", "\\u007f" }, { 0x1f, "\\x1f", "\\u001f" },
 		    { '\n', "\\n", "\\n" },	  { (char)0x80, "\\x80", "\\u0080" } };
-	char s[24], want[64];
+	char s[48], want[128];
 	struct wm_buf b = {};
 
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		for (int at = 0; at < (int)sizeof(s); at++) {
-			memset(s, 'a', sizeof(s));
-			s[at] = bad[k].c;
-			snprintf(want, sizeof(want), "%.*s%s%.*s", at, s, bad[k].c_esc,
-				 (int)sizeof(s) - at - 1, s + at + 1);
-			buf__reset(&b);
-			esc__c(&b, s, sizeof(s));
-			assert_string_equal(b.p, want);
-			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", at, s, bad[k].json_esc,
-				 (int)sizeof(s) - at - 1, s + at + 1);
-			buf__reset(&b);
-			json__str(&b, s, sizeof(s));
-			assert_string_equal(b.p, want);
+		for (int len = 1; len <= (int)sizeof(s); len++) {
+			for (int at = 0; at < len; at++) {
+				for (int i = 0; i < len; i++)
+					s[i] = 'a' + i % 26;
+				s[at] = bad[k].c;
+				snprintf(want, sizeof(want), "%.*s%s%.*s", at, s, bad[k].c_esc,
+					 len - at - 1, s + at + 1);
+				buf__reset(&b);
+				esc__c(&b, s, len);
+				assert_string_equal(b.p, want);
+				snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", at, s,
+					 bad[k].json_esc, len - at - 1, s + at + 1);
+				buf__reset(&b);
+				json__str(&b, s, len);
+				assert_string_equal(b.p, want);
+				buf__reset(&b);
+				esc__c_quoted(&b, s, len);
+				snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", at, s, bad[k].c_esc,
+					 len - at - 1, s + at + 1);
+				assert_string_equal(b.p, want);
+			}
 		}
+	}
+	/* And all plain, at every length: copied whole. */
+	for (int len = 0; len <= (int)sizeof(s); len++) {
+		for (int i = 0; i < len; i++)
+			s[i] = 'A' + i % 26;
+		buf__reset(&b);
+		json__str(&b, s, len);
+		snprintf(want, sizeof(want), "\"%.*s\"", len, s);
+		assert_string_equal(b.p, want);
+		assert_int_equal(b.len, len + 2);
 	}
 	buf__free(&b);
 }

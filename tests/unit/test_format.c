@@ -121,6 +121,31 @@ static int ret_slot(struct wm_func *f)
 	return f->plan.ret_slot;
 }
 
+/*
+ * The out sink's way, with the function's pieces made once: the first call
+ * makes them, the second uses them; both lines are want.
+ */
+static void expect_cached(struct wm_func *f, const struct wm_call_view *c, bool json,
+			  const char *want)
+{
+	struct wm_fmt_opts o = { .utc = true };
+	struct wm_fmt_cache *fc;
+	struct wm_buf b = {};
+
+	assert_int_equal(fmt_cache__new(&fc), 0);
+	for (int i = 0; i < 2; i++) {
+		buf__reset(&b);
+		if (json)
+			format__call_json_cached(&b, fc, f, c);
+		else
+			format__call_text_cached(&b, fc, f, c, &o);
+		assert_int_equal(b.err, 0);
+		assert_string_equal(b.p, want);
+	}
+	fmt_cache__free(fc);
+	buf__free(&b);
+}
+
 /* The line for c, the plan built with po (NULL: the defaults). */
 static void expect_text_o(struct wm_func *f, const struct wm_plan_opts *po,
 			  const struct wm_call_view *c, const char *want)
@@ -133,6 +158,7 @@ static void expect_text_o(struct wm_func *f, const struct wm_plan_opts *po,
 	assert_int_equal(b.err, 0);
 	assert_string_equal(b.p, want);
 	buf__free(&b);
+	expect_cached(f, c, false, want);
 }
 
 static void expect_json_o(struct wm_func *f, const struct wm_plan_opts *po,
@@ -145,6 +171,7 @@ static void expect_json_o(struct wm_func *f, const struct wm_plan_opts *po,
 	assert_int_equal(b.err, 0);
 	assert_string_equal(b.p, want);
 	buf__free(&b);
+	expect_cached(f, c, true, want);
 }
 
 static void expect_text(struct wm_func *f, const struct wm_call_view *c, const char *want)
@@ -555,32 +582,57 @@ static void test_duration_as_printf(void **state)
 	buf__free(&b);
 }
 
+/* Every decimal length, each side of each power of ten and of two. */
+static void expect_digits(unsigned long long u)
+{
+	struct wm_buf b = {};
+	char want[64], at[24];
+	long long v = (long long)u;
+	size_t n;
+
+	buf__s64(&b, v);
+	snprintf(want, sizeof(want), "%lld", v);
+	assert_string_equal(b.p, want);
+	buf__reset(&b);
+	buf__u64(&b, u);
+	snprintf(want, sizeof(want), "%llu", u);
+	assert_string_equal(b.p, want);
+	n = buf__u64_at(at, u);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(at, want, n);
+	buf__reset(&b);
+	buf__hex(&b, u);
+	snprintf(want, sizeof(want), "%llx", u);
+	assert_string_equal(b.p, want);
+	for (int w = 0; w <= 20; w++) {
+		buf__reset(&b);
+		buf__u64_pad(&b, u, w);
+		snprintf(want, sizeof(want), "%0*llu", w, u);
+		assert_string_equal(b.p, want);
+	}
+	buf__free(&b);
+}
+
 static void test_digits(void **state)
 {
 	static const long long vals[] = { 0,   7,    -7,	   10,	      99,
 					  100, -100, 4294967295LL, LLONG_MAX, LLONG_MIN };
-	struct wm_buf b = {};
-	char want[64];
+	unsigned long long p = 1;
 
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		buf__reset(&b);
-		buf__s64(&b, vals[i]);
-		snprintf(want, sizeof(want), "%lld", vals[i]);
-		assert_string_equal(b.p, want);
-		buf__reset(&b);
-		buf__u64(&b, vals[i]);
-		snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[i]);
-		assert_string_equal(b.p, want);
-		buf__reset(&b);
-		buf__hex(&b, vals[i]);
-		snprintf(want, sizeof(want), "%llx", (unsigned long long)vals[i]);
-		assert_string_equal(b.p, want);
-		buf__reset(&b);
-		buf__u64_pad(&b, (unsigned long long)vals[i] % 1000000, 6);
-		snprintf(want, sizeof(want), "%06llu", (unsigned long long)vals[i] % 1000000);
-		assert_string_equal(b.p, want);
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		expect_digits(vals[i]);
+	for (int k = 0; k < 20; k++, p *= 10) {
+		expect_digits(p - 1);
+		expect_digits(p);
+		expect_digits(p + 1);
+		expect_digits(-p);
 	}
-	buf__free(&b);
+	for (int k = 0; k < 64; k++) {
+		expect_digits((1ULL << k) - 1);
+		expect_digits(1ULL << k);
+		expect_digits((1ULL << k) + 1);
+	}
+	expect_digits(ULLONG_MAX);
 }
 
 /* Every line, tricky bytes included, must be one well-formed JSON document. */
@@ -1716,6 +1768,7 @@ static void test_stack(void **state)
 	struct fake_syms syms = {};
 	struct wm_sym_hook hook = { fake_lookup, &syms };
 	__u64 zeros[4] = {};
+	struct wm_buf b = {};
 	struct rec r;
 
 	func_param(f, "path", T_STR, 0);
@@ -1730,19 +1783,21 @@ static void test_stack(void **state)
 	rec_slot(&r, 0, ips, sizeof(ips), false);
 	rec_str(&r, 1, "/etc/hosts");
 	rec_decode(&r);
-	expect_text_o(f, &po, &r.v,
-		      TEXT_HEAD "open_like(path=\"/etc/hosts\") = 3  <1.0 us>\n"
-				"    at twice (/usr/bin/app)\n"
-				"    at twice+0x1a (/usr/bin/app)\n"
-				"    at 0x7f0000001234 (/lib/libc.so.6)\n"
-				"    at 0xdead0000 (?)\n");
-	/* The first frame is the function itself; the others return addresses. */
+	/* One line: the first frame is the function itself; the others return addresses. */
+	format__call_text(&b, f, &r.v, &(struct wm_fmt_opts){ .utc = true });
+	buf__free(&b);
 	assert_int_equal(syms.calls, 4);
 	assert_false(syms.ret_addr[0]);
 	assert_true(syms.ret_addr[1] && syms.ret_addr[2] && syms.ret_addr[3]);
 	/* Each in the maps of the call's own process. */
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(syms.pid[i], r.hdr.pid);
+	expect_text_o(f, &po, &r.v,
+		      TEXT_HEAD "open_like(path=\"/etc/hosts\") = 3  <1.0 us>\n"
+				"    at twice (/usr/bin/app)\n"
+				"    at twice+0x1a (/usr/bin/app)\n"
+				"    at 0x7f0000001234 (/lib/libc.so.6)\n"
+				"    at 0xdead0000 (?)\n");
 	expect_args_json(f, &po, &r.v,
 			 "{\"name\":\"path\",\"type\":\"const char *\","
 			 "\"value\":\"/etc/hosts\"}],"

@@ -138,9 +138,12 @@ int main(int argc, char **argv)
 		}
 		v.ts_real_ns = v.hdr.entry_ns + mono_to_real;
 		store__add(store, &v);
-		if ((i + 1) % FLUSH_EVERY == 0)
+		if ((i + 1) % FLUSH_EVERY == 0) {
+			out_sink__flush(&out);
 			fflush(f);
+		}
 	}
+	out_sink__flush(&out);
 	fflush(f);
 	w1 = now_s(CLOCK_MONOTONIC);
 	c1 = now_s(CLOCK_THREAD_CPUTIME_ID);
