@@ -714,6 +714,8 @@ void cli__free(struct cli_env *env)
 	free(env->pids);
 	env->pids = NULL;
 	env->nr_pids = 0;
+	for (int i = 0; env->specs && i < env->nr_specs; i++)
+		sig__free(&env->specs[i].sig);
 	free(env->specs);
 	env->specs = NULL;
 	env->nr_specs = 0;

@@ -142,6 +142,7 @@ void functable__free(struct wm_functable *t)
 	for (int i = 0; i < t->nr_funcs; i++) {
 		free(t->funcs[i].filter);
 		free(t->funcs[i].error);
+		sig__free(&t->funcs[i].sig);
 		free(t->funcs[i].probe.sites);
 		free(t->funcs[i].probe.site_offs);
 		free(t->funcs[i].probe.site_cookies);
@@ -413,7 +414,10 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 	}
 	d = obj_dwarf(t, m->obj);
 	if (sp->has_proto) {
-		f->sig = sp->sig;
+		if (sig__copy(&f->sig, &sp->sig)) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
 		snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
 		/* The prototype's structs and enums, laid out from the object's debug info. */
 		if (dwarf__complete_sig(d, &f->sig, msg, sizeof(msg)) == -ENOENT) {
@@ -891,8 +895,10 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 	f->object = &t->objs[m->obj].obj;
 	f->file_off = m->file_off;
 	ret = func_sig(t, sp, m, f, lo, err, errsz);
-	if (ret)
+	if (ret) {
+		sig__free(&f->sig);
 		return ret;
+	}
 	plan__build(&f->sig, &t->o.plan, &f->plan);
 	ret = place_entry(t, m, f, lo);
 	if (!ret)
@@ -902,6 +908,7 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 	if (ret) {
 		free(f->filter);
 		free(f->error);
+		sig__free(&f->sig);
 		return ret;
 	}
 	t->nr_funcs++;
@@ -1067,6 +1074,8 @@ int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
 	snprintf(f->sig.name, sizeof(f->sig.name), "%s", pf->name);
 	f->sig.ret.kind = WM_T_UNKNOWN;
 	snprintf(f->sig.ret.name, sizeof(f->sig.ret.name), "object");
+	if (sig__reserve_params(&f->sig, n))
+		return -ENOMEM;
 	f->sig.nr_params = n;
 	for (int i = 0; i < n; i++) {
 		snprintf(f->sig.params[i].name, sizeof(f->sig.params[i].name), "%s", pf->params[i]);

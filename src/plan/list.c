@@ -137,6 +137,7 @@ static void print_match(struct lister *l, const struct wm_match *m)
 	else
 		snprintf(text, sizeof(text), "?");
 	fprintf(l->out, "%s:%s\t%s\t%s\n", ESC(obj), ESC(name), ESC(text), src);
+	sig__free(sig);
 	free(sig);
 }
 

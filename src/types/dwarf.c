@@ -874,7 +874,7 @@ static bool enum__collect(struct layout *l, Dwarf_Die *en, unsigned short *first
 			return true;
 		}
 	}
-	if (sig->nr_enums < 0 || sig->nr_enums + n > WM_SIG_MAX_ENUMS)
+	if (sig->nr_enums < 0 || sig->nr_enums + n > WM_SIG_MAX_ENUMS || sig__reserve_enums(sig, n))
 		return false;
 	memcpy(&sig->enums[sig->nr_enums], vals, n * sizeof(vals[0]));
 	*first = sig->nr_enums;
@@ -1173,7 +1173,8 @@ static void struct__fields(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 	do {
 		if (dwarf_tag(&child) != DW_TAG_member)
 			continue;
-		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS ||
+		    sig__reserve_fields(sig, 1))
 			return;
 		if (!field__map(l, &child, t->struct_size, &sig->fields[sig->nr_fields]))
 			continue;
@@ -1431,7 +1432,8 @@ static bool rust__enum(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 
 		if (dwarf_tag(&child) != DW_TAG_variant || dwarf_child(&child, &vm) != 0)
 			continue;
-		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS ||
+		    sig__reserve_fields(sig, 1))
 			return true;
 		f = &sig->fields[sig->nr_fields];
 		memset(f, 0, sizeof(*f));
@@ -1966,7 +1968,7 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concret
 			break;
 		case DW_TAG_formal_parameter:
 			/* Beyond the model's limit, the first ones still decode right. */
-			if (sig->nr_params == WM_SIG_MAX_PARAMS)
+			if (sig->nr_params == WM_SIG_MAX_PARAMS || sig__reserve_params(sig, 1))
 				break;
 			key[sig->nr_params] = dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
 							      dwarf_formref_die(&attr, &origin) ?

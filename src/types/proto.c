@@ -342,6 +342,8 @@ static int parser__def_body(struct parser *p, struct spec *s)
 		return lex__fail(&p->lex, p->pos - 1, "a struct defined here needs members");
 	if (p->nr_defs == MAX_DEFS)
 		return lex__fail(&p->lex, p->pos - 1, "more than %d structs defined", MAX_DEFS);
+	if (sig__reserve_fields(p->sig, nr))
+		return lex__fail(&p->lex, p->pos - 1, "out of memory");
 	d.first_field = p->sig->nr_fields;
 	d.nr_fields = nr;
 	memcpy(&p->sig->fields[p->sig->nr_fields], fields, nr * sizeof(*fields));
@@ -807,6 +809,7 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 	}
 	sig__append(param->type.name, sizeof(param->type.name), buf);
 cleanup:
+	sig__free(inner);
 	free(inner);
 	return err;
 }
@@ -1063,6 +1066,8 @@ static int parser__param_list(struct parser *p, struct wm_sig *sig, struct len_r
 		if (sig->nr_params == WM_SIG_MAX_PARAMS)
 			return lex__fail(&p->lex, p->pos, "too many parameters (max %d)",
 					 WM_SIG_MAX_PARAMS);
+		if (sig__reserve_params(sig, 1))
+			return lex__fail(&p->lex, p->pos, "out of memory");
 		err = parser__param(p, &sig->params[sig->nr_params], &refs[sig->nr_params]);
 		if (err)
 			return err;
@@ -1186,7 +1191,7 @@ int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, 
 	sig__assign_regs(sig);
 cleanup:
 	if (ret)
-		memset(sig, 0, sizeof(*sig));
+		sig__free(sig);
 	lex__free(&p.lex);
 	return ret;
 }

@@ -3,7 +3,9 @@
  * The type model shared by the prototype parser and the DWARF reader:
  * where each parameter arrives, and how a signature reads back as C.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "types/sig.h"
@@ -178,6 +180,77 @@ void sig__assign_regs(struct wm_sig *sig)
 	}
 }
 
+/* Pools are sized exactly: a traced function keeps its signature for the whole run. */
+static int pool__reserve(void *poolp, int nr, int n, size_t elem)
+{
+	void **pool = poolp;
+	char *p;
+
+	if (nr < 0 || n < 0)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	p = realloc(*pool, ((size_t)nr + n) * elem);
+	if (!p)
+		return -ENOMEM;
+	memset(p + (size_t)nr * elem, 0, (size_t)n * elem);
+	*pool = p;
+	return 0;
+}
+
+int sig__reserve_params(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->params, sig->nr_params, n, sizeof(*sig->params));
+}
+
+int sig__reserve_fields(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->fields, sig->nr_fields, n, sizeof(*sig->fields));
+}
+
+int sig__reserve_enums(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->enums, sig->nr_enums, n, sizeof(*sig->enums));
+}
+
+void sig__free(struct wm_sig *sig)
+{
+	if (!sig)
+		return;
+	free(sig->params);
+	free(sig->fields);
+	free(sig->enums);
+	memset(sig, 0, sizeof(*sig));
+}
+
+/* A copy of n elements of src, NULL for none; *err set on failure. */
+static void *pool__dup(const void *src, int n, size_t elem, int *err)
+{
+	void *p;
+
+	if (!src || n <= 0)
+		return NULL;
+	p = malloc((size_t)n * elem);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	return memcpy(p, src, (size_t)n * elem);
+}
+
+int sig__copy(struct wm_sig *dst, const struct wm_sig *src)
+{
+	int err = 0;
+
+	*dst = *src;
+	dst->params = pool__dup(src->params, src->nr_params, sizeof(*src->params), &err);
+	dst->fields = pool__dup(src->fields, src->nr_fields, sizeof(*src->fields), &err);
+	dst->enums = pool__dup(src->enums, src->nr_enums, sizeof(*src->enums), &err);
+	if (err)
+		sig__free(dst);
+	return err;
+}
+
 void sig__init_go(struct wm_sig *sig, const char *name)
 {
 	memset(sig, 0, sizeof(*sig));
@@ -197,6 +270,9 @@ void sig__init_raw(struct wm_sig *sig, const char *name)
 	sig->ret.kind = WM_T_UNKNOWN;
 	sig->ret.size = 8;
 	snprintf(sig->ret.name, sizeof(sig->ret.name), "long");
+	/* Out of memory: no parameters shown, rather than none of the function. */
+	if (sig__reserve_params(sig, NR_INT_REGS))
+		return;
 	sig->nr_params = NR_INT_REGS;
 	for (i = 0; i < NR_INT_REGS; i++) {
 		struct wm_type *t = &sig->params[i].type;

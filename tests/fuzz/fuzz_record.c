@@ -304,6 +304,12 @@ static void setup(void)
 		if (proto__parse(protos[i], &funcs[i].sig, &col, err, sizeof(err)))
 			abort();
 	sig__init_raw(&funcs[2].sig, "raw");
+	/* Filled in place below, as fixed arrays were: room for the model's limits. */
+	for (i = 3; i < NR_FUNCS; i++)
+		if (sig__reserve_params(&funcs[i].sig, WM_SIG_MAX_PARAMS) ||
+		    sig__reserve_fields(&funcs[i].sig, WM_SIG_MAX_FIELDS) ||
+		    sig__reserve_enums(&funcs[i].sig, WM_SIG_MAX_ENUMS))
+			abort();
 	sig_fill(&funcs[3].sig);
 	sig_mix(&funcs[4].sig);
 	sig_buffers(&funcs[5].sig);

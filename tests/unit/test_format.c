@@ -93,6 +93,7 @@ static struct wm_func *func_new(const char *name, enum wm_sig_source src)
 	struct wm_func *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
+	test_sig_full(&f->sig);
 	f->id = 0;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->object = test_object("/usr/bin/app");
@@ -100,6 +101,12 @@ static struct wm_func *func_new(const char *name, enum wm_sig_source src)
 	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
 	f->sig.ret = type(WM_T_VOID, 0, false, "void");
 	return f;
+}
+
+static void func_free(struct wm_func *f)
+{
+	sig__free(&f->sig);
+	free(f);
 }
 
 static void func_param(struct wm_func *f, const char *name, struct wm_type t, int reg)
@@ -193,7 +200,7 @@ static void test_search(void **state)
 		    "{\"name\":\"s\",\"type\":\"const char *\",\"value\":\"xxabcdef\"}],"
 		    "\"result\":{\"type\":\"int\",\"value\":2},\"latency_ns\":1200,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_scalar_types(void **state)
@@ -235,7 +242,7 @@ static void test_scalar_types(void **state)
 		    "\"result\":{\"type\":\"size_t\",\"value\":18446744073709551615},"
 		    "\"latency_ns\":850,\"depth\":3}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_strings(void **state)
@@ -281,7 +288,7 @@ static void test_strings(void **state)
 		"\"result\":{\"type\":\"const char *\",\"value\":\"\xc3\xa9\\n\"},"
 		"\"latency_ns\":3400000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_void_and_unnamed(void **state)
@@ -310,7 +317,7 @@ static void test_void_and_unnamed(void **state)
 	rec_decode(&r);
 	expect_text(f, &r.v, "12:00:01.123456 4243 reset()  <10 ns>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_unfinished(void **state)
@@ -361,7 +368,7 @@ static void test_unfinished(void **state)
 		expect_json(f, &r.v, want);
 		rec_free(&r);
 	}
-	free(f);
+	func_free(f);
 }
 
 static void test_raw_sig(void **state)
@@ -388,7 +395,7 @@ static void test_raw_sig(void **state)
 		"\"result\":{\"type\":\"unknown\",\"value\":\"0x2\"},\"latency_ns\":1200,"
 		"\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_names_escaped(void **state)
@@ -417,7 +424,7 @@ static void test_names_escaped(void **state)
 		"{\"name\":\"hi\",\"type\":\"char\",\"value\":\"\\u00e9\"}],"
 		"\"result\":{\"type\":\"void\"},\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_local_time(void **state)
@@ -447,7 +454,7 @@ static void test_local_time(void **state)
 	free(old);
 	buf__free(&b);
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void check_value(const struct wm_type t, __u64 raw, const char *str, int len, bool trunc,
@@ -634,7 +641,7 @@ static void test_json_well_formed(void **state)
 	assert_int_equal(fwrite(b.p, 1, b.len, p), b.len);
 	assert_int_equal(pclose(p), 0);
 	buf__free(&b);
-	free(f);
+	func_free(f);
 }
 
 #define TEXT_HEAD "12:00:01.123456 4243 "
@@ -1016,7 +1023,7 @@ static void test_struct_pointer(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* Fewer bytes than the struct: the members past them are unknown, arrays cut. */
@@ -1053,7 +1060,7 @@ static void test_struct_short(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* union num { int i; short s[2]; }: int un_get(union num *u) */
@@ -1087,7 +1094,7 @@ static void test_union(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":2},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 #define T_LONG type(WM_T_INT, 8, true, "long")
@@ -1129,7 +1136,7 @@ static void test_struct_by_value(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":-1},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* One register: void small(struct sm s, int k) */
 	f = func_new("small", WM_SIG_DWARF);
@@ -1146,7 +1153,7 @@ static void test_struct_by_value(void **state)
 			 "{\"name\":\"k\",\"type\":\"int\",\"value\":5}],"
 			 "\"result\":{\"type\":\"void\"},\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* long mix(long a, .., long f, struct big s, long g): s and g on the stack. */
@@ -1221,7 +1228,7 @@ static void test_struct_on_stack(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int parse_int(const char *s, int *out) */
@@ -1289,7 +1296,7 @@ static void test_out_int(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static struct wm_type buf_type(const char *name, struct wm_scalar el, bool is_const, int len_param)
@@ -1348,7 +1355,7 @@ static void test_buffers(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* long read_like(int fd, char *buf, size_t count): counted by the result, read at return. */
 	f = func_new("read_like", WM_SIG_DWARF);
@@ -1394,7 +1401,7 @@ static void test_buffers(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":4096},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* int isum(const int *v, size_t n): elements of 4 bytes are a list. */
 	f = func_new("isum", WM_SIG_DWARF);
@@ -1446,7 +1453,7 @@ static void test_buffers(void **state)
 	rec_decode(&r);
 	expect_text(f, &r.v, TEXT_HEAD "isum(v=NULL, n=0) = 0  <1.0 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* enum color paint(enum color c, bool on, char mark) */
@@ -1488,7 +1495,7 @@ static void test_enum(void **state)
 			 "\"result\":{\"type\":\"enum color\",\"value\":7},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int apply(int (*fn)(int), int v) */
@@ -1547,7 +1554,7 @@ static void test_funcptr(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":8},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void expect_error_json(struct wm_func *f, const struct wm_call_view *c, const char *want)
@@ -1617,7 +1624,7 @@ static void test_error(void **state)
 		    TEXT_HEAD "open_like(path=\"/missing\") = 0xfffffffffffffffe ENOENT [error]"
 			      "  <1.0 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* The thread's errno a failing call left (WM_F_ERRNO), after the result. */
@@ -1655,6 +1662,7 @@ static void test_errno(void **state)
 	r.v.hdr.uerrno = EACCES;
 	expect_text(f, &r.v, TEXT_HEAD "opendir(name=\"/missing\") = NULL  <1.0 us>\n");
 	/* A raw result: as the register shows it, then the name. */
+	sig__free(&f->sig);
 	sig__init_raw(&f->sig, "close");
 	r.v.hdr.ret = 0xffffffff;
 	r.v.hdr.args[0] = 0xffffffff;
@@ -1672,7 +1680,7 @@ static void test_errno(void **state)
 		    TEXT_HEAD "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = ? "
 			      "<unfinished: thread exited>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* A call a C++ exception ended: its type, no result, an error of one shape. */
@@ -1704,7 +1712,7 @@ static void test_raised(void **state)
 	r.v.exc_type = NULL;
 	expect_text(f, &r.v, TEXT_HEAD "thrower(x=1) raised ?  <3.1 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int open_like(const char *path) with --stack */
@@ -1789,7 +1797,7 @@ static void test_stack(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"stack\":[],\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* Bytes of the process in members, char arrays, buffers and symbol names. */
@@ -1856,8 +1864,8 @@ static void test_hostile_members(void **state)
 	buf__free(&b);
 	rec_free(&r);
 	rec_free(&r2);
-	free(f);
-	free(g);
+	func_free(f);
+	func_free(g);
 }
 
 /* A buffer whose allocation already failed stays empty and failed, whatever the line. */
@@ -1879,7 +1887,7 @@ static void test_failed_buffer(void **state)
 	assert_int_equal(b.len, 0);
 	assert_null(b.p);
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 int main(void)

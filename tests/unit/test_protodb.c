@@ -89,7 +89,7 @@ static void test_built(void **state)
 	const char *fx = getenv("WM_FIXTURES");
 	struct wm_protodb *db;
 	char path[4096], err[256], line[1024];
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	size_t nr = 0, bad = 0;
 	FILE *f;
 	int col;
