@@ -39,8 +39,8 @@ struct func_ent {
 /* A named struct, union, enum or typedef defined at the top of a unit. */
 struct type_ent {
 	const char *name; /* owned by libdw */
+	Dwarf_Off off;	  /* the DIE's (dwarf_offdie()): a quarter of a Dwarf_Die */
 	int tag;
-	Dwarf_Die die;
 };
 
 struct wm_dwarf {
@@ -323,7 +323,7 @@ static int types__add(struct wm_dwarf *d, const char *name, int tag, Dwarf_Die *
 	e = &d->types[d->nr_types++];
 	e->name = name;
 	e->tag = tag;
-	e->die = *die;
+	e->off = dwarf_dieoffset(die);
 	return 0;
 }
 
@@ -332,6 +332,45 @@ static int type_ent__cmp(const void *a, const void *b)
 	const struct type_ent *x = a, *y = b;
 
 	return strcmp(x->name, y->name);
+}
+
+/* By name, then where it is: the first unit's definition first. */
+static int type_ent__order(const void *a, const void *b)
+{
+	const struct type_ent *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Every unit repeats the typedefs and structs of the headers it includes:
+ * only the first definition of a name and tag is ever found, so only it is
+ * kept (libc's index is a tenth of its size).
+ */
+static void types__dedup(struct wm_dwarf *d)
+{
+	size_t i, j, n = 0, group = 0;
+	void *p;
+
+	for (i = 0; i < d->nr_types; i++) {
+		if (!n || strcmp(d->types[i].name, d->types[group].name))
+			group = n;
+		/* A name has a handful of tags at most (struct, typedef, ...). */
+		for (j = group; j < n && d->types[j].tag != d->types[i].tag; j++)
+			;
+		if (j < n)
+			continue;
+		d->types[n++] = d->types[i];
+	}
+	d->nr_types = n;
+	p = n ? realloc(d->types, n * sizeof(*d->types)) : NULL;
+	if (p) {
+		d->types = p;
+		d->cap_types = n;
+	}
 }
 
 /*
@@ -370,8 +409,10 @@ static int dwarf__index_types(struct wm_dwarf *d)
 			break;
 		off = next;
 	}
-	if (d->nr_types)
-		qsort(d->types, d->nr_types, sizeof(*d->types), type_ent__cmp);
+	if (d->nr_types) {
+		qsort(d->types, d->nr_types, sizeof(*d->types), type_ent__order);
+		types__dedup(d);
+	}
 	d->types_indexed = true;
 	return 0;
 }
@@ -397,10 +438,8 @@ static Dwarf_Die *dwarf__find_type(struct wm_dwarf *d, int tag, const char *name
 	while (e > d->types && !strcmp(e[-1].name, name))
 		e--;
 	for (end = d->types + d->nr_types; e < end && !strcmp(e->name, name); e++) {
-		if (tag__matches(tag, e->tag)) {
-			*out = e->die;
-			return out;
-		}
+		if (tag__matches(tag, e->tag))
+			return dwarf_offdie(d->dw, e->off, out);
 	}
 	return NULL;
 }
