@@ -34,16 +34,17 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 # libbpf is linked statically so the binary runs wherever the kernel does;
-# libelf/libdw/zlib and libmicrohttpd (--metrics) are the system's shared libraries.
+# libelf/libdw/zlib are the system's shared libraries; libmicrohttpd (--metrics)
+# is too, opened with dlopen() only when metrics are served (sinks/metrics.c).
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBS := $(LIBBPF_A) -lelf -ldw -lz -lsqlite3 -lZydis -lstdc++ -liberty -lm
-MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd) -pthread
+MHD_LIBS := -ldl -pthread
 
 # src/ is grouped by stage of the data path (docs/ARCHITECTURE.md);
 # objects mirror it under $(OUT)/obj/.
 # Language front-ends nest one level deeper: src/lang/python/.
 SRCS := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
-# metrics.o (and libmicrohttpd with its TLS stack) goes only into the binary
+# metrics.o goes only into the binary
 # and test_metrics, not into every unit test and fuzz target.
 MAIN_SRCS := src/main.c src/cli.c
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(filter-out $(MAIN_SRCS) src/sinks/metrics.c,$(SRCS)))

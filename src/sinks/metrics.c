@@ -7,6 +7,7 @@
  * holds the mutex only for a memcpy of a few hundred bytes per function.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,7 +64,27 @@ struct conn_slot {
 	bool cut;	/* shut down by us: libmicrohttpd closes it on its next round */
 };
 
+/*
+ * libmicrohttpd, opened only when metrics are served: with the TLS
+ * libraries it brings (gnutls, p11-kit, nettle, ...) it is 2.5 MB of
+ * memory and a constructor's work at every start otherwise.
+ */
+struct mhd_api {
+	void *lib; /* dlopen()'s handle */
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_run) *run;
+	__typeof__(MHD_get_timeout) *get_timeout;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+};
+
 struct wm_metrics {
+	struct mhd_api mhd;
 	struct MHD_Daemon *daemon;
 	pthread_t thread; /* runs libmicrohttpd and the deadlines */
 	bool thread_running;
@@ -483,25 +504,26 @@ static void format_addr(const struct sockaddr_storage *ss, char *out, size_t out
 
 /* ----------------------------------------------------------- the server */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
-			     size_t len, bool must_free)
+static enum MHD_Result reply(const struct mhd_api *mhd, struct MHD_Connection *conn,
+			     unsigned int status, char *body, size_t len, bool must_free)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(
+	resp = mhd->create_response_from_buffer(
 		len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		if (must_free)
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				status == MHD_HTTP_OK ? CONTENT_TYPE : "text/plain; charset=utf-8");
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				 status == MHD_HTTP_OK ? CONTENT_TYPE :
+							 "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = mhd->queue_response(conn, status, resp);
+	mhd->destroy_response(resp);
 	return ret;
 }
 
@@ -525,10 +547,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	/* Answered on the first call: a request body, if any, is never read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
+		return reply(&m->mhd, conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
 			     sizeof(not_allowed) - 1, false);
 	if (strcmp(url, "/metrics"))
-		return reply(conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1, false);
+		return reply(&m->mhd, conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1,
+			     false);
 
 	pthread_mutex_lock(&m->lock);
 	snapshot_copy(m->render, m->shared);
@@ -539,9 +562,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		static char oom[] = "out of memory\n";
 
 		buf__free(&b);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, oom, sizeof(oom) - 1, false);
+		return reply(&m->mhd, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, oom, sizeof(oom) - 1,
+			     false);
 	}
-	return reply(conn, MHD_HTTP_OK, b.p, b.len, true);
+	return reply(&m->mhd, conn, MHD_HTTP_OK, b.p, b.len, true);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -603,7 +627,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		*socket_context = NULL;
 		return;
 	}
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = m->mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return;
 	for (unsigned int i = 0; i < m->nr_slots; i++) {
@@ -665,9 +689,9 @@ static void *serve(void *arg)
 	int wait;
 
 	for (;;) {
-		MHD_run(m->daemon);
+		m->mhd.run(m->daemon);
 		wait = conns_expire(m);
-		if (MHD_get_timeout(m->daemon, &mhd_ms) == MHD_YES &&
+		if (m->mhd.get_timeout(m->daemon, &mhd_ms) == MHD_YES &&
 		    (wait < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)wait))
 			wait = mhd_ms > INT_MAX ? INT_MAX : (int)mhd_ms;
 		if (poll(pfd, 2, wait) < 0) {
@@ -694,6 +718,37 @@ static int errf(char *err, size_t errsz, int ret, const char *fmt, ...)
 		va_end(ap);
 	}
 	return ret;
+}
+
+/* Its soname: the ABI libmicrohttpd has kept since 0.9.x. */
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+static int mhd_open(struct mhd_api *mhd, char *err, size_t errsz)
+{
+	mhd->lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!mhd->lib)
+		return errf(err, errsz, -ENOENT,
+			    "cannot serve metrics: %s: install libmicrohttpd12 (Debian's package)",
+			    dlerror());
+#define MHD_SYM(f)                                                                          \
+	do {                                                                                \
+		*(void **)&mhd->f = dlsym(mhd->lib, "MHD_" #f);                             \
+		if (!mhd->f)                                                                \
+			return errf(err, errsz, -ENOENT,                                    \
+				    "cannot serve metrics: " MHD_SONAME " has no MHD_" #f); \
+	} while (0)
+	MHD_SYM(start_daemon);
+	MHD_SYM(stop_daemon);
+	MHD_SYM(get_daemon_info);
+	MHD_SYM(run);
+	MHD_SYM(get_timeout);
+	MHD_SYM(get_connection_info);
+	MHD_SYM(create_response_from_buffer);
+	MHD_SYM(add_response_header);
+	MHD_SYM(queue_response);
+	MHD_SYM(destroy_response);
+#undef MHD_SYM
+	return 0;
 }
 
 static int bind_listen(const struct metrics_opts *o, struct wm_metrics *m, char *err, size_t errsz)
@@ -795,6 +850,11 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		return errf(err, errsz, ret, "cannot serve metrics: eventfd: %s", strerror(-ret));
 	}
 
+	ret = mhd_open(&m->mhd, err, errsz);
+	if (ret) {
+		metrics__free(m);
+		return ret;
+	}
 	fd = bind_listen(&o, m, err, errsz);
 	if (fd < 0) {
 		metrics__free(m);
@@ -807,7 +867,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 	flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (o.addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(
+	m->daemon = m->mhd.start_daemon(
 		flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, m->nr_slots,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout_s,
@@ -821,7 +881,7 @@ int metrics__new(const struct metrics_opts *opts, const struct wm_func *funcs, i
 		metrics__free(m);
 		return -EIO;
 	}
-	info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	info = m->mhd.get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	m->epoll_fd = info ? info->epoll_fd : -1;
 	/* The server's thread must take no signal: SIGINT is the tracer's loop's to read. */
 	sigfillset(&all);
@@ -921,7 +981,9 @@ void metrics__free(struct wm_metrics *m)
 	}
 	/* Closes every connection, calling on_connection(): m->conns is still there. */
 	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
+		m->mhd.stop_daemon(m->daemon);
+	if (m->mhd.lib)
+		dlclose(m->mhd.lib);
 	if (m->wake_fd >= 0)
 		close(m->wake_fd);
 	free(m->conns);
