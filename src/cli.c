@@ -665,7 +665,7 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	}
 	sp->has_proto = true;
 	snprintf(sp->selector, sizeof(sp->selector), "%.*s%s%s", (int)plen, text, colon ? ":" : "",
-		 sp->sig.name);
+		 sig__name(&sp->sig));
 	return 0;
 }
 

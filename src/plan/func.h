@@ -89,7 +89,7 @@ struct wm_func {
 	struct wm_expr *filter;
 	struct wm_expr *error;
 	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
-	char error_expr[256];		/* --error as written back, "" when none */
+	char *error_expr;		/* --error as written back (owned), NULL when none */
 	/*
 	 * A C++ exception can end its calls and they are reported as raised
 	 * (errors): return sites in an object that throws, the runtime probed.

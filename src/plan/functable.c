@@ -142,6 +142,7 @@ void functable__free(struct wm_functable *t)
 	for (int i = 0; i < t->nr_funcs; i++) {
 		free(t->funcs[i].filter);
 		free(t->funcs[i].error);
+		free(t->funcs[i].error_expr);
 		sig__free(&t->funcs[i].sig);
 		free(t->funcs[i].probe.sites);
 		free(t->funcs[i].probe.site_offs);
@@ -269,6 +270,7 @@ static int compile_expr(const struct wm_functable *t, const char *what, const ch
 static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp, struct wm_func *f,
 			 char *err, size_t errsz)
 {
+	char text[256];
 	int ret;
 
 	ret = compile_expr(t, "filter", sp->filter, f, &f->filter, err, errsz);
@@ -276,8 +278,13 @@ static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp,
 		ret = compile_expr(t, "error", sp->error, f, &f->error, err, errsz);
 	if (ret)
 		return ret;
-	if (f->error && expr__snprint(f->error, &f->sig, f->error_expr, sizeof(f->error_expr)) < 0)
-		f->error_expr[0] = '\0';
+	if (!f->error || expr__snprint(f->error, &f->sig, text, sizeof(text)) < 0 || !text[0])
+		return 0;
+	f->error_expr = strdup(text);
+	if (!f->error_expr) {
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -387,7 +394,10 @@ static int db_sig(struct wm_functable *t, const struct wm_match *m, struct wm_fu
 			     ESC(text), msg);
 		return -ENOENT;
 	}
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+	if (sig__set_name(&f->sig, m->sym)) {
+		sig__free(&f->sig);
+		return -ENOMEM;
+	}
 	f->sig.from_db = true;
 	return 0;
 }
@@ -418,7 +428,10 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 			snprintf(err, errsz, "out of memory");
 			return -ENOMEM;
 		}
-		snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+		if (sig__set_name(&f->sig, m->sym)) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
 		/* The prototype's structs and enums, laid out from the object's debug info. */
 		if (dwarf__complete_sig(d, &f->sig, msg, sizeof(msg)) == -ENOENT) {
 			snprintf(err, errsz, "%s", msg);
@@ -908,6 +921,7 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 	if (ret) {
 		free(f->filter);
 		free(f->error);
+		free(f->error_expr);
 		sig__free(&f->sig);
 		return ret;
 	}
@@ -1071,7 +1085,8 @@ int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
 	if (!f->object)
 		return -ENOMEM;
 	f->sig.source = WM_SIG_PY;
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", pf->name);
+	if (sig__set_name(&f->sig, pf->name))
+		return -ENOMEM;
 	f->sig.ret.kind = WM_T_UNKNOWN;
 	snprintf(f->sig.ret.name, sizeof(f->sig.ret.name), "object");
 	if (sig__reserve_params(&f->sig, n))

@@ -2038,7 +2038,7 @@ static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *na
 
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_DWARF;
-	snprintf(sig->name, sizeof(sig->name), "%s", name);
+	sig__set_name(sig, name);
 	sig->rust = dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
 
 	/*

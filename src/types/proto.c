@@ -790,7 +790,9 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 		goto cleanup;
 
 	/* Rendered as a declaration without a name: "int (*)(const void *)". */
-	snprintf(inner->name, sizeof(inner->name), "(*)");
+	err = sig__set_name(inner, "(*)");
+	if (err)
+		goto cleanup;
 	sig__snprint(inner, buf, sizeof(buf));
 	if (strlen(buf) >= sizeof(param->type.name)) {
 		size_t rl = strlen(ret.name);
@@ -1119,7 +1121,7 @@ static int parser__trailer(struct parser *p)
 static int parser__prototype(struct parser *p, struct wm_sig *sig)
 {
 	unsigned int consts;
-	char buf[32];
+	char buf[32], name[WM_SIG_NAME_MAX + 1];
 	struct spec s;
 	int depth, err;
 
@@ -1144,7 +1146,9 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 	err = parser__make_type(p, &s, depth, consts, true, &sig->ret);
 	if (err)
 		return err;
-	lex__text(&p->lex, p->pos, sig->name, sizeof(sig->name));
+	lex__text(&p->lex, p->pos, name, sizeof(name));
+	if (sig__set_name(sig, name))
+		return lex__fail(&p->lex, p->pos, "out of memory");
 	p->pos++;
 	err = parser__skip_attributes(p);
 	if (err)

@@ -213,10 +213,22 @@ int sig__reserve_enums(struct wm_sig *sig, int n)
 	return pool__reserve(&sig->enums, sig->nr_enums, n, sizeof(*sig->enums));
 }
 
+int sig__set_name(struct wm_sig *sig, const char *name)
+{
+	char *p = strndup(name ? name : "", WM_SIG_NAME_MAX);
+
+	if (!p)
+		return -ENOMEM;
+	free(sig->name);
+	sig->name = p;
+	return 0;
+}
+
 void sig__free(struct wm_sig *sig)
 {
 	if (!sig)
 		return;
+	free(sig->name);
 	free(sig->params);
 	free(sig->fields);
 	free(sig->enums);
@@ -243,6 +255,9 @@ int sig__copy(struct wm_sig *dst, const struct wm_sig *src)
 	int err = 0;
 
 	*dst = *src;
+	dst->name = src->name ? strdup(src->name) : NULL;
+	if (src->name && !dst->name)
+		err = -ENOMEM;
 	dst->params = pool__dup(src->params, src->nr_params, sizeof(*src->params), &err);
 	dst->fields = pool__dup(src->fields, src->nr_fields, sizeof(*src->fields), &err);
 	dst->enums = pool__dup(src->enums, src->nr_enums, sizeof(*src->enums), &err);
@@ -255,7 +270,7 @@ void sig__init_go(struct wm_sig *sig, const char *name)
 {
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_GO;
-	snprintf(sig->name, sizeof(sig->name), "%s", name ? name : "");
+	sig__set_name(sig, name);
 	sig->ret.kind = WM_T_VOID;
 	snprintf(sig->ret.name, sizeof(sig->ret.name), "?");
 }
@@ -266,7 +281,7 @@ void sig__init_raw(struct wm_sig *sig, const char *name)
 
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_RAW;
-	snprintf(sig->name, sizeof(sig->name), "%s", name ? name : "");
+	sig__set_name(sig, name);
 	sig->ret.kind = WM_T_UNKNOWN;
 	sig->ret.size = 8;
 	snprintf(sig->ret.name, sizeof(sig->ret.name), "long");
@@ -330,14 +345,14 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	if (sig->source == WM_SIG_GO) {
-		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, sig__name(sig));
 		sbuf__add(buf, size, &len, "(...) (Go's ABI, not decoded)");
 		return (int)len;
 	}
 	/* Python: "def re.search(pattern, string, flags)". */
 	if (sig->source == WM_SIG_PY) {
 		sbuf__add(buf, size, &len, "def ");
-		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, sig__name(sig));
 		sbuf__add(buf, size, &len, "(");
 		for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 			if (i)
@@ -348,7 +363,7 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 		return (int)len;
 	}
 	sbuf__add_decl(buf, size, &len, sig->ret.kind == WM_T_VOID ? "void" : sig->ret.name,
-		       sig->name);
+		       sig__name(sig));
 	sbuf__add(buf, size, &len, "(");
 	for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 		if (i)

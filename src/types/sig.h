@@ -212,7 +212,8 @@ enum wm_sig_source {
 
 struct wm_sig {
 	enum wm_sig_source source;
-	char name[256]; /* function name as written / found */
+	/* Function name as written / found (owned, sig__set_name()); NULL: none yet. */
+	char *name;
 	struct wm_type ret;
 	/*
 	 * The parameters and the pools the types index into (see struct
@@ -242,6 +243,15 @@ struct wm_sig {
 int sig__reserve_params(struct wm_sig *sig, int n);
 int sig__reserve_fields(struct wm_sig *sig, int n);
 int sig__reserve_enums(struct wm_sig *sig, int n);
+/* The longest name kept, in bytes: the rest is cut, as names are only shown. */
+#define WM_SIG_NAME_MAX 255
+/* sig's name becomes (a copy of) name; 0 or -ENOMEM (the old name stays). */
+int sig__set_name(struct wm_sig *sig, const char *name);
+/* Its name, "" when it has none. */
+static inline const char *sig__name(const struct wm_sig *sig)
+{
+	return sig->name ? sig->name : "";
+}
 /* A copy of src in dst (not initialised), with pools of its own: 0 or -ENOMEM (dst empty). */
 int sig__copy(struct wm_sig *dst, const struct wm_sig *src);
 /* Free what sig owns and clear it; NULL-safe, and safe on a cleared signature. */

@@ -326,8 +326,8 @@ static void setup(void)
 	}
 	snprintf(funcs[2].name, sizeof(funcs[2].name), "raw");
 	funcs[4].syms = funcs[5].syms = funcs[3].syms = &hook;
-	snprintf(funcs[5].error_expr, sizeof(funcs[5].error_expr), "ret < 0 && fd != \"\x1b\"");
-	snprintf(funcs[6].error_expr, sizeof(funcs[6].error_expr), "ret == NULL");
+	funcs[5].error_expr = (char *)"ret < 0 && fd != \"\x1b\"";
+	funcs[6].error_expr = (char *)"ret == NULL";
 	if (store__new(funcs, NR_FUNCS, &o, &store) || store__add_sink(store, &s))
 		abort();
 	devnull = fopen("/dev/null", "w");

@@ -378,7 +378,7 @@ static void test_kind_names(void **state)
 	snprintf(path, sizeof(path), "%s/kinds.db", dir);
 	test_sig_full(&f->sig);
 	f->sig.source = WM_SIG_DWARF;
-	snprintf(f->sig.name, sizeof(f->sig.name), "paint");
+	assert_int_equal(sig__set_name(&f->sig, "paint"), 0);
 	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
 		struct wm_param *p = &f->sig.params[f->sig.nr_params++];
 

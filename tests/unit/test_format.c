@@ -98,7 +98,7 @@ static struct wm_func *func_new(const char *name, enum wm_sig_source src)
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->object = test_object("/usr/bin/app");
 	f->sig.source = src;
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
+	assert_int_equal(sig__set_name(&f->sig, name), 0);
 	f->sig.ret = type(WM_T_VOID, 0, false, "void");
 	return f;
 }
@@ -1575,7 +1575,7 @@ static void test_error(void **state)
 
 	func_param(f, "path", T_STR, 0);
 	f->sig.ret = T_INT;
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret < 0");
+	f->error_expr = (char *)"ret < 0";
 	rec_init(&r, 1000);
 	r.hdr.args[0] = 0x1000;
 	r.hdr.ret = (__u32)-2;
@@ -1609,7 +1609,7 @@ static void test_error(void **state)
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	/* No expression written back. */
 	r.v.hdr.flags = WM_F_ERROR;
-	f->error_expr[0] = '\0';
+	f->error_expr = NULL;
 	expect_error_json(f, &r.v, "{\"expr\":null,\"errno\":\"EACCES\"}");
 	/* An unsigned result is no -errno. */
 	f->sig.ret = T_SIZE;
@@ -1648,7 +1648,7 @@ static void test_errno(void **state)
 			 "\"errno_value\":2},\"latency_ns\":1000,\"depth\":0}\n");
 	/* With --error: the error object names it too. */
 	r.v.hdr.flags |= WM_F_ERROR;
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret == NULL");
+	f->error_expr = (char *)"ret == NULL";
 	expect_text(f, &r.v,
 		    TEXT_HEAD "opendir(name=\"/missing\") = NULL ENOENT [error]  <1.0 us>\n");
 	expect_error_json(f, &r.v, "{\"expr\":\"ret == NULL\",\"errno\":\"ENOENT\"}");
@@ -1668,7 +1668,7 @@ static void test_errno(void **state)
 	r.v.hdr.args[0] = 0xffffffff;
 	r.v.hdr.flags = WM_F_ERRNO | WM_F_ERROR;
 	r.v.hdr.uerrno = EBADF;
-	f->error_expr[0] = '\0';
+	f->error_expr = NULL;
 	expect_text(f, &r.v,
 		    TEXT_HEAD
 		    "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = 0xffffffff EBADF [error]"
@@ -1703,7 +1703,7 @@ static void test_raised(void **state)
 			 "\"error\":{\"expr\":null,\"type\":\"std::runtime_error\"},"
 			 "\"latency_ns\":3100,\"depth\":0}\n");
 	/* Even with an --error expression: it did not decide this one. */
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret < 0");
+	f->error_expr = (char *)"ret < 0";
 	expect_error_json(f, &r.v, "{\"expr\":null,\"type\":\"std::runtime_error\"}");
 	/* The target's bytes: escaped. Unknown: "?". */
 	r.v.exc_type = "evil\n\"type";
