@@ -236,6 +236,7 @@ struct fixture {
 	char exe[PATH_MAX + 32];      /* non-PIE executable with DWARF */
 	char stripped[PATH_MAX + 32]; /* no DWARF anywhere */
 	char sep[PATH_MAX + 32];      /* DWARF in a file named by .gnu_debuglink */
+	char sepz[PATH_MAX + 32];     /* the same, its debug sections compressed (Debian's way) */
 	char opt[PATH_MAX + 32];      /* built with -O2 */
 	char types4[PATH_MAX + 32];   /* the layout fixture as DWARF 4 (old bitfields) */
 	char cxx[PATH_MAX + 32];      /* C++ */
@@ -347,6 +348,7 @@ static int setup(void **state)
 	snprintf(fx->exe, sizeof(fx->exe), "%s/prog", fx->dir);
 	snprintf(fx->stripped, sizeof(fx->stripped), "%s/stripped/libfix.so", fx->dir);
 	snprintf(fx->sep, sizeof(fx->sep), "%s/sep/libfix.so", fx->dir);
+	snprintf(fx->sepz, sizeof(fx->sepz), "%s/sepz/libfix.so", fx->dir);
 	if (write_file(a, fixture_a) || write_file(b, fixture_b) || write_file(c, fixture_opt) ||
 	    write_file(t, fixture_types) || write_file(x, fixture_cxx) ||
 	    write_file(s, fixture_asm))
@@ -368,7 +370,12 @@ static int setup(void **state)
 	    run("cd '%s/sep' && objcopy --only-keep-debug ../libfix.so libfix.dbg && "
 		"strip --strip-debug -o libfix.so ../libfix.so && "
 		"objcopy --add-gnu-debuglink=libfix.dbg libfix.so",
-		fx->dir))
+		fx->dir) ||
+	    run("mkdir '%s/sepz' && cd '%s/sepz' && objcopy --only-keep-debug "
+		"--compress-debug-sections=zlib ../libfix.so libfix.dbg && "
+		"strip --strip-debug -o libfix.so ../libfix.so && "
+		"objcopy --add-gnu-debuglink=libfix.dbg libfix.so",
+		fx->dir, fx->dir))
 		return -1;
 	return open_dwarf(fx->so, &fx->d) ? -1 : 0;
 }
@@ -1389,6 +1396,83 @@ static void test_debuglink(void **state)
 	sig__free(&sig);
 }
 
+static void type_same(const struct wm_type *a, const struct wm_type *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->size, b->size);
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->target.kind, b->target.kind);
+	assert_int_equal(a->target.size, b->target.size);
+	assert_int_equal(a->first_field, b->first_field);
+	assert_int_equal(a->nr_fields, b->nr_fields);
+	assert_int_equal(a->struct_size, b->struct_size);
+	assert_int_equal(a->first_enum, b->first_enum);
+	assert_int_equal(a->nr_enums, b->nr_enums);
+}
+
+/* Two signatures alike, pools and all: nothing read differs. */
+static void sig_same(const struct wm_sig *a, const struct wm_sig *b)
+{
+	char ta[512], tb[512];
+
+	sig__snprint(a, ta, sizeof(ta));
+	sig__snprint(b, tb, sizeof(tb));
+	assert_string_equal(ta, tb);
+	type_same(&a->ret, &b->ret);
+	assert_int_equal(a->nr_params, b->nr_params);
+	assert_int_equal(a->nr_fields, b->nr_fields);
+	assert_int_equal(a->nr_enums, b->nr_enums);
+	for (int i = 0; i < a->nr_params; i++) {
+		type_same(&a->params[i].type, &b->params[i].type);
+		assert_int_equal(a->params[i].reg, b->params[i].reg);
+		assert_int_equal(a->params[i].loc.state, b->params[i].loc.state);
+		assert_int_equal(a->params[i].loc.nr_pieces, b->params[i].loc.nr_pieces);
+	}
+	for (int i = 0; i < a->nr_fields; i++) {
+		assert_string_equal(a->fields[i].name, b->fields[i].name);
+		assert_int_equal(a->fields[i].offset, b->fields[i].offset);
+		assert_int_equal(a->fields[i].bit_offset, b->fields[i].bit_offset);
+		assert_int_equal(a->fields[i].bit_size, b->fields[i].bit_size);
+		assert_int_equal(a->fields[i].count, b->fields[i].count);
+		assert_int_equal(a->fields[i].type.kind, b->fields[i].type.kind);
+		assert_int_equal(a->fields[i].type.size, b->fields[i].type.size);
+	}
+	for (int i = 0; i < a->nr_enums; i++) {
+		assert_string_equal(a->enums[i].name, b->enums[i].name);
+		assert_int_equal(a->enums[i].value, b->enums[i].value);
+	}
+}
+
+/*
+ * Compressed debug sections: libdw reads its decompressed copies, and the
+ * file's pages of them are paged out once indexed; every signature, with
+ * its members and enumerators, reads as from the uncompressed file.
+ */
+static void test_compressed_debuglink(void **state)
+{
+	static const char *const names[] = { "f_misc", "t_flags", "t_packed", "t_named" };
+	struct fixture *fx = *state;
+	struct wm_dwarf *d = NULL;
+	struct wm_sig want = { 0 }, got = { 0 };
+
+	assert_int_equal(
+		run("readelf -SW '%s/sepz/libfix.dbg' | grep -q 'debug_info.* C '", fx->dir), 0);
+	assert_int_equal(open_dwarf(fx->sepz, &d), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		unsigned long a = sym_addr(fx->so, NULL, names[i]);
+
+		sig__free(&want);
+		sig__free(&got);
+		assert_int_equal(dwarf__func_sig_at(fx->d, names[i], a, a, &want), 0);
+		assert_int_equal(dwarf__func_sig_at(d, names[i], a, a, &got), 0);
+		assert_true(want.nr_params > 0);
+		sig_same(&want, &got);
+	}
+	dwarf__free(d);
+	sig__free(&want);
+	sig__free(&got);
+}
+
 static void test_not_elf(void **state)
 {
 	struct fixture *fx = *state;
@@ -1452,6 +1536,7 @@ int main(void)
 		cmocka_unit_test(test_executable),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_debuglink),
+		cmocka_unit_test(test_compressed_debuglink),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_is_of),
 	};

@@ -3,6 +3,7 @@
  * Where each argument arrives (x86_64 SysV), on signatures built by hand.
  * The expected locations were checked against GCC's code for the same C.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +375,57 @@ static void test_raw_and_reassign(void **state)
 	sig__free(&sig);
 }
 
+/*
+ * Pools are sized to what is reserved, cleared when reserved; a copy owns
+ * its own; a name is cut where the fixed array cut it; frees are NULL-safe
+ * and repeatable.
+ */
+static void test_pools(void **state)
+{
+	struct wm_sig sig = { 0 }, copy;
+	char long_name[400];
+
+	(void)state;
+	assert_int_equal(sig__reserve_params(&sig, 2), 0);
+	assert_int_equal(sig.params[0].reg, 0);
+	assert_string_equal(sig.params[1].name, "");
+	snprintf(sig.params[0].name, sizeof(sig.params[0].name), "a");
+	sig.nr_params = 1;
+	/* Room past the count only: what is counted stays. */
+	assert_int_equal(sig__reserve_params(&sig, 1), 0);
+	assert_string_equal(sig.params[0].name, "a");
+	assert_string_equal(sig.params[1].name, "");
+	assert_int_equal(sig__reserve_fields(&sig, 1), 0);
+	snprintf(sig.fields[0].name, sizeof(sig.fields[0].name), "x");
+	sig.nr_fields = 1;
+	assert_int_equal(sig__reserve_enums(&sig, 1), 0);
+	sig.enums[0].value = -4;
+	sig.nr_enums = 1;
+	assert_int_equal(sig__reserve_enums(&sig, -1), -EINVAL);
+	assert_string_equal(sig__name(&sig), "");
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_int_equal(sig__set_name(&sig, long_name), 0);
+	assert_int_equal(strlen(sig__name(&sig)), WM_SIG_NAME_MAX);
+
+	assert_int_equal(sig__copy(&copy, &sig), 0);
+	assert_ptr_not_equal(copy.params, sig.params);
+	assert_ptr_not_equal(copy.fields, sig.fields);
+	assert_ptr_not_equal(copy.enums, sig.enums);
+	assert_ptr_not_equal(copy.name, sig.name);
+	snprintf(copy.params[0].name, sizeof(copy.params[0].name), "b");
+	assert_string_equal(sig.params[0].name, "a");
+	assert_string_equal(copy.fields[0].name, "x");
+	assert_int_equal(copy.enums[0].value, -4);
+	assert_string_equal(copy.name, sig.name);
+	sig__free(&copy);
+	assert_null(copy.params);
+	assert_int_equal(copy.nr_params, 0);
+	sig__free(&copy);
+	sig__free(NULL);
+	sig__free(&sig);
+}
+
 /* Only signatures that can show a code address need the symbolizer. */
 static void test_has_funcptr(void **state)
 {
@@ -414,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_hidden_result_pointer),
 		cmocka_unit_test(test_unknown_layout),
 		cmocka_unit_test(test_raw_and_reassign),
+		cmocka_unit_test(test_pools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
