@@ -219,8 +219,10 @@ struct wm_sig {
 	 * The parameters and the pools the types index into (see struct
 	 * wm_type) are allocated to what the function uses: a signature owns
 	 * them from the call that filled it (proto__parse(), dwarf__func_sig(),
-	 * sig__init_raw(), ...) until sig__free(). Counts stay within
-	 * WM_SIG_MAX_PARAMS, WM_SIG_MAX_FIELDS and WM_SIG_MAX_ENUMS.
+	 * sig__init_raw(), ...) until sig__free(). Those calls start from
+	 * nothing: a filled signature is freed before it is filled again.
+	 * Counts stay within WM_SIG_MAX_PARAMS, WM_SIG_MAX_FIELDS and
+	 * WM_SIG_MAX_ENUMS.
 	 */
 	int nr_params;
 	struct wm_param *params;
@@ -238,7 +240,7 @@ struct wm_sig {
 /*
  * Room for n more parameters, struct members or enumerators past the ones
  * counted, cleared; the count is the caller's to raise once one is filled
- * in. 0, or -ENOMEM (the signature is left as it was).
+ * in. 0, -ENOMEM (the signature is left as it was) or -EINVAL (n < 0).
  */
 int sig__reserve_params(struct wm_sig *sig, int n);
 int sig__reserve_fields(struct wm_sig *sig, int n);
