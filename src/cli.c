@@ -665,7 +665,7 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	}
 	sp->has_proto = true;
 	snprintf(sp->selector, sizeof(sp->selector), "%.*s%s%s", (int)plen, text, colon ? ":" : "",
-		 sp->sig.name);
+		 sig__name(&sp->sig));
 	return 0;
 }
 
@@ -721,6 +721,8 @@ void cli__free(struct cli_env *env)
 	free(env->pids);
 	env->pids = NULL;
 	env->nr_pids = 0;
+	for (int i = 0; env->specs && i < env->nr_specs; i++)
+		sig__free(&env->specs[i].sig);
 	free(env->specs);
 	env->specs = NULL;
 	env->nr_specs = 0;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -655,6 +656,18 @@ static void note_armed_unseen(const struct session *s)
 }
 
 /* Every -f resolved in the process and added to the table. */
+/*
+ * Hand the pages of what was freed back to the kernel: glibc keeps the
+ * freed middle of its heap (the debug info, libbpf's BTF) resident, and
+ * tracing runs for long after both are gone.
+ */
+static void give_back_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static int build_table(struct session *s)
 {
 	struct wm_functable_opts o = {
@@ -726,6 +739,7 @@ static int build_table(struct session *s)
 	s->py_dw = NULL;
 	/* Before the BPF load, whose BTF is the next peak of memory. */
 	functable__release(s->table);
+	give_back_heap();
 	s->nr_native = s->nr_funcs = functable__funcs(s->table, &s->funcs);
 	if (s->nr_py_names) {
 		if (functable__reserve(s->table, PY_FUNCS_MAX)) {
@@ -1102,6 +1116,8 @@ static int session__attach(struct session *s)
 		return 1;
 	}
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
+	/* libbpf's copies of the kernel's BTF (11 MB) are freed by now. */
+	give_back_heap();
 	vlog("loaded and attached in %.1f ms, the probes in %.2f ms (%s, %s)",
 	     (s->t_attached - t_resolved) / 1e6, tracer__probes_ns(s->tracer) / 1e6,
 	     tracer__multi(s->tracer) ? "uprobe_multi" : "one link per function",

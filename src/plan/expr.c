@@ -539,8 +539,9 @@ static int parser__operand(struct parser *p, struct operand *o)
 			return lex__fail(&p->lex, ti,
 					 "'ret' of a void function: %s returns nothing; compare "
 					 "its arguments or latency",
-					 sig->name[0] ? ESC_NAME(sig->name, sizeof(sig->name)) :
-							"it");
+					 sig__name(sig)[0] ?
+						 ESC_NAME(sig__name(sig), WM_SIG_NAME_MAX + 1) :
+						 "it");
 		return operand__from_type(p, o, sig ? &sig->ret : &raw_type, "ret");
 	}
 	reg = arg_number(p, ti);

@@ -57,15 +57,11 @@ struct wm_plan_site {
  */
 struct wm_probe_plan {
 	unsigned long entry_off; /* the entry probe's file offset */
-	/* What the entry probe was moved past ("endbr64; mov; lea"), or "". */
-	char entry_skipped[96];
 	/* The instruction it is on ("push"), and whether the kernel single-steps it. */
 	char entry_insn[32];
 	bool entry_sstep;
 	unsigned int entry_moved;   /* bytes it was moved on past its first instruction */
-	char entry_why[128];	    /* entry_sstep: why it was not moved on, or "" */
 	__u8 ret_mode;		    /* enum wm_ret_mode: resolved, never "auto" */
-	char why[160];		    /* why that mode, for -v */
 	const char *pair;	    /* the pairing key of entry and return: "thread+sp" */
 	const char *render;	    /* how values are read: "C" (the C ABI) */
 	__u32 code_size;	    /* bytes of its own code from its first byte */
@@ -89,7 +85,7 @@ struct wm_func {
 	struct wm_expr *filter;
 	struct wm_expr *error;
 	const struct wm_sym_hook *syms; /* NULL: addresses stay numbers */
-	char error_expr[256];		/* --error as written back, "" when none */
+	char *error_expr;		/* --error as written back (owned), NULL when none */
 	/*
 	 * A C++ exception can end its calls and they are reported as raised
 	 * (errors): return sites in an object that throws, the runtime probed.

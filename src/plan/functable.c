@@ -142,6 +142,8 @@ void functable__free(struct wm_functable *t)
 	for (int i = 0; i < t->nr_funcs; i++) {
 		free(t->funcs[i].filter);
 		free(t->funcs[i].error);
+		free(t->funcs[i].error_expr);
+		sig__free(&t->funcs[i].sig);
 		free(t->funcs[i].probe.sites);
 		free(t->funcs[i].probe.site_offs);
 		free(t->funcs[i].probe.site_cookies);
@@ -268,6 +270,7 @@ static int compile_expr(const struct wm_functable *t, const char *what, const ch
 static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp, struct wm_func *f,
 			 char *err, size_t errsz)
 {
+	char text[256];
 	int ret;
 
 	ret = compile_expr(t, "filter", sp->filter, f, &f->filter, err, errsz);
@@ -275,8 +278,13 @@ static int compile_exprs(const struct wm_functable *t, const struct wm_spec *sp,
 		ret = compile_expr(t, "error", sp->error, f, &f->error, err, errsz);
 	if (ret)
 		return ret;
-	if (f->error && expr__snprint(f->error, &f->sig, f->error_expr, sizeof(f->error_expr)) < 0)
-		f->error_expr[0] = '\0';
+	if (!f->error || expr__snprint(f->error, &f->sig, text, sizeof(text)) < 0 || !text[0])
+		return 0;
+	f->error_expr = strdup(text);
+	if (!f->error_expr) {
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -386,7 +394,10 @@ static int db_sig(struct wm_functable *t, const struct wm_match *m, struct wm_fu
 			     ESC(text), msg);
 		return -ENOENT;
 	}
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+	if (sig__set_name(&f->sig, m->sym)) {
+		sig__free(&f->sig);
+		return -ENOMEM;
+	}
 	f->sig.from_db = true;
 	return 0;
 }
@@ -413,8 +424,14 @@ static int func_sig(struct wm_functable *t, const struct wm_spec *sp, const stru
 	}
 	d = obj_dwarf(t, m->obj);
 	if (sp->has_proto) {
-		f->sig = sp->sig;
-		snprintf(f->sig.name, sizeof(f->sig.name), "%s", m->sym);
+		if (sig__copy(&f->sig, &sp->sig)) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
+		if (sig__set_name(&f->sig, m->sym)) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
 		/* The prototype's structs and enums, laid out from the object's debug info. */
 		if (dwarf__complete_sig(d, &f->sig, msg, sizeof(msg)) == -ENOENT) {
 			snprintf(err, errsz, "%s", msg);
@@ -558,6 +575,17 @@ static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
 }
 
 /*
+ * Why a function is probed as it is, for -v (note_plan()): made while it is
+ * planned and said then, not kept with every function.
+ */
+struct plan_text {
+	char entry_skipped
+		[96];	     /* what the entry probe was moved past ("endbr64; mov; lea"), or "" */
+	char entry_why[128]; /* it single-steps: why it was not moved on, or "" */
+	char why[160];	     /* why its return mode */
+};
+
+/*
  * A single-stepped first instruction costs ~10x the probe: move the entry
  * probe on to the first instruction of the entry block the kernel emulates
  * when what it passes leaves rsp and every value the plan reads in some
@@ -565,7 +593,7 @@ static void obj_reason(const struct wm_objkind *k, char *buf, size_t n)
  * are not read, and its stack check is the function's first branch.
  */
 static int place_entry(struct wm_functable *t, const struct wm_match *m, struct wm_func *f,
-		       const struct left_out *lo)
+		       const struct left_out *lo, struct plan_text *tx)
 {
 	struct wm_probe_plan *pp = &f->probe;
 	struct dis_ctx c = { t, m->obj };
@@ -573,7 +601,7 @@ static int place_entry(struct wm_functable *t, const struct wm_match *m, struct 
 	struct wm_entry_place pl;
 	int ret;
 
-	snprintf(pp->entry_skipped, sizeof(pp->entry_skipped), "%s", lo->skipped ? "endbr64" : "");
+	snprintf(tx->entry_skipped, sizeof(tx->entry_skipped), "%s", lo->skipped ? "endbr64" : "");
 	/* An IFUNC's implementation has its resolver's size: its extent is unknown. */
 	ret = disasm__entry_place(m->vaddr, m->ifunc ? 0 : m->size,
 				  plan__regs_read(&f->sig, &f->plan), &o, &pl);
@@ -584,11 +612,11 @@ static int place_entry(struct wm_functable *t, const struct wm_match *m, struct 
 	snprintf(pp->entry_insn, sizeof(pp->entry_insn), "%s", pl.at);
 	pp->entry_sstep = !pl.emulated;
 	if (pl.skip == lo->skipped) {
-		snprintf(pp->entry_why, sizeof(pp->entry_why), "%s", pl.why);
+		snprintf(tx->entry_why, sizeof(tx->entry_why), "%s", pl.why);
 		return 0;
 	}
 	if (t->o.no_move_entry || f->sig.source == WM_SIG_GO) {
-		snprintf(pp->entry_why, sizeof(pp->entry_why), "%s",
+		snprintf(tx->entry_why, sizeof(tx->entry_why), "%s",
 			 t->o.no_move_entry ? "--no-move-entry" : "Go");
 		snprintf(pp->entry_insn, sizeof(pp->entry_insn), "%s", pl.first);
 		pp->entry_sstep = true;
@@ -597,7 +625,7 @@ static int place_entry(struct wm_functable *t, const struct wm_match *m, struct 
 	plan__regs_moved(&f->plan, pl.now_in);
 	pp->entry_moved = pl.skip - lo->skipped;
 	f->file_off += pp->entry_moved;
-	snprintf(pp->entry_skipped, sizeof(pp->entry_skipped), "%s", pl.past);
+	snprintf(tx->entry_skipped, sizeof(tx->entry_skipped), "%s", pl.past);
 	return 0;
 }
 
@@ -722,7 +750,8 @@ fail:
 
 /* 0, 1 when a pattern's function is left out (lo says why), or a negative errno with err. */
 static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
-			struct wm_func *f, struct left_out *lo, char *err, size_t errsz)
+			struct wm_func *f, struct left_out *lo, struct plan_text *tx, char *err,
+			size_t errsz)
 {
 	struct wm_probe_plan *pp = &f->probe;
 	struct ft_obj *o = &t->objs[m->obj];
@@ -752,7 +781,7 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	switch (sp->returns) {
 	case WM_RETURNS_NONE:
 		pp->ret_mode = WM_RET_NONE;
-		snprintf(pp->why, sizeof(pp->why), "asked");
+		snprintf(tx->why, sizeof(tx->why), "asked");
 		if ((f->filter && expr__needs_return(f->filter)) ||
 		    (f->error && expr__needs_return(f->error))) {
 			snprintf(
@@ -775,12 +804,12 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 			return -ENOTSUP;
 		}
 		pp->ret_mode = WM_RET_TRAMPOLINE;
-		snprintf(pp->why, sizeof(pp->why), "asked");
+		snprintf(tx->why, sizeof(tx->why), "asked");
 		return 0;
 	case WM_RETURNS_AUTO:
 		if (!reason[0]) {
 			pp->ret_mode = WM_RET_TRAMPOLINE;
-			snprintf(pp->why, sizeof(pp->why),
+			snprintf(tx->why, sizeof(tx->why),
 				 "auto: nothing in its object unwinds or switches stacks");
 			return 0;
 		}
@@ -794,9 +823,9 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 	if (!ret) {
 		pp->ret_mode = WM_RET_SITES;
 		if (sp->returns == WM_RETURNS_AUTO)
-			snprintf(pp->why, sizeof(pp->why), "auto: %s", reason);
+			snprintf(tx->why, sizeof(tx->why), "auto: %s", reason);
 		else
-			snprintf(pp->why, sizeof(pp->why), "asked");
+			snprintf(tx->why, sizeof(tx->why), "asked");
 		return 0;
 	}
 	if (sp->returns == WM_RETURNS_AUTO) {
@@ -806,7 +835,7 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 		 * can have.
 		 */
 		pp->ret_mode = o->kind.go || seccomp ? WM_RET_NONE : WM_RET_TRAMPOLINE;
-		snprintf(pp->why, sizeof(pp->why), "auto: %s, but no return sites: %s", reason,
+		snprintf(tx->why, sizeof(tx->why), "auto: %s, but no return sites: %s", reason,
 			 why);
 		return 0;
 	}
@@ -835,7 +864,8 @@ static int plan_returns(struct wm_functable *t, const struct wm_spec *sp, const 
 static const char *const site_word[] = { "?", "ret", "tail", "tail-jcc", "tail-reg" };
 
 /* -v: "plan: search entry=0x1139 (past endbr64) returns=sites(3: ret@0x1150, ...) ..." */
-static void note_plan(const struct wm_functable *t, const struct wm_func *f)
+static void note_plan(const struct wm_functable *t, const struct wm_func *f,
+		      const struct plan_text *tx)
 {
 	const struct wm_probe_plan *pp = &f->probe;
 	struct wm_buf b = {};
@@ -843,8 +873,8 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 	buf__puts(&b, "plan: ");
 	esc__text(&b, f->name, strlen(f->name));
 	buf__printf(&b, " entry=0x%lx", pp->entry_off);
-	if (pp->entry_skipped[0])
-		buf__printf(&b, " (past %s)", pp->entry_skipped);
+	if (tx->entry_skipped[0])
+		buf__printf(&b, " (past %s)", tx->entry_skipped);
 	if (pp->ret_mode == WM_RET_SITES) {
 		buf__printf(&b, " returns=sites(%d%s", pp->nr_sites, pp->nr_sites ? ": " : "");
 		for (int i = 0; i < pp->nr_sites && i < 8; i++) {
@@ -861,11 +891,11 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 	} else {
 		buf__printf(&b, " returns=%s", pp->ret_mode == WM_RET_NONE ? "none" : "trampoline");
 	}
-	buf__printf(&b, " [%s] pair=%s render=%s", pp->why, pp->pair, pp->render);
+	buf__printf(&b, " [%s] pair=%s render=%s", tx->why, pp->pair, pp->render);
 	if (pp->entry_sstep)
 		buf__printf(&b, "; entry single-steps %s%s%s%s", pp->entry_insn,
-			    pp->entry_why[0] ? " (stays: " : "", pp->entry_why,
-			    pp->entry_why[0] ? ")" : "");
+			    tx->entry_why[0] ? " (stays: " : "", tx->entry_why,
+			    tx->entry_why[0] ? ")" : "");
 	else if (pp->entry_insn[0])
 		buf__printf(&b, "; entry on %s (emulated)", pp->entry_insn);
 	note(t, WM_NOTE, "%s", b.len ? b.p : "");
@@ -876,6 +906,7 @@ static void note_plan(const struct wm_functable *t, const struct wm_func *f)
 static int add_func(struct wm_functable *t, const struct wm_spec *sp, const struct wm_match *m,
 		    struct left_out *lo, char *err, size_t errsz)
 {
+	struct plan_text tx = {};
 	struct wm_func *f;
 	int ret;
 
@@ -891,22 +922,26 @@ static int add_func(struct wm_functable *t, const struct wm_spec *sp, const stru
 	f->object = &t->objs[m->obj].obj;
 	f->file_off = m->file_off;
 	ret = func_sig(t, sp, m, f, lo, err, errsz);
-	if (ret)
+	if (ret) {
+		sig__free(&f->sig);
 		return ret;
+	}
 	plan__build(&f->sig, &t->o.plan, &f->plan);
-	ret = place_entry(t, m, f, lo);
+	ret = place_entry(t, m, f, lo, &tx);
 	if (!ret)
 		ret = compile_exprs(t, sp, f, err, errsz);
 	if (!ret)
-		ret = plan_returns(t, sp, m, f, lo, err, errsz);
+		ret = plan_returns(t, sp, m, f, lo, &tx, err, errsz);
 	if (ret) {
 		free(f->filter);
 		free(f->error);
+		free(f->error_expr);
+		sig__free(&f->sig);
 		return ret;
 	}
 	t->nr_funcs++;
 	if (t->o.verbose)
-		note_plan(t, f);
+		note_plan(t, f, &tx);
 	return 0;
 }
 
@@ -1064,9 +1099,12 @@ int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
 	if (!f->object)
 		return -ENOMEM;
 	f->sig.source = WM_SIG_PY;
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", pf->name);
+	if (sig__set_name(&f->sig, pf->name))
+		return -ENOMEM;
 	f->sig.ret.kind = WM_T_UNKNOWN;
 	snprintf(f->sig.ret.name, sizeof(f->sig.ret.name), "object");
+	if (sig__reserve_params(&f->sig, n))
+		return -ENOMEM;
 	f->sig.nr_params = n;
 	for (int i = 0; i < n; i++) {
 		snprintf(f->sig.params[i].name, sizeof(f->sig.params[i].name), "%s", pf->params[i]);
@@ -1081,7 +1119,6 @@ int functable__add_python(struct wm_functable *t, const struct wm_py_func *pf)
 	f->plan.ret_slot = f->plan.stack_slot = -1;
 	f->probe.pair = "thread+frame";
 	f->probe.render = "python";
-	snprintf(f->probe.why, sizeof(f->probe.why), "the interpreter's frame clear");
 	f->raises = true;
 	t->nr_funcs++;
 	return f->id;

@@ -110,7 +110,7 @@ static const char *match_sig(struct lister *l, const struct wm_match *m, struct 
 	}
 	text = protodb__find(l->db, resolver__obj_path(l->res, m->obj), m->sym);
 	if (text && !proto__parse(text, sig, &col, NULL, 0)) {
-		snprintf(sig->name, sizeof(sig->name), "%s", m->sym);
+		sig__set_name(sig, m->sym);
 		return "protodb";
 	}
 	return "none";
@@ -129,14 +129,19 @@ static void print_match(struct lister *l, const struct wm_match *m)
 	 */
 	if (demangle(m->sym, name, sizeof(name)) == -EINVAL || strstr(name, " [clone "))
 		snprintf(name, sizeof(name), "%s", m->sym);
-	else if (sig)
+	else if (sig) {
 		/* As the calls show it: "ns::f", not "_ZN2ns1fEi". */
-		snprintf(sig->name, sizeof(sig->name), "%.*s", (int)demangle__name_len(name), name);
+		char shown[sizeof(name)];
+
+		snprintf(shown, sizeof(shown), "%.*s", (int)demangle__name_len(name), name);
+		sig__set_name(sig, shown);
+	}
 	if (strcmp(src, "none"))
 		sig__snprint(sig, text, sizeof(text));
 	else
 		snprintf(text, sizeof(text), "?");
 	fprintf(l->out, "%s:%s\t%s\t%s\n", ESC(obj), ESC(name), ESC(text), src);
+	sig__free(sig);
 	free(sig);
 }
 

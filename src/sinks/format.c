@@ -36,8 +36,8 @@ static const char *func_name(const struct wm_func *f, size_t *len)
 	*len = strnlen(f->name, sizeof(f->name));
 	if (*len)
 		return f->name;
-	*len = strnlen(f->sig.name, sizeof(f->sig.name));
-	return f->sig.name;
+	*len = strlen(sig__name(&f->sig));
+	return sig__name(&f->sig);
 }
 
 /*
@@ -1779,8 +1779,8 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 		buf__putc(b, '}');
 		return;
 	}
-	if (f && f->error_expr[0])
-		json__str(b, f->error_expr, strnlen(f->error_expr, sizeof(f->error_expr)));
+	if (f && f->error_expr && f->error_expr[0])
+		json__str(b, f->error_expr, strlen(f->error_expr));
 	else
 		buf__puts(b, "null");
 	if (en) {

@@ -14,11 +14,14 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "types/dwarf.h"
@@ -68,6 +71,7 @@ struct wm_dwarf {
 	size_t nr_heads;      /* a power of two */
 	Dwarf_Off types_next; /* the next unit to read */
 	bool types_done;
+	Dwfl_Module *mod; /* d->dwfl's one module */
 };
 
 /*
@@ -90,6 +94,85 @@ void dwarf__free(struct wm_dwarf *d)
 	free(d->types);
 	free(d->heads);
 	free(d);
+}
+
+/* Where libelf mapped the file with this device and inode (offset 0), or NULL. */
+static char *mapped_at(dev_t dev, ino_t ino, size_t *len)
+{
+	unsigned long start, end, off, maj, min, inode;
+	char line[512];
+	char *at = NULL;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return NULL;
+	while (!at && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx %lx:%lx %lu", &start, &end, &off, &maj, &min,
+			   &inode) == 6 &&
+		    !off && inode == ino && makedev(maj, min) == dev) {
+			at = (char *)start;
+			*len = end - start;
+		}
+	}
+	fclose(f);
+	return at;
+}
+
+/*
+ * libdw decompresses every compressed debug section when it opens them
+ * (Debian's debug files compress all of theirs) and reads only its copies
+ * from then on: the compressed bytes it read through libelf's mapping, 4 MB
+ * of libc's, need not stay resident while the functions are planned.
+ * MADV_PAGEOUT keeps the contents (a page read again comes back); sections
+ * still compressed in libdw's view, or never compressed, are left alone.
+ */
+static void dwarf__page_out_compressed(Dwfl_Module *mod, Dwarf *dw)
+{
+#ifdef MADV_PAGEOUT
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	const char *path = NULL;
+	Elf *elf = dwarf_getelf(dw);
+	Elf64_Ehdr eh;
+	Elf64_Shdr rs;
+	GElf_Shdr sh;
+	struct stat st;
+	size_t size = 0;
+	char *raw;
+	int fd;
+
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &path);
+	if (!elf || !path || gelf_getclass(elf) != ELFCLASS64)
+		return;
+	/* The file's own headers: libelf rewrites its (private) mapping's as it decompresses. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_shentsize != sizeof(rs))
+		goto out;
+	raw = mapped_at(st.st_dev, st.st_ino, &size);
+	if (!raw || size < (size_t)st.st_size)
+		goto out;
+	size = st.st_size;
+	for (size_t i = 1; i < eh.e_shnum; i++) {
+		Elf_Scn *scn = elf_getscn(elf, i);
+
+		if (pread(fd, &rs, sizeof(rs), eh.e_shoff + i * sizeof(rs)) != sizeof(rs))
+			break;
+		/* Compressed in the file, no longer in libdw's view of it: decompressed. */
+		if (!(rs.sh_flags & SHF_COMPRESSED) || !scn || !gelf_getshdr(scn, &sh) ||
+		    (sh.sh_flags & SHF_COMPRESSED) || rs.sh_offset > size ||
+		    rs.sh_size > size - rs.sh_offset)
+			continue;
+		start = ((uintptr_t)raw + rs.sh_offset + pg - 1) & ~(pg - 1);
+		end = ((uintptr_t)raw + rs.sh_offset + rs.sh_size) & ~(pg - 1);
+		if (end > start)
+			madvise((void *)start, end - start, MADV_PAGEOUT);
+	}
+out:
+	close(fd);
+#endif
 }
 
 int dwarf__open(int fd, struct wm_dwarf **out)
@@ -148,6 +231,7 @@ int dwarf__open(int fd, struct wm_dwarf **out)
 		err = -ENODATA;
 		goto cleanup;
 	}
+	d->mod = mod;
 	*out = d;
 	return 0;
 cleanup:
@@ -321,6 +405,8 @@ static int dwarf__index(struct wm_dwarf *d)
 	if (d->nr_ents)
 		qsort(d->ents, d->nr_ents, sizeof(*d->ents), func_ent__cmp);
 	d->indexed = true;
+	/* The units are read now: libdw has its own copies of their sections. */
+	dwarf__page_out_compressed(d->mod, d->dw);
 	return 0;
 }
 
@@ -980,7 +1066,7 @@ static bool enum__collect(struct layout *l, Dwarf_Die *en, unsigned short *first
 			return true;
 		}
 	}
-	if (sig->nr_enums < 0 || sig->nr_enums + n > WM_SIG_MAX_ENUMS)
+	if (sig->nr_enums < 0 || sig->nr_enums + n > WM_SIG_MAX_ENUMS || sig__reserve_enums(sig, n))
 		return false;
 	memcpy(&sig->enums[sig->nr_enums], vals, n * sizeof(vals[0]));
 	*first = sig->nr_enums;
@@ -1279,7 +1365,8 @@ static void struct__fields(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 	do {
 		if (dwarf_tag(&child) != DW_TAG_member)
 			continue;
-		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS ||
+		    sig__reserve_fields(sig, 1))
 			return;
 		if (!field__map(l, &child, t->struct_size, &sig->fields[sig->nr_fields]))
 			continue;
@@ -1537,7 +1624,8 @@ static bool rust__enum(struct layout *l, Dwarf_Die *st, struct wm_type *t)
 
 		if (dwarf_tag(&child) != DW_TAG_variant || dwarf_child(&child, &vm) != 0)
 			continue;
-		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS)
+		if (sig->nr_fields < 0 || sig->nr_fields >= WM_SIG_MAX_FIELDS ||
+		    sig__reserve_fields(sig, 1))
 			return true;
 		f = &sig->fields[sig->nr_fields];
 		memset(f, 0, sizeof(*f));
@@ -2072,7 +2160,7 @@ static void sig__fill_params(struct layout *l, Dwarf_Die *fn, Dwarf_Die *concret
 			break;
 		case DW_TAG_formal_parameter:
 			/* Beyond the model's limit, the first ones still decode right. */
-			if (sig->nr_params == WM_SIG_MAX_PARAMS)
+			if (sig->nr_params == WM_SIG_MAX_PARAMS || sig__reserve_params(sig, 1))
 				break;
 			key[sig->nr_params] = dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
 							      dwarf_formref_die(&attr, &origin) ?
@@ -2103,7 +2191,7 @@ static void sig__from_die(struct wm_dwarf *d, struct wm_sig *sig, const char *na
 
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_DWARF;
-	snprintf(sig->name, sizeof(sig->name), "%s", name);
+	sig__set_name(sig, name);
 	sig->rust = dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
 
 	/*

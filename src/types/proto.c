@@ -342,6 +342,8 @@ static int parser__def_body(struct parser *p, struct spec *s)
 		return lex__fail(&p->lex, p->pos - 1, "a struct defined here needs members");
 	if (p->nr_defs == MAX_DEFS)
 		return lex__fail(&p->lex, p->pos - 1, "more than %d structs defined", MAX_DEFS);
+	if (sig__reserve_fields(p->sig, nr))
+		return lex__fail(&p->lex, p->pos - 1, "out of memory");
 	d.first_field = p->sig->nr_fields;
 	d.nr_fields = nr;
 	memcpy(&p->sig->fields[p->sig->nr_fields], fields, nr * sizeof(*fields));
@@ -788,7 +790,9 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 		goto cleanup;
 
 	/* Rendered as a declaration without a name: "int (*)(const void *)". */
-	snprintf(inner->name, sizeof(inner->name), "(*)");
+	err = sig__set_name(inner, "(*)");
+	if (err)
+		goto cleanup;
 	sig__snprint(inner, buf, sizeof(buf));
 	if (strlen(buf) >= sizeof(param->type.name)) {
 		size_t rl = strlen(ret.name);
@@ -807,6 +811,7 @@ static int parser__func_ptr(struct parser *p, const struct spec *s, int depth,
 	}
 	sig__append(param->type.name, sizeof(param->type.name), buf);
 cleanup:
+	sig__free(inner);
 	free(inner);
 	return err;
 }
@@ -1063,6 +1068,8 @@ static int parser__param_list(struct parser *p, struct wm_sig *sig, struct len_r
 		if (sig->nr_params == WM_SIG_MAX_PARAMS)
 			return lex__fail(&p->lex, p->pos, "too many parameters (max %d)",
 					 WM_SIG_MAX_PARAMS);
+		if (sig__reserve_params(sig, 1))
+			return lex__fail(&p->lex, p->pos, "out of memory");
 		err = parser__param(p, &sig->params[sig->nr_params], &refs[sig->nr_params]);
 		if (err)
 			return err;
@@ -1114,7 +1121,7 @@ static int parser__trailer(struct parser *p)
 static int parser__prototype(struct parser *p, struct wm_sig *sig)
 {
 	unsigned int consts;
-	char buf[32];
+	char buf[32], name[WM_SIG_NAME_MAX + 1];
 	struct spec s;
 	int depth, err;
 
@@ -1139,7 +1146,9 @@ static int parser__prototype(struct parser *p, struct wm_sig *sig)
 	err = parser__make_type(p, &s, depth, consts, true, &sig->ret);
 	if (err)
 		return err;
-	lex__text(&p->lex, p->pos, sig->name, sizeof(sig->name));
+	lex__text(&p->lex, p->pos, name, sizeof(name));
+	if (sig__set_name(sig, name))
+		return lex__fail(&p->lex, p->pos, "out of memory");
 	p->pos++;
 	err = parser__skip_attributes(p);
 	if (err)
@@ -1186,7 +1195,7 @@ int proto__parse(const char *text, struct wm_sig *sig, int *err_col, char *err, 
 	sig__assign_regs(sig);
 cleanup:
 	if (ret)
-		memset(sig, 0, sizeof(*sig));
+		sig__free(sig);
 	lex__free(&p.lex);
 	return ret;
 }

@@ -3,7 +3,9 @@
  * The type model shared by the prototype parser and the DWARF reader:
  * where each parameter arrives, and how a signature reads back as C.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "types/sig.h"
@@ -178,11 +180,97 @@ void sig__assign_regs(struct wm_sig *sig)
 	}
 }
 
+/* Pools are sized exactly: a traced function keeps its signature for the whole run. */
+static int pool__reserve(void *poolp, int nr, int n, size_t elem)
+{
+	void **pool = poolp;
+	char *p;
+
+	if (nr < 0 || n < 0)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	p = realloc(*pool, ((size_t)nr + n) * elem);
+	if (!p)
+		return -ENOMEM;
+	memset(p + (size_t)nr * elem, 0, (size_t)n * elem);
+	*pool = p;
+	return 0;
+}
+
+int sig__reserve_params(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->params, sig->nr_params, n, sizeof(*sig->params));
+}
+
+int sig__reserve_fields(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->fields, sig->nr_fields, n, sizeof(*sig->fields));
+}
+
+int sig__reserve_enums(struct wm_sig *sig, int n)
+{
+	return pool__reserve(&sig->enums, sig->nr_enums, n, sizeof(*sig->enums));
+}
+
+int sig__set_name(struct wm_sig *sig, const char *name)
+{
+	char *p = strndup(name ? name : "", WM_SIG_NAME_MAX);
+
+	if (!p)
+		return -ENOMEM;
+	free(sig->name);
+	sig->name = p;
+	return 0;
+}
+
+void sig__free(struct wm_sig *sig)
+{
+	if (!sig)
+		return;
+	free(sig->name);
+	free(sig->params);
+	free(sig->fields);
+	free(sig->enums);
+	memset(sig, 0, sizeof(*sig));
+}
+
+/* A copy of n elements of src, NULL for none; *err set on failure. */
+static void *pool__dup(const void *src, int n, size_t elem, int *err)
+{
+	void *p;
+
+	if (!src || n <= 0)
+		return NULL;
+	p = malloc((size_t)n * elem);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	return memcpy(p, src, (size_t)n * elem);
+}
+
+int sig__copy(struct wm_sig *dst, const struct wm_sig *src)
+{
+	int err = 0;
+
+	*dst = *src;
+	dst->name = src->name ? strdup(src->name) : NULL;
+	if (src->name && !dst->name)
+		err = -ENOMEM;
+	dst->params = pool__dup(src->params, src->nr_params, sizeof(*src->params), &err);
+	dst->fields = pool__dup(src->fields, src->nr_fields, sizeof(*src->fields), &err);
+	dst->enums = pool__dup(src->enums, src->nr_enums, sizeof(*src->enums), &err);
+	if (err)
+		sig__free(dst);
+	return err;
+}
+
 void sig__init_go(struct wm_sig *sig, const char *name)
 {
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_GO;
-	snprintf(sig->name, sizeof(sig->name), "%s", name ? name : "");
+	sig__set_name(sig, name);
 	sig->ret.kind = WM_T_VOID;
 	snprintf(sig->ret.name, sizeof(sig->ret.name), "?");
 }
@@ -193,10 +281,13 @@ void sig__init_raw(struct wm_sig *sig, const char *name)
 
 	memset(sig, 0, sizeof(*sig));
 	sig->source = WM_SIG_RAW;
-	snprintf(sig->name, sizeof(sig->name), "%s", name ? name : "");
+	sig__set_name(sig, name);
 	sig->ret.kind = WM_T_UNKNOWN;
 	sig->ret.size = 8;
 	snprintf(sig->ret.name, sizeof(sig->ret.name), "long");
+	/* Out of memory: no parameters shown, rather than none of the function. */
+	if (sig__reserve_params(sig, NR_INT_REGS))
+		return;
 	sig->nr_params = NR_INT_REGS;
 	for (i = 0; i < NR_INT_REGS; i++) {
 		struct wm_type *t = &sig->params[i].type;
@@ -254,14 +345,14 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	if (sig->source == WM_SIG_GO) {
-		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, sig__name(sig));
 		sbuf__add(buf, size, &len, "(...) (Go's ABI, not decoded)");
 		return (int)len;
 	}
 	/* Python: "def re.search(pattern, string, flags)". */
 	if (sig->source == WM_SIG_PY) {
 		sbuf__add(buf, size, &len, "def ");
-		sbuf__add(buf, size, &len, sig->name);
+		sbuf__add(buf, size, &len, sig__name(sig));
 		sbuf__add(buf, size, &len, "(");
 		for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 			if (i)
@@ -272,7 +363,7 @@ int sig__snprint(const struct wm_sig *sig, char *buf, size_t size)
 		return (int)len;
 	}
 	sbuf__add_decl(buf, size, &len, sig->ret.kind == WM_T_VOID ? "void" : sig->ret.name,
-		       sig->name);
+		       sig__name(sig));
 	sbuf__add(buf, size, &len, "(");
 	for (i = 0; i < sig->nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 		if (i)

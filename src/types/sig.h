@@ -212,21 +212,52 @@ enum wm_sig_source {
 
 struct wm_sig {
 	enum wm_sig_source source;
-	char name[256]; /* function name as written / found */
+	/* Function name as written / found (owned, sig__set_name()); NULL: none yet. */
+	char *name;
 	struct wm_type ret;
+	/*
+	 * The parameters and the pools the types index into (see struct
+	 * wm_type) are allocated to what the function uses: a signature owns
+	 * them from the call that filled it (proto__parse(), dwarf__func_sig(),
+	 * sig__init_raw(), ...) until sig__free(). Those calls start from
+	 * nothing: a filled signature is freed before it is filled again.
+	 * Counts stay within WM_SIG_MAX_PARAMS, WM_SIG_MAX_FIELDS and
+	 * WM_SIG_MAX_ENUMS.
+	 */
 	int nr_params;
-	struct wm_param params[WM_SIG_MAX_PARAMS];
+	struct wm_param *params;
 	bool variadic;
 	/* WM_SIG_PROTO from the prototype database (types/protodb.h), not from -f. */
 	bool from_db;
 	/* Rust's unit: raw pointers are never out-parameters (its DWARF does not say const). */
 	bool rust;
-	/* Pools the types above index into (see struct wm_type). */
 	int nr_fields;
-	struct wm_field fields[WM_SIG_MAX_FIELDS];
+	struct wm_field *fields;
 	int nr_enums;
-	struct wm_enumval enums[WM_SIG_MAX_ENUMS];
+	struct wm_enumval *enums;
 };
+
+/*
+ * Room for n more parameters, struct members or enumerators past the ones
+ * counted, cleared; the count is the caller's to raise once one is filled
+ * in. 0, -ENOMEM (the signature is left as it was) or -EINVAL (n < 0).
+ */
+int sig__reserve_params(struct wm_sig *sig, int n);
+int sig__reserve_fields(struct wm_sig *sig, int n);
+int sig__reserve_enums(struct wm_sig *sig, int n);
+/* The longest name kept, in bytes: the rest is cut, as names are only shown. */
+#define WM_SIG_NAME_MAX 255
+/* sig's name becomes (a copy of) name; 0 or -ENOMEM (the old name stays). */
+int sig__set_name(struct wm_sig *sig, const char *name);
+/* Its name, "" when it has none. */
+static inline const char *sig__name(const struct wm_sig *sig)
+{
+	return sig->name ? sig->name : "";
+}
+/* A copy of src in dst (not initialised), with pools of its own: 0 or -ENOMEM (dst empty). */
+int sig__copy(struct wm_sig *dst, const struct wm_sig *src);
+/* Free what sig owns and clear it; NULL-safe, and safe on a cleared signature. */
+void sig__free(struct wm_sig *sig);
 
 /*
  * Map parameters to x86_64 SysV integer registers and stack offsets:

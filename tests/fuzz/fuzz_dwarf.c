@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wm_dwarf *d = NULL;
 	struct elf_obj *obj = NULL;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char path[64], err[256];
 	int fd, n, i;
 
@@ -104,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < n && i < MAX_FUNCS; i++) {
 			if (dwarf__func_sig(d, syms[i].name, syms[i].vaddr, &sig) == 0)
 				sig__check(&sig);
+			sig__free(&sig);
 			/* Each parameter's location at the probe, and the plan built on it. */
 			if (dwarf__func_sig_at(d, syms[i].name, syms[i].vaddr, syms[i].vaddr + 4,
 					       &sig) == 0) {
@@ -111,16 +112,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				plan__build(&sig, NULL, &plan);
 				plan__check(&plan);
 			}
+			sig__free(&sig);
 		}
 	}
 	/* And names that are not symbols at all. */
 	dwarf__func_sig(d, "main", 0, &sig);
+	sig__free(&sig);
 	/* A prototype's types laid out from this debug info, as the seed names them. */
 	if (proto__parse("long f(struct flags *f, union num u, struct pair p, enum sign s, "
 			 "struct point *pt, ulong_t *n, const enum colour *c, void *b[ret])",
 			 &sig, NULL, NULL, 0) == 0) {
 		dwarf__complete_sig(d, &sig, err, sizeof(err));
 		sig__check(&sig);
+		sig__free(&sig);
 	}
 cleanup:
 	elf_obj__free(obj);

@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		sig__snprint(&sig, out, sizeof(out));
+		sig__free(&sig);
 	} else if (ret != -EINVAL || col < 1 || (size_t)col > strlen(text) + 1 || !err[0]) {
 		/* An error always names a column inside the text and says something. */
 		abort();

@@ -304,6 +304,12 @@ static void setup(void)
 		if (proto__parse(protos[i], &funcs[i].sig, &col, err, sizeof(err)))
 			abort();
 	sig__init_raw(&funcs[2].sig, "raw");
+	/* Filled in place below, as fixed arrays were: room for the model's limits. */
+	for (i = 3; i < NR_FUNCS; i++)
+		if (sig__reserve_params(&funcs[i].sig, WM_SIG_MAX_PARAMS) ||
+		    sig__reserve_fields(&funcs[i].sig, WM_SIG_MAX_FIELDS) ||
+		    sig__reserve_enums(&funcs[i].sig, WM_SIG_MAX_ENUMS))
+			abort();
 	sig_fill(&funcs[3].sig);
 	sig_mix(&funcs[4].sig);
 	sig_buffers(&funcs[5].sig);
@@ -320,8 +326,8 @@ static void setup(void)
 	}
 	snprintf(funcs[2].name, sizeof(funcs[2].name), "raw");
 	funcs[4].syms = funcs[5].syms = funcs[3].syms = &hook;
-	snprintf(funcs[5].error_expr, sizeof(funcs[5].error_expr), "ret < 0 && fd != \"\x1b\"");
-	snprintf(funcs[6].error_expr, sizeof(funcs[6].error_expr), "ret == NULL");
+	funcs[5].error_expr = (char *)"ret < 0 && fd != \"\x1b\"";
+	funcs[6].error_expr = (char *)"ret == NULL";
 	if (store__new(funcs, NR_FUNCS, &o, &store) || store__add_sink(store, &s))
 		abort();
 	devnull = fopen("/dev/null", "w");

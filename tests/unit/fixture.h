@@ -50,4 +50,20 @@ static const struct wm_object *test_object(const char *path)
 	return &objs[nr++];
 }
 
+/*
+ * sig (cleared or filled) made a cleared signature whose pools have room for the model's limits, so a
+ * test can fill them in place as it could fixed arrays, keeping pointers
+ * into them; sig__free() ends it.
+ */
+static void test_sig_full(struct wm_sig *sig) __attribute__((unused));
+
+static void test_sig_full(struct wm_sig *sig)
+{
+	sig__free(sig);
+	if (sig__reserve_params(sig, WM_SIG_MAX_PARAMS) ||
+	    sig__reserve_fields(sig, WM_SIG_MAX_FIELDS) ||
+	    sig__reserve_enums(sig, WM_SIG_MAX_ENUMS))
+		abort();
+}
+
 #endif

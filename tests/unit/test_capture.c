@@ -14,13 +14,14 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "plan/capture.h"
 
 #define STR_CAP 64
 
 static void sig_reset(struct wm_sig *sig)
 {
-	memset(sig, 0, sizeof(*sig));
+	test_sig_full(sig);
 	sig->source = WM_SIG_PROTO;
 	sig->ret.kind = WM_T_VOID;
 }
@@ -154,7 +155,7 @@ static void test_order(void **state)
 {
 	int vals[WM_MAX_VALS + 1];
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int name, tag, i;
 
 	order_sig(&sig, &name, &tag);
@@ -230,6 +231,7 @@ static void test_order(void **state)
 	assert_int_equal(plan.cfg.nr_caps, 8);
 	assert_int_equal(plan.out_slot[2], 6);
 	assert_int_equal(plan.data_max, 5 * 64 + 2 * 24 + 4);
+	sig__free(&sig);
 }
 
 /* Nothing known: nothing read, and no value is a parameter's. */
@@ -237,7 +239,7 @@ static void test_raw(void **state)
 {
 	int vals[WM_MAX_VALS + 1];
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig__init_raw(&sig, "blob");
@@ -259,13 +261,14 @@ static void test_raw(void **state)
 	assert_int_equal(plan.cfg.nr_caps, 1);
 	assert_int_equal(plan.stack_slot, 0);
 	assert_int_equal(plan.data_max, WM_STACK_MAX * 8);
+	sig__free(&sig);
 }
 
 static void test_pointers(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig_reset(&sig);
 	p = param(&sig, "cs", WM_T_PTR, 8, 0, -1); /* const struct s * (12 bytes) */
@@ -329,13 +332,14 @@ static void test_pointers(void **state)
 	assert_int_equal(plan__pointee_bytes(&sig.params[5].type), WM_MEM_MAX);
 	sig.params[0].type.kind = WM_T_STR;
 	assert_int_equal(plan__pointee_bytes(&sig.params[0].type), 0);
+	sig__free(&sig);
 }
 
 /* A struct pointer result is read at return; an int * result too. */
 static void test_result(void **state)
 {
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig_reset(&sig);
 	param(&sig, "n", WM_T_INT, 4, 0, -1);
@@ -353,6 +357,7 @@ static void test_result(void **state)
 	build(&sig, STR_CAP, true, false, &plan);
 	assert_int_equal(plan.cfg.nr_caps, 0);
 	assert_int_equal(plan.ret_slot, -1);
+	sig__free(&sig);
 }
 
 /* Buffers with a length: how many elements, of how many bytes, read when. */
@@ -360,7 +365,7 @@ static void test_buffers(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig_reset(&sig);
 	/* 0: const unsigned char *data counted by n (1) */
@@ -417,6 +422,7 @@ static void test_buffers(void **state)
 	build(&sig, 128, true, false, &plan);
 	assert_int_equal(plan.cfg.nr_caps, 3);
 	assert_int_equal(plan.out_slot[3], -1);
+	sig__free(&sig);
 }
 
 /* Arguments past the sixth register: stack eightbytes read as values 6..9. */
@@ -425,7 +431,7 @@ static void test_stack_values(void **state)
 	static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
 	int vals[WM_MAX_VALS + 1];
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig_reset(&sig);
@@ -466,6 +472,7 @@ static void test_stack_values(void **state)
 	sig.nr_params = 6;
 	build(&sig, STR_CAP, true, false, &plan);
 	assert_int_equal(plan.cfg.nr_stack, 0);
+	sig__free(&sig);
 }
 
 /* Structs by value: in registers the values hold them; in memory a slot does. */
@@ -473,7 +480,7 @@ static void test_struct_by_value(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig_reset(&sig);
 	p = param(&sig, "pair", WM_T_STRUCT, 16, 0, -1);
@@ -506,6 +513,7 @@ static void test_struct_by_value(void **state)
 	/* Structs in memory are slots, not stack values. */
 	assert_int_equal(plan.cfg.nr_stack, 0);
 	assert_int_equal(plan.data_max, 24 + WM_MEM_MAX);
+	sig__free(&sig);
 }
 
 /* A struct's "char *" members: read through the argument's pointer at entry. */
@@ -513,7 +521,7 @@ static void test_member_strings(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int name, arr, bits, tail, late, val;
 
 	sig_reset(&sig);
@@ -554,6 +562,7 @@ static void test_member_strings(void **state)
 	/* A member's string is no value's string. */
 	assert_int_equal(plan.cfg.val_slot[1], 0xff);
 	assert_int_equal(plan.cfg.val_slot[WM_MAX_ARGS], 0xff);
+	sig__free(&sig);
 }
 
 /* C++'s this is the pointer it is: the object is not read. */
@@ -561,7 +570,7 @@ static void test_this(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig_reset(&sig);
 	p = param(&sig, "this", WM_T_PTR, 8, 0, -1);
@@ -582,6 +591,7 @@ static void test_this(void **state)
 	assert_int_equal(plan.entry_slot[0], 0);
 	assert_int_equal(plan.field_slot[0], 1);
 	assert_int_equal(plan.out_slot[0], 3);
+	sig__free(&sig);
 }
 
 /* More captures than slots: the first ones are kept, the others counted. */
@@ -589,7 +599,7 @@ static void test_slot_limit(void **state)
 {
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig_reset(&sig);
@@ -631,6 +641,7 @@ static void test_slot_limit(void **state)
 	assert_int_equal(plan.field_slot[WM_NR_SLOTS - 3], WM_NR_SLOTS - 1);
 	assert_int_equal(plan.field_slot[WM_NR_SLOTS - 2], -1);
 	assert_int_equal(plan.nr_dropped, 6 + 1 + 1 + 1 + 1);
+	sig__free(&sig);
 }
 
 /* More bytes than a record carries: what does not fit is left out, what does is kept. */
@@ -639,7 +650,7 @@ static void test_byte_budget(void **state)
 	static const char *const names[] = { "a", "b", "c", "d", "e" };
 	struct wm_param *p;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig_reset(&sig);
@@ -673,6 +684,7 @@ static void test_byte_budget(void **state)
 	assert_int_equal(plan.cfg.nr_caps, 7);
 	assert_int_equal(plan.nr_dropped, 0);
 	assert_int_equal(plan.data_max, WM_STACK_MAX * 8 + 5 * 100 + 4);
+	sig__free(&sig);
 }
 
 int main(void)

@@ -89,6 +89,8 @@ static void fx_free(struct fx *fx)
 	store__free(fx->store);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
 	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(fx->funcs) / sizeof(fx->funcs[0]); i++)
+		sig__free(&fx->funcs[i].sig);
 	free(fx);
 }
 
@@ -349,6 +351,7 @@ static void test_refuses_existing_and_symlinks(void **state)
 	assert_int_not_equal(access(side, F_OK), 0);
 	snprintf(side, sizeof(side), "rm -rf '%s'", dir);
 	assert_int_equal(system(side), 0);
+	sig__free(&f.sig);
 }
 
 /* Each kind of parameter and result by its name in the functions table. */
@@ -373,8 +376,9 @@ static void test_kind_names(void **state)
 	assert_non_null(f);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/kinds.db", dir);
+	test_sig_full(&f->sig);
 	f->sig.source = WM_SIG_DWARF;
-	snprintf(f->sig.name, sizeof(f->sig.name), "paint");
+	assert_int_equal(sig__set_name(&f->sig, "paint"), 0);
 	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
 		struct wm_param *p = &f->sig.params[f->sig.nr_params++];
 
@@ -399,6 +403,7 @@ static void test_kind_names(void **state)
 		    "enum color|enum\n");
 	sqlite3_close(db);
 	dbstore__free(store);
+	sig__free(&f->sig);
 	free(f);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);

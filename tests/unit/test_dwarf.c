@@ -241,6 +241,7 @@ struct fixture {
 	char exe[PATH_MAX + 32];      /* non-PIE executable with DWARF */
 	char stripped[PATH_MAX + 32]; /* no DWARF anywhere */
 	char sep[PATH_MAX + 32];      /* DWARF in a file named by .gnu_debuglink */
+	char sepz[PATH_MAX + 32];     /* the same, its debug sections compressed (Debian's way) */
 	char opt[PATH_MAX + 32];      /* built with -O2 */
 	char types4[PATH_MAX + 32];   /* the layout fixture as DWARF 4 (old bitfields) */
 	char cxx[PATH_MAX + 32];      /* C++ */
@@ -352,6 +353,7 @@ static int setup(void **state)
 	snprintf(fx->exe, sizeof(fx->exe), "%s/prog", fx->dir);
 	snprintf(fx->stripped, sizeof(fx->stripped), "%s/stripped/libfix.so", fx->dir);
 	snprintf(fx->sep, sizeof(fx->sep), "%s/sep/libfix.so", fx->dir);
+	snprintf(fx->sepz, sizeof(fx->sepz), "%s/sepz/libfix.so", fx->dir);
 	if (write_file(a, fixture_a) || write_file(b, fixture_b) || write_file(c, fixture_opt) ||
 	    write_file(t, fixture_types) || write_file(x, fixture_cxx) ||
 	    write_file(s, fixture_asm))
@@ -373,7 +375,12 @@ static int setup(void **state)
 	    run("cd '%s/sep' && objcopy --only-keep-debug ../libfix.so libfix.dbg && "
 		"strip --strip-debug -o libfix.so ../libfix.so && "
 		"objcopy --add-gnu-debuglink=libfix.dbg libfix.so",
-		fx->dir))
+		fx->dir) ||
+	    run("mkdir '%s/sepz' && cd '%s/sepz' && objcopy --only-keep-debug "
+		"--compress-debug-sections=zlib ../libfix.so libfix.dbg && "
+		"strip --strip-debug -o libfix.so ../libfix.so && "
+		"objcopy --add-gnu-debuglink=libfix.dbg libfix.so",
+		fx->dir, fx->dir))
 		return -1;
 	return open_dwarf(fx->so, &fx->d) ? -1 : 0;
 }
@@ -393,7 +400,10 @@ static int teardown(void **state)
 
 static void get_sig(struct fixture *fx, const char *name, struct wm_sig *sig)
 {
-	int err = dwarf__func_sig(fx->d, name, sym_addr(fx->so, NULL, name), sig);
+	int err;
+
+	sig__free(sig);
+	err = dwarf__func_sig(fx->d, name, sym_addr(fx->so, NULL, name), sig);
 
 	if (err)
 		fail_msg("dwarf__func_sig(%s) = %d", name, err);
@@ -527,7 +537,7 @@ static void check_bits(const struct wm_field *f, int want_first, int want_width,
 
 static void test_integers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_ints", &sig);
 	check_type(&sig.ret, WM_T_INT, 4, true, "int");
@@ -539,11 +549,12 @@ static void test_integers(void **state)
 	check_param(&sig.params[3], "l", WM_T_INT, 8, true, "long", 3);
 	check_param(&sig.params[4], "s", WM_T_INT, 2, true, "short", 4);
 	check_param(&sig.params[5], "ull", WM_T_INT, 8, false, "unsigned long long", 5);
+	sig__free(&sig);
 }
 
 static void test_strings(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_strs", &sig);
 	assert_int_equal(sig.nr_params, 6);
@@ -553,11 +564,12 @@ static void test_strings(void **state)
 	check_param(&sig.params[3], "up", WM_T_PTR, 8, false, "unsigned char *", 3);
 	check_param(&sig.params[4], "v", WM_T_PTR, 8, false, "const void *", 4);
 	check_param(&sig.params[5], "sc", WM_T_STR, 8, false, "signed char *", 5);
+	sig__free(&sig);
 }
 
 static void test_pointers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_ptrs", &sig);
 	check_type(&sig.ret, WM_T_PTR, 8, false, "struct point *");
@@ -580,11 +592,12 @@ static void test_pointers(void **state)
 	get_sig(*state, "f_fnptr", &sig);
 	check_param(&sig.params[0], "cb", WM_T_FUNCPTR, 8, false, "int (*)(const char *, int)", 0);
 	check_param(&sig.params[1], "arg", WM_T_PTR, 8, false, "void *", 1);
+	sig__free(&sig);
 }
 
 static void test_misc_and_float_registers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_misc", &sig);
 	assert_int_equal(sig.nr_params, 8);
@@ -601,11 +614,12 @@ static void test_misc_and_float_registers(void **state)
 		   (long long[]){ 0, 1, 2 }, 3);
 	check_enum(&sig, &sig.params[7].type, (const char *[]){ "NEG", "POS" },
 		   (long long[]){ -1, 1 }, 2);
+	sig__free(&sig);
 }
 
 static void test_typedefs(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_typedefs", &sig);
 	check_type(&sig.ret, WM_T_INT, 8, true, "long");
@@ -616,11 +630,12 @@ static void test_typedefs(void **state)
 	check_param(&sig.params[2], "i64", WM_T_INT, 8, true, "int64_t", 2);
 	check_param(&sig.params[3], "u8", WM_T_INT, 1, false, "uint8_t", 3);
 	check_param(&sig.params[4], "cs", WM_T_INT, 8, false, "const size_t", 4);
+	sig__free(&sig);
 }
 
 static void test_char_typedefs(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "f_chars", &sig);
 	assert_int_equal(sig.nr_params, 4);
@@ -630,24 +645,28 @@ static void test_char_typedefs(void **state)
 	check_param(&sig.params[1], "gs", WM_T_STR, 8, false, "gchar *", 1);
 	check_param(&sig.params[2], "bytes", WM_T_PTR, 8, false, "const uint8_t *", 2);
 	check_param(&sig.params[3], "g", WM_T_CHAR, 1, true, "gchar", 3);
+	sig__free(&sig);
 }
 
 static void test_optimized(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_inl", sym_addr(fx->opt, NULL, "f_inl"), &sig), 0);
 	assert_int_equal(sig.nr_params, 2);
 	check_param(&sig.params[0], "a", WM_T_INT, 4, true, "int", 0);
 	check_param(&sig.params[1], "s", WM_T_STR, 8, false, "const char *", 1);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_caller", sym_addr(fx->opt, NULL, "f_caller"), &sig),
 			 0);
 	assert_int_equal(sig.nr_params, 1);
 	check_param(&sig.params[0], "s", WM_T_STR, 8, false, "const char *", 0);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 /* An assembler's unit is no signature, so the prototype database gets its turn. */
@@ -655,13 +674,16 @@ static void test_assembler_unit(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "asm_fn", sym_addr(fx->opt, NULL, "asm_fn"), &sig),
 			 -ENOENT);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_inl", sym_addr(fx->opt, NULL, "f_inl"), &sig), 0);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 /* A union DWARF gives no members is shown as the register it is passed in, not as "{}". */
@@ -669,21 +691,23 @@ static void test_memberless_union(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->opt, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_tu", sym_addr(fx->opt, NULL, "f_tu"), &sig), 0);
 	assert_int_equal(sig.nr_params, 2);
 	assert_string_equal(sig.params[1].type.name, "ARG");
 	assert_int_equal(sig.params[1].type.kind, WM_T_UNKNOWN);
 	assert_int_equal(sig.params[1].type.size, 8);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 static void test_variadic_void_static(void **state)
 {
 	struct fixture *fx = *state;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(fx, "f_var", &sig);
 	assert_true(sig.variadic);
@@ -699,11 +723,12 @@ static void test_variadic_void_static(void **state)
 	check_type(&sig.ret, WM_T_INT, 8, true, "long");
 	assert_int_equal(sig.nr_params, 1);
 	check_param(&sig.params[0], "x", WM_T_INT, 8, true, "long", 0);
+	sig__free(&sig);
 }
 
 static void test_register_limits(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	get_sig(*state, "f_many", &sig);
@@ -727,13 +752,14 @@ static void test_register_limits(void **state)
 	get_sig(*state, "f_retbig", &sig);
 	check_type(&sig.ret, WM_T_STRUCT, 32, false, "struct big");
 	check_param(&sig.params[0], "x", WM_T_INT, 4, true, "int", 1);
+	sig__free(&sig);
 }
 
 static void test_enums(void **state)
 {
 	static const char *const level_names[] = { "L_LOW", "L_MID", "L_HIGH" };
 	static const long long level_values[] = { -2, 0, 7 };
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(*state, "t_enum", &sig);
 	assert_int_equal(sig.nr_params, 4);
@@ -757,11 +783,12 @@ static void test_enums(void **state)
 	assert_true(sig.params[3].type.target_const);
 	assert_int_equal(sig.params[3].type.target.kind, WM_T_ENUM);
 	assert_int_equal(sig.nr_enums, 5);
+	sig__free(&sig);
 }
 
 static void test_struct_members(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	const struct wm_type *t;
 	const struct wm_field *f;
 
@@ -798,11 +825,12 @@ static void test_struct_members(void **state)
 	f = field_of(&sig, t, "count");
 	check_field(f, offsetof(struct named, count), WM_T_INT, 8, 0);
 	assert_int_equal(f->offset, 40);
+	sig__free(&sig);
 }
 
 static void test_member_kinds(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	const struct wm_type *t;
 	const struct wm_field *f;
 
@@ -823,6 +851,7 @@ static void test_member_kinds(void **state)
 	assert_memory_equal(f->name, "this_member_name_is_longer_than", WM_FIELD_NAME_MAX - 1);
 	check_field(f, offsetof(struct with_cb, this_member_name_is_longer_than_thirty_one),
 		    WM_T_CHAR, 1, 0);
+	sig__free(&sig);
 }
 
 /* The bitfields of struct flags, in the model of a DWARF 5 or a DWARF 4 object. */
@@ -878,7 +907,7 @@ static void test_bitfields(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	get_sig(fx, "t_flags", &sig);
 	/* By value, 8 bytes: one register. */
@@ -894,23 +923,27 @@ static void test_bitfields(void **state)
 
 	/* GCC's DWARF 4 counts bit_offset from the storage unit's most significant bit. */
 	assert_int_equal(open_dwarf(fx->types4, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "t_flags", sym_addr(fx->types4, NULL, "t_flags"), &sig),
 			 0);
 	check_flags(&sig, &sig.params[0].type);
 	check_flags(&sig, &sig.params[1].type);
 	/* Old-style bit_offset goes negative when the field straddles its unit. */
+	sig__free(&sig);
 	assert_int_equal(
 		dwarf__func_sig(d, "t_packed", sym_addr(fx->types4, NULL, "t_packed"), &sig), 0);
 	check_packed(&sig);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "t_named", sym_addr(fx->types4, NULL, "t_named"), &sig),
 			 0);
 	check_field(field_of(&sig, &sig.params[0].type, "grid"), 16, WM_T_INT, 2, 6);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 static void test_unions(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	const struct wm_type *t;
 
 	get_sig(*state, "t_union", &sig);
@@ -930,6 +963,7 @@ static void test_unions(void **state)
 	assert_true(t->is_union);
 	assert_int_equal(t->struct_size, 8);
 	assert_int_equal(t->nr_fields, 3);
+	sig__free(&sig);
 }
 
 static void test_scalar_pointers(void **state)
@@ -946,7 +980,7 @@ static void test_scalar_pointers(void **state)
 		{ "cpp", WM_T_STR, 8, false, false },  { "cip", WM_T_INT, 4, true, true },
 		{ "arr", WM_T_INT, 4, true, false },
 	};
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	const struct wm_type *t;
 	size_t i;
 
@@ -976,11 +1010,12 @@ static void test_scalar_pointers(void **state)
 	check_loc(&sig.params[5], 5, 1, -1);
 	check_loc(&sig.params[6], -1, 0, 0);
 	check_loc(&sig.params[9], -1, 0, 24);
+	sig__free(&sig);
 }
 
 static void test_struct_locations(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* 8 bytes: one register; 16: two; 24: memory, and x takes the next register. */
 	get_sig(*state, "t_sizes", &sig);
@@ -1022,11 +1057,12 @@ static void test_struct_locations(void **state)
 	get_sig(*state, "t_ret16", &sig);
 	check_type(&sig.ret, WM_T_STRUCT, 16, false, "struct s16");
 	check_loc(&sig.params[0], 0, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_declaration_elsewhere(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	const struct wm_type *t;
 
 	/* types.c only declares struct hidden; b.c defines it. */
@@ -1037,11 +1073,12 @@ static void test_declaration_elsewhere(void **state)
 	assert_int_equal(t->struct_size, 16);
 	assert_int_equal(t->nr_fields, 2);
 	check_field(field_of(&sig, t, "more"), 8, WM_T_INT, 8, 0);
+	sig__free(&sig);
 }
 
 static void test_member_pool_full(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* 40 + 20 members for a pool of 48: the second struct keeps the 8 that fit. */
 	get_sig(*state, "t_overflow", &sig);
@@ -1056,6 +1093,7 @@ static void test_member_pool_full(void **state)
 	check_field(field_of(&sig, &sig.params[1].type, "v07"), 7 * 4, WM_T_INT, 4, 0);
 	/* Enumerators have a pool of their own. */
 	check_param(&sig.params[2], "lv", WM_T_ENUM, 4, true, "enum level", 2);
+	sig__free(&sig);
 }
 
 static void test_cxx(void **state)
@@ -1063,10 +1101,11 @@ static void test_cxx(void **state)
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
 	const struct wm_type *t;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->cxx, &d), 0);
 	/* A reference is the object's address: a pointer to the struct. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "by_ref", 1, &sig), 0);
 	assert_int_equal(sig.nr_params, 2);
 	t = &sig.params[0].type;
@@ -1079,6 +1118,7 @@ static void test_cxx(void **state)
 	assert_int_equal(sig.params[1].type.nr_fields, 2);
 
 	/* this: a pointer to the class, its private member included. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "get", 1, &sig), 0);
 	assert_int_equal(sig.nr_params, 2);
 	t = &sig.params[0].type;
@@ -1091,14 +1131,17 @@ static void test_cxx(void **state)
 	check_loc(&sig.params[1], 1, 1, -1);
 
 	/* A type's name too long to keep ends with "...", not mid-word. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "long_arg", 1, &sig), 0);
 	assert_string_equal(sig.params[0].type.name,
 			    "struct LongPairName<LongPairName<int, long int>, LongPairNam...");
 	assert_int_equal(strlen(sig.params[0].type.name), WM_TYPE_NAME_MAX - 1);
 
 	/* An assembler's function has no types in its DWARF: not "void sys_like(void)". */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "sys_like", 0, &sig), -ENOENT);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 /* A prototype as -f gives it, then laid out from the fixture's debug info. */
@@ -1107,6 +1150,7 @@ static void proto_sig(struct wm_dwarf *d, const char *text, struct wm_sig *sig, 
 	char err[256];
 	int col, ret;
 
+	sig__free(sig);
 	if (proto__parse(text, sig, &col, err, sizeof(err)))
 		fail_msg("'%s' does not parse at %d: %s", text, col, err);
 	ret = dwarf__complete_sig(d, sig, err, sizeof(err));
@@ -1121,7 +1165,7 @@ static void test_complete_proto(void **state)
 {
 	struct fixture *fx = *state;
 	const struct wm_type *t;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int nr_fields;
 
 	/* Pointers: the same members DWARF's own signature has. */
@@ -1186,12 +1230,13 @@ static void test_complete_proto(void **state)
 	assert_int_equal(t->nr_fields, 2);
 	assert_true(t->target_const);
 	assert_int_equal(sig.params[2].type.nr_fields, 2);
+	sig__free(&sig);
 }
 
 static void test_complete_proto_locations(void **state)
 {
 	struct fixture *fx = *state;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char err[256];
 
 	/* Until the struct's size is known, nothing from it on has a place; then all do. */
@@ -1211,15 +1256,17 @@ static void test_complete_proto_locations(void **state)
 	proto_sig(fx->d, "struct s24 t_ret24(int x)", &sig, 0);
 	check_type(&sig.ret, WM_T_STRUCT, 24, false, "struct s24");
 	check_loc(&sig.params[0], 1, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_complete_proto_errors(void **state)
 {
 	struct fixture *fx = *state;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char err[256];
 
 	/* No such struct in the object: the parameter and those after it stay unplaced. */
+	sig__free(&sig);
 	assert_int_equal(proto__parse("int f(int a, struct nosuch s, int b)", &sig, NULL, NULL, 0),
 			 0);
 	assert_int_equal(dwarf__complete_sig(fx->d, &sig, err, sizeof(err)), -ENOENT);
@@ -1230,6 +1277,7 @@ static void test_complete_proto_errors(void **state)
 	check_loc(&sig.params[2], -1, 0, -1);
 
 	/* No debug info at all. */
+	sig__free(&sig);
 	assert_int_equal(proto__parse("struct flags f(struct flags *p)", &sig, NULL, NULL, 0), 0);
 	assert_int_equal(dwarf__complete_sig(NULL, &sig, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "the result is 'struct flags' by value, whose size only debug "
@@ -1249,6 +1297,7 @@ static void test_complete_proto_errors(void **state)
 	/* A struct by value named like an enum or a typedef is still not found. */
 	proto_sig(fx->d, "int f(struct level s)", &sig, -ENOENT);
 	proto_sig(fx->d, "int f(union inner s)", &sig, -ENOENT);
+	sig__free(&sig);
 }
 
 static void test_same_name_by_address(void **state)
@@ -1256,13 +1305,15 @@ static void test_same_name_by_address(void **state)
 	struct fixture *fx = *state;
 	unsigned long a = sym_addr(fx->so, "a.c", "dup_name");
 	unsigned long b = sym_addr(fx->so, "b.c", "dup_name");
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_true(a != b);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "dup_name", a, &sig), 0);
 	assert_int_equal(sig.nr_params, 1);
 	check_param(&sig.params[0], "x", WM_T_INT, 4, true, "int", 0);
 
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "dup_name", b, &sig), 0);
 	check_type(&sig.ret, WM_T_STR, 8, false, "const char *");
 	assert_int_equal(sig.nr_params, 2);
@@ -1270,26 +1321,33 @@ static void test_same_name_by_address(void **state)
 	check_param(&sig.params[1], "n", WM_T_INT, 8, true, "long", 1);
 
 	/* Two candidates and no address match: refuse to guess. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "dup_name", 1, &sig), -ENOENT);
+	sig__free(&sig);
 }
 
 static void test_lookup_fallbacks(void **state)
 {
 	struct fixture *fx = *state;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* One definition by that name: the address need not agree. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "f_ints", 1, &sig), 0);
 	assert_int_equal(sig.nr_params, 6);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "no_such_function", 0, &sig), -ENOENT);
 	/* A type's name is not a function. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "point", 0, &sig), -ENOENT);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, "", 0, &sig), -ENOENT);
+	sig__free(&sig);
 }
 
 static void test_snprint(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char buf[256];
 
 	get_sig(*state, "f_strs", &sig);
@@ -1297,22 +1355,26 @@ static void test_snprint(void **state)
 	assert_string_equal(buf,
 			    "int f_strs(const char *cs, char *s, char **pp, unsigned char *up, "
 			    "const void *v, signed char *sc)");
+	sig__free(&sig);
 }
 
 static void test_executable(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->exe, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_ints", sym_addr(fx->exe, NULL, "f_ints"), &sig), 0);
 	assert_int_equal(sig.nr_params, 6);
 	assert_string_equal(sig.params[2].type.name, "size_t");
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "dup_name", sym_addr(fx->exe, "b.c", "dup_name"), &sig),
 			 0);
 	assert_int_equal(sig.nr_params, 2);
 	dwarf__free(d);
+	sig__free(&sig);
 }
 
 static void test_stripped(void **state)
@@ -1328,13 +1390,92 @@ static void test_debuglink(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_dwarf *d = NULL;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(open_dwarf(fx->sep, &d), 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(d, "f_misc", sym_addr(fx->sep, NULL, "f_misc"), &sig), 0);
 	assert_int_equal(sig.nr_params, 8);
 	check_param(&sig.params[4], "after_double", WM_T_INT, 4, true, "int", 3);
 	dwarf__free(d);
+	sig__free(&sig);
+}
+
+static void type_same(const struct wm_type *a, const struct wm_type *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->size, b->size);
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->target.kind, b->target.kind);
+	assert_int_equal(a->target.size, b->target.size);
+	assert_int_equal(a->first_field, b->first_field);
+	assert_int_equal(a->nr_fields, b->nr_fields);
+	assert_int_equal(a->struct_size, b->struct_size);
+	assert_int_equal(a->first_enum, b->first_enum);
+	assert_int_equal(a->nr_enums, b->nr_enums);
+}
+
+/* Two signatures alike, pools and all: nothing read differs. */
+static void sig_same(const struct wm_sig *a, const struct wm_sig *b)
+{
+	char ta[512], tb[512];
+
+	sig__snprint(a, ta, sizeof(ta));
+	sig__snprint(b, tb, sizeof(tb));
+	assert_string_equal(ta, tb);
+	type_same(&a->ret, &b->ret);
+	assert_int_equal(a->nr_params, b->nr_params);
+	assert_int_equal(a->nr_fields, b->nr_fields);
+	assert_int_equal(a->nr_enums, b->nr_enums);
+	for (int i = 0; i < a->nr_params; i++) {
+		type_same(&a->params[i].type, &b->params[i].type);
+		assert_int_equal(a->params[i].reg, b->params[i].reg);
+		assert_int_equal(a->params[i].loc.state, b->params[i].loc.state);
+		assert_int_equal(a->params[i].loc.nr_pieces, b->params[i].loc.nr_pieces);
+	}
+	for (int i = 0; i < a->nr_fields; i++) {
+		assert_string_equal(a->fields[i].name, b->fields[i].name);
+		assert_int_equal(a->fields[i].offset, b->fields[i].offset);
+		assert_int_equal(a->fields[i].bit_offset, b->fields[i].bit_offset);
+		assert_int_equal(a->fields[i].bit_size, b->fields[i].bit_size);
+		assert_int_equal(a->fields[i].count, b->fields[i].count);
+		assert_int_equal(a->fields[i].type.kind, b->fields[i].type.kind);
+		assert_int_equal(a->fields[i].type.size, b->fields[i].type.size);
+	}
+	for (int i = 0; i < a->nr_enums; i++) {
+		assert_string_equal(a->enums[i].name, b->enums[i].name);
+		assert_int_equal(a->enums[i].value, b->enums[i].value);
+	}
+}
+
+/*
+ * Compressed debug sections: libdw reads its decompressed copies, and the
+ * file's pages of them are paged out once indexed; every signature, with
+ * its members and enumerators, reads as from the uncompressed file.
+ */
+static void test_compressed_debuglink(void **state)
+{
+	static const char *const names[] = { "f_misc", "t_flags", "t_packed", "t_named" };
+	struct fixture *fx = *state;
+	struct wm_dwarf *d = NULL;
+	struct wm_sig want = { 0 }, got = { 0 };
+
+	assert_int_equal(
+		run("readelf -SW '%s/sepz/libfix.dbg' | grep -q 'debug_info.* C '", fx->dir), 0);
+	assert_int_equal(open_dwarf(fx->sepz, &d), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		unsigned long a = sym_addr(fx->so, NULL, names[i]);
+
+		sig__free(&want);
+		sig__free(&got);
+		assert_int_equal(dwarf__func_sig_at(fx->d, names[i], a, a, &want), 0);
+		assert_int_equal(dwarf__func_sig_at(d, names[i], a, a, &got), 0);
+		assert_true(want.nr_params > 0);
+		sig_same(&want, &got);
+	}
+	dwarf__free(d);
+	sig__free(&want);
+	sig__free(&got);
 }
 
 static void test_not_elf(void **state)
@@ -1434,6 +1575,7 @@ int main(void)
 		cmocka_unit_test(test_executable),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_debuglink),
+		cmocka_unit_test(test_compressed_debuglink),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_is_of),
 		cmocka_unit_test(test_offsetof_by_unit),

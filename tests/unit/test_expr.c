@@ -27,6 +27,7 @@ static void sig_of(const char *proto, struct wm_sig *sig)
 	char err[128];
 	int col;
 
+	sig__free(sig);
 	if (proto__parse(proto, sig, &col, err, sizeof(err)))
 		fail_msg("prototype '%s': %d: %s", proto, col, err);
 }
@@ -162,7 +163,7 @@ static bool eval(const char *text, const struct wm_sig *sig, const struct call *
 
 static void test_compiled_form(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 
 	sig_of(SEARCH, &sig);
@@ -206,11 +207,12 @@ static void test_compiled_form(void **state)
 	/* And 0xffffffff is -1 for an int. */
 	parse_ok("ret == 0xffffffff", &sig, &e);
 	assert_int_equal(e.ops[0].imm, UINT64_MAX);
+	sig__free(&sig);
 }
 
 static void test_canonical(void **state)
 {
-	struct wm_sig sig, raw, sdup;
+	struct wm_sig sig = { 0 }, raw = { 0 }, sdup = { 0 };
 
 	sig_of(SEARCH, &sig);
 	sig__init_raw(&raw, "f");
@@ -254,11 +256,14 @@ static void test_canonical(void **state)
 	canon("arg0 == -1 && ret < 0 && arg5 == 'a'", &raw, "arg0 == -1 && ret < 0 && arg5 == 97");
 	canon("ret == NULL || ret == \"x\"", &sdup, "ret == NULL || ret == \"x\"");
 	canon("arg3 == 0x10", &sig, "c == '\\x10'");
+	sig__free(&sig);
+	sig__free(&raw);
+	sig__free(&sdup);
 }
 
 static void test_enum_funcptr_buf(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 
 	/* A function pointer and a counted buffer are addresses. */
@@ -277,11 +282,12 @@ static void test_enum_funcptr_buf(void **state)
 	parse_ok("n == -2", &sig, &e);
 	assert_int_equal(e.ops[0].size, 4);
 	assert_int_equal(e.ops[0].is_signed, 1);
+	sig__free(&sig);
 }
 
 static void test_names(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 	char buf[128];
 
@@ -319,6 +325,7 @@ static void test_names(void **state)
 	parse_ok("n > 1 && flag", &sig, &e);
 	expr__snprint(&e, NULL, buf, sizeof(buf));
 	assert_string_equal(buf, "arg2 > 1 && arg4 == true");
+	sig__free(&sig);
 }
 
 /* "c == BLUE" compiles to the enumerator's value; an unknown name lists them. */
@@ -328,7 +335,7 @@ static void test_enumerators(void **state)
 		const char *name;
 		long long value;
 	} vals[] = { { "RED", 1 }, { "GREEN", 2 }, { "BLUE", -4 } };
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 
 	(void)state;
@@ -337,6 +344,7 @@ static void test_enumerators(void **state)
 	snprintf(sig.params[0].type.name, sizeof(sig.params[0].type.name), "enum color");
 	sig.params[0].type.first_enum = 0;
 	sig.params[0].type.nr_enums = 3;
+	assert_int_equal(sig__reserve_enums(&sig, 3), 0);
 	for (int i = 0; i < 3; i++) {
 		snprintf(sig.enums[i].name, sizeof(sig.enums[i].name), "%s", vals[i].name);
 		sig.enums[i].value = vals[i].value;
@@ -359,11 +367,12 @@ static void test_enumerators(void **state)
 		  "'BLUE' is not a literal: compare with a number, \"string\", 'c', NULL, true, "
 		  "false "
 		  "or a duration");
+	sig__free(&sig);
 }
 
 static void test_errors(void **state)
 {
-	struct wm_sig sig, vf, many, raw, sdup;
+	struct wm_sig sig = { 0 }, vf = { 0 }, many = { 0 }, raw = { 0 }, sdup = { 0 };
 	struct wm_expr e;
 
 	sig_of(SEARCH, &sig);
@@ -491,11 +500,16 @@ static void test_errors(void **state)
 	/* Strings against --string-size and the pool. */
 	parse_err_sz("pat == \"abcde\"", &sig, 4, 8,
 		     "the string is 5 bytes, longer than --string-size 4: it could never match");
+	sig__free(&sig);
+	sig__free(&vf);
+	sig__free(&many);
+	sig__free(&raw);
+	sig__free(&sdup);
 }
 
 static void test_string_limits(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 	char text[2048], part[300];
 
@@ -521,11 +535,12 @@ static void test_string_limits(void **state)
 	parse_err_sz(text, &sig, 0, 8,
 		     "too much string data: more than 256 bytes of string constants, the limit of "
 		     "the BPF evaluator");
+	sig__free(&sig);
 }
 
 static void test_op_limit(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 	char text[4096];
 	size_t len = 0;
@@ -575,6 +590,7 @@ static void test_op_limit(void **state)
 	memset(text, '(', 3000);
 	strcpy(text + 3000, "flag");
 	parse_err(text, &sig, 33, "parentheses nested too deeply (more than 32)");
+	sig__free(&sig);
 }
 
 /* What wrapmon-trace(8) shows under EXPRESSIONS, against the prototypes it implies. */
@@ -592,7 +608,7 @@ static void test_readme(void **state)
 		"flag",
 		"latency > 1.5ms && latency < 2s && latency > 100ns",
 	};
-	struct wm_sig sig, two, sz;
+	struct wm_sig sig = { 0 }, two = { 0 }, sz = { 0 };
 	struct wm_expr e;
 
 	sig_of("int f(const char *pat, const char *s, size_t n, char c, bool flag, uint16_t u)",
@@ -615,13 +631,16 @@ static void test_readme(void **state)
 	parse_err("(ret == 1", &two, 1, "unbalanced '(': add the matching ')'");
 	canon("0 > ret", &two, "ret < 0");
 	canon("latency > 1000000ns", &two, "latency > 1ms");
+	sig__free(&sig);
+	sig__free(&two);
+	sig__free(&sz);
 }
 
 /* ---- evaluation ---- */
 
 static void test_eval_widths(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct call c;
 
 	sig_of("int f(int i, unsigned int ui, short sh, unsigned char uc, long l, uint8_t b8)",
@@ -669,11 +688,12 @@ static void test_eval_widths(void **state)
 	/* Raw: a long. */
 	assert_true(eval("arg5 < 0", NULL, &c));
 	assert_true(eval("arg5 == 0xffffffffffffff00", NULL, &c));
+	sig__free(&sig);
 }
 
 static void test_eval_char_bool_ptr(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct call c;
 
 	sig_of("bool f(char ch, signed char sc, bool b, void *p, const char *s, unsigned char uc)",
@@ -699,11 +719,12 @@ static void test_eval_char_bool_ptr(void **state)
 	assert_true(eval("p == NULL && p == 0 && !(p != NULL)", &sig, &c));
 	c.v.hdr.args[3] = 0x7ffd1234;
 	assert_true(eval("p != NULL && p == 0x7ffd1234 && p > 0x1000", &sig, &c));
+	sig__free(&sig);
 }
 
 static void test_eval_strings(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct call c;
 
 	sig_of("char *f(const char *pat, const char *s)", &sig);
@@ -758,11 +779,12 @@ static void test_eval_strings(void **state)
 	assert_true(eval("ret == \"ls*\" && ret != NULL", &sig, &c));
 	call_null(&c, WM_VAL_RET);
 	assert_true(eval("ret == NULL", &sig, &c));
+	sig__free(&sig);
 }
 
 static void test_eval_latency(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct call c;
 
 	sig_of(SEARCH, &sig);
@@ -779,11 +801,12 @@ static void test_eval_latency(void **state)
 	assert_true(eval("latency >= 2s && latency > 2999999999ns", &sig, &c));
 	c.v.hdr.latency_ns = 0;
 	assert_true(eval("latency < 100ns", &sig, &c));
+	sig__free(&sig);
 }
 
 static void test_eval_precedence(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct call c;
 
 	/* a || b && !c is a || (b && !c). */
@@ -802,6 +825,7 @@ static void test_eval_precedence(void **state)
 		assert_int_equal(eval("!a == true", &sig, &c), !a);
 		assert_int_equal(eval("!!a", &sig, &c), a);
 	}
+	sig__free(&sig);
 }
 
 static void test_eval_invalid_programs(void **state)
@@ -849,7 +873,7 @@ static void test_eval_invalid_programs(void **state)
 
 static void test_snprint_truncates(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e;
 	char buf[8];
 
@@ -858,6 +882,7 @@ static void test_snprint_truncates(void **state)
 	assert_int_equal(expr__snprint(&e, &sig, buf, sizeof(buf)), 15);
 	assert_string_equal(buf, "pat == ");
 	assert_int_equal(expr__snprint(&e, &sig, NULL, 0), 15);
+	sig__free(&sig);
 }
 
 /* ---- property test ---- */
@@ -1215,7 +1240,7 @@ static void random_call(struct call *c)
 
 static void test_property(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_expr e, again;
 	char text[8192], out[8192], err[256];
 	int done = 0, col, trues = 0, evals = 0;
@@ -1258,6 +1283,7 @@ static void test_property(void **state)
 	/* Both outcomes are common, so the comparison means something. */
 	print_message("property: %d expressions, %d of %d evaluations true\n", done, trues, evals);
 	assert_true(trues > evals / 5 && trues < evals * 4 / 5);
+	sig__free(&sig);
 }
 
 int main(void)

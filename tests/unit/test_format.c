@@ -93,13 +93,20 @@ static struct wm_func *func_new(const char *name, enum wm_sig_source src)
 	struct wm_func *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
+	test_sig_full(&f->sig);
 	f->id = 0;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->object = test_object("/usr/bin/app");
 	f->sig.source = src;
-	snprintf(f->sig.name, sizeof(f->sig.name), "%s", name);
+	assert_int_equal(sig__set_name(&f->sig, name), 0);
 	f->sig.ret = type(WM_T_VOID, 0, false, "void");
 	return f;
+}
+
+static void func_free(struct wm_func *f)
+{
+	sig__free(&f->sig);
+	free(f);
 }
 
 static void func_param(struct wm_func *f, const char *name, struct wm_type t, int reg)
@@ -220,7 +227,7 @@ static void test_search(void **state)
 		    "{\"name\":\"s\",\"type\":\"const char *\",\"value\":\"xxabcdef\"}],"
 		    "\"result\":{\"type\":\"int\",\"value\":2},\"latency_ns\":1200,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_scalar_types(void **state)
@@ -262,7 +269,7 @@ static void test_scalar_types(void **state)
 		    "\"result\":{\"type\":\"size_t\",\"value\":18446744073709551615},"
 		    "\"latency_ns\":850,\"depth\":3}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_strings(void **state)
@@ -308,7 +315,7 @@ static void test_strings(void **state)
 		"\"result\":{\"type\":\"const char *\",\"value\":\"\xc3\xa9\\n\"},"
 		"\"latency_ns\":3400000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_void_and_unnamed(void **state)
@@ -337,7 +344,7 @@ static void test_void_and_unnamed(void **state)
 	rec_decode(&r);
 	expect_text(f, &r.v, "12:00:01.123456 4243 reset()  <10 ns>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_unfinished(void **state)
@@ -388,7 +395,7 @@ static void test_unfinished(void **state)
 		expect_json(f, &r.v, want);
 		rec_free(&r);
 	}
-	free(f);
+	func_free(f);
 }
 
 static void test_raw_sig(void **state)
@@ -415,7 +422,7 @@ static void test_raw_sig(void **state)
 		"\"result\":{\"type\":\"unknown\",\"value\":\"0x2\"},\"latency_ns\":1200,"
 		"\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_names_escaped(void **state)
@@ -444,7 +451,7 @@ static void test_names_escaped(void **state)
 		"{\"name\":\"hi\",\"type\":\"char\",\"value\":\"\\u00e9\"}],"
 		"\"result\":{\"type\":\"void\"},\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void test_local_time(void **state)
@@ -474,7 +481,7 @@ static void test_local_time(void **state)
 	free(old);
 	buf__free(&b);
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void check_value(const struct wm_type t, __u64 raw, const char *str, int len, bool trunc,
@@ -686,7 +693,7 @@ static void test_json_well_formed(void **state)
 	assert_int_equal(fwrite(b.p, 1, b.len, p), b.len);
 	assert_int_equal(pclose(p), 0);
 	buf__free(&b);
-	free(f);
+	func_free(f);
 }
 
 #define TEXT_HEAD "12:00:01.123456 4243 "
@@ -1068,7 +1075,7 @@ static void test_struct_pointer(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* Fewer bytes than the struct: the members past them are unknown, arrays cut. */
@@ -1105,7 +1112,7 @@ static void test_struct_short(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* union num { int i; short s[2]; }: int un_get(union num *u) */
@@ -1139,7 +1146,7 @@ static void test_union(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":2},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 #define T_LONG type(WM_T_INT, 8, true, "long")
@@ -1181,7 +1188,7 @@ static void test_struct_by_value(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":-1},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* One register: void small(struct sm s, int k) */
 	f = func_new("small", WM_SIG_DWARF);
@@ -1198,7 +1205,7 @@ static void test_struct_by_value(void **state)
 			 "{\"name\":\"k\",\"type\":\"int\",\"value\":5}],"
 			 "\"result\":{\"type\":\"void\"},\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* long mix(long a, .., long f, struct big s, long g): s and g on the stack. */
@@ -1273,7 +1280,7 @@ static void test_struct_on_stack(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":0},\"latency_ns\":1000,"
 			 "\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int parse_int(const char *s, int *out) */
@@ -1341,7 +1348,7 @@ static void test_out_int(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static struct wm_type buf_type(const char *name, struct wm_scalar el, bool is_const, int len_param)
@@ -1400,7 +1407,7 @@ static void test_buffers(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* long read_like(int fd, char *buf, size_t count): counted by the result, read at return. */
 	f = func_new("read_like", WM_SIG_DWARF);
@@ -1446,7 +1453,7 @@ static void test_buffers(void **state)
 			 "\"result\":{\"type\":\"long\",\"value\":4096},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 
 	/* int isum(const int *v, size_t n): elements of 4 bytes are a list. */
 	f = func_new("isum", WM_SIG_DWARF);
@@ -1498,7 +1505,7 @@ static void test_buffers(void **state)
 	rec_decode(&r);
 	expect_text(f, &r.v, TEXT_HEAD "isum(v=NULL, n=0) = 0  <1.0 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* enum color paint(enum color c, bool on, char mark) */
@@ -1540,7 +1547,7 @@ static void test_enum(void **state)
 			 "\"result\":{\"type\":\"enum color\",\"value\":7},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int apply(int (*fn)(int), int v) */
@@ -1599,7 +1606,7 @@ static void test_funcptr(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":8},"
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 static void expect_error_json(struct wm_func *f, const struct wm_call_view *c, const char *want)
@@ -1620,7 +1627,7 @@ static void test_error(void **state)
 
 	func_param(f, "path", T_STR, 0);
 	f->sig.ret = T_INT;
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret < 0");
+	f->error_expr = (char *)"ret < 0";
 	rec_init(&r, 1000);
 	r.hdr.args[0] = 0x1000;
 	r.hdr.ret = (__u32)-2;
@@ -1654,7 +1661,7 @@ static void test_error(void **state)
 			 "\"latency_ns\":1000,\"depth\":0}\n");
 	/* No expression written back. */
 	r.v.hdr.flags = WM_F_ERROR;
-	f->error_expr[0] = '\0';
+	f->error_expr = NULL;
 	expect_error_json(f, &r.v, "{\"expr\":null,\"errno\":\"EACCES\"}");
 	/* An unsigned result is no -errno. */
 	f->sig.ret = T_SIZE;
@@ -1669,7 +1676,7 @@ static void test_error(void **state)
 		    TEXT_HEAD "open_like(path=\"/missing\") = 0xfffffffffffffffe ENOENT [error]"
 			      "  <1.0 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* The thread's errno a failing call left (WM_F_ERRNO), after the result. */
@@ -1693,7 +1700,7 @@ static void test_errno(void **state)
 			 "\"errno_value\":2},\"latency_ns\":1000,\"depth\":0}\n");
 	/* With --error: the error object names it too. */
 	r.v.hdr.flags |= WM_F_ERROR;
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret == NULL");
+	f->error_expr = (char *)"ret == NULL";
 	expect_text(f, &r.v,
 		    TEXT_HEAD "opendir(name=\"/missing\") = NULL ENOENT [error]  <1.0 us>\n");
 	expect_error_json(f, &r.v, "{\"expr\":\"ret == NULL\",\"errno\":\"ENOENT\"}");
@@ -1707,12 +1714,13 @@ static void test_errno(void **state)
 	r.v.hdr.uerrno = EACCES;
 	expect_text(f, &r.v, TEXT_HEAD "opendir(name=\"/missing\") = NULL  <1.0 us>\n");
 	/* A raw result: as the register shows it, then the name. */
+	sig__free(&f->sig);
 	sig__init_raw(&f->sig, "close");
 	r.v.hdr.ret = 0xffffffff;
 	r.v.hdr.args[0] = 0xffffffff;
 	r.v.hdr.flags = WM_F_ERRNO | WM_F_ERROR;
 	r.v.hdr.uerrno = EBADF;
-	f->error_expr[0] = '\0';
+	f->error_expr = NULL;
 	expect_text(f, &r.v,
 		    TEXT_HEAD
 		    "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = 0xffffffff EBADF [error]"
@@ -1724,7 +1732,7 @@ static void test_errno(void **state)
 		    TEXT_HEAD "opendir(0xffffffff, 0x0, 0x0, 0x0, 0x0, 0x0) = ? "
 			      "<unfinished: thread exited>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* A call a C++ exception ended: its type, no result, an error of one shape. */
@@ -1747,7 +1755,7 @@ static void test_raised(void **state)
 			 "\"error\":{\"expr\":null,\"type\":\"std::runtime_error\"},"
 			 "\"latency_ns\":3100,\"depth\":0}\n");
 	/* Even with an --error expression: it did not decide this one. */
-	snprintf(f->error_expr, sizeof(f->error_expr), "ret < 0");
+	f->error_expr = (char *)"ret < 0";
 	expect_error_json(f, &r.v, "{\"expr\":null,\"type\":\"std::runtime_error\"}");
 	/* The target's bytes: escaped. Unknown: "?". */
 	r.v.exc_type = "evil\n\"type";
@@ -1756,7 +1764,7 @@ static void test_raised(void **state)
 	r.v.exc_type = NULL;
 	expect_text(f, &r.v, TEXT_HEAD "thrower(x=1) raised ?  <3.1 us>\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* int open_like(const char *path) with --stack */
@@ -1844,7 +1852,7 @@ static void test_stack(void **state)
 			 "\"result\":{\"type\":\"int\",\"value\":0},"
 			 "\"latency_ns\":1000,\"stack\":[],\"depth\":0}\n");
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 /* Bytes of the process in members, char arrays, buffers and symbol names. */
@@ -1911,8 +1919,8 @@ static void test_hostile_members(void **state)
 	buf__free(&b);
 	rec_free(&r);
 	rec_free(&r2);
-	free(f);
-	free(g);
+	func_free(f);
+	func_free(g);
 }
 
 /* A buffer whose allocation already failed stays empty and failed, whatever the line. */
@@ -1934,7 +1942,7 @@ static void test_failed_buffer(void **state)
 	assert_int_equal(b.len, 0);
 	assert_null(b.p);
 	rec_free(&r);
-	free(f);
+	func_free(f);
 }
 
 int main(void)

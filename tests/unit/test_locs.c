@@ -144,13 +144,14 @@ static void test_clone_register(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	unsigned long a;
 	char name[256];
 	int x, u, c;
 
 	a = sym_find(fx->so, "scale.", name, sizeof(name));
 	assert_true(a != 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig_at(fx->d, name, a, a, &sig), 0);
 	x = param_index(&sig, "x");
 	u = param_index(&sig, "unused");
@@ -170,8 +171,10 @@ static void test_clone_register(void **state)
 	assert_false(plan.loc[x].optimized_out);
 	assert_int_equal(plan.cfg.flags & WM_FC_LOCS, 0);
 	/* Without a pc: the C ABI, as before. */
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig(fx->d, name, a, &sig), 0);
 	assert_int_equal(sig.params[x].loc.state, WM_LOC_ABI);
+	sig__free(&sig);
 }
 
 /*
@@ -182,19 +185,21 @@ static void test_list_after_move(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	unsigned long a, pc;
 	char name[256];
 	bool moved = false;
 
 	a = sym_find(fx->so, "keep_val", name, sizeof(name));
 	assert_true(a != 0);
+	sig__free(&sig);
 	assert_int_equal(dwarf__func_sig_at(fx->d, "keep_val", a, a, &sig), 0);
 	assert_int_equal(sig.params[0].loc.pieces[0].kind, WM_PIECE_REG);
 	assert_int_equal(sig.params[0].loc.pieces[0].reg, 5);
 	for (pc = a + 1; pc < a + 48 && !moved; pc++) {
 		const struct wm_loc_piece *p;
 
+		sig__free(&sig);
 		assert_int_equal(dwarf__func_sig_at(fx->d, "keep_val", a, pc, &sig), 0);
 		p = &sig.params[0].loc.pieces[0];
 		if (sig.params[0].loc.state != WM_LOC_AT || p->kind != WM_PIECE_REG || p->reg == 5)
@@ -208,6 +213,7 @@ static void test_list_after_move(void **state)
 		assert_true(plan.cfg.vsrc[plan.val[0]].reg <= 5);
 	}
 	assert_true(moved);
+	sig__free(&sig);
 }
 
 /* A struct the caller passed in memory: read from the stack arguments, no value sources. */
@@ -215,7 +221,7 @@ static void test_struct_in_stack_args(void **state)
 {
 	struct fixture *fx = *state;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int slot;
 
 	sig_of(fx->d, fx->so, "big_sum", &sig);
@@ -233,6 +239,7 @@ static void test_struct_in_stack_args(void **state)
 	assert_int_equal(plan.cfg.caps[slot].size, 32);
 	assert_int_equal(plan.val[1], 0);
 	assert_int_equal(plan.cfg.flags & WM_FC_LOCS, 0);
+	sig__free(&sig);
 }
 
 /*
@@ -246,7 +253,7 @@ static void test_o0_slots_are_the_registers_at_entry(void **state)
 	unsigned char code[96];
 	struct wm_prologue pr;
 	struct wm_plan plan;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	unsigned long a;
 	ssize_t n;
 
@@ -266,6 +273,7 @@ static void test_o0_slots_are_the_registers_at_entry(void **state)
 	plan__build(&sig, NULL, &plan);
 	assert_int_equal(plan.val[0], 0);
 	assert_int_equal(plan.cfg.flags & WM_FC_LOCS, 0);
+	sig__free(&sig);
 }
 
 /* A single location DW_OP_fbreg off, frame base rsp: a stack slot of the body. */
@@ -300,10 +308,14 @@ static void test_prologue_slots(void **state)
 		0x48, 0x89, 0x4c, 0x24, 0x20, /* mov %rcx,0x20(%rsp): past the call */
 	};
 	struct wm_prologue pr;
-	struct wm_sig sig = { .source = WM_SIG_DWARF, .nr_params = 3, .rust = true };
+	struct wm_sig sig = { 0 };
 	struct wm_plan plan;
 
 	(void)state;
+	test_sig_full(&sig);
+	sig.source = WM_SIG_DWARF;
+	sig.nr_params = 3;
+	sig.rust = true;
 	disasm__prologue(code, sizeof(code), &pr);
 	assert_int_equal(pr.sp_delta, -0x28);
 	assert_int_equal(pr.nr_saves, 3);
@@ -354,6 +366,7 @@ static void test_prologue_slots(void **state)
 	sig.params[2].loc = body_slot(0x18, 8);
 	plan__locs_at_entry(&sig, &pr);
 	assert_int_equal(sig.params[2].loc.state, WM_LOC_ABI);
+	sig__free(&sig);
 }
 
 int main(void)

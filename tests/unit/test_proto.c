@@ -12,6 +12,7 @@
 
 #include "types/proto.h"
 #include "types/sig.h"
+#include "fixture.h"
 
 static void parse_ok(const char *text, struct wm_sig *sig)
 {
@@ -19,6 +20,7 @@ static void parse_ok(const char *text, struct wm_sig *sig)
 	int col = -1;
 	int ret;
 
+	sig__free(sig);
 	ret = proto__parse(text, sig, &col, err, sizeof(err));
 	if (ret)
 		print_error("parse of '%s' failed at column %d: %s\n", text, col, err);
@@ -28,7 +30,7 @@ static void parse_ok(const char *text, struct wm_sig *sig)
 
 static void parse_err(const char *text, int want_col, const char *want_msg)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char err[128] = "";
 	int col = -1;
 
@@ -37,6 +39,7 @@ static void parse_err(const char *text, int want_col, const char *want_msg)
 		print_error("'%s': got column %d '%s'\n", text, col, err);
 	assert_int_equal(col, want_col);
 	assert_string_equal(err, want_msg);
+	sig__free(&sig);
 }
 
 static void check_param(const struct wm_param *p, const char *name, enum wm_type_kind kind,
@@ -52,7 +55,7 @@ static void check_param(const struct wm_param *p, const char *name, enum wm_type
 
 static void test_sqlite(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("int sqlite3_prepare_v2(void *db, const char *sql, int n, void **stmt, "
 		 "const char **tail)",
@@ -69,11 +72,12 @@ static void test_sqlite(void **state)
 	check_param(&sig.params[2], "n", WM_T_INT, 4, true, "int", 2);
 	check_param(&sig.params[3], "stmt", WM_T_PTR, 8, false, "void **", 3);
 	check_param(&sig.params[4], "tail", WM_T_PTR, 8, false, "const char **", 4);
+	sig__free(&sig);
 }
 
 static void test_trailing_semicolon_and_storage(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("extern int close(int fd);", &sig);
 	assert_string_equal(sig.name, "close");
@@ -83,6 +87,7 @@ static void test_trailing_semicolon_and_storage(void **state)
 	parse_ok("static inline unsigned f(int x) ;", &sig);
 	assert_string_equal(sig.ret.name, "unsigned int");
 	assert_false(sig.ret.is_signed);
+	sig__free(&sig);
 }
 
 struct int_case {
@@ -134,7 +139,7 @@ static void test_integer_spellings(void **state)
 		{ "const size_t", 8, false, "const size_t" },
 	};
 	char text[128];
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -152,11 +157,12 @@ static void test_integer_spellings(void **state)
 		assert_int_equal(sig.ret.is_signed, cases[i].is_signed);
 		assert_string_equal(sig.ret.name, cases[i].name);
 	}
+	sig__free(&sig);
 }
 
 static void test_chars_and_bools(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("void f(char a, signed char b, unsigned char c, bool d, _Bool e)", &sig);
 	check_param(&sig.params[0], "a", WM_T_CHAR, 1, true, "char", 0);
@@ -164,11 +170,12 @@ static void test_chars_and_bools(void **state)
 	check_param(&sig.params[2], "c", WM_T_CHAR, 1, false, "unsigned char", 2);
 	check_param(&sig.params[3], "d", WM_T_BOOL, 1, false, "bool", 3);
 	check_param(&sig.params[4], "e", WM_T_BOOL, 1, false, "_Bool", 4);
+	sig__free(&sig);
 }
 
 static void test_strings_and_pointers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("char *f(char *a, const char *b, char const *c, signed char *d, "
 		 "unsigned char *e, char **g, const char *const h, struct foo *i, "
@@ -189,6 +196,7 @@ static void test_strings_and_pointers(void **state)
 	check_param(&sig.params[9], "k", WM_T_PTR, 8, false, "enum e *", -1);
 	check_param(&sig.params[10], "l", WM_T_PTR, 8, false, "foo_t *", -1);
 	check_param(&sig.params[11], "m", WM_T_PTR, 8, false, "int ***", -1);
+	sig__free(&sig);
 }
 
 static void test_star_placement(void **state)
@@ -199,7 +207,7 @@ static void test_star_placement(void **state)
 		"char * strdup ( const char * s ) ;",
 		"char*strdup(const char*s)",
 	};
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -210,11 +218,12 @@ static void test_star_placement(void **state)
 		assert_int_equal(sig.nr_params, 1);
 		check_param(&sig.params[0], "s", WM_T_STR, 8, false, "const char *", 0);
 	}
+	sig__free(&sig);
 }
 
 static void test_floats_take_no_register(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("int f(double a, int b, float c, long d)", &sig);
 	check_param(&sig.params[0], "a", WM_T_FLOAT, 8, false, "double", -1);
@@ -227,11 +236,12 @@ static void test_floats_take_no_register(void **state)
 	assert_int_equal(sig.ret.size, 16);
 	check_param(&sig.params[0], "x", WM_T_FLOAT, 16, false, "long double", -1);
 	check_param(&sig.params[1], "y", WM_T_INT, 4, true, "int", 0);
+	sig__free(&sig);
 }
 
 static void test_registers_run_out(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	parse_ok("void f(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8)", &sig);
@@ -250,11 +260,12 @@ static void test_registers_run_out(void **state)
 	assert_int_equal(sig.params[4].reg, -1);
 	assert_int_equal(sig.params[7].reg, 5);
 	assert_int_equal(sig.params[8].reg, -1);
+	sig__free(&sig);
 }
 
 static void test_no_params(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("void f(void)", &sig);
 	assert_int_equal(sig.ret.kind, WM_T_VOID);
@@ -270,11 +281,12 @@ static void test_no_params(void **state)
 	parse_ok("void *malloc_stats(void);", &sig);
 	assert_int_equal(sig.ret.kind, WM_T_PTR);
 	assert_string_equal(sig.ret.name, "void *");
+	sig__free(&sig);
 }
 
 static void test_variadic(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("int printf(const char *restrict fmt, ...)", &sig);
 	assert_true(sig.variadic);
@@ -284,11 +296,12 @@ static void test_variadic(void **state)
 	parse_ok("int open(const char *path, int flags, ...);", &sig);
 	assert_true(sig.variadic);
 	assert_int_equal(sig.nr_params, 2);
+	sig__free(&sig);
 }
 
 static void test_unnamed_params(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("int f(int, const char *, struct foo *, unsigned long)", &sig);
 	assert_int_equal(sig.nr_params, 4);
@@ -296,11 +309,12 @@ static void test_unnamed_params(void **state)
 	check_param(&sig.params[1], "", WM_T_STR, 8, false, "const char *", 1);
 	check_param(&sig.params[2], "", WM_T_PTR, 8, false, "struct foo *", 2);
 	check_param(&sig.params[3], "", WM_T_INT, 8, false, "unsigned long", 3);
+	sig__free(&sig);
 }
 
 static void test_qualifiers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("const volatile int *f(volatile int v, int *restrict p, "
 		 "const void *__restrict q, char *const r, int const c, void *volatile w)",
@@ -312,11 +326,12 @@ static void test_qualifiers(void **state)
 	check_param(&sig.params[3], "r", WM_T_STR, 8, false, "char *", 3);
 	check_param(&sig.params[4], "c", WM_T_INT, 4, true, "const int", 4);
 	check_param(&sig.params[5], "w", WM_T_PTR, 8, false, "void *", 5);
+	sig__free(&sig);
 }
 
 static void test_arrays_decay(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("void f(int a[], char s[16], const char name[static 8], int m[3][4], "
 		 "char *argv[])",
@@ -326,6 +341,7 @@ static void test_arrays_decay(void **state)
 	check_param(&sig.params[2], "name", WM_T_STR, 8, false, "const char *", 2);
 	check_param(&sig.params[3], "m", WM_T_PTR, 8, false, "int *", 3);
 	check_param(&sig.params[4], "argv", WM_T_PTR, 8, false, "char **", 4);
+	sig__free(&sig);
 }
 
 static void check_target(const struct wm_type *t, enum wm_type_kind kind, int size, bool is_signed,
@@ -343,7 +359,7 @@ static void check_target(const struct wm_type *t, enum wm_type_kind kind, int si
 
 static void test_pointer_targets(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("void f(int *a, const int *b, char **c, void **d, char *const *e, "
 		 "const char **g, double *h, size_t *i, struct foo *j, enum e *k, foo_t *l, "
@@ -375,11 +391,12 @@ static void test_pointer_targets(void **state)
 	check_param(&sig.params[0], "pp", WM_T_PTR, 8, false, "int (*)(int)", 0);
 	check_target(&sig.params[0].type, WM_T_FUNCPTR, 8, false, false, 0);
 	check_param(&sig.params[1], "p", WM_T_FUNCPTR, 8, false, "int (*)(int)", 1);
+	sig__free(&sig);
 }
 
 static void test_struct_by_value(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* Accepted, size unknown until debug info gives it: nothing after it has a place. */
 	parse_ok("int f(int a, const struct foo s, union u v, int b)", &sig);
@@ -402,6 +419,7 @@ static void test_struct_by_value(void **state)
 	/* An enum by value stays an int without debug info. */
 	parse_ok("int f(enum e x)", &sig);
 	check_param(&sig.params[0], "x", WM_T_INT, 4, true, "enum e", 0);
+	sig__free(&sig);
 }
 
 static void check_buf(const struct wm_param *p, const char *name, int len_param,
@@ -416,7 +434,7 @@ static void check_buf(const struct wm_param *p, const char *name, int len_param,
 
 static void test_buffers(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char buf[256];
 
 	parse_ok("ssize_t read(int fd, void *buf[ret], size_t count)", &sig);
@@ -454,11 +472,12 @@ static void test_buffers(void **state)
 	parse_ok("void f(int (*cb)(const char *s[n], int n), int k)", &sig);
 	check_param(&sig.params[0], "cb", WM_T_FUNCPTR, 8, false, "int (*)(const char *s, int n)",
 		    0);
+	sig__free(&sig);
 }
 
 static void test_fixed_counts(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	parse_ok("void f(int *a[4], int b[3], char *c[16], const void *d[0x10], double *e[2u])",
 		 &sig);
@@ -485,6 +504,7 @@ static void test_fixed_counts(void **state)
 	check_param(&sig.params[5], "n", WM_T_STR, 8, false, "const char *", 5);
 	check_param(&sig.params[6], "big", WM_T_PTR, 8, false, "int *", -1);
 	assert_int_equal(sig.params[6].type.target_count, 0);
+	sig__free(&sig);
 }
 
 static void test_buffer_errors(void **state)
@@ -516,7 +536,7 @@ static void test_buffer_errors(void **state)
 
 static void test_header_noise(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* As glibc's headers spell it. */
 	parse_ok("extern void qsort (void *__base, size_t __nmemb, size_t __size, "
@@ -539,12 +559,13 @@ static void test_header_noise(void **state)
 		 &sig);
 	assert_true(sig.variadic);
 	assert_string_equal(sig.params[0].name, "__format");
+	sig__free(&sig);
 }
 
 static void test_max_params(void **state)
 {
 	char text[512] = "void f(";
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	for (i = 0; i < WM_SIG_MAX_PARAMS; i++)
@@ -555,6 +576,7 @@ static void test_max_params(void **state)
 	assert_int_equal(sig.nr_params, WM_SIG_MAX_PARAMS);
 	assert_string_equal(sig.params[15].name, "p15");
 	assert_int_equal(sig.params[15].reg, -1);
+	sig__free(&sig);
 }
 
 static void test_errors(void **state)
@@ -597,10 +619,11 @@ static void test_errors(void **state)
 
 static void test_error_outputs_optional(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	assert_int_equal(proto__parse("int f(", &sig, NULL, NULL, 0), -EINVAL);
 	assert_int_equal(proto__parse(NULL, &sig, NULL, NULL, 0), -EINVAL);
+	sig__free(&sig);
 }
 
 static void test_is_prototype(void **state)
@@ -614,7 +637,7 @@ static void test_is_prototype(void **state)
 
 static void test_snprint(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	char buf[256];
 	int n;
 
@@ -642,11 +665,12 @@ static void test_snprint(void **state)
 	n = sig__snprint(&sig, buf, 8);
 	assert_string_equal(buf, "int sea");
 	assert_int_equal(n, (int)strlen("int search(const char *pat, const char *s)"));
+	sig__free(&sig);
 }
 
 static void test_raw(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	memset(&sig, 0x55, sizeof(sig));
@@ -663,14 +687,15 @@ static void test_raw(void **state)
 		assert_int_equal(sig.params[i].type.size, 8);
 		assert_int_equal(sig.params[i].reg, i);
 	}
+	sig__free(&sig);
 }
 
 static void test_assign_regs_aggregates(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* As DWARF describes them: a 16-byte struct takes two registers, a 32-byte one none. */
-	memset(&sig, 0, sizeof(sig));
+	test_sig_full(&sig);
 	sig.nr_params = 4;
 	sig.params[0].type = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 16 };
 	sig.params[1].type = (struct wm_type){ .kind = WM_T_UNKNOWN, .size = 32 };
@@ -688,13 +713,14 @@ static void test_assign_regs_aggregates(void **state)
 	assert_int_equal(sig.params[0].reg, 1);
 	assert_int_equal(sig.params[2].reg, 3);
 	assert_int_equal(sig.params[3].reg, 4);
+	sig__free(&sig);
 }
 
 /* Structs defined in the prototype: laid out as the C ABI does, used again by name. */
 static void test_inline_struct(void **state)
 {
 	const struct wm_field *f;
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	(void)state;
 	parse_ok("int move(struct pt { char c; int x; long l; const char *name; char tag[3]; } *p, "
@@ -745,6 +771,7 @@ static void test_inline_struct(void **state)
 	parse_err("int f(struct a { } *p)", 18, "a struct defined here needs members");
 	parse_err("int f(struct a { int v[n]; } *p)", 24,
 		  "an array member needs a number of elements");
+	sig__free(&sig);
 }
 
 int main(void)

@@ -89,7 +89,7 @@ static void test_built(void **state)
 	const char *fx = getenv("WM_FIXTURES");
 	struct wm_protodb *db;
 	char path[4096], err[256], line[1024];
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	size_t nr = 0, bad = 0;
 	FILE *f;
 	int col;
@@ -109,6 +109,7 @@ static void test_built(void **state)
 			continue;
 		proto[strcspn(proto, "\n")] = '\0';
 		nr++;
+		sig__free(&sig);
 		if (proto__parse(proto + 1, &sig, &col, err, sizeof(err))) {
 			bad++;
 			print_message("does not parse: %s (%s)\n", proto + 1, err);
@@ -117,6 +118,7 @@ static void test_built(void **state)
 	fclose(f);
 	assert_int_equal(nr, protodb__size(db));
 	assert_true(bad * 100 <= nr);
+	sig__free(&sig);
 	assert_int_equal(proto__parse(protodb__find(db, "/lib/libc.so.6", "write"), &sig, &col, err,
 				      sizeof(err)),
 			 0);
@@ -125,6 +127,7 @@ static void test_built(void **state)
 	assert_int_equal(sig.params[1].type.len_param, 2);
 	assert_string_equal(sig.ret.name, "ssize_t");
 	/* glibc passes the address in a transparent union: the union is the pointer. */
+	sig__free(&sig);
 	assert_int_equal(proto__parse(protodb__find(db, "/lib/libc.so.6", "connect"), &sig, &col,
 				      err, sizeof(err)),
 			 0);
@@ -138,6 +141,7 @@ static void test_built(void **state)
 	assert_non_null(protodb__find(db, "/lib/libcurl.so.4", "curl_easy_perform"));
 	assert_non_null(protodb__find(db, "/lib/libc.so.6", "pthread_create"));
 	protodb__free(db);
+	sig__free(&sig);
 }
 
 int main(void)

@@ -134,6 +134,7 @@ static void py_func(struct wm_func *f, const char *name, const char *const *para
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->sig.source = WM_SIG_PY;
+	assert_int_equal(sig__reserve_params(&f->sig, n), 0);
 	f->sig.nr_params = n;
 	for (int i = 0; i < n; i++)
 		snprintf(f->sig.params[i].name, sizeof(f->sig.params[i].name), "%s", params[i]);
@@ -185,6 +186,7 @@ static void test_format_text(void **state)
 	set_slot(&v, 0, "bytes");
 	set_slot(&v, WM_PY_RES_SLOT, "ValueError");
 	v.exc_type = "ValueError";
+	sig__free(&f.sig);
 	py_func(&f, "app.handlers.parse", params, 1);
 	format__call_text(&b, &f, &v, NULL);
 	assert_non_null(strstr(b.p, "app.handlers.parse(pattern=<bytes>) raised ValueError  <"));
@@ -196,6 +198,7 @@ static void test_format_text(void **state)
 	format__call_text(&b, &f, &v, NULL);
 	assert_non_null(strstr(b.p, "(pattern=<int>) yielded  <"));
 	buf__free(&b);
+	sig__free(&f.sig);
 }
 
 /*
@@ -246,6 +249,7 @@ static void test_format_stack(void **state)
 			       ",\"stack\":[{\"function\":\"app.mid\",\"file\":\"app.py\","
 			       "\"line\":21},{\"function\":\"<module>\",\"file\":\"app.py\"}]"));
 	buf__free(&b);
+	sig__free(&f.sig);
 }
 
 static void test_format_json(void **state)
@@ -272,6 +276,7 @@ static void test_format_json(void **state)
 	assert_non_null(strstr(b.p, "\"args\":[{\"name\":\"x\",\"type\":null}]"));
 	assert_non_null(strstr(b.p, "\"result\":{\"type\":\"NoneType\"}"));
 	buf__free(&b);
+	sig__free(&f.sig);
 }
 
 /* With the interpreter's layout known, the slots are snapshots: values as repr() shows them. */
@@ -321,6 +326,7 @@ static void test_format_values(void **state)
 	format__call_json(&b, &f, &v);
 	assert_non_null(strstr(b.p, "\"error\":{\"type\":\"KeyError\",\"message\":\"('k', 2)\"}"));
 	buf__free(&b);
+	sig__free(&f.sig);
 }
 
 int main(void)

@@ -3,6 +3,7 @@
  * Where each argument arrives (x86_64 SysV), on signatures built by hand.
  * The expected locations were checked against GCC's code for the same C.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +12,12 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "types/sig.h"
 
 static void sig__reset(struct wm_sig *sig)
 {
-	memset(sig, 0, sizeof(*sig));
+	test_sig_full(sig);
 	sig->ret.kind = WM_T_INT;
 	sig->ret.size = 4;
 }
@@ -71,7 +73,7 @@ static void check_loc(const struct wm_param *p, int reg, int nr_regs, int stack_
 
 static void test_ints_then_stack(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig__reset(&sig);
@@ -83,6 +85,7 @@ static void test_ints_then_stack(void **state)
 	/* Each stack argument takes an eightbyte, whatever its own size. */
 	check_loc(&sig.params[6], -1, 0, 0);
 	check_loc(&sig.params[7], -1, 0, 8);
+	sig__free(&sig);
 }
 
 static void test_every_integer_kind_takes_a_register(void **state)
@@ -90,7 +93,7 @@ static void test_every_integer_kind_takes_a_register(void **state)
 	static const enum wm_type_kind kinds[] = {
 		WM_T_INT, WM_T_BOOL, WM_T_CHAR, WM_T_PTR, WM_T_STR, WM_T_ENUM,
 	};
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	size_t i;
 
 	sig__reset(&sig);
@@ -105,11 +108,12 @@ static void test_every_integer_kind_takes_a_register(void **state)
 	check_loc(&sig.params[6], -1, 0, 0);
 	check_loc(&sig.params[7], -1, 0, 8);
 	check_loc(&sig.params[8], -1, 0, 16);
+	sig__free(&sig);
 }
 
 static void test_floats_and_ints(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	/* f(double, int, float, long, ... nine doubles in all ..., int) */
@@ -131,11 +135,12 @@ static void test_floats_and_ints(void **state)
 	/* The ninth floating-point argument: xmm0-7 are taken. */
 	check_loc(&sig.params[10], -1, 0, 0);
 	check_loc(&sig.params[11], 2, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_struct_sizes(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* s8, s16, s24 by value, then an int: 1 register, 2 registers, memory. */
 	sig__reset(&sig);
@@ -158,11 +163,12 @@ static void test_struct_sizes(void **state)
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[0], 0, 2, -1);
 	check_loc(&sig.params[1], 2, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_struct_with_one_register_left(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	/* f(int a1..a5, struct { long a, b; } s, int x, long y): s goes whole to memory. */
@@ -200,11 +206,12 @@ static void test_struct_with_one_register_left(void **state)
 	add(&sig, WM_T_UNKNOWN, 16);
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[4], 4, 2, -1);
+	sig__free(&sig);
 }
 
 static void test_float_structs(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_param *p;
 	int i;
 
@@ -247,11 +254,12 @@ static void test_float_structs(void **state)
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[7], -1, 0, 0);
 	check_loc(&sig.params[8], -1, 0, -1);
+	sig__free(&sig);
 }
 
 static void test_memory_class(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	struct wm_param *p;
 
 	/* long double: memory, 16-aligned, even with every register free. */
@@ -296,11 +304,12 @@ static void test_memory_class(void **state)
 	sig.fields[1].bit_size = 9;
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[0], 0, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_hidden_result_pointer(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	sig__reset(&sig);
 	add(&sig, WM_T_INT, 4);
@@ -319,11 +328,12 @@ static void test_hidden_result_pointer(void **state)
 	sig.ret = (struct wm_type){ .kind = WM_T_FLOAT, .size = 16 };
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[0], 0, 1, -1);
+	sig__free(&sig);
 }
 
 static void test_unknown_layout(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	/* A struct by value of unknown size: it and everything after it are unknown. */
 	sig__reset(&sig);
@@ -341,11 +351,12 @@ static void test_unknown_layout(void **state)
 	sig.ret = (struct wm_type){ .kind = WM_T_STRUCT, .size = 0 };
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[0], -1, 0, -1);
+	sig__free(&sig);
 }
 
 static void test_raw_and_reassign(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 	int i;
 
 	sig__init_raw(&sig, "f");
@@ -361,15 +372,67 @@ static void test_raw_and_reassign(void **state)
 	sig__assign_regs(&sig);
 	check_loc(&sig.params[5], 5, 1, -1);
 	check_loc(&sig.params[6], -1, 0, 0);
+	sig__free(&sig);
+}
+
+/*
+ * Pools are sized to what is reserved, cleared when reserved; a copy owns
+ * its own; a name is cut where the fixed array cut it; frees are NULL-safe
+ * and repeatable.
+ */
+static void test_pools(void **state)
+{
+	struct wm_sig sig = { 0 }, copy;
+	char long_name[400];
+
+	(void)state;
+	assert_int_equal(sig__reserve_params(&sig, 2), 0);
+	assert_int_equal(sig.params[0].reg, 0);
+	assert_string_equal(sig.params[1].name, "");
+	snprintf(sig.params[0].name, sizeof(sig.params[0].name), "a");
+	sig.nr_params = 1;
+	/* Room past the count only: what is counted stays. */
+	assert_int_equal(sig__reserve_params(&sig, 1), 0);
+	assert_string_equal(sig.params[0].name, "a");
+	assert_string_equal(sig.params[1].name, "");
+	assert_int_equal(sig__reserve_fields(&sig, 1), 0);
+	snprintf(sig.fields[0].name, sizeof(sig.fields[0].name), "x");
+	sig.nr_fields = 1;
+	assert_int_equal(sig__reserve_enums(&sig, 1), 0);
+	sig.enums[0].value = -4;
+	sig.nr_enums = 1;
+	assert_int_equal(sig__reserve_enums(&sig, -1), -EINVAL);
+	assert_string_equal(sig__name(&sig), "");
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_int_equal(sig__set_name(&sig, long_name), 0);
+	assert_int_equal(strlen(sig__name(&sig)), WM_SIG_NAME_MAX);
+
+	assert_int_equal(sig__copy(&copy, &sig), 0);
+	assert_ptr_not_equal(copy.params, sig.params);
+	assert_ptr_not_equal(copy.fields, sig.fields);
+	assert_ptr_not_equal(copy.enums, sig.enums);
+	assert_ptr_not_equal(copy.name, sig.name);
+	snprintf(copy.params[0].name, sizeof(copy.params[0].name), "b");
+	assert_string_equal(sig.params[0].name, "a");
+	assert_string_equal(copy.fields[0].name, "x");
+	assert_int_equal(copy.enums[0].value, -4);
+	assert_string_equal(copy.name, sig.name);
+	sig__free(&copy);
+	assert_null(copy.params);
+	assert_int_equal(copy.nr_params, 0);
+	sig__free(&copy);
+	sig__free(NULL);
+	sig__free(&sig);
 }
 
 /* Only signatures that can show a code address need the symbolizer. */
 static void test_has_funcptr(void **state)
 {
-	struct wm_sig sig;
+	struct wm_sig sig = { 0 };
 
 	(void)state;
-	memset(&sig, 0, sizeof(sig));
+	test_sig_full(&sig);
 	sig.nr_params = 2;
 	sig.params[0].type.kind = WM_T_PTR;
 	sig.params[1].type.kind = WM_T_INT;
@@ -386,6 +449,7 @@ static void test_has_funcptr(void **state)
 	sig.fields[0].type.kind = WM_T_INT;
 	sig.ret.kind = WM_T_FUNCPTR;
 	assert_true(sig__has_funcptr(&sig));
+	sig__free(&sig);
 }
 
 int main(void)
@@ -402,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_hidden_result_pointer),
 		cmocka_unit_test(test_unknown_layout),
 		cmocka_unit_test(test_raw_and_reassign),
+		cmocka_unit_test(test_pools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

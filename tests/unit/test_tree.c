@@ -32,6 +32,7 @@ static void ctx_init(struct ctx *c, __u64 max_hold_ns)
 	struct wm_param *p;
 
 	memset(c, 0, sizeof(*c));
+	test_sig_full(&c->f.sig);
 	snprintf(c->f.name, sizeof(c->f.name), "f");
 	c->f.object = test_object("/usr/bin/app");
 	c->f.sig.source = WM_SIG_PROTO;
@@ -85,6 +86,7 @@ static void ctx_free(struct ctx *c)
 	tree__free(c->tree);
 	fclose(c->fp);
 	free(c->out);
+	sig__free(&c->f.sig);
 }
 
 static void test_whole_tree(void **state)

@@ -11,7 +11,8 @@ Sections:
   2. sustained rate: the target calls as fast as it can for a while, wrapmon
      streams to a file: calls, records, drops;
   3. start-up: tracer start to first record, and peak RSS;
-  4. attach time for 1, 100 and 1,000 functions;
+  4. attach time for 1, 100 and 1,000 functions, and wrapmon's on every
+     function of libc (`libc:*`, ~2,000), with peak RSS;
   5. the consumer alone (bench-consumer), records per second and per CPU
      second on one core, and instructions per record (callgrind, when
      valgrind is installed: independent of the load);
@@ -708,6 +709,9 @@ def spread(xs):
 # ---------------------------------------------------------------- section 4
 
 ATTACH_SIZES = [(1, "fn_0000"), (100, "fn_00*"), (1000, "fn_*")]
+# Every function of the C library (bench-funcs links it): the memory of a large table, wrapmon
+# only (bpftrace takes minutes to detach ~2,000 probes).
+ATTACH_LIBC = "libc:*"
 
 
 detaching = []  # (bpftrace, time of SIGINT, its result): left to exit while the run goes on
@@ -789,11 +793,13 @@ def finish_detaching():
 def section_attach():
     tracers = ["wrapmon"] + (["bpftrace"] if TOOLS["bpftrace"] else [])
     runs = {(tr, n): [] for tr in ("wrapmon", "bpftrace") for n, _ in ATTACH_SIZES}
+    runs[("wrapmon", "libc")] = []
     timed_out = set()
     # bpftrace takes most of a minute to detach 200 probes, and minutes for 2,000: one run
     # of each, the one on 1,000 functions last, left to exit in the background.
     plan = [(r, n, pattern, tr) for r in range(a.attach_rounds) for n, pattern in ATTACH_SIZES
             for tr in tracers if not (tr == "bpftrace" and (n == 1000 or (n == 100 and r)))]
+    plan += [(r, "libc", ATTACH_LIBC, "wrapmon") for r in range(a.attach_rounds)]
     if "bpftrace" in tracers:
         plan.append((0, 1000, ATTACH_SIZES[-1][1], "bpftrace"))
     for r, n, pattern, tr in plan:
@@ -810,9 +816,20 @@ def section_attach():
             log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: timeout "
                 f"(> {a.bpftrace_timeout:.0f} s)")
         else:
-            log(f"attach round {r + 1}: {tr:8s} {n:5d} functions: "
+            log(f"attach round {r + 1}: {tr:8s} {res.get('functions', n):5d} functions: "
                 f"{res['wall_ms']:.1f} ms, peak RSS {res['rss_kb']} KiB")
     return runs, timed_out
+
+
+def attach_libc_row(runs):
+    """wrapmon on libc:*: medians of its rounds."""
+    rs = runs.get(("wrapmon", "libc"), [])
+    if not rs:
+        return {"pattern": ATTACH_LIBC, "status": "error"}
+    d = {"pattern": ATTACH_LIBC, "status": "ok", "runs": rs}
+    for k in ("wall_ms", "self_ms", "rss_kb", "stop_ms", "functions"):
+        d[k] = median([x.get(k) for x in rs])
+    return d
 
 
 def attach_rows(runs, timed_out):
@@ -1133,6 +1150,10 @@ def figures(report):
         if isinstance(r, dict) and r.get("wrapmon", {}).get("status") == "ok":
             f[f"attach.{r['functions']}.wall_ms"] = round(r["wrapmon"]["wall_ms"], 1)
             f[f"attach.{r['functions']}.rss_mib"] = round(mib(r["wrapmon"]["rss_kb"]), 1)
+    lc = report.get("attach_libc", {})
+    if lc.get("status") == "ok":
+        f["attach.libc.wall_ms"] = round(lc["wall_ms"], 1)
+        f["attach.libc.rss_mib"] = round(mib(lc["rss_kb"]), 1)
     for r in report.get("consumer", []):
         if r.get("records_per_s"):
             f[f"consumer.{r['sink']}.records_per_s"] = round(r["records_per_s"])
@@ -1253,6 +1274,16 @@ def targets(report):
     rss = [mib(x["rss_kb"]) for x in sus if x.get("rss_kb")]
     if rss:
         add("peak RSS ≤ 12 MB while streaming", f"{max(rss):.1f} MiB", max(rss) <= 12)
+    if st.get("wrapmon", {}).get("rss_kb"):
+        v = mib(st["wrapmon"]["rss_kb"])
+        add("peak RSS ≤ 12 MB, one function (start-up)", f"{v:.1f} MiB", v <= 12)
+    if att and att[-1]["wrapmon"].get("rss_kb"):
+        add("peak RSS, 1,000 functions", f"{mib(att[-1]['wrapmon']['rss_kb']):.1f} MiB", None)
+    lc = report.get("attach_libc", {})
+    if lc.get("rss_kb"):
+        v = mib(lc["rss_kb"])
+        add("peak RSS ≤ 32 MB, all of libc (`-f 'libc:*'`)",
+            f"{v:.1f} MiB ({lc['functions']:,.0f} functions)", v <= 32)
     cons = report.get("consumer", [])
     if cons and all(r.get("records_per_cpu_s") for r in cons):
         need = {"text": 3e6, "json": 2e6}
@@ -1367,9 +1398,17 @@ def markdown(report):
                     f"{fmt(b.get('stop_ms'), '{:,.0f} ms', f'> {a.detach_timeout:.0f} s')}"
                     if b["status"] == "ok" else f" | {b['status']} | | ")
             md.append(f"| {r['functions']:,} (`{r['pattern']}`) | {wcol} | {bcol} |")
+        lc = report.get("attach_libc", {})
+        if lc.get("status") == "ok":
+            md.append(f"| {lc['functions']:,.0f} (`{lc['pattern']}`) | {lc['wall_ms']:.1f} ms | "
+                      f"{lc['self_ms']:.1f} ms | {mib(lc['rss_kb']):.1f} MiB | | not run | | |")
+        elif lc:
+            md.append(f"| `{lc['pattern']}` | {lc['status']} | | | | not run | | |")
         md += ["", "wrapmon's own figure runs from its start-up (after argument parsing) to "
                "attached; the wall time adds exec and dynamic linking. bpftrace needs "
-               "`BPFTRACE_MAX_PROBES` raised above 512 for 1,000 functions.", ""]
+               "`BPFTRACE_MAX_PROBES` raised above 512 for 1,000 functions. The last row is "
+               "wrapmon-trace on every function of libc in the same target (bpftrace is not "
+               "run: it would take minutes to detach).", ""]
     if "consumer" in report:
         md += ["## 5. The consumer alone", "",
                f"`bench-consumer`: {a.consumer_records:,} synthetic records of `search` through "
@@ -1457,7 +1496,9 @@ def main():
                 report[key] = fn()
         finish_detaching()
         if "attach" in report:
-            report["attach"] = attach_rows(*report["attach"])
+            runs, timed_out = report["attach"]
+            report["attach"] = attach_rows(runs, timed_out)
+            report["attach_libc"] = attach_libc_row(runs)
     finally:
         end_all()
     report["meta"]["seconds"] = round(time.monotonic() - t0)
