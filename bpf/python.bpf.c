@@ -18,6 +18,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "wrapmon_py.h"
+#define PYV_TYPE_CACHE /* values of built-in types: their type read once */
 #include "pyvalue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -93,17 +94,85 @@ struct {
 /* Counters for -v and the tests: notices sent, records lost. */
 __u64 nr_notices = 0;
 __u64 nr_dropped = 0;
+/*
+ * Entries of "calls", all threads together: with none, an end has nothing
+ * to look up, and every untraced call's end returns on this one load.
+ * Only a filter: an entry the LRU forgot leaves it high, never low.
+ */
+__u64 nr_in_calls = 0;
 
 /*
  * Register r (the slot order of struct pt_regs) of the probed thread: the
- * verifier refuses a read of ctx at a computed offset, so it is copied.
+ * verifier refuses a read of ctx at a computed offset, and a copy through
+ * a helper costs every Python call of the process; a load each case.
  */
 static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 r)
 {
 	__u64 v = 0;
 
-	if (r < 15)
-		bpf_probe_read_kernel(&v, sizeof(v), (__u64 *)ctx + r);
+	/* Each load kept apart: merged, they would be one at a computed offset. */
+	switch (r) {
+	case 0:
+		v = ctx->r15;
+		barrier_var(v);
+		break;
+	case 1:
+		v = ctx->r14;
+		barrier_var(v);
+		break;
+	case 2:
+		v = ctx->r13;
+		barrier_var(v);
+		break;
+	case 3:
+		v = ctx->r12;
+		barrier_var(v);
+		break;
+	case 4:
+		v = ctx->bp;
+		barrier_var(v);
+		break;
+	case 5:
+		v = ctx->bx;
+		barrier_var(v);
+		break;
+	case 6:
+		v = ctx->r11;
+		barrier_var(v);
+		break;
+	case 7:
+		v = ctx->r10;
+		barrier_var(v);
+		break;
+	case 8:
+		v = ctx->r9;
+		barrier_var(v);
+		break;
+	case 9:
+		v = ctx->r8;
+		barrier_var(v);
+		break;
+	case 10:
+		v = ctx->ax;
+		barrier_var(v);
+		break;
+	case 11:
+		v = ctx->cx;
+		barrier_var(v);
+		break;
+	case 12:
+		v = ctx->dx;
+		barrier_var(v);
+		break;
+	case 13:
+		v = ctx->si;
+		barrier_var(v);
+		break;
+	case 14:
+		v = ctx->di;
+		barrier_var(v);
+		break;
+	}
 	return v;
 }
 
@@ -297,6 +366,15 @@ static __always_inline __u64 type_of(__u64 obj)
 }
 
 /*
+ * The type object of the object at obj, unnamed: with values on, the
+ * snapshots name what they show and type_names is not read.
+ */
+static __always_inline __u64 type_read(__u64 obj)
+{
+	return obj ? read_ptr(obj + 8) : 0;
+}
+
+/*
  * The code object's firstlineno and qualname, which tell it from another
  * at the same address: one read when they are close (they are: 3.11+).
  */
@@ -357,6 +435,21 @@ static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 r
 }
 
 /*
+ * The type of the object a snap_value() at pos just read (it had read it
+ * already), or of obj when it wrote nothing.
+ */
+static __always_inline __u64 snapped_type(struct wm_py_call *c, __u32 pos, __u32 len, __u64 obj)
+{
+	__u32 at = pos;
+
+	if (!len)
+		return type_read(obj);
+	barrier_var(at);
+	at &= VALUES_AREA - 1;
+	return *(__u64 *)&c->data[at + PYV_TOP_TYPE_OFF];
+}
+
+/*
  * Calls in flight of each thread (traced or undecided): with none, a call
  * has no traced caller and the walk up its callers is skipped, which is
  * most of a traced call's cost outside nested ones. Only a filter: a call
@@ -407,6 +500,7 @@ __noinline int forget(__u32 tid, __u64 frame)
 
 	if (bpf_map_delete_elem(&calls, &key))
 		return 0;
+	__sync_fetch_and_add(&nr_in_calls, -1);
 	n = in_flight_of(false);
 	if (n && *n)
 		(*n)--;
@@ -593,19 +687,33 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
 		else if (!obj && off.code_cell2arg)
 			obj = arg_cell(frame, code, i);
-		c->types[i] = type_of(obj);
-		if (!values_on || pos > WM_PY_ARGS_DATA)
+		if (!values_on) {
+			c->types[i] = type_of(obj);
 			continue;
+		}
+		if (pos > WM_PY_ARGS_DATA) {
+			c->types[i] = type_read(obj);
+			continue;
+		}
 		n = snap_value(c, pos,
 			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
 								    WM_PYV_MAX,
 			       obj);
+		c->types[i] = snapped_type(c, pos, n, obj);
 		c->str_len[i] = n;
 		pos += n;
 	}
 	c->data_len = pos;
-	/* A call that gave way was in flight already: counted once. */
-	if (!bpf_map_update_elem(&calls, &key, c, BPF_ANY) && !old)
+	if (old) {
+		/* The call that gave way was in flight already: counted once. */
+		bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+		return 0;
+	}
+	/* Counted before it is there: the count is never low. */
+	__sync_fetch_and_add(&nr_in_calls, 1);
+	if (bpf_map_update_elem(&calls, &key, c, BPF_ANY))
+		__sync_fetch_and_add(&nr_in_calls, -1);
+	else
 		one_more_in_flight();
 	return 0;
 }
@@ -700,7 +808,7 @@ enum end_kind {
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now = bpf_ktime_get_ns(), type = 0, res, avail;
+	__u64 now, type = 0, res, avail;
 	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
 	__u16 flags = 0;
@@ -710,6 +818,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
 		return 0;
+	now = bpf_ktime_get_ns();
 	/*
 	 * A frame running other code than the call began with: that call's end
 	 * was missed (greenlets switch frame stacks), and this is not it.
@@ -742,11 +851,11 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	} else {
 		res = how == END_RET ? ret : frame_result(frame);
 	}
-	if (!type)
-		type = type_of(res);
 	pos = c->data_len;
 	if (values_on && res)
 		res_len = snap_value(c, pos, WM_PYV_MAX, res);
+	if (!type)
+		type = values_on ? snapped_type(c, pos, res_len, res) : type_of(res);
 	/* The stack's room only with --stack: a constant size either way. */
 	if (stack_on)
 		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT + sizeof(struct wm_py_stack), 0);
@@ -834,6 +943,15 @@ int wm_py_hook(struct pt_regs *ctx)
 
 	if (!ours())
 		return 0;
+	switch (WM_PY_HOOK(cookie)) {
+	case WM_PYH_CLEAR:
+	case WM_PYH_YIELD:
+	case WM_PYH_EVAL_RET:
+		/* No call in flight anywhere: this end is not one (most calls when few are traced). */
+		if (!*(volatile __u64 *)&nr_in_calls)
+			return 0;
+		break;
+	}
 	frame = reg_at(ctx, WM_PY_FREG(cookie));
 	if (treg != WM_PY_REG_NONE)
 		tstate = reg_at(ctx, treg);

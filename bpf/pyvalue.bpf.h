@@ -34,6 +34,30 @@ struct pyv_area {
 	char b[WM_PYV_SLACK];
 };
 
+/*
+ * With PYV_TYPE_CACHE defined before this file, a static type's tp_flags
+ * and name (its first WM_PYV_NAME_MAX bytes) are kept by the type object's
+ * address: three reads of the target's memory fewer for each value of a
+ * built-in type. Static types live as long as the interpreter, so an entry
+ * never goes stale; heap types (classes) can be freed, and are read each
+ * time.
+ */
+struct pyv_type {
+	__u64 flags;
+	__u32 name_len;
+	__u32 pad;
+	char name[WM_PYV_NAME_MAX + 1];
+};
+
+#ifdef PYV_TYPE_CACHE
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct pyv_type);
+	__uint(max_entries, 1024);
+} pyv_types SEC(".maps");
+#endif
+
 /* One node to write (pyv_leaf()). */
 struct pyv_req {
 	__u64 obj;
@@ -63,6 +87,9 @@ struct pyv_state {
 	/* Not on the BPF stack either, which the nested calls share (512 bytes). */
 	struct pyv_req q;
 	__u64 e[2];
+	__u64 leaf_type;   /* the type object of the node pyv_leaf() wrote last */
+	__u64 top_type;	   /* the snapshot's object's type (pyv_snap_type()) */
+	struct pyv_type t; /* a cache entry being made */
 };
 
 /*
@@ -144,10 +171,14 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 	__u64 obj, type, fl = 0, name = 0, w0 = 0, w1 = 0, data = 0, box;
 	__s64 len = 0, start = 0;
 	__u32 st = 0, neg;
-	long r;
+	struct pyv_state *s;
+	struct pyv_type *ti = NULL;
+	long r = 0;
 
 	if (!L || !a || !q)
 		return 0;
+	s = (struct pyv_state *)&a->b[PYV_STATE_OFF];
+	s->leaf_type = 0;
 	obj = q->obj;
 	at = q->at;
 	end = q->end;
@@ -159,13 +190,34 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		return PYV_HDR;
 	}
 	type = pyv_ptr(obj + L->ob_type, sleepable);
-	if (!type || pyv_read(&fl, sizeof(fl), type + L->tp_flags, sleepable) ||
-	    !(name = pyv_ptr(type + L->tp_name, sleepable))) {
-		pyv_put_hdr(a, at, pos, WM_PYV_FAULT, 0, 0, 0, 0, obj);
-		return PYV_HDR;
+	s->leaf_type = type;
+#ifdef PYV_TYPE_CACHE
+	if (type)
+		ti = bpf_map_lookup_elem(&pyv_types, &type);
+	if (ti) {
+		fl = ti->flags;
+		r = ti->name_len + 1;
+		__builtin_memcpy(&a->b[pos & PYV_MASK], ti->name, sizeof(ti->name));
 	}
-	/* The name, then what it is: the name decides for the types with no tp_flags bit. */
-	r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1, (const void *)name);
+#endif
+	if (!ti) {
+		if (!type || pyv_read(&fl, sizeof(fl), type + L->tp_flags, sleepable) ||
+		    !(name = pyv_ptr(type + L->tp_name, sleepable))) {
+			pyv_put_hdr(a, at, pos, WM_PYV_FAULT, 0, 0, 0, 0, obj);
+			return PYV_HDR;
+		}
+		/* The name, then what it is: the name decides for the types with no tp_flags bit. */
+		r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1,
+					    (const void *)name);
+#ifdef PYV_TYPE_CACHE
+		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
+			s->t.flags = fl;
+			s->t.name_len = (r - 1) & 0xff;
+			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
+			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
+		}
+#endif
+	}
 	if (r > 1) {
 		name_len = (r - 1) & 0xff;
 		w0 = *(__u64 *)&a->b[pos & PYV_MASK];
@@ -479,6 +531,7 @@ static __always_inline int pyv_snap_do(const struct wm_py_layout *L, struct pyv_
 	q->end = room < WM_PYV_MAX ? room : WM_PYV_MAX;
 	q->opts = PYV_NAME;
 	n = pyv_put(&c, q, sleepable);
+	s->top_type = s->leaf_type;
 	if (n <= 0)
 		return 0;
 	s->pos = n;
@@ -571,5 +624,12 @@ static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, c
 		n = pyv_snap_node(L, (struct pyv_area *)dst, obj, room);
 	return n > 0 ? n & (WM_PYV_MAX * 2 - 1) : 0;
 }
+
+/*
+ * The type object of the object a pyv_snap() at dst just read (0: none, or
+ * unreadable), as a type_of() would give it: call it before anything else
+ * writes past the snapshot.
+ */
+#define PYV_TOP_TYPE_OFF (PYV_STATE_OFF + __builtin_offsetof(struct pyv_state, top_type))
 
 #endif /* WM_PYVALUE_BPF_H */

@@ -6,6 +6,10 @@
  * (where a moved probe goes); RET: a plain uprobe that many bytes in (its
  * ret) instead of the uretprobe, the plan a probe moved past `sub $N,%rsp`
  * would need.
+ *
+ * bench-floor -p PID --python: the same empty program at each of the
+ * interpreter hooks wrapmon-trace probes for Python calls (the RESUME
+ * handlers, the frame clear, ...), found as wrapmon-trace finds them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "target/resolve.h"
+#include "lang/python/pyinterp.h"
 #include "floor.skel.h"
 
 static volatile sig_atomic_t stop;
@@ -22,6 +27,34 @@ static volatile sig_atomic_t stop;
 static void on_sig(int sig)
 {
 	stop = 1;
+}
+
+/* Every Python hook wrapmon-trace would probe, each with the empty entry program. */
+static int attach_python(struct floor *skel, struct wm_resolver *r, pid_t pid,
+			 struct bpf_link **link, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts);
+	unsigned long offs[PY_MAX_HOOKS];
+	struct py_interp *pi = NULL;
+	char path[64];
+	int ret;
+
+	ret = pyinterp__find(r, pid, NULL, &pi, err, errsz);
+	if (ret)
+		return ret;
+	for (int i = 0; i < pi->nr_hooks; i++)
+		offs[i] = pi->hooks[i].file_off;
+	uopts.offsets = offs;
+	uopts.cnt = pi->nr_hooks;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pi->fd);
+	*link = bpf_program__attach_uprobe_multi(skel->progs.floor_entry, pid, path, NULL, &uopts);
+	ret = *link ? 0 : -errno;
+	if (ret)
+		snprintf(err, errsz, "attach failed (%s)", strerror(-ret));
+	else
+		fprintf(stderr, "bench-floor: %d empty probes on the interpreter\n", pi->nr_hooks);
+	pyinterp__free(pi);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -36,8 +69,11 @@ int main(int argc, char **argv)
 	int n, ret = 1;
 	pid_t pid;
 
-	if (argc < 5 || argc > 7 || strcmp(argv[1], "-p") || strcmp(argv[3], "-f")) {
-		fprintf(stderr, "usage: bench-floor -p PID -f NAME [AT [RET]]\n");
+	bool py = argc == 4 && !strcmp(argv[3], "--python");
+
+	if ((!py && (argc < 5 || argc > 7 || strcmp(argv[3], "-f"))) || strcmp(argv[1], "-p")) {
+		fprintf(stderr, "usage: bench-floor -p PID -f NAME [AT [RET]]\n"
+				"       bench-floor -p PID --python\n");
 		return 2;
 	}
 	if (argc > 5)
@@ -48,6 +84,16 @@ int main(int argc, char **argv)
 	if (resolver__new_pid(pid, &r, err, sizeof(err))) {
 		fprintf(stderr, "bench-floor: %s\n", err);
 		goto cleanup;
+	}
+	if (py) {
+		skel = floor__open_and_load();
+		if (!skel)
+			goto cleanup;
+		if (attach_python(skel, r, pid, &l1, err, sizeof(err))) {
+			fprintf(stderr, "bench-floor: %s\n", err);
+			goto cleanup;
+		}
+		goto wait;
 	}
 	n = resolver__resolve(r, argv[4], &m, err, sizeof(err));
 	if (n != 1) {
@@ -75,6 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-floor: attach failed (%s)\n", strerror(errno));
 		goto cleanup;
 	}
+wait:
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 	fprintf(stderr, "bench-floor: attached; Ctrl-C to end\n");
