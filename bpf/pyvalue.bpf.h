@@ -521,9 +521,12 @@ static __always_inline int pyv_snap_do(const struct wm_py_layout *L, struct pyv_
 	int n;
 
 	/* A global function's pointers may be NULL: checked before any use. */
-	if (!L || !a || !L->version)
+	if (!a)
 		return 0;
 	c.s = s = (struct pyv_state *)&a->b[PYV_STATE_OFF];
+	s->top_type = 0;
+	if (!L || !L->version)
+		return 0;
 	q = &s->q;
 	span = (__s64 *)s->e;
 	__builtin_memset(q, 0, sizeof(*q));
@@ -626,9 +629,9 @@ static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, c
 }
 
 /*
- * The type object of the object a pyv_snap() at dst just read (0: none, or
- * unreadable), as a type_of() would give it: call it before anything else
- * writes past the snapshot.
+ * Where a pyv_snap() at dst leaves the type object of the object it read
+ * (0: none, unreadable, or no room for a header), to be read before
+ * anything else writes past the snapshot.
  */
 #define PYV_TOP_TYPE_OFF (PYV_STATE_OFF + __builtin_offsetof(struct pyv_state, top_type))
 
