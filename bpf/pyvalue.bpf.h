@@ -87,8 +87,16 @@ struct pyv_state {
 	/* Not on the BPF stack either, which the nested calls share (512 bytes). */
 	struct pyv_req q;
 	__u64 e[2];
+	/*
+	 * The words of the object pyv_leaf() reads from ob_type on, in one
+	 * read: its type, and what most values hold (an int's size and first
+	 * digits, a float, a str's length and state, a container's size).
+	 */
+	__u64 head[4];
+	__u32 have_head;
+	__u32 pad;
 	__u64 leaf_type;   /* the type object of the node pyv_leaf() wrote last */
-	__u64 top_type;	   /* the snapshot's object's type (pyv_snap_type()) */
+	__u64 top_type;	   /* the snapshot's object's type (PYV_TOP_TYPE_OFF) */
 	struct pyv_type t; /* a cache entry being made */
 };
 
@@ -145,6 +153,30 @@ static __always_inline void pyv_put_hdr(struct pyv_area *a, __u32 at, __u32 pos,
 	*(__u32 *)&a->b[(at + 16) & PYV_MASK] = (pos - at) & 0xffff;
 }
 
+/* The object's bytes [o, o + n) are in s->head (pyv_leaf_do()'s first read). */
+static __always_inline bool pyv_in_head(const struct wm_py_layout *L, const struct pyv_state *s,
+					__u32 o, __u32 n)
+{
+	return s->have_head && o >= L->ob_type && o - L->ob_type + n <= sizeof(s->head);
+}
+
+/* The 8 bytes at the object's offset o, where pyv_in_head() says they are. */
+#define PYV_HEAD(L, s, o) (*(__u64 *)((char *)(s)->head + (((o) - (L)->ob_type) & 31)))
+
+/* n (4 or 8) bytes of the object at offset o into *to, from the head when it holds them. */
+static __always_inline long pyv_field(const struct wm_py_layout *L, const struct pyv_state *s,
+				      __u64 obj, __u32 o, void *to, __u32 n, bool sleepable)
+{
+	__u64 v;
+
+	if (pyv_in_head(L, s, o, n)) {
+		v = PYV_HEAD(L, s, o);
+		__builtin_memcpy(to, &v, n);
+		return 0;
+	}
+	return pyv_read(to, n, obj + o, sleepable);
+}
+
 /* Sign and digit count of an int (from ob_size, or 3.12's lv_tag). */
 static __always_inline __u32 pyv_ndigits(const struct wm_py_layout *L, __s64 v, __u32 *neg)
 {
@@ -189,7 +221,8 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		pyv_put_hdr(a, at, pos, WM_PYV_NULL, 0, 0, 0, 0, 0);
 		return PYV_HDR;
 	}
-	type = pyv_ptr(obj + L->ob_type, sleepable);
+	s->have_head = !pyv_read(s->head, sizeof(s->head), obj + L->ob_type, sleepable);
+	type = s->have_head ? s->head[0] : pyv_ptr(obj + L->ob_type, sleepable);
 	s->leaf_type = type;
 #ifdef PYV_TYPE_CACHE
 	if (type)
@@ -280,14 +313,14 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		if (q->opts & PYV_SLICE) {
 			start = q->start;
 			len = q->len;
-		} else if (pyv_read(&len, sizeof(len), obj + L->ob_size, sleepable)) {
+		} else if (pyv_field(L, s, obj, L->ob_size, &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 		}
 		if (start < 0 || len < 0)
 			start = len = 0;
 		if (kind == WM_PYV_BYTES) {
 			data = obj + L->bytes_data;
-		} else if (pyv_read(&st, sizeof(st), obj + L->str_state, sleepable)) {
+		} else if (pyv_field(L, s, obj, L->str_state, &st, 4, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			len = 0;
 		} else {
@@ -322,7 +355,7 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		break;
 	case WM_PYV_BOOL:
 	case WM_PYV_INT:
-		if (pyv_read(&len, 8, obj + L->long_size, sleepable)) {
+		if (pyv_field(L, s, obj, L->long_size, &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			break;
 		}
@@ -340,14 +373,21 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		if (n < count)
 			flags |= WM_PYV_F_TRUNC;
 		n = (n * 4) & PYV_MASK;
-		if (n && pyv_read(&a->b[pos & PYV_MASK], n, obj + L->long_digits, sleepable))
-			flags |= WM_PYV_F_FAULT;
-		else
+		if (n && pyv_in_head(L, s, L->long_digits, n)) {
+			/* Up to four digits, from the head; what follows them is not the value's. */
+			*(__u64 *)&a->b[pos & PYV_MASK] = PYV_HEAD(L, s, L->long_digits);
+			*(__u64 *)&a->b[(pos & PYV_MASK) + 8] = PYV_HEAD(L, s, L->long_digits + 8);
 			pos += n;
+		} else if (n &&
+			   pyv_read(&a->b[pos & PYV_MASK], n, obj + L->long_digits, sleepable)) {
+			flags |= WM_PYV_F_FAULT;
+		} else {
+			pos += n;
+		}
 		break;
 	case WM_PYV_FLOAT:
 		if (end - pos < 8 ||
-		    pyv_read(&a->b[pos & PYV_MASK], 8, obj + L->float_val, sleepable))
+		    pyv_field(L, s, obj, L->float_val, &a->b[pos & PYV_MASK], 8, sleepable))
 			flags |= WM_PYV_F_FAULT;
 		else
 			pos += 8;
@@ -360,8 +400,10 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		box = obj;
 		if (kind == WM_PYV_EXC && !(box = pyv_ptr(obj + L->exc_args, sleepable)))
 			break;
-		if (pyv_read(&len, 8, box + (kind == WM_PYV_DICT ? L->dict_used : L->ob_size),
-			     sleepable)) {
+		if (kind == WM_PYV_EXC ?
+			    pyv_read(&len, 8, box + L->ob_size, sleepable) :
+			    pyv_field(L, s, obj, kind == WM_PYV_DICT ? L->dict_used : L->ob_size,
+				      &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			break;
 		}
