@@ -610,6 +610,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	__u64 code, qualname = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
 	struct wm_py_call *c, *old;
+	bool nested;
 	__u64 kp;
 
 	code = read_ptr(frame + off.frame_code);
@@ -648,7 +649,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->tstate = tstate;
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
-	find_parent(c, key.tid, keyval == frame && nr_in_flight() ? frame : 0);
+	/* None in flight anywhere: none in this thread, and no look at its storage. */
+	nested = keyval == frame && *(volatile __u64 *)&nr_in_calls && nr_in_flight();
+	find_parent(c, key.tid, nested ? frame : 0);
 	if (stack_on) {
 		c->stack.nr = 0;
 		if (off.frame_previous && keyval == frame)

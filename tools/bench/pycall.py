@@ -9,7 +9,8 @@ empty program at each interpreter hook wrapmon-trace probes, what any tracer
 hooked there pays); with wrapmon-trace tracing f; and with wrapmon-trace
 tracing another function (so f is an untraced call in a traced process: every
 Python call passes the probes). Prints ns per call and the extra over the
-untraced run. --rounds runs the whole set R times, interleaved, and keeps the
+untraced run, by the wall clock and by the target thread's CPU time (which
+leaves out the time others' work takes the CPU from it, on a busy machine). --rounds runs the whole set R times, interleaved, and keeps the
 medians (a shared machine drifts); --compare adds the traced runs of another
 build's wrapmon-trace, in the same rounds. Reports, never passes or fails."""
 import argparse
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+LOST = set()  # tracers that lost records in a run
 
 TARGET = r"""
 import sys, time
@@ -30,10 +33,10 @@ N = int(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
 for _ in range(3):
-    t0 = time.perf_counter_ns()
+    t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
     for i in range(N):
         f(i, i)
-    print((time.perf_counter_ns() - t0) / N, flush=True)
+    print((time.perf_counter_ns() - t0) / N, (time.thread_time_ns() - c0) / N, flush=True)
 """
 
 
@@ -57,11 +60,16 @@ def run(python, calls, cmd):
                 err += line
         t.stdin.write("go\n")
         t.stdin.flush()
-        per = [float(t.stdout.readline()) for _ in range(3)]
+        per = [tuple(map(float, t.stdout.readline().split())) for _ in range(3)]
         t.wait(60)
-        return statistics.median(per)
-    finally:
         if tr:
+            tr.send_signal(2)
+            # Records lost (the consumer behind): that run did less work.
+            if b" lost " in tr.communicate(timeout=20)[1]:
+                LOST.add(cmd[0])
+        return tuple(statistics.median(p[k] for p in per) for k in range(2))
+    finally:
+        if tr and tr.poll() is None:
             tr.send_signal(2)
             tr.wait(20)
         if t.poll() is None:
@@ -84,7 +92,7 @@ def main():
         builds.append((f" ({a.compare})", os.path.abspath(a.compare)))
     floor = os.path.join(builds[0][1], "bench-floor")
     extra = a.tracer_args.split()
-    print(f"{'interpreter':40} {'untraced':>10} {'floor':>18} {'traced f':>18} "
+    print(f"{'interpreter':40} {'':4} {'untraced':>10} {'floor':>18} {'traced f':>18} "
           f"{'f, g traced':>18}")
     for py in a.python:
         runs = {}
@@ -99,13 +107,17 @@ def main():
                 tracer = os.path.join(d, "wrapmon-trace")
                 take(("f", tag), [tracer, *extra, "-f", "__main__.f"])
                 take(("g", tag), [tracer, *extra, "-f", "__main__.g"])
-        med = {k: statistics.median(v) for k, v in runs.items()}
-        base, fl = med["base"], med["floor"]
-        for tag, _ in builds:
-            tf, tg = med[("f", tag)], med[("g", tag)]
-            print(f"{py + tag:40} {base:8.0f}ns {fl:8.0f}ns (+{fl - base:5.0f}) "
-                  f"{tf:8.0f}ns (+{tf - base:5.0f}) {tg:8.0f}ns (+{tg - base:5.0f})",
-                  flush=True)
+        for k, clock in enumerate(("wall", "cpu")):
+            med = {key: statistics.median(r[k] for r in v) for key, v in runs.items()}
+            base, fl = med["base"], med["floor"]
+            for tag, _ in builds:
+                tf, tg = med[("f", tag)], med[("g", tag)]
+                print(f"{py + tag:40} {clock:4} {base:8.0f}ns {fl:8.0f}ns (+{fl - base:5.0f}) "
+                      f"{tf:8.0f}ns (+{tf - base:5.0f}) {tg:8.0f}ns (+{tg - base:5.0f})",
+                      flush=True)
+    for t in sorted(LOST):
+        print(f"note: {t} lost records in some runs (its consumer fell behind): those runs "
+              "did less work per call")
 
 
 if __name__ == "__main__":
