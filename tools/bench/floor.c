@@ -57,19 +57,57 @@ static int attach_python(struct floor *skel, struct wm_resolver *r, pid_t pid,
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* The named function: the entry program AT bytes in, the return one at its return or RET. */
+static int attach_native(struct floor *skel, struct wm_resolver *r, pid_t pid, const char *name,
+			 unsigned long at, unsigned long ret_at, struct bpf_link **l1,
+			 struct bpf_link **l2, char *err, size_t errsz)
 {
 	LIBBPF_OPTS(bpf_uprobe_multi_opts, uopts);
+	struct wm_match *m = NULL;
+	unsigned long off;
+	char path[64];
+	int n, ret = 0;
+
+	n = resolver__resolve(r, name, &m, err, errsz);
+	if (n != 1) {
+		if (n >= 0)
+			snprintf(err, errsz, "%s", n ? "several matches" : "no match");
+		ret = -ENOENT;
+		goto cleanup;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", resolver__obj_fd(r, m[0].obj));
+	off = m[0].file_off + at;
+	uopts.offsets = &off;
+	uopts.cnt = 1;
+	*l1 = bpf_program__attach_uprobe_multi(skel->progs.floor_entry, pid, path, NULL, &uopts);
+	if (ret_at) {
+		off = m[0].file_off + ret_at;
+		*l2 = bpf_program__attach_uprobe_multi(skel->progs.floor_entry, pid, path, NULL,
+						       &uopts);
+	} else {
+		uopts.retprobe = true;
+		*l2 = bpf_program__attach_uprobe_multi(skel->progs.floor_return, pid, path, NULL,
+						       &uopts);
+	}
+	if (!*l1 || !*l2) {
+		ret = -errno;
+		snprintf(err, errsz, "attach failed (%s)", strerror(-ret));
+	}
+cleanup:
+	free(m);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
 	struct bpf_link *l1 = NULL, *l2 = NULL;
 	struct wm_resolver *r = NULL;
-	struct wm_match *m = NULL;
 	struct floor *skel = NULL;
-	char err[WM_ERR_MAX], path[64];
-	unsigned long off, at = 0, ret_at = 0;
-	int n, ret = 1;
-	pid_t pid;
-
 	bool py = argc == 4 && !strcmp(argv[3], "--python");
+	unsigned long at = 0, ret_at = 0;
+	char err[WM_ERR_MAX] = "";
+	int ret = 1;
+	pid_t pid;
 
 	if ((!py && (argc < 5 || argc > 7 || strcmp(argv[3], "-f"))) || strcmp(argv[1], "-p")) {
 		fprintf(stderr, "usage: bench-floor -p PID -f NAME [AT [RET]]\n"
@@ -85,43 +123,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-floor: %s\n", err);
 		goto cleanup;
 	}
-	if (py) {
-		skel = floor__open_and_load();
-		if (!skel)
-			goto cleanup;
-		if (attach_python(skel, r, pid, &l1, err, sizeof(err))) {
-			fprintf(stderr, "bench-floor: %s\n", err);
-			goto cleanup;
-		}
-		goto wait;
-	}
-	n = resolver__resolve(r, argv[4], &m, err, sizeof(err));
-	if (n != 1) {
-		fprintf(stderr, "bench-floor: %s\n", n < 0 ? err : "several matches");
-		goto cleanup;
-	}
 	skel = floor__open_and_load();
-	if (!skel)
-		goto cleanup;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", resolver__obj_fd(r, m[0].obj));
-	off = m[0].file_off + at;
-	uopts.offsets = &off;
-	uopts.cnt = 1;
-	l1 = bpf_program__attach_uprobe_multi(skel->progs.floor_entry, pid, path, NULL, &uopts);
-	if (ret_at) {
-		off = m[0].file_off + ret_at;
-		l2 = bpf_program__attach_uprobe_multi(skel->progs.floor_entry, pid, path, NULL,
-						      &uopts);
-	} else {
-		uopts.retprobe = true;
-		l2 = bpf_program__attach_uprobe_multi(skel->progs.floor_return, pid, path, NULL,
-						      &uopts);
-	}
-	if (!l1 || !l2) {
-		fprintf(stderr, "bench-floor: attach failed (%s)\n", strerror(errno));
+	if (!skel) {
+		fprintf(stderr, "bench-floor: cannot load the empty programs (%s)\n",
+			strerror(errno));
 		goto cleanup;
 	}
-wait:
+	if (py ? attach_python(skel, r, pid, &l1, err, sizeof(err)) :
+		 attach_native(skel, r, pid, argv[4], at, ret_at, &l1, &l2, err, sizeof(err))) {
+		fprintf(stderr, "bench-floor: %s\n", err);
+		goto cleanup;
+	}
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 	fprintf(stderr, "bench-floor: attached; Ctrl-C to end\n");
@@ -132,7 +144,6 @@ cleanup:
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
 	floor__destroy(skel);
-	free(m);
 	resolver__free(r);
 	return ret;
 }
