@@ -701,11 +701,12 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		pos += n;
 	}
 	c->data_len = pos;
-	if (old) {
-		/* The call that gave way was in flight already: counted once. */
-		bpf_map_update_elem(&calls, &key, c, BPF_ANY);
+	/*
+	 * The call that gave way was in flight already: counted once (unless
+	 * the LRU took it meanwhile: then this one is new).
+	 */
+	if (old && !bpf_map_update_elem(&calls, &key, c, BPF_EXIST))
 		return 0;
-	}
 	/* Counted before it is there: the count is never low. */
 	__sync_fetch_and_add(&nr_in_calls, 1);
 	if (bpf_map_update_elem(&calls, &key, c, BPF_ANY))
