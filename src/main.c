@@ -1027,10 +1027,8 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		return 1;
 	}
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
-	vlog("python: attached %d probes to the interpreter in %.1f ms (%llu instructions "
-	     "verified)",
-	     s->py->nr_hooks, (s->t_attached - t_resolved) / 1e6,
-	     (unsigned long long)pytrace__verified_insns(s->pyt));
+	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
+	     (s->t_attached - t_resolved) / 1e6);
 	return 0;
 }
 

@@ -4,8 +4,8 @@
 [--rounds R] [--compare DIR] [PYTHON...]` (default: /usr/bin/python3).
 
 A target times N calls of `def f(a, b): return a` itself, three times in a row
-(the median is kept): with no tracer; with the floor (bench-floor --python: an
-empty program at each interpreter hook wrapmon-trace probes, what any tracer
+(the median is kept): with no tracer; with the floor (bench-pyfloor: an empty
+program at each interpreter hook wrapmon-trace probes, what any tracer
 hooked there pays); with wrapmon-trace tracing f; and with wrapmon-trace
 tracing another function (so f is an untraced call in a traced process: every
 Python call passes the probes). Prints ns per call and the extra over the
@@ -90,7 +90,7 @@ def main():
     builds = [("", os.path.abspath(a.out))]
     if a.compare:
         builds.append((f" ({a.compare})", os.path.abspath(a.compare)))
-    floor = os.path.join(builds[0][1], "bench-floor")
+    floor = os.path.join(builds[0][1], "bench-pyfloor")
     extra = a.tracer_args.split()
     print(f"{'interpreter':40} {'':4} {'untraced':>10} {'floor':>18} {'traced f':>18} "
           f"{'f, g traced':>18}")
@@ -102,7 +102,7 @@ def main():
 
         for _ in range(a.rounds):
             take("base", None)
-            take("floor", [floor, "--python"])
+            take("floor", [floor])
             for tag, d in builds:
                 tracer = os.path.join(d, "wrapmon-trace")
                 take(("f", tag), [tracer, *extra, "-f", "__main__.f"])

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
@@ -582,25 +581,6 @@ void pytrace__free(struct pytrace *t)
 	free(t->codes);
 	free(t->hits);
 	free(t);
-}
-
-__u64 pytrace__verified_insns(const struct pytrace *t)
-{
-	struct bpf_program *prog;
-	__u64 n = 0;
-
-	if (!t)
-		return 0;
-	bpf_object__for_each_program(prog, t->skel->obj)
-	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (bpf_program__fd(prog) >= 0 &&
-		    !bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-			n += info.verified_insns;
-	}
-	return n;
 }
 
 int pytrace__ringbuf_fd(const struct pytrace *t)

@@ -52,8 +52,6 @@ void pytrace__free(struct pytrace *t);
 /* Take the probes out; the ring stays readable. NULL-safe. */
 void pytrace__detach(struct pytrace *t);
 int pytrace__ringbuf_fd(const struct pytrace *t);
-/* Instructions the verifier went through for the Python programs (-v). */
-__u64 pytrace__verified_insns(const struct pytrace *t);
 /*
  * One record of the Python ring. 1: v is a call of a traced function (its
  * exc_type set when it raised); 0: consumed here (a code object decided,
