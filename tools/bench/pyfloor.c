@@ -17,13 +17,6 @@
 #include "target/resolve.h"
 #include "floor.skel.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_sig(int sig)
-{
-	stop = 1;
-}
-
 /* Every hook of the interpreter, one link: the entry program, which does nothing. */
 static int attach_hooks(struct floor *skel, const struct py_interp *pi, pid_t pid,
 			struct bpf_link **link, char *err, size_t errsz)
@@ -52,7 +45,8 @@ int main(int argc, char **argv)
 	struct bpf_link *link = NULL;
 	struct floor *skel = NULL;
 	char err[WM_ERR_MAX] = "";
-	int ret = 1;
+	int ret = 1, sig;
+	sigset_t ends;
 	pid_t pid;
 
 	if (argc != 3 || strcmp(argv[1], "-p")) {
@@ -75,13 +69,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-pyfloor: %s\n", err);
 		goto cleanup;
 	}
-	signal(SIGINT, on_sig);
-	signal(SIGTERM, on_sig);
+	/* Blocked, then waited for: the probes stay until one comes. */
+	sigemptyset(&ends);
+	sigaddset(&ends, SIGINT);
+	sigaddset(&ends, SIGTERM);
+	sigprocmask(SIG_BLOCK, &ends, NULL);
 	fprintf(stderr, "bench-pyfloor: %d empty probes on the interpreter; Ctrl-C to end\n",
 		pi->nr_hooks);
-	while (!stop)
-		pause();
-	ret = 0;
+	ret = sigwait(&ends, &sig) ? 1 : 0;
 cleanup:
 	bpf_link__destroy(link);
 	floor__destroy(skel);
