@@ -239,6 +239,11 @@ $(OUT)/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
 
+# The same empty program on a Python process's interpreter hooks (tools/bench/pycall.py).
+$(OUT)/bench-pyfloor: tools/bench/pyfloor.c $(OUT)/floor.skel.h $(LIB_OBJS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
+
 # The persistent store's rate, without the kernel: `make bench-store`.
 $(OUT)/bench-store: tools/bench/store.c $(LIB_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
@@ -261,7 +266,7 @@ $(OUT)/bench-funcs: $(OUT)/bench-funcs.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall $< -o $@
 
-BENCH_BINS := $(addprefix $(OUT)/,bench-hot bench-hot-cet bench-floor bench-consumer bench-funcs \
+BENCH_BINS := $(addprefix $(OUT)/,bench-hot bench-hot-cet bench-floor bench-pyfloor bench-consumer bench-funcs \
 	bench-shapes)
 # BENCH_ARGS=--quick for a short smoke run.
 bench:

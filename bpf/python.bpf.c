@@ -24,6 +24,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "wrapmon_py.h"
+#define PYV_TYPE_CACHE /* values of built-in types: their type read once */
 #include "pyvalue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -99,17 +100,85 @@ struct {
 /* Counters for -v and the tests: notices sent, records lost. */
 __u64 nr_notices = 0;
 __u64 nr_dropped = 0;
+/*
+ * Entries of "calls", all threads together: with none, an end has nothing
+ * to look up, and every untraced call's end returns on this one load.
+ * Only a filter: an entry the LRU forgot leaves it high, never low.
+ */
+__u64 nr_in_calls = 0;
 
 /*
  * Register r (the slot order of struct pt_regs) of the probed thread: the
- * verifier refuses a read of ctx at a computed offset, so it is copied.
+ * verifier refuses a read of ctx at a computed offset, and a copy through
+ * a helper costs every Python call of the process; a load each case.
  */
 static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 r)
 {
 	__u64 v = 0;
 
-	if (r < 15)
-		bpf_probe_read_kernel(&v, sizeof(v), (__u64 *)ctx + r);
+	/* Each load kept apart: merged, they would be one at a computed offset. */
+	switch (r) {
+	case 0:
+		v = ctx->r15;
+		barrier_var(v);
+		break;
+	case 1:
+		v = ctx->r14;
+		barrier_var(v);
+		break;
+	case 2:
+		v = ctx->r13;
+		barrier_var(v);
+		break;
+	case 3:
+		v = ctx->r12;
+		barrier_var(v);
+		break;
+	case 4:
+		v = ctx->bp;
+		barrier_var(v);
+		break;
+	case 5:
+		v = ctx->bx;
+		barrier_var(v);
+		break;
+	case 6:
+		v = ctx->r11;
+		barrier_var(v);
+		break;
+	case 7:
+		v = ctx->r10;
+		barrier_var(v);
+		break;
+	case 8:
+		v = ctx->r9;
+		barrier_var(v);
+		break;
+	case 9:
+		v = ctx->r8;
+		barrier_var(v);
+		break;
+	case 10:
+		v = ctx->ax;
+		barrier_var(v);
+		break;
+	case 11:
+		v = ctx->cx;
+		barrier_var(v);
+		break;
+	case 12:
+		v = ctx->dx;
+		barrier_var(v);
+		break;
+	case 13:
+		v = ctx->si;
+		barrier_var(v);
+		break;
+	case 14:
+		v = ctx->di;
+		barrier_var(v);
+		break;
+	}
 	return v;
 }
 
@@ -347,19 +416,25 @@ static __always_inline __u64 arg_cell(__u64 frame, __u64 code, __u32 i)
 }
 
 /*
- * A value's snapshot into c->data at pos, room bytes at most: its length.
- * pyv_snap()'s walk is in global functions, verified once.
+ * A value's snapshot into c->data at pos, room bytes at most: its length;
+ * *type the type object it read (0 where it had no room: only the
+ * snapshots name types then). pyv_snap()'s walk is in global functions,
+ * verified once.
  */
-static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 room, __u64 obj)
+static __always_inline __u32 snap_value(struct wm_py_call *c, __u32 pos, __u32 room, __u64 obj,
+					__u64 *type)
 {
-	__u32 at = pos;
+	__u32 at = pos, n;
 
+	*type = 0;
 	if (!c || pos > WM_PY_ARGS_DATA || room > WM_PYV_MAX)
 		return 0;
 	/* Masked where the verifier sees it: the compiler would drop a mask it can prove. */
 	barrier_var(at);
 	at &= VALUES_AREA - 1;
-	return pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
+	n = pyv_snap(&py_layout, obj, &c->data[at], room, false) & (2 * WM_PYV_MAX - 1);
+	*type = *(__u64 *)&c->data[at + PYV_TOP_TYPE_OFF];
+	return n;
 }
 
 /*
@@ -413,6 +488,7 @@ __noinline int forget(__u32 tid, __u64 frame)
 
 	if (bpf_map_delete_elem(&calls, &key))
 		return 0;
+	__sync_fetch_and_add(&nr_in_calls, -1);
 	n = in_flight_of(false);
 	if (n && *n)
 		(*n)--;
@@ -540,6 +616,8 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	__u64 code, qualname = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
 	struct wm_py_call *c, *old;
+	bool nested;
+	__u64 kp;
 
 	code = read_ptr(frame + off.frame_code);
 	if (!code || code_id(code, &qualname, &line))
@@ -552,7 +630,10 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		/* Still pending: keep what a traced call would need. */
 		nparams = d->state == WM_PYS_TRACED ? d->nr_params : WM_PY_MAX_PARAMS;
 		func_id = d->state == WM_PYS_TRACED ? d->func_id : WM_PY_PENDING;
+		if (d->state != WM_PYS_TRACED)
+			d = NULL;
 	} else {
+		d = NULL;
 		new_code(code, frame, qualname, line);
 		nparams = WM_PY_MAX_PARAMS;
 		func_id = WM_PY_PENDING;
@@ -574,7 +655,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->tstate = tstate;
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
-	find_parent(c, key.tid, keyval == frame && nr_in_flight() ? frame : 0);
+	/* None in flight anywhere: none in this thread, and no look at its storage. */
+	nested = keyval == frame && *(volatile __u64 *)&nr_in_calls && nr_in_flight();
+	find_parent(c, key.tid, nested ? frame : 0);
 	if (stack_on) {
 		c->stack.nr = 0;
 		if (off.frame_previous && keyval == frame)
@@ -585,8 +668,18 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
 		nparams = 0;
 	/* Parameters a closure captures are cells by now (3.11+): their kinds say which. */
-	if (values_on && off.code_kinds && nparams)
-		kinds = read_ptr(read_ptr(code + off.code_kinds) + py_layout.bytes_data);
+	if (values_on && off.code_kinds && nparams) {
+		/* A traced code object's kinds are read once (d: its decision, else NULL). */
+		if (d && d->kinds_known) {
+			kinds = d->kinds;
+		} else if (!bpf_probe_read_user(&kp, sizeof(kp), (void *)(code + off.code_kinds)) &&
+			   !bpf_probe_read_user(&kinds, sizeof(kinds),
+						(void *)(kp + py_layout.bytes_data)) &&
+			   d) {
+			d->kinds = kinds;
+			d->kinds_known = 1;
+		}
+	}
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
 		__u64 obj = c->types[i];
 		__u32 n;
@@ -599,19 +692,32 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
 		else if (!obj && off.code_cell2arg)
 			obj = arg_cell(frame, code, i);
-		c->types[i] = type_of(obj);
-		if (!values_on || pos > WM_PY_ARGS_DATA)
+		if (!values_on) {
+			c->types[i] = type_of(obj);
+			continue;
+		}
+		/* Never past it (each snapshot's room ends there): for the verifier. */
+		if (pos > WM_PY_ARGS_DATA)
 			continue;
 		n = snap_value(c, pos,
 			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
 								    WM_PYV_MAX,
-			       obj);
+			       obj, &c->types[i]);
 		c->str_len[i] = n;
 		pos += n;
 	}
 	c->data_len = pos;
-	/* A call that gave way was in flight already: counted once. */
-	if (!bpf_map_update_elem(&calls, &key, c, BPF_ANY) && !old)
+	/*
+	 * The call that gave way was in flight already: counted once (unless
+	 * the LRU took it meanwhile: then this one is new).
+	 */
+	if (old && !bpf_map_update_elem(&calls, &key, c, BPF_EXIST))
+		return 0;
+	/* Counted before it is there: the count is never low. */
+	__sync_fetch_and_add(&nr_in_calls, 1);
+	if (bpf_map_update_elem(&calls, &key, c, BPF_ANY))
+		__sync_fetch_and_add(&nr_in_calls, -1);
+	else
 		one_more_in_flight();
 	return 0;
 }
@@ -664,15 +770,49 @@ static __always_inline __u64 exc_value(__u64 tstate)
 	return tstate ? read_ptr(tstate + off.tstate_exc + (off.exc_is_type ? 8 : 0)) : 0;
 }
 
-/* The result at a frame's clear: its last stack slot, or the constant RETURN_CONST named. */
-static __always_inline __u64 frame_result(__u64 frame)
+/* What an end reads of its frame: the code object it runs, where it is, its stack's top. */
+struct frame_end {
+	__u64 code;
+	__u64 instr;
+	__u64 top;
+};
+
+/*
+ * The three in one read where they are close (3.11+: f_code or
+ * f_executable, then prev_instr or instr_ptr, then stacktop, within 72
+ * bytes); -1: not so laid out, or unreadable (read them one by one).
+ */
+static __always_inline int read_frame_end(__u64 frame, struct frame_end *fe)
 {
-	__u64 hdr[2] = {}, consts, instr, code;
+	__u8 buf[72];
+	__u32 lo = off.frame_code, in = off.frame_instr;
+
+	if (off.frame_stacktop != in + 8 || lo >= in || in + 16 - lo > sizeof(buf))
+		return -1;
+	if (bpf_probe_read_user(buf, in + 16 - lo, (void *)(frame + lo)))
+		return -1;
+	__builtin_memcpy(&fe->code, buf, 8);
+	__builtin_memcpy(&fe->instr, buf + (in - lo), 8);
+	__builtin_memcpy(&fe->top, buf + (in - lo) + 8, 8);
+	return 0;
+}
+
+/*
+ * The result at a frame's clear: its last stack slot, or the constant
+ * RETURN_CONST named. fe: the frame's read_frame_end(), or NULL.
+ */
+static __always_inline __u64 frame_result(__u64 frame, const struct frame_end *fe)
+{
+	__u64 hdr[2] = {}, consts, instr, code = 0;
 	__u8 op[2] = {};
 	__s32 top;
 
-	/* The instruction pointer and stacktop are neighbours (3.11+): one read. */
-	if (off.frame_stacktop == off.frame_instr + 8) {
+	if (fe) {
+		hdr[0] = fe->instr;
+		hdr[1] = fe->top;
+		code = fe->code;
+	} else if (off.frame_stacktop == off.frame_instr + 8) {
+		/* The instruction pointer and stacktop are neighbours (3.11+): one read. */
 		if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)(frame + off.frame_instr)))
 			return 0;
 	} else {
@@ -682,7 +822,8 @@ static __always_inline __u64 frame_result(__u64 frame)
 	instr = hdr[0];
 	top = (__s32)hdr[1];
 	if (off.minor >= 12 && instr && !bpf_probe_read_user(op, 2, (void *)instr)) {
-		code = read_ptr(frame + off.frame_code);
+		if (!fe)
+			code = read_ptr(frame + off.frame_code);
 		op[0] = original_op(code, instr, op[0]);
 		if (op[0] == off.op_return_const[0] || op[0] == off.op_return_const[1]) {
 			consts = read_ptr(code + off.code_consts);
@@ -706,7 +847,9 @@ enum end_kind {
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now = bpf_ktime_get_ns(), type = 0, res, avail;
+	__u64 now, type = 0, res, avail, res_type = 0;
+	struct frame_end fe = {};
+	bool have_fe;
 	__u32 id, pos, res_len = 0;
 	struct wm_py_decision *d;
 	__u16 flags = 0;
@@ -716,11 +859,13 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!c)
 		return 0;
+	now = bpf_ktime_get_ns();
 	/*
 	 * A frame running other code than the call began with: that call's end
 	 * was missed (greenlets switch frame stacks), and this is not it.
 	 */
-	if (frame && read_ptr(frame + off.frame_code) != c->code) {
+	have_fe = frame && !read_frame_end(frame, &fe);
+	if (frame && (have_fe ? fe.code : read_ptr(frame + off.frame_code)) != c->code) {
 		forget(key.tid, key.frame);
 		return 0;
 	}
@@ -741,18 +886,18 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	/* The end's value: the result, the yielded value, or the exception. */
 	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
 		flags = WM_F_PY_YIELD;
-		res = how == END_YIELD ? frame_result(frame) : 0;
+		res = how == END_YIELD ? frame_result(frame, have_fe ? &fe : NULL) : 0;
 	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {
 		flags = WM_F_RAISED | WM_F_ERROR;
 		res = exc_value(tstate);
 	} else {
-		res = how == END_RET ? ret : frame_result(frame);
+		res = how == END_RET ? ret : frame_result(frame, have_fe ? &fe : NULL);
 	}
-	if (!type)
-		type = type_of(res);
 	pos = c->data_len;
 	if (values_on && res)
-		res_len = snap_value(c, pos, WM_PYV_MAX, res);
+		res_len = snap_value(c, pos, WM_PYV_MAX, res, &res_type);
+	if (!type)
+		type = values_on ? res_type : type_of(res);
 	/* The stack's room only with --stack: a constant size either way. */
 	if (stack_on)
 		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT + sizeof(struct wm_py_stack), 0);
@@ -840,6 +985,15 @@ int wm_py_hook(struct pt_regs *ctx)
 
 	if (!ours())
 		return 0;
+	switch (WM_PY_HOOK(cookie)) {
+	case WM_PYH_CLEAR:
+	case WM_PYH_YIELD:
+	case WM_PYH_EVAL_RET:
+		/* No call in flight anywhere: this end is not one (most calls when few are traced). */
+		if (!*(volatile __u64 *)&nr_in_calls)
+			return 0;
+		break;
+	}
 	frame = reg_at(ctx, WM_PY_FREG(cookie));
 	if (treg != WM_PY_REG_NONE)
 		tstate = reg_at(ctx, treg);

@@ -34,6 +34,30 @@ struct pyv_area {
 	char b[WM_PYV_SLACK];
 };
 
+/*
+ * With PYV_TYPE_CACHE defined before this file, a static type's tp_flags
+ * and name (its first WM_PYV_NAME_MAX bytes) are kept by the type object's
+ * address: three reads of the target's memory fewer for each value of a
+ * built-in type. Static types live as long as the interpreter, so an entry
+ * never goes stale; heap types (classes) can be freed, and are read each
+ * time.
+ */
+struct pyv_type {
+	__u64 flags;
+	__u32 name_len;
+	__u32 pad;
+	char name[WM_PYV_NAME_MAX + 1];
+};
+
+#ifdef PYV_TYPE_CACHE
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct pyv_type);
+	__uint(max_entries, 1024);
+} pyv_types SEC(".maps");
+#endif
+
 /* One node to write (pyv_leaf()). */
 struct pyv_req {
 	__u64 obj;
@@ -63,6 +87,17 @@ struct pyv_state {
 	/* Not on the BPF stack either, which the nested calls share (512 bytes). */
 	struct pyv_req q;
 	__u64 e[2];
+	/*
+	 * The words of the object pyv_leaf() reads from ob_type on, in one
+	 * read: its type, and what most values hold (an int's size and first
+	 * digits, a float, a str's length and state, a container's size).
+	 */
+	__u64 head[4];
+	__u32 have_head;
+	__u32 pad;
+	__u64 leaf_type;   /* the type object of the node pyv_leaf() wrote last */
+	__u64 top_type;	   /* the snapshot's object's type (PYV_TOP_TYPE_OFF) */
+	struct pyv_type t; /* a cache entry being made */
 };
 
 /*
@@ -118,6 +153,30 @@ static __always_inline void pyv_put_hdr(struct pyv_area *a, __u32 at, __u32 pos,
 	*(__u32 *)&a->b[(at + 16) & PYV_MASK] = (pos - at) & 0xffff;
 }
 
+/* The object's bytes [o, o + n) are in s->head (pyv_leaf_do()'s first read). */
+static __always_inline bool pyv_in_head(const struct wm_py_layout *L, const struct pyv_state *s,
+					__u32 o, __u32 n)
+{
+	return s->have_head && o >= L->ob_type && o - L->ob_type + n <= sizeof(s->head);
+}
+
+/* The 8 bytes at the object's offset o, where pyv_in_head() says they are. */
+#define PYV_HEAD(L, s, o) (*(__u64 *)((char *)(s)->head + (((o) - (L)->ob_type) & 31)))
+
+/* n (4 or 8) bytes of the object at offset o into *to, from the head when it holds them. */
+static __always_inline long pyv_field(const struct wm_py_layout *L, const struct pyv_state *s,
+				      __u64 obj, __u32 o, void *to, __u32 n, bool sleepable)
+{
+	__u64 v;
+
+	if (pyv_in_head(L, s, o, n)) {
+		v = PYV_HEAD(L, s, o);
+		__builtin_memcpy(to, &v, n);
+		return 0;
+	}
+	return pyv_read(to, n, obj + o, sleepable);
+}
+
 /* Sign and digit count of an int (from ob_size, or 3.12's lv_tag). */
 static __always_inline __u32 pyv_ndigits(const struct wm_py_layout *L, __s64 v, __u32 *neg)
 {
@@ -144,10 +203,14 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 	__u64 obj, type, fl = 0, name = 0, w0 = 0, w1 = 0, data = 0, box;
 	__s64 len = 0, start = 0;
 	__u32 st = 0, neg;
-	long r;
+	struct pyv_state *s;
+	struct pyv_type *ti = NULL;
+	long r = 0;
 
 	if (!L || !a || !q)
 		return 0;
+	s = (struct pyv_state *)&a->b[PYV_STATE_OFF];
+	s->leaf_type = 0;
 	obj = q->obj;
 	at = q->at;
 	end = q->end;
@@ -158,14 +221,36 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		pyv_put_hdr(a, at, pos, WM_PYV_NULL, 0, 0, 0, 0, 0);
 		return PYV_HDR;
 	}
-	type = pyv_ptr(obj + L->ob_type, sleepable);
-	if (!type || pyv_read(&fl, sizeof(fl), type + L->tp_flags, sleepable) ||
-	    !(name = pyv_ptr(type + L->tp_name, sleepable))) {
-		pyv_put_hdr(a, at, pos, WM_PYV_FAULT, 0, 0, 0, 0, obj);
-		return PYV_HDR;
+	s->have_head = !pyv_read(s->head, sizeof(s->head), obj + L->ob_type, sleepable);
+	type = s->have_head ? s->head[0] : pyv_ptr(obj + L->ob_type, sleepable);
+	s->leaf_type = type;
+#ifdef PYV_TYPE_CACHE
+	if (type)
+		ti = bpf_map_lookup_elem(&pyv_types, &type);
+	if (ti) {
+		fl = ti->flags;
+		r = ti->name_len + 1;
+		__builtin_memcpy(&a->b[pos & PYV_MASK], ti->name, sizeof(ti->name));
 	}
-	/* The name, then what it is: the name decides for the types with no tp_flags bit. */
-	r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1, (const void *)name);
+#endif
+	if (!ti) {
+		if (!type || pyv_read(&fl, sizeof(fl), type + L->tp_flags, sleepable) ||
+		    !(name = pyv_ptr(type + L->tp_name, sleepable))) {
+			pyv_put_hdr(a, at, pos, WM_PYV_FAULT, 0, 0, 0, 0, obj);
+			return PYV_HDR;
+		}
+		/* The name, then what it is: the name decides for the types with no tp_flags bit. */
+		r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1,
+					    (const void *)name);
+#ifdef PYV_TYPE_CACHE
+		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
+			s->t.flags = fl;
+			s->t.name_len = (r - 1) & 0xff;
+			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
+			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
+		}
+#endif
+	}
 	if (r > 1) {
 		name_len = (r - 1) & 0xff;
 		w0 = *(__u64 *)&a->b[pos & PYV_MASK];
@@ -228,14 +313,14 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		if (q->opts & PYV_SLICE) {
 			start = q->start;
 			len = q->len;
-		} else if (pyv_read(&len, sizeof(len), obj + L->ob_size, sleepable)) {
+		} else if (pyv_field(L, s, obj, L->ob_size, &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 		}
 		if (start < 0 || len < 0)
 			start = len = 0;
 		if (kind == WM_PYV_BYTES) {
 			data = obj + L->bytes_data;
-		} else if (pyv_read(&st, sizeof(st), obj + L->str_state, sleepable)) {
+		} else if (pyv_field(L, s, obj, L->str_state, &st, 4, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			len = 0;
 		} else {
@@ -270,7 +355,7 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		break;
 	case WM_PYV_BOOL:
 	case WM_PYV_INT:
-		if (pyv_read(&len, 8, obj + L->long_size, sleepable)) {
+		if (pyv_field(L, s, obj, L->long_size, &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			break;
 		}
@@ -288,14 +373,21 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		if (n < count)
 			flags |= WM_PYV_F_TRUNC;
 		n = (n * 4) & PYV_MASK;
-		if (n && pyv_read(&a->b[pos & PYV_MASK], n, obj + L->long_digits, sleepable))
-			flags |= WM_PYV_F_FAULT;
-		else
+		if (n && pyv_in_head(L, s, L->long_digits, n)) {
+			/* Up to four digits, from the head; what follows them is not the value's. */
+			*(__u64 *)&a->b[pos & PYV_MASK] = PYV_HEAD(L, s, L->long_digits);
+			*(__u64 *)&a->b[(pos & PYV_MASK) + 8] = PYV_HEAD(L, s, L->long_digits + 8);
 			pos += n;
+		} else if (n &&
+			   pyv_read(&a->b[pos & PYV_MASK], n, obj + L->long_digits, sleepable)) {
+			flags |= WM_PYV_F_FAULT;
+		} else {
+			pos += n;
+		}
 		break;
 	case WM_PYV_FLOAT:
 		if (end - pos < 8 ||
-		    pyv_read(&a->b[pos & PYV_MASK], 8, obj + L->float_val, sleepable))
+		    pyv_field(L, s, obj, L->float_val, &a->b[pos & PYV_MASK], 8, sleepable))
 			flags |= WM_PYV_F_FAULT;
 		else
 			pos += 8;
@@ -308,8 +400,10 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		box = obj;
 		if (kind == WM_PYV_EXC && !(box = pyv_ptr(obj + L->exc_args, sleepable)))
 			break;
-		if (pyv_read(&len, 8, box + (kind == WM_PYV_DICT ? L->dict_used : L->ob_size),
-			     sleepable)) {
+		if (kind == WM_PYV_EXC ?
+			    pyv_read(&len, 8, box + L->ob_size, sleepable) :
+			    pyv_field(L, s, obj, kind == WM_PYV_DICT ? L->dict_used : L->ob_size,
+				      &len, 8, sleepable)) {
 			flags |= WM_PYV_F_FAULT;
 			break;
 		}
@@ -469,9 +563,12 @@ static __always_inline int pyv_snap_do(const struct wm_py_layout *L, struct pyv_
 	int n;
 
 	/* A global function's pointers may be NULL: checked before any use. */
-	if (!L || !a || !L->version)
+	if (!a)
 		return 0;
 	c.s = s = (struct pyv_state *)&a->b[PYV_STATE_OFF];
+	s->top_type = 0;
+	if (!L || !L->version)
+		return 0;
 	q = &s->q;
 	span = (__s64 *)s->e;
 	__builtin_memset(q, 0, sizeof(*q));
@@ -479,6 +576,7 @@ static __always_inline int pyv_snap_do(const struct wm_py_layout *L, struct pyv_
 	q->end = room < WM_PYV_MAX ? room : WM_PYV_MAX;
 	q->opts = PYV_NAME;
 	n = pyv_put(&c, q, sleepable);
+	s->top_type = s->leaf_type;
 	if (n <= 0)
 		return 0;
 	s->pos = n;
@@ -571,5 +669,12 @@ static __always_inline __u32 pyv_snap(const struct wm_py_layout *L, __u64 obj, c
 		n = pyv_snap_node(L, (struct pyv_area *)dst, obj, room);
 	return n > 0 ? n & (WM_PYV_MAX * 2 - 1) : 0;
 }
+
+/*
+ * Where a pyv_snap() at dst leaves the type object of the object it read
+ * (0: none, unreadable, or no room for a header), to be read before
+ * anything else writes past the snapshot.
+ */
+#define PYV_TOP_TYPE_OFF (PYV_STATE_OFF + __builtin_offsetof(struct pyv_state, top_type))
 
 #endif /* WM_PYVALUE_BPF_H */

@@ -130,6 +130,8 @@ struct wm_py_layout {
 	__u16 pad;
 };
 
+/* tp_flags of a type made at run time (a class statement): it can be freed, its address reused. */
+#define WM_PY_TPFLAGS_HEAPTYPE (1UL << 9)
 /* tp_flags bits of the built-in types' subclasses (CPython's Py_TPFLAGS_*_SUBCLASS). */
 #define WM_PY_TPFLAGS_LONG     (1UL << 24)
 #define WM_PY_TPFLAGS_LIST     (1UL << 25)

@@ -161,6 +161,14 @@ struct wm_py_decision {
 	__u32 state; /* enum wm_py_state */
 	__u32 func_id;
 	__u32 nr_params; /* type names to read at entry, <= WM_PY_MAX_PARAMS */
+	/*
+	 * BPF's, zeros from userspace: the parameters' co_localspluskinds
+	 * (a byte each, CO_FAST_CELL marks a cell), read at the first traced
+	 * call and kept for the others.
+	 */
+	__u32 kinds_known;
+	__u32 pad;
+	__u64 kinds;
 };
 
 /* One name read from a str object: kind 1 (ASCII/Latin-1), 2 (UCS-2) or 4 (UCS-4) bytes a char. */

@@ -190,7 +190,7 @@ static int snapshot_label(struct metrics_snapshot *snap, const struct wm_func *f
 {
 	struct wm_buf b = {};
 
-	snap->has_errors |= f->error_expr[0] != '\0' || f->raises;
+	snap->has_errors |= (f->error_expr && f->error_expr[0]) || f->raises;
 	buf__puts(&b, "function=\"");
 	esc__prom(&b, f->name, strnlen(f->name, sizeof(f->name)));
 	buf__puts(&b, "\",object=\"");

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Per-call cost of tracing Python functions: `pycall.py [--out build] [--calls N]
-[PYTHON...]` (default: /usr/bin/python3).
+[--rounds R] [--compare DIR] [PYTHON...]` (default: /usr/bin/python3).
 
 A target times N calls of `def f(a, b): return a` itself, three times in a row
-(the median is kept): with no tracer, with wrapmon-trace tracing f, and with
-wrapmon-trace tracing another function (so f is an untraced call in a traced
-process: every Python call passes the probes). Prints ns per call and the extra
-over the untraced run. Reports, never passes or fails."""
+(the median is kept): with no tracer; with the floor (bench-pyfloor: an empty
+program at each interpreter hook wrapmon-trace probes, what any tracer
+hooked there pays); with wrapmon-trace tracing f; and with wrapmon-trace
+tracing another function (so f is an untraced call in a traced process: every
+Python call passes the probes). Prints ns per call and the extra over the
+untraced run, by the wall clock and by the target thread's CPU time (which
+leaves out the time others' work takes the CPU from it, on a busy machine). --rounds runs the whole set R times, interleaved, and keeps the
+medians (a shared machine drifts); --compare adds the traced runs of another
+build's wrapmon-trace, in the same rounds. Reports, never passes or fails."""
 import argparse
 import os
 import statistics
@@ -15,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+LOST = set()  # tracers that lost records in a run
 
 TARGET = r"""
 import sys, time
@@ -26,14 +33,14 @@ N = int(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
 for _ in range(3):
-    t0 = time.perf_counter_ns()
+    t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
     for i in range(N):
         f(i, i)
-    print((time.perf_counter_ns() - t0) / N, flush=True)
+    print((time.perf_counter_ns() - t0) / N, (time.thread_time_ns() - c0) / N, flush=True)
 """
 
 
-def run(python, calls, tracer, names, extra=()):
+def run(python, calls, cmd):
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as s:
         s.write(TARGET)
     t = subprocess.Popen([python, s.name, str(calls)], stdin=subprocess.PIPE,
@@ -41,10 +48,9 @@ def run(python, calls, tracer, names, extra=()):
     tr = None
     try:
         assert t.stdout.readline().startswith("ready")
-        if names:
+        if cmd:
             out = tempfile.TemporaryFile()
-            tr = subprocess.Popen([tracer, "-p", str(t.pid), *extra] +
-                                  [a for n in names for a in ("-f", n)],
+            tr = subprocess.Popen([cmd[0], "-p", str(t.pid), *cmd[1:]],
                                   stdout=out, stderr=subprocess.PIPE)
             err = b""
             while b"Ctrl-C to end" not in err:
@@ -54,11 +60,16 @@ def run(python, calls, tracer, names, extra=()):
                 err += line
         t.stdin.write("go\n")
         t.stdin.flush()
-        per = [float(t.stdout.readline()) for _ in range(3)]
+        per = [tuple(map(float, t.stdout.readline().split())) for _ in range(3)]
         t.wait(60)
-        return statistics.median(per)
-    finally:
         if tr:
+            tr.send_signal(2)
+            # Records lost (the consumer behind): that run did less work.
+            if b" lost " in tr.communicate(timeout=20)[1]:
+                LOST.add(cmd[0])
+        return tuple(statistics.median(p[k] for p in per) for k in range(2))
+    finally:
+        if tr and tr.poll() is None:
             tr.send_signal(2)
             tr.wait(20)
         if t.poll() is None:
@@ -70,18 +81,43 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="build")
     ap.add_argument("--calls", type=int, default=200000)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--compare", metavar="DIR",
+                    help="another build directory whose wrapmon-trace runs beside")
     ap.add_argument("--tracer-args", default="", help="more arguments for wrapmon-trace")
     ap.add_argument("python", nargs="*", default=["/usr/bin/python3"])
     a = ap.parse_args()
-    tracer = os.path.abspath(os.path.join(a.out, "wrapmon-trace"))
-    print(f"{'interpreter':40} {'untraced':>10} {'traced f':>18} {'f, g traced':>18}")
+    builds = [("", os.path.abspath(a.out))]
+    if a.compare:
+        builds.append((f" ({a.compare})", os.path.abspath(a.compare)))
+    floor = os.path.join(builds[0][1], "bench-pyfloor")
+    extra = a.tracer_args.split()
+    print(f"{'interpreter':40} {'':4} {'untraced':>10} {'floor':>18} {'traced f':>18} "
+          f"{'f, g traced':>18}")
     for py in a.python:
-        base = run(py, a.calls, tracer, [])
-        extra = a.tracer_args.split()
-        tf = run(py, a.calls, tracer, ["__main__.f"], extra)
-        tg = run(py, a.calls, tracer, ["__main__.g"], extra)
-        print(f"{py:40} {base:8.0f}ns {tf:8.0f}ns (+{tf - base:5.0f}) "
-              f"{tg:8.0f}ns (+{tg - base:5.0f})", flush=True)
+        runs = {}
+
+        def take(key, cmd):
+            runs.setdefault(key, []).append(run(py, a.calls, cmd))
+
+        for _ in range(a.rounds):
+            take("base", None)
+            take("floor", [floor])
+            for tag, d in builds:
+                tracer = os.path.join(d, "wrapmon-trace")
+                take(("f", tag), [tracer, *extra, "-f", "__main__.f"])
+                take(("g", tag), [tracer, *extra, "-f", "__main__.g"])
+        for k, clock in enumerate(("wall", "cpu")):
+            med = {key: statistics.median(r[k] for r in v) for key, v in runs.items()}
+            base, fl = med["base"], med["floor"]
+            for tag, _ in builds:
+                tf, tg = med[("f", tag)], med[("g", tag)]
+                print(f"{py + tag:40} {clock:4} {base:8.0f}ns {fl:8.0f}ns (+{fl - base:5.0f}) "
+                      f"{tf:8.0f}ns (+{tf - base:5.0f}) {tg:8.0f}ns (+{tg - base:5.0f})",
+                      flush=True)
+    for t in sorted(LOST):
+        print(f"note: {t} lost records in some runs (its consumer fell behind): those runs "
+              "did less work per call")
 
 
 if __name__ == "__main__":
