@@ -26,6 +26,7 @@
 #include "wrapmon_py.h"
 #define PYV_TYPE_CACHE /* values of built-in types: their type read once */
 #include "pyvalue.bpf.h"
+#include "ringwake.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -34,7 +35,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile struct wm_py_offsets off = {};
 const volatile __u64 wakeup_bytes = 1; /* wake the consumer past this backlog */
 /* What a call's record takes of the ring: its size and header, rounded to 8. */
-#define PY_REC_SPAN ((WM_PY_NEST_AT + sizeof(struct wm_py_nest) + 8 + 7) / 8 * 8)
+#define PY_REC_SPAN RINGWAKE_SPAN(WM_PY_NEST_AT + sizeof(struct wm_py_nest))
 const volatile bool values_on = false; /* snapshots of the values (py_layout set) */
 const volatile bool stack_on = false;  /* --stack: each call's Python call chain */
 /*
@@ -847,7 +848,7 @@ enum end_kind {
 __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64 ret)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
-	__u64 now, type = 0, res, avail, res_type = 0;
+	__u64 now, type = 0, res, res_type = 0;
 	struct frame_end fe = {};
 	bool have_fe;
 	__u32 id, pos, res_len = 0;
@@ -952,17 +953,8 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->tid = key.tid;
 	forget(key.tid, key.frame);
-	/*
-	 * Batched wake-ups, as for native calls: one per record would cost the
-	 * traced thread a cross-CPU wake-up per call; the consumer polls too.
-	 * Only the record that takes the backlog past the mark wakes it: while
-	 * a slow consumer catches up, every later one forcing a wake-up raised
-	 * an interrupt per call (a VM exit each on a guest, most of its cost).
-	 */
-	avail = bpf_ringbuf_query(&py_rb, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(r, avail >= wakeup_bytes && avail < wakeup_bytes + PY_REC_SPAN ?
-				      BPF_RB_FORCE_WAKEUP :
-				      BPF_RB_NO_WAKEUP);
+	/* Batched wake-ups, by the native records' rule (ringwake.bpf.h). */
+	bpf_ringbuf_submit(r, ringwake_flags(&py_rb, wakeup_bytes, PY_REC_SPAN));
 	return 0;
 }
 
