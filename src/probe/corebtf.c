@@ -316,7 +316,8 @@ static int cache_dir_fd(const char *dir)
 static int open_cached(int dfd, const char *name)
 {
 	struct stat st;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Non-blocking: a FIFO put there would hold the open until a writer came. */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -456,6 +457,8 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 		return ret;
 	}
 	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", cb->fd);
+	if (!cb->made || cb->cached)
+		snprintf(cb->file, sizeof(cb->file), "%s/%s", dir, name);
 	cb->ns = mono_ns() - t0;
 	return 0;
 }
@@ -467,4 +470,14 @@ void corebtf__close(struct corebtf *cb)
 	close(cb->fd);
 	cb->fd = -1;
 	cb->path[0] = '\0';
+}
+
+void corebtf__forget(struct corebtf *cb)
+{
+	if (!cb)
+		return;
+	corebtf__close(cb);
+	if (cb->file[0])
+		unlink(cb->file);
+	cb->file[0] = '\0';
 }

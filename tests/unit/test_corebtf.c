@@ -172,12 +172,33 @@ static void test_cache_found_and_distrusted(void **state)
 	assert_true(cb.made && cb.cached);
 	corebtf__close(&cb);
 
+	/* A FIFO in its place: not opened as one would wait for a writer, replaced. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);
+	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+	alarm(0);
+	assert_true(cb.made && cb.cached);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_string_equal(cb.file, path);
+
+	/* Refused by the load: forgotten, and the next start makes it again. */
+	corebtf__forget(&cb);
+	assert_int_equal(cb.fd, -1);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+	assert_true(cb.made && cb.cached);
+	corebtf__close(&cb);
+	corebtf__forget(NULL);
+
 	/* A directory others may write to: nothing read from it or written to it. */
 	assert_int_equal(chmod(dir, 0777), 0);
 	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
 	assert_true(cb.made);
 	assert_false(cb.cached);
 	assert_true(cb.fd >= 0);
+	assert_string_equal(cb.file, "");
 	corebtf__close(&cb);
 
 	assert_int_equal(unlink(path), 0);
