@@ -20,7 +20,8 @@ struct btf;
  * wrapmon build makes it again. A cached file is used only when it is a
  * regular file owned by this user, writable by no one else, in a directory
  * that is the same, and when it parses as BTF; else it is made again (in
- * memory when the directory cannot be written).
+ * memory when the directory cannot be written). A file made removes the
+ * oldest of the others, 8 left: every rebuild makes one, in memory (/run).
  */
 struct corebtf_opts {
 	size_t sz;
