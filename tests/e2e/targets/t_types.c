@@ -157,6 +157,31 @@ static const char *untouched_string(const char *text)
 	return p;
 }
 
+/*
+ * A string that starts on a page the process has touched and ends on one
+ * it has not: a private file mapping, its second page dropped after the
+ * first was read (that read maps its neighbours too).
+ */
+static const char *string_into_untouched_page(const char *text)
+{
+	char path[] = "/tmp/wm-t_types-XXXXXX";
+	size_t at = 4096 - 6;
+	int fd = mkstemp(path);
+	char *p;
+
+	if (fd < 0 || pwrite(fd, text, strlen(text) + 1, at) < 0 || ftruncate(fd, 8192))
+		exit(4);
+	p = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	unlink(path);
+	if (p == MAP_FAILED)
+		exit(4);
+	*(volatile char *)p;
+	if (madvise(p + 4096, 4096, MADV_DONTNEED))
+		exit(4);
+	return p + at;
+}
+
 NOIPA int open_like(const char *path)
 {
 	return strcmp(path, "/missing") ? 3 : -2;
@@ -243,6 +268,9 @@ int main(int argc, char **argv)
 	{
 		const char *s = untouched_string("first time");
 
+		r = first_touch(s);
+		LOG("first_touch(s=\"%s\") = %d", s, r);
+		s = string_into_untouched_page("across two pages");
 		r = first_touch(s);
 		LOG("first_touch(s=\"%s\") = %d", s, r);
 	}
