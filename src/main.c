@@ -1131,11 +1131,12 @@ static int session__attach(struct session *s)
 			     "kernel's BTF",
 			     strerror(-ph.core_err));
 		else
-			vlog("  kernel types for CO-RE: %d, %s in %.1f ms", ph.core_types,
+			vlog("  kernel types for CO-RE: %d, %s in %.1f ms%s%s%s", ph.core_types,
 			     !ph.core_made  ? "from the cache" :
 			     ph.core_cached ? "made from the kernel's BTF and cached" :
 					      "made from the kernel's BTF (not cached)",
-			     ph.core_ns / 1e6);
+			     ph.core_ns / 1e6, ph.core_file[0] ? " (" : "", ph.core_file,
+			     ph.core_file[0] ? ")" : "");
 		vlog("  uprobe_multi probe %.1f ms, open %.1f ms, load %.1f ms (%.1f ms of CPU; %d "
 		     "programs, %llu instructions verified), maps %.1f ms, tracepoints %.1f ms, "
 		     "probes %.1f ms",

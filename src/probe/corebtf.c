@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "util/opts.h"
 
 #define COREBTF_DIR "/run/wrapmon"
+/* Files of other builds kept: every rebuild makes one, and /run is memory. */
+#define COREBTF_KEEP 8
 
 static __u64 mono_ns(void)
 {
@@ -316,7 +319,8 @@ static int cache_dir_fd(const char *dir)
 static int open_cached(int dfd, const char *name)
 {
 	struct stat st;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Non-blocking: a FIFO put there would hold the open until a writer came. */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -375,6 +379,65 @@ static int memfd_with(const void *data, __u32 size)
 	return fd;
 }
 
+struct cached_file {
+	char name[256];
+	struct timespec mtime;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct cached_file *)a)->mtime,
+			      *y = &((const struct cached_file *)b)->mtime;
+
+	return x->tv_sec != y->tv_sec ? (x->tv_sec > y->tv_sec) - (x->tv_sec < y->tv_sec) :
+					(x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/*
+ * Made a new one: the oldest of the others go, COREBTF_KEEP left. A process
+ * that has one open keeps reading it (libbpf opens /proc/self/fd/N).
+ */
+static void cache_prune(int dfd, const char *keep)
+{
+	struct cached_file *files = NULL, *f;
+	size_t nr = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	fd = dup(dfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "core-", 5) || len < 4 || len >= sizeof(f->name) ||
+		    strcmp(de->d_name + len - 4, ".btf") || !strcmp(de->d_name, keep) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !owned(&st, S_IFREG))
+			continue;
+		if (nr == cap) {
+			f = realloc(files, (cap = cap ? 2 * cap : 16) * sizeof(*files));
+			if (!f)
+				break;
+			files = f;
+		}
+		memcpy(files[nr].name, de->d_name, len + 1);
+		files[nr++].mtime = st.st_mtim;
+	}
+	closedir(d);
+	if (nr > COREBTF_KEEP) {
+		qsort(files, nr, sizeof(*files), older_first);
+		for (size_t i = 0; i < nr - COREBTF_KEEP; i++)
+			unlinkat(dfd, files[i].name, 0);
+	}
+	free(files);
+}
+
 /* Made from the kernel's BTF and the object's own: into the cache, or into memory. */
 static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struct corebtf *cb)
 {
@@ -405,6 +468,8 @@ static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struc
 	cb->nr_types = btf__type_cnt(min) - 1;
 	fd = dfd >= 0 ? cache_write(dfd, name, data, size) : -1;
 	cb->cached = fd >= 0;
+	if (cb->cached)
+		cache_prune(dfd, name);
 	if (fd < 0)
 		fd = memfd_with(data, size);
 	ret = fd < 0 ? fd : 0;
@@ -456,6 +521,8 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 		return ret;
 	}
 	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", cb->fd);
+	if (!cb->made || cb->cached)
+		snprintf(cb->file, sizeof(cb->file), "%s/%s", dir, name);
 	cb->ns = mono_ns() - t0;
 	return 0;
 }
@@ -467,4 +534,14 @@ void corebtf__close(struct corebtf *cb)
 	close(cb->fd);
 	cb->fd = -1;
 	cb->path[0] = '\0';
+}
+
+void corebtf__forget(struct corebtf *cb)
+{
+	if (!cb)
+		return;
+	corebtf__close(cb);
+	if (cb->file[0])
+		unlink(cb->file);
+	cb->file[0] = '\0';
 }

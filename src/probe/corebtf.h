@@ -20,7 +20,8 @@ struct btf;
  * wrapmon build makes it again. A cached file is used only when it is a
  * regular file owned by this user, writable by no one else, in a directory
  * that is the same, and when it parses as BTF; else it is made again (in
- * memory when the directory cannot be written).
+ * memory when the directory cannot be written). A file made removes the
+ * oldest of the others, 8 left: every rebuild makes one, in memory (/run).
  */
 struct corebtf_opts {
 	size_t sz;
@@ -29,12 +30,13 @@ struct corebtf_opts {
 };
 
 struct corebtf {
-	int fd;	       /* the BTF, open until the load is done */
-	char path[40]; /* /proc/self/fd/N: what libbpf opens */
-	bool made;     /* made now, not found in the cache */
-	bool cached;   /* made now and written to the cache */
-	__u64 ns;      /* finding or making it */
-	int nr_types;  /* in it */
+	int fd;		/* the BTF, open until the load is done */
+	char path[40];	/* /proc/self/fd/N: what libbpf opens */
+	bool made;	/* made now, not found in the cache */
+	bool cached;	/* made now and written to the cache */
+	__u64 ns;	/* finding or making it */
+	int nr_types;	/* in it */
+	char file[320]; /* the cache file it came from or went to; "" for none */
 };
 
 /*
@@ -45,6 +47,12 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 		 struct corebtf *cb);
 /* Close what corebtf__get() left open; NULL-safe, and safe twice. */
 void corebtf__close(struct corebtf *cb);
+/*
+ * The BTF was refused by the load (a cache file that parses but lacks what
+ * CO-RE needs): closed, and its cache file removed so the next start makes
+ * it again. NULL-safe.
+ */
+void corebtf__forget(struct corebtf *cb);
 /*
  * The types: every named struct and union of local that kernel has, with
  * kernel's layout; their members' embedded structs, unions, arrays, ints,

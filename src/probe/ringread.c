@@ -25,6 +25,7 @@ struct ring {
 struct ringread {
 	struct ring *rings;
 	int nr, cap;
+	int next; /* the ring the next drain starts at: the one after a stopped drain's */
 	int epfd;
 	size_t page;
 };
@@ -152,15 +153,23 @@ static int consume_ring(struct ring *g)
 	}
 }
 
+/*
+ * A drain that fn stops (a batch's end) resumes at the next ring: always
+ * from the first, a busy native ring would keep the Python ring from ever
+ * being read, and its calls dropped.
+ */
 int ringread__consume(struct ringread *r)
 {
 	int total = 0;
 
-	for (int i = 0; i < r->nr; i++) {
+	for (int k = 0; k < r->nr; k++) {
+		int i = (r->next + k) % r->nr;
 		int n = consume_ring(&r->rings[i]);
 
-		if (n < 0)
+		if (n < 0) {
+			r->next = (i + 1) % r->nr;
 			return n;
+		}
 		total += n;
 	}
 	return total;

@@ -22,7 +22,8 @@ int ringread__new(struct ringread **out);
 int ringread__add(struct ringread *r, int map_fd, ringread_fn fn, void *ctx);
 /*
  * Every record waiting in every ring: how many went to fn, or fn's
- * negative return that stopped it.
+ * negative return that stopped it. The next call starts at the ring after
+ * the one stopped, so that no ring waits on another's backlog.
  */
 int ringread__consume(struct ringread *r);
 /* Readable when a ring has records (for the caller's own epoll). */

@@ -551,6 +551,23 @@ static void core_types(struct tracer *t)
 	t->ph.core_made = t->core.made;
 	t->ph.core_cached = t->core.cached;
 	t->ph.core_types = t->core.nr_types;
+	snprintf(t->ph.core_file, sizeof(t->ph.core_file), "%s", t->core.file);
+}
+
+/* Sleepable programs first; a kernel that refuses them gets the others. */
+static int tracer__load_any(struct tracer *t, const struct tracer_opts *opts, int n,
+			    const struct tracer_needs *nd)
+{
+	int ret = -EINVAL;
+
+	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
+		ret = tracer__load(t, opts, n, nd, sleepable);
+		if (!ret)
+			break;
+		wrapmon__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return ret;
 }
 
 bool tracer__sleepable(const struct tracer *t)
@@ -605,13 +622,12 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 
 	tracer__needs(probes, n, &nd);
 	core_types(t);
-	/* Sleepable programs first; a kernel that refuses them gets the others. */
-	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
-		ret = tracer__load(t, opts, n, &nd, sleepable);
-		if (!ret || !sleepable)
-			break;
-		wrapmon__destroy(t->skel);
-		t->skel = NULL;
+	ret = tracer__load_any(t, opts, n, &nd);
+	/* Our kernel types refused (a cache file gone bad): libbpf's own, and the file goes. */
+	if (ret && t->core.fd >= 0) {
+		corebtf__forget(&t->core);
+		t->ph.core_err = ret;
+		ret = tracer__load_any(t, opts, n, &nd);
 	}
 	corebtf__close(&t->core);
 	if (ret) {

@@ -90,6 +90,7 @@ struct tracer_phases {
 	int core_err;	      /* ... its error: libbpf read all of the kernel's BTF instead */
 	bool core_made;	      /* made from the kernel's BTF now, not found in the cache */
 	bool core_cached;     /* made now and written to the cache */
+	char core_file[320];  /* its cache file, or "" */
 	int core_types;	      /* types in it */
 	int nr_progs;	      /* programs loaded */
 	__u64 verified_insns; /* instructions the verifier walked, over them all */

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """What the probes deliver: calls left unfinished (thread exit, longjmp), the
 single-link fallback, and a ring overflow counted exactly."""
+import os
 import re
 import signal
+import struct
 import time
 
 from harness import test, check, eq, Target, Tracer, trace, json_records, func_summary
@@ -32,6 +34,28 @@ def fallback_without_uprobe_multi():
     eq(rc, 0, "exit code")
     recs, _ = json_records(out)
     eq(len(recs), 20, "calls via single links")
+
+
+@test
+def cache_file_the_load_refuses_is_replaced():
+    # A cache file that parses as BTF but holds none of the kernel's types:
+    # the load falls back to libbpf's own search, and the file goes.
+    for _ in range(2):  # the second: made again if the first found one refused
+        rc, out, err = trace(Target("t_lib"), "-f", "lib_add", "--json", "-v")
+        eq(rc, 0, "exit code")
+        m = re.search(r"kernel types for CO-RE: \d+, .* \((/\S+\.btf)\)", err)
+        if m:
+            break
+    check(m, f"no cache file named in {err!r}")
+    path = m.group(1)
+    with open(path + ".e2e", "wb") as f:
+        f.write(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, 0, 0, 1) + b"\0")
+    os.rename(path + ".e2e", path)
+    rc, out, err = trace(Target("t_lib"), "-f", "lib_add", "--json", "-v")
+    eq(rc, 0, f"exit code with an empty BTF cached ({err})")
+    eq(len(json_records(out)[0]), 20, "calls")
+    check("kernel types for CO-RE: none" in err, f"no fallback said in {err!r}")
+    check(not os.path.exists(path), "the refused file is still there")
 
 
 @test

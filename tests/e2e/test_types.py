@@ -80,9 +80,10 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     with open(t.log) as f:
         want = f.read().splitlines()
     got = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
-    eq(len(want), 18, "calls logged")
+    eq(len(want), 19, "calls logged")
     eq(got, want, "call lines")
     check('first_touch(s="first time") = 10' in want, "a string on an untouched page")
+    check('first_touch(s="across two pages") = 16' in want, "a string into an untouched page")
     summary = out.decode().split("\n\n")[-1]
     check(re.search(r"^open_like +2 +0 +0 +1 ", summary, re.M), f"errors column: {summary}")
 
@@ -119,7 +120,8 @@ def types_structs_enums_buffers_out_params_stack_args_match_the_log():
     rc, out, err = trace(t, "-f", "first_touch", "--no-sleepable")
     eq(rc, 0, f"exit code ({err})")
     lines = [call_part(l) for l in out.decode().splitlines() if call_part(l)]
-    check(len(lines) == 1 and re.fullmatch(r"first_touch\(s=0x[0-9a-f]+<unreadable>\) = 10", lines[0]),
+    check(len(lines) == 2 and re.fullmatch(r"first_touch\(s=0x[0-9a-f]+<unreadable>\) = 10", lines[0])
+          and re.fullmatch(r"first_touch\(s=0x[0-9a-f]+<unreadable>\) = 16", lines[1]),
           f"not sleepable: {lines}")
 
     # Enumerators by name in a filter.

@@ -5,6 +5,7 @@
  * trusted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,12 +173,33 @@ static void test_cache_found_and_distrusted(void **state)
 	assert_true(cb.made && cb.cached);
 	corebtf__close(&cb);
 
+	/* A FIFO in its place: not opened as one would wait for a writer, replaced. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);
+	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+	alarm(0);
+	assert_true(cb.made && cb.cached);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_string_equal(cb.file, path);
+
+	/* Refused by the load: forgotten, and the next start makes it again. */
+	corebtf__forget(&cb);
+	assert_int_equal(cb.fd, -1);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+	assert_true(cb.made && cb.cached);
+	corebtf__close(&cb);
+	corebtf__forget(NULL);
+
 	/* A directory others may write to: nothing read from it or written to it. */
 	assert_int_equal(chmod(dir, 0777), 0);
 	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
 	assert_true(cb.made);
 	assert_false(cb.cached);
 	assert_true(cb.fd >= 0);
+	assert_string_equal(cb.file, "");
 	corebtf__close(&cb);
 
 	assert_int_equal(unlink(path), 0);
@@ -185,11 +207,62 @@ static void test_cache_found_and_distrusted(void **state)
 	corebtf__close(NULL);
 }
 
+/* A new build's file made: the oldest of the others go, 8 left, and nothing else is touched. */
+static void test_cache_keeps_the_newest_files(void **state)
+{
+	char dir[] = "/tmp/wm-corebtf-XXXXXX", path[600];
+	LIBBPF_OPTS(corebtf_opts, opts);
+	struct corebtf cb;
+	const void *elf;
+	size_t elf_sz;
+	int kept = 0;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		skip();
+	elf = wrapmon__elf_bytes(&elf_sz);
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 12; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/core-old-%02d.btf", dir, i);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("x", f);
+		fclose(f);
+		/* File i is i seconds newer than file 0. */
+		assert_int_equal(utimensat(AT_FDCWD, path,
+					   (struct timespec[2]){ { 1000 + i, 0 }, { 1000 + i, 0 } },
+					   0),
+				 0);
+	}
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	fclose(fopen(path, "w"));
+	opts.cache_dir = dir;
+	assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+	assert_true(cb.made && cb.cached);
+	for (int i = 0; i < 12; i++) {
+		snprintf(path, sizeof(path), "%s/core-old-%02d.btf", dir, i);
+		if (!access(path, F_OK)) {
+			assert_true(i >= 4);
+			kept++;
+			unlink(path);
+		}
+	}
+	assert_int_equal(kept, 8);
+	assert_int_equal(access(cb.file, F_OK), 0);
+	unlink(cb.file);
+	corebtf__close(&cb);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_make_keeps_the_layout_and_drops_the_rest),
 		cmocka_unit_test(test_cache_found_and_distrusted),
+		cmocka_unit_test(test_cache_keeps_the_newest_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,21 +140,36 @@ NOIPA int first_touch(const char *s)
 	return (int)strlen(s);
 }
 
-/* A string in a fresh private file mapping: its page is not faulted in. */
-static const char *untouched_string(const char *text)
+/* text at offset at of a fresh private file mapping of two pages: neither faulted in. */
+static char *file_string(const char *text, size_t at)
 {
 	char path[] = "/tmp/wm-t_types-XXXXXX";
 	int fd = mkstemp(path);
-	void *p;
+	char *p;
 
-	if (fd < 0 || write(fd, text, strlen(text) + 1) < 0)
+	if (fd < 0 || pwrite(fd, text, strlen(text) + 1, at) < 0 || ftruncate(fd, 8192))
 		exit(4);
-	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	unlink(path);
 	if (p == MAP_FAILED)
 		exit(4);
-	return p;
+	return p + at;
+}
+
+/*
+ * A string that starts on a page the process has touched and ends on one
+ * it has not: the second page dropped after the first was read (that read
+ * maps its neighbours too).
+ */
+static const char *string_into_untouched_page(const char *text)
+{
+	char *s = file_string(text, 4096 - 6), *p = s - (4096 - 6);
+
+	*(volatile char *)p;
+	if (madvise(p + 4096, 4096, MADV_DONTNEED))
+		exit(4);
+	return s;
 }
 
 NOIPA int open_like(const char *path)
@@ -241,8 +256,11 @@ int main(int argc, char **argv)
 	LOG("bits(f={a=5, b=-3, c=true}) = %d", r);
 
 	{
-		const char *s = untouched_string("first time");
+		const char *s = file_string("first time", 0);
 
+		r = first_touch(s);
+		LOG("first_touch(s=\"%s\") = %d", s, r);
+		s = string_into_untouched_page("across two pages");
 		r = first_touch(s);
 		LOG("first_touch(s=\"%s\") = %d", s, r);
 	}
