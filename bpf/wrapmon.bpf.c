@@ -161,6 +161,16 @@ struct tstate {
 	 * loop would look new and it would never prune; map memory it does not.
 	 */
 	__u64 estack;
+	/*
+	 * pop_one()'s and cap_do()'s state across their steps, for the same
+	 * reason: kept in their contexts on the stack, each value it took made
+	 * the verifier walk the callback again (pop_one() 20 times for one
+	 * entry program).
+	 */
+	__u64 pop_now;
+	__u64 pop_stack_lo, pop_stack_hi; /* the memory region holding sp; 0, 0: unknown */
+	__u32 pop_vma_done;		  /* pop_stack_lo/hi looked up */
+	__u32 cap_top;			  /* cap_do()'s: where the next capture goes */
 	/* WM_FC_LOCS: the registers at entry, as struct pt_regs words (read_locs()). */
 	__u64 regs[32]; /* WM_PT_NR of them read; a power of two, so a mask bounds the index */
 	struct frame f[WM_MAX_DEPTH];
@@ -221,7 +231,6 @@ struct cap_ctx {
 	struct frame *fr;
 	struct wm_func_cfg *cfg;
 	__u64 ret;
-	__u32 top;
 	__u32 at_return;
 	__u32 first; /* slot of step 0 */
 };
@@ -286,7 +295,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	struct cap_ctx *c = arg;
 	struct frame *fr = c->fr;
 	struct wm_cap *cap;
-	__u32 off = c->top, size, slot = c->first + i;
+	__u32 off = c->ts->cap_top, size, slot = c->first + i;
 	__u64 ptr, n;
 	long r;
 
@@ -326,7 +335,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 			     sleepable);
 		fr->str_len[slot] = r & (WM_PYV_MAX * 2 - 1);
 		fr->slot_off[slot] = off;
-		c->top = off + (r & (WM_PYV_MAX * 2 - 1));
+		c->ts->cap_top = off + (r & (WM_PYV_MAX * 2 - 1));
 		return 0;
 	}
 
@@ -352,7 +361,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 		}
 		fr->str_len[slot] = r;
 		fr->slot_off[slot] = off;
-		c->top = off + r;
+		c->ts->cap_top = off + r;
 		return 0;
 	}
 
@@ -386,7 +395,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	}
 	fr->str_len[slot] = n;
 	fr->slot_off[slot] = off;
-	c->top = off + n;
+	c->ts->cap_top = off + n;
 	return 0;
 }
 
@@ -408,7 +417,6 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, stru
 		.fr = fr,
 		.cfg = cfg,
 		.ret = ret,
-		.top = top,
 		.at_return = at_return,
 	};
 	__u32 n;
@@ -424,8 +432,9 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, stru
 	}
 	if (!n)
 		return top;
+	ts->cap_top = top;
 	bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one, &c, 0);
-	return c.top;
+	return ts->cap_top;
 }
 
 /*
@@ -756,14 +765,12 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
  */
 enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL, POP_EXEC, POP_CATCH };
 
+/* What stays the same over the steps; what changes is in the tstate. */
 struct pop_ctx {
 	struct tstate *ts;
 	__u64 sp;
-	__u64 now;
 	__u32 mode;
-	__u32 signo;		  /* POP_ALL: the signal that killed the thread, or 0 */
-	__u32 vma_done;		  /* stack_lo/hi looked up */
-	__u64 stack_lo, stack_hi; /* the memory region holding sp; 0, 0: unknown */
+	__u32 signo; /* POP_ALL: the signal that killed the thread, or 0 */
 };
 
 /* Where the kernel's uretprobes return to: slot 0 of the process's XOL area. */
@@ -778,8 +785,8 @@ static long stack_region(struct task_struct *task, struct vm_area_struct *vma, v
 {
 	struct pop_ctx *c = arg;
 
-	c->stack_lo = vma->vm_start;
-	c->stack_hi = vma->vm_end;
+	c->ts->pop_stack_lo = vma->vm_start;
+	c->ts->pop_stack_hi = vma->vm_end;
 	return 0;
 }
 
@@ -792,11 +799,13 @@ static long stack_region(struct task_struct *task, struct vm_area_struct *vma, v
  */
 static __always_inline __u16 skipped_why(struct pop_ctx *c, __u64 fr_sp)
 {
-	if (!c->vma_done) {
-		c->vma_done = 1;
+	struct tstate *ts = c->ts;
+
+	if (!ts->pop_vma_done) {
+		ts->pop_vma_done = 1;
 		bpf_find_vma(bpf_get_current_task_btf(), c->sp, stack_region, c, 0);
 	}
-	if (c->stack_hi && (fr_sp < c->stack_lo || fr_sp >= c->stack_hi))
+	if (ts->pop_stack_hi && (fr_sp < ts->pop_stack_lo || fr_sp >= ts->pop_stack_hi))
 		return WM_F_STACK_SWITCH;
 	return WM_F_ABANDONED;
 }
@@ -861,16 +870,16 @@ static long pop_one(__u64 i, void *arg)
 	 * exception ended the call. A call, with its latency, and an error.
 	 */
 	if (flags == WM_F_ABANDONED && (ts->exc_live || c->mode == POP_CATCH)) {
-		if (!c->now)
-			c->now = bpf_ktime_get_ns();
+		if (!ts->pop_now)
+			ts->pop_now = bpf_ktime_get_ns();
 		if (!fr->filtered)
 			emit_frame(ts, EMIT_AT(d - 1, d - 1),
 				   EMIT_WHAT(WM_REC_CALL, WM_F_RAISED | WM_F_ERROR, 0),
-				   ts->exc_name, c->now);
+				   ts->exc_name, ts->pop_now);
 	} else if (!fr->filtered) {
 		/* Left out by --filter at entry: nothing to report. */
 		emit_frame(ts, EMIT_AT(d - 1, d - 1), EMIT_WHAT(WM_REC_UNFINISHED, flags, c->signo),
-			   0, c->now);
+			   0, ts->pop_now);
 	}
 	ts->heap_top = fr->heap_off;
 	ts->depth = d - 1;
@@ -880,7 +889,7 @@ static long pop_one(__u64 i, void *arg)
 static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode,
 					__u32 signo)
 {
-	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .mode = mode, .signo = signo };
+	struct pop_ctx c = { .ts = ts, .sp = sp, .mode = mode, .signo = signo };
 	__u32 d = ts->depth;
 
 	if (d == 0)
@@ -893,6 +902,10 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, 
 		if (top_sp > sp || (mode == POP_AT_RETURN && top_sp == sp))
 			return d;
 	}
+	ts->pop_now = now;
+	ts->pop_vma_done = 0;
+	ts->pop_stack_lo = 0;
+	ts->pop_stack_hi = 0;
 	bpf_loop(WM_MAX_DEPTH, pop_one, &c, 0);
 	return ts->depth;
 }
