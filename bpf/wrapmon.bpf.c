@@ -409,8 +409,9 @@ static long cap_one_sleepable(__u64 i, void *arg)
 	return cap_do(i, arg, true);
 }
 
-static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
-				       __u32 top, __u64 ret, bool at_return, bool sleepable)
+/* Takes them from ts->cap_top on, and leaves it past them. */
+static __always_inline int caps_loop(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				     __u64 ret, __u32 at_return, bool sleepable)
 {
 	struct cap_ctx c = {
 		.ts = ts,
@@ -421,8 +422,8 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, stru
 	};
 	__u32 n;
 
-	if (!used_caps)
-		return top;
+	if (!ts || !fr || !cfg)
+		return 0;
 	/* Only this phase's captures: most functions have a few, or none. */
 	if (at_return) {
 		c.first = cfg->nr_entry_caps;
@@ -430,10 +431,38 @@ static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, stru
 	} else {
 		n = cfg->nr_entry_caps;
 	}
-	if (!n)
+	if (n)
+		bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one,
+			 &c, 0);
+	return 0;
+}
+
+/*
+ * Global, so the verifier checks the captures once per program rather than
+ * once for each path of the caller that reaches them (four at entry).
+ */
+__noinline int take_caps_sleepable(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				   __u64 ret, __u32 at_return)
+{
+	return caps_loop(ts, fr, cfg, ret, at_return, true);
+}
+
+__noinline int take_caps_plain(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+			       __u64 ret, __u32 at_return)
+{
+	return caps_loop(ts, fr, cfg, ret, at_return, false);
+}
+
+static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				       __u32 top, __u64 ret, bool at_return, bool sleepable)
+{
+	if (!used_caps)
 		return top;
 	ts->cap_top = top;
-	bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one, &c, 0);
+	if (sleepable)
+		take_caps_sleepable(ts, fr, cfg, ret, at_return);
+	else
+		take_caps_plain(ts, fr, cfg, ret, at_return);
 	return ts->cap_top;
 }
 
