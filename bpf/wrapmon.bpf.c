@@ -171,6 +171,7 @@ struct tstate {
 	__u64 pop_stack_lo, pop_stack_hi; /* the memory region holding sp; 0, 0: unknown */
 	__u32 pop_vma_done;		  /* pop_stack_lo/hi looked up */
 	__u32 cap_top;			  /* cap_do()'s: where the next capture goes */
+	__u64 cap_ret;			  /* cap_do()'s: the result, at return */
 	/* WM_FC_LOCS: the registers at entry, as struct pt_regs words (read_locs()). */
 	__u64 regs[32]; /* WM_PT_NR of them read; a power of two, so a mask bounds the index */
 	struct frame f[WM_MAX_DEPTH];
@@ -409,60 +410,67 @@ static long cap_one_sleepable(__u64 i, void *arg)
 	return cap_do(i, arg, true);
 }
 
-/* Takes them from ts->cap_top on, and leaves it past them. */
+/*
+ * Global, so the verifier checks the captures once per program rather than
+ * once for each path of the caller that reaches them (four at entry). What
+ * differs between entry and return comes as values it need not tell apart
+ * (one walk of the callback, not one per phase): span is the first slot |
+ * the number of slots << 16, the result is in ts->cap_ret, and the captures
+ * go from ts->cap_top on, which they leave past them.
+ */
 static __always_inline int caps_loop(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
-				     __u64 ret, __u32 at_return, bool sleepable)
+				     __u32 at_return, __u32 span, bool sleepable)
 {
 	struct cap_ctx c = {
 		.ts = ts,
 		.fr = fr,
 		.cfg = cfg,
-		.ret = ret,
 		.at_return = at_return,
+		.first = span & 0xffff,
 	};
-	__u32 n;
 
 	if (!ts || !fr || !cfg)
 		return 0;
-	/* Only this phase's captures: most functions have a few, or none. */
-	if (at_return) {
-		c.first = cfg->nr_entry_caps;
-		n = cfg->nr_caps > c.first ? cfg->nr_caps - c.first : 0;
-	} else {
-		n = cfg->nr_entry_caps;
-	}
-	if (n)
-		bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one,
-			 &c, 0);
+	c.ret = ts->cap_ret;
+	bpf_loop(span >> 16, sleepable ? cap_one_sleepable : cap_one, &c, 0);
 	return 0;
 }
 
-/*
- * Global, so the verifier checks the captures once per program rather than
- * once for each path of the caller that reaches them (four at entry).
- */
 __noinline int take_caps_sleepable(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
-				   __u64 ret, __u32 at_return)
+				   __u32 at_return, __u32 span)
 {
-	return caps_loop(ts, fr, cfg, ret, at_return, true);
+	return caps_loop(ts, fr, cfg, at_return, span, true);
 }
 
 __noinline int take_caps_plain(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
-			       __u64 ret, __u32 at_return)
+			       __u32 at_return, __u32 span)
 {
-	return caps_loop(ts, fr, cfg, ret, at_return, false);
+	return caps_loop(ts, fr, cfg, at_return, span, false);
 }
 
 static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
 				       __u32 top, __u64 ret, bool at_return, bool sleepable)
 {
+	__u32 first = 0, n, span;
+
 	if (!used_caps)
 		return top;
+	/* Only this phase's captures: most functions have a few, or none. */
+	if (at_return) {
+		first = cfg->nr_entry_caps;
+		n = cfg->nr_caps > first ? cfg->nr_caps - first : 0;
+	} else {
+		n = cfg->nr_entry_caps;
+	}
+	if (!n)
+		return top;
+	span = first | (n > WM_NR_SLOTS ? WM_NR_SLOTS : n) << 16;
 	ts->cap_top = top;
+	ts->cap_ret = ret;
 	if (sleepable)
-		take_caps_sleepable(ts, fr, cfg, ret, at_return);
+		take_caps_sleepable(ts, fr, cfg, at_return, span);
 	else
-		take_caps_plain(ts, fr, cfg, ret, at_return);
+		take_caps_plain(ts, fr, cfg, at_return, span);
 	return ts->cap_top;
 }
 
