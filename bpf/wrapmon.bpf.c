@@ -818,12 +818,16 @@ static __always_inline __u64 uretprobe_trampoline(void)
 	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
 }
 
+struct vma_span {
+	__u64 lo, hi;
+};
+
 static long stack_region(struct task_struct *task, struct vm_area_struct *vma, void *arg)
 {
-	struct pop_ctx *c = arg;
+	struct vma_span *r = arg;
 
-	c->ts->pop_stack_lo = vma->vm_start;
-	c->ts->pop_stack_hi = vma->vm_end;
+	r->lo = vma->vm_start;
+	r->hi = vma->vm_end;
 	return 0;
 }
 
@@ -833,14 +837,20 @@ static long stack_region(struct task_struct *task, struct vm_area_struct *vma, v
  * stacks (swapcontext, a sigaltstack handler): a frame the kernel's return
  * probe has also given up on, so its return, if it comes, kills the target.
  * Only looked up when a frame is popped, which the common case never does.
+ * Global: the verifier then does not know which of the two it returned, so
+ * pop_one() is one walk whichever it is, not one for each.
  */
-static __always_inline __u16 skipped_why(struct pop_ctx *c, __u64 fr_sp)
+__noinline int skipped_why(struct tstate *ts, __u64 sp, __u64 fr_sp)
 {
-	struct tstate *ts = c->ts;
+	struct vma_span r = {};
 
+	if (!ts)
+		return WM_F_ABANDONED;
 	if (!ts->pop_vma_done) {
 		ts->pop_vma_done = 1;
-		bpf_find_vma(bpf_get_current_task_btf(), c->sp, stack_region, c, 0);
+		bpf_find_vma(bpf_get_current_task_btf(), sp, stack_region, &r, 0);
+		ts->pop_stack_lo = r.lo;
+		ts->pop_stack_hi = r.hi;
 	}
 	if (ts->pop_stack_hi && (fr_sp < ts->pop_stack_lo || fr_sp >= ts->pop_stack_hi))
 		return WM_F_STACK_SWITCH;
@@ -893,7 +903,7 @@ static long pop_one(__u64 i, void *arg)
 	else if (c->mode == POP_EXEC)
 		flags = WM_F_EXEC;
 	else
-		flags = skipped_why(c, fr->sp);
+		flags = skipped_why(ts, c->sp, fr->sp);
 	/*
 	 * A call on another stack whose return sites are probed is suspended,
 	 * not over (a coroutine that yielded inside it): keep it, and the
