@@ -291,6 +291,33 @@ static __always_inline long user_mem(void *dst, __u32 size, const void *src, boo
 	return bpf_probe_read_user(dst, size, src);
 }
 
+/*
+ * A WM_CAP_MEM capture's bytes: its size, or its count of elements up to
+ * it (else truncated). Global: the verifier checks the count's cases once,
+ * not a walk of the rest of the capture for each range it can take.
+ */
+__noinline __u32 mem_len(struct frame *fr, struct wm_cap *cap, __u64 ret, __u32 slot)
+{
+	__s64 count;
+
+	if (!fr || !cap)
+		return 0;
+	if (cap->len_src == WM_LEN_FIXED)
+		return cap->size;
+	count = cap_value(fr, ret, cap->len_src);
+	/* A negative count (read() failing) holds no bytes. */
+	if (count <= 0)
+		count = 0;
+	if ((__u64)count > WM_MEM_MAX)
+		count = WM_MEM_MAX + 1;
+	count *= cap->elem_size ? cap->elem_size : 1;
+	if ((__u64)count <= cap->size)
+		return count;
+	if (slot < WM_NR_SLOTS)
+		fr->str_trunc |= 1 << slot;
+	return cap->size;
+}
+
 static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 {
 	struct cap_ctx *c = arg;
@@ -367,21 +394,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	}
 
 	/* WM_CAP_MEM */
-	n = cap->size;
-	if (cap->len_src != WM_LEN_FIXED) {
-		__s64 count = cap_value(fr, c->ret, cap->len_src);
-
-		/* A negative count (read() failing) holds no bytes. */
-		if (count <= 0)
-			count = 0;
-		if ((__u64)count > WM_MEM_MAX)
-			count = WM_MEM_MAX + 1;
-		count *= cap->elem_size ? cap->elem_size : 1;
-		if ((__u64)count > n)
-			fr->str_trunc |= 1 << slot;
-		else
-			n = count;
-	}
+	n = mem_len(fr, cap, c->ret, slot);
 	if (n > WM_MEM_MAX)
 		n = WM_MEM_MAX;
 	if (off > WM_HEAP_SIZE - n) {
