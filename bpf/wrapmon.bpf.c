@@ -161,6 +161,17 @@ struct tstate {
 	 * loop would look new and it would never prune; map memory it does not.
 	 */
 	__u64 estack;
+	/*
+	 * pop_one()'s and cap_do()'s state across their steps, for the same
+	 * reason: kept in their contexts on the stack, each value it took made
+	 * the verifier walk the callback again (pop_one() 20 times for one
+	 * entry program).
+	 */
+	__u64 pop_now;
+	__u64 pop_stack_lo, pop_stack_hi; /* the memory region holding sp; 0, 0: unknown */
+	__u32 pop_vma_done;		  /* pop_stack_lo/hi looked up */
+	__u32 cap_top;			  /* cap_do()'s: where the next capture goes */
+	__u64 cap_ret;			  /* cap_do()'s: the result, at return */
 	/* WM_FC_LOCS: the registers at entry, as struct pt_regs words (read_locs()). */
 	__u64 regs[32]; /* WM_PT_NR of them read; a power of two, so a mask bounds the index */
 	struct frame f[WM_MAX_DEPTH];
@@ -221,7 +232,6 @@ struct cap_ctx {
 	struct frame *fr;
 	struct wm_func_cfg *cfg;
 	__u64 ret;
-	__u32 top;
 	__u32 at_return;
 	__u32 first; /* slot of step 0 */
 };
@@ -281,12 +291,39 @@ static __always_inline long user_mem(void *dst, __u32 size, const void *src, boo
 	return bpf_probe_read_user(dst, size, src);
 }
 
+/*
+ * A WM_CAP_MEM capture's bytes: its size, or its count of elements up to
+ * it (else truncated). Global: the verifier checks the count's cases once,
+ * not a walk of the rest of the capture for each range it can take.
+ */
+__noinline __u32 mem_len(struct frame *fr, struct wm_cap *cap, __u64 ret, __u32 slot)
+{
+	__s64 count;
+
+	if (!fr || !cap)
+		return 0;
+	if (cap->len_src == WM_LEN_FIXED)
+		return cap->size;
+	count = cap_value(fr, ret, cap->len_src);
+	/* A negative count (read() failing) holds no bytes. */
+	if (count <= 0)
+		count = 0;
+	if ((__u64)count > WM_MEM_MAX)
+		count = WM_MEM_MAX + 1;
+	count *= cap->elem_size ? cap->elem_size : 1;
+	if ((__u64)count <= cap->size)
+		return count;
+	if (slot < WM_NR_SLOTS)
+		fr->str_trunc |= 1 << slot;
+	return cap->size;
+}
+
 static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 {
 	struct cap_ctx *c = arg;
 	struct frame *fr = c->fr;
 	struct wm_cap *cap;
-	__u32 off = c->top, size, slot = c->first + i;
+	__u32 off = c->ts->cap_top, size, slot = c->first + i;
 	__u64 ptr, n;
 	long r;
 
@@ -326,7 +363,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 			     sleepable);
 		fr->str_len[slot] = r & (WM_PYV_MAX * 2 - 1);
 		fr->slot_off[slot] = off;
-		c->top = off + (r & (WM_PYV_MAX * 2 - 1));
+		c->ts->cap_top = off + (r & (WM_PYV_MAX * 2 - 1));
 		return 0;
 	}
 
@@ -352,26 +389,12 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 		}
 		fr->str_len[slot] = r;
 		fr->slot_off[slot] = off;
-		c->top = off + r;
+		c->ts->cap_top = off + r;
 		return 0;
 	}
 
 	/* WM_CAP_MEM */
-	n = cap->size;
-	if (cap->len_src != WM_LEN_FIXED) {
-		__s64 count = cap_value(fr, c->ret, cap->len_src);
-
-		/* A negative count (read() failing) holds no bytes. */
-		if (count <= 0)
-			count = 0;
-		if ((__u64)count > WM_MEM_MAX)
-			count = WM_MEM_MAX + 1;
-		count *= cap->elem_size ? cap->elem_size : 1;
-		if ((__u64)count > n)
-			fr->str_trunc |= 1 << slot;
-		else
-			n = count;
-	}
+	n = mem_len(fr, cap, c->ret, slot);
 	if (n > WM_MEM_MAX)
 		n = WM_MEM_MAX;
 	if (off > WM_HEAP_SIZE - n) {
@@ -386,7 +409,7 @@ static __always_inline long cap_do(__u64 i, void *arg, bool sleepable)
 	}
 	fr->str_len[slot] = n;
 	fr->slot_off[slot] = off;
-	c->top = off + n;
+	c->ts->cap_top = off + n;
 	return 0;
 }
 
@@ -400,32 +423,68 @@ static long cap_one_sleepable(__u64 i, void *arg)
 	return cap_do(i, arg, true);
 }
 
-static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
-				       __u32 top, __u64 ret, bool at_return, bool sleepable)
+/*
+ * Global, so the verifier checks the captures once per program rather than
+ * once for each path of the caller that reaches them (four at entry). What
+ * differs between entry and return comes as values it need not tell apart
+ * (one walk of the callback, not one per phase): span is the first slot |
+ * the number of slots << 16, the result is in ts->cap_ret, and the captures
+ * go from ts->cap_top on, which they leave past them.
+ */
+static __always_inline int caps_loop(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				     __u32 at_return, __u32 span, bool sleepable)
 {
 	struct cap_ctx c = {
 		.ts = ts,
 		.fr = fr,
 		.cfg = cfg,
-		.ret = ret,
-		.top = top,
 		.at_return = at_return,
+		.first = span & 0xffff,
 	};
-	__u32 n;
+
+	if (!ts || !fr || !cfg)
+		return 0;
+	c.ret = ts->cap_ret;
+	bpf_loop(span >> 16, sleepable ? cap_one_sleepable : cap_one, &c, 0);
+	return 0;
+}
+
+__noinline int take_caps_sleepable(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				   __u32 at_return, __u32 span)
+{
+	return caps_loop(ts, fr, cfg, at_return, span, true);
+}
+
+__noinline int take_caps_plain(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+			       __u32 at_return, __u32 span)
+{
+	return caps_loop(ts, fr, cfg, at_return, span, false);
+}
+
+static __always_inline __u32 take_caps(struct tstate *ts, struct frame *fr, struct wm_func_cfg *cfg,
+				       __u32 top, __u64 ret, bool at_return, bool sleepable)
+{
+	__u32 first = 0, n, span;
 
 	if (!used_caps)
 		return top;
 	/* Only this phase's captures: most functions have a few, or none. */
 	if (at_return) {
-		c.first = cfg->nr_entry_caps;
-		n = cfg->nr_caps > c.first ? cfg->nr_caps - c.first : 0;
+		first = cfg->nr_entry_caps;
+		n = cfg->nr_caps > first ? cfg->nr_caps - first : 0;
 	} else {
 		n = cfg->nr_entry_caps;
 	}
 	if (!n)
 		return top;
-	bpf_loop(n > WM_NR_SLOTS ? WM_NR_SLOTS : n, sleepable ? cap_one_sleepable : cap_one, &c, 0);
-	return c.top;
+	span = first | (n > WM_NR_SLOTS ? WM_NR_SLOTS : n) << 16;
+	ts->cap_top = top;
+	ts->cap_ret = ret;
+	if (sleepable)
+		take_caps_sleepable(ts, fr, cfg, at_return, span);
+	else
+		take_caps_plain(ts, fr, cfg, at_return, span);
+	return ts->cap_top;
 }
 
 /*
@@ -756,14 +815,12 @@ __noinline int emit_frame(struct tstate *ts, __u32 at, __u32 what, __u64 ret, __
  */
 enum pop_mode { POP_AT_ENTRY, POP_AT_RETURN, POP_ALL, POP_EXEC, POP_CATCH };
 
+/* What stays the same over the steps; what changes is in the tstate. */
 struct pop_ctx {
 	struct tstate *ts;
 	__u64 sp;
-	__u64 now;
 	__u32 mode;
-	__u32 signo;		  /* POP_ALL: the signal that killed the thread, or 0 */
-	__u32 vma_done;		  /* stack_lo/hi looked up */
-	__u64 stack_lo, stack_hi; /* the memory region holding sp; 0, 0: unknown */
+	__u32 signo; /* POP_ALL: the signal that killed the thread, or 0 */
 };
 
 /* Where the kernel's uretprobes return to: slot 0 of the process's XOL area. */
@@ -774,12 +831,16 @@ static __always_inline __u64 uretprobe_trampoline(void)
 	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
 }
 
+struct vma_span {
+	__u64 lo, hi;
+};
+
 static long stack_region(struct task_struct *task, struct vm_area_struct *vma, void *arg)
 {
-	struct pop_ctx *c = arg;
+	struct vma_span *r = arg;
 
-	c->stack_lo = vma->vm_start;
-	c->stack_hi = vma->vm_end;
+	r->lo = vma->vm_start;
+	r->hi = vma->vm_end;
 	return 0;
 }
 
@@ -789,14 +850,22 @@ static long stack_region(struct task_struct *task, struct vm_area_struct *vma, v
  * stacks (swapcontext, a sigaltstack handler): a frame the kernel's return
  * probe has also given up on, so its return, if it comes, kills the target.
  * Only looked up when a frame is popped, which the common case never does.
+ * Global: the verifier then does not know which of the two it returned, so
+ * pop_one() is one walk whichever it is, not one for each.
  */
-static __always_inline __u16 skipped_why(struct pop_ctx *c, __u64 fr_sp)
+__noinline int skipped_why(struct tstate *ts, __u64 sp, __u64 fr_sp)
 {
-	if (!c->vma_done) {
-		c->vma_done = 1;
-		bpf_find_vma(bpf_get_current_task_btf(), c->sp, stack_region, c, 0);
+	struct vma_span r = {};
+
+	if (!ts)
+		return WM_F_ABANDONED;
+	if (!ts->pop_vma_done) {
+		ts->pop_vma_done = 1;
+		bpf_find_vma(bpf_get_current_task_btf(), sp, stack_region, &r, 0);
+		ts->pop_stack_lo = r.lo;
+		ts->pop_stack_hi = r.hi;
 	}
-	if (c->stack_hi && (fr_sp < c->stack_lo || fr_sp >= c->stack_hi))
+	if (ts->pop_stack_hi && (fr_sp < ts->pop_stack_lo || fr_sp >= ts->pop_stack_hi))
 		return WM_F_STACK_SWITCH;
 	return WM_F_ABANDONED;
 }
@@ -847,7 +916,7 @@ static long pop_one(__u64 i, void *arg)
 	else if (c->mode == POP_EXEC)
 		flags = WM_F_EXEC;
 	else
-		flags = skipped_why(c, fr->sp);
+		flags = skipped_why(ts, c->sp, fr->sp);
 	/*
 	 * A call on another stack whose return sites are probed is suspended,
 	 * not over (a coroutine that yielded inside it): keep it, and the
@@ -861,16 +930,16 @@ static long pop_one(__u64 i, void *arg)
 	 * exception ended the call. A call, with its latency, and an error.
 	 */
 	if (flags == WM_F_ABANDONED && (ts->exc_live || c->mode == POP_CATCH)) {
-		if (!c->now)
-			c->now = bpf_ktime_get_ns();
+		if (!ts->pop_now)
+			ts->pop_now = bpf_ktime_get_ns();
 		if (!fr->filtered)
 			emit_frame(ts, EMIT_AT(d - 1, d - 1),
 				   EMIT_WHAT(WM_REC_CALL, WM_F_RAISED | WM_F_ERROR, 0),
-				   ts->exc_name, c->now);
+				   ts->exc_name, ts->pop_now);
 	} else if (!fr->filtered) {
 		/* Left out by --filter at entry: nothing to report. */
 		emit_frame(ts, EMIT_AT(d - 1, d - 1), EMIT_WHAT(WM_REC_UNFINISHED, flags, c->signo),
-			   0, c->now);
+			   0, ts->pop_now);
 	}
 	ts->heap_top = fr->heap_off;
 	ts->depth = d - 1;
@@ -880,7 +949,7 @@ static long pop_one(__u64 i, void *arg)
 static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, enum pop_mode mode,
 					__u32 signo)
 {
-	struct pop_ctx c = { .ts = ts, .sp = sp, .now = now, .mode = mode, .signo = signo };
+	struct pop_ctx c = { .ts = ts, .sp = sp, .mode = mode, .signo = signo };
 	__u32 d = ts->depth;
 
 	if (d == 0)
@@ -893,6 +962,10 @@ static __always_inline __u32 pop_frames(struct tstate *ts, __u64 sp, __u64 now, 
 		if (top_sp > sp || (mode == POP_AT_RETURN && top_sp == sp))
 			return d;
 	}
+	ts->pop_now = now;
+	ts->pop_vma_done = 0;
+	ts->pop_stack_lo = 0;
+	ts->pop_stack_hi = 0;
 	bpf_loop(WM_MAX_DEPTH, pop_one, &c, 0);
 	return ts->depth;
 }
