@@ -312,3 +312,21 @@ def python_stack_names_each_caller_with_the_line_the_target_saw():
               f"{label}: {out}")
         ran.append(label)
     check(ran, "no CPython 3.11+ here")
+
+
+@test
+def python_pattern_matching_hundreds_of_functions_records_every_call():
+    # More functions than the 256 a session once had room for.
+    script = os.path.join(HERE, "targets", "py", "t_pymany.py")
+    n = 300
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        rc, out, err, log = run(python, "-f", "__main__.many_*", script=script, extra=(str(n),))
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        check("left out" not in err, f"{label}: functions left out: {err}")
+        eq(len(log), n, f"{label}: target log")
+        eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
