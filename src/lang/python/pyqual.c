@@ -9,11 +9,10 @@
 #include "util/grow.h"
 
 /* CPython 3.10's layout (Include/cpython/{dictobject,funcobject,object}.h, Objects/dict-common.h). */
-#define DICT_VERSION	 24 /* PyDictObject.ma_version_tag: changes with every change */
-#define DICT_KEYS	 32 /* .ma_keys */
+#define DICT_KEYS	 32 /* PyDictObject.ma_keys: replaced when the table grows */
 #define DICT_VALUES	 40 /* .ma_values: a split table (instances' dicts), not a namespace */
 #define KEYS_SIZE	 8  /* PyDictKeysObject.dk_size */
-#define KEYS_NENTRIES	 32 /* .dk_nentries */
+#define KEYS_NENTRIES	 32 /* .dk_nentries: entries are appended, a name added each */
 #define KEYS_INDICES	 40 /* .dk_indices, then the entries {hash, key, value} */
 #define OB_TYPE		 8
 #define TYPE_NAME	 24  /* tp_name */
@@ -42,9 +41,9 @@ struct pair {
 	__u64 code, func;
 };
 
-/* A module's globals, as last read. */
+/* A module's globals, as last read: its table, and how many of its entries. */
 struct space {
-	__u64 globals, version;
+	__u64 globals, keys, nentries;
 	struct pair *pairs;
 	int nr_pairs, cap_pairs;
 };
@@ -137,21 +136,22 @@ static int walk_value(struct walk *w, __u64 obj, int depth)
 	return 0;
 }
 
-static int walk_dict(struct walk *w, __u64 dict, int depth)
+/* Entries [from, nentries) of the table keys; nentries < 0: all it has. */
+static int walk_keys(struct walk *w, __u64 keys, __u64 from, __s64 nentries, int depth)
 {
-	__u64 keys, size, nentries, ix, ent[3];
+	__u64 size, n, ix, ent[3];
 	int ret;
 
-	/* Unreadable, or not a namespace: nothing in it is found. */
-	if (!dict || ptr_at(w, dict + DICT_VALUES))
-		return 0;
-	keys = ptr_at(w, dict + DICT_KEYS);
 	if (!keys || read_at(w, keys + KEYS_SIZE, &size, sizeof(size)) ||
-	    read_at(w, keys + KEYS_NENTRIES, &nentries, sizeof(nentries)) || nentries > size ||
-	    nentries > ENTRIES_MAX)
+	    read_at(w, keys + KEYS_NENTRIES, &n, sizeof(n)))
+		return 0;
+	if (nentries >= 0 && (__u64)nentries < n)
+		n = nentries;
+	/* Unreadable, or not a table: nothing in it is found. */
+	if (n > size || n > ENTRIES_MAX)
 		return 0;
 	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
-	for (__u64 i = 0; i < nentries; i++) {
+	for (__u64 i = from; i < n; i++) {
 		if (read_at(w, keys + KEYS_INDICES + size * ix + sizeof(ent) * i, ent, sizeof(ent)))
 			return 0;
 		if (!ent[1] || !ent[2])
@@ -161,6 +161,14 @@ static int walk_dict(struct walk *w, __u64 dict, int depth)
 			return ret;
 	}
 	return 0;
+}
+
+static int walk_dict(struct walk *w, __u64 dict, int depth)
+{
+	/* A split table (instances' dicts) is no namespace. */
+	if (!dict || ptr_at(w, dict + DICT_VALUES))
+		return 0;
+	return walk_keys(w, ptr_at(w, dict + DICT_KEYS), 0, -1, depth);
 }
 
 int pyqual__new(pid_t pid, struct pyqual **out)
@@ -181,29 +189,41 @@ void pyqual__free(struct pyqual *q)
 	free(q);
 }
 
-/* The namespace at globals, read again if it changed since (NULL: out of memory). */
+/*
+ * The namespace at globals (NULL: unreadable). Only the entries added since
+ * it was last read are read (a module's grow as it is imported), all of them
+ * when its table was replaced; a class whose methods change later is not
+ * read again.
+ */
 static struct space *space_of(struct pyqual *q, __u64 globals)
 {
 	struct walk w = { .q = q };
 	struct space *sp = NULL;
-	__u64 version = 0;
+	__u64 keys, nentries, from = 0;
 
-	if (procmem__read(q->pid, globals + DICT_VERSION, &version, sizeof(version)))
+	keys = procmem__u64(q->pid, globals + DICT_KEYS);
+	if (!keys || procmem__read(q->pid, keys + KEYS_NENTRIES, &nentries, sizeof(nentries)) ||
+	    procmem__u64(q->pid, globals + DICT_VALUES))
 		return NULL;
 	for (int i = 0; i < SPACES_MAX && !sp; i++)
 		if (q->spaces[i].globals == globals)
 			sp = &q->spaces[i];
-	if (sp && sp->version == version)
+	if (sp && sp->keys == keys && sp->nentries == nentries)
 		return sp;
 	if (!sp) {
 		sp = &q->spaces[q->next];
 		q->next = (q->next + 1) % SPACES_MAX;
+		sp->keys = 0;
 	}
+	if (sp->keys == keys && sp->nentries < nentries)
+		from = sp->nentries;
+	else
+		sp->nr_pairs = 0;
 	sp->globals = globals;
-	sp->version = version;
-	sp->nr_pairs = 0;
+	sp->keys = keys;
+	sp->nentries = nentries;
 	w.sp = sp;
-	if (walk_dict(&w, globals, 0)) {
+	if (walk_keys(&w, keys, from, nentries, 0)) {
 		sp->globals = 0;
 		return NULL;
 	}
@@ -220,7 +240,9 @@ int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t 
 		return -EINVAL;
 	sp = space_of(q, globals);
 	for (int i = 0; sp && i < sp->nr_pairs; i++) {
-		if (sp->pairs[i].code != code)
+		/* The function may be gone since the namespace was read: still its code? */
+		if (sp->pairs[i].code != code ||
+		    procmem__u64(q->pid, sp->pairs[i].func + FUNC_CODE) != code)
 			continue;
 		/* Read now: a function's __qualname__ can be set after it was made. */
 		if (procmem__read(q->pid, sp->pairs[i].func + FUNC_QUALNAME, &str, sizeof(str)) ||

@@ -21,7 +21,7 @@ void pyqual__free(struct pyqual *q);
  * there (nested classes too, two levels), whose code object is code, into
  * out (ASCII only). 0, or -ENOENT: not found (a nested function, a
  * decorated one, a name that is not ASCII, memory gone). A namespace is read
- * once, and again only when the module's dict has changed since.
+ * once, then only the names added to it since.
  */
 int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t size);
 
