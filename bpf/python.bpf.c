@@ -301,9 +301,11 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 	read_name(&n->qualname, qualname);
 	read_name(&n->filename, read_ptr(code + off.code_filename));
 	n->module.len = -1;
-	if (off.frame_func == 0xffff)
-		module_of_globals(&n->module, read_ptr(frame + off.frame_globals));
-	else {
+	n->globals = 0;
+	if (off.frame_func == 0xffff) {
+		n->globals = read_ptr(frame + off.frame_globals);
+		module_of_globals(&n->module, n->globals);
+	} else {
 		func = read_ptr(frame + off.frame_func);
 		str = func ? read_ptr(func + off.func_module) : 0;
 		read_name(&n->module, str);

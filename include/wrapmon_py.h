@@ -194,7 +194,8 @@ struct wm_py_notice {
 	__u32 firstlineno;
 	__s32 argcount;
 	__s32 kwonly;
-	__s32 flags; /* co_flags: CO_VARARGS 0x4, CO_VARKEYWORDS 0x8 */
+	__s32 flags;   /* co_flags: CO_VARARGS 0x4, CO_VARKEYWORDS 0x8 */
+	__u64 globals; /* 3.10: the frame's f_globals, where userspace finds a method's qualname */
 	struct wm_py_name qualname;
 	struct wm_py_name module;
 	struct wm_py_name filename;

@@ -108,9 +108,11 @@ struct exc_type {
 
 /*
  * Python functions met while tracing, at most: the table, the store and the
- * sinks keep room for them from the start.
+ * sinks keep room for them from the start (a pattern on a real service meets
+ * hundreds). Their arrays are left untouched until a function is met, so the
+ * room costs address space, not memory.
  */
-#define PY_FUNCS_MAX 256
+#define PY_FUNCS_MAX 4096
 
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096

@@ -18,8 +18,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
 NAMES = ["re.search", "__main__.kw", "__main__.Greeter.*", "__main__.fact", "*.boom",
          "py:__main__.key", "gen.m*", "__main__.gen", "__main__.outer", "__main__.thrower"]
-# 3.10's code objects have no qualname: a method is module.name there.
-NAMES_310 = NAMES + ["__main__.greet"]
 # TIME TID CALL  <LATENCY>: the thread and the call as shown.
 LINE = re.compile(r"^\S+ (\d+) (\S+?\(.*)  <[^>]*>$")
 
@@ -109,14 +107,14 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
             print(f"note: {label} ({python}): not supported yet, skipped")
             continue
         old = minor(python) == 10
-        args = [a for n in (NAMES_310 if old else NAMES) for a in ("-f", n)]
+        # 3.10's methods too: their qualname is found from the function objects.
+        args = [a for n in NAMES for a in ("-f", n)]
         rc, out, err, log = run(python, *args)
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         log = [canon(l) for l in log]
         if old:
-            # No qualname, and a generator's resume is a whole eval call: its yield a result.
-            log = [l.replace("__main__.Greeter.greet", "__main__.greet")
-                   .replace(") yielded ", ") = ") for l in log]
+            # A generator's resume is a whole eval call: its yield a result.
+            log = [l.replace(") yielded ", ") = ") for l in log]
         elif minor(python) >= 12:
             # The yielded value is read where the handler has stored it: not on 3.12+.
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
@@ -312,3 +310,21 @@ def python_stack_names_each_caller_with_the_line_the_target_saw():
               f"{label}: {out}")
         ran.append(label)
     check(ran, "no CPython 3.11+ here")
+
+
+@test
+def python_pattern_matching_hundreds_of_functions_records_every_call():
+    # More functions than the 256 a session once had room for.
+    script = os.path.join(HERE, "targets", "py", "t_pymany.py")
+    n = 300
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        rc, out, err, log = run(python, "-f", "__main__.many_*", script=script, extra=(str(n),))
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        check("left out" not in err, f"{label}: functions left out: {err}")
+        eq(len(log), n, f"{label}: target log")
+        eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")

@@ -14,6 +14,7 @@
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
 #include "probe/tracer.h"
+#include "lang/python/pyqual.h"
 #include "target/procmem.h"
 #include "util/opts.h"
 #include "wm_python.h"
@@ -60,6 +61,7 @@ struct pytrace {
 	struct pystack *stack;	 /* --stack */
 	struct wm_buf stack_buf; /* the last view's frames (its stack slot points here) */
 	struct tracer_phases ph;
+	struct pyqual *qual; /* 3.10: code objects have no qualname, the functions do */
 };
 
 /*
@@ -251,12 +253,30 @@ static void fill_params(const struct wm_py_notice *n, struct pyfunc_desc *d)
 			 n->params[i].len > 0 ? n->params[i].len : 0, n->params[i].s);
 }
 
+/*
+ * Could a pattern match a method of module mod (mod.Class.name)? Only then
+ * is 3.10's qualname looked for: the walk reads the module's namespace.
+ */
+static bool may_name_method(const struct pytrace *t, const char *mod)
+{
+	size_t n = strlen(mod);
+
+	for (int i = 0; i < t->o.nr_patterns; i++) {
+		const char *p = t->patterns[i];
+		size_t lit = strcspn(p, "*?[");
+
+		if (!strncmp(p, mod, lit < n ? lit : n) && (lit <= n || p[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
 /* A code object met: match its module.qualname, and write the answer for BPF. */
 static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 {
 	char qual[4 * WM_PY_NAME_MAX + 8], mod[4 * WM_PY_NAME_MAX + 8],
 		file[4 * WM_PY_NAME_MAX + 8];
-	char full[sizeof(qual) + sizeof(mod) + 2];
+	char full[sizeof(qual) + sizeof(mod) + 2], found[sizeof(qual)];
 	struct wm_py_decision d = { .qualname = n->qualname_ptr, .firstlineno = n->firstlineno };
 	struct pyfunc_desc desc = {};
 	struct code_entry *e;
@@ -266,6 +286,9 @@ static void on_notice(struct pytrace *t, const struct wm_py_notice *n)
 	pytrace__name_utf8(&n->qualname, qual, sizeof(qual));
 	pytrace__name_utf8(&n->module, mod, sizeof(mod));
 	pytrace__name_utf8(&n->filename, file, sizeof(file));
+	if (t->qual && n->globals && may_name_method(t, mod) &&
+	    !pyqual__find(t->qual, n->globals, n->code, found, sizeof(found)))
+		memcpy(qual, found, sizeof(qual));
 	snprintf(full, sizeof(full), "%s.%s", mod[0] ? mod : "?", qual);
 	if (t->stack)
 		pystack__note(t->stack, n->code, qual, mod, file, n->firstlineno);
@@ -644,6 +667,13 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->off = pi->off;
+	if (pi->off.minor == 10) {
+		ret = pyqual__new(opts->pid, &t->qual);
+		if (ret) {
+			snprintf(err, errsz, "out of memory");
+			goto cleanup;
+		}
+	}
 	/* Values as snapshots, where the interpreter's object layout is known. */
 	if (OPTS_GET(opts, layout, NULL) && opts->layout->version) {
 		t->skel->bss->py_layout = *opts->layout;
@@ -713,6 +743,7 @@ void pytrace__free(struct pytrace *t)
 	pytrace__detach(t);
 	python__destroy(t->skel);
 	pystack__free(t->stack);
+	pyqual__free(t->qual);
 	buf__free(&t->stack_buf);
 	for (int i = 0; i < t->nr_named; i++)
 		free(t->named[i].name);

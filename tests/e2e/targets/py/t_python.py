@@ -27,6 +27,14 @@ class Greeter:
     def greet(self, who):
         return "hi " + who
 
+    @staticmethod
+    def shout(who):
+        return who.upper()
+
+    class Inner:
+        def deep(self, x):
+            return x * 2
+
 
 def fact(n):
     return 1 if n <= 1 else n * fact(n - 1)
@@ -84,6 +92,11 @@ def main():
     g = Greeter()
     r = g.greet("bob")
     note("__main__.Greeter.greet", [("self", g), ("who", "bob")], f"= {r!r}")
+    r = Greeter.shout("bob")
+    note("__main__.Greeter.shout", [("who", "bob")], f"= {r!r}")
+    i = Greeter.Inner()
+    r = i.deep(2)
+    note("__main__.Greeter.Inner.deep", [("self", i), ("x", 2)], f"= {r!r}")
     fact(4)
     for n, r in ((1, 1), (2, 2), (3, 6), (4, 24)):
         note("__main__.fact", [("n", n)], f"= {r!r}")
