@@ -107,6 +107,14 @@ __u64 nr_dropped = 0;
  * Only a filter: an entry the LRU forgot leaves it high, never low.
  */
 __u64 nr_in_calls = 0;
+/* Calls lost by why (enum wm_py_lost): the trace's end says so, never silent. */
+__u64 nr_lost[WM_PY_LOST_NR] = {};
+
+static __always_inline void count_lost(__u32 why)
+{
+	if (why < WM_PY_LOST_NR)
+		__sync_fetch_and_add(&nr_lost[why], 1);
+}
 
 /*
  * Register r (the slot order of struct pt_regs) of the probed thread: the
@@ -289,7 +297,7 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 		__sync_fetch_and_add(&nr_dropped, 1);
 		return -1;
 	}
-	n->kind = WM_REC_PY_CODE;
+	n->tag = WM_PY_NOTICE_TAG;
 	n->pad = 0;
 	n->tid = (__u32)bpf_get_current_pid_tgid();
 	n->code = code;
@@ -480,6 +488,25 @@ __noinline int one_more_in_flight(void)
 }
 
 /*
+ * A call in flight that will never be recorded: lost, unless its code
+ * object was decided not traced. A global function, as forget().
+ */
+__noinline int lost_call(struct wm_py_call *c)
+{
+	struct wm_py_decision *d;
+
+	if (!c)
+		return 0;
+	if (c->func_id == WM_PY_PENDING) {
+		d = bpf_map_lookup_elem(&codes, &c->code);
+		if (d && d->qualname == c->qualname && d->state == WM_PYS_IGNORED)
+			return 0;
+	}
+	count_lost(WM_PY_LOST_NO_END);
+	return 0;
+}
+
+/*
  * A call leaves "calls": the thread has one fewer in flight. A global
  * function: the callers' stacks, with pyv_snap()'s below them, are at the
  * limit.
@@ -623,8 +650,10 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	__u64 kp;
 
 	code = read_ptr(frame + off.frame_code);
-	if (!code || code_id(code, &qualname, &line))
+	if (!code || code_id(code, &qualname, &line)) {
+		count_lost(WM_PY_LOST_UNREAD);
 		return 0;
+	}
 	/* The one lookup an untraced call pays, its object checked by the read above. */
 	d = bpf_map_lookup_elem(&codes, &code);
 	if (d && d->qualname == qualname && d->firstlineno == line) {
@@ -649,6 +678,9 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	old = bpf_map_lookup_elem(&calls, &key);
 	if (old && old->code == code)
 		return 0;
+	/* Its end was missed: it will never be recorded. */
+	if (old)
+		lost_call(old);
 	c = bpf_map_lookup_elem(&scratch, &zero);
 	if (!c)
 		return 0;
@@ -718,10 +750,14 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		return 0;
 	/* Counted before it is there: the count is never low. */
 	__sync_fetch_and_add(&nr_in_calls, 1);
-	if (bpf_map_update_elem(&calls, &key, c, BPF_ANY))
+	if (bpf_map_update_elem(&calls, &key, c, BPF_ANY)) {
 		__sync_fetch_and_add(&nr_in_calls, -1);
-	else
+		/* A traced function's; an undecided one's is most likely not traced. */
+		if (func_id != WM_PY_PENDING)
+			count_lost(WM_PY_LOST_NO_ROOM);
+	} else {
 		one_more_in_flight();
+	}
 	return 0;
 }
 
@@ -869,6 +905,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	 */
 	have_fe = frame && !read_frame_end(frame, &fe);
 	if (frame && (have_fe ? fe.code : read_ptr(frame + off.frame_code)) != c->code) {
+		lost_call(c);
 		forget(key.tid, key.frame);
 		return 0;
 	}

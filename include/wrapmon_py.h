@@ -11,11 +11,27 @@
 #include "wrapmon.h"
 #include "wm_python.h"
 
-/* wm_py_notice.kind: past every enum wm_rec_kind, so no record is taken for the other. */
-#define WM_REC_PY_CODE 64
+/*
+ * wm_py_notice.tag: what a notice starts with, where a call record has its
+ * entry_ns (struct wm_call). No CLOCK_MONOTONIC time comes near it, so the
+ * one is never taken for the other (a kind in the first two bytes was: the
+ * calls whose entry_ns ended in those bits, one in 65,536, vanished).
+ */
+#define WM_PY_NOTICE_TAG 0xfffffffffffff0c0ULL
 
 /* wm_call.func_id of a call whose code object userspace had not decided at its exit. */
 #define WM_PY_PENDING 0xffffffffu
+
+/*
+ * Why BPF lost Python calls it could not record (python.bpf.c's nr_lost[],
+ * by index): said at the end of the trace, never silent.
+ */
+enum wm_py_lost {
+	WM_PY_LOST_UNREAD,  /* an entry whose code object could not be read: its function unknown */
+	WM_PY_LOST_NO_ROOM, /* an entry the table of calls in flight refused */
+	WM_PY_LOST_NO_END,  /* a call whose end was missed: another call took its frame */
+	WM_PY_LOST_NR,
+};
 
 /*
  * A Python call record (struct wm_call): args[0..WM_PY_MAX_PARAMS) are the
@@ -186,9 +202,9 @@ struct wm_py_pname {
 
 /* A code object seen for the first time (or reused): userspace decides and writes "codes". */
 struct wm_py_notice {
-	__u16 kind; /* WM_REC_PY_CODE */
-	__u16 pad;
+	__u64 tag; /* WM_PY_NOTICE_TAG */
 	__u32 tid;
+	__u32 pad;
 	__u64 code;
 	__u64 qualname_ptr;
 	__u32 firstlineno;

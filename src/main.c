@@ -1841,6 +1841,33 @@ static int report_output(struct session *s)
 	return err || output__abandoned(s->output);
 }
 
+/* Python calls BPF could not record other than for the ring: how many, and why. */
+static void note_py_lost(const struct session *s)
+{
+	static const char *const why[WM_PY_LOST_NR] = {
+		[WM_PY_LOST_UNREAD] = "entries whose code object could not be read",
+		[WM_PY_LOST_NO_ROOM] = "entries the table of calls in flight refused",
+		[WM_PY_LOST_NO_END] = "calls whose end was missed",
+	};
+	__u64 lost[WM_PY_LOST_NR], total = 0;
+	char parts[256];
+	size_t n = 0;
+
+	pytrace__lost(s->pyt, lost);
+	parts[0] = '\0';
+	for (int i = 0; i < WM_PY_LOST_NR; i++) {
+		if (!lost[i])
+			continue;
+		total += lost[i];
+		if (n < sizeof(parts))
+			n += snprintf(parts + n, sizeof(parts) - n, "%s%llu %s", n ? ", " : "",
+				      (unsigned long long)lost[i], why[i]);
+	}
+	if (total)
+		elog("warning: %llu Python call%s lost: %s", (unsigned long long)total,
+		     total == 1 ? "" : "s", parts);
+}
+
 /* A Python name is matched while the process runs: one that never was is a note, not an error. */
 static void note_py_never_called(const struct session *s)
 {
@@ -1856,6 +1883,7 @@ static void note_py_never_called(const struct session *s)
 		elog("warning: %llu Python calls or code objects lost (ring buffer full): raise "
 		     "--ring-size",
 		     (unsigned long long)dropped);
+	note_py_lost(s);
 	if (s->pyt)
 		vlog("python: %llu code objects decided", (unsigned long long)notices);
 }

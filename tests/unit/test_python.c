@@ -128,6 +128,27 @@ static void test_python_names(void **state)
 	assert_false(pytrace__is_python_name("/lib/x.so:a.b", &name));
 }
 
+/*
+ * A call record is never taken for a notice, whatever its entry time: one
+ * whose entry_ns ended in the bits of a notice's old kind (64) was, and
+ * vanished (issue 15).
+ */
+static void test_notice_or_call(void **state)
+{
+	static const __u64 ends[] = { 64, 0x40, 0x123456780040ULL, WM_PY_NOTICE_TAG - 1, 0 };
+	__u64 rec[(WM_PY_STACK_AT + 7) / 8] = {};
+	struct wm_py_notice n = { .tag = WM_PY_NOTICE_TAG };
+	struct wm_call *c = (struct wm_call *)rec;
+
+	c->kind = WM_REC_CALL;
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		c->entry_ns = ends[i];
+		assert_false(pytrace__is_notice(rec, sizeof(rec)));
+	}
+	assert_true(pytrace__is_notice(&n, sizeof(n)));
+	assert_false(pytrace__is_notice(&n, 4));
+}
+
 /* A Python function as functable__add_python() makes it. */
 static void py_func(struct wm_func *f, const char *name, const char *const *params, int n)
 {
@@ -336,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_python_names),	cmocka_unit_test(test_format_text),
 		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_stack_lines),
 		cmocka_unit_test(test_format_stack),	cmocka_unit_test(test_format_values),
+		cmocka_unit_test(test_notice_or_call),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

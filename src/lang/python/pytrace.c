@@ -353,16 +353,22 @@ static void put_stack(struct pytrace *t, const struct wm_py_stack *st, struct wm
 	v->hdr.str_len[WM_PY_STACK_SLOT] = (__s16)t->stack_buf.len;
 }
 
+bool pytrace__is_notice(const void *data, size_t size)
+{
+	__u64 tag;
+
+	if (size < sizeof(tag))
+		return false;
+	memcpy(&tag, data, sizeof(tag));
+	return tag == WM_PY_NOTICE_TAG;
+}
+
 int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v)
 {
 	struct wm_py_notice n;
 	struct code_entry *e;
-	__u16 kind;
 
-	if (size < sizeof(kind))
-		return -EINVAL;
-	memcpy(&kind, data, sizeof(kind));
-	if (kind == WM_REC_PY_CODE) {
+	if (pytrace__is_notice(data, size)) {
 		if (size < sizeof(n))
 			return -EINVAL;
 		memcpy(&n, data, sizeof(n));
@@ -770,4 +776,10 @@ void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped)
 {
 	*notices = t ? t->notices : 0;
 	*dropped = t ? __atomic_load_n(&t->skel->bss->nr_dropped, __ATOMIC_RELAXED) : 0;
+}
+
+void pytrace__lost(const struct pytrace *t, __u64 lost[WM_PY_LOST_NR])
+{
+	for (int i = 0; i < WM_PY_LOST_NR; i++)
+		lost[i] = t ? __atomic_load_n(&t->skel->bss->nr_lost[i], __ATOMIC_RELAXED) : 0;
 }

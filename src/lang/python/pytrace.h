@@ -61,6 +61,8 @@ int pytrace__ringbuf_fd(const struct pytrace *t);
  * the call of one not traced); -EINVAL: malformed.
  */
 int pytrace__decode(struct pytrace *t, const void *data, size_t size, struct wm_call_view *v);
+/* Whether a record of the Python ring is a code object's notice (else a call's). */
+bool pytrace__is_notice(const void *data, size_t size);
 /*
  * The traced calls still in flight, once detached: each as an unfinished
  * record (WM_F_THREAD_EXIT when its thread is gone, WM_F_RUNNING
@@ -72,6 +74,8 @@ int pytrace__unfinished(struct pytrace *t, int (*take)(void *ctx, struct wm_call
 int pytrace__pattern_hits(const struct pytrace *t, int i);
 /* Code objects decided, and records BPF could not send. */
 void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
+/* Calls BPF lost otherwise, by why (enum wm_py_lost); zeros without Python. */
+void pytrace__lost(const struct pytrace *t, __u64 lost[WM_PY_LOST_NR]);
 
 /*
  * Whether a -f selector means a Python function: "py:NAME" always; a
