@@ -356,8 +356,12 @@ struct {
 	__uint(max_entries, 4096);
 } type_names SEC(".maps");
 
-/* The type object of the object at obj, its name kept; 0: none. */
-static __always_inline __u64 type_of(__u64 obj)
+/*
+ * The type object of the object at obj, its name kept; 0: none. A global
+ * function: its name's buffer stays off take_param()'s stack, which
+ * pyv_snap()'s sits below.
+ */
+__noinline __u64 type_of(__u64 obj)
 {
 	struct type_name *n;
 	__u64 type = obj ? read_ptr(obj + 8) : 0, name;
@@ -609,6 +613,42 @@ __noinline int walk_stack(struct wm_py_stack *s, __u64 frame)
 }
 
 /*
+ * Parameter i of a call at its entry (its slot in c->types[i]): its
+ * value's snapshot at c->data_len, or its type. A global function, and
+ * the position in map memory: unrolled in on_entry(), each parameter's
+ * snapshot was walked again for every position the ones before it left.
+ */
+__noinline int take_param(struct wm_py_call *c, __u64 frame, __u64 code, __u64 kinds, __u32 i)
+{
+	__u64 obj, type = 0;
+	__u32 pos, n;
+
+	if (!c || i >= WM_PY_MAX_PARAMS)
+		return 0;
+	obj = c->types[i];
+	c->types[i] = 0;
+	if ((kinds >> (8 * i)) & 0x40)
+		obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
+	else if (!obj && off.code_cell2arg)
+		obj = arg_cell(frame, code, i);
+	if (!values_on) {
+		c->types[i] = type_of(obj);
+		return 0;
+	}
+	pos = c->data_len;
+	/* Never past it (each snapshot's room ends there): for the verifier. */
+	if (pos > WM_PY_ARGS_DATA)
+		return 0;
+	n = snap_value(c, pos,
+		       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos : WM_PYV_MAX, obj,
+		       &type);
+	c->types[i] = type;
+	c->str_len[i] = n;
+	c->data_len = pos + n;
+	return 0;
+}
+
+/*
  * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
  * A global function, verified once for all the hooks that call it.
  */
@@ -617,7 +657,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d;
 	__u64 code, qualname = 0, kinds = 0;
-	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
+	__u32 line = 0, nparams = 0, func_id, zero = 0;
 	struct wm_py_call *c, *old;
 	bool nested;
 	__u64 kp;
@@ -683,33 +723,15 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			d->kinds_known = 1;
 		}
 	}
+	/* take_param() writes from where the parameters before it stopped. */
+	c->data_len = 0;
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
-		__u64 obj = c->types[i];
-		__u32 n;
-
-		c->types[i] = 0;
 		c->str_len[i] = WM_STR_NONE;
-		if (i >= nparams)
-			continue;
-		if ((kinds >> (8 * i)) & 0x40)
-			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
-		else if (!obj && off.code_cell2arg)
-			obj = arg_cell(frame, code, i);
-		if (!values_on) {
-			c->types[i] = type_of(obj);
-			continue;
-		}
-		/* Never past it (each snapshot's room ends there): for the verifier. */
-		if (pos > WM_PY_ARGS_DATA)
-			continue;
-		n = snap_value(c, pos,
-			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
-								    WM_PYV_MAX,
-			       obj, &c->types[i]);
-		c->str_len[i] = n;
-		pos += n;
+		if (i < nparams)
+			take_param(c, frame, code, kinds, i);
+		else
+			c->types[i] = 0;
 	}
-	c->data_len = pos;
 	/*
 	 * The call that gave way was in flight already: counted once (unless
 	 * the LRU took it meanwhile: then this one is new).
