@@ -506,6 +506,55 @@ __noinline int forget(__u32 tid, __u64 frame)
 #define PARENT_WALK 16
 
 /*
+ * One caller of find_parent()'s walk, the frame of a call maybe in
+ * flight: 1 when the walk stops there. A global function, its counts in
+ * c: checked once, not once per step and per way the steps before went.
+ */
+__noinline int parent_step(struct wm_py_call *c, __u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid, .frame = frame };
+	struct wm_py_decision *d;
+	volatile struct wm_py_nest *v;
+	struct wm_py_call *p;
+	__u32 na, n;
+	bool traced;
+
+	if (!c)
+		return 1;
+	v = &c->nest;
+	p = bpf_map_lookup_elem(&calls, &key);
+	if (!p)
+		return 0;
+	traced = p->func_id != WM_PY_PENDING;
+	if (!traced) {
+		d = bpf_map_lookup_elem(&codes, &p->code);
+		if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
+			return 0;
+		traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
+	}
+	na = v->nr_anc;
+	if (na >= WM_PY_ANC)
+		return 1;
+	c->nest.anc[na].entry_ns = p->entry_ns;
+	c->nest.anc[na].code = p->code;
+	c->nest.anc[na].qualname = p->qualname;
+	v->nr_anc = na + 1;
+	if (!traced) {
+		c->sure = 0;
+		return 0;
+	}
+	n = v->nr_traced + 1;
+	v->nr_traced = n;
+	if (n == 1)
+		c->parent_entry_ns = p->entry_ns;
+	if (p->sure) {
+		v->base = p->depth;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The traced call enclosing one at frame, and its depth: from the frame's
  * own chain of callers (previous), not a per-thread stack, which a greenlet
  * switch changes under the thread; up to the first traced caller whose own
@@ -517,12 +566,8 @@ __noinline int forget(__u32 tid, __u64 frame)
  */
 __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 {
-	struct wm_py_call_key key = { .tid = tid };
-	struct wm_py_decision *d;
 	volatile struct wm_py_nest *v;
-	struct wm_py_call *p;
-	__u32 na, n;
-	bool traced;
+	__u32 n;
 
 	if (!c)
 		return 0;
@@ -540,38 +585,8 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 		return 0;
 	for (int i = 0; i < PARENT_WALK; i++) {
 		frame = read_ptr(frame + off.frame_previous);
-		if (!frame)
+		if (!frame || parent_step(c, tid, frame))
 			break;
-		key.frame = frame;
-		p = bpf_map_lookup_elem(&calls, &key);
-		if (!p)
-			continue;
-		traced = p->func_id != WM_PY_PENDING;
-		if (!traced) {
-			d = bpf_map_lookup_elem(&codes, &p->code);
-			if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
-				continue;
-			traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
-		}
-		na = v->nr_anc;
-		if (na >= WM_PY_ANC)
-			break;
-		c->nest.anc[na].entry_ns = p->entry_ns;
-		c->nest.anc[na].code = p->code;
-		c->nest.anc[na].qualname = p->qualname;
-		v->nr_anc = na + 1;
-		if (!traced) {
-			c->sure = 0;
-			continue;
-		}
-		n = v->nr_traced + 1;
-		v->nr_traced = n;
-		if (n == 1)
-			c->parent_entry_ns = p->entry_ns;
-		if (p->sure) {
-			v->base = p->depth;
-			break;
-		}
 	}
 	n = v->base + v->nr_traced;
 	c->depth = n < 255 ? n : 255;
