@@ -200,21 +200,26 @@ static __always_inline __u32 read_u32(__u64 addr)
 	return v;
 }
 
-/* A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4). */
-static __always_inline void read_name(struct wm_py_name *n, __u64 str)
+/*
+ * A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4).
+ * A global function, as read_pname(): send_notice() reads a dozen names.
+ */
+__noinline int read_name(struct wm_py_name *n, __u64 str)
 {
 	__u32 state = 0, kind, bytes;
 	__u64 data;
 	__s64 len = 0;
 
+	if (!n)
+		return 0;
 	n->len = -1;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
-		return;
+		return 0;
 	kind = (state >> 2) & 7;
 	/* Not compact (a legacy string): its characters are elsewhere; not worth it here. */
 	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0)
-		return;
+		return 0;
 	n->kind = kind;
 	n->ascii = (state >> 6) & 1;
 	bytes = len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : (__u32)len * kind;
@@ -229,20 +234,24 @@ static __always_inline void read_name(struct wm_py_name *n, __u64 str)
 		n->len = bytes;
 	else if (bpf_probe_read_user_str(n->s, WM_PY_NAME_MAX, (void *)data) > 0)
 		n->len = bytes;
+	return 0;
 }
 
-static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
+__noinline int read_pname(struct wm_py_pname *p, __u64 str)
 {
 	__u32 state = 0;
 	long n;
 
+	if (!p)
+		return 0;
 	p->len = -1;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    !(state & (1 << 6)) || !(state & (1 << 5)))
-		return;
+		return 0;
 	n = bpf_probe_read_user_str(p->s, sizeof(p->s), (void *)(str + off.str_ascii));
 	if (n > 0)
 		p->len = n - 1;
+	return 0;
 }
 
 /* Entries of a 3.10 globals dict looked through for "__name__" (it comes first in a module's). */
