@@ -193,6 +193,61 @@ static __always_inline __u32 pyv_ndigits(const struct wm_py_layout *L, __s64 v, 
 }
 
 /*
+ * What a node is (its kind, and WM_PYV_F_SUBCLASS << 8 for a subclass of
+ * a built-in type), from its type's tp_flags and name (its first 16
+ * bytes, w0 and w1). A global function: pyv_leaf() walks its cases once,
+ * not once per kind this decided.
+ */
+__noinline int pyv_kind(__u64 fl, __u32 name_len, __u64 w0, __u64 w1)
+{
+	__u32 kind, flags = 0;
+
+#define PYV_IS(n, w, x) (name_len == (n) && PYV_LOW(w, n) == PYV_LOW(x, n))
+	if (fl & WM_PY_TPFLAGS_UNICODE) {
+		kind = WM_PYV_STR;
+		if (!PYV_IS(3, w0, PYV_W('s', 't', 'r', 0, 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_BYTES) {
+		kind = WM_PYV_BYTES;
+		if (!PYV_IS(5, w0, PYV_W('b', 'y', 't', 'e', 's', 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_LONG) {
+		kind = WM_PYV_INT;
+		if (PYV_IS(4, w0, PYV_W('b', 'o', 'o', 'l', 0, 0, 0, 0)))
+			kind = WM_PYV_BOOL;
+		else if (!PYV_IS(3, w0, PYV_W('i', 'n', 't', 0, 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_TUPLE) {
+		kind = WM_PYV_TUPLE;
+		if (!PYV_IS(5, w0, PYV_W('t', 'u', 'p', 'l', 'e', 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_LIST) {
+		kind = WM_PYV_LIST;
+		if (!PYV_IS(4, w0, PYV_W('l', 'i', 's', 't', 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_DICT) {
+		kind = WM_PYV_DICT;
+		if (!PYV_IS(4, w0, PYV_W('d', 'i', 'c', 't', 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_BASE_EXC) {
+		kind = WM_PYV_EXC;
+	} else if (PYV_IS(5, w0, PYV_W('f', 'l', 'o', 'a', 't', 0, 0, 0))) {
+		kind = WM_PYV_FLOAT;
+	} else if (PYV_IS(8, w0, PYV_W('N', 'o', 'n', 'e', 'T', 'y', 'p', 'e'))) {
+		kind = WM_PYV_NONE;
+	} else if (PYV_IS(8, w0, PYV_W('r', 'e', '.', 'M', 'a', 't', 'c', 'h'))) {
+		kind = WM_PYV_MATCH;
+	} else if (name_len == 10 && w0 == PYV_W('r', 'e', '.', 'P', 'a', 't', 't', 'e') &&
+		   (w1 & 0xffff) == PYV_W('r', 'n', 0, 0, 0, 0, 0, 0)) {
+		kind = WM_PYV_PATTERN;
+	} else {
+		kind = WM_PYV_OTHER;
+	}
+#undef PYV_IS
+	return kind | flags << 8;
+}
+
+/*
  * One node, no items (a container's count only, kind and flags
  * WM_PYV_F_OPAQUE): what pyv_leaf() writes. Returns its bytes.
  */
@@ -256,48 +311,9 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		w0 = *(__u64 *)&a->b[pos & PYV_MASK];
 		w1 = *(__u64 *)&a->b[(pos + 8) & PYV_MASK];
 	}
-#define PYV_IS(n, w, x) (name_len == (n) && PYV_LOW(w, n) == PYV_LOW(x, n))
-	if (fl & WM_PY_TPFLAGS_UNICODE) {
-		kind = WM_PYV_STR;
-		if (!PYV_IS(3, w0, PYV_W('s', 't', 'r', 0, 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_BYTES) {
-		kind = WM_PYV_BYTES;
-		if (!PYV_IS(5, w0, PYV_W('b', 'y', 't', 'e', 's', 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_LONG) {
-		kind = WM_PYV_INT;
-		if (PYV_IS(4, w0, PYV_W('b', 'o', 'o', 'l', 0, 0, 0, 0)))
-			kind = WM_PYV_BOOL;
-		else if (!PYV_IS(3, w0, PYV_W('i', 'n', 't', 0, 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_TUPLE) {
-		kind = WM_PYV_TUPLE;
-		if (!PYV_IS(5, w0, PYV_W('t', 'u', 'p', 'l', 'e', 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_LIST) {
-		kind = WM_PYV_LIST;
-		if (!PYV_IS(4, w0, PYV_W('l', 'i', 's', 't', 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_DICT) {
-		kind = WM_PYV_DICT;
-		if (!PYV_IS(4, w0, PYV_W('d', 'i', 'c', 't', 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_BASE_EXC) {
-		kind = WM_PYV_EXC;
-	} else if (PYV_IS(5, w0, PYV_W('f', 'l', 'o', 'a', 't', 0, 0, 0))) {
-		kind = WM_PYV_FLOAT;
-	} else if (PYV_IS(8, w0, PYV_W('N', 'o', 'n', 'e', 'T', 'y', 'p', 'e'))) {
-		kind = WM_PYV_NONE;
-	} else if (PYV_IS(8, w0, PYV_W('r', 'e', '.', 'M', 'a', 't', 'c', 'h'))) {
-		kind = WM_PYV_MATCH;
-	} else if (name_len == 10 && w0 == PYV_W('r', 'e', '.', 'P', 'a', 't', 't', 'e') &&
-		   (w1 & 0xffff) == PYV_W('r', 'n', 0, 0, 0, 0, 0, 0)) {
-		kind = WM_PYV_PATTERN;
-	} else {
-		kind = WM_PYV_OTHER;
-	}
-#undef PYV_IS
+	kind = pyv_kind(fl, name_len, w0, w1);
+	flags = kind >> 8 & WM_PYV_F_SUBCLASS;
+	kind &= 0xff;
 	/*
 	 * Items need no name for the built-in types: their kind says it. A
 	 * name the room cannot hold is left out (the renderer says "object").
