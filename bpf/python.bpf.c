@@ -258,6 +258,29 @@ __noinline int read_pname(struct wm_py_pname *p, __u64 str)
 #define DICT_SCAN 16
 
 /*
+ * A 3.10 dict entry {hash, key, value} at addr: its value's name into n
+ * when its key is "__name__" (1), 0 when not, -1 unreadable. A global
+ * function: module_of_globals() checks its entries with one walk.
+ */
+__noinline int name_entry(struct wm_py_name *n, __u64 addr)
+{
+	__u64 ent[3], key[2];
+	__u32 state;
+
+	if (!n || bpf_probe_read_user(ent, sizeof(ent), (void *)addr))
+		return -1;
+	if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
+	    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
+	    (state & 0x60) != 0x60)
+		return 0;
+	if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
+	    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
+		return 0;
+	read_name(n, ent[2]);
+	return 1;
+}
+
+/*
  * 3.10's frames have no function: the module is the globals' __name__,
  * read here while the dict surely lives (an exec'd namespace may not
  * outlive the call). 3.10's dict: ma_keys at +32; the keys' size at +8,
@@ -266,24 +289,14 @@ __noinline int read_pname(struct wm_py_pname *p, __u64 str)
  */
 static __always_inline void module_of_globals(struct wm_py_name *n, __u64 globals)
 {
-	__u64 keys = read_ptr(globals + 32), size, ix, ent[3], key[2];
-	__u32 state;
+	__u64 keys = read_ptr(globals + 32), size, ix;
 
 	if (!keys || bpf_probe_read_user(&size, sizeof(size), (void *)(keys + 8)))
 		return;
 	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
 	for (int i = 0; i < DICT_SCAN; i++) {
-		if (bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 40 + size * ix + 24 * i)))
+		if (name_entry(n, keys + 40 + size * ix + 24 * i))
 			return;
-		if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
-		    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
-		    (state & 0x60) != 0x60)
-			continue;
-		if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
-		    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
-			continue;
-		read_name(n, ent[2]);
-		return;
 	}
 }
 
