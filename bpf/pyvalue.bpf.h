@@ -16,9 +16,9 @@
  * yet). L is only read, from a map value or .rodata.
  *
  * Call it as often as a program needs (each argument, the result): the walk
- * is a global function (pyv_snap_node(), and pyv_leaf() for each node),
- * which the verifier checks once whatever calls it, and a container's items
- * are a bpf_loop() callback. Measured on Linux 6.18: it adds ~10k verified
+ * is a global function (pyv_snap_node(), and pyv_leaf() for each node,
+ * pyv_kind() for what it is), which the verifier checks once whatever
+ * calls it, and a container's items are a bpf_loop() callback. Measured on Linux 6.18: it adds ~10k verified
  * instructions to wrapmon's entry program (120k -> 130k), ~7k to the others.
  */
 #ifndef WM_PYVALUE_BPF_H
