@@ -45,7 +45,7 @@ struct pyv_area {
 struct pyv_type {
 	__u64 flags;
 	__u32 name_len;
-	__u32 pad;
+	__u32 kind; /* pyv_kind()'s answer: no call for a cached type */
 	char name[WM_PYV_NAME_MAX + 1];
 };
 
@@ -297,21 +297,28 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		/* The name, then what it is: the name decides for the types with no tp_flags bit. */
 		r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1,
 					    (const void *)name);
-#ifdef PYV_TYPE_CACHE
-		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
-			s->t.flags = fl;
-			s->t.name_len = (r - 1) & 0xff;
-			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
-			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
-		}
-#endif
 	}
 	if (r > 1) {
 		name_len = (r - 1) & 0xff;
 		w0 = *(__u64 *)&a->b[pos & PYV_MASK];
 		w1 = *(__u64 *)&a->b[(pos + 8) & PYV_MASK];
 	}
+#ifdef PYV_TYPE_CACHE
+	if (ti) {
+		kind = ti->kind;
+	} else {
+		kind = pyv_kind(fl, name_len, w0, w1);
+		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
+			s->t.flags = fl;
+			s->t.name_len = name_len;
+			s->t.kind = kind;
+			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
+			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
+		}
+	}
+#else
 	kind = pyv_kind(fl, name_len, w0, w1);
+#endif
 	flags = kind >> 8 & WM_PYV_F_SUBCLASS;
 	kind &= 0xff;
 	/*
