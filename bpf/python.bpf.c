@@ -208,21 +208,26 @@ static __always_inline __u32 read_u32(__u64 addr)
 	return v;
 }
 
-/* A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4). */
-static __always_inline void read_name(struct wm_py_name *n, __u64 str)
+/*
+ * A str object's characters, as stored (ASCII, Latin-1, UCS-2 or UCS-4).
+ * A global function, as read_pname(): send_notice() reads a dozen names.
+ */
+__noinline int read_name(struct wm_py_name *n, __u64 str)
 {
 	__u32 state = 0, kind, bytes;
 	__u64 data;
 	__s64 len = 0;
 
+	if (!n)
+		return 0;
 	n->len = -1;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
-		return;
+		return 0;
 	kind = (state >> 2) & 7;
 	/* Not compact (a legacy string): its characters are elsewhere; not worth it here. */
 	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0)
-		return;
+		return 0;
 	n->kind = kind;
 	n->ascii = (state >> 6) & 1;
 	bytes = len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : (__u32)len * kind;
@@ -237,24 +242,51 @@ static __always_inline void read_name(struct wm_py_name *n, __u64 str)
 		n->len = bytes;
 	else if (bpf_probe_read_user_str(n->s, WM_PY_NAME_MAX, (void *)data) > 0)
 		n->len = bytes;
+	return 0;
 }
 
-static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
+__noinline int read_pname(struct wm_py_pname *p, __u64 str)
 {
 	__u32 state = 0;
 	long n;
 
+	if (!p)
+		return 0;
 	p->len = -1;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    !(state & (1 << 6)) || !(state & (1 << 5)))
-		return;
+		return 0;
 	n = bpf_probe_read_user_str(p->s, sizeof(p->s), (void *)(str + off.str_ascii));
 	if (n > 0)
 		p->len = n - 1;
+	return 0;
 }
 
 /* Entries of a 3.10 globals dict looked through for "__name__" (it comes first in a module's). */
 #define DICT_SCAN 16
+
+/*
+ * A 3.10 dict entry {hash, key, value} at addr: its value's name into n
+ * when its key is "__name__" (1), 0 when not, -1 unreadable. A global
+ * function: module_of_globals() checks its entries with one walk.
+ */
+__noinline int name_entry(struct wm_py_name *n, __u64 addr)
+{
+	__u64 ent[3], key[2];
+	__u32 state;
+
+	if (!n || bpf_probe_read_user(ent, sizeof(ent), (void *)addr))
+		return -1;
+	if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
+	    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
+	    (state & 0x60) != 0x60)
+		return 0;
+	if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
+	    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
+		return 0;
+	read_name(n, ent[2]);
+	return 1;
+}
 
 /*
  * 3.10's frames have no function: the module is the globals' __name__,
@@ -265,24 +297,14 @@ static __always_inline void read_pname(struct wm_py_pname *p, __u64 str)
  */
 static __always_inline void module_of_globals(struct wm_py_name *n, __u64 globals)
 {
-	__u64 keys = read_ptr(globals + 32), size, ix, ent[3], key[2];
-	__u32 state;
+	__u64 keys = read_ptr(globals + 32), size, ix;
 
 	if (!keys || bpf_probe_read_user(&size, sizeof(size), (void *)(keys + 8)))
 		return;
 	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
 	for (int i = 0; i < DICT_SCAN; i++) {
-		if (bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 40 + size * ix + 24 * i)))
+		if (name_entry(n, keys + 40 + size * ix + 24 * i))
 			return;
-		if (!ent[1] || bpf_probe_read_user(&state, 4, (void *)(ent[1] + 32)) ||
-		    bpf_probe_read_user(key, sizeof(key), (void *)(ent[1] + 16)) || key[0] != 8 ||
-		    (state & 0x60) != 0x60)
-			continue;
-		if (bpf_probe_read_user(key, 8, (void *)(ent[1] + off.str_ascii)) ||
-		    key[0] != 0x5f5f656d616e5f5fULL /* "__name__" */)
-			continue;
-		read_name(n, ent[2]);
-		return;
 	}
 }
 
@@ -364,8 +386,12 @@ struct {
 	__uint(max_entries, 4096);
 } type_names SEC(".maps");
 
-/* The type object of the object at obj, its name kept; 0: none. */
-static __always_inline __u64 type_of(__u64 obj)
+/*
+ * The type object of the object at obj, its name kept; 0: none. A global
+ * function: its name's buffer stays off take_param()'s stack, which
+ * pyv_snap()'s sits below.
+ */
+__noinline __u64 type_of(__u64 obj)
 {
 	struct type_name *n;
 	__u64 type = obj ? read_ptr(obj + 8) : 0, name;
@@ -529,6 +555,55 @@ __noinline int forget(__u32 tid, __u64 frame)
 #define PARENT_WALK 16
 
 /*
+ * One caller of find_parent()'s walk, the frame of a call maybe in
+ * flight: 1 when the walk stops there. A global function, its counts in
+ * c: checked once, not once per step and per way the steps before went.
+ */
+__noinline int parent_step(struct wm_py_call *c, __u32 tid, __u64 frame)
+{
+	struct wm_py_call_key key = { .tid = tid, .frame = frame };
+	struct wm_py_decision *d;
+	volatile struct wm_py_nest *v;
+	struct wm_py_call *p;
+	__u32 na, n;
+	bool traced;
+
+	if (!c)
+		return 1;
+	v = &c->nest;
+	p = bpf_map_lookup_elem(&calls, &key);
+	if (!p)
+		return 0;
+	traced = p->func_id != WM_PY_PENDING;
+	if (!traced) {
+		d = bpf_map_lookup_elem(&codes, &p->code);
+		if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
+			return 0;
+		traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
+	}
+	na = v->nr_anc;
+	if (na >= WM_PY_ANC)
+		return 1;
+	c->nest.anc[na].entry_ns = p->entry_ns;
+	c->nest.anc[na].code = p->code;
+	c->nest.anc[na].qualname = p->qualname;
+	v->nr_anc = na + 1;
+	if (!traced) {
+		c->sure = 0;
+		return 0;
+	}
+	n = v->nr_traced + 1;
+	v->nr_traced = n;
+	if (n == 1)
+		c->parent_entry_ns = p->entry_ns;
+	if (p->sure) {
+		v->base = p->depth;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The traced call enclosing one at frame, and its depth: from the frame's
  * own chain of callers (previous), not a per-thread stack, which a greenlet
  * switch changes under the thread; up to the first traced caller whose own
@@ -540,12 +615,8 @@ __noinline int forget(__u32 tid, __u64 frame)
  */
 __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 {
-	struct wm_py_call_key key = { .tid = tid };
-	struct wm_py_decision *d;
 	volatile struct wm_py_nest *v;
-	struct wm_py_call *p;
-	__u32 na, n;
-	bool traced;
+	__u32 n;
 
 	if (!c)
 		return 0;
@@ -563,38 +634,8 @@ __noinline int find_parent(struct wm_py_call *c, __u32 tid, __u64 frame)
 		return 0;
 	for (int i = 0; i < PARENT_WALK; i++) {
 		frame = read_ptr(frame + off.frame_previous);
-		if (!frame)
+		if (!frame || parent_step(c, tid, frame))
 			break;
-		key.frame = frame;
-		p = bpf_map_lookup_elem(&calls, &key);
-		if (!p)
-			continue;
-		traced = p->func_id != WM_PY_PENDING;
-		if (!traced) {
-			d = bpf_map_lookup_elem(&codes, &p->code);
-			if (d && d->qualname == p->qualname && d->state == WM_PYS_IGNORED)
-				continue;
-			traced = d && d->qualname == p->qualname && d->state == WM_PYS_TRACED;
-		}
-		na = v->nr_anc;
-		if (na >= WM_PY_ANC)
-			break;
-		c->nest.anc[na].entry_ns = p->entry_ns;
-		c->nest.anc[na].code = p->code;
-		c->nest.anc[na].qualname = p->qualname;
-		v->nr_anc = na + 1;
-		if (!traced) {
-			c->sure = 0;
-			continue;
-		}
-		n = v->nr_traced + 1;
-		v->nr_traced = n;
-		if (n == 1)
-			c->parent_entry_ns = p->entry_ns;
-		if (p->sure) {
-			v->base = p->depth;
-			break;
-		}
 	}
 	n = v->base + v->nr_traced;
 	c->depth = n < 255 ? n : 255;
@@ -636,6 +677,42 @@ __noinline int walk_stack(struct wm_py_stack *s, __u64 frame)
 }
 
 /*
+ * Parameter i of a call at its entry (its slot in c->types[i]): its
+ * value's snapshot at c->data_len, or its type. A global function, and
+ * the position in map memory: unrolled in on_entry(), each parameter's
+ * snapshot was walked again for every position the ones before it left.
+ */
+__noinline int take_param(struct wm_py_call *c, __u64 frame, __u64 code, __u64 kinds, __u32 i)
+{
+	__u64 obj, type = 0;
+	__u32 pos, n;
+
+	if (!c || i >= WM_PY_MAX_PARAMS)
+		return 0;
+	obj = c->types[i];
+	c->types[i] = 0;
+	if ((kinds >> (8 * i)) & 0x40)
+		obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
+	else if (!obj && off.code_cell2arg)
+		obj = arg_cell(frame, code, i);
+	if (!values_on) {
+		c->types[i] = type_of(obj);
+		return 0;
+	}
+	pos = c->data_len;
+	/* Never past it (each snapshot's room ends there): for the verifier. */
+	if (pos > WM_PY_ARGS_DATA)
+		return 0;
+	n = snap_value(c, pos,
+		       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos : WM_PYV_MAX, obj,
+		       &type);
+	c->types[i] = type;
+	c->str_len[i] = n;
+	c->data_len = pos + n;
+	return 0;
+}
+
+/*
  * A call starts: frame is the _PyInterpreterFrame (3.10: the PyFrameObject).
  * A global function, verified once for all the hooks that call it.
  */
@@ -644,7 +721,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d;
 	__u64 code, qualname = 0, kinds = 0;
-	__u32 line = 0, nparams = 0, func_id, zero = 0, pos = 0;
+	__u32 line = 0, nparams = 0, func_id, zero = 0;
 	struct wm_py_call *c, *old;
 	bool nested;
 	__u64 kp;
@@ -715,33 +792,15 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			d->kinds_known = 1;
 		}
 	}
+	/* take_param() writes from where the parameters before it stopped. */
+	c->data_len = 0;
 	for (int i = 0; i < WM_PY_MAX_PARAMS; i++) {
-		__u64 obj = c->types[i];
-		__u32 n;
-
-		c->types[i] = 0;
 		c->str_len[i] = WM_STR_NONE;
-		if (i >= nparams)
-			continue;
-		if ((kinds >> (8 * i)) & 0x40)
-			obj = read_ptr(obj + 16); /* PyCellObject.ob_ref */
-		else if (!obj && off.code_cell2arg)
-			obj = arg_cell(frame, code, i);
-		if (!values_on) {
-			c->types[i] = type_of(obj);
-			continue;
-		}
-		/* Never past it (each snapshot's room ends there): for the verifier. */
-		if (pos > WM_PY_ARGS_DATA)
-			continue;
-		n = snap_value(c, pos,
-			       WM_PY_ARGS_DATA - pos < WM_PYV_MAX ? WM_PY_ARGS_DATA - pos :
-								    WM_PYV_MAX,
-			       obj, &c->types[i]);
-		c->str_len[i] = n;
-		pos += n;
+		if (i < nparams)
+			take_param(c, frame, code, kinds, i);
+		else
+			c->types[i] = 0;
 	}
-	c->data_len = pos;
 	/*
 	 * The call that gave way was in flight already: counted once (unless
 	 * the LRU took it meanwhile: then this one is new).

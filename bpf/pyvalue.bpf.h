@@ -16,9 +16,9 @@
  * yet). L is only read, from a map value or .rodata.
  *
  * Call it as often as a program needs (each argument, the result): the walk
- * is a global function (pyv_snap_node(), and pyv_leaf() for each node),
- * which the verifier checks once whatever calls it, and a container's items
- * are a bpf_loop() callback. Measured on Linux 6.18: it adds ~10k verified
+ * is a global function (pyv_snap_node(), and pyv_leaf() for each node,
+ * pyv_kind() for what it is), which the verifier checks once whatever
+ * calls it, and a container's items are a bpf_loop() callback. Measured on Linux 6.18: it adds ~10k verified
  * instructions to wrapmon's entry program (120k -> 130k), ~7k to the others.
  */
 #ifndef WM_PYVALUE_BPF_H
@@ -45,7 +45,7 @@ struct pyv_area {
 struct pyv_type {
 	__u64 flags;
 	__u32 name_len;
-	__u32 pad;
+	__u32 kind; /* pyv_kind()'s answer: no call for a cached type */
 	char name[WM_PYV_NAME_MAX + 1];
 };
 
@@ -193,6 +193,61 @@ static __always_inline __u32 pyv_ndigits(const struct wm_py_layout *L, __s64 v, 
 }
 
 /*
+ * What a node is (its kind, and WM_PYV_F_SUBCLASS << 8 for a subclass of
+ * a built-in type), from its type's tp_flags and name (its first 16
+ * bytes, w0 and w1). A global function: pyv_leaf() walks its cases once,
+ * not once per kind this decided.
+ */
+__noinline int pyv_kind(__u64 fl, __u32 name_len, __u64 w0, __u64 w1)
+{
+	__u32 kind, flags = 0;
+
+#define PYV_IS(n, w, x) (name_len == (n) && PYV_LOW(w, n) == PYV_LOW(x, n))
+	if (fl & WM_PY_TPFLAGS_UNICODE) {
+		kind = WM_PYV_STR;
+		if (!PYV_IS(3, w0, PYV_W('s', 't', 'r', 0, 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_BYTES) {
+		kind = WM_PYV_BYTES;
+		if (!PYV_IS(5, w0, PYV_W('b', 'y', 't', 'e', 's', 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_LONG) {
+		kind = WM_PYV_INT;
+		if (PYV_IS(4, w0, PYV_W('b', 'o', 'o', 'l', 0, 0, 0, 0)))
+			kind = WM_PYV_BOOL;
+		else if (!PYV_IS(3, w0, PYV_W('i', 'n', 't', 0, 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_TUPLE) {
+		kind = WM_PYV_TUPLE;
+		if (!PYV_IS(5, w0, PYV_W('t', 'u', 'p', 'l', 'e', 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_LIST) {
+		kind = WM_PYV_LIST;
+		if (!PYV_IS(4, w0, PYV_W('l', 'i', 's', 't', 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_DICT) {
+		kind = WM_PYV_DICT;
+		if (!PYV_IS(4, w0, PYV_W('d', 'i', 'c', 't', 0, 0, 0, 0)))
+			flags = WM_PYV_F_SUBCLASS;
+	} else if (fl & WM_PY_TPFLAGS_BASE_EXC) {
+		kind = WM_PYV_EXC;
+	} else if (PYV_IS(5, w0, PYV_W('f', 'l', 'o', 'a', 't', 0, 0, 0))) {
+		kind = WM_PYV_FLOAT;
+	} else if (PYV_IS(8, w0, PYV_W('N', 'o', 'n', 'e', 'T', 'y', 'p', 'e'))) {
+		kind = WM_PYV_NONE;
+	} else if (PYV_IS(8, w0, PYV_W('r', 'e', '.', 'M', 'a', 't', 'c', 'h'))) {
+		kind = WM_PYV_MATCH;
+	} else if (name_len == 10 && w0 == PYV_W('r', 'e', '.', 'P', 'a', 't', 't', 'e') &&
+		   (w1 & 0xffff) == PYV_W('r', 'n', 0, 0, 0, 0, 0, 0)) {
+		kind = WM_PYV_PATTERN;
+	} else {
+		kind = WM_PYV_OTHER;
+	}
+#undef PYV_IS
+	return kind | flags << 8;
+}
+
+/*
  * One node, no items (a container's count only, kind and flags
  * WM_PYV_F_OPAQUE): what pyv_leaf() writes. Returns its bytes.
  */
@@ -242,62 +297,30 @@ static __always_inline int pyv_leaf_do(const struct wm_py_layout *L, struct pyv_
 		/* The name, then what it is: the name decides for the types with no tp_flags bit. */
 		r = bpf_probe_read_user_str(&a->b[pos & PYV_MASK], WM_PYV_NAME_MAX + 1,
 					    (const void *)name);
-#ifdef PYV_TYPE_CACHE
-		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
-			s->t.flags = fl;
-			s->t.name_len = (r - 1) & 0xff;
-			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
-			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
-		}
-#endif
 	}
 	if (r > 1) {
 		name_len = (r - 1) & 0xff;
 		w0 = *(__u64 *)&a->b[pos & PYV_MASK];
 		w1 = *(__u64 *)&a->b[(pos + 8) & PYV_MASK];
 	}
-#define PYV_IS(n, w, x) (name_len == (n) && PYV_LOW(w, n) == PYV_LOW(x, n))
-	if (fl & WM_PY_TPFLAGS_UNICODE) {
-		kind = WM_PYV_STR;
-		if (!PYV_IS(3, w0, PYV_W('s', 't', 'r', 0, 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_BYTES) {
-		kind = WM_PYV_BYTES;
-		if (!PYV_IS(5, w0, PYV_W('b', 'y', 't', 'e', 's', 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_LONG) {
-		kind = WM_PYV_INT;
-		if (PYV_IS(4, w0, PYV_W('b', 'o', 'o', 'l', 0, 0, 0, 0)))
-			kind = WM_PYV_BOOL;
-		else if (!PYV_IS(3, w0, PYV_W('i', 'n', 't', 0, 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_TUPLE) {
-		kind = WM_PYV_TUPLE;
-		if (!PYV_IS(5, w0, PYV_W('t', 'u', 'p', 'l', 'e', 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_LIST) {
-		kind = WM_PYV_LIST;
-		if (!PYV_IS(4, w0, PYV_W('l', 'i', 's', 't', 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_DICT) {
-		kind = WM_PYV_DICT;
-		if (!PYV_IS(4, w0, PYV_W('d', 'i', 'c', 't', 0, 0, 0, 0)))
-			flags = WM_PYV_F_SUBCLASS;
-	} else if (fl & WM_PY_TPFLAGS_BASE_EXC) {
-		kind = WM_PYV_EXC;
-	} else if (PYV_IS(5, w0, PYV_W('f', 'l', 'o', 'a', 't', 0, 0, 0))) {
-		kind = WM_PYV_FLOAT;
-	} else if (PYV_IS(8, w0, PYV_W('N', 'o', 'n', 'e', 'T', 'y', 'p', 'e'))) {
-		kind = WM_PYV_NONE;
-	} else if (PYV_IS(8, w0, PYV_W('r', 'e', '.', 'M', 'a', 't', 'c', 'h'))) {
-		kind = WM_PYV_MATCH;
-	} else if (name_len == 10 && w0 == PYV_W('r', 'e', '.', 'P', 'a', 't', 't', 'e') &&
-		   (w1 & 0xffff) == PYV_W('r', 'n', 0, 0, 0, 0, 0, 0)) {
-		kind = WM_PYV_PATTERN;
+#ifdef PYV_TYPE_CACHE
+	if (ti) {
+		kind = ti->kind;
 	} else {
-		kind = WM_PYV_OTHER;
+		kind = pyv_kind(fl, name_len, w0, w1);
+		if (r > 1 && !(fl & WM_PY_TPFLAGS_HEAPTYPE)) {
+			s->t.flags = fl;
+			s->t.name_len = name_len;
+			s->t.kind = kind;
+			__builtin_memcpy(s->t.name, &a->b[pos & PYV_MASK], sizeof(s->t.name));
+			bpf_map_update_elem(&pyv_types, &type, &s->t, BPF_NOEXIST);
+		}
 	}
-#undef PYV_IS
+#else
+	kind = pyv_kind(fl, name_len, w0, w1);
+#endif
+	flags = kind >> 8 & WM_PYV_F_SUBCLASS;
+	kind &= 0xff;
 	/*
 	 * Items need no name for the built-in types: their kind says it. A
 	 * name the room cannot hold is left out (the renderer says "object").
