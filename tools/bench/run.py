@@ -303,12 +303,12 @@ def end_run(t, tr):
 
 
 def start_floor(args):
-    """bench-floor with args, once it says it is attached."""
+    """bench-floor with args, once it says it is attached; and the reader of its stderr."""
     tr = spawn([BIN["bench-floor"], *args], tracer=True, stderr=subprocess.PIPE)
     r = Reader(tr, "stderr")
     if not wait_for([r], lambda: b"attached" in r.buf, 15):
         raise RuntimeError(f"bench-floor not ready: {r.buf!r}")
-    return tr
+    return tr, r
 
 
 def start_wrapmon(args, outfile, binary=None):
@@ -430,7 +430,7 @@ def per_call(c):
         c = "wrapmon-" + c[len("before-"):]
     try:
         if c.startswith("floor"):
-            tr = start_floor(["-p", pid, "-f", "search"])
+            tr, _ = start_floor(["-p", pid, "-f", "search"])
         elif c.startswith("wrapmon"):
             args = ["-p", pid, "-f", "search"]
             if c == "wrapmon-json":
@@ -710,11 +710,7 @@ def kernel_floor(rounds):
         fl = None
         try:
             t.stdout.readline()
-            fl = spawn([BIN["bench-floor"], "-p", str(t.pid), "-f", "search"], tracer=True,
-                       stderr=subprocess.PIPE)
-            rd = Reader(fl, "stderr")
-            if not wait_for([rd], lambda: b"attached;" in rd.buf, 15):
-                raise RuntimeError(f"bench-floor not ready: {rd.buf[-300:]!r}")
+            fl, rd = start_floor(["-p", str(t.pid), "-f", "search"])
             m = re.search(rb"links made in ([\d.]+) ms \(entry\) and ([\d.]+) ms", rd.buf)
             stop(fl, readers=[rd])
             wait_for([rd], lambda: rd.eof, 2)
@@ -1050,7 +1046,7 @@ def entry_run(shape, c):
                 args.append(str(push))
             if c == "floor-sites":
                 args.append(str(ret))
-            tr = start_floor(args)
+            tr, _ = start_floor(args)
         elif c.startswith("wrapmon"):
             spec = f"{SQLITE_LIB}:{SQLITE_PROTO}" if shape == "sqlite" else \
                 f"long {func}(const char *pat, const char *s)"
