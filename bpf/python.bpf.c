@@ -775,10 +775,21 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		if (off.frame_previous && keyval == frame)
 			walk_stack(&c->stack, frame);
 	}
-	/* The parameters' slots in one read (into types[], made types below). */
+	/*
+	 * The parameters' slots in one read (into types[], made types below).
+	 * A small frame at the top of a fresh data stack chunk ends before the
+	 * slots read do, where the pages are not touched yet: then its own.
+	 */
 	if (nparams &&
-	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals)))
-		nparams = 0;
+	    bpf_probe_read_user(c->types, sizeof(c->types), (void *)(frame + off.frame_locals))) {
+		int i;
+
+		for (i = 0; i < WM_PY_MAX_PARAMS && i < nparams; i++)
+			if (bpf_probe_read_user(&c->types[i], sizeof(c->types[i]),
+						(void *)(frame + off.frame_locals + 8 * i)))
+				break;
+		nparams = i;
+	}
 	/* Parameters a closure captures are cells by now (3.11+): their kinds say which. */
 	if (values_on && off.code_kinds && nparams) {
 		/* A traced code object's kinds are read once (d: its decision, else NULL). */
@@ -1102,7 +1113,8 @@ int wm_py_hook(struct pt_regs *ctx)
 		/* The stack pointer at entry is where the ret will find it. */
 		return frame ? on_entry(frame, ctx->sp, tstate) : 0;
 	case WM_PYH_EVAL_RET:
-		return on_exit(0, ctx->sp, 0, END_RET, ctx->ax);
+		/* The frame register slot holds the result's (WM_PY_COOKIE_RET()). */
+		return on_exit(0, ctx->sp + WM_PY_SP_DELTA(cookie), 0, END_RET, frame);
 	case WM_PYH_THROW:
 		/* throwflag, the third argument: resumed by throw(), not by RESUME. */
 		return frame && PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
@@ -1119,16 +1131,16 @@ int wm_py_hook(struct pt_regs *ctx)
 	}
 	case WM_PYH_ENTRY_RET: {
 		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
-					 .sp = ctx->sp,
+					 .sp = ctx->sp + WM_PY_SP_DELTA(cookie),
 					 .stack_top = stack_top(read_ptr(off.tstate_addr)) };
-		__u64 *f = bpf_map_lookup_elem(&entry_frames, &key);
+		__u64 res = frame, *f = bpf_map_lookup_elem(&entry_frames, &key);
 
 		if (!f)
 			return 0;
 		frame = *f;
 		bpf_map_delete_elem(&entry_frames, &key);
 		/* A frame the clear hook ended already (a generator's) has no call left. */
-		return on_exit(frame, frame, 0, END_RET, ctx->ax);
+		return on_exit(frame, frame, 0, END_RET, res);
 	}
 	}
 	return 0;

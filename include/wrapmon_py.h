@@ -53,10 +53,14 @@ enum wm_py_lost {
 
 /* What a probe of the Python programs is: the cookie's bits 0-7. */
 enum wm_py_hook {
-	WM_PYH_RESUME = 1,   /* a RESUME handler's first branch: a call starts (3.11+) */
-	WM_PYH_CLEAR = 2,    /* the frame-clear function's entry: a call ends (3.11+) */
-	WM_PYH_EVAL = 3,     /* _PyEval_EvalFrameDefault's entry: a call starts (3.10) */
-	WM_PYH_EVAL_RET = 4, /* one of its ret instructions: a call ends (3.10) */
+	WM_PYH_RESUME = 1, /* a RESUME handler's first branch: a call starts (3.11+) */
+	WM_PYH_CLEAR = 2,  /* the frame-clear function's entry: a call ends (3.11+) */
+	WM_PYH_EVAL = 3,   /* _PyEval_EvalFrameDefault's entry: a call starts (3.10) */
+	/*
+	 * A call ends (3.10): one of its ret instructions, or the emulated
+	 * call just before one's epilogue (WM_PY_COOKIE_RET()).
+	 */
+	WM_PYH_EVAL_RET = 4,
 	/*
 	 * Where the frame clear is inlined for frames entered from C (Debian's
 	 * 3.11): _PyEval_EvalFrameDefault's entry notes its frame, and its ret
@@ -105,6 +109,14 @@ enum wm_py_hook {
 #define WM_PY_FREG(c)  ((__u32)((c) >> 8) & 0xff)
 #define WM_PY_TREG(c)  ((__u32)((c) >> 16) & 0xff)
 #define WM_PY_REG_NONE 0xff
+/*
+ * WM_PYH_EVAL_RET and WM_PYH_ENTRY_RET: bits 8-15 the register holding the
+ * result, 32-47 what the ret's stack pointer is more than the hook's (the
+ * epilogue between them), signed.
+ */
+#define WM_PY_COOKIE_RET(hook, rreg, sp_delta) \
+	(WM_PY_COOKIE(hook, rreg, WM_PY_REG_NONE) | (__u64)(__u16)(sp_delta) << 32)
+#define WM_PY_SP_DELTA(c) ((__s16)((c) >> 32))
 
 /* Offsets in the interpreter's objects, from its DWARF or the table of its version. */
 struct wm_py_offsets {

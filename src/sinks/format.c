@@ -1273,8 +1273,10 @@ static void call_text(struct wm_buf *b, const struct fmt_entry *e, const struct 
 	/* Ended by an exception: no result; the type (a Python one's value: ValueError('bad')). */
 	if (c->hdr.flags & WM_F_RAISED) {
 		buf__puts(b, " raised ");
-		if (sig_is_py(f) && py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0)
-			put_py_obj_text(b, c, WM_PY_RES_SLOT);
+		if (sig_is_py(f) && py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 &&
+		    c->str[WM_PY_RES_SLOT])
+			pyvalue__raised_repr(b, c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT],
+					     c->exc_type);
 		else
 			put_exc_type(b, c);
 		buf__puts(b, "  <");
@@ -1754,8 +1756,8 @@ void format__error_json(struct wm_buf *b, const struct wm_func *f, const struct 
 		json__str(b, t, strlen(t));
 		buf__puts(b, ",\"message\":");
 		if (py_values(c) && c->str_len[WM_PY_RES_SLOT] > 0 && c->str[WM_PY_RES_SLOT] &&
-		    !pyvalue__exc(c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT], &type, &msg,
-				  NULL) &&
+		    !pyvalue__exc(c->str[WM_PY_RES_SLOT], c->str_len[WM_PY_RES_SLOT], c->exc_type,
+				  &type, &msg, NULL) &&
 		    !msg.err)
 			json__str(b, msg.p ? msg.p : "", msg.len);
 		else

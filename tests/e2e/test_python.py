@@ -360,3 +360,33 @@ def python_long_loop_records_every_call_or_says_it_lost_it():
            f"{label}: calls recorded + lost, of the target's {n}; stderr: {err!r}")
         return
     check(False, "no CPython 3.11+ on this machine")
+
+
+@test
+def python_recursion_errors_end_every_call_at_emulated_exits():
+    """Each interpreter's call ends are probed where the kernel emulates the
+    instruction when its build allows (3.10: the call before the epilogue, and
+    the jmp of the failed recursion check past it), and a RecursionError's
+    unwinding ends every call, the interpreter's own refusal included."""
+    script = os.path.join(HERE, "targets", "py", "t_pyrecurse.py")
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        rc, out, err, log = run(python, "-v", "-f", "__main__.deep", script=script)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        exits = [l for l in err.splitlines() if re.search(r"python: exit( to C)?: ", l)]
+        check(exits, f"{label}: no exit hooks in -v: {err}")
+        if minor(python) == 10:
+            # Stepped, every call would pay ~18 us on this kind of VM.
+            check(not [l for l in exits if "single-stepped" in l], f"{label}: {exits}")
+            check(any("jmp past the call" in l for l in exits), f"{label}: {exits}")
+            want = [l.removeprefix("eval-only ") for l in log]
+        else:
+            want = [l for l in log if not l.startswith("eval-only ")]
+        got = [re.sub(r"raised (\w+)\(.*\)$", r"raised \1", l) for l in traced(out)]
+        eq(sorted(got), sorted(f"{l.split()[0]} __main__.{l.split(' ', 1)[1]}" for l in want),
+           f"{label}: traced calls")
+        check("<unfinished" not in out, f"{label}: unfinished calls")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")

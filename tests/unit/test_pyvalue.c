@@ -146,7 +146,7 @@ static void test_fixtures_exc(void **state)
 		size_t n = unhex(fx->snapshot, snap, sizeof(snap));
 		const char *paren = strchr(fx->repr, '(');
 		bool whole = false;
-		int ret = pyvalue__exc(snap, n, &type, &msg, &whole);
+		int ret = pyvalue__exc(snap, n, NULL, &type, &msg, &whole);
 
 		if (!fx->str) {
 			assert_int_equal(ret, -EINVAL);
@@ -168,6 +168,66 @@ static void test_fixtures_exc(void **state)
 	assert_true(checked >= 6);
 }
 
+/*
+ * A value 3.11 and older raised before making an exception of it: shown as
+ * the exception normalizing it makes, type(value) or type(*tuple), and its
+ * str() as that exception's.
+ */
+static void test_unnormalized_exc(void **state)
+{
+	unsigned int strs = 0, tuples = 0, keys = 0;
+
+	for (size_t i = 0; i < NR_FIXTURES; i++) {
+		const struct pyv_fixture *fx = &pyv_fixtures[i];
+		unsigned char snap[WM_PYV_MAX];
+		size_t n = unhex(fx->snapshot, snap, sizeof(snap));
+		struct wm_buf r = {}, got = {}, want = {}, type = {}, msg = {};
+		size_t len = strlen(fx->repr);
+
+		if (!pyvalue__repr(&r, snap, n) || strcmp(r.p, fx->repr)) {
+			buf__free(&r);
+			continue;
+		}
+		pyvalue__raised_repr(&got, snap, n, "builtins.RecursionError");
+		if (snap[0] == WM_PYV_TUPLE && len > 3 && !strcmp(fx->repr + len - 2, ",)")) {
+			/* One item: the item itself. */
+			buf__printf(&want, "RecursionError(%.*s)", (int)len - 3, fx->repr + 1);
+			tuples++;
+		} else if (snap[0] == WM_PYV_TUPLE) {
+			buf__printf(&want, "RecursionError%s", fx->repr);
+			tuples++;
+		} else if (snap[0] == WM_PYV_EXC) {
+			buf__puts(&want, fx->repr);
+		} else if (snap[0] == WM_PYV_NONE) {
+			/* PyErr_SetNone(): no args. */
+			buf__puts(&want, "RecursionError()");
+		} else {
+			buf__printf(&want, "RecursionError(%s)", fx->repr);
+		}
+		assert_string_equal(got.p, want.p);
+		/* A plain ASCII str's message is its text; KeyError's the repr. */
+		if (snap[0] == WM_PYV_STR && fx->repr[0] == '\'' && !strchr(fx->repr, '\\') &&
+		    !strchr(fx->repr, '"')) {
+			assert_int_equal(pyvalue__exc(snap, n, "RecursionError", &type, &msg, NULL),
+					 0);
+			assert_string_equal(type.p, "RecursionError");
+			assert_int_equal(msg.len, len - 2);
+			assert_memory_equal(msg.p, fx->repr + 1, len - 2);
+			buf__free(&msg);
+			assert_int_equal(pyvalue__exc(snap, n, "KeyError", &type, &msg, NULL), 0);
+			assert_string_equal(msg.p, fx->repr);
+			strs++;
+			keys++;
+		}
+		buf__free(&r);
+		buf__free(&got);
+		buf__free(&want);
+		buf__free(&type);
+		buf__free(&msg);
+	}
+	assert_true(strs >= 5 && tuples >= 5 && keys >= 5);
+}
+
 /* Any prefix of a snapshot, and any byte changed: rendered, never read past its end. */
 static void test_malformed(void **state)
 {
@@ -183,7 +243,9 @@ static void test_malformed(void **state)
 			memcpy(copy, snap, len);
 			pyvalue__repr(&b, copy, len);
 			pyvalue__json(&b, copy, len);
-			pyvalue__exc(copy, len, &b, &b, NULL);
+			pyvalue__exc(copy, len, NULL, &b, &b, NULL);
+			pyvalue__exc(copy, len, "KeyError", &b, &b, NULL);
+			pyvalue__raised_repr(&b, copy, len, "builtins.KeyError");
 			assert_int_equal(b.err, 0);
 			free(copy);
 			buf__free(&b);
@@ -396,17 +458,12 @@ static void test_is_pyobject(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures_repr),
-		cmocka_unit_test(test_fixtures_json),
-		cmocka_unit_test(test_fixtures_exc),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_floats),
-		cmocka_unit_test(test_ints),
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_layout_dwarf),
-		cmocka_unit_test(test_layout_dwarf_absent),
-		cmocka_unit_test(test_repr_json),
-		cmocka_unit_test(test_version_of),
+		cmocka_unit_test(test_fixtures_repr), cmocka_unit_test(test_fixtures_json),
+		cmocka_unit_test(test_fixtures_exc),  cmocka_unit_test(test_unnormalized_exc),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_floats),
+		cmocka_unit_test(test_ints),	      cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_layout_dwarf),  cmocka_unit_test(test_layout_dwarf_absent),
+		cmocka_unit_test(test_repr_json),     cmocka_unit_test(test_version_of),
 		cmocka_unit_test(test_is_pyobject),
 	};
 

@@ -45,9 +45,11 @@ struct py_version {
 	unsigned long runtime_tstate; /* _PyRuntime's current thread state, 0: an argument has it */
 };
 
-/* pt_regs slots (disasm__reg_slot()) of the first two argument registers. */
+/* pt_regs slots (disasm__reg_slot()) of the argument and result registers used. */
 #define REG_DI 14
 #define REG_SI 13
+#define REG_DX 12
+#define REG_AX 10
 
 /*
  * Measured on CPython's own headers of each version (and checked against
@@ -535,32 +537,261 @@ static int first_call(const struct pyelf *e, unsigned long addr, unsigned long *
 	return -E2BIG;
 }
 
-/*
- * The ret instructions of _PyEval_EvalFrameDefault, by a linear sweep of
- * its body (GCC puts no data in .text): where frames entered from C end
- * when no function clears them.
- */
-static int eval_rets(const struct pyelf *e, unsigned long *rets, int max)
+/* Where a call ends at a ret, or at an emulated instruction before it. */
+struct exit_site {
+	unsigned long at;
+	int rreg;     /* the register holding the result there */
+	int sp_delta; /* what the ret's stack pointer is more than the one there */
+	bool stepped; /* a ret: the kernel single-steps it */
+	bool jmp;     /* a jmp into the epilogue, not the call */
+};
+
+struct branch {
+	unsigned long from, to;
+	bool jmp; /* unconditional: whatever runs at its target came from it */
+};
+
+/* _PyEval_EvalFrameDefault's body, read once for the sweeps over it. */
+struct eval_body {
+	unsigned char *code;
+	unsigned long *insn;	 /* instruction addresses in order */
+	struct branch *branches; /* direct branches to inside it, sorted by target */
+	int *rets;		 /* indices of its ret instructions */
+	int nr_insn, nr_branches, nr_rets;
+};
+
+static void eval_body__free(struct eval_body *b)
+{
+	free(b->code);
+	free(b->insn);
+	free(b->branches);
+	free(b->rets);
+}
+
+static int branch_cmp(const void *a, const void *b)
+{
+	const struct branch *x = a, *y = b;
+
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+/* The first of the branches to a, or the end. */
+static int branches_to(const struct eval_body *b, unsigned long a)
+{
+	int lo = 0, hi = b->nr_branches;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (b->branches[mid].to < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int decode_at(const struct pyelf *e, const struct eval_body *b, unsigned long a,
+		     ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
 {
 	ZydisDecoder dec;
-	ZydisDecodedInstruction in;
-	unsigned char buf[16];
-	unsigned long a = e->eval;
-	int n = 0;
+	unsigned long off = a - e->eval;
 
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (off >= e->eval_size ||
+	    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, b->code + off, e->eval_size - off, in, ops)))
+		return -ENOEXEC;
+	return 0;
+}
+
+/*
+ * A linear sweep of the body (GCC puts no data in .text): its instructions
+ * and the targets of its direct branches. Indirect jumps (the opcode
+ * dispatch) land on handlers' labels only.
+ */
+static int eval_body__read(const struct pyelf *e, struct eval_body *b)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	size_t cap = e->eval_size / 2 + 16;
+	unsigned long a = e->eval;
+
+	memset(b, 0, sizeof(*b));
+	b->code = malloc(e->eval_size);
+	b->insn = malloc(cap * sizeof(*b->insn));
+	b->branches = malloc(cap * sizeof(*b->branches));
+	b->rets = malloc(cap * sizeof(*b->rets));
+	if (!b->code || !b->insn || !b->branches || !b->rets)
+		return -ENOMEM;
+	if (read_at(e, e->eval, b->code, e->eval_size))
+		return -EIO;
 	while (a < e->eval + e->eval_size) {
-		if (read_at(e, a, buf, sizeof(buf)) ||
-		    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, buf, sizeof(buf), &in)))
+		if (decode_at(e, b, a, &in, ops) || (size_t)b->nr_insn == cap)
 			return -ENOEXEC;
-		if (in.meta.category == ZYDIS_CATEGORY_RET) {
-			if (n == max)
-				return -E2BIG;
-			rets[n++] = a;
+		if (in.meta.category == ZYDIS_CATEGORY_RET)
+			b->rets[b->nr_rets++] = b->nr_insn;
+		b->insn[b->nr_insn++] = a;
+		if ((in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		     in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+		     in.meta.category == ZYDIS_CATEGORY_CALL) &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			unsigned long t = a + in.length + ops[0].imm.value.s;
+
+			if (t >= e->eval && t < e->eval + e->eval_size)
+				b->branches[b->nr_branches++] =
+					(struct branch){ .from = a,
+							 .to = t,
+							 .jmp = in.meta.category ==
+								ZYDIS_CATEGORY_UNCOND_BR };
 		}
 		a += in.length;
 	}
-	return n;
+	qsort(b->branches, b->nr_branches, sizeof(*b->branches), branch_cmp);
+	return 0;
+}
+
+/* Whether the dynamic relocation of a GOT slot binds it to the symbol name. */
+static bool got_slot_is(const struct pyelf *e, unsigned long got, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Scn *symscn;
+		GElf_Shdr symsh;
+		Elf_Data *d, *syms;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		symscn = elf_getscn(e->elf, sh.sh_link);
+		if (!symscn || !gelf_getshdr(symscn, &symsh) || symsh.sh_type != SHT_DYNSYM)
+			continue;
+		d = elf_getdata(scn, NULL);
+		syms = elf_getdata(symscn, NULL);
+		for (size_t i = 0; d && syms && i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *n;
+			GElf_Rela r;
+			GElf_Sym s;
+
+			if (!gelf_getrela(d, i, &r) || r.r_offset != got)
+				continue;
+			if (!gelf_getsym(syms, GELF_R_SYM(r.r_info), &s))
+				return false;
+			n = elf_strptr(e->elf, symsh.sh_link, s.st_name);
+			return n && !strcmp(n, name);
+		}
+	}
+	return false;
+}
+
+/* Whether a call to target reaches the function name: directly, or by its PLT stub. */
+static bool calls_sym(const struct pyelf *e, unsigned long target, const char *name)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned char buf[16];
+	GElf_Sym s;
+
+	if (find_sym(e, name, STT_FUNC, &s) && s.st_value == target)
+		return true;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	/* A stub: an endbr64 maybe, then jmp *GOT(%rip). */
+	for (int i = 0; i < 2; i++) {
+		if (read_at(e, target, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return false;
+		if (in.mnemonic == ZYDIS_MNEMONIC_ENDBR64) {
+			target += in.length;
+			continue;
+		}
+		if (in.mnemonic != ZYDIS_MNEMONIC_JMP || ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+		    ops[0].mem.base != ZYDIS_REGISTER_RIP ||
+		    ops[0].mem.index != ZYDIS_REGISTER_NONE)
+			return false;
+		return got_slot_is(e, target + in.length + ops[0].mem.disp.value, name);
+	}
+	return false;
+}
+
+/* Instructions an epilogue window may hold between its hook and the ret. */
+#define EPILOGUE_MAX 12
+
+/*
+ * The ends of 3.10 calls at the ret at index i, up to max of them. 3.10
+ * ends every call with `return _Py_CheckFunctionResult(tstate, NULL, retval,
+ * __func__)`: that call, followed by nothing but the epilogue, is emulated
+ * where the ret is single-stepped (17.6 us a hit against 0.5 us, measured on
+ * this kind of VM). The result is its third argument, and what the epilogue
+ * pops gives the ret's stack pointer. Paths that skip the call (a failed
+ * recursion check) jump into the epilogue, their result in rax: their
+ * jmps end calls too. A conditional branch into it would fire whichever
+ * way it goes: then the ret is the hook.
+ */
+static int exit_sites(const struct pyelf *e, const struct eval_body *b, int i, const char *callee,
+		      struct exit_site *sites, int max)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	int delta = 0, n = 0;
+
+	for (int j = i - 1; callee && j >= 0 && i - j <= EPILOGUE_MAX; j--) {
+		for (int k = branches_to(b, b->insn[j + 1]);
+		     k < b->nr_branches && b->branches[k].to == b->insn[j + 1]; k++) {
+			if (!b->branches[k].jmp || n == max - 1)
+				goto stepped;
+			sites[n++] = (struct exit_site){ .at = b->branches[k].from,
+							 .rreg = REG_AX,
+							 .sp_delta = delta,
+							 .jmp = true };
+		}
+		if (decode_at(e, b, b->insn[j], &in, ops))
+			goto stepped;
+		if (in.mnemonic == ZYDIS_MNEMONIC_POP &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[0].size == 64 &&
+		    ops[0].reg.value != ZYDIS_REGISTER_RAX &&
+		    ops[0].reg.value != ZYDIS_REGISTER_RSP) {
+			delta += 8;
+		} else if (in.mnemonic == ZYDIS_MNEMONIC_ADD &&
+			   ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			   ops[0].reg.value == ZYDIS_REGISTER_RSP &&
+			   ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[1].imm.value.s >= 0 &&
+			   ops[1].imm.value.s < 4096) {
+			delta += ops[1].imm.value.s;
+		} else if (in.mnemonic == ZYDIS_MNEMONIC_CALL &&
+			   ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+			   calls_sym(e, b->insn[j] + in.length + ops[0].imm.value.s, callee)) {
+			sites[n++] = (struct exit_site){ .at = b->insn[j],
+							 .rreg = REG_DX,
+							 .sp_delta = delta };
+			return n;
+		} else {
+			break;
+		}
+	}
+stepped:
+	sites[0] = (struct exit_site){ .at = b->insn[i], .rreg = REG_AX, .stepped = true };
+	return 1;
+}
+
+/*
+ * Where _PyEval_EvalFrameDefault's calls end: at each ret, or before it
+ * where exit_sites() finds a call to callee (NULL: at the rets).
+ */
+static int eval_exits(const struct pyelf *e, const char *callee, struct exit_site *sites, int max)
+{
+	struct eval_body b;
+	int n = 0, ret;
+
+	ret = eval_body__read(e, &b);
+	for (int i = 0; !ret && i < b.nr_rets; i++) {
+		if (n == max)
+			ret = -E2BIG;
+		else
+			n += exit_sites(e, &b, b.rets[i], callee, sites + n, max - n);
+	}
+	eval_body__free(&b);
+	return ret ? ret : n;
 }
 
 static const char *reg_name(int slot)
@@ -619,6 +850,33 @@ static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyel
 	return ret;
 }
 
+/* A hook at each of _PyEval_EvalFrameDefault's exit sites (eval_exits()). */
+static int exit_hooks(struct py_interp *pi, const struct pyelf *e, const char *callee, int kind,
+		      const char *label)
+{
+	struct exit_site sites[PY_MAX_HOOKS];
+	char what[128];
+	int n, ret = 0;
+
+	n = eval_exits(e, callee, sites, PY_MAX_HOOKS - pi->nr_hooks);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	for (int i = 0; !ret && i < n; i++) {
+		if (sites[i].stepped)
+			snprintf(what, sizeof(what),
+				 "%s: ret at 0x%lx in _PyEval_EvalFrameDefault (single-stepped)",
+				 label, sites[i].at);
+		else
+			snprintf(what, sizeof(what),
+				 "%s: %s %s at 0x%lx, result in %s, ret's stack +%d", label,
+				 sites[i].jmp ? "jmp past the call to" : "call", callee,
+				 sites[i].at, reg_name(sites[i].rreg), sites[i].sp_delta);
+		ret = add_hook(pi, e, sites[i].at,
+			       WM_PY_COOKIE_RET(kind, sites[i].rreg, sites[i].sp_delta), what);
+	}
+	return ret;
+}
+
 /*
  * Without a _PyFrame_Clear symbol the build clears frames entered from C
  * inline: _PyEval_EvalFrameDefault's entry notes the frame it runs, its
@@ -626,47 +884,26 @@ static int runtime_addr(pid_t pid, const struct py_interp *pi, const struct pyel
  */
 static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e)
 {
-	unsigned long rets[PY_MAX_HOOKS];
 	char what[128];
-	int n, ret;
+	int ret;
 
-	n = eval_rets(e, rets, PY_MAX_HOOKS - pi->nr_hooks - 2);
-	if (n <= 0)
-		return n ? n : -ENOENT;
 	snprintf(what, sizeof(what),
 		 "entry from C (and by throw()): _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
 		 e->eval);
 	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_ENTRY_FRAME, REG_SI, REG_DI), what);
-	for (int i = 0; !ret && i < n; i++) {
-		snprintf(what, sizeof(what), "exit to C: ret at 0x%lx in _PyEval_EvalFrameDefault",
-			 rets[i]);
-		ret = add_hook(pi, e, rets[i],
-			       WM_PY_COOKIE(WM_PYH_ENTRY_RET, WM_PY_REG_NONE, WM_PY_REG_NONE),
-			       what);
-	}
-	return ret;
+	return ret ? ret : exit_hooks(pi, e, NULL, WM_PYH_ENTRY_RET, "exit to C");
 }
 
-/* 3.10: a call is a _PyEval_EvalFrameDefault call, from its entry to its ret. */
+/* 3.10: a call is a _PyEval_EvalFrameDefault call, from its entry to its return. */
 static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
 {
-	unsigned long rets[PY_MAX_HOOKS];
 	char what[128];
-	int n, ret;
+	int ret;
 
-	n = eval_rets(e, rets, PY_MAX_HOOKS - 1);
-	if (n <= 0)
-		return n ? n : -ENOENT;
 	snprintf(what, sizeof(what), "entry: _PyEval_EvalFrameDefault at 0x%lx, frame in rsi",
 		 e->eval);
 	ret = add_hook(pi, e, e->eval, WM_PY_COOKIE(WM_PYH_EVAL, REG_SI, REG_DI), what);
-	for (int i = 0; !ret && i < n; i++) {
-		snprintf(what, sizeof(what), "exit: ret at 0x%lx in _PyEval_EvalFrameDefault",
-			 rets[i]);
-		ret = add_hook(pi, e, rets[i],
-			       WM_PY_COOKIE(WM_PYH_EVAL_RET, WM_PY_REG_NONE, WM_PY_REG_NONE), what);
-	}
-	return ret;
+	return ret ? ret : exit_hooks(pi, e, "_Py_CheckFunctionResult", WM_PYH_EVAL_RET, "exit");
 }
 
 /*

@@ -880,12 +880,86 @@ bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len)
 	return put_node(b, &n, 0);
 }
 
-int pyvalue__exc(const void *snap, size_t len, struct wm_buf *type, struct wm_buf *msg, bool *whole)
+/* The short name of a dotted one ("builtins.KeyError": "KeyError"). */
+static void put_short(struct wm_buf *b, const char *name)
+{
+	const char *dot = strrchr(name, '.'), *s = dot ? dot + 1 : name;
+
+	esc__text(b, s, strlen(s));
+}
+
+/*
+ * 3.11 and older keep an exception that C code raised unnormalized until
+ * something asks for it: the thread state holds its type and the value it
+ * will be made from (the message, an args tuple), not an instance.
+ * Normalizing calls type(*value) for a tuple, else type(value): its args.
+ */
+static bool put_raised_args(struct wm_buf *b, const struct node *n, int depth)
+{
+	if (n->h.kind == WM_PYV_TUPLE)
+		return put_items(b, n, false, depth);
+	if (n->h.kind == WM_PYV_NONE)
+		return true;
+	return put_node(b, n, depth + 1);
+}
+
+bool pyvalue__raised_repr(struct wm_buf *b, const void *snap, size_t len, const char *type)
+{
+	struct node n = node_at(snap, len);
+	bool whole;
+
+	if (!n.ok || n.h.kind == WM_PYV_EXC || !type)
+		return pyvalue__repr(b, snap, len);
+	put_short(b, type);
+	buf__putc(b, '(');
+	whole = put_raised_args(b, &n, 0);
+	buf__putc(b, ')');
+	return whole;
+}
+
+int pyvalue__exc(const void *snap, size_t len, const char *raised, struct wm_buf *type,
+		 struct wm_buf *msg, bool *whole)
 {
 	struct node n = node_at(snap, len), one;
 	unsigned int width;
-	bool ok = true;
+	bool ok = true, key;
 
+	if (n.ok && n.h.kind != WM_PYV_EXC && raised) {
+		/* Unnormalized: the value is what the args will be made from. */
+		const char *dot = strrchr(raised, '.');
+
+		put_short(type, raised);
+		key = !strcmp(dot ? dot + 1 : raised, "KeyError");
+		if (n.h.kind == WM_PYV_TUPLE && n.h.count == 1)
+			one = node_at(n.body, n.body_len);
+		else
+			one = n;
+		if (n.h.kind == WM_PYV_NONE || (n.h.kind == WM_PYV_TUPLE && !n.h.count)) {
+			ok = true;
+		} else if (n.h.kind == WM_PYV_TUPLE && n.h.count > 1) {
+			buf__putc(msg, '(');
+			ok = put_items(msg, &n, false, 0);
+			buf__putc(msg, ')');
+		} else if (one.ok && one.h.kind == WM_PYV_STR && !key) {
+			size_t have = text_chars(&one, &width);
+
+			for (size_t i = 0; i < have; i++) {
+				__u32 c = char_at(one.body, width, i);
+
+				if (c >= 0xd800 && c <= 0xdfff)
+					buf__printf(msg, "\\u%04x", c);
+				else
+					put_utf8(msg, c);
+			}
+			ok = !text_cut(&one, have) &&
+			     !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
+		} else {
+			ok = one.ok && put_node(msg, &one, 1);
+		}
+		if (whole)
+			*whole = ok;
+		return 0;
+	}
 	if (!n.ok || n.h.kind != WM_PYV_EXC)
 		return -EINVAL;
 	put_short_name(type, &n);

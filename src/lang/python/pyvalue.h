@@ -94,11 +94,20 @@ bool pyvalue__repr(struct wm_buf *b, const void *snap, size_t len);
  * repr. Subclasses with a __str__ of their own (OSError's "[Errno 2] ...")
  * get the generic one. msg is UTF-8, unescaped: escape it where it is
  * shown (type is already safe text).
+ * A snapshot that is not an exception is read as the value an unnormalized
+ * one of type raised (the name, dotted or not; NULL: none) was made from.
  * 0, or -EINVAL when the snapshot is not an exception; *whole says whether
  * nothing of it was cut (may be NULL).
  */
-int pyvalue__exc(const void *snap, size_t len, struct wm_buf *type, struct wm_buf *msg,
-		 bool *whole);
+int pyvalue__exc(const void *snap, size_t len, const char *raised, struct wm_buf *type,
+		 struct wm_buf *msg, bool *whole);
+
+/*
+ * The exception a call raised, as repr() of it shows: the snapshot's
+ * repr when it is an exception, else (a value 3.11 and older had not made
+ * an exception of yet, raised: the type's name) RaisedType(args).
+ */
+bool pyvalue__raised_repr(struct wm_buf *b, const void *snap, size_t len, const char *raised);
 
 /*
  * A JSON string literal (n bytes, quotes included) as repr() prints the str
