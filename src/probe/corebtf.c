@@ -534,6 +534,12 @@ static int build_apart(const void *elf, size_t elf_sz, bool *forked)
 		const void *data = NULL;
 		__u32 size;
 
+		/*
+		 * No stdio here: another thread of the parent may have held a
+		 * stream's lock at the fork, which nothing here would release.
+		 * Errors go back as the exit status.
+		 */
+		libbpf_set_print(NULL);
 		ret = build(elf, elf_sz, &min);
 		if (!ret)
 			data = btf__raw_data(min, &size);
