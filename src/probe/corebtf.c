@@ -424,9 +424,10 @@ static pid_t temp_writer(const char *name)
  */
 static bool temp_stale(pid_t writer, const struct stat *st, time_t now)
 {
-	/* From the future: the clock was set back since. */
-	if (writer == getpid() || now - st->st_mtim.tv_sec > COREBTF_TEMP_MAX_AGE ||
-	    st->st_mtim.tv_sec - now > COREBTF_TEMP_MAX_AGE)
+	time_t age = now - st->st_mtim.tv_sec;
+
+	/* Far in the future too: the clock was set back since. */
+	if (writer == getpid() || age > COREBTF_TEMP_MAX_AGE || age < -COREBTF_TEMP_MAX_AGE)
 		return true;
 	return kill(writer, 0) && errno == ESRCH;
 }
