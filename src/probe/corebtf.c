@@ -7,9 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <linux/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
@@ -18,6 +21,10 @@
 #define COREBTF_DIR "/run/wrapmon"
 /* Files of other builds kept: every rebuild makes one, and /run is memory. */
 #define COREBTF_KEEP 8
+/* A temporary file this old is no writer's: a write takes milliseconds. */
+#define COREBTF_TEMP_MAX_AGE 60
+/* What libbpf puts in place of an instruction whose CO-RE relocation found no target. */
+#define COREBTF_POISON 0xbad2310
 
 static __u64 mono_ns(void)
 {
@@ -393,20 +400,56 @@ static int older_first(const void *a, const void *b)
 					(x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
 }
 
+/* The writer of a temporary file cache_write() names ".core-*.btf.PID"; 0 for any other name. */
+static pid_t temp_writer(const char *name)
+{
+	size_t len = strlen(name), d = len;
+	long pid = 0;
+
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (strncmp(name, ".core-", 6) || d == len || len - d > 9 || d < 11 ||
+	    strncmp(name + d - 5, ".btf.", 5))
+		return 0;
+	for (size_t i = d; i < len; i++)
+		pid = pid * 10 + (name[i] - '0');
+	return pid;
+}
+
 /*
- * Made a new one: the oldest of the others go, COREBTF_KEEP left. A process
- * that has one open keeps reading it (libbpf opens /proc/self/fd/N).
+ * Left by a run killed while writing it. Not a live writer's: that one
+ * is a few milliseconds old and its pid alive; this process writes none
+ * while it looks. Removing a live writer's anyway (a pid of another pid
+ * namespace) only fails its rename: it keeps the types in memory.
  */
-static void cache_prune(int dfd, const char *keep)
+static bool temp_stale(pid_t writer, const struct stat *st, time_t now)
+{
+	time_t age = now - st->st_mtim.tv_sec;
+
+	/* Far in the future too: the clock was set back since. */
+	if (writer == getpid() || age > COREBTF_TEMP_MAX_AGE || age < -COREBTF_TEMP_MAX_AGE)
+		return true;
+	return kill(writer, 0) && errno == ESRCH;
+}
+
+/*
+ * Every use of the directory removes the temporary files of killed
+ * writers. A new file made (keep) also removes the oldest of the others,
+ * COREBTF_KEEP left; a process that has one open keeps reading it (libbpf
+ * opens /proc/self/fd/N).
+ */
+static void cache_tidy(int dfd, const char *keep)
 {
 	struct cached_file *files = NULL, *f;
 	size_t nr = 0, cap = 0;
+	time_t now = time(NULL);
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
 	int fd;
 
-	fd = dup(dfd);
+	/* Not dup(): that shares dfd's offset, left at the end by the last scan. */
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		if (fd >= 0)
@@ -415,8 +458,15 @@ static void cache_prune(int dfd, const char *keep)
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
+		pid_t writer = temp_writer(de->d_name);
 
-		if (strncmp(de->d_name, "core-", 5) || len < 4 || len >= sizeof(f->name) ||
+		if (writer) {
+			if (!fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+			    owned(&st, S_IFREG) && temp_stale(writer, &st, now))
+				unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		if (!keep || strncmp(de->d_name, "core-", 5) || len < 4 || len >= sizeof(f->name) ||
 		    strcmp(de->d_name + len - 4, ".btf") || !strcmp(de->d_name, keep) ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !owned(&st, S_IFREG))
 			continue;
@@ -438,15 +488,14 @@ static void cache_prune(int dfd, const char *keep)
 	free(files);
 }
 
-/* Made from the kernel's BTF and the object's own: into the cache, or into memory. */
-static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struct corebtf *cb)
+/* Made from the kernel's BTF and the object's own. */
+static int build(const void *elf, size_t elf_sz, struct btf **out)
 {
-	struct bpf_object *obj = NULL;
-	struct btf *kernel, *min = NULL;
-	const void *data;
-	__u32 size;
-	int ret, fd;
+	struct bpf_object *obj;
+	struct btf *kernel;
+	int ret;
 
+	*out = NULL;
 	kernel = btf__load_vmlinux_btf();
 	if (!kernel)
 		return -errno;
@@ -455,12 +504,85 @@ static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struc
 	if (!ret && !bpf_object__btf(obj))
 		ret = -ENOENT;
 	if (!ret)
-		ret = corebtf__make(bpf_object__btf(obj), kernel, &min);
-	/* The kernel's BTF is the peak of wrapmon's memory: gone before the load. */
+		ret = corebtf__make(bpf_object__btf(obj), kernel, out);
 	btf__free(kernel);
 	bpf_object__close(obj);
-	if (ret)
+	return ret;
+}
+
+/*
+ * build() in a child that writes the result to a memfd: the kernel's BTF
+ * (7 MB at the peak) is never in the tracer's own RSS, which would
+ * otherwise keep that high-water mark for the whole trace. The memfd, or
+ * -errno; *forked false when no child could be made.
+ */
+static int build_apart(const void *elf, size_t elf_sz, bool *forked)
+{
+	int fd = memfd_create("wrapmon-corebtf", MFD_CLOEXEC), status = 0, ret;
+	pid_t pid;
+
+	*forked = false;
+	if (fd < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fd);
 		return ret;
+	}
+	if (!pid) {
+		struct btf *min;
+		const void *data = NULL;
+		__u32 size;
+
+		/*
+		 * No stdio here: another thread of the parent may have held a
+		 * stream's lock at the fork, which nothing here would release.
+		 * Errors go back as the exit status.
+		 */
+		libbpf_set_print(NULL);
+		ret = build(elf, elf_sz, &min);
+		if (!ret)
+			data = btf__raw_data(min, &size);
+		if (!ret)
+			ret = data ? write_all(fd, data, size) : -ENOMEM;
+		/* Not exit(): the parent's atexit handlers and stdio buffers are the parent's. */
+		_exit(ret ? (-ret & 0xff ?: EIO) : 0);
+	}
+	*forked = true;
+	/* ECHILD: SIGCHLD ignored, the child reaped for us once done; the parse tells. */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ret = !WIFEXITED(status) ? -EINTR : -WEXITSTATUS(status);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Made from the kernel's BTF and the object's own: into the cache, or into memory. */
+static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struct corebtf *cb)
+{
+	struct btf *min = NULL;
+	char path[40];
+	bool forked;
+	const void *data;
+	__u32 size;
+	int ret, fd, built;
+
+	built = build_apart(elf, elf_sz, &forked);
+	if (!forked) {
+		ret = build(elf, elf_sz, &min);
+	} else if (built >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", built);
+		min = btf__parse_raw(path);
+		ret = min ? 0 : -errno;
+	} else {
+		ret = built;
+	}
+	if (ret)
+		goto cleanup;
 	data = btf__raw_data(min, &size);
 	ret = data ? 0 : -ENOMEM;
 	if (ret)
@@ -469,13 +591,19 @@ static int make(const void *elf, size_t elf_sz, int dfd, const char *name, struc
 	fd = dfd >= 0 ? cache_write(dfd, name, data, size) : -1;
 	cb->cached = fd >= 0;
 	if (cb->cached)
-		cache_prune(dfd, name);
+		cache_tidy(dfd, name);
+	if (fd < 0 && built >= 0) {
+		fd = built;
+		built = -1;
+	}
 	if (fd < 0)
 		fd = memfd_with(data, size);
 	ret = fd < 0 ? fd : 0;
 	cb->fd = fd;
 	cb->made = true;
 cleanup:
+	if (built >= 0)
+		close(built);
 	btf__free(min);
 	return ret;
 }
@@ -496,6 +624,7 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 	if (!no_cache && !cache_name(elf, elf_sz, name, sizeof(name)))
 		dfd = cache_dir_fd(dir);
 	if (dfd >= 0) {
+		cache_tidy(dfd, NULL);
 		cb->fd = open_cached(dfd, name);
 		if (cb->fd >= 0) {
 			struct btf *b;
@@ -525,6 +654,15 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 		snprintf(cb->file, sizeof(cb->file), "%s/%s", dir, name);
 	cb->ns = mono_ns() - t0;
 	return 0;
+}
+
+bool corebtf__unresolved(const struct bpf_insn *insns, size_t nr)
+{
+	for (size_t i = 0; insns && i < nr; i++)
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && !insns[i].src_reg &&
+		    insns[i].imm == COREBTF_POISON)
+			return true;
+	return false;
 }
 
 void corebtf__close(struct corebtf *cb)

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 struct btf;
+struct bpf_insn;
 
 /*
  * The kernel's types a BPF object's CO-RE reads can name, and nothing else:
@@ -22,6 +23,10 @@ struct btf;
  * that is the same, and when it parses as BTF; else it is made again (in
  * memory when the directory cannot be written). A file made removes the
  * oldest of the others, 8 left: every rebuild makes one, in memory (/run).
+ * It is made in a child process, so the kernel's BTF read to make it never
+ * counts in the tracer's peak RSS. A file is written under a temporary name
+ * (".NAME.PID") and renamed; every use of the directory removes such files
+ * that a killed run left: their writer's pid gone, or a minute old.
  */
 struct corebtf_opts {
 	size_t sz;
@@ -45,12 +50,20 @@ struct corebtf {
  */
 int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts,
 		 struct corebtf *cb);
+/*
+ * Whether a program's instructions (after libbpf's relocations) hold a
+ * CO-RE read that found no type or member in the target BTF: libbpf puts a
+ * call the verifier refuses in its place ("failed to resolve CO-RE
+ * relocation" in the verifier log). The only load failure a BTF lacking a
+ * type can cause; any other failure is not the BTF's.
+ */
+bool corebtf__unresolved(const struct bpf_insn *insns, size_t nr);
 /* Close what corebtf__get() left open; NULL-safe, and safe twice. */
 void corebtf__close(struct corebtf *cb);
 /*
  * The BTF was refused by the load (a cache file that parses but lacks what
- * CO-RE needs): closed, and its cache file removed so the next start makes
- * it again. NULL-safe.
+ * CO-RE needs: corebtf__unresolved()): closed, and its cache file removed
+ * so the next start makes it again. NULL-safe.
  */
 void corebtf__forget(struct corebtf *cb);
 /*

@@ -554,18 +554,40 @@ static void core_types(struct tracer *t)
 	snprintf(t->ph.core_file, sizeof(t->ph.core_file), "%s", t->core.file);
 }
 
-/* Sleepable programs first; a kernel that refuses them gets the others. */
+/* A CO-RE read of a program the load took that our kernel types could not resolve. */
+static bool core_unresolved(const struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (bpf_program__autoload(prog) &&
+		    corebtf__unresolved(bpf_program__insns(prog), bpf_program__insn_cnt(prog)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Sleepable programs first; a kernel that refuses them gets the others.
+ * *core_refused: our kernel types lacked what a read names, which the
+ * others would lack too.
+ */
 static int tracer__load_any(struct tracer *t, const struct tracer_opts *opts, int n,
-			    const struct tracer_needs *nd)
+			    const struct tracer_needs *nd, bool *core_refused)
 {
 	int ret = -EINVAL;
 
+	*core_refused = false;
 	for (int sleepable = !opts->no_sleepable; sleepable >= 0; sleepable--) {
 		ret = tracer__load(t, opts, n, nd, sleepable);
 		if (!ret)
 			break;
+		*core_refused = t->skel && t->core.fd >= 0 && core_unresolved(t->skel->obj);
 		wrapmon__destroy(t->skel);
 		t->skel = NULL;
+		if (*core_refused)
+			break;
 	}
 	return ret;
 }
@@ -590,6 +612,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		struct tracer **out, char *err, size_t errsz)
 {
 	struct tracer_needs nd;
+	bool core_refused;
 	struct tracer *t;
 	__u64 t0;
 	int ret;
@@ -622,12 +645,16 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 
 	tracer__needs(probes, n, &nd);
 	core_types(t);
-	ret = tracer__load_any(t, opts, n, &nd);
-	/* Our kernel types refused (a cache file gone bad): libbpf's own, and the file goes. */
-	if (ret && t->core.fd >= 0) {
+	ret = tracer__load_any(t, opts, n, &nd, &core_refused);
+	/*
+	 * Our kernel types lacked one (a cache file gone bad): libbpf's own,
+	 * and the file goes. Any other failure is not theirs: the file stays
+	 * and the error is told once.
+	 */
+	if (core_refused) {
 		corebtf__forget(&t->core);
 		t->ph.core_err = ret;
-		ret = tracer__load_any(t, opts, n, &nd);
+		ret = tracer__load_any(t, opts, n, &nd, &core_refused);
 	}
 	corebtf__close(&t->core);
 	if (ret) {

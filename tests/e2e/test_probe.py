@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """What the probes deliver: calls left unfinished (thread exit, longjmp), the
 single-link fallback, and a ring overflow counted exactly."""
+import ctypes
 import os
+import platform
 import re
 import signal
 import struct
+import subprocess
 import time
 
-from harness import test, check, eq, Target, Tracer, trace, json_records, func_summary
+import harness
+from harness import test, check, eq, Target, Tracer, trace, json_records, func_summary, our_links
 
 
 @test
@@ -36,18 +40,22 @@ def fallback_without_uprobe_multi():
     eq(len(recs), 20, "calls via single links")
 
 
-@test
-def cache_file_the_load_refuses_is_replaced():
-    # A cache file that parses as BTF but holds none of the kernel's types:
-    # the load falls back to libbpf's own search, and the file goes.
+def cache_file():
+    """The kernel types' cache file of this build, made if missing."""
     for _ in range(2):  # the second: made again if the first found one refused
         rc, out, err = trace(Target("t_lib"), "-f", "lib_add", "--json", "-v")
         eq(rc, 0, "exit code")
         m = re.search(r"kernel types for CO-RE: \d+, .* \((/\S+\.btf)\)", err)
         if m:
-            break
-    check(m, f"no cache file named in {err!r}")
-    path = m.group(1)
+            return m.group(1)
+    check(False, f"no cache file named in {err!r}")
+
+
+@test
+def cache_file_the_load_refuses_is_replaced():
+    # A cache file that parses as BTF but holds none of the kernel's types:
+    # the load falls back to libbpf's own search, and the file goes.
+    path = cache_file()
     with open(path + ".e2e", "wb") as f:
         f.write(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, 0, 0, 1) + b"\0")
     os.rename(path + ".e2e", path)
@@ -56,6 +64,96 @@ def cache_file_the_load_refuses_is_replaced():
     eq(len(json_records(out)[0]), 20, "calls")
     check("kernel types for CO-RE: none" in err, f"no fallback said in {err!r}")
     check(not os.path.exists(path), "the refused file is still there")
+
+
+@test
+def cache_miss_makes_the_types_apart_and_the_next_run_finds_them():
+    # No cache file: the types are made (in a child process) and cached;
+    # the next run reads the same types from the file.
+    path = cache_file()
+    os.unlink(path)
+    seen = []
+    for how in ("made from the kernel's BTF and cached", "from the cache"):
+        rc, out, err = trace(Target("t_lib"), "-f", "lib_add", "--json", "-v")
+        eq(rc, 0, f"exit code ({err})")
+        eq(len(json_records(out)[0]), 20, "calls")
+        m = re.search(r"kernel types for CO-RE: (\d+), (.*) in [\d.]+ ms \((/\S+)\)", err)
+        check(m, f"no kernel types said in {err!r}")
+        eq((m.group(2), m.group(3)), (how, path), "where the types came from")
+        seen.append(int(m.group(1)))
+    check(seen[0] > 0 and seen[0] == seen[1], f"types made, then found: {seen}")
+
+
+def deny_prog_load():
+    """In the child before exec: a seccomp filter failing bpf(BPF_PROG_LOAD) with EPERM."""
+    arch, nr = {"x86_64": (0xC000003E, 321), "aarch64": (0xC00000B7, 280)}[platform.machine()]
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, eperm = 0x7FFF0000, 0x00050000 | 1
+    prog = [(ld, 0, 0, 4), (jeq, 0, 5, arch),  # seccomp_data.arch
+            (ld, 0, 0, 0), (jeq, 0, 3, nr),  # .nr: bpf()
+            (ld, 0, 0, 16), (jeq, 0, 1, 5),  # .args[0]: BPF_PROG_LOAD
+            (ret, 0, 0, eperm), (ret, 0, 0, allow)]
+    buf = b"".join(struct.pack("=HBBI", *i) for i in prog)
+    filt = ctypes.create_string_buffer(buf, len(buf))
+    fprog = struct.pack("=H6xQ", len(prog), ctypes.addressof(filt))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0):
+        os._exit(120)  # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+
+
+@test
+def cache_file_kept_when_the_load_fails_for_another_reason():
+    # Every program load refused by the kernel (EPERM): not the cached
+    # types' fault, so the file stays as it was, and the error is told once.
+    path = cache_file()
+    before = os.stat(path)
+    t = Target("t_lib")
+    try:
+        p = subprocess.run([harness.TRACER, "-v", "-p", str(t.pid), "-f", "lib_add"],
+                           capture_output=True, text=True, timeout=20,
+                           preexec_fn=deny_prog_load)
+    finally:
+        t.kill()
+    check(p.returncode not in (0, 120), f"exit code {p.returncode}: {p.stderr!r}")
+    eq(re.findall(r"cannot load the BPF programs \((.*?)\)", p.stderr),
+       ["Operation not permitted"], "the load's error, once")
+    # Sleepable programs, then the others: no second round without the cached types.
+    check(p.stderr.count("failed to load object") <= 2, f"loads tried: {p.stderr!r}")
+    check(os.path.exists(path), f"the cache file went: {p.stderr!r}")
+    after = os.stat(path)
+    eq((after.st_ino, after.st_mtime_ns), (before.st_ino, before.st_mtime_ns),
+       "the cache file, untouched")
+    eq(our_links(), [], "links left")
+
+
+@test
+def cache_dir_drops_killed_writers_temp_files():
+    # A writer killed between its temporary file and the rename leaves the
+    # file: the next run removes it (its pid gone, or a minute old), but not
+    # a live writer's fresh one.
+    d, name = os.path.split(cache_file())
+    p = subprocess.Popen(["true"])
+    p.wait()
+    stale = os.path.join(d, f".{name}.{p.pid}")
+    old = os.path.join(d, f".core-e2e-old.btf.{os.getpid()}")
+    fresh = os.path.join(d, f".core-e2e-fresh.btf.{os.getpid()}")
+    try:
+        for f, age in ((stale, 0), (old, 120), (fresh, 0)):
+            fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, b"half a BTF")
+            os.fchmod(fd, 0o644)
+            os.close(fd)
+            if age:
+                os.utime(f, (time.time() - age, time.time() - age))
+        rc, out, err = trace(Target("t_lib"), "-f", "lib_add", "--json")
+        eq(rc, 0, f"exit code ({err})")
+        eq(len(json_records(out)[0]), 20, "calls")
+        eq([os.path.exists(f) for f in (stale, old, fresh)], [False, False, True],
+           "dead writer's, minute-old, live writer's fresh temp file present")
+    finally:
+        for f in (stale, old, fresh):
+            if os.path.exists(f):
+                os.unlink(f)
 
 
 @test

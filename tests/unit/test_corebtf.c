@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
+#include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "probe/corebtf.h"
 #include "wm_python.h"
@@ -257,12 +260,127 @@ static void test_cache_keeps_the_newest_files(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Only libbpf's mark of an unresolved CO-RE read: not a helper, kfunc or subprogram call. */
+static void test_unresolved_finds_only_the_core_poison(void **state)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = 14 /* bpf_get_current_pid_tgid */ },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = 0xbad2310 },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = 0xbad2310 },
+		/* libbpf's mark of a kfunc it could not find */
+		{ .code = BPF_JMP | BPF_CALL, .imm = 2002000000 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 0xbad2310 },
+		{ .code = BPF_JMP | BPF_EXIT },
+		{ .code = BPF_JMP | BPF_CALL, .imm = 0xbad2310 },
+	};
+	size_t all = sizeof(insns) / sizeof(insns[0]);
+
+	assert_false(corebtf__unresolved(insns, all - 1));
+	assert_true(corebtf__unresolved(insns, all));
+	assert_true(corebtf__unresolved(insns + all - 1, 1));
+	assert_false(corebtf__unresolved(insns, 0));
+	assert_false(corebtf__unresolved(NULL, 4));
+}
+
+static void touch(const char *dir, const char *name, mode_t mode, time_t mtime)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(futimens(fd, (struct timespec[2]){ { mtime, 0 }, { mtime, 0 } }), 0);
+	close(fd);
+}
+
+static bool present(const char *dir, const char *name)
+{
+	char path[600];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !lstat(path, &st);
+}
+
+/*
+ * The temporary files of writers killed mid-write go at the next use of the
+ * directory, made or found; a live writer's fresh one, and what is not such
+ * a file of ours, stay.
+ */
+static void test_cache_removes_killed_writers_temp_files(void **state)
+{
+	char dir[] = "/tmp/wm-corebtf-XXXXXX", path[600], dead[64], live[64], old[64], own[64];
+	char others[64], subdir[64], link[64];
+	const char *kept[] = { ".core-a.btf.12x", ".core-a.btf.", "core-a.btf.1", ".core-a.txt.1" };
+	LIBBPF_OPTS(corebtf_opts, opts);
+	struct corebtf cb;
+	const void *elf;
+	size_t elf_sz;
+	time_t now = time(NULL);
+	pid_t gone;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		skip();
+	elf = wrapmon__elf_bytes(&elf_sz);
+	assert_non_null(mkdtemp(dir));
+	opts.cache_dir = dir;
+	/* A pid that was a process's and is no more. */
+	gone = fork();
+	assert_true(gone >= 0);
+	if (!gone)
+		_exit(0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	snprintf(dead, sizeof(dead), ".core-a.btf.%d", (int)gone);
+	snprintf(live, sizeof(live), ".core-b.btf.%d", (int)getppid());
+	snprintf(old, sizeof(old), ".core-c.btf.%d", (int)getppid());
+	snprintf(own, sizeof(own), ".core-d.btf.%d", (int)getpid());
+	snprintf(others, sizeof(others), ".core-e.btf.%d", (int)gone);
+	snprintf(subdir, sizeof(subdir), ".core-f.btf.%d", (int)gone);
+	snprintf(link, sizeof(link), ".core-g.btf.%d", (int)gone);
+	/* Round 0 makes the cache file, round 1 finds it. */
+	for (int round = 0; round < 2; round++) {
+		touch(dir, dead, 0644, now);
+		touch(dir, live, 0644, now);
+		touch(dir, old, 0644, now - 120);
+		touch(dir, own, 0644, now);
+		for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			touch(dir, kept[i], 0644, now - 120);
+		/* Not ours to trust, so not ours to remove: another's writable, a directory, a link. */
+		touch(dir, others, 0666, now - 120);
+		snprintf(path, sizeof(path), "%s/%s", dir, subdir);
+		assert_int_equal(round ? 0 : mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%s", dir, link);
+		assert_int_equal(round ? 0 : symlink("/nonexistent", path), 0);
+
+		assert_int_equal(corebtf__get(elf, elf_sz, &opts, &cb), 0);
+		assert_int_equal(cb.made, !round);
+		assert_false(present(dir, dead));
+		assert_false(present(dir, old));
+		assert_false(present(dir, own));
+		assert_true(present(dir, live));
+		for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			assert_true(present(dir, kept[i]));
+		assert_true(present(dir, others));
+		assert_true(present(dir, subdir));
+		assert_true(present(dir, link));
+		corebtf__close(&cb);
+	}
+	snprintf(path, sizeof(path), "rm -r -- '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_make_keeps_the_layout_and_drops_the_rest),
 		cmocka_unit_test(test_cache_found_and_distrusted),
 		cmocka_unit_test(test_cache_keeps_the_newest_files),
+		cmocka_unit_test(test_unresolved_finds_only_the_core_poison),
+		cmocka_unit_test(test_cache_removes_killed_writers_temp_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
