@@ -986,8 +986,12 @@ static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
 /*
  * A YIELD_VALUE handler: at its first branch (or call) when a register
  * still holds the frame there, else at its label (single-stepped: every
- * yield of every generator of the process pays for it). Without it a
- * generator's resumes would run together.
+ * yield of every generator of the process pays for it; 3.13's, which ends
+ * in an indirect jmp with no register left holding the frame). Without it
+ * a generator's resumes would run together. INSTRUMENTED_YIELD_VALUE's
+ * first call is the PY_YIELD event's: the resume ends there, before the
+ * callbacks run (one that raises makes the generator raise instead of
+ * yield, which the end then misses: shown as a yield).
  */
 static int yield_hook(struct py_interp *pi, const struct pyelf *e, const struct py_version *v,
 		      unsigned long table, int i)
