@@ -115,8 +115,9 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
         if old:
             # A generator's resume is a whole eval call: its yield a result.
             log = [l.replace(") yielded ", ") = ") for l in log]
-        elif minor(python) >= 12:
-            # The yielded value is read where the handler has stored it: not on 3.12+.
+        elif minor(python) >= 13:
+            # The yielded value is read where the handler has stored it: not on 3.13,
+            # whose YIELD_VALUE is probed at its label (3.12's at its jmp, past the store).
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
         eq(sorted(traced(out)), sorted(log), f"{label}: traced calls")
         # Every call ended: none is left over as unfinished at the end.
@@ -219,6 +220,105 @@ def python_greenlets_switching_inside_traced_calls_pair_each_call_with_its_own_e
        sorted((m.group(1), int(m.group(2)), 1 if m.group(1).endswith("step") else 0)
               for m in (re.search(r"(\S+)\(name='\w', x=(\d+)\)", l) for l in log)),
        "depth of each call")
+
+
+YIELD_NAMES = ["__main__.values", "__main__.echo", "__main__.inner", "__main__.outer",
+               "__main__.co"]
+
+
+@test
+def python_yields_show_the_value_each_resume_yielded():
+    # Generators and a coroutine yield values of many kinds, plainly, to a
+    # sys.monitoring PY_YIELD callback (3.12+: INSTRUMENTED_YIELD_VALUE) and
+    # under settrace: each resume is a line with the value its consumer got.
+    script = os.path.join(HERE, "targets", "py", "t_pyyield.py")
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        rc, out, err, log = run(python, *[a for n in YIELD_NAMES for a in ("-f", n)],
+                                script=script)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        # Three phases of 24 resumes, "monitor" only where sys.monitoring is (3.12+).
+        eq(len(log), 72 if minor(python) >= 12 else 48, f"{label}: target log {log}")
+        if minor(python) == 10:
+            # A generator's resume is a whole eval call: its yield a result.
+            log = [l.replace(") yielded ", ") = ") for l in log]
+        elif minor(python) >= 13:
+            # 3.13's YIELD_VALUE is probed at its label, before the value is stored
+            # (no emulated place in it): only the instrumented form shows values.
+            log = [re.sub(r"(phase='plain'\)) yielded .*$", r"\1 yielded", l) for l in log]
+        eq(sorted(traced(out)), sorted(log), f"{label}: traced resumes")
+        check("<unfinished" not in out, f"{label}: unfinished calls: {out}")
+        if minor(python) == 12:
+            # The values themselves, not only that the lines match the log's.
+            got = [l.split(" ", 1)[1] for l in traced(out)]
+            for want in ("__main__.values(phase='plain') yielded 1180591620717411303424",
+                         "__main__.values(phase='plain') yielded {'k': b'\\x00'}",
+                         "__main__.values(phase='monitor') yielded 'a\\tb'",
+                         "__main__.echo(phase='plain') yielded 42",
+                         "__main__.inner(phase='plain') yielded 'in2'",
+                         "__main__.outer(phase='settrace') yielded 'inner-done'",
+                         "__main__.co(phase='plain') yielded 'awaited'"):
+                check(want in got, f"{label}: no line {want!r} in {got}")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
+# objdump's branch and call mnemonics the kernel emulates (a direct target), and push.
+EMULATED = re.compile(r"^(?:call|jmp|j[a-z]{1,3})\s+[0-9a-f]+ <|^push\s+%r")
+
+
+def handler_insns(path, label):
+    """(address, instruction text) from label to the handler's end: its first
+    unconditional jmp or ret, where the next handler's code begins."""
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", f"--start-address={label}",
+                          f"--stop-address={label + 1024}", path],
+                         capture_output=True, text=True, timeout=60).stdout
+    insns = []
+    for m in re.finditer(r"^\s*([0-9a-f]+):\s+(.*)$", dis, re.M):
+        text = re.sub(r"^(?:(?:notrack|bnd|ds|cs|rex\S*)\s+)+", "", m.group(2).strip())
+        insns.append((int(m.group(1), 16), text))
+        if text.startswith(("jmp", "ret")):
+            break
+    return insns
+
+
+@test
+def python_yield_hook_is_on_an_emulated_instruction_where_its_handler_has_one():
+    # A probe on an instruction the kernel single-steps costs every yield of
+    # every generator of the process ~17 us on the test VM, an emulated one
+    # (jmp, jcc, call, push) ~0.5 us: -v names the place, objdump checks it.
+    ran = []
+    for label, python in interpreters():
+        if not supported(python) or minor(python) < 11:
+            continue  # 3.10 has no YIELD_VALUE hook: a yield ends the eval call
+        rc, out, err, log = run(python, "-v", "-f", "re.search")
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        lib = re.search(r"python: CPython \S+ in (.*) \((?:with symbols|stripped)", err)
+        check(lib, f"{label}: no interpreter line in {err!r}")
+        hooks = re.findall(r"python: yield: (\S+) \((\d+)\) at 0x([0-9a-f]+): "
+                           r"(?:(\w+) at \+(\d+)|(at its label))", err)
+        check(hooks and hooks[0][0] == "YIELD_VALUE", f"{label}: yield hooks in {err!r}")
+        for name, op, at, insn, off, at_label in hooks:
+            insns = handler_insns(lib.group(1), int(at, 16))
+            emulated = [(a, t) for a, t in insns if EMULATED.match(t)]
+            check(insns, f"{label}: {name} not disassembled")
+            if at_label:
+                # Only where the handler has no emulated instruction to its end.
+                eq(emulated, [], f"{label}: {name} probed at its label (single-stepped), "
+                   "but it has emulated instructions")
+                eq((minor(python), name), (13, "YIELD_VALUE"), f"{label}: {name} at its label")
+            else:
+                place = [t for a, t in insns if a == int(at, 16) + int(off)]
+                # Zydis's jnz is objdump's jne: a call is a call, a branch a branch.
+                check(place and EMULATED.match(place[0]) and
+                      place[0].startswith("call") == (insn == "call"),
+                      f"{label}: {name} probed at +{off}, {place}: not emulated")
+                # The first branch or call of the handler, none before it.
+                eq(emulated[0][0], int(at, 16) + int(off), f"{label}: {name}'s first emulated")
+        ran.append(label)
+    check(ran, "no CPython 3.11+ on this machine")
 
 
 NEST_NAMES = ["__main__.fact", "__main__.top", "__main__.stuck", "__main__.wait_forever",

@@ -92,6 +92,11 @@ static void test_debian_stripped(void **state)
 	assert_int_equal(count_hooks(pi, WM_PYH_ENTRY_FRAME), 1);
 	assert_true(count_hooks(pi, WM_PYH_ENTRY_RET) >= 1);
 	assert_int_equal(count_hooks(pi, WM_PYH_YIELD), 1);
+	/* The yield at its jnz (emulated), past the store of the value's stack top. */
+	h = hook_named(pi, "yield: YIELD_VALUE (86) at 0x");
+	assert_true(h && strstr(h->what, ": jnz at +"));
+	assert_int_equal(WM_PY_FLAGS(h->cookie), WM_PYF_VALUE);
+	assert_int_equal(WM_PY_FREG(h->cookie), 5);
 	/* No process: _PyRuntime's thread state at its link-time address. */
 	assert_true(pi->off.tstate_addr > 0x400000);
 	pyinterp__free(pi);

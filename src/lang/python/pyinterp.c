@@ -37,8 +37,9 @@ struct py_version {
 	int minor;
 	int resume_ops[3]; /* RESUME and its variants; -1: none */
 	const char *resume_names[3];
-	int return_value;	    /* RETURN_VALUE: its handler calls the clear (3.11) */
-	int yield_ops[2];	    /* YIELD_VALUE and its instrumented form; -1: none */
+	int return_value; /* RETURN_VALUE: its handler calls the clear (3.11) */
+	int yield_ops[2]; /* YIELD_VALUE and its instrumented form; -1: none */
+	const char *yield_names[2];
 	const char *clear_sym;	    /* the frame-clear function */
 	int clear_freg, clear_treg; /* its frame and thread state arguments */
 	struct wm_py_offsets off;
@@ -113,6 +114,7 @@ static const struct py_version versions[] = {
 		.resume_names = { "RESUME", "RESUME_QUICK" },
 		.return_value = 83,
 		.yield_ops = { 86, -1 },
+		.yield_names = { "YIELD_VALUE" },
 		.clear_sym = "_PyFrame_Clear",
 		.clear_freg = REG_DI,
 		.clear_treg = WM_PY_REG_NONE,
@@ -125,6 +127,7 @@ static const struct py_version versions[] = {
 		.resume_names = { "RESUME", "INSTRUMENTED_RESUME" },
 		.return_value = 83,
 		.yield_ops = { 150, 243 },
+		.yield_names = { "YIELD_VALUE", "INSTRUMENTED_YIELD_VALUE" },
 		.clear_sym = "_PyEvalFrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
@@ -136,6 +139,7 @@ static const struct py_version versions[] = {
 		.resume_names = { "RESUME", "RESUME_CHECK", "INSTRUMENTED_RESUME" },
 		.return_value = 36,
 		.yield_ops = { 118, 241 },
+		.yield_names = { "YIELD_VALUE", "INSTRUMENTED_YIELD_VALUE" },
 		.clear_sym = "_PyEval_FrameClearAndPop",
 		.clear_freg = REG_SI,
 		.clear_treg = REG_DI,
@@ -420,6 +424,19 @@ struct handler {
 	/* The frame register at the handler's label (-1: unknown), for a probe there. */
 	int freg_label;
 	bool stacktop_stored; /* the handler stored frame->stacktop before the branch */
+	/*
+	 * A yield's frame register had become the caller's frame by the branch
+	 * (frame = frame->previous): freg is instead the base of the store
+	 * gen_frame->previous = NULL, at this address (0: not so).
+	 */
+	unsigned long unlinked;
+	unsigned long moved; /* where the frame register became the caller's frame */
+	int old_freg;	     /* that register's pt_regs slot */
+};
+
+/* What analyse_handler() accepts on the way to the probe's place. */
+enum {
+	AH_YIELD = 1, /* a yield: the caller's frame loaded, and a call, are no end */
 };
 
 static ZydisRegister reg64(ZydisRegister r)
@@ -427,31 +444,61 @@ static ZydisRegister reg64(ZydisRegister r)
 	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
 }
 
+/* A store of the constant 0 to base + disp, base a plain register: no index, not rsp or rip. */
+static ZydisRegister zero_store_base(const ZydisDecodedInstruction *in,
+				     const ZydisDecodedOperand *ops, ZyanI64 disp)
+{
+	if (in->mnemonic != ZYDIS_MNEMONIC_MOV || in->operand_count_visible != 2 ||
+	    ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+	    ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || ops[1].imm.value.u ||
+	    ops[0].size != 64 || ops[0].mem.index != ZYDIS_REGISTER_NONE ||
+	    ops[0].mem.disp.value != disp || ops[0].mem.base == ZYDIS_REGISTER_RSP ||
+	    ops[0].mem.base == ZYDIS_REGISTER_RIP || ops[0].mem.base == ZYDIS_REGISTER_NONE)
+		return ZYDIS_REGISTER_NONE;
+	return reg64(ops[0].mem.base);
+}
+
 /*
  * Decode a handler up to its first branch: the frame register is the base
  * of its first access to the frame's code or instruction pointer member,
  * and must still hold the frame there. A register written before that
  * access did not hold the frame at the label.
+ *
+ * A yield (AH_YIELD) may end on a call, which the kernel emulates as well,
+ * and its frame register may become the caller's frame before the branch
+ * (3.12: frame = frame->previous, loaded into the same register). The
+ * handler then sets gen_frame->previous = NULL, and the base of that store
+ * of 0 holds the generator's frame: it stands in for the frame register if
+ * nothing writes it again before the branch.
  */
 static int analyse_handler(const struct pyelf *e, unsigned long addr, const struct wm_py_offsets *o,
-			   struct handler *h)
+			   unsigned int how, struct handler *h)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	ZydisRegister freg = ZYDIS_REGISTER_NONE;
+	ZydisRegister freg = ZYDIS_REGISTER_NONE, old = ZYDIS_REGISTER_NONE;
 	unsigned long long written = 0; /* pt_regs slots written so far */
 	unsigned char buf[16];
+	bool found = false; /* the frame register is known (it may have been lost since) */
 
 	memset(h, 0, sizeof(*h));
-	h->freg = h->freg_label = -1;
+	h->freg = h->freg_label = h->old_freg = -1;
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	for (int n = 0; n < HANDLER_MAX_INSNS; n++) {
+		bool call;
+
 		if (read_at(e, addr, buf, sizeof(buf)) ||
 		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
 			return -ENOEXEC;
-		if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		call = in.meta.category == ZYDIS_CATEGORY_CALL;
+		/* An indirect jmp or a ret: the handler ends, the next one's code follows. */
+		if (in.meta.category == ZYDIS_CATEGORY_RET ||
 		    (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+		     ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE))
+			return -ENOENT;
+		if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+		    ((in.meta.category == ZYDIS_CATEGORY_UNCOND_BR || (call && (how & AH_YIELD))) &&
 		     ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)) {
 			if (freg == ZYDIS_REGISTER_NONE)
 				return -ENOENT;
@@ -460,17 +507,18 @@ static int analyse_handler(const struct pyelf *e, unsigned long addr, const stru
 			h->freg = disasm__reg_slot(freg);
 			return h->freg < 0 ? -ENOENT : 0;
 		}
-		if (in.meta.category == ZYDIS_CATEGORY_CALL)
+		if (call)
 			return -ENOENT;
 		for (int i = 0; i < in.operand_count; i++) {
 			const ZydisDecodedOperand *op = &ops[i];
 
+			/* Through the register that holds the generator's frame, not the caller's. */
 			if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.base == freg &&
-			    freg != ZYDIS_REGISTER_NONE &&
+			    freg != ZYDIS_REGISTER_NONE && !h->moved &&
 			    op->mem.disp.value == o->frame_stacktop &&
 			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
 				h->stacktop_stored = true;
-			if (freg == ZYDIS_REGISTER_NONE && op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			if (!found && op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
 			    op->mem.index == ZYDIS_REGISTER_NONE &&
 			    op->mem.base != ZYDIS_REGISTER_RSP &&
 			    op->mem.base != ZYDIS_REGISTER_RIP &&
@@ -480,8 +528,18 @@ static int analyse_handler(const struct pyelf *e, unsigned long addr, const stru
 				int slot = disasm__reg_slot(op->mem.base);
 
 				freg = op->mem.base;
+				found = true;
 				if (slot >= 0 && !(written & (1ULL << slot)))
 					h->freg_label = slot;
+			}
+		}
+		/* gen_frame->previous = NULL, once the frame register is the caller's frame. */
+		if (h->moved && freg == ZYDIS_REGISTER_NONE && o->frame_previous) {
+			ZydisRegister base = zero_store_base(&in, ops, o->frame_previous);
+
+			if (base != ZYDIS_REGISTER_NONE && base != old) {
+				freg = base;
+				h->unlinked = addr;
 			}
 		}
 		for (int i = 0; i < in.operand_count; i++) {
@@ -491,9 +549,28 @@ static int analyse_handler(const struct pyelf *e, unsigned long addr, const stru
 			if (op->type != ZYDIS_OPERAND_TYPE_REGISTER ||
 			    !(op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
 				continue;
-			/* The frame register overwritten: what follows is not the frame. */
-			if (freg != ZYDIS_REGISTER_NONE && reg64(op->reg.value) == freg)
+			if (freg != ZYDIS_REGISTER_NONE && reg64(op->reg.value) == freg) {
+				/*
+				 * A yield's frame = frame->previous: the frame is
+				 * looked for in the store that unlinks it.
+				 */
+				if ((how & AH_YIELD) && !h->moved && !h->unlinked &&
+				    o->frame_previous && in.mnemonic == ZYDIS_MNEMONIC_MOV &&
+				    ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+				    reg64(ops[1].mem.base) == freg &&
+				    ops[1].mem.index == ZYDIS_REGISTER_NONE &&
+				    ops[1].mem.disp.value == o->frame_previous) {
+					h->moved = addr;
+					h->old_freg = disasm__reg_slot(freg);
+					old = freg;
+					freg = ZYDIS_REGISTER_NONE;
+					continue;
+				}
+				/* The frame register overwritten: what follows is not the frame. */
 				return -ENOENT;
+			}
+			if (reg64(op->reg.value) == old)
+				old = ZYDIS_REGISTER_NONE;
 			slot = disasm__reg_slot(reg64(op->reg.value));
 			if (slot >= 0)
 				written |= 1ULL << slot;
@@ -907,34 +984,45 @@ static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
 }
 
 /*
- * A YIELD_VALUE handler: at its first branch when the frame register still
- * holds the frame there, else at its label (single-stepped, but generators
- * alone pay for it). Without it a generator's resumes would run together.
+ * A YIELD_VALUE handler: at its first branch (or call) when a register
+ * still holds the frame there, else at its label (single-stepped: every
+ * yield of every generator of the process pays for it; 3.13's, which ends
+ * in an indirect jmp with no register left holding the frame). Without it
+ * a generator's resumes would run together. INSTRUMENTED_YIELD_VALUE's
+ * first call is the PY_YIELD event's: the resume ends there, before the
+ * callbacks run (one that raises makes the generator raise instead of
+ * yield, which the end then misses: shown as a yield).
  */
 static int yield_hook(struct py_interp *pi, const struct pyelf *e, const struct py_version *v,
-		      unsigned long table, int op)
+		      unsigned long table, int i)
 {
+	int op = v->yield_ops[i], freg, flags = 0;
 	unsigned long target, at;
 	struct handler h;
-	char what[128];
-	int freg, flags = 0;
+	char what[256], how[128] = "";
 
 	if (ptr_at(e, table + 8 * op, &target))
 		return 0;
-	if (!analyse_handler(e, target, &v->off, &h)) {
+	if (!analyse_handler(e, target, &v->off, AH_YIELD, &h)) {
 		at = h.branch;
 		freg = h.freg;
 		flags = h.stacktop_stored ? WM_PYF_VALUE : 0;
-		snprintf(what, sizeof(what),
-			 "yield: YIELD_VALUE (%d) at 0x%lx: %s at +%lu, frame in %s", op, target,
-			 h.insn, at - target, reg_name(freg));
+		if (h.unlinked)
+			snprintf(how, sizeof(how),
+				 " (%s is the caller's frame from +%lu; %s is the base of "
+				 "gen_frame->previous = NULL at +%lu)",
+				 reg_name(h.old_freg), h.moved - target, reg_name(freg),
+				 h.unlinked - target);
+		snprintf(what, sizeof(what), "yield: %s (%d) at 0x%lx: %s at +%lu, frame in %s%s%s",
+			 v->yield_names[i], op, target, h.insn, at - target, reg_name(freg), how,
+			 flags ? "" : ", value not stored yet");
 	} else if (h.freg_label >= 0) {
 		at = target;
 		freg = h.freg_label;
 		snprintf(what, sizeof(what),
-			 "yield: YIELD_VALUE (%d) at 0x%lx: at its label, frame in %s (no branch "
-			 "before the frame register changes: single-stepped)",
-			 op, target, reg_name(freg));
+			 "yield: %s (%d) at 0x%lx: at its label, frame in %s (no branch or call "
+			 "with the frame in a register: single-stepped)",
+			 v->yield_names[i], op, target, reg_name(freg));
 	} else {
 		/* Generators then run as one call from first resume to the end. */
 		return 0;
@@ -968,7 +1056,7 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	for (int i = 0; i < 3 && v->resume_ops[i] >= 0; i++) {
 		if (ptr_at(e, table + 8 * v->resume_ops[i], &target))
 			continue;
-		ret = analyse_handler(e, target, &v->off, &h);
+		ret = analyse_handler(e, target, &v->off, 0, &h);
 		if (ret) {
 			/* RESUME itself is required; its variants are not. */
 			if (i == 0) {
@@ -990,7 +1078,7 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 			return ret;
 	}
 	for (int i = 0; i < 2 && v->yield_ops[i] >= 0; i++) {
-		ret = yield_hook(pi, e, v, table, v->yield_ops[i]);
+		ret = yield_hook(pi, e, v, table, i);
 		if (ret)
 			return ret;
 	}

@@ -21,7 +21,7 @@ struct wm_resolver;
 struct py_hook {
 	unsigned long file_off; /* where its uprobe goes in the interpreter's file */
 	__u64 cookie;		/* WM_PY_COOKIE() */
-	char what[128];		/* for -v: "RESUME (151): je at +0x8629, frame in rbx" */
+	char what[256];		/* for -v: "RESUME (151): je at +0x8629, frame in rbx" */
 };
 
 struct py_interp {
