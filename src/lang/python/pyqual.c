@@ -1,30 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/python/pyqual.h"
+#include "lang/python/pystr.h"
 #include "target/procmem.h"
+#include "types/dwarf.h"
 #include "util/grow.h"
+#include "wrapmon_py.h"
 
-/* CPython 3.10's layout (Include/cpython/{dictobject,funcobject,object}.h, Objects/dict-common.h). */
-#define DICT_KEYS	 32 /* PyDictObject.ma_keys: replaced when the table grows */
-#define DICT_VALUES	 40 /* .ma_values: a split table (instances' dicts), not a namespace */
-#define KEYS_SIZE	 8  /* PyDictKeysObject.dk_size */
-#define KEYS_NENTRIES	 32 /* .dk_nentries: entries are appended, a name added each */
-#define KEYS_INDICES	 40 /* .dk_indices, then the entries {hash, key, value} */
-#define OB_TYPE		 8
-#define TYPE_NAME	 24  /* tp_name */
-#define TYPE_FLAGS	 168 /* tp_flags */
-#define TYPE_DICT	 264 /* tp_dict */
+/* The type of a class (type, or a metaclass) says so in its flags: Py_TPFLAGS_TYPE_SUBCLASS. */
 #define TPFLAGS_TYPE_SUB (1UL << 31)
-#define FUNC_QUALNAME	 40
-#define FUNC_CODE	 48
-#define WRAPPED_CALLABLE 16 /* staticmethod's and classmethod's function */
-#define STR_LENGTH	 16
-#define STR_STATE	 32
-#define STR_ASCII_DATA	 48
+/* co_flags of a function's code (and a comprehension's), not a class body's or a module's. */
+#define CO_OPTIMIZED 0x1
 
 /* Entries of a namespace looked at: a module's globals are rarely more. */
 #define ENTRIES_MAX 4096
@@ -33,12 +25,31 @@
 #define SPACES_MAX 256
 /* Types told apart in one read of a namespace. */
 #define KINDS_MAX 64
+/* Entries of a function's __dict__ looked through for __wrapped__. */
+#define FUNC_DICT_MAX 32
+/* Wrappers of wrappers followed (a stack of decorators). */
+#define WRAPPED_DEPTH 8
+/* Code objects in code objects followed (def in def in class in def ...). */
+#define CONSTS_DEPTH 8
+/* Constants of one code object looked at. */
+#define CONSTS_MAX 256
+/* The longest qualname made. */
+#define QUAL_MAX 512
+/* Reads one walk may make: bounds what a huge namespace costs. */
+#define READS_MAX (8 * ENTRIES_MAX)
 
-enum kind { K_OTHER, K_FUNCTION, K_WRAPPER, K_CLASS };
+enum kind { K_OTHER, K_FUNCTION, K_WRAPPER, K_CLASS, K_CODE, K_STR };
 
-/* A function found: its code object, itself. */
+/*
+ * A code object named: by the function whose __qualname__ it takes (the
+ * function's own code object), or what follows that qualname (a code
+ * object found in its code object's constants).
+ */
 struct pair {
-	__u64 code, func;
+	__u64 code;
+	__u64 func;	 /* the function whose __qualname__ starts the name */
+	__u64 func_code; /* its code object when read: the function still has it, or is gone */
+	char *suffix;	 /* NULL: code is func_code; else ".<locals>.inner" */
 };
 
 /* A module's globals, as last read: its table, and how many of its entries. */
@@ -46,10 +57,13 @@ struct space {
 	__u64 globals, keys, nentries;
 	struct pair *pairs;
 	int nr_pairs, cap_pairs;
+	int consts_done; /* pairs whose code objects' constants were read */
 };
 
 struct pyqual {
 	pid_t pid;
+	struct wm_py_offsets off;
+	struct pyqual_offsets o;
 	struct space spaces[SPACES_MAX];
 	int next; /* the slot a new namespace takes */
 };
@@ -61,12 +75,91 @@ struct walk {
 	__u64 types[KINDS_MAX];
 	enum kind kinds[KINDS_MAX];
 	int nr_types;
-	int reads; /* bounds the work a huge namespace costs */
+	int reads;
 };
+
+/* CPython 3.10's layout (Include/cpython/{dictobject,funcobject,object}.h, Objects/dict-common.h). */
+static const struct pyqual_offsets offsets_310 = {
+	.ob_type = 8,
+	.var_size = 16,
+	.tp_name = 24,
+	.tp_flags = 168,
+	.tp_dict = 264,
+	.dict_keys = 32,
+	.dict_values = 40,
+	.dk_size = 8,
+	.dk_nentries = 32,
+	.dk_indices = 40,
+	.dk_entry = 24,
+	.func_qualname = 40,
+	.func_code = 48,
+	.func_dict = 88,
+	.sm_callable = 16,
+	.cm_callable = 16,
+	.tuple_items = 24,
+};
+
+/* Each offset where DWARF has it: the struct, its member (NULL: its size), its source file. */
+static const struct {
+	size_t at;
+	const char *type, *member, *unit;
+} dw_fields[] = {
+#define F(field, type, member, unit)                                       \
+	{                                                                  \
+		offsetof(struct pyqual_offsets, field), type, member, unit \
+	}
+	F(ob_type, "PyObject", "ob_type", NULL),
+	F(var_size, "PyVarObject", "ob_size", NULL),
+	F(tp_name, "PyTypeObject", "tp_name", NULL),
+	F(tp_flags, "PyTypeObject", "tp_flags", NULL),
+	F(tp_dict, "PyTypeObject", "tp_dict", NULL),
+	F(dict_keys, "PyDictObject", "ma_keys", NULL),
+	F(dict_values, "PyDictObject", "ma_values", NULL),
+	F(dk_size, "PyDictKeysObject", "dk_size", NULL),
+	F(dk_nentries, "PyDictKeysObject", "dk_nentries", NULL),
+	F(dk_indices, "PyDictKeysObject", "dk_indices", NULL),
+	F(dk_entry, "PyDictKeyEntry", NULL, NULL),
+	F(func_qualname, "PyFunctionObject", "func_qualname", NULL),
+	F(func_code, "PyFunctionObject", "func_code", NULL),
+	F(func_dict, "PyFunctionObject", "func_dict", NULL),
+	/* staticmethod and classmethod are private to funcobject.c. */
+	F(sm_callable, "staticmethod", "sm_callable", "Objects/funcobject.c"),
+	F(cm_callable, "classmethod", "cm_callable", "Objects/funcobject.c"),
+	F(tuple_items, "PyTupleObject", "ob_item", NULL),
+#undef F
+};
+
+int pyqual__offsets(struct wm_dwarf *d, int minor, struct pyqual_offsets *o)
+{
+	int ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (minor != 10)
+		return -ENOTSUP;
+	*o = offsets_310;
+	for (size_t i = 0; i < sizeof(dw_fields) / sizeof(dw_fields[0]); i++) {
+		const char *units[] = { dw_fields[i].unit, NULL };
+		unsigned long v;
+		__u16 x;
+
+		if (!d ||
+		    (dw_fields[i].unit ?
+			     dwarf__offsetof_in(d, units, dw_fields[i].type, dw_fields[i].member,
+						&v) :
+			     dwarf__offsetof(d, dw_fields[i].type, dw_fields[i].member, &v)) ||
+		    v > 0xfffe) {
+			ret = -ENODATA;
+			continue;
+		}
+		x = v;
+		memcpy((char *)o + dw_fields[i].at, &x, sizeof(x));
+	}
+	return ret;
+}
 
 static int read_at(struct walk *w, __u64 addr, void *buf, size_t n)
 {
-	if (++w->reads > 8 * ENTRIES_MAX)
+	if (++w->reads > READS_MAX)
 		return -EFAULT;
 	return procmem__read(w->q->pid, addr, buf, n);
 }
@@ -78,8 +171,18 @@ static __u64 ptr_at(struct walk *w, __u64 addr)
 	return read_at(w, addr, &v, sizeof(v)) ? 0 : v;
 }
 
+static int str_at(struct walk *w, __u64 str, char *out, size_t size)
+{
+	/* A header and the characters. */
+	w->reads += 2;
+	if (w->reads > READS_MAX)
+		return -EFAULT;
+	return pystr__read(w->q->pid, &w->q->off, str, out, size);
+}
+
 static enum kind type_kind(struct walk *w, __u64 type)
 {
+	const struct pyqual_offsets *o = &w->q->o;
 	char name[16] = "";
 	__u64 p, flags = 0;
 	enum kind k = K_OTHER;
@@ -87,15 +190,20 @@ static enum kind type_kind(struct walk *w, __u64 type)
 	for (int i = 0; i < w->nr_types; i++)
 		if (w->types[i] == type)
 			return w->kinds[i];
-	p = ptr_at(w, type + TYPE_NAME);
+	if (!type)
+		return K_OTHER;
+	p = ptr_at(w, type + o->tp_name);
 	if (p && !read_at(w, p, name, sizeof(name) - 1)) {
 		if (!strcmp(name, "function"))
 			k = K_FUNCTION;
 		else if (!strcmp(name, "staticmethod") || !strcmp(name, "classmethod"))
 			k = K_WRAPPER;
+		else if (!strcmp(name, "code"))
+			k = K_CODE;
+		else if (!strcmp(name, "str"))
+			k = K_STR;
 	}
-	/* The type of a class (type, or a metaclass) says so in its flags. */
-	if (k == K_OTHER && !read_at(w, type + TYPE_FLAGS, &flags, sizeof(flags)) &&
+	if (k == K_OTHER && !read_at(w, type + o->tp_flags, &flags, sizeof(flags)) &&
 	    (flags & TPFLAGS_TYPE_SUB))
 		k = K_CLASS;
 	if (w->nr_types < KINDS_MAX) {
@@ -105,12 +213,79 @@ static enum kind type_kind(struct walk *w, __u64 type)
 	return k;
 }
 
-static int add_pair(struct space *sp, __u64 code, __u64 func)
+static enum kind kind_of(struct walk *w, __u64 obj)
 {
-	if (grow__array_int(&sp->pairs, &sp->cap_pairs, sp->nr_pairs + 1, sizeof(*sp->pairs)))
+	return obj ? type_kind(w, ptr_at(w, obj + w->q->o.ob_type)) : K_OTHER;
+}
+
+static void clear_pairs(struct space *sp)
+{
+	for (int i = 0; i < sp->nr_pairs; i++)
+		free(sp->pairs[i].suffix);
+	sp->nr_pairs = 0;
+	sp->consts_done = 0;
+}
+
+/* suffix: taken over (freed here on failure). */
+static int add_pair(struct space *sp, __u64 code, __u64 func, __u64 func_code, char *suffix)
+{
+	if (grow__array_int(&sp->pairs, &sp->cap_pairs, sp->nr_pairs + 1, sizeof(*sp->pairs))) {
+		free(suffix);
 		return -ENOMEM;
-	sp->pairs[sp->nr_pairs++] = (struct pair){ code, func };
+	}
+	sp->pairs[sp->nr_pairs++] = (struct pair){ code, func, func_code, suffix };
 	return 0;
+}
+
+/* A 3.10 table's entries start after its indices, 1 to 8 bytes each as its size needs. */
+static __u64 entries_at(const struct pyqual_offsets *o, __u64 keys, __u64 size)
+{
+	__u64 ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
+
+	return keys + o->dk_indices + size * ix;
+}
+
+/* The value of "__wrapped__" in a function's __dict__ (functools.wraps put it there); 0: none. */
+static __u64 wrapped_of(struct walk *w, __u64 func)
+{
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 dict = ptr_at(w, func + o->func_dict), keys, size, n, ent[3], at;
+	char key[16];
+
+	if (!dict || ptr_at(w, dict + o->dict_values))
+		return 0;
+	keys = ptr_at(w, dict + o->dict_keys);
+	if (!keys || read_at(w, keys + o->dk_size, &size, sizeof(size)) ||
+	    read_at(w, keys + o->dk_nentries, &n, sizeof(n)) || n > size || n > FUNC_DICT_MAX)
+		return 0;
+	at = entries_at(o, keys, size);
+	for (__u64 i = 0; i < n; i++) {
+		if (read_at(w, at + o->dk_entry * i, ent, sizeof(ent)))
+			return 0;
+		if (ent[1] && ent[2] && kind_of(w, ent[1]) == K_STR &&
+		    str_at(w, ent[1], key, sizeof(key)) >= 0 && !strcmp(key, "__wrapped__"))
+			return ent[2];
+	}
+	return 0;
+}
+
+/*
+ * A function of the namespace. One that functools.wraps made has the
+ * wrapped one's __qualname__, not its code object's: the wrapped function
+ * names its own code object, and the wrapper's is named from its
+ * decorator's constants.
+ */
+static int add_function(struct walk *w, __u64 func, int depth)
+{
+	__u64 wrapped = wrapped_of(w, func), code;
+
+	if (wrapped) {
+		if (depth < WRAPPED_DEPTH && kind_of(w, wrapped) == K_FUNCTION)
+			return add_function(w, wrapped, depth + 1);
+		return 0;
+	}
+	code = ptr_at(w, func + w->q->o.func_code);
+	return code ? add_pair(w->sp, code, func, code, NULL) : 0;
 }
 
 static int walk_dict(struct walk *w, __u64 dict, int depth);
@@ -118,41 +293,48 @@ static int walk_dict(struct walk *w, __u64 dict, int depth);
 /* One value of a namespace: a function to keep, or a class to look into. */
 static int walk_value(struct walk *w, __u64 obj, int depth)
 {
-	enum kind k = type_kind(w, ptr_at(w, obj + OB_TYPE));
-	__u64 code;
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 type = ptr_at(w, obj + o->ob_type);
+	enum kind k = type_kind(w, type);
+	char name[16] = "";
+	__u64 p;
 
 	if (k == K_WRAPPER) {
-		obj = ptr_at(w, obj + WRAPPED_CALLABLE);
-		k = obj ? type_kind(w, ptr_at(w, obj + OB_TYPE)) : K_OTHER;
-		if (k != K_FUNCTION)
+		/* Which of the two: their callables need not be at the same place. */
+		p = ptr_at(w, type + o->tp_name);
+		if (p)
+			read_at(w, p, name, sizeof(name) - 1);
+		obj = ptr_at(
+			w, obj + (!strcmp(name, "classmethod") ? o->cm_callable : o->sm_callable));
+		if (kind_of(w, obj) != K_FUNCTION)
 			return 0;
+		k = K_FUNCTION;
 	}
-	if (k == K_FUNCTION) {
-		code = ptr_at(w, obj + FUNC_CODE);
-		return code ? add_pair(w->sp, code, obj) : 0;
-	}
+	if (k == K_FUNCTION)
+		return add_function(w, obj, 0);
 	if (k == K_CLASS && depth < CLASS_DEPTH)
-		return walk_dict(w, ptr_at(w, obj + TYPE_DICT), depth + 1);
+		return walk_dict(w, ptr_at(w, obj + o->tp_dict), depth + 1);
 	return 0;
 }
 
 /* Entries [from, nentries) of the table keys; nentries < 0: all it has. */
 static int walk_keys(struct walk *w, __u64 keys, __u64 from, __s64 nentries, int depth)
 {
-	__u64 size, n, ix, ent[3];
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 size, n, ent[3], at;
 	int ret;
 
-	if (!keys || read_at(w, keys + KEYS_SIZE, &size, sizeof(size)) ||
-	    read_at(w, keys + KEYS_NENTRIES, &n, sizeof(n)))
+	if (!keys || read_at(w, keys + o->dk_size, &size, sizeof(size)) ||
+	    read_at(w, keys + o->dk_nentries, &n, sizeof(n)))
 		return 0;
 	if (nentries >= 0 && (__u64)nentries < n)
 		n = nentries;
 	/* Unreadable, or not a table: nothing in it is found. */
 	if (n > size || n > ENTRIES_MAX)
 		return 0;
-	ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
+	at = entries_at(o, keys, size);
 	for (__u64 i = from; i < n; i++) {
-		if (read_at(w, keys + KEYS_INDICES + size * ix + sizeof(ent) * i, ent, sizeof(ent)))
+		if (read_at(w, at + o->dk_entry * i, ent, sizeof(ent)))
 			return 0;
 		if (!ent[1] || !ent[2])
 			continue; /* deleted */
@@ -165,18 +347,107 @@ static int walk_keys(struct walk *w, __u64 keys, __u64 from, __s64 nentries, int
 
 static int walk_dict(struct walk *w, __u64 dict, int depth)
 {
+	const struct pyqual_offsets *o = &w->q->o;
+
 	/* A split table (instances' dicts) is no namespace. */
-	if (!dict || ptr_at(w, dict + DICT_VALUES))
+	if (!dict || ptr_at(w, dict + o->dict_values))
 		return 0;
-	return walk_keys(w, ptr_at(w, dict + DICT_KEYS), 0, -1, depth);
+	return walk_keys(w, ptr_at(w, dict + o->dict_keys), 0, -1, depth);
 }
 
-int pyqual__new(pid_t pid, struct pyqual **out)
+/*
+ * Whether the code objects made in code object code are its locals: a
+ * function's and a lambda's are (outer.<locals>.inner), a class body's are
+ * not (C.method), nor a comprehension's (f.<locals>.<listcomp>.<lambda>),
+ * as CPython's compiler_set_qualname() names them.
+ */
+static bool has_locals(struct walk *w, __u64 code, const char *name)
+{
+	__u32 flags = 0;
+
+	if (read_at(w, code + w->q->off.code_flags, &flags, sizeof(flags)) ||
+	    !(flags & CO_OPTIMIZED))
+		return false;
+	return strcmp(name, "<listcomp>") && strcmp(name, "<setcomp>") &&
+	       strcmp(name, "<dictcomp>") && strcmp(name, "<genexpr>");
+}
+
+/*
+ * The code objects among code's constants, named suffix + ".<locals>." or
+ * "." + their co_name, and theirs in turn: of the function func, whose code
+ * object was func_code when read.
+ */
+static int walk_consts(struct walk *w, __u64 func, __u64 func_code, __u64 code, const char *suffix,
+		       bool locals, int depth)
+{
+	const struct wm_py_offsets *off = &w->q->off;
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 consts = ptr_at(w, code + off->code_consts), items[CONSTS_MAX];
+	char name[QUAL_MAX], sub[QUAL_MAX];
+	__s64 n = 0;
+	int ret;
+
+	if (!consts || read_at(w, consts + o->var_size, &n, sizeof(n)) || n <= 0)
+		return 0;
+	if (n > CONSTS_MAX)
+		n = CONSTS_MAX;
+	if (read_at(w, consts + o->tuple_items, items, n * sizeof(items[0])))
+		return 0;
+	for (__s64 i = 0; i < n; i++) {
+		char *copy;
+
+		if (kind_of(w, items[i]) != K_CODE ||
+		    str_at(w, ptr_at(w, items[i] + off->code_qualname), name, sizeof(name)) <= 0 ||
+		    snprintf(sub, sizeof(sub), "%s%s%s", suffix, locals ? ".<locals>." : ".",
+			     name) >= (int)sizeof(sub))
+			continue;
+		copy = strdup(sub);
+		if (!copy)
+			return -ENOMEM;
+		ret = add_pair(w->sp, items[i], func, func_code, copy);
+		if (!ret && depth < CONSTS_DEPTH)
+			ret = walk_consts(w, func, func_code, items[i], sub,
+					  has_locals(w, items[i], name), depth + 1);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The constants of the functions' code objects the namespace gained since the last time. */
+static int walk_new_consts(struct pyqual *q, struct space *sp)
+{
+	struct walk w = { .q = q, .sp = sp };
+	char name[QUAL_MAX];
+	int end = sp->nr_pairs, ret = 0;
+
+	for (int i = sp->consts_done; i < end && !ret; i++) {
+		struct pair p = sp->pairs[i];
+		bool seen = false;
+
+		if (p.suffix)
+			continue;
+		/* A code object shared by two functions (an alias): its constants once. */
+		for (int j = 0; j < i && !seen; j++)
+			seen = !sp->pairs[j].suffix && sp->pairs[j].code == p.code;
+		if (seen || str_at(&w, procmem__u64(q->pid, p.code + q->off.code_qualname), name,
+				   sizeof(name)) <= 0)
+			continue;
+		ret = walk_consts(&w, p.func, p.code, p.code, "", has_locals(&w, p.code, name), 1);
+	}
+	sp->consts_done = end;
+	return ret;
+}
+
+int pyqual__new(pid_t pid, const struct wm_py_offsets *off, const struct pyqual_offsets *qo,
+		struct pyqual **out)
 {
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
 	(*out)->pid = pid;
+	(*out)->off = *off;
+	(*out)->o = *qo;
 	return 0;
 }
 
@@ -184,8 +455,10 @@ void pyqual__free(struct pyqual *q)
 {
 	if (!q)
 		return;
-	for (int i = 0; i < SPACES_MAX; i++)
+	for (int i = 0; i < SPACES_MAX; i++) {
+		clear_pairs(&q->spaces[i]);
 		free(q->spaces[i].pairs);
+	}
 	free(q);
 }
 
@@ -197,13 +470,14 @@ void pyqual__free(struct pyqual *q)
  */
 static struct space *space_of(struct pyqual *q, __u64 globals)
 {
+	const struct pyqual_offsets *o = &q->o;
 	struct walk w = { .q = q };
 	struct space *sp = NULL;
 	__u64 keys, nentries, from = 0;
 
-	keys = procmem__u64(q->pid, globals + DICT_KEYS);
-	if (!keys || procmem__read(q->pid, keys + KEYS_NENTRIES, &nentries, sizeof(nentries)) ||
-	    procmem__u64(q->pid, globals + DICT_VALUES))
+	keys = procmem__u64(q->pid, globals + o->dict_keys);
+	if (!keys || procmem__read(q->pid, keys + o->dk_nentries, &nentries, sizeof(nentries)) ||
+	    procmem__u64(q->pid, globals + o->dict_values))
 		return NULL;
 	for (int i = 0; i < SPACES_MAX && !sp; i++)
 		if (q->spaces[i].globals == globals)
@@ -218,7 +492,7 @@ static struct space *space_of(struct pyqual *q, __u64 globals)
 	if (sp->keys == keys && sp->nentries < nentries)
 		from = sp->nentries;
 	else
-		sp->nr_pairs = 0;
+		clear_pairs(sp);
 	sp->globals = globals;
 	sp->keys = keys;
 	sp->nentries = nentries;
@@ -230,31 +504,50 @@ static struct space *space_of(struct pyqual *q, __u64 globals)
 	return sp;
 }
 
+/* Code's name from the pairs kept: a function's own first, then one made in another's code. */
+static int name_from(struct pyqual *q, struct space *sp, __u64 code, char *out, size_t size)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < sp->nr_pairs; i++) {
+			const struct pair *p = &sp->pairs[i];
+			int n;
+
+			if (p->code != code || !p->suffix != !pass)
+				continue;
+			/* The function may be gone since the namespace was read: still its code? */
+			if (procmem__u64(q->pid, p->func + q->o.func_code) != p->func_code)
+				continue;
+			/* Read now: a function's __qualname__ can be set after it was made. */
+			n = pystr__read(q->pid, &q->off,
+					procmem__u64(q->pid, p->func + q->o.func_qualname), out,
+					size);
+			if (n <= 0)
+				return -ENOENT;
+			if (p->suffix &&
+			    snprintf(out + n, size - n, "%s", p->suffix) >= (int)(size - n)) {
+				out[0] = '\0';
+				return -ENOENT;
+			}
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t size)
 {
 	struct space *sp;
-	__u64 len, str;
-	__u32 state;
 
 	if (!q || !globals || !code || !out || !size)
 		return -EINVAL;
+	out[0] = '\0';
 	sp = space_of(q, globals);
-	for (int i = 0; sp && i < sp->nr_pairs; i++) {
-		/* The function may be gone since the namespace was read: still its code? */
-		if (sp->pairs[i].code != code ||
-		    procmem__u64(q->pid, sp->pairs[i].func + FUNC_CODE) != code)
-			continue;
-		/* Read now: a function's __qualname__ can be set after it was made. */
-		if (procmem__read(q->pid, sp->pairs[i].func + FUNC_QUALNAME, &str, sizeof(str)) ||
-		    procmem__read(q->pid, str + STR_LENGTH, &len, sizeof(len)) ||
-		    procmem__read(q->pid, str + STR_STATE, &state, sizeof(state)))
-			return -ENOENT;
-		/* compact (bit 5) and ascii (bit 6) */
-		if ((state & 0x60) != 0x60 || !len || len >= size ||
-		    procmem__read(q->pid, str + STR_ASCII_DATA, out, len))
-			return -ENOENT;
-		out[len] = '\0';
+	if (!sp)
+		return -ENOENT;
+	if (!name_from(q, sp, code, out, size))
 		return 0;
-	}
-	return -ENOENT;
+	/* Not a function of the namespace: one made in one of theirs, if any. */
+	if (sp->consts_done == sp->nr_pairs || walk_new_consts(q, sp))
+		return -ENOENT;
+	return name_from(q, sp, code, out, size);
 }
