@@ -232,8 +232,9 @@ static void fill_params(const struct wm_py_notice *n, struct pyfunc_desc *d)
 }
 
 /*
- * Could a pattern match a method of module mod (mod.Class.name)? Only then
- * is 3.10's qualname looked for: the walk reads the module's namespace.
+ * Could a pattern match a method or a nested function of module mod
+ * (mod.Class.name, mod.outer.<locals>.inner)? Only then is 3.10's qualname
+ * looked for: the walk reads the module's namespace.
  */
 static bool may_name_method(const struct pytrace *t, const char *mod)
 {
