@@ -41,6 +41,8 @@ struct world {
 	struct obj code[16];		      /* their code objects, and those made in them */
 	struct obj cnames[16];		      /* the code objects' co_name */
 	struct obj consts[16];		      /* their co_consts */
+	struct obj lines[16];		      /* their co_linetable */
+	struct obj file;		      /* the co_filename they share */
 	struct obj fdict, fkeys, wrapped_key; /* a wrapper's __dict__: {"__wrapped__": ...} */
 	struct obj classes[2];		      /* G, G.I */
 	struct obj dicts[3];		      /* globals, G's, G.I's */
@@ -116,25 +118,38 @@ static struct world *world_new(void)
 	return w;
 }
 
-/* Code object i named name with co_flags flags, its constants the code objects kids. */
-static void code_obj(struct world *w, int i, const char *name, __u32 flags, const int *kids, int n)
+/*
+ * Code object i named name with co_flags flags, its constants the code
+ * objects kids, in the lines first to last of the one file.
+ */
+static void code_obj(struct world *w, int i, const char *name, __u32 flags, const int *kids, int n,
+		     int first, int last)
 {
 	put(&w->code[i], 8, addr(&w->t_code));
 	memcpy(w->code[i].b + 0x24, &flags, sizeof(flags));
+	memcpy(w->code[i].b + 40, &first, sizeof(first));
 	str_obj(&w->cnames[i], name, 0x64);
 	put(&w->code[i], 0x70, addr(&w->cnames[i]));
 	put(&w->code[i], 0x38, addr(&w->consts[i]));
+	put(&w->code[i], 0x68, addr(&w->file));
 	/* A tuple: one that is no code object first, as a docstring or None would be. */
 	put(&w->consts[i], 16, n + 1);
 	put(&w->consts[i], 24, addr(&w->number));
 	for (int k = 0; k < n; k++)
 		put(&w->consts[i], 32 + 8 * k, addr(&w->code[kids[k]]));
+	/* The line table: a line with none, then down a line and up to last. */
+	put(&w->code[i], 120, addr(&w->lines[i]));
+	put(&w->lines[i], 16, 6);
+	memcpy(w->lines[i].b + 32,
+	       (signed char[]){ 2, -128, 2, -1, 2, (signed char)(last - first + 1) }, 6);
 }
 
 static int new_finder(struct pyqual **q)
 {
 	struct wm_py_offsets off = { .code_consts = 0x38,
 				     .code_flags = 0x24,
+				     .code_firstlineno = 40,
+				     .code_filename = 0x68,
 				     .code_qualname = 0x70 };
 	struct pyqual_offsets qo;
 
@@ -237,13 +252,25 @@ static void test_code_objects_made_in_functions(void **state)
 
 	(void)state;
 	type_obj(&w->t_code, "code", 0);
-	code_obj(w, 0, "top", 0x3, top, 2);
-	code_obj(w, 5, "inner", 0x13, inner, 1);
-	code_obj(w, 6, "K", 0x0, k, 1);
-	code_obj(w, 7, "m", 0x3, NULL, 0);
-	code_obj(w, 8, "<listcomp>", 0x3, comp, 1);
-	code_obj(w, 9, "<lambda>", 0x3, NULL, 0);
+	code_obj(w, 0, "top", 0x3, top, 2, 1, 20);
+	code_obj(w, 5, "inner", 0x13, inner, 1, 2, 10);
+	code_obj(w, 6, "K", 0x0, k, 1, 3, 5);
+	code_obj(w, 7, "m", 0x3, NULL, 0, 4, 4);
+	code_obj(w, 8, "<listcomp>", 0x3, comp, 1, 20, 20);
+	code_obj(w, 9, "<lambda>", 0x3, NULL, 0, 20, 20);
+	/*
+	 * A code object past the function's last line, or from another file,
+	 * was not made by it: its constants are not where to look.
+	 */
+	code_obj(w, 13, "late", 0x3, NULL, 0, 21, 21);
+	code_obj(w, 14, "elsewhere", 0x3, NULL, 0, 5, 5);
+	put(&w->code[14], 0x68, addr(&w->number));
+	put(&w->consts[9], 16, 3);
+	put(&w->consts[9], 32, addr(&w->code[13]));
+	put(&w->consts[9], 40, addr(&w->code[14]));
 	assert_int_equal(new_finder(&q), 0);
+	assert_int_equal(find(q, w, 13, out), -ENOENT);
+	assert_int_equal(find(q, w, 14, out), -ENOENT);
 	assert_int_equal(find(q, w, 7, out), 0);
 	assert_string_equal(out, "top.<locals>.inner.<locals>.K.m");
 	assert_int_equal(find(q, w, 6, out), 0);
@@ -291,10 +318,10 @@ static void test_wraps_wrapper_and_what_it_wraps(void **state)
 	func_obj(w, 5, "G.m");
 	put(&w->funcs[5], 48, addr(&w->code[11]));
 	put(&w->funcs[5], 88, addr(&w->fdict));
-	code_obj(w, 11, "wrapper", 0x1f, NULL, 0);
+	code_obj(w, 11, "wrapper", 0x1f, NULL, 0, 31, 33);
 	func_obj(w, 6, "deco");
 	put(&w->funcs[6], 48, addr(&w->code[12]));
-	code_obj(w, 12, "deco", 0x3, deco, 1);
+	code_obj(w, 12, "deco", 0x3, deco, 1, 30, 34);
 	/* G.m's place in G's dict, and deco in the globals. */
 	put(&w->keys[1], 48 + 16, addr(&w->funcs[5]));
 	put(&w->keys[0], 48 + 16, addr(&w->funcs[6]));
@@ -328,8 +355,8 @@ static void test_names_not_ascii(void **state)
 	memcpy(w->names[0].b + 32, &(__u32){ 0x28 }, 4);
 	memcpy(w->names[0].b + 72, ucs2, sizeof(ucs2));
 	type_obj(&w->t_code, "code", 0);
-	code_obj(w, 0, "top", 0x3, kids, 1);
-	code_obj(w, 5, "x", 0x3, NULL, 0);
+	code_obj(w, 0, "top", 0x3, kids, 1, 1, 9);
+	code_obj(w, 5, "x", 0x3, NULL, 0, 5, 5);
 	put(&w->cnames[5], 16, 1);
 	memcpy(w->cnames[5].b + 32, &(__u32){ 0x28 }, 4);
 	memcpy(w->cnames[5].b + 72, &(__u16){ 0x5185 }, 2);

@@ -35,10 +35,18 @@
 #define CONSTS_MAX 256
 /* The longest qualname made. */
 #define QUAL_MAX 512
+/*
+ * Functions whose code objects could hold one not found, looked at (the
+ * nearest before it first): a namespace's functions do not nest, but for
+ * one a factory made.
+ */
+#define CANDIDATES_MAX 3
+/* The longest line table read; a longer one is taken to cover every later line. */
+#define LINETABLE_MAX 4096
 /* Reads one walk may make: bounds what a huge namespace costs. */
 #define READS_MAX (8 * ENTRIES_MAX)
 
-enum kind { K_OTHER, K_FUNCTION, K_WRAPPER, K_CLASS, K_CODE, K_STR };
+enum kind { K_OTHER, K_FUNCTION, K_STATICMETHOD, K_CLASSMETHOD, K_CLASS, K_CODE, K_STR };
 
 /*
  * A code object named: by the function whose __qualname__ it takes (the
@@ -50,6 +58,14 @@ struct pair {
 	__u64 func;	 /* the function whose __qualname__ starts the name */
 	__u64 func_code; /* its code object when read: the function still has it, or is gone */
 	char *suffix;	 /* NULL: code is func_code; else ".<locals>.inner" */
+	/*
+	 * A function's own code object, once one was not found: its file, and
+	 * the lines it spans (first 0: not read yet, -1: unreadable); whether
+	 * its constants were read.
+	 */
+	__u64 file;
+	int first, last;
+	bool walked;
 };
 
 /* A module's globals, as last read: its table, and how many of its entries. */
@@ -57,7 +73,6 @@ struct space {
 	__u64 globals, keys, nentries;
 	struct pair *pairs;
 	int nr_pairs, cap_pairs;
-	int consts_done; /* pairs whose code objects' constants were read */
 };
 
 struct pyqual {
@@ -97,6 +112,8 @@ static const struct pyqual_offsets offsets_310 = {
 	.sm_callable = 16,
 	.cm_callable = 16,
 	.tuple_items = 24,
+	.bytes_data = 32,
+	.code_linetable = 120,
 };
 
 /* Each offset where DWARF has it: the struct, its member (NULL: its size), its source file. */
@@ -126,6 +143,8 @@ static const struct {
 	F(sm_callable, "staticmethod", "sm_callable", "Objects/funcobject.c"),
 	F(cm_callable, "classmethod", "cm_callable", "Objects/funcobject.c"),
 	F(tuple_items, "PyTupleObject", "ob_item", NULL),
+	F(bytes_data, "PyBytesObject", "ob_sval", NULL),
+	F(code_linetable, "PyCodeObject", "co_linetable", NULL),
 #undef F
 };
 
@@ -196,8 +215,10 @@ static enum kind type_kind(struct walk *w, __u64 type)
 	if (p && !read_at(w, p, name, sizeof(name) - 1)) {
 		if (!strcmp(name, "function"))
 			k = K_FUNCTION;
-		else if (!strcmp(name, "staticmethod") || !strcmp(name, "classmethod"))
-			k = K_WRAPPER;
+		else if (!strcmp(name, "staticmethod"))
+			k = K_STATICMETHOD;
+		else if (!strcmp(name, "classmethod"))
+			k = K_CLASSMETHOD;
 		else if (!strcmp(name, "code"))
 			k = K_CODE;
 		else if (!strcmp(name, "str"))
@@ -223,7 +244,6 @@ static void clear_pairs(struct space *sp)
 	for (int i = 0; i < sp->nr_pairs; i++)
 		free(sp->pairs[i].suffix);
 	sp->nr_pairs = 0;
-	sp->consts_done = 0;
 }
 
 /* suffix: taken over (freed here on failure). */
@@ -233,7 +253,9 @@ static int add_pair(struct space *sp, __u64 code, __u64 func, __u64 func_code, c
 		free(suffix);
 		return -ENOMEM;
 	}
-	sp->pairs[sp->nr_pairs++] = (struct pair){ code, func, func_code, suffix };
+	sp->pairs[sp->nr_pairs++] = (struct pair){
+		.code = code, .func = func, .func_code = func_code, .suffix = suffix
+	};
 	return 0;
 }
 
@@ -245,11 +267,31 @@ static __u64 entries_at(const struct pyqual_offsets *o, __u64 keys, __u64 size)
 	return keys + o->dk_indices + size * ix;
 }
 
-/* The value of "__wrapped__" in a function's __dict__ (functools.wraps put it there); 0: none. */
-static __u64 wrapped_of(struct walk *w, __u64 func)
+/* A function's code object and __dict__: one read, they are near (3.10: +48, +88). */
+static int func_parts(struct walk *w, __u64 func, __u64 *code, __u64 *dict)
 {
 	const struct pyqual_offsets *o = &w->q->o;
-	__u64 dict = ptr_at(w, func + o->func_dict), keys, size, n, ent[3], at;
+	size_t lo = o->func_code < o->func_dict ? o->func_code : o->func_dict;
+	size_t hi = (o->func_code > o->func_dict ? o->func_code : o->func_dict) + 8;
+	unsigned char buf[128];
+
+	if (hi - lo > sizeof(buf)) {
+		*code = ptr_at(w, func + o->func_code);
+		*dict = ptr_at(w, func + o->func_dict);
+		return 0;
+	}
+	if (read_at(w, func + lo, buf, hi - lo))
+		return -EFAULT;
+	memcpy(code, buf + o->func_code - lo, sizeof(*code));
+	memcpy(dict, buf + o->func_dict - lo, sizeof(*dict));
+	return 0;
+}
+
+/* The value of "__wrapped__" in a function's __dict__ (functools.wraps put it there); 0: none. */
+static __u64 wrapped_of(struct walk *w, __u64 dict)
+{
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 keys, size, n, ent[3], at;
 	char key[16];
 
 	if (!dict || ptr_at(w, dict + o->dict_values))
@@ -277,14 +319,16 @@ static __u64 wrapped_of(struct walk *w, __u64 func)
  */
 static int add_function(struct walk *w, __u64 func, int depth)
 {
-	__u64 wrapped = wrapped_of(w, func), code;
+	__u64 code, dict, wrapped;
 
+	if (func_parts(w, func, &code, &dict))
+		return 0;
+	wrapped = wrapped_of(w, dict);
 	if (wrapped) {
 		if (depth < WRAPPED_DEPTH && kind_of(w, wrapped) == K_FUNCTION)
 			return add_function(w, wrapped, depth + 1);
 		return 0;
 	}
-	code = ptr_at(w, func + w->q->o.func_code);
 	return code ? add_pair(w->sp, code, func, code, NULL) : 0;
 }
 
@@ -294,21 +338,13 @@ static int walk_dict(struct walk *w, __u64 dict, int depth);
 static int walk_value(struct walk *w, __u64 obj, int depth)
 {
 	const struct pyqual_offsets *o = &w->q->o;
-	__u64 type = ptr_at(w, obj + o->ob_type);
-	enum kind k = type_kind(w, type);
-	char name[16] = "";
-	__u64 p;
+	enum kind k = kind_of(w, obj);
 
-	if (k == K_WRAPPER) {
-		/* Which of the two: their callables need not be at the same place. */
-		p = ptr_at(w, type + o->tp_name);
-		if (p)
-			read_at(w, p, name, sizeof(name) - 1);
-		obj = ptr_at(
-			w, obj + (!strcmp(name, "classmethod") ? o->cm_callable : o->sm_callable));
-		if (kind_of(w, obj) != K_FUNCTION)
+	if (k == K_STATICMETHOD || k == K_CLASSMETHOD) {
+		obj = ptr_at(w, obj + (k == K_CLASSMETHOD ? o->cm_callable : o->sm_callable));
+		k = kind_of(w, obj);
+		if (k != K_FUNCTION)
 			return 0;
-		k = K_FUNCTION;
 	}
 	if (k == K_FUNCTION)
 		return add_function(w, obj, 0);
@@ -414,28 +450,116 @@ static int walk_consts(struct walk *w, __u64 func, __u64 func_code, __u64 code, 
 	return 0;
 }
 
-/* The constants of the functions' code objects the namespace gained since the last time. */
-static int walk_new_consts(struct pyqual *q, struct space *sp)
+/*
+ * The last line a code object has instructions for: the most its first
+ * line plus the line deltas of its table reach (3.10's co_linetable:
+ * {bytecode delta, line delta} byte pairs, a line delta of -128 for none).
+ */
+static int last_line(struct walk *w, __u64 code, int first)
+{
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 lt = ptr_at(w, code + o->code_linetable);
+	signed char t[LINETABLE_MAX];
+	int line = first, last = first;
+	__s64 n = 0;
+
+	if (!lt || read_at(w, lt + o->var_size, &n, sizeof(n)) || n < 0)
+		return -1;
+	if (n > LINETABLE_MAX)
+		return 0x7fffffff;
+	if (n && read_at(w, lt + o->bytes_data, t, n))
+		return -1;
+	for (__s64 i = 1; i < n; i += 2) {
+		if (t[i] == -128)
+			continue;
+		line += t[i];
+		if (line > last)
+			last = line;
+	}
+	return last;
+}
+
+/* Where code object code is: its file and first line, in one read where they are near. */
+static int code_place(struct pyqual *q, struct walk *w, __u64 code, __u64 *file, int *first)
+{
+	const struct wm_py_offsets *off = &q->off;
+	size_t line_at = off->code_firstlineno, file_at = off->code_filename;
+	size_t lo = line_at < file_at ? line_at : file_at;
+	size_t hi = line_at + 4 > file_at + 8 ? line_at + 4 : file_at + 8;
+	unsigned char buf[128];
+	__s32 line;
+
+	if (hi - lo > sizeof(buf) || (w ? read_at(w, code + lo, buf, hi - lo) :
+					  procmem__read(q->pid, code + lo, buf, hi - lo)))
+		return -EFAULT;
+	memcpy(file, buf + off->code_filename - lo, sizeof(*file));
+	memcpy(&line, buf + off->code_firstlineno - lo, sizeof(line));
+	*first = line;
+	return *file && line > 0 ? 0 : -ENOENT;
+}
+
+/* Candidates (indices of sp's pairs), the latest first line first. */
+static int later_first(const void *a, const void *b, void *sp)
+{
+	const struct pair *pairs = ((struct space *)sp)->pairs;
+	const struct pair *x = &pairs[*(const int *)a], *y = &pairs[*(const int *)b];
+
+	return x->first < y->first ? 1 : x->first > y->first ? -1 : 0;
+}
+
+/*
+ * Read the constants of the functions whose code could have made code:
+ * in its file, spanning its first line (a def, class, lambda or
+ * comprehension is an instruction of the code that makes it), the nearest
+ * before it first. Each function's once: the code objects found are kept.
+ * *walked: whether any was read.
+ */
+static int walk_enclosing(struct pyqual *q, struct space *sp, __u64 code, bool *walked)
 {
 	struct walk w = { .q = q, .sp = sp };
+	int *cand, nr = 0, ret = 0, end = sp->nr_pairs, line;
 	char name[QUAL_MAX];
-	int end = sp->nr_pairs, ret = 0;
+	__u64 file;
 
-	for (int i = sp->consts_done; i < end && !ret; i++) {
-		struct pair p = sp->pairs[i];
+	*walked = false;
+	if (code_place(q, NULL, code, &file, &line))
+		return 0;
+	cand = malloc(sizeof(*cand) * (end ? end : 1));
+	if (!cand)
+		return -ENOMEM;
+	for (int i = 0; i < end; i++) {
+		struct pair *p = &sp->pairs[i];
+
+		if (p->suffix)
+			continue;
+		if (!p->first && code_place(q, &w, p->code, &p->file, &p->first))
+			p->first = -1;
+		if (p->file == file && p->first > 0 && p->first <= line)
+			cand[nr++] = i;
+	}
+	qsort_r(cand, nr, sizeof(*cand), later_first, sp);
+	for (int k = 0; k < nr && k < CANDIDATES_MAX && !ret; k++) {
+		struct pair *p = &sp->pairs[cand[k]];
+		struct pair r;
 		bool seen = false;
 
-		if (p.suffix)
+		if (!p->last)
+			p->last = last_line(&w, p->code, p->first);
+		if (p->walked || p->last < line)
 			continue;
+		p->walked = true;
 		/* A code object shared by two functions (an alias): its constants once. */
-		for (int j = 0; j < i && !seen; j++)
-			seen = !sp->pairs[j].suffix && sp->pairs[j].code == p.code;
-		if (seen || str_at(&w, procmem__u64(q->pid, p.code + q->off.code_qualname), name,
+		for (int j = 0; j < end && !seen; j++)
+			seen = j != cand[k] && sp->pairs[j].walked && !sp->pairs[j].suffix &&
+			       sp->pairs[j].code == p->code;
+		if (seen || str_at(&w, procmem__u64(q->pid, p->code + q->off.code_qualname), name,
 				   sizeof(name)) <= 0)
 			continue;
-		ret = walk_consts(&w, p.func, p.code, p.code, "", has_locals(&w, p.code, name), 1);
+		*walked = true;
+		r = *p; /* walk_consts() adds pairs: p may move */
+		ret = walk_consts(&w, r.func, r.code, r.code, "", has_locals(&w, r.code, name), 1);
 	}
-	sp->consts_done = end;
+	free(cand);
 	return ret;
 }
 
@@ -537,6 +661,7 @@ static int name_from(struct pyqual *q, struct space *sp, __u64 code, char *out, 
 int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t size)
 {
 	struct space *sp;
+	bool walked;
 
 	if (!q || !globals || !code || !out || !size)
 		return -EINVAL;
@@ -547,7 +672,7 @@ int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t 
 	if (!name_from(q, sp, code, out, size))
 		return 0;
 	/* Not a function of the namespace: one made in one of theirs, if any. */
-	if (sp->consts_done == sp->nr_pairs || walk_new_consts(q, sp))
+	if (walk_enclosing(q, sp, code, &walked) || !walked)
 		return -ENOENT;
 	return name_from(q, sp, code, out, size);
 }

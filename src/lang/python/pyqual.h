@@ -31,9 +31,11 @@ struct pyqual_offsets {
 	__u16 dk_indices;  /* the indices, then the entries */
 	__u16 dk_entry;	   /* sizeof(PyDictKeyEntry): {hash, key, value} */
 	__u16 func_qualname, func_code, func_dict;
-	__u16 sm_callable; /* staticmethod's function */
-	__u16 cm_callable; /* classmethod's */
-	__u16 tuple_items; /* PyTupleObject.ob_item */
+	__u16 sm_callable;    /* staticmethod's function */
+	__u16 cm_callable;    /* classmethod's */
+	__u16 tuple_items;    /* PyTupleObject.ob_item */
+	__u16 bytes_data;     /* PyBytesObject.ob_sval */
+	__u16 code_linetable; /* PyCodeObject.co_linetable (3.10's own format) */
 };
 
 /*
@@ -55,7 +57,8 @@ void pyqual__free(struct pyqual *q);
  * or a class statement at run time, a function whose name was declared
  * global in its parent, a name too long for out, memory gone). The
  * namespace is read once, then only the names added to it since; the
- * constants of its code objects when a code object is not found otherwise.
+ * constants of a function's code object once, when a code object not
+ * found otherwise starts in its file and lines.
  */
 int pyqual__find(struct pyqual *q, __u64 globals, __u64 code, char *out, size_t size);
 
