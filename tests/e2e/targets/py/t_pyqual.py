@@ -2,7 +2,7 @@
 """Target for test_python.py's qualname test: `t_pyqual.py LOG`, prints "ready PID",
 waits for a line on stdin, then calls functions whose qualname the compiler made
 inside other functions (nested, a class in a function, a functools.wraps wrapper
-and what it wraps) and functions whose names are not ASCII (Latin-1 and UCS-2),
+and what it wraps) and functions whose names are not ASCII (Latin-1, UCS-2 and UCS-4),
 and logs each call it made, one line each: TID, then the call as the tracer
 shows it (module.qualname, from the code object's own co_qualname where the
 interpreter has one), parameters and result from Python's repr(). Then it
@@ -67,6 +67,9 @@ class Größe:
     def maß(self, n):
         return n + 0.5
 
+    def 𠀋(self, n):
+        return n * 4
+
 
 # 3.10's code objects have no co_qualname: what the compiler named them, to compare with.
 QUALNAMES = {}
@@ -98,6 +101,10 @@ def main():
     QUALNAMES[Größe.maß.__code__] = "Größe.maß"
     r = g.maß(1)
     note(Größe.maß.__code__, [("self", shown(g)), ("n", "1")], r)
+    # A qualname past U+FFFF: a UCS-4 str.
+    QUALNAMES[Größe.𠀋.__code__] = "Größe.𠀋"
+    r = g.𠀋(2)
+    note(Größe.𠀋.__code__, [("self", shown(g)), ("n", "2")], r)
     LOG.close()
     # 3.10's names are read from this process when the tracer meets each
     # code object: it must still be here then. Gone at stdin's end.
