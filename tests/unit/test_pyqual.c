@@ -10,13 +10,16 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "lang/python/pyqual.h"
 #include "lang/python/pyvalue.h"
+#include "types/dwarf.h"
 #include "wrapmon_py.h"
 
 /* Room for any of the objects below; fields at CPython 3.10's offsets. */
@@ -377,6 +380,47 @@ static void test_names_not_ascii(void **state)
 	free(w);
 }
 
+/*
+ * The table agrees with the DWARF of a CPython 3.10 that pyenv built here
+ * (found through $PYENV_ROOT or ~/.pyenv; none: nothing to compare), and
+ * DWARF gives every offset.
+ */
+static void test_offsets_table_matches_dwarf(void **state)
+{
+	const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
+	struct pyqual_offsets table, dw;
+	char cmd[1200], path[1024] = "";
+	struct wm_dwarf *d;
+	FILE *p;
+	int fd;
+
+	(void)state;
+	assert_int_equal(pyqual__offsets(NULL, 11, &table), -ENOTSUP);
+	assert_int_equal(pyqual__offsets(NULL, 10, &table), -ENODATA);
+	if (!root && !home)
+		skip();
+	snprintf(cmd, sizeof(cmd),
+		 "ls -d %s%s/versions/3.10.*/lib/libpython3.10.so.1.0 2>/dev/null | tail -n 1",
+		 root ? root : home, root ? "" : "/.pyenv");
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(path, sizeof(path), p))
+		path[0] = '\0';
+	pclose(p);
+	path[strcspn(path, "\n")] = '\0';
+	if (!path[0]) {
+		print_message("no pyenv CPython 3.10: no DWARF compared\n");
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(dwarf__open(fd, &d), 0);
+	assert_int_equal(pyqual__offsets(d, 10, &dw), 0);
+	assert_memory_equal(&dw, &table, sizeof(dw));
+	dwarf__free(d);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_code_objects_made_in_functions),
 		cmocka_unit_test(test_wraps_wrapper_and_what_it_wraps),
 		cmocka_unit_test(test_names_not_ascii),
+		cmocka_unit_test(test_offsets_table_matches_dwarf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

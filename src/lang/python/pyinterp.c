@@ -899,7 +899,7 @@ static bool dwarf_offsets(struct py_interp *pi, struct wm_dwarf *shared)
 		pyvalue__str_offsets(d, pi->minor, &o);
 	/* 3.10's namespaces: each offset DWARF has, whatever the others. */
 	if (pi->minor == 10)
-		pyqual__offsets(d, pi->minor, &pi->qual);
+		pi->qual_dwarf = !pyqual__offsets(d, pi->minor, &pi->qual);
 	if (d != shared)
 		dwarf__free(d);
 	if (ok)
@@ -1001,6 +1001,12 @@ int pyinterp__open(const char *path, int fd, pid_t pid, struct wm_dwarf *dw, str
 	else
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d",
 			 v->minor);
+	if (pi->minor == 10) {
+		size_t n = strlen(pi->offsets_how);
+
+		snprintf(pi->offsets_how + n, sizeof(pi->offsets_how) - n, "; namespaces' from %s",
+			 pi->qual_dwarf ? "its DWARF" : "the table");
+	}
 	if (!find_sym(&e, "_PyEval_EvalFrameDefault", STT_FUNC, &s) || !s.st_size) {
 		snprintf(why, sizeof(why), "the size of _PyEval_EvalFrameDefault");
 		ret = -ENOTSUP;

@@ -36,6 +36,7 @@ struct py_interp {
 	char offsets_how[64];
 	struct wm_py_offsets off;
 	struct pyqual_offsets qual; /* 3.10: what its namespaces' qualnames are read with */
+	bool qual_dwarf;	    /* all of qual from its DWARF (else some from the table) */
 	struct py_hook hooks[PY_MAX_HOOKS];
 	int nr_hooks;
 };
