@@ -47,8 +47,9 @@ struct world {
 	struct obj lines[16];		      /* their co_linetable */
 	struct obj file;		      /* the co_filename they share */
 	struct obj fdict, fkeys, wrapped_key; /* a wrapper's __dict__: {"__wrapped__": ...} */
-	struct obj classes[2];		      /* G, G.I */
-	struct obj dicts[3];		      /* globals, G's, G.I's */
+	struct obj t_property, t_cache, prop, cache, closure, cell;
+	struct obj classes[2]; /* G, G.I */
+	struct obj dicts[3];   /* globals, G's, G.I's */
 	struct obj keys[3];
 	struct obj wrapper; /* staticmethod(G.s) */
 	struct obj number;  /* an int in the globals */
@@ -421,6 +422,64 @@ static void test_offsets_table_matches_dwarf(void **state)
 	close(fd);
 }
 
+/* The __dict__ {"__wrapped__": func} at w->fdict. */
+static void wrapped_dict(struct world *w, __u64 func)
+{
+	type_obj(&w->t_str, "str", 1UL << 28);
+	str_obj(&w->wrapped_key, "__wrapped__", 0x64);
+	put(&w->wrapped_key, 8, addr(&w->t_str));
+	put(&w->fdict, 32, addr(&w->fkeys));
+	put(&w->fkeys, 8, 8);
+	put(&w->fkeys, 32, 1);
+	put(&w->fkeys, 48 + 8, addr(&w->wrapped_key));
+	put(&w->fkeys, 48 + 16, func);
+}
+
+/*
+ * Decorators that leave a function where the namespace does not hold it:
+ * G.m behind a property, top in the closure of a wrapper that kept no
+ * __wrapped__ (plain.<locals>.wrapper, in the globals in its place), and
+ * funcs[6] behind a callable object with a __dict__ (as lru_cache makes).
+ */
+static void test_property_closure_and_callable_wrappers(void **state)
+{
+	struct world *w = world_new();
+	struct pyqual *q;
+	char out[64];
+
+	(void)state;
+	type_obj(&w->t_property, "property", 0);
+	put(&w->prop, 8, addr(&w->t_property));
+	put(&w->prop, 16, addr(&w->funcs[1]));
+	put(&w->keys[1], 48 + 16, addr(&w->prop));
+	func_obj(w, 5, "plain.<locals>.wrapper");
+	put(&w->funcs[5], 72, addr(&w->closure));
+	put(&w->closure, 16, 2);
+	put(&w->closure, 24, addr(&w->cell));
+	put(&w->closure, 32, 0);
+	put(&w->cell, 16, addr(&w->funcs[0]));
+	put(&w->keys[0], 48 + 24 + 16, addr(&w->funcs[5]));
+	type_obj(&w->t_cache, "functools._lru_cache_wrapper", 0);
+	put(&w->t_cache, 128, 0x1234); /* tp_call */
+	put(&w->t_cache, 288, 40);     /* tp_dictoffset */
+	put(&w->cache, 8, addr(&w->t_cache));
+	put(&w->cache, 40, addr(&w->fdict));
+	func_obj(w, 6, "cached");
+	wrapped_dict(w, addr(&w->funcs[6]));
+	put(&w->keys[0], 48 + 16, addr(&w->cache));
+	assert_int_equal(new_finder(&q), 0);
+	assert_int_equal(find(q, w, 1, out), 0);
+	assert_string_equal(out, "G.m");
+	assert_int_equal(find(q, w, 0, out), 0);
+	assert_string_equal(out, "top");
+	assert_int_equal(find(q, w, 5, out), 0);
+	assert_string_equal(out, "plain.<locals>.wrapper");
+	assert_int_equal(find(q, w, 6, out), 0);
+	assert_string_equal(out, "cached");
+	pyqual__free(q);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_code_objects_made_in_functions),
 		cmocka_unit_test(test_wraps_wrapper_and_what_it_wraps),
 		cmocka_unit_test(test_names_not_ascii),
+		cmocka_unit_test(test_property_closure_and_callable_wrappers),
 		cmocka_unit_test(test_offsets_table_matches_dwarf),
 	};
 

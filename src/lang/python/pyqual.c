@@ -27,6 +27,8 @@
 #define KINDS_MAX 64
 /* Entries of a function's __dict__ looked through for __wrapped__. */
 #define FUNC_DICT_MAX 32
+/* Cells of a function's closure looked into for the function a decorator wrapped. */
+#define CLOSURE_MAX 16
 /* Wrappers of wrappers followed (a stack of decorators). */
 #define WRAPPED_DEPTH 8
 /* Code objects in code objects followed (def in def in class in def ...). */
@@ -46,7 +48,17 @@
 /* Reads one walk may make: bounds what a huge namespace costs. */
 #define READS_MAX (8 * ENTRIES_MAX)
 
-enum kind { K_OTHER, K_FUNCTION, K_STATICMETHOD, K_CLASSMETHOD, K_CLASS, K_CODE, K_STR };
+enum kind {
+	K_OTHER,
+	K_FUNCTION,
+	K_STATICMETHOD,
+	K_CLASSMETHOD,
+	K_PROPERTY,
+	K_CLASS,
+	K_CODE,
+	K_STR,
+	K_CALLABLE_DICT, /* a callable object with a __dict__ (functools.lru_cache's wrapper) */
+};
 
 /*
  * A code object named: by the function whose __qualname__ it takes (the
@@ -89,6 +101,7 @@ struct walk {
 	struct space *sp;
 	__u64 types[KINDS_MAX];
 	enum kind kinds[KINDS_MAX];
+	__s64 dictoffs[KINDS_MAX]; /* K_CALLABLE_DICT: where its instances' __dict__ is */
 	int nr_types;
 	int reads;
 };
@@ -109,6 +122,13 @@ static const struct pyqual_offsets offsets_310 = {
 	.func_qualname = 40,
 	.func_code = 48,
 	.func_dict = 88,
+	.func_closure = 72,
+	.cell_ref = 16,
+	.tp_call = 128,
+	.tp_dictoffset = 288,
+	.prop_get = 16,
+	.prop_set = 24,
+	.prop_del = 32,
 	.sm_callable = 16,
 	.cm_callable = 16,
 	.tuple_items = 24,
@@ -139,6 +159,14 @@ static const struct {
 	F(func_qualname, "PyFunctionObject", "func_qualname", NULL),
 	F(func_code, "PyFunctionObject", "func_code", NULL),
 	F(func_dict, "PyFunctionObject", "func_dict", NULL),
+	F(func_closure, "PyFunctionObject", "func_closure", NULL),
+	F(cell_ref, "PyCellObject", "ob_ref", NULL),
+	F(tp_call, "PyTypeObject", "tp_call", NULL),
+	F(tp_dictoffset, "PyTypeObject", "tp_dictoffset", NULL),
+	/* property is private to descrobject.c. */
+	F(prop_get, "propertyobject", "prop_get", "Objects/descrobject.c"),
+	F(prop_set, "propertyobject", "prop_set", "Objects/descrobject.c"),
+	F(prop_del, "propertyobject", "prop_del", "Objects/descrobject.c"),
 	/* staticmethod and classmethod are private to funcobject.c. */
 	F(sm_callable, "staticmethod", "sm_callable", "Objects/funcobject.c"),
 	F(cm_callable, "classmethod", "cm_callable", "Objects/funcobject.c"),
@@ -199,36 +227,74 @@ static int str_at(struct walk *w, __u64 str, char *out, size_t size)
 	return pystr__read(w->q->pid, &w->q->off, str, out, size);
 }
 
-static enum kind type_kind(struct walk *w, __u64 type)
+/*
+ * A type object's name, flags, call slot and dictoffset, with one read
+ * where they are near (3.10: +24 to +296); 0: read.
+ */
+static int type_parts(struct walk *w, __u64 type, __u64 v[4])
 {
 	const struct pyqual_offsets *o = &w->q->o;
-	char name[16] = "";
-	__u64 p, flags = 0;
-	enum kind k = K_OTHER;
+	size_t at[4] = { o->tp_name, o->tp_flags, o->tp_call, o->tp_dictoffset };
+	size_t lo = at[0], hi = at[0];
+	unsigned char buf[512];
 
+	for (int i = 1; i < 4; i++) {
+		lo = at[i] < lo ? at[i] : lo;
+		hi = at[i] > hi ? at[i] : hi;
+	}
+	hi += 8;
+	if (hi - lo > sizeof(buf)) {
+		for (int i = 0; i < 4; i++)
+			if (read_at(w, type + at[i], &v[i], sizeof(v[i])))
+				return -EFAULT;
+		return 0;
+	}
+	if (read_at(w, type + lo, buf, hi - lo))
+		return -EFAULT;
+	for (int i = 0; i < 4; i++)
+		memcpy(&v[i], buf + at[i] - lo, sizeof(v[i]));
+	return 0;
+}
+
+/* What objects of type type are; *dictoff: where their __dict__ is, for K_CALLABLE_DICT. */
+static enum kind type_kind(struct walk *w, __u64 type, __s64 *dictoff)
+{
+	char name[16] = "";
+	enum kind k = K_OTHER;
+	__u64 v[4]; /* tp_name, tp_flags, tp_call, tp_dictoffset */
+
+	*dictoff = 0;
 	for (int i = 0; i < w->nr_types; i++)
-		if (w->types[i] == type)
+		if (w->types[i] == type) {
+			*dictoff = w->dictoffs[i];
 			return w->kinds[i];
-	if (!type)
+		}
+	if (!type || type_parts(w, type, v))
 		return K_OTHER;
-	p = ptr_at(w, type + o->tp_name);
-	if (p && !read_at(w, p, name, sizeof(name) - 1)) {
+	if (v[0] && !read_at(w, v[0], name, sizeof(name) - 1)) {
 		if (!strcmp(name, "function"))
 			k = K_FUNCTION;
 		else if (!strcmp(name, "staticmethod"))
 			k = K_STATICMETHOD;
 		else if (!strcmp(name, "classmethod"))
 			k = K_CLASSMETHOD;
+		else if (!strcmp(name, "property"))
+			k = K_PROPERTY;
 		else if (!strcmp(name, "code"))
 			k = K_CODE;
 		else if (!strcmp(name, "str"))
 			k = K_STR;
 	}
-	if (k == K_OTHER && !read_at(w, type + o->tp_flags, &flags, sizeof(flags)) &&
-	    (flags & TPFLAGS_TYPE_SUB))
+	if (k == K_OTHER && (v[1] & TPFLAGS_TYPE_SUB))
 		k = K_CLASS;
+	/* Callable, with a __dict__ at a fixed place: may hold __wrapped__. */
+	if (k == K_OTHER && v[2] && (__s64)v[3] > 0 && (__s64)v[3] < 0x10000) {
+		k = K_CALLABLE_DICT;
+		*dictoff = (__s64)v[3];
+	}
 	if (w->nr_types < KINDS_MAX) {
 		w->types[w->nr_types] = type;
+		w->dictoffs[w->nr_types] = *dictoff;
 		w->kinds[w->nr_types++] = k;
 	}
 	return k;
@@ -236,7 +302,9 @@ static enum kind type_kind(struct walk *w, __u64 type)
 
 static enum kind kind_of(struct walk *w, __u64 obj)
 {
-	return obj ? type_kind(w, ptr_at(w, obj + w->q->o.ob_type)) : K_OTHER;
+	__s64 dictoff;
+
+	return obj ? type_kind(w, ptr_at(w, obj + w->q->o.ob_type), &dictoff) : K_OTHER;
 }
 
 static void clear_pairs(struct space *sp)
@@ -267,23 +335,28 @@ static __u64 entries_at(const struct pyqual_offsets *o, __u64 keys, __u64 size)
 	return keys + o->dk_indices + size * ix;
 }
 
-/* A function's code object and __dict__: one read, they are near (3.10: +48, +88). */
-static int func_parts(struct walk *w, __u64 func, __u64 *code, __u64 *dict)
+/* A function's code object, __dict__ and closure: one read, they are near (3.10: +48..+96). */
+static int func_parts(struct walk *w, __u64 func, __u64 *code, __u64 *dict, __u64 *closure)
 {
 	const struct pyqual_offsets *o = &w->q->o;
-	size_t lo = o->func_code < o->func_dict ? o->func_code : o->func_dict;
-	size_t hi = (o->func_code > o->func_dict ? o->func_code : o->func_dict) + 8;
+	size_t at[3] = { o->func_code, o->func_dict, o->func_closure }, lo = at[0], hi = at[0];
+	__u64 *out[3] = { code, dict, closure };
 	unsigned char buf[128];
 
+	for (int i = 1; i < 3; i++) {
+		lo = at[i] < lo ? at[i] : lo;
+		hi = at[i] > hi ? at[i] : hi;
+	}
+	hi += 8;
 	if (hi - lo > sizeof(buf)) {
-		*code = ptr_at(w, func + o->func_code);
-		*dict = ptr_at(w, func + o->func_dict);
+		for (int i = 0; i < 3; i++)
+			*out[i] = ptr_at(w, func + at[i]);
 		return 0;
 	}
 	if (read_at(w, func + lo, buf, hi - lo))
 		return -EFAULT;
-	memcpy(code, buf + o->func_code - lo, sizeof(*code));
-	memcpy(dict, buf + o->func_dict - lo, sizeof(*dict));
+	for (int i = 0; i < 3; i++)
+		memcpy(out[i], buf + at[i] - lo, sizeof(*out[i]));
 	return 0;
 }
 
@@ -311,6 +384,39 @@ static __u64 wrapped_of(struct walk *w, __u64 dict)
 	return 0;
 }
 
+static int add_function(struct walk *w, __u64 func, int depth);
+
+/*
+ * The functions in a closure's cells: what a decorator that kept no
+ * __wrapped__ wraps (its own __qualname__ names its code object).
+ */
+static int add_closure(struct walk *w, __u64 func, __u64 closure, int depth)
+{
+	const struct pyqual_offsets *o = &w->q->o;
+	__u64 cells[CLOSURE_MAX];
+	__s64 n = 0;
+	int ret;
+
+	if (!closure || depth >= WRAPPED_DEPTH ||
+	    read_at(w, closure + o->var_size, &n, sizeof(n)) || n <= 0)
+		return 0;
+	if (n > CLOSURE_MAX)
+		n = CLOSURE_MAX;
+	if (read_at(w, closure + o->tuple_items, cells, n * sizeof(cells[0])))
+		return 0;
+	for (__s64 i = 0; i < n; i++) {
+		__u64 f = cells[i] ? ptr_at(w, cells[i] + o->cell_ref) : 0;
+
+		/* A nested function that calls itself holds itself. */
+		if (!f || f == func || kind_of(w, f) != K_FUNCTION)
+			continue;
+		ret = add_function(w, f, depth + 1);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * A function of the namespace. One that functools.wraps made has the
  * wrapped one's __qualname__, not its code object's: the wrapped function
@@ -319,9 +425,10 @@ static __u64 wrapped_of(struct walk *w, __u64 dict)
  */
 static int add_function(struct walk *w, __u64 func, int depth)
 {
-	__u64 code, dict, wrapped;
+	__u64 code, dict, closure, wrapped;
+	int ret;
 
-	if (func_parts(w, func, &code, &dict))
+	if (func_parts(w, func, &code, &dict, &closure))
 		return 0;
 	wrapped = wrapped_of(w, dict);
 	if (wrapped) {
@@ -329,7 +436,8 @@ static int add_function(struct walk *w, __u64 func, int depth)
 			return add_function(w, wrapped, depth + 1);
 		return 0;
 	}
-	return code ? add_pair(w->sp, code, func, code, NULL) : 0;
+	ret = code ? add_pair(w->sp, code, func, code, NULL) : 0;
+	return ret ? ret : add_closure(w, func, closure, depth);
 }
 
 static int walk_dict(struct walk *w, __u64 dict, int depth);
@@ -338,7 +446,10 @@ static int walk_dict(struct walk *w, __u64 dict, int depth);
 static int walk_value(struct walk *w, __u64 obj, int depth)
 {
 	const struct pyqual_offsets *o = &w->q->o;
-	enum kind k = kind_of(w, obj);
+	__s64 dictoff;
+	enum kind k = type_kind(w, ptr_at(w, obj + o->ob_type), &dictoff);
+	__u64 acc[3], f;
+	int ret;
 
 	if (k == K_STATICMETHOD || k == K_CLASSMETHOD) {
 		obj = ptr_at(w, obj + (k == K_CLASSMETHOD ? o->cm_callable : o->sm_callable));
@@ -348,6 +459,23 @@ static int walk_value(struct walk *w, __u64 obj, int depth)
 	}
 	if (k == K_FUNCTION)
 		return add_function(w, obj, 0);
+	/* A property's getter, setter and deleter: their own functions. */
+	if (k == K_PROPERTY) {
+		acc[0] = ptr_at(w, obj + o->prop_get);
+		acc[1] = ptr_at(w, obj + o->prop_set);
+		acc[2] = ptr_at(w, obj + o->prop_del);
+		for (int i = 0; i < 3; i++) {
+			ret = kind_of(w, acc[i]) == K_FUNCTION ? add_function(w, acc[i], 0) : 0;
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	/* functools.lru_cache's wrapper and the like: what its __wrapped__ holds. */
+	if (k == K_CALLABLE_DICT) {
+		f = wrapped_of(w, ptr_at(w, obj + dictoff));
+		return kind_of(w, f) == K_FUNCTION ? add_function(w, f, 1) : 0;
+	}
 	if (k == K_CLASS && depth < CLASS_DEPTH)
 		return walk_dict(w, ptr_at(w, obj + o->tp_dict), depth + 1);
 	return 0;

@@ -30,12 +30,16 @@ struct pyqual_offsets {
 	__u16 dk_nentries; /* entries used: appended, one a name added */
 	__u16 dk_indices;  /* the indices, then the entries */
 	__u16 dk_entry;	   /* sizeof(PyDictKeyEntry): {hash, key, value} */
-	__u16 func_qualname, func_code, func_dict;
-	__u16 sm_callable;    /* staticmethod's function */
-	__u16 cm_callable;    /* classmethod's */
-	__u16 tuple_items;    /* PyTupleObject.ob_item */
-	__u16 bytes_data;     /* PyBytesObject.ob_sval */
-	__u16 code_linetable; /* PyCodeObject.co_linetable (3.10's own format) */
+	__u16 func_qualname, func_code, func_dict, func_closure;
+	__u16 cell_ref;	     /* PyCellObject.ob_ref: what a closure's cell holds */
+	__u16 tp_call;	     /* non-NULL: the type's instances are callable */
+	__u16 tp_dictoffset; /* where its instances' __dict__ is (> 0: from their start) */
+	__u16 prop_get, prop_set, prop_del; /* a property's functions */
+	__u16 sm_callable;		    /* staticmethod's function */
+	__u16 cm_callable;		    /* classmethod's */
+	__u16 tuple_items;		    /* PyTupleObject.ob_item */
+	__u16 bytes_data;		    /* PyBytesObject.ob_sval */
+	__u16 code_linetable;		    /* PyCodeObject.co_linetable (3.10's own format) */
 };
 
 /*

@@ -2,8 +2,9 @@
 """Target for test_python.py's qualname test: `t_pyqual.py LOG`, prints "ready PID",
 waits for a line on stdin, then calls functions whose qualname the compiler made
 inside other functions (nested, a class in a function, a functools.wraps wrapper
-and what it wraps) and functions whose names are not ASCII (Latin-1, UCS-2 and UCS-4),
-and logs each call it made, one line each: TID, then the call as the tracer
+and what it wraps), methods behind a decorator that keeps no __wrapped__, a
+property and functools.lru_cache, and functions whose names are not ASCII
+(Latin-1, UCS-2 and UCS-4), and logs each call it made, one line each: TID, then the call as the tracer
 shows it (module.qualname, from the code object's own co_qualname where the
 interpreter has one), parameters and result from Python's repr(). Then it
 prints "done" and lives on until its stdin ends."""
@@ -38,6 +39,27 @@ def deco(fn):
 @deco
 def decorated(x):
     return x * 3
+
+
+def plain(fn):
+    """A decorator that keeps no __wrapped__: the function is in its wrapper's closure."""
+    def wrapper(*args):
+        return fn(*args)
+    return wrapper
+
+
+class Shop:
+    @plain
+    def buy(self, n):
+        return n + 1
+
+    @property
+    def price(self):
+        return 7
+
+    @functools.lru_cache(maxsize=None)
+    def cached(self, n):
+        return n * 5
 
 
 def outer(x):
@@ -97,6 +119,22 @@ def main():
     (r, code) = 挨拶("世界")
     QUALNAMES[code] = "挨拶.<locals>.内側"
     note(code, [("n", "2")], r)
+    s = Shop()
+    wrapper_code = Shop.buy.__code__
+    buy_code = Shop.buy.__closure__[0].cell_contents.__code__
+    QUALNAMES[wrapper_code] = "plain.<locals>.wrapper"
+    QUALNAMES[buy_code] = "Shop.buy"
+    r = s.buy(3)
+    note(wrapper_code, [("*args", f"({shown(s)}, 3)")], r)
+    note(buy_code, [("self", shown(s)), ("n", "3")], r)
+    price_code = Shop.price.fget.__code__
+    QUALNAMES[price_code] = "Shop.price"
+    r = s.price
+    note(price_code, [("self", shown(s))], r)
+    cached_code = Shop.cached.__wrapped__.__code__
+    QUALNAMES[cached_code] = "Shop.cached"
+    r = s.cached(2)
+    note(cached_code, [("self", shown(s)), ("n", "2")], r)
     g = Größe()
     QUALNAMES[Größe.maß.__code__] = "Größe.maß"
     r = g.maß(1)
