@@ -228,30 +228,32 @@ static int str_at(struct walk *w, __u64 str, char *out, size_t size)
 }
 
 /*
- * A type object's name, flags, call slot and dictoffset, with one read
- * where they are near (3.10: +24 to +296); 0: read.
+ * The 8 bytes at base + at[i] for each of n fields, in one read where they
+ * lie near each other (a type's, a function's, a code object's), into v.
+ * w: the walk whose reads count, or NULL.
  */
-static int type_parts(struct walk *w, __u64 type, __u64 v[4])
+static int read_near(struct pyqual *q, struct walk *w, __u64 base, const size_t *at, int n,
+		     __u64 *v)
 {
-	const struct pyqual_offsets *o = &w->q->o;
-	size_t at[4] = { o->tp_name, o->tp_flags, o->tp_call, o->tp_dictoffset };
 	size_t lo = at[0], hi = at[0];
 	unsigned char buf[512];
 
-	for (int i = 1; i < 4; i++) {
+	for (int i = 1; i < n; i++) {
 		lo = at[i] < lo ? at[i] : lo;
 		hi = at[i] > hi ? at[i] : hi;
 	}
 	hi += 8;
 	if (hi - lo > sizeof(buf)) {
-		for (int i = 0; i < 4; i++)
-			if (read_at(w, type + at[i], &v[i], sizeof(v[i])))
+		for (int i = 0; i < n; i++)
+			if (w ? read_at(w, base + at[i], &v[i], sizeof(v[i])) :
+				procmem__read(q->pid, base + at[i], &v[i], sizeof(v[i])))
 				return -EFAULT;
 		return 0;
 	}
-	if (read_at(w, type + lo, buf, hi - lo))
+	if (w ? read_at(w, base + lo, buf, hi - lo) :
+		procmem__read(q->pid, base + lo, buf, hi - lo))
 		return -EFAULT;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < n; i++)
 		memcpy(&v[i], buf + at[i] - lo, sizeof(v[i]));
 	return 0;
 }
@@ -259,9 +261,11 @@ static int type_parts(struct walk *w, __u64 type, __u64 v[4])
 /* What objects of type type are; *dictoff: where their __dict__ is, for K_CALLABLE_DICT. */
 static enum kind type_kind(struct walk *w, __u64 type, __s64 *dictoff)
 {
+	const struct pyqual_offsets *o = &w->q->o;
+	const size_t at[4] = { o->tp_name, o->tp_flags, o->tp_call, o->tp_dictoffset };
 	char name[16] = "";
 	enum kind k = K_OTHER;
-	__u64 v[4]; /* tp_name, tp_flags, tp_call, tp_dictoffset */
+	__u64 v[4];
 
 	*dictoff = 0;
 	for (int i = 0; i < w->nr_types; i++)
@@ -269,7 +273,7 @@ static enum kind type_kind(struct walk *w, __u64 type, __s64 *dictoff)
 			*dictoff = w->dictoffs[i];
 			return w->kinds[i];
 		}
-	if (!type || type_parts(w, type, v))
+	if (!type || read_near(w->q, w, type, at, 4, v))
 		return K_OTHER;
 	if (v[0] && !read_at(w, v[0], name, sizeof(name) - 1)) {
 		if (!strcmp(name, "function"))
@@ -333,31 +337,6 @@ static __u64 entries_at(const struct pyqual_offsets *o, __u64 keys, __u64 size)
 	__u64 ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffULL ? 4 : 8;
 
 	return keys + o->dk_indices + size * ix;
-}
-
-/* A function's code object, __dict__ and closure: one read, they are near (3.10: +48..+96). */
-static int func_parts(struct walk *w, __u64 func, __u64 *code, __u64 *dict, __u64 *closure)
-{
-	const struct pyqual_offsets *o = &w->q->o;
-	size_t at[3] = { o->func_code, o->func_dict, o->func_closure }, lo = at[0], hi = at[0];
-	__u64 *out[3] = { code, dict, closure };
-	unsigned char buf[128];
-
-	for (int i = 1; i < 3; i++) {
-		lo = at[i] < lo ? at[i] : lo;
-		hi = at[i] > hi ? at[i] : hi;
-	}
-	hi += 8;
-	if (hi - lo > sizeof(buf)) {
-		for (int i = 0; i < 3; i++)
-			*out[i] = ptr_at(w, func + at[i]);
-		return 0;
-	}
-	if (read_at(w, func + lo, buf, hi - lo))
-		return -EFAULT;
-	for (int i = 0; i < 3; i++)
-		memcpy(out[i], buf + at[i] - lo, sizeof(*out[i]));
-	return 0;
 }
 
 /* The value of "__wrapped__" in a function's __dict__ (functools.wraps put it there); 0: none. */
@@ -425,11 +404,16 @@ static int add_closure(struct walk *w, __u64 func, __u64 closure, int depth)
  */
 static int add_function(struct walk *w, __u64 func, int depth)
 {
-	__u64 code, dict, closure, wrapped;
+	const struct pyqual_offsets *o = &w->q->o;
+	const size_t at[3] = { o->func_code, o->func_dict, o->func_closure };
+	__u64 v[3], code, dict, closure, wrapped;
 	int ret;
 
-	if (func_parts(w, func, &code, &dict, &closure))
+	if (read_near(w->q, w, func, at, 3, v))
 		return 0;
+	code = v[0];
+	dict = v[1];
+	closure = v[2];
 	wrapped = wrapped_of(w, dict);
 	if (wrapped) {
 		if (depth < WRAPPED_DEPTH && kind_of(w, wrapped) == K_FUNCTION)
@@ -607,23 +591,17 @@ static int last_line(struct walk *w, __u64 code, int first)
 	return last;
 }
 
-/* Where code object code is: its file and first line, in one read where they are near. */
+/* Where code object code is: its file and first line. */
 static int code_place(struct pyqual *q, struct walk *w, __u64 code, __u64 *file, int *first)
 {
-	const struct wm_py_offsets *off = &q->off;
-	size_t line_at = off->code_firstlineno, file_at = off->code_filename;
-	size_t lo = line_at < file_at ? line_at : file_at;
-	size_t hi = line_at + 4 > file_at + 8 ? line_at + 4 : file_at + 8;
-	unsigned char buf[128];
-	__s32 line;
+	const size_t at[2] = { q->off.code_filename, q->off.code_firstlineno };
+	__u64 v[2];
 
-	if (hi - lo > sizeof(buf) || (w ? read_at(w, code + lo, buf, hi - lo) :
-					  procmem__read(q->pid, code + lo, buf, hi - lo)))
+	if (read_near(q, w, code, at, 2, v))
 		return -EFAULT;
-	memcpy(file, buf + off->code_filename - lo, sizeof(*file));
-	memcpy(&line, buf + off->code_firstlineno - lo, sizeof(line));
-	*first = line;
-	return *file && line > 0 ? 0 : -ENOENT;
+	*file = v[0];
+	*first = (__s32)v[1]; /* an int */
+	return *file && *first > 0 ? 0 : -ENOENT;
 }
 
 /* Candidates (indices of sp's pairs), the latest first line first. */
