@@ -170,7 +170,9 @@ struct wm_py_offsets {
 	__u16 code_linetable; /* co_linetable (3.11+ location table), for --stack's lines */
 	/* 3.12+: _PyInterpreterFrame.owner; 3 (the C stack's) is a shim frame, not a call. 0: none. */
 	__u16 frame_owner;
-	__u8 pad2[6];
+	__u16 str_length; /* PyASCIIObject.length (characters) */
+	__u16 str_state;  /* PyASCIIObject.state: kind, compact and ascii bits */
+	__u8 pad2[2];
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import time
 
 from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records, TRACER
 
@@ -127,6 +128,57 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
         summary = out[out.rindex("\nFUNCTION"):]
         boom = re.search(r"^__main__\.boom\s+(\d+)\s+\d+\s+\d+\s+(\d+)", summary, re.M)
         check(boom and boom.groups() == ("2", "2"), f"{label}: boom's CALLS and ERRORS: {summary}")
+        eq(our_links(), [], f"{label}: links left")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
+# The qualnames the compiler gives functions made inside others, as -f names
+# and patterns: on 3.10, whose code objects have no co_qualname, they are found
+# from the functions and the constants of their code objects.
+QUAL_NAMES = ["*.inner", "*.decorated", "__main__.deco.<locals>.wrapper",
+              "__main__.factory.<locals>.Local.method", "__main__.café",
+              "__main__.挨拶.<locals>.*", "*.Größe.maß", "__main__.Größe.𠀋", "__main__.Shop.*",
+              "__main__.plain.<locals>.wrapper"]
+
+
+def run_until_seen(python, script, *args, timeout=10):
+    """Like run(), but the target, once it logged its calls ("done"), lives on
+    until the tracer has shown as many calls as it logged (or timeout s)."""
+    t = PyTarget(python, script)
+    tr = Tracer("-p", str(t.pid), *args)
+    try:
+        tr.wait_ready()
+        t.go()
+        check(t.p.stdout.readline().startswith("done"), f"{python}: target did not finish")
+        with open(t.log) as f:
+            log = f.read().splitlines()
+        end = time.time() + timeout
+        while time.time() < end:
+            out = os.pread(tr.out.fileno(), 1 << 20, 0).decode("utf-8", "replace")
+            if len(traced(out)) >= len(log):
+                break
+            time.sleep(0.05)
+        eq(t.finish(), 0, f"{python}: target exit code")
+        rc, out, err = tr.wait()
+        return rc, out.decode("utf-8"), err, log
+    finally:
+        tr.kill()
+        t.kill()
+
+
+@test
+def python_nested_decorated_and_non_ascii_names_are_the_compilers_qualnames():
+    script = os.path.join(HERE, "targets", "py", "t_pyqual.py")
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        rc, out, err, log = run_until_seen(python, script, *[a for n in QUAL_NAMES for a in ("-f", n)])
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        eq(len(log), 12, f"{label}: calls logged")
+        eq(sorted(traced(out)), sorted(canon(l) for l in log), f"{label}: traced calls")
+        check("never called" not in err, f"{label}: a name matched nothing: {err}")
         eq(our_links(), [], f"{label}: links left")
         ran.append(label)
     check(ran, "no CPython 3.10+ on this machine")

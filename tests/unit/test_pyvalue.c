@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "lang/python/pyvalue.h"
+#include "wrapmon_py.h"
 #include "pyvalue_fixtures.h"
 
 #define NR_FIXTURES (sizeof(pyv_fixtures) / sizeof(pyv_fixtures[0]))
@@ -337,11 +338,13 @@ static void test_layout(void **state)
 	}
 	/* The offsets pyinterp gives BPF's name reads: the same table. */
 	for (int minor = 10; minor <= 13; minor++) {
-		__u16 ascii = 0, compact = 0;
+		struct wm_py_offsets o = {};
 
-		pyvalue__str_data(NULL, minor, &ascii, &compact);
-		assert_int_equal(ascii, minor >= 12 ? 40 : 48);
-		assert_int_equal(compact, minor >= 12 ? 56 : 72);
+		pyvalue__str_offsets(NULL, minor, &o);
+		assert_int_equal(o.str_ascii, minor >= 12 ? 40 : 48);
+		assert_int_equal(o.str_compact, minor >= 12 ? 56 : 72);
+		assert_int_equal(o.str_length, 16);
+		assert_int_equal(o.str_state, 32);
 	}
 	assert_int_equal(pyvalue__layout(3, 7, &L), -ENOTSUP);
 	assert_int_equal(L.version, 0);

@@ -57,14 +57,14 @@ struct py_version {
  * the DWARF of builds that have it); the same within a minor version.
  */
 /* 3.10: frames are PyFrameObjects, code objects have no qualname (co_name stands in). */
-#define OFFSETS_310                                                                \
-	{                                                                          \
-		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,   \
-		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,  \
-		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48, \
-		.code_filename = 0x68, .code_qualname = 0x70, .tstate_exc = 0x58,  \
-		.exc_is_type = 1, .minor = 10, .op_return_const = { 0xff, 0xff },  \
-		.code_nlocals = 28, .code_cellvars = 88, .code_cell2arg = 96       \
+#define OFFSETS_310                                                                               \
+	{                                                                                         \
+		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,                  \
+		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,                 \
+		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48,                \
+		.code_filename = 0x68, .code_qualname = 0x70, .tstate_exc = 0x58,                 \
+		.exc_is_type = 1, .minor = 10, .op_return_const = { 0xff, 0xff },                 \
+		.code_consts = 0x38, .code_nlocals = 28, .code_cellvars = 88, .code_cell2arg = 96 \
 	}
 
 /* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
@@ -1221,7 +1221,10 @@ static bool dwarf_offsets(struct py_interp *pi, struct wm_dwarf *shared)
 			*field = v;
 	}
 	if (ok)
-		pyvalue__str_data(d, pi->minor, &o.str_ascii, &o.str_compact);
+		pyvalue__str_offsets(d, pi->minor, &o);
+	/* 3.10's namespaces: each offset DWARF has, whatever the others. */
+	if (pi->minor == 10)
+		pi->qual_dwarf = !pyqual__offsets(d, pi->minor, &pi->qual);
 	if (d != shared)
 		dwarf__free(d);
 	if (ok)
@@ -1316,12 +1319,19 @@ int pyinterp__open(const char *path, int fd, pid_t pid, struct wm_dwarf *dw, str
 		goto unreadable;
 	}
 	pi->off = v->off;
-	pyvalue__str_data(NULL, pi->minor, &pi->off.str_ascii, &pi->off.str_compact);
+	pyvalue__str_offsets(NULL, pi->minor, &pi->off);
+	pyqual__offsets(NULL, pi->minor, &pi->qual);
 	if (pi->has_symtab && dwarf_offsets(pi, dw))
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "its DWARF");
 	else
 		snprintf(pi->offsets_how, sizeof(pi->offsets_how), "wrapmon's table for 3.%d",
 			 v->minor);
+	if (pi->minor == 10) {
+		size_t n = strlen(pi->offsets_how);
+
+		snprintf(pi->offsets_how + n, sizeof(pi->offsets_how) - n, "; namespaces' from %s",
+			 pi->qual_dwarf ? "its DWARF" : "the table");
+	}
 	if (!find_sym(&e, "_PyEval_EvalFrameDefault", STT_FUNC, &s) || !s.st_size) {
 		snprintf(why, sizeof(why), "the size of _PyEval_EvalFrameDefault");
 		ret = -ENOTSUP;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "lang/python/pyqual.h"
 #include "wrapmon_py.h"
 
 struct wm_dwarf;
@@ -34,6 +35,8 @@ struct py_interp {
 	bool has_symtab; /* not stripped */
 	char offsets_how[64];
 	struct wm_py_offsets off;
+	struct pyqual_offsets qual; /* 3.10: what its namespaces' qualnames are read with */
+	bool qual_dwarf;	    /* all of qual from its DWARF (else some from the table) */
 	struct py_hook hooks[PY_MAX_HOOKS];
 	int nr_hooks;
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lang/python/pystack.h"
+#include "lang/python/pystr.h"
 #include "lang/python/pytrace.h"
 #include "target/procmem.h"
 
@@ -66,27 +67,13 @@ void pystack__free(struct pystack *s)
 	free(s);
 }
 
-/* A str object of the target as UTF-8 (malloc'd); NULL when unreadable. */
+/* A str object of the target as UTF-8 (malloc'd; a long one cut); NULL when unreadable. */
 static char *read_str(struct pystack *s, __u64 str)
 {
-	struct wm_py_name n = { .len = -1 };
 	char out[4 * WM_PY_NAME_MAX + 8];
-	__u32 state = 0;
-	__s64 len = 0;
+	int ret = pystr__read(s->pid, &s->off, str, out, sizeof(out));
 
-	if (procmem__read(s->pid, str + 32, &state, sizeof(state)) ||
-	    procmem__read(s->pid, str + 16, &len, sizeof(len)) || !(state & (1 << 5)) || len < 0)
-		return NULL;
-	n.kind = (state >> 2) & 7;
-	n.ascii = (state >> 6) & 1;
-	if (n.kind != 1 && n.kind != 2 && n.kind != 4)
-		return NULL;
-	n.len = len * n.kind > WM_PY_NAME_MAX ? WM_PY_NAME_MAX / n.kind * n.kind : len * n.kind;
-	if (procmem__read(s->pid, str + (n.ascii ? s->off.str_ascii : s->off.str_compact), n.s,
-			  n.len))
-		return NULL;
-	pytrace__name_utf8(&n, out, sizeof(out));
-	return strdup(out);
+	return ret >= 0 || ret == -ENAMETOOLONG ? strdup(out) : NULL;
 }
 
 /* A bytes object's contents (malloc'd), up to max bytes. */

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pystack.h"
+#include "lang/python/pystr.h"
 #include "lang/python/pytrace.h"
 #include "probe/tracer.h"
 #include "lang/python/pyqual.h"
@@ -177,33 +178,10 @@ static void name_types(struct pytrace *t, struct wm_call_view *v)
 /* A str's characters as UTF-8 (ASCII, Latin-1, UCS-2, UCS-4 as stored). */
 void pytrace__name_utf8(const struct wm_py_name *n, char *out, size_t size)
 {
-	size_t o = 0;
 	int len = n->len > WM_PY_NAME_MAX ? WM_PY_NAME_MAX : n->len;
 
-	out[0] = '\0';
-	if (len < 0 || (n->kind != 1 && n->kind != 2 && n->kind != 4))
-		return;
-	for (int i = 0; i + n->kind <= len && o + 5 < size; i += n->kind) {
-		__u32 c = 0;
-
-		memcpy(&c, n->s + i, n->kind);
-		if (c < 0x80) {
-			out[o++] = c;
-		} else if (c < 0x800) {
-			out[o++] = 0xc0 | c >> 6;
-			out[o++] = 0x80 | (c & 0x3f);
-		} else if (c < 0x10000) {
-			out[o++] = 0xe0 | c >> 12;
-			out[o++] = 0x80 | ((c >> 6) & 0x3f);
-			out[o++] = 0x80 | (c & 0x3f);
-		} else {
-			out[o++] = 0xf0 | c >> 18;
-			out[o++] = 0x80 | ((c >> 12) & 0x3f);
-			out[o++] = 0x80 | ((c >> 6) & 0x3f);
-			out[o++] = 0x80 | (c & 0x3f);
-		}
-	}
-	out[o] = '\0';
+	if (len < 0 || pystr__utf8(n->kind, n->s, len, out, size) == -EILSEQ)
+		out[0] = '\0';
 }
 
 static int named_id(struct pytrace *t, const char *name)
@@ -254,8 +232,9 @@ static void fill_params(const struct wm_py_notice *n, struct pyfunc_desc *d)
 }
 
 /*
- * Could a pattern match a method of module mod (mod.Class.name)? Only then
- * is 3.10's qualname looked for: the walk reads the module's namespace.
+ * Could a pattern match a method or a nested function of module mod
+ * (mod.Class.name, mod.outer.<locals>.inner)? Only then is 3.10's qualname
+ * looked for: the walk reads the module's namespace.
  */
 static bool may_name_method(const struct pytrace *t, const char *mod)
 {
@@ -674,7 +653,7 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->off = pi->off;
 	if (pi->off.minor == 10) {
-		ret = pyqual__new(opts->pid, &t->qual);
+		ret = pyqual__new(opts->pid, &pi->off, &pi->qual, &t->qual);
 		if (ret) {
 			snprintf(err, errsz, "out of memory");
 			goto cleanup;

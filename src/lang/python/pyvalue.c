@@ -21,6 +21,7 @@
 #include "util/json.h"
 #include "types/dwarf.h"
 #include "target/procmaps.h"
+#include "wrapmon_py.h"
 
 int pyvalue__layout(int major, int minor, struct wm_py_layout *L)
 {
@@ -1140,17 +1141,24 @@ static void field_of_dwarf(struct wm_dwarf *d, const struct dwarf_field *f, stru
 		set_u16(L, f->off, v);
 }
 
-void pyvalue__str_data(struct wm_dwarf *d, int minor, __u16 *ascii, __u16 *compact)
+void pyvalue__str_offsets(struct wm_dwarf *d, int minor, struct wm_py_offsets *o)
 {
 	struct wm_py_layout L;
+	unsigned long v;
 
 	pyvalue__layout(3, minor, &L);
 	for (size_t i = 0; d && i < sizeof(dwarf_fields) / sizeof(dwarf_fields[0]); i++)
-		if (dwarf_fields[i].off == offsetof(struct wm_py_layout, str_ascii_data) ||
+		if (dwarf_fields[i].off == offsetof(struct wm_py_layout, str_state) ||
+		    dwarf_fields[i].off == offsetof(struct wm_py_layout, str_ascii_data) ||
 		    dwarf_fields[i].off == offsetof(struct wm_py_layout, str_compact_data))
 			field_of_dwarf(d, &dwarf_fields[i], &L);
-	*ascii = L.str_ascii_data;
-	*compact = L.str_compact_data;
+	o->str_state = L.str_state;
+	o->str_ascii = L.str_ascii_data;
+	o->str_compact = L.str_compact_data;
+	/* The length follows the object's header, where a PyVarObject has its size. */
+	o->str_length = L.ob_size;
+	if (d && !dwarf__offsetof(d, "PyASCIIObject", "length", &v) && v < 0xffff)
+		o->str_length = v;
 }
 
 int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L)

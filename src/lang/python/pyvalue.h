@@ -25,6 +25,7 @@
 #include "wm_python.h"
 
 struct wm_dwarf;
+struct wm_py_offsets;
 
 /*
  * The offsets of CPython major.minor on x86_64 (3.8 to 3.13). -ENOTSUP
@@ -44,11 +45,12 @@ int pyvalue__layout_dwarf(const char *path, struct wm_py_layout *L);
 /* The same with the object's DWARF already open (dwarf__open()). */
 int pyvalue__layout_of_dwarf(struct wm_dwarf *d, struct wm_py_layout *L);
 /*
- * Where a compact str's characters start, ASCII and not (lang/python's one
- * table of them, for pyinterp's offsets too): 3.minor's, or d's where
- * d (NULL: none) describes PyASCIIObject and PyCompactUnicodeObject.
+ * Where a str's length, state and characters (compact ASCII, other
+ * compact) are, into o's str_* (lang/python's one table of them, for
+ * pyinterp's offsets too): 3.minor's, or d's where d (NULL: none)
+ * describes PyASCIIObject and PyCompactUnicodeObject.
  */
-void pyvalue__str_data(struct wm_dwarf *d, int minor, __u16 *ascii, __u16 *compact);
+void pyvalue__str_offsets(struct wm_dwarf *d, int minor, struct wm_py_offsets *o);
 
 /*
  * The version an interpreter's file name says: "python3.12", "libpython3.11.so.1.0",
