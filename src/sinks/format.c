@@ -232,9 +232,14 @@ static void put_py_args_text(struct wm_buf *b, const struct wm_func *f,
 	for (int i = 0; i < f->sig.nr_params && i < WM_SIG_MAX_PARAMS; i++) {
 		if (i)
 			buf__puts(b, ", ");
+		/* Past the ones a record carries: one "..." says there are more. */
+		if (i == WM_PY_MAX_PARAMS) {
+			buf__puts(b, "...");
+			break;
+		}
 		put_esc_c(b, f->sig.params[i].name, sizeof(f->sig.params[i].name));
 		buf__putc(b, '=');
-		put_py_obj_text(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+		put_py_obj_text(b, c, i);
 	}
 }
 
@@ -1655,7 +1660,12 @@ static void args_json(struct wm_buf *b, const struct fmt_entry *e, const struct 
 			buf__puts(b, i ? ",{\"name\":" : "{\"name\":");
 			json__str(b, p->name, strnlen(p->name, sizeof(p->name)));
 			buf__putc(b, ',');
-			put_py_obj_json(b, c, i < WM_PY_MAX_PARAMS ? i : WM_NR_SLOTS);
+			/* Not carried by the record: not null, which would read as None. */
+			if (i >= WM_PY_MAX_PARAMS) {
+				buf__puts(b, "\"not_captured\":true}");
+				continue;
+			}
+			put_py_obj_json(b, c, i);
 			buf__putc(b, '}');
 		}
 	} else if (sig_is_raw(f)) {

@@ -217,6 +217,31 @@ static void test_format_text(void **state)
 	format__call_text(&b, &f, &v, NULL);
 	assert_non_null(strstr(b.p, "app.handlers.parse(pattern=<bytes>) raised ValueError  <"));
 
+	/* More parameters than a record carries: the first 8, then one "...". */
+	{
+		static const char *const many[] = {
+			"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"
+		};
+
+		buf__reset(&b);
+		view_init(&v, 0);
+		for (int i = 0; i < WM_PY_MAX_PARAMS; i++)
+			set_slot(&v, i, "int");
+		sig__free(&f.sig);
+		py_func(&f, "json.dumps", many, 10);
+		format__call_text(&b, &f, &v, NULL);
+		assert_non_null(strstr(b.p,
+				       "json.dumps(a=<int>, b=<int>, c=<int>, d=<int>, e=<int>, "
+				       "f=<int>, g=<int>, h=<int>, ...) = ?  <"));
+		buf__reset(&b);
+		format__call_json(&b, &f, &v);
+		assert_non_null(strstr(
+			b.p, "{\"name\":\"h\",\"type\":\"int\"},{\"name\":\"i\","
+			     "\"not_captured\":true},{\"name\":\"j\",\"not_captured\":true}]"));
+		sig__free(&f.sig);
+		py_func(&f, "app.handlers.parse", params, 1);
+	}
+
 	/* A generator's resume that yielded: marked, its value's type when read. */
 	buf__reset(&b);
 	view_init(&v, WM_F_PY_YIELD);
