@@ -918,74 +918,71 @@ bool pyvalue__raised_repr(struct wm_buf *b, const void *snap, size_t len, const 
 	return whole;
 }
 
+/*
+ * str() of an exception made of the args a node holds (an exception's, or
+ * a tuple's items), as BaseException.__str__ makes it: "" for none, the
+ * one's text (a str's characters, lone surrogates as Python's
+ * backslashreplace; KeyError: its repr), else the args' repr. False when
+ * a part of it was cut.
+ */
+static bool put_str_text(struct wm_buf *msg, const struct node *str)
+{
+	unsigned int width;
+	size_t have = text_chars(str, &width);
+
+	for (size_t i = 0; i < have; i++) {
+		__u32 c = char_at(str->body, width, i);
+
+		if (c >= 0xd800 && c <= 0xdfff)
+			buf__printf(msg, "\\u%04x", c);
+		else
+			put_utf8(msg, c);
+	}
+	return !text_cut(str, have);
+}
+
+static bool put_exc_str(struct wm_buf *msg, const struct node *args, bool key)
+{
+	struct node one = node_at(args->body, args->body_len);
+	bool cut = args->h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT), ok = true;
+
+	if (args->h.count == 1 && one.ok && one.h.kind == WM_PYV_STR && !key)
+		return put_str_text(msg, &one) && !cut;
+	if (args->h.count == 1)
+		return one.ok && put_node(msg, &one, 1) && !cut;
+	if (args->h.count > 1) {
+		buf__putc(msg, '(');
+		ok = put_items(msg, args, false, 0);
+		buf__putc(msg, ')');
+	}
+	return ok;
+}
+
 int pyvalue__exc(const void *snap, size_t len, const char *raised, struct wm_buf *type,
 		 struct wm_buf *msg, bool *whole)
 {
-	struct node n = node_at(snap, len), one;
-	unsigned int width;
-	bool ok = true, key;
+	struct node n = node_at(snap, len);
+	bool ok;
 
 	if (n.ok && n.h.kind != WM_PYV_EXC && raised) {
 		/* Unnormalized: the value is what the args will be made from. */
 		const char *dot = strrchr(raised, '.');
+		bool key = !strcmp(dot ? dot + 1 : raised, "KeyError");
 
 		put_short(type, raised);
-		key = !strcmp(dot ? dot + 1 : raised, "KeyError");
-		if (n.h.kind == WM_PYV_TUPLE && n.h.count == 1)
-			one = node_at(n.body, n.body_len);
-		else
-			one = n;
-		if (n.h.kind == WM_PYV_NONE || (n.h.kind == WM_PYV_TUPLE && !n.h.count)) {
+		if (n.h.kind == WM_PYV_TUPLE)
+			ok = put_exc_str(msg, &n, key);
+		else if (n.h.kind == WM_PYV_NONE)
 			ok = true;
-		} else if (n.h.kind == WM_PYV_TUPLE && n.h.count > 1) {
-			buf__putc(msg, '(');
-			ok = put_items(msg, &n, false, 0);
-			buf__putc(msg, ')');
-		} else if (one.ok && one.h.kind == WM_PYV_STR && !key) {
-			size_t have = text_chars(&one, &width);
-
-			for (size_t i = 0; i < have; i++) {
-				__u32 c = char_at(one.body, width, i);
-
-				if (c >= 0xd800 && c <= 0xdfff)
-					buf__printf(msg, "\\u%04x", c);
-				else
-					put_utf8(msg, c);
-			}
-			ok = !text_cut(&one, have) &&
-			     !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
-		} else {
-			ok = one.ok && put_node(msg, &one, 1);
-		}
-		if (whole)
-			*whole = ok;
-		return 0;
-	}
-	if (!n.ok || n.h.kind != WM_PYV_EXC)
+		else if (n.h.kind == WM_PYV_STR && !key)
+			ok = put_str_text(msg, &n);
+		else
+			ok = put_node(msg, &n, 1);
+	} else if (n.ok && n.h.kind == WM_PYV_EXC) {
+		put_short_name(type, &n);
+		ok = put_exc_str(msg, &n, n.h.name_len == 8 && !memcmp(n.name, "KeyError", 8));
+	} else {
 		return -EINVAL;
-	put_short_name(type, &n);
-	one = node_at(n.body, n.body_len);
-	if (n.h.count == 1 && one.ok && one.h.kind == WM_PYV_STR &&
-	    !(n.h.name_len == 8 && !memcmp(n.name, "KeyError", 8))) {
-		/* The str itself, not its repr: lone surrogates as Python's backslashreplace. */
-		size_t have = text_chars(&one, &width);
-
-		for (size_t i = 0; i < have; i++) {
-			__u32 c = char_at(one.body, width, i);
-
-			if (c >= 0xd800 && c <= 0xdfff)
-				buf__printf(msg, "\\u%04x", c);
-			else
-				put_utf8(msg, c);
-		}
-		ok = !text_cut(&one, have) && !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
-	} else if (n.h.count == 1 && one.ok) {
-		ok = put_node(msg, &one, 1) && !(n.h.flags & (WM_PYV_F_TRUNC | WM_PYV_F_FAULT));
-	} else if (n.h.count > 1) {
-		/* The args tuple's repr: the node read as the tuple it holds. */
-		buf__putc(msg, '(');
-		ok = put_items(msg, &n, false, 0);
-		buf__putc(msg, ')');
 	}
 	if (whole)
 		*whole = ok;
