@@ -88,9 +88,10 @@ static void test_debian_stripped(void **state)
 	assert_int_equal(count_hooks(pi, WM_PYH_RESUME), 2);
 	assert_int_equal(count_hooks(pi, WM_PYH_CLEAR), 1);
 	assert_non_null(hook_named(pi, "the call in RETURN_VALUE"));
-	/* Frames entered from C: the eval loop's entry and its ret instructions. */
+	/* Frames entered from C: the eval loop's entry, and branches before its ret. */
 	assert_int_equal(count_hooks(pi, WM_PYH_ENTRY_FRAME), 1);
 	assert_true(count_hooks(pi, WM_PYH_ENTRY_RET) >= 1);
+	assert_null(hook_named(pi, "single-stepped"));
 	assert_int_equal(count_hooks(pi, WM_PYH_YIELD), 1);
 	/* The yield at its jnz (emulated), past the store of the value's stack top. */
 	h = hook_named(pi, "yield: YIELD_VALUE (86) at 0x");
@@ -99,6 +100,47 @@ static void test_debian_stripped(void **state)
 	assert_int_equal(WM_PY_FREG(h->cookie), 5);
 	/* No process: _PyRuntime's thread state at its link-time address. */
 	assert_true(pi->off.tstate_addr > 0x400000);
+	pyinterp__free(pi);
+	close(fd);
+}
+
+/*
+ * Debian's frames entered from C end at branches the kernel emulates, not
+ * at the ret it single-steps: each hook's bytes in the file are a jmp or a
+ * jcc with no prefix (or a direct call), and all of them agree on where
+ * the ret finds the stack (one epilogue) and the result (a callee-saved
+ * register the epilogue moves into rax, r14 in this build).
+ */
+static void test_debian_exit_to_c(void **state)
+{
+	struct py_interp *pi = NULL;
+	char err[512] = "";
+	int fd = open(DEBIAN_PY, O_RDONLY | O_CLOEXEC), n = 0, delta = -1;
+
+	if (fd < 0)
+		skip();
+	assert_int_equal(pyinterp__open(DEBIAN_PY, fd, 0, NULL, &pi, err, sizeof(err)), 0);
+	for (int i = 0; i < pi->nr_hooks; i++) {
+		const struct py_hook *h = &pi->hooks[i];
+		unsigned char c[2];
+
+		if (WM_PY_HOOK(h->cookie) != WM_PYH_ENTRY_RET)
+			continue;
+		n++;
+		assert_non_null(strstr(h->what, "(emulated)"));
+		assert_int_equal(pread(fd, c, 2, h->file_off), 2);
+		assert_true(c[0] == 0xe9 || c[0] == 0xeb || c[0] == 0xe8 ||
+			    (c[0] >= 0x70 && c[0] <= 0x7f) ||
+			    (c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f));
+		/* r14 (slot 1), not rax: the epilogue's mov %r14,%rax is still to come. */
+		assert_int_equal(WM_PY_FREG(h->cookie), 1);
+		assert_true(WM_PY_SP_DELTA(h->cookie) > 0);
+		if (delta < 0)
+			delta = WM_PY_SP_DELTA(h->cookie);
+		assert_int_equal(WM_PY_SP_DELTA(h->cookie), delta);
+	}
+	/* RETURN_VALUE's and RETURN_GENERATOR's, exit_unwind's, YIELD_VALUE's two. */
+	assert_int_equal(n, 4);
 	pyinterp__free(pi);
 	close(fd);
 }
@@ -358,11 +400,11 @@ static void test_format_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_debian_stripped), cmocka_unit_test(test_not_python),
-		cmocka_unit_test(test_python_names),	cmocka_unit_test(test_format_text),
-		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_stack_lines),
-		cmocka_unit_test(test_format_stack),	cmocka_unit_test(test_format_values),
-		cmocka_unit_test(test_notice_or_call),
+		cmocka_unit_test(test_debian_stripped), cmocka_unit_test(test_debian_exit_to_c),
+		cmocka_unit_test(test_not_python),	cmocka_unit_test(test_python_names),
+		cmocka_unit_test(test_format_text),	cmocka_unit_test(test_format_json),
+		cmocka_unit_test(test_stack_lines),	cmocka_unit_test(test_format_stack),
+		cmocka_unit_test(test_format_values),	cmocka_unit_test(test_notice_or_call),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

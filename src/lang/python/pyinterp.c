@@ -1171,7 +1171,8 @@ static int flow__link(struct flow *f, char *why, size_t whysz)
 		if (x->kind == FK_JMP || x->kind == FK_JCC) {
 			x->tg = flow__find(f, x->target);
 			if (x->tg < 0) {
-				snprintf(why, whysz, "a branch at 0x%lx into an instruction", x->at);
+				snprintf(why, whysz, "a branch at 0x%lx into an instruction",
+					 x->at);
 				return -ENOEXEC;
 			}
 			f->in[x->tg].npred++;
@@ -1382,8 +1383,8 @@ static bool emulated(const struct pyelf *e, unsigned long a, bool call)
  * The sites ending frames entered from C, before the ret: their number,
  * or negative with why (then the ret is the hook).
  */
-static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_site *sites,
-		       int max, char *why, size_t whysz)
+static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_site *sites, int max,
+		       char *why, size_t whysz)
 {
 	struct eval_body b;
 	struct flow f = { 0 };
