@@ -973,6 +973,30 @@ static int exit_hooks(struct py_interp *pi, const struct pyelf *e, const char *c
  * leaves the hook on the ret.
  */
 
+/* The executable section holding the eval loop: its range and its bytes. */
+static int text_bytes(const struct pyelf *e, unsigned long *lo, unsigned long *hi,
+		      const unsigned char **bytes)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    e->eval < sh.sh_addr || e->eval >= sh.sh_addr + sh.sh_size)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != sh.sh_size)
+			return -EIO;
+		*lo = sh.sh_addr;
+		*hi = sh.sh_addr + sh.sh_size;
+		*bytes = d->d_buf;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* Instructions of the cold part decoded at most. */
 #define COLD_MAX_INSNS 65536
 /* Instructions back from an indirect jmp to the load of its target. */
@@ -1005,7 +1029,8 @@ struct flow {
 	unsigned long *keys; /* open addressing: address + 1 -> index */
 	int *vals, mask;
 	int *preds;
-	unsigned long lo, hi; /* the executable section */
+	unsigned long lo, hi;	   /* the executable section */
+	const unsigned char *text; /* its bytes */
 };
 
 static void flow__free(struct flow *f)
@@ -1028,24 +1053,21 @@ static int flow__find(const struct flow *f, unsigned long a)
 	}
 }
 
-static int flow__decode(const struct pyelf *e, const struct eval_body *b, unsigned long a,
-			ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
+/* From the section's bytes as mapped: a read a cold instruction would cost ~10 ms in all. */
+static int flow__decode(const struct flow *f, unsigned long a, ZydisDecodedInstruction *in,
+			ZydisDecodedOperand *ops)
 {
 	ZydisDecoder dec;
-	unsigned char buf[16];
 
-	if (a >= e->eval && a < e->eval + e->eval_size)
-		return decode_at(e, b, a, in, ops);
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	if (read_at(e, a, buf, sizeof(buf)) ||
-	    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), in, ops)))
+	if (a < f->lo || a >= f->hi ||
+	    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, f->text + (a - f->lo), f->hi - a, in, ops)))
 		return -ENOEXEC;
 	return 0;
 }
 
 /* Decode and add the instruction at a; its index, or negative. */
-static int flow__add(struct flow *f, const struct pyelf *e, const struct eval_body *b,
-		     unsigned long a)
+static int flow__add(struct flow *f, unsigned long a)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -1054,7 +1076,7 @@ static int flow__add(struct flow *f, const struct pyelf *e, const struct eval_bo
 
 	if (f->nr == f->cap)
 		return -E2BIG;
-	if (flow__decode(e, b, a, &in, ops))
+	if (flow__decode(f, a, &in, ops))
 		return -ENOEXEC;
 	x = &f->in[f->nr];
 	*x = (struct flow_insn){ .at = a, .len = in.length, .kind = FK_PLAIN, .ft = -1, .tg = -1 };
@@ -1086,13 +1108,14 @@ static int flow__add(struct flow *f, const struct pyelf *e, const struct eval_bo
  * outside the body (and each handler label there) up to a jmp, a ret or
  * code decoded already.
  */
-static int flow__read(struct flow *f, const struct pyelf *e, const struct eval_body *b,
-		      unsigned long table, char *why, size_t whysz)
+static int flow__read(struct flow *f, const struct pyelf *e, unsigned long table, char *why,
+		      size_t whysz)
 {
 	unsigned long *todo, t;
 	int nr_todo = 0, size = 1, ret = 0;
 
-	f->cap = b->nr_insn + COLD_MAX_INSNS;
+	/* As eval_body__read(): an instruction is a byte at least, hardly ever two. */
+	f->cap = e->eval_size / 2 + 16 + COLD_MAX_INSNS;
 	while (size < 2 * f->cap)
 		size *= 2;
 	f->mask = size - 1;
@@ -1105,11 +1128,12 @@ static int flow__read(struct flow *f, const struct pyelf *e, const struct eval_b
 		free(todo);
 		return -ENOMEM;
 	}
-	for (int i = 0; i < b->nr_insn; i++) {
-		int k = flow__add(f, e, b, b->insn[i]);
+	/* The body by a linear sweep (GCC puts no data in .text), as eval_body__read(). */
+	for (unsigned long a = e->eval; a < e->eval + e->eval_size; a += f->in[f->nr - 1].len) {
+		int k = flow__add(f, a);
 
 		if (k < 0) {
-			snprintf(why, whysz, "the body undecodable at 0x%lx", b->insn[i]);
+			snprintf(why, whysz, "the body undecodable at 0x%lx", a);
 			free(todo);
 			return k;
 		}
@@ -1133,7 +1157,7 @@ static int flow__read(struct flow *f, const struct pyelf *e, const struct eval_b
 				ret = -ENOEXEC;
 				break;
 			}
-			k = flow__add(f, e, b, a);
+			k = flow__add(f, a);
 			if (k < 0) {
 				snprintf(why, whysz, "the cold part undecodable at 0x%lx", a);
 				ret = k;
@@ -1202,8 +1226,8 @@ static int flow__link(struct flow *f, char *why, size_t whysz)
  * load from the opcode table (table + 8 * opcode: a non-PIE build's), a
  * few instructions back at most.
  */
-static bool table_loaded(const struct flow *f, const struct pyelf *e, const struct eval_body *b,
-			 unsigned long table, int j, ZydisRegister r, int depth, int *budget)
+static bool table_loaded(const struct flow *f, const struct pyelf *e, unsigned long table, int j,
+			 ZydisRegister r, int depth, int *budget)
 {
 	const struct flow_insn *x = &f->in[j];
 	ZydisDecodedInstruction in;
@@ -1215,14 +1239,14 @@ static bool table_loaded(const struct flow *f, const struct pyelf *e, const stru
 		int p = f->preds[x->pred_off + k];
 		bool wrote = false;
 
-		if (flow__decode(e, b, f->in[p].at, &in, ops))
+		if (flow__decode(f, f->in[p].at, &in, ops))
 			return false;
 		for (int i = 0; i < in.operand_count; i++)
 			wrote |= ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 				 (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
 				 reg64(ops[i].reg.value) == r;
 		if (!wrote) {
-			if (!table_loaded(f, e, b, table, p, r, depth + 1, budget))
+			if (!table_loaded(f, e, table, p, r, depth + 1, budget))
 				return false;
 			continue;
 		}
@@ -1239,8 +1263,8 @@ static bool table_loaded(const struct flow *f, const struct pyelf *e, const stru
  * Every indirect jmp is the opcode dispatch (table_loaded()): then the
  * handlers' labels are its only targets.
  */
-static int flow__check_dispatch(struct flow *f, const struct pyelf *e, const struct eval_body *b,
-				unsigned long table, char *why, size_t whysz)
+static int flow__check_dispatch(struct flow *f, const struct pyelf *e, unsigned long table,
+				char *why, size_t whysz)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -1264,9 +1288,9 @@ static int flow__check_dispatch(struct flow *f, const struct pyelf *e, const str
 
 		if (f->in[i].kind != FK_IJMP)
 			continue;
-		if (flow__decode(e, b, f->in[i].at, &in, ops) ||
+		if (flow__decode(f, f->in[i].at, &in, ops) ||
 		    ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
-		    !table_loaded(f, e, b, table, i, reg64(ops[0].reg.value), 0, &budget)) {
+		    !table_loaded(f, e, table, i, reg64(ops[0].reg.value), 0, &budget)) {
 			snprintf(why, whysz,
 				 "an indirect jmp at 0x%lx other than the opcode dispatch",
 				 f->in[i].at);
@@ -1322,8 +1346,7 @@ static bool step_back(const ZydisDecodedInstruction *in, const ZydisDecodedOpera
 }
 
 /* Whether x joins the set, from its successors' states (flow comment above). */
-static bool flow__eval(const struct flow *f, const struct pyelf *e, const struct eval_body *b,
-		       struct flow_insn *x)
+static bool flow__eval(const struct flow *f, struct flow_insn *x)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -1351,7 +1374,7 @@ static bool flow__eval(const struct flow *f, const struct pyelf *e, const struct
 			return false;
 		r = s->rreg;
 		delta = s->delta;
-		if (flow__decode(e, b, x->at, &in, ops) || !step_back(&in, ops, &r, &delta))
+		if (flow__decode(f, x->at, &in, ops) || !step_back(&in, ops, &r, &delta))
 			return false;
 		x->exits = true;
 		x->rreg = r;
@@ -1386,22 +1409,19 @@ static bool emulated(const struct pyelf *e, unsigned long a, bool call)
 static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_site *sites, int max,
 		       char *why, size_t whysz)
 {
-	struct eval_body b;
 	struct flow f = { 0 };
 	int *work = NULL, nr_work = 0, n = 0, ret;
 
-	ret = eval_body__read(e, &b);
-	if (!ret)
-		ret = text_range(e, &f.lo, &f.hi);
+	ret = text_bytes(e, &f.lo, &f.hi, &f.text);
 	if (ret) {
-		snprintf(why, whysz, "the body undecodable");
+		snprintf(why, whysz, "no code section");
 		goto cleanup;
 	}
-	ret = flow__read(&f, e, &b, table, why, whysz);
+	ret = flow__read(&f, e, table, why, whysz);
 	if (!ret)
 		ret = flow__link(&f, why, whysz);
 	if (!ret)
-		ret = flow__check_dispatch(&f, e, &b, table, why, whysz);
+		ret = flow__check_dispatch(&f, e, table, why, whysz);
 	if (ret)
 		goto cleanup;
 	work = malloc(f.nr * sizeof(*work));
@@ -1430,7 +1450,7 @@ static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_s
 		for (int k = 0; k < y->npred; k++) {
 			int p = f.preds[y->pred_off + k];
 
-			if (!f.in[p].exits && flow__eval(&f, e, &b, &f.in[p]))
+			if (!f.in[p].exits && flow__eval(&f, &f.in[p]))
 				work[nr_work++] = p;
 		}
 	}
@@ -1471,7 +1491,6 @@ static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_s
 cleanup:
 	free(work);
 	flow__free(&f);
-	eval_body__free(&b);
 	return ret;
 }
 
