@@ -997,8 +997,8 @@ static int text_bytes(const struct pyelf *e, unsigned long *lo, unsigned long *h
 	return -ENOENT;
 }
 
-/* Instructions of the cold part decoded at most. */
-#define COLD_MAX_INSNS 65536
+/* Instructions of the cold part decoded at most (Debian's 3.11 has ~3,000). */
+#define COLD_MAX_INSNS 32768
 /* Instructions back from an indirect jmp to the load of its target. */
 #define DISPATCH_MAX 16
 
@@ -1066,17 +1066,25 @@ static int flow__decode(const struct flow *f, unsigned long a, ZydisDecodedInstr
 	return 0;
 }
 
-/* Decode and add the instruction at a; its index, or negative. */
+/*
+ * Decode and add the instruction at a; its index, or negative. Without its
+ * operands (a relative branch's target is in its raw immediate): most of
+ * the attach's time went to decoding every operand of the body.
+ */
 static int flow__add(struct flow *f, unsigned long a)
 {
+	ZydisDecoder dec;
+	ZydisDecoderContext ctx;
 	ZydisDecodedInstruction in;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	struct flow_insn *x;
 	unsigned long h;
 
 	if (f->nr == f->cap)
 		return -E2BIG;
-	if (flow__decode(f, a, &in, ops))
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (a < f->lo || a >= f->hi ||
+	    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, &ctx, f->text + (a - f->lo), f->hi - a,
+						      &in)))
 		return -ENOEXEC;
 	x = &f->in[f->nr];
 	*x = (struct flow_insn){ .at = a, .len = in.length, .kind = FK_PLAIN, .ft = -1, .tg = -1 };
@@ -1086,11 +1094,11 @@ static int flow__add(struct flow *f, unsigned long a)
 		x->kind = FK_CALL;
 	} else if (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
 		   in.meta.category == ZYDIS_CATEGORY_COND_BR) {
-		if (ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		if (!in.raw.imm[0].is_relative) {
 			x->kind = FK_IJMP;
 		} else {
 			x->kind = in.meta.category == ZYDIS_CATEGORY_COND_BR ? FK_JCC : FK_JMP;
-			x->target = a + in.length + ops[0].imm.value.s;
+			x->target = a + in.length + in.raw.imm[0].value.s;
 		}
 	} else if (in.mnemonic == ZYDIS_MNEMONIC_UD2 || in.mnemonic == ZYDIS_MNEMONIC_HLT ||
 		   in.mnemonic == ZYDIS_MNEMONIC_INT3) {
@@ -1159,7 +1167,11 @@ static int flow__read(struct flow *f, const struct pyelf *e, unsigned long table
 			}
 			k = flow__add(f, a);
 			if (k < 0) {
-				snprintf(why, whysz, "the cold part undecodable at 0x%lx", a);
+				if (k == -E2BIG)
+					snprintf(why, whysz, "a cold part of over %d instructions",
+						 COLD_MAX_INSNS);
+				else
+					snprintf(why, whysz, "the cold part undecodable at 0x%lx", a);
 				ret = k;
 				break;
 			}
