@@ -1171,7 +1171,8 @@ static int flow__read(struct flow *f, const struct pyelf *e, unsigned long table
 					snprintf(why, whysz, "a cold part of over %d instructions",
 						 COLD_MAX_INSNS);
 				else
-					snprintf(why, whysz, "the cold part undecodable at 0x%lx", a);
+					snprintf(why, whysz, "the cold part undecodable at 0x%lx",
+						 a);
 				ret = k;
 				break;
 			}
