@@ -1402,6 +1402,27 @@ static bool flow__eval(const struct flow *f, struct flow_insn *x)
 	return true;
 }
 
+/*
+ * Whether no other decoded instruction overlaps the one at index i: a uprobe
+ * on a misaligned decoding (code run into past a call that never returns)
+ * would corrupt the instruction it lands in.
+ */
+static bool flow__aligned(const struct flow *f, int i)
+{
+	const struct flow_insn *x = &f->in[i];
+
+	for (int off = 1; off < x->len; off++)
+		if (flow__find(f, x->at + off) >= 0)
+			return false;
+	for (int back = 1; back < 15 && back <= (int)(x->at - f->lo); back++) {
+		int k = flow__find(f, x->at - back);
+
+		if (k >= 0 && f->in[k].len > back)
+			return false;
+	}
+	return true;
+}
+
 /* A branch or call the kernel emulates: no prefix, a relative target. */
 static bool emulated(const struct pyelf *e, unsigned long a, bool call)
 {
@@ -1479,7 +1500,7 @@ static int entry_exits(const struct pyelf *e, unsigned long table, struct exit_s
 		for (h = y; h->kind == FK_PLAIN; h = &f.in[h->ft])
 			;
 		if (h->kind == FK_RET || !emulated(e, h->at, h->kind == FK_CALL) ||
-		    disasm__reg_slot(h->rreg) < 0) {
+		    !flow__aligned(&f, h - f.in) || disasm__reg_slot(h->rreg) < 0) {
 			snprintf(why, whysz, "no emulated branch from 0x%lx to the ret", y->at);
 			ret = -ENOENT;
 			goto cleanup;
@@ -1528,6 +1549,9 @@ static int entry_frame_hooks(struct py_interp *pi, const struct pyelf *e, unsign
 	n = entry_exits(e, table, sites, PY_MAX_HOOKS - pi->nr_hooks - 1, why, sizeof(why));
 	if (n <= 0) {
 		struct eval_body b;
+
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", strerror(n ? -n : ENOENT));
 
 		ret = eval_body__read(e, &b);
 		for (int i = 0; !ret && i < b.nr_rets; i++) {
