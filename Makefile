@@ -276,6 +276,7 @@ bench:
 	$(Q)python3 tools/bench/run.py --out $(OUT) $(BENCH_ARGS)
 	$(Q)python3 tools/bench/pycall.py --out $(OUT) /usr/bin/python3
 	$(Q)python3 tools/bench/pyyield.py --out $(OUT) /usr/bin/python3
+	$(Q)python3 tools/bench/pyfromc.py --out $(OUT) /usr/bin/python3
 	$(Q)python3 tools/bench/pystart.py --out $(OUT)
 
 MANDIR ?= $(PREFIX)/share/man

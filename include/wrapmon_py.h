@@ -64,7 +64,8 @@ enum wm_py_hook {
 	/*
 	 * Where the frame clear is inlined for frames entered from C (Debian's
 	 * 3.11): _PyEval_EvalFrameDefault's entry notes its frame, and its ret
-	 * instructions end that frame's call.
+	 * instructions, or the emulated branches from which its exit paths
+	 * reach one (WM_PY_COOKIE_RET()), end that frame's call.
 	 */
 	WM_PYH_ENTRY_FRAME = 5,
 	WM_PYH_ENTRY_RET = 6,

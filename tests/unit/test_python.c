@@ -88,9 +88,10 @@ static void test_debian_stripped(void **state)
 	assert_int_equal(count_hooks(pi, WM_PYH_RESUME), 2);
 	assert_int_equal(count_hooks(pi, WM_PYH_CLEAR), 1);
 	assert_non_null(hook_named(pi, "the call in RETURN_VALUE"));
-	/* Frames entered from C: the eval loop's entry and its ret instructions. */
+	/* Frames entered from C: the eval loop's entry, and branches before its ret. */
 	assert_int_equal(count_hooks(pi, WM_PYH_ENTRY_FRAME), 1);
 	assert_true(count_hooks(pi, WM_PYH_ENTRY_RET) >= 1);
+	assert_null(hook_named(pi, "single-stepped"));
 	assert_int_equal(count_hooks(pi, WM_PYH_YIELD), 1);
 	/* The yield at its jnz (emulated), past the store of the value's stack top. */
 	h = hook_named(pi, "yield: YIELD_VALUE (86) at 0x");
@@ -101,6 +102,111 @@ static void test_debian_stripped(void **state)
 	assert_true(pi->off.tstate_addr > 0x400000);
 	pyinterp__free(pi);
 	close(fd);
+}
+
+/*
+ * Debian's frames entered from C end at branches the kernel emulates, not
+ * at the ret it single-steps: each hook's bytes in the file are a jmp or a
+ * jcc with no prefix (or a direct call), and all of them agree on where
+ * the ret finds the stack (one epilogue) and the result (a callee-saved
+ * register the epilogue moves into rax, r14 in this build).
+ */
+static void test_debian_exit_to_c(void **state)
+{
+	struct py_interp *pi = NULL;
+	char err[512] = "";
+	int fd = open(DEBIAN_PY, O_RDONLY | O_CLOEXEC), n = 0, delta = -1;
+
+	if (fd < 0)
+		skip();
+	assert_int_equal(pyinterp__open(DEBIAN_PY, fd, 0, NULL, &pi, err, sizeof(err)), 0);
+	for (int i = 0; i < pi->nr_hooks; i++) {
+		const struct py_hook *h = &pi->hooks[i];
+		unsigned char c[2];
+
+		if (WM_PY_HOOK(h->cookie) != WM_PYH_ENTRY_RET)
+			continue;
+		n++;
+		assert_non_null(strstr(h->what, "(emulated)"));
+		assert_int_equal(pread(fd, c, 2, h->file_off), 2);
+		assert_true(c[0] == 0xe9 || c[0] == 0xeb || c[0] == 0xe8 ||
+			    (c[0] >= 0x70 && c[0] <= 0x7f) ||
+			    (c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f));
+		/* r14 (slot 1), not rax: the epilogue's mov %r14,%rax is still to come. */
+		assert_int_equal(WM_PY_FREG(h->cookie), 1);
+		assert_true(WM_PY_SP_DELTA(h->cookie) > 0);
+		if (delta < 0)
+			delta = WM_PY_SP_DELTA(h->cookie);
+		assert_int_equal(WM_PY_SP_DELTA(h->cookie), delta);
+	}
+	/* RETURN_VALUE's and RETURN_GENERATOR's, exit_unwind's, YIELD_VALUE's two. */
+	assert_int_equal(n, 4);
+	pyinterp__free(pi);
+	close(fd);
+}
+
+/*
+ * Where the analysis cannot account for a path, the ret stays the hook:
+ * a copy of Debian's build whose first opcode dispatch loads its target
+ * from one slot past the opcode table (an indirect jmp that could go
+ * anywhere, then) ends frames entered from C at the ret, single-stepped,
+ * result in rax, and -v says why.
+ */
+static void test_debian_exit_fallback(void **state)
+{
+	/* mov TABLE(,%rax,8),%rax; jmp *%rax */
+	static const unsigned char pat[] = { 0x48, 0x8b, 0x04, 0xc5, 0, 0, 0, 0, 0xff, 0xe0 };
+	char path[] = "/tmp/wm-unit-py-XXXXXX", err[512] = "";
+	struct py_interp *pi = NULL;
+	const struct py_hook *h;
+	unsigned char *buf;
+	static off_t at[4096];
+	unsigned int disp;
+	int fd = open(DEBIAN_PY, O_RDONLY | O_CLOEXEC), out, best = 0, first = 0, nr = 0;
+	off_t size;
+
+	if (fd < 0)
+		skip();
+	size = lseek(fd, 0, SEEK_END);
+	buf = malloc(size);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, size, 0), size);
+	close(fd);
+	/* The table: the displacement most dispatches load from. */
+	for (off_t i = 0; i + 10 <= size && nr < 4096; i++)
+		if (!memcmp(buf + i, pat, 4) && !memcmp(buf + i + 8, pat + 8, 2))
+			at[nr++] = i;
+	for (int i = 0; i < nr; i++) {
+		int n = 0;
+
+		for (int j = 0; j < nr; j++)
+			n += !memcmp(buf + at[j] + 4, buf + at[i] + 4, 4);
+		if (n > best) {
+			best = n;
+			first = i;
+		}
+	}
+	assert_true(best > 100);
+	memcpy(&disp, buf + at[first] + 4, 4);
+	disp += 8;
+	memcpy(buf + at[first] + 4, &disp, 4);
+	out = mkstemp(path);
+	assert_true(out >= 0);
+	assert_int_equal(write(out, buf, size), size);
+	free(buf);
+	assert_int_equal(pyinterp__open(path, out, 0, NULL, &pi, err, sizeof(err)), 0);
+	assert_int_equal(count_hooks(pi, WM_PYH_ENTRY_RET), 1);
+	h = hook_named(pi, "exit to C: ret at 0x");
+	assert_true(h && strstr(h->what, "(single-stepped: an indirect jmp at 0x"));
+	assert_int_equal(WM_PY_HOOK(h->cookie), WM_PYH_ENTRY_RET);
+	assert_int_equal(WM_PY_FREG(h->cookie), 10); /* rax */
+	assert_int_equal(WM_PY_SP_DELTA(h->cookie), 0);
+	/* The rest of the hooks as in the unpatched build. */
+	assert_int_equal(count_hooks(pi, WM_PYH_RESUME), 2);
+	assert_int_equal(count_hooks(pi, WM_PYH_YIELD), 1);
+	pyinterp__free(pi);
+	close(out);
+	unlink(path);
 }
 
 /* Not an interpreter: one line naming what is missing. */
@@ -383,10 +489,16 @@ static void test_format_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_debian_stripped), cmocka_unit_test(test_not_python),
-		cmocka_unit_test(test_python_names),	cmocka_unit_test(test_format_text),
-		cmocka_unit_test(test_format_json),	cmocka_unit_test(test_stack_lines),
-		cmocka_unit_test(test_format_stack),	cmocka_unit_test(test_format_values),
+		cmocka_unit_test(test_debian_stripped),
+		cmocka_unit_test(test_debian_exit_to_c),
+		cmocka_unit_test(test_debian_exit_fallback),
+		cmocka_unit_test(test_not_python),
+		cmocka_unit_test(test_python_names),
+		cmocka_unit_test(test_format_text),
+		cmocka_unit_test(test_format_json),
+		cmocka_unit_test(test_stack_lines),
+		cmocka_unit_test(test_format_stack),
+		cmocka_unit_test(test_format_values),
 		cmocka_unit_test(test_notice_or_call),
 	};
 
