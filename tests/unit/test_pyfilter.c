@@ -375,6 +375,26 @@ static void test_logic(void **state)
 	KEEPS("((((flags == 7))))", &c);
 }
 
+/* A long chain of tests (argv allows megabytes): parsed without recursion, evaluated in little stack. */
+static void test_long_chain(void **state)
+{
+	const char *term = "flags == 1 or ";
+	size_t n = 20000, len = strlen(term);
+	char *text = malloc(n * len + 16);
+	struct call c;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		memcpy(text + i * len, term, len);
+	strcpy(text + n * len, "flags == 7");
+	call_init(&c);
+	call_set(&c, 2, "3.12", "7");
+	KEEPS(text, &c);
+	text[n * len + 9] = '8';
+	DROPS(text, &c);
+	free(text);
+}
+
 /* Each bad text: its column and a word of its message. */
 static void test_errors(void **state)
 {
@@ -530,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_long_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1090,23 +1090,17 @@ static bool eval_cmp(const struct pf_node *n, const struct val *v)
 	return n->cmp == C_EQ ? eq : !eq;
 }
 
-static bool eval_node(const struct pyfilter_bound *b, int i, const struct wm_call_view *c)
+/*
+ * One test. Out of line: its value's room stays off the frames of the
+ * and/or chain above it, whose depth is the expression's length.
+ */
+static __attribute__((noinline)) bool
+eval_test(const struct pyfilter_bound *b, const struct pf_node *n, const struct wm_call_view *c)
 {
-	const struct pf_node *n = &b->f->nodes[i];
 	bool unfinished = c->hdr.kind == WM_REC_UNFINISHED;
 	__u32 room[WM_PYV_MAX];
 	struct val v = { 0 };
 
-	switch (n->kind) {
-	case N_OR:
-		return eval_node(b, n->a, c) || eval_node(b, n->b, c);
-	case N_AND:
-		return eval_node(b, n->a, c) && eval_node(b, n->b, c);
-	case N_NOT:
-		return !eval_node(b, n->a, c);
-	default:
-		break;
-	}
 	switch (n->src) {
 	case S_PARAM:
 		val_of_slot(c, b->slot[n->name], &v, room);
@@ -1135,6 +1129,22 @@ static bool eval_node(const struct pyfilter_bound *b, int i, const struct wm_cal
 	if (n->kind == N_TRUTH)
 		return v.kind != V_UNKNOWN && v.kind != V_NONE && v.truth;
 	return eval_cmp(n, &v);
+}
+
+static bool eval_node(const struct pyfilter_bound *b, int i, const struct wm_call_view *c)
+{
+	const struct pf_node *n = &b->f->nodes[i];
+
+	switch (n->kind) {
+	case N_OR:
+		return eval_node(b, n->a, c) || eval_node(b, n->b, c);
+	case N_AND:
+		return eval_node(b, n->a, c) && eval_node(b, n->b, c);
+	case N_NOT:
+		return !eval_node(b, n->a, c);
+	default:
+		return eval_test(b, n, c);
+	}
 }
 
 bool pyfilter__eval(const struct pyfilter_bound *b, const struct wm_call_view *c)
