@@ -26,6 +26,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "lang/python/pyfilter.h"
 #include "lang/python/pyinterp.h"
 #include "lang/python/pystack.h"
 #include "lang/python/pytrace.h"
@@ -153,8 +154,9 @@ struct session {
 	bool py_tried;		 /* looked for (find_python()) */
 	struct pytrace *pyt;
 	const char **py_names;
-	struct wm_expr **py_filters; /* --filter of each Python name, NULL: none */
-	__u64 *py_filtered;	     /* per function id: calls --filter left out */
+	struct pyfilter **py_filters;	  /* --filter of each Python name, NULL: none */
+	struct pyfilter_bound **py_bound; /* per Python function: its -f's filter, bound */
+	__u64 *py_filtered;		  /* per Python function: calls --filter left out */
 	int nr_py_names;
 	bool py_full_noted;
 	/* Name code addresses (function pointers, --stack) for the formatters, per process. */
@@ -369,21 +371,19 @@ static int add_py_name(struct session *s, const struct wm_spec *sp, const char *
 		return 2;
 	}
 	if (sp->filter) {
-		/* Checked in userspace on each call: what a Python call has is its latency. */
-		struct wm_sig none = { .source = WM_SIG_PY, .ret.kind = WM_T_VOID };
+		/* Checked in userspace on each call, bound to a function's names when it is met. */
 		char err[WM_ERR_MAX] = "";
-		int col;
+		int col = 0, ret;
 
-		s->py_filters[s->nr_py_names] = calloc(1, sizeof(struct wm_expr));
-		if (!s->py_filters[s->nr_py_names]) {
+		ret = pyfilter__parse(sp->filter, &s->py_filters[s->nr_py_names], &col, err,
+				      sizeof(err));
+		if (ret == -ENOMEM) {
 			elog("out of memory");
 			return 1;
 		}
-		if (expr__parse(sp->filter, &none, env.string_size, s->py_filters[s->nr_py_names],
-				&col, err, sizeof(err))) {
-			elog("--filter %s for Python function %s: %s (column %d; a Python call's "
-			     "filter can test its latency)",
-			     ESC(sp->filter), ESC(sp->selector), err, col);
+		if (ret) {
+			elog("--filter %s for Python function %s: %s (column %d)", ESC(sp->filter),
+			     ESC(sp->selector), err, col);
 			return 2;
 		}
 	}
@@ -727,8 +727,9 @@ static int build_table(struct session *s)
 	}
 	s->py_names = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_names));
 	s->py_filters = calloc(env.nr_specs ? env.nr_specs : 1, sizeof(*s->py_filters));
+	s->py_bound = calloc(PY_FUNCS_MAX + 1, sizeof(*s->py_bound));
 	s->py_filtered = calloc(PY_FUNCS_MAX + 1, sizeof(*s->py_filtered));
-	if (!s->py_names || !s->py_filters || !s->py_filtered) {
+	if (!s->py_names || !s->py_filters || !s->py_bound || !s->py_filtered) {
 		elog("out of memory");
 		return 1;
 	}
@@ -1013,11 +1014,21 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 		return id;
 	if (env.stack && !env.summary_only)
 		s->funcs[id].plan.stack_slot = WM_PY_STACK_SLOT;
-	/* The table frees each function's own copy. */
-	if (s->py_filters[d->pattern]) {
-		s->funcs[id].filter = malloc(sizeof(struct wm_expr));
-		if (s->funcs[id].filter)
-			*s->funcs[id].filter = *s->py_filters[d->pattern];
+	if (s->py_filters[d->pattern] && id >= s->nr_native && id - s->nr_native < PY_FUNCS_MAX) {
+		char err[WM_ERR_MAX] = "";
+		int ret = pyfilter__bind(s->py_filters[d->pattern], d->name, params, d->nr_params,
+					 &s->py_bound[id - s->nr_native], err, sizeof(err));
+
+		/*
+		 * Once per function. A filter that names parameters of several functions
+		 * lacks some in each: only one that has none of them is likely a slip.
+		 */
+		if (ret == -ENOENT)
+			elog("warning: --filter: %s: comparisons on it are false, != true", err);
+		else if (ret == 1)
+			vlog("python: --filter: %s: comparisons on it are false, != true", err);
+		else if (ret)
+			elog("warning: out of memory: --filter is not applied to %s", ESC(d->name));
 	}
 	s->nr_funcs = id + 1;
 	s->first_poll_until = now_ns(CLOCK_MONOTONIC) + FIRST_POLL_NS;
@@ -1026,6 +1037,16 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
 	     d->firstlineno, id);
 	return id;
+}
+
+/* Does a Python --filter read parameters or results (their snapshots must be taken)? */
+static bool py_filter_values(const struct session *s)
+{
+	for (int i = 0; i < s->nr_py_names; i++) {
+		if (pyfilter__needs_values(s->py_filters[i]))
+			return true;
+	}
+	return false;
 }
 
 /* The Python programs on the interpreter's hooks, when a -f names Python functions. */
@@ -1039,8 +1060,10 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		.nr_patterns = s->nr_py_names,
 		.add_func = add_py_func,
 		.ctx = s,
-		/* --summary-only prints no call: its values are not worth reading. */
-		.layout = s->py_layout.version && !env.summary_only ? &s->py_layout : NULL,
+		/* --summary-only prints no call: its values are read only for a filter on them. */
+		.layout = s->py_layout.version && (!env.summary_only || py_filter_values(s)) ?
+				  &s->py_layout :
+				  NULL,
 		.stack = env.stack && !env.summary_only,
 	};
 	char err[WM_ERR_MAX] = "";
@@ -1278,6 +1301,22 @@ static int on_py_record(void *ctx, void *data, size_t size)
 	return take_call(s, &v);
 }
 
+/*
+ * Does a Python call pass its --filter? One whose end never came is kept
+ * when the filter reads what only the end has (as for native functions).
+ */
+static bool py_keep(const struct session *s, const struct wm_call_view *v)
+{
+	__u32 i = v->hdr.func_id - s->nr_native;
+	const struct pyfilter_bound *b = i < PY_FUNCS_MAX ? s->py_bound[i] : NULL;
+
+	if (!b)
+		return true;
+	if (v->hdr.kind == WM_REC_UNFINISHED && pyfilter__needs_return(pyfilter__of(b)))
+		return true;
+	return pyfilter__eval(b, v);
+}
+
 /* A decoded call into the store. */
 static int take_call(struct session *s, struct wm_call_view *v)
 {
@@ -1289,11 +1328,10 @@ static int take_call(struct session *s, struct wm_call_view *v)
 	}
 	f = &s->funcs[v->hdr.func_id];
 	/* Python's --filter runs here: BPF sends every call of a traced function. */
-	if (f->sig.source == WM_SIG_PY && f->filter && !expr__eval(f->filter, v, NULL)) {
+	if (f->sig.source == WM_SIG_PY && !py_keep(s, v)) {
 		__u32 i = v->hdr.func_id - s->nr_native;
 
-		if (i < PY_FUNCS_MAX)
-			store__set_filtered(s->store, v->hdr.func_id, ++s->py_filtered[i]);
+		store__set_filtered(s->store, v->hdr.func_id, ++s->py_filtered[i]);
 		return 0;
 	}
 	v->ts_real_ns = v->hdr.entry_ns + s->mono_to_real;
@@ -2020,8 +2058,11 @@ static void session__free(struct session *s)
 	pyinterp__free(s->py);
 	dwarf__free(s->py_dw);
 	free(s->py_names);
+	for (int i = 0; s->py_bound && i < PY_FUNCS_MAX; i++)
+		pyfilter__unbind(s->py_bound[i]);
+	free(s->py_bound);
 	for (int i = 0; s->py_filters && i < s->nr_py_names; i++)
-		free(s->py_filters[i]);
+		pyfilter__free(s->py_filters[i]);
 	free(s->py_filters);
 	free(s->py_filtered);
 	functable__free(s->table);

@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import test, check, eq, Fail, Tracer, our_links, bad, json_records, TRACER
+from harness import (test, check, eq, Fail, Tracer, our_links, bad, json_records, func_summary,
+                     TRACER)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "targets", "py", "t_python.py")
@@ -588,3 +589,123 @@ def python_recursion_errors_end_every_call_at_emulated_exits():
         check("<unfinished" not in out, f"{label}: unfinished calls")
         ran.append(label)
     check(ran, "no CPython 3.10+ on this machine")
+
+
+# --filter on Python functions (issue 15): each -f with its own filter, and a
+# predicate on the target's log line that picks the calls it must keep.
+PY_FILTERS = [
+    ("re.search", "pattern == 'a*' or string == \"caf?*\"",
+     lambda l: " re.search(pattern='a" in l or "string='caf" in l),
+    ("__main__.fact", "n >= 3 and ret > 5", lambda l: "fact(n=3)" in l or "fact(n=4)" in l),
+    ("*.boom", "raised and exc == 'Value*' and x == 5", lambda l: "boom(x=5) raised" in l),
+    ("__main__.key", "(ret == -2 or v == 3.0) and latency < 10s",
+     lambda l: "key(v=3)" in l or "key(v=2)" in l),
+    ("__main__.outer", "x == 41 and latency > 100s", lambda l: False),
+    ("__main__.kw", "not rest && b == 0 && c != 'x'", lambda l: "kw(a=1, b=0," in l),
+    ("__main__.thrower", "exc == \"KeyError\"", lambda l: "thrower() raised" in l),
+    # A str is not bytes; greet and shout have no x (no value: false), deep no who.
+    ("__main__.Greeter.*", "who == b'bob' or self != None and x == 2",
+     lambda l: "Inner.deep" in l),
+    # 3.10 runs a generator's resume as a whole call: no yield, a result.
+    ("__main__.gen", "yielded and n == 2", lambda l: ") yielded" in l),
+]
+# The calls each function's filter left out: the summary's FILTERED column.
+PY_FILTERED = {"re.search": 4, "__main__.fact": 2, "__main__.boom": 1, "__main__.key": 1,
+               "__main__.outer": 1, "__main__.kw": 1, "__main__.thrower": 2,
+               "__main__.Greeter.greet": 1, "__main__.Greeter.shout": 1,
+               "__main__.Greeter.Inner.deep": 0, "__main__.gen": 1}
+
+
+def summary_rows(out):
+    """FUNCTION -> {column: value} of the closing summary table."""
+    lines = out[out.rindex("\nFUNCTION"):].strip().splitlines()
+    head = lines[0].split()
+    return {l.split()[0]: dict(zip(head[1:], l.split()[1:])) for l in lines[1:] if l.strip()}
+
+
+def newest():
+    """The newest supported CPython here."""
+    found = sorted((minor(p), p) for _, p in interpreters() if supported(p))
+    check(found, "no CPython 3.10+ on this machine")
+    return found[-1][1]
+
+
+def name_re(name):
+    return re.escape(name).replace(r"\*", ".*")
+
+
+@test
+def python_filter_keeps_calls_by_parameter_result_exception_and_latency():
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        args = [a for name, expr, _ in PY_FILTERS for a in ("-f", name, "--filter", expr)]
+        rc, out, err, log = run(python, *args)
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        log = [canon(l) for l in log]
+        filtered = dict(PY_FILTERED)
+        if minor(python) == 10:
+            log = [l.replace(") yielded ", ") = ") for l in log]
+            filtered["__main__.gen"] = 3
+        elif minor(python) >= 13:
+            log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
+        want = [l for l in log
+                if any(re.match(r"\d+ " + name_re(name) + r"\(", l) and keep(l)
+                       for name, _, keep in PY_FILTERS)]
+        check(len(want) >= 12, f"{label}: the log has not the calls expected: {log}")
+        eq(sorted(traced(out)), sorted(want), f"{label}: calls the filters kept")
+        eq({fn: int(r["FILTERED"]) for fn, r in summary_rows(out).items()}, filtered,
+           f"{label}: FILTERED column")
+        # Every function has some of its filter's names: no warning.
+        eq([l for l in err.splitlines() if "warning" in l], [], f"{label}: warnings")
+        eq(our_links(), [], f"{label}: links left")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
+@test
+def python_filter_on_values_counts_under_summary_only_and_json():
+    # --summary-only reads no values unless a filter needs them: it does here.
+    python = newest()
+    rc, out, err, log = run(python, "--summary-only", "-f", "re.search", "--filter",
+                            "string == 'caf*' and ret != None")
+    eq(rc, 0, f"tracer exit code ({err})")
+    row = summary_rows(out)["re.search"]
+    eq((row["CALLS"], row["FILTERED"]), ("2", "6"), f"summary: {out}")
+    rc, out, err, log = run(python, "--json", "-f", "__main__.fact", "--filter", "ret == 2")
+    eq(rc, 0, f"tracer exit code ({err})")
+    recs, summary = json_records(out.encode())
+    eq([r["args"][0]["value"] for r in recs], [2], "JSON calls kept")
+    eq(func_summary(summary, "__main__.fact")["filtered"], 3, "JSON summary's filtered")
+
+
+@test
+def python_filter_naming_no_parameter_of_the_function_warns_once_naming_them():
+    python = newest()
+    rc, out, err, log = run(python, "-f", "re.search", "--filter", "patern == 'a*'")
+    eq(rc, 0, f"tracer exit code ({err})")
+    warned = [l for l in err.splitlines() if "warning" in l]
+    eq(warned, ["wrapmon-trace: warning: --filter: re.search has no parameter 'patern' "
+                "(pattern, string, flags): comparisons on it are false, != true"], "warning")
+    eq(traced(out), [], "calls kept")
+    eq(summary_rows(out)["re.search"]["FILTERED"], "8", "FILTERED")
+
+
+@test
+def python_filter_syntax_error_is_one_line_with_its_column_and_nothing_attached():
+    t = PyTarget(newest())
+    try:
+        for expr, col, what in (("pattern = 'a'", 9, "use '=='"),
+                                ("n > 'a'", 3, "only with == and !="),
+                                ("latency > 5", 11, "duration"),
+                                ("(ret == None", 1, "unbalanced"),
+                                ("x == true", 6, "True")):
+            args = ["-p", str(t.pid), "-f", "re.search", "--filter", expr]
+            line = bad(args, rf"--filter .* for Python function re\.search: .*{re.escape(what)}"
+                             rf".* \(column {col}\)$")
+            check("\n" not in line, line)
+            p = subprocess.run([TRACER, *args], capture_output=True, timeout=20)
+            eq(p.returncode, 2, f"{expr}: exit code")
+    finally:
+        t.kill()
