@@ -47,10 +47,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_safe(&b);
 	/* An exception's type is shown as is; its message is escaped where it is shown. */
 	buf__reset(&b);
-	pyvalue__exc(copy, size, &b, &msg, NULL);
+	pyvalue__exc(copy, size, NULL, &b, &msg, NULL);
 	if (!b.err)
 		check_safe(&b);
 	buf__free(&msg);
+	/* A value 3.11 and older raised unnormalized, under a hostile type name. */
+	buf__reset(&b);
+	pyvalue__exc(copy, size, "x.\x1b[31mKeyError", &b, &msg, NULL);
+	if (!b.err)
+		check_safe(&b);
+	buf__free(&msg);
+	buf__reset(&b);
+	pyvalue__raised_repr(&b, copy, size,
+			     "builtins.\n\x1b"
+			     "Error");
+	if (!b.err)
+		check_safe(&b);
 	/* The same bytes as a str's JSON text read back by the report. */
 	buf__reset(&b);
 	pyvalue__repr_json(&b, (const char *)copy, size);
