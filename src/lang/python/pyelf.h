@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The interpreter's file, as this module reads it. */
+/* The interpreter's file, as read here (eval and eval_size: the caller sets them). */
 struct pyelf {
 	Elf *elf;
 	int fd;
