@@ -316,6 +316,11 @@ static int after_call_ends(struct dctx *c, __u64 addr, bool *yes)
 	return 0;
 }
 
+unsigned int disasm__reg64(unsigned int zydis_reg)
+{
+	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, zydis_reg);
+}
+
 int disasm__reg_slot(int zydis_reg)
 {
 	ZydisRegister r = zydis_reg;

@@ -179,5 +179,7 @@ bool disasm__emulated(const unsigned char *code, size_t n);
  * as wm_site.reg numbers them; -1 for any other register.
  */
 int disasm__reg_slot(int zydis_reg);
+/* The 64-bit register (a ZydisRegister, unsigned as its enum) holding one: rax for eax, ax, al. */
+unsigned int disasm__reg64(unsigned int zydis_reg);
 
 #endif
