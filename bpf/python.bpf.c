@@ -1117,6 +1117,8 @@ int wm_py_hook(struct pt_regs *ctx)
 		return on_exit(0, ctx->sp + WM_PY_SP_DELTA(cookie), 0, END_RET, frame);
 	case WM_PYH_THROW:
 		/* throwflag, the third argument: resumed by throw(), not by RESUME. */
+		if (WM_PY_FLAGS(cookie) & WM_PYF_THROWN)
+			return frame ? on_entry(frame, frame, 0) : 0;
 		return frame && PT_REGS_PARM3(ctx) ? on_entry(frame, frame, 0) : 0;
 	case WM_PYH_ENTRY_FRAME: {
 		struct entry_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),

@@ -80,6 +80,8 @@ enum wm_py_hook {
 
 /* Cookie bits 24-31. */
 #define WM_PYF_VALUE 1 /* WM_PYH_YIELD: frame->stacktop is stored there, the value readable */
+/* WM_PYH_THROW: on the throwflag's taken side, reached by throw() alone (no flag to test). */
+#define WM_PYF_THROWN 2
 
 /*
  * wm_call.flags of a Python call that ended in a yield (a generator or

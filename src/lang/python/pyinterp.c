@@ -560,6 +560,138 @@ static int eval_hooks(struct py_interp *pi, const struct pyelf *e)
 	return ret ? ret : exit_hooks(pi, e, "_Py_CheckFunctionResult", WM_PYH_EVAL_RET, "exit");
 }
 
+/* Instructions followed from the eval loop's entry to its throwflag test, and on its taken side. */
+#define THROW_MAX_INSNS 96
+
+/* Registers known to hold a value: a set of 64-bit Zydis registers. */
+struct regset {
+	ZydisRegister r[8];
+	int n;
+};
+
+static bool regset__has(const struct regset *s, ZydisRegister r)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->r[i] == r)
+			return true;
+	return false;
+}
+
+static void regset__del(struct regset *s, ZydisRegister r)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->r[i] == r)
+			s->r[i--] = s->r[--s->n];
+}
+
+static void regset__add(struct regset *s, ZydisRegister r)
+{
+	if (!regset__has(s, r) && s->n < (int)(sizeof(s->r) / sizeof(s->r[0])))
+		s->r[s->n++] = r;
+}
+
+/*
+ * One instruction's effect on the sets: a register-to-register mov copies
+ * membership (a 32-bit one keeps only a 32-bit value: the flag's, not the
+ * frame's), any other write of a register takes it out.
+ */
+static void regsets__step(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+			  struct regset *flag, struct regset *frame)
+{
+	ZydisRegister dst, src;
+
+	if (in->mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		dst = disasm__reg64(ops[0].reg.value);
+		src = disasm__reg64(ops[1].reg.value);
+		regset__del(flag, dst);
+		regset__del(frame, dst);
+		if (regset__has(flag, src))
+			regset__add(flag, dst);
+		if (regset__has(frame, src) && ops[0].size == 64)
+			regset__add(frame, dst);
+		return;
+	}
+	for (int i = 0; i < in->operand_count; i++) {
+		if (ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+		    !(ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			continue;
+		dst = disasm__reg64(ops[i].reg.value);
+		regset__del(flag, dst);
+		regset__del(frame, dst);
+	}
+}
+
+static bool emulated_branch(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
+{
+	return (in->meta.category == ZYDIS_CATEGORY_COND_BR ||
+		in->meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+		in->meta.category == ZYDIS_CATEGORY_CALL) &&
+	       ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+}
+
+/*
+ * Where a generator resumed by throw() or close() enters: the eval loop
+ * tests its throwflag (the third argument) near its start, `if (throwflag)
+ * goto resume_with_error`, and the first emulated branch on the taken side
+ * runs for those alone. Probed there rather than at the function's entry,
+ * no other call C makes into the eval loop pays a trap for it. Followed
+ * straight from the entry (branches not taken) to a `test F,F; jnz` of a
+ * register still holding the flag, then from its target (a `jz`: from what
+ * follows it) to the first jmp/jcc/call, a register still holding the
+ * frame (the second argument) there. 0, or -ENOENT: then the entry it is.
+ */
+static int throw_path(const struct pyelf *e, unsigned long *at, int *freg)
+{
+	struct regset flag = { { ZYDIS_REGISTER_RDX }, 1 }, frame = { { ZYDIS_REGISTER_RSI }, 1 };
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction in;
+	ZydisDecoder dec;
+	unsigned long addr = e->eval;
+	unsigned char buf[16];
+	bool taken = false, tested = false;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	for (int n = 0; n < THROW_MAX_INSNS; n++) {
+		if (pyelf__read_at(e, addr, buf, sizeof(buf)) ||
+		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
+			return -ENOEXEC;
+		if (taken && emulated_branch(&in, ops)) {
+			/* Prefixed, the kernel would single-step it. */
+			if (in.attributes & ZYDIS_ATTRIB_HAS_SEGMENT || buf[0] == 0x66 ||
+			    buf[0] == 0xf2 || buf[0] == 0xf3 || !frame.n)
+				return -ENOENT;
+			*at = addr;
+			*freg = disasm__reg_slot(frame.r[0]);
+			return *freg < 0 ? -ENOENT : 0;
+		}
+		/* jnz: the throw side is its target; jz: what follows it. */
+		if (!taken && tested && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    (in.mnemonic == ZYDIS_MNEMONIC_JNZ || in.mnemonic == ZYDIS_MNEMONIC_JZ)) {
+			addr += in.length;
+			if (in.mnemonic == ZYDIS_MNEMONIC_JNZ)
+				addr += ops[0].imm.value.s;
+			taken = true;
+			continue;
+		}
+		tested = !taken && in.mnemonic == ZYDIS_MNEMONIC_TEST &&
+			 ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			 ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			 ops[0].reg.value == ops[1].reg.value &&
+			 regset__has(&flag, disasm__reg64(ops[0].reg.value));
+		/* A call, a ret or a jump on the straight path: the flag is not followed further. */
+		if (in.meta.category == ZYDIS_CATEGORY_CALL ||
+		    in.meta.category == ZYDIS_CATEGORY_RET ||
+		    in.meta.category == ZYDIS_CATEGORY_UNCOND_BR)
+			return -ENOENT;
+		regsets__step(&in, ops, &flag, &frame);
+		if (!flag.n && !taken)
+			return -ENOENT;
+		addr += in.length;
+	}
+	return -ENOENT;
+}
+
 /*
  * A YIELD_VALUE handler: at its first branch (or call) when a register
  * still holds the frame there, else at its label (single-stepped: every
@@ -661,13 +793,27 @@ static int find_hooks(pid_t pid, struct py_interp *pi, const struct pyelf *e,
 	}
 	if (pyelf__find_sym(e, v->clear_sym, STT_FUNC, &s)) {
 		clear = s.st_value;
-		/* Where entry_frame_hooks() are not, throw() needs its own hook there. */
-		snprintf(what, sizeof(what),
-			 "entry by throw(): _PyEval_EvalFrameDefault at 0x%lx with throwflag, "
-			 "frame in rsi",
-			 e->eval);
-		ret = add_hook(pi, e, e->eval,
-			       WM_PY_COOKIE(WM_PYH_THROW, PY_REG_SI, WM_PY_REG_NONE), what);
+		unsigned long at;
+		int freg;
+
+		/* Where entry_frame_hooks() are not, throw() needs its own hook. */
+		if (!throw_path(e, &at, &freg)) {
+			snprintf(what, sizeof(what),
+				 "entry by throw(): the throwflag's branch in "
+				 "_PyEval_EvalFrameDefault at 0x%lx, frame in %s",
+				 at, reg_name(freg));
+			ret = add_hook(
+				pi, e, at,
+				WM_PY_COOKIE_F(WM_PYH_THROW, freg, WM_PY_REG_NONE, WM_PYF_THROWN),
+				what);
+		} else {
+			snprintf(what, sizeof(what),
+				 "entry by throw(): _PyEval_EvalFrameDefault at 0x%lx with "
+				 "throwflag, frame in rsi",
+				 e->eval);
+			ret = add_hook(pi, e, e->eval,
+				       WM_PY_COOKIE(WM_PYH_THROW, PY_REG_SI, WM_PY_REG_NONE), what);
+		}
 		if (ret)
 			return ret;
 		snprintf(what, sizeof(what), "exit: %s at 0x%lx (symbol)", v->clear_sym, clear);

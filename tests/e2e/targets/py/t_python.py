@@ -134,6 +134,8 @@ def main():
         ns["made"](i)
         note("gen.made", [("x", i)], f"= {i * 2!r}")
     LOG.flush()
+    # Alive until told (or stdin closed): 3.10's names are read from here.
+    sys.stdin.readline()
 
 
 main()
