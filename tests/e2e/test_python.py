@@ -219,6 +219,25 @@ def python_json_has_the_type_of_each_value_and_the_exception():
 
 
 @test
+def python_report_names_each_exception_as_the_store_kept_it():
+    """`report`'s errors read like a traceback's last line, not as escaped JSON."""
+    python = interpreters()[0][1]
+    db = os.path.join(tempfile.mkdtemp(prefix="wm-e2e-pyrep-"), "calls.db")
+    rc, out, err, log = run(python, "--store", db, "-f", "*.boom")
+    eq(rc, 0, f"tracer exit code ({err})")
+    live = sorted(re.sub(r"^\S+ \d+ ", "", l) for l in out.splitlines() if " raised " in l)
+    eq([re.sub(r"  <.*", "", l) for l in live],
+       ["__main__.boom(x=1) raised ValueError('bad 1')",
+        "__main__.boom(x=5) raised ValueError('bad 5')"], "the live trace's exceptions")
+    p = subprocess.run([TRACER, "report", db], capture_output=True, text=True, timeout=20)
+    eq(p.returncode, 0, f"report exit code ({p.stderr})")
+    errors = p.stdout.split("\nERRORS\n", 1)[-1].splitlines()[1:]
+    eq(sorted(re.sub(r"^\d+ +\S+ \d+ (.*?)  <.*", r"\1", l) for l in errors if l.strip()),
+       ["__main__.boom(x=1) raised ValueError: bad 1",
+        "__main__.boom(x=5) raised ValueError: bad 5"], "the report's errors")
+
+
+@test
 def python_name_that_never_ran_is_a_note_not_an_error():
     python = interpreters()[0][1]
     rc, out, err, log = run(python, "-f", "re.search", "-f", "__main__.nosuch")
@@ -232,6 +251,18 @@ def python_name_on_a_process_without_python_is_refused_with_nothing_attached():
     p = subprocess.Popen(["sleep", "30"])
     try:
         bad(["-p", str(p.pid), "-f", "py:re.search"], r"runs no CPython interpreter")
+    finally:
+        p.kill()
+        p.wait()
+
+
+@test
+def python_empty_py_name_is_refused_with_a_python_example():
+    """`-f py:` alone: the hint is a Python name, not a library's LIB:NAME."""
+    p = subprocess.Popen(["sleep", "30"])
+    try:
+        line = bad(["-p", str(p.pid), "-f", "py:"], r"'py:' names no function")
+        check("py:re.search" in line and "libc" not in line, f"not a Python hint: {line!r}")
     finally:
         p.kill()
         p.wait()
