@@ -1875,8 +1875,9 @@ static void note_py_never_called(const struct session *s)
 
 	for (int i = 0; i < s->nr_py_names; i++)
 		if (!pytrace__pattern_hits(s->pyt, i))
-			elog("note: %s: never called (no Python function of that name ran while "
-			     "tracing)",
+			/* Said for a call in progress at the start too: it began before the probes. */
+			elog("note: %s: never called (no call of a Python function of that name "
+			     "began while tracing; one already running is not seen)",
 			     ESC(s->py_names[i]));
 	pytrace__stats(s->pyt, &notices, &dropped);
 	if (dropped)

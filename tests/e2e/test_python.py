@@ -247,6 +247,31 @@ def python_name_that_never_ran_is_a_note_not_an_error():
 
 
 @test
+def python_name_running_since_before_the_trace_is_not_said_to_have_never_run():
+    """A function in its loop the whole time: the note says why no call shows."""
+    python = interpreters()[0][1]
+    src = ("import sys, time\n"
+           "def spin():\n"
+           "    print('ready', flush=True)\n"
+           "    while sys.stdin.readline():\n"
+           "        pass\n"
+           "spin()\n")
+    p = subprocess.Popen([python, "-c", src], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        eq(p.stdout.readline(), "ready\n", "target start")
+        tr = Tracer("-p", str(p.pid), "-f", "__main__.spin", "-d", "0.3")
+        tr.wait_ready()
+        rc, out, err = tr.wait()
+        eq(rc, 0, f"tracer exit code ({err})")
+        check("note: __main__.spin: never called" in err and "already running is not seen" in err,
+              f"the note does not say a running call is not seen: {err!r}")
+    finally:
+        p.kill()
+        p.wait()
+
+
+@test
 def python_name_on_a_process_without_python_is_refused_with_nothing_attached():
     p = subprocess.Popen(["sleep", "30"])
     try:
