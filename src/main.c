@@ -193,6 +193,7 @@ struct session {
 	int nr_execs;	    /* execs seen in traced processes */
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
+	__u64 t_end;		   /* the probes' removal began: the session's span ends */
 	__u64 cpu_start;	   /* CLOCK_PROCESS_CPUTIME_ID at t_start */
 	__u64 first_poll_until;	   /* a Python function matched, no call of it taken yet */
 	__u64 t_signal; /* of the first SIGINT or SIGTERM (the probes' removal, once done), else 0 */
@@ -1707,6 +1708,12 @@ static int run_loop(struct session *s)
 	return ret;
 }
 
+/* Tracing ended when the probes began to go: their removal (~0.1 s each) is no part of it. */
+static __u64 session_end(const struct session *s)
+{
+	return s->t_end ? s->t_end : now_ns(CLOCK_MONOTONIC);
+}
+
 static int finish_db(struct session *s)
 {
 	struct wm_dbstore_stats st;
@@ -1714,7 +1721,7 @@ static int finish_db(struct session *s)
 	const char *msg;
 	int ret;
 
-	ret = dbstore__finish(s->db, s->store, now_ns(CLOCK_REALTIME), err, sizeof(err));
+	ret = dbstore__finish(s->db, s->store, session_end(s) + s->mono_to_real, err, sizeof(err));
 	msg = dbstore__error(s->db);
 	if (msg && !s->db_err_shown)
 		elog("%s", msg);
@@ -1737,7 +1744,7 @@ static int finish_db(struct session *s)
 
 static void write_summary(struct session *s, FILE *f, bool json)
 {
-	__u64 elapsed = now_ns(CLOCK_MONOTONIC) - s->t_start;
+	__u64 elapsed = session_end(s) - s->t_start;
 
 	if (!json)
 		fputc('\n', f);
@@ -1773,7 +1780,7 @@ static void print_summary(struct session *s, bool to_output)
 		write_summary(s, s->outf, env.json);
 	}
 	if (env.json)
-		summary__print(s->store, stderr, false, now_ns(CLOCK_MONOTONIC) - s->t_start);
+		summary__print(s->store, stderr, false, session_end(s) - s->t_start);
 	else if (!to_output)
 		write_summary(s, stderr, false);
 }
@@ -1899,6 +1906,7 @@ static int session__finish(struct session *s)
 	 * Nothing more is traced: the probes leave the target first, so that it
 	 * never pays for a reader that takes its time with what is left.
 	 */
+	s->t_end = now_ns(CLOCK_MONOTONIC);
 	if (s->tracer)
 		tracer__detach(s->tracer);
 	pytrace__detach(s->pyt);
@@ -1936,7 +1944,7 @@ static int session__finish(struct session *s)
 	tree__flush(s->tree);
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
-		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
+		print_interval(s, session_end(s), &s->last_interval);
 	fetch_aggs(s);
 	poll_drops(s, true);
 	/* The final figures stay served while the summary is written. */

@@ -6,6 +6,7 @@ interpreter makes every kind of call and logs it; the tracer's lines must match
 the log exactly: function, thread, parameters by name and type, result type or
 exception."""
 import glob
+import json
 import os
 import re
 import signal
@@ -246,20 +247,49 @@ def python_name_that_never_ran_is_a_note_not_an_error():
     eq(len(traced(out)), 8, "re.search calls")
 
 
+SPIN = ("import sys, time\n"
+        "def spin():\n"
+        "    print('ready', flush=True)\n"
+        "    while sys.stdin.readline():\n"
+        "        pass\n"
+        "spin()\n")
+
+
+def spinner(python):
+    """A target in one call of __main__.spin until its stdin closes."""
+    p = subprocess.Popen([python, "-c", SPIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    eq(p.stdout.readline(), "ready\n", "target start")
+    return p
+
+
+@test
+def python_summary_span_is_the_trace_not_the_probes_removal():
+    """-d 1: the summary's and the last interval's spans end when tracing did,
+    not ~0.1 s a probe later when the interpreter's probes are out."""
+    p = spinner(interpreters()[0][1])
+    try:
+        tr = Tracer("-p", str(p.pid), "-f", "re.search", "-d", "1", "--json",
+                    "--interval", "0.4", "--summary-only")
+        tr.wait_ready()
+        rc, out, err = tr.wait()
+        eq(rc, 0, f"tracer exit code ({err})")
+        objs = [json.loads(l) for l in out.decode().splitlines()]
+        total = [o["summary"]["duration_ns"] for o in objs if "summary" in o]
+        spans = [o["interval"]["duration_ns"] for o in objs if "interval" in o]
+        eq(len(total), 1, "one summary")
+        check(1.0e9 <= total[0] < 1.2e9, f"-d 1 summarised as {total[0] / 1e9:.3f} s")
+        check(spans and spans[-1] < 0.35e9, f"the last interval (0.2 s) lasted {spans}")
+    finally:
+        p.kill()
+        p.wait()
+
+
 @test
 def python_name_running_since_before_the_trace_is_not_said_to_have_never_run():
     """A function in its loop the whole time: the note says why no call shows."""
-    python = interpreters()[0][1]
-    src = ("import sys, time\n"
-           "def spin():\n"
-           "    print('ready', flush=True)\n"
-           "    while sys.stdin.readline():\n"
-           "        pass\n"
-           "spin()\n")
-    p = subprocess.Popen([python, "-c", src], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = spinner(interpreters()[0][1])
     try:
-        eq(p.stdout.readline(), "ready\n", "target start")
         tr = Tracer("-p", str(p.pid), "-f", "__main__.spin", "-d", "0.3")
         tr.wait_ready()
         rc, out, err = tr.wait()
