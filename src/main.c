@@ -1056,6 +1056,10 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		elog("process %d exited while wrapmon was attaching", env.pid);
 		return 1;
 	}
+	/* Not silence where a chain was asked for: 3.10's calls carry none (man page). */
+	if (o.stack && s->py->minor == 10)
+		elog("note: --stack: Python 3.10 calls show no Python call chain (3.11 and later "
+		     "do)");
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
 	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
 	     (s->t_attached - t_resolved) / 1e6);

@@ -286,6 +286,28 @@ def python_summary_span_is_the_trace_not_the_probes_removal():
 
 
 @test
+def python_stack_on_3_10_says_it_shows_no_chain():
+    """3.10 gives --stack nothing to show: a note says so, where 3.11+ show chains."""
+    olds = [py for label, py in interpreters() if supported(py) and minor(py) == 10]
+    if not olds:
+        print("note: no CPython 3.10 here, skipped")
+        return
+    news = [py for label, py in interpreters() if supported(py) and minor(py) > 10]
+    for python in olds + news[:1]:
+        p = spinner(python)
+        try:
+            tr = Tracer("-p", str(p.pid), "-f", "re.search", "--stack", "-d", "0.2")
+            tr.wait_ready()
+            rc, out, err = tr.wait()
+            eq(rc, 0, f"{python}: tracer exit code ({err})")
+            said = "note: --stack: Python 3.10 calls show no Python call chain" in err
+            eq(said, python in olds, f"{python}: the note on --stack ({err!r})")
+        finally:
+            p.kill()
+            p.wait()
+
+
+@test
 def python_name_running_since_before_the_trace_is_not_said_to_have_never_run():
     """A function in its loop the whole time: the note says why no call shows."""
     p = spinner(interpreters()[0][1])
