@@ -650,6 +650,12 @@ static int parse_spec(const char *text, struct wm_spec *sp)
 	 */
 	if (!proto__is_prototype(body) || strstr(body, "::") || cxx_with_params(body) ||
 	    memchr(body, '.', strcspn(body, "("))) {
+		/* "py:" is no library: its example is a Python name. */
+		if (!*body && plen == 2 && !strncmp(text, "py", 2)) {
+			elog("-f '%s' names no function: write py:MODULE.NAME, e.g. py:re.search",
+			     ESC(text));
+			return -EINVAL;
+		}
 		if (!*body) {
 			elog("-f '%s' names no function: write LIB:NAME, e.g. libc:strlen",
 			     ESC(text));

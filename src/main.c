@@ -195,6 +195,7 @@ struct session {
 	int nr_execs;	    /* execs seen in traced processes */
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
 	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
+	__u64 t_end;		   /* the probes' removal began: the session's span ends */
 	__u64 cpu_start;	   /* CLOCK_PROCESS_CPUTIME_ID at t_start */
 	__u64 first_poll_until;	   /* a Python function matched, no call of it taken yet */
 	__u64 t_signal; /* of the first SIGINT or SIGTERM (the probes' removal, once done), else 0 */
@@ -1078,6 +1079,10 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		elog("process %d exited while wrapmon was attaching", env.pid);
 		return 1;
 	}
+	/* Not silence where a chain was asked for: 3.10's calls carry none (man page). */
+	if (o.stack && s->py->minor == 10)
+		elog("note: --stack: Python 3.10 calls show no Python call chain (3.11 and later "
+		     "do)");
 	s->t_attached = now_ns(CLOCK_MONOTONIC);
 	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
 	     (s->t_attached - t_resolved) / 1e6);
@@ -1745,6 +1750,12 @@ static int run_loop(struct session *s)
 	return ret;
 }
 
+/* Tracing ended when the probes began to go: their removal (~0.1 s each) is no part of it. */
+static __u64 session_end(const struct session *s)
+{
+	return s->t_end ? s->t_end : now_ns(CLOCK_MONOTONIC);
+}
+
 static int finish_db(struct session *s)
 {
 	struct wm_dbstore_stats st;
@@ -1752,7 +1763,7 @@ static int finish_db(struct session *s)
 	const char *msg;
 	int ret;
 
-	ret = dbstore__finish(s->db, s->store, now_ns(CLOCK_REALTIME), err, sizeof(err));
+	ret = dbstore__finish(s->db, s->store, session_end(s) + s->mono_to_real, err, sizeof(err));
 	msg = dbstore__error(s->db);
 	if (msg && !s->db_err_shown)
 		elog("%s", msg);
@@ -1775,7 +1786,7 @@ static int finish_db(struct session *s)
 
 static void write_summary(struct session *s, FILE *f, bool json)
 {
-	__u64 elapsed = now_ns(CLOCK_MONOTONIC) - s->t_start;
+	__u64 elapsed = session_end(s) - s->t_start;
 
 	if (!json)
 		fputc('\n', f);
@@ -1811,7 +1822,7 @@ static void print_summary(struct session *s, bool to_output)
 		write_summary(s, s->outf, env.json);
 	}
 	if (env.json)
-		summary__print(s->store, stderr, false, now_ns(CLOCK_MONOTONIC) - s->t_start);
+		summary__print(s->store, stderr, false, session_end(s) - s->t_start);
 	else if (!to_output)
 		write_summary(s, stderr, false);
 }
@@ -1913,8 +1924,9 @@ static void note_py_never_called(const struct session *s)
 
 	for (int i = 0; i < s->nr_py_names; i++)
 		if (!pytrace__pattern_hits(s->pyt, i))
-			elog("note: %s: never called (no Python function of that name ran while "
-			     "tracing)",
+			/* Said for a call in progress at the start too: it began before the probes. */
+			elog("note: %s: never called (no call of a Python function of that name "
+			     "began while tracing; one already running is not seen)",
 			     ESC(s->py_names[i]));
 	pytrace__stats(s->pyt, &notices, &dropped);
 	if (dropped)
@@ -1936,6 +1948,7 @@ static int session__finish(struct session *s)
 	 * Nothing more is traced: the probes leave the target first, so that it
 	 * never pays for a reader that takes its time with what is left.
 	 */
+	s->t_end = now_ns(CLOCK_MONOTONIC);
 	if (s->tracer)
 		tracer__detach(s->tracer);
 	pytrace__detach(s->pyt);
@@ -1973,7 +1986,7 @@ static int session__finish(struct session *s)
 	tree__flush(s->tree);
 	/* The last, partial interval: the intervals then add up to the whole session. */
 	if (env.interval)
-		print_interval(s, now_ns(CLOCK_MONOTONIC), &s->last_interval);
+		print_interval(s, session_end(s), &s->last_interval);
 	fetch_aggs(s);
 	poll_drops(s, true);
 	/* The final figures stay served while the summary is written. */

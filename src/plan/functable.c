@@ -963,7 +963,8 @@ static int check_match(struct wm_functable *t, const struct wm_spec *sp, struct 
 		snprintf(
 			err, errsz,
 			"the kernel cannot put a uprobe on %s (its first instruction has a lock or "
-			"segment prefix): trace its callers or callees instead",
+			"segment prefix, or is VEX/EVEX-encoded): trace its callers or callees "
+			"instead",
 			ESC(m->sym));
 		return -ENOTSUP;
 	}

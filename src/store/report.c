@@ -67,6 +67,7 @@ struct report {
 	struct wm_buf tmp;
 	sqlite3_stmt *each; /* elements of a JSON array */
 	sqlite3_stmt *val;  /* the parts of one value object */
+	sqlite3_stmt *exc;  /* an exception's type and message in a call's error text */
 	struct kinds *kinds;
 	int ver; /* the file's schema version */
 	int nr_kinds;
@@ -101,6 +102,11 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static void put_c(struct wm_buf *b, const char *s)
 {
 	esc__c(b, s, strlen(s));
+}
+
+static void put_msg(struct wm_buf *b, const char *s)
+{
+	esc__text(b, s, strlen(s));
 }
 
 static int parse_duration(const char *s, __u64 *ns)
@@ -741,9 +747,38 @@ enum {
 /* After CALL_COLS: json_valid() of the args and the result, then calls.errno (3 on). */
 #define C_ERRNO (C_FUNC + 3)
 
+/*
+ * " raised TYPE: MESSAGE" from a raised call's error text, the last line of
+ * a Python traceback: the store keeps str() of the exception, not its repr
+ * (a KeyError's str is already its key's repr), escaped as a message is:
+ * control bytes, not the backslashes a repr holds. False when the text names
+ * no type (then it follows as "error:").
+ */
+static bool put_raised_text(struct report *r, const char *err)
+{
+	sqlite3_stmt *e = r->exc;
+	bool named = false;
+
+	buf__puts(&r->b, " raised");
+	sqlite3_reset(e);
+	sqlite3_bind_text(e, 1, err, -1, SQLITE_STATIC);
+	if (sqlite3_step(e) == SQLITE_ROW && sqlite3_column_type(e, 0) == SQLITE_TEXT) {
+		buf__putc(&r->b, ' ');
+		put_msg(&r->b, col_text(e, 0));
+		if (sqlite3_column_type(e, 1) == SQLITE_TEXT && *col_text(e, 1)) {
+			buf__puts(&r->b, ": ");
+			put_msg(&r->b, col_text(e, 1));
+		}
+		named = true;
+	}
+	sqlite3_reset(e);
+	return named;
+}
+
 static void put_call_text(struct report *r, sqlite3_stmt *st)
 {
 	const struct kinds *k = kinds_of(r, sqlite3_column_int64(st, C_FUNC));
+	bool raised = false;
 	const char *name;
 	int i = 0;
 
@@ -773,8 +808,7 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 		if (!strcmp(col_text(st, C_RESULT), "{\"tail_call\":true}"))
 			buf__puts(&r->b, " = <tail call>");
 		else if (!strcmp(col_text(st, C_RESULT), "{\"raised\":true}"))
-			/* The type is in the error text that follows. */
-			buf__puts(&r->b, " raised");
+			raised = put_raised_text(r, col_text(st, C_ERRTEXT));
 		else if (!k || strcmp(k->result, "void")) {
 			buf__puts(&r->b, " = ");
 			put_value_text(r, k ? k->result : "raw", col_text(st, C_RESULT));
@@ -787,9 +821,10 @@ static void put_call_text(struct report *r, sqlite3_stmt *st)
 		format__duration(&r->b, sqlite3_column_int64(st, C_LAT));
 		buf__putc(&r->b, '>');
 	}
-	if (sqlite3_column_int(st, C_ERR)) {
+	/* An exception said it all after "raised"; other errors say what made them one. */
+	if (sqlite3_column_int(st, C_ERR) && !raised) {
 		buf__puts(&r->b, "  error: ");
-		put_c(&r->b, col_text(st, C_ERRTEXT));
+		put_json_text(r, col_text(st, C_ERRTEXT));
 	}
 	buf__putc(&r->b, '\n');
 }
@@ -1248,6 +1283,11 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 		    -1, &r.val, NULL) ||
 	    sqlite3_prepare_v2(r.db, "SELECT value FROM json_each(?) ORDER BY key", -1, &r.each,
 			       NULL) ||
+	    sqlite3_prepare_v2(
+		    r.db,
+		    "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, '$.type') END,"
+		    " CASE WHEN json_valid(?1) THEN json_extract(?1, '$.message') END",
+		    -1, &r.exc, NULL) ||
 	    sqlite3_prepare_v2(r.db,
 			       "SELECT id, command_line, target_pid, target_exe, host, kernel,"
 			       " wrapmon_version, start_ns, end_ns, calls, not_kept, dropped"
@@ -1285,6 +1325,7 @@ int report__run(const char *path, const struct wm_report_opts *opts, FILE *out, 
 cleanup:
 	sqlite3_finalize(ss);
 	sqlite3_finalize(r.val);
+	sqlite3_finalize(r.exc);
 	sqlite3_finalize(r.each);
 	sqlite3_close(r.db);
 	free(r.kinds);

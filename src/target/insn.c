@@ -22,6 +22,18 @@ bool insn__uprobe_refused(const unsigned char *code, size_t n)
 			continue; /* other legacy prefixes: keep looking */
 		case 0xcc:	  /* int3: someone else's breakpoint */
 			return i == 0;
+		/*
+		 * VEX (c4, c5) and EVEX (62) in 64-bit mode. glibc's AVX-512
+		 * memset begins with vpbroadcastb %esi,%zmm16 (62 e2 7d 48 7a
+		 * c6): the kernel (6.18 here) took the probe, the broadcast had
+		 * no effect and memset wrote nothing (likely judged by its
+		 * opcode byte 7a as a one-byte opcode, jp); c5 f9 6e (vmovd) was
+		 * refused at attach. c4 is the other VEX form, not seen here.
+		 */
+		case 0x62:
+		case 0xc4:
+		case 0xc5:
+			return true;
 		default:
 			return false;
 		}

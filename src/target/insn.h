@@ -8,7 +8,8 @@
 /*
  * Whether the x86-64 kernel refuses a uprobe on the instruction at code:
  * it rejects the LOCK prefix and the CS/DS/ES/SS segment-override prefixes
- * (DS is also the "notrack" prefix of indirect jumps), and int3. Checking
+ * (DS is also the "notrack" prefix of indirect jumps), and int3; VEX and
+ * EVEX instructions, which it misjudges (insn.c). Checking
  * first spares a failed multi-link attach, which is all or nothing.
  * False when unsure: the kernel still has the last word.
  */

@@ -6,6 +6,7 @@ interpreter makes every kind of call and logs it; the tracer's lines must match
 the log exactly: function, thread, parameters by name and type, result type or
 exception."""
 import glob
+import json
 import os
 import re
 import signal
@@ -239,6 +240,25 @@ def python_json_has_the_type_of_each_value_and_the_exception():
 
 
 @test
+def python_report_names_each_exception_as_the_store_kept_it():
+    """`report`'s errors read like a traceback's last line, not as escaped JSON."""
+    python = interpreters()[0][1]
+    db = os.path.join(tempfile.mkdtemp(prefix="wm-e2e-pyrep-"), "calls.db")
+    rc, out, err, log = run(python, "--store", db, "-f", "*.boom")
+    eq(rc, 0, f"tracer exit code ({err})")
+    live = sorted(re.sub(r"^\S+ \d+ ", "", l) for l in out.splitlines() if " raised " in l)
+    eq([re.sub(r"  <.*", "", l) for l in live],
+       ["__main__.boom(x=1) raised ValueError('bad 1')",
+        "__main__.boom(x=5) raised ValueError('bad 5')"], "the live trace's exceptions")
+    p = subprocess.run([TRACER, "report", db], capture_output=True, text=True, timeout=20)
+    eq(p.returncode, 0, f"report exit code ({p.stderr})")
+    errors = p.stdout.split("\nERRORS\n", 1)[-1].splitlines()[1:]
+    eq(sorted(re.sub(r"^\d+ +\S+ \d+ (.*?)  <.*", r"\1", l) for l in errors if l.strip()),
+       ["__main__.boom(x=1) raised ValueError: bad 1",
+        "__main__.boom(x=5) raised ValueError: bad 5"], "the report's errors")
+
+
+@test
 def python_name_that_never_ran_is_a_note_not_an_error():
     python = interpreters()[0][1]
     rc, out, err, log = run(python, "-f", "re.search", "-f", "__main__.nosuch")
@@ -247,11 +267,99 @@ def python_name_that_never_ran_is_a_note_not_an_error():
     eq(len(traced(out)), 8, "re.search calls")
 
 
+SPIN = ("import sys, time\n"
+        "def spin():\n"
+        "    print('ready', flush=True)\n"
+        "    while sys.stdin.readline():\n"
+        "        pass\n"
+        "spin()\n")
+
+
+def spinner(python):
+    """A target in one call of __main__.spin until its stdin closes."""
+    p = subprocess.Popen([python, "-c", SPIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    eq(p.stdout.readline(), "ready\n", "target start")
+    return p
+
+
+@test
+def python_summary_span_is_the_trace_not_the_probes_removal():
+    """-d 1: the summary's and the last interval's spans end when tracing did,
+    not ~0.1 s a probe later when the interpreter's probes are out."""
+    p = spinner(interpreters()[0][1])
+    try:
+        tr = Tracer("-p", str(p.pid), "-f", "re.search", "-d", "1", "--json",
+                    "--interval", "0.4", "--summary-only")
+        tr.wait_ready()
+        rc, out, err = tr.wait()
+        eq(rc, 0, f"tracer exit code ({err})")
+        objs = [json.loads(l) for l in out.decode().splitlines()]
+        total = [o["summary"]["duration_ns"] for o in objs if "summary" in o]
+        spans = [o["interval"]["duration_ns"] for o in objs if "interval" in o]
+        eq(len(total), 1, "one summary")
+        check(1.0e9 <= total[0] < 1.2e9, f"-d 1 summarised as {total[0] / 1e9:.3f} s")
+        check(spans and spans[-1] < 0.35e9, f"the last interval (0.2 s) lasted {spans}")
+    finally:
+        p.kill()
+        p.wait()
+
+
+@test
+def python_stack_on_3_10_says_it_shows_no_chain():
+    """3.10 gives --stack nothing to show: a note says so, where 3.11+ show chains."""
+    olds = [py for label, py in interpreters() if supported(py) and minor(py) == 10]
+    if not olds:
+        print("note: no CPython 3.10 here, skipped")
+        return
+    news = [py for label, py in interpreters() if supported(py) and minor(py) > 10]
+    for python in olds + news[:1]:
+        p = spinner(python)
+        try:
+            tr = Tracer("-p", str(p.pid), "-f", "re.search", "--stack", "-d", "0.2")
+            tr.wait_ready()
+            rc, out, err = tr.wait()
+            eq(rc, 0, f"{python}: tracer exit code ({err})")
+            said = "note: --stack: Python 3.10 calls show no Python call chain" in err
+            eq(said, python in olds, f"{python}: the note on --stack ({err!r})")
+        finally:
+            p.kill()
+            p.wait()
+
+
+@test
+def python_name_running_since_before_the_trace_is_not_said_to_have_never_run():
+    """A function in its loop the whole time: the note says why no call shows."""
+    p = spinner(interpreters()[0][1])
+    try:
+        tr = Tracer("-p", str(p.pid), "-f", "__main__.spin", "-d", "0.3")
+        tr.wait_ready()
+        rc, out, err = tr.wait()
+        eq(rc, 0, f"tracer exit code ({err})")
+        check("note: __main__.spin: never called" in err and "already running is not seen" in err,
+              f"the note does not say a running call is not seen: {err!r}")
+    finally:
+        p.kill()
+        p.wait()
+
+
 @test
 def python_name_on_a_process_without_python_is_refused_with_nothing_attached():
     p = subprocess.Popen(["sleep", "30"])
     try:
         bad(["-p", str(p.pid), "-f", "py:re.search"], r"runs no CPython interpreter")
+    finally:
+        p.kill()
+        p.wait()
+
+
+@test
+def python_empty_py_name_is_refused_with_a_python_example():
+    """`-f py:` alone: the hint is a Python name, not a library's LIB:NAME."""
+    p = subprocess.Popen(["sleep", "30"])
+    try:
+        line = bad(["-p", str(p.pid), "-f", "py:"], r"'py:' names no function")
+        check("py:re.search" in line and "libc" not in line, f"not a Python hint: {line!r}")
     finally:
         p.kill()
         p.wait()
