@@ -308,8 +308,34 @@ static __always_inline void module_of_globals(struct wm_py_name *n, __u64 global
 	}
 }
 
+/*
+ * The same for 3.11+'s dicts: ma_keys at +32; the keys' dk_log2_index_bytes
+ * at +9 and dk_kind at +10, indices at +32, then the entries, {key, value}
+ * where every key is a str (a module's namespace), else {hash, key, value}.
+ * "__name__" is a module's first name.
+ */
+static __always_inline void module_of_globals_311(struct wm_py_name *n, __u64 globals)
+{
+	__u64 keys = globals ? read_ptr(globals + 32) : 0, ent[3], key;
+	__u8 hdr[2];
+
+	if (!keys || bpf_probe_read_user(hdr, sizeof(hdr), (void *)(keys + 9)) || hdr[0] > 40 ||
+	    bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 32 + (1ULL << hdr[0]))))
+		return;
+	/* Unicode keys: {key, value}; general: {hash, key, value}. */
+	if (!hdr[1]) {
+		ent[0] = ent[1];
+		ent[1] = ent[2];
+	}
+	if (!ent[0] || bpf_probe_read_user(&key, 8, (void *)(ent[0] + 16)) || key != 8 ||
+	    bpf_probe_read_user(&key, 8, (void *)(ent[0] + off.str_ascii)) ||
+	    key != 0x5f5f656d616e5f5fULL /* "__name__" */)
+		return;
+	read_name(n, ent[1]);
+}
+
 /* A global function: its locals stay out of on_entry()'s stack frame. */
-__noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+__noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __u32 line)
 {
 	struct wm_py_notice *n;
 	__u64 names, func, str;
@@ -323,7 +349,7 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 	n->pad = 0;
 	n->tid = (__u32)bpf_get_current_pid_tgid();
 	n->code = code;
-	n->qualname_ptr = qualname;
+	n->qualname_ptr = ident;
 	n->firstlineno = line;
 	n->argcount = read_u32(code + off.code_argcount);
 	n->kwonly = read_u32(code + off.code_kwonly);
@@ -339,6 +365,9 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 		func = read_ptr(frame + off.frame_func);
 		str = func ? read_ptr(func + off.func_module) : 0;
 		read_name(&n->module, str);
+		/* 3.11 runs a module's top-level code in a function whose module is NULL. */
+		if (n->module.len < 0 && off.frame_globals)
+			module_of_globals_311(&n->module, read_ptr(frame + off.frame_globals));
 	}
 	names = read_ptr(code + off.code_names);
 	for (int i = 0; i < WM_PY_MAX_PARAMS + 2; i++)
@@ -354,10 +383,10 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u32 line)
  * until userspace answers. A global function: its state stays off
  * on_entry()'s stack.
  */
-__noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u32 line)
+__noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __u32 line)
 {
 	struct wm_py_decision nd = {
-		.qualname = qualname,
+		.qualname = ident,
 		.firstlineno = line,
 		.state = WM_PYS_PENDING,
 		.func_id = WM_PY_PENDING,
@@ -365,7 +394,7 @@ __noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u32 line)
 
 	bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
 	/* Not sent (the ring full): asked again at its next call, not pending forever. */
-	if (send_notice(code, frame, qualname, line))
+	if (send_notice(code, frame, qualname, ident, line))
 		bpf_map_delete_elem(&codes, &code);
 	return 0;
 }
@@ -412,20 +441,29 @@ __noinline __u64 type_of(__u64 obj)
  * The code object's firstlineno and qualname, which tell it from another
  * at the same address: one read when they are close (they are: 3.11+).
  */
-static __always_inline int code_id(__u64 code, __u64 *qualname, __u32 *line)
+static __always_inline int code_id(__u64 code, __u64 *qualname, __u64 *ident, __u32 *line)
 {
 	__u8 buf[80];
-	__u32 lo = off.code_firstlineno, qn = off.code_qualname;
+	__u32 lo = off.code_firstlineno, qn = off.code_qualname, fn = off.code_filename;
+	__u64 file;
 
-	if (qn > lo && qn - lo <= sizeof(buf) - 8) {
+	if (qn > lo && fn > lo && fn < qn && qn - lo <= sizeof(buf) - 8) {
 		if (bpf_probe_read_user(buf, qn - lo + 8, (void *)(code + lo)))
 			return -1;
 		__builtin_memcpy(line, buf, 4);
 		__builtin_memcpy(qualname, buf + (qn - lo), 8);
-		return 0;
+		__builtin_memcpy(&file, buf + (fn - lo), 8);
+	} else {
+		*qualname = read_ptr(code + qn);
+		*line = read_u32(code + lo);
+		file = read_ptr(code + fn);
 	}
-	*qualname = read_ptr(code + qn);
-	*line = read_u32(code + lo);
+	/*
+	 * Interned names are shared: every module's top-level code is
+	 * "<module>" at line 1, so its file tells one reusing a freed one's
+	 * address apart (site.py's, freed after the import, then __main__'s).
+	 */
+	*ident = *qualname ^ (file * 0x9e3779b97f4a7c15ULL);
 	return 0;
 }
 
@@ -720,20 +758,20 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 {
 	struct wm_py_call_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .frame = keyval };
 	struct wm_py_decision *d;
-	__u64 code, qualname = 0, kinds = 0;
+	__u64 code, qualname = 0, ident = 0, kinds = 0;
 	__u32 line = 0, nparams = 0, func_id, zero = 0;
 	struct wm_py_call *c, *old;
 	bool nested;
 	__u64 kp;
 
 	code = read_ptr(frame + off.frame_code);
-	if (!code || code_id(code, &qualname, &line)) {
+	if (!code || code_id(code, &qualname, &ident, &line)) {
 		count_lost(WM_PY_LOST_UNREAD);
 		return 0;
 	}
 	/* The one lookup an untraced call pays, its object checked by the read above. */
 	d = bpf_map_lookup_elem(&codes, &code);
-	if (d && d->qualname == qualname && d->firstlineno == line) {
+	if (d && d->qualname == ident && d->firstlineno == line) {
 		if (d->state == WM_PYS_IGNORED)
 			return 0;
 		/* Still pending: keep what a traced call would need. */
@@ -743,7 +781,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 			d = NULL;
 	} else {
 		d = NULL;
-		new_code(code, frame, qualname, line);
+		new_code(code, frame, qualname, ident, line);
 		nparams = WM_PY_MAX_PARAMS;
 		func_id = WM_PY_PENDING;
 	}
@@ -763,7 +801,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 		return 0;
 	c->entry_ns = bpf_ktime_get_ns();
 	c->code = code;
-	c->qualname = qualname;
+	c->qualname = ident;
 	c->tstate = tstate;
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */

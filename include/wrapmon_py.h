@@ -137,7 +137,11 @@ struct wm_py_offsets {
 	__u16 code_filename;
 	__u16 code_qualname; /* co_qualname (3.10: co_name) */
 	__u16 func_module;
-	__u16 frame_globals; /* 3.10 (no function in the frame): f_globals, for __name__ */
+	/*
+	 * f_globals, for __name__: 3.10's frames have no function, and 3.11's
+	 * module-level code runs in a function without a module.
+	 */
+	__u16 frame_globals;
 	/*
 	 * 3.12+: with a tracer or sys.monitoring active, an instruction may be
 	 * replaced by INSTRUMENTED_LINE or INSTRUMENTED_INSTRUCTION; its own
@@ -188,7 +192,11 @@ enum wm_py_state {
 };
 
 struct wm_py_decision {
-	/* The object it was made for: a freed code object's address is reused. */
+	/*
+	 * The object it was made for (a freed code object's address is
+	 * reused): not a pointer, its qualname's and file's mixed
+	 * (python.bpf.c code_id()), as every qualname field below.
+	 */
 	__u64 qualname;
 	__u32 firstlineno;
 	__u32 state; /* enum wm_py_state */
@@ -223,7 +231,7 @@ struct wm_py_notice {
 	__u32 tid;
 	__u32 pad;
 	__u64 code;
-	__u64 qualname_ptr;
+	__u64 qualname_ptr; /* the code object's identity, with code (not a pointer) */
 	__u32 firstlineno;
 	__s32 argcount;
 	__s32 kwonly;

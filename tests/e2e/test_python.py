@@ -611,6 +611,32 @@ def python_command_runs_and_the_start_line_says_the_trace_ends_with_it():
 
 
 @test
+def python_module_level_code_is_named_by_its_module_on_every_interpreter():
+    """A module's top-level code is module.<module>: 3.11 runs it in a
+    function with no module (the name was ?.<module>), so its globals'
+    __name__ names it there."""
+    ran = []
+    with tempfile.TemporaryDirectory(prefix="wm-e2e-py-") as d:
+        with open(os.path.join(d, "helper_mod.py"), "w") as f:
+            f.write("def twice(x):\n    return 2 * x\n")
+        script = os.path.join(d, "main.py")
+        with open(script, "w") as f:
+            f.write("import helper_mod\nhelper_mod.twice(21)\n")
+        for label, python in interpreters():
+            if not supported(python):
+                continue
+            p = subprocess.run([TRACER, "-f", "py:__main__.<module>", "-f",
+                                "py:helper_mod.*", "--", python, script],
+                               capture_output=True, text=True, timeout=30, cwd=d)
+            eq(p.returncode, 0, f"{label}: tracer exit code ({p.stderr})")
+            eq(sorted(l for _, l in (t.split(" ", 1) for t in traced(p.stderr))),
+               ["__main__.<module>() = None", "helper_mod.<module>() = None",
+                "helper_mod.twice(x=21) = 42"], f"{label}: calls")
+            ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
+@test
 def python_stack_names_each_caller_with_the_line_the_target_saw():
     script = os.path.join(HERE, "targets", "py", "t_pystack.py")
     ran = []

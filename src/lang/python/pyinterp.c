@@ -68,9 +68,9 @@ struct py_version {
 		.code_flags = 0x30, .code_argcount = 0x38, .code_kwonly = 0x40,                   \
 		.code_firstlineno = 0x48, .code_names = 0x60, .code_filename = 0x70,              \
 		.code_qualname = 0x80, .func_module = 0x68, .tstate_exc = 0x60, .exc_is_type = 1, \
-		.minor = 11, .op_return_const = { 0xff, 0xff }, .code_kinds = 0x68,               \
-		.tstate_stack_top = 0x130, .frame_previous = 0x30, .code_linetable = 0x88,        \
-		.code_adaptive = 0xb8                                                             \
+		.frame_globals = 0x08, .minor = 11, .op_return_const = { 0xff, 0xff },            \
+		.code_kinds = 0x68, .tstate_stack_top = 0x130, .frame_previous = 0x30,            \
+		.code_linetable = 0x88, .code_adaptive = 0xb8                                     \
 	}
 
 /*
@@ -882,6 +882,7 @@ static const struct dw_field dw_fields[] = {
 	DWF(frame_instr, "_PyInterpreterFrame", "prev_instr", "instr_ptr"),
 	DWF(frame_stacktop, "_PyInterpreterFrame", "stacktop"),
 	DWF(frame_locals, "_PyInterpreterFrame", "localsplus"),
+	DWF(frame_globals, "_PyInterpreterFrame", "f_globals"),
 	DWF(frame_code, "_frame", "f_code"),
 	DWF(frame_globals, "_frame", "f_globals"),
 	DWF(frame_locals, "_frame", "f_localsplus"),
