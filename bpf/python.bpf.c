@@ -802,6 +802,7 @@ __noinline int on_entry(__u64 frame, __u64 keyval, __u64 tstate)
 	c->entry_ns = bpf_ktime_get_ns();
 	c->code = code;
 	c->qualname = ident;
+	c->frame = frame;
 	c->tstate = tstate;
 	c->func_id = func_id;
 	/* 3.10 keys calls by stack pointer: no frame of a caller finds its call. */
@@ -986,6 +987,7 @@ static __always_inline __u64 frame_result(__u64 frame, const struct frame_end *f
 enum end_kind {
 	END_CLEAR,	   /* the frame cleared: the result in the frame, or an exception */
 	END_RET,	   /* the eval loop's ret: the result (NULL: an exception) in ret */
+	END_YIELD_RET,	   /* 3.10: the same, after a yield: the yielded value in ret */
 	END_YIELD,	   /* a yield: the value in the frame */
 	END_YIELD_NOVALUE, /* a yield probed where the value is not yet in the frame */
 };
@@ -1031,8 +1033,22 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 		tstate = c->tstate;
 	if (!tstate && off.tstate_addr)
 		tstate = read_ptr(off.tstate_addr);
+	/*
+	 * 3.10 leaves a generator's frame by the eval loop's return too, its
+	 * f_state FRAME_SUSPENDED: the result is the value it yielded.
+	 */
+	if (how == END_RET && ret && off.frame_state && c->frame) {
+		__s8 state = 0;
+
+		if (!bpf_probe_read_user(&state, 1, (void *)(c->frame + off.frame_state)) &&
+		    state == -1)
+			how = END_YIELD_RET;
+	}
 	/* The end's value: the result, the yielded value, or the exception. */
-	if (how == END_YIELD || how == END_YIELD_NOVALUE) {
+	if (how == END_YIELD_RET) {
+		flags = WM_F_PY_YIELD;
+		res = ret;
+	} else if (how == END_YIELD || how == END_YIELD_NOVALUE) {
 		flags = WM_F_PY_YIELD;
 		res = how == END_YIELD ? frame_result(frame, have_fe ? &fe : NULL) : 0;
 	} else if ((type = (how == END_RET && ret) ? 0 : exc_type(tstate))) {

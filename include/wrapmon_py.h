@@ -179,7 +179,8 @@ struct wm_py_offsets {
 	__u16 frame_owner;
 	__u16 str_length; /* PyASCIIObject.length (characters) */
 	__u16 str_state;  /* PyASCIIObject.state: kind, compact and ascii bits */
-	__u8 pad2[2];
+	/* 3.10: PyFrameObject.f_state, FRAME_SUSPENDED (-1) once it yielded; 0: none. */
+	__u16 frame_state;
 	/* Where the thread state pointer is when no register has it (3.11: _PyRuntime's); 0: none. */
 	__u64 tstate_addr;
 };
@@ -320,6 +321,7 @@ struct wm_py_call {
 	__u64 code;
 	__u64 qualname;
 	__u64 tstate;	       /* 3.10: from the entry, for the exception */
+	__u64 frame;	       /* the frame at the entry (3.10: whose f_state says a yield) */
 	__u64 parent_entry_ns; /* the enclosing traced call's entry, 0: none */
 	__u32 func_id;	       /* WM_PY_PENDING: not decided when it started */
 	__u16 data_len;

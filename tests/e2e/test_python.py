@@ -128,16 +128,12 @@ def python_calls_on_every_interpreter_match_what_the_target_did():
         if not supported(python):
             print(f"note: {label} ({python}): not supported yet, skipped")
             continue
-        old = minor(python) == 10
         # 3.10's methods too: their qualname is found from the function objects.
         args = [a for n in NAMES for a in ("-f", n)]
         rc, out, err, log = run(python, *args)
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         log = [canon(l) for l in log]
-        if old:
-            # A generator's resume is a whole eval call: its yield a result.
-            log = [l.replace(") yielded ", ") = ") for l in log]
-        elif minor(python) >= 13:
+        if minor(python) >= 13:
             # The yielded value is read where the handler has stored it: not on 3.13,
             # whose YIELD_VALUE is probed at its label (3.12's at its jmp, past the store).
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
@@ -421,10 +417,7 @@ def python_yields_show_the_value_each_resume_yielded():
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         # Three phases of 24 resumes, "monitor" only where sys.monitoring is (3.12+).
         eq(len(log), 72 if minor(python) >= 12 else 48, f"{label}: target log {log}")
-        if minor(python) == 10:
-            # A generator's resume is a whole eval call: its yield a result.
-            log = [l.replace(") yielded ", ") = ") for l in log]
-        elif minor(python) >= 13:
+        if minor(python) >= 13:
             # 3.13's YIELD_VALUE is probed at its label, before the value is stored
             # (no emulated place in it): only the instrumented form shows values.
             log = [re.sub(r"(phase='plain'\)) yielded .*$", r"\1 yielded", l) for l in log]
@@ -535,10 +528,7 @@ def python_calls_entered_from_c_end_at_emulated_branches_and_are_all_recorded():
                       EMULATED.match(insns[0][1]), f"{label}: {e}: objdump has {insns[:1]}")
         eq(len(log), 2 * 47, f"{label}: target log")
         got = [re.sub(r"raised (\w+)\(.*\)$", r"raised \1", l) for l in traced(out)]
-        if minor(python) == 10:
-            # A generator's resume is a whole eval call: its yield a result.
-            log = [l.replace(") yielded ", ") = ") for l in log]
-        elif minor(python) >= 13:
+        if minor(python) >= 13:
             # Values of plain yields are not shown there (the yield test says why).
             log, got = ([re.sub(r" yielded .*$", " yielded", l) for l in x] for x in (log, got))
         eq(sorted(got), sorted(log), f"{label}: traced calls")
@@ -759,7 +749,6 @@ PY_FILTERS = [
     # A str is not bytes; greet and shout have no x (no value: false), deep no who.
     ("__main__.Greeter.*", "who == b'bob' or self != None and x == 2",
      lambda l: "Inner.deep" in l),
-    # 3.10 runs a generator's resume as a whole call: no yield, a result.
     ("__main__.gen", "yielded and n == 2", lambda l: ") yielded" in l),
 ]
 # The calls each function's filter left out: the summary's FILTERED column.
@@ -798,10 +787,7 @@ def python_filter_keeps_calls_by_parameter_result_exception_and_latency():
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         log = [canon(l) for l in log]
         filtered = dict(PY_FILTERED)
-        if minor(python) == 10:
-            log = [l.replace(") yielded ", ") = ") for l in log]
-            filtered["__main__.gen"] = 3
-        elif minor(python) >= 13:
+        if minor(python) >= 13:
             log = [re.sub(r"\) yielded .*$", ") yielded", l) for l in log]
         want = [l for l in log
                 if any(re.match(r"\d+ " + name_re(name) + r"\(", l) and keep(l)

@@ -50,14 +50,15 @@ struct py_version {
  * the DWARF of builds that have it); the same within a minor version.
  */
 /* 3.10: frames are PyFrameObjects, code objects have no qualname (co_name stands in). */
-#define OFFSETS_310                                                                               \
-	{                                                                                         \
-		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,                  \
-		.frame_locals = 0x160, .code_flags = 0x24, .code_argcount = 0x10,                 \
-		.code_kwonly = 0x18, .code_firstlineno = 0x28, .code_names = 0x48,                \
-		.code_filename = 0x68, .code_qualname = 0x70, .tstate_exc = 0x58,                 \
-		.exc_is_type = 1, .minor = 10, .op_return_const = { 0xff, 0xff },                 \
-		.code_consts = 0x38, .code_nlocals = 28, .code_cellvars = 88, .code_cell2arg = 96 \
+#define OFFSETS_310                                                                         \
+	{                                                                                   \
+		.frame_code = 0x20, .frame_func = 0xffff, .frame_globals = 0x30,            \
+		.frame_state = 0x6c, .frame_locals = 0x160, .code_flags = 0x24,             \
+		.code_argcount = 0x10, .code_kwonly = 0x18, .code_firstlineno = 0x28,       \
+		.code_names = 0x48, .code_filename = 0x68, .code_qualname = 0x70,           \
+		.tstate_exc = 0x58, .exc_is_type = 1, .minor = 10,                          \
+		.op_return_const = { 0xff, 0xff }, .code_consts = 0x38, .code_nlocals = 28, \
+		.code_cellvars = 88, .code_cell2arg = 96                                    \
 	}
 
 /* 3.11: _PyInterpreterFrame, the function in f_func, the exception as a type. */
@@ -885,6 +886,7 @@ static const struct dw_field dw_fields[] = {
 	DWF(frame_globals, "_PyInterpreterFrame", "f_globals"),
 	DWF(frame_code, "_frame", "f_code"),
 	DWF(frame_globals, "_frame", "f_globals"),
+	DWF(frame_state, "_frame", "f_state"),
 	DWF(frame_locals, "_frame", "f_localsplus"),
 	DWF(code_consts, "PyCodeObject", "co_consts"),
 	DWF(code_flags, "PyCodeObject", "co_flags"),
