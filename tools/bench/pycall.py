@@ -79,6 +79,49 @@ def run(python, calls, cmd, target=TARGET):
         os.unlink(s.name)
 
 
+def other_vs_traced(target, count, traced, unit):
+    """main() of a bench whose TARGET times N of something three times, run
+    untraced, with wrapmon-trace tracing __main__.other (every probe still
+    passed), and tracing __main__.<traced> (a record each): pyyield.py
+    (--yields, gen), pyfromc.py (--calls, key). ns per unit and the extra
+    over untraced, by the wall clock and the target thread's CPU time."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="build")
+    ap.add_argument(f"--{count}", type=int, default=50000, dest="n")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--compare", metavar="DIR",
+                    help="another build directory whose wrapmon-trace runs beside")
+    ap.add_argument("python", nargs="*", default=["/usr/bin/python3"])
+    a = ap.parse_args()
+    builds = [("", os.path.abspath(a.out))]
+    if a.compare:
+        builds.append((f" ({a.compare})", os.path.abspath(a.compare)))
+    print(f"{'interpreter':48} {'':4} {'untraced':>10} {'other traced':>20} "
+          f"{traced + ' traced':>20}")
+    for py in a.python:
+        runs = {}
+
+        def take(key, cmd):
+            runs.setdefault(key, []).append(run(py, a.n, cmd, target))
+
+        for _ in range(a.rounds):
+            take("base", None)
+            for tag, d in builds:
+                tracer = os.path.join(d, "wrapmon-trace")
+                take(("other", tag), [tracer, "-f", "__main__.other"])
+                take((traced, tag), [tracer, "-f", f"__main__.{traced}"])
+        for k, clock in enumerate(("wall", "cpu")):
+            med = {key: statistics.median(r[k] for r in v) for key, v in runs.items()}
+            base = med["base"]
+            for tag, _ in builds:
+                to, tt = med[("other", tag)], med[(traced, tag)]
+                print(f"{py + tag:48} {clock:4} {base:8.0f}ns {to:9.0f}ns (+{to - base:6.0f}) "
+                      f"{tt:9.0f}ns (+{tt - base:6.0f})", flush=True)
+    for t in sorted(LOST):
+        print(f"note: {t} lost records in some runs (its consumer fell behind): those runs "
+              f"did less work per {unit}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="build")

@@ -14,12 +14,9 @@ its ret, single-stepped (~19 us a call on the test VM), or before it at
 branches the kernel emulates (-v says which). --rounds interleaves R sets and
 keeps the medians; --compare adds another build's wrapmon-trace, in the same
 rounds. Reports, never passes or fails."""
-import argparse
-import os
-import statistics
 import sys
 
-from pycall import LOST, run
+from pycall import other_vs_traced
 
 TARGET = r"""
 import sys, time
@@ -39,41 +36,7 @@ for _ in range(3):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="build")
-    ap.add_argument("--calls", type=int, default=50000)
-    ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--compare", metavar="DIR",
-                    help="another build directory whose wrapmon-trace runs beside")
-    ap.add_argument("python", nargs="*", default=["/usr/bin/python3"])
-    a = ap.parse_args()
-    builds = [("", os.path.abspath(a.out))]
-    if a.compare:
-        builds.append((f" ({a.compare})", os.path.abspath(a.compare)))
-    print(f"{'interpreter':48} {'':4} {'untraced':>10} {'other traced':>20} "
-          f"{'key traced':>20}")
-    for py in a.python:
-        runs = {}
-
-        def take(key, cmd):
-            runs.setdefault(key, []).append(run(py, a.calls, cmd, TARGET))
-
-        for _ in range(a.rounds):
-            take("base", None)
-            for tag, d in builds:
-                tracer = os.path.join(d, "wrapmon-trace")
-                take(("other", tag), [tracer, "-f", "__main__.other"])
-                take(("key", tag), [tracer, "-f", "__main__.key"])
-        for k, clock in enumerate(("wall", "cpu")):
-            med = {key: statistics.median(r[k] for r in v) for key, v in runs.items()}
-            base = med["base"]
-            for tag, _ in builds:
-                to, tk = med[("other", tag)], med[("key", tag)]
-                print(f"{py + tag:48} {clock:4} {base:8.0f}ns {to:9.0f}ns (+{to - base:6.0f}) "
-                      f"{tk:9.0f}ns (+{tk - base:6.0f})", flush=True)
-    for t in sorted(LOST):
-        print(f"note: {t} lost records in some runs (its consumer fell behind): those runs "
-              "did less work per call")
+    return other_vs_traced(TARGET, "calls", "key", "call")
 
 
 if __name__ == "__main__":
