@@ -98,6 +98,9 @@ int pyexits__body_read(const struct pyelf *e, struct py_eval_body *b)
 		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
 			unsigned long t = a + in.length + ops[0].imm.value.s;
 
+			if ((t < e->eval || t >= e->eval + e->eval_size) &&
+			    in.meta.category != ZYDIS_CATEGORY_CALL)
+				b->nr_out++;
 			if (t >= e->eval && t < e->eval + e->eval_size)
 				b->branches[b->nr_branches++] =
 					(struct py_branch){ .from = a,
@@ -211,6 +214,12 @@ int pyexits__eval(const struct pyelf *e, const char *callee, struct py_exit_site
 	int n = 0, ret;
 
 	ret = pyexits__body_read(e, &b);
+	/*
+	 * A body that jumps out (GCC's .cold split) may be jumped back into
+	 * anywhere, past the call too: its rets alone are sure.
+	 */
+	if (b.nr_out)
+		callee = NULL;
 	for (int i = 0; !ret && i < b.nr_rets; i++) {
 		if (n == max)
 			ret = -E2BIG;

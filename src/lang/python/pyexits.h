@@ -39,6 +39,7 @@ struct py_eval_body {
 	struct py_branch *branches; /* direct branches to inside it, sorted by target */
 	int *rets;		    /* indices of its ret instructions */
 	int nr_insn, nr_branches, nr_rets;
+	int nr_out; /* jumps out of it (to a .cold part, which may jump back anywhere) */
 };
 
 /*
