@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
+#include "util/grow.h"
 #include "util/opts.h"
 
 #define COREBTF_DIR "/run/wrapmon"
@@ -440,7 +441,7 @@ static bool temp_stale(pid_t writer, const struct stat *st, time_t now)
  */
 static void cache_tidy(int dfd, const char *keep)
 {
-	struct cached_file *files = NULL, *f;
+	struct cached_file *files = NULL;
 	size_t nr = 0, cap = 0;
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -466,16 +467,13 @@ static void cache_tidy(int dfd, const char *keep)
 				unlinkat(dfd, de->d_name, 0);
 			continue;
 		}
-		if (!keep || strncmp(de->d_name, "core-", 5) || len < 4 || len >= sizeof(f->name) ||
-		    strcmp(de->d_name + len - 4, ".btf") || !strcmp(de->d_name, keep) ||
+		if (!keep || strncmp(de->d_name, "core-", 5) || len < 4 ||
+		    len >= sizeof(files->name) || strcmp(de->d_name + len - 4, ".btf") ||
+		    !strcmp(de->d_name, keep) ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !owned(&st, S_IFREG))
 			continue;
-		if (nr == cap) {
-			f = realloc(files, (cap = cap ? 2 * cap : 16) * sizeof(*files));
-			if (!f)
-				break;
-			files = f;
-		}
+		if (grow__array(&files, &cap, nr + 1, sizeof(*files)))
+			break;
 		memcpy(files[nr].name, de->d_name, len + 1);
 		files[nr++].mtime = st.st_mtim;
 	}

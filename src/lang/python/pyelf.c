@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lang/python/pyelf.h"
+#include "util/grow.h"
 
 void pyelf__free(struct pyelf *e)
 {
@@ -103,19 +104,15 @@ int pyelf__load_relocs(struct pyelf *e)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
 			continue;
 		d = elf_getdata(scn, NULL);
+		/* Room for the whole section at once: most of a PIE's are relative. */
+		if (d && grow__array(&e->rel, &cap, e->nr_rel + sh.sh_size / sh.sh_entsize,
+				     sizeof(*e->rel)))
+			return -ENOMEM;
 		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Rela r;
 
 			if (!gelf_getrela(d, i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_RELATIVE)
 				continue;
-			if (e->nr_rel == cap) {
-				GElf_Rela *p =
-					realloc(e->rel, (cap = cap ? 2 * cap : 4096) * sizeof(*p));
-
-				if (!p)
-					return -ENOMEM;
-				e->rel = p;
-			}
 			e->rel[e->nr_rel++] = r;
 		}
 	}

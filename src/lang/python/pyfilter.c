@@ -24,6 +24,7 @@
 #include "lang/python/pyvalue.h"
 #include "util/buf.h"
 #include "util/escape.h"
+#include "util/grow.h"
 #include "util/lex.h"
 #include "wrapmon.h"
 #include "wrapmon_py.h"
@@ -126,15 +127,8 @@ static int new_node(struct parser *p, enum pf_kind kind)
 {
 	struct pyfilter *f = p->f;
 
-	if (f->nr_nodes == f->cap) {
-		int cap = f->cap ? 2 * f->cap : 16;
-		struct pf_node *n = realloc(f->nodes, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		f->nodes = n;
-		f->cap = cap;
-	}
+	if (grow__array_int(&f->nodes, &f->cap, f->nr_nodes + 1, sizeof(*f->nodes)))
+		return -ENOMEM;
 	memset(&f->nodes[f->nr_nodes], 0, sizeof(f->nodes[0]));
 	f->nodes[f->nr_nodes].kind = kind;
 	return f->nr_nodes++;
