@@ -676,17 +676,12 @@ static bool flow__aligned(const struct flow *f, int i)
 	return true;
 }
 
-/* A branch or call the kernel emulates: no prefix, a relative target. */
-static bool emulated(const struct pyelf *e, unsigned long a, bool call)
+/* A branch or call the kernel emulates (no prefix, a relative target), by its bytes. */
+static bool emulated(const struct pyelf *e, unsigned long a)
 {
 	unsigned char c[2];
 
-	if (pyelf__read_at(e, a, c, sizeof(c)))
-		return false;
-	if (call)
-		return c[0] == 0xe8;
-	return c[0] == 0xe9 || c[0] == 0xeb || (c[0] >= 0x70 && c[0] <= 0x7f) ||
-	       (c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f);
+	return !pyelf__read_at(e, a, c, sizeof(c)) && disasm__emulated(c, sizeof(c));
 }
 
 /*
@@ -752,8 +747,8 @@ int pyexits__entry(const struct pyelf *e, unsigned long table, struct py_exit_si
 		/* Its first branch or call: every path from the way in runs it. */
 		for (h = y; h->kind == FK_PLAIN; h = &f.in[h->ft])
 			;
-		if (h->kind == FK_RET || !emulated(e, h->at, h->kind == FK_CALL) ||
-		    !flow__aligned(&f, h - f.in) || disasm__reg_slot(h->rreg) < 0) {
+		if (h->kind == FK_RET || !emulated(e, h->at) || !flow__aligned(&f, h - f.in) ||
+		    disasm__reg_slot(h->rreg) < 0) {
 			snprintf(why, whysz, "no emulated branch from 0x%lx to the ret", y->at);
 			ret = -ENOENT;
 			goto cleanup;

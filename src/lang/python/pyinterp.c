@@ -623,14 +623,6 @@ static void regsets__step(const ZydisDecodedInstruction *in, const ZydisDecodedO
 	}
 }
 
-static bool emulated_branch(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
-{
-	return (in->meta.category == ZYDIS_CATEGORY_COND_BR ||
-		in->meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
-		in->meta.category == ZYDIS_CATEGORY_CALL) &&
-	       ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
-}
-
 /*
  * Where a generator resumed by throw() or close() enters: the eval loop
  * tests its throwflag (the third argument) near its start, `if (throwflag)
@@ -639,8 +631,9 @@ static bool emulated_branch(const ZydisDecodedInstruction *in, const ZydisDecode
  * no other call C makes into the eval loop pays a trap for it. Followed
  * straight from the entry (branches not taken) to a `test F,F; jnz` of a
  * register still holding the flag, then from its target (a `jz`: from what
- * follows it) to the first jmp/jcc/call, a register still holding the
- * frame (the second argument) there. 0, or -ENOENT: then the entry it is.
+ * follows it) to the first instruction the kernel emulates
+ * (disasm__emulated()), a register still holding the frame (the second
+ * argument) there. 0, or -ENOENT: then the entry it is.
  */
 static int throw_path(const struct pyelf *e, unsigned long *at, int *freg)
 {
@@ -657,15 +650,16 @@ static int throw_path(const struct pyelf *e, unsigned long *at, int *freg)
 		if (pyelf__read_at(e, addr, buf, sizeof(buf)) ||
 		    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, buf, sizeof(buf), &in, ops)))
 			return -ENOEXEC;
-		if (taken && emulated_branch(&in, ops)) {
-			/* Prefixed, the kernel would single-step it. */
-			if (in.attributes & ZYDIS_ATTRIB_HAS_SEGMENT || buf[0] == 0x66 ||
-			    buf[0] == 0xf2 || buf[0] == 0xf3 || !frame.n)
+		if (taken && disasm__emulated(buf, in.length)) {
+			if (!frame.n)
 				return -ENOENT;
 			*at = addr;
 			*freg = disasm__reg_slot(frame.r[0]);
 			return *freg < 0 ? -ENOENT : 0;
 		}
+		/* A branch the kernel would single-step (a prefixed one): no hook past it. */
+		if (taken && in.meta.category == ZYDIS_CATEGORY_COND_BR)
+			return -ENOENT;
 		/* jnz: the throw side is its target; jz: what follows it. */
 		if (!taken && tested && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
 		    (in.mnemonic == ZYDIS_MNEMONIC_JNZ || in.mnemonic == ZYDIS_MNEMONIC_JZ)) {
