@@ -98,9 +98,29 @@ struct {
 	__uint(max_entries, 4096);
 } entry_frames SEC(".maps");
 
-/* Counters for -v and the tests: notices sent, records lost. */
+/*
+ * Hashes of the -f names' tails (wrapmon_py.h), set by userspace after
+ * load; tails_on when every name's last part is a plain word and --stack
+ * (which names every frame from the notices) is off.
+ */
+const volatile bool tails_on = false;
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, __u8);
+	__uint(max_entries, WM_PY_TAILS_MAX);
+} tails SEC(".maps");
+
+/* Counters for -v and the tests: notices sent, code objects decided here, records lost. */
 __u64 nr_notices = 0;
-__u64 nr_dropped = 0;
+__u64 nr_tail_ignored = 0;
+__u64 nr_dropped = 0; /* notices, and calls of functions not decided yet */
+/*
+ * Calls of traced function func_base + i the ring had no room for: the
+ * summary's DROPPED, by function, as for native calls.
+ */
+const volatile __u32 func_base = 0;
+__u64 func_dropped[WM_PY_FUNCS_MAX] = {};
 /*
  * Entries of "calls", all threads together: with none, an end has nothing
  * to look up, and every untraced call's end returns on this one load.
@@ -378,10 +398,76 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u64 ident,
 	return 0;
 }
 
+/* A qualname's end being hashed, one character a bpf_loop() step. */
+struct tail_walk {
+	__u8 buf[WM_PY_TAIL_WINDOW];
+	__u32 bytes;
+	__u32 kind;
+	__u64 h;
+	int dot;
+};
+
+static long tail_step(__u64 i, void *ctx)
+{
+	struct tail_walk *w = ctx;
+	__u32 pos = (__u32)i * w->kind;
+
+	if (pos >= w->bytes)
+		return 1;
+	w->h = wm_py_tail_add(w->h, wm_py_tail_cp(w->buf, pos, w->kind), &w->dot);
+	return 0;
+}
+
+/*
+ * Could a -f name match the code object whose qualname is the str at str?
+ * 1 when its tail (wrapmon_py.h) is one of theirs, or cannot be told (a
+ * name not compact, or longer than the window with no '.' in it); 0 when
+ * none can. A global function: the window stays off new_code()'s stack.
+ */
+__noinline int tail_may_match(__u64 str)
+{
+	struct tail_walk w = { .h = WM_PY_TAIL_SEED };
+	__u32 state = 0, kind, bytes;
+	__s64 len = 0;
+	bool cut = false;
+	__u64 data;
+
+	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
+	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
+		return 1;
+	kind = (state >> 2) & 7;
+	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0 ||
+	    len > (1 << 20))
+		return 1;
+	bytes = (__u32)len * kind;
+	data = str + ((state >> 6) & 1 ? off.str_ascii : off.str_compact);
+	if (bytes >= WM_PY_TAIL_WINDOW) {
+		/* The window's start stays on a character: the window is a multiple of 4. */
+		data += bytes - WM_PY_TAIL_WINDOW;
+		cut = bytes > WM_PY_TAIL_WINDOW;
+		bytes = WM_PY_TAIL_WINDOW;
+		if (bpf_probe_read_user(w.buf, WM_PY_TAIL_WINDOW, (void *)data))
+			return 1;
+	} else {
+		__u32 n = bytes;
+
+		/* Masked where the verifier sees it (the compiler knows n < the window). */
+		barrier_var(n);
+		if (bpf_probe_read_user(w.buf, n & (WM_PY_TAIL_WINDOW - 1), (void *)data))
+			return 1;
+	}
+	w.bytes = bytes;
+	w.kind = kind;
+	bpf_loop(WM_PY_TAIL_WINDOW, tail_step, &w, 0);
+	if (cut && !w.dot)
+		return 1;
+	return bpf_map_lookup_elem(&tails, &w.h) != NULL;
+}
+
 /*
  * A code object met for the first time (or its address reused): pending
- * until userspace answers. A global function: its state stays off
- * on_entry()'s stack.
+ * until userspace answers, unless its tail shows no -f name can match it.
+ * A global function: its state stays off on_entry()'s stack.
  */
 __noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __u32 line)
 {
@@ -392,6 +478,12 @@ __noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __
 		.func_id = WM_PY_PENDING,
 	};
 
+	if (tails_on && !tail_may_match(qualname)) {
+		nd.state = WM_PYS_IGNORED;
+		__sync_fetch_and_add(&nr_tail_ignored, 1);
+		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
+		return 0;
+	}
 	bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
 	/* Not sent (the ring full): asked again at its next call, not pending forever. */
 	if (send_notice(code, frame, qualname, ident, line))
@@ -1068,7 +1160,15 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	else
 		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT, 0);
 	if (!r) {
-		__sync_fetch_and_add(&nr_dropped, 1);
+		__u32 i = c->func_id - func_base;
+
+		/* Not a function's yet (pending): only the total knows it. */
+		if (c->func_id != WM_PY_PENDING && i < WM_PY_FUNCS_MAX) {
+			/* Masked where the verifier sees it (the compiler knows the bound). */
+			barrier_var(i);
+			__sync_fetch_and_add(&func_dropped[i & (WM_PY_FUNCS_MAX - 1)], 1);
+		} else
+			__sync_fetch_and_add(&nr_dropped, 1);
 		forget(key.tid, key.frame);
 		return 0;
 	}

@@ -19,6 +19,9 @@
  */
 #define WM_PY_NOTICE_TAG 0xfffffffffffff0c0ULL
 
+/* Python functions one trace takes at most: their ids follow the native ones'. */
+#define WM_PY_FUNCS_MAX 4096
+
 /* wm_call.func_id of a call whose code object userspace had not decided at its exit. */
 #define WM_PY_PENDING 0xffffffffu
 
@@ -341,5 +344,64 @@ struct wm_py_call {
 	 */
 	char data[WM_PY_VALUES_AREA + WM_PYV_SLACK];
 };
+
+/*
+ * A qualname's tail, its characters after the last '.', hashed (FNV-1a
+ * over code points, whatever the str's kind). BPF hashes the tail of each
+ * code object it meets for the first time; userspace puts the hash of
+ * every -f name's last part in map "tails" (lang/python/pytail.h). Every
+ * full name a -f name matches ends with that part, so a code object whose
+ * tail is none of them is decided in BPF, not sent to userspace: the
+ * calls of the hundreds of code objects a program starts running at once
+ * do not wait in the ring as pending while the consumer waits for a CPU.
+ */
+#define WM_PY_TAIL_WINDOW 128 /* bytes of a qualname's end looked at */
+#define WM_PY_TAILS_MAX	  64  /* distinct -f tails; more: no decision in BPF */
+#define WM_PY_TAIL_SEED	  0xcbf29ce484222325ULL
+
+static inline __u64 wm_py_tail_step(__u64 h, __u32 cp)
+{
+	return (h ^ cp) * 0x100000001b3ULL;
+}
+
+/*
+ * The character at byte pos of a str's bytes (kind bytes each, little-
+ * endian). The masks keep every index inside the window where the
+ * verifier can see it.
+ */
+static inline __u32 wm_py_tail_cp(const __u8 *buf, __u32 pos, __u32 kind)
+{
+	const __u32 m = WM_PY_TAIL_WINDOW - 1;
+	__u32 cp = buf[pos & m];
+
+	if (kind >= 2)
+		cp |= (__u32)buf[(pos + 1) & m] << 8;
+	if (kind == 4)
+		cp |= (__u32)buf[(pos + 2) & m] << 16 | (__u32)buf[(pos + 3) & m] << 24;
+	return cp;
+}
+
+/* One character into the hash h of the tail so far: a '.' starts it again. */
+static inline __u64 wm_py_tail_add(__u64 h, __u32 cp, int *dot)
+{
+	if (cp != '.')
+		return wm_py_tail_step(h, cp);
+	*dot = 1;
+	return WM_PY_TAIL_SEED;
+}
+
+/*
+ * The tail hash of a str's last bytes; *dot: a '.' was among them. BPF
+ * takes the same steps one bpf_loop() call each (python.bpf.c).
+ */
+static inline __u64 wm_py_tail_hash(const __u8 *buf, __u32 bytes, __u32 kind, int *dot)
+{
+	__u64 h = WM_PY_TAIL_SEED;
+
+	*dot = 0;
+	for (__u32 pos = 0; pos < bytes && pos < WM_PY_TAIL_WINDOW; pos += kind)
+		h = wm_py_tail_add(h, wm_py_tail_cp(buf, pos, kind), dot);
+	return h;
+}
 
 #endif /* WRAPMON_PY_H */

@@ -123,7 +123,9 @@ static const struct argp_option opts[] = {
 	{ "string-size", OPT_STRSZ, "BYTES", 0, "Bytes of each string to copy (1-1024, default 64)",
 	  0 },
 	{ "ring-size", OPT_RING, "SIZE", 0,
-	  "BPF ring buffer size, e.g. 512K, 16M (default 4M; 256K with --summary-only)", 0 },
+	  "BPF ring buffer size, e.g. 512K, 16M (default 4M; 256K for native calls with "
+	  "--summary-only)",
+	  0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds", 0 },
 	{ "output", 'o', "FILE", 0,
 	  "Write calls and summary to FILE (created mode 0600; a symlink is refused)", 0 },
@@ -693,10 +695,14 @@ int cli__parse(int argc, char **argv, struct cli_env *env)
 		goto cleanup;
 	}
 	/*
-	 * --summary-only sends no calls through the ring, only execs and the
-	 * like: a small one, since all of it is mapped (twice) and counts in
-	 * the tracer's memory.
+	 * --summary-only sends no native calls through the ring, only execs
+	 * and the like: a small one, since all of it is mapped (twice) and
+	 * counts in the tracer's memory. Python calls still go through theirs
+	 * (their latency, their filter), and so do the calls of functions not
+	 * yet decided: a burst of them while the consumer waits for a CPU
+	 * would overflow 256K, so that ring keeps the full size.
 	 */
+	env->py_ring_size = env->ring_size ? env->ring_size : 4 << 20;
 	if (!env->ring_size)
 		env->ring_size = env->summary_only ? 256 << 10 : 4 << 20;
 	env->specs = calloc(a->nr_specs, sizeof(*env->specs));

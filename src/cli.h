@@ -60,6 +60,7 @@ struct cli_env {
 	int verbose;
 	long string_size;
 	long ring_size;
+	long py_ring_size; /* Python's ring: --ring-size, or 4M even with --summary-only */
 	double duration;
 	const char *store;
 	long store_queue;

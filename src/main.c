@@ -113,7 +113,7 @@ struct exc_type {
  * hundreds). Their arrays are left untouched until a function is met, so the
  * room costs address space, not memory.
  */
-#define PY_FUNCS_MAX 4096
+#define PY_FUNCS_MAX WM_PY_FUNCS_MAX
 
 /* More distinct thrown types than this: the rest are shown as "?". */
 #define EXC_TYPES_MAX 4096
@@ -1056,7 +1056,8 @@ static int attach_python(struct session *s, __u64 t_resolved)
 	struct pytrace_opts o = {
 		.sz = sizeof(o),
 		.pid = env.pid,
-		.ring_size = env.ring_size,
+		.ring_size = env.py_ring_size,
+		.func_base = s->nr_native,
 		.patterns = s->py_names,
 		.nr_patterns = s->nr_py_names,
 		.add_func = add_py_func,
@@ -1410,6 +1411,9 @@ static void poll_drops(struct session *s, bool warn)
 		store__set_dropped(s->store, i, st.dropped);
 		store__set_filtered(s->store, i, st.filtered);
 	}
+	/* Python's: warned of at the end, with the calls not yet any function's. */
+	for (int i = s->nr_native; i < s->nr_funcs; i++)
+		store__set_dropped(s->store, i, pytrace__func_dropped(s->pyt, i - s->nr_native));
 	s->out_behind = output__full(s->output);
 	poll_db(s, warn);
 }
@@ -1920,7 +1924,7 @@ static void note_py_lost(const struct session *s)
 /* A Python name is matched while the process runs: one that never was is a note, not an error. */
 static void note_py_never_called(const struct session *s)
 {
-	__u64 notices, dropped;
+	__u64 notices, by_tail, dropped;
 
 	for (int i = 0; i < s->nr_py_names; i++)
 		if (!pytrace__pattern_hits(s->pyt, i))
@@ -1928,14 +1932,16 @@ static void note_py_never_called(const struct session *s)
 			elog("note: %s: never called (no call of a Python function of that name "
 			     "began while tracing; one already running is not seen)",
 			     ESC(s->py_names[i]));
-	pytrace__stats(s->pyt, &notices, &dropped);
+	pytrace__stats(s->pyt, &notices, &by_tail, &dropped);
 	if (dropped)
 		elog("warning: %llu Python calls or code objects lost (ring buffer full): raise "
 		     "--ring-size",
 		     (unsigned long long)dropped);
 	note_py_lost(s);
 	if (s->pyt)
-		vlog("python: %llu code objects decided", (unsigned long long)notices);
+		vlog("python: %llu code objects decided, and %llu more in BPF by their name's last "
+		     "part",
+		     (unsigned long long)notices, (unsigned long long)by_tail);
 }
 
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */

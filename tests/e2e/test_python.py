@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import tempfile
@@ -817,6 +818,96 @@ def python_filter_on_values_counts_under_summary_only_and_json():
     recs, summary = json_records(out.encode())
     eq([r["args"][0]["value"] for r in recs], [2], "JSON calls kept")
     eq(func_summary(summary, "__main__.fact")["filtered"], 3, "JSON summary's filtered")
+
+
+def wait_err(tr, text, timeout=20):
+    """Until the tracer's stderr (read on from wait_ready()) holds text."""
+    end = time.monotonic() + timeout
+    fd = tr.p.stderr.fileno()
+    while text.encode() not in tr.err:
+        left = end - time.monotonic()
+        check(left > 0 and tr.p.poll() is None,
+              f"tracer never said {text!r}: {tr.err.decode(errors='replace')}")
+        r, _, _ = select.select([fd], [], [], min(left, 0.1))
+        if r:
+            tr.err += os.read(fd, 65536)
+
+
+@test
+def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
+    """A program starts running code objects by the hundred (here the target
+    after "go": threads, re's compiler) while the tracer cannot run (stopped
+    here; a loaded machine's consumer waits for a CPU). The ones whose name's
+    last part no -f name has are decided in BPF: only re.search's calls wait
+    in the ring for its answer, and all are recorded, even in a small ring
+    (without that, hundreds of calls waited there and some were lost)."""
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        t = PyTarget(python)
+        tr = Tracer("-p", str(t.pid), "-v", "--summary-only", "--ring-size", "256K",
+                    "-f", "re.search")
+        try:
+            tr.wait_ready()
+            os.kill(tr.p.pid, signal.SIGSTOP)
+            try:
+                t.go()
+                wait_for_log(t.log, "gen.made(x=4)")
+                eq(t.finish(), 0, f"{label}: target exit code")
+            finally:
+                os.kill(tr.p.pid, signal.SIGCONT)
+            rc, out, err = tr.wait()
+        finally:
+            tr.kill()
+            t.kill()
+        out = out.decode()
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        row = summary_rows(out)["re.search"]
+        eq((row["CALLS"], row["DROPPED"]), ("8", "0"), f"{label}: summary {out}")
+        check("lost" not in err, f"{label}: {err}")
+        m = re.search(r"python: (\d+) code objects decided, and (\d+) more in BPF", err)
+        check(m and int(m.group(2)) > 50 and int(m.group(1)) < 10, f"{label}: {err}")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ here")
+
+
+@test
+def python_calls_the_ring_had_no_room_for_are_dropped_by_function():
+    """Calls of a traced function that find the ring full (the tracer
+    stopped, a 4K ring) are its DROPPED in the summary and counted in the
+    closing warning: calls + dropped is every call the target made."""
+    python = newest()
+    n = 300
+    script = os.path.join(HERE, "targets", "py", "t_pyburst.py")
+    t = PyTarget(python, script, (str(n),))
+    tr = Tracer("-p", str(t.pid), "-v", "--summary-only", "--ring-size", "4K",
+                "-f", "__main__.tick")
+    try:
+        tr.wait_ready()
+        t.go()
+        # Its answer written, the calls are tick's own from then on.
+        wait_err(tr, "__main__.tick (")
+        wait_for_log(t.log, "first")
+        os.kill(tr.p.pid, signal.SIGSTOP)
+        try:
+            t.go()
+            wait_for_log(t.log, f"burst {n}")
+            eq(t.finish(), 0, "target exit code")
+        finally:
+            os.kill(tr.p.pid, signal.SIGCONT)
+        rc, out, err = tr.wait()
+    finally:
+        tr.kill()
+        t.kill()
+    out = out.decode()
+    eq(rc, 0, f"tracer exit code ({err})")
+    row = summary_rows(out)["__main__.tick"]
+    calls, dropped = int(row["CALLS"]), int(row["DROPPED"])
+    eq(calls + dropped, n + 1, f"calls + dropped: {out}")
+    check(dropped > n // 2, f"a 4K ring holds a few calls: {out}")
+    eq(re.findall(r"warning: (\d+) Python calls or code objects lost", err), [str(dropped)],
+       f"warning: {err}")
 
 
 @test

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "lang/python/pystack.h"
+#include "lang/python/pytail.h"
 #include "lang/python/pystr.h"
 #include "lang/python/pytrace.h"
 #include "probe/tracer.h"
@@ -624,13 +625,41 @@ static int attach(struct pytrace *t, const struct py_interp *pi, struct preopen 
 	return 0;
 }
 
+/*
+ * The -f names' tails for BPF (wrapmon_py.h), each once; 0 when BPF must
+ * ask about every code object: a name whose last part has a wildcard,
+ * too many names, or --stack, which names each frame from the notices.
+ */
+static int tails_of(const struct pytrace *t, __u64 tails[WM_PY_TAILS_MAX])
+{
+	int n = 0;
+
+	if (t->stack)
+		return 0;
+	for (int i = 0; i < t->o.nr_patterns; i++) {
+		__u64 h;
+		int j;
+
+		if (pytail__of_pattern(t->patterns[i], &h))
+			return 0;
+		for (j = 0; j < n && tails[j] != h; j++)
+			;
+		if (j < n)
+			continue;
+		if (n == WM_PY_TAILS_MAX)
+			return 0;
+		tails[n++] = h;
+	}
+	return n;
+}
+
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz)
 {
 	struct preopen pre = { .pi = NULL };
+	__u64 t0, cpu0, tails[WM_PY_TAILS_MAX];
 	struct pytrace *t;
-	__u64 t0, cpu0;
-	int ret;
+	int ret, nr_tails;
 
 	*out = NULL;
 	if (!OPTS_VALID(opts) || !opts->add_func)
@@ -652,6 +681,7 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->off = pi->off;
+	t->skel->rodata->func_base = OPTS_GET(opts, func_base, 0);
 	if (pi->off.minor == 10) {
 		ret = pyqual__new(opts->pid, &pi->off, &pi->qual, &t->qual);
 		if (ret) {
@@ -673,6 +703,8 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		}
 		t->skel->rodata->stack_on = true;
 	}
+	nr_tails = tails_of(t, tails);
+	t->skel->rodata->tails_on = nr_tails > 0;
 	if (opts->ring_size) {
 		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
 		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
@@ -693,6 +725,16 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		goto cleanup;
 	}
 	tracer__count_verified(t->skel->obj, &t->ph);
+	for (int i = 0; i < nr_tails; i++) {
+		__u8 one = 1;
+
+		ret = bpf_map__update_elem(t->skel->maps.tails, &tails[i], sizeof(tails[i]), &one,
+					   sizeof(one), BPF_ANY);
+		if (ret) {
+			snprintf(err, errsz, "cannot set up the Python names: %s", strerror(-ret));
+			goto cleanup;
+		}
+	}
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	ret = attach(t, pi, &pre, err, errsz);
 	t->ph.attach_ns = clock_ns(CLOCK_MONOTONIC) - t0;
@@ -751,10 +793,20 @@ int pytrace__pattern_hits(const struct pytrace *t, int i)
 	return t && i >= 0 && i < t->o.nr_patterns ? t->hits[i] : 0;
 }
 
-void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped)
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *by_tail, __u64 *dropped)
 {
 	*notices = t ? t->notices : 0;
+	*by_tail = t ? __atomic_load_n(&t->skel->bss->nr_tail_ignored, __ATOMIC_RELAXED) : 0;
 	*dropped = t ? __atomic_load_n(&t->skel->bss->nr_dropped, __ATOMIC_RELAXED) : 0;
+	for (int i = 0; t && i < WM_PY_FUNCS_MAX; i++)
+		*dropped += pytrace__func_dropped(t, i);
+}
+
+__u64 pytrace__func_dropped(const struct pytrace *t, int i)
+{
+	if (!t || i < 0 || i >= WM_PY_FUNCS_MAX)
+		return 0;
+	return __atomic_load_n(&t->skel->bss->func_dropped[i], __ATOMIC_RELAXED);
 }
 
 void pytrace__lost(const struct pytrace *t, __u64 lost[WM_PY_LOST_NR])

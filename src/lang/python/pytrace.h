@@ -40,6 +40,8 @@ struct pytrace_opts {
 	const struct wm_py_layout *layout;
 	/* --stack: each call's Python call chain, in its view's WM_PY_STACK_SLOT (pystack.h). */
 	bool stack;
+	/* The id add_func() gives the first Python function (the native functions' count). */
+	__u32 func_base;
 };
 
 struct pytrace;
@@ -72,8 +74,13 @@ int pytrace__unfinished(struct pytrace *t, int (*take)(void *ctx, struct wm_call
 			void *ctx);
 /* Functions pattern i matched so far. */
 int pytrace__pattern_hits(const struct pytrace *t, int i);
-/* Code objects decided, and records BPF could not send. */
-void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *dropped);
+/*
+ * Code objects decided here, those BPF decided by their name's tail
+ * alone, and records BPF could not send.
+ */
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *by_tail, __u64 *dropped);
+/* Calls of Python function func_base + i the ring had no room for. */
+__u64 pytrace__func_dropped(const struct pytrace *t, int i);
 /* Calls BPF lost otherwise, by why (enum wm_py_lost); zeros without Python. */
 void pytrace__lost(const struct pytrace *t, __u64 lost[WM_PY_LOST_NR]);
 
