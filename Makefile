@@ -56,6 +56,7 @@ METRICS_OBJ := $(OUT)/obj/sinks/metrics.o
 # program rebuilds them and nothing else.
 SKEL_USERS := $(OUT)/obj/probe/tracer.o
 PY_SKEL_USERS := $(OUT)/obj/lang/python/pytrace.o
+EXIT_SKEL_USERS := $(OUT)/obj/probe/exitwatch.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -101,6 +102,7 @@ $(OUT)/obj/%.o: src/%.c
 $(SKEL_USERS): $(OUT)/wrapmon.skel.h
 $(METRICS_OBJ): ALL_CFLAGS += -DMHD_SONAME='"$(MHD_SONAME)"'
 $(PY_SKEL_USERS): $(OUT)/python.skel.h
+$(EXIT_SKEL_USERS): $(OUT)/exitwatch.skel.h
 
 $(OUT)/wrapmon-trace: $(MAIN_OBJS) $(LIB_OBJS) $(METRICS_OBJ)
 	$(call msg,LINK,$@)

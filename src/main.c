@@ -34,6 +34,7 @@
 #include "lang/python/pyvalue.h"
 #include "plan/functable.h"
 #include "plan/list.h"
+#include "probe/exitwatch.h"
 #include "probe/record.h"
 #include "probe/ringread.h"
 #include "probe/tracer.h"
@@ -194,10 +195,11 @@ struct session {
 	int out_fd;	    /* where calls and summaries go: stdout, -o, or stderr with -c */
 	int nr_execs;	    /* execs seen in traced processes */
 	bool target_killed; /* a signal killed the target: said, and the exit status says so */
-	__u64 t_start, t_attached; /* CLOCK_MONOTONIC */
-	__u64 t_end;		   /* the probes' removal began: the session's span ends */
-	__u64 cpu_start;	   /* CLOCK_PROCESS_CPUTIME_ID at t_start */
-	__u64 first_poll_until;	   /* a Python function matched, no call of it taken yet */
+	struct exitwatch *exitwatch; /* the target's end, where no native programs see it */
+	__u64 t_start, t_attached;   /* CLOCK_MONOTONIC */
+	__u64 t_end;		     /* the probes' removal began: the session's span ends */
+	__u64 cpu_start;	     /* CLOCK_PROCESS_CPUTIME_ID at t_start */
+	__u64 first_poll_until;	     /* a Python function matched, no call of it taken yet */
 	__u64 t_signal; /* of the first SIGINT or SIGTERM (the probes' removal, once done), else 0 */
 };
 
@@ -1068,11 +1070,22 @@ static int attach_python(struct session *s, __u64 t_resolved)
 				  NULL,
 		.stack = env.stack && !env.summary_only,
 	};
+	struct exitwatch_start ew;
 	char err[WM_ERR_MAX] = "";
+	int ret;
 
 	if (!s->nr_py_names)
 		return 0;
-	if (pytrace__new(s->py, &o, &s->pyt, err, sizeof(err))) {
+	/* No native programs: their exit tracepoint is what says a signal killed the target. */
+	if (!s->tracer)
+		exitwatch__begin(&ew, env.pid);
+	ret = pytrace__new(s->py, &o, &s->pyt, err, sizeof(err));
+	if (!s->tracer && exitwatch__end(&ew, &s->exitwatch) && !ret)
+		elog("note: cannot watch process %d's exit (%s): a signal that kills it will not "
+		     "be "
+		     "said",
+		     env.pid, strerror(-ew.ret));
+	if (ret) {
 		elog("%s", err);
 		return 1;
 	}
@@ -1351,8 +1364,24 @@ static int take_call(struct session *s, struct wm_call_view *v)
 	return ++s->batch >= DRAIN_BATCH || output__full(s->output) ? DRAIN_MORE : 0;
 }
 
+/* The target's wait status once it has exited, from whichever programs saw it. */
+static bool target_status(const struct session *s, int *status)
+{
+	if (s->tracer)
+		return tracer__target_exit(s->tracer, status);
+	return exitwatch__status(s->exitwatch, status);
+}
+
 static int take_py_unfinished(void *ctx, struct wm_call_view *v)
 {
+	struct session *s = ctx;
+	int status;
+
+	/* Its thread went with the process a signal killed: said so, as native calls are. */
+	if ((v->hdr.flags & WM_F_THREAD_EXIT) && target_status(s, &status) && (status & 0x7f)) {
+		v->hdr.flags |= WM_F_KILLED;
+		v->hdr.signo = status & 0x7f;
+	}
 	return take_call(ctx, v);
 }
 
@@ -1864,7 +1893,7 @@ static void note_target_exit(struct session *s)
 	struct wm_buf sig = {};
 	int status;
 
-	if (!s->tracer || !tracer__target_exit(s->tracer, &status) || !(status & 0x7f))
+	if (!target_status(s, &status) || !(status & 0x7f))
 		return;
 	format__signal(&sig, status & 0x7f);
 	elog("%s %d was killed by %s%s", procs__is_command(s->procs) ? "command" : "process",
@@ -2074,6 +2103,7 @@ static void session__free(struct session *s)
 	perproc__free(s->perproc);
 	/* After the store: raised calls' views point at its exception names. */
 	pytrace__free(s->pyt);
+	exitwatch__free(s->exitwatch);
 	pyinterp__free(s->py);
 	dwarf__free(s->py_dw);
 	free(s->py_names);

@@ -340,6 +340,55 @@ def python_name_running_since_before_the_trace_is_not_said_to_have_never_run():
         p.wait()
 
 
+HANG = """import os, sys, time
+def hang(n):
+    print("in", flush=True)
+    time.sleep(60)
+print("ready", os.getpid(), flush=True)
+sys.stdin.readline()
+hang(1)
+"""
+
+
+@test
+def python_target_killed_by_a_signal_is_said_and_its_calls_end_killed():
+    """Python functions only (no native programs loaded): a target killed
+    inside a traced call is said to have been, the call ends killed by the
+    signal, and the exit status is the one for a killed target, as when a
+    native function is traced (test_lifecycle)."""
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        p = subprocess.Popen([python, "-c", HANG], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            eq(p.stdout.readline(), f"ready {p.pid}\n", f"{label}: target start")
+            tr = Tracer("-p", str(p.pid), "-f", "__main__.hang")
+            try:
+                tr.wait_ready()
+                p.stdin.write("go\n")
+                p.stdin.flush()
+                eq(p.stdout.readline(), "in\n", f"{label}: target in hang()")
+                p.kill()
+                p.wait()
+                rc, out, err = tr.wait()
+            finally:
+                tr.kill()
+        finally:
+            p.kill()
+            p.wait()
+        out = out.decode()
+        eq(rc, 3, f"{label}: tracer exit code ({err})")
+        eq(re.findall(rf"^wrapmon-trace: process {p.pid} was killed by SIGKILL$", err, re.M),
+           [f"wrapmon-trace: process {p.pid} was killed by SIGKILL"], f"{label}: {err}")
+        check(re.search(rf"^\S+ {p.pid} __main__\.hang\(n=1\) = \? <unfinished: killed by "
+                        r"SIGKILL>$", out, re.M), f"{label}: {out}")
+        eq(our_links(), [], f"{label}: links left")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ here")
+
+
 @test
 def python_name_on_a_process_without_python_is_refused_with_nothing_attached():
     p = subprocess.Popen(["sleep", "30"])

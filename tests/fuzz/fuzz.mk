@@ -54,5 +54,7 @@ fuzz-smoke: fuzz-build
 	$(Q)OUT=$(OUT) sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 $(patsubst $(OUT)/obj/%,$(FUZZ_OUT)/obj/%,$(SKEL_USERS)): $(OUT)/wrapmon.skel.h
+$(patsubst $(OUT)/obj/%,$(FUZZ_OUT)/obj/%,$(PY_SKEL_USERS)): $(OUT)/python.skel.h
+$(patsubst $(OUT)/obj/%,$(FUZZ_OUT)/obj/%,$(EXIT_SKEL_USERS)): $(OUT)/exitwatch.skel.h
 
 -include $(wildcard $(FUZZ_OUT)/obj/*.d $(FUZZ_OUT)/obj/*/*.d)
