@@ -882,6 +882,20 @@ def wait_err(tr, text, timeout=20):
             tr.err += os.read(fd, 65536)
 
 
+def run_while_stopped(t, tr, done):
+    """The target let go while the tracer is stopped, until its log holds
+    done; then its exit and the tracer's end: (rc, out as text, err)."""
+    os.kill(tr.p.pid, signal.SIGSTOP)
+    try:
+        t.go()
+        wait_for_log(t.log, done)
+        eq(t.finish(), 0, "target exit code")
+    finally:
+        os.kill(tr.p.pid, signal.SIGCONT)
+    rc, out, err = tr.wait()
+    return rc, out.decode(), err
+
+
 @test
 def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
     """A program starts running code objects by the hundred (here the target
@@ -899,18 +913,10 @@ def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
                     "-f", "re.search")
         try:
             tr.wait_ready()
-            os.kill(tr.p.pid, signal.SIGSTOP)
-            try:
-                t.go()
-                wait_for_log(t.log, "gen.made(x=4)")
-                eq(t.finish(), 0, f"{label}: target exit code")
-            finally:
-                os.kill(tr.p.pid, signal.SIGCONT)
-            rc, out, err = tr.wait()
+            rc, out, err = run_while_stopped(t, tr, "gen.made(x=4)")
         finally:
             tr.kill()
             t.kill()
-        out = out.decode()
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         row = summary_rows(out)["re.search"]
         eq((row["CALLS"], row["DROPPED"]), ("8", "0"), f"{label}: summary {out}")
@@ -938,18 +944,10 @@ def python_calls_the_ring_had_no_room_for_are_dropped_by_function():
         # Its answer written, the calls are tick's own from then on.
         wait_err(tr, "__main__.tick (")
         wait_for_log(t.log, "first")
-        os.kill(tr.p.pid, signal.SIGSTOP)
-        try:
-            t.go()
-            wait_for_log(t.log, f"burst {n}")
-            eq(t.finish(), 0, "target exit code")
-        finally:
-            os.kill(tr.p.pid, signal.SIGCONT)
-        rc, out, err = tr.wait()
+        rc, out, err = run_while_stopped(t, tr, f"burst {n}")
     finally:
         tr.kill()
         t.kill()
-    out = out.decode()
     eq(rc, 0, f"tracer exit code ({err})")
     row = summary_rows(out)["__main__.tick"]
     calls, dropped = int(row["CALLS"]), int(row["DROPPED"])
