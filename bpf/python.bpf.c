@@ -421,7 +421,8 @@ static long tail_step(__u64 i, void *ctx)
 /*
  * Could a -f name match the code object whose qualname is the str at str?
  * 1 when its tail (wrapmon_py.h) is one of theirs, or cannot be told (a
- * name not compact, or longer than the window with no '.' in it); 0 when
+ * name not compact, or longer than the window: userspace matches the first
+ * WM_PY_NAME_MAX bytes of such a name, whose end is not its tail); 0 when
  * none can. A global function: the window stays off new_code()'s stack.
  */
 __noinline int tail_may_match(__u64 str)
@@ -429,7 +430,6 @@ __noinline int tail_may_match(__u64 str)
 	struct tail_walk w = { .h = WM_PY_TAIL_SEED };
 	__u32 state = 0, kind, bytes;
 	__s64 len = 0;
-	bool cut = false;
 	__u64 data;
 
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
@@ -441,11 +441,9 @@ __noinline int tail_may_match(__u64 str)
 		return 1;
 	bytes = (__u32)len * kind;
 	data = str + ((state >> 6) & 1 ? off.str_ascii : off.str_compact);
-	if (bytes >= WM_PY_TAIL_WINDOW) {
-		/* The window's start stays on a character: the window is a multiple of 4. */
-		data += bytes - WM_PY_TAIL_WINDOW;
-		cut = bytes > WM_PY_TAIL_WINDOW;
-		bytes = WM_PY_TAIL_WINDOW;
+	if (bytes > WM_PY_TAIL_WINDOW)
+		return 1;
+	if (bytes == WM_PY_TAIL_WINDOW) {
 		if (bpf_probe_read_user(w.buf, WM_PY_TAIL_WINDOW, (void *)data))
 			return 1;
 	} else {
@@ -459,8 +457,6 @@ __noinline int tail_may_match(__u64 str)
 	w.bytes = bytes;
 	w.kind = kind;
 	bpf_loop(WM_PY_TAIL_WINDOW, tail_step, &w, 0);
-	if (cut && !w.dot)
-		return 1;
 	return bpf_map_lookup_elem(&tails, &w.h) != NULL;
 }
 
@@ -1160,10 +1156,10 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	else
 		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT, 0);
 	if (!r) {
-		__u32 i = c->func_id - func_base;
+		/* Decided since its entry, or at it: else only the total knows it. */
+		__u32 i = id - func_base;
 
-		/* Not a function's yet (pending): only the total knows it. */
-		if (c->func_id != WM_PY_PENDING && i < WM_PY_FUNCS_MAX) {
+		if (id != WM_PY_PENDING && i < WM_PY_FUNCS_MAX) {
 			/* Masked where the verifier sees it (the compiler knows the bound). */
 			barrier_var(i);
 			__sync_fetch_and_add(&func_dropped[i & (WM_PY_FUNCS_MAX - 1)], 1);

@@ -355,8 +355,8 @@ struct wm_py_call {
  * calls of the hundreds of code objects a program starts running at once
  * do not wait in the ring as pending while the consumer waits for a CPU.
  */
-#define WM_PY_TAIL_WINDOW 128 /* bytes of a qualname's end looked at */
-#define WM_PY_TAILS_MAX	  64  /* distinct -f tails; more: no decision in BPF */
+#define WM_PY_TAIL_WINDOW WM_PY_NAME_MAX /* a longer qualname: no decision in BPF */
+#define WM_PY_TAILS_MAX	  64		 /* distinct -f tails; more: no decision in BPF */
 #define WM_PY_TAIL_SEED	  0xcbf29ce484222325ULL
 
 static inline __u64 wm_py_tail_step(__u64 h, __u32 cp)
@@ -391,8 +391,8 @@ static inline __u64 wm_py_tail_add(__u64 h, __u32 cp, int *dot)
 }
 
 /*
- * The tail hash of a str's last bytes; *dot: a '.' was among them. BPF
- * takes the same steps one bpf_loop() call each (python.bpf.c).
+ * The tail hash of a str's bytes; *dot: a '.' was among them. BPF takes
+ * the same steps one bpf_loop() call each (python.bpf.c).
  */
 static inline __u64 wm_py_tail_hash(const __u8 *buf, __u32 bytes, __u32 kind, int *dot)
 {

@@ -40,15 +40,15 @@ static int decode(const char *s, __u32 *cps, int max)
 
 /*
  * What BPF's tail_may_match() answers for a qualname: its characters in
- * the smallest kind, the window of the last WM_PY_TAIL_WINDOW bytes, the
- * hash looked up among the patterns' hashes.
+ * the smallest kind; longer than the window, "may" (userspace matches a
+ * cut name); else the hash looked up among the patterns' hashes.
  */
 static bool may_match(const char *qualname, const __u64 *hashes, int nr)
 {
 	__u32 cps[512], kind = 1;
 	__u8 bytes[2048];
 	int n = decode(qualname, cps, 512), dot;
-	size_t len, start = 0;
+	size_t len;
 	__u64 h;
 
 	for (int i = 0; i < n; i++)
@@ -57,20 +57,16 @@ static bool may_match(const char *qualname, const __u64 *hashes, int nr)
 		for (__u32 b = 0; b < kind; b++)
 			bytes[i * kind + b] = cps[i] >> (8 * b);
 	len = n * kind;
-	if (len > WM_PY_TAIL_WINDOW) {
-		start = len - WM_PY_TAIL_WINDOW;
-		len = WM_PY_TAIL_WINDOW;
-	}
-	h = wm_py_tail_hash(bytes + start, len, kind, &dot);
-	if (start && !dot)
+	if (len > WM_PY_TAIL_WINDOW)
 		return true;
+	h = wm_py_tail_hash(bytes, len, kind, &dot);
 	for (int i = 0; i < nr; i++)
 		if (hashes[i] == h)
 			return true;
 	return false;
 }
 
-static char long_dotted[300], long_plain[300], long_wide[600];
+static char long_dotted[300], long_plain[300], long_wide[600], name_of_128[129];
 
 static void make_long_names(void)
 {
@@ -82,6 +78,8 @@ static void make_long_names(void)
 	for (int i = 0; i < 100; i++)
 		memcpy(long_wide + 2 * i, "\xc4\x80", 2);
 	strcpy(long_wide + 200, ".search");
+	memset(name_of_128, 'y', 126);
+	strcpy(name_of_128 + 126, ".z");
 }
 
 static const char *const patterns[] = {
@@ -164,12 +162,13 @@ static void test_tails_told_apart(void **state)
 	assert_int_equal(pytail__of_pattern("m.caf\xc3\xa9", &h), 0);
 	assert_true(may_match("caf\xc3\xa9", &h, 1));
 	assert_false(may_match("cafe", &h, 1));
-	/* Longer than the window with no '.' in it: cannot be told, so it passes. */
+	/* Longer than the window: userspace sees it cut, so it always passes. */
 	assert_true(may_match(long_plain, &h, 1));
-	/* Longer, with its last '.' in the window: told. */
-	assert_false(may_match(long_dotted, &h, 1));
-	assert_int_equal(pytail__of_pattern("m.search", &h), 0);
-	assert_true(may_match(long_wide, &h, 1));
+	assert_true(may_match(long_dotted, &h, 1));
+	/* 128 bytes exactly: whole in the window, told. */
+	assert_false(may_match(name_of_128, &h, 1));
+	assert_int_equal(pytail__of_pattern("m.z", &h), 0);
+	assert_true(may_match(name_of_128, &h, 1));
 }
 
 /* Patterns whose last part does not bound what they match: no hash. */

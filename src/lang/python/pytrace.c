@@ -629,12 +629,15 @@ static int attach(struct pytrace *t, const struct py_interp *pi, struct preopen 
  * The -f names' tails for BPF (wrapmon_py.h), each once; 0 when BPF must
  * ask about every code object: a name whose last part has a wildcard,
  * too many names, or --stack, which names each frame from the notices.
+ * And 3.10: its code objects have no qualname, BPF reads co_name, but the
+ * name matched is the function's __qualname__ (pyqual), which a program
+ * may have set to end in another word.
  */
 static int tails_of(const struct pytrace *t, __u64 tails[WM_PY_TAILS_MAX])
 {
 	int n = 0;
 
-	if (t->stack)
+	if (t->stack || t->qual)
 		return 0;
 	for (int i = 0; i < t->o.nr_patterns; i++) {
 		__u64 h;
