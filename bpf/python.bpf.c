@@ -404,7 +404,6 @@ struct tail_walk {
 	__u32 bytes;
 	__u32 kind;
 	__u64 h;
-	int dot;
 };
 
 static long tail_step(__u64 i, void *ctx)
@@ -414,7 +413,7 @@ static long tail_step(__u64 i, void *ctx)
 
 	if (pos >= w->bytes)
 		return 1;
-	w->h = wm_py_tail_add(w->h, wm_py_tail_cp(w->buf, pos, w->kind), &w->dot);
+	w->h = wm_py_tail_add(w->h, wm_py_tail_cp(w->buf, pos, w->kind));
 	return 0;
 }
 
@@ -636,6 +635,24 @@ __noinline int one_more_in_flight(void)
 
 	if (n)
 		(*n)++;
+	return 0;
+}
+
+/*
+ * A call of function id (decided at its entry or since; else
+ * WM_PY_PENDING, and only the total knows it) the ring had no room for.
+ * A global function: on_exit()'s paths are many enough.
+ */
+__noinline int count_dropped(__u32 id)
+{
+	__u32 i = id - func_base;
+
+	if (id != WM_PY_PENDING && i < WM_PY_FUNCS_MAX) {
+		/* Masked where the verifier sees it (the compiler knows the bound). */
+		barrier_var(i);
+		__sync_fetch_and_add(&func_dropped[i & (WM_PY_FUNCS_MAX - 1)], 1);
+	} else
+		__sync_fetch_and_add(&nr_dropped, 1);
 	return 0;
 }
 
@@ -1156,15 +1173,7 @@ __noinline int on_exit(__u64 frame, __u64 keyval, __u64 tstate, __u32 how, __u64
 	else
 		r = bpf_ringbuf_reserve(&py_rb, WM_PY_STACK_AT, 0);
 	if (!r) {
-		/* Decided since its entry, or at it: else only the total knows it. */
-		__u32 i = id - func_base;
-
-		if (id != WM_PY_PENDING && i < WM_PY_FUNCS_MAX) {
-			/* Masked where the verifier sees it (the compiler knows the bound). */
-			barrier_var(i);
-			__sync_fetch_and_add(&func_dropped[i & (WM_PY_FUNCS_MAX - 1)], 1);
-		} else
-			__sync_fetch_and_add(&nr_dropped, 1);
+		count_dropped(id);
 		forget(key.tid, key.frame);
 		return 0;
 	}

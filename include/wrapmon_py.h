@@ -382,25 +382,21 @@ static inline __u32 wm_py_tail_cp(const __u8 *buf, __u32 pos, __u32 kind)
 }
 
 /* One character into the hash h of the tail so far: a '.' starts it again. */
-static inline __u64 wm_py_tail_add(__u64 h, __u32 cp, int *dot)
+static inline __u64 wm_py_tail_add(__u64 h, __u32 cp)
 {
-	if (cp != '.')
-		return wm_py_tail_step(h, cp);
-	*dot = 1;
-	return WM_PY_TAIL_SEED;
+	return cp == '.' ? WM_PY_TAIL_SEED : wm_py_tail_step(h, cp);
 }
 
 /*
- * The tail hash of a str's bytes; *dot: a '.' was among them. BPF takes
- * the same steps one bpf_loop() call each (python.bpf.c).
+ * The tail hash of a str's bytes (at most the window). BPF takes the same
+ * steps one bpf_loop() call each (python.bpf.c).
  */
-static inline __u64 wm_py_tail_hash(const __u8 *buf, __u32 bytes, __u32 kind, int *dot)
+static inline __u64 wm_py_tail_hash(const __u8 *buf, __u32 bytes, __u32 kind)
 {
 	__u64 h = WM_PY_TAIL_SEED;
 
-	*dot = 0;
 	for (__u32 pos = 0; pos < bytes && pos < WM_PY_TAIL_WINDOW; pos += kind)
-		h = wm_py_tail_add(h, wm_py_tail_cp(buf, pos, kind), dot);
+		h = wm_py_tail_add(h, wm_py_tail_cp(buf, pos, kind));
 	return h;
 }
 

@@ -1108,6 +1108,9 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		     "verified), probes %.1f ms",
 		     ph.open_ns / 1e6, ph.load_ns / 1e6, ph.load_cpu_ns / 1e6, ph.nr_progs,
 		     (unsigned long long)ph.verified_insns, ph.attach_ns / 1e6);
+		if (s->exitwatch)
+			vlog("  the target's exit watched: %.1f ms, in a thread beside the load",
+			     ew.ns / 1e6);
 	}
 	return 0;
 }

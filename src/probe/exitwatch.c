@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
 #include "probe/exitwatch.h"
@@ -62,11 +63,21 @@ int exitwatch__start(pid_t pid, struct exitwatch **out)
 	return ret;
 }
 
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static void *start_thread(void *arg)
 {
 	struct exitwatch_start *st = arg;
+	unsigned long long t0 = mono_ns();
 
 	st->ret = exitwatch__start(st->pid, &st->w);
+	st->ns = mono_ns() - t0;
 	return NULL;
 }
 
@@ -78,10 +89,14 @@ void exitwatch__begin(struct exitwatch_start *st, pid_t pid)
 
 int exitwatch__end(struct exitwatch_start *st, struct exitwatch **out)
 {
-	if (st->started)
+	unsigned long long t0 = mono_ns();
+
+	if (st->started) {
 		pthread_join(st->thread, NULL);
-	else
+	} else {
 		st->ret = exitwatch__start(st->pid, &st->w);
+		st->ns = mono_ns() - t0;
+	}
 	*out = st->w;
 	return st->ret;
 }

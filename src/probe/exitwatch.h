@@ -27,6 +27,7 @@ struct exitwatch_start {
 	pid_t pid;
 	int ret;
 	struct exitwatch *w;
+	unsigned long long ns; /* the start's own time, in its thread */
 };
 
 void exitwatch__begin(struct exitwatch_start *st, pid_t pid);

@@ -47,7 +47,7 @@ static bool may_match(const char *qualname, const __u64 *hashes, int nr)
 {
 	__u32 cps[512], kind = 1;
 	__u8 bytes[2048];
-	int n = decode(qualname, cps, 512), dot;
+	int n = decode(qualname, cps, 512);
 	size_t len;
 	__u64 h;
 
@@ -59,7 +59,7 @@ static bool may_match(const char *qualname, const __u64 *hashes, int nr)
 	len = n * kind;
 	if (len > WM_PY_TAIL_WINDOW)
 		return true;
-	h = wm_py_tail_hash(bytes, len, kind, &dot);
+	h = wm_py_tail_hash(bytes, len, kind);
 	for (int i = 0; i < nr; i++)
 		if (hashes[i] == h)
 			return true;
