@@ -99,21 +99,24 @@ struct {
 } entry_frames SEC(".maps");
 
 /*
- * Hashes of the -f names' tails (wrapmon_py.h), set by userspace after
- * load; tails_on when every name's last part is a plain word and --stack
- * (which names every frame from the notices) is off.
+ * The -f names' parts (wrapmon_py.h), set by userspace after load;
+ * nr_sels of them, 0 when every code object is asked about (a name with
+ * neither part plain, --stack, which names every frame from the notices,
+ * or 3.10). sel_heads, sel_tails: some name's head, tail is plain.
  */
-const volatile bool tails_on = false;
+const volatile __u32 nr_sels = 0;
+const volatile bool sel_heads = false;
+const volatile bool sel_tails = false;
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u64);
-	__type(value, __u8);
-	__uint(max_entries, WM_PY_TAILS_MAX);
-} tails SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct wm_py_sel);
+	__uint(max_entries, WM_PY_SELS_MAX);
+} sels SEC(".maps");
 
 /* Counters for -v and the tests: notices sent, code objects decided here, records lost. */
 __u64 nr_notices = 0;
-__u64 nr_tail_ignored = 0;
+__u64 nr_sel_ignored = 0;
 __u64 nr_dropped = 0; /* notices, and calls of functions not decided yet */
 /*
  * Calls of traced function func_base + i the ring had no room for: the
@@ -334,14 +337,14 @@ static __always_inline void module_of_globals(struct wm_py_name *n, __u64 global
  * where every key is a str (a module's namespace), else {hash, key, value}.
  * "__name__" is a module's first name.
  */
-static __always_inline void module_of_globals_311(struct wm_py_name *n, __u64 globals)
+static __always_inline __u64 globals_name_311(__u64 globals)
 {
 	__u64 keys = globals ? read_ptr(globals + 32) : 0, ent[3], key;
 	__u8 hdr[2];
 
 	if (!keys || bpf_probe_read_user(hdr, sizeof(hdr), (void *)(keys + 9)) || hdr[0] > 40 ||
 	    bpf_probe_read_user(ent, sizeof(ent), (void *)(keys + 32 + (1ULL << hdr[0]))))
-		return;
+		return 0;
 	/* Unicode keys: {key, value}; general: {hash, key, value}. */
 	if (!hdr[1]) {
 		ent[0] = ent[1];
@@ -350,8 +353,31 @@ static __always_inline void module_of_globals_311(struct wm_py_name *n, __u64 gl
 	if (!ent[0] || bpf_probe_read_user(&key, 8, (void *)(ent[0] + 16)) || key != 8 ||
 	    bpf_probe_read_user(&key, 8, (void *)(ent[0] + off.str_ascii)) ||
 	    key != 0x5f5f656d616e5f5fULL /* "__name__" */)
-		return;
-	read_name(n, ent[1]);
+		return 0;
+	return ent[1];
+}
+
+static __always_inline void module_of_globals_311(struct wm_py_name *n, __u64 globals)
+{
+	read_name(n, globals_name_311(globals));
+}
+
+/*
+ * 3.11+: the str naming the module of the code frame runs (the function's
+ * __module__; for a module's top-level code on 3.11, its globals'
+ * __name__), as send_notice() reads it; 0: none.
+ */
+static __always_inline __u64 module_str(__u64 frame)
+{
+	__u64 func, str;
+
+	if (off.frame_func == 0xffff)
+		return 0;
+	func = read_ptr(frame + off.frame_func);
+	str = func ? read_ptr(func + off.func_module) : 0;
+	if (!str && off.frame_globals)
+		str = globals_name_311(read_ptr(frame + off.frame_globals));
+	return str;
 }
 
 /* A global function: its locals stay out of on_entry()'s stack frame. */
@@ -398,70 +424,147 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u64 ident,
 	return 0;
 }
 
-/* A qualname's end being hashed, one character a bpf_loop() step. */
-struct tail_walk {
-	__u8 buf[WM_PY_TAIL_WINDOW];
-	__u32 bytes;
-	__u32 kind;
+/*
+ * A name's characters, read for part_hash(), and the hash it found: off
+ * the stack, which is at its limit here.
+ */
+struct name_buf {
+	__u8 s[WM_PY_NAME_MAX];
 	__u64 h;
 };
 
-static long tail_step(__u64 i, void *ctx)
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct name_buf);
+	__uint(max_entries, 1);
+} name_bufs SEC(".maps");
+
+/* A name's part being hashed, one character a bpf_loop() step (wrapmon_py.h). */
+struct part_walk {
+	struct name_buf *buf;
+	__u64 h;
+	__u32 bytes;
+	__u16 kind;
+	__u8 part;
+	__u8 dot;
+};
+
+static long part_step(__u64 i, void *ctx)
 {
-	struct tail_walk *w = ctx;
-	__u32 pos = (__u32)i * w->kind;
+	struct part_walk *w = ctx;
+	__u32 pos = (__u32)i * w->kind, cp;
 
 	if (pos >= w->bytes)
 		return 1;
-	w->h = wm_py_tail_add(w->h, wm_py_tail_cp(w->buf, pos, w->kind));
+	cp = wm_py_name_cp(w->buf->s, pos, w->kind);
+	if (cp != '.') {
+		w->h = wm_py_hash_step(w->h, cp);
+		return 0;
+	}
+	w->dot = 1;
+	if (w->part == WM_PY_PART_HEAD)
+		return 1;
+	w->h = WM_PY_HASH_SEED;
 	return 0;
 }
 
 /*
- * Could a -f name match the code object whose qualname is the str at str?
- * 1 when its tail (wrapmon_py.h) is one of theirs, or cannot be told (a
- * name not compact, or longer than the window: userspace matches the first
- * WM_PY_NAME_MAX bytes of such a name, whose end is not its tail); 0 when
- * none can. A global function: the window stays off new_code()'s stack.
+ * The hash of part of the str at str (wrapmon_py.h) into the name buffer's
+ * h, or WM_PY_HASH_ANY when it cannot be told: not a compact str; a tail
+ * of a name longer than WM_PY_NAME_MAX bytes (userspace matches a name cut
+ * there, whose end is not its tail), or a head with no '.' in its first
+ * WM_PY_NAME_MAX. A global function: verified once for both parts.
  */
-__noinline int tail_may_match(__u64 str)
+__noinline int part_hash(__u64 str, __u32 part)
 {
-	struct tail_walk w = { .h = WM_PY_TAIL_SEED };
-	__u32 state = 0, kind, bytes;
+	struct part_walk w = { .h = WM_PY_HASH_SEED, .part = part };
+	__u32 state = 0, kind, bytes, zero = 0;
+	bool cut = false;
 	__s64 len = 0;
 	__u64 data;
 
+	w.buf = bpf_map_lookup_elem(&name_bufs, &zero);
+	if (!w.buf)
+		return 0;
+	w.buf->h = WM_PY_HASH_ANY;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
-		return 1;
+		return 0;
 	kind = (state >> 2) & 7;
 	if (!(state & (1 << 5)) || (kind != 1 && kind != 2 && kind != 4) || len < 0 ||
 	    len > (1 << 20))
-		return 1;
+		return 0;
 	bytes = (__u32)len * kind;
 	data = str + ((state >> 6) & 1 ? off.str_ascii : off.str_compact);
-	if (bytes > WM_PY_TAIL_WINDOW)
-		return 1;
-	if (bytes == WM_PY_TAIL_WINDOW) {
-		if (bpf_probe_read_user(w.buf, WM_PY_TAIL_WINDOW, (void *)data))
-			return 1;
+	if (bytes > WM_PY_NAME_MAX) {
+		if (part == WM_PY_PART_TAIL)
+			return 0;
+		/* A head is at the start: the first WM_PY_NAME_MAX bytes (whole characters). */
+		bytes = WM_PY_NAME_MAX;
+		cut = true;
+	}
+	if (bytes == WM_PY_NAME_MAX) {
+		if (bpf_probe_read_user(w.buf->s, WM_PY_NAME_MAX, (void *)data))
+			return 0;
 	} else {
 		__u32 n = bytes;
 
 		/* Masked where the verifier sees it (the compiler knows n < the window). */
 		barrier_var(n);
-		if (bpf_probe_read_user(w.buf, n & (WM_PY_TAIL_WINDOW - 1), (void *)data))
-			return 1;
+		if (bpf_probe_read_user(w.buf->s, n & (WM_PY_NAME_MAX - 1), (void *)data))
+			return 0;
 	}
 	w.bytes = bytes;
 	w.kind = kind;
-	bpf_loop(WM_PY_TAIL_WINDOW, tail_step, &w, 0);
-	return bpf_map_lookup_elem(&tails, &w.h) != NULL;
+	bpf_loop(WM_PY_NAME_MAX, part_step, &w, 0);
+	if (!cut || w.dot)
+		w.buf->h = wm_py_hash_end(w.h);
+	return 0;
+}
+
+/* The hash part_hash() found for part of the str at str. */
+static __always_inline __u64 part_of(__u64 str, __u32 part)
+{
+	struct name_buf *b;
+	__u32 zero = 0;
+
+	part_hash(str, part);
+	b = bpf_map_lookup_elem(&name_bufs, &zero);
+	return b ? b->h : WM_PY_HASH_ANY;
+}
+
+/*
+ * Could a -f name match the code object whose qualname is the str at qual,
+ * of the module named by the str at mod? 1 when some name's head and tail
+ * (each a wildcard, or not told) agree with its; 0 when none can. A global
+ * function: the sels loop stays off new_code()'s stack.
+ */
+__noinline int may_match(__u64 qual, __u64 mod)
+{
+	__u64 tail = WM_PY_HASH_ANY, head = WM_PY_HASH_ANY;
+
+	if (sel_tails)
+		tail = part_of(qual, WM_PY_PART_TAIL);
+	if (sel_heads)
+		head = part_of(mod, WM_PY_PART_HEAD);
+	for (__u32 i = 0; i < WM_PY_SELS_MAX && i < nr_sels; i++) {
+		/* A key of its own: i passed by address would be lost to the verifier. */
+		__u32 key = i;
+		struct wm_py_sel *s = bpf_map_lookup_elem(&sels, &key);
+
+		if (!s)
+			return 1;
+		if ((s->head == WM_PY_HASH_ANY || head == WM_PY_HASH_ANY || s->head == head) &&
+		    (s->tail == WM_PY_HASH_ANY || tail == WM_PY_HASH_ANY || s->tail == tail))
+			return 1;
+	}
+	return 0;
 }
 
 /*
  * A code object met for the first time (or its address reused): pending
- * until userspace answers, unless its tail shows no -f name can match it.
+ * until userspace answers, unless its names show no -f name can match it.
  * A global function: its state stays off on_entry()'s stack.
  */
 __noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __u32 line)
@@ -473,9 +576,9 @@ __noinline int new_code(__u64 code, __u64 frame, __u64 qualname, __u64 ident, __
 		.func_id = WM_PY_PENDING,
 	};
 
-	if (tails_on && !tail_may_match(qualname)) {
+	if (nr_sels && !may_match(qualname, module_str(frame))) {
 		nd.state = WM_PYS_IGNORED;
-		__sync_fetch_and_add(&nr_tail_ignored, 1);
+		__sync_fetch_and_add(&nr_sel_ignored, 1);
 		bpf_map_update_elem(&codes, &code, &nd, BPF_ANY);
 		return 0;
 	}

@@ -346,32 +346,49 @@ struct wm_py_call {
 };
 
 /*
- * A qualname's tail, its characters after the last '.', hashed (FNV-1a
- * over code points, whatever the str's kind). BPF hashes the tail of each
- * code object it meets for the first time; userspace puts the hash of
- * every -f name's last part in map "tails" (lang/python/pytail.h). Every
- * full name a -f name matches ends with that part, so a code object whose
- * tail is none of them is decided in BPF, not sent to userspace: the
+ * What BPF tells of a code object it meets for the first time, before it
+ * asks userspace: a hash (FNV-1a over code points, whatever the str's kind)
+ * of its qualname's last dotted part, its tail, and one of its module's
+ * first, its head. A -f name is matched with fnmatch() against
+ * "module.qualname": every full name it matches ends with '.' and the
+ * name's own last part, when that part is plain, and starts with its first
+ * part and a '.', when that one is. So userspace puts each name's head and
+ * tail hashes in map "sels" (lang/python/pytail.h), and a code object no
+ * name can match on both counts is decided in BPF, with no notice: the
  * calls of the hundreds of code objects a program starts running at once
- * do not wait in the ring as pending while the consumer waits for a CPU.
+ * do not wait in the ring, pending, while the consumer waits for a CPU.
  */
-#define WM_PY_TAIL_WINDOW WM_PY_NAME_MAX /* a longer qualname: no decision in BPF */
-#define WM_PY_TAILS_MAX	  64		 /* distinct -f tails; more: no decision in BPF */
-#define WM_PY_TAIL_SEED	  0xcbf29ce484222325ULL
+#define WM_PY_SELS_MAX	64 /* -f names; more: every code object is asked about */
+#define WM_PY_HASH_SEED 0xcbf29ce484222325ULL
+#define WM_PY_HASH_ANY	0 /* a part with a wildcard, or one not read: it matches any */
+#define WM_PY_PART_TAIL 0
+#define WM_PY_PART_HEAD 1
 
-static inline __u64 wm_py_tail_step(__u64 h, __u32 cp)
+/* One -f name's parts: WM_PY_HASH_ANY where a part has a wildcard. */
+struct wm_py_sel {
+	__u64 head;
+	__u64 tail;
+};
+
+static inline __u64 wm_py_hash_step(__u64 h, __u32 cp)
 {
 	return (h ^ cp) * 0x100000001b3ULL;
 }
 
-/*
- * The character at byte pos of a str's bytes (kind bytes each, little-
- * endian). The masks keep every index inside the window where the
- * verifier can see it.
- */
-static inline __u32 wm_py_tail_cp(const __u8 *buf, __u32 pos, __u32 kind)
+/* A part's hash as kept: never WM_PY_HASH_ANY. */
+static inline __u64 wm_py_hash_end(__u64 h)
 {
-	const __u32 m = WM_PY_TAIL_WINDOW - 1;
+	return h == WM_PY_HASH_ANY ? 1 : h;
+}
+
+/*
+ * The character at byte pos of a name's bytes (kind bytes each, little-
+ * endian; at most WM_PY_NAME_MAX). The masks keep every index inside where
+ * the verifier can see it.
+ */
+static inline __u32 wm_py_name_cp(const __u8 *buf, __u32 pos, __u32 kind)
+{
+	const __u32 m = WM_PY_NAME_MAX - 1;
 	__u32 cp = buf[pos & m];
 
 	if (kind >= 2)
@@ -381,23 +398,30 @@ static inline __u32 wm_py_tail_cp(const __u8 *buf, __u32 pos, __u32 kind)
 	return cp;
 }
 
-/* One character into the hash h of the tail so far: a '.' starts it again. */
-static inline __u64 wm_py_tail_add(__u64 h, __u32 cp)
-{
-	return cp == '.' ? WM_PY_TAIL_SEED : wm_py_tail_step(h, cp);
-}
-
 /*
- * The tail hash of a str's bytes (at most the window). BPF takes the same
- * steps one bpf_loop() call each (python.bpf.c).
+ * The hash of a name's part (WM_PY_PART_TAIL: after its last '.';
+ * WM_PY_PART_HEAD: before its first) from its bytes, all of them; *dot: a
+ * '.' was met. BPF takes the same steps, one bpf_loop() call each
+ * (python.bpf.c part_step()).
  */
-static inline __u64 wm_py_tail_hash(const __u8 *buf, __u32 bytes, __u32 kind)
+static inline __u64 wm_py_part_hash(const __u8 *buf, __u32 bytes, __u32 kind, int part, int *dot)
 {
-	__u64 h = WM_PY_TAIL_SEED;
+	__u64 h = WM_PY_HASH_SEED;
 
-	for (__u32 pos = 0; pos < bytes && pos < WM_PY_TAIL_WINDOW; pos += kind)
-		h = wm_py_tail_add(h, wm_py_tail_cp(buf, pos, kind));
-	return h;
+	*dot = 0;
+	for (__u32 pos = 0; pos < bytes && pos < WM_PY_NAME_MAX; pos += kind) {
+		__u32 cp = wm_py_name_cp(buf, pos, kind);
+
+		if (cp != '.') {
+			h = wm_py_hash_step(h, cp);
+			continue;
+		}
+		*dot = 1;
+		if (part == WM_PY_PART_HEAD)
+			break;
+		h = WM_PY_HASH_SEED;
+	}
+	return wm_py_hash_end(h);
 }
 
 #endif /* WRAPMON_PY_H */

@@ -1956,7 +1956,7 @@ static void note_py_lost(const struct session *s)
 /* A Python name is matched while the process runs: one that never was is a note, not an error. */
 static void note_py_never_called(const struct session *s)
 {
-	__u64 notices, by_tail, dropped;
+	__u64 notices, in_bpf, dropped;
 
 	for (int i = 0; i < s->nr_py_names; i++)
 		if (!pytrace__pattern_hits(s->pyt, i))
@@ -1964,16 +1964,17 @@ static void note_py_never_called(const struct session *s)
 			elog("note: %s: never called (no call of a Python function of that name "
 			     "began while tracing; one already running is not seen)",
 			     ESC(s->py_names[i]));
-	pytrace__stats(s->pyt, &notices, &by_tail, &dropped);
+	pytrace__stats(s->pyt, &notices, &in_bpf, &dropped);
 	if (dropped)
 		elog("warning: %llu Python calls or code objects lost (ring buffer full): raise "
 		     "--ring-size",
 		     (unsigned long long)dropped);
 	note_py_lost(s);
 	if (s->pyt)
-		vlog("python: %llu code objects decided, and %llu more in BPF by their name's last "
-		     "part",
-		     (unsigned long long)notices, (unsigned long long)by_tail);
+		vlog("python: %llu code objects decided, and %llu more in BPF (no -f name could "
+		     "match "
+		     "their module's first part and qualname's last)",
+		     (unsigned long long)notices, (unsigned long long)in_bpf);
 }
 
 /* After the loop: the rest of the ring, the last figures, the summary, the database. */

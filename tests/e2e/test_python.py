@@ -980,10 +980,11 @@ def run_while_stopped(t, tr, done):
 def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
     """A program starts running code objects by the hundred (here the target
     after "go": threads, re's compiler) while the tracer cannot run (stopped
-    here; a loaded machine's consumer waits for a CPU). The ones whose name's
-    last part no -f name has are decided in BPF: only re.search's calls wait
-    in the ring for its answer, and all are recorded, even in a small ring
-    (without that, hundreds of calls waited there and some were lost).
+    here; a loaded machine's consumer waits for a CPU). Those no -f name can
+    match by its module's first part and its qualname's last are decided in
+    BPF: only the calls of re.search and of __main__'s code wait in the ring
+    for the answer, and all are recorded, even in a small ring (without
+    that, hundreds of calls waited there and some were lost).
     3.10 decides nothing in BPF (its names are the functions' __qualname__):
     there every call waits, in the 4M ring Python keeps with --summary-only."""
     ran = []
@@ -993,7 +994,8 @@ def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
         old = minor(python) == 10
         t = PyTarget(python)
         tr = Tracer("-p", str(t.pid), "-v", "--summary-only",
-                    *([] if old else ["--ring-size", "256K"]), "-f", "re.search")
+                    *([] if old else ["--ring-size", "256K"]), "-f", "re.search",
+                    "-f", "__main__.G*")
         try:
             tr.wait_ready()
             rc, out, err = run_while_stopped(t, tr, "gen.made(x=4)")
@@ -1001,14 +1003,22 @@ def python_calls_made_while_the_tracer_cannot_run_are_all_recorded():
             tr.kill()
             t.kill()
         eq(rc, 0, f"{label}: tracer exit code ({err})")
-        row = summary_rows(out)["re.search"]
-        eq((row["CALLS"], row["DROPPED"]), ("8", "0"), f"{label}: summary {out}")
+        want = {"re.search": ("8", "0")}
+        # 3.10 names a method from its class in the living process, gone by
+        # the time the stopped tracer meets it (README): Greeter.* are then
+        # __main__.greet and the like, which __main__.G* does not match.
+        if not old:
+            want.update({"__main__.Greeter.greet": ("1", "0"),
+                         "__main__.Greeter.shout": ("1", "0"),
+                         "__main__.Greeter.Inner.deep": ("1", "0")})
+        eq({f: (r["CALLS"], r["DROPPED"]) for f, r in summary_rows(out).items()}, want,
+           f"{label}: summary {out}")
         check("lost" not in err, f"{label}: {err}")
         m = re.search(r"python: (\d+) code objects decided, and (\d+) more in BPF", err)
         if old:
             check(m and m.group(2) == "0" and int(m.group(1)) > 50, f"{label}: {err}")
         else:
-            check(m and int(m.group(2)) > 50 and int(m.group(1)) < 10, f"{label}: {err}")
+            check(m and int(m.group(2)) > 50 and int(m.group(1)) < 25, f"{label}: {err}")
         ran.append(label)
     check(ran, "no CPython 3.10+ here")
 

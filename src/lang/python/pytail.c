@@ -2,8 +2,11 @@
 /*
  * A -f name is matched with fnmatch() against "module.qualname". When the
  * part after its last '.' is plain, every name it matches ends with '.'
- * and that part, and the part has no '.', so the qualname's own last part
- * is that part: its hash is a test BPF can make on a code object it meets.
+ * and that part, which has no '.': the qualname's own last part is that
+ * part. When the part before its first '.' is plain, every name it matches
+ * starts with it and a '.': the module's own first part is that part (the
+ * module comes first and is never empty where it could match a plain
+ * part). Their hashes are tests BPF can make on a code object it meets.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,25 +40,30 @@ static long next_cp(const unsigned char **s)
 	return cp;
 }
 
-int pytail__of_pattern(const char *pattern, __u64 *hash)
+__u64 pytail__part(const char *pattern, int part)
 {
-	const unsigned char *s;
-	const char *dot;
-	__u64 h = WM_PY_TAIL_SEED;
+	const char *dot = part == WM_PY_PART_HEAD ? strchr(pattern, '.') : strrchr(pattern, '.');
+	const unsigned char *s, *end;
+	__u64 h = WM_PY_HASH_SEED;
 
 	if (strpbrk(pattern, "[\\"))
-		return -EINVAL;
-	dot = strrchr(pattern, '.');
-	s = (const unsigned char *)(dot ? dot + 1 : pattern);
-	if (strpbrk((const char *)s, "*?"))
-		return -EINVAL;
-	while (*s) {
+		return WM_PY_HASH_ANY;
+	if (part == WM_PY_PART_HEAD) {
+		s = (const unsigned char *)pattern;
+		end = (const unsigned char *)(dot ? dot : pattern + strlen(pattern));
+	} else {
+		s = (const unsigned char *)(dot ? dot + 1 : pattern);
+		end = s + strlen((const char *)s);
+	}
+	for (const unsigned char *p = s; p < end; p++)
+		if (*p == '*' || *p == '?')
+			return WM_PY_HASH_ANY;
+	while (s < end) {
 		long cp = next_cp(&s);
 
-		if (cp < 0)
-			return -EINVAL;
-		h = wm_py_tail_step(h, (__u32)cp);
+		if (cp < 0 || s > end)
+			return WM_PY_HASH_ANY;
+		h = wm_py_hash_step(h, (__u32)cp);
 	}
-	*hash = h;
-	return 0;
+	return wm_py_hash_end(h);
 }

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The tails of -f Python names (include/wrapmon_py.h): what BPF compares a
- * code object's qualname with before it asks userspace about it.
+ * The parts of -f Python names (include/wrapmon_py.h): what BPF compares a
+ * code object's module and qualname with before it asks userspace.
  */
 #ifndef WM_PYTAIL_H
 #define WM_PYTAIL_H
 
 #include <linux/types.h>
+#include "wrapmon_py.h"
 
 /*
- * The hash of pattern's last dotted part into *hash. -EINVAL when that
- * part has a wildcard or the pattern a bracket or an escape (the part does
- * not then bound what it matches), or when it is not UTF-8.
+ * The hash of pattern's part (WM_PY_PART_TAIL: after its last '.';
+ * WM_PY_PART_HEAD: before its first), or WM_PY_HASH_ANY when that part
+ * has a wildcard, the pattern a bracket or an escape anywhere (the part
+ * does not then bound what it matches), or the part is not UTF-8.
  */
-int pytail__of_pattern(const char *pattern, __u64 *hash);
+__u64 pytail__part(const char *pattern, int part);
 
 #endif /* WM_PYTAIL_H */

@@ -626,43 +626,34 @@ static int attach(struct pytrace *t, const struct py_interp *pi, struct preopen 
 }
 
 /*
- * The -f names' tails for BPF (wrapmon_py.h), each once; 0 when BPF must
- * ask about every code object: a name whose last part has a wildcard,
- * too many names, or --stack, which names each frame from the notices.
- * And 3.10: its code objects have no qualname, BPF reads co_name, but the
- * name matched is the function's __qualname__ (pyqual), which a program
- * may have set to end in another word.
+ * The -f names' parts for BPF (wrapmon_py.h); 0 when BPF must ask about
+ * every code object: a name with neither part plain, too many names, or
+ * --stack, which names each frame from the notices. And 3.10: its code
+ * objects have no qualname, BPF reads co_name, but the name matched is the
+ * function's __qualname__ (pyqual), which a program may have set to end in
+ * another word; and its module is read from a dict BPF does not walk here.
  */
-static int tails_of(const struct pytrace *t, __u64 tails[WM_PY_TAILS_MAX])
+static int sels_of(const struct pytrace *t, struct wm_py_sel sels[WM_PY_SELS_MAX])
 {
-	int n = 0;
-
-	if (t->stack || t->qual)
+	if (t->stack || t->qual || t->o.nr_patterns > WM_PY_SELS_MAX)
 		return 0;
 	for (int i = 0; i < t->o.nr_patterns; i++) {
-		__u64 h;
-		int j;
-
-		if (pytail__of_pattern(t->patterns[i], &h))
+		sels[i].head = pytail__part(t->patterns[i], WM_PY_PART_HEAD);
+		sels[i].tail = pytail__part(t->patterns[i], WM_PY_PART_TAIL);
+		if (sels[i].head == WM_PY_HASH_ANY && sels[i].tail == WM_PY_HASH_ANY)
 			return 0;
-		for (j = 0; j < n && tails[j] != h; j++)
-			;
-		if (j < n)
-			continue;
-		if (n == WM_PY_TAILS_MAX)
-			return 0;
-		tails[n++] = h;
 	}
-	return n;
+	return t->o.nr_patterns;
 }
 
 int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, struct pytrace **out,
 		 char *err, size_t errsz)
 {
 	struct preopen pre = { .pi = NULL };
-	__u64 t0, cpu0, tails[WM_PY_TAILS_MAX];
+	struct wm_py_sel sels[WM_PY_SELS_MAX];
 	struct pytrace *t;
-	int ret, nr_tails;
+	__u64 t0, cpu0;
+	int ret, nr_sels;
 
 	*out = NULL;
 	if (!OPTS_VALID(opts) || !opts->add_func)
@@ -706,8 +697,12 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		}
 		t->skel->rodata->stack_on = true;
 	}
-	nr_tails = tails_of(t, tails);
-	t->skel->rodata->tails_on = nr_tails > 0;
+	nr_sels = sels_of(t, sels);
+	t->skel->rodata->nr_sels = nr_sels;
+	for (int i = 0; i < nr_sels; i++) {
+		t->skel->rodata->sel_heads |= sels[i].head != WM_PY_HASH_ANY;
+		t->skel->rodata->sel_tails |= sels[i].tail != WM_PY_HASH_ANY;
+	}
 	if (opts->ring_size) {
 		bpf_map__set_max_entries(t->skel->maps.py_rb, opts->ring_size);
 		/* Wake the consumer once an eighth of the ring is waiting, as for native calls. */
@@ -728,11 +723,9 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		goto cleanup;
 	}
 	tracer__count_verified(t->skel->obj, &t->ph);
-	for (int i = 0; i < nr_tails; i++) {
-		__u8 one = 1;
-
-		ret = bpf_map__update_elem(t->skel->maps.tails, &tails[i], sizeof(tails[i]), &one,
-					   sizeof(one), BPF_ANY);
+	for (__u32 i = 0; i < (__u32)nr_sels; i++) {
+		ret = bpf_map__update_elem(t->skel->maps.sels, &i, sizeof(i), &sels[i],
+					   sizeof(sels[i]), BPF_ANY);
 		if (ret) {
 			snprintf(err, errsz, "cannot set up the Python names: %s", strerror(-ret));
 			goto cleanup;
@@ -796,10 +789,10 @@ int pytrace__pattern_hits(const struct pytrace *t, int i)
 	return t && i >= 0 && i < t->o.nr_patterns ? t->hits[i] : 0;
 }
 
-void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *by_tail, __u64 *dropped)
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *in_bpf, __u64 *dropped)
 {
 	*notices = t ? t->notices : 0;
-	*by_tail = t ? __atomic_load_n(&t->skel->bss->nr_tail_ignored, __ATOMIC_RELAXED) : 0;
+	*in_bpf = t ? __atomic_load_n(&t->skel->bss->nr_sel_ignored, __ATOMIC_RELAXED) : 0;
 	*dropped = t ? __atomic_load_n(&t->skel->bss->nr_dropped, __ATOMIC_RELAXED) : 0;
 	for (int i = 0; t && i < WM_PY_FUNCS_MAX; i++)
 		*dropped += pytrace__func_dropped(t, i);

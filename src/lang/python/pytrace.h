@@ -75,10 +75,11 @@ int pytrace__unfinished(struct pytrace *t, int (*take)(void *ctx, struct wm_call
 /* Functions pattern i matched so far. */
 int pytrace__pattern_hits(const struct pytrace *t, int i);
 /*
- * Code objects decided here, those BPF decided by their name's tail
- * alone, and records BPF could not send.
+ * Code objects decided here, those BPF decided alone (no -f name could
+ * match their module's and qualname's parts), and records BPF could not
+ * send.
  */
-void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *by_tail, __u64 *dropped);
+void pytrace__stats(const struct pytrace *t, __u64 *notices, __u64 *in_bpf, __u64 *dropped);
 /* Calls of Python function func_base + i the ring had no room for. */
 __u64 pytrace__func_dropped(const struct pytrace *t, int i);
 /* Calls BPF lost otherwise, by why (enum wm_py_lost); zeros without Python. */
