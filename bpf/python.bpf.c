@@ -425,12 +425,14 @@ __noinline int send_notice(__u64 code, __u64 frame, __u64 qualname, __u64 ident,
 }
 
 /*
- * A name's characters, read for part_hash(), and the hash it found: off
- * the stack, which is at its limit here.
+ * A name's characters, read for part_hash(): off the stack, which is at
+ * its limit here. gen: its uses so far, so that one whose thread was
+ * preempted mid-walk by another's on the same CPU (a preemptible kernel)
+ * sees the buffer was taken, and tells nothing.
  */
 struct name_buf {
 	__u8 s[WM_PY_NAME_MAX];
-	__u64 h;
+	__u64 gen;
 };
 
 struct {
@@ -458,36 +460,41 @@ static long part_step(__u64 i, void *ctx)
 	if (pos >= w->bytes)
 		return 1;
 	cp = wm_py_name_cp(w->buf->s, pos, w->kind);
-	if (cp != '.') {
+	if (cp && cp != '.') {
 		w->h = wm_py_hash_step(w->h, cp);
 		return 0;
 	}
 	w->dot = 1;
-	if (w->part == WM_PY_PART_HEAD)
+	/* A U+0000 ends userspace's C string of the name: the name ends there. */
+	if (!cp || w->part == WM_PY_PART_HEAD)
 		return 1;
 	w->h = WM_PY_HASH_SEED;
 	return 0;
 }
 
 /*
- * The hash of part of the str at str (wrapmon_py.h) into the name buffer's
- * h, or WM_PY_HASH_ANY when it cannot be told: not a compact str; a tail
- * of a name longer than WM_PY_NAME_MAX bytes (userspace matches a name cut
+ * The hash of part of the str at str (wrapmon_py.h) into *out, or
+ * WM_PY_HASH_ANY when it cannot be told: not a compact str; a tail of a
+ * name longer than WM_PY_NAME_MAX bytes (userspace matches a name cut
  * there, whose end is not its tail), or a head with no '.' in its first
- * WM_PY_NAME_MAX. A global function: verified once for both parts.
+ * WM_PY_NAME_MAX; the buffer taken meanwhile. A global function: verified
+ * once for both parts.
  */
-__noinline int part_hash(__u64 str, __u32 part)
+__noinline int part_hash(__u64 str, __u32 part, __u64 *out)
 {
 	struct part_walk w = { .h = WM_PY_HASH_SEED, .part = part };
 	__u32 state = 0, kind, bytes, zero = 0;
 	bool cut = false;
 	__s64 len = 0;
-	__u64 data;
+	__u64 data, gen;
 
+	if (!out)
+		return 0;
+	*out = WM_PY_HASH_ANY;
 	w.buf = bpf_map_lookup_elem(&name_bufs, &zero);
 	if (!w.buf)
 		return 0;
-	w.buf->h = WM_PY_HASH_ANY;
+	gen = __sync_fetch_and_add(&w.buf->gen, 1) + 1;
 	if (!str || bpf_probe_read_user(&state, sizeof(state), (void *)(str + 32)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(str + 16)))
 		return 0;
@@ -518,20 +525,9 @@ __noinline int part_hash(__u64 str, __u32 part)
 	w.bytes = bytes;
 	w.kind = kind;
 	bpf_loop(WM_PY_NAME_MAX, part_step, &w, 0);
-	if (!cut || w.dot)
-		w.buf->h = wm_py_hash_end(w.h);
+	if ((!cut || w.dot) && *(volatile __u64 *)&w.buf->gen == gen)
+		*out = wm_py_hash_end(w.h);
 	return 0;
-}
-
-/* The hash part_hash() found for part of the str at str. */
-static __always_inline __u64 part_of(__u64 str, __u32 part)
-{
-	struct name_buf *b;
-	__u32 zero = 0;
-
-	part_hash(str, part);
-	b = bpf_map_lookup_elem(&name_bufs, &zero);
-	return b ? b->h : WM_PY_HASH_ANY;
 }
 
 /*
@@ -545,9 +541,9 @@ __noinline int may_match(__u64 qual, __u64 mod)
 	__u64 tail = WM_PY_HASH_ANY, head = WM_PY_HASH_ANY;
 
 	if (sel_tails)
-		tail = part_of(qual, WM_PY_PART_TAIL);
+		part_hash(qual, WM_PY_PART_TAIL, &tail);
 	if (sel_heads)
-		head = part_of(mod, WM_PY_PART_HEAD);
+		part_hash(mod, WM_PY_PART_HEAD, &head);
 	for (__u32 i = 0; i < WM_PY_SELS_MAX && i < nr_sels; i++) {
 		/* A key of its own: i passed by address would be lost to the verifier. */
 		__u32 key = i;

@@ -400,8 +400,9 @@ static inline __u32 wm_py_name_cp(const __u8 *buf, __u32 pos, __u32 kind)
 
 /*
  * The hash of a name's part (WM_PY_PART_TAIL: after its last '.';
- * WM_PY_PART_HEAD: before its first) from its bytes, all of them; *dot: a
- * '.' was met. BPF takes the same steps, one bpf_loop() call each
+ * WM_PY_PART_HEAD: before its first) from its bytes, all of them up to a
+ * U+0000, where userspace's C string of the name ends; *dot: a '.' or
+ * that end was met. BPF takes the same steps, one bpf_loop() call each
  * (python.bpf.c part_step()).
  */
 static inline __u64 wm_py_part_hash(const __u8 *buf, __u32 bytes, __u32 kind, int part, int *dot)
@@ -412,11 +413,13 @@ static inline __u64 wm_py_part_hash(const __u8 *buf, __u32 bytes, __u32 kind, in
 	for (__u32 pos = 0; pos < bytes && pos < WM_PY_NAME_MAX; pos += kind) {
 		__u32 cp = wm_py_name_cp(buf, pos, kind);
 
-		if (cp != '.') {
+		if (cp && cp != '.') {
 			h = wm_py_hash_step(h, cp);
 			continue;
 		}
 		*dot = 1;
+		if (!cp)
+			break;
 		if (part == WM_PY_PART_HEAD)
 			break;
 		h = WM_PY_HASH_SEED;

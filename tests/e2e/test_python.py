@@ -282,6 +282,73 @@ def python_310_function_renamed_by_its_qualname_is_traced_by_that_name():
         print("  note: no CPython 3.10 here: skipped")
 
 
+MODULES = r"""import os, sys
+def c_nul(x):
+    return x
+c_nul.__module__ = "re\x00zz"
+LONG = "q" * 126 + ".z" + "w" * 20
+made = {}
+for mod, name in (("\u00e9t\u00e9.sub", "wide"), ("\U00020000.m", "ucs4"), (LONG, "long")):
+    ns = {"__name__": mod}
+    exec(f"def {name}(x):\n    return x + 1\n", ns)
+    made[name] = ns[name]
+print("ready", os.getpid(), flush=True)
+sys.stdin.readline()
+for i in range(3):
+    c_nul(i)
+    for f in made.values():
+        f(i)
+print("done", flush=True)
+sys.stdin.read()
+"""
+
+
+@test
+def python_modules_named_in_every_str_kind_are_matched_by_their_first_part():
+    """-f names whose first part is plain are compared in BPF with a module's
+    first part (Latin-1, UCS-4, one cut at 128 bytes, one with a U+0000,
+    where the name the tracer matches ends): every call is still traced.
+    3.10 reads a module from the frame's globals, not the function's
+    __module__: there c_nul is __main__'s."""
+    long_mod = "q" * 126 + ".z" + "w" * 20
+    names = {"re.c_nul": "c_nul", "été.*": "wide", "𠀀.m.ucs4": "ucs4",
+             long_mod[:126] + ".*": "long"}
+    ran = []
+    for label, python in interpreters():
+        if not supported(python):
+            continue
+        p = subprocess.Popen([python, "-c", MODULES], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            eq(p.stdout.readline(), f"ready {p.pid}\n", f"{label}: target start")
+            tr = Tracer("-p", str(p.pid), *[a for n in names for a in ("-f", n)])
+            try:
+                tr.wait_ready()
+                p.stdin.write("go\n")
+                p.stdin.flush()
+                eq(p.stdout.readline(), "done\n", f"{label}: target's calls")
+                time.sleep(1)
+                p.stdin.close()
+                eq(p.wait(20), 0, f"{label}: target exit code")
+                rc, out, err = tr.wait()
+            finally:
+                tr.kill()
+        finally:
+            p.kill()
+            p.wait()
+        eq(rc, 0, f"{label}: tracer exit code ({err})")
+        calls = {}
+        for c in traced(out.decode()):
+            fn = c.split(" ", 1)[1].split("(")[0].rsplit(".", 1)[1]
+            calls[fn] = calls.get(fn, 0) + 1
+        want = {"wide": 3, "ucs4": 3, "long": 3}
+        if minor(python) > 10:
+            want["c_nul"] = 3
+        eq(calls, want, f"{label}: {out.decode()} {err}")
+        ran.append(label)
+    check(ran, "no CPython 3.10+ on this machine")
+
+
 @test
 def python_results_stay_right_under_settrace_and_sys_monitoring():
     script = os.path.join(HERE, "targets", "py", "t_pytrace.py")

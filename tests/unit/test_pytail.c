@@ -214,6 +214,17 @@ static void test_parts_told_apart(void **state)
 	/* 128 bytes exactly: whole in the window, told. */
 	assert_false(may_match("m", name_of_128, search, 1));
 	assert_true(may_match("m", name_of_128, z, 1));
+	/* A U+0000 ends the name, as it ends userspace's C string of it. */
+	{
+		static const __u8 mod[] = { 'r', 'e', 0, 'z', 'z' };
+		static const __u8 qual[] = { 'a', '.', 'b', 0, 'c', '.', 'd' };
+		int dot;
+
+		assert_int_equal(wm_py_part_hash(mod, sizeof(mod), 1, WM_PY_PART_HEAD, &dot),
+				 pytail__part("re.x", WM_PY_PART_HEAD));
+		assert_int_equal(wm_py_part_hash(qual, sizeof(qual), 1, WM_PY_PART_TAIL, &dot),
+				 pytail__part("m.b", WM_PY_PART_TAIL));
+	}
 	/* A long module: its head is told when its first '.' is in the window, else not. */
 	assert_true(may_match(long_mod, "f", re_all, 1));
 	assert_false(may_match(long_mod, "f", ete, 1));
