@@ -232,6 +232,38 @@ def python_names_ending_in_a_plain_word_are_decided_in_bpf_in_every_str_kind():
     check(ran, "no CPython 3.10+ on this machine")
 
 
+def code_done(p):
+    """The code's calls are made ("done"); it ends a second later (3.10 names
+    functions from the living process)."""
+    eq(p.stdout.readline(), "done\n", "target's calls")
+    time.sleep(1)
+    p.stdin.close()
+    eq(p.wait(20), 0, "target exit code")
+
+
+def run_code(python, code, *args, end=code_done):
+    """python -c code, traced with args: the code prints "ready PID", makes
+    its calls at a line on stdin; end(p) sees it to its end. (rc, out as
+    text, err)."""
+    p = subprocess.Popen([python, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        eq(p.stdout.readline(), f"ready {p.pid}\n", f"{python}: target start")
+        tr = Tracer("-p", str(p.pid), *args)
+        try:
+            tr.wait_ready()
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            end(p)
+            rc, out, err = tr.wait()
+        finally:
+            tr.kill()
+    finally:
+        p.kill()
+        p.wait()
+    return rc, out.decode(), err
+
+
 RENAMED = """import os, sys
 def _impl(x):
     return x + 1
@@ -255,27 +287,9 @@ def python_310_function_renamed_by_its_qualname_is_traced_by_that_name():
     for label, python in interpreters():
         if minor(python) != 10:
             continue
-        p = subprocess.Popen([python, "-c", RENAMED], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-        try:
-            eq(p.stdout.readline(), f"ready {p.pid}\n", f"{label}: target start")
-            tr = Tracer("-p", str(p.pid), "-f", "__main__.public")
-            try:
-                tr.wait_ready()
-                p.stdin.write("go\n")
-                p.stdin.flush()
-                eq(p.stdout.readline(), "done\n", f"{label}: target's calls")
-                time.sleep(1)
-                p.stdin.close()
-                eq(p.wait(20), 0, f"{label}: target exit code")
-                rc, out, err = tr.wait()
-            finally:
-                tr.kill()
-        finally:
-            p.kill()
-            p.wait()
+        rc, out, err = run_code(python, RENAMED, "-f", "__main__.public")
         eq(rc, 0, f"{label}: tracer exit code ({err})")
-        eq([c.split(" ", 1)[1] for c in traced(out.decode())],
+        eq([c.split(" ", 1)[1] for c in traced(out)],
            [f"__main__.public(x={i}) = {i + 1}" for i in range(3)], f"{label}: {out}")
         ran.append(label)
     if not ran:
@@ -317,34 +331,16 @@ def python_modules_named_in_every_str_kind_are_matched_by_their_first_part():
     for label, python in interpreters():
         if not supported(python):
             continue
-        p = subprocess.Popen([python, "-c", MODULES], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-        try:
-            eq(p.stdout.readline(), f"ready {p.pid}\n", f"{label}: target start")
-            tr = Tracer("-p", str(p.pid), *[a for n in names for a in ("-f", n)])
-            try:
-                tr.wait_ready()
-                p.stdin.write("go\n")
-                p.stdin.flush()
-                eq(p.stdout.readline(), "done\n", f"{label}: target's calls")
-                time.sleep(1)
-                p.stdin.close()
-                eq(p.wait(20), 0, f"{label}: target exit code")
-                rc, out, err = tr.wait()
-            finally:
-                tr.kill()
-        finally:
-            p.kill()
-            p.wait()
+        rc, out, err = run_code(python, MODULES, *[a for n in names for a in ("-f", n)])
         eq(rc, 0, f"{label}: tracer exit code ({err})")
         calls = {}
-        for c in traced(out.decode()):
+        for c in traced(out):
             fn = c.split(" ", 1)[1].split("(")[0].rsplit(".", 1)[1]
             calls[fn] = calls.get(fn, 0) + 1
         want = {"wide": 3, "ucs4": 3, "long": 3}
         if minor(python) > 10:
             want["c_nul"] = 3
-        eq(calls, want, f"{label}: {out.decode()} {err}")
+        eq(calls, want, f"{label}: {out} {err}")
         ran.append(label)
     check(ran, "no CPython 3.10+ on this machine")
 
@@ -507,29 +503,20 @@ def python_target_killed_by_a_signal_is_said_and_its_calls_end_killed():
     for label, python in interpreters():
         if not supported(python):
             continue
-        p = subprocess.Popen([python, "-c", HANG], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-        try:
-            eq(p.stdout.readline(), f"ready {p.pid}\n", f"{label}: target start")
-            tr = Tracer("-p", str(p.pid), "-f", "__main__.hang")
-            try:
-                tr.wait_ready()
-                p.stdin.write("go\n")
-                p.stdin.flush()
-                eq(p.stdout.readline(), "in\n", f"{label}: target in hang()")
-                p.kill()
-                p.wait()
-                rc, out, err = tr.wait()
-            finally:
-                tr.kill()
-        finally:
+        pids = []
+
+        def kill_in_hang(p):
+            eq(p.stdout.readline(), "in\n", f"{label}: target in hang()")
+            pids.append(p.pid)
             p.kill()
             p.wait()
-        out = out.decode()
+
+        rc, out, err = run_code(python, HANG, "-f", "__main__.hang", end=kill_in_hang)
         eq(rc, 3, f"{label}: tracer exit code ({err})")
-        eq(re.findall(rf"^wrapmon-trace: process {p.pid} was killed by SIGKILL$", err, re.M),
-           [f"wrapmon-trace: process {p.pid} was killed by SIGKILL"], f"{label}: {err}")
-        check(re.search(rf"^\S+ {p.pid} __main__\.hang\(n=1\) = \? <unfinished: killed by "
+        pid = pids[0]
+        eq(re.findall(rf"^wrapmon-trace: process {pid} was killed by SIGKILL$", err, re.M),
+           [f"wrapmon-trace: process {pid} was killed by SIGKILL"], f"{label}: {err}")
+        check(re.search(rf"^\S+ {pid} __main__\.hang\(n=1\) = \? <unfinished: killed by "
                         r"SIGKILL>$", out, re.M), f"{label}: {out}")
         eq(our_links(), [], f"{label}: links left")
         ran.append(label)
