@@ -1081,9 +1081,8 @@ static int attach_python(struct session *s, __u64 t_resolved)
 		exitwatch__begin(&ew, env.pid);
 	ret = pytrace__new(s->py, &o, &s->pyt, err, sizeof(err));
 	if (!s->tracer && exitwatch__end(&ew, &s->exitwatch) && !ret)
-		elog("note: cannot watch process %d's exit (%s): a signal that kills it will not "
-		     "be "
-		     "said",
+		elog("note: cannot watch process %d's exit (%s): a signal that kills it "
+		     "will not be said",
 		     env.pid, strerror(-ew.ret));
 	if (ret) {
 		elog("%s", err);
@@ -1971,9 +1970,8 @@ static void note_py_never_called(const struct session *s)
 		     (unsigned long long)dropped);
 	note_py_lost(s);
 	if (s->pyt)
-		vlog("python: %llu code objects decided, and %llu more in BPF (no -f name could "
-		     "match "
-		     "their module's first part and qualname's last)",
+		vlog("python: %llu code objects decided, and %llu more in BPF (no -f name "
+		     "could match their module's first part and qualname's last)",
 		     (unsigned long long)notices, (unsigned long long)in_bpf);
 }
 
