@@ -57,6 +57,7 @@
 #include "target/seccomp.h"
 #include "target/symbolize.h"
 #include "types/dwarf.h"
+#include "util/clock.h"
 #include "util/escape.h"
 
 #define POLL_MS 25
@@ -217,14 +218,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!env.verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
-}
-
-static __u64 now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /*
@@ -941,8 +934,8 @@ static int session__open(struct session *s)
 	}
 	if (check_kernel())
 		return 1;
-	s->t_start = now_ns(CLOCK_MONOTONIC);
-	s->cpu_start = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	s->t_start = clock__ns(CLOCK_MONOTONIC);
+	s->cpu_start = clock__ns(CLOCK_PROCESS_CPUTIME_ID);
 	ret = find_processes(s);
 	if (!ret)
 		ret = build_table(s);
@@ -961,8 +954,8 @@ static int session__open(struct session *s)
 		     "__cxa_rethrow, __cxa_begin_catch) report the calls they end as raised",
 		     s->nr_hooks, s->nr_hooks == 1 ? "" : "s");
 	vlog("resolved %d function%s in %.1f ms (%.1f ms of CPU)", s->nr_funcs,
-	     s->nr_funcs == 1 ? "" : "s", (now_ns(CLOCK_MONOTONIC) - s->t_start) / 1e6,
-	     (now_ns(CLOCK_PROCESS_CPUTIME_ID) - s->cpu_start) / 1e6);
+	     s->nr_funcs == 1 ? "" : "s", (clock__ns(CLOCK_MONOTONIC) - s->t_start) / 1e6,
+	     (clock__ns(CLOCK_PROCESS_CPUTIME_ID) - s->cpu_start) / 1e6);
 	if (open_metrics(s) || open_output(s))
 		return 1;
 	return watch_signals(s);
@@ -1034,7 +1027,7 @@ static int add_py_func(void *ctx, const struct pyfunc_desc *d)
 			elog("warning: out of memory: --filter is not applied to %s", ESC(d->name));
 	}
 	s->nr_funcs = id + 1;
-	s->first_poll_until = now_ns(CLOCK_MONOTONIC) + FIRST_POLL_NS;
+	s->first_poll_until = clock__ns(CLOCK_MONOTONIC) + FIRST_POLL_NS;
 	store__add_funcs(s->store, s->nr_funcs);
 	metrics__add_funcs(s->metrics, s->funcs, s->nr_funcs);
 	vlog("python: %s (%s:%d) is traced function %d", ESC(d->name), ESC(d->filename),
@@ -1096,7 +1089,7 @@ static int attach_python(struct session *s, __u64 t_resolved)
 	if (o.stack && s->py->minor == 10)
 		elog("note: --stack: Python 3.10 calls show no Python call chain (3.11 and later "
 		     "do)");
-	s->t_attached = now_ns(CLOCK_MONOTONIC);
+	s->t_attached = clock__ns(CLOCK_MONOTONIC);
 	vlog("python: attached %d probes to the interpreter in %.1f ms", s->py->nr_hooks,
 	     (s->t_attached - t_resolved) / 1e6);
 	if (env.verbose) {
@@ -1132,7 +1125,7 @@ static int session__attach(struct session *s)
 		.py_layout = s->py_layout.version ? &s->py_layout : NULL,
 	};
 	char err[TABLE_ERR_MAX] = "";
-	__u64 t_resolved = now_ns(CLOCK_MONOTONIC);
+	__u64 t_resolved = clock__ns(CLOCK_MONOTONIC);
 	const struct wm_probe *probes;
 	const __u32 *skipped;
 	int n, ret;
@@ -1161,7 +1154,7 @@ static int session__attach(struct session *s)
 			elog("%s", err);
 		return 1;
 	}
-	s->t_attached = now_ns(CLOCK_MONOTONIC);
+	s->t_attached = clock__ns(CLOCK_MONOTONIC);
 	/* libbpf's copies of the kernel's BTF (11 MB) are freed by now. */
 	give_back_heap();
 	vlog("loaded and attached in %.1f ms, the probes in %.2f ms (%s, %s)",
@@ -1578,7 +1571,7 @@ static int open_store(struct session *s, int argc, char **argv)
 		elog("cannot open the ring buffer (%s)", strerror(-ret));
 		return 1;
 	}
-	s->mono_to_real = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	s->mono_to_real = clock__ns(CLOCK_REALTIME) - clock__ns(CLOCK_MONOTONIC);
 	if (env.store)
 		return open_db(s, argc, argv);
 	return 0;
@@ -1639,14 +1632,14 @@ static void session__start(struct session *s)
 		fprintf(s->outf, "%-15s %s%s%s %s\n", "TIME", many_processes(s) ? "PID " : "",
 			env.any_process ? "COMM " : "", "TID", "CALL = RESULT  <LATENCY>");
 	flush_output(s);
-	s->last_interval = now_ns(CLOCK_MONOTONIC);
+	s->last_interval = clock__ns(CLOCK_MONOTONIC);
 }
 
 /* The first SIGINT or SIGTERM: the session ends, and a second one ends us at once. */
 static void on_signal(struct session *s)
 {
 	if (!s->t_signal)
-		s->t_signal = now_ns(CLOCK_MONOTONIC);
+		s->t_signal = clock__ns(CLOCK_MONOTONIC);
 	/* Unblocked, the next one takes its default action; fd links detach themselves. */
 	sigprocmask(SIG_UNBLOCK, &s->sigs, NULL);
 }
@@ -1774,7 +1767,7 @@ static int run_loop(struct session *s)
 		 */
 		if (full)
 			output__wait(s->output, POLL_MS);
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock__ns(CLOCK_MONOTONIC);
 		timeout = more || full ? 0 : now < s->first_poll_until ? FIRST_POLL_MS : POLL_MS;
 		on_tick(s, now, &last_stats, &last_metrics);
 		/* A failed write ends the session: the rest could not be written either. */
@@ -1788,7 +1781,7 @@ static int run_loop(struct session *s)
 /* Tracing ended when the probes began to go: their removal (~0.1 s each) is no part of it. */
 static __u64 session_end(const struct session *s)
 {
-	return s->t_end ? s->t_end : now_ns(CLOCK_MONOTONIC);
+	return s->t_end ? s->t_end : clock__ns(CLOCK_MONOTONIC);
 }
 
 static int finish_db(struct session *s)
@@ -1876,7 +1869,7 @@ static bool wait_output(struct session *s, bool all)
 			return false;
 		if (all ? output__idle(s->output) : !output__full(s->output))
 			return true;
-		if (s->t_signal && now_ns(CLOCK_MONOTONIC) >= s->t_signal + OUTPUT_GRACE_NS) {
+		if (s->t_signal && clock__ns(CLOCK_MONOTONIC) >= s->t_signal + OUTPUT_GRACE_NS) {
 			output__abandon(s->output);
 			return false;
 		}
@@ -1985,7 +1978,7 @@ static int session__finish(struct session *s)
 	 * Nothing more is traced: the probes leave the target first, so that it
 	 * never pays for a reader that takes its time with what is left.
 	 */
-	s->t_end = now_ns(CLOCK_MONOTONIC);
+	s->t_end = clock__ns(CLOCK_MONOTONIC);
 	if (s->tracer)
 		tracer__detach(s->tracer);
 	pytrace__detach(s->pyt);
@@ -1994,7 +1987,7 @@ static int session__finish(struct session *s)
 	 * it, and the reader is not to blame for that.
 	 */
 	if (s->t_signal)
-		s->t_signal = now_ns(CLOCK_MONOTONIC);
+		s->t_signal = clock__ns(CLOCK_MONOTONIC);
 	if (env.verbose && s->tracer) {
 		struct tracer_phases ph;
 

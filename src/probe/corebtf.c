@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
+#include "util/clock.h"
 #include "util/grow.h"
 #include "util/opts.h"
 
@@ -26,14 +27,6 @@
 #define COREBTF_TEMP_MAX_AGE 60
 /* What libbpf puts in place of an instruction whose CO-RE relocation found no target. */
 #define COREBTF_POISON 0xbad2310
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The names wanted: a small open-addressed set of (essential name, kinds). */
 struct want {
@@ -613,7 +606,7 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 	bool no_cache = OPTS_GET(opts, no_cache, false);
 	char name[256];
 	int dfd = -1, ret = 0;
-	__u64 t0 = mono_ns();
+	__u64 t0 = clock__ns(CLOCK_MONOTONIC);
 
 	memset(cb, 0, sizeof(*cb));
 	cb->fd = -1;
@@ -650,7 +643,7 @@ int corebtf__get(const void *elf, size_t elf_sz, const struct corebtf_opts *opts
 	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", cb->fd);
 	if (!cb->made || cb->cached)
 		snprintf(cb->file, sizeof(cb->file), "%s/%s", dir, name);
-	cb->ns = mono_ns() - t0;
+	cb->ns = clock__ns(CLOCK_MONOTONIC) - t0;
 	return 0;
 }
 

@@ -6,10 +6,10 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
 #include "probe/exitwatch.h"
+#include "util/clock.h"
 #include "exitwatch.skel.h"
 
 /* *core_refused: a CO-RE read our kernel types could not resolve (corebtf__unresolved()). */
@@ -63,21 +63,13 @@ int exitwatch__start(pid_t pid, struct exitwatch **out)
 	return ret;
 }
 
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void *start_thread(void *arg)
 {
 	struct exitwatch_start *st = arg;
-	unsigned long long t0 = mono_ns();
+	unsigned long long t0 = clock__ns(CLOCK_MONOTONIC);
 
 	st->ret = exitwatch__start(st->pid, &st->w);
-	st->ns = mono_ns() - t0;
+	st->ns = clock__ns(CLOCK_MONOTONIC) - t0;
 	return NULL;
 }
 
@@ -89,13 +81,13 @@ void exitwatch__begin(struct exitwatch_start *st, pid_t pid)
 
 int exitwatch__end(struct exitwatch_start *st, struct exitwatch **out)
 {
-	unsigned long long t0 = mono_ns();
+	unsigned long long t0 = clock__ns(CLOCK_MONOTONIC);
 
 	if (st->started) {
 		pthread_join(st->thread, NULL);
 	} else {
 		st->ret = exitwatch__start(st->pid, &st->w);
-		st->ns = mono_ns() - t0;
+		st->ns = clock__ns(CLOCK_MONOTONIC) - t0;
 	}
 	*out = st->w;
 	return st->ret;

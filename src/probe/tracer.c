@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "probe/corebtf.h"
 #include "probe/tracer.h"
+#include "util/clock.h"
 #include "util/opts.h"
 #include "util/grow.h"
 #include "wm_python.h"
@@ -37,19 +38,6 @@ struct tracer {
 	struct corebtf core; /* the kernel's types CO-RE needs, until the load is done */
 	struct tracer_phases ph;
 };
-
-static __u64 clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static __u64 mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
 
 /*
  * Asked of the kernel, not of its BTF: parsing vmlinux's BTF here would
@@ -108,7 +96,7 @@ void tracer__detach(struct tracer *t)
 
 	if (!t || !t->nr_links)
 		return;
-	t0 = mono_ns();
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	/*
 	 * No new frame from here on, so the order the links go in no longer
 	 * matters: a return probe gone while its entry still fired would
@@ -132,7 +120,7 @@ void tracer__detach(struct tracer *t)
 			close_links(&c[i]);
 	}
 	t->nr_links = 0;
-	t->ph.detach_ns = mono_ns() - t0;
+	t->ph.detach_ns = clock__ns(CLOCK_MONOTONIC) - t0;
 }
 
 void tracer__free(struct tracer *t)
@@ -462,7 +450,7 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 		    .btf_custom_path = t->core.path[0] ? t->core.path : NULL);
 	struct bpf_program *prog;
 	struct wrapmon *sk;
-	__u64 t0 = mono_ns(), cpu0;
+	__u64 t0 = clock__ns(CLOCK_MONOTONIC), cpu0;
 	int ret;
 
 	t->skel = sk = wrapmon__open_opts(&oopts);
@@ -524,12 +512,12 @@ static int tracer__load(struct tracer *t, const struct tracer_opts *opts, int n,
 	}
 	/* Every fork on the system runs it: only when children are followed. */
 	bpf_program__set_autoload(sk->progs.wm_fork, opts->follow);
-	t->ph.open_ns += mono_ns() - t0;
-	t0 = mono_ns();
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	t->ph.open_ns += clock__ns(CLOCK_MONOTONIC) - t0;
+	t0 = clock__ns(CLOCK_MONOTONIC);
+	cpu0 = clock__ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = wrapmon__load(sk);
-	t->ph.load_ns += mono_ns() - t0;
-	t->ph.load_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->ph.load_ns += clock__ns(CLOCK_MONOTONIC) - t0;
+	t->ph.load_cpu_ns += clock__ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->sleepable = !ret && sleepable;
 	if (!ret)
 		tracer__count_verified(t->skel->obj, &t->ph);
@@ -639,9 +627,9 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		snprintf(err, errsz, "cannot count the possible CPUs (%s)", strerror(-ret));
 		goto cleanup;
 	}
-	t0 = mono_ns();
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	t->multi = !opts->no_multi && tracer__kernel_has_uprobe_multi();
-	t->ph.probe_ns = mono_ns() - t0;
+	t->ph.probe_ns = clock__ns(CLOCK_MONOTONIC) - t0;
 
 	tracer__needs(probes, n, &nd);
 	core_types(t);
@@ -665,7 +653,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
-	t0 = mono_ns();
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	for (int i = 0; i < n; i++) {
 		__u32 key = probes[i].func_id;
 
@@ -697,8 +685,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			goto cleanup;
 		}
 	}
-	t->ph.config_ns = mono_ns() - t0;
-	t0 = mono_ns();
+	t->ph.config_ns = clock__ns(CLOCK_MONOTONIC) - t0;
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	/* Thread exits, execs and forks first, so an unfinished call or a child is never missed. */
 	ret = wrapmon__attach(t->skel);
 	if (ret) {
@@ -707,8 +695,8 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 			 strerror(-ret));
 		goto cleanup;
 	}
-	t->ph.tp_ns = mono_ns() - t0;
-	t0 = mono_ns();
+	t->ph.tp_ns = clock__ns(CLOCK_MONOTONIC) - t0;
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	/* One link set per process, or one for all (follow, any process): BPF decides then. */
 	for (int i = 0; i < (one_set(opts) || opts->nr_pids < 1 ? 1 : opts->nr_pids); i++) {
 		t->attach_pid = one_set(opts) ? -1 : opts->nr_pids < 1 ? opts->pid : opts->pids[i];
@@ -722,7 +710,7 @@ int tracer__new(const struct tracer_opts *opts, const struct wm_probe *probes, i
 		if (ret)
 			goto cleanup;
 	}
-	t->attached_ns = mono_ns();
+	t->attached_ns = clock__ns(CLOCK_MONOTONIC);
 	t->ph.attach_ns = t->attached_ns - t0;
 	*out = t;
 	return 0;

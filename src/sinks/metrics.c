@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <microhttpd.h>
+#include "util/clock.h"
 #include "util/escape.h"
 #include "util/opts.h"
 #include "sinks/metrics.h"
@@ -566,14 +567,6 @@ static enum MHD_Result reply(const struct wm_metrics *m, struct MHD_Connection *
 	return ret;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -582,7 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static char not_found[] = "not found: the metrics are at /metrics\n";
 	struct wm_metrics *m = cls;
 	struct wm_buf b = {};
-	__u64 t0 = mono_ns();
+	__u64 t0 = clock__ns(CLOCK_MONOTONIC);
 
 	/* Answered on the first call: a request body, if any, is never read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
@@ -595,7 +588,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	snapshot_copy(m->render, m->shared);
 	pthread_mutex_unlock(&m->lock);
 	metrics__render(m->render, &b);
-	metrics__render_scrape_duration(&b, mono_ns() - t0);
+	metrics__render_scrape_duration(&b, clock__ns(CLOCK_MONOTONIC) - t0);
 	if (b.err) {
 		static char oom[] = "out of memory\n";
 
@@ -686,7 +679,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		return;
 	}
 	slot->fd = ci->connect_fd;
-	slot->since_ns = mono_ns();
+	slot->since_ns = clock__ns(CLOCK_MONOTONIC);
 	slot->cut = false;
 	*socket_context = slot;
 	if (open >= m->max_conns && oldest)
@@ -696,7 +689,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 /* Cut the connections past their limit; ms until the next one is due, -1 if none is open. */
 static int conns_expire(struct wm_metrics *m)
 {
-	__u64 now = mono_ns(), next = 0, due;
+	__u64 now = clock__ns(CLOCK_MONOTONIC), next = 0, due;
 
 	for (unsigned int i = 0; i < m->nr_slots; i++) {
 		struct conn_slot *c = &m->conns[i];

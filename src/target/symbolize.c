@@ -19,6 +19,7 @@
 
 #include "target/demangle.h"
 #include "util/escape.h"
+#include "util/clock.h"
 #include "util/grow.h"
 #include "util/opts.h"
 #include "target/elfsym.h"
@@ -67,14 +68,6 @@ struct wm_symbolizer {
 	struct sym_obj *objs;
 	int nr_objs, cap_objs;
 };
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static const char *base_name(const char *path)
 {
@@ -147,7 +140,7 @@ static int read_maps(struct wm_symbolizer *s)
 	char path[64], *text = NULL;
 	int n, i, err;
 
-	s->last_read_ns = now_ns();
+	s->last_read_ns = clock__ns(CLOCK_MONOTONIC);
 	snprintf(path, sizeof(path), "/proc/%d/maps", s->pid);
 	err = proc__read_file(path, &text);
 	if (err)
@@ -421,7 +414,7 @@ static int lookup(struct wm_symbolizer *s, unsigned long addr, struct wm_symloc 
 	int idx;
 
 	m = find_map(s, addr);
-	if (!m && now_ns() - s->last_read_ns >= s->refresh_ns) {
+	if (!m && clock__ns(CLOCK_MONOTONIC) - s->last_read_ns >= s->refresh_ns) {
 		read_maps(s);
 		m = find_map(s, addr);
 	}

@@ -18,6 +18,7 @@
 #include "probe/tracer.h"
 #include "lang/python/pyqual.h"
 #include "target/procmem.h"
+#include "util/clock.h"
 #include "util/opts.h"
 #include "wm_python.h"
 #include "python.skel.h"
@@ -507,14 +508,6 @@ cleanup:
 	return ret;
 }
 
-static __u64 clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* The kernel's uprobe PMU, for perf_event_open(); negative when it has none. */
 static int uprobe_pmu(void)
 {
@@ -661,7 +654,7 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t0 = clock_ns(CLOCK_MONOTONIC);
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	memcpy(&t->o, opts, sizeof(t->o) < opts->sz ? sizeof(t->o) : opts->sz);
 	t->patterns = opts->patterns;
 	t->hits = calloc(opts->nr_patterns ? opts->nr_patterns : 1, sizeof(*t->hits));
@@ -709,12 +702,12 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 		t->skel->rodata->wakeup_bytes = opts->ring_size / 8;
 	}
 	preopen__start(&pre, pi, opts->pid);
-	t->ph.open_ns = clock_ns(CLOCK_MONOTONIC) - t0;
-	t0 = clock_ns(CLOCK_MONOTONIC);
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	t->ph.open_ns = clock__ns(CLOCK_MONOTONIC) - t0;
+	t0 = clock__ns(CLOCK_MONOTONIC);
+	cpu0 = clock__ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = python__load(t->skel);
-	t->ph.load_ns = clock_ns(CLOCK_MONOTONIC) - t0;
-	t->ph.load_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->ph.load_ns = clock__ns(CLOCK_MONOTONIC) - t0;
+	t->ph.load_cpu_ns = clock__ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	if (ret) {
 		snprintf(err, errsz,
 			 "cannot load the Python BPF programs (%s): run with -vv for "
@@ -731,9 +724,9 @@ int pytrace__new(const struct py_interp *pi, const struct pytrace_opts *opts, st
 			goto cleanup;
 		}
 	}
-	t0 = clock_ns(CLOCK_MONOTONIC);
+	t0 = clock__ns(CLOCK_MONOTONIC);
 	ret = attach(t, pi, &pre, err, errsz);
-	t->ph.attach_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	t->ph.attach_ns = clock__ns(CLOCK_MONOTONIC) - t0;
 	if (ret)
 		goto cleanup;
 	preopen__free(&pre);
