@@ -447,29 +447,19 @@ struct part_walk {
 	struct name_buf *buf;
 	__u64 h;
 	__u32 bytes;
-	__u16 kind;
-	__u8 part;
-	__u8 dot;
+	__u32 kind;
+	int part;
+	int dot;
 };
 
 static long part_step(__u64 i, void *ctx)
 {
 	struct part_walk *w = ctx;
-	__u32 pos = (__u32)i * w->kind, cp;
+	__u32 pos = (__u32)i * w->kind;
 
 	if (pos >= w->bytes)
 		return 1;
-	cp = wm_py_name_cp(w->buf->s, pos, w->kind);
-	if (cp && cp != '.') {
-		w->h = wm_py_hash_step(w->h, cp);
-		return 0;
-	}
-	w->dot = 1;
-	/* A U+0000 ends userspace's C string of the name: the name ends there. */
-	if (!cp || w->part == WM_PY_PART_HEAD)
-		return 1;
-	w->h = WM_PY_HASH_SEED;
-	return 0;
+	return wm_py_part_add(&w->h, wm_py_name_cp(w->buf->s, pos, w->kind), w->part, &w->dot);
 }
 
 /*

@@ -399,31 +399,36 @@ static inline __u32 wm_py_name_cp(const __u8 *buf, __u32 pos, __u32 kind)
 }
 
 /*
- * The hash of a name's part (WM_PY_PART_TAIL: after its last '.';
- * WM_PY_PART_HEAD: before its first) from its bytes, all of them up to a
- * U+0000, where userspace's C string of the name ends; *dot: a '.' or
- * that end was met. BPF takes the same steps, one bpf_loop() call each
- * (python.bpf.c part_step()).
+ * One character cp of a name into the hash *h of its part (WM_PY_PART_TAIL:
+ * after its last '.'; WM_PY_PART_HEAD: before its first); *dot: a '.', or
+ * the U+0000 where userspace's C string of the name ends, was met. 1: the
+ * part is complete.
+ */
+static inline int wm_py_part_add(__u64 *h, __u32 cp, int part, int *dot)
+{
+	if (cp && cp != '.') {
+		*h = wm_py_hash_step(*h, cp);
+		return 0;
+	}
+	*dot = 1;
+	if (!cp || part == WM_PY_PART_HEAD)
+		return 1;
+	*h = WM_PY_HASH_SEED;
+	return 0;
+}
+
+/*
+ * The hash of a name's part from its bytes, all of them. BPF takes the same
+ * steps, one bpf_loop() call each (python.bpf.c part_step()).
  */
 static inline __u64 wm_py_part_hash(const __u8 *buf, __u32 bytes, __u32 kind, int part, int *dot)
 {
 	__u64 h = WM_PY_HASH_SEED;
 
 	*dot = 0;
-	for (__u32 pos = 0; pos < bytes && pos < WM_PY_NAME_MAX; pos += kind) {
-		__u32 cp = wm_py_name_cp(buf, pos, kind);
-
-		if (cp && cp != '.') {
-			h = wm_py_hash_step(h, cp);
-			continue;
-		}
-		*dot = 1;
-		if (!cp)
+	for (__u32 pos = 0; pos < bytes && pos < WM_PY_NAME_MAX; pos += kind)
+		if (wm_py_part_add(&h, wm_py_name_cp(buf, pos, kind), part, dot))
 			break;
-		if (part == WM_PY_PART_HEAD)
-			break;
-		h = WM_PY_HASH_SEED;
-	}
 	return wm_py_hash_end(h);
 }
 
